@@ -1,0 +1,75 @@
+// Package naming holds the naming rules shared by the provider and the Go helper: script names
+// built the way the original tool builds them, and binding names the Worker can read.
+package naming
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Cloudflare accepts script names of lowercase letters, digits, '-' and '_' up to 63 characters.
+var scriptNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// The original tool builds script names from app, stage and resource names joined by '-', so each
+// part must itself be a valid fragment: lowercase letters, digits and '-'.
+var namePartPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
+// Binding names become properties of `env` in the Worker, so they must be JavaScript identifiers.
+var bindingNamePattern = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
+
+// ScriptName returns the script name of a resource the way the original tool names it:
+// "<app>-<stage>-<name>".
+func ScriptName(app, stage, name string) (string, error) {
+	for _, part := range []struct{ what, value string }{{"app", app}, {"stage", stage}, {"worker", name}} {
+		if !namePartPattern.MatchString(part.value) {
+			return "", fmt.Errorf("%s name %q is not valid: use lowercase letters, digits and '-', starting and ending "+
+				"with a letter or digit (for example %q)", part.what, part.value, suggestName(part.value))
+		}
+	}
+	script := app + "-" + stage + "-" + name
+	if err := ValidateScriptName(script); err != nil {
+		return "", err
+	}
+	return script, nil
+}
+
+// ValidateScriptName checks a script name against Cloudflare's rule.
+func ValidateScriptName(script string) error {
+	if !scriptNamePattern.MatchString(script) {
+		if len(script) > 63 {
+			return fmt.Errorf("script name %q is %d characters long; Cloudflare allows at most 63: shorten the app, "+
+				"stage or worker name", script, len(script))
+		}
+		return fmt.Errorf("script name %q is not valid: Cloudflare accepts lowercase letters, digits, '-' and '_' "+
+			"(at most 63 characters)", script)
+	}
+	return nil
+}
+
+// ValidateBindingName checks that a binding name is a JavaScript identifier.
+func ValidateBindingName(name string) error {
+	if !bindingNamePattern.MatchString(name) {
+		return fmt.Errorf("binding name %q is not a valid JavaScript identifier, so the Worker could not read it as "+
+			"env.%s: use letters, digits, '_' or '$', not starting with a digit (for example %q)", name, name, suggestBinding(name))
+	}
+	return nil
+}
+
+// suggestName turns an invalid name into a valid one, for error messages only.
+func suggestName(s string) string {
+	out := regexp.MustCompile(`[^a-z0-9-]+`).ReplaceAllString(strings.ToLower(s), "-")
+	out = regexp.MustCompile(`^-+|-+$`).ReplaceAllString(out, "")
+	if out == "" {
+		return "api"
+	}
+	return out
+}
+
+func suggestBinding(s string) string {
+	out := regexp.MustCompile(`[^A-Za-z0-9_$]+`).ReplaceAllString(s, "_")
+	if out == "" || (out[0] >= '0' && out[0] <= '9') {
+		out = "_" + out
+	}
+	return out
+}

@@ -1,0 +1,26 @@
+package provider
+
+import (
+	"fmt"
+
+	"github.com/lumier-dev/lumier/internal/bundle"
+)
+
+// bundleEntry bundles the entry of args with its build options. It runs in Check (for the hash
+// and the exports) and again at upload; bundling the seed's counter takes milliseconds, which is
+// cheaper than keeping bundles in memory and proving the files did not change in between.
+func bundleEntry(args ScriptArgs) (*bundle.Result, error) {
+	entry, err := resolveEntry(args.Entry)
+	if err != nil {
+		return nil, err
+	}
+	opts := bundle.Options{Entry: entry}
+	if b := args.Build; b != nil {
+		opts.Define, opts.External, opts.Minify, opts.Sourcemap = b.Define, b.External, b.Minify, b.Sourcemap
+	}
+	res, err := bundle.Bundle(opts)
+	if err != nil {
+		return nil, fmt.Errorf("bundling %s: %w", args.Entry, err)
+	}
+	return res, nil
+}

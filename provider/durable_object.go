@@ -1,0 +1,103 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// DurableObjectArgs are the inputs of the DurableObject component, after the original tool's
+// DurableObject options.
+type DurableObjectArgs struct {
+	Worker    pulumi.StringInput `pulumi:"worker"`
+	ClassName string             `pulumi:"className"`
+	SQLite    *bool              `pulumi:"sqlite,optional"`
+}
+
+// Annotate documents DurableObjectArgs.
+func (a *DurableObjectArgs) Annotate(an infer.Annotator) {
+	an.Describe(&a.Worker, "Script name of the Worker that hosts the class (its scriptName output). That Worker "+
+		"must list the class in durableObjects; the lumier Go helper does this for you.")
+	an.Describe(&a.ClassName, "Durable Object class name, exported by the Worker's entry.")
+	an.Describe(&a.SQLite, "Use SQLite storage instead of key-value storage. Defaults to true. Cannot change once deployed.")
+}
+
+// DurableObject is the component that stands for one Durable Object namespace. Its outputs are
+// the binding value other Workers use: {type: "durable_object", name, className, scriptName}.
+type DurableObject struct {
+	pulumi.ResourceState
+	Type        pulumi.StringOutput `pulumi:"type"`
+	Name        pulumi.StringOutput `pulumi:"name"`
+	ClassName   pulumi.StringOutput `pulumi:"className"`
+	ScriptName  pulumi.StringOutput `pulumi:"scriptName"`
+	NamespaceID pulumi.StringOutput `pulumi:"namespaceId"`
+}
+
+// Annotate sets the token and documents the outputs.
+func (d *DurableObject) Annotate(a infer.Annotator) {
+	a.SetToken("index", "DurableObject")
+	a.Describe(d, "A Cloudflare Durable Object namespace: a class hosted by a Worker. Pass it in a Worker's "+
+		"bindings to bind it.")
+	a.Describe(&d.Type, "Always \"durable_object\".")
+	a.Describe(&d.Name, "Logical name of the Durable Object.")
+	a.Describe(&d.ClassName, "Durable Object class name.")
+	a.Describe(&d.ScriptName, "Script that hosts the class.")
+	a.Describe(&d.NamespaceID, "Durable Object namespace id on Cloudflare.")
+}
+
+// NewDurableObject constructs the DurableObject component. It checks, once the host is deployed,
+// that Cloudflare really has the class on that script with the declared storage.
+func NewDurableObject(ctx *pulumi.Context, name string, args DurableObjectArgs, opts ...pulumi.ResourceOption) (*DurableObject, error) {
+	d := &DurableObject{}
+	if err := ctx.RegisterComponentResource("lumier:index:DurableObject", name, d, opts...); err != nil {
+		return nil, err
+	}
+	if args.ClassName == "" {
+		return nil, fmt.Errorf("durable object %q has no className: set it to the exported class name", name)
+	}
+	if args.Worker == nil {
+		return nil, fmt.Errorf("durable object %q has no worker: set it to the scriptName of the Worker that hosts %s",
+			name, args.ClassName)
+	}
+	sqlite := args.SQLite == nil || *args.SQLite
+	script := args.Worker.ToStringOutput()
+	d.Type = pulumi.String("durable_object").ToStringOutput()
+	d.Name = pulumi.String(name).ToStringOutput()
+	d.ClassName = pulumi.String(args.ClassName).ToStringOutput()
+	d.ScriptName = script
+	if ctx.DryRun() {
+		// The host may not be deployed yet; the id is known after the update.
+		d.NamespaceID = pulumi.UnsafeUnknownOutput(nil).ApplyT(func(any) string { return "" }).(pulumi.StringOutput)
+		return d, nil
+	}
+	goctx := ctx.Context()
+	d.NamespaceID = script.ApplyTWithContext(goctx, func(goctx context.Context, s string) (string, error) {
+		return lookupNamespace(goctx, s, args.ClassName, sqlite)
+	}).(pulumi.StringOutput)
+	return d, nil
+}
+
+// lookupNamespace finds the namespace of class in script, and explains what to declare when the
+// host does not have it.
+func lookupNamespace(ctx context.Context, script, class string, sqlite bool) (string, error) {
+	c, err := clientFrom(ctx)
+	if err != nil {
+		return "", err
+	}
+	nss, err := c.Namespaces(ctx)
+	if err != nil {
+		return "", fmt.Errorf("looking up Durable Object %s of script %q: %w", class, script, err)
+	}
+	for _, ns := range nss {
+		if ns.Script == script && ns.Class == class {
+			if ns.SQLite != sqlite {
+				return "", storageFlipError(script, class, ns.SQLite)
+			}
+			return ns.ID, nil
+		}
+	}
+	return "", fmt.Errorf("Durable Object class %q is not hosted by worker script %q: that Worker must declare it in "+
+		"durableObjects (the lumier Go helper does this when DurableObject names the Worker in the same stack)", class, script)
+}

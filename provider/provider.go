@@ -1,0 +1,36 @@
+// Package provider is the lumier Pulumi provider: the Worker and DurableObject components and
+// the Script resource that owns one uploaded Worker script.
+package provider
+
+import (
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+)
+
+// Name is the Pulumi package name.
+const Name = "lumier"
+
+// Version is the provider version, set at build time with -ldflags "-X ...provider.Version=...".
+var Version = "0.1.0"
+
+// GoImportPath is where the generated Go SDK lives.
+const GoImportPath = "github.com/lumier-dev/lumier/sdk/go/lumier"
+
+// New returns the provider.
+func New() (p.Provider, error) {
+	return infer.NewProviderBuilder().
+		WithDisplayName("lumier").
+		WithDescription("Deploy Cloudflare Workers and Durable Objects, with migrations computed for you and no silent data loss.").
+		WithNamespace("lumier").
+		WithRepository("https://github.com/lumier-dev/lumier").
+		WithLicense("Apache-2.0").
+		WithKeywords("cloudflare", "workers", "durable-objects", "category/cloud").
+		WithGoImportPath(GoImportPath).
+		WithConfig(infer.Config(&Config{})).
+		WithResources(infer.Resource(&Script{})).
+		WithComponents(
+			infer.ComponentF(NewWorker),
+			infer.ComponentF(NewDurableObject),
+		).
+		Build()
+}

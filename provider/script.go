@@ -1,0 +1,395 @@
+package provider
+
+import (
+	"github.com/lumier-dev/lumier/internal/naming"
+
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
+)
+
+// Script is the custom resource that owns one uploaded Worker script: its code, settings,
+// bindings and Durable Object classes. Worker components create one each.
+type Script struct{}
+
+var (
+	_ = (infer.CustomResource[ScriptArgs, ScriptState])((*Script)(nil))
+	_ = (infer.CustomCheck[ScriptArgs])((*Script)(nil))
+	_ = (infer.CustomDiff[ScriptArgs, ScriptState])((*Script)(nil))
+	_ = (infer.CustomUpdate[ScriptArgs, ScriptState])((*Script)(nil))
+	_ = (infer.CustomRead[ScriptArgs, ScriptState])((*Script)(nil))
+	_ = (infer.CustomDelete[ScriptState])((*Script)(nil))
+	_ = (infer.Annotated)((*Script)(nil))
+)
+
+// Annotate sets the token and documents Script.
+func (s *Script) Annotate(a infer.Annotator) {
+	a.SetToken("index", "Script")
+	a.Describe(s, "One Cloudflare Worker script: bundled code, settings, bindings and the Durable Object classes it "+
+		"hosts. Durable Object migrations are computed from what Cloudflare reports, and data is never deleted "+
+		"unless deleteData is true. Import an existing script with the id `<accountId>/<scriptName>`.")
+}
+
+// Check validates inputs at preview time and bundles the entry so the diff can compare code hashes.
+func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[ScriptArgs], error) {
+	args, failures, err := infer.DefaultCheck[ScriptArgs](ctx, req.NewInputs)
+	if err != nil || len(failures) > 0 {
+		return infer.CheckResponse[ScriptArgs]{Inputs: args, Failures: failures}, err
+	}
+	known := func(key string) bool {
+		v, ok := req.NewInputs.GetOk(key)
+		return !ok || !v.HasComputed()
+	}
+	fail := func(property, format string, a ...any) {
+		failures = append(failures, p.CheckFailure{Property: property, Reason: fmt.Sprintf(format, a...)})
+	}
+
+	if known("scriptName") {
+		if err := naming.ValidateScriptName(args.ScriptName); err != nil {
+			fail("scriptName", "%v", err)
+		}
+	}
+	if known("vars") && known("secrets") && known("durableObjectBindings") {
+		for _, f := range checkBindings(args) {
+			fail(f.Property, "%s", f.Reason)
+		}
+	}
+	if known("classes") {
+		for _, f := range checkClasses(args, oldClasses(ctx, req)) {
+			fail(f.Property, "%s", f.Reason)
+		}
+	}
+
+	if known("entry") && known("build") {
+		b, err := bundleEntry(args)
+		if err != nil {
+			fail("entry", "%v", err)
+		} else {
+			args.CodeHash = b.Hash
+			if known("classes") {
+				for _, c := range args.Classes {
+					if !slices.Contains(b.Exports, c.ClassName) {
+						fail("classes", "Durable Object class %q is not exported by %s (it exports %s): add `export class %s "+
+							"extends DurableObject { ... }` to the entry, or fix className", c.ClassName, args.Entry,
+							exportList(b.Exports), c.ClassName)
+					}
+				}
+			}
+			if !slices.Contains(b.Exports, "default") {
+				fail("entry", "%s has no default export, so the Worker would answer no requests: add `export default "+
+					"{ async fetch(request) { ... } }`", args.Entry)
+			}
+		}
+	}
+	return infer.CheckResponse[ScriptArgs]{Inputs: args, Failures: failures}, nil
+}
+
+// oldClasses returns the classes of the previous inputs, if any, to catch storage flips at preview.
+func oldClasses(ctx context.Context, req infer.CheckRequest) []Class {
+	if req.OldInputs.Len() == 0 {
+		return nil
+	}
+	old, _, err := infer.DefaultCheck[ScriptArgs](ctx, req.OldInputs)
+	if err != nil {
+		return nil
+	}
+	return old.Classes
+}
+
+// Diff compares the inputs that reach Cloudflare; the entry path itself does not matter, only the
+// hash of what it bundles to.
+func (s *Script) Diff(ctx context.Context, req infer.DiffRequest[ScriptArgs, ScriptState]) (infer.DiffResponse, error) {
+	old, news := req.State.ScriptArgs, req.Inputs
+	diff := map[string]p.PropertyDiff{}
+	if old.ScriptName != news.ScriptName {
+		diff["scriptName"] = p.PropertyDiff{Kind: p.UpdateReplace}
+	}
+	changed := func(key string, a, b any) {
+		if !reflect.DeepEqual(a, b) {
+			diff[key] = p.PropertyDiff{Kind: p.Update}
+		}
+	}
+	changed("codeHash", old.CodeHash, news.CodeHash)
+	changed("workersDev", old.workersDev(), news.workersDev())
+	changed("compatibilityDate", old.compatibilityDate(), news.compatibilityDate())
+	changed("compatibilityFlags", old.compatibilityFlags(), news.compatibilityFlags())
+	changed("vars", nonNil(old.Vars), nonNil(news.Vars))
+	changed("secrets", nonNil(old.Secrets), nonNil(news.Secrets))
+	changed("durableObjectBindings", sortedBindings(old.DurableObjectBindings), sortedBindings(news.DurableObjectBindings))
+	changed("classes", normalizeClasses(old.Classes), normalizeClasses(news.Classes))
+	changed("deleteData", old.DeleteData, news.DeleteData)
+	if req.State.URL == "" && news.workersDev() && req.ID != "" && old.workersDev() {
+		// A refresh found the workers.dev route gone: turn it back on.
+		diff["workersDev"] = p.PropertyDiff{Kind: p.Update}
+	}
+	return infer.DiffResponse{
+		HasChanges:          len(diff) > 0,
+		DetailedDiff:        diff,
+		DeleteBeforeReplace: false,
+	}, nil
+}
+
+// Create uploads the script, enables workers.dev if asked, and records what Cloudflare reports.
+func (s *Script) Create(ctx context.Context, req infer.CreateRequest[ScriptArgs]) (infer.CreateResponse[ScriptState], error) {
+	state := ScriptState{ScriptArgs: req.Inputs}
+	if req.DryRun {
+		return infer.CreateResponse[ScriptState]{ID: req.Inputs.ScriptName, Output: state}, nil
+	}
+	c, err := clientFrom(ctx)
+	if err != nil {
+		return infer.CreateResponse[ScriptState]{}, err
+	}
+	state, err = deploy(ctx, c, req.Inputs, true, true)
+	if err != nil {
+		return infer.CreateResponse[ScriptState]{}, err
+	}
+	return infer.CreateResponse[ScriptState]{ID: scriptID(ctx, req.Inputs.ScriptName), Output: state}, nil
+}
+
+// Update re-uploads only when something Cloudflare stores changed, and touches workers.dev only
+// when that setting changed, so a no-op update makes no API calls at all.
+func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs, ScriptState]) (infer.UpdateResponse[ScriptState], error) {
+	old, news := req.State.ScriptArgs, req.Inputs
+	if req.DryRun {
+		state := req.State
+		state.ScriptArgs = news
+		return infer.UpdateResponse[ScriptState]{Output: state}, nil
+	}
+	c, err := clientFrom(ctx)
+	if err != nil {
+		return infer.UpdateResponse[ScriptState]{}, err
+	}
+	upload := old.CodeHash != news.CodeHash ||
+		old.compatibilityDate() != news.compatibilityDate() ||
+		!reflect.DeepEqual(old.compatibilityFlags(), news.compatibilityFlags()) ||
+		!reflect.DeepEqual(nonNil(old.Vars), nonNil(news.Vars)) ||
+		!reflect.DeepEqual(nonNil(old.Secrets), nonNil(news.Secrets)) ||
+		!reflect.DeepEqual(sortedBindings(old.DurableObjectBindings), sortedBindings(news.DurableObjectBindings)) ||
+		!reflect.DeepEqual(normalizeClasses(old.Classes), normalizeClasses(news.Classes)) ||
+		req.State.MigrationTag == "" && len(news.Classes) > 0
+	route := old.workersDev() != news.workersDev() || (news.workersDev() && req.State.URL == "")
+	if !upload && !route {
+		state := req.State
+		state.ScriptArgs = news
+		return infer.UpdateResponse[ScriptState]{Output: state}, nil
+	}
+	state, err := deploy(ctx, c, news, upload, route)
+	if err != nil {
+		return infer.UpdateResponse[ScriptState]{}, err
+	}
+	if !upload {
+		state.MigrationTag, state.NamespaceIDs = req.State.MigrationTag, req.State.NamespaceIDs
+	}
+	return infer.UpdateResponse[ScriptState]{Output: state}, nil
+}
+
+// deploy uploads the script (when upload is set) and sets its workers.dev route (when route is
+// set), then reads back what the provider records.
+func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route bool) (ScriptState, error) {
+	state := ScriptState{ScriptArgs: args}
+	name := args.ScriptName
+	if upload {
+		b, err := bundleEntry(args)
+		if err != nil {
+			return state, err
+		}
+		state.CodeHash = b.Hash
+
+		tag, existing, err := currentClasses(ctx, c, name)
+		if err != nil {
+			return state, err
+		}
+		plan, err := planMigration(name, tag, existing, args.Classes, args.DeleteData)
+		if err != nil {
+			return state, err
+		}
+		if len(plan.Deleted) > 0 {
+			p.GetLogger(ctx).Warningf("deleting Durable Object classes %s of script %q and all their data (deleteData is true)",
+				strings.Join(quoteAll(plan.Deleted), ", "), name)
+		}
+		md := cfapi.Metadata{
+			MainModule:         mainModule,
+			CompatibilityDate:  args.compatibilityDate(),
+			CompatibilityFlags: args.compatibilityFlags(),
+			Bindings:           apiBindings(args),
+			Migrations:         plan.Migration,
+		}
+		if err := c.UploadScript(ctx, name, md, []cfapi.Module{{Name: mainModule, Content: b.Code}}); err != nil {
+			return state, err
+		}
+		state.MigrationTag = tag
+		if plan.Migration != nil {
+			state.MigrationTag = plan.Migration.NewTag
+		}
+		if len(args.Classes) > 0 || len(existing) > 0 {
+			ids, err := namespaceIDs(ctx, c, name)
+			if err != nil {
+				return state, err
+			}
+			state.NamespaceIDs = ids
+		}
+	}
+	if route {
+		if err := c.SetWorkersDev(ctx, name, args.workersDev()); err != nil {
+			return state, err
+		}
+	}
+	if args.workersDev() {
+		url, err := c.ScriptURL(ctx, name)
+		if err != nil {
+			return state, err
+		}
+		state.URL = url
+	}
+	return state, nil
+}
+
+// Read refreshes the state from Cloudflare: a script deleted out of band disappears from state,
+// and changed bindings, settings or classes show up as drift the next update heals.
+func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, ScriptState]) (infer.ReadResponse[ScriptArgs, ScriptState], error) {
+	c, err := clientFrom(ctx)
+	if err != nil {
+		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
+	}
+	name := req.State.ScriptName
+	if name == "" {
+		// An import: the id is "<accountId>/<scriptName>".
+		_, script, ok := strings.Cut(req.ID, "/")
+		if !ok || script == "" {
+			return infer.ReadResponse[ScriptArgs, ScriptState]{}, fmt.Errorf("import id %q is not of the form <accountId>/<scriptName>", req.ID)
+		}
+		name = script
+	}
+	info, err := c.Script(ctx, name)
+	if cfapi.IsNotFound(err) {
+		return infer.ReadResponse[ScriptArgs, ScriptState]{}, nil
+	}
+	if err != nil {
+		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
+	}
+	settings, err := c.Settings(ctx, name)
+	if err != nil {
+		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
+	}
+	_, existing, err := currentClasses(ctx, c, name)
+	if err != nil {
+		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
+	}
+	url, err := c.ScriptURL(ctx, name)
+	if err != nil {
+		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
+	}
+
+	state := req.State
+	state.ScriptName = name
+	state.MigrationTag = info.MigrationTag
+	state.URL = url
+	state.CompatibilityDate = settings.CompatibilityDate
+	state.CompatibilityFlags = settings.CompatibilityFlags
+	applyReadBindings(&state.ScriptArgs, settings.Bindings, name)
+	state.Classes = readClasses(req.State.Classes, existing)
+	if ids, err := namespaceIDs(ctx, c, name); err == nil {
+		state.NamespaceIDs = ids
+	} else {
+		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
+	}
+	inputs := req.Inputs
+	if inputs.ScriptName == "" {
+		inputs = state.ScriptArgs
+	}
+	return infer.ReadResponse[ScriptArgs, ScriptState]{ID: req.ID, Inputs: inputs, State: state}, nil
+}
+
+// Delete removes the script. A script that hosts Durable Objects is deleted only when deleteData
+// is true, because deleting it deletes every object's data with it.
+func (s *Script) Delete(ctx context.Context, req infer.DeleteRequest[ScriptState]) (infer.DeleteResponse, error) {
+	c, err := clientFrom(ctx)
+	if err != nil {
+		return infer.DeleteResponse{}, err
+	}
+	name := req.State.ScriptName
+	_, existing, err := currentClasses(ctx, c, name)
+	if err != nil {
+		return infer.DeleteResponse{}, err
+	}
+	if len(existing) > 0 && !req.State.DeleteData {
+		names := make([]string, len(existing))
+		for i, e := range existing {
+			names[i] = e.Name
+		}
+		return infer.DeleteResponse{}, fmt.Errorf("refusing to delete script %q: it hosts Durable Object classes %s, and "+
+			"deleting it deletes all their data. Set deleteData: true on the Worker (or removal: \"remove\" in the app) "+
+			"and run `pulumi up` before deleting, or keep the script with `pulumi state delete` / retainOnDelete",
+			name, strings.Join(quoteAll(names), ", "))
+	}
+	err = c.DeleteScript(ctx, name, len(existing) > 0)
+	if err != nil && !cfapi.IsNotFound(err) {
+		return infer.DeleteResponse{}, err
+	}
+	return infer.DeleteResponse{}, nil
+}
+
+// mainModule is the name of the single bundled module.
+const mainModule = "index.js"
+
+// scriptID is the resource id, the same form `pulumi import` takes: "<accountId>/<scriptName>".
+func scriptID(ctx context.Context, name string) string {
+	return infer.GetConfig[Config](ctx).AccountID + "/" + name
+}
+
+// currentClasses returns the script's migration tag and Durable Object classes as Cloudflare has
+// them now. A script that does not exist has neither.
+func currentClasses(ctx context.Context, c *cfapi.Client, name string) (string, []existingClass, error) {
+	info, err := c.Script(ctx, name)
+	if cfapi.IsNotFound(err) {
+		return "", nil, nil
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	nss, err := c.Namespaces(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	var classes []existingClass
+	for _, ns := range nss {
+		if ns.Script == name {
+			classes = append(classes, existingClass{Name: ns.Class, SQLite: ns.SQLite})
+		}
+	}
+	sort.Slice(classes, func(i, j int) bool { return classes[i].Name < classes[j].Name })
+	return info.MigrationTag, classes, nil
+}
+
+func namespaceIDs(ctx context.Context, c *cfapi.Client, name string) (map[string]string, error) {
+	nss, err := c.Namespaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]string{}
+	for _, ns := range nss {
+		if ns.Script == name {
+			ids[ns.Class] = ns.ID
+		}
+	}
+	return ids, nil
+}
+
+// resolveEntry makes a relative entry absolute against the provider's working directory, which
+// the engine sets to the Pulumi project directory.
+func resolveEntry(entry string) (string, error) {
+	if entry == "" {
+		return "", errors.New("entry is empty: set it to the Worker's entry module, for example \"src/index.ts\"")
+	}
+	return filepath.Abs(entry)
+}

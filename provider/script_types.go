@@ -1,0 +1,110 @@
+package provider
+
+import (
+	"github.com/pulumi/pulumi-go-provider/infer"
+)
+
+// Defaults the original tool uses for new Workers.
+const (
+	DefaultCompatibilityDate = "2025-11-17"
+	defaultCompatibilityFlag = "nodejs_compat"
+)
+
+// ScriptArgs are the inputs of a Script: one uploaded Worker script with its bindings and
+// Durable Object classes.
+type ScriptArgs struct {
+	ScriptName            string                 `pulumi:"scriptName"`
+	Entry                 string                 `pulumi:"entry"`
+	WorkersDev            *bool                  `pulumi:"workersDev,optional"`
+	CompatibilityDate     string                 `pulumi:"compatibilityDate,optional"`
+	CompatibilityFlags    []string               `pulumi:"compatibilityFlags,optional"`
+	Vars                  map[string]string      `pulumi:"vars,optional"`
+	Secrets               map[string]string      `pulumi:"secrets,optional" provider:"secret"`
+	DurableObjectBindings []DurableObjectBinding `pulumi:"durableObjectBindings,optional"`
+	Classes               []Class                `pulumi:"classes,optional"`
+	DeleteData            bool                   `pulumi:"deleteData,optional"`
+	Build                 *BuildOptions          `pulumi:"build,optional"`
+	CodeHash              string                 `pulumi:"codeHash,optional"`
+}
+
+// Annotate documents ScriptArgs.
+func (a *ScriptArgs) Annotate(an infer.Annotator) {
+	an.Describe(&a.ScriptName, "Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.")
+	an.Describe(&a.Entry, "Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the "+
+		"Pulumi project. It is bundled with esbuild into one ES module.")
+	an.Describe(&a.WorkersDev, "Serve the script on its workers.dev URL. Defaults to true.")
+	an.Describe(&a.CompatibilityDate, "Workers runtime compatibility date. Defaults to "+DefaultCompatibilityDate+".")
+	an.Describe(&a.CompatibilityFlags, "Workers runtime compatibility flags. Defaults to [\"nodejs_compat\"].")
+	an.Describe(&a.Vars, "Plain-text bindings (env.NAME is the string).")
+	an.Describe(&a.Secrets, "Secret bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.")
+	an.Describe(&a.DurableObjectBindings, "Durable Object namespace bindings.")
+	an.Describe(&a.Classes, "Durable Object classes this script hosts. Migrations are computed from the difference "+
+		"between these and the classes Cloudflare has for the script.")
+	an.Describe(&a.DeleteData, "Allow deleting Durable Object data: removing a class from `classes`, or deleting "+
+		"the script, deletes the data of its objects only when this is true.")
+	an.Describe(&a.Build, "esbuild options for bundling the entry.")
+	an.Describe(&a.CodeHash, "SHA-256 of the bundled code. Computed by the provider during check; leave unset.")
+}
+
+// DurableObjectBinding binds a Durable Object namespace into the Worker's env.
+type DurableObjectBinding struct {
+	Name       string `pulumi:"name"`
+	ClassName  string `pulumi:"className"`
+	ScriptName string `pulumi:"scriptName,optional"`
+}
+
+// Annotate documents DurableObjectBinding.
+func (b *DurableObjectBinding) Annotate(a infer.Annotator) {
+	a.SetToken("index", "DurableObjectBinding")
+	a.Describe(&b.Name, "Binding name: the Worker reads the namespace as env.NAME.")
+	a.Describe(&b.ClassName, "Durable Object class the namespace runs.")
+	a.Describe(&b.ScriptName, "Script that hosts the class, when it is not this script.")
+}
+
+// BuildOptions tune esbuild.
+type BuildOptions struct {
+	Define    map[string]string `pulumi:"define,optional"`
+	External  []string          `pulumi:"external,optional"`
+	Minify    bool              `pulumi:"minify,optional"`
+	Sourcemap bool              `pulumi:"sourcemap,optional"`
+}
+
+// Annotate documents BuildOptions.
+func (b *BuildOptions) Annotate(a infer.Annotator) {
+	a.SetToken("index", "BuildOptions")
+	a.Describe(&b.Define, "Identifiers replaced with constant expressions at build time (esbuild define).")
+	a.Describe(&b.External, "Import paths left out of the bundle. cloudflare:* and node:* are always external.")
+	a.Describe(&b.Minify, "Minify the bundle.")
+	a.Describe(&b.Sourcemap, "Embed an inline source map so stack traces point at the sources.")
+}
+
+// ScriptState is what a Script records after a deploy.
+type ScriptState struct {
+	ScriptArgs
+	URL          string            `pulumi:"url"`
+	MigrationTag string            `pulumi:"migrationTag"`
+	NamespaceIDs map[string]string `pulumi:"namespaceIds"`
+}
+
+// Annotate documents ScriptState.
+func (s *ScriptState) Annotate(a infer.Annotator) {
+	a.Describe(&s.URL, "URL the script answers at when workersDev is on; empty otherwise.")
+	a.Describe(&s.MigrationTag, "Durable Object migration tag Cloudflare reports for the script.")
+	a.Describe(&s.NamespaceIDs, "Durable Object namespace id of each hosted class, by class name.")
+}
+
+func (a ScriptArgs) workersDev() bool { return a.WorkersDev == nil || *a.WorkersDev }
+
+func (a ScriptArgs) compatibilityDate() string {
+	if a.CompatibilityDate == "" {
+		return DefaultCompatibilityDate
+	}
+	return a.CompatibilityDate
+}
+
+func (a ScriptArgs) compatibilityFlags() []string {
+	if a.CompatibilityFlags == nil {
+		return []string{defaultCompatibilityFlag}
+	}
+	return a.CompatibilityFlags
+}

@@ -1,0 +1,61 @@
+package provider
+
+import (
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// WorkerArgs are the inputs of the Worker component, after the original tool's Worker options.
+type WorkerArgs struct {
+	Name               string                  `pulumi:"name,optional"`
+	ScriptName         pulumi.StringInput      `pulumi:"scriptName,optional"`
+	Entry              pulumi.StringInput      `pulumi:"entry"`
+	URL                pulumi.BoolInput        `pulumi:"url,optional"`
+	Bindings           pulumi.MapInput         `pulumi:"bindings,optional"`
+	Secrets            pulumi.StringMapInput   `pulumi:"secrets,optional" provider:"secret"`
+	DurableObjects     []Class                 `pulumi:"durableObjects,optional"`
+	CompatibilityDate  pulumi.StringInput      `pulumi:"compatibilityDate,optional"`
+	CompatibilityFlags pulumi.StringArrayInput `pulumi:"compatibilityFlags,optional"`
+	Build              *BuildOptions           `pulumi:"build,optional"`
+	DeleteData         bool                    `pulumi:"deleteData,optional"`
+}
+
+// Annotate documents WorkerArgs.
+func (a *WorkerArgs) Annotate(an infer.Annotator) {
+	an.Describe(&a.Name, "Logical name of the Worker. Defaults to the resource name.")
+	an.Describe(&a.ScriptName, "Script name on Cloudflare. Defaults to \"<project>-<stack>-<name>\" (the lumier Go "+
+		"helper uses \"<app>-<stage>-<name>\").")
+	an.Describe(&a.Entry, "Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. "+
+		"Bundled with esbuild.")
+	an.Describe(&a.URL, "Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.")
+	an.Describe(&a.Bindings, "Bindings by env name. A string value becomes a plain-text binding; a DurableObject's "+
+		"output (or {type: \"durable_object\", className, scriptName?}) becomes a Durable Object namespace binding.")
+	an.Describe(&a.Secrets, "Secret bindings by env name. Kept encrypted in state and never read back.")
+	an.Describe(&a.DurableObjects, "Durable Object classes this Worker hosts. Migrations are computed for you.")
+	an.Describe(&a.CompatibilityDate, "Workers runtime compatibility date. Defaults to "+DefaultCompatibilityDate+".")
+	an.Describe(&a.CompatibilityFlags, "Workers runtime compatibility flags. Defaults to [\"nodejs_compat\"].")
+	an.Describe(&a.Build, "esbuild options: define, external, minify, sourcemap.")
+	an.Describe(&a.DeleteData, "Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.")
+}
+
+// Worker is the component that deploys one Worker script.
+type Worker struct {
+	pulumi.ResourceState
+	Type         pulumi.StringOutput    `pulumi:"type"`
+	Name         pulumi.StringOutput    `pulumi:"name"`
+	ScriptName   pulumi.StringOutput    `pulumi:"scriptName"`
+	URL          pulumi.StringOutput    `pulumi:"url"`
+	NamespaceIDs pulumi.StringMapOutput `pulumi:"namespaceIds"`
+}
+
+// Annotate sets the token and documents the outputs.
+func (w *Worker) Annotate(a infer.Annotator) {
+	a.SetToken("index", "Worker")
+	a.Describe(w, "A Cloudflare Worker: bundles the entry with esbuild and uploads it with its bindings and the "+
+		"Durable Object classes it hosts.")
+	a.Describe(&w.Type, "Always \"worker\".")
+	a.Describe(&w.Name, "Logical name of the Worker.")
+	a.Describe(&w.ScriptName, "Script name on Cloudflare.")
+	a.Describe(&w.URL, "URL the Worker answers at; empty when url is false.")
+	a.Describe(&w.NamespaceIDs, "Durable Object namespace id of each hosted class, by class name.")
+}

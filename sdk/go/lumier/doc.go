@@ -1,0 +1,2 @@
+// Deploy Cloudflare Workers and Durable Objects, with migrations computed for you and no silent data loss.
+package lumier
