@@ -1,8 +1,6 @@
 package provider
 
 import (
-	"fmt"
-
 	"github.com/lumier-dev/lumier/internal/bundle"
 )
 
@@ -18,9 +16,6 @@ func bundleEntry(args ScriptArgs) (*bundle.Result, error) {
 	if b := args.Build; b != nil {
 		opts.Define, opts.External, opts.Minify, opts.Sourcemap = b.Define, b.External, b.Minify, b.Sourcemap
 	}
-	res, err := bundle.Bundle(opts)
-	if err != nil {
-		return nil, fmt.Errorf("bundling %s: %w", args.Entry, err)
-	}
-	return res, nil
+	// bundle's errors already name the entry and carry esbuild's file:line:col.
+	return bundle.Bundle(opts)
 }

@@ -1,0 +1,219 @@
+package bundle
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeProject lays out a small Worker project (package.json at its root) in a fresh temp dir
+// and returns the absolute path of src/index.ts.
+func writeProject(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, ok := files["package.json"]; !ok {
+		files["package.json"] = `{"name":"w","private":true,"type":"module"}`
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		noErr(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		noErr(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	return filepath.Join(dir, "src", "index.ts")
+}
+
+const doWorker = `import { DurableObject } from "cloudflare:workers";
+import { greet } from "./greet";
+
+export class Counter extends DurableObject {
+  async hello(): Promise<string> { return greet("do"); }
+}
+
+export default {
+  async fetch(request: Request): Promise<Response> { return new Response(greet("fetch")); },
+};
+`
+
+const greetModule = `export function greet(who: string): string { return "hello " + who; }
+`
+
+func doProject() map[string]string {
+	return map[string]string{"src/index.ts": doWorker, "src/greet.ts": greetModule}
+}
+
+func TestBundleLocalImportAndExternalRuntime(t *testing.T) {
+	res, err := Bundle(Options{Entry: writeProject(t, doProject())})
+	noErr(t, err)
+
+	code := string(res.Code)
+	equal(t, []string{"Counter", "default"}, res.Exports, "exports")
+	contains(t, code, `from "cloudflare:workers"`, "cloudflare:workers must stay an import")
+	contains(t, code, `"hello " + who`, "the local module must be inlined")
+	notContains(t, code, "./greet", "no import of the local module may remain")
+	notContains(t, code, ": Promise<", "TypeScript types must be stripped")
+	contains(t, code, `__name(this, "Counter")`, "keepNames preserves class names")
+	contains(t, code, "// src/index.ts", "paths are relative to the package.json directory")
+	contains(t, code, "// src/greet.ts", "paths are relative to the package.json directory")
+	equal(t, 64, len(res.Hash), "sha256 hex length")
+}
+
+func TestBundleIsDeterministicAcrossDirectories(t *testing.T) {
+	for _, sourcemap := range []bool{false, true} {
+		a := writeProject(t, doProject())
+		b := writeProject(t, doProject())
+		ra, err := Bundle(Options{Entry: a, Sourcemap: sourcemap})
+		noErr(t, err)
+		again, err := Bundle(Options{Entry: a, Sourcemap: sourcemap})
+		noErr(t, err)
+		rb, err := Bundle(Options{Entry: b, Sourcemap: sourcemap})
+		noErr(t, err)
+
+		equal(t, ra.Hash, again.Hash, "same input, same hash")
+		equal(t, ra.Hash, rb.Hash, "the same project in another directory, same hash")
+		notContains(t, string(ra.Code), filepath.Dir(filepath.Dir(a)), "no absolute path in the bundle")
+	}
+}
+
+func TestBundleThroughSymlinkMatches(t *testing.T) {
+	entry := writeProject(t, doProject())
+	link := filepath.Join(t.TempDir(), "link")
+	noErr(t, os.Symlink(filepath.Dir(filepath.Dir(entry)), link))
+
+	direct, err := Bundle(Options{Entry: entry, Sourcemap: true})
+	noErr(t, err)
+	via, err := Bundle(Options{Entry: filepath.Join(link, "src", "index.ts"), Sourcemap: true})
+	noErr(t, err)
+	equal(t, direct.Hash, via.Hash, "a symlinked checkout bundles identically")
+}
+
+func TestBundleSourcemapIsInline(t *testing.T) {
+	res, err := Bundle(Options{Entry: writeProject(t, doProject()), Sourcemap: true})
+	noErr(t, err)
+	const prefix = "//# sourceMappingURL=data:application/json;base64,"
+	code := string(res.Code)
+	i := strings.LastIndex(code, prefix)
+	if i < 0 {
+		t.Fatalf("no inline source map in:\n%s", code)
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(code[i+len(prefix):]))
+	noErr(t, err)
+	var sm struct {
+		Sources []string `json:"sources"`
+	}
+	noErr(t, json.Unmarshal(raw, &sm))
+	equal(t, []string{"src/index.ts", "src/greet.ts"}, sm.Sources, "sources are project-relative")
+}
+
+func TestBundleSyntaxErrorReportsFileLineColumn(t *testing.T) {
+	entry := writeProject(t, map[string]string{
+		"src/index.ts": "export default {\n  fetch() {\n    let x y = 1;\n  },\n};\n",
+	})
+	_, err := Bundle(Options{Entry: entry})
+	errContains(t, err, "bundling "+entry+": ")
+	errContains(t, err, `src/index.ts:3:11: ERROR: Expected ";" but found "y"`)
+
+	var berr *Error
+	if !errors.As(err, &berr) {
+		t.Fatalf("want *bundle.Error, got %T", err)
+	}
+	equal(t, 1, len(berr.Messages), "one esbuild error")
+}
+
+func TestBundleListsEveryError(t *testing.T) {
+	entry := writeProject(t, map[string]string{
+		"src/index.ts": "import a from \"./missing-one\";\nimport b from \"./missing-two\";\nexport default { a, b };\n",
+	})
+	_, err := Bundle(Options{Entry: entry})
+	errContains(t, err, "2 errors")
+	errContains(t, err, `src/index.ts:1:15: ERROR: Could not resolve "./missing-one"`)
+	errContains(t, err, `src/index.ts:2:15: ERROR: Could not resolve "./missing-two"`)
+}
+
+func TestBundleMissingEntry(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "src", "nope.ts")
+	_, err := Bundle(Options{Entry: missing})
+	errContains(t, err, "entry file does not exist")
+	errContains(t, err, "tried "+missing)
+}
+
+func TestBundleRejectsRelativeEntry(t *testing.T) {
+	_, err := Bundle(Options{Entry: "src/index.ts"})
+	errContains(t, err, "absolute")
+}
+
+func TestBundleDefine(t *testing.T) {
+	entry := writeProject(t, map[string]string{
+		"src/index.ts": "declare const STAGE: string;\nexport default { fetch() { return new Response(STAGE); } };\n",
+	})
+	res, err := Bundle(Options{Entry: entry, Define: map[string]string{"STAGE": `"production"`}})
+	noErr(t, err)
+	contains(t, string(res.Code), `new Response("production")`, "define substitutes")
+	notContains(t, string(res.Code), "STAGE", "define substitutes")
+}
+
+func TestBundleExternalOption(t *testing.T) {
+	entry := writeProject(t, map[string]string{
+		"src/index.ts": "import { x } from \"some-pkg\";\nimport { Buffer } from \"node:buffer\";\nexport default { fetch() { return new Response(x + Buffer.from(\"a\")); } };\n",
+	})
+	_, err := Bundle(Options{Entry: entry})
+	errContains(t, err, `Could not resolve "some-pkg"`)
+
+	res, err := Bundle(Options{Entry: entry, External: []string{"some-pkg"}})
+	noErr(t, err)
+	contains(t, string(res.Code), `from "some-pkg"`, "External keeps the import")
+	contains(t, string(res.Code), `from "node:buffer"`, "node:* is always external")
+}
+
+func TestBundleMinifyKeepsNamesAndExports(t *testing.T) {
+	entry := writeProject(t, doProject())
+	plain, err := Bundle(Options{Entry: entry})
+	noErr(t, err)
+	min, err := Bundle(Options{Entry: entry, Minify: true})
+	noErr(t, err)
+	if len(min.Code) >= len(plain.Code) {
+		t.Errorf("minified %d bytes, plain %d", len(min.Code), len(plain.Code))
+	}
+	equal(t, []string{"Counter", "default"}, min.Exports, "exports survive minification")
+	contains(t, string(min.Code), `"Counter"`, "the class keeps its name")
+	if plain.Hash == min.Hash {
+		t.Error("minified and plain bundles share a hash")
+	}
+}
+
+func TestBundleEntryNamedLikeTheOutput(t *testing.T) {
+	// <root>/index.js is both the entry and esbuild's (never written) outfile.
+	dir := t.TempDir()
+	noErr(t, os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{}`), 0o644))
+	noErr(t, os.WriteFile(filepath.Join(dir, "index.js"), []byte("export default { fetch() { return new Response('ok'); } };\n"), 0o644))
+	res, err := Bundle(Options{Entry: filepath.Join(dir, "index.js")})
+	noErr(t, err)
+	equal(t, []string{"default"}, res.Exports, "exports")
+}
+
+func TestCounterFixture(t *testing.T) {
+	res, err := Bundle(Options{Entry: counterEntry(t)})
+	noErr(t, err)
+	equal(t, []string{"Counter", "default"}, res.Exports, "exports")
+}
+
+func counterEntry(t testing.TB) string {
+	t.Helper()
+	entry, err := filepath.Abs(filepath.Join("testdata", "counter", "src", "index.ts"))
+	noErr(t, err)
+	return entry
+}
+
+// BenchmarkBundleCounter bundles the seed's counter Worker, the provider's per-Check cost.
+func BenchmarkBundleCounter(b *testing.B) {
+	entry := counterEntry(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Bundle(Options{Entry: entry}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package cfapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/cloudflare/cloudflare-go/v4"
+	"github.com/cloudflare/cloudflare-go/v4/option"
+)
+
+// sdkError builds the *cloudflare.Error cloudflare-go returns for an error response, request
+// (with its Authorization header) included.
+func sdkError(t *testing.T, status int, body string) *cloudflare.Error {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, "https://api.cloudflare.com/client/v4/accounts/a/workers/scripts/x", nil)
+	noErr(t, err)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	e := &cloudflare.Error{StatusCode: status, Request: req, Response: &http.Response{StatusCode: status, Request: req}}
+	noErr(t, e.UnmarshalJSON([]byte(body)))
+	return e
+}
+
+func TestConvertAPIError(t *testing.T) {
+	c := New("", testToken, "a")
+	sdk := sdkError(t, 412, `{"success":false,"errors":[{"code":10079,"message":"Actor migration tag precondition failed, got tag '' when expected tag is 'v1'"}],"messages":[],"result":null}`)
+	err := fmt.Errorf("uploading script %q: %w", "x", c.convert(sdk, 412))
+
+	equal(t, `uploading script "x": cloudflare: 10079 Actor migration tag precondition failed, got tag '' when expected tag is 'v1' (HTTP 412)`,
+		err.Error(), "error text")
+	apiErr, ok := AsAPIError(err)
+	if !ok {
+		t.Fatalf("want *APIError in %v", err)
+	}
+	equal(t, &APIError{Status: 412, Code: 10079, Message: "Actor migration tag precondition failed, got tag '' when expected tag is 'v1'"}, apiErr, "fields")
+	if IsNotFound(err) {
+		t.Error("412 is not a not-found")
+	}
+	var raw *cloudflare.Error
+	if errors.As(err, &raw) {
+		t.Error("cloudflare-go's error (which holds the request and its Authorization header) must not be reachable")
+	}
+}
+
+func TestConvertScrubsTokenFromMessages(t *testing.T) {
+	c := New("", testToken, "a")
+	// A server echoing the header back must not put the token into our error text.
+	sdk := sdkError(t, 400, `{"success":false,"errors":[{"code":6003,"message":"Invalid request headers: Bearer `+testToken+`"}]}`)
+	err := c.convert(sdk, 400)
+	notContains(t, err.Error(), testToken, "token in an API message")
+	contains(t, err.Error(), "[REDACTED]", "the echo is replaced")
+}
+
+func TestNotFound(t *testing.T) {
+	c := New("", testToken, "a")
+	for _, body := range []string{
+		`{"success":false,"errors":[{"code":10007,"message":"This Worker does not exist on your account."}]}`,
+		`{"success":false,"errors":[]}`,
+	} {
+		err := fmt.Errorf("deleting script %q: %w", "x", c.convert(sdkError(t, 404, body), 404))
+		if !IsNotFound(err) || !errors.Is(err, ErrNotFound) {
+			t.Errorf("404 %s: want IsNotFound", body)
+		}
+	}
+	equal(t, "cloudflare: Not Found (HTTP 404)", c.convert(sdkError(t, 404, `{"errors":[]}`), 404).Error(), "no code, status text")
+	if !IsNotFound(&APIError{Status: 400, Code: codeServiceNotFound}) {
+		t.Error("code 10090 is a not-found")
+	}
+	if IsNotFound(errors.New("other")) || IsNotFound(nil) {
+		t.Error("plain errors are not not-found")
+	}
+}
+
+func TestConvertNonJSONErrorBodyKeepsStatus(t *testing.T) {
+	c := New("", testToken, "a")
+	err := c.convert(errors.New("invalid character '<' looking for beginning of value"), 502)
+	apiErr, ok := AsAPIError(err)
+	if !ok {
+		t.Fatalf("want *APIError, got %T %v", err, err)
+	}
+	equal(t, 502, apiErr.Status, "status from the wire")
+	contains(t, err.Error(), "Bad Gateway", "status text")
+}
+
+func TestConvertKeepsContextErrors(t *testing.T) {
+	c := New("", testToken, "a")
+	err := c.convert(context.Canceled, 429)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("want context.Canceled in the chain, got %v", err)
+	}
+	if _, ok := AsAPIError(err); ok {
+		t.Error("a cancelled retry is not an API error")
+	}
+}
+
+// closedAddr is a local address nothing listens on: connection refused, fast.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	noErr(t, err)
+	addr := l.Addr().String()
+	noErr(t, l.Close())
+	return addr
+}
+
+func TestTransportErrorHasContextAndNoToken(t *testing.T) {
+	c := New("http://"+closedAddr(t)+"/client/v4", testToken, "acc", option.WithMaxRetries(0))
+	_, err := c.Script(context.Background(), "my-script")
+	errContains(t, err, `reading script "my-script"`)
+	errContains(t, err, "connection refused")
+	notContains(t, err.Error(), testToken, "token in a transport error")
+	if _, ok := AsAPIError(err); ok {
+		t.Error("a transport error is not an API error")
+	}
+	var opErr *net.OpError
+	if !errors.As(err, &opErr) {
+		t.Errorf("the net error stays inspectable, got %T", errors.Unwrap(err))
+	}
+}
+
+func TestPrecheckRejectsWithoutRequest(t *testing.T) {
+	// Nothing listens there, so a request would fail with "connection refused" instead.
+	c := New("http://"+closedAddr(t), testToken, "acc", option.WithMaxRetries(0))
+	ctx := context.Background()
+	for _, name := range []string{"", "a/b", "a?b", "../x", "a b"} {
+		err := c.DeleteScript(ctx, name, false)
+		errContains(t, err, "invalid script name")
+	}
+	_, err := New("http://"+closedAddr(t), testToken, "").Namespaces(ctx)
+	errContains(t, err, "no Cloudflare account id")
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	err = c.UploadScript(cancelled, "x", Metadata{}, []Module{{Name: "index.js"}})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("want context.Canceled, got %v", err)
+	}
+	if strings.Contains(fmt.Sprint(err), testToken) {
+		t.Error("token in error")
+	}
+}

@@ -1,0 +1,85 @@
+package cfapi
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func marshal(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	noErr(t, err)
+	return string(b)
+}
+
+func TestBindingJSON(t *testing.T) {
+	cases := []struct {
+		name string
+		in   Binding
+		want string
+	}{
+		{"durable object, same script",
+			Binding{Type: BindingDurableObject, Name: "COUNTER", ClassName: "Counter"},
+			`{"type":"durable_object_namespace","name":"COUNTER","class_name":"Counter"}`},
+		{"durable object, other script",
+			Binding{Type: BindingDurableObject, Name: "COUNTER", ClassName: "Counter", ScriptName: "app-dev-api"},
+			`{"type":"durable_object_namespace","name":"COUNTER","class_name":"Counter","script_name":"app-dev-api"}`},
+		{"plain text",
+			Binding{Type: BindingPlainText, Name: "STAGE", Text: "dev"},
+			`{"type":"plain_text","name":"STAGE","text":"dev"}`},
+		{"empty plain text keeps text",
+			Binding{Type: BindingPlainText, Name: "EMPTY"},
+			`{"type":"plain_text","name":"EMPTY","text":""}`},
+		{"secret text",
+			Binding{Type: BindingSecretText, Name: "KEY", Text: "s3cret"},
+			`{"type":"secret_text","name":"KEY","text":"s3cret"}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			equal(t, c.want, marshal(t, c.in), "binding JSON")
+		})
+	}
+}
+
+func TestMigrationJSON(t *testing.T) {
+	first := Migration{NewTag: "v1", Steps: []MigrationStep{{NewSqliteClasses: []string{"Counter"}}}}
+	equal(t, `{"new_tag":"v1","steps":[{"new_sqlite_classes":["Counter"]}]}`, marshal(t, first),
+		"first migration omits old_tag")
+
+	all := Migration{OldTag: "v1", NewTag: "v2", Steps: []MigrationStep{
+		{NewSqliteClasses: []string{"A"}},
+		{NewClasses: []string{"B"}},
+		{RenamedClasses: []Rename{{From: "C", To: "D"}}},
+		{DeletedClasses: []string{"E"}},
+		{TransferredClasses: []Transfer{{From: "F", FromScript: "other", To: "G"}}},
+	}}
+	equal(t, `{"old_tag":"v1","new_tag":"v2","steps":[`+
+		`{"new_sqlite_classes":["A"]},`+
+		`{"new_classes":["B"]},`+
+		`{"renamed_classes":[{"from":"C","to":"D"}]},`+
+		`{"deleted_classes":["E"]},`+
+		`{"transferred_classes":[{"from":"F","from_script":"other","to":"G"}]}]}`,
+		marshal(t, all), "every step kind, one list per step")
+
+	equal(t, `{"old_tag":"v1","new_tag":"v2","steps":[]}`, marshal(t, Migration{OldTag: "v1", NewTag: "v2"}),
+		"tag-only migration sends steps: []")
+}
+
+func TestMetadataJSON(t *testing.T) {
+	md := Metadata{
+		MainModule:         "index.js",
+		CompatibilityDate:  "2025-11-17",
+		CompatibilityFlags: []string{"nodejs_compat"},
+		Bindings:           []Binding{{Type: BindingDurableObject, Name: "COUNTER", ClassName: "Counter"}},
+		Migrations:         &Migration{NewTag: "v1", Steps: []MigrationStep{{NewSqliteClasses: []string{"Counter"}}}},
+		KeepBindings:       []string{"secret_text"},
+	}
+	equal(t, `{"main_module":"index.js","compatibility_date":"2025-11-17","compatibility_flags":["nodejs_compat"],`+
+		`"bindings":[{"type":"durable_object_namespace","name":"COUNTER","class_name":"Counter"}],`+
+		`"migrations":{"new_tag":"v1","steps":[{"new_sqlite_classes":["Counter"]}]},`+
+		`"keep_bindings":["secret_text"]}`,
+		marshal(t, md), "full metadata")
+
+	equal(t, `{"main_module":"index.js","bindings":[]}`, marshal(t, Metadata{MainModule: "index.js"}),
+		"minimal metadata: bindings always present, the rest omitted")
+}

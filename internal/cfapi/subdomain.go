@@ -1,0 +1,107 @@
+package cfapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/cloudflare/cloudflare-go/v4"
+	"github.com/cloudflare/cloudflare-go/v4/option"
+	"github.com/cloudflare/cloudflare-go/v4/workers"
+)
+
+// Subdomain returns the account's workers.dev subdomain (the "<sub>" of
+// <script>.<sub>.workers.dev).
+func (c *Client) Subdomain(ctx context.Context) (string, error) {
+	if err := c.precheck(ctx); err != nil {
+		return "", fmt.Errorf("reading workers.dev subdomain: %w", err)
+	}
+	var sub string
+	err := c.call(func(opts ...option.RequestOption) error {
+		res, err := c.cf.Workers.Subdomains.Get(ctx, workers.SubdomainGetParams{
+			AccountID: cloudflare.F(c.accountID),
+		}, opts...)
+		if res != nil {
+			sub = res.Subdomain
+		}
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("reading workers.dev subdomain: %w", err)
+	}
+	if sub == "" {
+		// A new account has no subdomain until one is registered in the dashboard.
+		return "", fmt.Errorf("reading workers.dev subdomain: the account has none registered")
+	}
+	return sub, nil
+}
+
+// SetWorkersDev turns script name's workers.dev route on or off
+// (POST .../scripts/{name}/subdomain {"enabled":bool}).
+func (c *Client) SetWorkersDev(ctx context.Context, name string, enabled bool) error {
+	if err := c.precheckScript(ctx, name); err != nil {
+		return fmt.Errorf("setting workers.dev for script %q: %w", name, err)
+	}
+	err := c.call(func(opts ...option.RequestOption) error {
+		_, err := c.cf.Workers.Scripts.Subdomain.New(ctx, name, workers.ScriptSubdomainNewParams{
+			AccountID: cloudflare.F(c.accountID),
+			Enabled:   cloudflare.F(enabled),
+		}, opts...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("setting workers.dev for script %q to %t: %w", name, enabled, err)
+	}
+	return nil
+}
+
+// ScriptURL is the address script name answers at on workers.dev, or "" when its workers.dev
+// route is off.
+//
+// The local Cloudflare adds "url" to the GET .../scripts/{name}/subdomain result, since
+// *.workers.dev does not exist locally; when present it is used as is. Otherwise the URL is
+// https://<name>.<Subdomain()>.workers.dev, which costs a second call.
+func (c *Client) ScriptURL(ctx context.Context, name string) (string, error) {
+	if err := c.precheckScript(ctx, name); err != nil {
+		return "", fmt.Errorf("reading workers.dev URL of script %q: %w", name, err)
+	}
+	var res *workers.ScriptSubdomainGetResponse
+	err := c.call(func(opts ...option.RequestOption) error {
+		var err error
+		res, err = c.cf.Workers.Scripts.Subdomain.Get(ctx, name, workers.ScriptSubdomainGetParams{
+			AccountID: cloudflare.F(c.accountID),
+		}, opts...)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("reading workers.dev URL of script %q: %w", name, err)
+	}
+	if !res.Enabled {
+		return "", nil
+	}
+	url, err := localURL(res)
+	if err != nil {
+		return "", fmt.Errorf("reading workers.dev URL of script %q: %w", name, err)
+	}
+	if url != "" {
+		return url, nil
+	}
+	sub, err := c.Subdomain(ctx)
+	if err != nil {
+		return "", fmt.Errorf("reading workers.dev URL of script %q: %w", name, err)
+	}
+	return fmt.Sprintf("https://%s.%s.workers.dev", name, sub), nil
+}
+
+// localURL reads the local Cloudflare's "url" extension, "" when absent.
+func localURL(res *workers.ScriptSubdomainGetResponse) (string, error) {
+	f, ok := res.JSON.ExtraFields["url"]
+	if !ok || f.IsNull() {
+		return "", nil
+	}
+	var url string
+	if err := json.Unmarshal([]byte(f.Raw()), &url); err != nil {
+		return "", fmt.Errorf("decoding url %s: %w", f.Raw(), err)
+	}
+	return url, nil
+}

@@ -1,0 +1,23 @@
+package cfapi
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/cloudflare/cloudflare-go/v4/workers"
+)
+
+func TestLocalURLExtension(t *testing.T) {
+	cases := map[string]string{
+		`{"enabled":true,"previews_enabled":false,"url":"http://127.0.0.1:8788"}`: "http://127.0.0.1:8788",
+		`{"enabled":true,"previews_enabled":true}`:                                "",
+		`{"enabled":true,"url":null}`:                                             "",
+	}
+	for body, want := range cases {
+		var res workers.ScriptSubdomainGetResponse
+		noErr(t, json.Unmarshal([]byte(body), &res))
+		got, err := localURL(&res)
+		noErr(t, err)
+		equal(t, want, got, body)
+	}
+}

@@ -1,0 +1,96 @@
+package codegen
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func loadSchema(t *testing.T) schema.PackageSpec {
+	t.Helper()
+	raw, err := Schema(context.Background())
+	require.NoError(t, err)
+	var spec schema.PackageSpec
+	require.NoError(t, json.Unmarshal(raw, &spec))
+	return spec
+}
+
+func TestSchemaTokens(t *testing.T) {
+	spec := loadSchema(t)
+	assert.Equal(t, "lumier", spec.Name)
+	for _, tok := range []string{"lumier:index:Worker", "lumier:index:DurableObject"} {
+		r, ok := spec.Resources[tok]
+		require.True(t, ok, "schema lacks %s", tok)
+		assert.True(t, r.IsComponent, "%s must be a component", tok)
+	}
+	assert.Contains(t, spec.Resources, "lumier:index:Script")
+	for tok := range spec.Types {
+		assert.Regexp(t, `^lumier:index:`, tok, "types belong to the index module")
+	}
+}
+
+func TestSchemaDescribesEverything(t *testing.T) {
+	spec := loadSchema(t)
+	for tok, r := range spec.Resources {
+		assert.NotEmpty(t, r.Description, "%s has no description", tok)
+		for name, prop := range r.InputProperties {
+			assert.NotEmpty(t, prop.Description, "input %s.%s has no description", tok, name)
+		}
+		for name, prop := range r.Properties {
+			assert.NotEmpty(t, prop.Description, "output %s.%s has no description", tok, name)
+		}
+	}
+	for tok, typ := range spec.Types {
+		for name, prop := range typ.Properties {
+			assert.NotEmpty(t, prop.Description, "type %s.%s has no description", tok, name)
+		}
+	}
+	for name, v := range spec.Config.Variables {
+		assert.NotEmpty(t, v.Description, "config %s has no description", name)
+	}
+}
+
+func TestSchemaDurableObjectOutputShape(t *testing.T) {
+	do := loadSchema(t).Resources["lumier:index:DurableObject"]
+	for _, key := range []string{"type", "name", "className", "scriptName", "namespaceId"} {
+		assert.Contains(t, do.Properties, key)
+		assert.Equal(t, "string", do.Properties[key].Type, "%s is a string", key)
+		assert.Contains(t, do.Required, key)
+	}
+	assert.ElementsMatch(t, []string{"worker", "className", "sqlite"}, keys(do.InputProperties))
+}
+
+func TestSchemaSecrets(t *testing.T) {
+	spec := loadSchema(t)
+	assert.True(t, spec.Config.Variables["apiToken"].Secret, "apiToken must be secret")
+	assert.True(t, spec.Resources["lumier:index:Worker"].InputProperties["secrets"].Secret)
+	assert.True(t, spec.Resources["lumier:index:Script"].InputProperties["secrets"].Secret)
+	assert.True(t, spec.Resources["lumier:index:Script"].Properties["secrets"].Secret)
+}
+
+func TestGoSDKGenerates(t *testing.T) {
+	raw, err := Schema(context.Background())
+	require.NoError(t, err)
+	files, err := GoSDK(raw)
+	require.NoError(t, err)
+	for _, name := range []string{"worker.go", "durableObject.go", "script.go", "provider.go", "pulumi-plugin.json"} {
+		assert.Contains(t, files, name)
+	}
+	for name, content := range files {
+		if name != "pulumi-plugin.json" && name != "doc.go" { // these two carry no header
+			assert.True(t, IsGenerated(content), "%s must carry the generator's header", name)
+		}
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
