@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"context"
 	"github.com/lumier-dev/lumier/internal/naming"
+	"slices"
 
 	"fmt"
 	"sort"
@@ -34,14 +36,22 @@ func checkBindings(args ScriptArgs) []p.CheckFailure {
 		add("secrets", name)
 	}
 	hosted := map[string]bool{}
+	leaving := map[string]string{}
 	for _, c := range args.Classes {
 		hosted[c.ClassName] = true
+		leaving[c.ClassName] = c.TransferredTo
 	}
 	for _, b := range args.DurableObjectBindings {
 		add("durableObjectBindings", b.Name)
 		if b.ClassName == "" {
 			failures = append(failures, p.CheckFailure{Property: "durableObjectBindings", Reason: fmt.Sprintf(
 				"Durable Object binding %q has no className: set it to the class the namespace runs", b.Name)})
+			continue
+		}
+		if (b.ScriptName == "" || b.ScriptName == args.ScriptName) && leaving[b.ClassName] != "" {
+			failures = append(failures, p.CheckFailure{Property: "durableObjectBindings", Reason: fmt.Sprintf(
+				"binding %q points at class %q, which is moving to script %q in this deploy: drop the binding now and bind "+
+					"the class on %q in a later deploy", b.Name, b.ClassName, leaving[b.ClassName], leaving[b.ClassName])})
 			continue
 		}
 		if (b.ScriptName == "" || b.ScriptName == args.ScriptName) && !hosted[b.ClassName] {
@@ -54,10 +64,38 @@ func checkBindings(args ScriptArgs) []p.CheckFailure {
 	return failures
 }
 
+// inferRenames marks a class as renamed when the DurableObject of the same name had another
+// className before, so changing className keeps the data instead of deleting it.
+func inferRenames(classes, old []Class) {
+	oldByName := map[string]Class{}
+	oldClass := map[string]bool{}
+	for _, o := range old {
+		oldClass[o.ClassName] = true
+		if o.Name != "" && o.TransferredTo == "" {
+			oldByName[o.Name] = o
+		}
+	}
+	for i, c := range classes {
+		if c.Name == "" || c.RenamedFrom != "" || c.TransferredFrom != nil || oldClass[c.ClassName] {
+			continue
+		}
+		if o, ok := oldByName[c.Name]; ok && o.ClassName != c.ClassName {
+			classes[i].RenamedFrom = o.ClassName
+		}
+	}
+}
+
+// classChanges is how a Check's classes differ from the previous inputs.
+type classChanges struct {
+	dropped []string // no longer declared, so their data would be deleted
+	renamed []string // old names of renamed classes
+}
+
 // checkClasses reports duplicate classes, storage flips against the previous inputs, and classes
 // dropped without deleteData, all before anything is uploaded.
-func checkClasses(args ScriptArgs, old []Class) []p.CheckFailure {
+func checkClasses(args ScriptArgs, old []Class) ([]p.CheckFailure, classChanges) {
 	var failures []p.CheckFailure
+	var changes classChanges
 	fail := func(format string, a ...any) {
 		failures = append(failures, p.CheckFailure{Property: "classes", Reason: fmt.Sprintf(format, a...)})
 	}
@@ -74,6 +112,10 @@ func checkClasses(args ScriptArgs, old []Class) []p.CheckFailure {
 		declared[c.ClassName] = c
 		if c.RenamedFrom != "" {
 			renamed[c.RenamedFrom] = true
+			changes.renamed = append(changes.renamed, c.RenamedFrom)
+		}
+		if c.TransferredTo != "" && c.TransferredFrom != nil {
+			fail("Durable Object class %q cannot both move in (transferredFrom) and out (transferredTo)", c.ClassName)
 		}
 	}
 	for _, o := range old {
@@ -83,12 +125,51 @@ func checkClasses(args ScriptArgs, old []Class) []p.CheckFailure {
 			}
 			continue
 		}
-		if renamed[o.ClassName] || args.DeleteData {
+		if renamed[o.ClassName] || o.TransferredTo != "" {
 			continue
 		}
-		fail("%v", &DataLossError{Script: args.ScriptName, Classes: []string{o.ClassName}})
+		if !args.DeleteData {
+			fail("%v", &DataLossError{Script: args.ScriptName, Classes: []string{o.ClassName}})
+			continue
+		}
+		changes.dropped = append(changes.dropped, o.ClassName)
 	}
-	return failures
+	return failures, changes
+}
+
+// boundElsewhere reports bindings in other scripts to classes of script that this change renames
+// or deletes: Cloudflare would refuse the upload, and the binding Worker would break.
+func boundElsewhere(ctx context.Context, script string, classes []string) ([]p.CheckFailure, error) {
+	if len(classes) == 0 {
+		return nil, nil
+	}
+	c, err := clientFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scripts, err := c.Scripts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var failures []p.CheckFailure
+	for _, s := range scripts {
+		if s.Name == script {
+			continue
+		}
+		settings, err := c.Settings(ctx, s.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range settings.Bindings {
+			if b.Type == cfapi.BindingDurableObject && b.ScriptName == script && slices.Contains(classes, b.ClassName) {
+				failures = append(failures, p.CheckFailure{Property: "classes", Reason: fmt.Sprintf(
+					"class %q of script %q is bound by script %q (binding %s): renaming or deleting it would break that "+
+						"Worker, and Cloudflare refuses it. Remove the binding from %q and deploy first, then change the class",
+					b.ClassName, script, s.Name, b.Name, s.Name)})
+			}
+		}
+	}
+	return failures, nil
 }
 
 // apiBindings turns the inputs into Cloudflare's binding list, in a stable order.
@@ -159,8 +240,8 @@ func readClasses(declared []Class, existing []existingClass) []Class {
 		sqlite := e.SQLite
 		c := Class{ClassName: e.Name, SQLite: &sqlite}
 		if d, ok := byName[e.Name]; ok {
-			c.TransferredFrom = d.TransferredFrom
-			c.RenamedFrom = d.RenamedFrom
+			c.TransferredFrom, c.TransferredTo = d.TransferredFrom, d.TransferredTo
+			c.RenamedFrom, c.Name = d.RenamedFrom, d.Name
 			if d.SQLite == nil && sqlite {
 				c.SQLite = nil
 			}
@@ -171,11 +252,14 @@ func readClasses(declared []Class, existing []existingClass) []Class {
 }
 
 // normalizeClasses is the comparable form of a class list: order and spelling of defaults do not
-// matter, and rename/transfer hints only matter while the source class still exists, which the
-// migration planner checks against Cloudflare.
+// matter, rename/transfer hints only matter while the source class still exists (which the
+// migration planner checks against Cloudflare), and a class on its way out is no longer hosted.
 func normalizeClasses(cs []Class) []string {
 	out := make([]string, 0, len(cs))
 	for _, c := range cs {
+		if c.TransferredTo != "" {
+			continue
+		}
 		out = append(out, fmt.Sprintf("%s sqlite=%t", c.ClassName, c.sqlite()))
 	}
 	sort.Strings(out)

@@ -22,6 +22,12 @@ type Class struct {
 	RenamedFrom string `pulumi:"renamedFrom,optional"`
 	// TransferredFrom names a class in another script whose objects and data move to this one.
 	TransferredFrom *ClassRef `pulumi:"transferredFrom,optional"`
+	// TransferredTo marks a class that is moving to another script: it stays here, data and all,
+	// until that script's transfer takes it.
+	TransferredTo string `pulumi:"transferredTo,optional"`
+	// Name is the logical name of the DurableObject; a new className under the same name is a
+	// rename, which keeps the data.
+	Name string `pulumi:"name,optional"`
 }
 
 // ClassRef points at a Durable Object class in a given script.
@@ -39,6 +45,10 @@ func (c *Class) Annotate(a infer.Annotator) {
 	a.Describe(&c.SQLite, "Use SQLite-backed storage (`ctx.storage.sql`). Defaults to true. Cannot change once the class exists.")
 	a.Describe(&c.RenamedFrom, "Previous name of this class. The rename keeps every object and its data.")
 	a.Describe(&c.TransferredFrom, "A class in another script whose objects and data move to this class.")
+	a.Describe(&c.TransferredTo, "Script this class is moving to (that script declares it with transferredFrom). "+
+		"The class and its data stay here until the transfer runs; nothing is deleted.")
+	a.Describe(&c.Name, "Logical name of the DurableObject. When the className under the same name changes, the "+
+		"class is renamed and its data kept.")
 }
 
 // Annotate documents ClassRef in the schema.
@@ -77,6 +87,11 @@ func planMigration(script, currentTag string, existing []existingClass, desired 
 	var step cfapi.MigrationStep
 	consumed := map[string]bool{}
 	for _, d := range desired {
+		if d.TransferredTo != "" {
+			// Leaving for another script: keep it (no step) while it is still here.
+			consumed[d.ClassName] = true
+			continue
+		}
 		if e, ok := have[d.ClassName]; ok {
 			if e.SQLite != d.sqlite() {
 				return migrationPlan{}, storageFlipError(script, d.ClassName, e.SQLite)

@@ -88,3 +88,22 @@ func TestNextTag(t *testing.T) {
 		assert.Equal(t, want, nextTag(in), "nextTag(%q)", in)
 	}
 }
+
+func TestPlanMigrationKeepsClassLeavingByTransfer(t *testing.T) {
+	plan, err := planMigration("a", "v2", []existingClass{{Name: "Counter", SQLite: true}},
+		[]Class{{ClassName: "Counter", TransferredTo: "b"}}, false)
+	require.NoError(t, err, "a class on its way to another script is neither new nor deleted")
+	assert.Nil(t, plan.Migration)
+}
+
+func TestInferRenamesByDurableObjectName(t *testing.T) {
+	old := []Class{{ClassName: "Counter", Name: "counter"}}
+	classes := []Class{{ClassName: "Tally", Name: "counter"}, {ClassName: "Chat", Name: "chat"}}
+	inferRenames(classes, old)
+	assert.Equal(t, "Counter", classes[0].RenamedFrom)
+	assert.Empty(t, classes[1].RenamedFrom, "a new name is a new class")
+
+	same := []Class{{ClassName: "Counter", Name: "counter"}}
+	inferRenames(same, old)
+	assert.Empty(t, same[0].RenamedFrom)
+}

@@ -65,8 +65,26 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 		}
 	}
 	if known("classes") {
-		for _, f := range checkClasses(args, oldClasses(ctx, req)) {
-			fail(f.Property, "%s", f.Reason)
+		old := oldClasses(ctx, req)
+		inferRenames(args.Classes, old)
+		classFailures, changes := checkClasses(args, old)
+		failures = append(failures, classFailures...)
+		if len(classFailures) == 0 {
+			bound, err := boundElsewhere(ctx, args.ScriptName, append(changes.renamed, changes.dropped...))
+			if err != nil {
+				return infer.CheckResponse[ScriptArgs]{}, fmt.Errorf("checking bindings to classes of %q: %w", args.ScriptName, err)
+			}
+			failures = append(failures, bound...)
+		}
+		for _, class := range changes.dropped {
+			p.GetLogger(ctx).Warningf("Durable Object class %q of script %q is no longer declared and deleteData is true: "+
+				"this deploy DELETES the class and all the data of its objects", class, args.ScriptName)
+		}
+		for _, c := range args.Classes {
+			if c.RenamedFrom != "" {
+				p.GetLogger(ctx).Infof("Durable Object class %q of script %q is renamed to %q; its objects and data are kept",
+					c.RenamedFrom, args.ScriptName, c.ClassName)
+			}
 		}
 	}
 

@@ -65,6 +65,23 @@ func (c *Client) Script(ctx context.Context, name string) (*Script, error) {
 	if err := c.precheckScript(ctx, name); err != nil {
 		return nil, fmt.Errorf("reading script %q: %w", name, err)
 	}
+	scripts, err := c.Scripts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading script %q: %w", name, err)
+	}
+	for _, s := range scripts {
+		if s.Name == name {
+			return &s, nil
+		}
+	}
+	return nil, fmt.Errorf("reading script %q: not in the account's script list: %w", name, ErrNotFound)
+}
+
+// Scripts lists the account's scripts.
+func (c *Client) Scripts(ctx context.Context) ([]Script, error) {
+	if err := c.precheck(ctx); err != nil {
+		return nil, fmt.Errorf("listing scripts: %w", err)
+	}
 	var page []workers.Script
 	err := c.call(func(opts ...option.RequestOption) error {
 		res, err := c.cf.Workers.Scripts.List(ctx, workers.ScriptListParams{
@@ -76,19 +93,17 @@ func (c *Client) Script(ctx context.Context, name string) (*Script, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading script %q: listing scripts: %w", name, err)
+		return nil, fmt.Errorf("listing scripts: %w", err)
 	}
+	out := make([]Script, 0, len(page))
 	for _, s := range page {
-		if s.ID != name {
-			continue
-		}
 		tag, err := migrationTag(s)
 		if err != nil {
-			return nil, fmt.Errorf("reading script %q: %w", name, err)
+			return nil, fmt.Errorf("listing scripts: script %q: %w", s.ID, err)
 		}
-		return &Script{Name: s.ID, MigrationTag: tag, ModifiedOn: s.ModifiedOn}, nil
+		out = append(out, Script{Name: s.ID, MigrationTag: tag, ModifiedOn: s.ModifiedOn})
 	}
-	return nil, fmt.Errorf("reading script %q: not in the account's script list: %w", name, ErrNotFound)
+	return out, nil
 }
 
 // migrationTag reads migration_tag, which v4.6.0's Script struct does not model, from the

@@ -155,8 +155,9 @@ type DurableObjectOptions struct {
 	SQLite *bool
 	// RenamedFrom is the class's previous name; the rename keeps the data.
 	RenamedFrom string
-	// TransferredFrom moves the class, with its data, from another Worker of the app.
-	TransferredFrom *DurableObjectRef
+	// TransferredFrom moves the class, with its objects and data, from this other Worker of the
+	// app, which must not bind it any more.
+	TransferredFrom *WorkerRef
 }
 
 // DurableObjectRef is a declared Durable Object. It can be used as a binding value.
@@ -380,23 +381,38 @@ func (c *Context) workerArgs(w *WorkerRef) (*WorkerArgs, []pulumi.Resource, erro
 		if d.opts.Worker != w {
 			continue
 		}
-		class := ClassArgs{ClassName: pulumi.String(d.opts.ClassName)}
+		class := ClassArgs{ClassName: pulumi.String(d.opts.ClassName), Name: pulumi.StringPtr(d.name)}
 		if d.opts.SQLite != nil {
 			class.Sqlite = pulumi.BoolPtr(*d.opts.SQLite)
 		}
 		if d.opts.RenamedFrom != "" {
 			class.RenamedFrom = pulumi.StringPtr(d.opts.RenamedFrom)
 		}
-		if t := d.opts.TransferredFrom; t != nil {
-			class.TransferredFrom = ClassRefArgs{ScriptName: pulumi.String(t.opts.Worker.ScriptName()), ClassName: pulumi.String(t.opts.ClassName)}
+		if from := d.opts.TransferredFrom; from != nil {
+			class.TransferredFrom = ClassRefArgs{ScriptName: pulumi.String(from.ScriptName()), ClassName: pulumi.String(d.opts.ClassName)}
 		}
 		classes = append(classes, class)
+	}
+	var deps []pulumi.Resource
+	for _, d := range c.objects {
+		if d.opts.Worker == w && d.opts.TransferredFrom != nil && d.opts.TransferredFrom != w {
+			deps = append(deps, d.opts.TransferredFrom.resource)
+		}
+	}
+	// Classes leaving w stay declared on it, marked, until the new host's transfer takes them.
+	for _, d := range c.objects {
+		if d.opts.TransferredFrom == w && d.opts.Worker != w {
+			classes = append(classes, ClassArgs{
+				ClassName:     pulumi.String(d.opts.ClassName),
+				Sqlite:        boolPtrInput(d.opts.SQLite),
+				TransferredTo: pulumi.StringPtr(d.opts.Worker.ScriptName()),
+			})
+		}
 	}
 	if len(classes) > 0 {
 		args.DurableObjects = classes
 	}
 
-	var deps []pulumi.Resource
 	bindings := pulumi.Map{}
 	secrets := pulumi.StringMap{}
 	for _, k := range sortedKeys(w.opts.Bindings) {
@@ -446,7 +462,20 @@ func (c *Context) workerOrder() ([]*WorkerRef, error) {
 		state[w] = 1
 		for _, k := range sortedKeys(w.opts.Bindings) {
 			if d, ok := w.opts.Bindings[k].(*DurableObjectRef); ok && d.opts.Worker != nil && d.opts.Worker != w {
+				if d.opts.TransferredFrom == w {
+					return fmt.Errorf("worker %q binds durable object %q, which moves from it to worker %q in this deploy: "+
+						"Cloudflare transfers only unbound classes, so remove the binding now and add it back in a later deploy",
+						w.name, d.name, d.opts.Worker.name)
+				}
 				if err := visit(d.opts.Worker, append(path, w.name)); err != nil {
+					return err
+				}
+			}
+		}
+		// A transfer's source must drop its own binding before the new host takes the class.
+		for _, d := range c.objects {
+			if d.opts.Worker == w && d.opts.TransferredFrom != nil && d.opts.TransferredFrom != w {
+				if err := visit(d.opts.TransferredFrom, append(path, w.name)); err != nil {
 					return err
 				}
 			}
@@ -461,6 +490,13 @@ func (c *Context) workerOrder() ([]*WorkerRef, error) {
 		}
 	}
 	return out, nil
+}
+
+func boolPtrInput(b *bool) pulumi.BoolPtrInput {
+	if b == nil {
+		return nil
+	}
+	return pulumi.BoolPtr(*b)
 }
 
 func sameBinding(a, b any) bool {

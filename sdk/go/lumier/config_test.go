@@ -205,3 +205,42 @@ func TestCrossWorkerBindingOrdersHostFirst(t *testing.T) {
 	binding := workers[1].Inputs["bindings"].ObjectValue()["COUNTER"].ObjectValue()
 	assert.Equal(t, "my-app-dev-api", binding["scriptName"].StringValue())
 }
+
+func TestTransferMarksSourceAndOrdersIt(t *testing.T) {
+	cfg := Config{
+		App: seed.App,
+		Run: func(ctx *Context) error {
+			a := ctx.Worker("a", WorkerOptions{Entry: "testdata/src/index.ts"})
+			b := ctx.Worker("b", WorkerOptions{Entry: "testdata/src/index.ts"})
+			counter := ctx.DurableObject("counter", DurableObjectOptions{Worker: b, ClassName: "Counter", TransferredFrom: a})
+			ctx.Worker("b", WorkerOptions{Bindings: Bindings{"COUNTER": counter}})
+			return nil
+		},
+	}
+	reg, err := runSeed(t, "dev", cfg)
+	require.NoError(t, err)
+	workers := reg.byType("lumier:index:Worker")
+	require.Len(t, workers, 2)
+	assert.Equal(t, "a", workers[0].Name, "the source drops the class's binding before the new host takes it")
+	leaving := workers[0].Inputs["durableObjects"].ArrayValue()[0].ObjectValue()
+	assert.Equal(t, "my-app-dev-b", leaving["transferredTo"].StringValue())
+	arriving := workers[1].Inputs["durableObjects"].ArrayValue()[0].ObjectValue()
+	assert.Equal(t, "my-app-dev-a", arriving["transferredFrom"].ObjectValue()["scriptName"].StringValue())
+	assert.Equal(t, "counter", arriving["name"].StringValue())
+}
+
+func TestTransferWhileSourceStillBindsIsRefused(t *testing.T) {
+	cfg := Config{
+		App: seed.App,
+		Run: func(ctx *Context) error {
+			a := ctx.Worker("a", WorkerOptions{Entry: "testdata/src/index.ts"})
+			b := ctx.Worker("b", WorkerOptions{Entry: "testdata/src/index.ts"})
+			counter := ctx.DurableObject("counter", DurableObjectOptions{Worker: b, ClassName: "Counter", TransferredFrom: a})
+			ctx.Worker("a", WorkerOptions{Bindings: Bindings{"COUNTER": counter}})
+			return nil
+		},
+	}
+	_, err := runSeed(t, "dev", cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `worker "a" binds durable object "counter", which moves from it to worker "b"`)
+}

@@ -210,12 +210,16 @@ func (o BuildOptionsPtrOutput) Sourcemap() pulumi.BoolPtrOutput {
 type Class struct {
 	// Name of the exported class that implements the Durable Object.
 	ClassName string `pulumi:"className"`
+	// Logical name of the DurableObject. When the className under the same name changes, the class is renamed and its data kept.
+	Name *string `pulumi:"name"`
 	// Previous name of this class. The rename keeps every object and its data.
 	RenamedFrom *string `pulumi:"renamedFrom"`
 	// Use SQLite-backed storage (`ctx.storage.sql`). Defaults to true. Cannot change once the class exists.
 	Sqlite *bool `pulumi:"sqlite"`
 	// A class in another script whose objects and data move to this class.
 	TransferredFrom *ClassRef `pulumi:"transferredFrom"`
+	// Script this class is moving to (that script declares it with transferredFrom). The class and its data stay here until the transfer runs; nothing is deleted.
+	TransferredTo *string `pulumi:"transferredTo"`
 }
 
 // ClassInput is an input type that accepts ClassArgs and ClassOutput values.
@@ -232,12 +236,16 @@ type ClassInput interface {
 type ClassArgs struct {
 	// Name of the exported class that implements the Durable Object.
 	ClassName pulumi.StringInput `pulumi:"className"`
+	// Logical name of the DurableObject. When the className under the same name changes, the class is renamed and its data kept.
+	Name pulumi.StringPtrInput `pulumi:"name"`
 	// Previous name of this class. The rename keeps every object and its data.
 	RenamedFrom pulumi.StringPtrInput `pulumi:"renamedFrom"`
 	// Use SQLite-backed storage (`ctx.storage.sql`). Defaults to true. Cannot change once the class exists.
 	Sqlite pulumi.BoolPtrInput `pulumi:"sqlite"`
 	// A class in another script whose objects and data move to this class.
 	TransferredFrom ClassRefPtrInput `pulumi:"transferredFrom"`
+	// Script this class is moving to (that script declares it with transferredFrom). The class and its data stay here until the transfer runs; nothing is deleted.
+	TransferredTo pulumi.StringPtrInput `pulumi:"transferredTo"`
 }
 
 func (ClassArgs) ElementType() reflect.Type {
@@ -296,6 +304,11 @@ func (o ClassOutput) ClassName() pulumi.StringOutput {
 	return o.ApplyT(func(v Class) string { return v.ClassName }).(pulumi.StringOutput)
 }
 
+// Logical name of the DurableObject. When the className under the same name changes, the class is renamed and its data kept.
+func (o ClassOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Class) *string { return v.Name }).(pulumi.StringPtrOutput)
+}
+
 // Previous name of this class. The rename keeps every object and its data.
 func (o ClassOutput) RenamedFrom() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Class) *string { return v.RenamedFrom }).(pulumi.StringPtrOutput)
@@ -309,6 +322,11 @@ func (o ClassOutput) Sqlite() pulumi.BoolPtrOutput {
 // A class in another script whose objects and data move to this class.
 func (o ClassOutput) TransferredFrom() ClassRefPtrOutput {
 	return o.ApplyT(func(v Class) *ClassRef { return v.TransferredFrom }).(ClassRefPtrOutput)
+}
+
+// Script this class is moving to (that script declares it with transferredFrom). The class and its data stay here until the transfer runs; nothing is deleted.
+func (o ClassOutput) TransferredTo() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Class) *string { return v.TransferredTo }).(pulumi.StringPtrOutput)
 }
 
 type ClassArrayOutput struct{ *pulumi.OutputState }
