@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/lumier-dev/lumier/local"
+)
+
+// tokenEnv overrides the default token of `lumier local`.
+const tokenEnv = "LUMIER_LOCAL_TOKEN"
+
+// startTimeout bounds bringing back the stored scripts on workerd.
+const startTimeout = 2 * time.Minute
+
+// runLocal is `lumier local`: it serves until ctx is cancelled (SIGINT or SIGTERM), then stops
+// workerd and releases the state directory.
+func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("local", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", local.DefaultAddr, "API listen address; loopback only")
+	state := fs.String("state", local.DefaultStateDir, "state directory: scripts, tags, namespaces, ports, Durable Object data")
+	token := fs.String("token", envOr(tokenEnv, local.DefaultToken), "API token clients must send (env "+tokenEnv+")")
+	account := fs.String("account", local.DefaultAccountID, "account id (32 hex digits)")
+	faults := fs.String("faults", os.Getenv(local.FaultsEnv), "fault rules (env "+local.FaultsEnv+"), e.g.\n"+
+		"'PUT /accounts/*/workers/scripts/*=429x1:retry-after=1; GET /**=500x2; * /**=200ms'")
+	workerd := fs.String("workerd", "", "workerd binary (default: $LUMIER_WORKERD, node_modules/.bin/workerd, PATH)")
+	verbose := fs.Bool("verbose", false, "log debug detail")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: lumier local [flags]\n\nRuns the local Cloudflare: the Cloudflare API subset lumier's provider uses, with the\nuploaded Workers running on workerd. Point the provider at it with the variables it prints.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var rules *local.Faults
+	if *faults != "" {
+		var err error
+		if rules, err = local.ParseFaults(*faults); err != nil {
+			return usageError{fmt.Sprintf("--faults: %v", err)}
+		}
+	}
+
+	srv, err := local.New(local.Options{
+		Addr:      *addr,
+		StateDir:  *state,
+		Token:     *token,
+		AccountID: *account,
+		Faults:    rules,
+		Logger:    logger,
+		Workerd:   *workerd,
+	})
+	if err != nil {
+		return err
+	}
+	startCtx, cancel := context.WithTimeout(ctx, startTimeout)
+	err = srv.Start(startCtx)
+	cancel()
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	banner(stdout, srv, rules)
+
+	<-ctx.Done()
+	logger.Info("stopping")
+	return srv.Close()
+}
+
+// banner says where the API is and how to point the provider at it.
+func banner(w io.Writer, srv *local.Server, faults *local.Faults) {
+	fmt.Fprintf(w, "lumier local: the local Cloudflare is running.\n\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  API base URL\t%s\n", srv.URL())
+	fmt.Fprintf(tw, "  account id\t%s\n", srv.AccountID())
+	fmt.Fprintf(tw, "  API token\t%s\n", srv.Token())
+	fmt.Fprintf(tw, "  state\t%s\n", srv.StateDir())
+	if f := faults.String(); f != "" {
+		fmt.Fprintf(tw, "  faults\t%s\n", f)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nPoint the lumier provider (or any Cloudflare API client) at it:\n\n")
+	fmt.Fprintf(w, "  export CLOUDFLARE_BASE_URL=%s\n", srv.URL())
+	fmt.Fprintf(w, "  export CLOUDFLARE_API_TOKEN=%s\n", srv.Token())
+	fmt.Fprintf(w, "  export CLOUDFLARE_ACCOUNT_ID=%s\n\n", srv.AccountID())
+	if scripts := srv.Scripts(); len(scripts) > 0 {
+		fmt.Fprintf(w, "Scripts:\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, name := range scripts {
+			url, ok := srv.ScriptURL(name)
+			if !ok {
+				url = "(workers.dev off)"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\n", name, url)
+		}
+		tw.Flush()
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "Scripts with workers.dev enabled answer on their own port on 127.0.0.1. Ctrl-C stops.\n")
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}

@@ -1,0 +1,83 @@
+// Command lumier is lumier's command line:
+//
+//	lumier local   run the local Cloudflare (the Cloudflare API subset the provider uses, plus
+//	               workerd running the uploaded Workers) on 127.0.0.1
+//	lumier gen     write schema.json and the generated Go SDK (-check: fail if they are stale)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand. run gets the arguments after the subcommand's name; ctx is
+// cancelled on SIGINT or SIGTERM.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+// commands is the dispatch table: a new subcommand is one more entry.
+var commands = []command{
+	{"local", "run the local Cloudflare on 127.0.0.1 (lumier local -h for its flags)", runLocal},
+	{"gen", "write schema.json and the Go SDK; -check fails if they are stale", func(_ context.Context, args []string, _, _ io.Writer) error {
+		return runGen(args)
+	}},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches to a subcommand and returns the exit code: 0 success, 1 failure, 2 misuse.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout, stderr)
+		switch {
+		case err == nil, errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, new(usageError)):
+			fmt.Fprintf(stderr, "lumier %s: %v\n", c.name, err)
+			return 2
+		default:
+			fmt.Fprintf(stderr, "lumier %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "lumier: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+// usageError is a mistake in the command line (as opposed to a failure while running).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: lumier <command> [flags]\n\ncommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+}

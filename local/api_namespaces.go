@@ -1,0 +1,22 @@
+package local
+
+import "net/http"
+
+// namespaceJSON is one item of GET .../workers/durable_objects/namespaces.
+type namespaceJSON struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Script    string `json:"script"`
+	Class     string `json:"class"`
+	UseSqlite bool   `json:"use_sqlite"`
+}
+
+// handleNamespaces is GET /accounts/{a}/workers/durable_objects/namespaces.
+func (s *Server) handleNamespaces(w http.ResponseWriter, r *http.Request) {
+	st := s.st.Load()
+	items := make([]namespaceJSON, 0, len(st.Namespaces))
+	for _, n := range st.Namespaces {
+		items = append(items, namespaceJSON{ID: n.ID, Name: n.Name(), Script: n.Script, Class: n.Class, UseSqlite: n.SQLite})
+	}
+	writeList(w, items)
+}

@@ -1,0 +1,40 @@
+package local
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Namespaces are listed like Cloudflare lists them: "<script>_<class>", the storage kind, and a
+// result_info block.
+func TestNamespacesList(t *testing.T) {
+	s := sharedServer(t)
+	mustUpload(t, s, "ns-list", meta(map[string]any{"migrations": migrations("", "v1",
+		step("new_classes", []string{"Kv"}), step("new_sqlite_classes", []string{"Sql"}))}), doSrc("Kv", "Sql"))
+
+	var page struct {
+		Result     []namespaceJSON `json:"result"`
+		ResultInfo resultInfo      `json:"result_info"`
+	}
+	err := newClient(s).Get(ctxT(t), "accounts/"+s.AccountID()+"/workers/durable_objects/namespaces", nil, &page)
+	require.NoError(t, err)
+	mine := map[string]namespaceJSON{}
+	for _, n := range page.Result {
+		if n.Script == "ns-list" {
+			mine[n.Class] = n
+		}
+	}
+	require.Len(t, mine, 2)
+	assert.Equal(t, "ns-list_Kv", mine["Kv"].Name)
+	assert.False(t, mine["Kv"].UseSqlite)
+	assert.True(t, mine["Sql"].UseSqlite)
+	assert.NotEqual(t, mine["Kv"].ID, mine["Sql"].ID)
+	assert.Equal(t, len(page.Result), page.ResultInfo.Count)
+
+	raw, err := json.Marshal(mine["Sql"])
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"id":"`+mine["Sql"].ID+`","name":"ns-list_Sql","script":"ns-list","class":"Sql","use_sqlite":true}`, string(raw))
+}

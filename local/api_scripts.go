@@ -1,0 +1,293 @@
+package local
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/lumier-dev/lumier/local/rules"
+)
+
+// applyTimeout bounds one workerd reload within a request. workerd starts in well under a second;
+// the bound is for a wedged process, not for normal use.
+const applyTimeout = time.Minute
+
+// scriptJSON is a script as PUT and GET .../workers/scripts return it.
+type scriptJSON struct {
+	ID                 string         `json:"id"`
+	Etag               string         `json:"etag"`
+	CreatedOn          time.Time      `json:"created_on"`
+	ModifiedOn         time.Time      `json:"modified_on"`
+	HasModules         bool           `json:"has_modules"`
+	HasAssets          bool           `json:"has_assets"`
+	Handlers           []string       `json:"handlers"`
+	MigrationTag       string         `json:"migration_tag,omitempty"`
+	CompatibilityDate  string         `json:"compatibility_date"`
+	CompatibilityFlags []string       `json:"compatibility_flags"`
+	UsageModel         string         `json:"usage_model"`
+	Logpush            bool           `json:"logpush"`
+	Placement          map[string]any `json:"placement"`
+	TailConsumers      []any          `json:"tail_consumers"`
+	StartupTimeMs      *int64         `json:"startup_time_ms,omitempty"`
+}
+
+func (rec *scriptRecord) json() scriptJSON {
+	flags := rec.CompatibilityFlags
+	if flags == nil {
+		flags = []string{}
+	}
+	return scriptJSON{
+		ID:                 rec.Name,
+		Etag:               rec.Etag,
+		CreatedOn:          rec.CreatedOn,
+		ModifiedOn:         rec.ModifiedOn,
+		HasModules:         true,
+		Handlers:           handlers(rec.Exports),
+		MigrationTag:       rec.MigrationTag,
+		CompatibilityDate:  rec.CompatibilityDate,
+		CompatibilityFlags: flags,
+		UsageModel:         "standard",
+		Placement:          map[string]any{},
+		TailConsumers:      []any{},
+	}
+}
+
+// handleUpload is PUT /accounts/{a}/workers/scripts/{name}: validate, apply Cloudflare's rules,
+// run the new set of scripts on workerd, and only then write the state. A rejection at any step
+// leaves workerd serving the old scripts and the state unchanged.
+func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("script")
+	if err := validScriptName(name); err != nil {
+		writeError(w, err)
+		return
+	}
+	up, err := parseUpload(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	contents := make(map[string][]byte, len(up.modules))
+	for _, m := range up.modules {
+		contents[m.name] = m.content
+	}
+	exports := moduleExports(contents, up.meta.MainModule)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	old := prev.Scripts[name]
+	bindings := up.bindings
+	if old != nil {
+		bindings = keepBindings(up.bindings, old.Bindings, up.meta.KeepBindings)
+	}
+	rec := &scriptRecord{
+		Name:               name,
+		MainModule:         up.meta.MainModule,
+		CompatibilityDate:  up.meta.CompatibilityDate,
+		CompatibilityFlags: up.meta.CompatibilityFlags,
+		Bindings:           bindings,
+		Exports:            exports,
+	}
+	outcome, err := rules.CheckUpload(prev.account(), rules.Upload{
+		Script:     name,
+		Bindings:   rec.ruleBindings(),
+		Exports:    exports,
+		Migrations: up.meta.Migrations.rules(),
+	}, newNamespaceID)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+
+	// Module files go first: they are content-addressed, so writing them changes nothing that
+	// is served, and the state file written last is what makes them part of the account.
+	for _, m := range up.modules {
+		sha, err := s.store.putModule(m.content)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		rec.Modules = append(rec.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
+	}
+	now := time.Now().UTC()
+	rec.CreatedOn, rec.ModifiedOn = now, now
+	if old != nil {
+		rec.CreatedOn, rec.WorkersDev, rec.PreviewsEnabled, rec.Port = old.CreatedOn, old.WorkersDev, old.PreviewsEnabled, old.Port
+	}
+	rec.MigrationTag = outcome.Tag
+	rec.Etag = etag(rec)
+
+	next := prev.clone()
+	next.Scripts[name] = rec
+	next.Namespaces = outcome.Namespaces
+
+	ctx, cancel := context.WithTimeout(r.Context(), applyTimeout)
+	defer cancel()
+	started := time.Now()
+	if err := s.apply(ctx, prev, next, name); err != nil {
+		s.logger.Info("upload rejected", "script", name, "err", err)
+		writeError(w, err)
+		return
+	}
+	startup := time.Since(started).Milliseconds()
+	if err := s.commit(ctx, prev, next); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.dropStorage(outcome.Dropped)
+	s.logger.Info("script uploaded", "script", name, "etag", rec.Etag, "tag", rec.MigrationTag, "reload_ms", startup)
+
+	out := rec.json()
+	out.StartupTimeMs = &startup
+	writeResult(w, http.StatusOK, out, nil)
+}
+
+// commit writes next and publishes it. If the state cannot be written, workerd goes back to
+// prev, so that what runs is always what the state directory says.
+func (s *Server) commit(ctx context.Context, prev, next *state) error {
+	if err := s.store.save(next); err != nil {
+		if rbErr := s.apply(context.WithoutCancel(ctx), next, prev, ""); rbErr != nil {
+			s.logger.Error("putting the previous scripts back on workerd", "err", rbErr)
+		}
+		return fmt.Errorf("saving the state: %w", err)
+	}
+	s.st.Store(next)
+	if err := s.store.gc(next); err != nil {
+		s.logger.Warn("removing unused modules", "err", err)
+	}
+	return nil
+}
+
+// etag hashes what the script runs: its modules and its configuration.
+func etag(rec *scriptRecord) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "main=%s\ndate=%s\nflags=%q\n", rec.MainModule, rec.CompatibilityDate, rec.CompatibilityFlags)
+	for _, m := range rec.Modules {
+		fmt.Fprintf(h, "module=%q %s\n", m.Name, m.SHA256)
+	}
+	for _, b := range rec.Bindings {
+		fmt.Fprintf(h, "binding=%q %q %q %q %q\n", b.Type, b.Name, b.Text, b.ClassName, b.ScriptName)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// handleListScripts is GET /accounts/{a}/workers/scripts.
+func (s *Server) handleListScripts(w http.ResponseWriter, r *http.Request) {
+	st := s.st.Load()
+	items := make([]scriptJSON, 0, len(st.Scripts))
+	for _, name := range st.scriptNames() {
+		items = append(items, st.Scripts[name].json())
+	}
+	writeList(w, items)
+}
+
+// settingsJSON is GET .../scripts/{name}/settings.
+type settingsJSON struct {
+	Bindings           []map[string]any `json:"bindings"`
+	CompatibilityDate  string           `json:"compatibility_date"`
+	CompatibilityFlags []string         `json:"compatibility_flags"`
+	Limits             map[string]any   `json:"limits"`
+	Logpush            bool             `json:"logpush"`
+	Observability      map[string]any   `json:"observability"`
+	Placement          map[string]any   `json:"placement"`
+	Tags               []string         `json:"tags"`
+	TailConsumers      []any            `json:"tail_consumers"`
+	UsageModel         string           `json:"usage_model"`
+}
+
+// handleSettings is GET .../scripts/{name}/settings. Secret texts are never returned, as on
+// Cloudflare; a Durable Object binding carries its namespace's id.
+func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {
+	st := s.st.Load()
+	rec, ok := st.Scripts[r.PathValue("script")]
+	if !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	out := settingsJSON{
+		Bindings:           make([]map[string]any, 0, len(rec.Bindings)),
+		CompatibilityDate:  rec.CompatibilityDate,
+		CompatibilityFlags: rec.CompatibilityFlags,
+		Limits:             map[string]any{"cpu_ms": 30000},
+		Observability:      map[string]any{"enabled": false},
+		Placement:          map[string]any{},
+		Tags:               []string{},
+		TailConsumers:      []any{},
+		UsageModel:         "standard",
+	}
+	if out.CompatibilityFlags == nil {
+		out.CompatibilityFlags = []string{}
+	}
+	for _, b := range rec.Bindings {
+		item := map[string]any{"type": b.Type, "name": b.Name}
+		switch b.Type {
+		case bindingPlainText:
+			item["text"] = b.Text
+		case rules.BindingDurableObject:
+			item["class_name"] = b.ClassName
+			target := rec.Name
+			if b.ScriptName != "" {
+				item["script_name"] = b.ScriptName
+				target = b.ScriptName
+			}
+			for _, n := range st.Namespaces {
+				if n.Script == target && n.Class == b.ClassName {
+					item["namespace_id"] = n.ID
+				}
+			}
+		}
+		out.Bindings = append(out.Bindings, item)
+	}
+	writeResult(w, http.StatusOK, out, nil)
+}
+
+// handleDelete is DELETE .../scripts/{name}[?force=true].
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("script")
+	force := r.URL.Query().Get("force") == "true"
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	if _, ok := prev.Scripts[name]; !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	del, err := rules.CheckDelete(prev.account(), name, force)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	next := prev.clone()
+	delete(next.Scripts, name)
+	next.Namespaces = del.Namespaces
+	for other, names := range del.Unbound {
+		rec := next.Scripts[other]
+		kept := rec.Bindings[:0]
+		for _, b := range rec.Bindings {
+			if !(b.Type == rules.BindingDurableObject && b.ScriptName == name) {
+				kept = append(kept, b)
+			}
+		}
+		rec.Bindings = kept
+		s.logger.Info("binding removed with the script it pointed at", "script", other, "bindings", names, "deleted", name)
+	}
+
+	ctx, cancel := context.WithTimeout(r.Context(), applyTimeout)
+	defer cancel()
+	if err := s.apply(ctx, prev, next, ""); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := s.commit(ctx, prev, next); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.router.close(name)
+	s.dropStorage(del.Dropped)
+	s.logger.Info("script deleted", "script", name, "force", force)
+	writeResult(w, http.StatusOK, map[string]string{"id": name}, nil)
+}

@@ -1,0 +1,139 @@
+package local
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+)
+
+// subdomainPattern is what a workers.dev subdomain can be: one DNS label.
+var subdomainPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// handleSubdomain is GET /accounts/{a}/workers/subdomain.
+func (s *Server) handleSubdomain(w http.ResponseWriter, r *http.Request) {
+	writeResult(w, http.StatusOK, map[string]string{"subdomain": s.st.Load().Subdomain}, nil)
+}
+
+// handleSetSubdomain is PUT /accounts/{a}/workers/subdomain {"subdomain": "..."}. Locally the
+// name only shows up in reads (scripts answer on ports), but it is kept like Cloudflare keeps it.
+func (s *Server) handleSetSubdomain(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Subdomain string `json:"subdomain"`
+	}
+	if err := readJSON(r, &body); err != nil {
+		writeError(w, err)
+		return
+	}
+	if !subdomainPattern.MatchString(body.Subdomain) {
+		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "invalid subdomain %q: use lowercase letters, digits and -", body.Subdomain))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	next := prev.clone()
+	next.Subdomain = body.Subdomain
+	if err := s.store.save(next); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.st.Store(next)
+	writeResult(w, http.StatusOK, map[string]string{"subdomain": next.Subdomain}, nil)
+}
+
+// workersDevJSON is the result of the script subdomain endpoints. URL is the local extension
+// (see docs/architecture.md): where the script answers, since *.workers.dev does not exist here.
+type workersDevJSON struct {
+	Enabled         bool   `json:"enabled"`
+	PreviewsEnabled bool   `json:"previews_enabled"`
+	URL             string `json:"url,omitempty"`
+}
+
+// handleScriptSubdomain is GET .../scripts/{name}/subdomain.
+func (s *Server) handleScriptSubdomain(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("script")
+	rec, ok := s.st.Load().Scripts[name]
+	if !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	out := workersDevJSON{Enabled: rec.WorkersDev, PreviewsEnabled: rec.PreviewsEnabled}
+	if rec.WorkersDev {
+		out.URL, _ = s.ScriptURL(name)
+	}
+	writeResult(w, http.StatusOK, out, nil)
+}
+
+// handleSetWorkersDev is POST .../scripts/{name}/subdomain {"enabled", "previews_enabled"}.
+func (s *Server) handleSetWorkersDev(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Enabled         *bool `json:"enabled"`
+		PreviewsEnabled *bool `json:"previews_enabled"`
+	}
+	if err := readJSON(r, &body); err != nil {
+		writeError(w, err)
+		return
+	}
+	if body.Enabled == nil {
+		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "enabled is required"))
+		return
+	}
+	previews := *body.Enabled
+	if body.PreviewsEnabled != nil {
+		previews = *body.PreviewsEnabled
+	}
+	s.setWorkersDev(w, r.PathValue("script"), *body.Enabled, previews)
+}
+
+// handleDisableWorkersDev is DELETE .../scripts/{name}/subdomain.
+func (s *Server) handleDisableWorkersDev(w http.ResponseWriter, r *http.Request) {
+	s.setWorkersDev(w, r.PathValue("script"), false, false)
+}
+
+// setWorkersDev turns a script's port on or off. The port number stays recorded while off, so
+// turning workers.dev back on gives the same URL.
+func (s *Server) setWorkersDev(w http.ResponseWriter, name string, enabled, previews bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	if _, ok := prev.Scripts[name]; !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	next := prev.clone()
+	rec := next.Scripts[name]
+	rec.WorkersDev, rec.PreviewsEnabled = enabled, previews
+	if enabled {
+		port, err := s.router.open(name, rec.Port, s.portBase(), next.usedPorts(name))
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		rec.Port = port
+	}
+	if err := s.store.save(next); err != nil {
+		if enabled && !prev.Scripts[name].WorkersDev {
+			s.router.close(name)
+		}
+		writeError(w, err)
+		return
+	}
+	s.st.Store(next)
+	if !enabled {
+		s.router.close(name)
+	}
+	writeResult(w, http.StatusOK, workersDevJSON{Enabled: enabled, PreviewsEnabled: previews}, nil)
+}
+
+// readJSON decodes a small JSON request body.
+func readJSON(r *http.Request, v any) error {
+	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	if err != nil {
+		return newAPIError(http.StatusBadRequest, codeValidation, "could not read the request body: %v", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return newAPIError(http.StatusBadRequest, codeValidation, "could not parse the request body as JSON: %v", err)
+	}
+	return nil
+}

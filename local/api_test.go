@@ -1,0 +1,22 @@
+package local
+
+import (
+	"testing"
+
+	"github.com/cloudflare/cloudflare-go/v4"
+	"github.com/cloudflare/cloudflare-go/v4/workers"
+	"github.com/stretchr/testify/assert"
+)
+
+// Another account's id, a malformed id and an unknown path get Cloudflare's answers.
+func TestRouting(t *testing.T) {
+	s := sharedServer(t)
+	_, err := newClient(s).Workers.Scripts.List(ctxT(t), workers.ScriptListParams{AccountID: cloudflare.F("ffffffffffffffffffffffffffffffff")})
+	requireCode(t, err, codeAuthentication, "Authentication error")
+	_, err = newClient(s).Workers.Scripts.List(ctxT(t), workers.ScriptListParams{AccountID: cloudflare.F("not-an-account")})
+	requireCode(t, err, codeBadIdentifier, "perhaps your object identifier is invalid")
+
+	status, code := rawCall(t, "GET", s.URL()+"/zones", "Bearer "+s.Token())
+	assert.Equal(t, 404, status)
+	assert.Equal(t, codeNoRoute, code)
+}

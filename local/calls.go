@@ -1,0 +1,71 @@
+package local
+
+import (
+	"maps"
+	"sync"
+)
+
+// Kinds of API call counted by Server.Calls.
+const (
+	CallUpload          = "upload"           // PUT .../workers/scripts/{name}
+	CallListScripts     = "list_scripts"     // GET .../workers/scripts
+	CallSettings        = "settings"         // GET .../workers/scripts/{name}/settings
+	CallDelete          = "delete"           // DELETE .../workers/scripts/{name}
+	CallNamespaces      = "namespaces"       // GET .../workers/durable_objects/namespaces
+	CallSubdomain       = "subdomain"        // GET .../workers/subdomain
+	CallSetSubdomain    = "set_subdomain"    // PUT .../workers/subdomain
+	CallScriptSubdomain = "script_subdomain" // GET .../workers/scripts/{name}/subdomain
+	CallSetWorkersDev   = "set_workers_dev"  // POST or DELETE .../workers/scripts/{name}/subdomain
+	CallVerifyToken     = "verify_token"     // GET /user/tokens/verify
+	// CallFaulted counts requests a fault rule failed before they reached their endpoint; they
+	// are not counted under their own kind.
+	CallFaulted = "faulted"
+)
+
+// mutatingCalls are the kinds that change the account.
+var mutatingCalls = map[string]bool{
+	CallUpload: true, CallDelete: true, CallSetSubdomain: true, CallSetWorkersDev: true,
+}
+
+// calls counts API calls by kind.
+type calls struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *calls) add(kind string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[kind]++
+}
+
+func (c *calls) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := maps.Clone(c.n)
+	if out == nil {
+		out = map[string]int{}
+	}
+	return out
+}
+
+func (c *calls) mutating() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	total := 0
+	for kind, n := range c.n {
+		if mutatingCalls[kind] {
+			total += n
+		}
+	}
+	return total
+}
+
+func (c *calls) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n = nil
+}

@@ -1,0 +1,130 @@
+package local
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/lumier-dev/lumier/local/rules"
+)
+
+// envelope is Cloudflare's v4 response envelope. Errors and messages are always arrays (never
+// null): cloudflare-go declares them required.
+type envelope struct {
+	Result     any          `json:"result"`
+	Success    bool         `json:"success"`
+	Errors     []apiMessage `json:"errors"`
+	Messages   []apiMessage `json:"messages"`
+	ResultInfo *resultInfo  `json:"result_info,omitempty"`
+}
+
+type apiMessage struct {
+	Code       int          `json:"code"`
+	Message    string       `json:"message"`
+	ErrorChain []apiMessage `json:"error_chain,omitempty"`
+}
+
+// resultInfo is the pagination block of list responses; the local Cloudflare returns one page.
+type resultInfo struct {
+	Page       int `json:"page"`
+	PerPage    int `json:"per_page"`
+	Count      int `json:"count"`
+	TotalCount int `json:"total_count"`
+	TotalPages int `json:"total_pages"`
+}
+
+// apiError is a failed request in Cloudflare's terms.
+type apiError struct {
+	Status  int
+	Code    int
+	Message string
+	Chain   []apiMessage
+	Header  http.Header // extra response headers, such as Retry-After
+}
+
+func (e *apiError) Error() string {
+	return fmt.Sprintf("%d %s [code: %d]", e.Status, e.Message, e.Code)
+}
+
+func newAPIError(status, code int, format string, args ...any) *apiError {
+	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Cloudflare's codes for the API's own failures (see cloudflare-errors.md).
+const (
+	codeNoRoute          = 7000  // path matches no endpoint
+	codeBadIdentifier    = 7003  // an id in the path is malformed
+	codeAuthMissing      = 9106  // no credentials at all
+	codeBadHeaders       = 6003  // malformed Authorization header
+	codeBadAuthFormat    = 6111  // error_chain detail of 6003
+	codeInvalidToken     = 1000  // /user/tokens/verify with a token it does not know
+	codeAuthentication   = 10000 // credentials rejected for this resource
+	codeContentType      = 10001 // upload body is not multipart
+	codeInternal         = 10002 // unexpected server-side failure
+	codeScriptNotFound   = 10007 // no such script
+	codeInvalidName      = 10016 // script name does not match Cloudflare's rule
+	codeValidation       = 10021 // upload does not validate or does not load
+	codeRateLimited      = 971   // too many requests
+	codeMethodNotAllowed = 10405
+)
+
+func scriptNotFound() *apiError {
+	return newAPIError(http.StatusNotFound, codeScriptNotFound, "This Worker does not exist on your account.")
+}
+
+// writeResult writes a success envelope.
+func writeResult(w http.ResponseWriter, status int, result any, info *resultInfo, messages ...apiMessage) {
+	if messages == nil {
+		messages = []apiMessage{}
+	}
+	writeJSON(w, status, envelope{Result: result, Success: true, Errors: []apiMessage{}, Messages: messages, ResultInfo: info})
+}
+
+// writeList writes a success envelope for a list, with Cloudflare's result_info.
+func writeList[T any](w http.ResponseWriter, items []T) {
+	if items == nil {
+		items = []T{}
+	}
+	n := len(items)
+	writeResult(w, http.StatusOK, items, &resultInfo{Page: 1, PerPage: max(n, 20), Count: n, TotalCount: n, TotalPages: 1})
+}
+
+// writeError writes err as an error envelope; errors other than *apiError and *rules.Error are
+// internal failures.
+func writeError(w http.ResponseWriter, err error, messages ...apiMessage) {
+	var ae *apiError
+	var re *rules.Error
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &re):
+		ae = &apiError{Status: re.Status, Code: re.Code, Message: re.Message}
+	default:
+		ae = &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: "An unknown error has occurred: " + err.Error()}
+	}
+	for k, vs := range ae.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	if messages == nil {
+		messages = []apiMessage{}
+	}
+	writeJSON(w, ae.Status, envelope{
+		Result:   nil,
+		Success:  false,
+		Errors:   []apiMessage{{Code: ae.Code, Message: ae.Message, ErrorChain: ae.Chain}},
+		Messages: messages,
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encoding response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}

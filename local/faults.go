@@ -1,0 +1,273 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// FaultsEnv is the environment variable `lumier local` reads fault rules from (see ParseFaults).
+const FaultsEnv = "LUMIER_LOCAL_FAULTS"
+
+// Fault makes matching API requests fail, or answer late, so that clients' retry and error paths
+// can be tested against the local Cloudflare.
+type Fault struct {
+	// Method is an HTTP method, or "*" for any.
+	Method string
+	// Path is a path under /client/v4. A "*" segment matches one segment; a final "**" matches
+	// whatever follows, including nothing.
+	Path string
+	// Status, when non-zero (400 to 599), is the error the request gets instead of its answer.
+	Status int
+	// Times is how many of the next matching requests the fault hits; 0 means every one.
+	Times int
+	// RetryAfter is the Retry-After header in seconds; a 429 without it gets 1.
+	RetryAfter int
+	// Delay is added before the request is answered (or failed).
+	Delay time.Duration
+}
+
+// String renders f in the syntax ParseFaults reads.
+func (f Fault) String() string {
+	var b strings.Builder
+	b.WriteString(f.Method + " " + f.Path + "=")
+	switch {
+	case f.Status != 0:
+		b.WriteString(strconv.Itoa(f.Status))
+	default:
+		b.WriteString(f.Delay.String())
+	}
+	if f.Times > 0 {
+		b.WriteString("x" + strconv.Itoa(f.Times))
+	}
+	if f.Status != 0 && f.RetryAfter > 0 {
+		b.WriteString(":retry-after=" + strconv.Itoa(f.RetryAfter))
+	}
+	if f.Status != 0 && f.Delay > 0 {
+		b.WriteString(":delay=" + f.Delay.String())
+	}
+	return b.String()
+}
+
+// Faults is a set of fault rules, safe for concurrent use. A request is hit by the first rule
+// that matches it and has hits left. Rules can be added while the server runs.
+type Faults struct {
+	mu    sync.Mutex
+	rules []*faultRule
+}
+
+type faultRule struct {
+	Fault
+	left int // hits left; -1: unlimited
+}
+
+// NewFaults returns a set holding faults.
+func NewFaults(faults ...Fault) (*Faults, error) {
+	f := &Faults{}
+	for _, fault := range faults {
+		if err := f.Add(fault); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// ParseFaults reads fault rules, separated by ";" or newlines:
+//
+//	RULE     = METHOD " " PATH "=" EFFECT [ "x" COUNT ] { ":" OPTION }
+//	EFFECT   = STATUS (400..599: fail with it) | DURATION (answer late, e.g. 250ms)
+//	OPTION   = "retry-after=" SECONDS | "delay=" DURATION
+//
+// METHOD is an HTTP method or "*". PATH is under /client/v4 (a leading /client/v4 is ignored);
+// "*" matches one segment, a final "**" the rest. Without "x COUNT" the rule hits every matching
+// request. Examples:
+//
+//	PUT /accounts/*/workers/scripts/*=429x1:retry-after=1   the next upload gets a 429
+//	GET /accounts/*/workers/scripts=500x2                   the next two lists get a 500
+//	* /**=200ms                                             every request answers 200 ms late
+func ParseFaults(spec string) (*Faults, error) {
+	f := &Faults{}
+	for _, raw := range strings.FieldsFunc(spec, func(r rune) bool { return r == ';' || r == '\n' }) {
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		fault, err := parseFault(raw)
+		if err != nil {
+			return nil, fmt.Errorf("fault rule %q: %w", raw, err)
+		}
+		if err := f.Add(fault); err != nil {
+			return nil, fmt.Errorf("fault rule %q: %w", raw, err)
+		}
+	}
+	return f, nil
+}
+
+var effectCount = regexp.MustCompile(`^(.+?)(?:x(\d+))?$`)
+
+func parseFault(raw string) (Fault, error) {
+	var fault Fault
+	lhs, rhs, ok := strings.Cut(raw, "=")
+	if !ok {
+		return fault, fmt.Errorf(`want "METHOD PATH=EFFECT", no "=" found`)
+	}
+	method, path, ok := strings.Cut(strings.TrimSpace(lhs), " ")
+	if !ok {
+		return fault, fmt.Errorf(`want "METHOD PATH" before "=", e.g. "PUT /accounts/*/workers/scripts/*"`)
+	}
+	fault.Method, fault.Path = strings.ToUpper(strings.TrimSpace(method)), strings.TrimSpace(path)
+
+	parts := strings.Split(strings.TrimSpace(rhs), ":")
+	m := effectCount.FindStringSubmatch(parts[0])
+	if m == nil {
+		return fault, fmt.Errorf("empty effect after \"=\"")
+	}
+	if m[2] != "" {
+		n, err := strconv.Atoi(m[2])
+		if err != nil || n < 1 {
+			return fault, fmt.Errorf("count %q must be a positive number", m[2])
+		}
+		fault.Times = n
+	}
+	if status, err := strconv.Atoi(m[1]); err == nil {
+		fault.Status = status
+	} else if d, err := time.ParseDuration(m[1]); err == nil {
+		fault.Delay = d
+	} else {
+		return fault, fmt.Errorf("effect %q is neither an HTTP status (400..599) nor a duration (250ms)", m[1])
+	}
+	for _, opt := range parts[1:] {
+		key, value, _ := strings.Cut(opt, "=")
+		switch strings.ToLower(strings.TrimSpace(key)) {
+		case "retry-after":
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 0 {
+				return fault, fmt.Errorf("retry-after=%q must be whole seconds", value)
+			}
+			fault.RetryAfter = n
+		case "delay":
+			d, err := time.ParseDuration(value)
+			if err != nil {
+				return fault, fmt.Errorf("delay=%q: %w", value, err)
+			}
+			fault.Delay = d
+		default:
+			return fault, fmt.Errorf("unknown option %q (want retry-after=SECONDS or delay=DURATION)", key)
+		}
+	}
+	return fault, nil
+}
+
+// Add adds a rule after the existing ones.
+func (f *Faults) Add(fault Fault) error {
+	if fault.Method == "" {
+		fault.Method = "*"
+	}
+	fault.Method = strings.ToUpper(fault.Method)
+	fault.Path = "/" + strings.Trim(strings.TrimPrefix(fault.Path, apiPrefix), "/")
+	switch {
+	case fault.Status != 0 && (fault.Status < 400 || fault.Status > 599):
+		return fmt.Errorf("status %d: a fault fails with 400..599", fault.Status)
+	case fault.Status == 0 && fault.Delay <= 0:
+		return fmt.Errorf("a fault needs a status or a delay")
+	case fault.Times < 0:
+		return fmt.Errorf("times %d is negative", fault.Times)
+	}
+	if fault.Status == http.StatusTooManyRequests && fault.RetryAfter == 0 {
+		fault.RetryAfter = 1
+	}
+	left := fault.Times
+	if left == 0 {
+		left = -1
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules = append(f.rules, &faultRule{Fault: fault, left: left})
+	return nil
+}
+
+// String lists the rules that still have hits left.
+func (f *Faults) String() string {
+	if f == nil {
+		return ""
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, r := range f.rules {
+		if r.left != 0 {
+			out = append(out, r.Fault.String())
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// take finds the rule that hits a request and uses up one of its hits.
+func (f *Faults) take(method, path string) (Fault, bool) {
+	if f == nil {
+		return Fault{}, false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, r := range f.rules {
+		if r.left == 0 || (r.Method != "*" && r.Method != method) || !pathMatches(r.Path, path) {
+			continue
+		}
+		if r.left > 0 {
+			r.left--
+		}
+		return r.Fault, true
+	}
+	return Fault{}, false
+}
+
+// pathMatches matches a path under /client/v4 against a pattern with "*" and a final "**".
+func pathMatches(pattern, path string) bool {
+	ps := strings.Split(strings.Trim(pattern, "/"), "/")
+	xs := strings.Split(strings.Trim(path, "/"), "/")
+	for i, p := range ps {
+		if p == "**" && i == len(ps)-1 {
+			return true
+		}
+		if i >= len(xs) || (p != "*" && p != xs[i]) {
+			return false
+		}
+	}
+	return len(ps) == len(xs)
+}
+
+// inject applies the fault that hits r, if any: it waits the fault's delay, then reports the
+// error to answer with (nil when the fault only delays).
+func (s *Server) inject(ctx context.Context, r *http.Request, path string) *apiError {
+	fault, ok := s.opts.Faults.take(r.Method, path)
+	if !ok {
+		return nil
+	}
+	if fault.Delay > 0 {
+		t := time.NewTimer(fault.Delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
+	if fault.Status == 0 {
+		return nil
+	}
+	var e *apiError
+	if fault.Status == http.StatusTooManyRequests {
+		e = newAPIError(fault.Status, codeRateLimited, "Please wait and consider throttling your request speed")
+	} else {
+		e = newAPIError(fault.Status, codeInternal, "An unknown error has occurred")
+	}
+	if fault.RetryAfter > 0 {
+		e.Header = http.Header{"Retry-After": {strconv.Itoa(fault.RetryAfter)}}
+	}
+	s.logger.Info("fault injected", "rule", fault.String(), "method", r.Method, "path", path)
+	return e
+}

@@ -1,0 +1,131 @@
+package local
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cloudflare/cloudflare-go/v4"
+	"github.com/cloudflare/cloudflare-go/v4/durable_objects"
+	"github.com/cloudflare/cloudflare-go/v4/option"
+	"github.com/cloudflare/cloudflare-go/v4/workers"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseFaults(t *testing.T) {
+	f, err := ParseFaults(`PUT /accounts/*/workers/scripts/*=429x1:retry-after=2;
+		get /client/v4/accounts/*/workers/scripts=500x2
+		* /**=250ms
+		DELETE /accounts/*/workers/scripts/*=503:delay=1s`)
+	require.NoError(t, err)
+	require.Len(t, f.rules, 4)
+	assert.Equal(t, Fault{Method: "PUT", Path: "/accounts/*/workers/scripts/*", Status: 429, Times: 1, RetryAfter: 2}, f.rules[0].Fault)
+	assert.Equal(t, Fault{Method: "GET", Path: "/accounts/*/workers/scripts", Status: 500, Times: 2}, f.rules[1].Fault)
+	assert.Equal(t, Fault{Method: "*", Path: "/**", Delay: 250 * time.Millisecond}, f.rules[2].Fault)
+	assert.Equal(t, Fault{Method: "DELETE", Path: "/accounts/*/workers/scripts/*", Status: 503, Delay: time.Second}, f.rules[3].Fault)
+	assert.Equal(t, "PUT /accounts/*/workers/scripts/*=429x1:retry-after=2; GET /accounts/*/workers/scripts=500x2; "+
+		"* /**=250ms; DELETE /accounts/*/workers/scripts/*=503:delay=1s", f.String())
+
+	// A 429 without retry-after gets Retry-After: 1.
+	f, err = ParseFaults("PUT /x=429")
+	require.NoError(t, err)
+	assert.Equal(t, 1, f.rules[0].RetryAfter)
+
+	for spec, want := range map[string]string{
+		"PUT /x":                  `no "="`,
+		"/x=500":                  `want "METHOD PATH"`,
+		"PUT /x=200":              "400..599",
+		"PUT /x=soon":             "neither an HTTP status",
+		"PUT /x=500x0":            "positive",
+		"PUT /x=500:retry-after=": "whole seconds",
+		"PUT /x=500:bogus=1":      "unknown option",
+	} {
+		_, err := ParseFaults(spec)
+		assert.ErrorContains(t, err, want, spec)
+	}
+}
+
+func TestFaultMatching(t *testing.T) {
+	f, err := ParseFaults("PUT /accounts/*/workers/scripts/*=500x2; GET /accounts/**=502")
+	require.NoError(t, err)
+
+	_, ok := f.take("PUT", "/accounts/a/workers/scripts")
+	assert.False(t, ok, "one * is one segment")
+	_, ok = f.take("GET", "/accounts/a/workers/scripts/x")
+	assert.True(t, ok, "** matches the rest")
+	_, ok = f.take("GET", "/user/tokens/verify")
+	assert.False(t, ok)
+
+	for i := 0; i < 2; i++ {
+		got, ok := f.take("PUT", "/accounts/a/workers/scripts/x")
+		require.True(t, ok)
+		assert.Equal(t, 500, got.Status)
+	}
+	_, ok = f.take("PUT", "/accounts/a/workers/scripts/x")
+	assert.False(t, ok, "x2 hits twice")
+	assert.Equal(t, "GET /accounts/**=502", f.String(), "used-up rules are gone from the listing")
+
+	var none *Faults
+	_, ok = none.take("GET", "/")
+	assert.False(t, ok)
+}
+
+// A 429 with Retry-After: 1 on the upload is retried by cloudflare-go after a second, and the
+// upload then reaches the endpoint exactly once.
+func TestFaultInjectionRetried(t *testing.T) {
+	s := sharedServer(t)
+	require.NoError(t, shared.faults.Add(Fault{Method: "PUT", Path: "/accounts/*/workers/scripts/faulty", Status: 429, Times: 1, RetryAfter: 1}))
+	before := s.Calls()
+
+	start := time.Now()
+	mustUpload(t, s, "faulty", meta(nil), module{"index.js", `export default { fetch() { return new Response("ok") } }`})
+	assert.GreaterOrEqual(t, time.Since(start), time.Second, "cloudflare-go waited for Retry-After")
+
+	after := s.Calls()
+	assert.Equal(t, 1, after[CallUpload]-before[CallUpload], "the upload ran exactly once")
+	assert.Equal(t, 1, after[CallFaulted]-before[CallFaulted], "one attempt was failed by the fault")
+
+	// Without retries the client sees Cloudflare's rate-limit error and the header.
+	require.NoError(t, shared.faults.Add(Fault{Method: "GET", Path: "/accounts/*/workers/durable_objects/namespaces", Status: 429, Times: 1}))
+	_, err := newClient(s, option.WithMaxRetries(0)).DurableObjects.Namespaces.List(ctxT(t),
+		durable_objects.NamespaceListParams{AccountID: cloudflare.F(s.AccountID())})
+	requireCode(t, err, codeRateLimited, "Please wait and consider throttling your request speed")
+	var cfErr *cloudflare.Error
+	require.ErrorAs(t, err, &cfErr)
+	assert.Equal(t, "1", cfErr.Response.Header.Get("Retry-After"))
+
+	// 500s are retried too; latency is added.
+	require.NoError(t, shared.faults.Add(Fault{Method: "GET", Path: "/accounts/*/workers/subdomain", Status: 500, Times: 1}))
+	require.NoError(t, shared.faults.Add(Fault{Method: "GET", Path: "/accounts/*/workers/subdomain", Delay: 300 * time.Millisecond, Times: 1}))
+	start = time.Now()
+	_, err = newClient(s).Workers.Subdomains.Get(ctxT(t), workers.SubdomainGetParams{AccountID: cloudflare.F(s.AccountID())})
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond)
+}
+
+// Reads make no mutating calls: what a no-op update of the provider must look like.
+func TestCallsCountMutations(t *testing.T) {
+	s := sharedServer(t)
+	mustUpload(t, s, "counted", meta(nil), module{"index.js", `export default { fetch() { return new Response("ok") } }`})
+	c := newClient(s)
+	acct := cloudflare.F(s.AccountID())
+
+	mutating := s.MutatingCalls()
+	before := s.Calls()
+	_, err := c.Workers.Scripts.List(ctxT(t), workers.ScriptListParams{AccountID: acct})
+	require.NoError(t, err)
+	_, err = c.Workers.Scripts.ScriptAndVersionSettings.Get(ctxT(t), "counted", workers.ScriptScriptAndVersionSettingGetParams{AccountID: acct})
+	require.NoError(t, err)
+	_, err = c.DurableObjects.Namespaces.List(ctxT(t), durable_objects.NamespaceListParams{AccountID: acct})
+	require.NoError(t, err)
+	_, err = c.Workers.Scripts.Subdomain.Get(ctxT(t), "counted", workers.ScriptSubdomainGetParams{AccountID: acct})
+	require.NoError(t, err)
+	assert.Equal(t, mutating, s.MutatingCalls(), "reads are not mutations")
+
+	after := s.Calls()
+	for _, kind := range []string{CallListScripts, CallSettings, CallNamespaces, CallScriptSubdomain} {
+		assert.Equal(t, 1, after[kind]-before[kind], kind)
+	}
+	enableWorkersDev(t, s, "counted")
+	assert.Equal(t, mutating+1, s.MutatingCalls())
+}

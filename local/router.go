@@ -1,0 +1,158 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// portSearch is how many ports after the API's port are tried for a script's first port.
+const portSearch = 200
+
+// router gives every script with workers.dev enabled its own port on 127.0.0.1 and
+// reverse-proxies it (plain HTTP and WebSocket upgrades) to the workerd socket serving the script.
+// A port per script, rather than host names, because *.localhost names do not resolve for every
+// client, and because the Worker then sees its real path.
+type router struct {
+	logger *slog.Logger
+	// addr resolves the workerd address serving a script right now; it changes on every reload,
+	// so it is asked per request.
+	addr  func(script string) (string, bool)
+	proxy *httputil.ReverseProxy
+
+	mu     sync.Mutex
+	routes map[string]*route
+}
+
+type route struct {
+	port int
+	srv  *http.Server
+}
+
+type targetKey struct{}
+
+func newRouter(logger *slog.Logger, addr func(string) (string, bool)) *router {
+	r := &router{logger: logger, addr: addr, routes: map[string]*route{}}
+	r.proxy = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			target := pr.In.Context().Value(targetKey{}).(string)
+			pr.SetURL(&url.URL{Scheme: "http", Host: target})
+			pr.Out.Host = pr.In.Host // the Worker sees the URL the client used
+			pr.SetXForwarded()
+		},
+		FlushInterval: -1, // stream responses (server-sent events, long polls) as they come
+		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
+			logger.Warn("proxying to workerd", "host", req.Host, "path", req.URL.Path, "err", err)
+			http.Error(w, "lumier local: the Worker did not answer: "+err.Error(), http.StatusBadGateway)
+		},
+	}
+	return r
+}
+
+// open starts serving script on port (0: pick one), unless it already is. If port is taken by
+// another program, another port is picked and logged: a moved URL is better than a script that
+// cannot be reached. It returns the port serving the script.
+func (r *router) open(script string, port, searchFrom int, used map[int]bool) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rt, ok := r.routes[script]; ok {
+		return rt.port, nil
+	}
+	var ln net.Listener
+	var err error
+	if port != 0 {
+		ln, err = net.Listen("tcp", net.JoinHostPort(loopbackIP, strconv.Itoa(port)))
+		if err != nil {
+			r.logger.Warn("a script's port is taken; giving it another one", "script", script, "port", port, "err", err)
+		}
+	}
+	if ln == nil {
+		ln, err = r.listenFree(searchFrom, used)
+		if err != nil {
+			return 0, fmt.Errorf("opening a port for script %s: %w", script, err)
+		}
+	}
+	bound := ln.Addr().(*net.TCPAddr).Port
+	srv := &http.Server{
+		Handler:           r.handler(script),
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(r.logger.Handler(), slog.LevelDebug),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			r.logger.Error("serving script", "script", script, "err", err)
+		}
+	}()
+	r.routes[script] = &route{port: bound, srv: srv}
+	return bound, nil
+}
+
+// listenFree listens on the first free port after searchFrom that no script has recorded, so
+// that URLs are short and predictable (8788, 8789, ...), falling back to a port of the kernel's
+// choosing.
+func (r *router) listenFree(searchFrom int, used map[int]bool) (net.Listener, error) {
+	if searchFrom > 0 {
+		for p := searchFrom; p < searchFrom+portSearch && p < 65536; p++ {
+			if used[p] {
+				continue
+			}
+			if ln, err := net.Listen("tcp", net.JoinHostPort(loopbackIP, strconv.Itoa(p))); err == nil {
+				return ln, nil
+			}
+		}
+	}
+	return net.Listen("tcp", net.JoinHostPort(loopbackIP, "0"))
+}
+
+// handler proxies one script's port to workerd.
+func (r *router) handler(script string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		target, ok := r.addr(script)
+		if !ok {
+			http.Error(w, "lumier local: script "+script+" is not running (see the lumier local log)", http.StatusServiceUnavailable)
+			return
+		}
+		r.proxy.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), targetKey{}, target)))
+	})
+}
+
+// close stops serving script: its port stops answering.
+func (r *router) close(script string) {
+	r.mu.Lock()
+	rt, ok := r.routes[script]
+	delete(r.routes, script)
+	r.mu.Unlock()
+	if ok {
+		rt.srv.Close()
+	}
+}
+
+// port reports the port serving script.
+func (r *router) port(script string) (int, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rt, ok := r.routes[script]
+	if !ok {
+		return 0, false
+	}
+	return rt.port, true
+}
+
+// closeAll stops every script's port.
+func (r *router) closeAll() {
+	r.mu.Lock()
+	routes := r.routes
+	r.routes = map[string]*route{}
+	r.mu.Unlock()
+	for _, rt := range routes {
+		rt.srv.Close()
+	}
+}

@@ -1,0 +1,148 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/lumier-dev/lumier/local/rules"
+	"github.com/lumier-dev/lumier/local/workerd"
+)
+
+// runtime is what the server needs from the workerd supervisor.
+type runtime interface {
+	Apply(ctx context.Context, scripts []workerd.Script) error
+	Addr(script string) (string, bool)
+	Close() error
+}
+
+// workerdScripts turns a state into the scripts workerd runs. Each hosted class gets its
+// namespace's ID as workerd's unique key: the key names the class's storage directory and seeds
+// its object IDs, so keeping the ID through a rename or transfer is what keeps the data.
+func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
+	out := make([]workerd.Script, 0, len(st.Scripts))
+	for _, name := range st.scriptNames() {
+		rec := st.Scripts[name]
+		ws := workerd.Script{
+			Name:               name,
+			MainModule:         rec.MainModule,
+			CompatibilityDate:  rec.CompatibilityDate,
+			CompatibilityFlags: rec.CompatibilityFlags,
+		}
+		for _, m := range rec.Modules {
+			content, err := s.store.module(m.SHA256)
+			if err != nil {
+				return nil, fmt.Errorf("script %s: %w", name, err)
+			}
+			ws.Modules = append(ws.Modules, workerd.Module{Name: m.Name, Content: content})
+		}
+		for _, b := range rec.Bindings {
+			switch b.Type {
+			case bindingPlainText, bindingSecretText:
+				ws.Bindings = append(ws.Bindings, workerd.Binding{Name: b.Name, Type: workerd.BindingText, Text: b.Text})
+			case rules.BindingDurableObject:
+				ws.Bindings = append(ws.Bindings, workerd.Binding{
+					Name: b.Name, Type: workerd.BindingDurableObject, ClassName: b.ClassName, ScriptName: b.ScriptName,
+				})
+			}
+		}
+		for _, n := range st.namespacesOf(name) {
+			ws.Classes = append(ws.Classes, workerd.Class{Name: n.Class, SQLite: n.SQLite, UniqueKey: n.ID})
+		}
+		out = append(out, ws)
+	}
+	return out, nil
+}
+
+// apply makes workerd run next. A refusal by workerd becomes the request's rejection, in
+// Cloudflare's terms; the scripts already running keep serving (the supervisor guarantees it).
+// prev is the state being served, for telling a new class from an existing one.
+func (s *Server) apply(ctx context.Context, prev, next *state, uploaded string) error {
+	scripts, err := s.workerdScripts(next)
+	if err != nil {
+		return err
+	}
+	err = s.runtime.Apply(ctx, scripts)
+	var ce *workerd.ConfigError
+	if errors.As(err, &ce) {
+		return runtimeRejection(prev, next, uploaded, ce.Message)
+	}
+	if err != nil {
+		return fmt.Errorf("running the scripts on workerd: %w", err)
+	}
+	return nil
+}
+
+// missingClass finds workerd's warning about a Durable Object class the Worker does not export.
+var missingClass = regexp.MustCompile(`referenced the class "([^"]+)", but no such Durable Object class is exported`)
+
+// runtimeRejection maps workerd's refusal to Cloudflare's code. workerd is the final judge of
+// exports: when the scan in exports.go could not tell, its verdict on a class that is not
+// exported (or does not extend DurableObject) gets the code Cloudflare gives that class's case:
+// bound (10061), existing (10064) or new (10074). Anything else is a script that does not load:
+// 10021 with the runtime's own message.
+func runtimeRejection(prev, next *state, uploaded, message string) error {
+	m := missingClass.FindStringSubmatch(message)
+	if m == nil {
+		return newAPIError(http.StatusBadRequest, codeValidation, "%s", strings.TrimSpace(message))
+	}
+	class := m[1]
+	if rec, ok := next.Scripts[uploaded]; ok && slices.ContainsFunc(rec.Bindings, func(b bindingRecord) bool {
+		return b.Type == rules.BindingDurableObject && b.ClassName == class && (b.ScriptName == "" || b.ScriptName == uploaded)
+	}) {
+		return newAPIError(http.StatusBadRequest, rules.CodeBinding, "Cannot create binding for class '%s' that is not exported by the script", class)
+	}
+	for _, n := range next.namespacesOf(uploaded) {
+		if n.Class == class && !slices.ContainsFunc(prev.Namespaces, func(p rules.Namespace) bool { return p.ID == n.ID }) {
+			return newAPIError(http.StatusBadRequest, rules.CodeMigration,
+				"Cannot apply %s migration to class '%s' that is not exported by the script", newClassKind(n.SQLite), class)
+		}
+	}
+	return newAPIError(http.StatusBadRequest, rules.CodeNotExported,
+		"New version of script does not export class '%s' which is depended on by existing Durable Objects", class)
+}
+
+func newClassKind(sqlite bool) string {
+	if sqlite {
+		return "new-sqlite-class"
+	}
+	return "new-class"
+}
+
+// dropStorage deletes the data of namespaces that a migration or a forced delete ended. Their
+// IDs are never reused, so the data is already unreachable; this frees the disk. The path is
+// local/workerd's documented layout: <Dir>/storage/<uniqueKey>.
+func (s *Server) dropStorage(dropped []rules.Namespace) {
+	for _, n := range dropped {
+		dir := filepath.Join(s.store.workerdDir(), "storage", n.ID)
+		if err := os.RemoveAll(dir); err != nil {
+			s.logger.Warn("deleting Durable Object data", "namespace", n.Name(), "dir", dir, "err", err)
+		}
+	}
+}
+
+// namespaceIDPattern tells the storage directories named by our namespace IDs from any other.
+var namespaceIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// dropOrphanStorage deletes the data of namespaces that no longer exist: left behind when the
+// process died between writing the state that ended them and deleting their data.
+func (s *Server) dropOrphanStorage(st *state) {
+	live := map[string]bool{}
+	for _, n := range st.Namespaces {
+		live[n.ID] = true
+	}
+	entries, _ := os.ReadDir(filepath.Join(s.store.workerdDir(), "storage"))
+	var orphans []rules.Namespace
+	for _, e := range entries {
+		if e.IsDir() && namespaceIDPattern.MatchString(e.Name()) && !live[e.Name()] {
+			orphans = append(orphans, rules.Namespace{ID: e.Name(), Class: "(deleted)"})
+		}
+	}
+	s.dropStorage(orphans)
+}

@@ -1,0 +1,309 @@
+// Package local is the local Cloudflare: a server that speaks the subset of Cloudflare's v4 API
+// that lumier's provider uses (Workers scripts, Durable Object namespaces, workers.dev) and runs
+// the uploaded Workers on workerd. It applies Cloudflare's rules with Cloudflare's error codes,
+// keeps its state in a directory so that scripts, Durable Object data and URLs survive a
+// restart, serves each script with workers.dev enabled on its own port on 127.0.0.1, and can
+// inject faults to test clients' retries.
+package local
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lumier-dev/lumier/local/workerd"
+)
+
+// Defaults of Options, also used by `lumier local`.
+const (
+	// DefaultAddr is where the API listens.
+	DefaultAddr = "127.0.0.1:8787"
+	// DefaultStateDir is the state directory, relative to the working directory.
+	DefaultStateDir = ".lumier/local"
+	// DefaultToken is the API token clients must present.
+	DefaultToken = "local-token"
+	// DefaultAccountID is the one account the local Cloudflare serves.
+	DefaultAccountID = "0123456789abcdef0123456789abcdef"
+)
+
+// apiPrefix is the path prefix of Cloudflare's v4 API.
+const apiPrefix = "/client/v4"
+
+// Options configures a Server. Zero fields take the defaults above.
+type Options struct {
+	// Addr is the API's listen address; it must be a loopback address. Port 0 picks a free port.
+	Addr string
+	// StateDir keeps scripts, tags, namespaces, ports, the subdomain and Durable Object data.
+	StateDir string
+	// Token is the API token (Authorization: Bearer <Token>).
+	Token string
+	// AccountID is the account id in API paths: 32 lowercase hex digits, like Cloudflare's.
+	AccountID string
+	// Faults, if set, fails or delays matching API requests (see ParseFaults).
+	Faults *Faults
+	// Logger receives the server's and workerd's logs; nil discards them.
+	Logger *slog.Logger
+	// Workerd is the workerd binary; empty looks it up (see workerd.FindBinary).
+	Workerd string
+}
+
+var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// Server is one local Cloudflare. Create it with New, then Start it; Close stops it.
+type Server struct {
+	opts    Options
+	logger  *slog.Logger
+	store   *store
+	runtime runtime
+	router  *router
+	calls   calls
+
+	// mu serializes requests that change the account: each builds the next state, has workerd
+	// run it, writes it, then publishes it.
+	mu sync.Mutex
+	st atomic.Pointer[state] // the state being served; read without locks
+
+	ln        net.Listener
+	srv       *http.Server
+	serveDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New checks the set-up (address, workerd binary, state directory) and loads the state. It
+// listens on nothing yet.
+func New(opts Options) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = DefaultAddr
+	}
+	if opts.StateDir == "" {
+		opts.StateDir = DefaultStateDir
+	}
+	if opts.Token == "" {
+		opts.Token = DefaultToken
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = DefaultAccountID
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	addr, err := checkLoopback(opts.Addr)
+	if err != nil {
+		return nil, err
+	}
+	opts.Addr = addr
+	if !accountIDPattern.MatchString(opts.AccountID) {
+		return nil, fmt.Errorf("account id %q: want 32 lowercase hex digits, like a Cloudflare account id", opts.AccountID)
+	}
+	if !validTokenSyntax(opts.Token) {
+		return nil, fmt.Errorf("token: want printable characters without spaces")
+	}
+	if opts.Workerd == "" {
+		if opts.Workerd, err = workerd.FindBinary(); err != nil {
+			return nil, err
+		}
+	} else if _, err := os.Stat(opts.Workerd); err != nil {
+		return nil, fmt.Errorf("workerd binary %s: %w (run `npm ci` in the lumier checkout to install it)", opts.Workerd, err)
+	}
+
+	st, err := openStore(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	loaded, err := st.load()
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	s := &Server{
+		opts:   opts,
+		logger: logger,
+		store:  st,
+		runtime: workerd.NewSupervisor(workerd.Options{
+			Binary: opts.Workerd,
+			Dir:    st.workerdDir(),
+			Logger: logger,
+		}),
+	}
+	s.router = newRouter(logger.With("component", "router"), s.runtime.Addr)
+	s.st.Store(loaded)
+	return s, nil
+}
+
+// Start listens, brings back the stored scripts (their ports first, then workerd) and serves the
+// API in the background until Close. ctx bounds the start only.
+func (s *Server) Start(ctx context.Context) error {
+	if s.ln != nil {
+		return errors.New("local: server already started")
+	}
+	ln, err := listenAPI(s.opts.Addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	if err := s.restore(ctx); err != nil {
+		ln.Close()
+		s.ln = nil
+		s.router.closeAll()
+		return err
+	}
+	s.srv = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
+	}
+	s.serveDone = make(chan struct{})
+	go func() {
+		defer close(s.serveDone)
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.logger.Error("serving the API", "err", err)
+		}
+	}()
+	s.logger.Info("local Cloudflare listening", "url", s.URL(), "state", s.store.dir)
+	return nil
+}
+
+// restore serves the stored state: ports before workerd, so that workerd's own ephemeral ports
+// never take a script's stable port.
+func (s *Server) restore(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.st.Load()
+	next := cur.clone()
+	moved := false
+	for _, name := range next.scriptNames() {
+		rec := next.Scripts[name]
+		if !rec.WorkersDev {
+			continue
+		}
+		port, err := s.router.open(name, rec.Port, s.portBase(), next.usedPorts(name))
+		if err != nil {
+			return err
+		}
+		if port != rec.Port {
+			rec.Port, moved = port, true
+		}
+	}
+	if moved {
+		if err := s.store.save(next); err != nil {
+			return err
+		}
+		s.st.Store(next)
+	}
+	if len(next.Scripts) > 0 {
+		if err := s.apply(ctx, next, next, ""); err != nil {
+			return fmt.Errorf("running the stored scripts on workerd (state directory %s): %w", s.store.dir, err)
+		}
+	}
+	if err := s.store.gc(next); err != nil {
+		s.logger.Warn("removing unused modules", "err", err)
+	}
+	s.dropOrphanStorage(next)
+	return nil
+}
+
+// portBase is where the search for a new script port starts: just after the API's port.
+func (s *Server) portBase() int {
+	if s.ln == nil {
+		return 0
+	}
+	return s.ln.Addr().(*net.TCPAddr).Port + 1
+}
+
+// URL is the API's base URL, for example http://127.0.0.1:8787/client/v4.
+func (s *Server) URL() string {
+	return "http://" + s.Addr() + apiPrefix
+}
+
+// Addr is the address the API listens on, once started.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return s.opts.Addr
+	}
+	return s.ln.Addr().String()
+}
+
+// AccountID is the account the server serves.
+func (s *Server) AccountID() string { return s.opts.AccountID }
+
+// Token is the API token the server accepts.
+func (s *Server) Token() string { return s.opts.Token }
+
+// StateDir is the absolute path of the state directory.
+func (s *Server) StateDir() string { return s.store.dir }
+
+// ScriptURL is the URL a script with workers.dev enabled answers at (http://127.0.0.1:<port>);
+// false when the script does not exist or workers.dev is off.
+func (s *Server) ScriptURL(script string) (string, bool) {
+	port, ok := s.router.port(script)
+	if !ok {
+		return "", false
+	}
+	return "http://" + net.JoinHostPort(loopbackIP, strconv.Itoa(port)), true
+}
+
+// Scripts lists the names of the uploaded scripts, sorted.
+func (s *Server) Scripts() []string { return s.st.Load().scriptNames() }
+
+// Calls counts the API calls that reached their endpoint, by kind (the Call* constants), plus
+// CallFaulted for requests a fault rule failed. Requests refused for their credentials are not
+// counted.
+func (s *Server) Calls() map[string]int { return s.calls.snapshot() }
+
+// MutatingCalls is the number of counted calls that change the account (uploads, deletes,
+// subdomain changes), whether or not they succeeded: a no-op update must make none.
+func (s *Server) MutatingCalls() int { return s.calls.mutating() }
+
+// ResetCalls sets every counter back to zero.
+func (s *Server) ResetCalls() { s.calls.reset() }
+
+// Close stops the API, the scripts' ports and workerd, and releases the state directory. Durable
+// Object data and the state stay on disk.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			if err := s.srv.Shutdown(ctx); err != nil {
+				s.srv.Close()
+			}
+			cancel()
+			<-s.serveDone
+		} else if s.ln != nil {
+			s.ln.Close()
+		}
+		s.router.closeAll()
+		if err := s.runtime.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.store.close(); err != nil {
+			errs = append(errs, fmt.Errorf("unlocking the state directory: %w", err))
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// newNamespaceID makes a Durable Object namespace id: 32 hex digits, like Cloudflare's. It is
+// also the namespace's workerd storage key, and is never reused, so data deleted with a class
+// can never reappear under a new class of the same name.
+func newNamespaceID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("local: no randomness: %v", err)) // crypto/rand does not fail on supported systems
+	}
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,134 @@
+package local
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/lumier-dev/lumier/local/rules"
+)
+
+// stateVersion is the version of the state file's format.
+const stateVersion = 1
+
+// defaultSubdomain is the account's workers.dev subdomain until someone sets another.
+const defaultSubdomain = "lumier-local"
+
+// state is everything the local Cloudflare remembers across restarts. It is replaced, never
+// changed in place: a request builds the next state from a clone and swaps it in only once
+// workerd runs it and the state file is on disk.
+type state struct {
+	Version    int                      `json:"version"`
+	Subdomain  string                   `json:"subdomain"`
+	Scripts    map[string]*scriptRecord `json:"scripts"`
+	Namespaces []rules.Namespace        `json:"namespaces"`
+}
+
+// scriptRecord is one uploaded script.
+type scriptRecord struct {
+	Name               string          `json:"name"`
+	Etag               string          `json:"etag"`
+	CreatedOn          time.Time       `json:"created_on"`
+	ModifiedOn         time.Time       `json:"modified_on"`
+	MainModule         string          `json:"main_module"`
+	Modules            []moduleRef     `json:"modules"`
+	CompatibilityDate  string          `json:"compatibility_date"`
+	CompatibilityFlags []string        `json:"compatibility_flags"`
+	Bindings           []bindingRecord `json:"bindings"`
+	MigrationTag       string          `json:"migration_tag"`
+	// Exports are the main module's export names; null when they could not be determined.
+	Exports         []string `json:"exports"`
+	WorkersDev      bool     `json:"workers_dev"`
+	PreviewsEnabled bool     `json:"previews_enabled"`
+	// Port is the script's stable port on 127.0.0.1, kept while workers.dev is off so that
+	// turning it back on gives the same URL. 0 until first enabled.
+	Port int `json:"port"`
+}
+
+// moduleRef names a module part and its content-addressed file.
+type moduleRef struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+	Size   int    `json:"size"`
+}
+
+// bindingRecord is a binding as uploaded (Cloudflare's field names). Secret texts are kept
+// because workerd needs them; reads leave them out.
+type bindingRecord struct {
+	Type       string `json:"type"`
+	Name       string `json:"name"`
+	Text       string `json:"text,omitempty"`
+	ClassName  string `json:"class_name,omitempty"`
+	ScriptName string `json:"script_name,omitempty"`
+}
+
+func newState() *state {
+	return &state{Version: stateVersion, Subdomain: defaultSubdomain, Scripts: map[string]*scriptRecord{}}
+}
+
+// clone deep-copies the state, so that a request can build the next one without touching the
+// one being served.
+func (s *state) clone() *state {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(fmt.Sprintf("local: state does not encode: %v", err)) // plain data: cannot happen
+	}
+	out := newState()
+	if err := json.Unmarshal(b, out); err != nil {
+		panic(fmt.Sprintf("local: state does not decode: %v", err))
+	}
+	if out.Scripts == nil {
+		out.Scripts = map[string]*scriptRecord{}
+	}
+	return out
+}
+
+// scriptNames returns the script names in order, so that output and workerd configs are stable.
+func (s *state) scriptNames() []string {
+	names := make([]string, 0, len(s.Scripts))
+	for name := range s.Scripts {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// namespacesOf returns the namespaces hosted by script.
+func (s *state) namespacesOf(script string) []rules.Namespace {
+	var out []rules.Namespace
+	for _, n := range s.Namespaces {
+		if n.Script == script {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// account is the state as the rules package sees it.
+func (s *state) account() rules.Account {
+	acct := rules.Account{Scripts: make(map[string]rules.Script, len(s.Scripts)), Namespaces: s.Namespaces}
+	for name, rec := range s.Scripts {
+		acct.Scripts[name] = rules.Script{Tag: rec.MigrationTag, Bindings: rec.ruleBindings(), Exports: rec.Exports}
+	}
+	return acct
+}
+
+func (rec *scriptRecord) ruleBindings() []rules.Binding {
+	out := make([]rules.Binding, 0, len(rec.Bindings))
+	for _, b := range rec.Bindings {
+		out = append(out, rules.Binding{Name: b.Name, Type: b.Type, ClassName: b.ClassName, ScriptName: b.ScriptName})
+	}
+	return out
+}
+
+// usedPorts returns the ports recorded for scripts other than except.
+func (s *state) usedPorts(except string) map[int]bool {
+	used := map[int]bool{}
+	for name, rec := range s.Scripts {
+		if name != except && rec.Port != 0 {
+			used[rec.Port] = true
+		}
+	}
+	return used
+}

@@ -1,0 +1,156 @@
+package local
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/local/rules"
+)
+
+func TestStoreRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	st, err := openStore(dir)
+	require.NoError(t, err)
+
+	s, err := st.load()
+	require.NoError(t, err)
+	assert.Equal(t, defaultSubdomain, s.Subdomain, "no state file is an empty account")
+
+	sha, err := st.putModule([]byte("export default {}"))
+	require.NoError(t, err)
+	orphan, err := st.putModule([]byte("export const unused = 1"))
+	require.NoError(t, err)
+	s.Scripts["a"] = &scriptRecord{Name: "a", Modules: []moduleRef{{Name: "index.js", SHA256: sha}}, Port: 8790, Exports: []string{"default"}}
+	s.Namespaces = []rules.Namespace{{ID: "0123", Script: "a", Class: "C", SQLite: true}}
+	require.NoError(t, st.save(s))
+	require.NoError(t, st.gc(s))
+	_, err = os.Stat(filepath.Join(dir, modulesDir, orphan))
+	assert.True(t, os.IsNotExist(err), "gc removes modules no script names")
+	require.NoError(t, st.close())
+
+	st2, err := openStore(dir)
+	require.NoError(t, err)
+	defer st2.close()
+	got, err := st2.load()
+	require.NoError(t, err)
+	assert.Equal(t, s.Scripts["a"].Port, got.Scripts["a"].Port)
+	assert.Equal(t, s.Namespaces, got.Namespaces)
+	b, err := st2.module(sha)
+	require.NoError(t, err)
+	assert.Equal(t, "export default {}", string(b))
+}
+
+func TestStoreRejectsDamage(t *testing.T) {
+	dir := t.TempDir()
+	st, err := openStore(dir)
+	require.NoError(t, err)
+	sha, err := st.putModule([]byte("x"))
+	require.NoError(t, err)
+	s := newState()
+	s.Scripts["a"] = &scriptRecord{Name: "a", Modules: []moduleRef{{Name: "index.js", SHA256: sha}}}
+	require.NoError(t, st.save(s))
+	st.close()
+
+	// A module whose bytes changed is refused rather than run.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, modulesDir, sha), []byte("y"), 0o600))
+	st, err = openStore(dir)
+	require.NoError(t, err)
+	_, err = st.load()
+	assert.ErrorContains(t, err, "does not match its hash")
+	st.close()
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, stateFile), []byte("{"), 0o600))
+	st, err = openStore(dir)
+	require.NoError(t, err)
+	_, err = st.load()
+	assert.ErrorContains(t, err, "corrupt")
+	st.close()
+
+	// Temp files from a crash are cleaned up on open.
+	tmp := filepath.Join(dir, tempPrefix+"state.json-123")
+	require.NoError(t, os.WriteFile(tmp, []byte("partial"), 0o600))
+	st, err = openStore(dir)
+	require.NoError(t, err)
+	st.close()
+	_, err = os.Stat(tmp)
+	assert.True(t, os.IsNotExist(err))
+}
+
+// crashDirEnv makes TestStoreCrashWriter write uploads to a store until it is killed.
+const crashDirEnv = "LUMIER_TEST_STORE_CRASH_DIR"
+
+// TestStoreCrashWriter is the child process of TestStoreSurvivesKill: it writes uploads the way
+// the server does (modules, then the state file) in a loop, until it is killed.
+func TestStoreCrashWriter(t *testing.T) {
+	dir := os.Getenv(crashDirEnv)
+	if dir == "" {
+		t.Skip("child process of TestStoreSurvivesKill")
+	}
+	st, err := openStore(dir)
+	require.NoError(t, err)
+	s, err := st.load()
+	require.NoError(t, err)
+	for n := 1; ; n++ {
+		next := s.clone()
+		// Big modules widen the window in which a kill lands mid-write.
+		content := append([]byte(fmt.Sprintf("// version %d\n", n)), bytes.Repeat([]byte("x"), 256<<10)...)
+		sha, err := st.putModule(content)
+		require.NoError(t, err)
+		next.Scripts["s"] = &scriptRecord{Name: "s", MigrationTag: strconv.Itoa(n), Modules: []moduleRef{{Name: "index.js", SHA256: sha, Size: len(content)}}}
+		require.NoError(t, st.save(next))
+		require.NoError(t, st.gc(next))
+		s = next
+	}
+}
+
+// A kill -9 at any moment of an upload leaves the old script or the new one, never a broken one.
+func TestStoreSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	for i := 0; i < 6; i++ {
+		dir := t.TempDir()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestStoreCrashWriter$", "-test.count=1")
+		cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
+		require.NoError(t, cmd.Start())
+		time.Sleep(time.Duration(100+rand.IntN(200)) * time.Millisecond)
+		require.NoError(t, cmd.Process.Kill())
+		cmd.Wait()
+
+		st, err := openStore(dir)
+		require.NoError(t, err, "the lock died with the process")
+		s, err := st.load()
+		require.NoError(t, err, "the state loads after a kill")
+		if rec, ok := s.Scripts["s"]; ok {
+			content, err := st.module(rec.Modules[0].SHA256)
+			require.NoError(t, err)
+			assert.True(t, strings.HasPrefix(string(content), "// version "+rec.MigrationTag+"\n"),
+				"the module is the one the state names (version %s)", rec.MigrationTag)
+			t.Logf("killed after version %s", rec.MigrationTag)
+		}
+		st.close()
+	}
+}
+
+func TestOpenStoreErrors(t *testing.T) {
+	dir := t.TempDir()
+	st, err := openStore(dir)
+	require.NoError(t, err)
+	_, err = openStore(dir)
+	require.ErrorContains(t, err, "in use by another lumier local")
+	require.NoError(t, st.close())
+	st, err = openStore(dir)
+	require.NoError(t, err, "the lock is released by close")
+	st.close()
+}

@@ -1,0 +1,242 @@
+package local
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"regexp"
+
+	"github.com/lumier-dev/lumier/local/rules"
+)
+
+// maxUploadBytes bounds an upload's body. Cloudflare's own limit is 10 MB compressed; a local
+// server only needs a bound that stops a runaway client.
+const maxUploadBytes = 64 << 20
+
+// moduleContentType is the content type of an ES module part.
+const moduleContentType = "application/javascript+module"
+
+// defaultCompatibilityDate is what Cloudflare uses for an upload without a compatibility date:
+// the oldest date, before any flag took effect.
+const defaultCompatibilityDate = "2021-11-02"
+
+// scriptName is Cloudflare's rule for script names.
+var scriptName = regexp.MustCompile(`^[a-z0-9_-]{1,63}$`)
+
+func validScriptName(name string) *apiError {
+	if !scriptName.MatchString(name) {
+		// Cloudflare's code and text for an invalid name (lowercase letters, digits, "-" and "_",
+		// at most 63 characters).
+		return newAPIError(http.StatusBadRequest, codeInvalidName, "workers.api.error.invalid_script_name")
+	}
+	return nil
+}
+
+// metadata is the upload's "metadata" part.
+type metadata struct {
+	MainModule         string            `json:"main_module"`
+	BodyPart           string            `json:"body_part"`
+	CompatibilityDate  string            `json:"compatibility_date"`
+	CompatibilityFlags []string          `json:"compatibility_flags"`
+	Bindings           []json.RawMessage `json:"bindings"`
+	Migrations         *migrationsJSON   `json:"migrations"`
+	KeepBindings       []string          `json:"keep_bindings"`
+}
+
+// migrationsJSON accepts both shapes Cloudflare accepts: {"old_tag","new_tag","steps":[...]} and
+// the single-step form with the step's fields next to the tags.
+type migrationsJSON struct {
+	rules.Step
+	OldTag string       `json:"old_tag"`
+	NewTag string       `json:"new_tag"`
+	Steps  []rules.Step `json:"steps"`
+}
+
+func (m *migrationsJSON) rules() *rules.Migrations {
+	if m == nil {
+		return nil
+	}
+	out := &rules.Migrations{OldTag: m.OldTag, NewTag: m.NewTag, Steps: m.Steps}
+	single := m.Step
+	if len(single.NewClasses)+len(single.NewSQLiteClasses)+len(single.RenamedClasses)+
+		len(single.DeletedClasses)+len(single.TransferredClasses) > 0 {
+		out.Steps = append([]rules.Step{single}, out.Steps...)
+	}
+	return out
+}
+
+// Binding types: the ones the local Cloudflare runs, and the other ones Cloudflare knows, which
+// get a clear "not supported here" rather than "unknown".
+const (
+	bindingPlainText  = "plain_text"
+	bindingSecretText = "secret_text"
+)
+
+var cloudflareOnlyBindings = map[string]bool{
+	"ai": true, "analytics_engine": true, "assets": true, "browser": true, "d1": true,
+	"dispatch_namespace": true, "hyperdrive": true, "inherit": true, "images": true, "json": true,
+	"kv_namespace": true, "mtls_certificate": true, "pipelines": true, "queue": true,
+	"r2_bucket": true, "secrets_store_secret": true, "secret_key": true, "send_email": true,
+	"service": true, "tail_consumer": true, "vectorize": true, "version_metadata": true,
+	"wasm_module": true, "workflow": true, "data_blob": true, "text_blob": true,
+}
+
+// upload is a parsed, validated upload request.
+type upload struct {
+	meta     metadata
+	bindings []bindingRecord
+	modules  []uploadedModule
+}
+
+type uploadedModule struct {
+	name    string
+	content []byte
+}
+
+// parseUpload reads an upload's multipart body and validates its shape (not yet against the
+// account: that is the rules' job).
+func parseUpload(r *http.Request) (*upload, error) {
+	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
+		return nil, newAPIError(http.StatusUnsupportedMediaType, codeContentType,
+			"Content-Type must be one of: application/javascript, text/javascript, multipart/form-data")
+	}
+	mr := multipart.NewReader(http.MaxBytesReader(nil, r.Body, maxUploadBytes), params["boundary"])
+
+	var (
+		up      upload
+		rawMeta []byte
+		seen    = map[string]bool{}
+	)
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not parse multipart body: %v", err)
+		}
+		content, err := io.ReadAll(part)
+		if err != nil {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part %s", part.FormName())
+		}
+		if part.FormName() == "metadata" {
+			rawMeta = content
+			continue
+		}
+		// The part's name is the module's name (main_module names a part). FileName is not
+		// used: Go reduces it to its last path element, and module names can hold paths.
+		name := part.FormName()
+		if name == "" {
+			_, disp, _ := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
+			name = disp["filename"]
+		}
+		if name == "" || seen[name] {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "module part %q is unnamed or uploaded twice", name)
+		}
+		seen[name] = true
+		ct, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
+		if ct != moduleContentType {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation,
+				"part %q has content type %q; the local Cloudflare runs ES modules only (%s)", name, ct, moduleContentType)
+		}
+		up.modules = append(up.modules, uploadedModule{name: name, content: content})
+	}
+
+	if rawMeta == nil {
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata")
+	}
+	if err := json.Unmarshal(rawMeta, &up.meta); err != nil {
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: %v", err)
+	}
+	if up.meta.MainModule == "" {
+		if up.meta.BodyPart != "" {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation,
+				"service-worker syntax (body_part) is not supported by the local Cloudflare: upload ES modules with main_module")
+		}
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: main_module is required")
+	}
+	if !seen[up.meta.MainModule] {
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "Uncaught Error: No such module %q.", up.meta.MainModule)
+	}
+	if up.meta.CompatibilityDate == "" {
+		up.meta.CompatibilityDate = defaultCompatibilityDate
+	}
+	bindings, err := parseBindings(up.meta.Bindings)
+	if err != nil {
+		return nil, err
+	}
+	up.bindings = bindings
+	return &up, nil
+}
+
+// parseBindings validates the metadata's bindings.
+func parseBindings(raw []json.RawMessage) ([]bindingRecord, error) {
+	out := make([]bindingRecord, 0, len(raw))
+	names := map[string]bool{}
+	for i, r := range raw {
+		var b bindingRecord
+		if err := json.Unmarshal(r, &b); err != nil {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: binding %d: %v", i, err)
+		}
+		if b.Name == "" {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding %d has no name", i)
+		}
+		if names[b.Name] {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding name '%s' is used more than once", b.Name)
+		}
+		names[b.Name] = true
+		switch b.Type {
+		case bindingPlainText, bindingSecretText:
+			var withText struct {
+				Text *string `json:"text"`
+			}
+			_ = json.Unmarshal(r, &withText)
+			if withText.Text == nil {
+				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a text", b.Name, b.Type)
+			}
+			b.ClassName, b.ScriptName = "", ""
+		case rules.BindingDurableObject:
+			if b.ClassName == "" {
+				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a class_name", b.Name, b.Type)
+			}
+			b.Text = ""
+		default:
+			if cloudflareOnlyBindings[b.Type] {
+				return nil, newAPIError(http.StatusBadRequest, codeValidation,
+					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs plain_text, secret_text and durable_object_namespace)",
+					b.Name, b.Type)
+			}
+			// Cloudflare's text for an unknown type is unconfirmed; 10021 is its validation code.
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "unknown binding type '%s' for binding '%s'", b.Type, b.Name)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// keepBindings adds the previous version's bindings of the types listed in keep_bindings, unless
+// the upload names a binding of the same name (Cloudflare's keep_bindings).
+func keepBindings(uploaded, previous []bindingRecord, keep []string) []bindingRecord {
+	if len(keep) == 0 {
+		return uploaded
+	}
+	kept := map[string]bool{}
+	for _, t := range keep {
+		kept[t] = true
+	}
+	names := map[string]bool{}
+	for _, b := range uploaded {
+		names[b.Name] = true
+	}
+	out := append([]bindingRecord(nil), uploaded...)
+	for _, b := range previous {
+		if kept[b.Type] && !names[b.Name] {
+			out = append(out, b)
+		}
+	}
+	return out
+}

@@ -1,0 +1,67 @@
+package local
+
+import (
+	"bytes"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/local/rules"
+)
+
+func uploadRequest(t *testing.T, md any, modules ...module) *http.Request {
+	t.Helper()
+	ct, body := multipartBody(t, md, modules...)
+	r, err := http.NewRequest("PUT", "/", bytes.NewReader(body))
+	require.NoError(t, err)
+	r.Header.Set("Content-Type", ct)
+	return r
+}
+
+func TestParseUpload(t *testing.T) {
+	up, err := parseUpload(uploadRequest(t, map[string]any{
+		"main_module": "index.js",
+		"bindings": []any{
+			map[string]any{"type": "plain_text", "name": "EMPTY", "text": ""},
+			map[string]any{"type": "durable_object_namespace", "name": "C", "class_name": "Counter", "script_name": "other"},
+		},
+		// The single-step form of migrations.
+		"migrations": map[string]any{"new_tag": "v1", "new_sqlite_classes": []string{"Counter"}},
+	}, module{"index.js", "export default {}"}, module{"lib/x.js", "export const x = 1"}))
+	require.NoError(t, err)
+	assert.Equal(t, defaultCompatibilityDate, up.meta.CompatibilityDate, "Cloudflare's default date")
+	assert.Len(t, up.modules, 2)
+	assert.Equal(t, "lib/x.js", up.modules[1].name)
+	assert.Equal(t, []bindingRecord{
+		{Type: "plain_text", Name: "EMPTY"},
+		{Type: "durable_object_namespace", Name: "C", ClassName: "Counter", ScriptName: "other"},
+	}, up.bindings)
+	assert.Equal(t, &rules.Migrations{NewTag: "v1", Steps: []rules.Step{{NewSQLiteClasses: []string{"Counter"}}}}, up.meta.Migrations.rules())
+
+	for name, c := range map[string]struct {
+		md   map[string]any
+		want string
+	}{
+		"no text":           {map[string]any{"main_module": "index.js", "bindings": []any{map[string]any{"type": "plain_text", "name": "X"}}}, "needs a text"},
+		"no class":          {map[string]any{"main_module": "index.js", "bindings": []any{map[string]any{"type": "durable_object_namespace", "name": "X"}}}, "needs a class_name"},
+		"duplicate binding": {map[string]any{"main_module": "index.js", "bindings": []any{map[string]any{"type": "plain_text", "name": "X", "text": ""}, map[string]any{"type": "plain_text", "name": "X", "text": ""}}}, "more than once"},
+		"service worker":    {map[string]any{"body_part": "index.js"}, "service-worker syntax"},
+	} {
+		_, err := parseUpload(uploadRequest(t, c.md, module{"index.js", "export default {}"}))
+		assert.ErrorContains(t, err, c.want, name)
+	}
+
+	r := uploadRequest(t, map[string]any{"main_module": "index.js"}, module{"index.js", "x"})
+	r.Header.Set("Content-Type", "application/json")
+	_, err = parseUpload(r)
+	assert.Equal(t, codeContentType, err.(*apiError).Code)
+}
+
+func TestKeepBindingsMerge(t *testing.T) {
+	prev := []bindingRecord{{Type: "secret_text", Name: "S", Text: "old"}, {Type: "plain_text", Name: "P", Text: "old"}, {Type: "secret_text", Name: "T", Text: "t"}}
+	got := keepBindings([]bindingRecord{{Type: "secret_text", Name: "T", Text: "new"}}, prev, []string{"secret_text"})
+	assert.Equal(t, []bindingRecord{{Type: "secret_text", Name: "T", Text: "new"}, {Type: "secret_text", Name: "S", Text: "old"}}, got)
+	assert.Empty(t, keepBindings(nil, prev, nil))
+}

@@ -1,0 +1,103 @@
+package workerd
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// benchScripts are the two reload paths: a script hosting a Durable Object (validated against
+// scratch storage, then stop-old-then-start-new) and a stateless one (new process starts next
+// to the old one).
+func benchScripts(tb testing.TB) map[string]Script {
+	return map[string]Script{
+		"durable-object": seedCounter(tb, "api"),
+		"stateless": {
+			Name:              "api",
+			Modules:           []Module{{Name: "index.js", Content: []byte(`export default { fetch() { return new Response("ok") } };`)}},
+			CompatibilityDate: "2025-11-17",
+		},
+	}
+}
+
+func milliseconds(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// BenchmarkReload measures Apply of one script on a running supervisor (ms/reload), and the
+// first Apply, which starts workerd (ms/first-apply).
+func BenchmarkReload(b *testing.B) {
+	for name, script := range benchScripts(b) {
+		b.Run(name, func(b *testing.B) {
+			s := newTestSupervisor(b, b.TempDir())
+			start := time.Now()
+			require.NoError(b, s.apply(b, script))
+			first := time.Since(start)
+			ctx := context.Background()
+			b.ResetTimer()
+			for b.Loop() {
+				require.NoError(b, s.Apply(ctx, []Script{script}))
+			}
+			b.ReportMetric(milliseconds(b.Elapsed())/float64(b.N), "ms/reload")
+			b.ReportMetric(milliseconds(first), "ms/first-apply")
+		})
+	}
+}
+
+// BenchmarkReloadDowntime measures what a client polling the script sees during reloads: the
+// longest time between two successful answers (max-gap-ms) and the requests that failed.
+func BenchmarkReloadDowntime(b *testing.B) {
+	for name, script := range benchScripts(b) {
+		b.Run(name, func(b *testing.B) {
+			s := newTestSupervisor(b, b.TempDir())
+			require.NoError(b, s.apply(b, script))
+			client := &http.Client{Timeout: 5 * time.Second}
+			var (
+				mu       sync.Mutex
+				maxGap   time.Duration
+				failures int
+				done     = make(chan struct{})
+				wg       sync.WaitGroup
+			)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				last := time.Now()
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					ok := false
+					if addr, found := s.Addr("api"); found {
+						if resp, err := client.Get("http://" + addr + "/probe"); err == nil {
+							ok = resp.StatusCode == http.StatusOK
+							resp.Body.Close()
+						}
+					}
+					mu.Lock()
+					if ok {
+						maxGap = max(maxGap, time.Since(last))
+						last = time.Now()
+					} else {
+						failures++
+					}
+					mu.Unlock()
+				}
+			}()
+			ctx := context.Background()
+			b.ResetTimer()
+			for b.Loop() {
+				require.NoError(b, s.Apply(ctx, []Script{script}))
+				time.Sleep(20 * time.Millisecond) // let the probe see the new process
+			}
+			close(done)
+			wg.Wait()
+			b.ReportMetric(milliseconds(maxGap), "max-gap-ms")
+			b.ReportMetric(float64(failures)/float64(b.N), "failed-requests/reload")
+		})
+	}
+}

@@ -1,0 +1,169 @@
+package workerd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// requireWorkerd returns the workerd binary, skipping the test when it is not installed.
+func requireWorkerd(tb testing.TB) string {
+	tb.Helper()
+	bin, err := FindBinary()
+	if err != nil {
+		tb.Skipf("skipping: needs the real workerd: %v", err)
+	}
+	return bin
+}
+
+// logSink collects log lines for assertions and forwards them to the test log.
+type logSink struct {
+	tb    testing.TB
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logSink) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, string(p))
+	if testing.Verbose() {
+		l.tb.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
+}
+
+func (l *logSink) contains(s string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range l.lines {
+		if strings.Contains(line, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// testSupervisor is a Supervisor on dir whose Close is checked to leave no process behind.
+type testSupervisor struct {
+	*Supervisor
+	logs *logSink
+	pids []int
+}
+
+func newTestSupervisor(tb testing.TB, dir string) *testSupervisor {
+	tb.Helper()
+	bin := requireWorkerd(tb)
+	logs := &logSink{tb: tb}
+	s := &testSupervisor{
+		Supervisor: NewSupervisor(Options{Binary: bin, Dir: dir, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}),
+		logs:       logs,
+	}
+	tb.Cleanup(func() { s.close(tb) })
+	return s
+}
+
+// close closes the supervisor and checks every workerd it saw is gone.
+func (s *testSupervisor) close(tb testing.TB) {
+	tb.Helper()
+	s.notePID()
+	require.NoError(tb, s.Close())
+	for _, pid := range s.pids {
+		require.ErrorIs(tb, syscall.Kill(pid, 0), syscall.ESRCH, "workerd pid %d still running after Close", pid)
+	}
+}
+
+// pid returns the serving process's pid, or 0.
+func (s *testSupervisor) pid() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.cur == nil {
+		return 0
+	}
+	return s.cur.cmd.Process.Pid
+}
+
+// notePID remembers the serving process so that close can check it is gone.
+func (s *testSupervisor) notePID() {
+	if pid := s.pid(); pid != 0 {
+		s.pids = append(s.pids, pid)
+	}
+}
+
+func (s *testSupervisor) apply(tb testing.TB, scripts ...Script) error {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s.notePID()
+	err := s.Apply(ctx, scripts)
+	s.notePID()
+	return err
+}
+
+var httpClient = &http.Client{Timeout: 10 * time.Second}
+
+// call sends one request to script and returns the status and body.
+func (s *testSupervisor) call(tb testing.TB, script, method, path string) (int, string) {
+	tb.Helper()
+	addr, ok := s.Addr(script)
+	require.True(tb, ok, "no address for script %q", script)
+	req, err := http.NewRequest(method, "http://"+addr+path, nil)
+	require.NoError(tb, err)
+	resp, err := httpClient.Do(req)
+	require.NoError(tb, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(tb, err)
+	return resp.StatusCode, string(body)
+}
+
+// callJSON sends one request and decodes a 200 JSON answer.
+func (s *testSupervisor) callJSON(tb testing.TB, script, method, path string) map[string]any {
+	tb.Helper()
+	status, body := s.call(tb, script, method, path)
+	require.Equal(tb, http.StatusOK, status, "body: %s", body)
+	var out map[string]any
+	require.NoError(tb, json.NewDecoder(bytes.NewReader([]byte(body))).Decode(&out), "body: %s", body)
+	return out
+}
+
+// count sends one request to a counter and returns its count.
+func (s *testSupervisor) count(tb testing.TB, script, method, path string) int {
+	tb.Helper()
+	out := s.callJSON(tb, script, method, path)
+	n, ok := out["count"].(float64)
+	require.True(tb, ok, "no count in %v", out)
+	return int(n)
+}
+
+func readTestdata(tb testing.TB, name string) []byte {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(tb, err)
+	return data
+}
+
+// seedCounter is the seed's Counter worker as the script name.
+func seedCounter(tb testing.TB, name string) Script {
+	return Script{
+		Name:               name,
+		MainModule:         "index.js",
+		Modules:            []Module{{Name: "index.js", Content: readTestdata(tb, "counter.js")}},
+		CompatibilityDate:  "2025-11-17",
+		CompatibilityFlags: []string{"nodejs_compat"},
+		Bindings:           []Binding{{Name: "COUNTER", Type: BindingDurableObject, ClassName: "Counter"}},
+		Classes:            []Class{{Name: "Counter", SQLite: true}},
+	}
+}

@@ -1,0 +1,206 @@
+package workerd
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"os/exec"
+	"sync/atomic"
+	"time"
+)
+
+// startTimeout bounds how long a workerd may take to bind its sockets. It starts in well under a
+// second; the margin is for loaded CI machines.
+const startTimeout = 20 * time.Second
+
+// launch describes one workerd process to start.
+type launch struct {
+	binary string
+	dir    string // holds config.capnp; the module paths in it are relative to it
+	cfg    *config
+	// storage overrides the disk service's path (workerd's -d flag); empty keeps the config's.
+	storage string
+	logger  *slog.Logger
+	// validation marks a throwaway run whose errors Apply returns anyway: its output is logged
+	// at Debug. A serving process logs stdout (console.log) at Info and stderr at Warn.
+	validation bool
+}
+
+// process is one running workerd.
+type process struct {
+	cmd     *exec.Cmd
+	cfg     *config
+	started time.Time
+	ports   map[string]int // socket (= script) name to bound port, set once ready
+	stderr  *output
+
+	done    chan struct{} // closed once the process has exited and its output is drained
+	waitErr error         // exit status, valid after done
+
+	// stopping is set before we signal the process ourselves, so its exit is not taken for a crash.
+	stopping atomic.Bool
+}
+
+// controlEvent is one JSON line workerd writes on the control fd.
+type controlEvent struct {
+	Event  string `json:"event"`
+	Socket string `json:"socket"`
+	Port   int    `json:"port"`
+}
+
+// startWorkerd starts workerd and waits until every socket has reported its port. If workerd
+// exits first, the error is a *ConfigError with workerd's message. On any error the process is
+// gone when startWorkerd returns.
+func startWorkerd(ctx context.Context, l launch) (*process, error) {
+	args := []string{"serve", "config.capnp", "--control-fd", "3"}
+	for _, name := range l.cfg.sockets {
+		// The config already says 127.0.0.1:0; the override makes sure of it whatever the file says.
+		args = append(args, "--socket-addr", name+"="+listenAddress)
+	}
+	if l.storage != "" {
+		args = append(args, "--directory-path", storageService+"="+l.storage)
+	}
+	ctlR, ctlW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("creating workerd control pipe: %w", err)
+	}
+
+	cmd := exec.Command(l.binary, args...)
+	cmd.Dir = l.dir
+	cmd.ExtraFiles = []*os.File{ctlW} // fd 3 in the child
+	cmd.SysProcAttr = sysProcAttr()
+	outLevel, errLevel := slog.LevelInfo, slog.LevelWarn
+	if l.validation {
+		outLevel, errLevel = slog.LevelDebug, slog.LevelDebug
+	}
+	stdout := newOutput(l.logger, outLevel, "stdout", false)
+	stderr := newOutput(l.logger, errLevel, "stderr", true)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// Bounds Wait should anything else hold workerd's output pipes open after it exits.
+	cmd.WaitDelay = 2 * time.Second
+
+	if err := cmd.Start(); err != nil {
+		ctlR.Close()
+		ctlW.Close()
+		return nil, fmt.Errorf("starting workerd %s: %w", l.binary, err)
+	}
+	ctlW.Close() // the child has its copy; EOF on ctlR now means the child is gone
+	p := &process{cmd: cmd, cfg: l.cfg, started: time.Now(), stderr: stderr, done: make(chan struct{})}
+	go func() {
+		p.waitErr = cmd.Wait()
+		stdout.flush()
+		stderr.flush()
+		close(p.done)
+	}()
+
+	ready := make(chan map[string]int, 1)
+	go readControl(ctlR, l.cfg.sockets, ready)
+
+	timer := time.NewTimer(startTimeout)
+	defer timer.Stop()
+	select {
+	case ports := <-ready:
+		p.ports = ports
+		return p, nil
+	case <-p.done:
+		msg := summarize(stderr.lines())
+		if msg == "" {
+			msg = fmt.Sprintf("workerd exited during startup (%v) without a message", p.waitErr)
+		}
+		return nil, &ConfigError{Message: msg}
+	case <-timer.C:
+		p.kill()
+		return nil, fmt.Errorf("workerd did not listen on all %d sockets within %s: %s",
+			len(l.cfg.sockets), startTimeout, summarize(stderr.lines()))
+	case <-ctx.Done():
+		p.kill()
+		return nil, fmt.Errorf("starting workerd: %w", ctx.Err())
+	}
+}
+
+// readControl reads workerd's control messages and sends the ports once every socket in want
+// has reported; it never sends if the pipe closes first. It reads until workerd exits, so that
+// workerd never writes a control message into a closed pipe.
+func readControl(r *os.File, want []string, ready chan<- map[string]int) {
+	defer r.Close()
+	ports := map[string]int{}
+	sent := len(want) == 0
+	if sent {
+		ready <- map[string]int{}
+	}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		var ev controlEvent
+		if json.Unmarshal(sc.Bytes(), &ev) != nil || ev.Event != "listen" {
+			continue
+		}
+		ports[ev.Socket] = ev.Port
+		if !sent && allReported(ports, want) {
+			sent = true
+			ready <- maps.Clone(ports) // ports keeps changing should workerd report more
+		}
+	}
+}
+
+func allReported(ports map[string]int, want []string) bool {
+	for _, name := range want {
+		if _, ok := ports[name]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// stop asks workerd to exit and waits. SIGTERM makes workerd stop accepting and finish in-flight
+// requests; an open WebSocket would hold it forever, hence SIGKILL after grace.
+func (p *process) stop(grace time.Duration) {
+	p.stopping.Store(true)
+	if p.exited() {
+		return
+	}
+	if err := signalGroup(p.cmd.Process, terminateSignal); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		p.kill()
+		return
+	}
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-p.done:
+	case <-timer.C:
+		p.kill()
+	}
+}
+
+// kill ends the process at once and waits for it.
+func (p *process) kill() {
+	p.stopping.Store(true)
+	if !p.exited() {
+		_ = signalGroup(p.cmd.Process, os.Kill)
+	}
+	<-p.done
+}
+
+// exited reports whether the process is gone. Signalling checks it first: once reaped, the
+// process group id could belong to someone else.
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// addrs maps each script to the address serving it.
+func (p *process) addrs() map[string]string {
+	m := make(map[string]string, len(p.ports))
+	for name, port := range p.ports {
+		m[name] = fmt.Sprintf("127.0.0.1:%d", port)
+	}
+	return m
+}

@@ -1,0 +1,1 @@
+export const suffix = "|from second module";
