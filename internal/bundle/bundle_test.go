@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // writeProject lays out a small Worker project (package.json at its root) in a fresh temp dir
@@ -20,8 +23,8 @@ func writeProject(t testing.TB, files map[string]string) string {
 	}
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
-		noErr(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		noErr(t, os.WriteFile(p, []byte(content), 0o644))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	}
 	return filepath.Join(dir, "src", "index.ts")
 }
@@ -47,18 +50,18 @@ func doProject() map[string]string {
 
 func TestBundleLocalImportAndExternalRuntime(t *testing.T) {
 	res, err := Bundle(Options{Entry: writeProject(t, doProject())})
-	noErr(t, err)
+	require.NoError(t, err)
 
 	code := string(res.Code)
-	equal(t, []string{"Counter", "default"}, res.Exports, "exports")
-	contains(t, code, `from "cloudflare:workers"`, "cloudflare:workers must stay an import")
-	contains(t, code, `"hello " + who`, "the local module must be inlined")
-	notContains(t, code, "./greet", "no import of the local module may remain")
-	notContains(t, code, ": Promise<", "TypeScript types must be stripped")
-	contains(t, code, `__name(this, "Counter")`, "keepNames preserves class names")
-	contains(t, code, "// src/index.ts", "paths are relative to the package.json directory")
-	contains(t, code, "// src/greet.ts", "paths are relative to the package.json directory")
-	equal(t, 64, len(res.Hash), "sha256 hex length")
+	assert.Equal(t, []string{"Counter", "default"}, res.Exports, "exports")
+	assert.Contains(t, code, `from "cloudflare:workers"`, "cloudflare:workers must stay an import")
+	assert.Contains(t, code, `"hello " + who`, "the local module must be inlined")
+	assert.NotContains(t, code, "./greet", "no import of the local module may remain")
+	assert.NotContains(t, code, ": Promise<", "TypeScript types must be stripped")
+	assert.Contains(t, code, `__name(this, "Counter")`, "keepNames preserves class names")
+	assert.Contains(t, code, "// src/index.ts", "paths are relative to the package.json directory")
+	assert.Contains(t, code, "// src/greet.ts", "paths are relative to the package.json directory")
+	assert.Equal(t, 64, len(res.Hash), "sha256 hex length")
 }
 
 func TestBundleIsDeterministicAcrossDirectories(t *testing.T) {
@@ -66,33 +69,33 @@ func TestBundleIsDeterministicAcrossDirectories(t *testing.T) {
 		a := writeProject(t, doProject())
 		b := writeProject(t, doProject())
 		ra, err := Bundle(Options{Entry: a, Sourcemap: sourcemap})
-		noErr(t, err)
+		require.NoError(t, err)
 		again, err := Bundle(Options{Entry: a, Sourcemap: sourcemap})
-		noErr(t, err)
+		require.NoError(t, err)
 		rb, err := Bundle(Options{Entry: b, Sourcemap: sourcemap})
-		noErr(t, err)
+		require.NoError(t, err)
 
-		equal(t, ra.Hash, again.Hash, "same input, same hash")
-		equal(t, ra.Hash, rb.Hash, "the same project in another directory, same hash")
-		notContains(t, string(ra.Code), filepath.Dir(filepath.Dir(a)), "no absolute path in the bundle")
+		assert.Equal(t, ra.Hash, again.Hash, "same input, same hash")
+		assert.Equal(t, ra.Hash, rb.Hash, "the same project in another directory, same hash")
+		assert.NotContains(t, string(ra.Code), filepath.Dir(filepath.Dir(a)), "no absolute path in the bundle")
 	}
 }
 
 func TestBundleThroughSymlinkMatches(t *testing.T) {
 	entry := writeProject(t, doProject())
 	link := filepath.Join(t.TempDir(), "link")
-	noErr(t, os.Symlink(filepath.Dir(filepath.Dir(entry)), link))
+	require.NoError(t, os.Symlink(filepath.Dir(filepath.Dir(entry)), link))
 
 	direct, err := Bundle(Options{Entry: entry, Sourcemap: true})
-	noErr(t, err)
+	require.NoError(t, err)
 	via, err := Bundle(Options{Entry: filepath.Join(link, "src", "index.ts"), Sourcemap: true})
-	noErr(t, err)
-	equal(t, direct.Hash, via.Hash, "a symlinked checkout bundles identically")
+	require.NoError(t, err)
+	assert.Equal(t, direct.Hash, via.Hash, "a symlinked checkout bundles identically")
 }
 
 func TestBundleSourcemapIsInline(t *testing.T) {
 	res, err := Bundle(Options{Entry: writeProject(t, doProject()), Sourcemap: true})
-	noErr(t, err)
+	require.NoError(t, err)
 	const prefix = "//# sourceMappingURL=data:application/json;base64,"
 	code := string(res.Code)
 	i := strings.LastIndex(code, prefix)
@@ -100,12 +103,12 @@ func TestBundleSourcemapIsInline(t *testing.T) {
 		t.Fatalf("no inline source map in:\n%s", code)
 	}
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(code[i+len(prefix):]))
-	noErr(t, err)
+	require.NoError(t, err)
 	var sm struct {
 		Sources []string `json:"sources"`
 	}
-	noErr(t, json.Unmarshal(raw, &sm))
-	equal(t, []string{"src/index.ts", "src/greet.ts"}, sm.Sources, "sources are project-relative")
+	require.NoError(t, json.Unmarshal(raw, &sm))
+	assert.Equal(t, []string{"src/index.ts", "src/greet.ts"}, sm.Sources, "sources are project-relative")
 }
 
 func TestBundleSyntaxErrorReportsFileLineColumn(t *testing.T) {
@@ -113,14 +116,14 @@ func TestBundleSyntaxErrorReportsFileLineColumn(t *testing.T) {
 		"src/index.ts": "export default {\n  fetch() {\n    let x y = 1;\n  },\n};\n",
 	})
 	_, err := Bundle(Options{Entry: entry})
-	errContains(t, err, "bundling "+entry+": ")
-	errContains(t, err, `src/index.ts:3:11: ERROR: Expected ";" but found "y"`)
+	require.ErrorContains(t, err, "bundling "+entry+": ")
+	require.ErrorContains(t, err, `src/index.ts:3:11: ERROR: Expected ";" but found "y"`)
 
 	var berr *Error
 	if !errors.As(err, &berr) {
 		t.Fatalf("want *bundle.Error, got %T", err)
 	}
-	equal(t, 1, len(berr.Messages), "one esbuild error")
+	assert.Equal(t, 1, len(berr.Messages), "one esbuild error")
 }
 
 func TestBundleListsEveryError(t *testing.T) {
@@ -128,21 +131,21 @@ func TestBundleListsEveryError(t *testing.T) {
 		"src/index.ts": "import a from \"./missing-one\";\nimport b from \"./missing-two\";\nexport default { a, b };\n",
 	})
 	_, err := Bundle(Options{Entry: entry})
-	errContains(t, err, "2 errors")
-	errContains(t, err, `src/index.ts:1:15: ERROR: Could not resolve "./missing-one"`)
-	errContains(t, err, `src/index.ts:2:15: ERROR: Could not resolve "./missing-two"`)
+	require.ErrorContains(t, err, "2 errors")
+	require.ErrorContains(t, err, `src/index.ts:1:15: ERROR: Could not resolve "./missing-one"`)
+	require.ErrorContains(t, err, `src/index.ts:2:15: ERROR: Could not resolve "./missing-two"`)
 }
 
 func TestBundleMissingEntry(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "src", "nope.ts")
 	_, err := Bundle(Options{Entry: missing})
-	errContains(t, err, "entry file does not exist")
-	errContains(t, err, "tried "+missing)
+	require.ErrorContains(t, err, "entry file does not exist")
+	require.ErrorContains(t, err, "tried "+missing)
 }
 
 func TestBundleRejectsRelativeEntry(t *testing.T) {
 	_, err := Bundle(Options{Entry: "src/index.ts"})
-	errContains(t, err, "absolute")
+	require.ErrorContains(t, err, "absolute")
 }
 
 func TestBundleDefine(t *testing.T) {
@@ -150,9 +153,9 @@ func TestBundleDefine(t *testing.T) {
 		"src/index.ts": "declare const STAGE: string;\nexport default { fetch() { return new Response(STAGE); } };\n",
 	})
 	res, err := Bundle(Options{Entry: entry, Define: map[string]string{"STAGE": `"production"`}})
-	noErr(t, err)
-	contains(t, string(res.Code), `new Response("production")`, "define substitutes")
-	notContains(t, string(res.Code), "STAGE", "define substitutes")
+	require.NoError(t, err)
+	assert.Contains(t, string(res.Code), `new Response("production")`, "define substitutes")
+	assert.NotContains(t, string(res.Code), "STAGE", "define substitutes")
 }
 
 func TestBundleExternalOption(t *testing.T) {
@@ -160,25 +163,25 @@ func TestBundleExternalOption(t *testing.T) {
 		"src/index.ts": "import { x } from \"some-pkg\";\nimport { Buffer } from \"node:buffer\";\nexport default { fetch() { return new Response(x + Buffer.from(\"a\")); } };\n",
 	})
 	_, err := Bundle(Options{Entry: entry})
-	errContains(t, err, `Could not resolve "some-pkg"`)
+	require.ErrorContains(t, err, `Could not resolve "some-pkg"`)
 
 	res, err := Bundle(Options{Entry: entry, External: []string{"some-pkg"}})
-	noErr(t, err)
-	contains(t, string(res.Code), `from "some-pkg"`, "External keeps the import")
-	contains(t, string(res.Code), `from "node:buffer"`, "node:* is always external")
+	require.NoError(t, err)
+	assert.Contains(t, string(res.Code), `from "some-pkg"`, "External keeps the import")
+	assert.Contains(t, string(res.Code), `from "node:buffer"`, "node:* is always external")
 }
 
 func TestBundleMinifyKeepsNamesAndExports(t *testing.T) {
 	entry := writeProject(t, doProject())
 	plain, err := Bundle(Options{Entry: entry})
-	noErr(t, err)
+	require.NoError(t, err)
 	min, err := Bundle(Options{Entry: entry, Minify: true})
-	noErr(t, err)
+	require.NoError(t, err)
 	if len(min.Code) >= len(plain.Code) {
 		t.Errorf("minified %d bytes, plain %d", len(min.Code), len(plain.Code))
 	}
-	equal(t, []string{"Counter", "default"}, min.Exports, "exports survive minification")
-	contains(t, string(min.Code), `"Counter"`, "the class keeps its name")
+	assert.Equal(t, []string{"Counter", "default"}, min.Exports, "exports survive minification")
+	assert.Contains(t, string(min.Code), `"Counter"`, "the class keeps its name")
 	if plain.Hash == min.Hash {
 		t.Error("minified and plain bundles share a hash")
 	}
@@ -187,23 +190,23 @@ func TestBundleMinifyKeepsNamesAndExports(t *testing.T) {
 func TestBundleEntryNamedLikeTheOutput(t *testing.T) {
 	// <root>/index.js is both the entry and esbuild's (never written) outfile.
 	dir := t.TempDir()
-	noErr(t, os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{}`), 0o644))
-	noErr(t, os.WriteFile(filepath.Join(dir, "index.js"), []byte("export default { fetch() { return new Response('ok'); } };\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.js"), []byte("export default { fetch() { return new Response('ok'); } };\n"), 0o644))
 	res, err := Bundle(Options{Entry: filepath.Join(dir, "index.js")})
-	noErr(t, err)
-	equal(t, []string{"default"}, res.Exports, "exports")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"default"}, res.Exports, "exports")
 }
 
 func TestCounterFixture(t *testing.T) {
 	res, err := Bundle(Options{Entry: counterEntry(t)})
-	noErr(t, err)
-	equal(t, []string{"Counter", "default"}, res.Exports, "exports")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Counter", "default"}, res.Exports, "exports")
 }
 
 func counterEntry(t testing.TB) string {
 	t.Helper()
 	entry, err := filepath.Abs(filepath.Join("testdata", "counter", "src", "index.ts"))
-	noErr(t, err)
+	require.NoError(t, err)
 	return entry
 }
 

@@ -11,6 +11,9 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/option"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // sdkError builds the *cloudflare.Error cloudflare-go returns for an error response, request
@@ -18,10 +21,10 @@ import (
 func sdkError(t *testing.T, status int, body string) *cloudflare.Error {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPut, "https://api.cloudflare.com/client/v4/accounts/a/workers/scripts/x", nil)
-	noErr(t, err)
+	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	e := &cloudflare.Error{StatusCode: status, Request: req, Response: &http.Response{StatusCode: status, Request: req}}
-	noErr(t, e.UnmarshalJSON([]byte(body)))
+	require.NoError(t, e.UnmarshalJSON([]byte(body)))
 	return e
 }
 
@@ -30,13 +33,13 @@ func TestConvertAPIError(t *testing.T) {
 	sdk := sdkError(t, 412, `{"success":false,"errors":[{"code":10079,"message":"Actor migration tag precondition failed, got tag '' when expected tag is 'v1'"}],"messages":[],"result":null}`)
 	err := fmt.Errorf("uploading script %q: %w", "x", c.convert(sdk, 412))
 
-	equal(t, `uploading script "x": cloudflare: 10079 Actor migration tag precondition failed, got tag '' when expected tag is 'v1' (HTTP 412)`,
+	assert.Equal(t, `uploading script "x": cloudflare: 10079 Actor migration tag precondition failed, got tag '' when expected tag is 'v1' (HTTP 412)`,
 		err.Error(), "error text")
 	apiErr, ok := AsAPIError(err)
 	if !ok {
 		t.Fatalf("want *APIError in %v", err)
 	}
-	equal(t, &APIError{Status: 412, Code: 10079, Message: "Actor migration tag precondition failed, got tag '' when expected tag is 'v1'"}, apiErr, "fields")
+	assert.Equal(t, &APIError{Status: 412, Code: 10079, Message: "Actor migration tag precondition failed, got tag '' when expected tag is 'v1'"}, apiErr, "fields")
 	if IsNotFound(err) {
 		t.Error("412 is not a not-found")
 	}
@@ -51,8 +54,8 @@ func TestConvertScrubsTokenFromMessages(t *testing.T) {
 	// A server echoing the header back must not put the token into our error text.
 	sdk := sdkError(t, 400, `{"success":false,"errors":[{"code":6003,"message":"Invalid request headers: Bearer `+testToken+`"}]}`)
 	err := c.convert(sdk, 400)
-	notContains(t, err.Error(), testToken, "token in an API message")
-	contains(t, err.Error(), "[REDACTED]", "the echo is replaced")
+	assert.NotContains(t, err.Error(), testToken, "token in an API message")
+	assert.Contains(t, err.Error(), "[REDACTED]", "the echo is replaced")
 }
 
 func TestNotFound(t *testing.T) {
@@ -66,7 +69,7 @@ func TestNotFound(t *testing.T) {
 			t.Errorf("404 %s: want IsNotFound", body)
 		}
 	}
-	equal(t, "cloudflare: Not Found (HTTP 404)", c.convert(sdkError(t, 404, `{"errors":[]}`), 404).Error(), "no code, status text")
+	assert.Equal(t, "cloudflare: Not Found (HTTP 404)", c.convert(sdkError(t, 404, `{"errors":[]}`), 404).Error(), "no code, status text")
 	if !IsNotFound(&APIError{Status: 400, Code: codeServiceNotFound}) {
 		t.Error("code 10090 is a not-found")
 	}
@@ -82,8 +85,8 @@ func TestConvertNonJSONErrorBodyKeepsStatus(t *testing.T) {
 	if !ok {
 		t.Fatalf("want *APIError, got %T %v", err, err)
 	}
-	equal(t, 502, apiErr.Status, "status from the wire")
-	contains(t, err.Error(), "Bad Gateway", "status text")
+	assert.Equal(t, 502, apiErr.Status, "status from the wire")
+	assert.Contains(t, err.Error(), "Bad Gateway", "status text")
 }
 
 func TestConvertKeepsContextErrors(t *testing.T) {
@@ -101,18 +104,18 @@ func TestConvertKeepsContextErrors(t *testing.T) {
 func closedAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	noErr(t, err)
+	require.NoError(t, err)
 	addr := l.Addr().String()
-	noErr(t, l.Close())
+	require.NoError(t, l.Close())
 	return addr
 }
 
 func TestTransportErrorHasContextAndNoToken(t *testing.T) {
 	c := New("http://"+closedAddr(t)+"/client/v4", testToken, "acc", option.WithMaxRetries(0))
 	_, err := c.Script(context.Background(), "my-script")
-	errContains(t, err, `reading script "my-script"`)
-	errContains(t, err, "connection refused")
-	notContains(t, err.Error(), testToken, "token in a transport error")
+	require.ErrorContains(t, err, `reading script "my-script"`)
+	require.ErrorContains(t, err, "connection refused")
+	assert.NotContains(t, err.Error(), testToken, "token in a transport error")
 	if _, ok := AsAPIError(err); ok {
 		t.Error("a transport error is not an API error")
 	}
@@ -128,10 +131,10 @@ func TestPrecheckRejectsWithoutRequest(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range []string{"", "a/b", "a?b", "../x", "a b"} {
 		err := c.DeleteScript(ctx, name, false)
-		errContains(t, err, "invalid script name")
+		require.ErrorContains(t, err, "invalid script name")
 	}
 	_, err := New("http://"+closedAddr(t), testToken, "").Namespaces(ctx)
-	errContains(t, err, "no Cloudflare account id")
+	require.ErrorContains(t, err, "no Cloudflare account id")
 
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()

@@ -3,12 +3,15 @@ package cfapi
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func marshal(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
-	noErr(t, err)
+	require.NoError(t, err)
 	return string(b)
 }
 
@@ -36,14 +39,14 @@ func TestBindingJSON(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			equal(t, c.want, marshal(t, c.in), "binding JSON")
+			assert.Equal(t, c.want, marshal(t, c.in), "binding JSON")
 		})
 	}
 }
 
 func TestMigrationJSON(t *testing.T) {
 	first := Migration{NewTag: "v1", Steps: []MigrationStep{{NewSqliteClasses: []string{"Counter"}}}}
-	equal(t, `{"new_tag":"v1","steps":[{"new_sqlite_classes":["Counter"]}]}`, marshal(t, first),
+	assert.Equal(t, `{"new_tag":"v1","steps":[{"new_sqlite_classes":["Counter"]}]}`, marshal(t, first),
 		"first migration omits old_tag")
 
 	all := Migration{OldTag: "v1", NewTag: "v2", Steps: []MigrationStep{
@@ -53,7 +56,7 @@ func TestMigrationJSON(t *testing.T) {
 		{DeletedClasses: []string{"E"}},
 		{TransferredClasses: []Transfer{{From: "F", FromScript: "other", To: "G"}}},
 	}}
-	equal(t, `{"old_tag":"v1","new_tag":"v2","steps":[`+
+	assert.Equal(t, `{"old_tag":"v1","new_tag":"v2","steps":[`+
 		`{"new_sqlite_classes":["A"]},`+
 		`{"new_classes":["B"]},`+
 		`{"renamed_classes":[{"from":"C","to":"D"}]},`+
@@ -61,7 +64,7 @@ func TestMigrationJSON(t *testing.T) {
 		`{"transferred_classes":[{"from":"F","from_script":"other","to":"G"}]}]}`,
 		marshal(t, all), "every step kind, one list per step")
 
-	equal(t, `{"old_tag":"v1","new_tag":"v2","steps":[]}`, marshal(t, Migration{OldTag: "v1", NewTag: "v2"}),
+	assert.Equal(t, `{"old_tag":"v1","new_tag":"v2","steps":[]}`, marshal(t, Migration{OldTag: "v1", NewTag: "v2"}),
 		"tag-only migration sends steps: []")
 }
 
@@ -74,12 +77,12 @@ func TestMetadataJSON(t *testing.T) {
 		Migrations:         &Migration{NewTag: "v1", Steps: []MigrationStep{{NewSqliteClasses: []string{"Counter"}}}},
 		KeepBindings:       []string{"secret_text"},
 	}
-	equal(t, `{"main_module":"index.js","compatibility_date":"2025-11-17","compatibility_flags":["nodejs_compat"],`+
+	assert.Equal(t, `{"main_module":"index.js","compatibility_date":"2025-11-17","compatibility_flags":["nodejs_compat"],`+
 		`"bindings":[{"type":"durable_object_namespace","name":"COUNTER","class_name":"Counter"}],`+
 		`"migrations":{"new_tag":"v1","steps":[{"new_sqlite_classes":["Counter"]}]},`+
 		`"keep_bindings":["secret_text"]}`,
 		marshal(t, md), "full metadata")
 
-	equal(t, `{"main_module":"index.js","bindings":[]}`, marshal(t, Metadata{MainModule: "index.js"}),
+	assert.Equal(t, `{"main_module":"index.js","bindings":[]}`, marshal(t, Metadata{MainModule: "index.js"}),
 		"minimal metadata: bindings always present, the rest omitted")
 }

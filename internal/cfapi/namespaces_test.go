@@ -6,6 +6,9 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4/durable_objects"
 	"github.com/cloudflare/cloudflare-go/v4/packages/pagination"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestResultInfoLastPage(t *testing.T) {
@@ -26,7 +29,7 @@ func TestResultInfoLastPage(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			equal(t, c.want, c.info.last(c.page, c.n, c.total), "last page")
+			assert.Equal(t, c.want, c.info.last(c.page, c.n, c.total), "last page")
 		})
 	}
 }
@@ -35,19 +38,19 @@ func TestResultInfoLastPage(t *testing.T) {
 // page type keeps result_info among its extra fields and decodes use_sqlite.
 func TestNamespacePageKeepsResultInfo(t *testing.T) {
 	var page pagination.SinglePage[durable_objects.Namespace]
-	noErr(t, json.Unmarshal([]byte(`{"success":true,"errors":[],"messages":[],
+	require.NoError(t, json.Unmarshal([]byte(`{"success":true,"errors":[],"messages":[],
 		"result":[{"id":"ns1","name":"api_Counter","script":"api","class":"Counter","use_sqlite":true}],
 		"result_info":{"page":1,"per_page":1000,"count":1,"total_count":1}}`), &page))
-	equal(t, 1, len(page.Result), "items")
+	assert.Equal(t, 1, len(page.Result), "items")
 	n := page.Result[0]
-	equal(t, []any{"ns1", "api_Counter", "api", "Counter", true}, []any{n.ID, n.Name, n.Script, n.Class, n.UseSqlite}, "namespace")
+	assert.Equal(t, []any{"ns1", "api_Counter", "api", "Counter", true}, []any{n.ID, n.Name, n.Script, n.Class, n.UseSqlite}, "namespace")
 
 	f, ok := page.JSON.ExtraFields["result_info"]
 	if !ok {
 		t.Fatal("result_info not kept")
 	}
 	var info resultInfo
-	noErr(t, json.Unmarshal([]byte(f.Raw()), &info))
-	equal(t, 1, info.TotalCount, "total_count")
-	equal(t, 1000, info.PerPage, "per_page")
+	require.NoError(t, json.Unmarshal([]byte(f.Raw()), &info))
+	assert.Equal(t, 1, info.TotalCount, "total_count")
+	assert.Equal(t, 1000, info.PerPage, "per_page")
 }

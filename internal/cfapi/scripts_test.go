@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/cloudflare/cloudflare-go/v4/workers"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestMigrationTagFromListItem(t *testing.T) {
@@ -16,24 +19,24 @@ func TestMigrationTagFromListItem(t *testing.T) {
 	}
 	for item, want := range cases {
 		var s workers.Script
-		noErr(t, json.Unmarshal([]byte(item), &s))
+		require.NoError(t, json.Unmarshal([]byte(item), &s))
 		tag, err := migrationTag(s)
-		noErr(t, err)
-		equal(t, want, tag, item)
+		require.NoError(t, err)
+		assert.Equal(t, want, tag, item)
 	}
 
 	var s workers.Script
-	noErr(t, json.Unmarshal([]byte(`{"id":"api","modified_on":"2025-11-17T10:00:00Z"}`), &s))
-	equal(t, time.Date(2025, 11, 17, 10, 0, 0, 0, time.UTC), s.ModifiedOn.UTC(), "modified_on is typed")
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"api","modified_on":"2025-11-17T10:00:00Z"}`), &s))
+	assert.Equal(t, time.Date(2025, 11, 17, 10, 0, 0, 0, time.UTC), s.ModifiedOn.UTC(), "modified_on is typed")
 
-	noErr(t, json.Unmarshal([]byte(`{"id":"api","migration_tag":7}`), &s))
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"api","migration_tag":7}`), &s))
 	_, err := migrationTag(s)
-	errContains(t, err, "decoding migration_tag")
+	require.ErrorContains(t, err, "decoding migration_tag")
 }
 
 func TestSettingsFrom(t *testing.T) {
 	var res workers.ScriptScriptAndVersionSettingGetResponse
-	noErr(t, json.Unmarshal([]byte(`{
+	require.NoError(t, json.Unmarshal([]byte(`{
 		"bindings": [
 			{"type":"durable_object_namespace","name":"COUNTER","class_name":"Counter","namespace_id":"abc"},
 			{"type":"durable_object_namespace","name":"OTHER","class_name":"Room","script_name":"chat"},
@@ -46,7 +49,7 @@ func TestSettingsFrom(t *testing.T) {
 		"usage_model":"standard"
 	}`), &res))
 
-	equal(t, &Settings{
+	assert.Equal(t, &Settings{
 		Bindings: []Binding{
 			{Type: BindingDurableObject, Name: "COUNTER", ClassName: "Counter"},
 			{Type: BindingDurableObject, Name: "OTHER", ClassName: "Room", ScriptName: "chat"},

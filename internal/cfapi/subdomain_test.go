@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/cloudflare/cloudflare-go/v4/workers"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestLocalURLExtension(t *testing.T) {
@@ -15,9 +18,9 @@ func TestLocalURLExtension(t *testing.T) {
 	}
 	for body, want := range cases {
 		var res workers.ScriptSubdomainGetResponse
-		noErr(t, json.Unmarshal([]byte(body), &res))
+		require.NoError(t, json.Unmarshal([]byte(body), &res))
 		got, err := localURL(&res)
-		noErr(t, err)
-		equal(t, want, got, body)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, body)
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"mime"
 	"mime/multipart"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // part is one parsed multipart part.
@@ -19,8 +22,8 @@ type part struct {
 func parseMultipart(t testing.TB, contentType string, body []byte) []part {
 	t.Helper()
 	mediaType, params, err := mime.ParseMediaType(contentType)
-	noErr(t, err)
-	equal(t, "multipart/form-data", mediaType, "content type")
+	require.NoError(t, err)
+	assert.Equal(t, "multipart/form-data", mediaType, "content type")
 	r := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	var parts []part
 	for {
@@ -28,9 +31,9 @@ func parseMultipart(t testing.TB, contentType string, body []byte) []part {
 		if errors.Is(err, io.EOF) {
 			return parts
 		}
-		noErr(t, err)
+		require.NoError(t, err)
 		b, err := io.ReadAll(p)
-		noErr(t, err)
+		require.NoError(t, err)
 		parts = append(parts, part{p.FormName(), p.FileName(), p.Header.Get("Content-Type"), string(b)})
 	}
 }
@@ -46,7 +49,7 @@ func TestBuildUploadParts(t *testing.T) {
 		{Name: "lib.js", Content: []byte(`export const x = 1;`)},
 	}
 	body, contentType, err := buildUpload(md, modules)
-	noErr(t, err)
+	require.NoError(t, err)
 
 	parts := parseMultipart(t, contentType, body)
 	if len(parts) != 3 {
@@ -54,22 +57,22 @@ func TestBuildUploadParts(t *testing.T) {
 	}
 
 	meta := parts[0]
-	equal(t, "metadata", meta.FormName, "first part is the metadata")
-	equal(t, "", meta.FileName, "metadata is a field, not a file")
-	equal(t, "application/json", meta.ContentType, "metadata content type")
-	equal(t, `{"main_module":"index.js","compatibility_date":"2025-11-17",`+
+	assert.Equal(t, "metadata", meta.FormName, "first part is the metadata")
+	assert.Equal(t, "", meta.FileName, "metadata is a field, not a file")
+	assert.Equal(t, "application/json", meta.ContentType, "metadata content type")
+	assert.Equal(t, `{"main_module":"index.js","compatibility_date":"2025-11-17",`+
 		`"bindings":[{"type":"durable_object_namespace","name":"COUNTER","class_name":"Counter"}],`+
 		`"migrations":{"new_tag":"v1","steps":[{"new_sqlite_classes":["Counter"]}]}}`,
 		meta.Body, "metadata JSON; main_module defaulted to the first module")
 	var decoded map[string]any
-	noErr(t, json.Unmarshal([]byte(meta.Body), &decoded))
+	require.NoError(t, json.Unmarshal([]byte(meta.Body), &decoded))
 
 	for i, m := range modules {
 		p := parts[i+1]
-		equal(t, m.Name, p.FormName, "part name is the module name")
-		equal(t, m.Name, p.FileName, "file name is the module name")
-		equal(t, "application/javascript+module", p.ContentType, "module content type")
-		equal(t, string(m.Content), p.Body, "module content")
+		assert.Equal(t, m.Name, p.FormName, "part name is the module name")
+		assert.Equal(t, m.Name, p.FileName, "file name is the module name")
+		assert.Equal(t, "application/javascript+module", p.ContentType, "module content type")
+		assert.Equal(t, string(m.Content), p.Body, "module content")
 	}
 }
 
@@ -91,7 +94,7 @@ func TestBuildUploadRejectsBadModules(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, _, err := buildUpload(c.md, c.modules)
-			errContains(t, err, c.want)
+			require.ErrorContains(t, err, c.want)
 		})
 	}
 }

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const testToken = "tok-3f9c1e7a-never-print-me"
@@ -67,31 +70,31 @@ func TestUploadScriptWireFormat(t *testing.T) {
 		Migrations:         &Migration{NewTag: "v1", Steps: []MigrationStep{{NewSqliteClasses: []string{"Counter"}}}},
 	}
 	code := []byte("export class Counter {}\nexport default { fetch() { return new Response('ok'); } };\n")
-	noErr(t, c.UploadScript(context.Background(), "my-app-dev-api", md, []Module{{Name: "index.js", Content: code}}))
+	require.NoError(t, c.UploadScript(context.Background(), "my-app-dev-api", md, []Module{{Name: "index.js", Content: code}}))
 
 	req := got()
-	equal(t, http.MethodPut, req.Method, "method")
-	equal(t, "/client/v4/accounts/acc123/workers/scripts/my-app-dev-api", req.Path, "path")
-	equal(t, "Bearer "+testToken, req.Header.Get("Authorization"), "Authorization")
-	equal(t, "", req.Header.Get("X-Auth-Key"), "no global key from the environment")
-	equal(t, "", req.Header.Get("X-Auth-Email"), "no email from the environment")
+	assert.Equal(t, http.MethodPut, req.Method, "method")
+	assert.Equal(t, "/client/v4/accounts/acc123/workers/scripts/my-app-dev-api", req.Path, "path")
+	assert.Equal(t, "Bearer "+testToken, req.Header.Get("Authorization"), "Authorization")
+	assert.Equal(t, "", req.Header.Get("X-Auth-Key"), "no global key from the environment")
+	assert.Equal(t, "", req.Header.Get("X-Auth-Email"), "no email from the environment")
 
 	parts := parseMultipart(t, req.Header.Get("Content-Type"), req.Body)
 	if len(parts) != 2 {
 		t.Fatalf("want metadata + 1 module, got %#v", parts)
 	}
-	equal(t, part{"metadata", "", "application/json",
+	assert.Equal(t, part{"metadata", "", "application/json",
 		`{"main_module":"index.js","compatibility_date":"2025-11-17","compatibility_flags":["nodejs_compat"],` +
 			`"bindings":[{"type":"durable_object_namespace","name":"COUNTER","class_name":"Counter"}],` +
 			`"migrations":{"new_tag":"v1","steps":[{"new_sqlite_classes":["Counter"]}]}}`},
 		parts[0], "metadata part")
-	equal(t, part{"index.js", "index.js", "application/javascript+module", string(code)}, parts[1], "module part")
+	assert.Equal(t, part{"index.js", "index.js", "application/javascript+module", string(code)}, parts[1], "module part")
 
 	out := logs.String()
-	contains(t, out, "cloudflare request", "the request was logged")
-	contains(t, out, "/accounts/acc123/workers/scripts/my-app-dev-api", "the log names the URL")
-	contains(t, out, "[REDACTED]", "the Authorization header is redacted")
-	notContains(t, out, testToken, "the token must never be logged")
+	assert.Contains(t, out, "cloudflare request", "the request was logged")
+	assert.Contains(t, out, "/accounts/acc123/workers/scripts/my-app-dev-api", "the log names the URL")
+	assert.Contains(t, out, "[REDACTED]", "the Authorization header is redacted")
+	assert.NotContains(t, out, testToken, "the token must never be logged")
 }
 
 func TestRedactHeaders(t *testing.T) {
@@ -100,10 +103,10 @@ func TestRedactHeaders(t *testing.T) {
 	h.Set("X-Auth-Key", "global")
 	h.Set("Accept", "application/json")
 	r := redactHeaders(h)
-	equal(t, "[REDACTED]", r.Get("Authorization"), "authorization")
-	equal(t, "[REDACTED]", r.Get("X-Auth-Key"), "api key")
-	equal(t, "application/json", r.Get("Accept"), "other headers kept")
-	equal(t, "Bearer "+testToken, h.Get("Authorization"), "the request's own headers are untouched")
+	assert.Equal(t, "[REDACTED]", r.Get("Authorization"), "authorization")
+	assert.Equal(t, "[REDACTED]", r.Get("X-Auth-Key"), "api key")
+	assert.Equal(t, "application/json", r.Get("Accept"), "other headers kept")
+	assert.Equal(t, "Bearer "+testToken, h.Get("Authorization"), "the request's own headers are untouched")
 	if strings.Contains(strings.Join(r.Values("Authorization"), ""), testToken) {
 		t.Fatal("token survived redaction")
 	}
