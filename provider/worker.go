@@ -60,8 +60,8 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 			func(v []any) (parsedBindings, error) {
 				return parseBindings(name, v[0].(map[string]any), v[1].(string))
 			})
-		inputs["vars"] = parsed.ApplyT(func(p any) map[string]string { return p.(parsedBindings).vars }).(pulumi.AnyOutput)
-		inputs["durableObjectBindings"] = parsed.ApplyT(func(p any) []any { return p.(parsedBindings).durableObjects }).(pulumi.AnyOutput)
+		inputs["vars"] = parsed.ApplyT(func(p any) map[string]string { return p.(parsedBindings).vars })
+		inputs["durableObjectBindings"] = parsed.ApplyT(func(p any) []any { return p.(parsedBindings).durableObjects })
 	}
 
 	var script scriptResource

@@ -6,6 +6,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${LUMIER_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lumier}
 
+for tool in go npm; do
+  command -v "$tool" >/dev/null || { echo "tools.sh: $tool is not installed (needed: Go, see go.mod; Node.js with npm)" >&2; exit 1; }
+done
+
 build() { # build <tools module dir> <package> <binary> [ldflags]
   local dir=$1 pkg=$2 bin=$3 ldflags=${4:-}
   local key; key=$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-16)
@@ -23,6 +27,12 @@ build() { # build <tools module dir> <package> <binary> [ldflags]
 pulumi_version=$(cd "$root/tools/pulumi" && go list -m -f '{{.Version}}' github.com/pulumi/pulumi/pkg/v3)
 build "$root/tools/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi pulumi \
   "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$pulumi_version"
+# An unstamped CLI reports 0.0.0 and the Automation API refuses it: check the stamp.
+stamped=$("$cache/bin/pulumi" version 2>/dev/null || true)
+if [ "$stamped" != "$pulumi_version" ]; then
+  echo "tools.sh: $cache/bin/pulumi reports version '$stamped', want $pulumi_version; delete $cache and re-run" >&2
+  exit 1
+fi
 build "$root/tools/pulumi-yaml" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml pulumi-language-yaml
 
 if [ ! -x "$root/node_modules/.bin/workerd" ] || ! cmp -s "$root/package-lock.json" "$root/node_modules/.package-lock.json.copy" 2>/dev/null; then

@@ -1,0 +1,61 @@
+# The single entry point. `make demo` deploys the counter to the local Cloudflare; `make test` runs
+# every test, end to end included. Tools (the pinned Pulumi CLI and YAML host, workerd) are built
+# or installed by scripts/tools.sh into ~/.cache/lumier, keyed by their pins.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+GO ?= go
+E2E_TIMEOUT ?= 30m
+# Sets $$tools to the tools' bin directory (the last line scripts/tools.sh prints), building them
+# first if their pins changed; a failure stops the recipe.
+TOOLS = tools=$$(bash scripts/tools.sh | tail -n1)
+
+# Targets run one after another, in the order given (make test's steps in particular).
+.NOTPARALLEL:
+
+.PHONY: all tools build schema sdk gen gen-check vet unit test e2e demo bench clean
+
+all: build
+
+## tools: build the pinned Pulumi CLI and YAML host (cached) and install workerd (npm ci)
+tools:
+	bash scripts/tools.sh
+
+## build: the provider plugin and the lumier CLI, into bin/
+build:
+	$(GO) build -o bin/pulumi-resource-lumier ./cmd/pulumi-resource-lumier
+	$(GO) build -o bin/lumier ./cmd/lumier
+
+## schema, sdk: regenerate schema.json and the Go SDK from the provider
+schema sdk gen:
+	$(GO) run ./cmd/lumier gen
+
+## gen-check: fail if schema.json or the Go SDK is stale
+gen-check:
+	$(GO) run ./cmd/lumier gen -check
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./e2e/
+
+## unit: every test but the end-to-end ones
+unit:
+	$(GO) test ./...
+
+## e2e: deploy the examples with the real Pulumi engine to an in-process local Cloudflare
+e2e:
+	$(TOOLS); LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -v -count=1 -timeout $(E2E_TIMEOUT) ./e2e/
+
+## test: everything CI runs
+test: tools gen-check vet unit e2e
+
+## demo: deploy the counter to the local Cloudflare, call it twice, tear it down
+demo: tools build
+	$(TOOLS); PATH=$$tools:$$PATH bash scripts/demo.sh
+
+## bench: wall time of the counter's first and no-op `up`, and API calls per `up` by kind
+bench:
+	$(TOOLS); LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout $(E2E_TIMEOUT) ./e2e/
+
+clean:
+	rm -rf bin .lumier

@@ -1,0 +1,83 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestYAML deploys examples/yaml (the counter as a Pulumi YAML program using lumier:index:Worker
+// and lumier:index:DurableObject) with the CLI and the YAML language host: `pulumi up --yes`,
+// the counter counts, a second up changes nothing, refresh finds no drift, destroy removes it.
+// The credentials come from the CLOUDFLARE_* environment variables.
+func TestYAML(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	// The program's entry is ../counter/src/index.ts: copy both directories side by side.
+	dir := copyExample(t, "yaml")
+	copyDir(t, filepath.Join(repoRoot, "examples", "counter", "src"), filepath.Join(filepath.Dir(dir), "counter", "src"))
+	editFile(t, filepath.Join(dir, "Pulumi.yaml"), "path: ../../bin", "path: "+providerDir)
+	env := c.env(t.TempDir())
+
+	pulumi := func(t *testing.T, args ...string) string {
+		t.Helper()
+		out, err := runPulumi(t, ctx, dir, env, args...)
+		if err != nil {
+			t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+
+	pulumi(t, "stack", "init", "dev")
+	start := time.Now()
+	pulumi(t, "up", "--yes")
+	t.Logf("first up: %s", time.Since(start).Round(time.Millisecond))
+	url := strings.TrimSpace(pulumi(t, "stack", "output", "url"))
+	if !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("url output %q: want the local Cloudflare's http://127.0.0.1:<port>", url)
+	}
+	const script = "counter-yaml-dev-api" // <project>-<stack>-<name>
+	requireScripts(t, c, script)
+	if out := pulumi(t, "stack", "output", "counter", "--json"); !jsonHas(out, `"type": "durable_object"`, `"className": "Counter"`, `"name": "counter"`) {
+		t.Fatalf("counter output:\n%s", out)
+	}
+
+	requireCall(t, http.MethodPost, url, "", 200, `{"count":1}`)
+	requireCall(t, http.MethodPost, url, "", 200, `{"count":2}`)
+	requireCall(t, http.MethodGet, url, "", 200, `{"count":2}`)
+
+	t.Run("NoopUp", func(t *testing.T) {
+		c.ResetCalls()
+		// --expect-no-changes makes the engine itself fail the update if anything would change.
+		pulumi(t, "up", "--yes", "--expect-no-changes")
+		if mutating, uploads := c.mutations(); mutating != 0 || uploads != 0 {
+			t.Fatalf("no-op up made %d mutating API calls (%d uploads): %v", mutating, uploads, c.Calls())
+		}
+		t.Logf("no-op up: API calls %v", c.Calls())
+	})
+
+	t.Run("RefreshNoDrift", func(t *testing.T) {
+		pulumi(t, "refresh", "--yes", "--expect-no-changes")
+		pulumi(t, "preview", "--expect-no-changes")
+	})
+
+	t.Run("Destroy", func(t *testing.T) {
+		pulumi(t, "destroy", "--yes")
+		requireScripts(t, c)
+		pulumi(t, "stack", "rm", "--yes")
+	})
+}
+
+// jsonHas reports whether the CLI's indented JSON output contains every fragment.
+func jsonHas(out string, fragments ...string) bool {
+	for _, f := range fragments {
+		if !strings.Contains(out, f) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,9 @@
+// Command counter deploys the seed's counter: run it with `pulumi up` in this directory.
+package main
+
+import (
+	"github.com/lumier-dev/lumier/examples/counter/stack"
+	lumier "github.com/lumier-dev/lumier/sdk/go/lumier"
+)
+
+func main() { lumier.Run(stack.Config) }
