@@ -83,7 +83,7 @@ type ScriptState struct {
 	ScriptArgs
 	URL          string            `pulumi:"url"`
 	MigrationTag string            `pulumi:"migrationTag"`
-	NamespaceIDs map[string]string `pulumi:"namespaceIds"`
+	NamespaceIDs map[string]string `pulumi:"namespaceIds,optional"`
 }
 
 // Annotate documents ScriptState.

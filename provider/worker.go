@@ -137,6 +137,12 @@ func classesInput(classes []Class) pulumi.Array {
 		if t := c.TransferredFrom; t != nil {
 			m["transferredFrom"] = pulumi.Map{"scriptName": pulumi.String(t.ScriptName), "className": pulumi.String(t.ClassName)}
 		}
+		if c.TransferredTo != "" {
+			m["transferredTo"] = pulumi.String(c.TransferredTo)
+		}
+		if c.Name != "" {
+			m["name"] = pulumi.String(c.Name)
+		}
 		arr = append(arr, m)
 	}
 	return arr
