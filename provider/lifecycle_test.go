@@ -222,3 +222,34 @@ func TestPreviewWithUnknownInputs(t *testing.T) {
 	assert.True(t, preview.Properties.Get("url").IsComputed(), "url is unknown until the script exists")
 	assert.Zero(t, srv.MutatingCalls(), "a preview must not change anything: %v", srv.Calls())
 }
+
+// TestDeleteRefusesWhileBoundElsewhere: deleting a host with force would strip another script's
+// binding to its class, so the provider refuses until that binding is gone.
+func TestDeleteRefusesWhileBoundElsewhere(t *testing.T) {
+	srv := startLocal(t)
+	s := configured(t, srv)
+	host := counterInputs(t)
+	host["deleteData"] = property.New(true)
+	hostIn := checked(t, s, host, nil)
+	created, err := s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: hostIn})
+	require.NoError(t, err)
+
+	web := counterInputs(t)
+	web["scriptName"] = property.New("my-app-dev-web")
+	web["classes"] = property.New([]property.Value{})
+	web["durableObjectBindings"] = property.New([]property.Value{property.New(map[string]property.Value{
+		"name": property.New("COUNTER"), "className": property.New("Counter"), "scriptName": property.New("my-app-dev-api"),
+	})})
+	webIn := checked(t, s, web, nil)
+	webCreated, err := s.Create(p.CreateRequest{Urn: scriptURN("web"), Properties: webIn})
+	require.NoError(t, err)
+
+	err = s.Delete(p.DeleteRequest{ID: created.ID, Urn: scriptURN("api"), Properties: created.Properties})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `class "Counter" of script "my-app-dev-api" is bound by script "my-app-dev-web" (binding COUNTER)`)
+	assert.Contains(t, srv.Scripts(), "my-app-dev-api")
+
+	require.NoError(t, s.Delete(p.DeleteRequest{ID: webCreated.ID, Urn: scriptURN("web"), Properties: webCreated.Properties}))
+	require.NoError(t, s.Delete(p.DeleteRequest{ID: created.ID, Urn: scriptURN("api"), Properties: created.Properties}))
+	assert.Empty(t, srv.Scripts())
+}

@@ -194,6 +194,8 @@ func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs,
 		!reflect.DeepEqual(nonNil(old.Secrets), nonNil(news.Secrets)) ||
 		!reflect.DeepEqual(sortedBindings(old.DurableObjectBindings), sortedBindings(news.DurableObjectBindings)) ||
 		!reflect.DeepEqual(normalizeClasses(old.Classes), normalizeClasses(news.Classes)) ||
+		// A refresh that found no tag while classes are declared means the script lost its
+		// classes out of band: upload so the migration recreates them.
 		req.State.MigrationTag == "" && len(news.Classes) > 0
 	route := old.workersDev() != news.workersDev() || (news.workersDev() && req.State.URL == "")
 	if !upload && !route {
@@ -340,17 +342,27 @@ func (s *Script) Delete(ctx context.Context, req infer.DeleteRequest[ScriptState
 	if err != nil {
 		return infer.DeleteResponse{}, err
 	}
-	if len(existing) > 0 && !req.State.DeleteData {
-		names := make([]string, len(existing))
-		for i, e := range existing {
-			names[i] = e.Name
-		}
-		return infer.DeleteResponse{}, fmt.Errorf("refusing to delete script %q: it hosts Durable Object classes %s, and "+
-			"deleting it deletes all their data. Set deleteData: true on the Worker (or removal: \"remove\" in the app) "+
-			"and run `pulumi up` before deleting, or keep the script with `pulumi state delete` / retainOnDelete",
-			name, strings.Join(quoteAll(names), ", "))
+	hosted := make([]string, len(existing))
+	for i, e := range existing {
+		hosted[i] = e.Name
 	}
-	err = c.DeleteScript(ctx, name, len(existing) > 0)
+	if len(hosted) > 0 {
+		if !req.State.DeleteData {
+			return infer.DeleteResponse{}, fmt.Errorf("refusing to delete script %q: it hosts Durable Object classes %s, and "+
+				"deleting it deletes all their data. Set deleteData: true on the Worker (or removal: \"remove\" in the app) "+
+				"and run `pulumi up` before deleting, or keep the script with `pulumi state delete` / retainOnDelete",
+				name, strings.Join(quoteAll(hosted), ", "))
+		}
+		// force=true would also strip other scripts' bindings to these classes, breaking them.
+		bound, err := boundElsewhere(ctx, name, hosted)
+		if err != nil {
+			return infer.DeleteResponse{}, err
+		}
+		if len(bound) > 0 {
+			return infer.DeleteResponse{}, fmt.Errorf("refusing to delete script %q: %s", name, bound[0].Reason)
+		}
+	}
+	err = c.DeleteScript(ctx, name, len(hosted) > 0)
 	if err != nil && !cfapi.IsNotFound(err) {
 		return infer.DeleteResponse{}, err
 	}
