@@ -31,7 +31,7 @@ func newTestServer(t *testing.T) integration.Server {
 
 func counterEntry(t *testing.T) string {
 	t.Helper()
-	abs, err := filepath.Abs("testdata/counter/src/index.ts")
+	abs, err := filepath.Abs("../examples/counter/src/index.ts")
 	require.NoError(t, err)
 	return abs
 }

@@ -55,7 +55,7 @@ func configured(t *testing.T, srv *local.Server) integration.Server {
 func copyCounter(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	src, err := os.ReadFile("testdata/counter/src/index.ts")
+	src, err := os.ReadFile("../examples/counter/src/index.ts")
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "src"), 0o755))
 	entry := filepath.Join(dir, "src", "index.ts")

@@ -50,13 +50,16 @@ func (r *registry) byType(token string) []pulumi.MockResourceArgs {
 	return out
 }
 
+// seedEntry is the seed's Worker code, kept with the counter example.
+const seedEntry = "../../../examples/counter/src/index.ts"
+
 // seed is the seed's Basic Usage, call for call.
 var seed = Config{
 	App: func(AppInput) App { return App{Name: "my-app", Protect: []string{"production"}} },
 	Run: func(ctx *Context) error {
-		api := ctx.Worker("api", WorkerOptions{Entry: "testdata/src/index.ts"})
+		api := ctx.Worker("api", WorkerOptions{Entry: seedEntry})
 		counter := ctx.DurableObject("counter", DurableObjectOptions{Worker: api, ClassName: "Counter"})
-		ctx.Worker("api", WorkerOptions{Entry: "testdata/src/index.ts", Bindings: Bindings{"COUNTER": counter}})
+		ctx.Worker("api", WorkerOptions{Entry: seedEntry, Bindings: Bindings{"COUNTER": counter}})
 		ctx.Export("counter", counter.Output())
 		ctx.Export("url", api.URL())
 		return nil
@@ -105,7 +108,7 @@ func TestDurableObjectOutputShape(t *testing.T) {
 	cfg := Config{
 		App: seed.App,
 		Run: func(ctx *Context) error {
-			api := ctx.Worker("api", WorkerOptions{Entry: "testdata/src/index.ts"})
+			api := ctx.Worker("api", WorkerOptions{Entry: seedEntry})
 			counter = ctx.DurableObject("counter", DurableObjectOptions{Worker: api, ClassName: "Counter"})
 			ctx.Worker("api", WorkerOptions{Bindings: Bindings{"COUNTER": counter}})
 			return nil
@@ -155,14 +158,14 @@ func TestConflictingDeclarationsNameBoth(t *testing.T) {
 	cfg := Config{
 		App: seed.App,
 		Run: func(ctx *Context) error {
-			ctx.Worker("api", WorkerOptions{Entry: "testdata/src/index.ts"})
+			ctx.Worker("api", WorkerOptions{Entry: seedEntry})
 			ctx.Worker("api", WorkerOptions{Entry: "src/other.ts"})
 			return nil
 		},
 	}
 	_, err := runSeed(t, "dev", cfg)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `worker "api" is declared twice with different entry: "testdata/src/index.ts" and "src/other.ts"`)
+	assert.Contains(t, err.Error(), `worker "api" is declared twice with different entry: "`+seedEntry+`" and "src/other.ts"`)
 }
 
 func TestDurableObjectOnUndeclaredWorker(t *testing.T) {
@@ -189,8 +192,8 @@ func TestCrossWorkerBindingOrdersHostFirst(t *testing.T) {
 	cfg := Config{
 		App: seed.App,
 		Run: func(ctx *Context) error {
-			web := ctx.Worker("web", WorkerOptions{Entry: "testdata/src/index.ts"})
-			api := ctx.Worker("api", WorkerOptions{Entry: "testdata/src/index.ts"})
+			web := ctx.Worker("web", WorkerOptions{Entry: seedEntry})
+			api := ctx.Worker("api", WorkerOptions{Entry: seedEntry})
 			counter := ctx.DurableObject("counter", DurableObjectOptions{Worker: api, ClassName: "Counter"})
 			ctx.Worker("web", WorkerOptions{Bindings: Bindings{"COUNTER": counter}})
 			_ = web
@@ -210,8 +213,8 @@ func TestTransferMarksSourceAndOrdersIt(t *testing.T) {
 	cfg := Config{
 		App: seed.App,
 		Run: func(ctx *Context) error {
-			a := ctx.Worker("a", WorkerOptions{Entry: "testdata/src/index.ts"})
-			b := ctx.Worker("b", WorkerOptions{Entry: "testdata/src/index.ts"})
+			a := ctx.Worker("a", WorkerOptions{Entry: seedEntry})
+			b := ctx.Worker("b", WorkerOptions{Entry: seedEntry})
 			counter := ctx.DurableObject("counter", DurableObjectOptions{Worker: b, ClassName: "Counter", TransferredFrom: a})
 			ctx.Worker("b", WorkerOptions{Bindings: Bindings{"COUNTER": counter}})
 			return nil
@@ -233,8 +236,8 @@ func TestTransferWhileSourceStillBindsIsRefused(t *testing.T) {
 	cfg := Config{
 		App: seed.App,
 		Run: func(ctx *Context) error {
-			a := ctx.Worker("a", WorkerOptions{Entry: "testdata/src/index.ts"})
-			b := ctx.Worker("b", WorkerOptions{Entry: "testdata/src/index.ts"})
+			a := ctx.Worker("a", WorkerOptions{Entry: seedEntry})
+			b := ctx.Worker("b", WorkerOptions{Entry: seedEntry})
 			counter := ctx.DurableObject("counter", DurableObjectOptions{Worker: b, ClassName: "Counter", TransferredFrom: a})
 			ctx.Worker("a", WorkerOptions{Bindings: Bindings{"COUNTER": counter}})
 			return nil
