@@ -39,7 +39,7 @@ func checkBindings(args ScriptArgs) []p.CheckFailure {
 	leaving := map[string]string{}
 	for _, c := range args.Classes {
 		hosted[c.ClassName] = true
-		leaving[c.ClassName] = c.TransferredTo
+		leaving[c.ClassName] = c.transferredTo()
 	}
 	for _, b := range args.DurableObjectBindings {
 		add("durableObjectBindings", b.Name)
@@ -48,13 +48,14 @@ func checkBindings(args ScriptArgs) []p.CheckFailure {
 				"Durable Object binding %q has no className: set it to the class the namespace runs", b.Name)})
 			continue
 		}
-		if (b.ScriptName == "" || b.ScriptName == args.ScriptName) && leaving[b.ClassName] != "" {
+		sameScript := b.host() == "" || b.host() == args.ScriptName
+		if sameScript && leaving[b.ClassName] != "" {
 			failures = append(failures, p.CheckFailure{Property: "durableObjectBindings", Reason: fmt.Sprintf(
 				"binding %q points at class %q, which is moving to script %q in this deploy: drop the binding now and bind "+
 					"the class on %q in a later deploy", b.Name, b.ClassName, leaving[b.ClassName], leaving[b.ClassName])})
 			continue
 		}
-		if (b.ScriptName == "" || b.ScriptName == args.ScriptName) && !hosted[b.ClassName] {
+		if sameScript && !hosted[b.ClassName] {
 			failures = append(failures, p.CheckFailure{Property: "durableObjectBindings", Reason: fmt.Sprintf(
 				"binding %q points at class %q of this Worker, but the Worker does not declare it as a Durable Object: "+
 					"declare DurableObject(..., {worker, className: %q}) (or add it to classes), or set scriptName to the "+
@@ -71,16 +72,17 @@ func inferRenames(classes, old []Class) {
 	oldClass := map[string]bool{}
 	for _, o := range old {
 		oldClass[o.ClassName] = true
-		if o.Name != "" && o.TransferredTo == "" {
-			oldByName[o.Name] = o
+		if o.name() != "" && o.transferredTo() == "" {
+			oldByName[o.name()] = o
 		}
 	}
 	for i, c := range classes {
-		if c.Name == "" || c.RenamedFrom != "" || c.TransferredFrom != nil || oldClass[c.ClassName] {
+		if c.name() == "" || c.renamedFrom() != "" || c.TransferredFrom != nil || oldClass[c.ClassName] {
 			continue
 		}
-		if o, ok := oldByName[c.Name]; ok && o.ClassName != c.ClassName {
-			classes[i].RenamedFrom = o.ClassName
+		if o, ok := oldByName[c.name()]; ok && o.ClassName != c.ClassName {
+			from := o.ClassName
+			classes[i].RenamedFrom = &from
 		}
 	}
 }
@@ -110,11 +112,11 @@ func checkClasses(args ScriptArgs, old []Class) ([]p.CheckFailure, classChanges)
 			fail("Durable Object class %q is declared twice on script %q: declare each class once", c.ClassName, args.ScriptName)
 		}
 		declared[c.ClassName] = c
-		if c.RenamedFrom != "" {
-			renamed[c.RenamedFrom] = true
-			changes.renamed = append(changes.renamed, c.RenamedFrom)
+		if from := c.renamedFrom(); from != "" {
+			renamed[from] = true
+			changes.renamed = append(changes.renamed, from)
 		}
-		if c.TransferredTo != "" && c.TransferredFrom != nil {
+		if c.transferredTo() != "" && c.TransferredFrom != nil {
 			fail("Durable Object class %q cannot both move in (transferredFrom) and out (transferredTo)", c.ClassName)
 		}
 	}
@@ -125,7 +127,7 @@ func checkClasses(args ScriptArgs, old []Class) ([]p.CheckFailure, classChanges)
 			}
 			continue
 		}
-		if renamed[o.ClassName] || o.TransferredTo != "" {
+		if renamed[o.ClassName] || o.transferredTo() != "" {
 			continue
 		}
 		if !args.DeleteData {
@@ -182,7 +184,7 @@ func apiBindings(args ScriptArgs) []cfapi.Binding {
 		out = append(out, cfapi.Binding{Type: "secret_text", Name: name, Text: args.Secrets[name]})
 	}
 	for _, b := range sortedBindings(args.DurableObjectBindings) {
-		script := b.ScriptName
+		script := b.host()
 		if script == args.ScriptName {
 			script = ""
 		}
@@ -207,13 +209,14 @@ func applyReadBindings(args *ScriptArgs, bindings []cfapi.Binding, script string
 				secrets[b.Name] = v
 			}
 		case "durable_object_namespace":
-			d := DurableObjectBinding{Name: b.Name, ClassName: b.ClassName, ScriptName: b.ScriptName}
-			if d.ScriptName == script {
-				d.ScriptName = ""
+			d := DurableObjectBinding{Name: b.Name, ClassName: b.ClassName}
+			if b.ScriptName != "" && b.ScriptName != script {
+				host := b.ScriptName
+				d.ScriptName = &host
 			}
 			// Keep how the program spelled a same-script binding, so a refresh shows no drift.
 			for _, old := range args.DurableObjectBindings {
-				if old.Name == d.Name && old.ClassName == d.ClassName && (old.ScriptName == script || old.ScriptName == "") && d.ScriptName == "" {
+				if old.Name == d.Name && old.ClassName == d.ClassName && d.ScriptName == nil && old.host() == script {
 					d.ScriptName = old.ScriptName
 				}
 			}
@@ -257,7 +260,7 @@ func readClasses(declared []Class, existing []existingClass) []Class {
 func normalizeClasses(cs []Class) []string {
 	out := make([]string, 0, len(cs))
 	for _, c := range cs {
-		if c.TransferredTo != "" {
+		if c.transferredTo() != "" {
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s sqlite=%t", c.ClassName, c.sqlite()))

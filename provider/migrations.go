@@ -19,15 +19,15 @@ type Class struct {
 	// SQLite selects SQLite-backed storage (the default) instead of the legacy key-value storage.
 	SQLite *bool `pulumi:"sqlite,optional"`
 	// RenamedFrom names the class this one used to be; its objects and data are kept.
-	RenamedFrom string `pulumi:"renamedFrom,optional"`
+	RenamedFrom *string `pulumi:"renamedFrom,optional"`
 	// TransferredFrom names a class in another script whose objects and data move to this one.
 	TransferredFrom *ClassRef `pulumi:"transferredFrom,optional"`
 	// TransferredTo marks a class that is moving to another script: it stays here, data and all,
 	// until that script's transfer takes it.
-	TransferredTo string `pulumi:"transferredTo,optional"`
+	TransferredTo *string `pulumi:"transferredTo,optional"`
 	// Name is the logical name of the DurableObject; a new className under the same name is a
 	// rename, which keeps the data.
-	Name string `pulumi:"name,optional"`
+	Name *string `pulumi:"name,optional"`
 }
 
 // ClassRef points at a Durable Object class in a given script.
@@ -61,6 +61,18 @@ func (c *ClassRef) Annotate(a infer.Annotator) {
 // sqlite reports the effective storage of a class declaration: SQLite unless set to false.
 func (c Class) sqlite() bool { return c.SQLite == nil || *c.SQLite }
 
+// The optional strings are pointers so that unset ones stay out of previews; these read them.
+func (c Class) renamedFrom() string   { return deref(c.RenamedFrom) }
+func (c Class) transferredTo() string { return deref(c.TransferredTo) }
+func (c Class) name() string          { return deref(c.Name) }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // existingClass is a Durable Object class as Cloudflare reports it for a script.
 type existingClass struct {
 	Name   string
@@ -87,7 +99,7 @@ func planMigration(script, currentTag string, existing []existingClass, desired 
 	var step cfapi.MigrationStep
 	consumed := map[string]bool{}
 	for _, d := range desired {
-		if d.TransferredTo != "" {
+		if d.transferredTo() != "" {
 			// Leaving for another script: keep it (no step) while it is still here.
 			consumed[d.ClassName] = true
 			continue
@@ -100,17 +112,17 @@ func planMigration(script, currentTag string, existing []existingClass, desired 
 			continue
 		}
 		switch {
-		case d.RenamedFrom != "":
-			from, ok := have[d.RenamedFrom]
+		case d.renamedFrom() != "":
+			from, ok := have[d.renamedFrom()]
 			if !ok {
 				return migrationPlan{}, fmt.Errorf("class %q says renamedFrom %q, but script %q has no class %q (it has %s); "+
-					"remove renamedFrom once the rename is deployed", d.ClassName, d.RenamedFrom, script, d.RenamedFrom, classList(existing))
+					"remove renamedFrom once the rename is deployed", d.ClassName, d.renamedFrom(), script, d.renamedFrom(), classList(existing))
 			}
 			if from.SQLite != d.sqlite() {
-				return migrationPlan{}, storageFlipError(script, d.RenamedFrom, from.SQLite)
+				return migrationPlan{}, storageFlipError(script, d.renamedFrom(), from.SQLite)
 			}
-			consumed[d.RenamedFrom] = true
-			step.RenamedClasses = append(step.RenamedClasses, cfapi.Rename{From: d.RenamedFrom, To: d.ClassName})
+			consumed[d.renamedFrom()] = true
+			step.RenamedClasses = append(step.RenamedClasses, cfapi.Rename{From: d.renamedFrom(), To: d.ClassName})
 		case d.TransferredFrom != nil:
 			step.TransferredClasses = append(step.TransferredClasses, cfapi.Transfer{
 				From: d.TransferredFrom.ClassName, FromScript: d.TransferredFrom.ScriptName, To: d.ClassName,

@@ -43,7 +43,7 @@ func TestPlanMigrationAddsClassFromReportedTag(t *testing.T) {
 
 func TestPlanMigrationRename(t *testing.T) {
 	plan, err := planMigration("s", "v1", []existingClass{{Name: "Counter", SQLite: true}},
-		[]Class{{ClassName: "Tally", RenamedFrom: "Counter"}}, false)
+		[]Class{{ClassName: "Tally", RenamedFrom: ptr("Counter")}}, false)
 	require.NoError(t, err)
 	assert.Equal(t, []cfapi.MigrationStep{{RenamedClasses: []cfapi.Rename{{From: "Counter", To: "Tally"}}}}, plan.Migration.Steps)
 	assert.Empty(t, plan.Deleted)
@@ -78,7 +78,7 @@ func TestPlanMigrationRefusesStorageFlip(t *testing.T) {
 }
 
 func TestPlanMigrationRenameFromUnknownClass(t *testing.T) {
-	_, err := planMigration("s", "v1", nil, []Class{{ClassName: "Tally", RenamedFrom: "Counter"}}, false)
+	_, err := planMigration("s", "v1", nil, []Class{{ClassName: "Tally", RenamedFrom: ptr("Counter")}}, false)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `renamedFrom "Counter"`)
 }
@@ -91,19 +91,19 @@ func TestNextTag(t *testing.T) {
 
 func TestPlanMigrationKeepsClassLeavingByTransfer(t *testing.T) {
 	plan, err := planMigration("a", "v2", []existingClass{{Name: "Counter", SQLite: true}},
-		[]Class{{ClassName: "Counter", TransferredTo: "b"}}, false)
+		[]Class{{ClassName: "Counter", TransferredTo: ptr("b")}}, false)
 	require.NoError(t, err, "a class on its way to another script is neither new nor deleted")
 	assert.Nil(t, plan.Migration)
 }
 
 func TestInferRenamesByDurableObjectName(t *testing.T) {
-	old := []Class{{ClassName: "Counter", Name: "counter"}}
-	classes := []Class{{ClassName: "Tally", Name: "counter"}, {ClassName: "Chat", Name: "chat"}}
+	old := []Class{{ClassName: "Counter", Name: ptr("counter")}}
+	classes := []Class{{ClassName: "Tally", Name: ptr("counter")}, {ClassName: "Chat", Name: ptr("chat")}}
 	inferRenames(classes, old)
-	assert.Equal(t, "Counter", classes[0].RenamedFrom)
-	assert.Empty(t, classes[1].RenamedFrom, "a new name is a new class")
+	assert.Equal(t, "Counter", classes[0].renamedFrom())
+	assert.Nil(t, classes[1].RenamedFrom, "a new name is a new class")
 
-	same := []Class{{ClassName: "Counter", Name: "counter"}}
+	same := []Class{{ClassName: "Counter", Name: ptr("counter")}}
 	inferRenames(same, old)
-	assert.Empty(t, same[0].RenamedFrom)
+	assert.Nil(t, same[0].RenamedFrom)
 }

@@ -54,6 +54,18 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 		failures = append(failures, p.CheckFailure{Property: property, Reason: fmt.Sprintf(format, a...)})
 	}
 
+	// Spell out the defaults, so previews and state show what Cloudflare gets.
+	if known("compatibilityDate") && args.CompatibilityDate == "" {
+		args.CompatibilityDate = DefaultCompatibilityDate
+	}
+	if known("compatibilityFlags") && args.CompatibilityFlags == nil {
+		args.CompatibilityFlags = []string{defaultCompatibilityFlag}
+	}
+	if known("workersDev") && args.WorkersDev == nil {
+		on := true
+		args.WorkersDev = &on
+	}
+
 	if known("scriptName") {
 		if err := naming.ValidateScriptName(args.ScriptName); err != nil {
 			fail("scriptName", "%v", err)
@@ -81,9 +93,9 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 				"this deploy DELETES the class and all the data of its objects", class, args.ScriptName)
 		}
 		for _, c := range args.Classes {
-			if c.RenamedFrom != "" {
+			if from := c.renamedFrom(); from != "" {
 				p.GetLogger(ctx).Infof("Durable Object class %q of script %q is renamed to %q; its objects and data are kept",
-					c.RenamedFrom, args.ScriptName, c.ClassName)
+					from, args.ScriptName, c.ClassName)
 			}
 		}
 	}

@@ -50,7 +50,7 @@ func (a *ScriptArgs) Annotate(an infer.Annotator) {
 type DurableObjectBinding struct {
 	Name       string `pulumi:"name"`
 	ClassName  string `pulumi:"className"`
-	ScriptName string `pulumi:"scriptName,optional"`
+	ScriptName *string `pulumi:"scriptName,optional"`
 }
 
 // Annotate documents DurableObjectBinding.
@@ -60,6 +60,9 @@ func (b *DurableObjectBinding) Annotate(a infer.Annotator) {
 	a.Describe(&b.ClassName, "Durable Object class the namespace runs.")
 	a.Describe(&b.ScriptName, "Script that hosts the class, when it is not this script.")
 }
+
+// host is the script that hosts the bound class; "" means this script.
+func (b DurableObjectBinding) host() string { return deref(b.ScriptName) }
 
 // BuildOptions tune esbuild.
 type BuildOptions struct {

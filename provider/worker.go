@@ -131,17 +131,17 @@ func classesInput(classes []Class) pulumi.Array {
 		if c.SQLite != nil {
 			m["sqlite"] = pulumi.Bool(*c.SQLite)
 		}
-		if c.RenamedFrom != "" {
-			m["renamedFrom"] = pulumi.String(c.RenamedFrom)
+		if c.RenamedFrom != nil {
+			m["renamedFrom"] = pulumi.String(*c.RenamedFrom)
 		}
 		if t := c.TransferredFrom; t != nil {
 			m["transferredFrom"] = pulumi.Map{"scriptName": pulumi.String(t.ScriptName), "className": pulumi.String(t.ClassName)}
 		}
-		if c.TransferredTo != "" {
-			m["transferredTo"] = pulumi.String(c.TransferredTo)
+		if c.TransferredTo != nil {
+			m["transferredTo"] = pulumi.String(*c.TransferredTo)
 		}
-		if c.Name != "" {
-			m["name"] = pulumi.String(c.Name)
+		if c.Name != nil {
+			m["name"] = pulumi.String(*c.Name)
 		}
 		arr = append(arr, m)
 	}
