@@ -317,6 +317,10 @@ func requireNoop(t testing.TB, ctx context.Context, c *cloud, s auto.Stack) {
 	if mutating, uploads := c.mutations(); mutating != 0 || uploads != 0 {
 		t.Fatalf("no-op up made %d mutating API calls (%d uploads): %v", mutating, uploads, c.Calls())
 	}
+	// Nothing changed, so the provider has nothing to ask Cloudflare either.
+	if calls := c.Calls(); len(calls) != 0 {
+		t.Fatalf("no-op up made API calls: %v", calls)
+	}
 	t.Logf("no-op up: API calls %v", c.Calls())
 }
 

@@ -11,9 +11,10 @@ import (
 // DurableObjectArgs are the inputs of the DurableObject component, after the original tool's
 // DurableObject options.
 type DurableObjectArgs struct {
-	Worker    pulumi.StringInput `pulumi:"worker"`
-	ClassName string             `pulumi:"className"`
-	SQLite    *bool              `pulumi:"sqlite,optional"`
+	Worker      pulumi.StringInput `pulumi:"worker"`
+	ClassName   string             `pulumi:"className"`
+	SQLite      *bool              `pulumi:"sqlite,optional"`
+	NamespaceID pulumi.StringInput `pulumi:"namespaceId,optional"`
 }
 
 // Annotate documents DurableObjectArgs.
@@ -22,6 +23,8 @@ func (a *DurableObjectArgs) Annotate(an infer.Annotator) {
 		"must list the class in durableObjects; the lumier Go helper does this for you.")
 	an.Describe(&a.ClassName, "Durable Object class name, exported by the Worker's entry.")
 	an.Describe(&a.SQLite, "Use SQLite storage instead of key-value storage. Defaults to true. Cannot change once deployed.")
+	an.Describe(&a.NamespaceID, "The namespace id, when the caller has it from the host Worker's namespaceIds output "+
+		"(the lumier Go helper passes it). Without it the id is looked up through the API on every update.")
 }
 
 // DurableObject is the component that stands for one Durable Object namespace. Its outputs are
@@ -73,8 +76,15 @@ func NewDurableObject(ctx *pulumi.Context, name string, args DurableObjectArgs, 
 		return d, nil
 	}
 	goctx := ctx.Context()
-	d.NamespaceID = script.ApplyTWithContext(goctx, func(goctx context.Context, s string) (string, error) {
-		return lookupNamespace(goctx, s, args.ClassName, sqlite)
+	known := pulumi.String("").ToStringOutput()
+	if args.NamespaceID != nil {
+		known = args.NamespaceID.ToStringOutput()
+	}
+	d.NamespaceID = pulumi.All(script, known).ApplyTWithContext(goctx, func(goctx context.Context, v []any) (string, error) {
+		if id := v[1].(string); id != "" {
+			return id, nil
+		}
+		return lookupNamespace(goctx, v[0].(string), args.ClassName, sqlite)
 	}).(pulumi.StringOutput)
 	return d, nil
 }

@@ -61,7 +61,7 @@ func TestSchemaDurableObjectOutputShape(t *testing.T) {
 		assert.Equal(t, "string", do.Properties[key].Type, "%s is a string", key)
 		assert.Contains(t, do.Required, key)
 	}
-	assert.ElementsMatch(t, []string{"worker", "className", "sqlite"}, keys(do.InputProperties))
+	assert.ElementsMatch(t, []string{"worker", "className", "sqlite", "namespaceId"}, keys(do.InputProperties))
 }
 
 func TestSchemaSecrets(t *testing.T) {

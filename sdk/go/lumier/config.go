@@ -312,10 +312,13 @@ func (c *Context) register() error {
 		}
 	}
 	for _, d := range c.objects {
+		host := d.opts.Worker.resource
 		args := &DurableObjectArgs{
-			Worker:    d.opts.Worker.resource.ScriptName,
+			Worker:    host.ScriptName,
 			ClassName: d.opts.ClassName,
 			Sqlite:    d.opts.SQLite,
+			// The host already knows the id; passing it saves an API call on every update.
+			NamespaceId: host.NamespaceIds.MapIndex(pulumi.String(d.opts.ClassName)),
 		}
 		d.resource, err = NewDurableObject(c.Context, d.name, args,
 			append(slices.Clone(opts), pulumi.DependsOn([]pulumi.Resource{d.opts.Worker.resource}))...)

@@ -50,6 +50,8 @@ func NewDurableObject(ctx *pulumi.Context,
 type durableObjectArgs struct {
 	// Durable Object class name, exported by the Worker's entry.
 	ClassName string `pulumi:"className"`
+	// The namespace id, when the caller has it from the host Worker's namespaceIds output (the lumier Go helper passes it). Without it the id is looked up through the API on every update.
+	NamespaceId *string `pulumi:"namespaceId"`
 	// Use SQLite storage instead of key-value storage. Defaults to true. Cannot change once deployed.
 	Sqlite *bool `pulumi:"sqlite"`
 	// Script name of the Worker that hosts the class (its scriptName output). That Worker must list the class in durableObjects; the lumier Go helper does this for you.
@@ -60,6 +62,8 @@ type durableObjectArgs struct {
 type DurableObjectArgs struct {
 	// Durable Object class name, exported by the Worker's entry.
 	ClassName string
+	// The namespace id, when the caller has it from the host Worker's namespaceIds output (the lumier Go helper passes it). Without it the id is looked up through the API on every update.
+	NamespaceId pulumi.StringPtrInput
 	// Use SQLite storage instead of key-value storage. Defaults to true. Cannot change once deployed.
 	Sqlite *bool
 	// Script name of the Worker that hosts the class (its scriptName output). That Worker must list the class in durableObjects; the lumier Go helper does this for you.
