@@ -167,3 +167,21 @@ func joined(ss []string) string {
 	}
 	return out
 }
+
+func TestCheckRefusesScriptRenameThatEmptiesClasses(t *testing.T) {
+	s := newTestServer(t)
+	in := counterInputs(t)
+	in["scriptName"] = property.New("my-app-dev-web")
+	resp := check(t, s, in, counterInputs(t))
+	assert.Contains(t, joined(reasons(resp)), `renaming script "my-app-dev-api" to "my-app-dev-web" replaces it`)
+
+	in["deleteData"] = property.New(true)
+	resp = check(t, s, in, counterInputs(t))
+	assert.Contains(t, joined(reasons(resp)), "deploy deleteData: true under the old name, then rename",
+		"the old script is deleted with its old inputs, so the opt-in must be deployed first")
+
+	old := counterInputs(t)
+	old["deleteData"] = property.New(true)
+	resp = check(t, s, in, old)
+	assert.Empty(t, resp.Failures, "with deleteData deployed the replacement is allowed (and the preview warns)")
+}

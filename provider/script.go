@@ -76,8 +76,28 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 			fail(f.Property, "%s", f.Reason)
 		}
 	}
+	previous, hadPrevious := oldInputs(ctx, req)
+	if hadPrevious && known("scriptName") && previous.ScriptName != args.ScriptName && len(previous.Classes) > 0 {
+		// A new script name replaces the script: its classes start empty under the new name and
+		// the old script, data included, is deleted.
+		// The old script is deleted with its old inputs, so the opt-in must already be deployed.
+		if !previous.DeleteData {
+			fail("scriptName", "renaming script %q to %q replaces it, and its Durable Object classes %s would start empty "+
+				"while the old script and its data are deleted. Keep the name, or move the classes with transferredFrom "+
+				"to a new Worker first; to replace it anyway, deploy deleteData: true under the old name, then rename",
+				previous.ScriptName, args.ScriptName,
+				strings.Join(quoteAll(classNames(previous.Classes)), ", "))
+		} else {
+			p.GetLogger(ctx).Warningf("renaming script %q to %q replaces it: its Durable Object classes %s start empty and "+
+				"the old script's data is DELETED (deleteData is true)", previous.ScriptName, args.ScriptName,
+				strings.Join(quoteAll(classNames(previous.Classes)), ", "))
+		}
+	}
 	if known("classes") {
-		old := oldClasses(ctx, req)
+		var old []Class
+		if hadPrevious && previous.ScriptName == args.ScriptName {
+			old = previous.Classes
+		}
 		inferRenames(args.Classes, old)
 		classFailures, changes := checkClasses(args, old)
 		failures = append(failures, classFailures...)
@@ -125,15 +145,12 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 }
 
 // oldClasses returns the classes of the previous inputs, if any, to catch storage flips at preview.
-func oldClasses(ctx context.Context, req infer.CheckRequest) []Class {
+func oldInputs(ctx context.Context, req infer.CheckRequest) (ScriptArgs, bool) {
 	if req.OldInputs.Len() == 0 {
-		return nil
+		return ScriptArgs{}, false
 	}
 	old, _, err := infer.DefaultCheck[ScriptArgs](ctx, req.OldInputs)
-	if err != nil {
-		return nil
-	}
-	return old.Classes
+	return old, err == nil
 }
 
 // Diff compares the inputs that reach Cloudflare; the entry path itself does not matter, only the
@@ -379,6 +396,14 @@ func (s *Script) Delete(ctx context.Context, req infer.DeleteRequest[ScriptState
 		return infer.DeleteResponse{}, err
 	}
 	return infer.DeleteResponse{}, nil
+}
+
+func classNames(cs []Class) []string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.ClassName
+	}
+	return names
 }
 
 // mainModule is the name of the single bundled module.

@@ -48,8 +48,8 @@ func (a *ScriptArgs) Annotate(an infer.Annotator) {
 
 // DurableObjectBinding binds a Durable Object namespace into the Worker's env.
 type DurableObjectBinding struct {
-	Name       string `pulumi:"name"`
-	ClassName  string `pulumi:"className"`
+	Name       string  `pulumi:"name"`
+	ClassName  string  `pulumi:"className"`
 	ScriptName *string `pulumi:"scriptName,optional"`
 }
 
