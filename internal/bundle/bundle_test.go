@@ -205,7 +205,8 @@ func TestCounterFixture(t *testing.T) {
 
 func counterEntry(t testing.TB) string {
 	t.Helper()
-	entry, err := filepath.Abs(filepath.Join("testdata", "counter", "src", "index.ts"))
+	// The seed's counter, as the example ships it.
+	entry, err := filepath.Abs(filepath.Join("..", "..", "examples", "counter", "src", "index.ts"))
 	require.NoError(t, err)
 	return entry
 }

@@ -209,18 +209,22 @@ func TestCrossWorkerBindingOrdersHostFirst(t *testing.T) {
 	assert.Equal(t, "my-app-dev-api", binding["scriptName"].StringValue())
 }
 
-func TestTransferMarksSourceAndOrdersIt(t *testing.T) {
-	cfg := Config{
+// transferApp moves Counter from worker a to worker b; binder is the worker that binds it.
+func transferApp(binder string) Config {
+	return Config{
 		App: seed.App,
 		Run: func(ctx *Context) error {
 			a := ctx.Worker("a", WorkerOptions{Entry: seedEntry})
 			b := ctx.Worker("b", WorkerOptions{Entry: seedEntry})
 			counter := ctx.DurableObject("counter", DurableObjectOptions{Worker: b, ClassName: "Counter", TransferredFrom: a})
-			ctx.Worker("b", WorkerOptions{Bindings: Bindings{"COUNTER": counter}})
+			ctx.Worker(binder, WorkerOptions{Bindings: Bindings{"COUNTER": counter}})
 			return nil
 		},
 	}
-	reg, err := runSeed(t, "dev", cfg)
+}
+
+func TestTransferMarksSourceAndOrdersIt(t *testing.T) {
+	reg, err := runSeed(t, "dev", transferApp("b"))
 	require.NoError(t, err)
 	workers := reg.byType("lumier:index:Worker")
 	require.Len(t, workers, 2)
@@ -233,17 +237,7 @@ func TestTransferMarksSourceAndOrdersIt(t *testing.T) {
 }
 
 func TestTransferWhileSourceStillBindsIsRefused(t *testing.T) {
-	cfg := Config{
-		App: seed.App,
-		Run: func(ctx *Context) error {
-			a := ctx.Worker("a", WorkerOptions{Entry: seedEntry})
-			b := ctx.Worker("b", WorkerOptions{Entry: seedEntry})
-			counter := ctx.DurableObject("counter", DurableObjectOptions{Worker: b, ClassName: "Counter", TransferredFrom: a})
-			ctx.Worker("a", WorkerOptions{Bindings: Bindings{"COUNTER": counter}})
-			return nil
-		},
-	}
-	_, err := runSeed(t, "dev", cfg)
+	_, err := runSeed(t, "dev", transferApp("a"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `worker "a" binds durable object "counter", which moves from it to worker "b"`)
 }
