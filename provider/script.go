@@ -50,10 +50,6 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 		v, ok := req.NewInputs.GetOk(key)
 		return !ok || !v.HasComputed()
 	}
-	fail := func(property, format string, a ...any) {
-		failures = append(failures, p.CheckFailure{Property: property, Reason: fmt.Sprintf(format, a...)})
-	}
-
 	// Spell out the defaults, so previews and state show what Cloudflare gets.
 	if known("compatibilityDate") && args.CompatibilityDate == "" {
 		args.CompatibilityDate = DefaultCompatibilityDate
@@ -68,80 +64,101 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 
 	if known("scriptName") {
 		if err := naming.ValidateScriptName(args.ScriptName); err != nil {
-			fail("scriptName", "%v", err)
+			failures = append(failures, p.CheckFailure{Property: "scriptName", Reason: err.Error()})
 		}
 	}
 	if known("vars") && known("secrets") && known("durableObjectBindings") {
-		for _, f := range checkBindings(args) {
-			fail(f.Property, "%s", f.Reason)
-		}
+		failures = append(failures, checkBindings(args)...)
 	}
 	previous, hadPrevious := oldInputs(ctx, req)
-	if hadPrevious && known("scriptName") && previous.ScriptName != args.ScriptName && len(previous.Classes) > 0 {
-		// A new script name replaces the script: its classes start empty under the new name and
-		// the old script, data included, is deleted.
-		// The old script is deleted with its old inputs, so the opt-in must already be deployed.
-		if !previous.DeleteData {
-			fail("scriptName", "renaming script %q to %q replaces it, and its Durable Object classes %s would start empty "+
-				"while the old script and its data are deleted. Keep the name, or move the classes with transferredFrom "+
-				"to a new Worker first; to replace it anyway, deploy deleteData: true under the old name, then rename",
-				previous.ScriptName, args.ScriptName,
-				strings.Join(quoteAll(classNames(previous.Classes)), ", "))
-		} else {
-			p.GetLogger(ctx).Warningf("renaming script %q to %q replaces it: its Durable Object classes %s start empty and "+
-				"the old script's data is DELETED (deleteData is true)", previous.ScriptName, args.ScriptName,
-				strings.Join(quoteAll(classNames(previous.Classes)), ", "))
-		}
+	if hadPrevious && known("scriptName") {
+		failures = append(failures, checkReplacement(ctx, previous, args)...)
 	}
 	if known("classes") {
 		var old []Class
 		if hadPrevious && previous.ScriptName == args.ScriptName {
 			old = previous.Classes
 		}
-		inferRenames(args.Classes, old)
-		classFailures, changes := checkClasses(args, old)
-		failures = append(failures, classFailures...)
-		if len(classFailures) == 0 {
-			bound, err := boundElsewhere(ctx, args.ScriptName, append(changes.renamed, changes.dropped...))
-			if err != nil {
-				return infer.CheckResponse[ScriptArgs]{}, fmt.Errorf("checking bindings to classes of %q: %w", args.ScriptName, err)
-			}
-			failures = append(failures, bound...)
-		}
-		for _, class := range changes.dropped {
-			p.GetLogger(ctx).Warningf("Durable Object class %q of script %q is no longer declared and deleteData is true: "+
-				"this deploy DELETES the class and all the data of its objects", class, args.ScriptName)
-		}
-		for _, c := range args.Classes {
-			if from := c.renamedFrom(); from != "" {
-				p.GetLogger(ctx).Infof("Durable Object class %q of script %q is renamed to %q; its objects and data are kept",
-					from, args.ScriptName, c.ClassName)
-			}
-		}
-	}
-
-	if known("entry") && known("build") {
-		b, err := bundleEntry(args)
+		classFailures, err := checkClassChanges(ctx, &args, old)
 		if err != nil {
-			fail("entry", "%v", err)
-		} else {
-			args.CodeHash = b.Hash
-			if known("classes") {
-				for _, c := range args.Classes {
-					if !slices.Contains(b.Exports, c.ClassName) {
-						fail("classes", "Durable Object class %q is not exported by %s (it exports %s): add `export class %s "+
-							"extends DurableObject { ... }` to the entry, or fix className", c.ClassName, args.Entry,
-							exportList(b.Exports), c.ClassName)
-					}
-				}
-			}
-			if !slices.Contains(b.Exports, "default") {
-				fail("entry", "%s has no default export, so the Worker would answer no requests: add `export default "+
-					"{ async fetch(request) { ... } }`", args.Entry)
-			}
+			return infer.CheckResponse[ScriptArgs]{}, err
 		}
+		failures = append(failures, classFailures...)
+	}
+	if known("entry") && known("build") {
+		failures = append(failures, checkCode(&args, known("classes"))...)
 	}
 	return infer.CheckResponse[ScriptArgs]{Inputs: args, Failures: failures}, nil
+}
+
+// checkReplacement refuses a new script name that would replace a script hosting Durable
+// Objects: the classes start empty under the new name and the old script, data included, is
+// deleted with its old inputs, so the opt-in must already be deployed.
+func checkReplacement(ctx context.Context, previous, args ScriptArgs) []p.CheckFailure {
+	if previous.ScriptName == args.ScriptName || len(previous.Classes) == 0 {
+		return nil
+	}
+	classes := strings.Join(quoteAll(classNames(previous.Classes)), ", ")
+	if previous.DeleteData {
+		p.GetLogger(ctx).Warningf("renaming script %q to %q replaces it: its Durable Object classes %s start empty and "+
+			"the old script's data is DELETED (deleteData is true)", previous.ScriptName, args.ScriptName, classes)
+		return nil
+	}
+	return []p.CheckFailure{{Property: "scriptName", Reason: fmt.Sprintf("renaming script %q to %q replaces it, and its "+
+		"Durable Object classes %s would start empty while the old script and its data are deleted. Keep the name, or "+
+		"move the classes with transferredFrom to a new Worker first; to replace it anyway, deploy deleteData: true "+
+		"under the old name, then rename", previous.ScriptName, args.ScriptName, classes)}}
+}
+
+// checkClassChanges infers renames into args, refuses class changes that lose data or break
+// another Worker, and says plainly in the preview what will be renamed or deleted.
+func checkClassChanges(ctx context.Context, args *ScriptArgs, old []Class) ([]p.CheckFailure, error) {
+	inferRenames(args.Classes, old)
+	failures, changes := checkClasses(*args, old)
+	if len(failures) > 0 {
+		return failures, nil
+	}
+	bound, err := boundElsewhere(ctx, args.ScriptName, append(changes.renamed, changes.dropped...))
+	if err != nil {
+		return nil, fmt.Errorf("checking bindings to classes of %q: %w", args.ScriptName, err)
+	}
+	for _, class := range changes.dropped {
+		p.GetLogger(ctx).Warningf("Durable Object class %q of script %q is no longer declared and deleteData is true: "+
+			"this deploy DELETES the class and all the data of its objects", class, args.ScriptName)
+	}
+	for _, c := range args.Classes {
+		if from := c.renamedFrom(); from != "" {
+			p.GetLogger(ctx).Infof("Durable Object class %q of script %q is renamed to %q; its objects and data are kept",
+				from, args.ScriptName, c.ClassName)
+		}
+	}
+	return bound, nil
+}
+
+// checkCode bundles the entry, records its hash in args, and checks its exports: every declared
+// class (when classes are known) and a default handler.
+func checkCode(args *ScriptArgs, classesKnown bool) []p.CheckFailure {
+	b, err := bundleEntry(*args)
+	if err != nil {
+		return []p.CheckFailure{{Property: "entry", Reason: err.Error()}}
+	}
+	args.CodeHash = b.Hash
+	var failures []p.CheckFailure
+	if classesKnown {
+		for _, c := range args.Classes {
+			if !slices.Contains(b.Exports, c.ClassName) {
+				failures = append(failures, p.CheckFailure{Property: "classes", Reason: fmt.Sprintf(
+					"Durable Object class %q is not exported by %s (it exports %s): add `export class %s extends "+
+						"DurableObject { ... }` to the entry, or fix className", c.ClassName, args.Entry, exportList(b.Exports), c.ClassName)})
+			}
+		}
+	}
+	if !slices.Contains(b.Exports, "default") {
+		failures = append(failures, p.CheckFailure{Property: "entry", Reason: fmt.Sprintf(
+			"%s has no default export, so the Worker would answer no requests: add `export default "+
+				"{ async fetch(request) { ... } }`", args.Entry)})
+	}
+	return failures
 }
 
 // oldClasses returns the classes of the previous inputs, if any, to catch storage flips at preview.
