@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/local"
+)
+
+// startFaulty runs the local Cloudflare with fault rules the test can add to.
+func startFaulty(t *testing.T) (*local.Server, *local.Faults) {
+	t.Helper()
+	faults, err := local.NewFaults()
+	require.NoError(t, err)
+	srv, err := local.New(local.Options{Addr: "127.0.0.1:0", StateDir: t.TempDir(), Token: testToken, AccountID: testAccount, Faults: faults})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, srv.Start(ctx))
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv, faults
+}
+
+// TestCreateRetriesRateLimits: a 429 on the upload is retried after Retry-After, and the script
+// is uploaded exactly once.
+func TestCreateRetriesRateLimits(t *testing.T) {
+	srv, faults := startFaulty(t)
+	s := configured(t, srv)
+	require.NoError(t, faults.Add(local.Fault{Method: "PUT", Path: "/accounts/*/workers/scripts/*", Status: 429, Times: 1, RetryAfter: 1}))
+	in := checked(t, s, counterInputs(t), nil)
+	_, err := s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.Calls()[local.CallUpload], "calls: %v", srv.Calls())
+	assert.Equal(t, 1, srv.Calls()[local.CallFaulted], "calls: %v", srv.Calls())
+}
+
+// TestRerunAfterFailedCreateConverges: the upload (with its migration) lands but enabling
+// workers.dev fails past cloudflare-go's retries. The Create fails with the API's error; running
+// it again starts from the tag Cloudflare reports, so it neither repeats the migration nor hits
+// 10079, and the script ends up served.
+func TestRerunAfterFailedCreateConverges(t *testing.T) {
+	srv, faults := startFaulty(t)
+	s := configured(t, srv)
+	require.NoError(t, faults.Add(local.Fault{Method: "POST", Path: "/accounts/*/workers/scripts/*/subdomain", Status: 500, Times: 3}))
+	in := checked(t, s, counterInputs(t), nil)
+	_, err := s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "500")
+	assert.NotContains(t, err.Error(), testToken, "errors must not carry the API token")
+	assert.Equal(t, 1, srv.Calls()[local.CallUpload])
+
+	created, err := s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
+	require.NoError(t, err)
+	assert.Equal(t, "v1", created.Properties.Get("migrationTag").AsString(), "the migration must not run twice")
+	url := created.Properties.Get("url").AsString()
+	require.NotEmpty(t, url)
+	assert.Equal(t, `{"count":1}`, request(t, "POST", url+"/"))
+}
