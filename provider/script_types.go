@@ -111,3 +111,64 @@ func (a ScriptArgs) compatibilityFlags() []string {
 	}
 	return a.CompatibilityFlags
 }
+
+// Class declares one Durable Object class hosted by a script.
+type Class struct {
+	// ClassName is the exported class that implements the Durable Object.
+	ClassName string `pulumi:"className"`
+	// SQLite selects SQLite-backed storage (the default) instead of the legacy key-value storage.
+	SQLite *bool `pulumi:"sqlite,optional"`
+	// RenamedFrom names the class this one used to be; its objects and data are kept.
+	RenamedFrom *string `pulumi:"renamedFrom,optional"`
+	// TransferredFrom names a class in another script whose objects and data move to this one.
+	TransferredFrom *ClassRef `pulumi:"transferredFrom,optional"`
+	// TransferredTo marks a class that is moving to another script: it stays here, data and all,
+	// until that script's transfer takes it.
+	TransferredTo *string `pulumi:"transferredTo,optional"`
+	// Name is the logical name of the DurableObject; a new className under the same name is a
+	// rename, which keeps the data.
+	Name *string `pulumi:"name,optional"`
+}
+
+// ClassRef points at a Durable Object class in a given script.
+type ClassRef struct {
+	// ScriptName is the script that hosts the class now.
+	ScriptName string `pulumi:"scriptName"`
+	// ClassName is the class in that script.
+	ClassName string `pulumi:"className"`
+}
+
+// Annotate documents Class in the schema.
+func (c *Class) Annotate(a infer.Annotator) {
+	a.SetToken("index", "Class")
+	a.Describe(&c.ClassName, "Name of the exported class that implements the Durable Object.")
+	a.Describe(&c.SQLite, "Use SQLite-backed storage (`ctx.storage.sql`). Defaults to true. Cannot change once the class exists.")
+	a.Describe(&c.RenamedFrom, "Previous name of this class. The rename keeps every object and its data.")
+	a.Describe(&c.TransferredFrom, "A class in another script whose objects and data move to this class.")
+	a.Describe(&c.TransferredTo, "Script this class is moving to (that script declares it with transferredFrom). "+
+		"The class and its data stay here until the transfer runs; nothing is deleted.")
+	a.Describe(&c.Name, "Logical name of the DurableObject. When the className under the same name changes, the "+
+		"class is renamed and its data kept.")
+}
+
+// Annotate documents ClassRef in the schema.
+func (c *ClassRef) Annotate(a infer.Annotator) {
+	a.SetToken("index", "ClassRef")
+	a.Describe(&c.ScriptName, "Script that hosts the class now.")
+	a.Describe(&c.ClassName, "Class name in that script.")
+}
+
+// sqlite reports the effective storage of a class declaration: SQLite unless set to false.
+func (c Class) sqlite() bool { return c.SQLite == nil || *c.SQLite }
+
+// The optional strings are pointers so that unset ones stay out of previews; these read them.
+func (c Class) renamedFrom() string   { return deref(c.RenamedFrom) }
+func (c Class) transferredTo() string { return deref(c.TransferredTo) }
+func (c Class) name() string          { return deref(c.Name) }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
