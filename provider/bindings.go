@@ -2,16 +2,15 @@ package provider
 
 import (
 	"context"
-	"github.com/lumier-dev/lumier/internal/naming"
-	"slices"
-
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	p "github.com/pulumi/pulumi-go-provider"
 
 	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/internal/naming"
 )
 
 // checkBindings reports binding names that are not identifiers or that two bindings share.

@@ -1,8 +1,6 @@
 package provider
 
 import (
-	"github.com/lumier-dev/lumier/internal/naming"
-
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi-go-provider/infer"
 
 	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/internal/naming"
 )
 
 // Script is the custom resource that owns one uploaded Worker script: its code, settings,

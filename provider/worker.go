@@ -1,12 +1,12 @@
 package provider
 
 import (
-	"github.com/lumier-dev/lumier/internal/naming"
-
 	"fmt"
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/lumier-dev/lumier/internal/naming"
 )
 
 // NewWorker constructs the Worker component: it resolves the script name and bindings and

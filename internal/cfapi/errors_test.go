@@ -11,7 +11,6 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/option"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -6,7 +6,6 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4/durable_objects"
 	"github.com/cloudflare/cloudflare-go/v4/packages/pagination"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

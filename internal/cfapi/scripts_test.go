@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/cloudflare/cloudflare-go/v4/workers"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

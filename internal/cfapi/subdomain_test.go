@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/cloudflare/cloudflare-go/v4/workers"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
