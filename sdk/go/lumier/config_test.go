@@ -36,7 +36,9 @@ func (r *registry) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	return args.Name + "-id", out, nil
 }
 
-func (r *registry) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) { return resource.PropertyMap{}, nil }
+func (r *registry) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
 
 func (r *registry) byType(token string) []pulumi.MockResourceArgs {
 	r.mu.Lock()
