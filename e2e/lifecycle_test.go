@@ -436,3 +436,51 @@ func namespaceSQLite(t *testing.T, c *cloud, script, class string, sqlite bool) 
 	t.Fatalf("no namespace for %s.%s", script, class)
 	return false
 }
+
+// TestWorkerRemoval: a Worker hosting a Durable Object leaves the program. With the default
+// removal ("retain") the script and its data stay on Cloudflare; with "remove" both go. (Pulumi
+// plans deletions without asking the provider, so this is decided by the removal policy rather
+// than by a preview failure; a Script without either is refused at apply, see the provider tests.)
+func TestWorkerRemoval(t *testing.T) {
+	for _, removal := range []string{lumier.RemovalRetain, lumier.RemovalRemove} {
+		t.Run(removal, func(t *testing.T) {
+			ctx := testContext(t, 10*time.Minute)
+			c := startCloud(t)
+			p := newProject(t)
+			entry := p.write("api", counterSource("Counter"))
+			web := p.write("web", counterSource("Unused"))
+			program := func(withAPI bool) pulumi.RunFunc {
+				return app(removal, func(ctx *lumier.Context) error {
+					ctx.Worker("web", lumier.WorkerOptions{Entry: web})
+					if withAPI {
+						api := ctx.Worker("api", lumier.WorkerOptions{Entry: entry})
+						counter := ctx.DurableObject("counter", lumier.DurableObjectOptions{Worker: api, ClassName: "Counter"})
+						ctx.Worker("api", lumier.WorkerOptions{Bindings: lumier.Bindings{"COUNTER": counter}})
+						ctx.Export("url", api.URL())
+					}
+					return nil
+				})
+			}
+			s := inlineStack(t, ctx, c, "life", "dev", program(true))
+			url := output(t, up(t, ctx, s).Outputs, "url")
+			countTo(t, url, 3)
+
+			setProgram(s, program(false))
+			out, err := preview(t, ctx, s)
+			if err != nil {
+				t.Fatalf("preview: %s", out)
+			}
+			if removal == lumier.RemovalRetain {
+				requireContains(t, out, "lumier:index:Script: (delete[retain])", `className: "Counter"`)
+			}
+			up(t, ctx, s)
+			if removal == lumier.RemovalRetain {
+				requireScripts(t, c, "life-dev-api", "life-dev-web")
+				requireCall(t, http.MethodGet, url, "", 200, `{"count":3}`)
+			} else {
+				requireScripts(t, c, "life-dev-web")
+				assertClasses(t, c, "life-dev-api")
+			}
+		})
+	}
+}
