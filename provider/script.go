@@ -270,10 +270,11 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 		}
 		state.CodeHash = b.Hash
 
-		tag, existing, err := currentClasses(ctx, c, name)
+		remote, err := readRemote(ctx, c, name)
 		if err != nil {
 			return state, err
 		}
+		tag, existing := remote.tag, remote.classes
 		plan, err := planMigration(name, tag, existing, args.Classes, args.DeleteData)
 		if err != nil {
 			return state, err
@@ -297,7 +298,7 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 			state.MigrationTag = plan.Migration.NewTag
 		}
 		if len(args.Classes) > 0 || len(existing) > 0 {
-			ids, err := namespaceIDs(ctx, c, name)
+			ids, _, err := namespacesOf(ctx, c, name)
 			if err != nil {
 				return state, err
 			}
@@ -335,18 +336,14 @@ func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, Scr
 		}
 		name = script
 	}
-	info, err := c.Script(ctx, name)
-	if cfapi.IsNotFound(err) {
+	remote, err := readRemote(ctx, c, name)
+	if err != nil {
+		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
+	}
+	if !remote.found {
 		return infer.ReadResponse[ScriptArgs, ScriptState]{}, nil
 	}
-	if err != nil {
-		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
-	}
 	settings, err := c.Settings(ctx, name)
-	if err != nil {
-		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
-	}
-	_, existing, err := currentClasses(ctx, c, name)
 	if err != nil {
 		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
 	}
@@ -357,17 +354,13 @@ func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, Scr
 
 	state := req.State
 	state.ScriptName = name
-	state.MigrationTag = info.MigrationTag
+	state.MigrationTag = remote.tag
 	state.URL = url
 	state.CompatibilityDate = settings.CompatibilityDate
 	state.CompatibilityFlags = settings.CompatibilityFlags
 	applyReadBindings(&state.ScriptArgs, settings.Bindings, name)
-	state.Classes = readClasses(req.State.Classes, existing)
-	if ids, err := namespaceIDs(ctx, c, name); err == nil {
-		state.NamespaceIDs = ids
-	} else {
-		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
-	}
+	state.Classes = readClasses(req.State.Classes, remote.classes)
+	state.NamespaceIDs = remote.ids
 	inputs := req.Inputs
 	if inputs.ScriptName == "" {
 		inputs = state.ScriptArgs
@@ -383,12 +376,12 @@ func (s *Script) Delete(ctx context.Context, req infer.DeleteRequest[ScriptState
 		return infer.DeleteResponse{}, err
 	}
 	name := req.State.ScriptName
-	_, existing, err := currentClasses(ctx, c, name)
+	remote, err := readRemote(ctx, c, name)
 	if err != nil {
 		return infer.DeleteResponse{}, err
 	}
-	hosted := make([]string, len(existing))
-	for i, e := range existing {
+	hosted := make([]string, len(remote.classes))
+	for i, e := range remote.classes {
 		hosted[i] = e.Name
 	}
 	if len(hosted) > 0 {
@@ -430,42 +423,48 @@ func scriptID(ctx context.Context, name string) string {
 	return infer.GetConfig[Config](ctx).AccountID + "/" + name
 }
 
-// currentClasses returns the script's migration tag and Durable Object classes as Cloudflare has
-// them now. A script that does not exist has neither.
-func currentClasses(ctx context.Context, c *cfapi.Client, name string) (string, []existingClass, error) {
+// remoteScript is what Cloudflare reports about a script: whether it exists, its migration tag
+// and its Durable Object classes with their namespace ids.
+type remoteScript struct {
+	found   bool
+	tag     string
+	classes []existingClass
+	ids     map[string]string
+}
+
+// readRemote reads a script's tag and classes: one script list and one namespace list.
+func readRemote(ctx context.Context, c *cfapi.Client, name string) (remoteScript, error) {
 	info, err := c.Script(ctx, name)
 	if cfapi.IsNotFound(err) {
-		return "", nil, nil
+		return remoteScript{}, nil
 	}
 	if err != nil {
-		return "", nil, err
+		return remoteScript{}, err
 	}
+	ids, classes, err := namespacesOf(ctx, c, name)
+	if err != nil {
+		return remoteScript{}, err
+	}
+	return remoteScript{found: true, tag: info.MigrationTag, classes: classes, ids: ids}, nil
+}
+
+// namespacesOf lists the Durable Object namespaces of script: ids by class, and the classes
+// sorted by name.
+func namespacesOf(ctx context.Context, c *cfapi.Client, script string) (map[string]string, []existingClass, error) {
 	nss, err := c.Namespaces(ctx)
 	if err != nil {
-		return "", nil, err
+		return nil, nil, err
 	}
+	ids := map[string]string{}
 	var classes []existingClass
 	for _, ns := range nss {
-		if ns.Script == name {
+		if ns.Script == script {
+			ids[ns.Class] = ns.ID
 			classes = append(classes, existingClass{Name: ns.Class, SQLite: ns.SQLite})
 		}
 	}
 	sort.Slice(classes, func(i, j int) bool { return classes[i].Name < classes[j].Name })
-	return info.MigrationTag, classes, nil
-}
-
-func namespaceIDs(ctx context.Context, c *cfapi.Client, name string) (map[string]string, error) {
-	nss, err := c.Namespaces(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ids := map[string]string{}
-	for _, ns := range nss {
-		if ns.Script == name {
-			ids[ns.Class] = ns.ID
-		}
-	}
-	return ids, nil
+	return ids, classes, nil
 }
 
 // resolveEntry makes a relative entry absolute against the provider's working directory, which
