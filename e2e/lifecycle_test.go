@@ -94,6 +94,17 @@ func app(removal string, run func(ctx *lumier.Context) error) pulumi.RunFunc {
 	}.RunFunc()
 }
 
+// declareCounter declares the seed's pattern: worker "api" hosting the class described by do,
+// named "counter" and bound as COUNTER, with its URL exported as "url".
+func declareCounter(ctx *lumier.Context, entry string, do lumier.DurableObjectOptions) *lumier.WorkerRef {
+	api := ctx.Worker("api", lumier.WorkerOptions{Entry: entry})
+	do.Worker = api
+	counter := ctx.DurableObject("counter", do)
+	ctx.Worker("api", lumier.WorkerOptions{Bindings: lumier.Bindings{"COUNTER": counter}})
+	ctx.Export("url", api.URL())
+	return api
+}
+
 // setProgram swaps the inline program of s for the next operation.
 func setProgram(s auto.Stack, program pulumi.RunFunc) {
 	s.Workspace().SetProgram(program)
@@ -136,10 +147,7 @@ func TestRenameKeepsData(t *testing.T) {
 	program := func(class string) pulumi.RunFunc {
 		entry := p.write("api", counterSource(class))
 		return app(lumier.RemovalRemove, func(ctx *lumier.Context) error {
-			api := ctx.Worker("api", lumier.WorkerOptions{Entry: entry})
-			counter := ctx.DurableObject("counter", lumier.DurableObjectOptions{Worker: api, ClassName: class})
-			ctx.Worker("api", lumier.WorkerOptions{Bindings: lumier.Bindings{"COUNTER": counter}})
-			ctx.Export("url", api.URL())
+			declareCounter(ctx, entry, lumier.DurableObjectOptions{ClassName: class})
 			return nil
 		})
 	}
@@ -172,13 +180,10 @@ func TestDeleteNeedsOptIn(t *testing.T) {
 		}
 		entry := p.write("api", counterSource("Counter", extra...))
 		return app(removal, func(ctx *lumier.Context) error {
-			api := ctx.Worker("api", lumier.WorkerOptions{Entry: entry})
-			counter := ctx.DurableObject("counter", lumier.DurableObjectOptions{Worker: api, ClassName: "Counter"})
+			api := declareCounter(ctx, entry, lumier.DurableObjectOptions{ClassName: "Counter"})
 			if withExtra {
 				ctx.DurableObject("extra", lumier.DurableObjectOptions{Worker: api, ClassName: "Extra"})
 			}
-			ctx.Worker("api", lumier.WorkerOptions{Bindings: lumier.Bindings{"COUNTER": counter}})
-			ctx.Export("url", api.URL())
 			return nil
 		})
 	}
@@ -306,10 +311,7 @@ func TestStorage(t *testing.T) {
 	entry := p.write("api", counterSource("Counter"))
 	program := func(sqlite bool) pulumi.RunFunc {
 		return app(lumier.RemovalRemove, func(ctx *lumier.Context) error {
-			api := ctx.Worker("api", lumier.WorkerOptions{Entry: entry})
-			counter := ctx.DurableObject("counter", lumier.DurableObjectOptions{Worker: api, ClassName: "Counter", SQLite: &sqlite})
-			ctx.Worker("api", lumier.WorkerOptions{Bindings: lumier.Bindings{"COUNTER": counter}})
-			ctx.Export("url", api.URL())
+			declareCounter(ctx, entry, lumier.DurableObjectOptions{ClassName: "Counter", SQLite: &sqlite})
 			return nil
 		})
 	}
@@ -337,10 +339,7 @@ func TestOutOfBandDeletion(t *testing.T) {
 	p := newProject(t)
 	entry := p.write("api", counterSource("Counter"))
 	s := inlineStack(t, ctx, c, "life", "dev", app(lumier.RemovalRemove, func(ctx *lumier.Context) error {
-		api := ctx.Worker("api", lumier.WorkerOptions{Entry: entry})
-		counter := ctx.DurableObject("counter", lumier.DurableObjectOptions{Worker: api, ClassName: "Counter"})
-		ctx.Worker("api", lumier.WorkerOptions{Bindings: lumier.Bindings{"COUNTER": counter}})
-		ctx.Export("url", api.URL())
+		declareCounter(ctx, entry, lumier.DurableObjectOptions{ClassName: "Counter"})
 		return nil
 	}))
 	url := output(t, up(t, ctx, s).Outputs, "url")
@@ -453,10 +452,7 @@ func TestWorkerRemoval(t *testing.T) {
 				return app(removal, func(ctx *lumier.Context) error {
 					ctx.Worker("web", lumier.WorkerOptions{Entry: web})
 					if withAPI {
-						api := ctx.Worker("api", lumier.WorkerOptions{Entry: entry})
-						counter := ctx.DurableObject("counter", lumier.DurableObjectOptions{Worker: api, ClassName: "Counter"})
-						ctx.Worker("api", lumier.WorkerOptions{Bindings: lumier.Bindings{"COUNTER": counter}})
-						ctx.Export("url", api.URL())
+						declareCounter(ctx, entry, lumier.DurableObjectOptions{ClassName: "Counter"})
 					}
 					return nil
 				})
