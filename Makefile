@@ -38,10 +38,12 @@ vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "not gofmt-ed: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./e2e/
+	cd sdk && $(GO) vet ./...
 
-## unit: every test but the end-to-end ones
+## unit: every test but the end-to-end ones (the Go SDK is its own module, sdk/)
 unit:
 	$(GO) test ./...
+	cd sdk && $(GO) test ./...
 
 ## e2e: deploy the examples with the real Pulumi engine to an in-process local Cloudflare
 e2e:

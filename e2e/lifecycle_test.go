@@ -89,7 +89,7 @@ func (p *project) write(worker, code string) string {
 // app is a lumier program named "life" with the given removal policy.
 func app(removal string, run func(ctx *lumier.Context) error) pulumi.RunFunc {
 	return lumier.Config{
-		App: func(lumier.AppInput) lumier.App { return lumier.App{Name: "life", Removal: removal} },
+		App: func(lumier.AppContext) lumier.AppConfig { return lumier.AppConfig{Name: "life", Removal: removal} },
 		Run: run,
 	}.RunFunc()
 }

@@ -41,13 +41,21 @@ func counterInputs(t *testing.T) map[string]property.Value {
 	return map[string]property.Value{
 		"scriptName": property.New("my-app-dev-api"),
 		"entry":      property.New(counterEntry(t)),
-		"classes": property.New([]property.Value{
+		"durableObjects": property.New([]property.Value{
 			property.New(map[string]property.Value{"className": property.New("Counter")}),
 		}),
-		"durableObjectBindings": property.New([]property.Value{
-			property.New(map[string]property.Value{"name": property.New("COUNTER"), "className": property.New("Counter")}),
+		"bindings": property.New([]property.Value{
+			property.New(map[string]property.Value{"name": property.New("COUNTER"), "type": property.New("durable_object_namespace"),
+				"className": property.New("Counter")}),
 		}),
 	}
+}
+
+// plainText adds a plain_text binding to a bindings list.
+func plainText(bindings property.Value, name, text string) property.Value {
+	return property.New(append(bindings.AsArray().AsSlice(), property.New(map[string]property.Value{
+		"name": property.New(name), "type": property.New("plain_text"), "text": property.New(text),
+	})))
 }
 
 func check(t *testing.T, s integration.Server, inputs map[string]property.Value, old map[string]property.Value) p.CheckResponse {
@@ -95,20 +103,20 @@ func TestCheckRejectsBadInputs(t *testing.T) {
 	}, {
 		name: "class not exported",
 		edit: func(m map[string]property.Value) {
-			m["classes"] = property.New([]property.Value{property.New(map[string]property.Value{"className": property.New("Missing")})})
-			m["durableObjectBindings"] = property.New([]property.Value{})
+			m["durableObjects"] = property.New([]property.Value{property.New(map[string]property.Value{"className": property.New("Missing")})})
+			m["bindings"] = property.New([]property.Value{})
 		},
 		reason: `Durable Object class "Missing" is not exported`,
 	}, {
 		name: "binding name not an identifier",
 		edit: func(m map[string]property.Value) {
-			m["vars"] = property.New(map[string]property.Value{"MY-VAR": property.New("x")})
+			m["bindings"] = plainText(m["bindings"], "MY-VAR", "x")
 		},
 		reason: `binding name "MY-VAR" is not a valid JavaScript identifier`,
 	}, {
 		name: "binding names collide",
 		edit: func(m map[string]property.Value) {
-			m["vars"] = property.New(map[string]property.Value{"COUNTER": property.New("x")})
+			m["bindings"] = plainText(m["bindings"], "COUNTER", "x")
 		},
 		reason: `binding name "COUNTER" is used twice`,
 	}, {
@@ -118,7 +126,7 @@ func TestCheckRejectsBadInputs(t *testing.T) {
 	}, {
 		name: "sqlite flipped on an existing class",
 		edit: func(m map[string]property.Value) {
-			m["classes"] = property.New([]property.Value{property.New(map[string]property.Value{
+			m["durableObjects"] = property.New([]property.Value{property.New(map[string]property.Value{
 				"className": property.New("Counter"), "sqlite": property.New(false)})})
 		},
 		old:    counterInputs(t),
@@ -126,17 +134,17 @@ func TestCheckRejectsBadInputs(t *testing.T) {
 	}, {
 		name: "class dropped without deleteData",
 		edit: func(m map[string]property.Value) {
-			m["classes"] = property.New([]property.Value{})
-			m["durableObjectBindings"] = property.New([]property.Value{})
+			m["durableObjects"] = property.New([]property.Value{})
+			m["bindings"] = property.New([]property.Value{})
 		},
 		old:    counterInputs(t),
 		reason: `refusing to delete Durable Object data: class "Counter" of script "my-app-dev-api"`,
 	}, {
 		name: "binding to a class the worker does not host",
 		edit: func(m map[string]property.Value) {
-			m["classes"] = property.New([]property.Value{})
+			m["durableObjects"] = property.New([]property.Value{})
 		},
-		reason: `binding "COUNTER" points at class "Counter" of this Worker, but the Worker does not declare it`,
+		reason: `binding "COUNTER" points at class "Counter" of this Worker, but the Worker does not host it`,
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,7 +162,7 @@ func TestCheckToleratesUnknownInputs(t *testing.T) {
 	s := newTestServer(t)
 	in := counterInputs(t)
 	in["entry"] = property.New(property.Computed)
-	in["vars"] = property.New(property.Computed)
+	in["bindings"] = property.New(property.Computed)
 	resp := check(t, s, in, nil)
 	assert.Empty(t, resp.Failures)
 	assert.True(t, resp.Inputs.Get("entry").IsComputed())

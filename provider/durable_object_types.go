@@ -8,7 +8,7 @@ import (
 // DurableObjectArgs are the inputs of the DurableObject component, after the original tool's
 // DurableObject options.
 type DurableObjectArgs struct {
-	Worker      pulumi.StringInput `pulumi:"worker"`
+	Worker      pulumi.AnyOutput   `pulumi:"worker"`
 	ClassName   string             `pulumi:"className"`
 	SQLite      *bool              `pulumi:"sqlite,optional"`
 	NamespaceID pulumi.StringInput `pulumi:"namespaceId,optional"`
@@ -16,12 +16,12 @@ type DurableObjectArgs struct {
 
 // Annotate documents DurableObjectArgs.
 func (a *DurableObjectArgs) Annotate(an infer.Annotator) {
-	an.Describe(&a.Worker, "Script name of the Worker that hosts the class (its scriptName output). That Worker "+
-		"must list the class in durableObjects; the lumier Go helper does this for you.")
+	an.Describe(&a.Worker, "The Worker that hosts the class: the Worker resource itself, or its script name. That "+
+		"Worker must list the class in durableObjects (an App does this for you).")
 	an.Describe(&a.ClassName, "Durable Object class name, exported by the Worker's entry.")
 	an.Describe(&a.SQLite, "Use SQLite storage instead of key-value storage. Defaults to true. Cannot change once deployed.")
-	an.Describe(&a.NamespaceID, "The namespace id, when the caller has it from the host Worker's namespaceIds output "+
-		"(the lumier Go helper passes it). Without it the id is looked up through the API on every update.")
+	an.Describe(&a.NamespaceID, "The namespace id, when worker is given as a script name (the host Worker's "+
+		"namespaceIds output has it). With the Worker resource itself it is read from the Worker.")
 }
 
 // DurableObject is the component that stands for one Durable Object namespace. Its outputs are
@@ -44,5 +44,5 @@ func (d *DurableObject) Annotate(a infer.Annotator) {
 	a.Describe(&d.Name, "Logical name of the Durable Object.")
 	a.Describe(&d.ClassName, "Durable Object class name.")
 	a.Describe(&d.ScriptName, "Script that hosts the class.")
-	a.Describe(&d.NamespaceID, "Durable Object namespace id on Cloudflare.")
+	a.Describe(&d.NamespaceID, "Durable Object namespace id on Cloudflare; unknown until the host is deployed.")
 }

@@ -151,7 +151,7 @@ func TestScriptLifecycle(t *testing.T) {
 	require.NoError(t, os.WriteFile(entry, []byte(withChat+"export class Room extends DurableObject {}\n"), 0o644))
 	inputs4 := counterInputs(t)
 	inputs4["entry"] = property.New(entry)
-	inputs4["classes"] = property.New([]property.Value{
+	inputs4["durableObjects"] = property.New([]property.Value{
 		property.New(map[string]property.Value{"className": property.New("Counter")}),
 		property.New(map[string]property.Value{"className": property.New("Chat")}),
 		property.New(map[string]property.Value{"className": property.New("Room")}),
@@ -213,7 +213,7 @@ func TestPreviewWithUnknownInputs(t *testing.T) {
 	srv := startLocal(t)
 	s := configured(t, srv)
 	inputs := counterInputs(t)
-	inputs["vars"] = property.New(property.Computed)
+	inputs["bindings"] = property.New(property.Computed)
 	inputs["entry"] = property.New(property.Computed)
 	resp := check(t, s, inputs, nil)
 	require.Empty(t, resp.Failures)
@@ -236,9 +236,10 @@ func TestDeleteRefusesWhileBoundElsewhere(t *testing.T) {
 
 	web := counterInputs(t)
 	web["scriptName"] = property.New("my-app-dev-web")
-	web["classes"] = property.New([]property.Value{})
-	web["durableObjectBindings"] = property.New([]property.Value{property.New(map[string]property.Value{
-		"name": property.New("COUNTER"), "className": property.New("Counter"), "scriptName": property.New("my-app-dev-api"),
+	web["durableObjects"] = property.New([]property.Value{})
+	web["bindings"] = property.New([]property.Value{property.New(map[string]property.Value{
+		"name": property.New("COUNTER"), "type": property.New("durable_object_namespace"),
+		"className": property.New("Counter"), "scriptName": property.New("my-app-dev-api"),
 	})})
 	webIn := checked(t, s, web, nil)
 	webCreated, err := s.Create(p.CreateRequest{Urn: scriptURN("web"), Properties: webIn})

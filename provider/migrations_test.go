@@ -10,8 +10,6 @@ import (
 	"github.com/lumier-dev/lumier/internal/cfapi"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 func TestPlanMigrationNewClasses(t *testing.T) {
 	plan, err := planMigration("app-dev-api", "", nil,
 		[]Class{{ClassName: "Counter"}, {ClassName: "Legacy", SQLite: ptr(false)}}, false)

@@ -29,6 +29,7 @@ func New() (p.Provider, error) {
 		WithConfig(infer.Config(&Config{})).
 		WithResources(infer.Resource(&Script{})).
 		WithComponents(
+			infer.ComponentF(NewApp),
 			infer.ComponentF(NewWorker),
 			infer.ComponentF(NewDurableObject),
 		).

@@ -53,10 +53,10 @@ func TestReadImportsAndSeesDrift(t *testing.T) {
 	assert.Equal(t, testAccount+"/my-app-dev-api", imported.ID)
 	assert.Equal(t, "my-app-dev-api", imported.Properties.Get("scriptName").AsString())
 	assert.Equal(t, "v1", imported.Properties.Get("migrationTag").AsString())
-	classes := imported.Properties.Get("classes").AsArray()
+	classes := imported.Properties.Get("durableObjects").AsArray()
 	require.Equal(t, 1, classes.Len())
 	assert.Equal(t, "Counter", classes.Get(0).AsMap().Get("className").AsString())
-	bindings := imported.Properties.Get("durableObjectBindings").AsArray()
+	bindings := imported.Properties.Get("bindings").AsArray()
 	require.Equal(t, 1, bindings.Len())
 	assert.Equal(t, "COUNTER", bindings.Get(0).AsMap().Get("name").AsString())
 
@@ -77,12 +77,18 @@ func TestReadImportsAndSeesDrift(t *testing.T) {
 
 	refreshed, err := s.Read(p.ReadRequest{ID: created.ID, Urn: urn, Properties: created.Properties, Inputs: in})
 	require.NoError(t, err)
-	assert.Equal(t, "x", refreshed.Properties.Get("vars").AsMap().Get("INJECTED").AsString(), "refresh must show the drift")
+	var injected string
+	for _, b := range refreshed.Properties.Get("bindings").AsArray().All {
+		if b.AsMap().Get("name").AsString() == "INJECTED" {
+			injected = b.AsMap().Get("text").AsString()
+		}
+	}
+	assert.Equal(t, "x", injected, "refresh must show the drift")
 
 	diff, err := s.Diff(p.DiffRequest{ID: created.ID, Urn: urn, State: refreshed.Properties, Inputs: in, OldInputs: in})
 	require.NoError(t, err)
 	require.True(t, diff.HasChanges)
-	assert.Contains(t, diff.DetailedDiff, "vars")
+	assert.Contains(t, diff.DetailedDiff, "bindings")
 	_, err = s.Update(p.UpdateRequest{ID: created.ID, Urn: urn, State: refreshed.Properties, Inputs: in, OldInputs: in})
 	require.NoError(t, err)
 	settings, err := api.Settings(context.Background(), "my-app-dev-api")

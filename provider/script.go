@@ -64,19 +64,22 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 	if known("scriptName") {
 		if err := naming.ValidateScriptName(args.ScriptName); err != nil {
 			failures = append(failures, p.CheckFailure{Property: "scriptName", Reason: err.Error()})
+		} else if err := claimScript(args.ScriptName, req.Name); err != nil {
+			failures = append(failures, p.CheckFailure{Property: "scriptName", Reason: err.Error()})
 		}
 	}
-	if known("vars") && known("secrets") && known("durableObjectBindings") {
+	if known("bindings") && known("secrets") && known("durableObjects") {
+		args.Bindings = normalizeBindings(args.Bindings, args.ScriptName)
 		failures = append(failures, checkBindings(args)...)
 	}
 	previous, hadPrevious := oldInputs(ctx, req)
 	if hadPrevious && known("scriptName") {
 		failures = append(failures, checkReplacement(ctx, previous, args)...)
 	}
-	if known("classes") {
+	if known("durableObjects") {
 		var old []Class
 		if hadPrevious && previous.ScriptName == args.ScriptName {
-			old = previous.Classes
+			old = previous.DurableObjects
 		}
 		classFailures, err := checkClassChanges(ctx, &args, old)
 		if err != nil {
@@ -85,7 +88,7 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 		failures = append(failures, classFailures...)
 	}
 	if known("entry") && known("build") {
-		failures = append(failures, checkCode(&args, known("classes"))...)
+		failures = append(failures, checkCode(&args, known("durableObjects"))...)
 	}
 	return infer.CheckResponse[ScriptArgs]{Inputs: args, Failures: failures}, nil
 }
@@ -94,10 +97,10 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 // Objects: the classes start empty under the new name and the old script, data included, is
 // deleted with its old inputs, so the opt-in must already be deployed.
 func checkReplacement(ctx context.Context, previous, args ScriptArgs) []p.CheckFailure {
-	if previous.ScriptName == args.ScriptName || len(previous.Classes) == 0 {
+	if previous.ScriptName == args.ScriptName || len(previous.DurableObjects) == 0 {
 		return nil
 	}
-	classes := strings.Join(quoteAll(classNames(previous.Classes)), ", ")
+	classes := strings.Join(quoteAll(classNames(previous.DurableObjects)), ", ")
 	if previous.DeleteData {
 		p.GetLogger(ctx).Warningf("renaming script %q to %q replaces it: its Durable Object classes %s start empty and "+
 			"the old script's data is DELETED (deleteData is true)", previous.ScriptName, args.ScriptName, classes)
@@ -112,7 +115,7 @@ func checkReplacement(ctx context.Context, previous, args ScriptArgs) []p.CheckF
 // checkClassChanges infers renames into args, refuses class changes that lose data or break
 // another Worker, and says plainly in the preview what will be renamed or deleted.
 func checkClassChanges(ctx context.Context, args *ScriptArgs, old []Class) ([]p.CheckFailure, error) {
-	inferRenames(args.Classes, old)
+	inferRenames(args.DurableObjects, old)
 	failures, changes := checkClasses(*args, old)
 	if len(failures) > 0 {
 		return failures, nil
@@ -125,7 +128,7 @@ func checkClassChanges(ctx context.Context, args *ScriptArgs, old []Class) ([]p.
 		p.GetLogger(ctx).Warningf("Durable Object class %q of script %q is no longer declared and deleteData is true: "+
 			"this deploy DELETES the class and all the data of its objects", class, args.ScriptName)
 	}
-	for _, c := range args.Classes {
+	for _, c := range args.DurableObjects {
 		if from := c.renamedFrom(); from != "" {
 			p.GetLogger(ctx).Infof("Durable Object class %q of script %q is renamed to %q; its objects and data are kept",
 				from, args.ScriptName, c.ClassName)
@@ -144,9 +147,9 @@ func checkCode(args *ScriptArgs, classesKnown bool) []p.CheckFailure {
 	args.CodeHash = b.Hash
 	var failures []p.CheckFailure
 	if classesKnown {
-		for _, c := range args.Classes {
+		for _, c := range args.DurableObjects {
 			if !slices.Contains(b.Exports, c.ClassName) {
-				failures = append(failures, p.CheckFailure{Property: "classes", Reason: fmt.Sprintf(
+				failures = append(failures, p.CheckFailure{Property: "durableObjects", Reason: fmt.Sprintf(
 					"Durable Object class %q is not exported by %s (it exports %s): add `export class %s extends "+
 						"DurableObject { ... }` to the entry, or fix className", c.ClassName, args.Entry, exportList(b.Exports), c.ClassName)})
 			}
@@ -182,14 +185,10 @@ func (s *Script) Diff(ctx context.Context, req infer.DiffRequest[ScriptArgs, Scr
 			diff[key] = p.PropertyDiff{Kind: p.Update}
 		}
 	}
-	changed("codeHash", old.CodeHash, news.CodeHash)
+	for _, key := range uploadChanges(old, news) {
+		diff[key] = p.PropertyDiff{Kind: p.Update}
+	}
 	changed("workersDev", old.workersDev(), news.workersDev())
-	changed("compatibilityDate", old.compatibilityDate(), news.compatibilityDate())
-	changed("compatibilityFlags", old.compatibilityFlags(), news.compatibilityFlags())
-	changed("vars", nonNil(old.Vars), nonNil(news.Vars))
-	changed("secrets", nonNil(old.Secrets), nonNil(news.Secrets))
-	changed("durableObjectBindings", sortedBindings(old.DurableObjectBindings), sortedBindings(news.DurableObjectBindings))
-	changed("classes", normalizeClasses(old.Classes), normalizeClasses(news.Classes))
 	changed("deleteData", old.DeleteData, news.DeleteData)
 	if req.State.URL == "" && news.workersDev() && req.ID != "" && old.workersDev() {
 		// A refresh found the workers.dev route gone: turn it back on.
@@ -200,6 +199,24 @@ func (s *Script) Diff(ctx context.Context, req infer.DiffRequest[ScriptArgs, Scr
 		DetailedDiff:        diff,
 		DeleteBeforeReplace: false,
 	}, nil
+}
+
+// uploadChanges lists the inputs that differ between old and news and that only an upload
+// changes on Cloudflare. Diff and Update both use it, so a preview shows what the update does.
+func uploadChanges(old, news ScriptArgs) []string {
+	var keys []string
+	changed := func(key string, a, b any) {
+		if !reflect.DeepEqual(a, b) {
+			keys = append(keys, key)
+		}
+	}
+	changed("codeHash", old.CodeHash, news.CodeHash)
+	changed("compatibilityDate", old.compatibilityDate(), news.compatibilityDate())
+	changed("compatibilityFlags", old.compatibilityFlags(), news.compatibilityFlags())
+	changed("bindings", normalizeBindings(old.Bindings, old.ScriptName), normalizeBindings(news.Bindings, news.ScriptName))
+	changed("secrets", nonNil(old.Secrets), nonNil(news.Secrets))
+	changed("durableObjects", normalizeClasses(old.DurableObjects), normalizeClasses(news.DurableObjects))
+	return keys
 }
 
 // Create uploads the script, enables workers.dev if asked, and records what Cloudflare reports.
@@ -232,16 +249,10 @@ func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs,
 	if err != nil {
 		return infer.UpdateResponse[ScriptState]{}, err
 	}
-	upload := old.CodeHash != news.CodeHash ||
-		old.compatibilityDate() != news.compatibilityDate() ||
-		!reflect.DeepEqual(old.compatibilityFlags(), news.compatibilityFlags()) ||
-		!reflect.DeepEqual(nonNil(old.Vars), nonNil(news.Vars)) ||
-		!reflect.DeepEqual(nonNil(old.Secrets), nonNil(news.Secrets)) ||
-		!reflect.DeepEqual(sortedBindings(old.DurableObjectBindings), sortedBindings(news.DurableObjectBindings)) ||
-		!reflect.DeepEqual(normalizeClasses(old.Classes), normalizeClasses(news.Classes)) ||
+	upload := len(uploadChanges(old, news)) > 0 ||
 		// A refresh that found no tag while classes are declared means the script lost its
 		// classes out of band: upload so the migration recreates them.
-		req.State.MigrationTag == "" && len(news.Classes) > 0
+		req.State.MigrationTag == "" && len(news.DurableObjects) > 0
 	route := old.workersDev() != news.workersDev() || (news.workersDev() && req.State.URL == "")
 	if !upload && !route {
 		state := req.State
@@ -275,7 +286,9 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 			return state, err
 		}
 		tag, existing := remote.tag, remote.classes
-		plan, err := planMigration(name, tag, existing, args.Classes, args.DeleteData)
+		// A script deleted out of band comes back with workers.dev off, whatever the state says.
+		route = route || !remote.found
+		plan, err := planMigration(name, tag, existing, args.DurableObjects, args.DeleteData)
 		if err != nil {
 			return state, err
 		}
@@ -297,7 +310,7 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 		if plan.Migration != nil {
 			state.MigrationTag = plan.Migration.NewTag
 		}
-		if len(args.Classes) > 0 || len(existing) > 0 {
+		if len(args.DurableObjects) > 0 || len(existing) > 0 {
 			ids, _, err := namespacesOf(ctx, c, name)
 			if err != nil {
 				return state, err
@@ -358,8 +371,8 @@ func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, Scr
 	state.URL = url
 	state.CompatibilityDate = settings.CompatibilityDate
 	state.CompatibilityFlags = settings.CompatibilityFlags
-	applyReadBindings(&state.ScriptArgs, settings.Bindings, name)
-	state.Classes = readClasses(req.State.Classes, remote.classes)
+	applyReadBindings(&state.ScriptArgs, settings.Bindings)
+	state.DurableObjects = readClasses(req.State.DurableObjects, remote.classes)
 	state.NamespaceIDs = remote.ids
 	inputs := req.Inputs
 	if inputs.ScriptName == "" {

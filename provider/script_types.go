@@ -13,18 +13,17 @@ const (
 // ScriptArgs are the inputs of a Script: one uploaded Worker script with its bindings and
 // Durable Object classes.
 type ScriptArgs struct {
-	ScriptName            string                 `pulumi:"scriptName"`
-	Entry                 string                 `pulumi:"entry"`
-	WorkersDev            *bool                  `pulumi:"workersDev,optional"`
-	CompatibilityDate     string                 `pulumi:"compatibilityDate,optional"`
-	CompatibilityFlags    []string               `pulumi:"compatibilityFlags,optional"`
-	Vars                  map[string]string      `pulumi:"vars,optional"`
-	Secrets               map[string]string      `pulumi:"secrets,optional" provider:"secret"`
-	DurableObjectBindings []DurableObjectBinding `pulumi:"durableObjectBindings,optional"`
-	Classes               []Class                `pulumi:"classes,optional"`
-	DeleteData            bool                   `pulumi:"deleteData,optional"`
-	Build                 *BuildOptions          `pulumi:"build,optional"`
-	CodeHash              string                 `pulumi:"codeHash,optional"`
+	ScriptName         string            `pulumi:"scriptName"`
+	Entry              string            `pulumi:"entry"`
+	WorkersDev         *bool             `pulumi:"workersDev,optional"`
+	CompatibilityDate  string            `pulumi:"compatibilityDate,optional"`
+	CompatibilityFlags []string          `pulumi:"compatibilityFlags,optional"`
+	Bindings           []Binding         `pulumi:"bindings,optional"`
+	Secrets            map[string]string `pulumi:"secrets,optional" provider:"secret"`
+	DurableObjects     []Class           `pulumi:"durableObjects,optional"`
+	DeleteData         bool              `pulumi:"deleteData,optional"`
+	Build              *BuildOptions     `pulumi:"build,optional"`
+	CodeHash           string            `pulumi:"codeHash,optional"`
 }
 
 // Annotate documents ScriptArgs.
@@ -35,34 +34,15 @@ func (a *ScriptArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.WorkersDev, "Serve the script on its workers.dev URL. Defaults to true.")
 	an.Describe(&a.CompatibilityDate, "Workers runtime compatibility date. Defaults to "+DefaultCompatibilityDate+".")
 	an.Describe(&a.CompatibilityFlags, "Workers runtime compatibility flags. Defaults to [\"nodejs_compat\"].")
-	an.Describe(&a.Vars, "Plain-text bindings (env.NAME is the string).")
-	an.Describe(&a.Secrets, "Secret bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.")
-	an.Describe(&a.DurableObjectBindings, "Durable Object namespace bindings.")
-	an.Describe(&a.Classes, "Durable Object classes this script hosts. Migrations are computed from the difference "+
+	an.Describe(&a.Bindings, "Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).")
+	an.Describe(&a.Secrets, "Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.")
+	an.Describe(&a.DurableObjects, "Durable Object classes this script hosts. Migrations are computed from the difference "+
 		"between these and the classes Cloudflare has for the script.")
-	an.Describe(&a.DeleteData, "Allow deleting Durable Object data: removing a class from `classes`, or deleting "+
+	an.Describe(&a.DeleteData, "Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting "+
 		"the script, deletes the data of its objects only when this is true.")
 	an.Describe(&a.Build, "esbuild options for bundling the entry.")
 	an.Describe(&a.CodeHash, "SHA-256 of the bundled code. Computed by the provider during check; leave unset.")
 }
-
-// DurableObjectBinding binds a Durable Object namespace into the Worker's env.
-type DurableObjectBinding struct {
-	Name       string  `pulumi:"name"`
-	ClassName  string  `pulumi:"className"`
-	ScriptName *string `pulumi:"scriptName,optional"`
-}
-
-// Annotate documents DurableObjectBinding.
-func (b *DurableObjectBinding) Annotate(a infer.Annotator) {
-	a.SetToken("index", "DurableObjectBinding")
-	a.Describe(&b.Name, "Binding name: the Worker reads the namespace as env.NAME.")
-	a.Describe(&b.ClassName, "Durable Object class the namespace runs.")
-	a.Describe(&b.ScriptName, "Script that hosts the class, when it is not this script.")
-}
-
-// host is the script that hosts the bound class; "" means this script.
-func (b DurableObjectBinding) host() string { return deref(b.ScriptName) }
 
 // BuildOptions tune esbuild.
 type BuildOptions struct {

@@ -2,10 +2,10 @@ package provider
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/internal/naming"
 )
 
@@ -21,24 +21,25 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 		logical = name
 	}
 	scriptName := args.ScriptName
-	if scriptName == nil {
+	if scriptName == "" {
 		s, err := naming.ScriptName(ctx.Project(), ctx.Stack(), logical)
 		if err != nil {
-			return nil, fmt.Errorf("worker %q: %w; or set scriptName explicitly", name, err)
+			return nil, fmt.Errorf("worker %q: %w; or set scriptName", name, err)
 		}
-		scriptName = pulumi.String(s)
+		scriptName = s
 	}
-	if args.Entry == nil {
+	if args.Entry == "" {
 		return nil, fmt.Errorf("worker %q has no entry: set entry to the Worker's entry module, for example \"src/index.ts\"", name)
 	}
+	declareWorker(scriptName, logical, args.DurableObjects)
 
 	inputs := pulumi.Map{
-		"scriptName": scriptName,
-		"entry":      args.Entry,
+		"scriptName": pulumi.String(scriptName),
+		"entry":      pulumi.String(args.Entry),
 		"deleteData": pulumi.Bool(args.DeleteData),
 	}
-	if args.URL != nil {
-		inputs["workersDev"] = args.URL
+	if args.WorkersDev != nil {
+		inputs["workersDev"] = args.WorkersDev
 	}
 	if args.CompatibilityDate != nil {
 		inputs["compatibilityDate"] = args.CompatibilityDate
@@ -50,18 +51,19 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 		inputs["secrets"] = pulumi.ToSecret(args.Secrets)
 	}
 	if len(args.DurableObjects) > 0 {
-		inputs["classes"] = classesInput(args.DurableObjects)
+		inputs["durableObjects"] = classesInput(args.DurableObjects)
 	}
 	if args.Build != nil {
 		inputs["build"] = buildInput(*args.Build)
 	}
 	if args.Bindings != nil {
-		parsed := pulumi.All(args.Bindings.ToMapOutput(), scriptName.ToStringOutput()).ApplyT(
-			func(v []any) (parsedBindings, error) {
-				return parseBindings(name, v[0].(map[string]any), v[1].(string))
-			})
-		inputs["vars"] = parsed.ApplyT(func(p any) map[string]string { return p.(parsedBindings).vars })
-		inputs["durableObjectBindings"] = parsed.ApplyT(func(p any) []any { return p.(parsedBindings).durableObjects })
+		inputs["bindings"] = args.Bindings.ToMapOutput().ApplyT(func(m map[string]any) ([]any, error) {
+			bs, err := bindingsFrom(ctx, logical, scriptName, m)
+			if err != nil {
+				return nil, err
+			}
+			return bindingsInput(bs), nil
+		})
 	}
 
 	var script scriptResource
@@ -86,42 +88,115 @@ type scriptResource struct {
 	NamespaceIDs pulumi.StringMapOutput `pulumi:"namespaceIds"`
 }
 
-type parsedBindings struct {
-	vars           map[string]string
-	durableObjects []any
-}
-
-// parseBindings sorts the seed-style bindings map into plain-text and Durable Object bindings.
-func parseBindings(worker string, m map[string]any, scriptName string) (parsedBindings, error) {
-	out := parsedBindings{vars: map[string]string{}}
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		switch v := m[k].(type) {
-		case string:
-			out.vars[k] = v
-		case map[string]any:
-			typ, _ := v["type"].(string)
-			if typ != "durable_object" {
-				return out, fmt.Errorf("worker %q binding %q: an object binding must be a DurableObject output "+
-					"({type: \"durable_object\", className, scriptName}), got type %q", worker, k, typ)
-			}
-			class, _ := v["className"].(string)
-			host, _ := v["scriptName"].(string)
-			b := map[string]any{"name": k, "className": class}
-			if host != "" && host != scriptName {
-				b["scriptName"] = host
-			}
-			out.durableObjects = append(out.durableObjects, b)
-		default:
-			return out, fmt.Errorf("worker %q binding %q has a %T value: use a string (plain text), a DurableObject, "+
-				"or put secret values in secrets", worker, k, v)
+// bindingsFrom turns a Worker's bindings map into the binding model. A value is a string (plain
+// text), a DurableObject passed by reference or as its output object, or an object in one of
+// Cloudflare's binding types.
+func bindingsFrom(ctx *pulumi.Context, worker, script string, m map[string]any) ([]Binding, error) {
+	var out []Binding
+	for _, env := range sortedKeys(m) {
+		b, err := bindingFrom(ctx, env, script, m[env])
+		if err != nil {
+			return nil, fmt.Errorf("worker %q binding %q %w", worker, env, err)
 		}
+		if err := checkHostedElsewhere(b, script); err != nil {
+			return nil, fmt.Errorf("worker %q binding %q %w", worker, env, err)
+		}
+		out = append(out, b)
 	}
 	return out, nil
+}
+
+func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error) {
+	if r, ok := v.(pulumi.Resource); ok {
+		outputs, typ, err := referencedOutputs(ctx, r)
+		if err != nil {
+			return Binding{}, err
+		}
+		if typ != "lumier:index:DurableObject" {
+			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a string, or an object "+
+				"{type, ...}", typ)
+		}
+		v = outputs
+	}
+	switch v := v.(type) {
+	case string:
+		return Binding{Name: env, Type: cfapi.BindingPlainText, Text: ptr(v)}, nil
+	case map[string]any:
+		typ, _ := v["type"].(string)
+		str := func(key string) *string {
+			if s, ok := v[key].(string); ok && s != "" {
+				return &s
+			}
+			return nil
+		}
+		if typ == "durable_object" {
+			typ = cfapi.BindingDurableObject
+		}
+		b := Binding{Name: env, Type: typ, Text: str("text"), ClassName: str("className"), ScriptName: str("scriptName")}
+		if b.ScriptName != nil && *b.ScriptName == script {
+			b.ScriptName = nil
+		}
+		if err := b.check(); err != nil {
+			return Binding{}, err
+		}
+		return b, nil
+	default:
+		return Binding{}, fmt.Errorf("has a %s value: use a string (plain text), a DurableObject, or an object {type, ...} "+
+			"with one of Cloudflare's binding types (%s); secret values go in secrets", describeValue(v), kindList())
+	}
+}
+
+// checkHostedElsewhere refuses, at preview, a binding to a class of another Worker of the stack
+// that does not host it: Cloudflare would refuse the upload (10061).
+func checkHostedElsewhere(b Binding, script string) error {
+	host := b.host()
+	if b.Type != cfapi.BindingDurableObject || host == "" || host == script {
+		return nil
+	}
+	w, ok := workerOf(host)
+	if !ok {
+		return nil // a script outside the stack: the API is the judge
+	}
+	if _, ok := w.hosts(deref(b.ClassName)); ok {
+		return nil
+	}
+	return fmt.Errorf("points at Durable Object class %q of worker %q (script %q), which does not host it (it hosts %s): "+
+		"declare the class on that Worker, or fix className", deref(b.ClassName), w.resource, host,
+		exportList(classNames(w.classes)))
+}
+
+// describeValue names a binding value's kind in words, not Go types.
+func describeValue(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case float64, int:
+		return "number"
+	case []any:
+		return "list"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
+
+func bindingsInput(bs []Binding) []any {
+	out := make([]any, len(bs))
+	for i, b := range bs {
+		m := map[string]any{"name": b.Name, "type": b.Type}
+		if b.Text != nil {
+			m["text"] = *b.Text
+		}
+		if b.ClassName != nil {
+			m["className"] = *b.ClassName
+		}
+		if b.ScriptName != nil {
+			m["scriptName"] = *b.ScriptName
+		}
+		out[i] = m
+	}
+	return out
 }
 
 func classesInput(classes []Class) pulumi.Array {

@@ -8,9 +8,9 @@ import (
 // WorkerArgs are the inputs of the Worker component, after the original tool's Worker options.
 type WorkerArgs struct {
 	Name               string                  `pulumi:"name,optional"`
-	ScriptName         pulumi.StringInput      `pulumi:"scriptName,optional"`
-	Entry              pulumi.StringInput      `pulumi:"entry"`
-	URL                pulumi.BoolInput        `pulumi:"url,optional"`
+	ScriptName         string                  `pulumi:"scriptName,optional"`
+	Entry              string                  `pulumi:"entry"`
+	WorkersDev         pulumi.BoolInput        `pulumi:"workersDev,optional"`
 	Bindings           pulumi.MapInput         `pulumi:"bindings,optional"`
 	Secrets            pulumi.StringMapInput   `pulumi:"secrets,optional" provider:"secret"`
 	DurableObjects     []Class                 `pulumi:"durableObjects,optional"`
@@ -23,14 +23,16 @@ type WorkerArgs struct {
 // Annotate documents WorkerArgs.
 func (a *WorkerArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Name, "Logical name of the Worker. Defaults to the resource name.")
-	an.Describe(&a.ScriptName, "Script name on Cloudflare. Defaults to \"<project>-<stack>-<name>\" (the lumier Go "+
-		"helper uses \"<app>-<stage>-<name>\").")
+	an.Describe(&a.ScriptName, "Script name on Cloudflare. Defaults to \"<project>-<stack>-<name>\"; an App names its "+
+		"Workers \"<app>-<stage>-<name>\".")
 	an.Describe(&a.Entry, "Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. "+
 		"Bundled with esbuild.")
-	an.Describe(&a.URL, "Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.")
-	an.Describe(&a.Bindings, "Bindings by env name. A string value becomes a plain-text binding; a DurableObject's "+
-		"output (or {type: \"durable_object\", className, scriptName?}) becomes a Durable Object namespace binding.")
-	an.Describe(&a.Secrets, "Secret bindings by env name. Kept encrypted in state and never read back.")
+	an.Describe(&a.WorkersDev, "Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). "+
+		"Defaults to true.")
+	an.Describe(&a.Bindings, "Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, "+
+		"or its output {type: \"durable_object\", className, scriptName?}) becomes a Durable Object namespace "+
+		"binding; an object {type, ...} with one of Cloudflare's binding types (see Binding) is passed as it is.")
+	an.Describe(&a.Secrets, "Secret text bindings by env name. Kept encrypted in state and never read back.")
 	an.Describe(&a.DurableObjects, "Durable Object classes this Worker hosts. Migrations are computed for you.")
 	an.Describe(&a.CompatibilityDate, "Workers runtime compatibility date. Defaults to "+DefaultCompatibilityDate+".")
 	an.Describe(&a.CompatibilityFlags, "Workers runtime compatibility flags. Defaults to [\"nodejs_compat\"].")
@@ -56,6 +58,6 @@ func (w *Worker) Annotate(a infer.Annotator) {
 	a.Describe(&w.Type, "Always \"worker\".")
 	a.Describe(&w.Name, "Logical name of the Worker.")
 	a.Describe(&w.ScriptName, "Script name on Cloudflare.")
-	a.Describe(&w.URL, "URL the Worker answers at; empty when url is false.")
+	a.Describe(&w.URL, "URL the Worker answers at; empty when workersDev is false.")
 	a.Describe(&w.NamespaceIDs, "Durable Object namespace id of each hosted class, by class name.")
 }

@@ -7,8 +7,8 @@ import lumier "github.com/lumier-dev/lumier/sdk/go/lumier"
 
 // Config is the app. Entry paths are relative to the working directory: run it from examples/chat.
 var Config = lumier.Config{
-	App: func(in lumier.AppInput) lumier.App {
-		return lumier.App{Name: "chat", Protect: []string{"production"}, Removal: Removal(in.Stage)}
+	App: func(in lumier.AppContext) lumier.AppConfig {
+		return lumier.AppConfig{Name: "chat", Protect: []string{"production"}, Removal: Removal(in.Stage)}
 	},
 	Run: func(ctx *lumier.Context) error {
 		api := ctx.Worker("api", lumier.WorkerOptions{

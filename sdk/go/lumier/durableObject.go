@@ -20,7 +20,7 @@ type DurableObject struct {
 	ClassName pulumi.StringOutput `pulumi:"className"`
 	// Logical name of the Durable Object.
 	Name pulumi.StringOutput `pulumi:"name"`
-	// Durable Object namespace id on Cloudflare.
+	// Durable Object namespace id on Cloudflare; unknown until the host is deployed.
 	NamespaceId pulumi.StringOutput `pulumi:"namespaceId"`
 	// Script that hosts the class.
 	ScriptName pulumi.StringOutput `pulumi:"scriptName"`
@@ -50,24 +50,24 @@ func NewDurableObject(ctx *pulumi.Context,
 type durableObjectArgs struct {
 	// Durable Object class name, exported by the Worker's entry.
 	ClassName string `pulumi:"className"`
-	// The namespace id, when the caller has it from the host Worker's namespaceIds output (the lumier Go helper passes it). Without it the id is looked up through the API on every update.
+	// The namespace id, when worker is given as a script name (the host Worker's namespaceIds output has it). With the Worker resource itself it is read from the Worker.
 	NamespaceId *string `pulumi:"namespaceId"`
 	// Use SQLite storage instead of key-value storage. Defaults to true. Cannot change once deployed.
 	Sqlite *bool `pulumi:"sqlite"`
-	// Script name of the Worker that hosts the class (its scriptName output). That Worker must list the class in durableObjects; the lumier Go helper does this for you.
-	Worker string `pulumi:"worker"`
+	// The Worker that hosts the class: the Worker resource itself, or its script name. That Worker must list the class in durableObjects (an App does this for you).
+	Worker interface{} `pulumi:"worker"`
 }
 
 // The set of arguments for constructing a DurableObject resource.
 type DurableObjectArgs struct {
 	// Durable Object class name, exported by the Worker's entry.
 	ClassName string
-	// The namespace id, when the caller has it from the host Worker's namespaceIds output (the lumier Go helper passes it). Without it the id is looked up through the API on every update.
+	// The namespace id, when worker is given as a script name (the host Worker's namespaceIds output has it). With the Worker resource itself it is read from the Worker.
 	NamespaceId pulumi.StringPtrInput
 	// Use SQLite storage instead of key-value storage. Defaults to true. Cannot change once deployed.
 	Sqlite *bool
-	// Script name of the Worker that hosts the class (its scriptName output). That Worker must list the class in durableObjects; the lumier Go helper does this for you.
-	Worker pulumi.StringInput
+	// The Worker that hosts the class: the Worker resource itself, or its script name. That Worker must list the class in durableObjects (an App does this for you).
+	Worker pulumi.Input
 }
 
 func (DurableObjectArgs) ElementType() reflect.Type {
@@ -167,7 +167,7 @@ func (o DurableObjectOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v *DurableObject) pulumi.StringOutput { return v.Name }).(pulumi.StringOutput)
 }
 
-// Durable Object namespace id on Cloudflare.
+// Durable Object namespace id on Cloudflare; unknown until the host is deployed.
 func (o DurableObjectOutput) NamespaceId() pulumi.StringOutput {
 	return o.ApplyT(func(v *DurableObject) pulumi.StringOutput { return v.NamespaceId }).(pulumi.StringOutput)
 }

@@ -21,6 +21,8 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "lumier:index:App":
+		r = &App{}
 	case "lumier:index:DurableObject":
 		r = &DurableObject{}
 	case "lumier:index:Script":

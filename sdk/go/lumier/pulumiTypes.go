@@ -13,6 +13,450 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// A Durable Object of an App: a class hosted by one of its Workers.
+type AppDurableObject struct {
+	// Exported class that implements the Durable Object.
+	ClassName string `pulumi:"className"`
+	// Durable Object name, unique in the app. A new className under the same name is a rename, which keeps the data.
+	Name string `pulumi:"name"`
+	// Previous class name; the rename keeps every object and its data.
+	RenamedFrom *string `pulumi:"renamedFrom"`
+	// Use SQLite-backed storage. Defaults to true. Cannot change once deployed.
+	Sqlite *bool `pulumi:"sqlite"`
+	// Name of the Worker of this app the class moves from, with its objects and data. That Worker must no longer bind it.
+	TransferredFrom *string `pulumi:"transferredFrom"`
+	// Name of the Worker of this app that hosts the class.
+	Worker string `pulumi:"worker"`
+}
+
+// AppDurableObjectInput is an input type that accepts AppDurableObjectArgs and AppDurableObjectOutput values.
+// You can construct a concrete instance of `AppDurableObjectInput` via:
+//
+//	AppDurableObjectArgs{...}
+type AppDurableObjectInput interface {
+	pulumi.Input
+
+	ToAppDurableObjectOutput() AppDurableObjectOutput
+	ToAppDurableObjectOutputWithContext(context.Context) AppDurableObjectOutput
+}
+
+// A Durable Object of an App: a class hosted by one of its Workers.
+type AppDurableObjectArgs struct {
+	// Exported class that implements the Durable Object.
+	ClassName pulumi.StringInput `pulumi:"className"`
+	// Durable Object name, unique in the app. A new className under the same name is a rename, which keeps the data.
+	Name pulumi.StringInput `pulumi:"name"`
+	// Previous class name; the rename keeps every object and its data.
+	RenamedFrom pulumi.StringPtrInput `pulumi:"renamedFrom"`
+	// Use SQLite-backed storage. Defaults to true. Cannot change once deployed.
+	Sqlite pulumi.BoolPtrInput `pulumi:"sqlite"`
+	// Name of the Worker of this app the class moves from, with its objects and data. That Worker must no longer bind it.
+	TransferredFrom pulumi.StringPtrInput `pulumi:"transferredFrom"`
+	// Name of the Worker of this app that hosts the class.
+	Worker pulumi.StringInput `pulumi:"worker"`
+}
+
+func (AppDurableObjectArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppDurableObject)(nil)).Elem()
+}
+
+func (i AppDurableObjectArgs) ToAppDurableObjectOutput() AppDurableObjectOutput {
+	return i.ToAppDurableObjectOutputWithContext(context.Background())
+}
+
+func (i AppDurableObjectArgs) ToAppDurableObjectOutputWithContext(ctx context.Context) AppDurableObjectOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppDurableObjectOutput)
+}
+
+// AppDurableObjectArrayInput is an input type that accepts AppDurableObjectArray and AppDurableObjectArrayOutput values.
+// You can construct a concrete instance of `AppDurableObjectArrayInput` via:
+//
+//	AppDurableObjectArray{ AppDurableObjectArgs{...} }
+type AppDurableObjectArrayInput interface {
+	pulumi.Input
+
+	ToAppDurableObjectArrayOutput() AppDurableObjectArrayOutput
+	ToAppDurableObjectArrayOutputWithContext(context.Context) AppDurableObjectArrayOutput
+}
+
+type AppDurableObjectArray []AppDurableObjectInput
+
+func (AppDurableObjectArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppDurableObject)(nil)).Elem()
+}
+
+func (i AppDurableObjectArray) ToAppDurableObjectArrayOutput() AppDurableObjectArrayOutput {
+	return i.ToAppDurableObjectArrayOutputWithContext(context.Background())
+}
+
+func (i AppDurableObjectArray) ToAppDurableObjectArrayOutputWithContext(ctx context.Context) AppDurableObjectArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppDurableObjectArrayOutput)
+}
+
+// A Durable Object of an App: a class hosted by one of its Workers.
+type AppDurableObjectOutput struct{ *pulumi.OutputState }
+
+func (AppDurableObjectOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppDurableObject)(nil)).Elem()
+}
+
+func (o AppDurableObjectOutput) ToAppDurableObjectOutput() AppDurableObjectOutput {
+	return o
+}
+
+func (o AppDurableObjectOutput) ToAppDurableObjectOutputWithContext(ctx context.Context) AppDurableObjectOutput {
+	return o
+}
+
+// Exported class that implements the Durable Object.
+func (o AppDurableObjectOutput) ClassName() pulumi.StringOutput {
+	return o.ApplyT(func(v AppDurableObject) string { return v.ClassName }).(pulumi.StringOutput)
+}
+
+// Durable Object name, unique in the app. A new className under the same name is a rename, which keeps the data.
+func (o AppDurableObjectOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v AppDurableObject) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// Previous class name; the rename keeps every object and its data.
+func (o AppDurableObjectOutput) RenamedFrom() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AppDurableObject) *string { return v.RenamedFrom }).(pulumi.StringPtrOutput)
+}
+
+// Use SQLite-backed storage. Defaults to true. Cannot change once deployed.
+func (o AppDurableObjectOutput) Sqlite() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v AppDurableObject) *bool { return v.Sqlite }).(pulumi.BoolPtrOutput)
+}
+
+// Name of the Worker of this app the class moves from, with its objects and data. That Worker must no longer bind it.
+func (o AppDurableObjectOutput) TransferredFrom() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AppDurableObject) *string { return v.TransferredFrom }).(pulumi.StringPtrOutput)
+}
+
+// Name of the Worker of this app that hosts the class.
+func (o AppDurableObjectOutput) Worker() pulumi.StringOutput {
+	return o.ApplyT(func(v AppDurableObject) string { return v.Worker }).(pulumi.StringOutput)
+}
+
+type AppDurableObjectArrayOutput struct{ *pulumi.OutputState }
+
+func (AppDurableObjectArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppDurableObject)(nil)).Elem()
+}
+
+func (o AppDurableObjectArrayOutput) ToAppDurableObjectArrayOutput() AppDurableObjectArrayOutput {
+	return o
+}
+
+func (o AppDurableObjectArrayOutput) ToAppDurableObjectArrayOutputWithContext(ctx context.Context) AppDurableObjectArrayOutput {
+	return o
+}
+
+func (o AppDurableObjectArrayOutput) Index(i pulumi.IntInput) AppDurableObjectOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AppDurableObject {
+		return vs[0].([]AppDurableObject)[vs[1].(int)]
+	}).(AppDurableObjectOutput)
+}
+
+// A Worker of an App. Declaring the same name again merges the declarations.
+type AppWorker struct {
+	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+	Bindings map[string]interface{} `pulumi:"bindings"`
+	// esbuild options: define, external, minify, sourcemap.
+	Build *BuildOptions `pulumi:"build"`
+	// Workers runtime compatibility date. Defaults to 2025-11-17.
+	CompatibilityDate *string `pulumi:"compatibilityDate"`
+	// Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
+	CompatibilityFlags []string `pulumi:"compatibilityFlags"`
+	// Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
+	Entry *string `pulumi:"entry"`
+	// Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
+	Name string `pulumi:"name"`
+	// Secret text bindings by env name. Kept encrypted in state and never read back.
+	Secrets map[string]string `pulumi:"secrets"`
+	// Serve the Worker on its workers.dev URL. Defaults to true.
+	WorkersDev *bool `pulumi:"workersDev"`
+}
+
+// AppWorkerInput is an input type that accepts AppWorkerArgs and AppWorkerOutput values.
+// You can construct a concrete instance of `AppWorkerInput` via:
+//
+//	AppWorkerArgs{...}
+type AppWorkerInput interface {
+	pulumi.Input
+
+	ToAppWorkerOutput() AppWorkerOutput
+	ToAppWorkerOutputWithContext(context.Context) AppWorkerOutput
+}
+
+// A Worker of an App. Declaring the same name again merges the declarations.
+type AppWorkerArgs struct {
+	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+	Bindings pulumi.MapInput `pulumi:"bindings"`
+	// esbuild options: define, external, minify, sourcemap.
+	Build BuildOptionsPtrInput `pulumi:"build"`
+	// Workers runtime compatibility date. Defaults to 2025-11-17.
+	CompatibilityDate pulumi.StringPtrInput `pulumi:"compatibilityDate"`
+	// Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
+	CompatibilityFlags pulumi.StringArrayInput `pulumi:"compatibilityFlags"`
+	// Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
+	Entry pulumi.StringPtrInput `pulumi:"entry"`
+	// Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
+	Name pulumi.StringInput `pulumi:"name"`
+	// Secret text bindings by env name. Kept encrypted in state and never read back.
+	Secrets pulumi.StringMapInput `pulumi:"secrets"`
+	// Serve the Worker on its workers.dev URL. Defaults to true.
+	WorkersDev pulumi.BoolPtrInput `pulumi:"workersDev"`
+}
+
+func (AppWorkerArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppWorker)(nil)).Elem()
+}
+
+func (i AppWorkerArgs) ToAppWorkerOutput() AppWorkerOutput {
+	return i.ToAppWorkerOutputWithContext(context.Background())
+}
+
+func (i AppWorkerArgs) ToAppWorkerOutputWithContext(ctx context.Context) AppWorkerOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppWorkerOutput)
+}
+
+// AppWorkerArrayInput is an input type that accepts AppWorkerArray and AppWorkerArrayOutput values.
+// You can construct a concrete instance of `AppWorkerArrayInput` via:
+//
+//	AppWorkerArray{ AppWorkerArgs{...} }
+type AppWorkerArrayInput interface {
+	pulumi.Input
+
+	ToAppWorkerArrayOutput() AppWorkerArrayOutput
+	ToAppWorkerArrayOutputWithContext(context.Context) AppWorkerArrayOutput
+}
+
+type AppWorkerArray []AppWorkerInput
+
+func (AppWorkerArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppWorker)(nil)).Elem()
+}
+
+func (i AppWorkerArray) ToAppWorkerArrayOutput() AppWorkerArrayOutput {
+	return i.ToAppWorkerArrayOutputWithContext(context.Background())
+}
+
+func (i AppWorkerArray) ToAppWorkerArrayOutputWithContext(ctx context.Context) AppWorkerArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppWorkerArrayOutput)
+}
+
+// A Worker of an App. Declaring the same name again merges the declarations.
+type AppWorkerOutput struct{ *pulumi.OutputState }
+
+func (AppWorkerOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppWorker)(nil)).Elem()
+}
+
+func (o AppWorkerOutput) ToAppWorkerOutput() AppWorkerOutput {
+	return o
+}
+
+func (o AppWorkerOutput) ToAppWorkerOutputWithContext(ctx context.Context) AppWorkerOutput {
+	return o
+}
+
+// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+func (o AppWorkerOutput) Bindings() pulumi.MapOutput {
+	return o.ApplyT(func(v AppWorker) map[string]interface{} { return v.Bindings }).(pulumi.MapOutput)
+}
+
+// esbuild options: define, external, minify, sourcemap.
+func (o AppWorkerOutput) Build() BuildOptionsPtrOutput {
+	return o.ApplyT(func(v AppWorker) *BuildOptions { return v.Build }).(BuildOptionsPtrOutput)
+}
+
+// Workers runtime compatibility date. Defaults to 2025-11-17.
+func (o AppWorkerOutput) CompatibilityDate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AppWorker) *string { return v.CompatibilityDate }).(pulumi.StringPtrOutput)
+}
+
+// Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
+func (o AppWorkerOutput) CompatibilityFlags() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v AppWorker) []string { return v.CompatibilityFlags }).(pulumi.StringArrayOutput)
+}
+
+// Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
+func (o AppWorkerOutput) Entry() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AppWorker) *string { return v.Entry }).(pulumi.StringPtrOutput)
+}
+
+// Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
+func (o AppWorkerOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v AppWorker) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// Secret text bindings by env name. Kept encrypted in state and never read back.
+func (o AppWorkerOutput) Secrets() pulumi.StringMapOutput {
+	return o.ApplyT(func(v AppWorker) map[string]string { return v.Secrets }).(pulumi.StringMapOutput)
+}
+
+// Serve the Worker on its workers.dev URL. Defaults to true.
+func (o AppWorkerOutput) WorkersDev() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v AppWorker) *bool { return v.WorkersDev }).(pulumi.BoolPtrOutput)
+}
+
+type AppWorkerArrayOutput struct{ *pulumi.OutputState }
+
+func (AppWorkerArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppWorker)(nil)).Elem()
+}
+
+func (o AppWorkerArrayOutput) ToAppWorkerArrayOutput() AppWorkerArrayOutput {
+	return o
+}
+
+func (o AppWorkerArrayOutput) ToAppWorkerArrayOutputWithContext(ctx context.Context) AppWorkerArrayOutput {
+	return o
+}
+
+func (o AppWorkerArrayOutput) Index(i pulumi.IntInput) AppWorkerOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AppWorker {
+		return vs[0].([]AppWorker)[vs[1].(int)]
+	}).(AppWorkerOutput)
+}
+
+// One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
+type Binding struct {
+	// durable_object_namespace: the Durable Object class the namespace runs.
+	ClassName *string `pulumi:"className"`
+	// Env name: a JavaScript identifier, unique within the Worker.
+	Name string `pulumi:"name"`
+	// durable_object_namespace: the script hosting the class, when it is another script.
+	ScriptName *string `pulumi:"scriptName"`
+	// plain_text: the string.
+	Text *string `pulumi:"text"`
+	// Binding type: durable_object_namespace, plain_text.
+	Type string `pulumi:"type"`
+}
+
+// BindingInput is an input type that accepts BindingArgs and BindingOutput values.
+// You can construct a concrete instance of `BindingInput` via:
+//
+//	BindingArgs{...}
+type BindingInput interface {
+	pulumi.Input
+
+	ToBindingOutput() BindingOutput
+	ToBindingOutputWithContext(context.Context) BindingOutput
+}
+
+// One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
+type BindingArgs struct {
+	// durable_object_namespace: the Durable Object class the namespace runs.
+	ClassName pulumi.StringPtrInput `pulumi:"className"`
+	// Env name: a JavaScript identifier, unique within the Worker.
+	Name pulumi.StringInput `pulumi:"name"`
+	// durable_object_namespace: the script hosting the class, when it is another script.
+	ScriptName pulumi.StringPtrInput `pulumi:"scriptName"`
+	// plain_text: the string.
+	Text pulumi.StringPtrInput `pulumi:"text"`
+	// Binding type: durable_object_namespace, plain_text.
+	Type pulumi.StringInput `pulumi:"type"`
+}
+
+func (BindingArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Binding)(nil)).Elem()
+}
+
+func (i BindingArgs) ToBindingOutput() BindingOutput {
+	return i.ToBindingOutputWithContext(context.Background())
+}
+
+func (i BindingArgs) ToBindingOutputWithContext(ctx context.Context) BindingOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BindingOutput)
+}
+
+// BindingArrayInput is an input type that accepts BindingArray and BindingArrayOutput values.
+// You can construct a concrete instance of `BindingArrayInput` via:
+//
+//	BindingArray{ BindingArgs{...} }
+type BindingArrayInput interface {
+	pulumi.Input
+
+	ToBindingArrayOutput() BindingArrayOutput
+	ToBindingArrayOutputWithContext(context.Context) BindingArrayOutput
+}
+
+type BindingArray []BindingInput
+
+func (BindingArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Binding)(nil)).Elem()
+}
+
+func (i BindingArray) ToBindingArrayOutput() BindingArrayOutput {
+	return i.ToBindingArrayOutputWithContext(context.Background())
+}
+
+func (i BindingArray) ToBindingArrayOutputWithContext(ctx context.Context) BindingArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BindingArrayOutput)
+}
+
+// One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
+type BindingOutput struct{ *pulumi.OutputState }
+
+func (BindingOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Binding)(nil)).Elem()
+}
+
+func (o BindingOutput) ToBindingOutput() BindingOutput {
+	return o
+}
+
+func (o BindingOutput) ToBindingOutputWithContext(ctx context.Context) BindingOutput {
+	return o
+}
+
+// durable_object_namespace: the Durable Object class the namespace runs.
+func (o BindingOutput) ClassName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.ClassName }).(pulumi.StringPtrOutput)
+}
+
+// Env name: a JavaScript identifier, unique within the Worker.
+func (o BindingOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v Binding) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// durable_object_namespace: the script hosting the class, when it is another script.
+func (o BindingOutput) ScriptName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.ScriptName }).(pulumi.StringPtrOutput)
+}
+
+// plain_text: the string.
+func (o BindingOutput) Text() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.Text }).(pulumi.StringPtrOutput)
+}
+
+// Binding type: durable_object_namespace, plain_text.
+func (o BindingOutput) Type() pulumi.StringOutput {
+	return o.ApplyT(func(v Binding) string { return v.Type }).(pulumi.StringOutput)
+}
+
+type BindingArrayOutput struct{ *pulumi.OutputState }
+
+func (BindingArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Binding)(nil)).Elem()
+}
+
+func (o BindingArrayOutput) ToBindingArrayOutput() BindingArrayOutput {
+	return o
+}
+
+func (o BindingArrayOutput) ToBindingArrayOutputWithContext(ctx context.Context) BindingArrayOutput {
+	return o
+}
+
+func (o BindingArrayOutput) Index(i pulumi.IntInput) BindingOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Binding {
+		return vs[0].([]Binding)[vs[1].(int)]
+	}).(BindingOutput)
+}
+
 type BuildOptions struct {
 	// Identifiers replaced with constant expressions at build time (esbuild define).
 	Define map[string]string `pulumi:"define"`
@@ -505,136 +949,29 @@ func (o ClassRefPtrOutput) ScriptName() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type DurableObjectBinding struct {
-	// Durable Object class the namespace runs.
-	ClassName string `pulumi:"className"`
-	// Binding name: the Worker reads the namespace as env.NAME.
-	Name string `pulumi:"name"`
-	// Script that hosts the class, when it is not this script.
-	ScriptName *string `pulumi:"scriptName"`
-}
-
-// DurableObjectBindingInput is an input type that accepts DurableObjectBindingArgs and DurableObjectBindingOutput values.
-// You can construct a concrete instance of `DurableObjectBindingInput` via:
-//
-//	DurableObjectBindingArgs{...}
-type DurableObjectBindingInput interface {
-	pulumi.Input
-
-	ToDurableObjectBindingOutput() DurableObjectBindingOutput
-	ToDurableObjectBindingOutputWithContext(context.Context) DurableObjectBindingOutput
-}
-
-type DurableObjectBindingArgs struct {
-	// Durable Object class the namespace runs.
-	ClassName pulumi.StringInput `pulumi:"className"`
-	// Binding name: the Worker reads the namespace as env.NAME.
-	Name pulumi.StringInput `pulumi:"name"`
-	// Script that hosts the class, when it is not this script.
-	ScriptName pulumi.StringPtrInput `pulumi:"scriptName"`
-}
-
-func (DurableObjectBindingArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*DurableObjectBinding)(nil)).Elem()
-}
-
-func (i DurableObjectBindingArgs) ToDurableObjectBindingOutput() DurableObjectBindingOutput {
-	return i.ToDurableObjectBindingOutputWithContext(context.Background())
-}
-
-func (i DurableObjectBindingArgs) ToDurableObjectBindingOutputWithContext(ctx context.Context) DurableObjectBindingOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DurableObjectBindingOutput)
-}
-
-// DurableObjectBindingArrayInput is an input type that accepts DurableObjectBindingArray and DurableObjectBindingArrayOutput values.
-// You can construct a concrete instance of `DurableObjectBindingArrayInput` via:
-//
-//	DurableObjectBindingArray{ DurableObjectBindingArgs{...} }
-type DurableObjectBindingArrayInput interface {
-	pulumi.Input
-
-	ToDurableObjectBindingArrayOutput() DurableObjectBindingArrayOutput
-	ToDurableObjectBindingArrayOutputWithContext(context.Context) DurableObjectBindingArrayOutput
-}
-
-type DurableObjectBindingArray []DurableObjectBindingInput
-
-func (DurableObjectBindingArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]DurableObjectBinding)(nil)).Elem()
-}
-
-func (i DurableObjectBindingArray) ToDurableObjectBindingArrayOutput() DurableObjectBindingArrayOutput {
-	return i.ToDurableObjectBindingArrayOutputWithContext(context.Background())
-}
-
-func (i DurableObjectBindingArray) ToDurableObjectBindingArrayOutputWithContext(ctx context.Context) DurableObjectBindingArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DurableObjectBindingArrayOutput)
-}
-
-type DurableObjectBindingOutput struct{ *pulumi.OutputState }
-
-func (DurableObjectBindingOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*DurableObjectBinding)(nil)).Elem()
-}
-
-func (o DurableObjectBindingOutput) ToDurableObjectBindingOutput() DurableObjectBindingOutput {
-	return o
-}
-
-func (o DurableObjectBindingOutput) ToDurableObjectBindingOutputWithContext(ctx context.Context) DurableObjectBindingOutput {
-	return o
-}
-
-// Durable Object class the namespace runs.
-func (o DurableObjectBindingOutput) ClassName() pulumi.StringOutput {
-	return o.ApplyT(func(v DurableObjectBinding) string { return v.ClassName }).(pulumi.StringOutput)
-}
-
-// Binding name: the Worker reads the namespace as env.NAME.
-func (o DurableObjectBindingOutput) Name() pulumi.StringOutput {
-	return o.ApplyT(func(v DurableObjectBinding) string { return v.Name }).(pulumi.StringOutput)
-}
-
-// Script that hosts the class, when it is not this script.
-func (o DurableObjectBindingOutput) ScriptName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v DurableObjectBinding) *string { return v.ScriptName }).(pulumi.StringPtrOutput)
-}
-
-type DurableObjectBindingArrayOutput struct{ *pulumi.OutputState }
-
-func (DurableObjectBindingArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]DurableObjectBinding)(nil)).Elem()
-}
-
-func (o DurableObjectBindingArrayOutput) ToDurableObjectBindingArrayOutput() DurableObjectBindingArrayOutput {
-	return o
-}
-
-func (o DurableObjectBindingArrayOutput) ToDurableObjectBindingArrayOutputWithContext(ctx context.Context) DurableObjectBindingArrayOutput {
-	return o
-}
-
-func (o DurableObjectBindingArrayOutput) Index(i pulumi.IntInput) DurableObjectBindingOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) DurableObjectBinding {
-		return vs[0].([]DurableObjectBinding)[vs[1].(int)]
-	}).(DurableObjectBindingOutput)
-}
-
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*AppDurableObjectInput)(nil)).Elem(), AppDurableObjectArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppDurableObjectArrayInput)(nil)).Elem(), AppDurableObjectArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkerInput)(nil)).Elem(), AppWorkerArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkerArrayInput)(nil)).Elem(), AppWorkerArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BindingInput)(nil)).Elem(), BindingArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BindingArrayInput)(nil)).Elem(), BindingArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BuildOptionsInput)(nil)).Elem(), BuildOptionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BuildOptionsPtrInput)(nil)).Elem(), BuildOptionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassInput)(nil)).Elem(), ClassArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassArrayInput)(nil)).Elem(), ClassArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassRefInput)(nil)).Elem(), ClassRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassRefPtrInput)(nil)).Elem(), ClassRefArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DurableObjectBindingInput)(nil)).Elem(), DurableObjectBindingArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DurableObjectBindingArrayInput)(nil)).Elem(), DurableObjectBindingArray{})
+	pulumi.RegisterOutputType(AppDurableObjectOutput{})
+	pulumi.RegisterOutputType(AppDurableObjectArrayOutput{})
+	pulumi.RegisterOutputType(AppWorkerOutput{})
+	pulumi.RegisterOutputType(AppWorkerArrayOutput{})
+	pulumi.RegisterOutputType(BindingOutput{})
+	pulumi.RegisterOutputType(BindingArrayOutput{})
 	pulumi.RegisterOutputType(BuildOptionsOutput{})
 	pulumi.RegisterOutputType(BuildOptionsPtrOutput{})
 	pulumi.RegisterOutputType(ClassOutput{})
 	pulumi.RegisterOutputType(ClassArrayOutput{})
 	pulumi.RegisterOutputType(ClassRefOutput{})
 	pulumi.RegisterOutputType(ClassRefPtrOutput{})
-	pulumi.RegisterOutputType(DurableObjectBindingOutput{})
-	pulumi.RegisterOutputType(DurableObjectBindingArrayOutput{})
 }

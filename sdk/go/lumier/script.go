@@ -16,20 +16,20 @@ import (
 type Script struct {
 	pulumi.CustomResourceState
 
+	// Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
+	Bindings BindingArrayOutput `pulumi:"bindings"`
 	// esbuild options for bundling the entry.
 	Build BuildOptionsPtrOutput `pulumi:"build"`
-	// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
-	Classes ClassArrayOutput `pulumi:"classes"`
 	// SHA-256 of the bundled code. Computed by the provider during check; leave unset.
 	CodeHash pulumi.StringPtrOutput `pulumi:"codeHash"`
 	// Workers runtime compatibility date. Defaults to 2025-11-17.
 	CompatibilityDate pulumi.StringPtrOutput `pulumi:"compatibilityDate"`
 	// Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
 	CompatibilityFlags pulumi.StringArrayOutput `pulumi:"compatibilityFlags"`
-	// Allow deleting Durable Object data: removing a class from `classes`, or deleting the script, deletes the data of its objects only when this is true.
+	// Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
 	DeleteData pulumi.BoolPtrOutput `pulumi:"deleteData"`
-	// Durable Object namespace bindings.
-	DurableObjectBindings DurableObjectBindingArrayOutput `pulumi:"durableObjectBindings"`
+	// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
+	DurableObjects ClassArrayOutput `pulumi:"durableObjects"`
 	// Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
 	Entry pulumi.StringOutput `pulumi:"entry"`
 	// Durable Object migration tag Cloudflare reports for the script.
@@ -38,12 +38,10 @@ type Script struct {
 	NamespaceIds pulumi.StringMapOutput `pulumi:"namespaceIds"`
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName pulumi.StringOutput `pulumi:"scriptName"`
-	// Secret bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
+	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
 	Secrets pulumi.StringMapOutput `pulumi:"secrets"`
 	// URL the script answers at when workersDev is on; empty otherwise.
 	Url pulumi.StringOutput `pulumi:"url"`
-	// Plain-text bindings (env.NAME is the string).
-	Vars pulumi.StringMapOutput `pulumi:"vars"`
 	// Serve the script on its workers.dev URL. Defaults to true.
 	WorkersDev pulumi.BoolPtrOutput `pulumi:"workersDev"`
 }
@@ -107,56 +105,52 @@ func ScriptExists(ctx *pulumi.Context,
 }
 
 type scriptArgs struct {
+	// Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
+	Bindings []Binding `pulumi:"bindings"`
 	// esbuild options for bundling the entry.
 	Build *BuildOptions `pulumi:"build"`
-	// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
-	Classes []Class `pulumi:"classes"`
 	// SHA-256 of the bundled code. Computed by the provider during check; leave unset.
 	CodeHash *string `pulumi:"codeHash"`
 	// Workers runtime compatibility date. Defaults to 2025-11-17.
 	CompatibilityDate *string `pulumi:"compatibilityDate"`
 	// Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
 	CompatibilityFlags []string `pulumi:"compatibilityFlags"`
-	// Allow deleting Durable Object data: removing a class from `classes`, or deleting the script, deletes the data of its objects only when this is true.
+	// Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
 	DeleteData *bool `pulumi:"deleteData"`
-	// Durable Object namespace bindings.
-	DurableObjectBindings []DurableObjectBinding `pulumi:"durableObjectBindings"`
+	// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
+	DurableObjects []Class `pulumi:"durableObjects"`
 	// Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
 	Entry string `pulumi:"entry"`
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName string `pulumi:"scriptName"`
-	// Secret bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
+	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
 	Secrets map[string]string `pulumi:"secrets"`
-	// Plain-text bindings (env.NAME is the string).
-	Vars map[string]string `pulumi:"vars"`
 	// Serve the script on its workers.dev URL. Defaults to true.
 	WorkersDev *bool `pulumi:"workersDev"`
 }
 
 // The set of arguments for constructing a Script resource.
 type ScriptArgs struct {
+	// Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
+	Bindings BindingArrayInput
 	// esbuild options for bundling the entry.
 	Build BuildOptionsPtrInput
-	// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
-	Classes ClassArrayInput
 	// SHA-256 of the bundled code. Computed by the provider during check; leave unset.
 	CodeHash pulumi.StringPtrInput
 	// Workers runtime compatibility date. Defaults to 2025-11-17.
 	CompatibilityDate pulumi.StringPtrInput
 	// Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
 	CompatibilityFlags pulumi.StringArrayInput
-	// Allow deleting Durable Object data: removing a class from `classes`, or deleting the script, deletes the data of its objects only when this is true.
+	// Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
 	DeleteData pulumi.BoolPtrInput
-	// Durable Object namespace bindings.
-	DurableObjectBindings DurableObjectBindingArrayInput
+	// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
+	DurableObjects ClassArrayInput
 	// Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
 	Entry pulumi.StringInput
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName pulumi.StringInput
-	// Secret bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
+	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
 	Secrets pulumi.StringMapInput
-	// Plain-text bindings (env.NAME is the string).
-	Vars pulumi.StringMapInput
 	// Serve the script on its workers.dev URL. Defaults to true.
 	WorkersDev pulumi.BoolPtrInput
 }
@@ -248,14 +242,14 @@ func (o ScriptOutput) ToScriptOutputWithContext(ctx context.Context) ScriptOutpu
 	return o
 }
 
+// Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
+func (o ScriptOutput) Bindings() BindingArrayOutput {
+	return o.ApplyT(func(v *Script) BindingArrayOutput { return v.Bindings }).(BindingArrayOutput)
+}
+
 // esbuild options for bundling the entry.
 func (o ScriptOutput) Build() BuildOptionsPtrOutput {
 	return o.ApplyT(func(v *Script) BuildOptionsPtrOutput { return v.Build }).(BuildOptionsPtrOutput)
-}
-
-// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
-func (o ScriptOutput) Classes() ClassArrayOutput {
-	return o.ApplyT(func(v *Script) ClassArrayOutput { return v.Classes }).(ClassArrayOutput)
 }
 
 // SHA-256 of the bundled code. Computed by the provider during check; leave unset.
@@ -273,14 +267,14 @@ func (o ScriptOutput) CompatibilityFlags() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringArrayOutput { return v.CompatibilityFlags }).(pulumi.StringArrayOutput)
 }
 
-// Allow deleting Durable Object data: removing a class from `classes`, or deleting the script, deletes the data of its objects only when this is true.
+// Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
 func (o ScriptOutput) DeleteData() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *Script) pulumi.BoolPtrOutput { return v.DeleteData }).(pulumi.BoolPtrOutput)
 }
 
-// Durable Object namespace bindings.
-func (o ScriptOutput) DurableObjectBindings() DurableObjectBindingArrayOutput {
-	return o.ApplyT(func(v *Script) DurableObjectBindingArrayOutput { return v.DurableObjectBindings }).(DurableObjectBindingArrayOutput)
+// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
+func (o ScriptOutput) DurableObjects() ClassArrayOutput {
+	return o.ApplyT(func(v *Script) ClassArrayOutput { return v.DurableObjects }).(ClassArrayOutput)
 }
 
 // Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
@@ -303,7 +297,7 @@ func (o ScriptOutput) ScriptName() pulumi.StringOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringOutput { return v.ScriptName }).(pulumi.StringOutput)
 }
 
-// Secret bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
+// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
 func (o ScriptOutput) Secrets() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringMapOutput { return v.Secrets }).(pulumi.StringMapOutput)
 }
@@ -311,11 +305,6 @@ func (o ScriptOutput) Secrets() pulumi.StringMapOutput {
 // URL the script answers at when workersDev is on; empty otherwise.
 func (o ScriptOutput) Url() pulumi.StringOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringOutput { return v.Url }).(pulumi.StringOutput)
-}
-
-// Plain-text bindings (env.NAME is the string).
-func (o ScriptOutput) Vars() pulumi.StringMapOutput {
-	return o.ApplyT(func(v *Script) pulumi.StringMapOutput { return v.Vars }).(pulumi.StringMapOutput)
 }
 
 // Serve the script on its workers.dev URL. Defaults to true.

@@ -24,7 +24,7 @@ type Worker struct {
 	ScriptName pulumi.StringOutput `pulumi:"scriptName"`
 	// Always "worker".
 	Type pulumi.StringOutput `pulumi:"type"`
-	// URL the Worker answers at; empty when url is false.
+	// URL the Worker answers at; empty when workersDev is false.
 	Url pulumi.StringOutput `pulumi:"url"`
 }
 
@@ -35,9 +35,6 @@ func NewWorker(ctx *pulumi.Context,
 		return nil, errors.New("missing one or more required arguments")
 	}
 
-	if args.Entry == nil {
-		return nil, errors.New("invalid value for required argument 'Entry'")
-	}
 	if args.Secrets != nil {
 		args.Secrets = pulumi.ToSecret(args.Secrets).(pulumi.StringMapInput)
 	}
@@ -51,7 +48,7 @@ func NewWorker(ctx *pulumi.Context,
 }
 
 type workerArgs struct {
-	// Bindings by env name. A string value becomes a plain-text binding; a DurableObject's output (or {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding.
+	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding) is passed as it is.
 	Bindings map[string]interface{} `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
 	Build *BuildOptions `pulumi:"build"`
@@ -67,17 +64,17 @@ type workerArgs struct {
 	Entry string `pulumi:"entry"`
 	// Logical name of the Worker. Defaults to the resource name.
 	Name *string `pulumi:"name"`
-	// Script name on Cloudflare. Defaults to "<project>-<stack>-<name>" (the lumier Go helper uses "<app>-<stage>-<name>").
+	// Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
 	ScriptName *string `pulumi:"scriptName"`
-	// Secret bindings by env name. Kept encrypted in state and never read back.
+	// Secret text bindings by env name. Kept encrypted in state and never read back.
 	Secrets map[string]string `pulumi:"secrets"`
 	// Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.
-	Url *bool `pulumi:"url"`
+	WorkersDev *bool `pulumi:"workersDev"`
 }
 
 // The set of arguments for constructing a Worker resource.
 type WorkerArgs struct {
-	// Bindings by env name. A string value becomes a plain-text binding; a DurableObject's output (or {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding.
+	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding) is passed as it is.
 	Bindings pulumi.MapInput
 	// esbuild options: define, external, minify, sourcemap.
 	Build BuildOptionsPtrInput
@@ -90,15 +87,15 @@ type WorkerArgs struct {
 	// Durable Object classes this Worker hosts. Migrations are computed for you.
 	DurableObjects ClassArrayInput
 	// Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
-	Entry pulumi.StringInput
+	Entry string
 	// Logical name of the Worker. Defaults to the resource name.
 	Name *string
-	// Script name on Cloudflare. Defaults to "<project>-<stack>-<name>" (the lumier Go helper uses "<app>-<stage>-<name>").
-	ScriptName pulumi.StringPtrInput
-	// Secret bindings by env name. Kept encrypted in state and never read back.
+	// Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
+	ScriptName *string
+	// Secret text bindings by env name. Kept encrypted in state and never read back.
 	Secrets pulumi.StringMapInput
 	// Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.
-	Url pulumi.BoolPtrInput
+	WorkersDev pulumi.BoolPtrInput
 }
 
 func (WorkerArgs) ElementType() reflect.Type {
@@ -208,7 +205,7 @@ func (o WorkerOutput) Type() pulumi.StringOutput {
 	return o.ApplyT(func(v *Worker) pulumi.StringOutput { return v.Type }).(pulumi.StringOutput)
 }
 
-// URL the Worker answers at; empty when url is false.
+// URL the Worker answers at; empty when workersDev is false.
 func (o WorkerOutput) Url() pulumi.StringOutput {
 	return o.ApplyT(func(v *Worker) pulumi.StringOutput { return v.Url }).(pulumi.StringOutput)
 }

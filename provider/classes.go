@@ -13,52 +13,54 @@ import (
 	"github.com/lumier-dev/lumier/internal/naming"
 )
 
-// checkBindings reports binding names that are not identifiers or that two bindings share.
+// checkBindings reports bindings that are malformed, whose names are not identifiers or repeat,
+// or that point at a class of this Worker that it does not host (or is handing over).
 func checkBindings(args ScriptArgs) []p.CheckFailure {
 	var failures []p.CheckFailure
+	fail := func(property, format string, a ...any) {
+		failures = append(failures, p.CheckFailure{Property: property, Reason: fmt.Sprintf(format, a...)})
+	}
 	seen := map[string]string{}
 	add := func(property, name string) {
 		if err := naming.ValidateBindingName(name); err != nil {
-			failures = append(failures, p.CheckFailure{Property: property, Reason: err.Error()})
+			fail(property, "%v", err)
 		}
 		if other, dup := seen[name]; dup {
-			failures = append(failures, p.CheckFailure{Property: property, Reason: fmt.Sprintf(
-				"binding name %q is used twice (in %s and in %s): each env name must be unique, rename one of them",
-				name, other, property)})
+			fail(property, "binding name %q is used twice (in %s and in %s): each env name must be unique, rename one of them",
+				name, other, property)
 		}
 		seen[name] = property
 	}
-	for _, name := range sortedKeys(args.Vars) {
-		add("vars", name)
+	for _, b := range args.Bindings {
+		add("bindings", b.Name)
 	}
 	for _, name := range sortedKeys(args.Secrets) {
 		add("secrets", name)
 	}
 	hosted := map[string]bool{}
 	leaving := map[string]string{}
-	for _, c := range args.Classes {
+	for _, c := range args.DurableObjects {
 		hosted[c.ClassName] = true
 		leaving[c.ClassName] = c.transferredTo()
 	}
-	for _, b := range args.DurableObjectBindings {
-		add("durableObjectBindings", b.Name)
-		if b.ClassName == "" {
-			failures = append(failures, p.CheckFailure{Property: "durableObjectBindings", Reason: fmt.Sprintf(
-				"Durable Object binding %q has no className: set it to the class the namespace runs", b.Name)})
+	for _, b := range args.Bindings {
+		if err := b.check(); err != nil {
+			fail("bindings", "binding %q %v", b.Name, err)
 			continue
 		}
-		sameScript := b.host() == "" || b.host() == args.ScriptName
-		if sameScript && leaving[b.ClassName] != "" {
-			failures = append(failures, p.CheckFailure{Property: "durableObjectBindings", Reason: fmt.Sprintf(
-				"binding %q points at class %q, which is moving to script %q in this deploy: drop the binding now and bind "+
-					"the class on %q in a later deploy", b.Name, b.ClassName, leaving[b.ClassName], leaving[b.ClassName])})
+		if b.Type != cfapi.BindingDurableObject || (b.host() != "" && b.host() != args.ScriptName) {
 			continue
 		}
-		if sameScript && !hosted[b.ClassName] {
-			failures = append(failures, p.CheckFailure{Property: "durableObjectBindings", Reason: fmt.Sprintf(
-				"binding %q points at class %q of this Worker, but the Worker does not declare it as a Durable Object: "+
-					"declare DurableObject(..., {worker, className: %q}) (or add it to classes), or set scriptName to the "+
-					"Worker that hosts it", b.Name, b.ClassName, b.ClassName)})
+		class := deref(b.ClassName)
+		if to := leaving[class]; to != "" {
+			fail("bindings", "binding %q points at class %q, which is moving to script %q in this deploy: drop the binding "+
+				"now and bind the class on %q in a later deploy", b.Name, class, to, to)
+			continue
+		}
+		if !hosted[class] {
+			fail("bindings", "binding %q points at class %q of this Worker, but the Worker does not host it: declare a "+
+				"Durable Object with className %q on this Worker, or set scriptName to the Worker that hosts it",
+				b.Name, class, class)
 		}
 	}
 	return failures
@@ -98,11 +100,11 @@ func checkClasses(args ScriptArgs, old []Class) ([]p.CheckFailure, classChanges)
 	var failures []p.CheckFailure
 	var changes classChanges
 	fail := func(format string, a ...any) {
-		failures = append(failures, p.CheckFailure{Property: "classes", Reason: fmt.Sprintf(format, a...)})
+		failures = append(failures, p.CheckFailure{Property: "durableObjects", Reason: fmt.Sprintf(format, a...)})
 	}
 	declared := map[string]Class{}
 	renamed := map[string]bool{}
-	for _, c := range args.Classes {
+	for _, c := range args.DurableObjects {
 		if c.ClassName == "" {
 			fail("a Durable Object class has no className: set it to the exported class name")
 			continue
@@ -163,7 +165,7 @@ func boundElsewhere(ctx context.Context, script string, classes []string) ([]p.C
 		}
 		for _, b := range settings.Bindings {
 			if b.Type == cfapi.BindingDurableObject && b.ScriptName == script && slices.Contains(classes, b.ClassName) {
-				failures = append(failures, p.CheckFailure{Property: "classes", Reason: fmt.Sprintf(
+				failures = append(failures, p.CheckFailure{Property: "durableObjects", Reason: fmt.Sprintf(
 					"class %q of script %q is bound by script %q (binding %s): renaming or deleting it would break that "+
 						"Worker, and Cloudflare refuses it. Remove the binding from %q and deploy first, then change the class",
 					b.ClassName, script, s.Name, b.Name, s.Name)})
@@ -171,63 +173,6 @@ func boundElsewhere(ctx context.Context, script string, classes []string) ([]p.C
 		}
 	}
 	return failures, nil
-}
-
-// apiBindings turns the inputs into Cloudflare's binding list, in a stable order.
-func apiBindings(args ScriptArgs) []cfapi.Binding {
-	var out []cfapi.Binding
-	for _, name := range sortedKeys(args.Vars) {
-		out = append(out, cfapi.Binding{Type: "plain_text", Name: name, Text: args.Vars[name]})
-	}
-	for _, name := range sortedKeys(args.Secrets) {
-		out = append(out, cfapi.Binding{Type: "secret_text", Name: name, Text: args.Secrets[name]})
-	}
-	for _, b := range sortedBindings(args.DurableObjectBindings) {
-		script := b.host()
-		if script == args.ScriptName {
-			script = ""
-		}
-		out = append(out, cfapi.Binding{Type: "durable_object_namespace", Name: b.Name, ClassName: b.ClassName, ScriptName: script})
-	}
-	return out
-}
-
-// applyReadBindings replaces the bindings in args with what Cloudflare reports. Secret values are
-// never returned, so a secret that still exists keeps the value Pulumi knows and a missing one
-// is dropped, which the next update puts back.
-func applyReadBindings(args *ScriptArgs, bindings []cfapi.Binding, script string) {
-	vars := map[string]string{}
-	secrets := map[string]string{}
-	var dos []DurableObjectBinding
-	for _, b := range bindings {
-		switch b.Type {
-		case "plain_text":
-			vars[b.Name] = b.Text
-		case "secret_text":
-			if v, ok := args.Secrets[b.Name]; ok {
-				secrets[b.Name] = v
-			}
-		case "durable_object_namespace":
-			d := DurableObjectBinding{Name: b.Name, ClassName: b.ClassName}
-			if b.ScriptName != "" && b.ScriptName != script {
-				host := b.ScriptName
-				d.ScriptName = &host
-			}
-			// Keep how the program spelled a same-script binding, so a refresh shows no drift.
-			for _, old := range args.DurableObjectBindings {
-				if old.Name == d.Name && old.ClassName == d.ClassName && d.ScriptName == nil && old.host() == script {
-					d.ScriptName = old.ScriptName
-				}
-			}
-			dos = append(dos, d)
-		}
-	}
-	args.Vars = emptyAsNil(vars, args.Vars)
-	args.Secrets = emptyAsNil(secrets, args.Secrets)
-	args.DurableObjectBindings = sortedBindings(dos)
-	if len(args.DurableObjectBindings) == 0 {
-		args.DurableObjectBindings = nil
-	}
 }
 
 // readClasses keeps the declared options of classes that still exist and adds classes found only
@@ -266,39 +211,6 @@ func normalizeClasses(cs []Class) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func sortedBindings(bs []DurableObjectBinding) []DurableObjectBinding {
-	out := append([]DurableObjectBinding(nil), bs...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	if len(out) == 0 {
-		return nil
-	}
-	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func nonNil(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
-}
-
-// emptyAsNil returns m, or nil when m is empty and the program had not set the map at all.
-func emptyAsNil(m, was map[string]string) map[string]string {
-	if len(m) == 0 && was == nil {
-		return nil
-	}
-	return m
 }
 
 func exportList(exports []string) string {

@@ -1,0 +1,435 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/lumier-dev/lumier/internal/naming"
+)
+
+// NewApp constructs the App component: it merges the Worker declarations, checks the Durable
+// Objects against them, and creates the Workers (hosts first) and Durable Objects as children.
+func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.ResourceOption) (*App, error) {
+	a := &App{}
+	if err := ctx.RegisterComponentResource("lumier:index:App", name, a, opts...); err != nil {
+		return nil, err
+	}
+	plan, err := planApp(ctx.Stack(), args)
+	if err != nil {
+		return nil, fmt.Errorf("app %q: %w", args.Name, err)
+	}
+	childOpts := []pulumi.ResourceOption{pulumi.Parent(a)}
+	if slices.Contains(args.Protect, plan.stage) {
+		childOpts = append(childOpts, pulumi.Protect(true))
+	}
+	if plan.removal == RemovalRetain {
+		childOpts = append(childOpts, pulumi.RetainOnDelete(true))
+	}
+
+	workers := pulumi.Map{}
+	for _, w := range plan.order {
+		deps := make([]pulumi.Resource, 0, len(w.after))
+		for _, other := range w.after {
+			deps = append(deps, other.resource)
+		}
+		wargs := plan.workerArgs(w)
+		w.resource, err = NewWorker(ctx, name+"-"+w.Name, wargs, append(slices.Clone(childOpts), pulumi.DependsOn(deps))...)
+		if err != nil {
+			return nil, fmt.Errorf("app %q: %w", args.Name, err)
+		}
+		workers[w.Name] = pulumi.Map{
+			"type": pulumi.String("worker"), "name": pulumi.String(w.Name),
+			"scriptName": w.resource.ScriptName, "url": w.resource.URL,
+		}
+	}
+	objects := pulumi.Map{}
+	for _, d := range plan.objects {
+		do, err := newDurableObject(ctx, d.Name, DurableObjectArgs{ClassName: d.ClassName, SQLite: d.SQLite},
+			d.host.resource, append(slices.Clone(childOpts), pulumi.DependsOn([]pulumi.Resource{d.host.resource}))...)
+		if err != nil {
+			return nil, fmt.Errorf("app %q: %w", args.Name, err)
+		}
+		objects[d.Name] = pulumi.Map{
+			"type": do.Type, "name": do.Name, "className": do.ClassName,
+			"scriptName": do.ScriptName, "namespaceId": do.NamespaceID,
+		}
+	}
+	a.Name = pulumi.String(args.Name).ToStringOutput()
+	a.Stage = pulumi.String(plan.stage).ToStringOutput()
+	a.Workers = workers.ToMapOutput()
+	a.DurableObjects = objects.ToMapOutput()
+	return a, nil
+}
+
+// appPlan is an App's declarations merged and checked: what to create, and in which order.
+type appPlan struct {
+	app, stage, removal string
+	workers             map[string]*appWorker
+	order               []*appWorker // hosts before the Workers that bind their classes
+	objects             []*appObject
+}
+
+// appWorker is one Worker after merging its declarations.
+type appWorker struct {
+	AppWorker
+	script   string
+	bindings pulumi.Map       // env name -> binding value as the Worker component takes it
+	secrets  pulumi.StringMap // env name -> secret text
+	after    []*appWorker     // Workers that must deploy first
+	resource *Worker
+}
+
+// appObject is one Durable Object with its host resolved.
+type appObject struct {
+	AppDurableObject
+	host *appWorker
+	from *appWorker // the Worker it transfers from, if any
+}
+
+func planApp(stack string, args AppArgs) (*appPlan, error) {
+	plan := &appPlan{app: args.Name, stage: args.Stage, removal: args.Removal, workers: map[string]*appWorker{}}
+	if plan.stage == "" {
+		plan.stage = stack
+	}
+	switch plan.removal {
+	case "":
+		plan.removal = RemovalRetain
+	case RemovalRetain, RemovalRemove:
+	default:
+		return nil, fmt.Errorf("removal %q is not valid: use %q (keep removed Workers and their data) or %q (delete them)",
+			plan.removal, RemovalRetain, RemovalRemove)
+	}
+	var errs []error
+	var declared []*appWorker
+	for _, decl := range args.Workers {
+		w, ok := plan.workers[decl.Name]
+		if !ok {
+			script, err := naming.ScriptName(args.Name, plan.stage, decl.Name)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("worker %q: %w", decl.Name, err))
+				continue
+			}
+			w = &appWorker{AppWorker: AppWorker{Name: decl.Name}, script: script, bindings: pulumi.Map{}, secrets: pulumi.StringMap{}}
+			plan.workers[decl.Name] = w
+			declared = append(declared, w)
+		}
+		errs = append(errs, w.merge(decl)...)
+	}
+	for _, w := range declared {
+		if w.Entry == "" {
+			errs = append(errs, fmt.Errorf("worker %q has no entry: set entry to its entry module, for example \"src/index.ts\"", w.Name))
+		}
+	}
+	errs = append(errs, plan.resolveObjects(args.DurableObjects)...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := plan.resolveBindings(declared); err != nil {
+		return nil, err
+	}
+	return plan, plan.sort(declared)
+}
+
+// merge adds one declaration of the Worker. Options both declarations set must be equal; so must
+// bindings of the same env name, compared by value.
+func (w *appWorker) merge(d AppWorker) []error {
+	var errs []error
+	conflict := func(option string, a, b any) {
+		errs = append(errs, fmt.Errorf("worker %q is declared twice with different %s: %v and %v; declarations of the "+
+			"same Worker are merged, so they must agree", w.Name, option, a, b))
+	}
+	mergeField(&w.Entry, d.Entry, "entry", conflict)
+	mergeField(&w.WorkersDev, d.WorkersDev, "workersDev", conflict)
+	mergeField(&w.CompatibilityDate, d.CompatibilityDate, "compatibilityDate", conflict)
+	mergeField(&w.CompatibilityFlags, d.CompatibilityFlags, "compatibilityFlags", conflict)
+	mergeField(&w.Build, d.Build, "build options", conflict)
+	for env, v := range inputEntries(d.Bindings) {
+		if isSecret(v) {
+			w.mergeSecret(env, v, conflict)
+			continue
+		}
+		if old, ok := w.bindings[env]; ok {
+			if a, b, same := sameValue(old, v); !same {
+				conflict("binding "+env, a, b)
+			}
+			continue
+		}
+		w.bindings[env] = v
+	}
+	for env, v := range inputEntries(d.Secrets) {
+		w.mergeSecret(env, v, conflict)
+	}
+	return errs
+}
+
+func (w *appWorker) mergeSecret(env string, v pulumi.Input, conflict func(string, any, any)) {
+	if old, ok := w.secrets[env]; ok {
+		if _, _, same := sameValue(old, v); !same {
+			conflict("secret "+env, "one secret value", "another")
+		}
+		return
+	}
+	w.secrets[env] = pulumi.StringOutput(pulumi.ToOutput(v).ApplyT(func(x any) (string, error) {
+		s, ok := x.(string)
+		if !ok {
+			return "", fmt.Errorf("worker %q secret %s is a %s: secret bindings are strings", w.Name, env, describeValue(x))
+		}
+		return s, nil
+	}).(pulumi.StringOutput))
+}
+
+// mergeField sets *dst to v when v is set, reporting a conflict when both are set and differ.
+func mergeField[T any](dst *T, v T, option string, conflict func(string, any, any)) {
+	var zero T
+	if reflect.DeepEqual(v, zero) {
+		return
+	}
+	if !reflect.DeepEqual(*dst, zero) && !reflect.DeepEqual(*dst, v) {
+		conflict(option, describeOption(*dst), describeOption(v))
+		return
+	}
+	*dst = v
+}
+
+func describeOption(v any) string {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		v = rv.Elem().Interface()
+	}
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	if _, ok := v.(BuildOptions); ok {
+		return "one set of build options"
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// sameValue compares two binding values by what they resolve to. Values not known yet (at
+// preview) are taken as equal: the deploy compares them again once they are known.
+func sameValue(a, b pulumi.Input) (any, any, bool) {
+	av, aKnown := awaitInput(a)
+	bv, bKnown := awaitInput(b)
+	if !aKnown || !bKnown {
+		return av, bv, true
+	}
+	return describeBinding(av), describeBinding(bv), reflect.DeepEqual(av, bv)
+}
+
+func describeBinding(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	if m, ok := v.(map[string]any); ok && m["type"] == "durable_object" {
+		return fmt.Sprintf("durable object %q", m["name"])
+	}
+	return describeValue(v)
+}
+
+// inputEntries lists the entries of a map input. A map that is one output as a whole (rather
+// than entry by entry) is resolved; when it is not known yet (at preview) it has no entries.
+func inputEntries(in pulumi.Input) map[string]pulumi.Input {
+	out := map[string]pulumi.Input{}
+	switch m := in.(type) {
+	case nil:
+	case pulumi.Map:
+		for k, v := range m {
+			out[k] = v
+		}
+	case pulumi.StringMap:
+		for k, v := range m {
+			out[k] = v
+		}
+	default:
+		if reflect.ValueOf(in).Kind() == reflect.Map && reflect.ValueOf(in).IsNil() {
+			return out
+		}
+		v, known := awaitInput(in)
+		if !known {
+			return out
+		}
+		secret := isSecret(in)
+		for k, x := range reflect.ValueOf(v).Seq2() {
+			var entry pulumi.Input = pulumi.Any(x.Interface())
+			if secret {
+				entry = pulumi.ToSecret(entry)
+			}
+			out[k.String()] = entry
+		}
+	}
+	return out
+}
+
+// resolveObjects checks each Durable Object against the Workers and attaches it to its host.
+func (p *appPlan) resolveObjects(decls []AppDurableObject) []error {
+	var errs []error
+	names := map[string]bool{}
+	hosted := map[string]string{} // "<worker>/<class>" -> durable object
+	for _, d := range decls {
+		o := &appObject{AppDurableObject: d}
+		switch {
+		case d.Name == "":
+			errs = append(errs, fmt.Errorf("a durable object has no name: give each a unique name"))
+			continue
+		case names[d.Name]:
+			errs = append(errs, fmt.Errorf("durable object %q is declared twice: give each a unique name", d.Name))
+			continue
+		case d.ClassName == "":
+			errs = append(errs, fmt.Errorf("durable object %q has no className: set it to the exported class name", d.Name))
+			continue
+		}
+		names[d.Name] = true
+		o.host = p.workers[d.Worker]
+		if o.host == nil {
+			errs = append(errs, fmt.Errorf("durable object %q names worker %q, which this app does not declare (it declares %s): "+
+				"declare the Worker, or fix worker", d.Name, d.Worker, exportList(sortedKeys(p.workers))))
+			continue
+		}
+		key := d.Worker + "/" + d.ClassName
+		if other, dup := hosted[key]; dup {
+			errs = append(errs, fmt.Errorf("durable objects %q and %q both declare class %s on worker %q: declare it once",
+				other, d.Name, d.ClassName, d.Worker))
+			continue
+		}
+		hosted[key] = d.Name
+		if from := deref(d.TransferredFrom); from != "" {
+			o.from = p.workers[from]
+			if o.from == nil {
+				errs = append(errs, fmt.Errorf("durable object %q transfers from worker %q, which this app does not declare: "+
+					"keep that Worker declared until the transfer has run", d.Name, from))
+				continue
+			}
+		}
+		p.objects = append(p.objects, o)
+	}
+	return errs
+}
+
+// resolveBindings turns each Durable Object binding, given by the Durable Object's name, into the
+// binding the Worker takes, and records that the Worker deploys after the class's host.
+func (p *appPlan) resolveBindings(workers []*appWorker) error {
+	byName := map[string]*appObject{}
+	for _, o := range p.objects {
+		byName[o.Name] = o
+	}
+	var errs []error
+	for _, w := range workers {
+		for _, env := range sortedKeys(w.bindings) {
+			v, known := awaitInput(w.bindings[env])
+			m, ok := v.(map[string]any)
+			if !known || !ok || m["type"] != "durable_object" {
+				continue
+			}
+			name, _ := m["name"].(string)
+			o := byName[name]
+			if o == nil {
+				errs = append(errs, fmt.Errorf("worker %q binding %s names durable object %q, which this app does not "+
+					"declare (it declares %s)", w.Name, env, name, exportList(sortedKeys(byName))))
+				continue
+			}
+			if class, ok := m["className"].(string); ok && class != "" && class != o.ClassName {
+				errs = append(errs, fmt.Errorf("worker %q binding %s says className %q, but durable object %q is class %q: "+
+					"drop className or make it agree", w.Name, env, class, name, o.ClassName))
+				continue
+			}
+			if o.from == w && o.host != w {
+				errs = append(errs, fmt.Errorf("worker %q binds durable object %q, which moves from it to worker %q in this "+
+					"deploy: Cloudflare transfers only unbound classes, so remove the binding now and add it back in a "+
+					"later deploy", w.Name, name, o.host.Name))
+				continue
+			}
+			b := pulumi.Map{"type": pulumi.String("durable_object"), "className": pulumi.String(o.ClassName)}
+			if o.host != w {
+				// Cloudflare refuses a binding to a class its host has not migrated yet.
+				b["scriptName"] = pulumi.String(o.host.script)
+				w.after = append(w.after, o.host)
+			}
+			w.bindings[env] = b
+		}
+	}
+	for _, o := range p.objects {
+		if o.from != nil && o.from != o.host {
+			// The source drops its own binding before the new host takes the class.
+			o.host.after = append(o.host.after, o.from)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// sort orders the Workers so that each deploys after the Workers in its after list.
+func (p *appPlan) sort(workers []*appWorker) error {
+	state := map[*appWorker]int{} // 1 visiting, 2 done
+	var visit func(w *appWorker, path []string) error
+	visit = func(w *appWorker, path []string) error {
+		switch state[w] {
+		case 2:
+			return nil
+		case 1:
+			return fmt.Errorf("workers bind each other's Durable Objects in a cycle (%s): Cloudflare needs the host "+
+				"deployed before a binding to its class; break the cycle", strings.Join(append(path, w.Name), " -> "))
+		}
+		state[w] = 1
+		for _, dep := range w.after {
+			if err := visit(dep, append(path, w.Name)); err != nil {
+				return err
+			}
+		}
+		state[w] = 2
+		p.order = append(p.order, w)
+		return nil
+	}
+	for _, w := range workers {
+		if err := visit(w, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// workerArgs are the Worker component's inputs for w: its classes, including those on their way
+// out (kept, marked, until the new host's transfer takes them), bindings and secrets.
+func (p *appPlan) workerArgs(w *appWorker) WorkerArgs {
+	args := WorkerArgs{
+		Name:       w.Name,
+		ScriptName: w.script,
+		Entry:      w.Entry,
+		Build:      w.Build,
+		DeleteData: p.removal == RemovalRemove,
+	}
+	if w.WorkersDev != nil {
+		args.WorkersDev = pulumi.Bool(*w.WorkersDev)
+	}
+	if w.CompatibilityDate != "" {
+		args.CompatibilityDate = pulumi.String(w.CompatibilityDate)
+	}
+	if w.CompatibilityFlags != nil {
+		args.CompatibilityFlags = pulumi.ToStringArray(w.CompatibilityFlags)
+	}
+	for _, o := range p.objects {
+		if o.host == w {
+			c := Class{ClassName: o.ClassName, Name: ptr(o.Name), SQLite: o.SQLite, RenamedFrom: o.RenamedFrom}
+			if o.from != nil && o.from != w {
+				c.TransferredFrom = &ClassRef{ScriptName: o.from.script, ClassName: o.ClassName}
+			}
+			args.DurableObjects = append(args.DurableObjects, c)
+		}
+	}
+	for _, o := range p.objects {
+		if o.from == w && o.host != w {
+			args.DurableObjects = append(args.DurableObjects, Class{ClassName: o.ClassName, SQLite: o.SQLite,
+				TransferredTo: ptr(o.host.script)})
+		}
+	}
+	if len(w.bindings) > 0 {
+		args.Bindings = w.bindings
+	}
+	if len(w.secrets) > 0 {
+		args.Secrets = w.secrets
+	}
+	return args
+}

@@ -1,0 +1,110 @@
+package provider
+
+import (
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Removal policies of an App.
+const (
+	RemovalRetain = "retain"
+	RemovalRemove = "remove"
+)
+
+// AppArgs are the inputs of the App component: the whole declaration of the original tool's
+// `$config({ app, run })`.
+type AppArgs struct {
+	Name           string             `pulumi:"name"`
+	Stage          string             `pulumi:"stage,optional"`
+	Protect        []string           `pulumi:"protect,optional"`
+	Removal        string             `pulumi:"removal,optional"`
+	Workers        []AppWorker        `pulumi:"workers"`
+	DurableObjects []AppDurableObject `pulumi:"durableObjects,optional"`
+}
+
+// Annotate documents AppArgs.
+func (a *AppArgs) Annotate(an infer.Annotator) {
+	an.Describe(&a.Name, "App name: Workers are named \"<app>-<stage>-<name>\" on Cloudflare.")
+	an.Describe(&a.Stage, "Stage being deployed. Defaults to the stack name.")
+	an.Describe(&a.Protect, "Stages whose resources are all protected: Pulumi refuses to delete them.")
+	an.Describe(&a.Removal, "What happens to Workers and their Durable Object data when they leave the app or the "+
+		"stack is destroyed: \"retain\" (the default) keeps them on Cloudflare; \"remove\" deletes them, data included.")
+	an.Describe(&a.Workers, "Worker declarations in program order. Declarations with the same name are merged into "+
+		"one Worker; options they both set must agree.")
+	an.Describe(&a.DurableObjects, "Durable Object declarations; each names the Worker of this app that hosts it.")
+}
+
+// AppWorker declares a Worker of an App, or adds to the declaration of the same name.
+type AppWorker struct {
+	Name               string                `pulumi:"name"`
+	Entry              string                `pulumi:"entry,optional"`
+	WorkersDev         *bool                 `pulumi:"workersDev,optional"`
+	Bindings           pulumi.MapInput       `pulumi:"bindings,optional"`
+	Secrets            pulumi.StringMapInput `pulumi:"secrets,optional" provider:"secret"`
+	CompatibilityDate  string                `pulumi:"compatibilityDate,optional"`
+	CompatibilityFlags []string              `pulumi:"compatibilityFlags,optional"`
+	Build              *BuildOptions         `pulumi:"build,optional"`
+}
+
+// Annotate documents AppWorker.
+func (w *AppWorker) Annotate(a infer.Annotator) {
+	a.SetToken("index", "AppWorker")
+	a.Describe(w, "A Worker of an App. Declaring the same name again merges the declarations.")
+	a.Describe(&w.Name, "Worker name: lowercase letters, digits and '-'. Its script is \"<app>-<stage>-<name>\".")
+	a.Describe(&w.Entry, "Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.")
+	a.Describe(&w.WorkersDev, "Serve the Worker on its workers.dev URL. Defaults to true.")
+	a.Describe(&w.Bindings, "Bindings by env name: a string (plain text); a Durable Object of this app as "+
+		"{type: \"durable_object\", name} (its output, or the DurableObject resource itself); or an object {type, ...} "+
+		"with one of Cloudflare's binding types (see Binding).")
+	a.Describe(&w.Secrets, "Secret text bindings by env name. Kept encrypted in state and never read back.")
+	a.Describe(&w.CompatibilityDate, "Workers runtime compatibility date. Defaults to "+DefaultCompatibilityDate+".")
+	a.Describe(&w.CompatibilityFlags, "Workers runtime compatibility flags. Defaults to [\"nodejs_compat\"].")
+	a.Describe(&w.Build, "esbuild options: define, external, minify, sourcemap.")
+}
+
+// AppDurableObject declares a Durable Object of an App.
+type AppDurableObject struct {
+	Name            string  `pulumi:"name"`
+	Worker          string  `pulumi:"worker"`
+	ClassName       string  `pulumi:"className"`
+	SQLite          *bool   `pulumi:"sqlite,optional"`
+	RenamedFrom     *string `pulumi:"renamedFrom,optional"`
+	TransferredFrom *string `pulumi:"transferredFrom,optional"`
+}
+
+// Annotate documents AppDurableObject.
+func (d *AppDurableObject) Annotate(a infer.Annotator) {
+	a.SetToken("index", "AppDurableObject")
+	a.Describe(d, "A Durable Object of an App: a class hosted by one of its Workers.")
+	a.Describe(&d.Name, "Durable Object name, unique in the app. A new className under the same name is a rename, "+
+		"which keeps the data.")
+	a.Describe(&d.Worker, "Name of the Worker of this app that hosts the class.")
+	a.Describe(&d.ClassName, "Exported class that implements the Durable Object.")
+	a.Describe(&d.SQLite, "Use SQLite-backed storage. Defaults to true. Cannot change once deployed.")
+	a.Describe(&d.RenamedFrom, "Previous class name; the rename keeps every object and its data.")
+	a.Describe(&d.TransferredFrom, "Name of the Worker of this app the class moves from, with its objects and data. "+
+		"That Worker must no longer bind it.")
+}
+
+// App is the component for a whole app: it creates its Workers and Durable Objects, in order,
+// named, protected and retained as the app says.
+type App struct {
+	pulumi.ResourceState
+	Name           pulumi.StringOutput `pulumi:"name"`
+	Stage          pulumi.StringOutput `pulumi:"stage"`
+	Workers        pulumi.MapOutput    `pulumi:"workers"`
+	DurableObjects pulumi.MapOutput    `pulumi:"durableObjects"`
+}
+
+// Annotate sets the token and documents the outputs.
+func (a *App) Annotate(an infer.Annotator) {
+	an.SetToken("index", "App")
+	an.Describe(a, "An app: its Workers and Durable Objects, declared the way the original tool's $config declares "+
+		"them. Repeated Worker declarations are merged, each Durable Object is hosted by its Worker, Workers deploy "+
+		"after the hosts of the classes they bind, and the stage decides protection and removal.")
+	an.Describe(&a.Name, "App name.")
+	an.Describe(&a.Stage, "Stage deployed.")
+	an.Describe(&a.Workers, "Workers by name: {type: \"worker\", name, scriptName, url}.")
+	an.Describe(&a.DurableObjects, "Durable Objects by name: {type: \"durable_object\", name, className, scriptName, "+
+		"namespaceId}, usable as binding values.")
+}
