@@ -56,9 +56,11 @@ test: tools gen-check vet unit e2e
 demo: tools build
 	$(TOOLS); PATH=$$tools:$$PATH bash scripts/demo.sh
 
-## bench: wall time of the counter's first and no-op `up`, and API calls per `up` by kind
+## bench: wall time of the counter's first and no-op `up`, and API calls per `up` by kind; then
+## the table of stacks of N = 1, 10, 30, 100 Workers (first up, no-op up, destroy, API calls)
 bench:
-	$(TOOLS); LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -run '^$$' -bench . -benchtime 3x -count=1 -timeout $(E2E_TIMEOUT) ./e2e/
+	$(TOOLS); LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -run '^$$' -bench 'BenchmarkCounterUp' -benchtime 3x -count=1 -timeout $(E2E_TIMEOUT) ./e2e/
+	$(TOOLS); LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -run '^$$' -bench 'BenchmarkWorkersScale' -benchtime 1x -count=1 -timeout $(E2E_TIMEOUT) ./e2e/
 
 clean:
 	rm -rf bin .lumier

@@ -75,69 +75,62 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	exports := moduleExports(contents, up.meta.MainModule)
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
-	old := prev.Scripts[name]
-	bindings := up.bindings
-	if old != nil {
-		bindings = keepBindings(up.bindings, old.Bindings, up.meta.KeepBindings)
-	}
-	rec := &scriptRecord{
-		Name:               name,
-		MainModule:         up.meta.MainModule,
-		CompatibilityDate:  up.meta.CompatibilityDate,
-		CompatibilityFlags: up.meta.CompatibilityFlags,
-		Bindings:           bindings,
-		Exports:            exports,
-	}
-	outcome, err := rules.CheckUpload(prev.account(), rules.Upload{
-		Script:     name,
-		Bindings:   rec.ruleBindings(),
-		Exports:    exports,
-		Migrations: up.meta.Migrations.rules(),
-	}, newNamespaceID)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-
-	// Module files go first: they are content-addressed, so writing them changes nothing that
-	// is served, and the state file written last is what makes them part of the account.
-	for _, m := range up.modules {
-		sha, err := s.store.putModule(m.content)
-		if err != nil {
-			writeError(w, err)
-			return
+	var (
+		rec     *scriptRecord
+		startup int64
+	)
+	err = s.submit(&change{script: name, build: func(next *state) (*state, func(time.Duration), error) {
+		old := next.Scripts[name]
+		bindings := up.bindings
+		if old != nil {
+			bindings = keepBindings(up.bindings, old.Bindings, up.meta.KeepBindings)
 		}
-		rec.Modules = append(rec.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
-	}
-	now := time.Now().UTC()
-	rec.CreatedOn, rec.ModifiedOn = now, now
-	if old != nil {
-		rec.CreatedOn, rec.WorkersDev, rec.PreviewsEnabled, rec.Port = old.CreatedOn, old.WorkersDev, old.PreviewsEnabled, old.Port
-	}
-	rec.MigrationTag = outcome.Tag
-	rec.Etag = etag(rec)
+		rec = &scriptRecord{
+			Name:               name,
+			MainModule:         up.meta.MainModule,
+			CompatibilityDate:  up.meta.CompatibilityDate,
+			CompatibilityFlags: up.meta.CompatibilityFlags,
+			Bindings:           bindings,
+			Exports:            exports,
+		}
+		outcome, err := rules.CheckUpload(next.account(), rules.Upload{
+			Script:     name,
+			Bindings:   rec.ruleBindings(),
+			Exports:    exports,
+			Migrations: up.meta.Migrations.rules(),
+		}, newNamespaceID)
+		if err != nil {
+			return nil, nil, err
+		}
 
-	next := prev.clone()
-	next.Scripts[name] = rec
-	next.Namespaces = outcome.Namespaces
-
-	ctx, cancel := context.WithTimeout(r.Context(), applyTimeout)
-	defer cancel()
-	started := time.Now()
-	if err := s.apply(ctx, prev, next, name); err != nil {
+		// Module files go first: they are content-addressed, so writing them changes nothing
+		// that is served, and the state file written last is what makes them part of the account.
+		for _, m := range up.modules {
+			sha, err := s.store.putModule(m.content)
+			if err != nil {
+				return nil, nil, err
+			}
+			rec.Modules = append(rec.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
+		}
+		now := time.Now().UTC()
+		rec.CreatedOn, rec.ModifiedOn = now, now
+		if old != nil {
+			rec.CreatedOn, rec.WorkersDev, rec.PreviewsEnabled, rec.Port = old.CreatedOn, old.WorkersDev, old.PreviewsEnabled, old.Port
+		}
+		rec.MigrationTag = outcome.Tag
+		rec.Etag = etag(rec)
+		next.Scripts[name] = rec
+		next.Namespaces = outcome.Namespaces
+		return next, func(reload time.Duration) {
+			startup = reload.Milliseconds()
+			s.dropStorage(outcome.Dropped)
+		}, nil
+	}})
+	if err != nil {
 		s.logger.Info("upload rejected", "script", name, "err", err)
 		writeError(w, err)
 		return
 	}
-	startup := time.Since(started).Milliseconds()
-	if err := s.commit(ctx, prev, next); err != nil {
-		writeError(w, err)
-		return
-	}
-	s.dropStorage(outcome.Dropped)
 	s.logger.Info("script uploaded", "script", name, "etag", rec.Etag, "tag", rec.MigrationTag, "reload_ms", startup)
 
 	out := rec.json()
@@ -249,45 +242,36 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	force := r.URL.Query().Get("force") == "true"
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
-	if _, ok := prev.Scripts[name]; !ok {
-		writeError(w, scriptNotFound())
-		return
-	}
-	del, err := rules.CheckDelete(prev.account(), name, force)
+	err := s.submit(&change{build: func(next *state) (*state, func(time.Duration), error) {
+		if _, ok := next.Scripts[name]; !ok {
+			return nil, nil, scriptNotFound()
+		}
+		del, err := rules.CheckDelete(next.account(), name, force)
+		if err != nil {
+			return nil, nil, err
+		}
+		delete(next.Scripts, name)
+		next.Namespaces = del.Namespaces
+		for other, names := range del.Unbound {
+			rec := next.Scripts[other]
+			kept := rec.Bindings[:0]
+			for _, b := range rec.Bindings {
+				if !(b.Type == rules.BindingDurableObject && b.ScriptName == name) {
+					kept = append(kept, b)
+				}
+			}
+			rec.Bindings = kept
+			s.logger.Info("binding removed with the script it pointed at", "script", other, "bindings", names, "deleted", name)
+		}
+		return next, func(time.Duration) {
+			s.router.close(name)
+			s.dropStorage(del.Dropped)
+		}, nil
+	}})
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	next := prev.clone()
-	delete(next.Scripts, name)
-	next.Namespaces = del.Namespaces
-	for other, names := range del.Unbound {
-		rec := next.Scripts[other]
-		kept := rec.Bindings[:0]
-		for _, b := range rec.Bindings {
-			if !(b.Type == rules.BindingDurableObject && b.ScriptName == name) {
-				kept = append(kept, b)
-			}
-		}
-		rec.Bindings = kept
-		s.logger.Info("binding removed with the script it pointed at", "script", other, "bindings", names, "deleted", name)
-	}
-
-	ctx, cancel := context.WithTimeout(r.Context(), applyTimeout)
-	defer cancel()
-	if err := s.apply(ctx, prev, next, ""); err != nil {
-		writeError(w, err)
-		return
-	}
-	if err := s.commit(ctx, prev, next); err != nil {
-		writeError(w, err)
-		return
-	}
-	s.router.close(name)
-	s.dropStorage(del.Dropped)
 	s.logger.Info("script deleted", "script", name, "force", force)
 	writeResult(w, http.StatusOK, map[string]string{"id": name}, nil)
 }

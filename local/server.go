@@ -70,9 +70,12 @@ type Server struct {
 	calls   calls
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
-	// run it, writes it, then publishes it.
-	mu sync.Mutex
-	st atomic.Pointer[state] // the state being served; read without locks
+	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
+	// and are applied in batches (see submit).
+	mu    sync.Mutex
+	qmu   sync.Mutex
+	queue []*change
+	st    atomic.Pointer[state] // the state being served; read without locks
 
 	ln        net.Listener
 	srv       *http.Server

@@ -1,11 +1,12 @@
 // Package workerd runs uploaded Workers on Cloudflare's open-source runtime for the local
 // Cloudflare: it finds the workerd binary, turns a set of scripts into a workerd config (Cap'n
-// Proto text) and supervises one workerd process that serves all of them, reloading it when the
-// set changes and restarting it when it dies.
+// Proto text) and supervises the workerd processes that serve them: the scripts are split into
+// shards of one process each, so that a change reloads only the shards it touches; a process is
+// restarted when it dies.
 //
 // Layout of Options.Dir:
 //
 //	storage/        Durable Object data, one directory per namespace (named by its unique key)
-//	gen/<id>/       one generated config (config.capnp plus module files) per Apply; only the
-//	                one currently serving is kept
+//	gen/<shard>/<id>/  one generated config (config.capnp plus module files) per reload of a
+//	                   shard; only the one currently serving is kept
 package workerd

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -85,21 +86,33 @@ func (s *testSupervisor) close(tb testing.TB) {
 	}
 }
 
-// pid returns the serving process's pid, or 0.
+// pid returns the pid of the process serving the first shard, or 0: most tests run one shard.
 func (s *testSupervisor) pid() int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.cur == nil {
-		return 0
+	if pids := s.shardPIDs(); len(pids) > 0 {
+		return pids[0]
 	}
-	return s.cur.cmd.Process.Pid
+	return 0
 }
 
-// notePID remembers the serving process so that close can check it is gone.
-func (s *testSupervisor) notePID() {
-	if pid := s.pid(); pid != 0 {
-		s.pids = append(s.pids, pid)
+// shardPIDs returns the pids of the processes serving the shards, in shard order.
+func (s *testSupervisor) shardPIDs() []int {
+	s.op.Lock()
+	shards := slices.Clone(s.shards)
+	s.op.Unlock()
+	var pids []int
+	for _, sh := range shards {
+		sh.mu.RLock()
+		if sh.cur != nil {
+			pids = append(pids, sh.cur.cmd.Process.Pid)
+		}
+		sh.mu.RUnlock()
 	}
+	return pids
+}
+
+// notePID remembers the serving processes so that close can check they are gone.
+func (s *testSupervisor) notePID() {
+	s.pids = append(s.pids, s.shardPIDs()...)
 }
 
 func (s *testSupervisor) apply(tb testing.TB, scripts ...Script) error {

@@ -18,53 +18,53 @@ const (
 )
 
 // watch waits for p to exit and, unless we stopped it, restarts the last good config.
-func (s *Supervisor) watch(p *process) {
-	defer s.watches.Done()
+func (sh *shard) watch(p *process) {
+	defer sh.sup.watches.Done()
 	<-p.done
 	if p.stopping.Load() {
 		return
 	}
-	s.log.Error("workerd exited unexpectedly; restarting it",
+	sh.sup.log.Error("workerd exited unexpectedly; restarting it", "shard", sh.name,
 		"pid", p.cmd.Process.Pid, "err", p.waitErr, "uptime", time.Since(p.started).Round(time.Millisecond),
 		"stderr", strings.Join(p.stderr.lines(), "\n"))
-	s.restart(p)
+	sh.restart(p)
 }
 
 // restart runs the last good config again after dead crashed, with backoff, until it starts,
 // an Apply or Close supersedes it, or maxRestarts attempts have failed.
-func (s *Supervisor) restart(dead *process) {
-	s.op.Lock()
-	s.mu.RLock()
-	current := s.cur == dead
-	s.mu.RUnlock()
-	if s.closed || !current {
-		s.op.Unlock()
+func (sh *shard) restart(dead *process) {
+	sh.op.Lock()
+	sh.mu.RLock()
+	current := sh.cur == dead
+	sh.mu.RUnlock()
+	if sh.stopped || !current {
+		sh.op.Unlock()
 		return
 	}
-	s.mu.Lock()
-	s.cur, s.addrs = nil, nil // Addr reports nothing rather than a dead port
-	s.mu.Unlock()
+	sh.mu.Lock()
+	sh.cur, sh.addrs = nil, nil // Addr reports nothing rather than a dead port
+	sh.mu.Unlock()
 	if time.Since(dead.started) >= stableUptime {
-		s.crashes = 0
+		sh.crashes = 0
 	}
-	epoch, gen := s.epoch, s.good
-	s.op.Unlock()
+	epoch, gen := sh.epoch, sh.good
+	sh.op.Unlock()
 
 	for {
-		s.op.Lock()
-		s.crashes++
-		attempt := s.crashes
-		s.op.Unlock()
+		sh.op.Lock()
+		sh.crashes++
+		attempt := sh.crashes
+		sh.op.Unlock()
 		if attempt > maxRestarts {
-			s.log.Error("workerd keeps exiting; gave up restarting it until the next Apply", "attempts", maxRestarts)
+			sh.sup.log.Error("workerd keeps exiting; gave up restarting it until the next Apply", "shard", sh.name, "attempts", maxRestarts)
 			return
 		}
 		select {
-		case <-s.closing:
+		case <-sh.sup.closing:
 			return
 		case <-time.After(backoff(attempt)):
 		}
-		if s.tryRestart(epoch, gen, attempt) {
+		if sh.tryRestart(epoch, gen, attempt) {
 			return
 		}
 	}
@@ -72,24 +72,24 @@ func (s *Supervisor) restart(dead *process) {
 
 // tryRestart makes one restart attempt; it reports whether restarting is over (success, or the
 // config was superseded).
-func (s *Supervisor) tryRestart(epoch uint64, gen *generation, attempt int) bool {
-	s.op.Lock()
-	defer s.op.Unlock()
-	s.mu.RLock()
-	serving := s.cur != nil
-	s.mu.RUnlock()
-	if s.closed || s.epoch != epoch || serving {
+func (sh *shard) tryRestart(epoch uint64, gen *generation, attempt int) bool {
+	sh.op.Lock()
+	defer sh.op.Unlock()
+	sh.mu.RLock()
+	serving := sh.cur != nil
+	sh.mu.RUnlock()
+	if sh.stopped || sh.epoch != epoch || serving {
 		return true
 	}
-	p, err := startWorkerd(context.Background(), s.launch(gen, "", false))
+	p, err := startWorkerd(context.Background(), sh.launch(gen, "", false))
 	if err != nil {
-		s.log.Error("restarting workerd failed", "attempt", attempt, "err", err)
+		sh.sup.log.Error("restarting workerd failed", "shard", sh.name, "attempt", attempt, "err", err)
 		return false
 	}
-	s.mu.Lock()
-	s.setCurrent(p, gen)
-	s.mu.Unlock()
-	s.log.Info("workerd restarted", "pid", p.cmd.Process.Pid, "attempt", attempt)
+	sh.mu.Lock()
+	sh.setCurrent(p, gen)
+	sh.mu.Unlock()
+	sh.sup.log.Info("workerd restarted", "shard", sh.name, "pid", p.cmd.Process.Pid, "attempt", attempt)
 	return true
 }
 

@@ -8,15 +8,15 @@ import (
 // retire stops p in the background once its successor serves: after handoverDelay it gets
 // SIGTERM and drainGrace to finish in-flight requests, so Apply does not wait for them. Callers
 // hold op.
-func (s *Supervisor) retire(p *process) {
+func (sh *shard) retire(p *process) {
 	p.stopping.Store(true) // its exit is no crash
-	s.retiring = append(s.retiring, p)
-	s.watches.Add(1)
+	sh.retiring = append(sh.retiring, p)
+	sh.sup.watches.Add(1)
 	go func() {
-		defer s.watches.Done()
+		defer sh.sup.watches.Done()
 		select {
 		case <-time.After(handoverDelay):
-		case <-s.closing:
+		case <-sh.sup.closing:
 		}
 		p.stop(drainGrace)
 	}()
@@ -25,9 +25,9 @@ func (s *Supervisor) retire(p *process) {
 // settleRetiring forgets retired processes that have exited and stops at once those holding
 // storage that cfg is about to open: two processes must never share Durable Object files.
 // Callers hold op.
-func (s *Supervisor) settleRetiring(cfg *config) {
-	kept := s.retiring[:0]
-	for _, p := range s.retiring {
+func (sh *shard) settleRetiring(cfg *config) {
+	kept := sh.retiring[:0]
+	for _, p := range sh.retiring {
 		select {
 		case <-p.done:
 			continue
@@ -39,15 +39,15 @@ func (s *Supervisor) settleRetiring(cfg *config) {
 		}
 		kept = append(kept, p)
 	}
-	s.retiring = kept
+	sh.retiring = kept
 }
 
 // stopRetiring stops every retired process still running, in parallel. Callers hold op.
-func (s *Supervisor) stopRetiring() {
+func (sh *shard) stopRetiring(grace time.Duration) {
 	var wg sync.WaitGroup
-	for _, p := range s.retiring {
-		wg.Go(func() { p.stop(closeGrace) })
+	for _, p := range sh.retiring {
+		wg.Go(func() { p.stop(grace) })
 	}
 	wg.Wait()
-	s.retiring = nil
+	sh.retiring = nil
 }

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -44,29 +46,30 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Supervisor runs one workerd process serving the current set of scripts. It is safe for
-// concurrent use.
+// shardSize is how many scripts a shard takes before scripts new to the supervisor go to a
+// new shard. A reload restarts one shard's process, so its cost grows with the shard's scripts,
+// not with all of them; a workerd process costs about 50 MB even with one script, so shards are
+// not single scripts. Scripts tied by bindings share a shard whatever its size.
+const shardSize = 10
+
+// Supervisor runs the current set of scripts on workerd, split into shards: one workerd process
+// per shard (see Apply). It is safe for concurrent use.
 type Supervisor struct {
 	binary string
 	dir    string
 	log    *slog.Logger
 
-	// op serializes everything that replaces the process: Apply, crash restarts, Close.
+	// op serializes Apply and Close.
 	op sync.Mutex
 	// Guarded by op.
-	closed  bool
-	good    *generation // last config that started; crash restarts run it again
-	epoch   uint64      // bumped by every successful Apply; a pending crash restart then gives up
-	crashes int         // consecutive crash restart attempts
-	// retiring are replaced processes still draining in the background (see retire).
-	retiring []*process
+	closed    bool
+	shards    []*shard // in creation order
+	nextShard int
+	cleaned   bool // the configs an earlier run left behind are gone
 
-	// mu guards cur and addrs. A swap that stops the old process before starting the new one
-	// holds it for writing, so that Addr waits briefly for the new address rather than hand out
-	// a dead one.
-	mu    sync.RWMutex
-	cur   *process
-	addrs map[string]string
+	// imu guards index: the shard serving each script.
+	imu   sync.RWMutex
+	index map[string]*shard
 
 	closing chan struct{} // closed by Close; cuts restart backoff short
 	watches sync.WaitGroup
@@ -100,32 +103,45 @@ func (s *Supervisor) storageDir() string { return filepath.Join(s.dir, "storage"
 func (s *Supervisor) genDir() string     { return filepath.Join(s.dir, "gen") }
 
 // Addr returns the address ("127.0.0.1:port") serving script right now. The port changes with
-// every reload and restart, so callers should ask for each connection. During a reload that
-// must stop the old process first, Addr waits for the new one (typically ~100 ms).
+// every reload and restart of the script's shard, so callers should ask for each connection.
+// During a reload that must stop the old process first, Addr waits for the new one (typically
+// ~100 ms).
 func (s *Supervisor) Addr(script string) (string, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	addr, ok := s.addrs[script]
-	return addr, ok
+	s.imu.RLock()
+	sh := s.index[script]
+	s.imu.RUnlock()
+	if sh == nil {
+		return "", false
+	}
+	return sh.addr(script)
 }
 
-// Apply makes workerd serve exactly scripts, starting it or reloading it. If the new set does
-// not start, Apply returns the reason (a *ConfigError carrying workerd's message when workerd
-// refused it) and the previous set keeps serving.
+// Apply makes workerd serve exactly scripts, starting, reloading or stopping processes. If the
+// new set does not start, Apply returns the reason (a *ConfigError carrying workerd's message
+// when workerd refused it, joined with the others when several shards failed) and the previous
+// set keeps serving.
 //
-// Reload scheme: two workerd processes must never open the same Durable Object files. Measured
-// with workerd 1.20261117.1: a second process on the same storage starts without complaint and
-// both serve the same object, so its single-instance guarantee is gone; under concurrent
-// increments from both, 113 of 200 requests failed with "database is locked: SQLITE_BUSY". So a new
-// config that hosts any class is first validated in a throwaway process against scratch storage,
-// which surfaces every startup error and workerd's missing-class warning while the old process
-// keeps serving. Then:
-//   - if the old process holds none of the new config's storage, the new process starts with the
-//     real storage next to the old one and takes over with no downtime; the old one drains in
-//     the background;
+// Shards: the scripts are split into shards, each served by its own workerd process, so that a
+// change reloads only the shards whose scripts changed, and those in parallel; the others keep
+// running untouched. Scripts tied by a binding to another script are in one shard (workerd
+// resolves bindings within a process); a script stays in its shard across Applies; scripts new
+// to the supervisor fill the newest shard with room (shardSize), else a new one. When a new
+// binding ties scripts of two shards, the shards merge.
+//
+// Reload scheme, per shard: two workerd processes must never open the same Durable Object
+// files. Measured with workerd 1.20261117.1: a second process on the same storage starts without
+// complaint and both serve the same object, so its single-instance guarantee is gone; under
+// concurrent increments from both, 113 of 200 requests failed with "database is locked:
+// SQLITE_BUSY". So a new config that hosts any class is first validated in a throwaway process
+// against scratch storage, which surfaces every startup error and workerd's missing-class
+// warning while the old process keeps serving. Every changed shard is validated before any is
+// swapped, so a refusal leaves everything as it was. Then:
+//   - if the shard's old process holds none of the new config's storage, the new process starts
+//     with the real storage next to the old one and takes over with no downtime; the old one
+//     drains in the background;
 //   - otherwise the old process is stopped first (bounded by swapGrace) and the new one started,
-//     a gap of about one workerd startup. If that start still fails, the old config is started
-//     again.
+//     a gap of about one workerd startup for that shard's scripts. If that start still fails,
+//     the old config is started again.
 func (s *Supervisor) Apply(ctx context.Context, scripts []Script) error {
 	s.op.Lock()
 	defer s.op.Unlock()
@@ -142,162 +158,257 @@ func (s *Supervisor) Apply(ctx context.Context, scripts []Script) error {
 		}
 		s.binary = bin
 	}
-	if len(scripts) == 0 {
-		s.stopCurrent(swapGrace)
-		s.good = nil
-		s.epoch++
-		s.cleanGenerations("")
-		return nil
+	if !s.cleaned {
+		if err := removeGenerationsExcept(s.genDir(), ""); err != nil {
+			s.log.Warn("cleaning old workerd configs", "err", err)
+		}
+		s.cleaned = true
 	}
-	cfg, err := buildConfig(scripts, s.storageDir())
-	if err != nil {
-		return fmt.Errorf("generating workerd config: %w", err)
+	live, emptied := s.plan(scripts)
+
+	type work struct {
+		sh  *shard
+		cfg *config
+		gen *generation
 	}
-	if len(cfg.keys) > 0 {
-		if err := os.MkdirAll(s.storageDir(), 0o700); err != nil {
-			return fmt.Errorf("creating Durable Object storage: %w", err)
+	var works []*work
+	for _, p := range live {
+		cfg, err := buildConfig(p.scripts, s.storageDir())
+		if err != nil {
+			return fmt.Errorf("generating workerd config: %w", err)
+		}
+		if p.sh.serves(cfg) {
+			continue
+		}
+		if len(cfg.keys) > 0 {
+			if err := os.MkdirAll(s.storageDir(), 0o700); err != nil {
+				return fmt.Errorf("creating Durable Object storage: %w", err)
+			}
+		}
+		works = append(works, &work{sh: p.sh, cfg: cfg})
+	}
+
+	errs := parallel(works, func(w *work) (err error) {
+		w.gen, err = w.sh.prepare(ctx, w.cfg)
+		return err
+	})
+	if err := errors.Join(errs...); err != nil {
+		for _, w := range works {
+			if w.gen != nil {
+				os.RemoveAll(w.gen.dir)
+			}
+		}
+		return err
+	}
+
+	s.shards = s.shards[:0]
+	index := map[string]*shard{}
+	for _, p := range live {
+		s.shards = append(s.shards, p.sh)
+		for _, script := range p.scripts {
+			index[script.Name] = p.sh
 		}
 	}
-	dir, err := writeGeneration(s.genDir(), cfg)
-	if err != nil {
+	s.imu.Lock()
+	s.index = index
+	s.imu.Unlock()
+	// Emptied shards go first: a merged shard opens the storage its absorbed shards held.
+	parallel(emptied, func(sh *shard) error { sh.stop(swapGrace); return nil })
+	errs = parallel(works, func(w *work) error { return w.sh.swap(ctx, w.gen) })
+	if err := errors.Join(errs...); err != nil {
+		s.reindex() // a failed shard serves its previous scripts
 		return err
-	}
-	next := &generation{dir: dir, cfg: cfg}
-	if err := s.validate(ctx, next); err != nil {
-		os.RemoveAll(dir)
-		return err
-	}
-	s.settleRetiring(cfg)
-	s.mu.RLock()
-	old := s.cur
-	s.mu.RUnlock()
-	if old != nil && sharesStorage(old.cfg, cfg) {
-		err = s.replaceStopFirst(ctx, old, next)
-	} else {
-		err = s.replaceOverlapping(ctx, old, next)
-	}
-	if err != nil {
-		os.RemoveAll(dir)
-		return err
-	}
-	s.epoch++ // supersedes any pending crash restart of the previous config
-	s.crashes = 0
-	s.cleanGenerations(dir)
-	return nil
-}
-
-// validate starts gen once against scratch storage and stops it again. It is skipped for a
-// config without Durable Object classes: starting that config for real touches no shared files
-// and is the same test.
-func (s *Supervisor) validate(ctx context.Context, gen *generation) error {
-	if len(gen.cfg.keys) == 0 {
-		return nil
-	}
-	scratch, err := os.MkdirTemp(gen.dir, "scratch-storage-")
-	if err != nil {
-		return fmt.Errorf("creating scratch storage: %w", err)
-	}
-	defer os.RemoveAll(scratch)
-	p, err := startWorkerd(ctx, s.launch(gen, scratch, true))
-	if err != nil {
-		return fmt.Errorf("validating workerd config: %w", err)
-	}
-	// Killing is fine: the storage is scratch. The output is complete once the process is gone.
-	p.kill()
-	if lines := p.stderr.lines(); hasMissingClass(lines) {
-		return fmt.Errorf("validating workerd config: %w", &ConfigError{Message: summarize(lines)})
 	}
 	return nil
 }
 
-// replaceOverlapping starts next while old (if any) keeps serving, switches to it, and retires old.
-func (s *Supervisor) replaceOverlapping(ctx context.Context, old *process, next *generation) error {
-	start := time.Now()
-	p, err := startWorkerd(ctx, s.launch(next, "", false))
-	if err != nil {
-		return fmt.Errorf("starting workerd: %w", err)
-	}
-	s.mu.Lock()
-	s.setCurrent(p, next)
-	s.mu.Unlock()
-	s.log.Info("workerd serving", "pid", p.cmd.Process.Pid, "scripts", len(next.cfg.sockets), "startup", time.Since(start))
-	if old != nil {
-		s.retire(old)
-	}
-	return nil
+// shardPlan is one shard and the scripts it is to serve.
+type shardPlan struct {
+	sh      *shard
+	scripts []Script
 }
 
-// replaceStopFirst stops old, then starts next; Addr callers wait meanwhile. The start is not
-// cancelled with ctx: once old is gone, leaving nothing running would be worse than finishing.
-func (s *Supervisor) replaceStopFirst(ctx context.Context, old *process, next *generation) error {
-	ctx = context.WithoutCancel(ctx)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	start := time.Now()
-	old.stop(swapGrace)
-	p, err := startWorkerd(ctx, s.launch(next, "", false))
-	if err == nil {
-		s.setCurrent(p, next)
-		s.log.Info("workerd serving", "pid", p.cmd.Process.Pid, "scripts", len(next.cfg.sockets), "swap", time.Since(start))
-		return nil
+// plan assigns scripts to shards (see Apply): the shards to serve them, and the current shards
+// left with no script. Callers hold op.
+func (s *Supervisor) plan(scripts []Script) (live []shardPlan, emptied []*shard) {
+	// Scripts tied by a Durable Object binding form one component.
+	names := map[string]bool{}
+	for _, sc := range scripts {
+		names[sc.Name] = true
 	}
-	err = fmt.Errorf("starting workerd: %w", err)
-	back, backErr := startWorkerd(ctx, s.launch(s.good, "", false))
-	if backErr != nil {
-		s.setCurrent(nil, s.good)
-		s.log.Error("restarting the previous workerd config failed", "err", backErr)
-		return errors.Join(err, fmt.Errorf("restarting previous workerd config: %w", backErr))
-	}
-	s.setCurrent(back, s.good)
-	return err
-}
-
-// setCurrent makes p the serving process of gen (p may be nil: nothing serves). Callers hold
-// op and mu.
-func (s *Supervisor) setCurrent(p *process, gen *generation) {
-	s.cur = p
-	s.addrs = nil
-	s.good = gen
-	if p == nil {
-		return
-	}
-	s.addrs = p.addrs()
-	s.watches.Add(1)
-	go s.watch(p)
-}
-
-// stopCurrent stops the serving process, if any. Callers hold op.
-func (s *Supervisor) stopCurrent(grace time.Duration) {
-	s.mu.Lock()
-	p := s.cur
-	s.cur, s.addrs = nil, nil
-	s.mu.Unlock()
-	if p != nil {
-		p.stop(grace)
-	}
-}
-
-// launch describes a process running gen.
-func (s *Supervisor) launch(gen *generation, storage string, validation bool) launch {
-	return launch{binary: s.binary, dir: gen.dir, cfg: gen.cfg, storage: storage, logger: s.log, validation: validation}
-}
-
-// cleanGenerations removes every config directory but keep. Failing is harmless (stale files),
-// so it is only logged.
-func (s *Supervisor) cleanGenerations(keep string) {
-	if err := removeGenerationsExcept(s.genDir(), keep); err != nil {
-		s.log.Warn("cleaning old workerd configs", "err", err)
-	}
-}
-
-// sharesStorage reports whether processes running a and b would open the same Durable Object files.
-func sharesStorage(a, b *config) bool {
-	for _, k := range b.keys {
-		if slices.Contains(a.keys, k) {
-			return true
+	comps := newUnion[string]()
+	for _, sc := range scripts {
+		comps.find(sc.Name)
+		for _, b := range sc.Bindings {
+			if b.Type == BindingDurableObject && b.ScriptName != "" && names[b.ScriptName] {
+				comps.union(sc.Name, b.ScriptName)
+			}
 		}
 	}
-	return false
+	members := map[string][]Script{}
+	var roots []string
+	for _, sc := range scripts {
+		r := comps.find(sc.Name)
+		if _, ok := members[r]; !ok {
+			roots = append(roots, r)
+		}
+		members[r] = append(members[r], sc)
+	}
+
+	// A component keeps the shard its scripts are in; shards a component spans merge into the
+	// oldest of them.
+	s.imu.RLock()
+	current := s.index
+	s.imu.RUnlock()
+	order := map[*shard]int{}
+	for i, sh := range s.shards {
+		order[sh] = i
+	}
+	merged := newUnion[*shard]()
+	owners := map[string][]*shard{}
+	for _, r := range roots {
+		for _, sc := range members[r] {
+			if sh := current[sc.Name]; sh != nil && !slices.Contains(owners[r], sh) {
+				owners[r] = append(owners[r], sh)
+			}
+		}
+		for _, sh := range owners[r][min(1, len(owners[r])):] {
+			a, b := merged.find(owners[r][0]), merged.find(sh)
+			if order[b] < order[a] {
+				a, b = b, a
+			}
+			merged.union(a, b)
+		}
+	}
+	assigned := map[*shard][]Script{}
+	shards := slices.Clone(s.shards)
+	var fresh []string
+	for _, r := range roots {
+		if len(owners[r]) == 0 {
+			fresh = append(fresh, r)
+			continue
+		}
+		sh := merged.find(owners[r][0])
+		assigned[sh] = append(assigned[sh], members[r]...)
+	}
+	// New components fill the newest shard with room, else a new shard.
+	for _, r := range fresh {
+		var target *shard
+		for i := len(shards) - 1; i >= 0; i-- {
+			sh := shards[i]
+			if merged.find(sh) == sh && len(assigned[sh])+len(members[r]) <= shardSize {
+				target = sh
+				break
+			}
+		}
+		if target == nil {
+			target = s.newShard()
+			shards = append(shards, target)
+		}
+		assigned[target] = append(assigned[target], members[r]...)
+	}
+	for _, sh := range shards {
+		if len(assigned[sh]) == 0 {
+			if slices.Contains(s.shards, sh) {
+				emptied = append(emptied, sh)
+			}
+			continue
+		}
+		live = append(live, shardPlan{sh: sh, scripts: assigned[sh]})
+	}
+	return live, emptied
+}
+
+// newShard makes a shard with a name no other shard of this supervisor had. Callers hold op.
+func (s *Supervisor) newShard() *shard {
+	s.nextShard++
+	return &shard{sup: s, name: "shard-" + strconv.Itoa(s.nextShard)}
+}
+
+// reindex points every script at the shard actually serving it, after a failed swap left a
+// shard on its previous config. Callers hold op.
+func (s *Supervisor) reindex() {
+	index := map[string]*shard{}
+	for _, sh := range s.shards {
+		sh.op.Lock()
+		if sh.good != nil {
+			for _, name := range sh.good.cfg.sockets {
+				index[name] = sh
+			}
+		}
+		sh.op.Unlock()
+	}
+	s.imu.Lock()
+	s.index = index
+	s.imu.Unlock()
+}
+
+// serves reports whether the shard runs exactly cfg now, so that Apply can leave it alone.
+func (sh *shard) serves(cfg *config) bool {
+	sh.op.Lock()
+	defer sh.op.Unlock()
+	sh.mu.RLock()
+	running := sh.cur != nil
+	sh.mu.RUnlock()
+	return running && sh.good != nil && sameConfig(sh.good.cfg, cfg)
+}
+
+// sameConfig reports whether a and b are the same config, module files included.
+func sameConfig(a, b *config) bool {
+	if string(a.text) != string(b.text) || len(a.files) != len(b.files) {
+		return false
+	}
+	for name, content := range a.files {
+		other, ok := b.files[name]
+		if !ok || string(other) != string(content) {
+			return false
+		}
+	}
+	return true
+}
+
+// parallel runs f on every item, at most one per CPU at a time (workerd's startup is CPU-bound),
+// and returns the errors.
+func parallel[T any](items []T, f func(T) error) []error {
+	errs := make([]error, len(items))
+	sem := make(chan struct{}, max(2, runtime.NumCPU()))
+	var wg sync.WaitGroup
+	for i, item := range items {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = f(item)
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// union is a union-find over comparable values.
+type union[T comparable] struct{ parent map[T]T }
+
+func newUnion[T comparable]() *union[T] { return &union[T]{parent: map[T]T{}} }
+
+func (u *union[T]) find(x T) T {
+	p, ok := u.parent[x]
+	if !ok {
+		u.parent[x] = x
+		return x
+	}
+	if p == x {
+		return x
+	}
+	r := u.find(p)
+	u.parent[x] = r
+	return r
+}
+
+// union joins b's set into a's: a's root stays the root.
+func (u *union[T]) union(a, b T) {
+	ra, rb := u.find(a), u.find(b)
+	if ra != rb {
+		u.parent[rb] = ra
+	}
 }
 
 // Close stops workerd and every restart attempt, and removes the generated configs (Durable
@@ -310,8 +421,11 @@ func (s *Supervisor) Close() error {
 	}
 	s.closed = true
 	close(s.closing)
-	s.stopCurrent(closeGrace)
-	s.stopRetiring()
+	parallel(s.shards, func(sh *shard) error { sh.stop(closeGrace); return nil })
+	s.shards = nil
+	s.imu.Lock()
+	s.index = nil
+	s.imu.Unlock()
 	s.op.Unlock()
 	s.watches.Wait()
 	if err := removeGenerationsExcept(s.genDir(), ""); err != nil {

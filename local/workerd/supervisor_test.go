@@ -27,7 +27,11 @@ func TestCounterSurvivesReloadAndRestart(t *testing.T) {
 
 	before := s.pid()
 	require.NoError(t, s.apply(t, seedCounter(t, "api")))
-	assert.NotEqual(t, before, s.pid(), "Apply starts a new workerd")
+	assert.Equal(t, before, s.pid(), "Apply of the same scripts leaves workerd alone")
+	changed := seedCounter(t, "api")
+	changed.Modules[0].Content = append(changed.Modules[0].Content, "\n// v2\n"...)
+	require.NoError(t, s.apply(t, changed))
+	assert.NotEqual(t, before, s.pid(), "Apply of a changed script starts a new workerd")
 	assert.Equal(t, 2, s.count(t, "api", http.MethodGet, "/counter"), "after reload")
 
 	s.close(t)
@@ -206,15 +210,13 @@ func TestFailedSwapRestartsPreviousConfig(t *testing.T) {
 	bad.Modules[0].Content = []byte(`throw new Error("fails only for real")`)
 	cfg, err := buildConfig([]Script{bad}, s.storageDir())
 	require.NoError(t, err)
-	dir, err := writeGeneration(s.genDir(), cfg)
+	s.op.Lock()
+	sh := s.shards[0]
+	s.op.Unlock()
+	dir, err := writeGeneration(sh.genDir(), cfg)
 	require.NoError(t, err)
 
-	s.op.Lock()
-	s.mu.RLock()
-	old := s.cur
-	s.mu.RUnlock()
-	err = s.replaceStopFirst(t.Context(), old, &generation{dir: dir, cfg: cfg})
-	s.op.Unlock()
+	err = sh.swap(t.Context(), &generation{dir: dir, cfg: cfg})
 	var cfgErr *ConfigError
 	require.ErrorAs(t, err, &cfgErr)
 	assert.Contains(t, cfgErr.Message, "Uncaught Error: fails only for real")

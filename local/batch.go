@@ -1,0 +1,93 @@
+package local
+
+import (
+	"context"
+	"time"
+)
+
+// change is one request that changes the account, waiting to be applied. Requests that arrive
+// while a reload runs are applied together in the next one (group commit), so that N parallel
+// uploads cost about one reload rather than N.
+type change struct {
+	// script is the uploaded script, for telling whose upload workerd refused; empty for other
+	// changes.
+	script string
+	// build returns the state after the change from cur, a copy it may modify, and what to do
+	// once that state is committed (given how long the runtime's reload took). Its error
+	// rejects the request. It may run more than once: only the last run's result counts.
+	build func(cur *state) (next *state, done func(reload time.Duration), err error)
+
+	result chan error
+}
+
+// submit applies c together with the changes waiting at the same time and returns c's outcome.
+func (s *Server) submit(c *change) error {
+	c.result = make(chan error, 1)
+	s.qmu.Lock()
+	s.queue = append(s.queue, c)
+	s.qmu.Unlock()
+
+	s.mu.Lock()
+	s.qmu.Lock()
+	batch := s.queue
+	s.queue = nil
+	s.qmu.Unlock()
+	if len(batch) > 0 { // else c was in an earlier holder's batch
+		s.applyBatch(batch)
+	}
+	s.mu.Unlock()
+	return <-c.result
+}
+
+// applyBatch applies the changes in order onto the served state, has the runtime run the
+// result in one reload, commits it and answers every change. When the runtime refuses the
+// batch, the halves are applied one after the other, down to the change it refuses: that one
+// gets the runtime's message, the others succeed. Callers hold mu.
+func (s *Server) applyBatch(batch []*change) {
+	prev := s.st.Load()
+	next := prev
+	var (
+		kept  []*change
+		dones []func(time.Duration)
+	)
+	for _, c := range batch {
+		n, done, err := c.build(next.clone())
+		if err != nil {
+			c.result <- err
+			continue
+		}
+		next = n
+		kept = append(kept, c)
+		dones = append(dones, done)
+	}
+	if len(kept) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
+	defer cancel()
+	uploaded := ""
+	if len(kept) == 1 {
+		uploaded = kept[0].script
+	}
+	started := time.Now()
+	err := s.apply(ctx, prev, next, uploaded)
+	if err != nil && len(kept) > 1 {
+		half := len(kept) / 2
+		s.applyBatch(kept[:half])
+		s.applyBatch(kept[half:])
+		return
+	}
+	reload := time.Since(started)
+	if err == nil {
+		err = s.commit(ctx, prev, next)
+	}
+	if len(kept) > 1 {
+		s.logger.Info("changes applied in one reload", "changes", len(kept), "reload", reload, "err", err)
+	}
+	for i, c := range kept {
+		if err == nil {
+			dones[i](reload)
+		}
+		c.result <- err
+	}
+}

@@ -1,0 +1,121 @@
+package local
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// poller calls a Worker in a loop and records the longest time between two answers.
+type poller struct {
+	mu       sync.Mutex
+	maxGap   time.Duration
+	answers  int
+	failures int
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+func startPoller(url string) *poller {
+	p := &poller{stop: make(chan struct{}), done: make(chan struct{})}
+	client := &http.Client{Timeout: 30 * time.Second}
+	go func() {
+		defer close(p.done)
+		last := time.Now()
+		for {
+			select {
+			case <-p.stop:
+				return
+			default:
+			}
+			ok := false
+			if res, err := client.Get(url + "/resident"); err == nil {
+				ok = res.StatusCode == http.StatusOK
+				res.Body.Close()
+			}
+			p.mu.Lock()
+			if ok {
+				p.maxGap = max(p.maxGap, time.Since(last))
+				p.answers++
+				last = time.Now()
+			} else {
+				p.failures++
+			}
+			p.mu.Unlock()
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	return p
+}
+
+func (p *poller) finish() (maxGap time.Duration, answers, failures int) {
+	close(p.stop)
+	<-p.done
+	return p.maxGap, p.answers, p.failures
+}
+
+// TestParallelUploadsOneBad sends 20 uploads at once, one of a script that throws at load: the
+// 19 others succeed and answer, the bad one gets workerd's message, and a Worker that was
+// already running answers throughout, its longest silence no longer than a reload.
+func TestParallelUploadsOneBad(t *testing.T) {
+	s := startServer(t, t.TempDir(), Options{})
+	mustUpload(t, s, "resident", counterMeta("", "v1"), seedModule(t, "counter.js"))
+	residentURL := enableWorkersDev(t, s, "resident")
+	status, _ := call(t, http.MethodPost, residentURL+"/resident", "")
+	require.Equal(t, http.StatusOK, status)
+	p := startPoller(residentURL)
+
+	const n, bad = 20, 13
+	var (
+		wg       sync.WaitGroup
+		errs     [n]error
+		reloadMS [n]int64
+	)
+	for i := range n {
+		wg.Go(func() {
+			src := seedModule(t, "counter.js")
+			if i == bad {
+				src.src = `throw new Error("boom in script ` + fmt.Sprint(i) + `");` + "\n" + src.src
+			}
+			res, err := putScript(t, s, fmt.Sprintf("par-%02d", i), counterMeta("", "v1"), src)
+			errs[i] = err
+			if err == nil {
+				reloadMS[i] = res.StartupTimeMs
+			}
+		})
+	}
+	wg.Wait()
+	maxGap, answers, failures := p.finish()
+
+	var longestReload time.Duration
+	for i := range n {
+		name := fmt.Sprintf("par-%02d", i)
+		if i == bad {
+			requireCode(t, errs[i], codeValidation, "Uncaught Error: boom in script 13")
+			continue
+		}
+		require.NoError(t, errs[i], name)
+		longestReload = max(longestReload, time.Duration(reloadMS[i])*time.Millisecond)
+		url := enableWorkersDev(t, s, name)
+		status, body := call(t, http.MethodPost, url+"/x", "")
+		assert.Equal(t, http.StatusOK, status, name)
+		assert.JSONEq(t, `{"count":1}`, body, name)
+	}
+	assert.NotContains(t, s.Scripts(), fmt.Sprintf("par-%02d", bad))
+	assert.Len(t, s.Scripts(), n) // 19 new plus the resident
+
+	t.Logf("resident Worker during the uploads: %d answers, %d failed requests, longest gap %s; longest reload %s",
+		answers, failures, maxGap.Round(time.Millisecond), longestReload)
+	assert.Zero(t, failures, "the resident Worker answered every request")
+	// The poll interval and the proxy add a few milliseconds on top of the reload.
+	assert.LessOrEqual(t, maxGap, longestReload+100*time.Millisecond,
+		"the resident Worker was silent longer than a reload")
+	status, body := call(t, http.MethodGet, residentURL+"/resident", "")
+	assert.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `{"count":1}`, body, "its data survived")
+}

@@ -1,0 +1,213 @@
+package workerd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+)
+
+// shard is one workerd process and the scripts it serves. Scripts tied by a binding (a Durable
+// Object binding naming another script) are always in the same shard: workerd resolves such a
+// binding only within one process.
+type shard struct {
+	sup  *Supervisor
+	name string // names the shard's config directory (gen/<name>/) and its log lines
+
+	// op serializes everything that replaces this shard's process: Apply's swap, crash
+	// restarts, stopping the shard.
+	op sync.Mutex
+	// Guarded by op.
+	stopped bool        // the shard was emptied or the supervisor closed: nothing restarts it
+	good    *generation // last config that started; crash restarts run it again
+	epoch   uint64      // bumped by every successful swap; a pending crash restart then gives up
+	crashes int         // consecutive crash restart attempts
+	// retiring are replaced processes still draining in the background (see retire).
+	retiring []*process
+
+	// mu guards cur and addrs. A swap that stops the old process before starting the new one
+	// holds it for writing, so that Addr waits briefly for the new address rather than hand out
+	// a dead one.
+	mu    sync.RWMutex
+	cur   *process
+	addrs map[string]string
+}
+
+func (sh *shard) genDir() string { return filepath.Join(sh.sup.genDir(), sh.name) }
+
+// addr returns the address serving script in this shard right now.
+func (sh *shard) addr(script string) (string, bool) {
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	addr, ok := sh.addrs[script]
+	return addr, ok
+}
+
+// prepare writes cfg as a new generation of the shard and validates it, without touching the
+// serving process.
+func (sh *shard) prepare(ctx context.Context, cfg *config) (*generation, error) {
+	dir, err := writeGeneration(sh.genDir(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	next := &generation{dir: dir, cfg: cfg}
+	if err := sh.validate(ctx, next); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return next, nil
+}
+
+// swap makes next (prepared) the shard's serving config. See Supervisor.Apply for the scheme.
+func (sh *shard) swap(ctx context.Context, next *generation) error {
+	sh.op.Lock()
+	defer sh.op.Unlock()
+	sh.stopped = false
+	sh.settleRetiring(next.cfg)
+	sh.mu.RLock()
+	old := sh.cur
+	sh.mu.RUnlock()
+	var err error
+	if old != nil && sharesStorage(old.cfg, next.cfg) {
+		err = sh.replaceStopFirst(ctx, old, next)
+	} else {
+		err = sh.replaceOverlapping(ctx, old, next)
+	}
+	if err != nil {
+		os.RemoveAll(next.dir)
+		return err
+	}
+	sh.epoch++ // supersedes any pending crash restart of the previous config
+	sh.crashes = 0
+	sh.cleanGenerations(next.dir)
+	return nil
+}
+
+// validate starts gen once against scratch storage and stops it again. It is skipped for a
+// config without Durable Object classes: starting that config for real touches no shared files
+// and is the same test.
+func (sh *shard) validate(ctx context.Context, gen *generation) error {
+	if len(gen.cfg.keys) == 0 {
+		return nil
+	}
+	scratch, err := os.MkdirTemp(gen.dir, "scratch-storage-")
+	if err != nil {
+		return fmt.Errorf("creating scratch storage: %w", err)
+	}
+	defer os.RemoveAll(scratch)
+	p, err := startWorkerd(ctx, sh.launch(gen, scratch, true))
+	if err != nil {
+		return fmt.Errorf("validating workerd config: %w", err)
+	}
+	// Killing is fine: the storage is scratch. The output is complete once the process is gone.
+	p.kill()
+	if lines := p.stderr.lines(); hasMissingClass(lines) {
+		return fmt.Errorf("validating workerd config: %w", &ConfigError{Message: summarize(lines)})
+	}
+	return nil
+}
+
+// replaceOverlapping starts next while old (if any) keeps serving, switches to it, and retires old.
+func (sh *shard) replaceOverlapping(ctx context.Context, old *process, next *generation) error {
+	start := time.Now()
+	p, err := startWorkerd(ctx, sh.launch(next, "", false))
+	if err != nil {
+		return fmt.Errorf("starting workerd: %w", err)
+	}
+	sh.mu.Lock()
+	sh.setCurrent(p, next)
+	sh.mu.Unlock()
+	sh.sup.log.Info("workerd serving", "shard", sh.name, "pid", p.cmd.Process.Pid, "scripts", len(next.cfg.sockets), "startup", time.Since(start))
+	if old != nil {
+		sh.retire(old)
+	}
+	return nil
+}
+
+// replaceStopFirst stops old, then starts next; Addr callers wait meanwhile. The start is not
+// cancelled with ctx: once old is gone, leaving nothing running would be worse than finishing.
+func (sh *shard) replaceStopFirst(ctx context.Context, old *process, next *generation) error {
+	ctx = context.WithoutCancel(ctx)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	start := time.Now()
+	old.stop(swapGrace)
+	p, err := startWorkerd(ctx, sh.launch(next, "", false))
+	if err == nil {
+		sh.setCurrent(p, next)
+		sh.sup.log.Info("workerd serving", "shard", sh.name, "pid", p.cmd.Process.Pid, "scripts", len(next.cfg.sockets), "swap", time.Since(start))
+		return nil
+	}
+	err = fmt.Errorf("starting workerd: %w", err)
+	back, backErr := startWorkerd(ctx, sh.launch(sh.good, "", false))
+	if backErr != nil {
+		sh.setCurrent(nil, sh.good)
+		sh.sup.log.Error("restarting the previous workerd config failed", "shard", sh.name, "err", backErr)
+		return errors.Join(err, fmt.Errorf("restarting previous workerd config: %w", backErr))
+	}
+	sh.setCurrent(back, sh.good)
+	return err
+}
+
+// setCurrent makes p the serving process of gen (p may be nil: nothing serves). Callers hold
+// op and mu.
+func (sh *shard) setCurrent(p *process, gen *generation) {
+	sh.cur = p
+	sh.addrs = nil
+	sh.good = gen
+	if p == nil {
+		return
+	}
+	sh.addrs = p.addrs()
+	sh.sup.watches.Add(1)
+	go sh.watch(p)
+}
+
+// stop stops the shard's process and its retired ones and removes its configs; nothing restarts
+// it until its next swap.
+func (sh *shard) stop(grace time.Duration) {
+	sh.op.Lock()
+	defer sh.op.Unlock()
+	sh.stopped = true
+	sh.good = nil
+	sh.epoch++
+	sh.mu.Lock()
+	p := sh.cur
+	sh.cur, sh.addrs = nil, nil
+	sh.mu.Unlock()
+	if p != nil {
+		p.stop(grace)
+	}
+	sh.stopRetiring(grace)
+	sh.cleanGenerations("")
+}
+
+// launch describes a process running gen.
+func (sh *shard) launch(gen *generation, storage string, validation bool) launch {
+	return launch{binary: sh.sup.binary, dir: gen.dir, cfg: gen.cfg, storage: storage, logger: sh.sup.log, validation: validation}
+}
+
+// cleanGenerations removes every config directory of the shard but keep. Failing is harmless
+// (stale files), so it is only logged.
+func (sh *shard) cleanGenerations(keep string) {
+	if err := removeGenerationsExcept(sh.genDir(), keep); err != nil {
+		sh.sup.log.Warn("cleaning old workerd configs", "shard", sh.name, "err", err)
+	}
+	if keep == "" {
+		os.Remove(sh.genDir())
+	}
+}
+
+// sharesStorage reports whether processes running a and b would open the same Durable Object files.
+func sharesStorage(a, b *config) bool {
+	for _, k := range b.keys {
+		if slices.Contains(a.keys, k) {
+			return true
+		}
+	}
+	return false
+}

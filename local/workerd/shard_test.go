@@ -1,0 +1,99 @@
+package workerd
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// shardOf returns the name of the shard serving script.
+func (s *testSupervisor) shardOf(script string) string {
+	s.imu.RLock()
+	defer s.imu.RUnlock()
+	if sh := s.index[script]; sh != nil {
+		return sh.name
+	}
+	return ""
+}
+
+func counters(t *testing.T, n int) []Script {
+	var out []Script
+	for i := range n {
+		out = append(out, seedCounter(t, fmt.Sprintf("c%02d", i)))
+	}
+	return out
+}
+
+// TestReloadTouchesOnlyTheChangedShard: scripts fill shards of shardSize; changing one script
+// restarts its shard only, and the data of every counter survives.
+func TestReloadTouchesOnlyTheChangedShard(t *testing.T) {
+	s := newTestSupervisor(t, t.TempDir())
+	scripts := counters(t, shardSize+2)
+	require.NoError(t, s.apply(t, scripts...))
+	require.Len(t, s.shardPIDs(), 2)
+	assert.Equal(t, s.shardOf("c00"), s.shardOf(fmt.Sprintf("c%02d", shardSize-1)))
+	assert.NotEqual(t, s.shardOf("c00"), s.shardOf(fmt.Sprintf("c%02d", shardSize)))
+	for _, sc := range scripts {
+		require.Equal(t, 1, s.count(t, sc.Name, http.MethodPost, "/x"))
+	}
+
+	before := s.shardPIDs()
+	last := len(scripts) - 1
+	scripts[last].Modules[0].Content = append(scripts[last].Modules[0].Content, "\n// v2\n"...)
+	require.NoError(t, s.apply(t, scripts...))
+	after := s.shardPIDs()
+	assert.Equal(t, before[0], after[0], "the untouched shard keeps its process")
+	assert.NotEqual(t, before[1], after[1], "the changed shard restarts")
+	for _, sc := range scripts {
+		assert.Equal(t, 1, s.count(t, sc.Name, http.MethodGet, "/x"), sc.Name)
+	}
+
+	// Removing the second shard's scripts stops its process and leaves the first alone.
+	require.NoError(t, s.apply(t, scripts[:shardSize]...))
+	assert.Equal(t, []int{before[0]}, s.shardPIDs())
+	_, ok := s.Addr(scripts[last].Name)
+	assert.False(t, ok)
+}
+
+// TestBindingMergesShards: a binding to a script of another shard brings both shards into one
+// process, where the binding works.
+func TestBindingMergesShards(t *testing.T) {
+	s := newTestSupervisor(t, t.TempDir())
+	scripts := counters(t, shardSize+1)
+	require.NoError(t, s.apply(t, scripts...))
+	require.Len(t, s.shardPIDs(), 2)
+	require.Equal(t, 1, s.count(t, "c00", http.MethodPost, "/shared"))
+
+	client := Script{
+		Name:              fmt.Sprintf("c%02d", shardSize),
+		Modules:           []Module{{Name: "client.js", Content: readTestdata(t, "client.js")}},
+		CompatibilityDate: "2025-11-17",
+		Bindings:          []Binding{{Name: "REMOTE", Type: BindingDurableObject, ClassName: "Counter", ScriptName: "c00"}},
+	}
+	scripts[shardSize] = client
+	require.NoError(t, s.apply(t, scripts...))
+	require.Len(t, s.shardPIDs(), 1, "the two shards merged")
+	assert.Equal(t, s.shardOf("c00"), s.shardOf(client.Name))
+	out := s.callJSON(t, client.Name, http.MethodPost, "/shared")
+	assert.Equal(t, float64(2), out["count"], "the client reaches c00's object, data kept")
+}
+
+// TestBadShardLeavesAllShardsAsTheyWere: when one of two changed shards fails validation,
+// neither is swapped.
+func TestBadShardLeavesAllShardsAsTheyWere(t *testing.T) {
+	s := newTestSupervisor(t, t.TempDir())
+	scripts := counters(t, shardSize+1)
+	require.NoError(t, s.apply(t, scripts...))
+	before := s.shardPIDs()
+
+	scripts[0].Modules[0].Content = append(scripts[0].Modules[0].Content, "\n// v2\n"...)
+	scripts[shardSize].Modules[0].Content = []byte(`throw new Error("bad shard")`)
+	err := s.apply(t, scripts...)
+	var cfgErr *ConfigError
+	require.ErrorAs(t, err, &cfgErr)
+	assert.Contains(t, cfgErr.Message, "bad shard")
+	assert.Equal(t, before, s.shardPIDs(), "no shard was swapped")
+}
