@@ -20,10 +20,20 @@ func (s *Server) routes() http.Handler {
 	s.handle(mux, "POST "+scripts+"/{script}/subdomain", CallSetWorkersDev, s.handleSetWorkersDev)
 	s.handle(mux, "DELETE "+scripts+"/{script}/subdomain", CallSetWorkersDev, s.handleDisableWorkersDev)
 	s.handle(mux, "GET /user/tokens/verify", CallVerifyToken, s.handleVerifyToken)
+	s.apiRoutes(mux)
+	// Credentials first, whatever the path: an unknown path with a wrong token is an
+	// authentication error on Cloudflare, never "no route".
+	mux.HandleFunc(apiPrefix+"/", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.authenticate(r, false); err != nil {
+			writeError(w, err)
+			return
+		}
+		writeError(w, newAPIError(http.StatusNotFound, codeNoRoute, "No route for that URI"))
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newAPIError(http.StatusNotFound, codeNoRoute, "No route for that URI"))
 	})
-	return mux
+	return s.logRequests(mux)
 }
 
 // handle registers an endpoint behind the checks every endpoint shares, in Cloudflare's order:

@@ -32,6 +32,8 @@ type scriptJSON struct {
 	Placement          map[string]any `json:"placement"`
 	TailConsumers      []any          `json:"tail_consumers"`
 	StartupTimeMs      *int64         `json:"startup_time_ms,omitempty"`
+	DeploymentID       string         `json:"deployment_id,omitempty"`
+	LastDeployedFrom   string         `json:"last_deployed_from,omitempty"`
 }
 
 func (rec *scriptRecord) json() scriptJSON {
@@ -52,6 +54,8 @@ func (rec *scriptRecord) json() scriptJSON {
 		UsageModel:         "standard",
 		Placement:          map[string]any{},
 		TailConsumers:      []any{},
+		DeploymentID:       rec.deploymentID(),
+		LastDeployedFrom:   sourceAPI,
 	}
 }
 
@@ -119,10 +123,12 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		}
 		rec.MigrationTag = outcome.Tag
 		rec.Etag = etag(rec)
+		recordUpload(old, rec, 0)
 		next.Scripts[name] = rec
 		next.Namespaces = outcome.Namespaces
 		return next, func(reload time.Duration) {
 			startup = reload.Milliseconds()
+			rec.Versions[len(rec.Versions)-1].StartupTimeMs = startup
 			s.dropStorage(outcome.Dropped)
 		}, nil
 	}})
@@ -200,8 +206,12 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, scriptNotFound())
 		return
 	}
+	s.writeSettings(w, st, rec)
+}
+
+// writeSettings writes rec's settings as GET .../settings returns them.
+func (s *Server) writeSettings(w http.ResponseWriter, st *state, rec *scriptRecord) {
 	out := settingsJSON{
-		Bindings:           make([]map[string]any, 0, len(rec.Bindings)),
 		CompatibilityDate:  rec.CompatibilityDate,
 		CompatibilityFlags: rec.CompatibilityFlags,
 		Limits:             map[string]any{"cpu_ms": 30000},
@@ -214,26 +224,8 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {
 	if out.CompatibilityFlags == nil {
 		out.CompatibilityFlags = []string{}
 	}
-	for _, b := range rec.Bindings {
-		item := map[string]any{"type": b.Type, "name": b.Name}
-		switch b.Type {
-		case bindingPlainText:
-			item["text"] = b.Text
-		case rules.BindingDurableObject:
-			item["class_name"] = b.ClassName
-			target := rec.Name
-			if b.ScriptName != "" {
-				item["script_name"] = b.ScriptName
-				target = b.ScriptName
-			}
-			for _, n := range st.Namespaces {
-				if n.Script == target && n.Class == b.ClassName {
-					item["namespace_id"] = n.ID
-				}
-			}
-		}
-		out.Bindings = append(out.Bindings, item)
-	}
+	rec.settings().fill(&out)
+	out.Bindings = bindingsJSON(st, rec.Name, rec.Bindings)
 	writeResult(w, http.StatusOK, out, nil)
 }
 
@@ -274,4 +266,31 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger.Info("script deleted", "script", name, "force", force)
 	writeResult(w, http.StatusOK, map[string]string{"id": name}, nil)
+}
+
+// bindingsJSON is bindings as Cloudflare reads them back: secret texts left out, a Durable
+// Object binding with its namespace's id.
+func bindingsJSON(st *state, script string, bindings []bindingRecord) []map[string]any {
+	out := make([]map[string]any, 0, len(bindings))
+	for _, b := range bindings {
+		item := map[string]any{"type": b.Type, "name": b.Name}
+		switch b.Type {
+		case bindingPlainText:
+			item["text"] = b.Text
+		case rules.BindingDurableObject:
+			item["class_name"] = b.ClassName
+			target := script
+			if b.ScriptName != "" {
+				item["script_name"] = b.ScriptName
+				target = b.ScriptName
+			}
+			for _, n := range st.Namespaces {
+				if n.Script == target && n.Class == b.ClassName {
+					item["namespace_id"] = n.ID
+				}
+			}
+		}
+		out = append(out, item)
+	}
+	return out
 }

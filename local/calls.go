@@ -16,7 +16,19 @@ const (
 	CallSetSubdomain    = "set_subdomain"    // PUT .../workers/subdomain
 	CallScriptSubdomain = "script_subdomain" // GET .../workers/scripts/{name}/subdomain
 	CallSetWorkersDev   = "set_workers_dev"  // POST or DELETE .../workers/scripts/{name}/subdomain
-	CallVerifyToken     = "verify_token"     // GET /user/tokens/verify
+	CallVerifyToken     = "verify_token"     // GET /user/tokens/verify, GET /accounts/{a}/tokens/verify
+	// The endpoints other Cloudflare clients use (api_routes.go).
+	CallService            = "service"              // GET .../workers/services/{name}
+	CallVersionUpload      = "version_upload"       // POST .../scripts/{name}/versions
+	CallVersions           = "versions"             // GET .../scripts/{name}/versions[/{id}]
+	CallDeployments        = "deployments"          // GET .../scripts/{name}/deployments
+	CallDeploy             = "deploy"               // POST .../scripts/{name}/deployments
+	CallScriptSettings     = "script_settings"      // GET .../scripts/{name}/script-settings
+	CallEditScriptSettings = "edit_script_settings" // PATCH .../scripts/{name}/script-settings
+	CallEditSettings       = "edit_settings"        // PATCH .../scripts/{name}/settings
+	CallReferences         = "references"           // GET .../scripts/{name}/references
+	CallContent            = "content"              // PUT .../scripts/{name}/content
+	CallIdentity           = "identity"             // GET /user, /accounts, /accounts/{a}, /memberships
 	// CallFaulted counts requests a fault rule failed before they reached their endpoint; they
 	// are not counted under their own kind.
 	CallFaulted = "faulted"
@@ -25,6 +37,7 @@ const (
 // mutatingCalls are the kinds that change the account.
 var mutatingCalls = map[string]bool{
 	CallUpload: true, CallDelete: true, CallSetSubdomain: true, CallSetWorkersDev: true,
+	CallVersionUpload: true, CallDeploy: true, CallEditScriptSettings: true, CallEditSettings: true, CallContent: true,
 }
 
 // calls counts API calls by kind.

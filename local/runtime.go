@@ -57,7 +57,8 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 		}
 		out = append(out, ws)
 	}
-	return out, nil
+	rollouts, err := s.rolloutScripts(st)
+	return append(out, rollouts...), err
 }
 
 // apply makes workerd run next. A refusal by workerd becomes the request's rejection, in

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -56,6 +57,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Workerd is the workerd binary; empty looks it up (see workerd.FindBinary).
 	Workerd string
+	// LogRequests, if set, also receives one line per API request (the request log in the state
+	// directory always gets them; see requestlog.go).
+	LogRequests io.Writer
 }
 
 var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -68,6 +72,7 @@ type Server struct {
 	runtime runtime
 	router  *router
 	calls   calls
+	reqlog  *requestLog
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -141,8 +146,12 @@ func New(opts Options) (*Server, error) {
 			Logger: logger,
 		}),
 	}
-	s.router = newRouter(logger.With("component", "router"), s.runtime.Addr)
+	s.router = newRouter(logger.With("component", "router"), s.scriptAddr)
 	s.st.Store(loaded)
+	if s.reqlog, err = openRequestLog(st.dir, opts.LogRequests); err != nil {
+		st.close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -291,6 +300,9 @@ func (s *Server) Close() error {
 		s.router.closeAll()
 		if err := s.runtime.Close(); err != nil {
 			errs = append(errs, err)
+		}
+		if err := s.reqlog.close(); err != nil {
+			errs = append(errs, fmt.Errorf("closing the request log: %w", err))
 		}
 		if err := s.store.close(); err != nil {
 			errs = append(errs, fmt.Errorf("unlocking the state directory: %w", err))

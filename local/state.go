@@ -44,6 +44,11 @@ type scriptRecord struct {
 	// Port is the script's stable port on 127.0.0.1, kept while workers.dev is off so that
 	// turning it back on gives the same URL. 0 until first enabled.
 	Port int `json:"port"`
+	// Versions and Deployments are the script's history (versions.go); the fields above are
+	// what its deployment's primary version runs. Settings are the script-level settings.
+	Versions    []*versionRecord    `json:"versions,omitempty"`
+	Deployments []*deploymentRecord `json:"deployments,omitempty"`
+	Settings    *scriptSettings     `json:"settings,omitempty"`
 }
 
 // moduleRef names a module part and its content-addressed file.

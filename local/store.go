@@ -170,7 +170,7 @@ func (st *store) module(sha string) ([]byte, error) {
 func (st *store) gc(s *state) error {
 	keep := map[string]bool{}
 	for _, rec := range s.Scripts {
-		for _, m := range rec.Modules {
+		for _, m := range rec.moduleRefs() {
 			keep[m.SHA256] = true
 		}
 	}

@@ -23,11 +23,12 @@ const moduleContentType = "application/javascript+module"
 // the oldest date, before any flag took effect.
 const defaultCompatibilityDate = "2021-11-02"
 
-// scriptName is Cloudflare's rule for script names.
-var scriptName = regexp.MustCompile(`^[a-z0-9_-]{1,63}$`)
+// scriptName is Cloudflare's rule for script names (docs/cloudflare-api.md): lowercase letters,
+// digits, '-' and '_', not starting with '-', at most 63 characters.
+var scriptName = regexp.MustCompile(`^[a-z0-9_][a-z0-9_-]*$`)
 
 func validScriptName(name string) *apiError {
-	if !scriptName.MatchString(name) {
+	if !scriptName.MatchString(name) || len(name) > 63 {
 		// Cloudflare's code and text for an invalid name (lowercase letters, digits, "-" and "_",
 		// at most 63 characters).
 		return newAPIError(http.StatusBadRequest, codeInvalidName, "workers.api.error.invalid_script_name")
@@ -44,6 +45,7 @@ type metadata struct {
 	Bindings           []json.RawMessage `json:"bindings"`
 	Migrations         *migrationsJSON   `json:"migrations"`
 	KeepBindings       []string          `json:"keep_bindings"`
+	Annotations        map[string]string `json:"annotations"` // versions uploads: workers/message, workers/tag
 }
 
 // migrationsJSON accepts both shapes Cloudflare accepts: {"old_tag","new_tag","steps":[...]} and

@@ -32,6 +32,8 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"'PUT /accounts/*/workers/scripts/*=429x1:retry-after=1; GET /**=500x2; * /**=200ms'")
 	workerd := fs.String("workerd", "", "workerd binary (default: $LUMIER_WORKERD, node_modules/.bin/workerd, PATH)")
 	verbose := fs.Bool("verbose", false, "log debug detail")
+	logRequests := fs.Bool("log-requests", false, "print one line per API request (method, path, status, error code, duration);\n"+
+		"the request log in the state directory (requests.log) records them either way")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: lumier local [flags]\n\nRuns the local Cloudflare: the Cloudflare API subset lumier's provider uses, with the\nuploaded Workers running on workerd. Point the provider at it with the variables it prints.\n\nflags:")
 		fs.PrintDefaults()
@@ -64,6 +66,12 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Faults:    rules,
 		Logger:    logger,
 		Workerd:   *workerd,
+		LogRequests: func() io.Writer {
+			if *logRequests {
+				return stderr
+			}
+			return nil
+		}(),
 	})
 	if err != nil {
 		return err
@@ -90,14 +98,18 @@ func banner(w io.Writer, srv *local.Server, faults *local.Faults) {
 	fmt.Fprintf(tw, "  account id\t%s\n", srv.AccountID())
 	fmt.Fprintf(tw, "  API token\t%s\n", srv.Token())
 	fmt.Fprintf(tw, "  state\t%s\n", srv.StateDir())
+	fmt.Fprintf(tw, "  request log\t%s\n", srv.RequestLogPath())
 	if f := faults.String(); f != "" {
 		fmt.Fprintf(tw, "  faults\t%s\n", f)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nPoint the lumier provider (or any Cloudflare API client) at it:\n\n")
-	fmt.Fprintf(w, "  export CLOUDFLARE_BASE_URL=%s\n", srv.URL())
+	// CLOUDFLARE_BASE_URL is read by cloudflare-go and lumier; CLOUDFLARE_API_BASE_URL by
+	// wrangler and other tools.
 	fmt.Fprintf(w, "  export CLOUDFLARE_API_TOKEN=%s\n", srv.Token())
-	fmt.Fprintf(w, "  export CLOUDFLARE_ACCOUNT_ID=%s\n\n", srv.AccountID())
+	fmt.Fprintf(w, "  export CLOUDFLARE_ACCOUNT_ID=%s\n", srv.AccountID())
+	fmt.Fprintf(w, "  export CLOUDFLARE_BASE_URL=%s\n", srv.URL())
+	fmt.Fprintf(w, "  export CLOUDFLARE_API_BASE_URL=%s\n\n", srv.URL())
 	if scripts := srv.Scripts(); len(scripts) > 0 {
 		fmt.Fprintf(w, "Scripts:\n")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func TestLocalServesAndStops(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"local", "--addr", "127.0.0.1:0", "--state", t.TempDir(),
-			"--faults", "GET /user/tokens/verify=503x1"}, &stdout, &stderr)
+			"--faults", "GET /user/tokens/verify=503x1", "-log-requests"}, &stdout, &stderr)
 	}()
 
 	var url string
@@ -59,6 +60,8 @@ func TestLocalServesAndStops(t *testing.T) {
 	assert.Contains(t, out, "export CLOUDFLARE_ACCOUNT_ID=0123456789abcdef0123456789abcdef")
 	assert.Regexp(t, `^http://127\.0\.0\.1:\d+/client/v4$`, url)
 	assert.Contains(t, out, "GET /user/tokens/verify=503x1")
+	// Every common client's variables: wrangler reads CLOUDFLARE_API_BASE_URL.
+	assert.Contains(t, out, "export CLOUDFLARE_API_BASE_URL="+url+"\n")
 
 	verify := func() int {
 		req, _ := http.NewRequest("GET", url+"/user/tokens/verify", nil)
@@ -70,6 +73,12 @@ func TestLocalServesAndStops(t *testing.T) {
 	}
 	assert.Equal(t, http.StatusServiceUnavailable, verify(), "the fault from --faults")
 	assert.Equal(t, http.StatusOK, verify())
+	// -log-requests prints each request, the fault and the success alike, without the token.
+	require.Eventually(t, func() bool {
+		return strings.Contains(stderr.String(), "GET /client/v4/user/tokens/verify -> 503") &&
+			strings.Contains(stderr.String(), "GET /client/v4/user/tokens/verify -> 200")
+	}, 5*time.Second, 10*time.Millisecond, "request lines; stderr: %s", stderr.String())
+	assert.NotContains(t, stderr.String(), "from-env", "the token is never logged")
 
 	cancel()
 	select {

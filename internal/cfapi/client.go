@@ -72,10 +72,14 @@ func (c *Client) call(fn func(opts ...option.RequestOption) error) error {
 	return nil
 }
 
-// validName guards the URL: script names go into request paths unescaped (cloudflare-go
-// formats them in with %s), so a name with '/' or '?' would address a different endpoint.
-// Cloudflare's own, stricter naming rules are left to the API and its error message.
-var validName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+// validName is Cloudflare's rule for script names (docs/cloudflare-api.md), checked before a
+// request: names go into request paths unescaped (cloudflare-go formats them in with %s), so a
+// name with '/' or '?' would address a different endpoint, and a name Cloudflare refuses is
+// better refused here with the rule in the message.
+var validName = regexp.MustCompile(`^[a-z0-9_][a-z0-9_-]*$`)
+
+// maxNameLen is Cloudflare's limit on a script name's length.
+const maxNameLen = 63
 
 // precheck fails early, with a clear message, where cloudflare-go would otherwise send a
 // request to "accounts//..." or a wrong path.
@@ -88,8 +92,9 @@ func (c *Client) precheck(ctx context.Context) error {
 
 // precheckScript is precheck plus a script name check.
 func (c *Client) precheckScript(ctx context.Context, name string) error {
-	if !validName.MatchString(name) {
-		return fmt.Errorf("invalid script name %q: only letters, digits, '-' and '_' are allowed", name)
+	if !validName.MatchString(name) || len(name) > maxNameLen {
+		return fmt.Errorf("invalid script name %q: Cloudflare allows lowercase letters, digits, '-' and '_', "+
+			"not starting with '-', at most %d characters", name, maxNameLen)
 	}
 	return c.precheck(ctx)
 }

@@ -11,10 +11,13 @@ import (
 )
 
 // ErrNotFound is matched (errors.Is) by every error for something the account does not have:
-// an *APIError with HTTP 404 or a not-found code, and Script's "not in the list" error.
+// an *APIError with one of Cloudflare's not-found codes, and Script's "not in the list" error.
+// A 404 with another code is not one: 7000 ("No route for that URI") means the request went to
+// a path the API does not serve (a wrong base URL, for one), and reading it as "the script does
+// not exist" would make a create run against the wrong server.
 var ErrNotFound = errors.New("not found")
 
-// Cloudflare's not-found codes for Workers (see /work/shared/cloudflare-errors.md).
+// Cloudflare's not-found codes for Workers (see docs/cloudflare-api.md).
 const (
 	codeScriptNotFound  = 10007 // "This Worker does not exist on your account."
 	codeServiceNotFound = 10090 // "workers.api.error.service_not_found"
@@ -49,7 +52,7 @@ func (e *APIError) Is(target error) bool {
 }
 
 func (e *APIError) notFound() bool {
-	return e.Status == http.StatusNotFound || e.Code == codeScriptNotFound || e.Code == codeServiceNotFound
+	return e.Code == codeScriptNotFound || e.Code == codeServiceNotFound
 }
 
 // IsNotFound reports whether err means the script (or other object) does not exist.

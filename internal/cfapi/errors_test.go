@@ -61,11 +61,21 @@ func TestNotFound(t *testing.T) {
 	c := New("", testToken, "a")
 	for _, body := range []string{
 		`{"success":false,"errors":[{"code":10007,"message":"This Worker does not exist on your account."}]}`,
-		`{"success":false,"errors":[]}`,
+		`{"success":false,"errors":[{"code":10090,"message":"workers.api.error.service_not_found"}]}`,
 	} {
 		err := fmt.Errorf("deleting script %q: %w", "x", c.convert(sdkError(t, 404, body), 404))
 		if !IsNotFound(err) || !errors.Is(err, ErrNotFound) {
 			t.Errorf("404 %s: want IsNotFound", body)
+		}
+	}
+	// A 404 without a not-found code is a request that reached no endpoint (7000: a wrong base
+	// URL, for one), never "the script does not exist".
+	for _, body := range []string{
+		`{"success":false,"errors":[{"code":7000,"message":"No route for that URI"}]}`,
+		`{"success":false,"errors":[]}`,
+	} {
+		if err := c.convert(sdkError(t, 404, body), 404); IsNotFound(err) {
+			t.Errorf("404 %s: must not be IsNotFound", body)
 		}
 	}
 	assert.Equal(t, "cloudflare: Not Found (HTTP 404)", c.convert(sdkError(t, 404, `{"errors":[]}`), 404).Error(), "no code, status text")
@@ -128,9 +138,14 @@ func TestPrecheckRejectsWithoutRequest(t *testing.T) {
 	// Nothing listens there, so a request would fail with "connection refused" instead.
 	c := New("http://"+closedAddr(t), testToken, "acc", option.WithMaxRetries(0))
 	ctx := context.Background()
-	for _, name := range []string{"", "a/b", "a?b", "../x", "a b"} {
+	// Cloudflare's rule: ^[a-z0-9_][a-z0-9-_]*$, at most 63 characters.
+	for _, name := range []string{"", "a/b", "a?b", "../x", "a b", "Upper", "-lead", strings.Repeat("a", 64)} {
 		err := c.DeleteScript(ctx, name, false)
 		require.ErrorContains(t, err, "invalid script name")
+	}
+	for _, name := range []string{"_lead", "a-b_c", strings.Repeat("a", 63)} {
+		err := c.DeleteScript(ctx, name, false)
+		require.NotContains(t, err.Error(), "invalid script name", "%q follows the rule", name)
 	}
 	_, err := New("http://"+closedAddr(t), testToken, "").Namespaces(ctx)
 	require.ErrorContains(t, err, "no Cloudflare account id")

@@ -1,0 +1,120 @@
+package local
+
+import (
+	"net/http"
+	"slices"
+	"time"
+)
+
+// deploymentJSON is one deployment as the deployments endpoints return it.
+type deploymentJSON struct {
+	ID          string            `json:"id"`
+	CreatedOn   time.Time         `json:"created_on"`
+	Source      string            `json:"source"`
+	Strategy    string            `json:"strategy"`
+	AuthorEmail string            `json:"author_email"`
+	Annotations map[string]string `json:"annotations"`
+	Versions    []deployedVersion `json:"versions"`
+}
+
+// strategyPercentage is the only deployment strategy Cloudflare has.
+const strategyPercentage = "percentage"
+
+func (d *deploymentRecord) json() deploymentJSON {
+	ann := map[string]string{}
+	if d.Message != "" {
+		ann["workers/message"] = d.Message
+	}
+	if d.TriggeredBy != "" {
+		ann["workers/triggered_by"] = d.TriggeredBy
+	}
+	return deploymentJSON{
+		ID: d.ID, CreatedOn: d.CreatedOn, Source: d.Source, Strategy: strategyPercentage,
+		AuthorEmail: authorEmail, Annotations: ann, Versions: slices.Clone(d.Versions),
+	}
+}
+
+// handleListDeployments is GET .../scripts/{name}/deployments: newest first, the first one
+// serving traffic.
+func (s *Server) handleListDeployments(w http.ResponseWriter, r *http.Request) {
+	stored, ok := s.st.Load().Scripts[r.PathValue("script")]
+	if !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	rec := *stored
+	rec.ensureVersions()
+	out := make([]deploymentJSON, 0, len(rec.Deployments))
+	for i := len(rec.Deployments) - 1; i >= 0; i-- {
+		out = append(out, rec.Deployments[i].json())
+	}
+	writeResult(w, http.StatusOK, map[string]any{"deployments": out}, nil)
+}
+
+// handleNewDeployment is POST .../scripts/{name}/deployments {"strategy":"percentage",
+// "versions":[{"version_id","percentage"}],"annotations":{"workers/message"}}: one version at
+// 100%, or two whose percentages add up to 100. The router then splits the script's requests
+// between them (versions.go).
+func (s *Server) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Strategy    string            `json:"strategy"`
+		Versions    []deployedVersion `json:"versions"`
+		Annotations map[string]string `json:"annotations"`
+	}
+	if err := readJSON(r, &body); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := checkDeployment(body.Strategy, body.Versions); err != nil {
+		writeError(w, err)
+		return
+	}
+	name := r.PathValue("script")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.st.Load().Scripts[name]; !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	d := &deploymentRecord{
+		ID: newUUID(), CreatedOn: time.Now().UTC(), Source: sourceAPI, TriggeredBy: "deployment",
+		Message: body.Annotations["workers/message"], Versions: body.Versions,
+	}
+	ctx, cancel := contextFor(r)
+	defer cancel()
+	if err := s.deploy(ctx, name, d); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.logger.Info("deployment created", "script", name, "deployment", d.ID, "versions", d.Versions)
+	writeResult(w, http.StatusOK, d.json(), nil)
+}
+
+// checkDeployment applies Cloudflare's shape rules to a deployment: the percentage strategy, one
+// or two distinct versions, percentages in (0, 100] adding up to 100.
+func checkDeployment(strategy string, versions []deployedVersion) error {
+	if strategy != strategyPercentage {
+		return newAPIError(http.StatusBadRequest, codeValidation, "strategy %q is not supported: use %q", strategy, strategyPercentage)
+	}
+	if len(versions) == 0 || len(versions) > 2 {
+		return newAPIError(http.StatusBadRequest, codeValidation,
+			"a deployment routes traffic to one or two versions, got %d", len(versions))
+	}
+	total := 0.0
+	for i, v := range versions {
+		if v.VersionID == "" {
+			return newAPIError(http.StatusBadRequest, codeValidation, "versions[%d].version_id is required", i)
+		}
+		if v.Percentage <= 0 || v.Percentage > 100 {
+			return newAPIError(http.StatusBadRequest, codeValidation, "versions[%d].percentage must be in (0, 100], got %v", i, v.Percentage)
+		}
+		total += v.Percentage
+	}
+	if len(versions) == 2 && versions[0].VersionID == versions[1].VersionID {
+		return newAPIError(http.StatusBadRequest, codeValidation, "version %s is listed twice", versions[0].VersionID)
+	}
+	if total < 99.99 || total > 100.01 {
+		return newAPIError(http.StatusBadRequest, codeValidation, "the versions' percentages must add up to 100, got %v", total)
+	}
+	return nil
+}

@@ -1,0 +1,330 @@
+package local
+
+import (
+	"encoding/json"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/lumier-dev/lumier/local/rules"
+)
+
+// scriptSettings are the script-level settings (GET/PATCH .../script-settings): they apply to
+// every version and change without a new version.
+type scriptSettings struct {
+	Logpush       bool           `json:"logpush"`
+	Observability map[string]any `json:"observability,omitempty"`
+	Tags          []string       `json:"tags,omitempty"`
+	TailConsumers []any          `json:"tail_consumers,omitempty"`
+	Limits        map[string]any `json:"limits,omitempty"`
+	Placement     map[string]any `json:"placement,omitempty"`
+}
+
+// settings returns the script's settings with Cloudflare's defaults filled in.
+func (rec *scriptRecord) settings() scriptSettings {
+	var out scriptSettings
+	if rec.Settings != nil {
+		out = *rec.Settings
+	}
+	if out.Observability == nil {
+		out.Observability = map[string]any{"enabled": false}
+	}
+	if out.Tags == nil {
+		out.Tags = []string{}
+	}
+	if out.TailConsumers == nil {
+		out.TailConsumers = []any{}
+	}
+	if out.Limits == nil {
+		out.Limits = map[string]any{"cpu_ms": 30000}
+	}
+	if out.Placement == nil {
+		out.Placement = map[string]any{}
+	}
+	return out
+}
+
+// fill copies the settings into a GET .../settings answer.
+func (st scriptSettings) fill(out *settingsJSON) {
+	out.Logpush, out.Observability, out.Tags = st.Logpush, st.Observability, st.Tags
+	out.TailConsumers, out.Limits, out.Placement = st.TailConsumers, st.Limits, st.Placement
+}
+
+// scriptSettingsJSON is GET/PATCH .../script-settings.
+type scriptSettingsJSON struct {
+	Logpush       bool           `json:"logpush"`
+	Observability map[string]any `json:"observability"`
+	Tags          []string       `json:"tags"`
+	TailConsumers []any          `json:"tail_consumers"`
+}
+
+func (st scriptSettings) json() scriptSettingsJSON {
+	return scriptSettingsJSON{Logpush: st.Logpush, Observability: st.Observability, Tags: st.Tags, TailConsumers: st.TailConsumers}
+}
+
+// settingsPatch is the part of a settings PATCH that does not make a new version. Absent fields
+// keep their value.
+type settingsPatch struct {
+	Logpush       *bool           `json:"logpush"`
+	Observability *map[string]any `json:"observability"`
+	Tags          *[]string       `json:"tags"`
+	TailConsumers *[]any          `json:"tail_consumers"`
+	Limits        *map[string]any `json:"limits"`
+	Placement     *map[string]any `json:"placement"`
+}
+
+func (p settingsPatch) apply(st scriptSettings) scriptSettings {
+	if p.Logpush != nil {
+		st.Logpush = *p.Logpush
+	}
+	if p.Observability != nil {
+		st.Observability = *p.Observability
+	}
+	if p.Tags != nil {
+		st.Tags = *p.Tags
+	}
+	if p.TailConsumers != nil {
+		st.TailConsumers = *p.TailConsumers
+	}
+	if p.Limits != nil {
+		st.Limits = *p.Limits
+	}
+	if p.Placement != nil {
+		st.Placement = *p.Placement
+	}
+	return st
+}
+
+// handleGetScriptSettings is GET .../scripts/{name}/script-settings.
+func (s *Server) handleGetScriptSettings(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
+	if !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	writeResult(w, http.StatusOK, rec.settings().json(), nil)
+}
+
+// handlePatchScriptSettings is PATCH .../scripts/{name}/script-settings: a JSON body of the
+// fields to change. No new version, no reload: nothing here changes what workerd runs.
+func (s *Server) handlePatchScriptSettings(w http.ResponseWriter, r *http.Request) {
+	var p settingsPatch
+	if err := readJSON(r, &p); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	if _, ok := prev.Scripts[r.PathValue("script")]; !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	next := prev.clone()
+	rec := next.Scripts[r.PathValue("script")]
+	st := p.apply(rec.settings())
+	rec.Settings = &st
+	if err := s.store.save(next); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.st.Store(next)
+	writeResult(w, http.StatusOK, st.json(), nil)
+}
+
+// versionPatch is the part of a settings PATCH that changes what runs: a new version, deployed
+// at 100% like on Cloudflare.
+type versionPatch struct {
+	settingsPatch
+	CompatibilityDate  *string           `json:"compatibility_date"`
+	CompatibilityFlags *[]string         `json:"compatibility_flags"`
+	Bindings           []json.RawMessage `json:"bindings"`
+	Migrations         json.RawMessage   `json:"migrations"`
+	UsageModel         *string           `json:"usage_model"`
+}
+
+// handlePatchSettings is PATCH .../scripts/{name}/settings: a multipart body whose "settings"
+// part is JSON. Script-level fields change in place; bindings and compatibility settings make a
+// new version (bindings of type "inherit" keep the current binding of that name).
+func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("script")
+	raw, err := settingsPart(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	var p versionPatch
+	if err := json.Unmarshal(raw, &p); err != nil {
+		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part settings: %v", err))
+		return
+	}
+	if len(p.Migrations) > 0 && string(p.Migrations) != "null" {
+		writeError(w, newAPIError(http.StatusBadRequest, codeValidation,
+			"the local Cloudflare applies Durable Object migrations through a script upload (PUT .../workers/scripts/{name}) only"))
+		return
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	old, ok := prev.Scripts[name]
+	if !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	next := prev.clone()
+	rec := next.Scripts[name]
+	st := p.apply(rec.settings())
+	rec.Settings = &st
+
+	newVersion := p.CompatibilityDate != nil || p.CompatibilityFlags != nil || p.Bindings != nil
+	if newVersion {
+		rec.ensureVersions()
+		v := rec.snapshot(time.Now().UTC(), sourceAPI)
+		if p.CompatibilityDate != nil {
+			v.CompatibilityDate = *p.CompatibilityDate
+		}
+		if p.CompatibilityFlags != nil {
+			v.CompatibilityFlags = *p.CompatibilityFlags
+		}
+		if p.Bindings != nil {
+			if v.Bindings, err = inheritBindings(p.Bindings, old.Bindings); err != nil {
+				writeError(w, err)
+				return
+			}
+		}
+		if err := checkVersion(prev, name, v); err != nil {
+			writeError(w, err)
+			return
+		}
+		rec.addVersion(v)
+		rec.deployAll(v, "settings")
+		rec.ModifiedOn = v.CreatedOn
+		rec.Etag = etag(rec)
+		ctx, cancel := contextFor(r)
+		defer cancel()
+		if err := s.apply(ctx, prev, next, name); err != nil {
+			writeError(w, err)
+			return
+		}
+		if err := s.commit(ctx, prev, next); err != nil {
+			writeError(w, err)
+			return
+		}
+	} else {
+		if err := s.store.save(next); err != nil {
+			writeError(w, err)
+			return
+		}
+		s.st.Store(next)
+	}
+	s.writeSettings(w, next, rec)
+}
+
+// inheritBindings parses a settings PATCH's bindings; {"type":"inherit","name":N} keeps the
+// current binding named N (Cloudflare's way of not resending secrets).
+func inheritBindings(raw []json.RawMessage, current []bindingRecord) ([]bindingRecord, error) {
+	var plain []json.RawMessage
+	var inherited []bindingRecord
+	for _, r := range raw {
+		var b bindingRecord
+		_ = json.Unmarshal(r, &b)
+		if b.Type != "inherit" {
+			plain = append(plain, r)
+			continue
+		}
+		i := slices.IndexFunc(current, func(c bindingRecord) bool { return c.Name == b.Name })
+		if i < 0 {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type inherit names no current binding", b.Name)
+		}
+		inherited = append(inherited, current[i])
+	}
+	out, err := parseBindings(plain)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, inherited...), nil
+}
+
+// settingsPart reads the "settings" part of a multipart body (a JSON body is accepted too).
+func settingsPart(r *http.Request) ([]byte, error) {
+	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err == nil && mediaType == "application/json" {
+		var body struct {
+			Settings json.RawMessage `json:"settings"`
+		}
+		if err := readJSON(r, &body); err != nil {
+			return nil, err
+		}
+		return body.Settings, nil
+	}
+	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
+		return nil, newAPIError(http.StatusUnsupportedMediaType, codeContentType,
+			"Content-Type must be one of: application/javascript, text/javascript, multipart/form-data")
+	}
+	mr := multipart.NewReader(http.MaxBytesReader(nil, r.Body, 1<<20), params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part settings")
+		}
+		if err != nil {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not parse multipart body: %v", err)
+		}
+		if part.FormName() == "settings" {
+			b, err := io.ReadAll(part)
+			if err != nil {
+				return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part settings")
+			}
+			return b, nil
+		}
+	}
+}
+
+// referenceJSON is one Durable Object reference of GET .../references.
+type referenceJSON struct {
+	NamespaceID   string `json:"namespace_id"`
+	NamespaceName string `json:"namespace_name"`
+	ScriptName    string `json:"script_name"`
+	ClassName     string `json:"class_name"`
+	BindingName   string `json:"binding_name"`
+}
+
+// handleReferences is GET .../scripts/{name}/references: what would break if the script went,
+// here the other scripts' Durable Object bindings to its classes (the only kind of reference
+// the local Cloudflare runs).
+func (s *Server) handleReferences(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("script")
+	st := s.st.Load()
+	if _, ok := st.Scripts[name]; !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	refs := []referenceJSON{}
+	for _, n := range st.namespacesOf(name) {
+		for _, other := range st.scriptNames() {
+			if other == name {
+				continue
+			}
+			for _, b := range st.Scripts[other].Bindings {
+				if b.Type == rules.BindingDurableObject && b.ScriptName == name && b.ClassName == n.Class {
+					refs = append(refs, referenceJSON{
+						NamespaceID: n.ID, NamespaceName: n.Name(), ScriptName: other, ClassName: n.Class, BindingName: b.Name,
+					})
+				}
+			}
+		}
+	}
+	writeResult(w, http.StatusOK, map[string]any{
+		"durable_objects":              refs,
+		"services":                     map[string][]any{"incoming": {}, "outgoing": {}},
+		"dispatch_namespace_outbounds": []any{},
+		"custom_domains":               []any{},
+		"domains":                      []any{},
+		"queues":                       []any{},
+		"tail_consumers":               []any{},
+	}, nil)
+}

@@ -1,0 +1,80 @@
+package local
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/cloudflare/cloudflare-go/v4"
+	"github.com/cloudflare/cloudflare-go/v4/option"
+	"github.com/cloudflare/cloudflare-go/v4/workers"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Script settings and settings: read, patch, and the patch shows in both.
+func TestContractSettings(t *testing.T) {
+	s := sharedServer(t)
+	const name = "contract-settings"
+	mustUpload(t, s, name, meta(map[string]any{"bindings": []any{
+		map[string]any{"type": "plain_text", "name": "GREETING", "text": "hi"},
+		map[string]any{"type": "secret_text", "name": "KEY", "text": "s3cret"},
+	}}), module{name: "index.js", src: "export default { fetch(r, env) { return new Response(env.GREETING + ':' + env.KEY) } }"})
+	c := newClient(s)
+	acct := cloudflare.F(s.AccountID())
+
+	ss, err := c.Workers.Scripts.Settings.Get(ctxT(t), name, workers.ScriptSettingGetParams{AccountID: acct})
+	require.NoError(t, err)
+	assert.False(t, ss.Logpush)
+	assert.False(t, ss.Observability.Enabled)
+
+	ss, err = c.Workers.Scripts.Settings.Edit(ctxT(t), name, workers.ScriptSettingEditParams{
+		AccountID:     acct,
+		ScriptSetting: workers.ScriptSettingParam{Logpush: cloudflare.F(true), Observability: cloudflare.F(workers.ScriptSettingObservabilityParam{Enabled: cloudflare.F(true)})},
+	})
+	require.NoError(t, err)
+	assert.True(t, ss.Logpush)
+	assert.True(t, ss.Observability.Enabled)
+
+	st, err := c.Workers.Scripts.ScriptAndVersionSettings.Get(ctxT(t), name, workers.ScriptScriptAndVersionSettingGetParams{AccountID: acct})
+	require.NoError(t, err)
+	assert.True(t, st.Logpush, "script-settings show in settings")
+
+	// Settings PATCH with bindings: a new version deployed at 100%; "inherit" keeps the secret.
+	part, _ := json.Marshal(map[string]any{"settings": map[string]any{
+		"compatibility_date": "2025-12-01",
+		"bindings": []any{
+			map[string]any{"type": "plain_text", "name": "GREETING", "text": "hello"},
+			map[string]any{"type": "inherit", "name": "KEY"},
+		},
+	}})
+	edited, err := c.Workers.Scripts.ScriptAndVersionSettings.Edit(ctxT(t), name, workers.ScriptScriptAndVersionSettingEditParams{AccountID: acct},
+		option.WithRequestBody("application/json", part))
+	require.NoError(t, err)
+	assert.Equal(t, "2025-12-01", edited.CompatibilityDate)
+	assert.Len(t, edited.Bindings, 2)
+	url := enableWorkersDev(t, s, name)
+	status, body := call(t, "GET", url, "")
+	assert.Equal(t, 200, status)
+	assert.Equal(t, "hello:s3cret", body, "the new binding and the inherited secret run")
+	list, err := c.Workers.Scripts.Versions.List(ctxT(t), name, workers.ScriptVersionListParams{AccountID: acct})
+	require.NoError(t, err)
+	assert.Len(t, list.Result.Items, 2, "the settings change made a version")
+}
+
+// References: the other scripts' bindings to this script's classes.
+func TestContractReferences(t *testing.T) {
+	s := sharedServer(t)
+	mustUpload(t, s, "contract-refs-host", counterMeta("", "v1"), seedModule(t, "counter.js"))
+	mustUpload(t, s, "contract-refs-user", meta(map[string]any{"bindings": []any{
+		map[string]any{"type": "durable_object_namespace", "name": "C", "class_name": "Counter", "script_name": "contract-refs-host"},
+	}}), module{name: "index.js", src: "export default { fetch() { return new Response('x') } }"})
+	r := raw(t, s, "GET", "/accounts/"+s.AccountID()+"/workers/scripts/contract-refs-host/references", s.Token(), "", nil)
+	require.Equal(t, 200, r.Status)
+	var refs []referenceJSON
+	require.NoError(t, json.Unmarshal(r.field(t, "durable_objects"), &refs))
+	require.Len(t, refs, 1)
+	assert.Equal(t, "contract-refs-user", refs[0].ScriptName)
+	assert.Equal(t, "Counter", refs[0].ClassName)
+	assert.Equal(t, "contract-refs-host_Counter", refs[0].NamespaceName)
+	assert.Len(t, refs[0].NamespaceID, 32)
+}

@@ -1,0 +1,56 @@
+package local
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"time"
+)
+
+// productionEnvironment is the one environment of a service: Cloudflare's services API predates
+// versions and still describes every script as a service with a "production" environment.
+const productionEnvironment = "production"
+
+// serviceJSON is GET .../workers/services/{name}.
+type serviceJSON struct {
+	ID                 string            `json:"id"`
+	CreatedOn          time.Time         `json:"created_on"`
+	ModifiedOn         time.Time         `json:"modified_on"`
+	DefaultEnvironment environmentJSON   `json:"default_environment"`
+	Environments       []environmentJSON `json:"environments"`
+}
+
+type environmentJSON struct {
+	Environment string      `json:"environment"`
+	CreatedOn   time.Time   `json:"created_on"`
+	ModifiedOn  time.Time   `json:"modified_on"`
+	ScriptTag   string      `json:"script_tag"`
+	Script      *scriptJSON `json:"script,omitempty"`
+}
+
+// scriptTag is the script's stable id (Cloudflare's "tag", 32 hex digits), distinct from its
+// name.
+func scriptTag(name string) string {
+	sum := sha256.Sum256([]byte("lumier-local-script:" + name))
+	return hex.EncodeToString(sum[:16])
+}
+
+// handleGetService is GET /accounts/{a}/workers/services/{name}.
+func (s *Server) handleGetService(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
+	if !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	script := rec.json()
+	env := environmentJSON{
+		Environment: productionEnvironment, CreatedOn: rec.CreatedOn, ModifiedOn: rec.ModifiedOn,
+		ScriptTag: scriptTag(rec.Name), Script: &script,
+	}
+	short := env
+	short.Script = nil
+	writeResult(w, http.StatusOK, serviceJSON{
+		ID: rec.Name, CreatedOn: rec.CreatedOn, ModifiedOn: rec.ModifiedOn,
+		DefaultEnvironment: env, Environments: []environmentJSON{short},
+	}, nil)
+}

@@ -1,0 +1,270 @@
+package local
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Cloudflare's codes for the versions API (see docs/cloudflare-api.md).
+const (
+	// codeVersionMigrations refuses a versions upload carrying Durable Object migrations: they
+	// must go through a direct upload (a non-versioned deployment).
+	codeVersionMigrations = 10211
+	// codeVersionNotFound is a version id the script does not have. Cloudflare's own code for it
+	// is unconfirmed; 10021 is its validation code.
+	codeVersionNotFound = codeValidation
+)
+
+// versionJSON is one version as GET .../versions/{id} and POST .../versions return it.
+type versionJSON struct {
+	ID            string              `json:"id"`
+	Number        int                 `json:"number"`
+	Metadata      versionMetadataJSON `json:"metadata"`
+	Annotations   map[string]string   `json:"annotations"`
+	Resources     *versionResources   `json:"resources,omitempty"`
+	StartupTimeMs *int64              `json:"startup_time_ms,omitempty"`
+}
+
+type versionMetadataJSON struct {
+	AuthorEmail string    `json:"author_email"`
+	AuthorID    string    `json:"author_id"`
+	CreatedOn   time.Time `json:"created_on"`
+	ModifiedOn  time.Time `json:"modified_on"`
+	Source      string    `json:"source"`
+	HasPreview  bool      `json:"hasPreview"`
+}
+
+type versionResources struct {
+	Bindings      []map[string]any `json:"bindings"`
+	Script        map[string]any   `json:"script"`
+	ScriptRuntime map[string]any   `json:"script_runtime"`
+}
+
+// authorEmail is the author every version and deployment reports: the local Cloudflare has one
+// user (see api_user.go).
+const authorEmail = "local@lumier.dev"
+
+func (s *Server) versionJSON(st *state, rec *scriptRecord, v *versionRecord, full bool) versionJSON {
+	out := versionJSON{
+		ID: v.ID, Number: v.Number,
+		Metadata: versionMetadataJSON{
+			AuthorEmail: authorEmail, AuthorID: s.userID(), CreatedOn: v.CreatedOn, ModifiedOn: v.CreatedOn, Source: v.Source,
+		},
+		Annotations: map[string]string{},
+	}
+	for k, val := range map[string]string{"workers/message": v.Message, "workers/tag": v.Tag, "workers/triggered_by": v.TriggeredBy} {
+		if val != "" {
+			out.Annotations[k] = val
+		}
+	}
+	if !full {
+		return out
+	}
+	flags := v.CompatibilityFlags
+	if flags == nil {
+		flags = []string{}
+	}
+	out.Resources = &versionResources{
+		Bindings: bindingsJSON(st, rec.Name, v.Bindings),
+		Script: map[string]any{
+			"etag": etag(&scriptRecord{MainModule: v.MainModule, CompatibilityDate: v.CompatibilityDate,
+				CompatibilityFlags: v.CompatibilityFlags, Modules: v.Modules, Bindings: v.Bindings}),
+			"handlers":           handlers(v.Exports),
+			"last_deployed_from": sourceAPI,
+		},
+		ScriptRuntime: map[string]any{
+			"compatibility_date":  v.CompatibilityDate,
+			"compatibility_flags": flags,
+			"usage_model":         "standard",
+			"limits":              rec.settings().Limits,
+			"migration_tag":       rec.MigrationTag,
+		},
+	}
+	startup := v.StartupTimeMs
+	out.StartupTimeMs = &startup
+	return out
+}
+
+// handleNewVersion is POST .../scripts/{name}/versions: a multipart upload like a direct upload,
+// that makes a new immutable version without deploying it. A version cannot carry migrations
+// (10211). workerd runs the version once a deployment routes traffic to it; Cloudflare also
+// starts it at upload, so a version that does not start is refused later here, at its deployment.
+func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("script")
+	if err := validScriptName(name); err != nil {
+		writeError(w, err)
+		return
+	}
+	up, err := parseUpload(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if up.meta.Migrations != nil {
+		writeError(w, newAPIError(http.StatusBadRequest, codeVersionMigrations,
+			"A version upload cannot carry Durable Object migrations: apply them with a direct upload (PUT .../workers/scripts/%s), then upload versions.", name))
+		return
+	}
+	contents := make(map[string][]byte, len(up.modules))
+	for _, m := range up.modules {
+		contents[m.name] = m.content
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	if _, ok := prev.Scripts[name]; !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	next := prev.clone()
+	rec := next.Scripts[name]
+	rec.ensureVersions()
+	latest := rec.Versions[len(rec.Versions)-1]
+	v := &versionRecord{
+		ID: newUUID(), CreatedOn: time.Now().UTC(), Source: sourceAPI, TriggeredBy: "version_upload",
+		Message: up.meta.Annotations["workers/message"], Tag: up.meta.Annotations["workers/tag"],
+		MainModule: up.meta.MainModule, CompatibilityDate: up.meta.CompatibilityDate, CompatibilityFlags: up.meta.CompatibilityFlags,
+		Bindings: keepBindings(up.bindings, latest.Bindings, up.meta.KeepBindings),
+		Exports:  moduleExports(contents, up.meta.MainModule),
+	}
+	if err := checkVersion(prev, name, v); err != nil {
+		writeError(w, err)
+		return
+	}
+	for _, m := range up.modules {
+		sha, err := s.store.putModule(m.content)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		v.Modules = append(v.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
+	}
+	rec.addVersion(v)
+	ctx, cancel := contextFor(r)
+	defer cancel()
+	if err := s.commit(ctx, prev, next); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.logger.Info("version uploaded", "script", name, "version", v.ID, "number", v.Number)
+	writeResult(w, http.StatusOK, s.versionJSON(next, rec, v, true), nil)
+}
+
+// handleListVersions is GET .../scripts/{name}/versions, newest first, paged with page and
+// per_page (result.items, like Cloudflare).
+func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
+	st := s.st.Load()
+	stored, ok := st.Scripts[r.PathValue("script")]
+	if !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	rec := *stored // ensureVersions on a copy: reads never write
+	rec.ensureVersions()
+	versions := slices.Clone(rec.Versions)
+	slices.Reverse(versions)
+	page, perPage := pageParams(r, 10)
+	from := min((page-1)*perPage, len(versions))
+	to := min(from+perPage, len(versions))
+	items := make([]versionJSON, 0, to-from)
+	for _, v := range versions[from:to] {
+		items = append(items, s.versionJSON(st, &rec, v, false))
+	}
+	writeResult(w, http.StatusOK, map[string]any{"items": items}, &resultInfo{
+		Page: page, PerPage: perPage, Count: len(items), TotalCount: len(versions),
+		TotalPages: (len(versions) + perPage - 1) / perPage,
+	})
+}
+
+// handleGetVersion is GET .../scripts/{name}/versions/{version}.
+func (s *Server) handleGetVersion(w http.ResponseWriter, r *http.Request) {
+	st := s.st.Load()
+	stored, ok := st.Scripts[r.PathValue("script")]
+	if !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	rec := *stored
+	rec.ensureVersions()
+	v := rec.version(r.PathValue("version"))
+	if v == nil {
+		writeError(w, newAPIError(http.StatusNotFound, codeVersionNotFound, "version %s of script %s does not exist", r.PathValue("version"), rec.Name))
+		return
+	}
+	writeResult(w, http.StatusOK, s.versionJSON(st, &rec, v, true), nil)
+}
+
+// handlePutContent is PUT .../scripts/{name}/content: new code for the script, keeping its
+// bindings and compatibility settings; a new version deployed at 100%, like on Cloudflare.
+// Migrations are not part of a content upload.
+func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("script")
+	up, err := parseUpload(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	contents := make(map[string][]byte, len(up.modules))
+	for _, m := range up.modules {
+		contents[m.name] = m.content
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	if _, ok := prev.Scripts[name]; !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	next := prev.clone()
+	rec := next.Scripts[name]
+	rec.ensureVersions()
+	v := rec.snapshot(time.Now().UTC(), sourceAPI)
+	v.MainModule, v.Exports, v.Modules = up.meta.MainModule, moduleExports(contents, up.meta.MainModule), nil
+	if err := checkVersion(prev, name, v); err != nil {
+		writeError(w, err)
+		return
+	}
+	for _, m := range up.modules {
+		sha, err := s.store.putModule(m.content)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		v.Modules = append(v.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
+	}
+	rec.addVersion(v)
+	rec.deployAll(v, "content")
+	rec.ModifiedOn = v.CreatedOn
+	rec.Etag = etag(rec)
+	ctx, cancel := contextFor(r)
+	defer cancel()
+	started := time.Now()
+	if err := s.apply(ctx, prev, next, name); err != nil {
+		writeError(w, err)
+		return
+	}
+	v.StartupTimeMs = time.Since(started).Milliseconds()
+	if err := s.commit(ctx, prev, next); err != nil {
+		writeError(w, err)
+		return
+	}
+	out := rec.json()
+	out.StartupTimeMs = &v.StartupTimeMs
+	writeResult(w, http.StatusOK, out, nil)
+}
+
+// pageParams reads page and per_page, with Cloudflare's bounds (per_page at most 100).
+func pageParams(r *http.Request, defaultPerPage int) (page, perPage int) {
+	page, perPage = 1, defaultPerPage
+	if p, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && p > 0 {
+		page = p
+	}
+	if p, err := strconv.Atoi(r.URL.Query().Get("per_page")); err == nil && p > 0 {
+		perPage = min(p, 100)
+	}
+	return page, perPage
+}
