@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// TestYAML deploys examples/yaml (the counter as a Pulumi YAML program using lumier:index:Worker
-// and lumier:index:DurableObject) with the CLI and the YAML language host: `pulumi up --yes`,
+// TestYAML deploys examples/yaml (the counter as a Pulumi YAML program with one lumier:index:App)
+// with the CLI and the YAML language host: `pulumi up --yes`,
 // the counter counts, a second up changes nothing, refresh finds no drift, destroy removes it.
 // The credentials come from the CLOUDFLARE_* environment variables.
 func TestYAML(t *testing.T) {
@@ -40,7 +40,7 @@ func TestYAML(t *testing.T) {
 	if !strings.HasPrefix(url, "http://127.0.0.1:") {
 		t.Fatalf("url output %q: want the local Cloudflare's http://127.0.0.1:<port>", url)
 	}
-	const script = "counter-yaml-dev-api" // <project>-<stack>-<name>
+	const script = "counter-yaml-dev-api" // <app>-<stage>-<name>
 	requireScripts(t, c, script)
 	if out := pulumi(t, "stack", "output", "counter", "--json"); !jsonHas(out, `"type": "durable_object"`, `"className": "Counter"`, `"name": "counter"`) {
 		t.Fatalf("counter output:\n%s", out)
@@ -65,11 +65,58 @@ func TestYAML(t *testing.T) {
 		pulumi(t, "preview", "--expect-no-changes")
 	})
 
+	t.Run("ResourceTree", func(t *testing.T) {
+		urns := pulumi(t, "stack", "--show-urns")
+		for _, want := range []string{
+			"lumier:index:App$lumier:index:Worker$lumier:index:Script::app-api",
+			"lumier:index:App$lumier:index:DurableObject::app-counter",
+		} {
+			if !strings.Contains(urns, want) {
+				t.Errorf("the stack's resources lack %s:\n%s", want, urns)
+			}
+		}
+	})
+
 	t.Run("Destroy", func(t *testing.T) {
 		pulumi(t, "destroy", "--yes")
 		requireScripts(t, c)
 		pulumi(t, "stack", "rm", "--yes")
 	})
+}
+
+// TestYAMLComponents deploys examples/yaml-components: a Durable Object whose worker is the
+// Worker resource itself, bound by another Worker that passes the DurableObject resource itself
+// (YAML `${counter}`), so resource references work as binding values.
+func TestYAMLComponents(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	dir := copyExample(t, "yaml-components")
+	copyDir(t, filepath.Join(repoRoot, "examples", "counter", "src"), filepath.Join(filepath.Dir(dir), "counter", "src"))
+	editFile(t, filepath.Join(dir, "Pulumi.yaml"), "path: ../../bin", "path: "+providerDir)
+	env := c.env(t.TempDir())
+	pulumi := func(t *testing.T, args ...string) string {
+		t.Helper()
+		out, err := runPulumi(t, ctx, dir, env, args...)
+		if err != nil {
+			t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	pulumi(t, "stack", "init", "dev")
+	pulumi(t, "up", "--yes")
+	requireScripts(t, c, "counter-components-dev-store", "counter-components-dev-web")
+	if settings := scriptSettings(t, c, "counter-components-dev-web"); !strings.Contains(settings, `"script_name":"counter-components-dev-store"`) {
+		t.Fatalf("web's COUNTER binding does not point at the store script: %s", settings)
+	}
+	if id := strings.TrimSpace(pulumi(t, "stack", "output", "namespaceId")); id == "" {
+		t.Fatal("the DurableObject's namespaceId output is empty: it should come from its Worker")
+	}
+	url := strings.TrimSpace(pulumi(t, "stack", "output", "url"))
+	requireCall(t, http.MethodPost, url, "", 200, `{"count":1}`)
+	requireCall(t, http.MethodPost, url, "", 200, `{"count":2}`)
+	pulumi(t, "up", "--yes", "--expect-no-changes")
+	pulumi(t, "destroy", "--yes")
+	requireScripts(t, c)
 }
 
 // jsonHas reports whether the CLI's indented JSON output contains every fragment.

@@ -49,7 +49,7 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 	}
 	objects := pulumi.Map{}
 	for _, d := range plan.objects {
-		do, err := newDurableObject(ctx, d.Name, DurableObjectArgs{ClassName: d.ClassName, SQLite: d.SQLite},
+		do, err := newDurableObject(ctx, name+"-"+d.Name, d.Name, DurableObjectArgs{ClassName: d.ClassName, SQLite: d.SQLite},
 			d.host.resource, append(slices.Clone(childOpts), pulumi.DependsOn([]pulumi.Resource{d.host.resource}))...)
 		if err != nil {
 			return nil, fmt.Errorf("app %q: %w", args.Name, err)

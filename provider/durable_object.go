@@ -10,13 +10,16 @@ import (
 // Worker, a Worker of the same stack, reports the namespace id, and the checks against the host's
 // declaration run at preview.
 func NewDurableObject(ctx *pulumi.Context, name string, args DurableObjectArgs, opts ...pulumi.ResourceOption) (*DurableObject, error) {
-	return newDurableObject(ctx, name, args, nil, opts...)
+	return newDurableObject(ctx, name, name, args, nil, opts...)
 }
 
-// newDurableObject is NewDurableObject with the host Worker given directly, as an App does.
-func newDurableObject(ctx *pulumi.Context, name string, args DurableObjectArgs, host *Worker, opts ...pulumi.ResourceOption) (*DurableObject, error) {
+// newDurableObject is NewDurableObject with the host Worker given directly and a logical name
+// apart from the resource name, as an App creates them.
+func newDurableObject(ctx *pulumi.Context, resource, name string, args DurableObjectArgs, host *Worker,
+	opts ...pulumi.ResourceOption,
+) (*DurableObject, error) {
 	d := &DurableObject{}
-	if err := ctx.RegisterComponentResource("lumier:index:DurableObject", name, d, opts...); err != nil {
+	if err := ctx.RegisterComponentResource("lumier:index:DurableObject", resource, d, opts...); err != nil {
 		return nil, err
 	}
 	if args.ClassName == "" {
