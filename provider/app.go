@@ -31,7 +31,7 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 		childOpts = append(childOpts, pulumi.RetainOnDelete(true))
 	}
 
-	workers := pulumi.Map{}
+	var workers, objects []any
 	for _, w := range plan.order {
 		deps := make([]pulumi.Resource, 0, len(w.after))
 		for _, other := range w.after {
@@ -42,27 +42,39 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 		if err != nil {
 			return nil, fmt.Errorf("app %q: %w", args.Name, err)
 		}
-		workers[w.Name] = pulumi.Map{
-			"type": pulumi.String("worker"), "name": pulumi.String(w.Name),
-			"scriptName": w.resource.ScriptName, "url": w.resource.URL,
-		}
+		workerName := w.Name
+		workers = append(workers, pulumi.All(w.resource.ScriptName, w.resource.URL).ApplyT(func(v []any) WorkerInfo {
+			return WorkerInfo{Type: "worker", Name: workerName, ScriptName: v[0].(string), URL: v[1].(string)}
+		}))
 	}
-	objects := pulumi.Map{}
 	for _, d := range plan.objects {
 		do, err := newDurableObject(ctx, name+"-"+d.Name, d.Name, DurableObjectArgs{ClassName: d.ClassName, SQLite: d.SQLite},
 			d.host.resource, append(slices.Clone(childOpts), pulumi.DependsOn([]pulumi.Resource{d.host.resource}))...)
 		if err != nil {
 			return nil, fmt.Errorf("app %q: %w", args.Name, err)
 		}
-		objects[d.Name] = pulumi.Map{
-			"type": do.Type, "name": do.Name, "className": do.ClassName,
-			"scriptName": do.ScriptName, "namespaceId": do.NamespaceID,
-		}
+		objects = append(objects, pulumi.All(do.Name, do.ClassName, do.ScriptName, do.NamespaceID).ApplyT(
+			func(v []any) DurableObjectInfo {
+				return DurableObjectInfo{Type: "durable_object", Name: v[0].(string), ClassName: v[1].(string),
+					ScriptName: v[2].(string), NamespaceID: v[3].(string)}
+			}))
 	}
 	a.Name = pulumi.String(args.Name).ToStringOutput()
 	a.Stage = pulumi.String(plan.stage).ToStringOutput()
-	a.Workers = workers.ToMapOutput()
-	a.DurableObjects = objects.ToMapOutput()
+	a.Workers = pulumi.All(workers...).ApplyT(func(vs []any) map[string]WorkerInfo {
+		out := map[string]WorkerInfo{}
+		for _, v := range vs {
+			out[v.(WorkerInfo).Name] = v.(WorkerInfo)
+		}
+		return out
+	}).(WorkerInfoMapOutput)
+	a.DurableObjects = pulumi.All(objects...).ApplyT(func(vs []any) map[string]DurableObjectInfo {
+		out := map[string]DurableObjectInfo{}
+		for _, v := range vs {
+			out[v.(DurableObjectInfo).Name] = v.(DurableObjectInfo)
+		}
+		return out
+	}).(DurableObjectInfoMapOutput)
 	return a, nil
 }
 

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"reflect"
+
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -92,8 +94,68 @@ type App struct {
 	pulumi.ResourceState
 	Name           pulumi.StringOutput `pulumi:"name"`
 	Stage          pulumi.StringOutput `pulumi:"stage"`
-	Workers        pulumi.MapOutput    `pulumi:"workers"`
-	DurableObjects pulumi.MapOutput    `pulumi:"durableObjects"`
+	Workers        WorkerInfoMapOutput        `pulumi:"workers"`
+	DurableObjects DurableObjectInfoMapOutput `pulumi:"durableObjects"`
+}
+
+// WorkerInfo is what an App reports of one of its Workers.
+type WorkerInfo struct {
+	Type       string `pulumi:"type"`
+	Name       string `pulumi:"name"`
+	ScriptName string `pulumi:"scriptName"`
+	URL        string `pulumi:"url"`
+}
+
+// Annotate documents WorkerInfo.
+func (w *WorkerInfo) Annotate(a infer.Annotator) {
+	a.SetToken("index", "WorkerInfo")
+	a.Describe(w, "A Worker of an App, as its outputs report it.")
+	a.Describe(&w.Type, "Always \"worker\".")
+	a.Describe(&w.Name, "Worker name in the app.")
+	a.Describe(&w.ScriptName, "Script name on Cloudflare.")
+	a.Describe(&w.URL, "URL the Worker answers at; empty when workersDev is false.")
+}
+
+// DurableObjectInfo is the seed's DurableObjectOutput ({type, name, className}) plus where the
+// class runs; it is also a binding value.
+type DurableObjectInfo struct {
+	Type        string `pulumi:"type"`
+	Name        string `pulumi:"name"`
+	ClassName   string `pulumi:"className"`
+	ScriptName  string `pulumi:"scriptName"`
+	NamespaceID string `pulumi:"namespaceId"`
+}
+
+// Annotate documents DurableObjectInfo.
+func (d *DurableObjectInfo) Annotate(a infer.Annotator) {
+	a.SetToken("index", "DurableObjectInfo")
+	a.Describe(d, "A Durable Object of an App: {type: \"durable_object\", name, className}, plus the script hosting it "+
+		"and its namespace id. Usable as a binding value.")
+	a.Describe(&d.Type, "Always \"durable_object\".")
+	a.Describe(&d.Name, "Durable Object name in the app.")
+	a.Describe(&d.ClassName, "Class name.")
+	a.Describe(&d.ScriptName, "Script that hosts the class.")
+	a.Describe(&d.NamespaceID, "Durable Object namespace id on Cloudflare; unknown until the host is deployed.")
+}
+
+// WorkerInfoMapOutput and DurableObjectInfoMapOutput give the App's outputs their types in the
+// schema, so that every language (YAML included) can read their fields.
+type (
+	WorkerInfoMapOutput        struct{ *pulumi.OutputState }
+	DurableObjectInfoMapOutput struct{ *pulumi.OutputState }
+)
+
+// ElementType is the Go type the output resolves to.
+func (WorkerInfoMapOutput) ElementType() reflect.Type { return reflect.TypeFor[map[string]WorkerInfo]() }
+
+// ElementType is the Go type the output resolves to.
+func (DurableObjectInfoMapOutput) ElementType() reflect.Type {
+	return reflect.TypeFor[map[string]DurableObjectInfo]()
+}
+
+func init() {
+	pulumi.RegisterOutputType(WorkerInfoMapOutput{})
+	pulumi.RegisterOutputType(DurableObjectInfoMapOutput{})
 }
 
 // Annotate sets the token and documents the outputs.

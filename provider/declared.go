@@ -19,6 +19,7 @@ var declared = struct {
 type workerClasses struct {
 	resource string  // the Worker's logical name, for messages
 	classes  []Class // the Durable Object classes it hosts
+	worker   *Worker // the component, for dependencies
 }
 
 // claimScript records that the Script resource named resource deploys script, and names the
@@ -37,10 +38,10 @@ func claimScript(script, resource string) error {
 }
 
 // declareWorker records the classes a Worker of the stack hosts under its script name.
-func declareWorker(script, name string, classes []Class) {
+func declareWorker(script, name string, classes []Class, w *Worker) {
 	declared.Lock()
 	defer declared.Unlock()
-	declared.workers[script] = workerClasses{resource: name, classes: classes}
+	declared.workers[script] = workerClasses{resource: name, classes: classes, worker: w}
 }
 
 // workerOf returns the Worker of the stack that deploys script, if one was declared.

@@ -31,7 +31,7 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 	if args.Entry == "" {
 		return nil, fmt.Errorf("worker %q has no entry: set entry to the Worker's entry module, for example \"src/index.ts\"", name)
 	}
-	declareWorker(scriptName, logical, args.DurableObjects)
+	declareWorker(scriptName, logical, args.DurableObjects, w)
 
 	inputs := pulumi.Map{
 		"scriptName": pulumi.String(scriptName),
@@ -56,19 +56,32 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 	if args.Build != nil {
 		inputs["build"] = buildInput(*args.Build)
 	}
+	var hosts []pulumi.Resource
 	if args.Bindings != nil {
-		inputs["bindings"] = args.Bindings.ToMapOutput().ApplyT(func(m map[string]any) ([]any, error) {
-			bs, err := bindingsFrom(ctx, logical, scriptName, m)
+		// Inputs from the engine are resolved already, so the bindings are read here, where an error
+		// stops the preview plainly and the hosts of bound classes become dependencies (a Worker
+		// must be deleted before the host of a class it binds). Values not known yet (at preview)
+		// are read once known.
+		var known []Binding
+		if v, ok := awaitInput(args.Bindings); ok {
+			bs, err := bindingsFrom(ctx, logical, scriptName, v.(map[string]any))
 			if err != nil {
 				return nil, err
 			}
-			return bindingsInput(bs), nil
+			known, hosts = bs, hostWorkers(bs, scriptName)
+		}
+		inputs["bindings"] = args.Bindings.ToMapOutput().ApplyT(func(m map[string]any) ([]any, error) {
+			if known != nil {
+				return bindingsInput(known), nil
+			}
+			bs, err := bindingsFrom(ctx, logical, scriptName, m)
+			return bindingsInput(bs), err
 		})
 	}
 
 	var script scriptResource
 	err := ctx.RegisterResource("lumier:index:Script", name, inputs, &script,
-		pulumi.Parent(w), pulumi.Version(Version))
+		pulumi.Parent(w), pulumi.Version(Version), pulumi.DependsOn(hosts))
 	if err != nil {
 		return nil, fmt.Errorf("registering script of worker %q: %w", name, err)
 	}
@@ -163,6 +176,20 @@ func checkHostedElsewhere(b Binding, script string) error {
 	return fmt.Errorf("points at Durable Object class %q of worker %q (script %q), which does not host it (it hosts %s): "+
 		"declare the class on that Worker, or fix className", deref(b.ClassName), w.resource, host,
 		exportList(classNames(w.classes)))
+}
+
+// hostWorkers are the Workers of the stack that host the classes of other scripts bs binds.
+func hostWorkers(bs []Binding, script string) []pulumi.Resource {
+	var out []pulumi.Resource
+	for _, b := range bs {
+		if b.Type != cfapi.BindingDurableObject || b.host() == "" || b.host() == script {
+			continue
+		}
+		if w, ok := workerOf(b.host()); ok {
+			out = append(out, w.worker)
+		}
+	}
+	return out
 }
 
 // describeValue names a binding value's kind in words, not Go types.

@@ -17,13 +17,13 @@ type App struct {
 	pulumi.ResourceState
 
 	// Durable Objects by name: {type: "durable_object", name, className, scriptName, namespaceId}, usable as binding values.
-	DurableObjects pulumi.MapOutput `pulumi:"durableObjects"`
+	DurableObjects DurableObjectInfoMapOutput `pulumi:"durableObjects"`
 	// App name.
 	Name pulumi.StringOutput `pulumi:"name"`
 	// Stage deployed.
 	Stage pulumi.StringOutput `pulumi:"stage"`
 	// Workers by name: {type: "worker", name, scriptName, url}.
-	Workers pulumi.MapOutput `pulumi:"workers"`
+	Workers WorkerInfoMapOutput `pulumi:"workers"`
 }
 
 // NewApp registers a new resource with the given unique name, arguments, and options.
@@ -164,8 +164,8 @@ func (o AppOutput) ToAppOutputWithContext(ctx context.Context) AppOutput {
 }
 
 // Durable Objects by name: {type: "durable_object", name, className, scriptName, namespaceId}, usable as binding values.
-func (o AppOutput) DurableObjects() pulumi.MapOutput {
-	return o.ApplyT(func(v *App) pulumi.MapOutput { return v.DurableObjects }).(pulumi.MapOutput)
+func (o AppOutput) DurableObjects() DurableObjectInfoMapOutput {
+	return o.ApplyT(func(v *App) DurableObjectInfoMapOutput { return v.DurableObjects }).(DurableObjectInfoMapOutput)
 }
 
 // App name.
@@ -179,8 +179,8 @@ func (o AppOutput) Stage() pulumi.StringOutput {
 }
 
 // Workers by name: {type: "worker", name, scriptName, url}.
-func (o AppOutput) Workers() pulumi.MapOutput {
-	return o.ApplyT(func(v *App) pulumi.MapOutput { return v.Workers }).(pulumi.MapOutput)
+func (o AppOutput) Workers() WorkerInfoMapOutput {
+	return o.ApplyT(func(v *App) WorkerInfoMapOutput { return v.Workers }).(WorkerInfoMapOutput)
 }
 
 type AppArrayOutput struct{ *pulumi.OutputState }

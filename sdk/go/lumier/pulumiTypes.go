@@ -949,6 +949,147 @@ func (o ClassRefPtrOutput) ScriptName() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// A Durable Object of an App: {type: "durable_object", name, className}, plus the script hosting it and its namespace id. Usable as a binding value.
+type DurableObjectInfo struct {
+	// Class name.
+	ClassName string `pulumi:"className"`
+	// Durable Object name in the app.
+	Name string `pulumi:"name"`
+	// Durable Object namespace id on Cloudflare; unknown until the host is deployed.
+	NamespaceId string `pulumi:"namespaceId"`
+	// Script that hosts the class.
+	ScriptName string `pulumi:"scriptName"`
+	// Always "durable_object".
+	Type string `pulumi:"type"`
+}
+
+// A Durable Object of an App: {type: "durable_object", name, className}, plus the script hosting it and its namespace id. Usable as a binding value.
+type DurableObjectInfoOutput struct{ *pulumi.OutputState }
+
+func (DurableObjectInfoOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DurableObjectInfo)(nil)).Elem()
+}
+
+func (o DurableObjectInfoOutput) ToDurableObjectInfoOutput() DurableObjectInfoOutput {
+	return o
+}
+
+func (o DurableObjectInfoOutput) ToDurableObjectInfoOutputWithContext(ctx context.Context) DurableObjectInfoOutput {
+	return o
+}
+
+// Class name.
+func (o DurableObjectInfoOutput) ClassName() pulumi.StringOutput {
+	return o.ApplyT(func(v DurableObjectInfo) string { return v.ClassName }).(pulumi.StringOutput)
+}
+
+// Durable Object name in the app.
+func (o DurableObjectInfoOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v DurableObjectInfo) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// Durable Object namespace id on Cloudflare; unknown until the host is deployed.
+func (o DurableObjectInfoOutput) NamespaceId() pulumi.StringOutput {
+	return o.ApplyT(func(v DurableObjectInfo) string { return v.NamespaceId }).(pulumi.StringOutput)
+}
+
+// Script that hosts the class.
+func (o DurableObjectInfoOutput) ScriptName() pulumi.StringOutput {
+	return o.ApplyT(func(v DurableObjectInfo) string { return v.ScriptName }).(pulumi.StringOutput)
+}
+
+// Always "durable_object".
+func (o DurableObjectInfoOutput) Type() pulumi.StringOutput {
+	return o.ApplyT(func(v DurableObjectInfo) string { return v.Type }).(pulumi.StringOutput)
+}
+
+type DurableObjectInfoMapOutput struct{ *pulumi.OutputState }
+
+func (DurableObjectInfoMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]DurableObjectInfo)(nil)).Elem()
+}
+
+func (o DurableObjectInfoMapOutput) ToDurableObjectInfoMapOutput() DurableObjectInfoMapOutput {
+	return o
+}
+
+func (o DurableObjectInfoMapOutput) ToDurableObjectInfoMapOutputWithContext(ctx context.Context) DurableObjectInfoMapOutput {
+	return o
+}
+
+func (o DurableObjectInfoMapOutput) MapIndex(k pulumi.StringInput) DurableObjectInfoOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) DurableObjectInfo {
+		return vs[0].(map[string]DurableObjectInfo)[vs[1].(string)]
+	}).(DurableObjectInfoOutput)
+}
+
+// A Worker of an App, as its outputs report it.
+type WorkerInfo struct {
+	// Worker name in the app.
+	Name string `pulumi:"name"`
+	// Script name on Cloudflare.
+	ScriptName string `pulumi:"scriptName"`
+	// Always "worker".
+	Type string `pulumi:"type"`
+	// URL the Worker answers at; empty when workersDev is false.
+	Url string `pulumi:"url"`
+}
+
+// A Worker of an App, as its outputs report it.
+type WorkerInfoOutput struct{ *pulumi.OutputState }
+
+func (WorkerInfoOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkerInfo)(nil)).Elem()
+}
+
+func (o WorkerInfoOutput) ToWorkerInfoOutput() WorkerInfoOutput {
+	return o
+}
+
+func (o WorkerInfoOutput) ToWorkerInfoOutputWithContext(ctx context.Context) WorkerInfoOutput {
+	return o
+}
+
+// Worker name in the app.
+func (o WorkerInfoOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkerInfo) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// Script name on Cloudflare.
+func (o WorkerInfoOutput) ScriptName() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkerInfo) string { return v.ScriptName }).(pulumi.StringOutput)
+}
+
+// Always "worker".
+func (o WorkerInfoOutput) Type() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkerInfo) string { return v.Type }).(pulumi.StringOutput)
+}
+
+// URL the Worker answers at; empty when workersDev is false.
+func (o WorkerInfoOutput) Url() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkerInfo) string { return v.Url }).(pulumi.StringOutput)
+}
+
+type WorkerInfoMapOutput struct{ *pulumi.OutputState }
+
+func (WorkerInfoMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]WorkerInfo)(nil)).Elem()
+}
+
+func (o WorkerInfoMapOutput) ToWorkerInfoMapOutput() WorkerInfoMapOutput {
+	return o
+}
+
+func (o WorkerInfoMapOutput) ToWorkerInfoMapOutputWithContext(ctx context.Context) WorkerInfoMapOutput {
+	return o
+}
+
+func (o WorkerInfoMapOutput) MapIndex(k pulumi.StringInput) WorkerInfoOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) WorkerInfo {
+		return vs[0].(map[string]WorkerInfo)[vs[1].(string)]
+	}).(WorkerInfoOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AppDurableObjectInput)(nil)).Elem(), AppDurableObjectArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppDurableObjectArrayInput)(nil)).Elem(), AppDurableObjectArray{})
@@ -974,4 +1115,8 @@ func init() {
 	pulumi.RegisterOutputType(ClassArrayOutput{})
 	pulumi.RegisterOutputType(ClassRefOutput{})
 	pulumi.RegisterOutputType(ClassRefPtrOutput{})
+	pulumi.RegisterOutputType(DurableObjectInfoOutput{})
+	pulumi.RegisterOutputType(DurableObjectInfoMapOutput{})
+	pulumi.RegisterOutputType(WorkerInfoOutput{})
+	pulumi.RegisterOutputType(WorkerInfoMapOutput{})
 }
