@@ -22,12 +22,7 @@ import (
 func TestCounterTS(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
 	c := startCloud(t)
-	dir := copyExample(t, "counter-ts")
-	// The config imports "lumier" (and the engine's @pulumi/pulumi) from the checkout's packages.
-	if err := os.Symlink(filepath.Join(repoRoot, "node_modules"), filepath.Join(dir, "node_modules")); err != nil {
-		t.Fatal(err)
-	}
-	ts := tsStack{dir: dir, config: "lumier.config.ts", stack: "dev", env: c.env(t.TempDir())}
+	ts := newTSStack(t, c, "counter-ts", "dev")
 	const script = "my-app-dev-api"
 
 	res := ts.run(t, ctx, "up")
@@ -80,6 +75,49 @@ func TestCounterTS(t *testing.T) {
 		c.deleteScript(t, script)
 		requireScripts(t, c)
 	})
+}
+
+// TestChatTS deploys examples/chat-ts (the chat app in the seed's $config shape) the same way and
+// exercises it as TestChat does; a second up is a no-op, and destroy (removal "remove" outside
+// production) deletes the script.
+func TestChatTS(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	ts := newTSStack(t, c, "chat-ts", "dev")
+
+	res := ts.run(t, ctx, "up")
+	var workers map[string]struct{ URL string }
+	if err := json.Unmarshal(res.Outputs["workers"], &workers); err != nil || workers["api"].URL == "" {
+		t.Fatalf("workers output %s: want workers.api.url (%v)", res.Outputs["workers"], err)
+	}
+	requireScripts(t, c, "chat-dev-api")
+	exerciseChat(t, ctx, workers["api"].URL)
+
+	t.Run("NoopUp", func(t *testing.T) {
+		c.ResetCalls()
+		if res := ts.run(t, ctx, "up"); len(changedOps(res.Summary)) > 0 {
+			t.Fatalf("no-op up changed resources: %v", res.Summary)
+		}
+		if calls := c.Calls(); len(calls) != 0 {
+			t.Fatalf("no-op up made API calls: %v", calls)
+		}
+	})
+
+	t.Run("Destroy", func(t *testing.T) {
+		ts.run(t, ctx, "destroy")
+		requireScripts(t, c)
+	})
+}
+
+// newTSStack copies examples/<example> and returns its stack on c, with its own file backend.
+func newTSStack(t testing.TB, c *cloud, example, stack string) tsStack {
+	t.Helper()
+	dir := copyExample(t, example)
+	// The config imports "lumier" (and the engine's @pulumi/pulumi) from the checkout's packages.
+	if err := os.Symlink(filepath.Join(repoRoot, "node_modules"), filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	return tsStack{dir: dir, config: "lumier.config.ts", stack: stack, env: c.env(t.TempDir())}
 }
 
 // tsStack is a stack of a TypeScript config, operated by e2e/automation/deploy.js.
