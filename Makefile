@@ -13,7 +13,7 @@ TOOLS = tools=$$(bash scripts/tools.sh | tail -n1)
 # Targets run one after another, in the order given (make test's steps in particular).
 .NOTPARALLEL:
 
-.PHONY: all tools build schema sdk gen gen-check vet typecheck unit test e2e demo bench clean
+.PHONY: all tools build schema sdk gen gen-check vet typecheck tstest unit test e2e demo bench clean
 
 all: build
 
@@ -49,6 +49,10 @@ typecheck: tools
 	  echo "tsc --noEmit -p $$p"; node_modules/.bin/tsc --noEmit -p $$p; \
 	done
 
+## tstest: the TypeScript helper's tests (node --test, on its build from scripts/tools.sh)
+tstest: tools
+	node --test sdk/typescript/bin/
+
 ## unit: every test but the end-to-end ones (the Go SDK is its own module, sdk/)
 unit:
 	$(GO) test ./...
@@ -59,7 +63,7 @@ e2e:
 	$(TOOLS); LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -v -count=1 -timeout $(E2E_TIMEOUT) ./e2e/
 
 ## test: everything CI runs
-test: tools gen-check vet typecheck unit e2e
+test: tools gen-check vet typecheck tstest unit e2e
 
 ## demo: deploy the counter to the local Cloudflare, call it twice, tear it down
 demo: tools build
