@@ -31,7 +31,7 @@ export class DurableObject extends pulumi.ComponentResource {
      */
     declare public /*out*/ readonly name: pulumi.Output<string>;
     /**
-     * Durable Object namespace id on Cloudflare.
+     * Durable Object namespace id on Cloudflare; unknown until the host is deployed.
      */
     declare public readonly namespaceId: pulumi.Output<string>;
     /**
@@ -88,7 +88,7 @@ export interface DurableObjectArgs {
      */
     className: string;
     /**
-     * The namespace id, when the caller has it from the host Worker's namespaceIds output (the lumier Go helper passes it). Without it the id is looked up through the API on every update.
+     * The namespace id, when worker is given as a script name (the host Worker's namespaceIds output has it). With the Worker resource itself it is read from the Worker.
      */
     namespaceId?: pulumi.Input<string | undefined>;
     /**
@@ -96,7 +96,7 @@ export interface DurableObjectArgs {
      */
     sqlite?: boolean;
     /**
-     * Script name of the Worker that hosts the class (its scriptName output). That Worker must list the class in durableObjects; the lumier Go helper does this for you.
+     * The Worker that hosts the class: the Worker resource itself, or its script name. That Worker must list the class in durableObjects (an App does this for you).
      */
-    worker: pulumi.Input<string>;
+    worker: any;
 }

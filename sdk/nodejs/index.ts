@@ -5,6 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 // Export members:
+export { AppArgs } from "./app";
+export type App = import("./app").App;
+export const App: typeof import("./app").App = null as any;
+utilities.lazyLoad(exports, ["App"], () => require("./app"));
+
 export { DurableObjectArgs } from "./durableObject";
 export type DurableObject = import("./durableObject").DurableObject;
 export const DurableObject: typeof import("./durableObject").DurableObject = null as any;
@@ -39,6 +44,8 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "lumier:index:App":
+                return new App(name, <any>undefined, { urn })
             case "lumier:index:DurableObject":
                 return new DurableObject(name, <any>undefined, { urn })
             case "lumier:index:Script":

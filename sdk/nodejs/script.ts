@@ -47,13 +47,13 @@ export class Script extends pulumi.CustomResource {
     }
 
     /**
+     * Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
+     */
+    declare public readonly bindings: pulumi.Output<outputs.Binding[] | undefined>;
+    /**
      * esbuild options for bundling the entry.
      */
     declare public readonly build: pulumi.Output<outputs.BuildOptions | undefined>;
-    /**
-     * Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
-     */
-    declare public readonly classes: pulumi.Output<outputs.Class[] | undefined>;
     /**
      * SHA-256 of the bundled code. Computed by the provider during check; leave unset.
      */
@@ -67,13 +67,13 @@ export class Script extends pulumi.CustomResource {
      */
     declare public readonly compatibilityFlags: pulumi.Output<string[] | undefined>;
     /**
-     * Allow deleting Durable Object data: removing a class from `classes`, or deleting the script, deletes the data of its objects only when this is true.
+     * Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
      */
     declare public readonly deleteData: pulumi.Output<boolean | undefined>;
     /**
-     * Durable Object namespace bindings.
+     * Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
      */
-    declare public readonly durableObjectBindings: pulumi.Output<outputs.DurableObjectBinding[] | undefined>;
+    declare public readonly durableObjects: pulumi.Output<outputs.Class[] | undefined>;
     /**
      * Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
      */
@@ -91,17 +91,13 @@ export class Script extends pulumi.CustomResource {
      */
     declare public readonly scriptName: pulumi.Output<string>;
     /**
-     * Secret bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
+     * Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
      */
     declare public readonly secrets: pulumi.Output<{[key: string]: string} | undefined>;
     /**
      * URL the script answers at when workersDev is on; empty otherwise.
      */
     declare public /*out*/ readonly url: pulumi.Output<string>;
-    /**
-     * Plain-text bindings (env.NAME is the string).
-     */
-    declare public readonly vars: pulumi.Output<{[key: string]: string} | undefined>;
     /**
      * Serve the script on its workers.dev URL. Defaults to true.
      */
@@ -124,36 +120,34 @@ export class Script extends pulumi.CustomResource {
             if (args?.scriptName === undefined && !opts.urn) {
                 throw new Error("Missing required property 'scriptName'");
             }
+            resourceInputs["bindings"] = args?.bindings;
             resourceInputs["build"] = args?.build;
-            resourceInputs["classes"] = args?.classes;
             resourceInputs["codeHash"] = args?.codeHash;
             resourceInputs["compatibilityDate"] = args?.compatibilityDate;
             resourceInputs["compatibilityFlags"] = args?.compatibilityFlags;
             resourceInputs["deleteData"] = args?.deleteData;
-            resourceInputs["durableObjectBindings"] = args?.durableObjectBindings;
+            resourceInputs["durableObjects"] = args?.durableObjects;
             resourceInputs["entry"] = args?.entry;
             resourceInputs["scriptName"] = args?.scriptName;
             resourceInputs["secrets"] = args?.secrets ? pulumi.secret(args.secrets) : undefined;
-            resourceInputs["vars"] = args?.vars;
             resourceInputs["workersDev"] = args?.workersDev;
             resourceInputs["migrationTag"] = undefined /*out*/;
             resourceInputs["namespaceIds"] = undefined /*out*/;
             resourceInputs["url"] = undefined /*out*/;
         } else {
+            resourceInputs["bindings"] = undefined /*out*/;
             resourceInputs["build"] = undefined /*out*/;
-            resourceInputs["classes"] = undefined /*out*/;
             resourceInputs["codeHash"] = undefined /*out*/;
             resourceInputs["compatibilityDate"] = undefined /*out*/;
             resourceInputs["compatibilityFlags"] = undefined /*out*/;
             resourceInputs["deleteData"] = undefined /*out*/;
-            resourceInputs["durableObjectBindings"] = undefined /*out*/;
+            resourceInputs["durableObjects"] = undefined /*out*/;
             resourceInputs["entry"] = undefined /*out*/;
             resourceInputs["migrationTag"] = undefined /*out*/;
             resourceInputs["namespaceIds"] = undefined /*out*/;
             resourceInputs["scriptName"] = undefined /*out*/;
             resourceInputs["secrets"] = undefined /*out*/;
             resourceInputs["url"] = undefined /*out*/;
-            resourceInputs["vars"] = undefined /*out*/;
             resourceInputs["workersDev"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -168,13 +162,13 @@ export class Script extends pulumi.CustomResource {
  */
 export interface ScriptArgs {
     /**
+     * Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
+     */
+    bindings?: pulumi.Input<pulumi.Input<inputs.BindingArgs>[] | undefined>;
+    /**
      * esbuild options for bundling the entry.
      */
     build?: pulumi.Input<inputs.BuildOptionsArgs | undefined>;
-    /**
-     * Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
-     */
-    classes?: pulumi.Input<pulumi.Input<inputs.ClassArgs>[] | undefined>;
     /**
      * SHA-256 of the bundled code. Computed by the provider during check; leave unset.
      */
@@ -188,13 +182,13 @@ export interface ScriptArgs {
      */
     compatibilityFlags?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
-     * Allow deleting Durable Object data: removing a class from `classes`, or deleting the script, deletes the data of its objects only when this is true.
+     * Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
      */
     deleteData?: pulumi.Input<boolean | undefined>;
     /**
-     * Durable Object namespace bindings.
+     * Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
      */
-    durableObjectBindings?: pulumi.Input<pulumi.Input<inputs.DurableObjectBindingArgs>[] | undefined>;
+    durableObjects?: pulumi.Input<pulumi.Input<inputs.ClassArgs>[] | undefined>;
     /**
      * Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
      */
@@ -204,13 +198,9 @@ export interface ScriptArgs {
      */
     scriptName: pulumi.Input<string>;
     /**
-     * Secret bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
+     * Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
      */
     secrets?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
-    /**
-     * Plain-text bindings (env.NAME is the string).
-     */
-    vars?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
      * Serve the script on its workers.dev URL. Defaults to true.
      */

@@ -41,9 +41,9 @@ export class Worker extends pulumi.ComponentResource {
      */
     declare public /*out*/ readonly type: pulumi.Output<string>;
     /**
-     * URL the Worker answers at; empty when url is false.
+     * URL the Worker answers at; empty when workersDev is false.
      */
-    declare public readonly url: pulumi.Output<string>;
+    declare public /*out*/ readonly url: pulumi.Output<string>;
 
     /**
      * Create a Worker resource with the given unique name, arguments, and options.
@@ -69,9 +69,10 @@ export class Worker extends pulumi.ComponentResource {
             resourceInputs["name"] = args?.name;
             resourceInputs["scriptName"] = args?.scriptName;
             resourceInputs["secrets"] = args?.secrets ? pulumi.secret(args.secrets) : undefined;
-            resourceInputs["url"] = args?.url;
+            resourceInputs["workersDev"] = args?.workersDev;
             resourceInputs["namespaceIds"] = undefined /*out*/;
             resourceInputs["type"] = undefined /*out*/;
+            resourceInputs["url"] = undefined /*out*/;
         } else {
             resourceInputs["name"] = undefined /*out*/;
             resourceInputs["namespaceIds"] = undefined /*out*/;
@@ -89,7 +90,7 @@ export class Worker extends pulumi.ComponentResource {
  */
 export interface WorkerArgs {
     /**
-     * Bindings by env name. A string value becomes a plain-text binding; a DurableObject's output (or {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding.
+     * Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding) is passed as it is.
      */
     bindings?: pulumi.Input<{[key: string]: any} | undefined>;
     /**
@@ -115,21 +116,21 @@ export interface WorkerArgs {
     /**
      * Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
      */
-    entry: pulumi.Input<string>;
+    entry: string;
     /**
      * Logical name of the Worker. Defaults to the resource name.
      */
     name?: string;
     /**
-     * Script name on Cloudflare. Defaults to "<project>-<stack>-<name>" (the lumier Go helper uses "<app>-<stage>-<name>").
+     * Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
      */
-    scriptName?: pulumi.Input<string | undefined>;
+    scriptName?: string;
     /**
-     * Secret bindings by env name. Kept encrypted in state and never read back.
+     * Secret text bindings by env name. Kept encrypted in state and never read back.
      */
     secrets?: pulumi.Input<{[key: string]: string} | undefined>;
     /**
      * Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.
      */
-    url?: pulumi.Input<boolean | undefined>;
+    workersDev?: pulumi.Input<boolean | undefined>;
 }

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { $config, collect, DurableObject, Worker } from "./config";
+import { $config, appArgs, collect, DurableObject, Worker } from "./config";
 import { printDeclarations } from "./declarations";
 
 const seed = {
@@ -91,12 +91,26 @@ test("printDeclarations prints the seed's bindings for lumier types", async () =
     });
 });
 
+test("secret text goes to the Worker's secrets, everything else stays a binding", () => {
+    const secret = pulumi.secret("s3cret");
+    const args = appArgs({
+        app: { name: "a", stage: "dev" },
+        workers: { api: { entry: "i.ts", bindings: { TOKEN: { type: "secret_text", text: "t" }, KEY: secret, MODE: "x" } } },
+        durableObjects: {},
+    });
+    const [api] = args.workers as any[];
+    assert.deepEqual(api.secrets, { TOKEN: "t" });
+    assert.equal(api.bindings.KEY, secret);
+    assert.equal(api.bindings.MODE, "x");
+    assert.equal(args.durableObjects, undefined);
+});
+
 test("the program creates one App from the declarations and Worker urls come from its outputs", async () => {
     const created: { type: string; name: string; inputs: any }[] = [];
     await pulumi.runtime.setMocks({
         newResource(args) {
             created.push({ type: args.type, name: args.name, inputs: args.inputs });
-            const workers = Object.fromEntries(Object.keys(args.inputs.workers ?? {}).map(w => [w, {
+            const workers = Object.fromEntries((args.inputs.workers ?? []).map((w: { name: string }) => w.name).map((w: string) => [w, {
                 type: "worker", name: w, scriptName: `my-app-dev-${w}`, url: `http://127.0.0.1:9/${w}`,
             }]));
             return { id: `${args.name}-id`, state: { ...args.inputs, workers, durableObjects: {} } };
@@ -113,13 +127,18 @@ test("the program creates one App from the declarations and Worker urls come fro
         },
     });
     const outputs = await program();
+    // Registration is asynchronous: the url resolves once the App's outputs are in.
+    const resolved = await new Promise(resolve => (outputs.url as pulumi.Output<string>).apply(resolve));
+    assert.equal(resolved, "http://127.0.0.1:9/api");
     assert.equal(created.length, 1, `one resource, the App: ${JSON.stringify(created)}`);
     assert.equal(created[0].type, "lumier:index:App");
     assert.equal(created[0].inputs.name, "my-app");
     assert.equal(created[0].inputs.stage, "dev");
-    assert.deepEqual(created[0].inputs.workers.api.bindings.COUNTER, { type: "durable_object", name: "counter", className: "Counter" });
-    assert.deepEqual(created[0].inputs.durableObjects.counter.className, "Counter");
-    const resolved = await new Promise(resolve => (outputs.url as pulumi.Output<string>).apply(resolve));
-    assert.equal(resolved, "http://127.0.0.1:9/api");
+    assert.deepEqual(created[0].inputs.workers, [{
+        name: "api",
+        entry: "src/index.ts",
+        bindings: { COUNTER: { type: "durable_object", name: "counter", className: "Counter" } },
+    }], "one entry per Worker name, the repeated declarations merged");
+    assert.deepEqual(created[0].inputs.durableObjects, [{ name: "counter", worker: "api", className: "Counter" }]);
     assert.ok("workers" in outputs && "durableObjects" in outputs);
 });

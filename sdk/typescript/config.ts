@@ -56,8 +56,8 @@ export interface BuildOptions {
 export interface WorkerOptions {
     /** The Worker's entry module, relative to the Pulumi project directory. */
     entry: string;
-    /** Serve the Worker at a URL (default true). */
-    url?: boolean;
+    /** Serve the Worker on its workers.dev URL (default true). */
+    workersDev?: boolean;
     bindings?: Record<string, BindingValue>;
     compatibilityDate?: string;
     compatibilityFlags?: string[];
@@ -208,14 +208,7 @@ export function $config(spec: ConfigSpec): Program {
     }
     const program = async (): Promise<Record<string, unknown>> => {
         const { declarations, result, collector: c } = await collect(spec, pulumi.getStack());
-        const app = new sdk.App(declarations.app.name, {
-            name: declarations.app.name,
-            stage: declarations.app.stage,
-            protect: declarations.app.protect,
-            removal: declarations.app.removal,
-            workers: declarations.workers as any,
-            durableObjects: declarations.durableObjects as any,
-        });
+        const app = new sdk.App(declarations.app.name, appArgs(declarations));
         c.resolveAppWorkers(app.workers as pulumi.Output<Record<string, any>>);
         return { workers: app.workers, durableObjects: app.durableObjects, ...(result ?? {}) };
     };
@@ -256,6 +249,49 @@ export async function collect(spec: ConfigSpec, stage: string): Promise<{
         durableObjects: Object.fromEntries(c.durableObjects),
     };
     return { declarations, result, collector: c };
+}
+
+/**
+ * The App's inputs: one Worker entry per name (already merged) and the Durable Objects, each with
+ * its name. Secret text given as {type: "secret_text", text} goes to the Worker's secrets; a
+ * pulumi.secret(...) binding stays a binding (the App keeps it secret).
+ */
+export function appArgs(d: Declarations): sdk.AppArgs {
+    const workers: sdk.types.input.AppWorkerArgs[] = Object.entries(d.workers).map(([name, w]) => {
+        const bindings: Record<string, unknown> = {};
+        const secrets: Record<string, pulumi.Input<string>> = {};
+        for (const [env, value] of Object.entries(w.bindings ?? {})) {
+            if (isSecretText(value)) {
+                secrets[env] = value.text;
+            } else {
+                bindings[env] = value;
+            }
+        }
+        return {
+            name,
+            entry: w.entry,
+            workersDev: w.workersDev,
+            bindings: Object.keys(bindings).length > 0 ? bindings : undefined,
+            secrets: Object.keys(secrets).length > 0 ? secrets : undefined,
+            compatibilityDate: w.compatibilityDate,
+            compatibilityFlags: w.compatibilityFlags,
+            build: w.build,
+        };
+    });
+    const durableObjects: sdk.types.input.AppDurableObjectArgs[] = Object.entries(d.durableObjects)
+        .map(([name, o]) => ({ name, ...o }));
+    return {
+        name: d.app.name,
+        stage: d.app.stage,
+        protect: d.app.protect,
+        removal: d.app.removal,
+        workers,
+        durableObjects: durableObjects.length > 0 ? durableObjects : undefined,
+    };
+}
+
+function isSecretText(v: unknown): v is SecretTextBinding {
+    return typeof v === "object" && v !== null && !pulumi.Output.isInstance(v) && (v as SecretTextBinding).type === "secret_text";
 }
 
 function mergeWorker(name: string, prev: WorkerOptions, next: WorkerOptions): WorkerOptions {

@@ -5,6 +5,100 @@ import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
+/**
+ * A Durable Object of an App: a class hosted by one of its Workers.
+ */
+export interface AppDurableObjectArgs {
+    /**
+     * Exported class that implements the Durable Object.
+     */
+    className: pulumi.Input<string>;
+    /**
+     * Durable Object name, unique in the app. A new className under the same name is a rename, which keeps the data.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * Previous class name; the rename keeps every object and its data.
+     */
+    renamedFrom?: pulumi.Input<string | undefined>;
+    /**
+     * Use SQLite-backed storage. Defaults to true. Cannot change once deployed.
+     */
+    sqlite?: pulumi.Input<boolean | undefined>;
+    /**
+     * Name of the Worker of this app the class moves from, with its objects and data. That Worker must no longer bind it.
+     */
+    transferredFrom?: pulumi.Input<string | undefined>;
+    /**
+     * Name of the Worker of this app that hosts the class.
+     */
+    worker: pulumi.Input<string>;
+}
+
+/**
+ * A Worker of an App. Declaring the same name again merges the declarations.
+ */
+export interface AppWorkerArgs {
+    /**
+     * Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+     */
+    bindings?: pulumi.Input<{[key: string]: any} | undefined>;
+    /**
+     * esbuild options: define, external, minify, sourcemap.
+     */
+    build?: pulumi.Input<inputs.BuildOptionsArgs | undefined>;
+    /**
+     * Workers runtime compatibility date. Defaults to 2025-11-17.
+     */
+    compatibilityDate?: pulumi.Input<string | undefined>;
+    /**
+     * Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
+     */
+    compatibilityFlags?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
+     */
+    entry?: pulumi.Input<string | undefined>;
+    /**
+     * Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
+     */
+    name: pulumi.Input<string>;
+    /**
+     * Secret text bindings by env name. Kept encrypted in state and never read back.
+     */
+    secrets?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+    /**
+     * Serve the Worker on its workers.dev URL. Defaults to true.
+     */
+    workersDev?: pulumi.Input<boolean | undefined>;
+}
+
+/**
+ * One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
+ */
+export interface BindingArgs {
+    /**
+     * durable_object_namespace: the Durable Object class the namespace runs.
+     */
+    className?: pulumi.Input<string | undefined>;
+    /**
+     * Env name: a JavaScript identifier, unique within the Worker.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * durable_object_namespace: the script hosting the class, when it is another script.
+     */
+    scriptName?: pulumi.Input<string | undefined>;
+    /**
+     * plain_text: the string.
+     */
+    text?: pulumi.Input<string | undefined>;
+    /**
+     * Binding type: durable_object_namespace, plain_text.
+     */
+    type: pulumi.Input<string>;
+}
+
 export interface BuildOptionsArgs {
     /**
      * Identifiers replaced with constant expressions at build time (esbuild define).
@@ -60,19 +154,4 @@ export interface ClassRefArgs {
      * Script that hosts the class now.
      */
     scriptName: pulumi.Input<string>;
-}
-
-export interface DurableObjectBindingArgs {
-    /**
-     * Durable Object class the namespace runs.
-     */
-    className: pulumi.Input<string>;
-    /**
-     * Binding name: the Worker reads the namespace as env.NAME.
-     */
-    name: pulumi.Input<string>;
-    /**
-     * Script that hosts the class, when it is not this script.
-     */
-    scriptName?: pulumi.Input<string | undefined>;
 }

@@ -5,6 +5,32 @@ import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
+/**
+ * One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
+ */
+export interface Binding {
+    /**
+     * durable_object_namespace: the Durable Object class the namespace runs.
+     */
+    className?: string;
+    /**
+     * Env name: a JavaScript identifier, unique within the Worker.
+     */
+    name: string;
+    /**
+     * durable_object_namespace: the script hosting the class, when it is another script.
+     */
+    scriptName?: string;
+    /**
+     * plain_text: the string.
+     */
+    text?: string;
+    /**
+     * Binding type: durable_object_namespace, plain_text.
+     */
+    type: string;
+}
+
 export interface BuildOptions {
     /**
      * Identifiers replaced with constant expressions at build time (esbuild define).
@@ -60,20 +86,5 @@ export interface ClassRef {
      * Script that hosts the class now.
      */
     scriptName: string;
-}
-
-export interface DurableObjectBinding {
-    /**
-     * Durable Object class the namespace runs.
-     */
-    className: string;
-    /**
-     * Binding name: the Worker reads the namespace as env.NAME.
-     */
-    name: string;
-    /**
-     * Script that hosts the class, when it is not this script.
-     */
-    scriptName?: string;
 }
 

@@ -6,6 +6,7 @@ import builtins as _builtins
 from . import _utilities
 import typing
 # Export this package's modules as members:
+from .app import *
 from .durable_object import *
 from .provider import *
 from .script import *
@@ -28,6 +29,7 @@ _utilities.register(
   "mod": "index",
   "fqn": "lumier",
   "classes": {
+   "lumier:index:App": "App",
    "lumier:index:DurableObject": "DurableObject",
    "lumier:index:Script": "Script",
    "lumier:index:Worker": "Worker"

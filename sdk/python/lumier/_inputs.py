@@ -15,15 +15,435 @@ else:
 from . import _utilities
 
 __all__ = [
+    'AppDurableObjectArgs',
+    'AppDurableObjectArgsDict',
+    'AppWorkerArgs',
+    'AppWorkerArgsDict',
+    'BindingArgs',
+    'BindingArgsDict',
     'BuildOptionsArgs',
     'BuildOptionsArgsDict',
     'ClassArgs',
     'ClassArgsDict',
     'ClassRefArgs',
     'ClassRefArgsDict',
-    'DurableObjectBindingArgs',
-    'DurableObjectBindingArgsDict',
 ]
+
+class AppDurableObjectArgsDict(TypedDict):
+    """
+    A Durable Object of an App: a class hosted by one of its Workers.
+    """
+    class_name: pulumi.Input[_builtins.str]
+    """
+    Exported class that implements the Durable Object.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    Durable Object name, unique in the app. A new className under the same name is a rename, which keeps the data.
+    """
+    worker: pulumi.Input[_builtins.str]
+    """
+    Name of the Worker of this app that hosts the class.
+    """
+    renamed_from: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Previous class name; the rename keeps every object and its data.
+    """
+    sqlite: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Use SQLite-backed storage. Defaults to true. Cannot change once deployed.
+    """
+    transferred_from: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Name of the Worker of this app the class moves from, with its objects and data. That Worker must no longer bind it.
+    """
+
+@pulumi.input_type
+class AppDurableObjectArgs:
+    def __init__(__self__, *,
+                 class_name: pulumi.Input[_builtins.str],
+                 name: pulumi.Input[_builtins.str],
+                 worker: pulumi.Input[_builtins.str],
+                 renamed_from: pulumi.Input[Optional[_builtins.str]] = None,
+                 sqlite: pulumi.Input[Optional[_builtins.bool]] = None,
+                 transferred_from: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        A Durable Object of an App: a class hosted by one of its Workers.
+
+        :param pulumi.Input[_builtins.str] class_name: Exported class that implements the Durable Object.
+        :param pulumi.Input[_builtins.str] name: Durable Object name, unique in the app. A new className under the same name is a rename, which keeps the data.
+        :param pulumi.Input[_builtins.str] worker: Name of the Worker of this app that hosts the class.
+        :param pulumi.Input[_builtins.str] renamed_from: Previous class name; the rename keeps every object and its data.
+        :param pulumi.Input[_builtins.bool] sqlite: Use SQLite-backed storage. Defaults to true. Cannot change once deployed.
+        :param pulumi.Input[_builtins.str] transferred_from: Name of the Worker of this app the class moves from, with its objects and data. That Worker must no longer bind it.
+        """
+        pulumi.set(__self__, "class_name", class_name)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "worker", worker)
+        if renamed_from is not None:
+            pulumi.set(__self__, "renamed_from", renamed_from)
+        if sqlite is not None:
+            pulumi.set(__self__, "sqlite", sqlite)
+        if transferred_from is not None:
+            pulumi.set(__self__, "transferred_from", transferred_from)
+
+    @_builtins.property
+    @pulumi.getter(name="className")
+    def class_name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Exported class that implements the Durable Object.
+        """
+        return pulumi.get(self, "class_name")
+
+    @class_name.setter
+    def class_name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "class_name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Durable Object name, unique in the app. A new className under the same name is a rename, which keeps the data.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def worker(self) -> pulumi.Input[_builtins.str]:
+        """
+        Name of the Worker of this app that hosts the class.
+        """
+        return pulumi.get(self, "worker")
+
+    @worker.setter
+    def worker(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "worker", value)
+
+    @_builtins.property
+    @pulumi.getter(name="renamedFrom")
+    def renamed_from(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Previous class name; the rename keeps every object and its data.
+        """
+        return pulumi.get(self, "renamed_from")
+
+    @renamed_from.setter
+    def renamed_from(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "renamed_from", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def sqlite(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Use SQLite-backed storage. Defaults to true. Cannot change once deployed.
+        """
+        return pulumi.get(self, "sqlite")
+
+    @sqlite.setter
+    def sqlite(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "sqlite", value)
+
+    @_builtins.property
+    @pulumi.getter(name="transferredFrom")
+    def transferred_from(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Name of the Worker of this app the class moves from, with its objects and data. That Worker must no longer bind it.
+        """
+        return pulumi.get(self, "transferred_from")
+
+    @transferred_from.setter
+    def transferred_from(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "transferred_from", value)
+
+
+class AppWorkerArgsDict(TypedDict):
+    """
+    A Worker of an App. Declaring the same name again merges the declarations.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
+    """
+    bindings: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
+    """
+    Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+    """
+    build: NotRequired[pulumi.Input[Optional['BuildOptionsArgsDict']]]
+    """
+    esbuild options: define, external, minify, sourcemap.
+    """
+    compatibility_date: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Workers runtime compatibility date. Defaults to 2025-11-17.
+    """
+    compatibility_flags: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
+    """
+    entry: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
+    """
+    secrets: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
+    """
+    Secret text bindings by env name. Kept encrypted in state and never read back.
+    """
+    workers_dev: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Serve the Worker on its workers.dev URL. Defaults to true.
+    """
+
+@pulumi.input_type
+class AppWorkerArgs:
+    def __init__(__self__, *,
+                 name: pulumi.Input[_builtins.str],
+                 bindings: pulumi.Input[Optional[Mapping[str, Any]]] = None,
+                 build: pulumi.Input[Optional['BuildOptionsArgs']] = None,
+                 compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
+                 compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 entry: pulumi.Input[Optional[_builtins.str]] = None,
+                 secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 workers_dev: pulumi.Input[Optional[_builtins.bool]] = None):
+        """
+        A Worker of an App. Declaring the same name again merges the declarations.
+
+        :param pulumi.Input[_builtins.str] name: Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
+        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+        :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
+        :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
+        :param pulumi.Input[_builtins.str] entry: Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings by env name. Kept encrypted in state and never read back.
+        :param pulumi.Input[_builtins.bool] workers_dev: Serve the Worker on its workers.dev URL. Defaults to true.
+        """
+        pulumi.set(__self__, "name", name)
+        if bindings is not None:
+            pulumi.set(__self__, "bindings", bindings)
+        if build is not None:
+            pulumi.set(__self__, "build", build)
+        if compatibility_date is not None:
+            pulumi.set(__self__, "compatibility_date", compatibility_date)
+        if compatibility_flags is not None:
+            pulumi.set(__self__, "compatibility_flags", compatibility_flags)
+        if entry is not None:
+            pulumi.set(__self__, "entry", entry)
+        if secrets is not None:
+            pulumi.set(__self__, "secrets", secrets)
+        if workers_dev is not None:
+            pulumi.set(__self__, "workers_dev", workers_dev)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def bindings(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
+        """
+        Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+        """
+        return pulumi.get(self, "bindings")
+
+    @bindings.setter
+    def bindings(self, value: pulumi.Input[Optional[Mapping[str, Any]]]):
+        pulumi.set(self, "bindings", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def build(self) -> pulumi.Input[Optional['BuildOptionsArgs']]:
+        """
+        esbuild options: define, external, minify, sourcemap.
+        """
+        return pulumi.get(self, "build")
+
+    @build.setter
+    def build(self, value: pulumi.Input[Optional['BuildOptionsArgs']]):
+        pulumi.set(self, "build", value)
+
+    @_builtins.property
+    @pulumi.getter(name="compatibilityDate")
+    def compatibility_date(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Workers runtime compatibility date. Defaults to 2025-11-17.
+        """
+        return pulumi.get(self, "compatibility_date")
+
+    @compatibility_date.setter
+    def compatibility_date(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "compatibility_date", value)
+
+    @_builtins.property
+    @pulumi.getter(name="compatibilityFlags")
+    def compatibility_flags(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
+        """
+        return pulumi.get(self, "compatibility_flags")
+
+    @compatibility_flags.setter
+    def compatibility_flags(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "compatibility_flags", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def entry(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
+        """
+        return pulumi.get(self, "entry")
+
+    @entry.setter
+    def entry(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "entry", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def secrets(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
+        """
+        Secret text bindings by env name. Kept encrypted in state and never read back.
+        """
+        return pulumi.get(self, "secrets")
+
+    @secrets.setter
+    def secrets(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "secrets", value)
+
+    @_builtins.property
+    @pulumi.getter(name="workersDev")
+    def workers_dev(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Serve the Worker on its workers.dev URL. Defaults to true.
+        """
+        return pulumi.get(self, "workers_dev")
+
+    @workers_dev.setter
+    def workers_dev(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "workers_dev", value)
+
+
+class BindingArgsDict(TypedDict):
+    """
+    One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    Env name: a JavaScript identifier, unique within the Worker.
+    """
+    type: pulumi.Input[_builtins.str]
+    """
+    Binding type: durable_object_namespace, plain_text.
+    """
+    class_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    durable_object_namespace: the Durable Object class the namespace runs.
+    """
+    script_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    durable_object_namespace: the script hosting the class, when it is another script.
+    """
+    text: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    plain_text: the string.
+    """
+
+@pulumi.input_type
+class BindingArgs:
+    def __init__(__self__, *,
+                 name: pulumi.Input[_builtins.str],
+                 type: pulumi.Input[_builtins.str],
+                 class_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 script_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 text: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
+
+        :param pulumi.Input[_builtins.str] name: Env name: a JavaScript identifier, unique within the Worker.
+        :param pulumi.Input[_builtins.str] type: Binding type: durable_object_namespace, plain_text.
+        :param pulumi.Input[_builtins.str] class_name: durable_object_namespace: the Durable Object class the namespace runs.
+        :param pulumi.Input[_builtins.str] script_name: durable_object_namespace: the script hosting the class, when it is another script.
+        :param pulumi.Input[_builtins.str] text: plain_text: the string.
+        """
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "type", type)
+        if class_name is not None:
+            pulumi.set(__self__, "class_name", class_name)
+        if script_name is not None:
+            pulumi.set(__self__, "script_name", script_name)
+        if text is not None:
+            pulumi.set(__self__, "text", text)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Env name: a JavaScript identifier, unique within the Worker.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> pulumi.Input[_builtins.str]:
+        """
+        Binding type: durable_object_namespace, plain_text.
+        """
+        return pulumi.get(self, "type")
+
+    @type.setter
+    def type(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "type", value)
+
+    @_builtins.property
+    @pulumi.getter(name="className")
+    def class_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        durable_object_namespace: the Durable Object class the namespace runs.
+        """
+        return pulumi.get(self, "class_name")
+
+    @class_name.setter
+    def class_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "class_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="scriptName")
+    def script_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        durable_object_namespace: the script hosting the class, when it is another script.
+        """
+        return pulumi.get(self, "script_name")
+
+    @script_name.setter
+    def script_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "script_name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def text(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        plain_text: the string.
+        """
+        return pulumi.get(self, "text")
+
+    @text.setter
+    def text(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "text", value)
+
 
 class BuildOptionsArgsDict(TypedDict):
     define: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
@@ -286,73 +706,6 @@ class ClassRefArgs:
 
     @script_name.setter
     def script_name(self, value: pulumi.Input[_builtins.str]):
-        pulumi.set(self, "script_name", value)
-
-
-class DurableObjectBindingArgsDict(TypedDict):
-    class_name: pulumi.Input[_builtins.str]
-    """
-    Durable Object class the namespace runs.
-    """
-    name: pulumi.Input[_builtins.str]
-    """
-    Binding name: the Worker reads the namespace as env.NAME.
-    """
-    script_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
-    """
-    Script that hosts the class, when it is not this script.
-    """
-
-@pulumi.input_type
-class DurableObjectBindingArgs:
-    def __init__(__self__, *,
-                 class_name: pulumi.Input[_builtins.str],
-                 name: pulumi.Input[_builtins.str],
-                 script_name: pulumi.Input[Optional[_builtins.str]] = None):
-        """
-        :param pulumi.Input[_builtins.str] class_name: Durable Object class the namespace runs.
-        :param pulumi.Input[_builtins.str] name: Binding name: the Worker reads the namespace as env.NAME.
-        :param pulumi.Input[_builtins.str] script_name: Script that hosts the class, when it is not this script.
-        """
-        pulumi.set(__self__, "class_name", class_name)
-        pulumi.set(__self__, "name", name)
-        if script_name is not None:
-            pulumi.set(__self__, "script_name", script_name)
-
-    @_builtins.property
-    @pulumi.getter(name="className")
-    def class_name(self) -> pulumi.Input[_builtins.str]:
-        """
-        Durable Object class the namespace runs.
-        """
-        return pulumi.get(self, "class_name")
-
-    @class_name.setter
-    def class_name(self, value: pulumi.Input[_builtins.str]):
-        pulumi.set(self, "class_name", value)
-
-    @_builtins.property
-    @pulumi.getter
-    def name(self) -> pulumi.Input[_builtins.str]:
-        """
-        Binding name: the Worker reads the namespace as env.NAME.
-        """
-        return pulumi.get(self, "name")
-
-    @name.setter
-    def name(self, value: pulumi.Input[_builtins.str]):
-        pulumi.set(self, "name", value)
-
-    @_builtins.property
-    @pulumi.getter(name="scriptName")
-    def script_name(self) -> pulumi.Input[Optional[_builtins.str]]:
-        """
-        Script that hosts the class, when it is not this script.
-        """
-        return pulumi.get(self, "script_name")
-
-    @script_name.setter
-    def script_name(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "script_name", value)
 
 

@@ -20,15 +20,15 @@ __all__ = ['DurableObjectArgs', 'DurableObject']
 class DurableObjectArgs:
     def __init__(__self__, *,
                  class_name: _builtins.str,
-                 worker: pulumi.Input[_builtins.str],
+                 worker: Any,
                  namespace_id: pulumi.Input[Optional[_builtins.str]] = None,
                  sqlite: Optional[_builtins.bool] = None):
         """
         The set of arguments for constructing a DurableObject resource.
 
         :param _builtins.str class_name: Durable Object class name, exported by the Worker's entry.
-        :param pulumi.Input[_builtins.str] worker: Script name of the Worker that hosts the class (its scriptName output). That Worker must list the class in durableObjects; the lumier Go helper does this for you.
-        :param pulumi.Input[_builtins.str] namespace_id: The namespace id, when the caller has it from the host Worker's namespaceIds output (the lumier Go helper passes it). Without it the id is looked up through the API on every update.
+        :param Any worker: The Worker that hosts the class: the Worker resource itself, or its script name. That Worker must list the class in durableObjects (an App does this for you).
+        :param pulumi.Input[_builtins.str] namespace_id: The namespace id, when worker is given as a script name (the host Worker's namespaceIds output has it). With the Worker resource itself it is read from the Worker.
         :param _builtins.bool sqlite: Use SQLite storage instead of key-value storage. Defaults to true. Cannot change once deployed.
         """
         pulumi.set(__self__, "class_name", class_name)
@@ -52,21 +52,21 @@ class DurableObjectArgs:
 
     @_builtins.property
     @pulumi.getter
-    def worker(self) -> pulumi.Input[_builtins.str]:
+    def worker(self) -> Any:
         """
-        Script name of the Worker that hosts the class (its scriptName output). That Worker must list the class in durableObjects; the lumier Go helper does this for you.
+        The Worker that hosts the class: the Worker resource itself, or its script name. That Worker must list the class in durableObjects (an App does this for you).
         """
         return pulumi.get(self, "worker")
 
     @worker.setter
-    def worker(self, value: pulumi.Input[_builtins.str]):
+    def worker(self, value: Any):
         pulumi.set(self, "worker", value)
 
     @_builtins.property
     @pulumi.getter(name="namespaceId")
     def namespace_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The namespace id, when the caller has it from the host Worker's namespaceIds output (the lumier Go helper passes it). Without it the id is looked up through the API on every update.
+        The namespace id, when worker is given as a script name (the host Worker's namespaceIds output has it). With the Worker resource itself it is read from the Worker.
         """
         return pulumi.get(self, "namespace_id")
 
@@ -96,7 +96,7 @@ class DurableObject(pulumi.ComponentResource):
                  class_name: Optional[_builtins.str] = None,
                  namespace_id: pulumi.Input[Optional[_builtins.str]] = None,
                  sqlite: Optional[_builtins.bool] = None,
-                 worker: pulumi.Input[Optional[_builtins.str]] = None,
+                 worker: Optional[Any] = None,
                  __props__=None):
         """
         A Cloudflare Durable Object namespace: a class hosted by a Worker. Pass it in a Worker's bindings to bind it.
@@ -104,9 +104,9 @@ class DurableObject(pulumi.ComponentResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param _builtins.str class_name: Durable Object class name, exported by the Worker's entry.
-        :param pulumi.Input[_builtins.str] namespace_id: The namespace id, when the caller has it from the host Worker's namespaceIds output (the lumier Go helper passes it). Without it the id is looked up through the API on every update.
+        :param pulumi.Input[_builtins.str] namespace_id: The namespace id, when worker is given as a script name (the host Worker's namespaceIds output has it). With the Worker resource itself it is read from the Worker.
         :param _builtins.bool sqlite: Use SQLite storage instead of key-value storage. Defaults to true. Cannot change once deployed.
-        :param pulumi.Input[_builtins.str] worker: Script name of the Worker that hosts the class (its scriptName output). That Worker must list the class in durableObjects; the lumier Go helper does this for you.
+        :param Any worker: The Worker that hosts the class: the Worker resource itself, or its script name. That Worker must list the class in durableObjects (an App does this for you).
         """
         ...
     @overload
@@ -135,7 +135,7 @@ class DurableObject(pulumi.ComponentResource):
                  class_name: Optional[_builtins.str] = None,
                  namespace_id: pulumi.Input[Optional[_builtins.str]] = None,
                  sqlite: Optional[_builtins.bool] = None,
-                 worker: pulumi.Input[Optional[_builtins.str]] = None,
+                 worker: Optional[Any] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -185,7 +185,7 @@ class DurableObject(pulumi.ComponentResource):
     @pulumi.getter(name="namespaceId")
     def namespace_id(self) -> pulumi.Output[_builtins.str]:
         """
-        Durable Object namespace id on Cloudflare.
+        Durable Object namespace id on Cloudflare; unknown until the host is deployed.
         """
         return pulumi.get(self, "namespace_id")
 

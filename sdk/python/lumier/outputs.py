@@ -16,11 +16,100 @@ from . import _utilities
 from . import outputs
 
 __all__ = [
+    'Binding',
     'BuildOptions',
     'Class',
     'ClassRef',
-    'DurableObjectBinding',
 ]
+
+@pulumi.output_type
+class Binding(dict):
+    """
+    One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "className":
+            suggest = "class_name"
+        elif key == "scriptName":
+            suggest = "script_name"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in Binding. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        Binding.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        Binding.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 name: _builtins.str,
+                 type: _builtins.str,
+                 class_name: Optional[_builtins.str] = None,
+                 script_name: Optional[_builtins.str] = None,
+                 text: Optional[_builtins.str] = None):
+        """
+        One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
+
+        :param _builtins.str name: Env name: a JavaScript identifier, unique within the Worker.
+        :param _builtins.str type: Binding type: durable_object_namespace, plain_text.
+        :param _builtins.str class_name: durable_object_namespace: the Durable Object class the namespace runs.
+        :param _builtins.str script_name: durable_object_namespace: the script hosting the class, when it is another script.
+        :param _builtins.str text: plain_text: the string.
+        """
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "type", type)
+        if class_name is not None:
+            pulumi.set(__self__, "class_name", class_name)
+        if script_name is not None:
+            pulumi.set(__self__, "script_name", script_name)
+        if text is not None:
+            pulumi.set(__self__, "text", text)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        Env name: a JavaScript identifier, unique within the Worker.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> _builtins.str:
+        """
+        Binding type: durable_object_namespace, plain_text.
+        """
+        return pulumi.get(self, "type")
+
+    @_builtins.property
+    @pulumi.getter(name="className")
+    def class_name(self) -> Optional[_builtins.str]:
+        """
+        durable_object_namespace: the Durable Object class the namespace runs.
+        """
+        return pulumi.get(self, "class_name")
+
+    @_builtins.property
+    @pulumi.getter(name="scriptName")
+    def script_name(self) -> Optional[_builtins.str]:
+        """
+        durable_object_namespace: the script hosting the class, when it is another script.
+        """
+        return pulumi.get(self, "script_name")
+
+    @_builtins.property
+    @pulumi.getter
+    def text(self) -> Optional[_builtins.str]:
+        """
+        plain_text: the string.
+        """
+        return pulumi.get(self, "text")
+
 
 @pulumi.output_type
 class BuildOptions(dict):
@@ -222,66 +311,6 @@ class ClassRef(dict):
     def script_name(self) -> _builtins.str:
         """
         Script that hosts the class now.
-        """
-        return pulumi.get(self, "script_name")
-
-
-@pulumi.output_type
-class DurableObjectBinding(dict):
-    @staticmethod
-    def __key_warning(key: str):
-        suggest = None
-        if key == "className":
-            suggest = "class_name"
-        elif key == "scriptName":
-            suggest = "script_name"
-
-        if suggest:
-            pulumi.log.warn(f"Key '{key}' not found in DurableObjectBinding. Access the value via the '{suggest}' property getter instead.")
-
-    def __getitem__(self, key: str) -> Any:
-        DurableObjectBinding.__key_warning(key)
-        return super().__getitem__(key)
-
-    def get(self, key: str, default = None) -> Any:
-        DurableObjectBinding.__key_warning(key)
-        return super().get(key, default)
-
-    def __init__(__self__, *,
-                 class_name: _builtins.str,
-                 name: _builtins.str,
-                 script_name: Optional[_builtins.str] = None):
-        """
-        :param _builtins.str class_name: Durable Object class the namespace runs.
-        :param _builtins.str name: Binding name: the Worker reads the namespace as env.NAME.
-        :param _builtins.str script_name: Script that hosts the class, when it is not this script.
-        """
-        pulumi.set(__self__, "class_name", class_name)
-        pulumi.set(__self__, "name", name)
-        if script_name is not None:
-            pulumi.set(__self__, "script_name", script_name)
-
-    @_builtins.property
-    @pulumi.getter(name="className")
-    def class_name(self) -> _builtins.str:
-        """
-        Durable Object class the namespace runs.
-        """
-        return pulumi.get(self, "class_name")
-
-    @_builtins.property
-    @pulumi.getter
-    def name(self) -> _builtins.str:
-        """
-        Binding name: the Worker reads the namespace as env.NAME.
-        """
-        return pulumi.get(self, "name")
-
-    @_builtins.property
-    @pulumi.getter(name="scriptName")
-    def script_name(self) -> Optional[_builtins.str]:
-        """
-        Script that hosts the class, when it is not this script.
         """
         return pulumi.get(self, "script_name")
 

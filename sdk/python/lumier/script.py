@@ -23,38 +23,36 @@ class ScriptArgs:
     def __init__(__self__, *,
                  entry: pulumi.Input[_builtins.str],
                  script_name: pulumi.Input[_builtins.str],
+                 bindings: pulumi.Input[Optional[Sequence[pulumi.Input['BindingArgs']]]] = None,
                  build: pulumi.Input[Optional['BuildOptionsArgs']] = None,
-                 classes: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]] = None,
                  code_hash: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
-                 durable_object_bindings: pulumi.Input[Optional[Sequence[pulumi.Input['DurableObjectBindingArgs']]]] = None,
+                 durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
-                 vars: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None):
         """
         The set of arguments for constructing a Script resource.
 
         :param pulumi.Input[_builtins.str] entry: Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
         :param pulumi.Input[_builtins.str] script_name: Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
+        :param pulumi.Input[Sequence[pulumi.Input['BindingArgs']]] bindings: Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options for bundling the entry.
-        :param pulumi.Input[Sequence[pulumi.Input['ClassArgs']]] classes: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         :param pulumi.Input[_builtins.str] code_hash: SHA-256 of the bundled code. Computed by the provider during check; leave unset.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
-        :param pulumi.Input[_builtins.bool] delete_data: Allow deleting Durable Object data: removing a class from `classes`, or deleting the script, deletes the data of its objects only when this is true.
-        :param pulumi.Input[Sequence[pulumi.Input['DurableObjectBindingArgs']]] durable_object_bindings: Durable Object namespace bindings.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] vars: Plain-text bindings (env.NAME is the string).
+        :param pulumi.Input[_builtins.bool] delete_data: Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
+        :param pulumi.Input[Sequence[pulumi.Input['ClassArgs']]] durable_objects: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the script on its workers.dev URL. Defaults to true.
         """
         pulumi.set(__self__, "entry", entry)
         pulumi.set(__self__, "script_name", script_name)
+        if bindings is not None:
+            pulumi.set(__self__, "bindings", bindings)
         if build is not None:
             pulumi.set(__self__, "build", build)
-        if classes is not None:
-            pulumi.set(__self__, "classes", classes)
         if code_hash is not None:
             pulumi.set(__self__, "code_hash", code_hash)
         if compatibility_date is not None:
@@ -63,12 +61,10 @@ class ScriptArgs:
             pulumi.set(__self__, "compatibility_flags", compatibility_flags)
         if delete_data is not None:
             pulumi.set(__self__, "delete_data", delete_data)
-        if durable_object_bindings is not None:
-            pulumi.set(__self__, "durable_object_bindings", durable_object_bindings)
+        if durable_objects is not None:
+            pulumi.set(__self__, "durable_objects", durable_objects)
         if secrets is not None:
             pulumi.set(__self__, "secrets", secrets)
-        if vars is not None:
-            pulumi.set(__self__, "vars", vars)
         if workers_dev is not None:
             pulumi.set(__self__, "workers_dev", workers_dev)
 
@@ -98,6 +94,18 @@ class ScriptArgs:
 
     @_builtins.property
     @pulumi.getter
+    def bindings(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['BindingArgs']]]]:
+        """
+        Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
+        """
+        return pulumi.get(self, "bindings")
+
+    @bindings.setter
+    def bindings(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['BindingArgs']]]]):
+        pulumi.set(self, "bindings", value)
+
+    @_builtins.property
+    @pulumi.getter
     def build(self) -> pulumi.Input[Optional['BuildOptionsArgs']]:
         """
         esbuild options for bundling the entry.
@@ -107,18 +115,6 @@ class ScriptArgs:
     @build.setter
     def build(self, value: pulumi.Input[Optional['BuildOptionsArgs']]):
         pulumi.set(self, "build", value)
-
-    @_builtins.property
-    @pulumi.getter
-    def classes(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]]:
-        """
-        Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
-        """
-        return pulumi.get(self, "classes")
-
-    @classes.setter
-    def classes(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]]):
-        pulumi.set(self, "classes", value)
 
     @_builtins.property
     @pulumi.getter(name="codeHash")
@@ -160,7 +156,7 @@ class ScriptArgs:
     @pulumi.getter(name="deleteData")
     def delete_data(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Allow deleting Durable Object data: removing a class from `classes`, or deleting the script, deletes the data of its objects only when this is true.
+        Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
         """
         return pulumi.get(self, "delete_data")
 
@@ -169,40 +165,28 @@ class ScriptArgs:
         pulumi.set(self, "delete_data", value)
 
     @_builtins.property
-    @pulumi.getter(name="durableObjectBindings")
-    def durable_object_bindings(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['DurableObjectBindingArgs']]]]:
+    @pulumi.getter(name="durableObjects")
+    def durable_objects(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]]:
         """
-        Durable Object namespace bindings.
+        Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         """
-        return pulumi.get(self, "durable_object_bindings")
+        return pulumi.get(self, "durable_objects")
 
-    @durable_object_bindings.setter
-    def durable_object_bindings(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['DurableObjectBindingArgs']]]]):
-        pulumi.set(self, "durable_object_bindings", value)
+    @durable_objects.setter
+    def durable_objects(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]]):
+        pulumi.set(self, "durable_objects", value)
 
     @_builtins.property
     @pulumi.getter
     def secrets(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Secret bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
+        Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
         """
         return pulumi.get(self, "secrets")
 
     @secrets.setter
     def secrets(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
         pulumi.set(self, "secrets", value)
-
-    @_builtins.property
-    @pulumi.getter
-    def vars(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
-        """
-        Plain-text bindings (env.NAME is the string).
-        """
-        return pulumi.get(self, "vars")
-
-    @vars.setter
-    def vars(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
-        pulumi.set(self, "vars", value)
 
     @_builtins.property
     @pulumi.getter(name="workersDev")
@@ -223,17 +207,16 @@ class Script(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 bindings: pulumi.Input[Optional[Sequence[pulumi.Input[Union['BindingArgs', 'BindingArgsDict', 'outputs.Binding']]]]] = None,
                  build: pulumi.Input[Optional[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']]] = None,
-                 classes: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  code_hash: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
-                 durable_object_bindings: pulumi.Input[Optional[Sequence[pulumi.Input[Union['DurableObjectBindingArgs', 'DurableObjectBindingArgsDict', 'outputs.DurableObjectBinding']]]]] = None,
+                 durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
-                 vars: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         """
@@ -241,17 +224,16 @@ class Script(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['BindingArgs', 'BindingArgsDict', 'outputs.Binding']]]] bindings: Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
         :param pulumi.Input[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']] build: esbuild options for bundling the entry.
-        :param pulumi.Input[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]] classes: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         :param pulumi.Input[_builtins.str] code_hash: SHA-256 of the bundled code. Computed by the provider during check; leave unset.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
-        :param pulumi.Input[_builtins.bool] delete_data: Allow deleting Durable Object data: removing a class from `classes`, or deleting the script, deletes the data of its objects only when this is true.
-        :param pulumi.Input[Sequence[pulumi.Input[Union['DurableObjectBindingArgs', 'DurableObjectBindingArgsDict', 'outputs.DurableObjectBinding']]]] durable_object_bindings: Durable Object namespace bindings.
+        :param pulumi.Input[_builtins.bool] delete_data: Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]] durable_objects: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         :param pulumi.Input[_builtins.str] entry: Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
         :param pulumi.Input[_builtins.str] script_name: Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] vars: Plain-text bindings (env.NAME is the string).
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the script on its workers.dev URL. Defaults to true.
         """
         ...
@@ -278,17 +260,16 @@ class Script(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 bindings: pulumi.Input[Optional[Sequence[pulumi.Input[Union['BindingArgs', 'BindingArgsDict', 'outputs.Binding']]]]] = None,
                  build: pulumi.Input[Optional[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']]] = None,
-                 classes: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  code_hash: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
-                 durable_object_bindings: pulumi.Input[Optional[Sequence[pulumi.Input[Union['DurableObjectBindingArgs', 'DurableObjectBindingArgsDict', 'outputs.DurableObjectBinding']]]]] = None,
+                 durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
-                 vars: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -299,13 +280,13 @@ class Script(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = ScriptArgs.__new__(ScriptArgs)
 
+            __props__.__dict__["bindings"] = bindings
             __props__.__dict__["build"] = build
-            __props__.__dict__["classes"] = classes
             __props__.__dict__["code_hash"] = code_hash
             __props__.__dict__["compatibility_date"] = compatibility_date
             __props__.__dict__["compatibility_flags"] = compatibility_flags
             __props__.__dict__["delete_data"] = delete_data
-            __props__.__dict__["durable_object_bindings"] = durable_object_bindings
+            __props__.__dict__["durable_objects"] = durable_objects
             if entry is None and not opts.urn:
                 raise TypeError("Missing required property 'entry'")
             __props__.__dict__["entry"] = entry
@@ -313,7 +294,6 @@ class Script(pulumi.CustomResource):
                 raise TypeError("Missing required property 'script_name'")
             __props__.__dict__["script_name"] = script_name
             __props__.__dict__["secrets"] = None if secrets is None else pulumi.Output.secret(secrets)
-            __props__.__dict__["vars"] = vars
             __props__.__dict__["workers_dev"] = workers_dev
             __props__.__dict__["migration_tag"] = None
             __props__.__dict__["namespace_ids"] = None
@@ -342,20 +322,19 @@ class Script(pulumi.CustomResource):
 
         __props__ = ScriptArgs.__new__(ScriptArgs)
 
+        __props__.__dict__["bindings"] = None
         __props__.__dict__["build"] = None
-        __props__.__dict__["classes"] = None
         __props__.__dict__["code_hash"] = None
         __props__.__dict__["compatibility_date"] = None
         __props__.__dict__["compatibility_flags"] = None
         __props__.__dict__["delete_data"] = None
-        __props__.__dict__["durable_object_bindings"] = None
+        __props__.__dict__["durable_objects"] = None
         __props__.__dict__["entry"] = None
         __props__.__dict__["migration_tag"] = None
         __props__.__dict__["namespace_ids"] = None
         __props__.__dict__["script_name"] = None
         __props__.__dict__["secrets"] = None
         __props__.__dict__["url"] = None
-        __props__.__dict__["vars"] = None
         __props__.__dict__["workers_dev"] = None
         return Script(resource_name, opts=opts, __props__=__props__)
 
@@ -367,19 +346,19 @@ class Script(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
+    def bindings(self) -> pulumi.Output[Optional[Sequence['outputs.Binding']]]:
+        """
+        Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
+        """
+        return pulumi.get(self, "bindings")
+
+    @_builtins.property
+    @pulumi.getter
     def build(self) -> pulumi.Output[Optional['outputs.BuildOptions']]:
         """
         esbuild options for bundling the entry.
         """
         return pulumi.get(self, "build")
-
-    @_builtins.property
-    @pulumi.getter
-    def classes(self) -> pulumi.Output[Optional[Sequence['outputs.Class']]]:
-        """
-        Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
-        """
-        return pulumi.get(self, "classes")
 
     @_builtins.property
     @pulumi.getter(name="codeHash")
@@ -409,17 +388,17 @@ class Script(pulumi.CustomResource):
     @pulumi.getter(name="deleteData")
     def delete_data(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        Allow deleting Durable Object data: removing a class from `classes`, or deleting the script, deletes the data of its objects only when this is true.
+        Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
         """
         return pulumi.get(self, "delete_data")
 
     @_builtins.property
-    @pulumi.getter(name="durableObjectBindings")
-    def durable_object_bindings(self) -> pulumi.Output[Optional[Sequence['outputs.DurableObjectBinding']]]:
+    @pulumi.getter(name="durableObjects")
+    def durable_objects(self) -> pulumi.Output[Optional[Sequence['outputs.Class']]]:
         """
-        Durable Object namespace bindings.
+        Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         """
-        return pulumi.get(self, "durable_object_bindings")
+        return pulumi.get(self, "durable_objects")
 
     @_builtins.property
     @pulumi.getter
@@ -457,7 +436,7 @@ class Script(pulumi.CustomResource):
     @pulumi.getter
     def secrets(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Secret bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
+        Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
         """
         return pulumi.get(self, "secrets")
 
@@ -468,14 +447,6 @@ class Script(pulumi.CustomResource):
         URL the script answers at when workersDev is on; empty otherwise.
         """
         return pulumi.get(self, "url")
-
-    @_builtins.property
-    @pulumi.getter
-    def vars(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
-        """
-        Plain-text bindings (env.NAME is the string).
-        """
-        return pulumi.get(self, "vars")
 
     @_builtins.property
     @pulumi.getter(name="workersDev")

@@ -21,7 +21,7 @@ __all__ = ['WorkerArgs', 'Worker']
 @pulumi.input_type
 class WorkerArgs:
     def __init__(__self__, *,
-                 entry: pulumi.Input[_builtins.str],
+                 entry: _builtins.str,
                  bindings: pulumi.Input[Optional[Mapping[str, Any]]] = None,
                  build: pulumi.Input[Optional['BuildOptionsArgs']] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
@@ -29,23 +29,23 @@ class WorkerArgs:
                  delete_data: Optional[_builtins.bool] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]] = None,
                  name: Optional[_builtins.str] = None,
-                 script_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 script_name: Optional[_builtins.str] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
-                 url: pulumi.Input[Optional[_builtins.bool]] = None):
+                 workers_dev: pulumi.Input[Optional[_builtins.bool]] = None):
         """
         The set of arguments for constructing a Worker resource.
 
-        :param pulumi.Input[_builtins.str] entry: Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
-        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string value becomes a plain-text binding; a DurableObject's output (or {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding.
+        :param _builtins.str entry: Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
+        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding) is passed as it is.
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[_builtins.str]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
         :param _builtins.bool delete_data: Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.
         :param pulumi.Input[Sequence[pulumi.Input['ClassArgs']]] durable_objects: Durable Object classes this Worker hosts. Migrations are computed for you.
         :param _builtins.str name: Logical name of the Worker. Defaults to the resource name.
-        :param pulumi.Input[_builtins.str] script_name: Script name on Cloudflare. Defaults to "<project>-<stack>-<name>" (the lumier Go helper uses "<app>-<stage>-<name>").
-        :param pulumi.Input[Mapping[str, _builtins.str]] secrets: Secret bindings by env name. Kept encrypted in state and never read back.
-        :param pulumi.Input[_builtins.bool] url: Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.
+        :param _builtins.str script_name: Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
+        :param pulumi.Input[Mapping[str, _builtins.str]] secrets: Secret text bindings by env name. Kept encrypted in state and never read back.
+        :param pulumi.Input[_builtins.bool] workers_dev: Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.
         """
         pulumi.set(__self__, "entry", entry)
         if bindings is not None:
@@ -66,26 +66,26 @@ class WorkerArgs:
             pulumi.set(__self__, "script_name", script_name)
         if secrets is not None:
             pulumi.set(__self__, "secrets", secrets)
-        if url is not None:
-            pulumi.set(__self__, "url", url)
+        if workers_dev is not None:
+            pulumi.set(__self__, "workers_dev", workers_dev)
 
     @_builtins.property
     @pulumi.getter
-    def entry(self) -> pulumi.Input[_builtins.str]:
+    def entry(self) -> _builtins.str:
         """
         Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
         """
         return pulumi.get(self, "entry")
 
     @entry.setter
-    def entry(self, value: pulumi.Input[_builtins.str]):
+    def entry(self, value: _builtins.str):
         pulumi.set(self, "entry", value)
 
     @_builtins.property
     @pulumi.getter
     def bindings(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
         """
-        Bindings by env name. A string value becomes a plain-text binding; a DurableObject's output (or {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding.
+        Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding) is passed as it is.
         """
         return pulumi.get(self, "bindings")
 
@@ -167,21 +167,21 @@ class WorkerArgs:
 
     @_builtins.property
     @pulumi.getter(name="scriptName")
-    def script_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+    def script_name(self) -> Optional[_builtins.str]:
         """
-        Script name on Cloudflare. Defaults to "<project>-<stack>-<name>" (the lumier Go helper uses "<app>-<stage>-<name>").
+        Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
         """
         return pulumi.get(self, "script_name")
 
     @script_name.setter
-    def script_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+    def script_name(self, value: Optional[_builtins.str]):
         pulumi.set(self, "script_name", value)
 
     @_builtins.property
     @pulumi.getter
     def secrets(self) -> pulumi.Input[Optional[Mapping[str, _builtins.str]]]:
         """
-        Secret bindings by env name. Kept encrypted in state and never read back.
+        Secret text bindings by env name. Kept encrypted in state and never read back.
         """
         return pulumi.get(self, "secrets")
 
@@ -190,16 +190,16 @@ class WorkerArgs:
         pulumi.set(self, "secrets", value)
 
     @_builtins.property
-    @pulumi.getter
-    def url(self) -> pulumi.Input[Optional[_builtins.bool]]:
+    @pulumi.getter(name="workersDev")
+    def workers_dev(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
         Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.
         """
-        return pulumi.get(self, "url")
+        return pulumi.get(self, "workers_dev")
 
-    @url.setter
-    def url(self, value: pulumi.Input[Optional[_builtins.bool]]):
-        pulumi.set(self, "url", value)
+    @workers_dev.setter
+    def workers_dev(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "workers_dev", value)
 
 
 @pulumi.type_token("lumier:index:Worker")
@@ -214,28 +214,28 @@ class Worker(pulumi.ComponentResource):
                  compatibility_flags: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  delete_data: Optional[_builtins.bool] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
-                 entry: pulumi.Input[Optional[_builtins.str]] = None,
+                 entry: Optional[_builtins.str] = None,
                  name: Optional[_builtins.str] = None,
-                 script_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 script_name: Optional[_builtins.str] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
-                 url: pulumi.Input[Optional[_builtins.bool]] = None,
+                 workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         """
         A Cloudflare Worker: bundles the entry with esbuild and uploads it with its bindings and the Durable Object classes it hosts.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string value becomes a plain-text binding; a DurableObject's output (or {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding.
+        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding) is passed as it is.
         :param pulumi.Input[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[_builtins.str]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
         :param _builtins.bool delete_data: Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.
         :param pulumi.Input[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]] durable_objects: Durable Object classes this Worker hosts. Migrations are computed for you.
-        :param pulumi.Input[_builtins.str] entry: Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
+        :param _builtins.str entry: Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
         :param _builtins.str name: Logical name of the Worker. Defaults to the resource name.
-        :param pulumi.Input[_builtins.str] script_name: Script name on Cloudflare. Defaults to "<project>-<stack>-<name>" (the lumier Go helper uses "<app>-<stage>-<name>").
-        :param pulumi.Input[Mapping[str, _builtins.str]] secrets: Secret bindings by env name. Kept encrypted in state and never read back.
-        :param pulumi.Input[_builtins.bool] url: Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.
+        :param _builtins.str script_name: Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
+        :param pulumi.Input[Mapping[str, _builtins.str]] secrets: Secret text bindings by env name. Kept encrypted in state and never read back.
+        :param pulumi.Input[_builtins.bool] workers_dev: Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.
         """
         ...
     @overload
@@ -267,11 +267,11 @@ class Worker(pulumi.ComponentResource):
                  compatibility_flags: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  delete_data: Optional[_builtins.bool] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
-                 entry: pulumi.Input[Optional[_builtins.str]] = None,
+                 entry: Optional[_builtins.str] = None,
                  name: Optional[_builtins.str] = None,
-                 script_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 script_name: Optional[_builtins.str] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
-                 url: pulumi.Input[Optional[_builtins.bool]] = None,
+                 workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -295,9 +295,10 @@ class Worker(pulumi.ComponentResource):
             __props__.__dict__["name"] = name
             __props__.__dict__["script_name"] = script_name
             __props__.__dict__["secrets"] = None if secrets is None else pulumi.Output.secret(secrets)
-            __props__.__dict__["url"] = url
+            __props__.__dict__["workers_dev"] = workers_dev
             __props__.__dict__["namespace_ids"] = None
             __props__.__dict__["type"] = None
+            __props__.__dict__["url"] = None
         super(Worker, __self__).__init__(
             'lumier:index:Worker',
             resource_name,
@@ -341,7 +342,7 @@ class Worker(pulumi.ComponentResource):
     @pulumi.getter
     def url(self) -> pulumi.Output[_builtins.str]:
         """
-        URL the Worker answers at; empty when url is false.
+        URL the Worker answers at; empty when workersDev is false.
         """
         return pulumi.get(self, "url")
 
