@@ -13,7 +13,7 @@ TOOLS = tools=$$(bash scripts/tools.sh | tail -n1)
 # Targets run one after another, in the order given (make test's steps in particular).
 .NOTPARALLEL:
 
-.PHONY: all tools build schema sdk gen gen-check vet unit test e2e demo bench clean
+.PHONY: all tools build schema sdk gen gen-check vet typecheck tstest unit test e2e demo bench clean
 
 all: build
 
@@ -26,11 +26,11 @@ build:
 	$(GO) build -o bin/pulumi-resource-lumier ./cmd/pulumi-resource-lumier
 	$(GO) build -o bin/lumier ./cmd/lumier
 
-## schema, sdk: regenerate schema.json and the Go SDK from the provider
+## schema, sdk, gen: regenerate schema.json and the Go, Node.js and Python SDKs from the provider
 schema sdk gen:
 	$(GO) run ./cmd/lumier gen
 
-## gen-check: fail if schema.json or the Go SDK is stale
+## gen-check: fail if schema.json or any generated SDK is stale
 gen-check:
 	$(GO) run ./cmd/lumier gen -check
 
@@ -39,6 +39,19 @@ vet:
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./e2e/
 	cd sdk && $(GO) vet ./...
+
+## typecheck: compile every generated Python file; tsc --noEmit on the Node.js SDK, the TypeScript
+## helper and the TypeScript examples (their programs and, with `lumier types` output, their Worker code)
+typecheck: tools
+	PYTHONPYCACHEPREFIX=$$(mktemp -d) python3 -m py_compile $$(find sdk/python -name '*.py')
+	for d in examples/*-ts; do $(GO) run ./cmd/lumier types -check -dir $$d; done
+	for p in sdk/nodejs sdk/typescript $$(ls -d examples/*-ts examples/*-ts/src); do \
+	  echo "tsc --noEmit -p $$p"; node_modules/.bin/tsc --noEmit -p $$p; \
+	done
+
+## tstest: the TypeScript helper's tests (node --test, on its build from scripts/tools.sh)
+tstest: tools
+	node --test sdk/typescript/bin/
 
 ## unit: every test but the end-to-end ones (the Go SDK is its own module, sdk/)
 unit:
@@ -50,7 +63,7 @@ e2e:
 	$(TOOLS); LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -v -count=1 -timeout $(E2E_TIMEOUT) ./e2e/
 
 ## test: everything CI runs
-test: tools gen-check vet unit e2e
+test: tools gen-check vet typecheck tstest unit e2e
 
 ## demo: deploy the counter to the local Cloudflare, call it twice, tear it down
 demo: tools build

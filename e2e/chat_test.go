@@ -28,6 +28,20 @@ func TestChat(t *testing.T) {
 	url := output(t, res.Outputs, "url")
 	requireScripts(t, c, "chat-dev-api")
 
+	exerciseChat(t, ctx, url)
+
+	t.Run("NoopUp", func(t *testing.T) { requireNoop(t, ctx, c, s) })
+
+	t.Run("Destroy", func(t *testing.T) {
+		destroy(t, ctx, s)
+		requireScripts(t, c)
+	})
+}
+
+// exerciseChat checks a deployed chat app at url: messages posted are listed newest first, and two
+// WebSocket clients both receive what one sends and what is posted.
+func exerciseChat(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
 	t.Run("Messages", func(t *testing.T) {
 		requireCall(t, http.MethodGet, url+"/messages", "", 200, `[]`)
 		for _, m := range []string{`{"user":"ada","text":"first"}`, `{"user":"bob","text":"second"}`, `{"user":"ada","text":"third"}`} {
@@ -82,12 +96,6 @@ func TestChat(t *testing.T) {
 		}
 	})
 
-	t.Run("NoopUp", func(t *testing.T) { requireNoop(t, ctx, c, s) })
-
-	t.Run("Destroy", func(t *testing.T) {
-		destroy(t, ctx, s)
-		requireScripts(t, c)
-	})
 }
 
 func dialWS(t *testing.T, ctx context.Context, url string) *websocket.Conn {

@@ -25,6 +25,23 @@ func New() (p.Provider, error) {
 		WithRepository("https://github.com/lumier-dev/lumier").
 		WithLicense("Apache-2.0").
 		WithKeywords("cloudflare", "workers", "durable-objects", "category/cloud").
+		WithLanguageMap(map[string]any{
+			"go": map[string]any{"generateResourceContainerTypes": true, "respectSchemaVersion": true},
+			// The generated SDK; `lumier` on npm is the hand-written $config helper over it (sdk/typescript).
+			"nodejs": map[string]any{
+				"packageName":          "@lumier-dev/lumier",
+				"packageDescription":   "Generated Pulumi SDK for lumier: Cloudflare Workers and Durable Objects.",
+				"respectSchemaVersion": true,
+				"typescriptVersion":    "5.9.3",
+				"dependencies":         map[string]any{"@pulumi/pulumi": "^3.270.0"},
+				"devDependencies":      map[string]any{"@types/node": "^20.19.43"},
+			},
+			"python": map[string]any{
+				"packageName":          "lumier",
+				"respectSchemaVersion": true,
+				"pyproject":            map[string]any{"enabled": true},
+			},
+		}).
 		WithGoImportPath(GoImportPath).
 		WithConfig(infer.Config(&Config{})).
 		WithResources(infer.Resource(&Script{})).

@@ -1,23 +1,26 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/lumier-dev/lumier/internal/codegen"
 )
 
-// runGen writes schema.json and the generated Go SDK from the provider's Go types. With -check it
-// writes nothing and fails when either is stale, which is how CI keeps them honest.
+// runGen writes schema.json and the generated Go, Node.js and Python SDKs from the provider's Go
+// types. With -check it writes nothing and fails when any of them is stale, which is how CI keeps
+// them honest.
 func runGen(args []string) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	schemaPath := fs.String("schema", "schema.json", "where to write the schema")
-	sdkDir := fs.String("sdk", "sdk/go/lumier", "directory of the generated Go SDK")
-	check := fs.Bool("check", false, "fail if schema.json or the SDK differ from what the provider generates")
+	dirs := map[string]*string{
+		"go":     fs.String("sdk", "sdk/go/lumier", "directory of the generated Go SDK"),
+		"nodejs": fs.String("nodejs", "sdk/nodejs", "directory of the generated Node.js (TypeScript) SDK"),
+		"python": fs.String("python", "sdk/python", "directory of the generated Python SDK"),
+	}
+	check := fs.Bool("check", false, "fail if schema.json or an SDK differs from what the provider generates")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -25,43 +28,27 @@ func runGen(args []string) error {
 	if err != nil {
 		return err
 	}
-	files, err := codegen.GoSDK(schema)
-	if err != nil {
-		return err
-	}
 	if *check {
-		return checkGenerated(*schemaPath, schema, *sdkDir, files)
-	}
-	if err := os.WriteFile(*schemaPath, schema, 0o644); err != nil {
+		if have, err := os.ReadFile(*schemaPath); err != nil || string(have) != string(schema) {
+			return fmt.Errorf("%s is stale: run `make gen` and commit the result", *schemaPath)
+		}
+	} else if err := os.WriteFile(*schemaPath, schema, 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", *schemaPath, err)
 	}
-	return codegen.WriteGoSDK(*sdkDir, files)
-}
-
-func checkGenerated(schemaPath string, schema []byte, sdkDir string, files map[string][]byte) error {
-	const fix = "run `make schema sdk` and commit the result"
-	have, err := os.ReadFile(schemaPath)
-	if err != nil || !bytes.Equal(have, schema) {
-		return fmt.Errorf("%s is stale: %s", schemaPath, fix)
-	}
-	for name, want := range files {
-		have, err := os.ReadFile(filepath.Join(sdkDir, name))
-		if err != nil || !bytes.Equal(have, want) {
-			return fmt.Errorf("%s is stale: %s", filepath.Join(sdkDir, name), fix)
-		}
-	}
-	return filepath.WalkDir(sdkDir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(sdkDir, path)
-		content, err := os.ReadFile(path)
+	for _, sdk := range codegen.SDKs() {
+		files, err := sdk.Generate(schema)
 		if err != nil {
 			return err
 		}
-		if _, ok := files[rel]; !ok && codegen.IsGenerated(content) {
-			return fmt.Errorf("%s is generated but no longer produced: %s", path, fix)
+		dir := *dirs[sdk.Language]
+		if *check {
+			err = sdk.Check(dir, files)
+		} else {
+			err = sdk.Write(dir, files)
 		}
-		return nil
-	})
+		if err != nil {
+			return fmt.Errorf("%s SDK: %w", sdk.Language, err)
+		}
+	}
+	return nil
 }

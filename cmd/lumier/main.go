@@ -2,7 +2,9 @@
 //
 //	lumier local   run the local Cloudflare (the Cloudflare API subset the provider uses, plus
 //	               workerd running the uploaded Workers) on 127.0.0.1
-//	lumier gen     write schema.json and the generated Go SDK (-check: fail if they are stale)
+//	lumier gen     write schema.json and the generated Go, Node.js and Python SDKs (-check: fail if
+//	               they are stale)
+//	lumier types   write the Env types of a TypeScript config's Workers (lumier-env.d.ts)
 package main
 
 import (
@@ -27,9 +29,10 @@ type command struct {
 // commands is the dispatch table: a new subcommand is one more entry.
 var commands = []command{
 	{"local", "run the local Cloudflare on 127.0.0.1 (lumier local -h for its flags)", runLocal},
-	{"gen", "write schema.json and the Go SDK; -check fails if they are stale", func(_ context.Context, args []string, _, _ io.Writer) error {
+	{"gen", "write schema.json and the Go, Node.js and Python SDKs; -check fails if they are stale", func(_ context.Context, args []string, _, _ io.Writer) error {
 		return runGen(args)
 	}},
+	{"types", "write the Env types of a TypeScript config's Workers from their bindings", runTypes},
 }
 
 func main() {

@@ -20,6 +20,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -97,7 +99,7 @@ func run(ctx context.Context, command string, o options) error {
 		if err != nil {
 			return fmt.Errorf("up: %w", err)
 		}
-		fmt.Fprintf(os.Stderr, "up: %v\n", changes(res.Summary))
+		fmt.Fprintf(os.Stderr, "up: %s\n", summary(changes(res.Summary)))
 		u, ok := res.Outputs["url"].Value.(string)
 		if !ok || u == "" {
 			return errors.New("up: the stack has no url output")
@@ -109,7 +111,7 @@ func run(ctx context.Context, command string, o options) error {
 		if err != nil {
 			return fmt.Errorf("destroy: %w", err)
 		}
-		fmt.Fprintf(os.Stderr, "destroy: %v\n", changes(res.Summary))
+		fmt.Fprintf(os.Stderr, "destroy: %s\n", summary(changes(res.Summary)))
 	}
 	return nil
 }
@@ -203,4 +205,35 @@ func changes(s auto.UpdateSummary) map[string]int {
 		return nil
 	}
 	return *s.ResourceChanges
+}
+
+// opWords are the engine's operation names as a person reads them, in the order printed.
+var opWords = []struct{ op, word string }{
+	{"create", "created"}, {"update", "updated"}, {"replace", "replaced"}, {"delete", "deleted"},
+	{"same", "unchanged"},
+}
+
+// summary renders operation counts the way a person reads them: "4 created", "1 updated, 3
+// unchanged"; operations without a word keep the engine's name ("1 import").
+func summary(ops map[string]int) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, w := range opWords {
+		seen[w.op] = true
+		if n := ops[w.op]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, w.word))
+		}
+	}
+	var others []string
+	for op, n := range ops {
+		if !seen[op] && n > 0 {
+			others = append(others, fmt.Sprintf("%d %s", n, op))
+		}
+	}
+	sort.Strings(others)
+	parts = append(parts, others...)
+	if len(parts) == 0 {
+		return "no changes"
+	}
+	return strings.Join(parts, ", ")
 }

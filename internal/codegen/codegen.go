@@ -3,10 +3,12 @@
 package codegen
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +17,8 @@ import (
 	"github.com/blang/semver"
 	p "github.com/pulumi/pulumi-go-provider"
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
+	nodejsgen "github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
+	pythongen "github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 
 	"github.com/lumier-dev/lumier/provider"
@@ -48,18 +52,11 @@ func schemaSpec(ctx context.Context) (schema.PackageSpec, error) {
 // GoSDK generates the Go SDK files for the schema in schemaJSON, keyed by path relative to the
 // package directory (sdk/go/lumier).
 func GoSDK(schemaJSON []byte) (map[string][]byte, error) {
-	var spec schema.PackageSpec
-	if err := json.Unmarshal(schemaJSON, &spec); err != nil {
-		return nil, fmt.Errorf("decoding schema: %w", err)
-	}
-	pkg, diags, err := schema.BindSpec(spec, noDependencies{}, schema.ValidationOptions{})
+	pkg, err := bindSchema(schemaJSON)
 	if err != nil {
-		return nil, fmt.Errorf("binding schema: %w", err)
+		return nil, err
 	}
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("binding schema: %s", diags.Error())
-	}
-	files, err := gogen.GeneratePackage("lumier-gen", pkg, nil)
+	files, err := gogen.GeneratePackage(generatorName, pkg, nil)
 	if err != nil {
 		return nil, fmt.Errorf("generating Go SDK: %w", err)
 	}
@@ -74,11 +71,84 @@ func GoSDK(schemaJSON []byte) (map[string][]byte, error) {
 	return out, nil
 }
 
-// WriteGoSDK replaces the generated files in dir, leaving hand-written files (those without the
-// generator's header) alone.
-func WriteGoSDK(dir string, files map[string][]byte) error {
-	if err := removeGenerated(dir); err != nil {
+// NodejsSDK generates the TypeScript (Node.js) SDK, keyed by path relative to sdk/nodejs. Its npm
+// name comes from the schema's language section (the provider builder's metadata).
+func NodejsSDK(schemaJSON []byte) (map[string][]byte, error) {
+	pkg, err := bindSchema(schemaJSON)
+	if err != nil {
+		return nil, err
+	}
+	files, err := nodejsgen.GeneratePackage(generatorName, pkg, nil, nil, false, noDependencies{})
+	if err != nil {
+		return nil, fmt.Errorf("generating Node.js SDK: %w", err)
+	}
+	delete(files, ".gitattributes") // for a standalone SDK repository, which this is not
+	return files, nil
+}
+
+// PythonSDK generates the Python SDK, keyed by path relative to sdk/python.
+func PythonSDK(schemaJSON []byte) (map[string][]byte, error) {
+	pkg, err := bindSchema(schemaJSON)
+	if err != nil {
+		return nil, err
+	}
+	files, err := pythongen.GeneratePackage(generatorName, pkg, nil, noDependencies{})
+	if err != nil {
+		return nil, fmt.Errorf("generating Python SDK: %w", err)
+	}
+	delete(files, ".gitattributes") // for a standalone SDK repository, which this is not
+	return files, nil
+}
+
+// generatorName is the tool name the generators stamp into each file's header.
+const generatorName = "lumier-gen"
+
+func bindSchema(schemaJSON []byte) (*schema.Package, error) {
+	var spec schema.PackageSpec
+	if err := json.Unmarshal(schemaJSON, &spec); err != nil {
+		return nil, fmt.Errorf("decoding schema: %w", err)
+	}
+	pkg, diags, err := schema.BindSpec(spec, noDependencies{}, schema.ValidationOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("binding schema: %w", err)
+	}
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("binding schema: %s", diags.Error())
+	}
+	return pkg, nil
+}
+
+// SDK is one generated SDK: where it lives and how to tell its generated files from the rest.
+type SDK struct {
+	// Language is the generator's language name: "go", "nodejs" or "python".
+	Language string
+	// Generate produces the files from schema.json, keyed by path relative to the directory.
+	Generate func(schemaJSON []byte) (map[string][]byte, error)
+	// Whole means the generator owns the whole directory (sdk/nodejs, sdk/python) except build
+	// outputs; otherwise only files with the generator's header are its (sdk/go/lumier holds
+	// the hand-written config.go too).
+	Whole bool
+}
+
+// SDKs lists the generated SDKs.
+func SDKs() []SDK {
+	return []SDK{
+		{Language: "go", Generate: GoSDK},
+		{Language: "nodejs", Generate: NodejsSDK, Whole: true},
+		{Language: "python", Generate: PythonSDK, Whole: true},
+	}
+}
+
+// Write replaces the generated files in dir with files, leaving the others alone.
+func (s SDK) Write(dir string, files map[string][]byte) error {
+	have, err := s.generatedIn(dir)
+	if err != nil {
 		return err
+	}
+	for _, rel := range have {
+		if err := os.Remove(filepath.Join(dir, rel)); err != nil {
+			return err
+		}
 	}
 	names := make([]string, 0, len(files))
 	for name := range files {
@@ -97,41 +167,88 @@ func WriteGoSDK(dir string, files map[string][]byte) error {
 	return nil
 }
 
-// generatedMarker is the header the Go generator puts on every file it writes.
-const generatedMarker = "Code generated by lumier-gen"
-
-// IsGenerated reports whether content was written by the generator.
-func IsGenerated(content []byte) bool {
-	return strings.Contains(string(content), generatedMarker)
-}
-
-func removeGenerated(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
+// Check fails, naming the first stale file, when dir does not hold exactly files as its
+// generated files.
+func (s SDK) Check(dir string, files map[string][]byte) error {
+	const fix = "run `make gen` and commit the result"
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
 	}
+	sort.Strings(names)
+	for _, name := range names {
+		have, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || !bytes.Equal(have, files[name]) {
+			return fmt.Errorf("%s is stale: %s", filepath.Join(dir, name), fix)
+		}
+	}
+	have, err := s.generatedIn(dir)
 	if err != nil {
 		return err
 	}
-	for _, e := range entries {
-		path := filepath.Join(dir, e.Name())
-		if e.IsDir() {
-			if err := removeGenerated(path); err != nil {
-				return err
-			}
-			continue
-		}
-		content, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if IsGenerated(content) || e.Name() == "pulumi-plugin.json" {
-			if err := os.Remove(path); err != nil {
-				return err
-			}
+	for _, rel := range have {
+		if _, ok := files[rel]; !ok {
+			return fmt.Errorf("%s is generated but no longer produced: %s", filepath.Join(dir, rel), fix)
 		}
 	}
 	return nil
+}
+
+// generatedIn lists the generated files in dir, relative to it.
+func (s SDK) generatedIn(dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && path == dir {
+			return fs.SkipAll
+		}
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if s.Whole && isBuildOutput(rel, d) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if !s.Whole {
+			content, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			if !IsGenerated(content) && d.Name() != "pulumi-plugin.json" {
+				return nil
+			}
+		}
+		out = append(out, rel)
+		return nil
+	})
+	return out, err
+}
+
+// isBuildOutput reports what building or installing a generated SDK leaves in its directory
+// (what the generated .gitignore files list), which is neither generated nor hand-written.
+func isBuildOutput(rel string, d fs.DirEntry) bool {
+	name := d.Name()
+	if d.IsDir() {
+		switch name {
+		case "node_modules", "bin", "__pycache__", ".mypy_cache", "dist", "build":
+			return true
+		}
+		return strings.HasSuffix(name, ".egg-info")
+	}
+	return strings.HasSuffix(name, ".pyc") || strings.HasSuffix(name, ".tsbuildinfo")
+}
+
+// generatedMarker is the header the Go generator puts on every file it writes.
+const generatedMarker = "Code generated by lumier-gen"
+
+// IsGenerated reports whether content was written by the Go generator.
+func IsGenerated(content []byte) bool {
+	return strings.Contains(string(content), generatedMarker)
 }
 
 // noDependencies is the schema loader for a package that references no other package.
@@ -142,5 +259,13 @@ func (noDependencies) LoadPackage(pkg string, _ *semver.Version) (*schema.Packag
 }
 
 func (noDependencies) LoadPackageV2(_ context.Context, d *schema.PackageDescriptor) (*schema.Package, error) {
+	return nil, fmt.Errorf("lumier's schema references package %q; it should reference none", d.Name)
+}
+
+func (noDependencies) LoadPackageReference(pkg string, _ *semver.Version) (schema.PackageReference, error) {
+	return nil, fmt.Errorf("lumier's schema references package %q; it should reference none", pkg)
+}
+
+func (noDependencies) LoadPackageReferenceV2(_ context.Context, d *schema.PackageDescriptor) (schema.PackageReference, error) {
 	return nil, fmt.Errorf("lumier's schema references package %q; it should reference none", d.Name)
 }

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func parseDeclarations(t *testing.T, s string) *declarations {
+	t.Helper()
+	var d declarations
+	require.NoError(t, json.Unmarshal([]byte(s), &d))
+	return &d
+}
+
+func TestEnvFilesTypeDurableObjectBindingsWithTheHostsClass(t *testing.T) {
+	d := parseDeclarations(t, `{"app":"my-app",
+		"workers":{"api":{"entry":"src/index.ts","bindings":{"COUNTER":{"kind":"durable_object","durableObject":"counter"},"GREETING":{"kind":"text"},"my-key":{"kind":"secret"}}}},
+		"durableObjects":{"counter":{"worker":"api","className":"Counter"}}}`)
+	files, err := envFiles(d, "lumier.config.ts")
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	got := string(files["lumier-env.d.ts"])
+	assert.Contains(t, got, `    COUNTER: DurableObjectNamespace<import("./src/index").Counter>;`)
+	assert.Contains(t, got, "    GREETING: string;")
+	assert.Contains(t, got, `    "my-key": string;`, "names that are not identifiers are quoted")
+	assert.Contains(t, got, "interface Env extends Cloudflare.Env {}")
+	assert.Less(t, strings.Index(got, "COUNTER"), strings.Index(got, "GREETING"), "bindings in name order")
+}
+
+func TestEnvFilesOnePerWorkerWhenSeveral(t *testing.T) {
+	d := parseDeclarations(t, `{"app":"a",
+		"workers":{"host":{"entry":"host/main.ts","bindings":{}},"client":{"entry":"client/index.js","bindings":{"ROOM":{"kind":"durable_object","durableObject":"room"}}}},
+		"durableObjects":{"room":{"worker":"host","className":"Room"}}}`)
+	files, err := envFiles(d, "lumier.config.ts")
+	require.NoError(t, err)
+	assert.Len(t, files, 2)
+	assert.Contains(t, string(files["lumier-env.client.d.ts"]), `ROOM: DurableObjectNamespace<import("./host/main").Room>;`,
+		"the class is imported from the hosting Worker's entry")
+	assert.Contains(t, files, "lumier-env.host.d.ts")
+}
+
+func TestEnvFilesErrors(t *testing.T) {
+	_, err := envFiles(parseDeclarations(t, `{"app":"a","workers":{}}`), "c.ts")
+	assert.ErrorContains(t, err, "declares no Worker")
+	_, err = envFiles(parseDeclarations(t, `{"app":"a","workers":{"api":{"entry":"i.ts","bindings":{"X":{"kind":"durable_object","durableObject":"nope"}}}}}`), "c.ts")
+	assert.ErrorContains(t, err, `binds X to Durable Object "nope", which the config does not declare`)
+}
+
+func TestModulePath(t *testing.T) {
+	assert.Equal(t, "./src/index", modulePath("src/index.ts"))
+	assert.Equal(t, "./worker", modulePath("./worker.js"))
+	assert.Equal(t, "../counter/src/index", modulePath("../counter/src/index.ts"))
+}

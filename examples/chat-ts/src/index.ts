@@ -1,0 +1,1 @@
+../../chat/src/index.ts

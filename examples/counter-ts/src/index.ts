@@ -1,0 +1,1 @@
+../../counter/src/index.ts

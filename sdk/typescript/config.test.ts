@@ -1,0 +1,144 @@
+// Tests of the helper, run with `node --test` on the compiled bin/ (make typecheck). The program
+// test runs on Pulumi's mocks: it records the App the program creates instead of deploying it.
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { $config, appArgs, collect, DurableObject, Worker } from "./config";
+import { printDeclarations } from "./declarations";
+
+const seed = {
+    app() {
+        return { name: "my-app", protect: ["production"] };
+    },
+    run() {
+        const api = Worker("api", { entry: "src/index.ts" });
+        const counter = DurableObject("counter", { worker: api, className: "Counter" });
+        Worker("api", { entry: "src/index.ts", bindings: { COUNTER: counter } });
+    },
+};
+
+test("repeated Workers merge; DurableObject returns the seed's DurableObjectOutput", async () => {
+    let counterOutput: unknown;
+    const { declarations } = await collect({
+        app: seed.app,
+        run() {
+            const api = Worker("api", { entry: "src/index.ts", bindings: { GREETING: "hi" } });
+            counterOutput = DurableObject("counter", { worker: api, className: "Counter", sqlite: false });
+            Worker("api", { entry: "src/index.ts", compatibilityDate: "2025-01-01", bindings: { COUNTER: counterOutput as any } });
+        },
+    }, "dev");
+    assert.deepEqual(counterOutput, { type: "durable_object", name: "counter", className: "Counter" });
+    assert.deepEqual(declarations.app, { name: "my-app", protect: ["production"], stage: "dev" });
+    assert.deepEqual(declarations.workers, {
+        api: {
+            entry: "src/index.ts",
+            compatibilityDate: "2025-01-01",
+            bindings: { GREETING: "hi", COUNTER: { type: "durable_object", name: "counter", className: "Counter" } },
+        },
+    });
+    assert.deepEqual(declarations.durableObjects.counter, {
+        worker: "api", className: "Counter", sqlite: false, renamedFrom: undefined, transferredFrom: undefined,
+    });
+});
+
+test("conflicting declarations are errors naming the Worker and the option", async () => {
+    await assert.rejects(collect({
+        app: seed.app,
+        run() {
+            Worker("api", { entry: "src/index.ts" });
+            Worker("api", { entry: "src/other.ts" });
+        },
+    }, "dev"), /Worker "api" is declared twice with different entry \("src\/index.ts" and "src\/other.ts"\)/);
+    await assert.rejects(collect({
+        app: seed.app,
+        run() {
+            Worker("api", { entry: "src/index.ts", bindings: { MODE: "a" } });
+            Worker("api", { entry: "src/index.ts", bindings: { MODE: "b" } });
+        },
+    }, "dev"), /Worker "api" binds MODE twice to different values \("a" and "b"\)/);
+    await assert.rejects(collect({
+        app: seed.app,
+        run() {
+            const api = Worker("api", { entry: "src/index.ts" });
+            DurableObject("counter", { worker: api, className: "Counter" });
+            DurableObject("counter", { worker: api, className: "Other" });
+        },
+    }, "dev"), /DurableObject "counter" is declared twice with different options/);
+});
+
+test("bad input is refused with what to write", async () => {
+    assert.throws(() => Worker("api", { entry: "src/index.ts" }), /called outside run\(\)/);
+    await assert.rejects(collect({ app: seed.app, run() { Worker("api", { entry: "" }); } }, "dev"), /entry must be the Worker's entry module/);
+    await assert.rejects(collect({ app: seed.app, run() { DurableObject("c", { worker: {} as any, className: "C" }); } }, "dev"),
+        /worker must be what Worker\(\.\.\.\) returned/);
+    await assert.rejects(collect({ app: () => ({ name: "" }), run() {} }, "dev"), /app\(\) must return \{ name/);
+    assert.throws(() => $config({ app: seed.app } as any), /both app\(\) and run\(\) are required/);
+});
+
+test("printDeclarations prints the seed's bindings for lumier types", async () => {
+    const chunks: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((s: string) => (chunks.push(s), true)) as any;
+    try {
+        await printDeclarations($config(seed), "dev");
+    } finally {
+        process.stdout.write = write;
+    }
+    assert.deepEqual(JSON.parse(chunks.join("")), {
+        app: "my-app",
+        workers: { api: { entry: "src/index.ts", bindings: { COUNTER: { kind: "durable_object", durableObject: "counter" } } } },
+        durableObjects: { counter: { worker: "api", className: "Counter" } },
+    });
+});
+
+test("secret text goes to the Worker's secrets, everything else stays a binding", () => {
+    const secret = pulumi.secret("s3cret");
+    const args = appArgs({
+        app: { name: "a", stage: "dev" },
+        workers: { api: { entry: "i.ts", bindings: { TOKEN: { type: "secret_text", text: "t" }, KEY: secret, MODE: "x" } } },
+        durableObjects: {},
+    });
+    const [api] = args.workers as any[];
+    assert.deepEqual(api.secrets, { TOKEN: "t" });
+    assert.equal(api.bindings.KEY, secret);
+    assert.equal(api.bindings.MODE, "x");
+    assert.equal(args.durableObjects, undefined);
+});
+
+test("the program creates one App from the declarations and Worker urls come from its outputs", async () => {
+    const created: { type: string; name: string; inputs: any }[] = [];
+    await pulumi.runtime.setMocks({
+        newResource(args) {
+            created.push({ type: args.type, name: args.name, inputs: args.inputs });
+            const workers = Object.fromEntries((args.inputs.workers ?? []).map((w: { name: string }) => w.name).map((w: string) => [w, {
+                type: "worker", name: w, scriptName: `my-app-dev-${w}`, url: `http://127.0.0.1:9/${w}`,
+            }]));
+            return { id: `${args.name}-id`, state: { ...args.inputs, workers, durableObjects: {} } };
+        },
+        call: () => ({}),
+    }, "counter-ts", "dev");
+    let url: pulumi.Output<string> | undefined;
+    const program = $config({
+        app: seed.app,
+        run() {
+            seed.run();
+            url = Worker("api", { entry: "src/index.ts" }).url;
+            return { url };
+        },
+    });
+    const outputs = await program();
+    // Registration is asynchronous: the url resolves once the App's outputs are in.
+    const resolved = await new Promise(resolve => (outputs.url as pulumi.Output<string>).apply(resolve));
+    assert.equal(resolved, "http://127.0.0.1:9/api");
+    assert.equal(created.length, 1, `one resource, the App: ${JSON.stringify(created)}`);
+    assert.equal(created[0].type, "lumier:index:App");
+    assert.equal(created[0].inputs.name, "my-app");
+    assert.equal(created[0].inputs.stage, "dev");
+    assert.deepEqual(created[0].inputs.workers, [{
+        name: "api",
+        entry: "src/index.ts",
+        bindings: { COUNTER: { type: "durable_object", name: "counter", className: "Counter" } },
+    }], "one entry per Worker name, the repeated declarations merged");
+    assert.deepEqual(created[0].inputs.durableObjects, [{ name: "counter", worker: "api", className: "Counter" }]);
+    assert.ok("workers" in outputs && "durableObjects" in outputs);
+});

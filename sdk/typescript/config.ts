@@ -1,0 +1,336 @@
+// The seed's `$config({ app, run })` shape for TypeScript programs: Worker(...) and
+// DurableObject(...) only record declarations while run() executes; $config then creates ONE
+// lumier:index:App component (generated SDK, @lumier-dev/lumier) from them. The App does the
+// real work (script names, ordering, migrations), exactly as for Go and YAML programs.
+import * as pulumi from "@pulumi/pulumi";
+import * as sdk from "@lumier-dev/lumier";
+
+/** What the config's app() receives. */
+export interface AppInput {
+    /** The stage: the Pulumi stack name. */
+    stage: string;
+}
+
+/** What the config's app() returns. */
+export interface AppSettings {
+    /** The app name; scripts are named `<app>-<stage>-<worker>`. */
+    name: string;
+    /** Stages whose resources are all protected. */
+    protect?: string[];
+    /** "retain" (default) keeps removed Workers and their data on Cloudflare; "remove" deletes them. */
+    removal?: "retain" | "remove";
+}
+
+/** The argument of $config. */
+export interface ConfigSpec {
+    app(input: AppInput): AppSettings;
+    /** Declares Workers and Durable Objects; what it returns (if anything) becomes stack outputs. */
+    run(): void | Record<string, unknown> | Promise<void | Record<string, unknown>>;
+}
+
+/** A Durable Object as declared: the seed's DurableObjectOutput, usable as a binding value. */
+export interface DurableObjectOutput {
+    type: "durable_object";
+    name: string;
+    className: string;
+}
+
+/** A secret text binding given explicitly (a pulumi.secret(...) string is one too). */
+export interface SecretTextBinding {
+    type: "secret_text";
+    text: pulumi.Input<string>;
+}
+
+/** A binding value: plain text, a secret, or a Durable Object of this app. */
+export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | SecretTextBinding;
+
+/** esbuild options for a Worker's bundle. */
+export interface BuildOptions {
+    define?: Record<string, string>;
+    external?: string[];
+    minify?: boolean;
+    sourcemap?: boolean;
+}
+
+/** Options of Worker(name, options). */
+export interface WorkerOptions {
+    /** The Worker's entry module, relative to the Pulumi project directory. */
+    entry: string;
+    /** Serve the Worker on its workers.dev URL (default true). */
+    workersDev?: boolean;
+    bindings?: Record<string, BindingValue>;
+    compatibilityDate?: string;
+    compatibilityFlags?: string[];
+    build?: BuildOptions;
+}
+
+/** What Worker(...) returns. url and scriptName resolve once the App is deployed. */
+export interface WorkerOutput {
+    type: "worker";
+    name: string;
+    url: pulumi.Output<string>;
+    scriptName: pulumi.Output<string>;
+}
+
+/** Options of DurableObject(name, options): the seed's, plus rename and transfer. */
+export interface DurableObjectOptions {
+    /** The Worker whose code exports the class. */
+    worker: WorkerOutput;
+    /** The exported class name. */
+    className: string;
+    /** SQLite-backed storage (default true). Cloudflare cannot change it later. */
+    sqlite?: boolean;
+    /** The class's previous name, when renaming it keeps its objects. */
+    renamedFrom?: string;
+    /** The Worker of this app the class moves from, keeping its objects. */
+    transferredFrom?: WorkerOutput;
+}
+
+/** A Durable Object declaration as the App takes it. */
+export interface DurableObjectDeclaration {
+    worker: string;
+    className: string;
+    sqlite?: boolean;
+    renamedFrom?: string;
+    transferredFrom?: string;
+}
+
+/** Everything a run() declared, in the App's input shape. */
+export interface Declarations {
+    app: AppSettings & { stage: string };
+    workers: Record<string, WorkerOptions>;
+    durableObjects: Record<string, DurableObjectDeclaration>;
+}
+
+/** What $config returns: the program Pulumi's Node.js runtime runs (export it as default). */
+export type Program = (() => Promise<Record<string, unknown>>) & { readonly spec: ConfigSpec };
+
+/** Collects one run()'s declarations; Worker outputs resolve from the App it leads to. */
+class Collector {
+    readonly workers = new Map<string, WorkerOptions>();
+    readonly workerOutputs = new Map<string, WorkerOutput>();
+    readonly durableObjects = new Map<string, DurableObjectDeclaration>();
+    readonly appWorkers: Promise<pulumi.Output<Record<string, any>>>;
+    resolveAppWorkers!: (workers: pulumi.Output<Record<string, any>>) => void;
+
+    constructor() {
+        this.appWorkers = new Promise(resolve => (this.resolveAppWorkers = resolve));
+    }
+
+    workerOutput(name: string): WorkerOutput {
+        let out = this.workerOutputs.get(name);
+        if (!out) {
+            const fromApp = pulumi.output(this.appWorkers).apply(ws => {
+                const w = ws?.[name];
+                if (!w) {
+                    throw new Error(`the App reports no Worker "${name}"`);
+                }
+                return w;
+            });
+            out = {
+                type: "worker",
+                name,
+                url: fromApp.apply(w => w.url as string),
+                scriptName: fromApp.apply(w => w.scriptName as string),
+            };
+            this.workerOutputs.set(name, out);
+        }
+        return out;
+    }
+}
+
+let current: Collector | undefined;
+
+function collector(call: string): Collector {
+    if (!current) {
+        throw new Error(`${call} was called outside run(): declare Workers and Durable Objects inside $config({ run() { ... } })`);
+    }
+    return current;
+}
+
+/**
+ * Declares a Worker. Declaring the same name again (the seed adds bindings that way) merges the
+ * declarations: bindings are combined, and any option given twice must have the same value.
+ */
+export function Worker(name: string, options: WorkerOptions): WorkerOutput {
+    const c = collector(`Worker(${JSON.stringify(name)})`);
+    if (typeof name !== "string" || name === "") {
+        throw new Error("Worker(name, options): name must be a non-empty string, for example \"api\"");
+    }
+    if (!options || typeof options.entry !== "string" || options.entry === "") {
+        throw new Error(`Worker ${JSON.stringify(name)}: entry must be the Worker's entry module, for example "src/index.ts"`);
+    }
+    const prev = c.workers.get(name);
+    c.workers.set(name, prev ? mergeWorker(name, prev, options) : { ...options, bindings: { ...options.bindings } });
+    return c.workerOutput(name);
+}
+
+/** Declares a Durable Object class hosted by a Worker of this app. */
+export function DurableObject(name: string, options: DurableObjectOptions): DurableObjectOutput {
+    const c = collector(`DurableObject(${JSON.stringify(name)})`);
+    const where = `DurableObject ${JSON.stringify(name)}`;
+    if (typeof name !== "string" || name === "") {
+        throw new Error("DurableObject(name, options): name must be a non-empty string, for example \"counter\"");
+    }
+    if (!options || !isWorkerOutput(options.worker)) {
+        throw new Error(`${where}: worker must be what Worker(...) returned for the Worker that exports the class`);
+    }
+    if (typeof options.className !== "string" || options.className === "") {
+        throw new Error(`${where}: className must be the exported class name, for example "Counter"`);
+    }
+    if (options.transferredFrom !== undefined && !isWorkerOutput(options.transferredFrom)) {
+        throw new Error(`${where}: transferredFrom must be what Worker(...) returned for the Worker the class moves from`);
+    }
+    const decl: DurableObjectDeclaration = {
+        worker: options.worker.name,
+        className: options.className,
+        sqlite: options.sqlite,
+        renamedFrom: options.renamedFrom,
+        transferredFrom: options.transferredFrom?.name,
+    };
+    const prev = c.durableObjects.get(name);
+    if (prev && !sameValue(prev, decl)) {
+        throw new Error(`${where} is declared twice with different options (${describe(prev)} and ${describe(decl)}): declare it once`);
+    }
+    c.durableObjects.set(name, decl);
+    return { type: "durable_object", name, className: options.className };
+}
+
+/**
+ * The seed's entry point: `export default $config({ app() {...}, run() {...} })`. The returned
+ * function is the program: it runs app() and run(), then creates one lumier:index:App. Its
+ * stack outputs are run()'s result, plus the App's `workers` and `durableObjects` outputs unless
+ * run() returns keys of those names.
+ */
+export function $config(spec: ConfigSpec): Program {
+    if (!spec || typeof spec.app !== "function" || typeof spec.run !== "function") {
+        throw new Error("$config({ app, run }): both app() and run() are required functions");
+    }
+    const program = async (): Promise<Record<string, unknown>> => {
+        const { declarations, result, collector: c } = await collect(spec, pulumi.getStack());
+        const app = new sdk.App(declarations.app.name, appArgs(declarations));
+        c.resolveAppWorkers(app.workers as pulumi.Output<Record<string, any>>);
+        return { workers: app.workers, durableObjects: app.durableObjects, ...(result ?? {}) };
+    };
+    return Object.assign(program, { spec });
+}
+
+/** Runs app() and run() for a stage and returns what they declared, creating no resource. */
+export async function collect(spec: ConfigSpec, stage: string): Promise<{
+    declarations: Declarations;
+    result: void | Record<string, unknown>;
+    collector: Collector;
+}> {
+    const settings = spec.app({ stage });
+    if (!settings || typeof settings.name !== "string" || settings.name === "") {
+        throw new Error("$config: app() must return { name: \"<app name>\" }");
+    }
+    if (current) {
+        throw new Error("$config: run() is already running; programs cannot nest");
+    }
+    const c = new Collector();
+    current = c;
+    let result: void | Record<string, unknown>;
+    try {
+        result = await spec.run();
+    } finally {
+        current = undefined;
+    }
+    for (const [name, decl] of c.durableObjects) {
+        for (const [field, worker] of [["worker", decl.worker], ["transferredFrom", decl.transferredFrom]] as const) {
+            if (worker !== undefined && !c.workers.has(worker)) {
+                throw new Error(`DurableObject ${JSON.stringify(name)}: ${field} names Worker ${JSON.stringify(worker)}, which this app does not declare`);
+            }
+        }
+    }
+    const declarations: Declarations = {
+        app: { ...settings, stage },
+        workers: Object.fromEntries(c.workers),
+        durableObjects: Object.fromEntries(c.durableObjects),
+    };
+    return { declarations, result, collector: c };
+}
+
+/**
+ * The App's inputs: one Worker entry per name (already merged) and the Durable Objects, each with
+ * its name. Secret text given as {type: "secret_text", text} goes to the Worker's secrets; a
+ * pulumi.secret(...) binding stays a binding (the App keeps it secret).
+ */
+export function appArgs(d: Declarations): sdk.AppArgs {
+    const workers: sdk.types.input.AppWorkerArgs[] = Object.entries(d.workers).map(([name, w]) => {
+        const bindings: Record<string, unknown> = {};
+        const secrets: Record<string, pulumi.Input<string>> = {};
+        for (const [env, value] of Object.entries(w.bindings ?? {})) {
+            if (isSecretText(value)) {
+                secrets[env] = value.text;
+            } else {
+                bindings[env] = value;
+            }
+        }
+        return {
+            name,
+            entry: w.entry,
+            workersDev: w.workersDev,
+            bindings: Object.keys(bindings).length > 0 ? bindings : undefined,
+            secrets: Object.keys(secrets).length > 0 ? secrets : undefined,
+            compatibilityDate: w.compatibilityDate,
+            compatibilityFlags: w.compatibilityFlags,
+            build: w.build,
+        };
+    });
+    const durableObjects: sdk.types.input.AppDurableObjectArgs[] = Object.entries(d.durableObjects)
+        .map(([name, o]) => ({ name, ...o }));
+    return {
+        name: d.app.name,
+        stage: d.app.stage,
+        protect: d.app.protect,
+        removal: d.app.removal,
+        workers,
+        durableObjects: durableObjects.length > 0 ? durableObjects : undefined,
+    };
+}
+
+function isSecretText(v: unknown): v is SecretTextBinding {
+    return typeof v === "object" && v !== null && !pulumi.Output.isInstance(v) && (v as SecretTextBinding).type === "secret_text";
+}
+
+function mergeWorker(name: string, prev: WorkerOptions, next: WorkerOptions): WorkerOptions {
+    const merged: WorkerOptions = { ...prev, bindings: { ...prev.bindings } };
+    for (const key of Object.keys(next) as (keyof WorkerOptions)[]) {
+        if (key === "bindings" || next[key] === undefined) {
+            continue;
+        }
+        if (prev[key] !== undefined && !sameValue(prev[key], next[key])) {
+            throw new Error(`Worker ${JSON.stringify(name)} is declared twice with different ${key} (${describe(prev[key])} and ${describe(next[key])}): give both the same ${key}, or set it once`);
+        }
+        (merged as any)[key] = next[key];
+    }
+    for (const [env, value] of Object.entries(next.bindings ?? {})) {
+        const had = merged.bindings![env];
+        if (had !== undefined && !sameValue(had, value)) {
+            throw new Error(`Worker ${JSON.stringify(name)} binds ${env} twice to different values (${describe(had)} and ${describe(value)}): bind it once`);
+        }
+        merged.bindings![env] = value;
+    }
+    return merged;
+}
+
+function isWorkerOutput(v: unknown): v is WorkerOutput {
+    return typeof v === "object" && v !== null && (v as WorkerOutput).type === "worker" && typeof (v as WorkerOutput).name === "string";
+}
+
+// Outputs (secrets among them) cannot be compared before they resolve: only the same Output is
+// the same value. Everything else compares by its JSON form.
+function sameValue(a: unknown, b: unknown): boolean {
+    if (a === b) {
+        return true;
+    }
+    if (pulumi.Output.isInstance(a) || pulumi.Output.isInstance(b)) {
+        return false;
+    }
+    return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function describe(v: unknown): string {
+    return pulumi.Output.isInstance(v) ? "an Output" : JSON.stringify(v);
+}
