@@ -92,8 +92,8 @@ func (d *AppDurableObject) Annotate(a infer.Annotator) {
 // named, protected and retained as the app says.
 type App struct {
 	pulumi.ResourceState
-	Name           pulumi.StringOutput `pulumi:"name"`
-	Stage          pulumi.StringOutput `pulumi:"stage"`
+	Name           pulumi.StringOutput        `pulumi:"name"`
+	Stage          pulumi.StringOutput        `pulumi:"stage"`
 	Workers        WorkerInfoMapOutput        `pulumi:"workers"`
 	DurableObjects DurableObjectInfoMapOutput `pulumi:"durableObjects"`
 }
@@ -146,7 +146,9 @@ type (
 )
 
 // ElementType is the Go type the output resolves to.
-func (WorkerInfoMapOutput) ElementType() reflect.Type { return reflect.TypeFor[map[string]WorkerInfo]() }
+func (WorkerInfoMapOutput) ElementType() reflect.Type {
+	return reflect.TypeFor[map[string]WorkerInfo]()
+}
 
 // ElementType is the Go type the output resolves to.
 func (DurableObjectInfoMapOutput) ElementType() reflect.Type {

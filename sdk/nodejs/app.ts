@@ -27,7 +27,7 @@ export class App extends pulumi.ComponentResource {
     /**
      * Durable Objects by name: {type: "durable_object", name, className, scriptName, namespaceId}, usable as binding values.
      */
-    declare public readonly durableObjects: pulumi.Output<{[key: string]: any}>;
+    declare public readonly durableObjects: pulumi.Output<{[key: string]: outputs.DurableObjectInfo}>;
     /**
      * App name.
      */
@@ -39,7 +39,7 @@ export class App extends pulumi.ComponentResource {
     /**
      * Workers by name: {type: "worker", name, scriptName, url}.
      */
-    declare public readonly workers: pulumi.Output<{[key: string]: any}>;
+    declare public readonly workers: pulumi.Output<{[key: string]: outputs.WorkerInfo}>;
 
     /**
      * Create a App resource with the given unique name, arguments, and options.

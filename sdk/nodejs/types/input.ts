@@ -155,3 +155,4 @@ export interface ClassRefArgs {
      */
     scriptName: pulumi.Input<string>;
 }
+

@@ -88,3 +88,51 @@ export interface ClassRef {
     scriptName: string;
 }
 
+/**
+ * A Durable Object of an App: {type: "durable_object", name, className}, plus the script hosting it and its namespace id. Usable as a binding value.
+ */
+export interface DurableObjectInfo {
+    /**
+     * Class name.
+     */
+    className: string;
+    /**
+     * Durable Object name in the app.
+     */
+    name: string;
+    /**
+     * Durable Object namespace id on Cloudflare; unknown until the host is deployed.
+     */
+    namespaceId: string;
+    /**
+     * Script that hosts the class.
+     */
+    scriptName: string;
+    /**
+     * Always "durable_object".
+     */
+    type: string;
+}
+
+/**
+ * A Worker of an App, as its outputs report it.
+ */
+export interface WorkerInfo {
+    /**
+     * Worker name in the app.
+     */
+    name: string;
+    /**
+     * Script name on Cloudflare.
+     */
+    scriptName: string;
+    /**
+     * Always "worker".
+     */
+    type: string;
+    /**
+     * URL the Worker answers at; empty when workersDev is false.
+     */
+    url: string;
+}
+

@@ -206,7 +206,7 @@ class App(pulumi.ComponentResource):
 
     @_builtins.property
     @pulumi.getter(name="durableObjects")
-    def durable_objects(self) -> pulumi.Output[Mapping[str, Any]]:
+    def durable_objects(self) -> pulumi.Output[Mapping[str, 'outputs.DurableObjectInfo']]:
         """
         Durable Objects by name: {type: "durable_object", name, className, scriptName, namespaceId}, usable as binding values.
         """
@@ -230,7 +230,7 @@ class App(pulumi.ComponentResource):
 
     @_builtins.property
     @pulumi.getter
-    def workers(self) -> pulumi.Output[Mapping[str, Any]]:
+    def workers(self) -> pulumi.Output[Mapping[str, 'outputs.WorkerInfo']]:
         """
         Workers by name: {type: "worker", name, scriptName, url}.
         """

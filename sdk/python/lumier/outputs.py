@@ -20,6 +20,8 @@ __all__ = [
     'BuildOptions',
     'Class',
     'ClassRef',
+    'DurableObjectInfo',
+    'WorkerInfo',
 ]
 
 @pulumi.output_type
@@ -313,5 +315,166 @@ class ClassRef(dict):
         Script that hosts the class now.
         """
         return pulumi.get(self, "script_name")
+
+
+@pulumi.output_type
+class DurableObjectInfo(dict):
+    """
+    A Durable Object of an App: {type: "durable_object", name, className}, plus the script hosting it and its namespace id. Usable as a binding value.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "className":
+            suggest = "class_name"
+        elif key == "namespaceId":
+            suggest = "namespace_id"
+        elif key == "scriptName":
+            suggest = "script_name"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in DurableObjectInfo. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        DurableObjectInfo.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        DurableObjectInfo.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 class_name: _builtins.str,
+                 name: _builtins.str,
+                 namespace_id: _builtins.str,
+                 script_name: _builtins.str,
+                 type: _builtins.str):
+        """
+        A Durable Object of an App: {type: "durable_object", name, className}, plus the script hosting it and its namespace id. Usable as a binding value.
+
+        :param _builtins.str class_name: Class name.
+        :param _builtins.str name: Durable Object name in the app.
+        :param _builtins.str namespace_id: Durable Object namespace id on Cloudflare; unknown until the host is deployed.
+        :param _builtins.str script_name: Script that hosts the class.
+        :param _builtins.str type: Always "durable_object".
+        """
+        pulumi.set(__self__, "class_name", class_name)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "namespace_id", namespace_id)
+        pulumi.set(__self__, "script_name", script_name)
+        pulumi.set(__self__, "type", type)
+
+    @_builtins.property
+    @pulumi.getter(name="className")
+    def class_name(self) -> _builtins.str:
+        """
+        Class name.
+        """
+        return pulumi.get(self, "class_name")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        Durable Object name in the app.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter(name="namespaceId")
+    def namespace_id(self) -> _builtins.str:
+        """
+        Durable Object namespace id on Cloudflare; unknown until the host is deployed.
+        """
+        return pulumi.get(self, "namespace_id")
+
+    @_builtins.property
+    @pulumi.getter(name="scriptName")
+    def script_name(self) -> _builtins.str:
+        """
+        Script that hosts the class.
+        """
+        return pulumi.get(self, "script_name")
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> _builtins.str:
+        """
+        Always "durable_object".
+        """
+        return pulumi.get(self, "type")
+
+
+@pulumi.output_type
+class WorkerInfo(dict):
+    """
+    A Worker of an App, as its outputs report it.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "scriptName":
+            suggest = "script_name"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in WorkerInfo. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        WorkerInfo.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        WorkerInfo.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 name: _builtins.str,
+                 script_name: _builtins.str,
+                 type: _builtins.str,
+                 url: _builtins.str):
+        """
+        A Worker of an App, as its outputs report it.
+
+        :param _builtins.str name: Worker name in the app.
+        :param _builtins.str script_name: Script name on Cloudflare.
+        :param _builtins.str type: Always "worker".
+        :param _builtins.str url: URL the Worker answers at; empty when workersDev is false.
+        """
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "script_name", script_name)
+        pulumi.set(__self__, "type", type)
+        pulumi.set(__self__, "url", url)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        Worker name in the app.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter(name="scriptName")
+    def script_name(self) -> _builtins.str:
+        """
+        Script name on Cloudflare.
+        """
+        return pulumi.get(self, "script_name")
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> _builtins.str:
+        """
+        Always "worker".
+        """
+        return pulumi.get(self, "type")
+
+    @_builtins.property
+    @pulumi.getter
+    def url(self) -> _builtins.str:
+        """
+        URL the Worker answers at; empty when workersDev is false.
+        """
+        return pulumi.get(self, "url")
 
 
