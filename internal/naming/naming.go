@@ -22,9 +22,13 @@ var bindingNamePattern = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
 // "<app>-<stage>-<name>".
 func ScriptName(app, stage, name string) (string, error) {
 	for _, part := range []struct{ what, value string }{{"app", app}, {"stage", stage}, {"worker", name}} {
+		if part.value == "" {
+			return "", fmt.Errorf("the %s name is empty: set it (lowercase letters, digits and '-'), since script "+
+				"names are \"<app>-<stage>-<worker>\"", part.what)
+		}
 		if !namePartPattern.MatchString(part.value) {
 			return "", fmt.Errorf("%s name %q is not valid: use lowercase letters, digits and '-', starting and ending "+
-				"with a letter or digit (for example %q)", part.what, part.value, suggestName(part.value))
+				"with a letter or digit (for example %q)", part.what, part.value, suggestName(part.what, part.value))
 		}
 	}
 	script := app + "-" + stage + "-" + name
@@ -57,11 +61,11 @@ func ValidateBindingName(name string) error {
 }
 
 // suggestName turns an invalid name into a valid one, for error messages only.
-func suggestName(s string) string {
+func suggestName(what, s string) string {
 	out := regexp.MustCompile(`[^a-z0-9-]+`).ReplaceAllString(strings.ToLower(s), "-")
 	out = regexp.MustCompile(`^-+|-+$`).ReplaceAllString(out, "")
 	if out == "" {
-		return "api"
+		return "my-" + strings.ToLower(what)
 	}
 	return out
 }

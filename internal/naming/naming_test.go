@@ -1,6 +1,7 @@
 package naming
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,4 +36,15 @@ func TestValidateBindingName(t *testing.T) {
 	assert.Contains(t, err.Error(), `binding name "MY-COUNTER" is not a valid JavaScript identifier`)
 	assert.Contains(t, err.Error(), `"MY_COUNTER"`)
 	assert.Error(t, ValidateBindingName("1X"))
+}
+
+func TestEmptyNamePartSaysWhichIsEmpty(t *testing.T) {
+	_, err := ScriptName("", "dev", "api")
+	if err == nil || !strings.Contains(err.Error(), "the app name is empty") || strings.Contains(err.Error(), `"api"`) {
+		t.Fatalf("empty app name: %v", err)
+	}
+	_, err = ScriptName("my app", "dev", "api")
+	if err == nil || !strings.Contains(err.Error(), `(for example "my-app")`) {
+		t.Fatalf("invalid app name: %v", err)
+	}
 }
