@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -61,6 +62,9 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 		args.WorkersDev = &on
 	}
 
+	if known("compatibilityDate") {
+		failures = append(failures, checkCompatibilityDate(args.CompatibilityDate, time.Now())...)
+	}
 	if known("scriptName") {
 		if err := naming.ValidateScriptName(args.ScriptName); err != nil {
 			failures = append(failures, p.CheckFailure{Property: "scriptName", Reason: err.Error()})
