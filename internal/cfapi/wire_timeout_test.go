@@ -3,53 +3,20 @@ package cfapi
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/internal/blackhole"
 )
 
-// silentAPI is a 127.0.0.1 listener that accepts connections and never answers; it stops
-// when the test ends.
-func silentAPI(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for { // ends when the listener is closed
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = l.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return "http://" + l.Addr().String() + "/client/v4"
-}
-
 func TestSilentAPITimesOutWithinTimeout(t *testing.T) {
-	url := silentAPI(t)
+	url := "http://" + blackhole.Start(t) + "/client/v4"
 	const timeout = 700 * time.Millisecond
 	c := NewWithTimeout(url, testToken, "acc", timeout)
 	start := time.Now()
