@@ -41,12 +41,12 @@ func (c *Config) Annotate(a infer.Annotator) {
 		DefaultAPIURL+". Point it at `lumier local` to deploy without an account.")
 	a.Describe(&c.RequestTimeout, "How long one Cloudflare API call may take, retries included, before the deploy fails "+
 		"with an error naming the API URL: seconds (\"90\") or a Go duration (\"90s\", \"2m\"). Falls back to "+
-		"LUMIER_REQUEST_TIMEOUT, then to "+cfapi.DefaultTimeout.String()+". Connecting is bounded by 10s or this, "+
+		"LUMIER_REQUEST_TIMEOUT, then to "+fmt.Sprint(int(cfapi.DefaultTimeout.Seconds()))+" seconds. Connecting is bounded by 10s or this, "+
 		"whichever is shorter.")
 	a.Describe(&c.WorkersPlan, "The account's Workers plan, for the Worker size limit checked at preview: \"paid\" "+
-		"(10 MiB after gzip) or \"free\" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to \"paid\", "+
-		"whose limit no Worker can exceed on any plan; set \"free\" to catch at preview what a Free account refuses "+
-		"at upload.")
+		"(10 MiB after gzip) or \"free\" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to \"paid\": "+
+		"Cloudflare's largest limit, so no Worker is refused that some account could deploy; set \"free\" to catch "+
+		"at preview what a Free account refuses at upload.")
 }
 
 // Workers plans and their size limits: the upload's size after gzip (docs/cloudflare-api.md, Limits).

@@ -35,7 +35,7 @@ type Options struct {
 	Minify bool
 	// Sourcemap appends an inline source map to the code.
 	Sourcemap bool
-	// MessageDir is the directory the file names in error messages are relative to: where the
+	// MessageDir is the directory the file names in error messages and Inputs are relative to: where the
 	// user runs the tool (the Pulumi project), so the names read like the paths they wrote.
 	// Empty means the project root, like the paths inside the bundle.
 	MessageDir string
@@ -63,7 +63,7 @@ type Result struct {
 
 // Input is one source file's share of the bundle.
 type Input struct {
-	// Path is relative to the project root, as esbuild's metafile has it.
+	// Path is relative to Options.MessageDir (else to the project root).
 	Path string
 	// Bytes is how many bytes of Code come from it (esbuild's bytesInOutput).
 	Bytes int
@@ -133,16 +133,18 @@ func Bundle(opts Options) (*Result, error) {
 		build.Sourcemap = api.SourceMapInline
 	}
 
+	// Messages and Inputs name files relative to dir.
+	dir := root
+	if opts.MessageDir != "" {
+		dir = opts.MessageDir
+		// root is a real path; compare like with like.
+		if d, err := filepath.EvalSymlinks(dir); err == nil {
+			dir = d
+		}
+	}
+
 	res := api.Build(build)
 	if len(res.Errors) > 0 {
-		dir := root
-		if opts.MessageDir != "" {
-			dir = opts.MessageDir
-			// root is a real path; compare like with like.
-			if d, err := filepath.EvalSymlinks(dir); err == nil {
-				dir = d
-			}
-		}
 		return nil, &Error{Entry: entry, Messages: formatMessages(res.Errors, root, dir)}
 	}
 
@@ -153,6 +155,9 @@ func Bundle(opts Options) (*Result, error) {
 	exports, inputs, err := readMetafile(res.Metafile)
 	if err != nil {
 		return nil, fmt.Errorf("bundling %s: %w", entry, err)
+	}
+	for i := range inputs {
+		inputs[i].Path = displayPath(inputs[i].Path, root, dir)
 	}
 	kinds, err := exportKinds(code)
 	if err != nil {

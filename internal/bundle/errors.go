@@ -56,11 +56,19 @@ func location(l *api.Location, root, dir string) string {
 	if l == nil || l.File == "" {
 		return ""
 	}
-	file := l.File
-	if !filepath.IsAbs(file) && root != dir {
-		if rel, err := filepath.Rel(dir, filepath.Join(root, file)); err == nil {
-			file = rel
-		}
+	return fmt.Sprintf("%s:%d:%d: ", displayPath(l.File, root, dir), l.Line, l.Column+1)
+}
+
+// displayPath turns a path relative to root (as esbuild gives it) into one relative to dir, or
+// the absolute path when that is shorter (a file far outside dir).
+func displayPath(file, root, dir string) string {
+	if filepath.IsAbs(file) || root == dir {
+		return file
 	}
-	return fmt.Sprintf("%s:%d:%d: ", file, l.Line, l.Column+1)
+	abs := filepath.Join(root, file)
+	rel, err := filepath.Rel(dir, abs)
+	if err != nil || len(rel) > len(abs) {
+		return abs
+	}
+	return rel
 }
