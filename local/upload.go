@@ -12,8 +12,8 @@ import (
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
-// maxUploadBytes bounds an upload's body. Cloudflare's own limit is 10 MB compressed; a local
-// server only needs a bound that stops a runaway client.
+// maxUploadBytes bounds an upload's body before it is parsed, to stop a runaway client;
+// Cloudflare's own limit, on the gzip size, is checked after (see checkWorkerSize).
 const maxUploadBytes = 64 << 20
 
 // moduleContentType is the content type of an ES module part.
@@ -150,6 +150,9 @@ func parseUpload(r *http.Request) (*upload, error) {
 
 	if rawMeta == nil {
 		return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata")
+	}
+	if err := checkWorkerSize(up.modules); err != nil {
+		return nil, err
 	}
 	if err := json.Unmarshal(rawMeta, &up.meta); err != nil {
 		return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: %v", err)

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"os"
+
 	"github.com/lumier-dev/lumier/internal/bundle"
 )
 
@@ -13,6 +15,11 @@ func bundleEntry(args ScriptArgs) (*bundle.Result, error) {
 		return nil, err
 	}
 	opts := bundle.Options{Entry: entry}
+	// The engine runs the provider in the Pulumi project; esbuild's messages then name files
+	// the way the program does.
+	if wd, err := os.Getwd(); err == nil {
+		opts.MessageDir = wd
+	}
 	if b := args.Build; b != nil {
 		opts.Define, opts.External, opts.Minify, opts.Sourcemap = b.Define, b.External, b.Minify, b.Sourcemap
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi-go-provider/infer"
 
@@ -19,8 +21,12 @@ type Config struct {
 	APIToken  string `pulumi:"apiToken,optional" provider:"secret"`
 	AccountID string `pulumi:"accountId,optional"`
 	APIURL    string `pulumi:"apiUrl,optional"`
+	// RequestTimeout is kept as written (seconds or a Go duration); timeout is what it means.
+	RequestTimeout string `pulumi:"requestTimeout,optional"`
+	WorkersPlan    string `pulumi:"workersPlan,optional"`
 
-	client *cfapi.Client
+	client  *cfapi.Client
+	timeout time.Duration
 }
 
 var _ = (infer.CustomConfigure)((*Config)(nil))
@@ -33,6 +39,51 @@ func (c *Config) Annotate(a infer.Annotator) {
 	a.Describe(&c.AccountID, "Cloudflare account id that owns the Workers. Falls back to CLOUDFLARE_ACCOUNT_ID.")
 	a.Describe(&c.APIURL, "Base URL of the Cloudflare API. Falls back to CLOUDFLARE_BASE_URL, then to "+
 		DefaultAPIURL+". Point it at `lumier local` to deploy without an account.")
+	a.Describe(&c.RequestTimeout, "How long one Cloudflare API call may take, retries included, before the deploy fails "+
+		"with an error naming the API URL: seconds (\"90\") or a Go duration (\"90s\", \"2m\"). Falls back to "+
+		"LUMIER_REQUEST_TIMEOUT, then to "+fmt.Sprint(int(cfapi.DefaultTimeout.Seconds()))+" seconds. Connecting is bounded by 10s or this, "+
+		"whichever is shorter.")
+	a.Describe(&c.WorkersPlan, "The account's Workers plan, for the Worker size limit checked at preview: \"paid\" "+
+		"(10 MiB after gzip) or \"free\" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to \"paid\": "+
+		"Cloudflare's largest limit, so no Worker is refused that some account could deploy; set \"free\" to catch "+
+		"at preview what a Free account refuses at upload.")
+}
+
+// Workers plans and their size limits: the upload's size after gzip (docs/cloudflare-api.md, Limits).
+const (
+	planFree = "free"
+	planPaid = "paid"
+	mib      = 1 << 20
+)
+
+var sizeLimits = map[string]int{planFree: 3 * mib, planPaid: 10 * mib}
+
+// sizeLimit is the gzip size limit of the configured plan (paid when unset).
+func (c *Config) sizeLimit() (plan string, limit int) {
+	plan = c.WorkersPlan
+	if plan == "" {
+		plan = planPaid
+	}
+	return plan, sizeLimits[plan]
+}
+
+// parseTimeout reads lumier:requestTimeout: whole seconds, or a Go duration.
+func parseTimeout(s string) (time.Duration, error) {
+	if s == "" {
+		return cfapi.DefaultTimeout, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		n, convErr := strconv.Atoi(s)
+		if convErr != nil {
+			return 0, fmt.Errorf("lumier:requestTimeout %q is neither seconds (\"90\") nor a duration (\"90s\", \"2m\")", s)
+		}
+		d = time.Duration(n) * time.Second
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("lumier:requestTimeout %q must be more than zero", s)
+	}
+	return d, nil
 }
 
 // Configure resolves environment fallbacks and builds the API client.
@@ -49,6 +100,21 @@ func (c *Config) Configure(ctx context.Context) error {
 	if c.APIURL == "" {
 		c.APIURL = DefaultAPIURL
 	}
+	if c.RequestTimeout == "" {
+		c.RequestTimeout = os.Getenv("LUMIER_REQUEST_TIMEOUT")
+	}
+	if c.WorkersPlan == "" {
+		c.WorkersPlan = os.Getenv("LUMIER_WORKERS_PLAN")
+	}
+	timeout, err := parseTimeout(c.RequestTimeout)
+	if err != nil {
+		return fmt.Errorf("%w; set it with `pulumi config set lumier:requestTimeout 90s` or LUMIER_REQUEST_TIMEOUT", err)
+	}
+	c.timeout = timeout
+	if _, limit := c.sizeLimit(); limit == 0 {
+		return fmt.Errorf("lumier:workersPlan %q is not a Workers plan: use \"paid\" or \"free\" "+
+			"(`pulumi config set lumier:workersPlan free`, or LUMIER_WORKERS_PLAN)", c.WorkersPlan)
+	}
 	var missing []string
 	if c.APIToken == "" {
 		missing = append(missing, "the API token: set it with `pulumi config set --secret lumier:apiToken <token>` "+
@@ -61,7 +127,7 @@ func (c *Config) Configure(ctx context.Context) error {
 	if len(missing) > 0 {
 		return fmt.Errorf("lumier provider is missing %s", strings.Join(missing, "; and "))
 	}
-	c.client = cfapi.New(c.APIURL, c.APIToken, c.AccountID)
+	c.client = cfapi.NewWithTimeout(c.APIURL, c.APIToken, c.AccountID, c.timeout)
 	return nil
 }
 

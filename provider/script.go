@@ -9,10 +9,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 
+	"github.com/lumier-dev/lumier/internal/bundle"
 	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/internal/naming"
 )
@@ -61,6 +63,9 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 		args.WorkersDev = &on
 	}
 
+	if known("compatibilityDate") {
+		failures = append(failures, checkCompatibilityDate(args.CompatibilityDate, time.Now())...)
+	}
 	if known("scriptName") {
 		if err := naming.ValidateScriptName(args.ScriptName); err != nil {
 			failures = append(failures, p.CheckFailure{Property: "scriptName", Reason: err.Error()})
@@ -88,7 +93,7 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 		failures = append(failures, classFailures...)
 	}
 	if known("entry") && known("build") {
-		failures = append(failures, checkCode(&args, known("durableObjects"))...)
+		failures = append(failures, checkCode(&args, known("durableObjects"), infer.GetConfig[Config](ctx))...)
 	}
 	return infer.CheckResponse[ScriptArgs]{Inputs: args, Failures: failures}, nil
 }
@@ -137,9 +142,10 @@ func checkClassChanges(ctx context.Context, args *ScriptArgs, old []Class) ([]p.
 	return bound, nil
 }
 
-// checkCode bundles the entry, records its hash in args, and checks its exports: every declared
-// class (when classes are known) and a default handler.
-func checkCode(args *ScriptArgs, classesKnown bool) []p.CheckFailure {
+// checkCode bundles the entry, records its hash in args, and checks what Cloudflare would
+// refuse or the runtime fail on: every declared class (when classes are known) exported as a
+// class, a default handler, and the size limit of the configured plan.
+func checkCode(args *ScriptArgs, classesKnown bool, cfg Config) []p.CheckFailure {
 	b, err := bundleEntry(*args)
 	if err != nil {
 		return []p.CheckFailure{{Property: "entry", Reason: err.Error()}}
@@ -147,20 +153,89 @@ func checkCode(args *ScriptArgs, classesKnown bool) []p.CheckFailure {
 	args.CodeHash = b.Hash
 	var failures []p.CheckFailure
 	if classesKnown {
-		for _, c := range args.DurableObjects {
-			if !slices.Contains(b.Exports, c.ClassName) {
-				failures = append(failures, p.CheckFailure{Property: "durableObjects", Reason: fmt.Sprintf(
-					"Durable Object class %q is not exported by %s (it exports %s): add `export class %s extends "+
-						"DurableObject { ... }` to the entry, or fix className", c.ClassName, args.Entry, exportList(b.Exports), c.ClassName)})
-			}
-		}
+		failures = append(failures, checkClassExports(args, b)...)
 	}
 	if !slices.Contains(b.Exports, "default") {
 		failures = append(failures, p.CheckFailure{Property: "entry", Reason: fmt.Sprintf(
 			"%s has no default export, so the Worker would answer no requests: add `export default "+
 				"{ async fetch(request) { ... } }`", args.Entry)})
 	}
+	plan, limit := cfg.sizeLimit()
+	return append(failures, checkSize(args.Entry, b, plan, limit)...)
+}
+
+// checkClassExports requires each declared Durable Object class to be exported, and exported
+// as a class: the runtime constructs it with `new`, so a function deploys but fails every
+// request, and an object does not deploy.
+func checkClassExports(args *ScriptArgs, b *bundle.Result) []p.CheckFailure {
+	var failures []p.CheckFailure
+	for _, c := range args.DurableObjects {
+		if !slices.Contains(b.Exports, c.ClassName) {
+			failures = append(failures, p.CheckFailure{Property: "durableObjects", Reason: fmt.Sprintf(
+				"Durable Object class %q is not exported by %s (it exports %s): add `export class %s extends "+
+					"DurableObject { ... }` to the entry, or fix className", c.ClassName, args.Entry, exportList(b.Exports), c.ClassName)})
+			continue
+		}
+		kind := b.ExportKinds[c.ClassName]
+		if kind == bundle.KindClass || kind == bundle.KindUnknown || kind == "" {
+			continue
+		}
+		what := fmt.Sprintf("export %q of %s", c.ClassName, args.Entry)
+		fix := fmt.Sprintf("Declare it as `export class %s extends DurableObject { ... }` (DurableObject is "+
+			"imported from \"cloudflare:workers\")", c.ClassName)
+		if c.ClassName == "default" {
+			what = "the default export of " + args.Entry
+			fix = "Export the class under its own name (for example `export class Counter extends DurableObject " +
+				"{ ... }`) and set className to that name; the default export is the Worker's handlers"
+		}
+		failures = append(failures, p.CheckFailure{Property: "durableObjects", Reason: fmt.Sprintf(
+			"Durable Object class %q must be a class, but %s is %s: Cloudflare constructs Durable Objects with `new` "+
+				"and calls their methods. %s", c.ClassName, what, article(kind), fix)})
+	}
 	return failures
+}
+
+// article is an export kind with its article: "a function", "an object".
+func article(k bundle.ExportKind) string {
+	switch k {
+	case bundle.KindObject:
+		return "an object"
+	case bundle.KindValue:
+		return "a plain value"
+	}
+	return "a " + string(k)
+}
+
+// checkSize refuses a bundle over the plan's limit on the gzip size of a Worker
+// (docs/cloudflare-api.md, Limits), naming the inputs that take the most room.
+func checkSize(entry string, b *bundle.Result, plan string, limit int) []p.CheckFailure {
+	if b.GzipSize <= limit {
+		return nil
+	}
+	var largest []string
+	for _, in := range b.Inputs[:min(3, len(b.Inputs))] {
+		largest = append(largest, fmt.Sprintf("%s (%s)", in.Path, mebibytes(in.Bytes)))
+	}
+	other := "paid"
+	if plan == planPaid {
+		other = ""
+	}
+	reason := fmt.Sprintf("%s bundles to %s after gzip, over the %s limit of Cloudflare's Workers %s plan (lumier:workersPlan); "+
+		"largest inputs before compression: %s. Leave large data out of the bundle (KV, R2 or D1 hold it), or mark "+
+		"big dependencies external with build.external", entry, mebibytes(b.GzipSize), mebibytes(limit), plan,
+		strings.Join(largest, ", "))
+	if other != "" {
+		reason += fmt.Sprintf("; if the account is on Workers Paid, set `pulumi config set lumier:workersPlan %s`", other)
+	}
+	return []p.CheckFailure{{Property: "entry", Reason: reason}}
+}
+
+// mebibytes formats a byte count the way Cloudflare states its limits (KiB below one MiB).
+func mebibytes(n int) string {
+	if n < mib {
+		return fmt.Sprintf("%.1f KiB", float64(n)/1024)
+	}
+	return fmt.Sprintf("%.2f MiB", float64(n)/mib)
 }
 
 // oldClasses returns the classes of the previous inputs, if any, to catch storage flips at preview.

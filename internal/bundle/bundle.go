@@ -3,6 +3,7 @@
 package bundle
 
 import (
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -34,6 +35,10 @@ type Options struct {
 	Minify bool
 	// Sourcemap appends an inline source map to the code.
 	Sourcemap bool
+	// MessageDir is the directory the file names in error messages and Inputs are relative to: where the
+	// user runs the tool (the Pulumi project), so the names read like the paths they wrote.
+	// Empty means the project root, like the paths inside the bundle.
+	MessageDir string
 }
 
 // Result is one bundled Worker.
@@ -46,6 +51,22 @@ type Result struct {
 	// Exports are the entry's export names, sorted ("default" for the default export). The
 	// provider checks Durable Object class names against them before any API call.
 	Exports []string
+	// ExportKinds says for each export whether it is a class, a function, an object, ...
+	ExportKinds map[string]ExportKind
+	// GzipSize is the size of Code after gzip compression, which Cloudflare's Worker size
+	// limit applies to.
+	GzipSize int
+	// Inputs are the files that make up Code with the bytes each contributes, largest first:
+	// what to look at when the bundle is too large.
+	Inputs []Input
+}
+
+// Input is one source file's share of the bundle.
+type Input struct {
+	// Path is relative to Options.MessageDir (else to the project root).
+	Path string
+	// Bytes is how many bytes of Code come from it (esbuild's bytesInOutput).
+	Bytes int
 }
 
 // alwaysExternal are the imports the Workers runtime provides itself; `node:*` additionally
@@ -112,21 +133,43 @@ func Bundle(opts Options) (*Result, error) {
 		build.Sourcemap = api.SourceMapInline
 	}
 
+	// Messages and Inputs name files relative to dir.
+	dir := root
+	if opts.MessageDir != "" {
+		dir = opts.MessageDir
+		// root is a real path; compare like with like.
+		if d, err := filepath.EvalSymlinks(dir); err == nil {
+			dir = d
+		}
+	}
+
 	res := api.Build(build)
 	if len(res.Errors) > 0 {
-		return nil, &Error{Entry: entry, Messages: formatMessages(res.Errors)}
+		return nil, &Error{Entry: entry, Messages: formatMessages(res.Errors, root, dir)}
 	}
 
 	code, err := mainOutput(res.OutputFiles)
 	if err != nil {
 		return nil, fmt.Errorf("bundling %s: %w", entry, err)
 	}
-	exports, err := entryExports(res.Metafile)
+	exports, inputs, err := readMetafile(res.Metafile)
+	if err != nil {
+		return nil, fmt.Errorf("bundling %s: %w", entry, err)
+	}
+	for i := range inputs {
+		inputs[i].Path = displayPath(inputs[i].Path, root, dir)
+	}
+	kinds, err := exportKinds(code)
+	if err != nil {
+		return nil, fmt.Errorf("bundling %s: %w", entry, err)
+	}
+	size, err := gzipSize(code)
 	if err != nil {
 		return nil, fmt.Errorf("bundling %s: %w", entry, err)
 	}
 	sum := sha256.Sum256(code)
-	return &Result{Code: code, Hash: hex.EncodeToString(sum[:]), Exports: exports}, nil
+	return &Result{Code: code, Hash: hex.EncodeToString(sum[:]), Exports: exports, ExportKinds: kinds,
+		GzipSize: size, Inputs: inputs}, nil
 }
 
 // checkEntry gives a missing entry a plain message; esbuild's own ("Could not resolve") reads
@@ -175,17 +218,20 @@ func mainOutput(files []api.OutputFile) ([]byte, error) {
 	return js[0], nil
 }
 
-// entryExports reads the entry's export names from the metafile (its output with an
-// entryPoint), sorted so the result does not depend on source order.
-func entryExports(metafile string) ([]string, error) {
+// readMetafile reads the entry's export names (sorted, so the result does not depend on source
+// order) and the inputs of its output, largest first, from esbuild's metafile.
+func readMetafile(metafile string) ([]string, []Input, error) {
 	var meta struct {
 		Outputs map[string]struct {
 			EntryPoint string   `json:"entryPoint"`
 			Exports    []string `json:"exports"`
+			Inputs     map[string]struct {
+				BytesInOutput int `json:"bytesInOutput"`
+			} `json:"inputs"`
 		} `json:"outputs"`
 	}
 	if err := json.Unmarshal([]byte(metafile), &meta); err != nil {
-		return nil, fmt.Errorf("reading esbuild metafile: %w", err)
+		return nil, nil, fmt.Errorf("reading esbuild metafile: %w", err)
 	}
 	for _, out := range meta.Outputs {
 		if out.EntryPoint == "" {
@@ -193,7 +239,39 @@ func entryExports(metafile string) ([]string, error) {
 		}
 		exports := append([]string{}, out.Exports...)
 		sort.Strings(exports)
-		return exports, nil
+		inputs := make([]Input, 0, len(out.Inputs))
+		for path, in := range out.Inputs {
+			inputs = append(inputs, Input{Path: path, Bytes: in.BytesInOutput})
+		}
+		sort.Slice(inputs, func(i, j int) bool {
+			if inputs[i].Bytes != inputs[j].Bytes {
+				return inputs[i].Bytes > inputs[j].Bytes
+			}
+			return inputs[i].Path < inputs[j].Path
+		})
+		return exports, inputs, nil
 	}
-	return nil, errors.New("esbuild metafile lists no output for the entry point")
+	return nil, nil, errors.New("esbuild metafile lists no output for the entry point")
+}
+
+// gzipSize is len(code) after gzip at the default level, the way wrangler and Cloudflare's
+// limit measure a Worker.
+func gzipSize(code []byte) (int, error) {
+	var n countingWriter
+	w := gzip.NewWriter(&n)
+	if _, err := w.Write(code); err != nil {
+		return 0, fmt.Errorf("measuring gzip size: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return 0, fmt.Errorf("measuring gzip size: %w", err)
+	}
+	return int(n), nil
+}
+
+// countingWriter counts what is written to it and keeps none of it.
+type countingWriter int
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	*c += countingWriter(len(p))
+	return len(p), nil
 }

@@ -221,3 +221,28 @@ func BenchmarkBundleCounter(b *testing.B) {
 		}
 	}
 }
+
+func TestBundleSizeAndLargestInputs(t *testing.T) {
+	entry := writeProject(t, map[string]string{
+		"src/index.ts": "import { big } from \"./big\";\nexport default { fetch() { return new Response(big); } };\n",
+		"src/big.ts":   "export const big = \"" + strings.Repeat("lumier ", 20000) + "\";\n",
+	})
+	b, err := Bundle(Options{Entry: entry})
+	require.NoError(t, err)
+	require.NotEmpty(t, b.Inputs)
+	assert.Equal(t, "src/big.ts", b.Inputs[0].Path, "largest input first")
+	assert.Greater(t, b.Inputs[0].Bytes, 140000)
+	assert.Less(t, b.GzipSize, len(b.Code)/10, "repetitive code compresses well")
+	assert.Greater(t, b.GzipSize, 0)
+}
+
+func TestBundleMessagesRelativeToMessageDir(t *testing.T) {
+	entry := writeProject(t, map[string]string{
+		"infra/Pulumi.yaml": "name: x\n",
+		"src/index.ts":      "export default {\n  fetch() {\n    let x y = 1;\n  },\n};\n",
+	})
+	infra := filepath.Join(filepath.Dir(filepath.Dir(entry)), "infra")
+	_, err := Bundle(Options{Entry: entry, MessageDir: infra})
+	require.ErrorContains(t, err, `../src/index.ts:3:11: ERROR: Expected ";" but found "y"`,
+		"the path the user wrote, relative to the Pulumi project")
+}

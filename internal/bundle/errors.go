@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/evanw/esbuild/pkg/api"
@@ -27,11 +28,12 @@ func (e *Error) Error() string {
 
 // formatMessages renders esbuild messages in the `file:line:col: ERROR: text` form editors and
 // terminals make clickable.
-func formatMessages(msgs []api.Message) []string {
+// File names are made relative to dir (they come relative to root).
+func formatMessages(msgs []api.Message, root, dir string) []string {
 	out := make([]string, 0, len(msgs))
 	for _, m := range msgs {
 		var b strings.Builder
-		b.WriteString(location(m.Location))
+		b.WriteString(location(m.Location, root, dir))
 		b.WriteString("ERROR: ")
 		if m.PluginName != "" {
 			fmt.Fprintf(&b, "[plugin %s] ", m.PluginName)
@@ -39,7 +41,7 @@ func formatMessages(msgs []api.Message) []string {
 		b.WriteString(m.Text)
 		for _, n := range m.Notes {
 			b.WriteString("\n    note: ")
-			b.WriteString(location(n.Location))
+			b.WriteString(location(n.Location, root, dir))
 			b.WriteString(n.Text)
 		}
 		out = append(out, b.String())
@@ -48,10 +50,25 @@ func formatMessages(msgs []api.Message) []string {
 }
 
 // location is `file:line:col: ` or "" when esbuild has no location (e.g. an unresolvable
-// entry). esbuild's columns are 0-based; editors and Go tools count from 1, so add one.
-func location(l *api.Location) string {
+// entry), with file relative to dir. esbuild's columns are 0-based; editors and Go tools count
+// from 1, so add one.
+func location(l *api.Location, root, dir string) string {
 	if l == nil || l.File == "" {
 		return ""
 	}
-	return fmt.Sprintf("%s:%d:%d: ", l.File, l.Line, l.Column+1)
+	return fmt.Sprintf("%s:%d:%d: ", displayPath(l.File, root, dir), l.Line, l.Column+1)
+}
+
+// displayPath turns a path relative to root (as esbuild gives it) into one relative to dir, or
+// the absolute path when that is shorter (a file far outside dir).
+func displayPath(file, root, dir string) string {
+	if filepath.IsAbs(file) || root == dir {
+		return file
+	}
+	abs := filepath.Join(root, file)
+	rel, err := filepath.Rel(dir, abs)
+	if err != nil || len(rel) > len(abs) {
+		return abs
+	}
+	return rel
 }

@@ -8,8 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/option"
@@ -22,24 +22,38 @@ const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
 type Client struct {
 	cf        *cloudflare.Client
 	accountID string
+	// baseURL is named in errors about reaching the API at all.
+	baseURL string
+	// timeout bounds one call, retries and their waits included.
+	timeout time.Duration
 	// token is kept only to scrub it from error texts; requests carry it via cloudflare-go.
 	token string
 }
 
 // New returns a client for accountID at baseURL (DefaultBaseURL when empty, the local
-// Cloudflare's URL() in tests) authenticating with an API token.
+// Cloudflare's URL() in tests) authenticating with an API token, with DefaultTimeout per call.
 //
 // cloudflare-go's retries stay on: 408/409/429/5xx and connection errors are retried twice,
-// honouring Retry-After. opts are applied last, so callers can change retries, timeouts or the
-// HTTP client. Do not pass option.WithDebugLog: it dumps the Authorization header; use
-// LogRequests instead.
+// honouring Retry-After, but never past the call's deadline. opts are applied last, so callers
+// can change retries or the HTTP client. Do not pass option.WithDebugLog: it dumps the
+// Authorization header; use LogRequests instead.
 func New(baseURL, token, accountID string, opts ...option.RequestOption) *Client {
+	return NewWithTimeout(baseURL, token, accountID, DefaultTimeout, opts...)
+}
+
+// NewWithTimeout is New with its own bound on each call (connecting, waiting for the answer,
+// reading it, and any retries); timeout <= 0 means DefaultTimeout.
+func NewWithTimeout(baseURL, token, accountID string, timeout time.Duration, opts ...option.RequestOption) *Client {
 	if baseURL == "" {
 		baseURL = DefaultBaseURL
+	}
+	if timeout <= 0 {
+		timeout = DefaultTimeout
 	}
 	base := []option.RequestOption{
 		option.WithBaseURL(baseURL),
 		option.WithAPIToken(token),
+		option.WithHTTPClient(httpClient(timeout)),
 		// cloudflare.NewClient also reads CLOUDFLARE_API_KEY/EMAIL/... from the environment;
 		// sending those next to our token would make the credentials depend on the shell the
 		// engine happened to start from.
@@ -50,24 +64,20 @@ func New(baseURL, token, accountID string, opts ...option.RequestOption) *Client
 	return &Client{
 		cf:        cloudflare.NewClient(append(base, opts...)...),
 		accountID: accountID,
+		baseURL:   baseURL,
+		timeout:   timeout,
 		token:     token,
 	}
 }
 
-// call runs one cloudflare-go call (fn gets the extra per-request options to pass on) and
-// converts its error. The middleware records the last HTTP status, which cloudflare-go loses
-// when an error body is not JSON.
+// call runs one cloudflare-go call (fn gets the extra per-request options to pass on) within
+// the client's timeout, and converts its error. The middleware bounds every attempt by the
+// call's deadline and records what the wire said, which cloudflare-go loses when a body is
+// not JSON.
 func (c *Client) call(fn func(opts ...option.RequestOption) error) error {
-	status := 0
-	seen := option.WithMiddleware(func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
-		res, err := next(req)
-		if res != nil {
-			status = res.StatusCode
-		}
-		return res, err
-	})
-	if err := fn(seen); err != nil {
-		return c.convert(err, status)
+	w := &wire{deadline: time.Now().Add(c.timeout)}
+	if err := fn(option.WithMiddleware(w.middleware)); err != nil {
+		return c.convert(err, w)
 	}
 	return nil
 }

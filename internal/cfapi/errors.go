@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mime"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/cloudflare/cloudflare-go/v4"
 )
@@ -36,14 +40,22 @@ type APIError struct {
 	Code int
 	// Message is Cloudflare's error message, or the HTTP status text when there was none.
 	Message string
+	// Hint says which setting to fix, when the error is about the settings rather than the
+	// request (a rejected token, an address that is not the Cloudflare API); else "".
+	Hint string
 }
 
-// Error reads like `cloudflare: 10079 Actor migration tag precondition failed ... (HTTP 412)`.
+// Error reads like `cloudflare: 10079 Actor migration tag precondition failed ... (HTTP 412)`,
+// followed by the hint if there is one.
 func (e *APIError) Error() string {
-	if e.Code == 0 {
-		return fmt.Sprintf("cloudflare: %s (HTTP %d)", e.Message, e.Status)
+	msg := fmt.Sprintf("cloudflare: %s (HTTP %d)", e.Message, e.Status)
+	if e.Code != 0 {
+		msg = fmt.Sprintf("cloudflare: %d %s (HTTP %d)", e.Code, e.Message, e.Status)
 	}
-	return fmt.Sprintf("cloudflare: %d %s (HTTP %d)", e.Code, e.Message, e.Status)
+	if e.Hint != "" {
+		msg += ": " + e.Hint
+	}
+	return msg
 }
 
 // Is makes errors.Is(err, ErrNotFound) true for not-found API errors.
@@ -69,11 +81,39 @@ func AsAPIError(err error) (*APIError, bool) {
 	return nil, false
 }
 
+// The provider settings that errors about reaching the API name: this package serves the
+// provider, and a user reading "connection refused" needs to know what to change.
+const (
+	urlSetting     = "lumier:apiUrl (or CLOUDFLARE_BASE_URL)"
+	tokenSetting   = "lumier:apiToken (or CLOUDFLARE_API_TOKEN)"
+	timeoutSetting = "lumier:requestTimeout"
+)
+
+// Cloudflare's codes for a missing or malformed Authorization header (docs/cloudflare-api.md).
+const (
+	codeMissingAuth   = 9106
+	codeInvalidHeader = 6003
+)
+
 // convert turns whatever cloudflare-go returned into our error: *cloudflare.Error becomes
-// *APIError (dropping its request), a non-JSON error response (a proxy's HTML page) becomes an
-// *APIError from the status seen on the wire, and anything else (transport errors) is kept but
-// with the token scrubbed from its text.
-func (c *Client) convert(err error, status int) error {
+// *APIError (dropping its request); an answer that is not JSON (a proxy's or captive portal's
+// HTML page) becomes an *APIError that says so; a timeout becomes a *TimeoutError; and
+// anything else (transport errors) keeps its chain but gets the API URL in front and the token
+// scrubbed from its text.
+func (c *Client) convert(err error, w *wire) error {
+	if errors.Is(err, context.Canceled) {
+		return &redactedError{msg: c.redact(err.Error()), err: err}
+	}
+	if w.status != 0 && !isJSON(w.contentType) {
+		// cloudflare-go could not parse the body as JSON, or parsed it into an empty error.
+		msg := http.StatusText(w.status)
+		if w.status < 400 {
+			msg = "unexpected answer"
+		}
+		return &APIError{Status: w.status, Message: msg, Hint: fmt.Sprintf(
+			"the answer from %s is %s, not the Cloudflare API's JSON; %s must be the API's base URL (%s, or the one "+
+				"`lumier local` prints), not a web page or a proxy", c.baseURL, contentKind(w.contentType), urlSetting, DefaultBaseURL)}
+	}
 	var cfErr *cloudflare.Error
 	if errors.As(err, &cfErr) {
 		apiErr := &APIError{Status: cfErr.StatusCode, Message: http.StatusText(cfErr.StatusCode)}
@@ -83,15 +123,75 @@ func (c *Client) convert(err error, status int) error {
 				apiErr.Message = c.redact(m)
 			}
 		}
+		apiErr.Hint = c.authHint(apiErr)
 		return apiErr
 	}
-	if status >= 400 && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-		// cloudflare-go could not parse the error body as JSON and returned the parse error.
-		return &APIError{Status: status, Message: fmt.Sprintf("%s (unparseable error body: %s)",
-			http.StatusText(status), c.redact(err.Error()))}
+	if w.timedOut || isTimeout(err) {
+		return &TimeoutError{URL: c.baseURL, Timeout: c.timeout, err: err}
 	}
-	return &redactedError{msg: c.redact(err.Error()), err: err}
+	if w.status >= 400 {
+		return &APIError{Status: w.status, Message: fmt.Sprintf("%s (unparseable error body: %s)",
+			http.StatusText(w.status), c.redact(err.Error()))}
+	}
+	msg := c.redact(err.Error())
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		msg = fmt.Sprintf("cannot connect to the Cloudflare API at %s: %s. Check %s; for the local Cloudflare, start it "+
+			"with `lumier local` and use the URL it prints", c.baseURL, msg, urlSetting)
+	case errors.As(err, &dnsErr), errors.As(err, &opErr):
+		msg = fmt.Sprintf("cannot reach the Cloudflare API at %s: %s. Check %s", c.baseURL, msg, urlSetting)
+	}
+	return &redactedError{msg: msg, err: err}
 }
+
+// authHint names the token setting when Cloudflare refused the credentials.
+func (c *Client) authHint(e *APIError) string {
+	switch {
+	case e.Status == http.StatusUnauthorized, e.Status == http.StatusForbidden,
+		e.Code == codeMissingAuth, e.Code == codeInvalidHeader:
+		return fmt.Sprintf("the API token was refused; check %s: it must be valid, not expired, and allowed "+
+			"\"Workers Scripts: Edit\" on account %s", tokenSetting, c.accountID)
+	}
+	return ""
+}
+
+// isJSON reports whether a Content-Type is JSON; an absent one is given the benefit of doubt.
+func isJSON(contentType string) bool {
+	if contentType == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// contentKind names a Content-Type for a message: "an HTML page" rather than "text/html; charset=utf-8".
+func contentKind(contentType string) string {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt == "text/html" {
+		return "an HTML page"
+	}
+	return fmt.Sprintf("%q", mt)
+}
+
+// TimeoutError is a call that got no (complete) answer within the client's timeout.
+type TimeoutError struct {
+	// URL is the API base URL that did not answer.
+	URL string
+	// Timeout is the bound that ran out.
+	Timeout time.Duration
+	err     error
+}
+
+// Error names the URL and both settings that can fix it.
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("no answer from the Cloudflare API at %s within %s: check %s, or allow more time with %s",
+		e.URL, e.Timeout, urlSetting, timeoutSetting)
+}
+
+// Unwrap keeps the transport's error (a net.Error, context.DeadlineExceeded) inspectable.
+func (e *TimeoutError) Unwrap() error { return e.err }
 
 // redact removes the API token from text that came from elsewhere (an API message or a
 // transport error); a server echoing a header back must not put the token into our logs.

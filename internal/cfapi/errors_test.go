@@ -30,7 +30,7 @@ func sdkError(t *testing.T, status int, body string) *cloudflare.Error {
 func TestConvertAPIError(t *testing.T) {
 	c := New("", testToken, "a")
 	sdk := sdkError(t, 412, `{"success":false,"errors":[{"code":10079,"message":"Actor migration tag precondition failed, got tag '' when expected tag is 'v1'"}],"messages":[],"result":null}`)
-	err := fmt.Errorf("uploading script %q: %w", "x", c.convert(sdk, 412))
+	err := fmt.Errorf("uploading script %q: %w", "x", c.convert(sdk, &wire{status: 412}))
 
 	assert.Equal(t, `uploading script "x": cloudflare: 10079 Actor migration tag precondition failed, got tag '' when expected tag is 'v1' (HTTP 412)`,
 		err.Error(), "error text")
@@ -52,7 +52,7 @@ func TestConvertScrubsTokenFromMessages(t *testing.T) {
 	c := New("", testToken, "a")
 	// A server echoing the header back must not put the token into our error text.
 	sdk := sdkError(t, 400, `{"success":false,"errors":[{"code":6003,"message":"Invalid request headers: Bearer `+testToken+`"}]}`)
-	err := c.convert(sdk, 400)
+	err := c.convert(sdk, &wire{status: 400})
 	assert.NotContains(t, err.Error(), testToken, "token in an API message")
 	assert.Contains(t, err.Error(), "[REDACTED]", "the echo is replaced")
 }
@@ -63,7 +63,7 @@ func TestNotFound(t *testing.T) {
 		`{"success":false,"errors":[{"code":10007,"message":"This Worker does not exist on your account."}]}`,
 		`{"success":false,"errors":[{"code":10090,"message":"workers.api.error.service_not_found"}]}`,
 	} {
-		err := fmt.Errorf("deleting script %q: %w", "x", c.convert(sdkError(t, 404, body), 404))
+		err := fmt.Errorf("deleting script %q: %w", "x", c.convert(sdkError(t, 404, body), &wire{status: 404}))
 		if !IsNotFound(err) || !errors.Is(err, ErrNotFound) {
 			t.Errorf("404 %s: want IsNotFound", body)
 		}
@@ -74,11 +74,11 @@ func TestNotFound(t *testing.T) {
 		`{"success":false,"errors":[{"code":7000,"message":"No route for that URI"}]}`,
 		`{"success":false,"errors":[]}`,
 	} {
-		if err := c.convert(sdkError(t, 404, body), 404); IsNotFound(err) {
+		if err := c.convert(sdkError(t, 404, body), &wire{status: 404}); IsNotFound(err) {
 			t.Errorf("404 %s: must not be IsNotFound", body)
 		}
 	}
-	assert.Equal(t, "cloudflare: Not Found (HTTP 404)", c.convert(sdkError(t, 404, `{"errors":[]}`), 404).Error(), "no code, status text")
+	assert.Equal(t, "cloudflare: Not Found (HTTP 404)", c.convert(sdkError(t, 404, `{"errors":[]}`), &wire{status: 404}).Error(), "no code, status text")
 	if !IsNotFound(&APIError{Status: 400, Code: codeServiceNotFound}) {
 		t.Error("code 10090 is a not-found")
 	}
@@ -89,7 +89,7 @@ func TestNotFound(t *testing.T) {
 
 func TestConvertNonJSONErrorBodyKeepsStatus(t *testing.T) {
 	c := New("", testToken, "a")
-	err := c.convert(errors.New("invalid character '<' looking for beginning of value"), 502)
+	err := c.convert(errors.New("invalid character '<' looking for beginning of value"), &wire{status: 502, contentType: "application/json"})
 	apiErr, ok := AsAPIError(err)
 	if !ok {
 		t.Fatalf("want *APIError, got %T %v", err, err)
@@ -100,7 +100,7 @@ func TestConvertNonJSONErrorBodyKeepsStatus(t *testing.T) {
 
 func TestConvertKeepsContextErrors(t *testing.T) {
 	c := New("", testToken, "a")
-	err := c.convert(context.Canceled, 429)
+	err := c.convert(context.Canceled, &wire{status: 429})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("want context.Canceled in the chain, got %v", err)
 	}

@@ -2,9 +2,10 @@
 // deletion, as pure functions over the account's state. The local Cloudflare runs them before it
 // touches workerd or its state directory, so a rejected request changes nothing.
 //
-// Codes and messages follow /work/shared/cloudflare-errors.md (collected from Cloudflare's SDKs,
-// wrangler's tests and errors quoted from the live API). Where Cloudflare's behaviour could not be
-// confirmed, the closest documented code is used and the comment at the call site says so.
+// Codes and messages follow docs/cloudflare-api.md in this repository (collected from Cloudflare's
+// documentation, SDKs, wrangler's tests and errors quoted from the live API). Where Cloudflare's
+// behaviour could not be confirmed, the closest documented code is used and the comment at the
+// call site says so.
 package rules
 
 import (

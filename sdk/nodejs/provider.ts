@@ -31,6 +31,14 @@ export class Provider extends pulumi.ProviderResource {
      * Base URL of the Cloudflare API. Falls back to CLOUDFLARE_BASE_URL, then to https://api.cloudflare.com/client/v4. Point it at `lumier local` to deploy without an account.
      */
     declare public readonly apiUrl: pulumi.Output<string | undefined>;
+    /**
+     * How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
+     */
+    declare public readonly requestTimeout: pulumi.Output<string | undefined>;
+    /**
+     * The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+     */
+    declare public readonly workersPlan: pulumi.Output<string | undefined>;
 
     /**
      * Create a Provider resource with the given unique name, arguments, and options.
@@ -46,6 +54,8 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["accountId"] = args?.accountId;
             resourceInputs["apiToken"] = args?.apiToken ? pulumi.secret(args.apiToken) : undefined;
             resourceInputs["apiUrl"] = args?.apiUrl;
+            resourceInputs["requestTimeout"] = args?.requestTimeout;
+            resourceInputs["workersPlan"] = args?.workersPlan;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const secretOpts = { additionalSecretOutputs: ["apiToken"] };
@@ -70,4 +80,12 @@ export interface ProviderArgs {
      * Base URL of the Cloudflare API. Falls back to CLOUDFLARE_BASE_URL, then to https://api.cloudflare.com/client/v4. Point it at `lumier local` to deploy without an account.
      */
     apiUrl?: pulumi.Input<string | undefined>;
+    /**
+     * How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
+     */
+    requestTimeout?: pulumi.Input<string | undefined>;
+    /**
+     * The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+     */
+    workersPlan?: pulumi.Input<string | undefined>;
 }

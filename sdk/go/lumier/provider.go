@@ -20,6 +20,10 @@ type Provider struct {
 	ApiToken pulumi.StringPtrOutput `pulumi:"apiToken"`
 	// Base URL of the Cloudflare API. Falls back to CLOUDFLARE_BASE_URL, then to https://api.cloudflare.com/client/v4. Point it at `lumier local` to deploy without an account.
 	ApiUrl pulumi.StringPtrOutput `pulumi:"apiUrl"`
+	// How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
+	RequestTimeout pulumi.StringPtrOutput `pulumi:"requestTimeout"`
+	// The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+	WorkersPlan pulumi.StringPtrOutput `pulumi:"workersPlan"`
 }
 
 // NewProvider registers a new resource with the given unique name, arguments, and options.
@@ -52,6 +56,10 @@ type providerArgs struct {
 	ApiToken *string `pulumi:"apiToken"`
 	// Base URL of the Cloudflare API. Falls back to CLOUDFLARE_BASE_URL, then to https://api.cloudflare.com/client/v4. Point it at `lumier local` to deploy without an account.
 	ApiUrl *string `pulumi:"apiUrl"`
+	// How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
+	RequestTimeout *string `pulumi:"requestTimeout"`
+	// The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+	WorkersPlan *string `pulumi:"workersPlan"`
 }
 
 // The set of arguments for constructing a Provider resource.
@@ -62,6 +70,10 @@ type ProviderArgs struct {
 	ApiToken pulumi.StringPtrInput
 	// Base URL of the Cloudflare API. Falls back to CLOUDFLARE_BASE_URL, then to https://api.cloudflare.com/client/v4. Point it at `lumier local` to deploy without an account.
 	ApiUrl pulumi.StringPtrInput
+	// How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
+	RequestTimeout pulumi.StringPtrInput
+	// The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+	WorkersPlan pulumi.StringPtrInput
 }
 
 func (ProviderArgs) ElementType() reflect.Type {
@@ -114,6 +126,16 @@ func (o ProviderOutput) ApiToken() pulumi.StringPtrOutput {
 // Base URL of the Cloudflare API. Falls back to CLOUDFLARE_BASE_URL, then to https://api.cloudflare.com/client/v4. Point it at `lumier local` to deploy without an account.
 func (o ProviderOutput) ApiUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.ApiUrl }).(pulumi.StringPtrOutput)
+}
+
+// How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
+func (o ProviderOutput) RequestTimeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.RequestTimeout }).(pulumi.StringPtrOutput)
+}
+
+// The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+func (o ProviderOutput) WorkersPlan() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.WorkersPlan }).(pulumi.StringPtrOutput)
 }
 
 func init() {

@@ -21,13 +21,17 @@ class ProviderArgs:
     def __init__(__self__, *,
                  account_id: pulumi.Input[Optional[_builtins.str]] = None,
                  api_token: pulumi.Input[Optional[_builtins.str]] = None,
-                 api_url: pulumi.Input[Optional[_builtins.str]] = None):
+                 api_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 request_timeout: pulumi.Input[Optional[_builtins.str]] = None,
+                 workers_plan: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
         :param pulumi.Input[_builtins.str] account_id: Cloudflare account id that owns the Workers. Falls back to CLOUDFLARE_ACCOUNT_ID.
         :param pulumi.Input[_builtins.str] api_token: Cloudflare API token with Workers Scripts edit permission. Falls back to the CLOUDFLARE_API_TOKEN environment variable. Stored as a secret.
         :param pulumi.Input[_builtins.str] api_url: Base URL of the Cloudflare API. Falls back to CLOUDFLARE_BASE_URL, then to https://api.cloudflare.com/client/v4. Point it at `lumier local` to deploy without an account.
+        :param pulumi.Input[_builtins.str] request_timeout: How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
+        :param pulumi.Input[_builtins.str] workers_plan: The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
         """
         if account_id is not None:
             pulumi.set(__self__, "account_id", account_id)
@@ -35,6 +39,10 @@ class ProviderArgs:
             pulumi.set(__self__, "api_token", api_token)
         if api_url is not None:
             pulumi.set(__self__, "api_url", api_url)
+        if request_timeout is not None:
+            pulumi.set(__self__, "request_timeout", request_timeout)
+        if workers_plan is not None:
+            pulumi.set(__self__, "workers_plan", workers_plan)
 
     @_builtins.property
     @pulumi.getter(name="accountId")
@@ -72,6 +80,30 @@ class ProviderArgs:
     def api_url(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "api_url", value)
 
+    @_builtins.property
+    @pulumi.getter(name="requestTimeout")
+    def request_timeout(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
+        """
+        return pulumi.get(self, "request_timeout")
+
+    @request_timeout.setter
+    def request_timeout(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "request_timeout", value)
+
+    @_builtins.property
+    @pulumi.getter(name="workersPlan")
+    def workers_plan(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+        """
+        return pulumi.get(self, "workers_plan")
+
+    @workers_plan.setter
+    def workers_plan(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "workers_plan", value)
+
 
 @pulumi.type_token("pulumi:providers:lumier")
 class Provider(pulumi.ProviderResource):
@@ -82,6 +114,8 @@ class Provider(pulumi.ProviderResource):
                  account_id: pulumi.Input[Optional[_builtins.str]] = None,
                  api_token: pulumi.Input[Optional[_builtins.str]] = None,
                  api_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 request_timeout: pulumi.Input[Optional[_builtins.str]] = None,
+                 workers_plan: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
         Create a Lumier resource with the given unique name, props, and options.
@@ -91,6 +125,8 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] account_id: Cloudflare account id that owns the Workers. Falls back to CLOUDFLARE_ACCOUNT_ID.
         :param pulumi.Input[_builtins.str] api_token: Cloudflare API token with Workers Scripts edit permission. Falls back to the CLOUDFLARE_API_TOKEN environment variable. Stored as a secret.
         :param pulumi.Input[_builtins.str] api_url: Base URL of the Cloudflare API. Falls back to CLOUDFLARE_BASE_URL, then to https://api.cloudflare.com/client/v4. Point it at `lumier local` to deploy without an account.
+        :param pulumi.Input[_builtins.str] request_timeout: How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
+        :param pulumi.Input[_builtins.str] workers_plan: The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
         """
         ...
     @overload
@@ -119,6 +155,8 @@ class Provider(pulumi.ProviderResource):
                  account_id: pulumi.Input[Optional[_builtins.str]] = None,
                  api_token: pulumi.Input[Optional[_builtins.str]] = None,
                  api_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 request_timeout: pulumi.Input[Optional[_builtins.str]] = None,
+                 workers_plan: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -131,6 +169,8 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["account_id"] = account_id
             __props__.__dict__["api_token"] = None if api_token is None else pulumi.Output.secret(api_token)
             __props__.__dict__["api_url"] = api_url
+            __props__.__dict__["request_timeout"] = request_timeout
+            __props__.__dict__["workers_plan"] = workers_plan
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["apiToken"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(Provider, __self__).__init__(
@@ -162,4 +202,20 @@ class Provider(pulumi.ProviderResource):
         Base URL of the Cloudflare API. Falls back to CLOUDFLARE_BASE_URL, then to https://api.cloudflare.com/client/v4. Point it at `lumier local` to deploy without an account.
         """
         return pulumi.get(self, "api_url")
+
+    @_builtins.property
+    @pulumi.getter(name="requestTimeout")
+    def request_timeout(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
+        """
+        return pulumi.get(self, "request_timeout")
+
+    @_builtins.property
+    @pulumi.getter(name="workersPlan")
+    def workers_plan(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+        """
+        return pulumi.get(self, "workers_plan")
 

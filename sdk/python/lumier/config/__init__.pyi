@@ -29,3 +29,13 @@ apiUrl: Optional[str]
 Base URL of the Cloudflare API. Falls back to CLOUDFLARE_BASE_URL, then to https://api.cloudflare.com/client/v4. Point it at `lumier local` to deploy without an account.
 """
 
+requestTimeout: Optional[str]
+"""
+How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
+"""
+
+workersPlan: Optional[str]
+"""
+The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+"""
+

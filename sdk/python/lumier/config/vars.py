@@ -41,3 +41,17 @@ class _ExportableConfig(types.ModuleType):
         """
         return __config__.get('apiUrl')
 
+    @_builtins.property
+    def request_timeout(self) -> Optional[str]:
+        """
+        How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
+        """
+        return __config__.get('requestTimeout')
+
+    @_builtins.property
+    def workers_plan(self) -> Optional[str]:
+        """
+        The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+        """
+        return __config__.get('workersPlan')
+

@@ -1,0 +1,151 @@
+package bundle
+
+import (
+	"fmt"
+
+	"github.com/tdewolff/parse/v2"
+	"github.com/tdewolff/parse/v2/js"
+)
+
+// ExportKind is what an export's value is, as far as the bundle shows without running it.
+type ExportKind string
+
+// The kinds exportKinds tells apart. Durable Object classes must be KindClass: the runtime
+// constructs them with `new` and calls their methods.
+const (
+	KindClass    ExportKind = "class"
+	KindFunction ExportKind = "function"
+	KindObject   ExportKind = "object"
+	KindValue    ExportKind = "value" // a literal, an array, a template
+	// KindUnknown is computed at run time (a call, an import re-exported, a reassigned
+	// variable): nothing is claimed about it.
+	KindUnknown ExportKind = "unknown"
+)
+
+// maxAliasDepth bounds following `var A = B` chains (a cycle would otherwise never end).
+const maxAliasDepth = 16
+
+// exportKinds parses the bundled module and tells, for each exported name, what its value is.
+// esbuild's output declares every export at the top level and lists them in one
+// `export { local as name }` clause, so the top level is all that needs reading.
+func exportKinds(code []byte) (map[string]ExportKind, error) {
+	ast, err := js.Parse(parse.NewInputBytes(code), js.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("reading the bundle's exports: %w", err)
+	}
+	decls := map[string]js.IExpr{}
+	exports := map[string]ExportKind{}
+	var clauses []js.ExportStmt
+	for _, stmt := range ast.List {
+		switch s := stmt.(type) {
+		case *js.VarDecl:
+			for _, el := range s.List {
+				if v, ok := el.Binding.(*js.Var); ok {
+					decls[string(v.Name())] = el.Default
+				}
+			}
+		case *js.FuncDecl:
+			if s.Name != nil {
+				decls[string(s.Name.Name())] = s
+			}
+		case *js.ClassDecl:
+			if s.Name != nil {
+				decls[string(s.Name.Name())] = s
+			}
+		case *js.ExportStmt:
+			clauses = append(clauses, *s)
+		}
+	}
+	for _, s := range clauses {
+		switch {
+		case s.Decl != nil && s.Default:
+			exports["default"] = kindOf(s.Decl, decls, 0)
+		case s.Decl != nil:
+			// `export class X {}` / `export function f() {}` / `export const a = ...`
+			for name, kind := range declared(s.Decl, decls) {
+				exports[name] = kind
+			}
+		default:
+			for _, a := range s.List {
+				local := a.Binding
+				if a.Name != nil {
+					local = a.Name
+				}
+				kind := KindUnknown
+				if s.Module == nil {
+					kind = kindOf(decls[string(local)], decls, 0)
+				}
+				exports[string(a.Binding)] = kind
+			}
+		}
+	}
+	return exports, nil
+}
+
+// declared is the names and kinds an exported declaration introduces.
+func declared(decl js.IExpr, decls map[string]js.IExpr) map[string]ExportKind {
+	out := map[string]ExportKind{}
+	switch d := decl.(type) {
+	case *js.ClassDecl:
+		if d.Name != nil {
+			out[string(d.Name.Name())] = KindClass
+		}
+	case *js.FuncDecl:
+		if d.Name != nil {
+			out[string(d.Name.Name())] = KindFunction
+		}
+	case *js.VarDecl:
+		for _, el := range d.List {
+			if v, ok := el.Binding.(*js.Var); ok {
+				out[string(v.Name())] = kindOf(el.Default, decls, 0)
+			}
+		}
+	}
+	return out
+}
+
+// kindOf classifies an expression, following plain aliases (`var A = B`) and esbuild's
+// keep-names wrapper (see isKeepNames).
+func kindOf(e js.IExpr, decls map[string]js.IExpr, depth int) ExportKind {
+	if depth > maxAliasDepth {
+		return KindUnknown
+	}
+	switch x := e.(type) {
+	case *js.ClassDecl:
+		return KindClass
+	case *js.FuncDecl, *js.ArrowFunc:
+		return KindFunction
+	case *js.ObjectExpr:
+		return KindObject
+	case *js.LiteralExpr, *js.ArrayExpr, *js.TemplateExpr:
+		return KindValue
+	case *js.GroupExpr:
+		return kindOf(x.X, decls, depth+1)
+	case *js.Var:
+		target, ok := decls[string(x.Name())]
+		if !ok {
+			return KindUnknown // an import, or a global
+		}
+		return kindOf(target, decls, depth+1)
+	case *js.CallExpr:
+		if isKeepNames(x, decls) {
+			return kindOf(x.Args.List[0].Value, decls, depth+1)
+		}
+	}
+	return KindUnknown
+}
+
+// isKeepNames recognises esbuild's keep-names wrapper around a value, `__name(value, "name")`
+// (minified, `n(value, "name")`): a call of a module-level arrow function with the value and a
+// string literal. It returns the value unchanged, so its kind is the value's.
+func isKeepNames(call *js.CallExpr, decls map[string]js.IExpr) bool {
+	callee, ok := call.X.(*js.Var)
+	if !ok || len(call.Args.List) != 2 {
+		return false
+	}
+	if _, arrow := decls[string(callee.Name())].(*js.ArrowFunc); !arrow {
+		return false
+	}
+	lit, ok := call.Args.List[1].Value.(*js.LiteralExpr)
+	return ok && lit.TokenType == js.StringToken
+}

@@ -1,0 +1,112 @@
+package cfapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// DefaultTimeout bounds one API call when the caller sets no timeout. A 10 MiB upload (the
+// largest Worker Cloudflare takes) needs about a minute at 1.5 Mbit/s, so a minute is the
+// shortest bound that does not fail a slow but working link.
+const DefaultTimeout = 60 * time.Second
+
+// maxConnect bounds opening the TCP connection and the TLS handshake: a reachable API does
+// both in well under a second, so waiting longer only delays a misconfiguration's error.
+const maxConnect = 10 * time.Second
+
+// errNoTimeLeft stops an attempt that would start after the call's deadline.
+var errNoTimeLeft = errors.New("no time left for another attempt")
+
+// httpClient bounds each phase of an attempt: connecting and the TLS handshake
+// (min(timeout, maxConnect)), waiting for the response headers, and the whole exchange with
+// the body (timeout). The call's deadline (see wire) additionally bounds the retries.
+func httpClient(timeout time.Duration) *http.Client {
+	connect := min(timeout, maxConnect)
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = connect
+	t.ResponseHeaderTimeout = timeout
+	return &http.Client{Transport: t, Timeout: timeout}
+}
+
+// wire is what one call saw on the wire, and the deadline its attempts share.
+type wire struct {
+	deadline time.Time
+	// status and contentType are the last response's, 0 and "" when none came.
+	status      int
+	contentType string
+	// timedOut is set when an attempt ran into the deadline.
+	timedOut bool
+}
+
+// middleware runs each attempt (cloudflare-go retries inside the call) under the call's
+// deadline, and stops cloudflare-go from retrying when the deadline has passed or its wait
+// before the retry would pass it: a call never takes longer than the client's timeout.
+func (w *wire) middleware(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	w.status, w.contentType = 0, ""
+	if !time.Now().Before(w.deadline) {
+		w.timedOut = true
+		return noRetry(), errNoTimeLeft
+	}
+	ctx, cancel := context.WithDeadline(req.Context(), w.deadline)
+	res, err := next(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		if isTimeout(err) || !time.Now().Before(w.deadline) {
+			w.timedOut = true
+			return noRetry(), err
+		}
+		return res, err
+	}
+	w.status, w.contentType = res.StatusCode, res.Header.Get("Content-Type")
+	// cloudflare-go reads the body after this returns: cancel only once it is closed.
+	res.Body = &cancelOnClose{ReadCloser: res.Body, cancel: cancel}
+	attempt, _ := strconv.Atoi(req.Header.Get("X-Stainless-Retry-Count"))
+	if time.Now().Add(retryWait(res, attempt)).After(w.deadline) {
+		res.Header.Set("X-Should-Retry", "false")
+	}
+	return res, nil
+}
+
+// noRetry is the response handed to cloudflare-go with an error to make it give up instead of
+// retrying: it retries when there is no response at all, and obeys X-Should-Retry.
+func noRetry() *http.Response {
+	return &http.Response{Header: http.Header{"X-Should-Retry": {"false"}}, Body: http.NoBody}
+}
+
+// retryWait is the longest cloudflare-go waits before retrying after res: Retry-After(-Ms) when
+// under a minute, else its backoff of 0.5s doubling per attempt up to 8s.
+func retryWait(res *http.Response, attempt int) time.Duration {
+	if ms, err := strconv.ParseFloat(res.Header.Get("Retry-After-Ms"), 64); err == nil && ms >= 0 && ms < 60e3 {
+		return time.Duration(ms * float64(time.Millisecond))
+	}
+	if s, err := strconv.ParseFloat(res.Header.Get("Retry-After"), 64); err == nil && s >= 0 && s < 60 {
+		return time.Duration(s * float64(time.Second))
+	}
+	return min(time.Duration(0.5*float64(time.Second)*math.Pow(2, float64(attempt))), 8*time.Second)
+}
+
+// isTimeout reports whether err is a deadline or a transport timeout.
+func isTimeout(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errNoTimeLeft) ||
+		(errors.As(err, &netErr) && netErr.Timeout())
+}
+
+// cancelOnClose releases an attempt's deadline once its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
