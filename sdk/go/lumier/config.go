@@ -126,10 +126,7 @@ func (w *WorkerRef) ScriptName() string { return w.ctx.app.Name + "-" + w.ctx.st
 // URL is the Worker's URL, for Export.
 func (w *WorkerRef) URL() Deferred {
 	return func() pulumi.Input {
-		return w.ctx.resource.Workers.MapIndex(pulumi.String(w.name)).ApplyT(func(v any) string {
-			url, _ := v.(map[string]any)["url"].(string)
-			return url
-		}).(pulumi.StringOutput)
+		return w.ctx.resource.Workers.MapIndex(pulumi.String(w.name)).Url()
 	}
 }
 
