@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+
+	"github.com/lumier-dev/lumier/internal/bundle"
+	"github.com/lumier-dev/lumier/internal/cfapi"
 	lumier "github.com/lumier-dev/lumier/sdk/go/lumier"
 )
 
@@ -161,4 +165,37 @@ func TestUpAfterOutOfBandDeletionLeavesWorkerReachable(t *testing.T) {
 		t.Fatalf("url output after the up is %q", url)
 	}
 	requireCall(t, http.MethodPost, url, "", 200, `{"count":1,"v":2}`)
+}
+
+// TestUpRefusesToTakeOverAForeignScript: a script that exists on Cloudflare but was not deployed
+// by this stack is not overwritten by an up; it keeps its code.
+func TestUpRefusesToTakeOverAForeignScript(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	p := newProject(t)
+	foreign := p.write("foreign", `export default { async fetch() { return new Response("not yours"); } };`)
+	b, err := bundle.Bundle(bundle.Options{Entry: foreign})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := cfapi.New(c.URL(), token, accountID)
+	if err := api.UploadScript(ctx, "life-dev-api", cfapi.Metadata{MainModule: "index.js", CompatibilityDate: "2025-11-17"},
+		[]cfapi.Module{{Name: "index.js", Content: b.Code}}); err != nil {
+		t.Fatal(err)
+	}
+
+	entry := p.write("api", counterSource("Counter"))
+	s := inlineStack(t, ctx, c, "life", "dev", app(lumier.RemovalRemove, func(ctx *lumier.Context) error {
+		declareCounter(ctx, entry, lumier.DurableObjectOptions{ClassName: "Counter"})
+		return nil
+	}))
+	buf := &syncBuffer{}
+	if _, err := s.Up(ctx, optup.ProgressStreams(buf)); err == nil {
+		t.Fatalf("up took over a script it did not deploy:\n%s", buf.String())
+	}
+	requireContains(t, buf.String(), `script "life-dev-api" already exists on Cloudflare and was not deployed by this stack`,
+		"pulumi import lumier:index:Script")
+	if settings := scriptSettings(t, c, "life-dev-api"); strings.Contains(settings, "durable_object_namespace") {
+		t.Fatalf("the foreign script was changed: %s", settings)
+	}
 }

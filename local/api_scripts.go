@@ -124,6 +124,11 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		rec.MigrationTag = outcome.Tag
 		rec.Etag = etag(rec)
 		recordUpload(old, rec, 0)
+		if up.meta.Tags != nil {
+			settings := rec.settings()
+			settings.Tags = up.meta.Tags
+			rec.Settings = &settings
+		}
 		next.Scripts[name] = rec
 		next.Namespaces = outcome.Namespaces
 		return next, func(reload time.Duration) {

@@ -254,3 +254,26 @@ func TestDeleteRefusesWhileBoundElsewhere(t *testing.T) {
 	require.NoError(t, s.Delete(p.DeleteRequest{ID: created.ID, Urn: scriptURN("api"), Properties: created.Properties}))
 	assert.Empty(t, srv.Scripts())
 }
+
+// TestCreateRefusesAScriptItDidNotDeploy: a script created outside this stack is not taken over
+// by a create (that would replace its code); the message says how to import it.
+func TestCreateRefusesAScriptItDidNotDeploy(t *testing.T) {
+	srv := startLocal(t)
+	s := configured(t, srv)
+	b, err := bundle.Bundle(bundle.Options{Entry: counterEntry(t)})
+	require.NoError(t, err)
+	api := cfapi.New(srv.URL(), testToken, testAccount)
+	require.NoError(t, api.UploadScript(context.Background(), "my-app-dev-api", cfapi.Metadata{
+		MainModule: "index.js", CompatibilityDate: DefaultCompatibilityDate,
+		Migrations: &cfapi.Migration{NewTag: "v1", Steps: []cfapi.MigrationStep{{NewSqliteClasses: []string{"Counter"}}}},
+	}, []cfapi.Module{{Name: "index.js", Content: b.Code}}))
+
+	in := checked(t, s, counterInputs(t), nil)
+	_, err = s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `script "my-app-dev-api" already exists on Cloudflare and was not deployed by this stack`)
+	assert.Contains(t, err.Error(), "pulumi import lumier:index:Script <resource name> "+testAccount+"/my-app-dev-api")
+	settings, err := api.Settings(context.Background(), "my-app-dev-api")
+	require.NoError(t, err)
+	assert.Empty(t, settings.Tags, "the foreign script is left as it was")
+}

@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -57,6 +59,9 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 	}
 	if known("compatibilityFlags") && args.CompatibilityFlags == nil {
 		args.CompatibilityFlags = []string{defaultCompatibilityFlag}
+	}
+	if args.Owner == "" {
+		args.Owner = req.Name
 	}
 	if known("workersDev") && args.WorkersDev == nil {
 		on := true
@@ -294,6 +299,36 @@ func uploadChanges(old, news ScriptArgs) []string {
 	return keys
 }
 
+// ownerTag is the tag that marks a script as deployed by owner: short, and free of the
+// characters a stack or resource name may hold.
+func ownerTag(owner string) string {
+	sum := sha256.Sum256([]byte(owner))
+	return "lumier-" + hex.EncodeToString(sum[:8])
+}
+
+// refuseForeign refuses to create over a script that exists on Cloudflare without this owner's
+// tag: it was created outside this stack, and uploading would replace its code and could delete
+// its Durable Objects' data. A script of this owner (a create that failed after its upload, or a
+// Worker retained when it left the program) is taken back.
+func refuseForeign(ctx context.Context, c *cfapi.Client, args ScriptArgs) error {
+	if _, err := c.Script(ctx, args.ScriptName); cfapi.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	settings, err := c.Settings(ctx, args.ScriptName)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(settings.Tags, ownerTag(args.Owner)) {
+		return nil
+	}
+	return fmt.Errorf("script %q already exists on Cloudflare and was not deployed by this stack: lumier will not take "+
+		"it over, since that would replace its code and could delete its Durable Objects' data. Import it with "+
+		"`pulumi import lumier:index:Script <resource name> %s`, or give this Worker another name (scriptName, or "+
+		"another app or stage)", args.ScriptName, infer.GetConfig[Config](ctx).AccountID+"/"+args.ScriptName)
+}
+
 // Create uploads the script, enables workers.dev if asked, and records what Cloudflare reports.
 func (s *Script) Create(ctx context.Context, req infer.CreateRequest[ScriptArgs]) (infer.CreateResponse[ScriptState], error) {
 	state := ScriptState{ScriptArgs: req.Inputs}
@@ -302,6 +337,9 @@ func (s *Script) Create(ctx context.Context, req infer.CreateRequest[ScriptArgs]
 	}
 	c, err := clientFrom(ctx)
 	if err != nil {
+		return infer.CreateResponse[ScriptState]{}, err
+	}
+	if err := refuseForeign(ctx, c, req.Inputs); err != nil {
 		return infer.CreateResponse[ScriptState]{}, err
 	}
 	state, err = deploy(ctx, c, req.Inputs, true, true)
@@ -377,6 +415,7 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 			CompatibilityFlags: args.compatibilityFlags(),
 			Bindings:           apiBindings(args),
 			Migrations:         plan.Migration,
+			Tags:               []string{ownerTag(args.Owner)},
 		}
 		if err := c.UploadScript(ctx, name, md, []cfapi.Module{{Name: mainModule, Content: b.Code}}); err != nil {
 			return state, err

@@ -24,6 +24,7 @@ type ScriptArgs struct {
 	DeleteData         bool              `pulumi:"deleteData,optional"`
 	Build              *BuildOptions     `pulumi:"build,optional"`
 	CodeHash           string            `pulumi:"codeHash,optional"`
+	Owner              string            `pulumi:"owner,optional"`
 }
 
 // Annotate documents ScriptArgs.
@@ -42,6 +43,9 @@ func (a *ScriptArgs) Annotate(an infer.Annotator) {
 		"the script, deletes the data of its objects only when this is true.")
 	an.Describe(&a.Build, "esbuild options for bundling the entry.")
 	an.Describe(&a.CodeHash, "SHA-256 of the bundled code. Computed by the provider during check; leave unset.")
+	an.Describe(&a.Owner, "Who deploys the script: a Worker sets \"<project>/<stack>/<resource>\"; defaults to the "+
+		"resource name. The script is tagged with it, and a create refuses to take over an existing script with "+
+		"another owner (import it instead).")
 }
 
 // BuildOptions tune esbuild.

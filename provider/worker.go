@@ -37,6 +37,7 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 		"scriptName": pulumi.String(scriptName),
 		"entry":      pulumi.String(args.Entry),
 		"deleteData": pulumi.Bool(args.DeleteData),
+		"owner":      pulumi.String(ctx.Project() + "/" + ctx.Stack() + "/" + name),
 	}
 	if args.WorkersDev != nil {
 		inputs["workersDev"] = args.WorkersDev

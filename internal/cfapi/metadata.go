@@ -108,6 +108,8 @@ type Metadata struct {
 	Bindings []Binding `json:"bindings"`
 	// Migrations is nil when the script's migration tag is already current.
 	Migrations *Migration `json:"migrations,omitempty"`
+	// Tags replace the script's tags (Cloudflare allows a few short strings per script).
+	Tags []string `json:"tags,omitempty"`
 	// KeepBindings lists binding types to carry over from the previous version (e.g.
 	// secret_text set outside lumier).
 	KeepBindings []string `json:"keep_bindings,omitempty"`

@@ -29,6 +29,8 @@ type Settings struct {
 	// CompatibilityDate and CompatibilityFlags as uploaded.
 	CompatibilityDate  string
 	CompatibilityFlags []string
+	// Tags are the script's tags; lumier marks the scripts it deploys with one.
+	Tags []string
 }
 
 // UploadScript creates or replaces script name with modules (modules[0] is the main module)
@@ -142,7 +144,7 @@ func (c *Client) Settings(ctx context.Context, name string) (*Settings, error) {
 // settingsFrom keeps the fields lumier manages; other binding types keep their type and name
 // so a diff can still see that they exist.
 func settingsFrom(res *workers.ScriptScriptAndVersionSettingGetResponse) *Settings {
-	s := &Settings{CompatibilityDate: res.CompatibilityDate, CompatibilityFlags: res.CompatibilityFlags}
+	s := &Settings{CompatibilityDate: res.CompatibilityDate, CompatibilityFlags: res.CompatibilityFlags, Tags: res.Tags}
 	for _, b := range res.Bindings {
 		s.Bindings = append(s.Bindings, Binding{
 			Type:       string(b.Type),

@@ -87,6 +87,10 @@ export class Script extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly namespaceIds: pulumi.Output<{[key: string]: string} | undefined>;
     /**
+     * Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
+     */
+    declare public readonly owner: pulumi.Output<string | undefined>;
+    /**
      * Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
      */
     declare public readonly scriptName: pulumi.Output<string>;
@@ -128,6 +132,7 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["deleteData"] = args?.deleteData;
             resourceInputs["durableObjects"] = args?.durableObjects;
             resourceInputs["entry"] = args?.entry;
+            resourceInputs["owner"] = args?.owner;
             resourceInputs["scriptName"] = args?.scriptName;
             resourceInputs["secrets"] = args?.secrets ? pulumi.secret(args.secrets) : undefined;
             resourceInputs["workersDev"] = args?.workersDev;
@@ -145,6 +150,7 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["entry"] = undefined /*out*/;
             resourceInputs["migrationTag"] = undefined /*out*/;
             resourceInputs["namespaceIds"] = undefined /*out*/;
+            resourceInputs["owner"] = undefined /*out*/;
             resourceInputs["scriptName"] = undefined /*out*/;
             resourceInputs["secrets"] = undefined /*out*/;
             resourceInputs["url"] = undefined /*out*/;
@@ -193,6 +199,10 @@ export interface ScriptArgs {
      * Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
      */
     entry: pulumi.Input<string>;
+    /**
+     * Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
+     */
+    owner?: pulumi.Input<string | undefined>;
     /**
      * Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
      */

@@ -36,6 +36,8 @@ type Script struct {
 	MigrationTag pulumi.StringOutput `pulumi:"migrationTag"`
 	// Durable Object namespace id of each hosted class, by class name.
 	NamespaceIds pulumi.StringMapOutput `pulumi:"namespaceIds"`
+	// Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
+	Owner pulumi.StringPtrOutput `pulumi:"owner"`
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName pulumi.StringOutput `pulumi:"scriptName"`
 	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -121,6 +123,8 @@ type scriptArgs struct {
 	DurableObjects []Class `pulumi:"durableObjects"`
 	// Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
 	Entry string `pulumi:"entry"`
+	// Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
+	Owner *string `pulumi:"owner"`
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName string `pulumi:"scriptName"`
 	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -147,6 +151,8 @@ type ScriptArgs struct {
 	DurableObjects ClassArrayInput
 	// Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
 	Entry pulumi.StringInput
+	// Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
+	Owner pulumi.StringPtrInput
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName pulumi.StringInput
 	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -290,6 +296,11 @@ func (o ScriptOutput) MigrationTag() pulumi.StringOutput {
 // Durable Object namespace id of each hosted class, by class name.
 func (o ScriptOutput) NamespaceIds() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringMapOutput { return v.NamespaceIds }).(pulumi.StringMapOutput)
+}
+
+// Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
+func (o ScriptOutput) Owner() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Script) pulumi.StringPtrOutput { return v.Owner }).(pulumi.StringPtrOutput)
 }
 
 // Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.

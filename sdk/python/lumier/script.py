@@ -30,6 +30,7 @@ class ScriptArgs:
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]] = None,
+                 owner: pulumi.Input[Optional[_builtins.str]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None):
         """
@@ -44,6 +45,7 @@ class ScriptArgs:
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
         :param pulumi.Input[_builtins.bool] delete_data: Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
         :param pulumi.Input[Sequence[pulumi.Input['ClassArgs']]] durable_objects: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
+        :param pulumi.Input[_builtins.str] owner: Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the script on its workers.dev URL. Defaults to true.
         """
@@ -63,6 +65,8 @@ class ScriptArgs:
             pulumi.set(__self__, "delete_data", delete_data)
         if durable_objects is not None:
             pulumi.set(__self__, "durable_objects", durable_objects)
+        if owner is not None:
+            pulumi.set(__self__, "owner", owner)
         if secrets is not None:
             pulumi.set(__self__, "secrets", secrets)
         if workers_dev is not None:
@@ -178,6 +182,18 @@ class ScriptArgs:
 
     @_builtins.property
     @pulumi.getter
+    def owner(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
+        """
+        return pulumi.get(self, "owner")
+
+    @owner.setter
+    def owner(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "owner", value)
+
+    @_builtins.property
+    @pulumi.getter
     def secrets(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
         Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -215,6 +231,7 @@ class Script(pulumi.CustomResource):
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
+                 owner: pulumi.Input[Optional[_builtins.str]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -232,6 +249,7 @@ class Script(pulumi.CustomResource):
         :param pulumi.Input[_builtins.bool] delete_data: Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
         :param pulumi.Input[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]] durable_objects: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         :param pulumi.Input[_builtins.str] entry: Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
+        :param pulumi.Input[_builtins.str] owner: Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
         :param pulumi.Input[_builtins.str] script_name: Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the script on its workers.dev URL. Defaults to true.
@@ -268,6 +286,7 @@ class Script(pulumi.CustomResource):
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
+                 owner: pulumi.Input[Optional[_builtins.str]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -290,6 +309,7 @@ class Script(pulumi.CustomResource):
             if entry is None and not opts.urn:
                 raise TypeError("Missing required property 'entry'")
             __props__.__dict__["entry"] = entry
+            __props__.__dict__["owner"] = owner
             if script_name is None and not opts.urn:
                 raise TypeError("Missing required property 'script_name'")
             __props__.__dict__["script_name"] = script_name
@@ -332,6 +352,7 @@ class Script(pulumi.CustomResource):
         __props__.__dict__["entry"] = None
         __props__.__dict__["migration_tag"] = None
         __props__.__dict__["namespace_ids"] = None
+        __props__.__dict__["owner"] = None
         __props__.__dict__["script_name"] = None
         __props__.__dict__["secrets"] = None
         __props__.__dict__["url"] = None
@@ -423,6 +444,14 @@ class Script(pulumi.CustomResource):
         Durable Object namespace id of each hosted class, by class name.
         """
         return pulumi.get(self, "namespace_ids")
+
+    @_builtins.property
+    @pulumi.getter
+    def owner(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
+        """
+        return pulumi.get(self, "owner")
 
     @_builtins.property
     @pulumi.getter(name="scriptName")
