@@ -270,11 +270,15 @@ func TestAppAcceptsTheSameBindingDeclaredTwice(t *testing.T) {
 	entry := counterEntry(t)
 	reg, _, err := constructApp(t, map[string]property.Value{"name": property.New("app"), "stage": property.New("dev"),
 		"workers": list(
-			obj("name", "api", "entry", entry, "bindings", obj("MODE", "a"), "secrets", obj("KEY", property.New("k").WithSecret(true))),
-			obj("name", "api", "bindings", obj("MODE", "a"), "secrets", obj("KEY", property.New("k").WithSecret(true))),
-		)})
-	require.NoError(t, err, "the same value declared twice is one binding")
+			obj("name", "api", "entry", entry, "bindings", obj("MODE", "a", "COUNTER", obj("type", "durable_object", "name", "counter")),
+				"secrets", obj("KEY", property.New("k").WithSecret(true))),
+			obj("name", "api", "bindings", obj("MODE", "a", "COUNTER", obj("type", "durable_object", "name", "counter")),
+				"secrets", obj("KEY", property.New("k").WithSecret(true))),
+		),
+		"durableObjects": list(obj("name", "counter", "worker", "api", "className", "Counter")),
+	})
+	require.NoError(t, err, "the same value declared twice is one binding, for each kind")
 	in := reg.of("lumier:index:Script")[0].Inputs
-	assert.Equal(t, 1, in.Get("bindings").AsArray().Len())
+	assert.Equal(t, 2, in.Get("bindings").AsArray().Len())
 	assert.True(t, in.Get("secrets").Secret() || in.Get("secrets").AsMap().Get("KEY").Secret(), "secrets stay secret")
 }

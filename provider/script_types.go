@@ -59,6 +59,7 @@ type BuildOptions struct {
 // Annotate documents BuildOptions.
 func (b *BuildOptions) Annotate(a infer.Annotator) {
 	a.SetToken("index", "BuildOptions")
+	a.Describe(b, "esbuild options for bundling a Worker's entry into one ES module.")
 	a.Describe(&b.Define, "Identifiers replaced with constant expressions at build time (esbuild define).")
 	a.Describe(&b.External, "Import paths left out of the bundle. cloudflare:* and node:* are always external.")
 	a.Describe(&b.Minify, "Minify the bundle.")
@@ -125,6 +126,8 @@ type ClassRef struct {
 // Annotate documents Class in the schema.
 func (c *Class) Annotate(a infer.Annotator) {
 	a.SetToken("index", "Class")
+	a.Describe(c, "A Durable Object class hosted by a Worker's script, with what its migration needs: renames and "+
+		"transfers keep the objects and their data.")
 	a.Describe(&c.ClassName, "Name of the exported class that implements the Durable Object.")
 	a.Describe(&c.SQLite, "Use SQLite-backed storage (`ctx.storage.sql`). Defaults to true. Cannot change once the class exists.")
 	a.Describe(&c.RenamedFrom, "Previous name of this class. The rename keeps every object and its data.")
@@ -138,6 +141,7 @@ func (c *Class) Annotate(a infer.Annotator) {
 // Annotate documents ClassRef in the schema.
 func (c *ClassRef) Annotate(a infer.Annotator) {
 	a.SetToken("index", "ClassRef")
+	a.Describe(c, "A Durable Object class in a given script: where a transferred class comes from.")
 	a.Describe(&c.ScriptName, "Script that hosts the class now.")
 	a.Describe(&c.ClassName, "Class name in that script.")
 }

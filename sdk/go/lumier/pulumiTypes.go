@@ -457,6 +457,7 @@ func (o BindingArrayOutput) Index(i pulumi.IntInput) BindingOutput {
 	}).(BindingOutput)
 }
 
+// esbuild options for bundling a Worker's entry into one ES module.
 type BuildOptions struct {
 	// Identifiers replaced with constant expressions at build time (esbuild define).
 	Define map[string]string `pulumi:"define"`
@@ -479,6 +480,7 @@ type BuildOptionsInput interface {
 	ToBuildOptionsOutputWithContext(context.Context) BuildOptionsOutput
 }
 
+// esbuild options for bundling a Worker's entry into one ES module.
 type BuildOptionsArgs struct {
 	// Identifiers replaced with constant expressions at build time (esbuild define).
 	Define pulumi.StringMapInput `pulumi:"define"`
@@ -543,6 +545,7 @@ func (i *buildOptionsPtrType) ToBuildOptionsPtrOutputWithContext(ctx context.Con
 	return pulumi.ToOutputWithContext(ctx, i).(BuildOptionsPtrOutput)
 }
 
+// esbuild options for bundling a Worker's entry into one ES module.
 type BuildOptionsOutput struct{ *pulumi.OutputState }
 
 func (BuildOptionsOutput) ElementType() reflect.Type {
@@ -651,6 +654,7 @@ func (o BuildOptionsPtrOutput) Sourcemap() pulumi.BoolPtrOutput {
 	}).(pulumi.BoolPtrOutput)
 }
 
+// A Durable Object class hosted by a Worker's script, with what its migration needs: renames and transfers keep the objects and their data.
 type Class struct {
 	// Name of the exported class that implements the Durable Object.
 	ClassName string `pulumi:"className"`
@@ -677,6 +681,7 @@ type ClassInput interface {
 	ToClassOutputWithContext(context.Context) ClassOutput
 }
 
+// A Durable Object class hosted by a Worker's script, with what its migration needs: renames and transfers keep the objects and their data.
 type ClassArgs struct {
 	// Name of the exported class that implements the Durable Object.
 	ClassName pulumi.StringInput `pulumi:"className"`
@@ -729,6 +734,7 @@ func (i ClassArray) ToClassArrayOutputWithContext(ctx context.Context) ClassArra
 	return pulumi.ToOutputWithContext(ctx, i).(ClassArrayOutput)
 }
 
+// A Durable Object class hosted by a Worker's script, with what its migration needs: renames and transfers keep the objects and their data.
 type ClassOutput struct{ *pulumi.OutputState }
 
 func (ClassOutput) ElementType() reflect.Type {
@@ -793,6 +799,7 @@ func (o ClassArrayOutput) Index(i pulumi.IntInput) ClassOutput {
 	}).(ClassOutput)
 }
 
+// A Durable Object class in a given script: where a transferred class comes from.
 type ClassRef struct {
 	// Class name in that script.
 	ClassName string `pulumi:"className"`
@@ -811,6 +818,7 @@ type ClassRefInput interface {
 	ToClassRefOutputWithContext(context.Context) ClassRefOutput
 }
 
+// A Durable Object class in a given script: where a transferred class comes from.
 type ClassRefArgs struct {
 	// Class name in that script.
 	ClassName pulumi.StringInput `pulumi:"className"`
@@ -871,6 +879,7 @@ func (i *classRefPtrType) ToClassRefPtrOutputWithContext(ctx context.Context) Cl
 	return pulumi.ToOutputWithContext(ctx, i).(ClassRefPtrOutput)
 }
 
+// A Durable Object class in a given script: where a transferred class comes from.
 type ClassRefOutput struct{ *pulumi.OutputState }
 
 func (ClassRefOutput) ElementType() reflect.Type {

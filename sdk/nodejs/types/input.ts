@@ -99,6 +99,9 @@ export interface BindingArgs {
     type: pulumi.Input<string>;
 }
 
+/**
+ * esbuild options for bundling a Worker's entry into one ES module.
+ */
 export interface BuildOptionsArgs {
     /**
      * Identifiers replaced with constant expressions at build time (esbuild define).
@@ -118,6 +121,9 @@ export interface BuildOptionsArgs {
     sourcemap?: pulumi.Input<boolean | undefined>;
 }
 
+/**
+ * A Durable Object class hosted by a Worker's script, with what its migration needs: renames and transfers keep the objects and their data.
+ */
 export interface ClassArgs {
     /**
      * Name of the exported class that implements the Durable Object.
@@ -145,6 +151,9 @@ export interface ClassArgs {
     transferredTo?: pulumi.Input<string | undefined>;
 }
 
+/**
+ * A Durable Object class in a given script: where a transferred class comes from.
+ */
 export interface ClassRefArgs {
     /**
      * Class name in that script.

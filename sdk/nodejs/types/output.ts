@@ -31,6 +31,9 @@ export interface Binding {
     type: string;
 }
 
+/**
+ * esbuild options for bundling a Worker's entry into one ES module.
+ */
 export interface BuildOptions {
     /**
      * Identifiers replaced with constant expressions at build time (esbuild define).
@@ -50,6 +53,9 @@ export interface BuildOptions {
     sourcemap?: boolean;
 }
 
+/**
+ * A Durable Object class hosted by a Worker's script, with what its migration needs: renames and transfers keep the objects and their data.
+ */
 export interface Class {
     /**
      * Name of the exported class that implements the Durable Object.
@@ -77,6 +83,9 @@ export interface Class {
     transferredTo?: string;
 }
 
+/**
+ * A Durable Object class in a given script: where a transferred class comes from.
+ */
 export interface ClassRef {
     /**
      * Class name in that script.

@@ -446,6 +446,9 @@ class BindingArgs:
 
 
 class BuildOptionsArgsDict(TypedDict):
+    """
+    esbuild options for bundling a Worker's entry into one ES module.
+    """
     define: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
     """
     Identifiers replaced with constant expressions at build time (esbuild define).
@@ -471,6 +474,8 @@ class BuildOptionsArgs:
                  minify: pulumi.Input[Optional[_builtins.bool]] = None,
                  sourcemap: pulumi.Input[Optional[_builtins.bool]] = None):
         """
+        esbuild options for bundling a Worker's entry into one ES module.
+
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] define: Identifiers replaced with constant expressions at build time (esbuild define).
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] external: Import paths left out of the bundle. cloudflare:* and node:* are always external.
         :param pulumi.Input[_builtins.bool] minify: Minify the bundle.
@@ -535,6 +540,9 @@ class BuildOptionsArgs:
 
 
 class ClassArgsDict(TypedDict):
+    """
+    A Durable Object class hosted by a Worker's script, with what its migration needs: renames and transfers keep the objects and their data.
+    """
     class_name: pulumi.Input[_builtins.str]
     """
     Name of the exported class that implements the Durable Object.
@@ -570,6 +578,8 @@ class ClassArgs:
                  transferred_from: pulumi.Input[Optional['ClassRefArgs']] = None,
                  transferred_to: pulumi.Input[Optional[_builtins.str]] = None):
         """
+        A Durable Object class hosted by a Worker's script, with what its migration needs: renames and transfers keep the objects and their data.
+
         :param pulumi.Input[_builtins.str] class_name: Name of the exported class that implements the Durable Object.
         :param pulumi.Input[_builtins.str] name: Logical name of the DurableObject. When the className under the same name changes, the class is renamed and its data kept.
         :param pulumi.Input[_builtins.str] renamed_from: Previous name of this class. The rename keeps every object and its data.
@@ -663,6 +673,9 @@ class ClassArgs:
 
 
 class ClassRefArgsDict(TypedDict):
+    """
+    A Durable Object class in a given script: where a transferred class comes from.
+    """
     class_name: pulumi.Input[_builtins.str]
     """
     Class name in that script.
@@ -678,6 +691,8 @@ class ClassRefArgs:
                  class_name: pulumi.Input[_builtins.str],
                  script_name: pulumi.Input[_builtins.str]):
         """
+        A Durable Object class in a given script: where a transferred class comes from.
+
         :param pulumi.Input[_builtins.str] class_name: Class name in that script.
         :param pulumi.Input[_builtins.str] script_name: Script that hosts the class now.
         """

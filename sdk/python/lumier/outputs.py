@@ -115,12 +115,17 @@ class Binding(dict):
 
 @pulumi.output_type
 class BuildOptions(dict):
+    """
+    esbuild options for bundling a Worker's entry into one ES module.
+    """
     def __init__(__self__, *,
                  define: Optional[Mapping[str, _builtins.str]] = None,
                  external: Optional[Sequence[_builtins.str]] = None,
                  minify: Optional[_builtins.bool] = None,
                  sourcemap: Optional[_builtins.bool] = None):
         """
+        esbuild options for bundling a Worker's entry into one ES module.
+
         :param Mapping[str, _builtins.str] define: Identifiers replaced with constant expressions at build time (esbuild define).
         :param Sequence[_builtins.str] external: Import paths left out of the bundle. cloudflare:* and node:* are always external.
         :param _builtins.bool minify: Minify the bundle.
@@ -170,6 +175,9 @@ class BuildOptions(dict):
 
 @pulumi.output_type
 class Class(dict):
+    """
+    A Durable Object class hosted by a Worker's script, with what its migration needs: renames and transfers keep the objects and their data.
+    """
     @staticmethod
     def __key_warning(key: str):
         suggest = None
@@ -201,6 +209,8 @@ class Class(dict):
                  transferred_from: Optional['outputs.ClassRef'] = None,
                  transferred_to: Optional[_builtins.str] = None):
         """
+        A Durable Object class hosted by a Worker's script, with what its migration needs: renames and transfers keep the objects and their data.
+
         :param _builtins.str class_name: Name of the exported class that implements the Durable Object.
         :param _builtins.str name: Logical name of the DurableObject. When the className under the same name changes, the class is renamed and its data kept.
         :param _builtins.str renamed_from: Previous name of this class. The rename keeps every object and its data.
@@ -271,6 +281,9 @@ class Class(dict):
 
 @pulumi.output_type
 class ClassRef(dict):
+    """
+    A Durable Object class in a given script: where a transferred class comes from.
+    """
     @staticmethod
     def __key_warning(key: str):
         suggest = None
@@ -294,6 +307,8 @@ class ClassRef(dict):
                  class_name: _builtins.str,
                  script_name: _builtins.str):
         """
+        A Durable Object class in a given script: where a transferred class comes from.
+
         :param _builtins.str class_name: Class name in that script.
         :param _builtins.str script_name: Script that hosts the class now.
         """
