@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -17,21 +18,7 @@ import (
 func TestYAML(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
 	c := startCloud(t)
-	// The program's entry is ../counter/src/index.ts: copy both directories side by side.
-	dir := copyExample(t, "yaml")
-	copyDir(t, filepath.Join(repoRoot, "examples", "counter", "src"), filepath.Join(filepath.Dir(dir), "counter", "src"))
-	editFile(t, filepath.Join(dir, "Pulumi.yaml"), "path: ../../bin", "path: "+providerDir)
-	env := c.env(t.TempDir())
-
-	pulumi := func(t *testing.T, args ...string) string {
-		t.Helper()
-		out, err := runPulumi(t, ctx, dir, env, args...)
-		if err != nil {
-			t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
-
+	pulumi := yamlExample(t, ctx, c, "yaml")
 	pulumi(t, "stack", "init", "dev")
 	start := time.Now()
 	pulumi(t, "up", "--yes")
@@ -90,18 +77,7 @@ func TestYAML(t *testing.T) {
 func TestYAMLComponents(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
 	c := startCloud(t)
-	dir := copyExample(t, "yaml-components")
-	copyDir(t, filepath.Join(repoRoot, "examples", "counter", "src"), filepath.Join(filepath.Dir(dir), "counter", "src"))
-	editFile(t, filepath.Join(dir, "Pulumi.yaml"), "path: ../../bin", "path: "+providerDir)
-	env := c.env(t.TempDir())
-	pulumi := func(t *testing.T, args ...string) string {
-		t.Helper()
-		out, err := runPulumi(t, ctx, dir, env, args...)
-		if err != nil {
-			t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
+	pulumi := yamlExample(t, ctx, c, "yaml-components")
 	pulumi(t, "stack", "init", "dev")
 	pulumi(t, "up", "--yes")
 	requireScripts(t, c, "counter-components-dev-store", "counter-components-dev-web")
@@ -117,6 +93,24 @@ func TestYAMLComponents(t *testing.T) {
 	pulumi(t, "up", "--yes", "--expect-no-changes")
 	pulumi(t, "destroy", "--yes")
 	requireScripts(t, c)
+}
+
+// yamlExample copies a YAML example beside the counter's Worker code (its entry is
+// ../counter/src/index.ts), points it at the provider under test, and returns a function that
+// runs the CLI there against c, failing the test when a command fails.
+func yamlExample(t *testing.T, ctx context.Context, c *cloud, name string) func(t *testing.T, args ...string) string {
+	dir := copyExample(t, name)
+	copyDir(t, filepath.Join(repoRoot, "examples", "counter", "src"), filepath.Join(filepath.Dir(dir), "counter", "src"))
+	editFile(t, filepath.Join(dir, "Pulumi.yaml"), "path: ../../bin", "path: "+providerDir)
+	env := c.env(t.TempDir())
+	return func(t *testing.T, args ...string) string {
+		t.Helper()
+		out, err := runPulumi(t, ctx, dir, env, args...)
+		if err != nil {
+			t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
 }
 
 // jsonHas reports whether the CLI's indented JSON output contains every fragment.
