@@ -44,6 +44,12 @@ func TestCheckRefusesDurableObjectThatIsNotAClass(t *testing.T) {
 		className: "Counter",
 		want:      `Durable Object class "Counter" must be a class, but export "Counter" of %s is an object`,
 	}, {
+		name:      "bare class",
+		code:      "export class Counter {}\n" + handlers,
+		className: "Counter",
+		want: `Durable Object class "Counter" of %s extends nothing and has no methods, so it has nothing to answer ` +
+			"a request or a call with. Declare it as `export class Counter extends DurableObject { ... }`",
+	}, {
 		name:      "default handlers",
 		code:      handlers,
 		className: "default",

@@ -188,6 +188,13 @@ func checkClassExports(args *ScriptArgs, b *bundle.Result) []p.CheckFailure {
 		what := fmt.Sprintf("export %q of %s", c.ClassName, args.Entry)
 		fix := fmt.Sprintf("Declare it as `export class %s extends DurableObject { ... }` (DurableObject is "+
 			"imported from \"cloudflare:workers\")", c.ClassName)
+		if kind == bundle.KindBareClass {
+			failures = append(failures, p.CheckFailure{Property: "durableObjects", Reason: fmt.Sprintf(
+				"Durable Object class %q of %s extends nothing and has no methods, so it has nothing to answer a "+
+					"request or a call with. %s, or give it the handlers it serves (fetch, or the methods its callers use)",
+				c.ClassName, args.Entry, fix)})
+			continue
+		}
 		if c.ClassName == "default" {
 			what = "the default export of " + args.Entry
 			fix = "Export the class under its own name (for example `export class Counter extends DurableObject " +

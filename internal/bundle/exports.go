@@ -13,10 +13,13 @@ type ExportKind string
 // The kinds exportKinds tells apart. Durable Object classes must be KindClass: the runtime
 // constructs them with `new` and calls their methods.
 const (
-	KindClass    ExportKind = "class"
-	KindFunction ExportKind = "function"
-	KindObject   ExportKind = "object"
-	KindValue    ExportKind = "value" // a literal, an array, a template
+	KindClass ExportKind = "class"
+	// KindBareClass is a class that extends nothing and has no methods: the runtime can
+	// construct it, but it has no handler to call.
+	KindBareClass ExportKind = "bare class"
+	KindFunction  ExportKind = "function"
+	KindObject    ExportKind = "object"
+	KindValue     ExportKind = "value" // a literal, an array, a template
 	// KindUnknown is computed at run time (a call, an import re-exported, a reassigned
 	// variable): nothing is claimed about it.
 	KindUnknown ExportKind = "unknown"
@@ -88,7 +91,7 @@ func declared(decl js.IExpr, decls map[string]js.IExpr) map[string]ExportKind {
 	switch d := decl.(type) {
 	case *js.ClassDecl:
 		if d.Name != nil {
-			out[string(d.Name.Name())] = KindClass
+			out[string(d.Name.Name())] = classKind(d)
 		}
 	case *js.FuncDecl:
 		if d.Name != nil {
@@ -112,7 +115,7 @@ func kindOf(e js.IExpr, decls map[string]js.IExpr, depth int) ExportKind {
 	}
 	switch x := e.(type) {
 	case *js.ClassDecl:
-		return KindClass
+		return classKind(x)
 	case *js.FuncDecl, *js.ArrowFunc:
 		return KindFunction
 	case *js.ObjectExpr:
@@ -133,6 +136,19 @@ func kindOf(e js.IExpr, decls map[string]js.IExpr, depth int) ExportKind {
 		}
 	}
 	return KindUnknown
+}
+
+// classKind tells a class that extends something or has methods from a bare one.
+func classKind(c *js.ClassDecl) ExportKind {
+	if c.Extends != nil {
+		return KindClass
+	}
+	for _, el := range c.List {
+		if el.Method != nil {
+			return KindClass
+		}
+	}
+	return KindBareClass
 }
 
 // isKeepNames recognises esbuild's keep-names wrapper around a value, `__name(value, "name")`

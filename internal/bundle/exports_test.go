@@ -50,9 +50,9 @@ func TestExportKindsDefaultClass(t *testing.T) {
 }
 
 func TestExportKindsOfHandWrittenModule(t *testing.T) {
-	kinds, err := exportKinds([]byte(`var A = B; var B = A; var C = (class {}); function D() {}
-export { A, C, D as default }; export class E {} export default function () {}`))
+	kinds, err := exportKinds([]byte(`var A = B; var B = A; var C = (class { m() {} }); function D() {}
+export { A, C, D as default }; export class E {} export class F extends Object {} export default function () {}`))
 	require.NoError(t, err)
-	assert.Equal(t, map[string]ExportKind{"A": KindUnknown, "C": KindClass, "E": KindClass, "default": KindFunction}, kinds,
-		"an alias cycle is unknown, not a hang; the later default wins")
+	assert.Equal(t, map[string]ExportKind{"A": KindUnknown, "C": KindClass, "E": KindBareClass, "F": KindClass,
+		"default": KindFunction}, kinds, "an alias cycle is unknown, not a hang; the later default wins; E has no handler")
 }
