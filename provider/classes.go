@@ -150,27 +150,22 @@ func boundElsewhere(ctx context.Context, script string, classes []string) ([]p.C
 	if err != nil {
 		return nil, err
 	}
-	scripts, err := c.Scripts(ctx)
+	refs, err := c.References(ctx, script)
+	if cfapi.IsNotFound(err) {
+		return nil, nil // nothing deployed yet, so nothing binds it
+	}
 	if err != nil {
 		return nil, err
 	}
 	var failures []p.CheckFailure
-	for _, s := range scripts {
-		if s.Name == script {
+	for _, r := range refs {
+		if r.ScriptName == script || !slices.Contains(classes, r.ClassName) {
 			continue
 		}
-		settings, err := c.Settings(ctx, s.Name)
-		if err != nil {
-			return nil, err
-		}
-		for _, b := range settings.Bindings {
-			if b.Type == cfapi.BindingDurableObject && b.ScriptName == script && slices.Contains(classes, b.ClassName) {
-				failures = append(failures, p.CheckFailure{Property: "durableObjects", Reason: fmt.Sprintf(
-					"class %q of script %q is bound by script %q (binding %s): renaming or deleting it would break that "+
-						"Worker, and Cloudflare refuses it. Remove the binding from %q and deploy first, then change the class",
-					b.ClassName, script, s.Name, b.Name, s.Name)})
-			}
-		}
+		failures = append(failures, p.CheckFailure{Property: "durableObjects", Reason: fmt.Sprintf(
+			"class %q of script %q is bound by script %q (binding %s): renaming or deleting it would break that "+
+				"Worker, and Cloudflare refuses it. Remove the binding from %q and deploy first, then change the class",
+			r.ClassName, script, r.ScriptName, r.BindingName, r.ScriptName)})
 	}
 	return failures, nil
 }
