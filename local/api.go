@@ -21,6 +21,7 @@ func (s *Server) routes() http.Handler {
 	s.handle(mux, "DELETE "+scripts+"/{script}/subdomain", CallSetWorkersDev, s.handleDisableWorkersDev)
 	s.handle(mux, "GET /user/tokens/verify", CallVerifyToken, s.handleVerifyToken)
 	s.apiRoutes(mux)
+	s.scheduleRoutes(mux)
 	// Credentials first, whatever the path: an unknown path with a wrong token is an
 	// authentication error on Cloudflare, never "no route".
 	mux.HandleFunc(apiPrefix+"/", func(w http.ResponseWriter, r *http.Request) {

@@ -248,6 +248,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 			return nil, nil, err
 		}
 		delete(next.Scripts, name)
+		delete(next.Schedules, name)
 		next.Namespaces = del.Namespaces
 		for other, names := range del.Unbound {
 			rec := next.Scripts[other]

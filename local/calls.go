@@ -17,6 +17,9 @@ const (
 	CallScriptSubdomain = "script_subdomain" // GET .../workers/scripts/{name}/subdomain
 	CallSetWorkersDev   = "set_workers_dev"  // POST or DELETE .../workers/scripts/{name}/subdomain
 	CallVerifyToken     = "verify_token"     // GET /user/tokens/verify, GET /accounts/{a}/tokens/verify
+	CallSchedules       = "schedules"        // GET .../workers/scripts/{name}/schedules
+	CallSetSchedules    = "set_schedules"    // PUT .../workers/scripts/{name}/schedules
+	CallFireScheduled   = "fire_scheduled"   // POST /__lumier/scripts/{name}/scheduled (ours)
 	// The endpoints other Cloudflare clients use (api_routes.go).
 	CallService            = "service"              // GET .../workers/services/{name}
 	CallVersionUpload      = "version_upload"       // POST .../scripts/{name}/versions
@@ -36,7 +39,7 @@ const (
 
 // mutatingCalls are the kinds that change the account.
 var mutatingCalls = map[string]bool{
-	CallUpload: true, CallDelete: true, CallSetSubdomain: true, CallSetWorkersDev: true,
+	CallUpload: true, CallDelete: true, CallSetSchedules: true, CallSetSubdomain: true, CallSetWorkersDev: true,
 	CallVersionUpload: true, CallDeploy: true, CallEditScriptSettings: true, CallEditSettings: true, CallContent: true,
 }
 

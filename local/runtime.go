@@ -19,6 +19,7 @@ import (
 type runtime interface {
 	Apply(ctx context.Context, scripts []workerd.Script) error
 	Addr(script string) (string, bool)
+	ScheduledAddr(script string) (string, bool)
 	Close() error
 }
 
@@ -34,6 +35,7 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 			MainModule:         rec.MainModule,
 			CompatibilityDate:  rec.CompatibilityDate,
 			CompatibilityFlags: rec.CompatibilityFlags,
+			Scheduled:          len(st.Schedules[name]) > 0,
 		}
 		for _, m := range rec.Modules {
 			content, err := s.store.module(m.SHA256)

@@ -73,6 +73,7 @@ type Server struct {
 	router  *router
 	calls   calls
 	reqlog  *requestLog
+	cron    *cronLoop
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -184,6 +185,7 @@ func (s *Server) Start(ctx context.Context) error {
 			s.logger.Error("serving the API", "err", err)
 		}
 	}()
+	s.startCron()
 	s.logger.Info("local Cloudflare listening", "url", s.URL(), "state", s.store.dir)
 	return nil
 }
@@ -297,6 +299,7 @@ func (s *Server) Close() error {
 		} else if s.ln != nil {
 			s.ln.Close()
 		}
+		s.stopCron()
 		s.router.closeAll()
 		if err := s.runtime.Close(); err != nil {
 			errs = append(errs, err)

@@ -23,6 +23,9 @@ type state struct {
 	Subdomain  string                   `json:"subdomain"`
 	Scripts    map[string]*scriptRecord `json:"scripts"`
 	Namespaces []rules.Namespace        `json:"namespaces"`
+	// Schedules are the scripts' Cron Triggers by script name (api_schedules.go). They live
+	// apart from the script records because uploads and deployments replace those.
+	Schedules map[string][]scheduleRecord `json:"schedules,omitempty"`
 }
 
 // scriptRecord is one uploaded script.

@@ -160,6 +160,7 @@ func (w *appWorker) merge(d AppWorker) []error {
 	mergeField(&w.CompatibilityDate, d.CompatibilityDate, "compatibilityDate", conflict)
 	mergeField(&w.CompatibilityFlags, d.CompatibilityFlags, "compatibilityFlags", conflict)
 	mergeField(&w.Build, d.Build, "build options", conflict)
+	mergeField(&w.Crons, d.Crons, "crons", conflict)
 	for env, v := range inputEntries(d.Bindings) {
 		if isSecret(v) {
 			w.mergeSecret(env, v, conflict)
@@ -421,6 +422,9 @@ func (p *appPlan) workerArgs(w *appWorker) WorkerArgs {
 	}
 	if w.CompatibilityFlags != nil {
 		args.CompatibilityFlags = pulumi.ToStringArray(w.CompatibilityFlags)
+	}
+	if w.Crons != nil {
+		args.Crons = pulumi.ToStringArray(w.Crons)
 	}
 	for _, o := range p.objects {
 		if o.host == w {

@@ -228,6 +228,12 @@ func TestAppRefusesBadDeclarationsNamingThem(t *testing.T) {
 				obj("name", "api", "bindings", obj("MODE", "b")))},
 		want: []string{`worker "api" is declared twice with different binding MODE: "a" and "b"`},
 	}, {
+		name: "conflicting crons",
+		inputs: map[string]property.Value{"name": property.New("app"), "stage": property.New("dev"),
+			"workers": list(obj("name", "api", "entry", entry, "crons", list(property.New("*/5 * * * *"))),
+				obj("name", "api", "crons", list(property.New("0 * * * *"))))},
+		want: []string{`worker "api" is declared twice with different crons: [*/5 * * * *] and [0 * * * *]`},
+	}, {
 		name: "durable object on an undeclared worker",
 		inputs: map[string]property.Value{"name": property.New("app"), "stage": property.New("dev"),
 			"workers":        list(obj("name", "api", "entry", entry)),
@@ -281,4 +287,17 @@ func TestAppAcceptsTheSameBindingDeclaredTwice(t *testing.T) {
 	in := reg.of("lumier:index:Script")[0].Inputs
 	assert.Equal(t, 2, in.Get("bindings").AsArray().Len())
 	assert.True(t, in.Get("secrets").Secret() || in.Get("secrets").AsMap().Get("KEY").Secret(), "secrets stay secret")
+}
+
+func TestAppPassesCronsToTheScript(t *testing.T) {
+	in := seedApp(t, "stage", property.New("dev"))
+	workers := in["workers"].AsArray().AsSlice()
+	in["workers"] = list(append(workers, obj("name", "api", "crons", list(property.New("*/5 * * * *"))))...)
+	reg, _, err := constructApp(t, in)
+	require.NoError(t, err)
+	scripts := reg.of("lumier:index:Script")
+	require.Len(t, scripts, 1)
+	crons := scripts[0].Inputs.Get("crons").AsArray()
+	require.Equal(t, 1, crons.Len())
+	assert.Equal(t, "*/5 * * * *", crons.Get(0).AsString())
 }

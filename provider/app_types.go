@@ -46,6 +46,7 @@ type AppWorker struct {
 	CompatibilityDate  string                `pulumi:"compatibilityDate,optional"`
 	CompatibilityFlags []string              `pulumi:"compatibilityFlags,optional"`
 	Build              *BuildOptions         `pulumi:"build,optional"`
+	Crons              []string              `pulumi:"crons,optional"`
 }
 
 // Annotate documents AppWorker.
@@ -62,6 +63,7 @@ func (w *AppWorker) Annotate(a infer.Annotator) {
 	a.Describe(&w.CompatibilityDate, "Workers runtime compatibility date. Defaults to "+DefaultCompatibilityDate+".")
 	a.Describe(&w.CompatibilityFlags, "Workers runtime compatibility flags. Defaults to [\"nodejs_compat\"].")
 	a.Describe(&w.Build, "esbuild options: define, external, minify, sourcemap.")
+	a.Describe(&w.Crons, cronsDoc)
 }
 
 // AppDurableObject declares a Durable Object of an App.

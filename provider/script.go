@@ -82,6 +82,9 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 		args.Bindings = normalizeBindings(args.Bindings, args.ScriptName)
 		failures = append(failures, checkBindings(args)...)
 	}
+	if known("crons") {
+		failures = append(failures, checkCrons(args.Crons)...)
+	}
 	previous, hadPrevious := oldInputs(ctx, req)
 	if hadPrevious && known("scriptName") {
 		failures = append(failures, checkReplacement(ctx, previous, args)...)
@@ -277,6 +280,9 @@ func (s *Script) Diff(ctx context.Context, req infer.DiffRequest[ScriptArgs, Scr
 	}
 	changed("workersDev", old.workersDev(), news.workersDev())
 	changed("deleteData", old.DeleteData, news.DeleteData)
+	if cronsChanged(old.Crons, news.Crons) {
+		diff["crons"] = p.PropertyDiff{Kind: p.Update}
+	}
 	if req.State.URL == "" && news.workersDev() && req.ID != "" && old.workersDev() {
 		// A refresh found the workers.dev route gone: turn it back on.
 		diff["workersDev"] = p.PropertyDiff{Kind: p.Update}
@@ -353,6 +359,11 @@ func (s *Script) Create(ctx context.Context, req infer.CreateRequest[ScriptArgs]
 	if err != nil {
 		return infer.CreateResponse[ScriptState]{}, err
 	}
+	if len(req.Inputs.Crons) > 0 {
+		if err := setCrons(ctx, c, req.Inputs); err != nil {
+			return infer.CreateResponse[ScriptState]{}, err
+		}
+	}
 	return infer.CreateResponse[ScriptState]{ID: scriptID(ctx, req.Inputs.ScriptName), Output: state}, nil
 }
 
@@ -374,7 +385,15 @@ func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs,
 		// classes out of band: upload so the migration recreates them.
 		req.State.MigrationTag == "" && len(news.DurableObjects) > 0
 	route := old.workersDev() != news.workersDev() || (news.workersDev() && req.State.URL == "")
+	// Cron Triggers are set apart from the upload (after it, which may recreate the script):
+	// changing them alone re-uploads nothing.
+	schedule := cronsChanged(old.Crons, news.Crons)
 	if !upload && !route {
+		if schedule {
+			if err := setCrons(ctx, c, news); err != nil {
+				return infer.UpdateResponse[ScriptState]{}, err
+			}
+		}
 		state := req.State
 		state.ScriptArgs = news
 		return infer.UpdateResponse[ScriptState]{Output: state}, nil
@@ -382,6 +401,11 @@ func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs,
 	state, err := deploy(ctx, c, news, upload, route)
 	if err != nil {
 		return infer.UpdateResponse[ScriptState]{}, err
+	}
+	if schedule {
+		if err := setCrons(ctx, c, news); err != nil {
+			return infer.UpdateResponse[ScriptState]{}, err
+		}
 	}
 	if !upload {
 		state.MigrationTag, state.NamespaceIDs = req.State.MigrationTag, req.State.NamespaceIDs
@@ -485,8 +509,15 @@ func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, Scr
 	if err != nil {
 		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
 	}
+	crons, err := c.Schedules(ctx, name)
+	if err != nil {
+		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
+	}
 
 	state := req.State
+	if cronsChanged(state.Crons, crons) {
+		state.Crons = crons
+	}
 	state.ScriptName = name
 	state.MigrationTag = remote.tag
 	state.URL = url

@@ -25,6 +25,7 @@ type ScriptArgs struct {
 	Build              *BuildOptions     `pulumi:"build,optional"`
 	CodeHash           string            `pulumi:"codeHash,optional"`
 	Owner              string            `pulumi:"owner,optional"`
+	Crons              []string          `pulumi:"crons,optional"`
 }
 
 // Annotate documents ScriptArgs.
@@ -42,11 +43,16 @@ func (a *ScriptArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.DeleteData, "Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting "+
 		"the script, deletes the data of its objects only when this is true.")
 	an.Describe(&a.Build, "esbuild options for bundling the entry.")
+	an.Describe(&a.Crons, cronsDoc)
 	an.Describe(&a.CodeHash, "SHA-256 of the bundled code. Computed by the provider during check; leave unset.")
 	an.Describe(&a.Owner, "Who deploys the script: a Worker sets \"<project>/<stack>/<resource>\"; defaults to the "+
 		"resource name. The script is tagged with it, and a create refuses to take over an existing script with "+
 		"another owner (import it instead).")
 }
+
+// cronsDoc documents the crons option wherever it appears.
+const cronsDoc = "Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the " +
+	"Worker's scheduled() handler, for example [\"*/5 * * * *\"]."
 
 // BuildOptions tune esbuild.
 type BuildOptions struct {

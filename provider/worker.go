@@ -48,6 +48,9 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 	if args.CompatibilityFlags != nil {
 		inputs["compatibilityFlags"] = args.CompatibilityFlags
 	}
+	if args.Crons != nil {
+		inputs["crons"] = args.Crons
+	}
 	if args.Secrets != nil {
 		inputs["secrets"] = pulumi.ToSecret(args.Secrets)
 	}

@@ -18,6 +18,7 @@ type WorkerArgs struct {
 	CompatibilityFlags pulumi.StringArrayInput `pulumi:"compatibilityFlags,optional"`
 	Build              *BuildOptions           `pulumi:"build,optional"`
 	DeleteData         bool                    `pulumi:"deleteData,optional"`
+	Crons              pulumi.StringArrayInput `pulumi:"crons,optional"`
 }
 
 // Annotate documents WorkerArgs.
@@ -37,6 +38,7 @@ func (a *WorkerArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.CompatibilityDate, "Workers runtime compatibility date. Defaults to "+DefaultCompatibilityDate+".")
 	an.Describe(&a.CompatibilityFlags, "Workers runtime compatibility flags. Defaults to [\"nodejs_compat\"].")
 	an.Describe(&a.Build, "esbuild options: define, external, minify, sourcemap.")
+	an.Describe(&a.Crons, cronsDoc)
 	an.Describe(&a.DeleteData, "Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.")
 }
 

@@ -33,6 +33,8 @@ type config struct {
 	// keys lists the storage directories (unique keys) of every Durable Object namespace, i.e.
 	// the files a process running this config opens.
 	keys []string
+	// experimental is set when a service needs workerd's --experimental (scheduled.go).
+	experimental bool
 }
 
 // storageKeyPattern keeps a unique key usable as one directory name: workerd stores a namespace
@@ -88,6 +90,10 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 		sockets = append(sockets, fmt.Sprintf("(name = %s, address = %s, http = (), service = %s)",
 			capnpString(s.Name), capnpString(listenAddress), capnpString(s.Name)))
 		cfg.sockets = append(cfg.sockets, s.Name)
+		if s.Scheduled {
+			service, socket := renderScheduled(s, cfg)
+			services, sockets = append(services, service), append(sockets, socket)
+		}
 	}
 	// Workers reach the internet and this machine's loopback (other local Workers, the local
 	// Cloudflare) but not the rest of the private network. Naming the service explicitly also

@@ -65,6 +65,9 @@ func startWorkerd(ctx context.Context, l launch) (*process, error) {
 	if l.storage != "" {
 		args = append(args, "--directory-path", storageService+"="+l.storage)
 	}
+	if l.cfg.experimental {
+		args = append(args, "--experimental")
+	}
 	ctlR, ctlW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("creating workerd control pipe: %w", err)

@@ -64,6 +64,9 @@ type Script struct {
 	Bindings []Binding
 	// Classes are the Durable Object classes this script hosts.
 	Classes []Class
+	// Scheduled gives the script a companion that runs its scheduled() handler on request
+	// (Supervisor.ScheduledAddr).
+	Scheduled bool
 }
 
 // scriptNamePattern is the set of names that are safe both as workerd service and socket names

@@ -67,6 +67,10 @@ export class Script extends pulumi.CustomResource {
      */
     declare public readonly compatibilityFlags: pulumi.Output<string[] | undefined>;
     /**
+     * Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*&#47;5 * * * *"].
+     */
+    declare public readonly crons: pulumi.Output<string[] | undefined>;
+    /**
      * Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
      */
     declare public readonly deleteData: pulumi.Output<boolean | undefined>;
@@ -129,6 +133,7 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["codeHash"] = args?.codeHash;
             resourceInputs["compatibilityDate"] = args?.compatibilityDate;
             resourceInputs["compatibilityFlags"] = args?.compatibilityFlags;
+            resourceInputs["crons"] = args?.crons;
             resourceInputs["deleteData"] = args?.deleteData;
             resourceInputs["durableObjects"] = args?.durableObjects;
             resourceInputs["entry"] = args?.entry;
@@ -145,6 +150,7 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["codeHash"] = undefined /*out*/;
             resourceInputs["compatibilityDate"] = undefined /*out*/;
             resourceInputs["compatibilityFlags"] = undefined /*out*/;
+            resourceInputs["crons"] = undefined /*out*/;
             resourceInputs["deleteData"] = undefined /*out*/;
             resourceInputs["durableObjects"] = undefined /*out*/;
             resourceInputs["entry"] = undefined /*out*/;
@@ -187,6 +193,10 @@ export interface ScriptArgs {
      * Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
      */
     compatibilityFlags?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*&#47;5 * * * *"].
+     */
+    crons?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
      * Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
      */

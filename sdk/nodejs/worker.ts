@@ -63,6 +63,7 @@ export class Worker extends pulumi.ComponentResource {
             resourceInputs["build"] = args?.build;
             resourceInputs["compatibilityDate"] = args?.compatibilityDate;
             resourceInputs["compatibilityFlags"] = args?.compatibilityFlags;
+            resourceInputs["crons"] = args?.crons;
             resourceInputs["deleteData"] = args?.deleteData;
             resourceInputs["durableObjects"] = args?.durableObjects;
             resourceInputs["entry"] = args?.entry;
@@ -105,6 +106,10 @@ export interface WorkerArgs {
      * Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
      */
     compatibilityFlags?: pulumi.Input<string[] | undefined>;
+    /**
+     * Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*&#47;5 * * * *"].
+     */
+    crons?: pulumi.Input<string[] | undefined>;
     /**
      * Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.
      */

@@ -62,6 +62,8 @@ export interface WorkerOptions {
     compatibilityDate?: string;
     compatibilityFlags?: string[];
     build?: BuildOptions;
+    /** Cron Triggers: cron expressions (five fields, UTC) on which scheduled() runs, e.g. ["*\/5 * * * *"]. */
+    crons?: string[];
 }
 
 /** What Worker(...) returns. url and scriptName resolve once the App is deployed. */
@@ -276,6 +278,7 @@ export function appArgs(d: Declarations): sdk.AppArgs {
             compatibilityDate: w.compatibilityDate,
             compatibilityFlags: w.compatibilityFlags,
             build: w.build,
+            crons: w.crons,
         };
     });
     const durableObjects: sdk.types.input.AppDurableObjectArgs[] = Object.entries(d.durableObjects)

@@ -100,6 +100,9 @@ type WorkerOptions struct {
 	CompatibilityFlags []string
 	// Build holds esbuild options.
 	Build *BuildOptionsArgs
+	// Crons are Cron Triggers: cron expressions (five fields, UTC) on which the Worker's
+	// scheduled() handler runs, for example []string{"*/5 * * * *"}.
+	Crons []string
 }
 
 // Bindings maps env names to binding values.
@@ -203,6 +206,9 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 	}
 	if opts.Build != nil {
 		decl.Build = opts.Build
+	}
+	if opts.Crons != nil {
+		decl.Crons = pulumi.ToStringArray(opts.Crons)
 	}
 	bindings, secrets := pulumi.Map{}, pulumi.StringMap{}
 	for k, v := range opts.Bindings {

@@ -168,6 +168,8 @@ type AppWorker struct {
 	CompatibilityDate *string `pulumi:"compatibilityDate"`
 	// Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
 	CompatibilityFlags []string `pulumi:"compatibilityFlags"`
+	// Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+	Crons []string `pulumi:"crons"`
 	// Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
 	Entry *string `pulumi:"entry"`
 	// Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
@@ -199,6 +201,8 @@ type AppWorkerArgs struct {
 	CompatibilityDate pulumi.StringPtrInput `pulumi:"compatibilityDate"`
 	// Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
 	CompatibilityFlags pulumi.StringArrayInput `pulumi:"compatibilityFlags"`
+	// Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+	Crons pulumi.StringArrayInput `pulumi:"crons"`
 	// Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
 	Entry pulumi.StringPtrInput `pulumi:"entry"`
 	// Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
@@ -279,6 +283,11 @@ func (o AppWorkerOutput) CompatibilityDate() pulumi.StringPtrOutput {
 // Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
 func (o AppWorkerOutput) CompatibilityFlags() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v AppWorker) []string { return v.CompatibilityFlags }).(pulumi.StringArrayOutput)
+}
+
+// Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+func (o AppWorkerOutput) Crons() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v AppWorker) []string { return v.Crons }).(pulumi.StringArrayOutput)
 }
 
 // Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.

@@ -26,6 +26,8 @@ type Script struct {
 	CompatibilityDate pulumi.StringPtrOutput `pulumi:"compatibilityDate"`
 	// Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
 	CompatibilityFlags pulumi.StringArrayOutput `pulumi:"compatibilityFlags"`
+	// Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+	Crons pulumi.StringArrayOutput `pulumi:"crons"`
 	// Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
 	DeleteData pulumi.BoolPtrOutput `pulumi:"deleteData"`
 	// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
@@ -117,6 +119,8 @@ type scriptArgs struct {
 	CompatibilityDate *string `pulumi:"compatibilityDate"`
 	// Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
 	CompatibilityFlags []string `pulumi:"compatibilityFlags"`
+	// Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+	Crons []string `pulumi:"crons"`
 	// Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
 	DeleteData *bool `pulumi:"deleteData"`
 	// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
@@ -145,6 +149,8 @@ type ScriptArgs struct {
 	CompatibilityDate pulumi.StringPtrInput
 	// Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
 	CompatibilityFlags pulumi.StringArrayInput
+	// Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+	Crons pulumi.StringArrayInput
 	// Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
 	DeleteData pulumi.BoolPtrInput
 	// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
@@ -271,6 +277,11 @@ func (o ScriptOutput) CompatibilityDate() pulumi.StringPtrOutput {
 // Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
 func (o ScriptOutput) CompatibilityFlags() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringArrayOutput { return v.CompatibilityFlags }).(pulumi.StringArrayOutput)
+}
+
+// Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+func (o ScriptOutput) Crons() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Script) pulumi.StringArrayOutput { return v.Crons }).(pulumi.StringArrayOutput)
 }
 
 // Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.

@@ -56,6 +56,8 @@ type workerArgs struct {
 	CompatibilityDate *string `pulumi:"compatibilityDate"`
 	// Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
 	CompatibilityFlags []string `pulumi:"compatibilityFlags"`
+	// Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+	Crons []string `pulumi:"crons"`
 	// Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.
 	DeleteData *bool `pulumi:"deleteData"`
 	// Durable Object classes this Worker hosts. Migrations are computed for you.
@@ -82,6 +84,8 @@ type WorkerArgs struct {
 	CompatibilityDate pulumi.StringPtrInput
 	// Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
 	CompatibilityFlags pulumi.StringArrayInput
+	// Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+	Crons pulumi.StringArrayInput
 	// Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.
 	DeleteData *bool
 	// Durable Object classes this Worker hosts. Migrations are computed for you.

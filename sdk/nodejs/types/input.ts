@@ -56,6 +56,10 @@ export interface AppWorkerArgs {
      */
     compatibilityFlags?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
+     * Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*&#47;5 * * * *"].
+     */
+    crons?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
      * Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
      */
     entry?: pulumi.Input<string | undefined>;

@@ -184,6 +184,10 @@ class AppWorkerArgsDict(TypedDict):
     """
     Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
     """
+    crons: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+    """
     entry: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
@@ -205,6 +209,7 @@ class AppWorkerArgs:
                  build: pulumi.Input[Optional['BuildOptionsArgs']] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 crons: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None):
@@ -216,6 +221,7 @@ class AppWorkerArgs:
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] crons: Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
         :param pulumi.Input[_builtins.str] entry: Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings by env name. Kept encrypted in state and never read back.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the Worker on its workers.dev URL. Defaults to true.
@@ -229,6 +235,8 @@ class AppWorkerArgs:
             pulumi.set(__self__, "compatibility_date", compatibility_date)
         if compatibility_flags is not None:
             pulumi.set(__self__, "compatibility_flags", compatibility_flags)
+        if crons is not None:
+            pulumi.set(__self__, "crons", crons)
         if entry is not None:
             pulumi.set(__self__, "entry", entry)
         if secrets is not None:
@@ -295,6 +303,18 @@ class AppWorkerArgs:
     @compatibility_flags.setter
     def compatibility_flags(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
         pulumi.set(self, "compatibility_flags", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def crons(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+        """
+        return pulumi.get(self, "crons")
+
+    @crons.setter
+    def crons(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "crons", value)
 
     @_builtins.property
     @pulumi.getter

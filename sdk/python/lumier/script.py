@@ -28,6 +28,7 @@ class ScriptArgs:
                  code_hash: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 crons: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]] = None,
                  owner: pulumi.Input[Optional[_builtins.str]] = None,
@@ -43,6 +44,7 @@ class ScriptArgs:
         :param pulumi.Input[_builtins.str] code_hash: SHA-256 of the bundled code. Computed by the provider during check; leave unset.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] crons: Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
         :param pulumi.Input[_builtins.bool] delete_data: Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
         :param pulumi.Input[Sequence[pulumi.Input['ClassArgs']]] durable_objects: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         :param pulumi.Input[_builtins.str] owner: Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
@@ -61,6 +63,8 @@ class ScriptArgs:
             pulumi.set(__self__, "compatibility_date", compatibility_date)
         if compatibility_flags is not None:
             pulumi.set(__self__, "compatibility_flags", compatibility_flags)
+        if crons is not None:
+            pulumi.set(__self__, "crons", crons)
         if delete_data is not None:
             pulumi.set(__self__, "delete_data", delete_data)
         if durable_objects is not None:
@@ -157,6 +161,18 @@ class ScriptArgs:
         pulumi.set(self, "compatibility_flags", value)
 
     @_builtins.property
+    @pulumi.getter
+    def crons(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+        """
+        return pulumi.get(self, "crons")
+
+    @crons.setter
+    def crons(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "crons", value)
+
+    @_builtins.property
     @pulumi.getter(name="deleteData")
     def delete_data(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
@@ -228,6 +244,7 @@ class Script(pulumi.CustomResource):
                  code_hash: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 crons: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
@@ -246,6 +263,7 @@ class Script(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] code_hash: SHA-256 of the bundled code. Computed by the provider during check; leave unset.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] crons: Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
         :param pulumi.Input[_builtins.bool] delete_data: Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
         :param pulumi.Input[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]] durable_objects: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         :param pulumi.Input[_builtins.str] entry: Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
@@ -283,6 +301,7 @@ class Script(pulumi.CustomResource):
                  code_hash: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 crons: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
@@ -304,6 +323,7 @@ class Script(pulumi.CustomResource):
             __props__.__dict__["code_hash"] = code_hash
             __props__.__dict__["compatibility_date"] = compatibility_date
             __props__.__dict__["compatibility_flags"] = compatibility_flags
+            __props__.__dict__["crons"] = crons
             __props__.__dict__["delete_data"] = delete_data
             __props__.__dict__["durable_objects"] = durable_objects
             if entry is None and not opts.urn:
@@ -347,6 +367,7 @@ class Script(pulumi.CustomResource):
         __props__.__dict__["code_hash"] = None
         __props__.__dict__["compatibility_date"] = None
         __props__.__dict__["compatibility_flags"] = None
+        __props__.__dict__["crons"] = None
         __props__.__dict__["delete_data"] = None
         __props__.__dict__["durable_objects"] = None
         __props__.__dict__["entry"] = None
@@ -404,6 +425,14 @@ class Script(pulumi.CustomResource):
         Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
         """
         return pulumi.get(self, "compatibility_flags")
+
+    @_builtins.property
+    @pulumi.getter
+    def crons(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+        """
+        return pulumi.get(self, "crons")
 
     @_builtins.property
     @pulumi.getter(name="deleteData")

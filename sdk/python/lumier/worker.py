@@ -26,6 +26,7 @@ class WorkerArgs:
                  build: pulumi.Input[Optional['BuildOptionsArgs']] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_flags: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
+                 crons: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  delete_data: Optional[_builtins.bool] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]] = None,
                  name: Optional[_builtins.str] = None,
@@ -40,6 +41,7 @@ class WorkerArgs:
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[_builtins.str]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
+        :param pulumi.Input[Sequence[_builtins.str]] crons: Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
         :param _builtins.bool delete_data: Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.
         :param pulumi.Input[Sequence[pulumi.Input['ClassArgs']]] durable_objects: Durable Object classes this Worker hosts. Migrations are computed for you.
         :param _builtins.str name: Logical name of the Worker. Defaults to the resource name.
@@ -56,6 +58,8 @@ class WorkerArgs:
             pulumi.set(__self__, "compatibility_date", compatibility_date)
         if compatibility_flags is not None:
             pulumi.set(__self__, "compatibility_flags", compatibility_flags)
+        if crons is not None:
+            pulumi.set(__self__, "crons", crons)
         if delete_data is not None:
             pulumi.set(__self__, "delete_data", delete_data)
         if durable_objects is not None:
@@ -128,6 +132,18 @@ class WorkerArgs:
     @compatibility_flags.setter
     def compatibility_flags(self, value: pulumi.Input[Optional[Sequence[_builtins.str]]]):
         pulumi.set(self, "compatibility_flags", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def crons(self) -> pulumi.Input[Optional[Sequence[_builtins.str]]]:
+        """
+        Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+        """
+        return pulumi.get(self, "crons")
+
+    @crons.setter
+    def crons(self, value: pulumi.Input[Optional[Sequence[_builtins.str]]]):
+        pulumi.set(self, "crons", value)
 
     @_builtins.property
     @pulumi.getter(name="deleteData")
@@ -212,6 +228,7 @@ class Worker(pulumi.ComponentResource):
                  build: pulumi.Input[Optional[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']]] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_flags: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
+                 crons: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  delete_data: Optional[_builtins.bool] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: Optional[_builtins.str] = None,
@@ -229,6 +246,7 @@ class Worker(pulumi.ComponentResource):
         :param pulumi.Input[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[_builtins.str]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
+        :param pulumi.Input[Sequence[_builtins.str]] crons: Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
         :param _builtins.bool delete_data: Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.
         :param pulumi.Input[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]] durable_objects: Durable Object classes this Worker hosts. Migrations are computed for you.
         :param _builtins.str entry: Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
@@ -265,6 +283,7 @@ class Worker(pulumi.ComponentResource):
                  build: pulumi.Input[Optional[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']]] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_flags: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
+                 crons: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  delete_data: Optional[_builtins.bool] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: Optional[_builtins.str] = None,
@@ -287,6 +306,7 @@ class Worker(pulumi.ComponentResource):
             __props__.__dict__["build"] = build
             __props__.__dict__["compatibility_date"] = compatibility_date
             __props__.__dict__["compatibility_flags"] = compatibility_flags
+            __props__.__dict__["crons"] = crons
             __props__.__dict__["delete_data"] = delete_data
             __props__.__dict__["durable_objects"] = durable_objects
             if entry is None and not opts.urn:

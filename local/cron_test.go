@@ -1,0 +1,44 @@
+package local
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cloudflare/cloudflare-go/v4"
+	"github.com/cloudflare/cloudflare-go/v4/workers"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fireDue runs the triggers due in a minute, and only those.
+func TestFireDueRunsMatchingTriggers(t *testing.T) {
+	s := sharedServer(t)
+	mustUpload(t, s, "ticker-due", meta(nil), module{"index.js", scheduledSource})
+	scriptURL := enableWorkersDev(t, s, "ticker-due")
+	_, err := newClient(s).Workers.Scripts.Schedules.Update(ctxT(t), "ticker-due", workers.ScriptScheduleUpdateParams{
+		AccountID: cloudflare.F(s.AccountID()),
+		Body:      []workers.ScriptScheduleUpdateParamsBody{{Cron: cloudflare.F("0 12 * * *")}, {Cron: cloudflare.F("30 * * * *")}}})
+	require.NoError(t, err)
+
+	s.fireDue(ctxT(t), time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
+	_, body := call(t, "GET", scriptURL, "")
+	assert.JSONEq(t, `{"runs":1,"last":"0 12 * * *"}`, body)
+	s.fireDue(ctxT(t), time.Date(2026, 11, 30, 12, 1, 0, 0, time.UTC))
+	_, body = call(t, "GET", scriptURL, "")
+	assert.JSONEq(t, `{"runs":1,"last":"0 12 * * *"}`, body, "nothing is due at 12:01")
+	s.fireDue(ctxT(t), time.Date(2026, 11, 30, 13, 30, 0, 0, time.UTC))
+	_, body = call(t, "GET", scriptURL, "")
+	assert.JSONEq(t, `{"runs":2,"last":"30 * * * *"}`, body)
+}
+
+// The loop stops with the server.
+func TestCronLoopStopsWithServer(t *testing.T) {
+	s := startServer(t, t.TempDir(), Options{})
+	require.NotNil(t, s.cron)
+	require.NoError(t, s.Close())
+	select {
+	case <-s.cron.done:
+	default:
+		t.Fatal("the cron loop still runs after Close")
+	}
+}
