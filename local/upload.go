@@ -45,7 +45,7 @@ type metadata struct {
 	Bindings           []json.RawMessage `json:"bindings"`
 	Migrations         *migrationsJSON   `json:"migrations"`
 	KeepBindings       []string          `json:"keep_bindings"`
-	Tags               []string          `json:"tags"` // replaces the script's tags when set
+	Tags               []string          `json:"tags"`        // replaces the script's tags when set
 	Annotations        map[string]string `json:"annotations"` // versions uploads: workers/message, workers/tag
 }
 
