@@ -178,7 +178,7 @@ func TestUpRefusesToTakeOverAForeignScript(t *testing.T) {
 	c := startCloud(t)
 	p := newProject(t)
 	foreign := p.write("foreign", `export default { async fetch() { return new Response("not yours"); } };`)
-	b, err := bundle.Bundle(bundle.Options{Entry: foreign})
+	b, err := bundle.Bundle(bundle.Options{Entry: filepath.Join(p.dir, foreign)})
 	if err != nil {
 		t.Fatal(err)
 	}
