@@ -29,9 +29,9 @@ func (s *Server) startKVBackend() error {
 	if err != nil {
 		return err
 	}
-	s.kvLn = ln
-	s.kvSrv = &http.Server{Handler: http.HandlerFunc(s.serveKV), ReadHeaderTimeout: 30 * time.Second}
-	go func() { _ = s.kvSrv.Serve(ln) }()
+	srv := &http.Server{Handler: http.HandlerFunc(s.serveKV), ReadHeaderTimeout: 30 * time.Second}
+	s.kvLn, s.kvSrv = ln, srv
+	go func() { _ = srv.Serve(ln) }()
 	return nil
 }
 
