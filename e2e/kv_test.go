@@ -85,3 +85,60 @@ func TestKVBindingLifecycle(t *testing.T) {
 		t.Fatalf("the dev stage's retained namespace must be untouched: %v", err)
 	}
 }
+
+// TestKVNamespaceByReferenceYAML: in YAML a KvNamespace resource is itself the binding value; the
+// preview passes before the namespace exists, the deployed script binds its id, and a refresh
+// reads the binding back unchanged.
+func TestKVNamespaceByReferenceYAML(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	pulumi := yamlProject(t, ctx, c, "kvref", `
+resources:
+  cache:
+    type: lumier:index:KvNamespace
+  api:
+    type: lumier:index:Worker
+    properties:
+      entry: src/index.ts
+      durableObjects: [{ className: Counter }]
+      bindings:
+        CACHE: ${cache}
+        COUNTER: { type: durable_object_namespace, className: Counter }
+outputs:
+  cacheId: ${cache.namespaceId}
+`)
+	if out, err := pulumi("preview"); err != nil {
+		t.Fatalf("preview: %v\n%s", err, out)
+	}
+	if out, err := pulumi("up", "--yes"); err != nil {
+		t.Fatalf("up: %v\n%s", err, out)
+	}
+	id, err := pulumi("stack", "output", "cacheId")
+	if err != nil {
+		t.Fatalf("stack output: %v\n%s", err, id)
+	}
+	id = lastLine(id)
+	api := cfapi.New(c.URL(), token, accountID)
+	ns, err := api.KVNamespaceByID(ctx, id)
+	if err != nil || ns.Title != "kvref-dev-cache" {
+		t.Fatalf("namespace %q: %+v, %v; want the default title kvref-dev-cache", id, ns, err)
+	}
+	settings, err := api.Settings(ctx, "kvref-dev-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, b := range settings.Bindings {
+		found = found || (b.Name == "CACHE" && b.Type == cfapi.BindingKVNamespace && b.NamespaceID == id)
+	}
+	if !found {
+		t.Fatalf("script kvref-dev-api does not bind CACHE to namespace %s: %+v", id, settings.Bindings)
+	}
+	// The read-back of the binding matches what was deployed: a refresh finds no drift.
+	if out, err := pulumi("refresh", "--yes", "--expect-no-changes"); err != nil {
+		t.Fatalf("refresh found drift: %v\n%s", err, out)
+	}
+	if out, err := pulumi("preview", "--expect-no-changes"); err != nil {
+		t.Fatalf("preview after refresh found changes: %v\n%s", err, out)
+	}
+}
