@@ -22,6 +22,7 @@ func (s *Server) routes() http.Handler {
 	s.handle(mux, "GET /user/tokens/verify", CallVerifyToken, s.handleVerifyToken)
 	s.apiRoutes(mux)
 	s.scheduleRoutes(mux)
+	s.kvRoutes(mux)
 	// Credentials first, whatever the path: an unknown path with a wrong token is an
 	// authentication error on Cloudflare, never "no route".
 	mux.HandleFunc(apiPrefix+"/", func(w http.ResponseWriter, r *http.Request) {

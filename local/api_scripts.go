@@ -69,6 +69,9 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	up, err := parseUpload(r)
+	if err == nil {
+		err = s.checkKVBindings(up.bindings)
+	}
 	if err != nil {
 		writeError(w, err)
 		return
@@ -173,7 +176,7 @@ func etag(rec *scriptRecord) string {
 		fmt.Fprintf(h, "module=%q %s\n", m.Name, m.SHA256)
 	}
 	for _, b := range rec.Bindings {
-		fmt.Fprintf(h, "binding=%q %q %q %q %q\n", b.Type, b.Name, b.Text, b.ClassName, b.ScriptName)
+		fmt.Fprintf(h, "binding=%q %q %q %q %q %q\n", b.Type, b.Name, b.Text, b.ClassName, b.ScriptName, b.NamespaceID)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -283,6 +286,8 @@ func bindingsJSON(st *state, script string, bindings []bindingRecord) []map[stri
 		switch b.Type {
 		case bindingPlainText:
 			item["text"] = b.Text
+		case bindingKVNamespace:
+			item["namespace_id"] = b.NamespaceID
 		case rules.BindingDurableObject:
 			item["class_name"] = b.ClassName
 			target := script

@@ -41,6 +41,7 @@ const (
 var mutatingCalls = map[string]bool{
 	CallUpload: true, CallDelete: true, CallSetSchedules: true, CallSetSubdomain: true, CallSetWorkersDev: true,
 	CallVersionUpload: true, CallDeploy: true, CallEditScriptSettings: true, CallEditSettings: true, CallContent: true,
+	CallKVEditNamespaces: true, CallKVEditValues: true,
 }
 
 // calls counts API calls by kind.

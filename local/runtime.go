@@ -48,6 +48,8 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 			switch b.Type {
 			case bindingPlainText, bindingSecretText:
 				ws.Bindings = append(ws.Bindings, workerd.Binding{Name: b.Name, Type: workerd.BindingText, Text: b.Text})
+			case bindingKVNamespace:
+				ws.Bindings = append(ws.Bindings, s.kvBinding(b))
 			case rules.BindingDurableObject:
 				ws.Bindings = append(ws.Bindings, workerd.Binding{
 					Name: b.Name, Type: workerd.BindingDurableObject, ClassName: b.ClassName, ScriptName: b.ScriptName,

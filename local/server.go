@@ -74,6 +74,9 @@ type Server struct {
 	calls   calls
 	reqlog  *requestLog
 	cron    *cronLoop
+	kv      *kvStore // Workers KV (kv.go); kvLn and kvSrv serve it to workerd (kv_backend.go)
+	kvLn    net.Listener
+	kvSrv   *http.Server
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -147,6 +150,10 @@ func New(opts Options) (*Server, error) {
 			Logger: logger,
 		}),
 	}
+	if s.kv, err = openKV(st.dir); err != nil {
+		st.close()
+		return nil, err
+	}
 	s.router = newRouter(logger.With("component", "router"), s.scriptAddr)
 	s.st.Store(loaded)
 	if s.reqlog, err = openRequestLog(st.dir, opts.LogRequests); err != nil {
@@ -167,8 +174,14 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.ln = ln
+	if err := s.startKVBackend(); err != nil {
+		ln.Close()
+		s.ln = nil
+		return fmt.Errorf("listening for workerd's KV calls: %w", err)
+	}
 	if err := s.restore(ctx); err != nil {
 		ln.Close()
+		s.closeKVBackend()
 		s.ln = nil
 		s.router.closeAll()
 		return err
@@ -302,6 +315,9 @@ func (s *Server) Close() error {
 		s.stopCron()
 		s.router.closeAll()
 		if err := s.runtime.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.closeKVBackend(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.reqlog.close(); err != nil {

@@ -69,6 +69,8 @@ type bindingRecord struct {
 	Text       string `json:"text,omitempty"`
 	ClassName  string `json:"class_name,omitempty"`
 	ScriptName string `json:"script_name,omitempty"`
+	// NamespaceID is the KV namespace of a kv_namespace binding.
+	NamespaceID string `json:"namespace_id,omitempty"`
 }
 
 func newState() *state {

@@ -76,12 +76,14 @@ func (m *migrationsJSON) rules() *rules.Migrations {
 const (
 	bindingPlainText  = "plain_text"
 	bindingSecretText = "secret_text"
+	// bindingKVNamespace is a Workers KV namespace (kv_backend.go serves it to workerd).
+	bindingKVNamespace = "kv_namespace"
 )
 
 var cloudflareOnlyBindings = map[string]bool{
 	"ai": true, "analytics_engine": true, "assets": true, "browser": true, "d1": true,
 	"dispatch_namespace": true, "hyperdrive": true, "inherit": true, "images": true, "json": true,
-	"kv_namespace": true, "mtls_certificate": true, "pipelines": true, "queue": true,
+	"mtls_certificate": true, "pipelines": true, "queue": true,
 	"r2_bucket": true, "secrets_store_secret": true, "secret_key": true, "send_email": true,
 	"service": true, "tail_consumer": true, "vectorize": true, "version_metadata": true,
 	"wasm_module": true, "workflow": true, "data_blob": true, "text_blob": true,
@@ -210,10 +212,15 @@ func parseBindings(raw []json.RawMessage) ([]bindingRecord, error) {
 				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a class_name", b.Name, b.Type)
 			}
 			b.Text = ""
+		case bindingKVNamespace:
+			if b.NamespaceID == "" {
+				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a namespace_id", b.Name, b.Type)
+			}
+			b.Text, b.ClassName, b.ScriptName = "", "", ""
 		default:
 			if cloudflareOnlyBindings[b.Type] {
 				return nil, newAPIError(http.StatusBadRequest, codeValidation,
-					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs plain_text, secret_text and durable_object_namespace)",
+					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs plain_text, secret_text, durable_object_namespace and kv_namespace)",
 					b.Name, b.Type)
 			}
 			// Cloudflare's text for an unknown type is unconfirmed; 10021 is its validation code.

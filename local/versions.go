@@ -248,6 +248,8 @@ func (s *Server) rolloutScripts(st *state) ([]workerd.Script, error) {
 			switch b.Type {
 			case bindingPlainText, bindingSecretText:
 				ws.Bindings = append(ws.Bindings, workerd.Binding{Name: b.Name, Type: workerd.BindingText, Text: b.Text})
+			case bindingKVNamespace:
+				ws.Bindings = append(ws.Bindings, s.kvBinding(b))
 			case rules.BindingDurableObject:
 				target := b.ScriptName
 				if target == "" {

@@ -31,9 +31,13 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 		childOpts = append(childOpts, pulumi.RetainOnDelete(true))
 	}
 
+	kvs, err := plan.createKV(ctx, name, childOpts)
+	if err != nil {
+		return nil, fmt.Errorf("app %q: %w", args.Name, err)
+	}
 	var workers, objects []any
 	for _, w := range plan.order {
-		deps := make([]pulumi.Resource, 0, len(w.after))
+		deps := plan.bindKV(w)
 		for _, other := range w.after {
 			deps = append(deps, other.resource)
 		}
@@ -59,6 +63,7 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 					ScriptName: v[2].(string), NamespaceID: v[3].(string)}
 			}))
 	}
+	a.KvNamespaces = kvIDs(kvs)
 	a.Name = pulumi.String(args.Name).ToStringOutput()
 	a.Stage = pulumi.String(plan.stage).ToStringOutput()
 	a.Workers = pulumi.All(workers...).ApplyT(func(vs []any) map[string]WorkerInfo {
@@ -84,15 +89,18 @@ type appPlan struct {
 	workers             map[string]*appWorker
 	order               []*appWorker // hosts before the Workers that bind their classes
 	objects             []*appObject
+	kv                  map[string]*appKV // KV namespaces by name (app_kv.go)
+	kvOrder             []string          // their names in declaration order
 }
 
 // appWorker is one Worker after merging its declarations.
 type appWorker struct {
 	AppWorker
 	script   string
-	bindings pulumi.Map       // env name -> binding value as the Worker component takes it
-	secrets  pulumi.StringMap // env name -> secret text
-	after    []*appWorker     // Workers that must deploy first
+	bindings pulumi.Map        // env name -> binding value as the Worker component takes it
+	secrets  pulumi.StringMap  // env name -> secret text
+	after    []*appWorker      // Workers that must deploy first
+	kv       map[string]string // env name -> KV namespace of the app it binds (app_kv.go)
 	resource *Worker
 }
 
@@ -138,6 +146,7 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 		}
 	}
 	errs = append(errs, plan.resolveObjects(args.DurableObjects)...)
+	errs = append(errs, plan.resolveKV(args.KvNamespaces, declared)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

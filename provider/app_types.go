@@ -22,6 +22,7 @@ type AppArgs struct {
 	Removal        string             `pulumi:"removal,optional"`
 	Workers        []AppWorker        `pulumi:"workers"`
 	DurableObjects []AppDurableObject `pulumi:"durableObjects,optional"`
+	KvNamespaces   []AppKvNamespace   `pulumi:"kvNamespaces,optional"`
 }
 
 // Annotate documents AppArgs.
@@ -34,6 +35,8 @@ func (a *AppArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Workers, "Worker declarations in program order. Declarations with the same name are merged into "+
 		"one Worker; options they both set must agree.")
 	an.Describe(&a.DurableObjects, "Durable Object declarations; each names the Worker of this app that hosts it.")
+	an.Describe(&a.KvNamespaces, "Workers KV namespaces, titled \"<app>-<stage>-<name>\". A Worker binds one as "+
+		"{type: \"kv_namespace\", name}.")
 }
 
 // AppWorker declares a Worker of an App, or adds to the declaration of the same name.
@@ -57,8 +60,9 @@ func (w *AppWorker) Annotate(a infer.Annotator) {
 	a.Describe(&w.Entry, "Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.")
 	a.Describe(&w.WorkersDev, "Serve the Worker on its workers.dev URL. Defaults to true.")
 	a.Describe(&w.Bindings, "Bindings by env name: a string (plain text); a Durable Object of this app as "+
-		"{type: \"durable_object\", name} (its output, or the DurableObject resource itself); or an object {type, ...} "+
-		"with one of Cloudflare's binding types (see Binding).")
+		"{type: \"durable_object\", name} (its output, or the DurableObject resource itself); a KV namespace of this "+
+		"app as {type: \"kv_namespace\", name}; or an object {type, ...} with one of Cloudflare's binding types (see "+
+		"Binding), such as {type: \"kv_namespace\", namespaceId}.")
 	a.Describe(&w.Secrets, "Secret text bindings by env name. Kept encrypted in state and never read back.")
 	a.Describe(&w.CompatibilityDate, "Workers runtime compatibility date. Defaults to "+DefaultCompatibilityDate+".")
 	a.Describe(&w.CompatibilityFlags, "Workers runtime compatibility flags. Defaults to [\"nodejs_compat\"].")
@@ -98,6 +102,7 @@ type App struct {
 	Stage          pulumi.StringOutput        `pulumi:"stage"`
 	Workers        WorkerInfoMapOutput        `pulumi:"workers"`
 	DurableObjects DurableObjectInfoMapOutput `pulumi:"durableObjects"`
+	KvNamespaces   pulumi.StringMapOutput     `pulumi:"kvNamespaces"`
 }
 
 // WorkerInfo is what an App reports of one of its Workers.
@@ -173,4 +178,5 @@ func (a *App) Annotate(an infer.Annotator) {
 	an.Describe(&a.Workers, "Workers by name: {type: \"worker\", name, scriptName, url}.")
 	an.Describe(&a.DurableObjects, "Durable Objects by name: {type: \"durable_object\", name, className, scriptName, "+
 		"namespaceId}, usable as binding values.")
+	an.Describe(&a.KvNamespaces, "KV namespace ids by name.")
 }

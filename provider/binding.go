@@ -15,11 +15,12 @@ import (
 // the upload to the read-back; secret text is the exception and lives in the Script's secrets,
 // so that it stays encrypted in state.
 type Binding struct {
-	Name       string  `pulumi:"name"`
-	Type       string  `pulumi:"type"`
-	Text       *string `pulumi:"text,optional"`
-	ClassName  *string `pulumi:"className,optional"`
-	ScriptName *string `pulumi:"scriptName,optional"`
+	Name        string  `pulumi:"name"`
+	Type        string  `pulumi:"type"`
+	Text        *string `pulumi:"text,optional"`
+	ClassName   *string `pulumi:"className,optional"`
+	ScriptName  *string `pulumi:"scriptName,optional"`
+	NamespaceID *string `pulumi:"namespaceId,optional"`
 }
 
 // Annotate documents Binding.
@@ -32,6 +33,7 @@ func (b *Binding) Annotate(a infer.Annotator) {
 	a.Describe(&b.Text, "plain_text: the string.")
 	a.Describe(&b.ClassName, "durable_object_namespace: the Durable Object class the namespace runs.")
 	a.Describe(&b.ScriptName, "durable_object_namespace: the script hosting the class, when it is another script.")
+	a.Describe(&b.NamespaceID, "kv_namespace: the KV namespace id (a KvNamespace's namespaceId).")
 }
 
 // kind is what the binding model knows about one binding type. Adding a kind is an entry here
@@ -51,6 +53,10 @@ var kinds = map[string]kind{
 	cfapi.BindingDurableObject: {
 		needs: []string{"className"},
 		value: func(b Binding) []*string { return []*string{b.ClassName} },
+	},
+	cfapi.BindingKVNamespace: {
+		needs: []string{"namespaceId"},
+		value: func(b Binding) []*string { return []*string{b.NamespaceID} },
 	},
 }
 
@@ -86,7 +92,8 @@ func (b Binding) host() string { return deref(b.ScriptName) }
 // api is the binding as Cloudflare's metadata spells it. A class hosted by script itself is
 // bound without script_name, as Cloudflare reports it back.
 func (b Binding) api(script string) cfapi.Binding {
-	out := cfapi.Binding{Type: b.Type, Name: b.Name, Text: deref(b.Text), ClassName: deref(b.ClassName), ScriptName: b.host()}
+	out := cfapi.Binding{Type: b.Type, Name: b.Name, Text: deref(b.Text), ClassName: deref(b.ClassName), ScriptName: b.host(),
+		NamespaceID: deref(b.NamespaceID)}
 	if out.ScriptName == script {
 		out.ScriptName = ""
 	}
@@ -104,6 +111,10 @@ func bindingFromAPI(a cfapi.Binding) Binding {
 	}
 	if a.ScriptName != "" {
 		b.ScriptName = ptr(a.ScriptName)
+	}
+	// Cloudflare also reports a Durable Object binding's namespace id; only KV bindings take one.
+	if a.Type == cfapi.BindingKVNamespace {
+		b.NamespaceID = ptr(a.NamespaceID)
 	}
 	return b
 }

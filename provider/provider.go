@@ -18,7 +18,7 @@ const GoImportPath = "github.com/lumier-dev/lumier/sdk/go/lumier"
 
 // New returns the provider.
 func New() (p.Provider, error) {
-	return infer.NewProviderBuilder().
+	prov, err := infer.NewProviderBuilder().
 		WithDisplayName("lumier").
 		WithDescription("Deploy Cloudflare Workers and Durable Objects, with migrations computed for you and no silent data loss.").
 		WithNamespace("lumier").
@@ -44,11 +44,15 @@ func New() (p.Provider, error) {
 		}).
 		WithGoImportPath(GoImportPath).
 		WithConfig(infer.Config(&Config{})).
-		WithResources(infer.Resource(&Script{})).
+		WithResources(infer.Resource(&Script{}), infer.Resource(&KvNamespace{})).
 		WithComponents(
 			infer.ComponentF(NewApp),
 			infer.ComponentF(NewWorker),
 			infer.ComponentF(NewDurableObject),
 		).
 		Build()
+	if err != nil {
+		return p.Provider{}, err
+	}
+	return withURN(prov), nil
 }

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -67,12 +68,18 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 		// must be deleted before the host of a class it binds). Values not known yet (at preview)
 		// are read once known.
 		var known []Binding
+		pending := false
 		if v, ok := awaitInput(args.Bindings); ok {
 			bs, err := bindingsFrom(ctx, logical, scriptName, v.(map[string]any))
-			if err != nil {
+			switch {
+			case errors.Is(err, errNotCreatedYet) && ctx.DryRun():
+				// A KvNamespace passed by reference that this preview creates has no id yet.
+				pending = true
+			case err != nil:
 				return nil, err
+			default:
+				known, hosts = bs, hostWorkers(bs, scriptName)
 			}
-			known, hosts = bs, hostWorkers(bs, scriptName)
 		}
 		inputs["bindings"] = args.Bindings.ToMapOutput().ApplyT(func(m map[string]any) ([]any, error) {
 			if known != nil {
@@ -81,6 +88,9 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 			bs, err := bindingsFrom(ctx, logical, scriptName, m)
 			return bindingsInput(bs), err
 		})
+		if pending {
+			inputs["bindings"] = pulumi.UnsafeUnknownOutput(nil)
+		}
 	}
 
 	var script scriptResource
@@ -106,8 +116,8 @@ type scriptResource struct {
 }
 
 // bindingsFrom turns a Worker's bindings map into the binding model. A value is a string (plain
-// text), a DurableObject passed by reference or as its output object, or an object in one of
-// Cloudflare's binding types.
+// text), a DurableObject or KvNamespace passed by reference or as its output object, or an object
+// in one of Cloudflare's binding types.
 func bindingsFrom(ctx *pulumi.Context, worker, script string, m map[string]any) ([]Binding, error) {
 	var out []Binding
 	for _, env := range sortedKeys(m) {
@@ -123,15 +133,24 @@ func bindingsFrom(ctx *pulumi.Context, worker, script string, m map[string]any) 
 	return out, nil
 }
 
+// errNotCreatedYet is a binding to a resource of this deployment whose id is not known yet.
+var errNotCreatedYet = errors.New("which is not created yet")
+
+// unknownValue is how the engine spells a value not known until the resource exists.
+const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
 func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error) {
 	if r, ok := v.(pulumi.Resource); ok {
 		outputs, typ, err := referencedOutputs(ctx, r)
 		if err != nil {
 			return Binding{}, err
 		}
-		if typ != "lumier:index:DurableObject" {
-			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a string, or an object "+
-				"{type, ...}", typ)
+		if typ != "lumier:index:DurableObject" && typ != "lumier:index:KvNamespace" {
+			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a KvNamespace, a string, "+
+				"or an object {type, ...}", typ)
+		}
+		if id, _ := outputs["namespaceId"].(string); typ == "lumier:index:KvNamespace" && (id == "" || id == unknownValue) {
+			return Binding{}, fmt.Errorf("is a KvNamespace %w", errNotCreatedYet)
 		}
 		v = outputs
 	}
@@ -149,7 +168,8 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 		if typ == "durable_object" {
 			typ = cfapi.BindingDurableObject
 		}
-		b := Binding{Name: env, Type: typ, Text: str("text"), ClassName: str("className"), ScriptName: str("scriptName")}
+		b := Binding{Name: env, Type: typ, Text: str("text"), ClassName: str("className"), ScriptName: str("scriptName"),
+			NamespaceID: str("namespaceId")}
 		if b.ScriptName != nil && *b.ScriptName == script {
 			b.ScriptName = nil
 		}
@@ -224,6 +244,9 @@ func bindingsInput(bs []Binding) []any {
 		}
 		if b.ScriptName != nil {
 			m["scriptName"] = *b.ScriptName
+		}
+		if b.NamespaceID != nil {
+			m["namespaceId"] = *b.NamespaceID
 		}
 		out[i] = m
 	}

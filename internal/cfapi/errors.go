@@ -25,6 +25,8 @@ var ErrNotFound = errors.New("not found")
 const (
 	codeScriptNotFound  = 10007 // "This Worker does not exist on your account."
 	codeServiceNotFound = 10090 // "workers.api.error.service_not_found"
+	codeKVKeyNotFound   = 10009 // KV: "get: 'key not found'"
+	codeKVNamespace404  = 10013 // KV: "namespace not found"
 )
 
 // APIError is a failed Cloudflare API call: the HTTP status and the first entry of the
@@ -64,7 +66,8 @@ func (e *APIError) Is(target error) bool {
 }
 
 func (e *APIError) notFound() bool {
-	return e.Code == codeScriptNotFound || e.Code == codeServiceNotFound
+	return e.Code == codeScriptNotFound || e.Code == codeServiceNotFound ||
+		e.Code == codeKVKeyNotFound || e.Code == codeKVNamespace404
 }
 
 // IsNotFound reports whether err means the script (or other object) does not exist.

@@ -7,6 +7,7 @@ const (
 	BindingPlainText     = "plain_text"
 	BindingSecretText    = "secret_text"
 	BindingDurableObject = "durable_object_namespace"
+	BindingKVNamespace   = "kv_namespace"
 )
 
 // Module is one ES module of a Worker: its name is the multipart part name, the file name and
@@ -28,6 +29,8 @@ type Binding struct {
 	ClassName string `json:"class_name,omitempty"`
 	// ScriptName is the script hosting ClassName, when it is not the uploaded script.
 	ScriptName string `json:"script_name,omitempty"`
+	// NamespaceID is the Workers KV namespace of a kv_namespace binding.
+	NamespaceID string `json:"namespace_id,omitempty"`
 }
 
 // MarshalJSON sends "text" for text bindings even when empty: an empty variable is a valid

@@ -152,6 +152,8 @@ func settingsFrom(res *workers.ScriptScriptAndVersionSettingGetResponse) *Settin
 			Text:       b.Text,
 			ClassName:  b.ClassName,
 			ScriptName: b.ScriptName,
+			// Cloudflare also reports it on Durable Object bindings; the provider reads it for KV only.
+			NamespaceID: b.NamespaceID,
 		})
 	}
 	return s

@@ -50,11 +50,11 @@ func TestSettingsFrom(t *testing.T) {
 
 	assert.Equal(t, &Settings{
 		Bindings: []Binding{
-			{Type: BindingDurableObject, Name: "COUNTER", ClassName: "Counter"},
+			{Type: BindingDurableObject, Name: "COUNTER", ClassName: "Counter", NamespaceID: "abc"},
 			{Type: BindingDurableObject, Name: "OTHER", ClassName: "Room", ScriptName: "chat"},
 			{Type: BindingPlainText, Name: "STAGE", Text: "dev"},
 			{Type: BindingSecretText, Name: "KEY"},
-			{Type: "kv_namespace", Name: "KV"},
+			{Type: BindingKVNamespace, Name: "KV", NamespaceID: "n1"},
 		},
 		CompatibilityDate:  "2025-11-17",
 		CompatibilityFlags: []string{"nodejs_compat"},

@@ -101,6 +101,7 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 	services = append(services, fmt.Sprintf(
 		"(name = %s, network = (allow = [\"public\", \"local\"], tlsOptions = (trustBrowserCas = true)))",
 		capnpString(internetService)))
+	services = append(services, kvServices(sorted)...)
 	if len(cfg.keys) > 0 {
 		services = append(services, fmt.Sprintf("(name = %s, disk = (path = %s, writable = true))",
 			capnpString(storageService), capnpString(storagePath)))
@@ -208,6 +209,11 @@ func renderBindings(s Script) ([]string, error) {
 		switch b.Type {
 		case BindingText:
 			items = append(items, fmt.Sprintf("(name = %s, text = %s)", capnpString(b.Name), capnpString(b.Text)))
+		case BindingKV:
+			if b.NamespaceID == "" || b.KVBackend == "" {
+				return nil, fmt.Errorf("binding %q: a KV binding needs a namespace id and a backend", b.Name)
+			}
+			items = append(items, fmt.Sprintf("(name = %s, kvNamespace = %s)", capnpString(b.Name), capnpString(kvService(b))))
 		case BindingDurableObject:
 			if b.ClassName == "" {
 				return nil, fmt.Errorf("binding %q: no class name", b.Name)
@@ -259,4 +265,28 @@ func classKey(script string, c Class) string {
 		return c.UniqueKey
 	}
 	return UniqueKey(script, c.Name)
+}
+
+// kvService names the external service that backs one KV namespace; like the other services of
+// ours, the name contains ':'.
+func kvService(b Binding) string { return "lumier:kv:" + b.NamespaceID }
+
+// kvServices declares one external service per KV namespace the scripts bind, each injecting its
+// namespace id, in a stable order.
+func kvServices(scripts []Script) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range scripts {
+		for _, b := range s.Bindings {
+			if b.Type != BindingKV || seen[kvService(b)] {
+				continue
+			}
+			seen[kvService(b)] = true
+			out = append(out, fmt.Sprintf("(name = %s, external = (address = %s, http = (injectRequestHeaders = "+
+				"[(name = %s, value = %s)])))", capnpString(kvService(b)), capnpString(b.KVBackend),
+				capnpString(KVNamespaceHeader), capnpString(b.NamespaceID)))
+		}
+	}
+	slices.Sort(out)
+	return out
 }

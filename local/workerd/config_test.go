@@ -180,3 +180,23 @@ func TestUniqueKeyIsStable(t *testing.T) {
 	assert.Equal(t, "api.Caf_.", UniqueKey("api", "Café")[:len("api.Caf_.")])
 	assert.Regexp(t, storageKeyPattern, UniqueKey("-x", "$weird ünicode"))
 }
+
+// TestBuildConfigKV: two scripts binding one KV namespace share one backend service, which
+// injects the namespace id; a KV binding without a backend is refused.
+func TestBuildConfigKV(t *testing.T) {
+	kv := Binding{Name: "CACHE", Type: BindingKV, NamespaceID: "ns1", KVBackend: "127.0.0.1:4321"}
+	a := Script{Name: "a", Modules: []Module{{Name: "index.js", Content: []byte("export default {}")}}, Bindings: []Binding{kv}}
+	b := a
+	b.Name = "b"
+	cfg, err := buildConfig([]Script{a, b}, "/st")
+	require.NoError(t, err)
+	text := string(cfg.text)
+	assert.Equal(t, 2, strings.Count(text, `(name = "CACHE", kvNamespace = "lumier:kv:ns1")`), text)
+	assert.Equal(t, 1, strings.Count(text, `(name = "lumier:kv:ns1", external = (address = "127.0.0.1:4321", `+
+		`http = (injectRequestHeaders = [(name = "X-Lumier-Kv-Namespace", value = "ns1")])))`), text)
+
+	kv.KVBackend = ""
+	a.Bindings = []Binding{kv}
+	_, err = buildConfig([]Script{a}, "/st")
+	assert.ErrorContains(t, err, "needs a namespace id and a backend")
+}

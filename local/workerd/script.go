@@ -19,6 +19,8 @@ const (
 	BindingText = "text"
 	// BindingDurableObject binds a Durable Object namespace.
 	BindingDurableObject = "durable_object"
+	// BindingKV binds a Workers KV namespace, served by an HTTP backend (see KVBackend).
+	BindingKV = "kv_namespace"
 )
 
 // Binding is one entry of a script's env.
@@ -33,7 +35,15 @@ type Binding struct {
 	ClassName string
 	// ScriptName is the script hosting ClassName; empty means the binding's own script.
 	ScriptName string
+	// NamespaceID is the KV namespace of a kv_namespace binding.
+	NamespaceID string
+	// KVBackend is the host:port of the HTTP service that stores KV namespaces: workerd sends
+	// it the binding's get/put/list/delete calls with the namespace id in KVNamespaceHeader.
+	KVBackend string
 }
+
+// KVNamespaceHeader carries the namespace id on every call workerd makes to a KV backend.
+const KVNamespaceHeader = "X-Lumier-Kv-Namespace"
 
 // Class is a Durable Object class hosted (exported and migrated) by a script.
 type Class struct {

@@ -29,6 +29,10 @@ export class App extends pulumi.ComponentResource {
      */
     declare public readonly durableObjects: pulumi.Output<{[key: string]: outputs.DurableObjectInfo}>;
     /**
+     * KV namespace ids by name.
+     */
+    declare public readonly kvNamespaces: pulumi.Output<{[key: string]: string}>;
+    /**
      * App name.
      */
     declare public readonly name: pulumi.Output<string>;
@@ -59,6 +63,7 @@ export class App extends pulumi.ComponentResource {
                 throw new Error("Missing required property 'workers'");
             }
             resourceInputs["durableObjects"] = args?.durableObjects;
+            resourceInputs["kvNamespaces"] = args?.kvNamespaces;
             resourceInputs["name"] = args?.name;
             resourceInputs["protect"] = args?.protect;
             resourceInputs["removal"] = args?.removal;
@@ -66,6 +71,7 @@ export class App extends pulumi.ComponentResource {
             resourceInputs["workers"] = args?.workers;
         } else {
             resourceInputs["durableObjects"] = undefined /*out*/;
+            resourceInputs["kvNamespaces"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
             resourceInputs["stage"] = undefined /*out*/;
             resourceInputs["workers"] = undefined /*out*/;
@@ -83,6 +89,10 @@ export interface AppArgs {
      * Durable Object declarations; each names the Worker of this app that hosts it.
      */
     durableObjects?: pulumi.Input<pulumi.Input<inputs.AppDurableObjectArgs>[] | undefined>;
+    /**
+     * Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
+     */
+    kvNamespaces?: pulumi.Input<pulumi.Input<inputs.AppKvNamespaceArgs>[] | undefined>;
     /**
      * App name: Workers are named "<app>-<stage>-<name>" on Cloudflare.
      */

@@ -15,6 +15,11 @@ export type DurableObject = import("./durableObject").DurableObject;
 export const DurableObject: typeof import("./durableObject").DurableObject = null as any;
 utilities.lazyLoad(exports, ["DurableObject"], () => require("./durableObject"));
 
+export { KvNamespaceArgs } from "./kvNamespace";
+export type KvNamespace = import("./kvNamespace").KvNamespace;
+export const KvNamespace: typeof import("./kvNamespace").KvNamespace = null as any;
+utilities.lazyLoad(exports, ["KvNamespace"], () => require("./kvNamespace"));
+
 export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
@@ -48,6 +53,8 @@ const _module = {
                 return new App(name, <any>undefined, { urn })
             case "lumier:index:DurableObject":
                 return new DurableObject(name, <any>undefined, { urn })
+            case "lumier:index:KvNamespace":
+                return new KvNamespace(name, <any>undefined, { urn })
             case "lumier:index:Script":
                 return new Script(name, <any>undefined, { urn })
             case "lumier:index:Worker":

@@ -91,7 +91,7 @@ export class Worker extends pulumi.ComponentResource {
  */
 export interface WorkerArgs {
     /**
-     * Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding) is passed as it is.
+     * Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
      */
     bindings?: pulumi.Input<{[key: string]: any} | undefined>;
     /**

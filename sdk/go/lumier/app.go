@@ -18,6 +18,8 @@ type App struct {
 
 	// Durable Objects by name: {type: "durable_object", name, className, scriptName, namespaceId}, usable as binding values.
 	DurableObjects DurableObjectInfoMapOutput `pulumi:"durableObjects"`
+	// KV namespace ids by name.
+	KvNamespaces pulumi.StringMapOutput `pulumi:"kvNamespaces"`
 	// App name.
 	Name pulumi.StringOutput `pulumi:"name"`
 	// Stage deployed.
@@ -48,6 +50,8 @@ func NewApp(ctx *pulumi.Context,
 type appArgs struct {
 	// Durable Object declarations; each names the Worker of this app that hosts it.
 	DurableObjects []AppDurableObject `pulumi:"durableObjects"`
+	// Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
+	KvNamespaces []AppKvNamespace `pulumi:"kvNamespaces"`
 	// App name: Workers are named "<app>-<stage>-<name>" on Cloudflare.
 	Name string `pulumi:"name"`
 	// Stages whose resources are all protected: Pulumi refuses to delete them.
@@ -64,6 +68,8 @@ type appArgs struct {
 type AppArgs struct {
 	// Durable Object declarations; each names the Worker of this app that hosts it.
 	DurableObjects AppDurableObjectArrayInput
+	// Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
+	KvNamespaces AppKvNamespaceArrayInput
 	// App name: Workers are named "<app>-<stage>-<name>" on Cloudflare.
 	Name string
 	// Stages whose resources are all protected: Pulumi refuses to delete them.
@@ -166,6 +172,11 @@ func (o AppOutput) ToAppOutputWithContext(ctx context.Context) AppOutput {
 // Durable Objects by name: {type: "durable_object", name, className, scriptName, namespaceId}, usable as binding values.
 func (o AppOutput) DurableObjects() DurableObjectInfoMapOutput {
 	return o.ApplyT(func(v *App) DurableObjectInfoMapOutput { return v.DurableObjects }).(DurableObjectInfoMapOutput)
+}
+
+// KV namespace ids by name.
+func (o AppOutput) KvNamespaces() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *App) pulumi.StringMapOutput { return v.KvNamespaces }).(pulumi.StringMapOutput)
 }
 
 // App name.

@@ -74,6 +74,8 @@ type Context struct {
 	workers  map[string]*WorkerRef
 	decls    AppWorkerArray
 	objects  AppDurableObjectArray
+	kvs      AppKvNamespaceArray
+	kvRefs   map[string]*KvNamespaceRef
 	exports  []export
 	errs     []error
 	resource *App
@@ -221,9 +223,11 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 			secrets[k] = v.value
 		case *DurableObjectRef:
 			bindings[k] = pulumi.Map{"type": pulumi.String("durable_object"), "name": pulumi.String(v.name)}
+		case *KvNamespaceRef:
+			bindings[k] = pulumi.Map{"type": pulumi.String("kv_namespace"), "name": pulumi.String(v.name)}
 		default:
 			c.errs = append(c.errs, fmt.Errorf("worker %q binding %q has a %T value: use a string, a pulumi.StringInput, "+
-				"a Durable Object, or lumier.Secret(...)", name, k, v))
+				"a Durable Object, a KV namespace, or lumier.Secret(...)", name, k, v))
 		}
 	}
 	if len(bindings) > 0 {
@@ -263,6 +267,35 @@ func (c *Context) DurableObject(name string, opts DurableObjectOptions) *Durable
 	return d
 }
 
+// KvNamespaceRef is a declared Workers KV namespace. It can be used as a binding value.
+type KvNamespaceRef struct {
+	ctx  *Context
+	name string
+}
+
+// Name returns the namespace's name in the app.
+func (k *KvNamespaceRef) Name() string { return k.name }
+
+// ID is the namespace id Cloudflare assigned, for Export.
+func (k *KvNamespaceRef) ID() Deferred {
+	return func() pulumi.Input { return k.ctx.resource.KvNamespaces.MapIndex(pulumi.String(k.name)) }
+}
+
+// KvNamespace declares a Workers KV namespace titled "<app>-<stage>-<name>". Declaring the same
+// name again returns the same namespace.
+func (c *Context) KvNamespace(name string) *KvNamespaceRef {
+	if k, ok := c.kvRefs[name]; ok {
+		return k
+	}
+	k := &KvNamespaceRef{ctx: c, name: name}
+	if c.kvRefs == nil {
+		c.kvRefs = map[string]*KvNamespaceRef{}
+	}
+	c.kvRefs[name] = k
+	c.kvs = append(c.kvs, AppKvNamespaceArgs{Name: pulumi.String(name)})
+	return k
+}
+
 // register creates the App from the declarations, then the exports.
 func (c *Context) register() error {
 	args := &AppArgs{
@@ -271,6 +304,7 @@ func (c *Context) register() error {
 		Protect:        pulumi.ToStringArray(c.app.Protect),
 		Workers:        c.decls,
 		DurableObjects: c.objects,
+		KvNamespaces:   c.kvs,
 	}
 	if c.app.Removal != "" {
 		args.Removal = &c.app.Removal

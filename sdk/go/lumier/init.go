@@ -25,6 +25,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &App{}
 	case "lumier:index:DurableObject":
 		r = &DurableObject{}
+	case "lumier:index:KvNamespace":
+		r = &KvNamespace{}
 	case "lumier:index:Script":
 		r = &Script{}
 	case "lumier:index:Worker":

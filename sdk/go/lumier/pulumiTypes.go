@@ -158,9 +158,109 @@ func (o AppDurableObjectArrayOutput) Index(i pulumi.IntInput) AppDurableObjectOu
 	}).(AppDurableObjectOutput)
 }
 
+// A Workers KV namespace of an App. Its title is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its keys.
+type AppKvNamespace struct {
+	// Namespace name in the app: lowercase letters, digits and '-'.
+	Name string `pulumi:"name"`
+}
+
+// AppKvNamespaceInput is an input type that accepts AppKvNamespaceArgs and AppKvNamespaceOutput values.
+// You can construct a concrete instance of `AppKvNamespaceInput` via:
+//
+//	AppKvNamespaceArgs{...}
+type AppKvNamespaceInput interface {
+	pulumi.Input
+
+	ToAppKvNamespaceOutput() AppKvNamespaceOutput
+	ToAppKvNamespaceOutputWithContext(context.Context) AppKvNamespaceOutput
+}
+
+// A Workers KV namespace of an App. Its title is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its keys.
+type AppKvNamespaceArgs struct {
+	// Namespace name in the app: lowercase letters, digits and '-'.
+	Name pulumi.StringInput `pulumi:"name"`
+}
+
+func (AppKvNamespaceArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppKvNamespace)(nil)).Elem()
+}
+
+func (i AppKvNamespaceArgs) ToAppKvNamespaceOutput() AppKvNamespaceOutput {
+	return i.ToAppKvNamespaceOutputWithContext(context.Background())
+}
+
+func (i AppKvNamespaceArgs) ToAppKvNamespaceOutputWithContext(ctx context.Context) AppKvNamespaceOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppKvNamespaceOutput)
+}
+
+// AppKvNamespaceArrayInput is an input type that accepts AppKvNamespaceArray and AppKvNamespaceArrayOutput values.
+// You can construct a concrete instance of `AppKvNamespaceArrayInput` via:
+//
+//	AppKvNamespaceArray{ AppKvNamespaceArgs{...} }
+type AppKvNamespaceArrayInput interface {
+	pulumi.Input
+
+	ToAppKvNamespaceArrayOutput() AppKvNamespaceArrayOutput
+	ToAppKvNamespaceArrayOutputWithContext(context.Context) AppKvNamespaceArrayOutput
+}
+
+type AppKvNamespaceArray []AppKvNamespaceInput
+
+func (AppKvNamespaceArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppKvNamespace)(nil)).Elem()
+}
+
+func (i AppKvNamespaceArray) ToAppKvNamespaceArrayOutput() AppKvNamespaceArrayOutput {
+	return i.ToAppKvNamespaceArrayOutputWithContext(context.Background())
+}
+
+func (i AppKvNamespaceArray) ToAppKvNamespaceArrayOutputWithContext(ctx context.Context) AppKvNamespaceArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppKvNamespaceArrayOutput)
+}
+
+// A Workers KV namespace of an App. Its title is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its keys.
+type AppKvNamespaceOutput struct{ *pulumi.OutputState }
+
+func (AppKvNamespaceOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppKvNamespace)(nil)).Elem()
+}
+
+func (o AppKvNamespaceOutput) ToAppKvNamespaceOutput() AppKvNamespaceOutput {
+	return o
+}
+
+func (o AppKvNamespaceOutput) ToAppKvNamespaceOutputWithContext(ctx context.Context) AppKvNamespaceOutput {
+	return o
+}
+
+// Namespace name in the app: lowercase letters, digits and '-'.
+func (o AppKvNamespaceOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v AppKvNamespace) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type AppKvNamespaceArrayOutput struct{ *pulumi.OutputState }
+
+func (AppKvNamespaceArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppKvNamespace)(nil)).Elem()
+}
+
+func (o AppKvNamespaceArrayOutput) ToAppKvNamespaceArrayOutput() AppKvNamespaceArrayOutput {
+	return o
+}
+
+func (o AppKvNamespaceArrayOutput) ToAppKvNamespaceArrayOutputWithContext(ctx context.Context) AppKvNamespaceArrayOutput {
+	return o
+}
+
+func (o AppKvNamespaceArrayOutput) Index(i pulumi.IntInput) AppKvNamespaceOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AppKvNamespace {
+		return vs[0].([]AppKvNamespace)[vs[1].(int)]
+	}).(AppKvNamespaceOutput)
+}
+
 // A Worker of an App. Declaring the same name again merges the declarations.
 type AppWorker struct {
-	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 	Bindings map[string]interface{} `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
 	Build *BuildOptions `pulumi:"build"`
@@ -193,7 +293,7 @@ type AppWorkerInput interface {
 
 // A Worker of an App. Declaring the same name again merges the declarations.
 type AppWorkerArgs struct {
-	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 	Bindings pulumi.MapInput `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
 	Build BuildOptionsPtrInput `pulumi:"build"`
@@ -265,7 +365,7 @@ func (o AppWorkerOutput) ToAppWorkerOutputWithContext(ctx context.Context) AppWo
 	return o
 }
 
-// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 func (o AppWorkerOutput) Bindings() pulumi.MapOutput {
 	return o.ApplyT(func(v AppWorker) map[string]interface{} { return v.Bindings }).(pulumi.MapOutput)
 }
@@ -336,11 +436,13 @@ type Binding struct {
 	ClassName *string `pulumi:"className"`
 	// Env name: a JavaScript identifier, unique within the Worker.
 	Name string `pulumi:"name"`
+	// kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
+	NamespaceId *string `pulumi:"namespaceId"`
 	// durable_object_namespace: the script hosting the class, when it is another script.
 	ScriptName *string `pulumi:"scriptName"`
 	// plain_text: the string.
 	Text *string `pulumi:"text"`
-	// Binding type: durable_object_namespace, plain_text.
+	// Binding type: durable_object_namespace, kv_namespace, plain_text.
 	Type string `pulumi:"type"`
 }
 
@@ -361,11 +463,13 @@ type BindingArgs struct {
 	ClassName pulumi.StringPtrInput `pulumi:"className"`
 	// Env name: a JavaScript identifier, unique within the Worker.
 	Name pulumi.StringInput `pulumi:"name"`
+	// kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
+	NamespaceId pulumi.StringPtrInput `pulumi:"namespaceId"`
 	// durable_object_namespace: the script hosting the class, when it is another script.
 	ScriptName pulumi.StringPtrInput `pulumi:"scriptName"`
 	// plain_text: the string.
 	Text pulumi.StringPtrInput `pulumi:"text"`
-	// Binding type: durable_object_namespace, plain_text.
+	// Binding type: durable_object_namespace, kv_namespace, plain_text.
 	Type pulumi.StringInput `pulumi:"type"`
 }
 
@@ -431,6 +535,11 @@ func (o BindingOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Name }).(pulumi.StringOutput)
 }
 
+// kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
+func (o BindingOutput) NamespaceId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.NamespaceId }).(pulumi.StringPtrOutput)
+}
+
 // durable_object_namespace: the script hosting the class, when it is another script.
 func (o BindingOutput) ScriptName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.ScriptName }).(pulumi.StringPtrOutput)
@@ -441,7 +550,7 @@ func (o BindingOutput) Text() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.Text }).(pulumi.StringPtrOutput)
 }
 
-// Binding type: durable_object_namespace, plain_text.
+// Binding type: durable_object_namespace, kv_namespace, plain_text.
 func (o BindingOutput) Type() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Type }).(pulumi.StringOutput)
 }
@@ -1111,6 +1220,8 @@ func (o WorkerInfoMapOutput) MapIndex(k pulumi.StringInput) WorkerInfoOutput {
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AppDurableObjectInput)(nil)).Elem(), AppDurableObjectArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppDurableObjectArrayInput)(nil)).Elem(), AppDurableObjectArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppKvNamespaceInput)(nil)).Elem(), AppKvNamespaceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppKvNamespaceArrayInput)(nil)).Elem(), AppKvNamespaceArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkerInput)(nil)).Elem(), AppWorkerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkerArrayInput)(nil)).Elem(), AppWorkerArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BindingInput)(nil)).Elem(), BindingArgs{})
@@ -1123,6 +1234,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassRefPtrInput)(nil)).Elem(), ClassRefArgs{})
 	pulumi.RegisterOutputType(AppDurableObjectOutput{})
 	pulumi.RegisterOutputType(AppDurableObjectArrayOutput{})
+	pulumi.RegisterOutputType(AppKvNamespaceOutput{})
+	pulumi.RegisterOutputType(AppKvNamespaceArrayOutput{})
 	pulumi.RegisterOutputType(AppWorkerOutput{})
 	pulumi.RegisterOutputType(AppWorkerArrayOutput{})
 	pulumi.RegisterOutputType(BindingOutput{})

@@ -48,7 +48,7 @@ func NewWorker(ctx *pulumi.Context,
 }
 
 type workerArgs struct {
-	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding) is passed as it is.
+	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
 	Bindings map[string]interface{} `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
 	Build *BuildOptions `pulumi:"build"`
@@ -76,7 +76,7 @@ type workerArgs struct {
 
 // The set of arguments for constructing a Worker resource.
 type WorkerArgs struct {
-	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding) is passed as it is.
+	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
 	Bindings pulumi.MapInput
 	// esbuild options: define, external, minify, sourcemap.
 	Build BuildOptionsPtrInput

@@ -36,11 +36,21 @@ export interface AppDurableObjectArgs {
 }
 
 /**
+ * A Workers KV namespace of an App. Its title is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its keys.
+ */
+export interface AppKvNamespaceArgs {
+    /**
+     * Namespace name in the app: lowercase letters, digits and '-'.
+     */
+    name: pulumi.Input<string>;
+}
+
+/**
  * A Worker of an App. Declaring the same name again merges the declarations.
  */
 export interface AppWorkerArgs {
     /**
-     * Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+     * Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
      */
     bindings?: pulumi.Input<{[key: string]: any} | undefined>;
     /**
@@ -90,6 +100,10 @@ export interface BindingArgs {
      */
     name: pulumi.Input<string>;
     /**
+     * kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
+     */
+    namespaceId?: pulumi.Input<string | undefined>;
+    /**
      * durable_object_namespace: the script hosting the class, when it is another script.
      */
     scriptName?: pulumi.Input<string | undefined>;
@@ -98,7 +112,7 @@ export interface BindingArgs {
      */
     text?: pulumi.Input<string | undefined>;
     /**
-     * Binding type: durable_object_namespace, plain_text.
+     * Binding type: durable_object_namespace, kv_namespace, plain_text.
      */
     type: pulumi.Input<string>;
 }

@@ -18,6 +18,10 @@ export interface Binding {
      */
     name: string;
     /**
+     * kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
+     */
+    namespaceId?: string;
+    /**
      * durable_object_namespace: the script hosting the class, when it is another script.
      */
     scriptName?: string;
@@ -26,7 +30,7 @@ export interface Binding {
      */
     text?: string;
     /**
-     * Binding type: durable_object_namespace, plain_text.
+     * Binding type: durable_object_namespace, kv_namespace, plain_text.
      */
     type: string;
 }

@@ -8,6 +8,7 @@ import typing
 # Export this package's modules as members:
 from .app import *
 from .durable_object import *
+from .kv_namespace import *
 from .provider import *
 from .script import *
 from .worker import *
@@ -31,6 +32,7 @@ _utilities.register(
   "classes": {
    "lumier:index:App": "App",
    "lumier:index:DurableObject": "DurableObject",
+   "lumier:index:KvNamespace": "KvNamespace",
    "lumier:index:Script": "Script",
    "lumier:index:Worker": "Worker"
   }

@@ -17,6 +17,8 @@ from . import _utilities
 __all__ = [
     'AppDurableObjectArgs',
     'AppDurableObjectArgsDict',
+    'AppKvNamespaceArgs',
+    'AppKvNamespaceArgsDict',
     'AppWorkerArgs',
     'AppWorkerArgsDict',
     'BindingArgs',
@@ -160,6 +162,39 @@ class AppDurableObjectArgs:
         pulumi.set(self, "transferred_from", value)
 
 
+class AppKvNamespaceArgsDict(TypedDict):
+    """
+    A Workers KV namespace of an App. Its title is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its keys.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    Namespace name in the app: lowercase letters, digits and '-'.
+    """
+
+@pulumi.input_type
+class AppKvNamespaceArgs:
+    def __init__(__self__, *,
+                 name: pulumi.Input[_builtins.str]):
+        """
+        A Workers KV namespace of an App. Its title is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its keys.
+
+        :param pulumi.Input[_builtins.str] name: Namespace name in the app: lowercase letters, digits and '-'.
+        """
+        pulumi.set(__self__, "name", name)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Namespace name in the app: lowercase letters, digits and '-'.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+
 class AppWorkerArgsDict(TypedDict):
     """
     A Worker of an App. Declaring the same name again merges the declarations.
@@ -170,7 +205,7 @@ class AppWorkerArgsDict(TypedDict):
     """
     bindings: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
     """
-    Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+    Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
     """
     build: NotRequired[pulumi.Input[Optional['BuildOptionsArgsDict']]]
     """
@@ -217,7 +252,7 @@ class AppWorkerArgs:
         A Worker of an App. Declaring the same name again merges the declarations.
 
         :param pulumi.Input[_builtins.str] name: Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
-        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
@@ -260,7 +295,7 @@ class AppWorkerArgs:
     @pulumi.getter
     def bindings(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
         """
-        Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); or an object {type, ...} with one of Cloudflare's binding types (see Binding).
+        Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
         """
         return pulumi.get(self, "bindings")
 
@@ -363,11 +398,15 @@ class BindingArgsDict(TypedDict):
     """
     type: pulumi.Input[_builtins.str]
     """
-    Binding type: durable_object_namespace, plain_text.
+    Binding type: durable_object_namespace, kv_namespace, plain_text.
     """
     class_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     durable_object_namespace: the Durable Object class the namespace runs.
+    """
+    namespace_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
     """
     script_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -384,14 +423,16 @@ class BindingArgs:
                  name: pulumi.Input[_builtins.str],
                  type: pulumi.Input[_builtins.str],
                  class_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 namespace_id: pulumi.Input[Optional[_builtins.str]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
                  text: pulumi.Input[Optional[_builtins.str]] = None):
         """
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param pulumi.Input[_builtins.str] name: Env name: a JavaScript identifier, unique within the Worker.
-        :param pulumi.Input[_builtins.str] type: Binding type: durable_object_namespace, plain_text.
+        :param pulumi.Input[_builtins.str] type: Binding type: durable_object_namespace, kv_namespace, plain_text.
         :param pulumi.Input[_builtins.str] class_name: durable_object_namespace: the Durable Object class the namespace runs.
+        :param pulumi.Input[_builtins.str] namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
         :param pulumi.Input[_builtins.str] script_name: durable_object_namespace: the script hosting the class, when it is another script.
         :param pulumi.Input[_builtins.str] text: plain_text: the string.
         """
@@ -399,6 +440,8 @@ class BindingArgs:
         pulumi.set(__self__, "type", type)
         if class_name is not None:
             pulumi.set(__self__, "class_name", class_name)
+        if namespace_id is not None:
+            pulumi.set(__self__, "namespace_id", namespace_id)
         if script_name is not None:
             pulumi.set(__self__, "script_name", script_name)
         if text is not None:
@@ -420,7 +463,7 @@ class BindingArgs:
     @pulumi.getter
     def type(self) -> pulumi.Input[_builtins.str]:
         """
-        Binding type: durable_object_namespace, plain_text.
+        Binding type: durable_object_namespace, kv_namespace, plain_text.
         """
         return pulumi.get(self, "type")
 
@@ -439,6 +482,18 @@ class BindingArgs:
     @class_name.setter
     def class_name(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "class_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="namespaceId")
+    def namespace_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
+        """
+        return pulumi.get(self, "namespace_id")
+
+    @namespace_id.setter
+    def namespace_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "namespace_id", value)
 
     @_builtins.property
     @pulumi.getter(name="scriptName")

@@ -24,6 +24,7 @@ class AppArgs:
                  name: _builtins.str,
                  workers: pulumi.Input[Sequence[pulumi.Input['AppWorkerArgs']]],
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input['AppDurableObjectArgs']]]] = None,
+                 kv_namespaces: pulumi.Input[Optional[Sequence[pulumi.Input['AppKvNamespaceArgs']]]] = None,
                  protect: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  removal: Optional[_builtins.str] = None,
                  stage: Optional[_builtins.str] = None):
@@ -33,6 +34,7 @@ class AppArgs:
         :param _builtins.str name: App name: Workers are named "<app>-<stage>-<name>" on Cloudflare.
         :param pulumi.Input[Sequence[pulumi.Input['AppWorkerArgs']]] workers: Worker declarations in program order. Declarations with the same name are merged into one Worker; options they both set must agree.
         :param pulumi.Input[Sequence[pulumi.Input['AppDurableObjectArgs']]] durable_objects: Durable Object declarations; each names the Worker of this app that hosts it.
+        :param pulumi.Input[Sequence[pulumi.Input['AppKvNamespaceArgs']]] kv_namespaces: Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
         :param pulumi.Input[Sequence[_builtins.str]] protect: Stages whose resources are all protected: Pulumi refuses to delete them.
         :param _builtins.str removal: What happens to Workers and their Durable Object data when they leave the app or the stack is destroyed: "retain" (the default) keeps them on Cloudflare; "remove" deletes them, data included.
         :param _builtins.str stage: Stage being deployed. Defaults to the stack name.
@@ -41,6 +43,8 @@ class AppArgs:
         pulumi.set(__self__, "workers", workers)
         if durable_objects is not None:
             pulumi.set(__self__, "durable_objects", durable_objects)
+        if kv_namespaces is not None:
+            pulumi.set(__self__, "kv_namespaces", kv_namespaces)
         if protect is not None:
             pulumi.set(__self__, "protect", protect)
         if removal is not None:
@@ -83,6 +87,18 @@ class AppArgs:
     @durable_objects.setter
     def durable_objects(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['AppDurableObjectArgs']]]]):
         pulumi.set(self, "durable_objects", value)
+
+    @_builtins.property
+    @pulumi.getter(name="kvNamespaces")
+    def kv_namespaces(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['AppKvNamespaceArgs']]]]:
+        """
+        Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
+        """
+        return pulumi.get(self, "kv_namespaces")
+
+    @kv_namespaces.setter
+    def kv_namespaces(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['AppKvNamespaceArgs']]]]):
+        pulumi.set(self, "kv_namespaces", value)
 
     @_builtins.property
     @pulumi.getter
@@ -128,6 +144,7 @@ class App(pulumi.ComponentResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppDurableObjectArgs', 'AppDurableObjectArgsDict']]]]] = None,
+                 kv_namespaces: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppKvNamespaceArgs', 'AppKvNamespaceArgsDict']]]]] = None,
                  name: Optional[_builtins.str] = None,
                  protect: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  removal: Optional[_builtins.str] = None,
@@ -140,6 +157,7 @@ class App(pulumi.ComponentResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Sequence[pulumi.Input[Union['AppDurableObjectArgs', 'AppDurableObjectArgsDict']]]] durable_objects: Durable Object declarations; each names the Worker of this app that hosts it.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['AppKvNamespaceArgs', 'AppKvNamespaceArgsDict']]]] kv_namespaces: Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
         :param _builtins.str name: App name: Workers are named "<app>-<stage>-<name>" on Cloudflare.
         :param pulumi.Input[Sequence[_builtins.str]] protect: Stages whose resources are all protected: Pulumi refuses to delete them.
         :param _builtins.str removal: What happens to Workers and their Durable Object data when they leave the app or the stack is destroyed: "retain" (the default) keeps them on Cloudflare; "remove" deletes them, data included.
@@ -171,6 +189,7 @@ class App(pulumi.ComponentResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppDurableObjectArgs', 'AppDurableObjectArgsDict']]]]] = None,
+                 kv_namespaces: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppKvNamespaceArgs', 'AppKvNamespaceArgsDict']]]]] = None,
                  name: Optional[_builtins.str] = None,
                  protect: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  removal: Optional[_builtins.str] = None,
@@ -188,6 +207,7 @@ class App(pulumi.ComponentResource):
             __props__ = AppArgs.__new__(AppArgs)
 
             __props__.__dict__["durable_objects"] = durable_objects
+            __props__.__dict__["kv_namespaces"] = kv_namespaces
             if name is None and not opts.urn:
                 raise TypeError("Missing required property 'name'")
             __props__.__dict__["name"] = name
@@ -211,6 +231,14 @@ class App(pulumi.ComponentResource):
         Durable Objects by name: {type: "durable_object", name, className, scriptName, namespaceId}, usable as binding values.
         """
         return pulumi.get(self, "durable_objects")
+
+    @_builtins.property
+    @pulumi.getter(name="kvNamespaces")
+    def kv_namespaces(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
+        """
+        KV namespace ids by name.
+        """
+        return pulumi.get(self, "kv_namespaces")
 
     @_builtins.property
     @pulumi.getter

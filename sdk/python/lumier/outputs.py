@@ -34,6 +34,8 @@ class Binding(dict):
         suggest = None
         if key == "className":
             suggest = "class_name"
+        elif key == "namespaceId":
+            suggest = "namespace_id"
         elif key == "scriptName":
             suggest = "script_name"
 
@@ -52,14 +54,16 @@ class Binding(dict):
                  name: _builtins.str,
                  type: _builtins.str,
                  class_name: Optional[_builtins.str] = None,
+                 namespace_id: Optional[_builtins.str] = None,
                  script_name: Optional[_builtins.str] = None,
                  text: Optional[_builtins.str] = None):
         """
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param _builtins.str name: Env name: a JavaScript identifier, unique within the Worker.
-        :param _builtins.str type: Binding type: durable_object_namespace, plain_text.
+        :param _builtins.str type: Binding type: durable_object_namespace, kv_namespace, plain_text.
         :param _builtins.str class_name: durable_object_namespace: the Durable Object class the namespace runs.
+        :param _builtins.str namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
         :param _builtins.str script_name: durable_object_namespace: the script hosting the class, when it is another script.
         :param _builtins.str text: plain_text: the string.
         """
@@ -67,6 +71,8 @@ class Binding(dict):
         pulumi.set(__self__, "type", type)
         if class_name is not None:
             pulumi.set(__self__, "class_name", class_name)
+        if namespace_id is not None:
+            pulumi.set(__self__, "namespace_id", namespace_id)
         if script_name is not None:
             pulumi.set(__self__, "script_name", script_name)
         if text is not None:
@@ -84,7 +90,7 @@ class Binding(dict):
     @pulumi.getter
     def type(self) -> _builtins.str:
         """
-        Binding type: durable_object_namespace, plain_text.
+        Binding type: durable_object_namespace, kv_namespace, plain_text.
         """
         return pulumi.get(self, "type")
 
@@ -95,6 +101,14 @@ class Binding(dict):
         durable_object_namespace: the Durable Object class the namespace runs.
         """
         return pulumi.get(self, "class_name")
+
+    @_builtins.property
+    @pulumi.getter(name="namespaceId")
+    def namespace_id(self) -> Optional[_builtins.str]:
+        """
+        kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
+        """
+        return pulumi.get(self, "namespace_id")
 
     @_builtins.property
     @pulumi.getter(name="scriptName")

@@ -1,0 +1,187 @@
+package local
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lumier-dev/lumier/local/workerd"
+)
+
+// The KV backend is what workerd's kvNamespace bindings talk to (docs/architecture.md, "KV on
+// workerd"): an HTTP service on its own 127.0.0.1 port, reached by workerd as an external
+// service that injects the namespace id in kvNamespaceHeader. It is not the API: it takes no
+// token, so it must never share the API's listener.
+const kvNamespaceHeader = workerd.KVNamespaceHeader
+
+// kvListLimit is the most keys one list answers, Cloudflare's limit for KV list().
+const kvListLimit = 1000
+
+// startKVBackend listens on a free loopback port and serves the KV backend until closeKVBackend.
+func (s *Server) startKVBackend() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(s.serveKV), ReadHeaderTimeout: 30 * time.Second}
+	s.kvLn, s.kvSrv = ln, srv
+	go func() { _ = srv.Serve(ln) }()
+	return nil
+}
+
+// kvBackendAddr is the backend's address for workerd ("" before Start).
+func (s *Server) kvBackendAddr() string {
+	if s.kvLn == nil {
+		return ""
+	}
+	return s.kvLn.Addr().String()
+}
+
+func (s *Server) closeKVBackend() error {
+	if s.kvSrv == nil {
+		return nil
+	}
+	err := s.kvSrv.Close()
+	s.kvSrv, s.kvLn = nil, nil
+	return err
+}
+
+// serveKV answers workerd's KV calls: GET / lists, GET/PUT/DELETE /<key> reads, writes and
+// deletes one key (percent-encoded into one path segment), POST /bulk/get reads several.
+func (s *Server) serveKV(w http.ResponseWriter, r *http.Request) {
+	id := r.Header.Get(kvNamespaceHeader)
+	path := r.URL.EscapedPath()
+	if id == "" || !strings.HasPrefix(path, "/") {
+		http.Error(w, "no KV namespace", http.StatusBadRequest)
+		return
+	}
+	if path == "/" && r.Method == http.MethodGet {
+		s.kvBackendList(w, r, id)
+		return
+	}
+	if path == "/bulk/get" && r.Method == http.MethodPost {
+		s.kvBackendBulkGet(w, r, id)
+		return
+	}
+	key, err := url.PathUnescape(path[1:])
+	if err != nil || key == "" {
+		http.Error(w, "bad key", http.StatusBadRequest)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		e, ok, err := s.kv.read(id, key)
+		if err != nil || !ok {
+			kvBackendError(w, err)
+			return
+		}
+		if e.Metadata != nil {
+			w.Header().Set("CF-KV-Metadata", string(e.Metadata))
+		}
+		if e.Expiration != 0 {
+			w.Header().Set("CF-Expiration", strconv.FormatInt(e.Expiration, 10))
+		}
+		_, _ = w.Write(e.Value)
+	case http.MethodPut:
+		value, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxKVValueBytes))
+		if err != nil {
+			http.Error(w, "value larger than 25 MiB", http.StatusRequestEntityTooLarge)
+			return
+		}
+		e := kvEntry{Value: value}
+		if m := r.Header.Get("CF-KV-Metadata"); m != "" {
+			if !json.Valid([]byte(m)) {
+				http.Error(w, "metadata is not JSON", http.StatusBadRequest)
+				return
+			}
+			e.Metadata = json.RawMessage(m)
+		}
+		q := r.URL.Query()
+		if e.Expiration, err = s.kvExpiration(q.Get("expiration"), q.Get("expiration_ttl")); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err := s.kv.put(id, key, e); err != nil {
+			kvBackendError(w, err)
+		}
+	case http.MethodDelete:
+		if err := s.kv.del(id, key); err != nil {
+			kvBackendError(w, err)
+		}
+	default:
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+// kvBackendError answers 404 for a missing key or namespace (the binding reads null), 500 else.
+func kvBackendError(w http.ResponseWriter, err error) {
+	if err == nil || errors.Is(err, errKVNamespaceMissing) {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	http.Error(w, err.Error(), http.StatusInternalServerError)
+}
+
+func (s *Server) kvBackendList(w http.ResponseWriter, r *http.Request, id string) {
+	q := r.URL.Query()
+	limit := kvListLimit
+	if v, err := strconv.Atoi(q.Get("key_count_limit")); err == nil && v > 0 && v < limit {
+		limit = v
+	}
+	keys, next, err := s.kv.keys(id, q.Get("prefix"), q.Get("cursor"), limit)
+	if err != nil {
+		kvBackendError(w, err)
+		return
+	}
+	if keys == nil {
+		keys = []kvKey{}
+	}
+	out := map[string]any{"keys": keys, "list_complete": next == ""}
+	if next != "" {
+		out["cursor"] = next
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) kvBackendBulkGet(w http.ResponseWriter, r *http.Request, id string) {
+	var req struct {
+		Keys         []string `json:"keys"`
+		Type         string   `json:"type"`
+		WithMetadata bool     `json:"withMetadata"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
+		http.Error(w, "bad bulk get: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	out := map[string]any{}
+	for _, k := range req.Keys {
+		e, ok, err := s.kv.read(id, k)
+		if err != nil {
+			kvBackendError(w, err)
+			return
+		}
+		var v any
+		if ok {
+			v = string(e.Value)
+			if req.Type == "json" {
+				v = json.RawMessage(e.Value)
+			}
+			if req.WithMetadata {
+				v = map[string]any{"value": v, "metadata": e.Metadata}
+			}
+		}
+		out[k] = v
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// kvBinding is a kv_namespace binding as workerd runs it: served by this server's KV backend.
+func (s *Server) kvBinding(b bindingRecord) workerd.Binding {
+	return workerd.Binding{Name: b.Name, Type: workerd.BindingKV, NamespaceID: b.NamespaceID, KVBackend: s.kvBackendAddr()}
+}
