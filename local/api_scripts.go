@@ -76,11 +76,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	contents := make(map[string][]byte, len(up.modules))
-	for _, m := range up.modules {
-		contents[m.name] = m.content
-	}
-	exports := moduleExports(contents, up.meta.MainModule)
+	exports := up.exports()
 
 	var (
 		rec     *scriptRecord

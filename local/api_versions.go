@@ -107,11 +107,6 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 			"A version upload cannot carry Durable Object migrations: apply them with a direct upload (PUT .../workers/scripts/%s), then upload versions.", name))
 		return
 	}
-	contents := make(map[string][]byte, len(up.modules))
-	for _, m := range up.modules {
-		contents[m.name] = m.content
-	}
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev := s.st.Load()
@@ -128,7 +123,7 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 		Message: up.meta.Annotations["workers/message"], Tag: up.meta.Annotations["workers/tag"],
 		MainModule: up.meta.MainModule, CompatibilityDate: up.meta.CompatibilityDate, CompatibilityFlags: up.meta.CompatibilityFlags,
 		Bindings: keepBindings(up.bindings, latest.Bindings, up.meta.KeepBindings),
-		Exports:  moduleExports(contents, up.meta.MainModule),
+		Exports:  up.exports(),
 	}
 	if err := checkVersion(prev, name, v); err != nil {
 		writeError(w, err)
@@ -207,11 +202,6 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	contents := make(map[string][]byte, len(up.modules))
-	for _, m := range up.modules {
-		contents[m.name] = m.content
-	}
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev := s.st.Load()
@@ -223,7 +213,7 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 	rec := next.Scripts[name]
 	rec.ensureVersions()
 	v := rec.snapshot(time.Now().UTC(), sourceAPI)
-	v.MainModule, v.Exports, v.Modules = up.meta.MainModule, moduleExports(contents, up.meta.MainModule), nil
+	v.MainModule, v.Exports, v.Modules = up.meta.MainModule, up.exports(), nil
 	if err := checkVersion(prev, name, v); err != nil {
 		writeError(w, err)
 		return

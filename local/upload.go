@@ -96,6 +96,15 @@ type upload struct {
 	modules  []uploadedModule
 }
 
+// exports are the names the upload's main module exports.
+func (up *upload) exports() []string {
+	contents := make(map[string][]byte, len(up.modules))
+	for _, m := range up.modules {
+		contents[m.name] = m.content
+	}
+	return moduleExports(contents, up.meta.MainModule)
+}
+
 type uploadedModule struct {
 	name    string
 	content []byte
