@@ -1,0 +1,24 @@
+// The app's Worker: each area of the app answers its own paths; the first that answers wins.
+import type { Env } from "./env";
+import { counter } from "./counter";
+import { kv } from "./kv";
+
+export { Counter } from "./counter";
+
+type Route = (request: Request, env: Env, path: string) => Promise<Response | undefined>;
+
+const routes: Route[] = [
+  counter,
+  kv,
+];
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const path = new URL(request.url).pathname;
+    for (const route of routes) {
+      const response = await route(request, env, path);
+      if (response) return response;
+    }
+    return Response.json({ error: `no route for ${path}` }, { status: 404 });
+  },
+};

@@ -1,0 +1,41 @@
+// Package stack is the app: one Worker, api, with a KV cache and the seed's counter Durable Object
+// (and, as the bindings land, R2, D1, a service, a queue and static assets). It lives in its own
+// package so that the program (../main.go) and the end-to-end tests share it.
+package stack
+
+import lumier "github.com/lumier-dev/lumier/sdk/go/lumier"
+
+// Config is the app. Entry paths are relative to the working directory: run it from examples/app.
+var Config = lumier.Config{
+	App: func(in lumier.AppContext) lumier.AppConfig {
+		return lumier.AppConfig{Name: "shop", Protect: []string{"production"}, Removal: Removal(in.Stage)}
+	},
+	Run: func(ctx *lumier.Context) error {
+		cache := ctx.KvNamespace("cache")
+
+		api := ctx.Worker("api", lumier.WorkerOptions{Entry: "src/index.ts"})
+		counter := ctx.DurableObject("counter", lumier.DurableObjectOptions{Worker: api, ClassName: "Counter"})
+
+		ctx.Worker("api", lumier.WorkerOptions{
+			Entry: "src/index.ts",
+			Bindings: lumier.Bindings{
+				"COUNTER": counter,
+				"CACHE":   cache,
+			},
+		})
+
+		ctx.Export("url", api.URL())
+		ctx.Export("counter", counter.Output())
+		ctx.Export("cache", cache.ID())
+		return nil
+	},
+}
+
+// Removal keeps production's Workers and data when they leave the stack, and removes every other
+// stage's, data included, so that `pulumi destroy` cleans a dev stage up.
+func Removal(stage string) string {
+	if stage == "production" {
+		return lumier.RemovalRetain
+	}
+	return lumier.RemovalRemove
+}
