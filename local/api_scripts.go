@@ -72,6 +72,10 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.checkKVBindings(up.bindings)
 	}
+	var assets *assetsRecord
+	if err == nil {
+		assets, err = s.uploadedAssets(name, up)
+	}
 	if err != nil {
 		writeError(w, err)
 		return
@@ -119,6 +123,14 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		rec.CreatedOn, rec.ModifiedOn = now, now
 		if old != nil {
 			rec.CreatedOn, rec.WorkersDev, rec.PreviewsEnabled, rec.Port = old.CreatedOn, old.WorkersDev, old.PreviewsEnabled, old.Port
+		}
+		rec.Assets = assets
+		if up.meta.KeepAssets && old != nil && assets == nil {
+			rec.Assets = old.Assets
+		}
+		if hasBinding(rec.Bindings, bindingAssets) && rec.Assets == nil {
+			return nil, nil, newAPIError(http.StatusBadRequest, codeValidation,
+				"binding of type assets needs assets: upload them first and send assets.jwt (or keep_assets) in the metadata")
 		}
 		rec.MigrationTag = outcome.Tag
 		rec.Etag = etag(rec)

@@ -32,6 +32,11 @@ const (
 	CallReferences         = "references"           // GET .../scripts/{name}/references
 	CallContent            = "content"              // PUT .../scripts/{name}/content
 	CallIdentity           = "identity"             // GET /user, /accounts, /accounts/{a}, /memberships
+	// Static assets (api_assets.go). CallAssetFile counts files received, one per file of an
+	// upload, so tests can see what a deploy sent.
+	CallAssetsSession = "assets_session" // POST .../scripts/{name}/assets-upload-session
+	CallAssetsUpload  = "assets_upload"  // POST .../workers/assets/upload
+	CallAssetFile     = "asset_file"     // one file received by an assets upload
 	// CallFaulted counts requests a fault rule failed before they reached their endpoint; they
 	// are not counted under their own kind.
 	CallFaulted = "faulted"
@@ -41,7 +46,7 @@ const (
 var mutatingCalls = map[string]bool{
 	CallUpload: true, CallDelete: true, CallSetSchedules: true, CallSetSubdomain: true, CallSetWorkersDev: true,
 	CallVersionUpload: true, CallDeploy: true, CallEditScriptSettings: true, CallEditSettings: true, CallContent: true,
-	CallKVEditNamespaces: true, CallKVEditValues: true,
+	CallKVEditNamespaces: true, CallKVEditValues: true, CallAssetsUpload: true,
 }
 
 // calls counts API calls by kind.

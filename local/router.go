@@ -27,6 +27,9 @@ type router struct {
 	// so it is asked per request.
 	addr  func(script string) (string, bool)
 	proxy *httputil.ReverseProxy
+	// front, if set, may answer a request before it reaches the Worker (static assets); it
+	// reports whether it did.
+	front func(script string, w http.ResponseWriter, req *http.Request) bool
 
 	mu     sync.Mutex
 	routes map[string]*route
@@ -115,6 +118,9 @@ func (r *router) listenFree(searchFrom int, used map[int]bool) (net.Listener, er
 // handler proxies one script's port to workerd.
 func (r *router) handler(script string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if r.front != nil && r.front(script, w, req) {
+			return
+		}
 		target, ok := r.addr(script)
 		if !ok {
 			http.Error(w, "lumier local: script "+script+" is not running (see the lumier local log)", http.StatusServiceUnavailable)

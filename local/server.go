@@ -77,6 +77,9 @@ type Server struct {
 	kv      *kvStore // Workers KV (kv.go); kvLn and kvSrv serve it to workerd (kv_backend.go)
 	kvLn    net.Listener
 	kvSrv   *http.Server
+	assets    *assetStore // static assets (assets.go); assetsLn and assetsSrv serve ASSETS bindings
+	assetsLn  net.Listener
+	assetsSrv *http.Server
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -154,7 +157,12 @@ func New(opts Options) (*Server, error) {
 		st.close()
 		return nil, err
 	}
+	if s.assets, err = openAssets(st.dir); err != nil {
+		st.close()
+		return nil, err
+	}
 	s.router = newRouter(logger.With("component", "router"), s.scriptAddr)
+	s.router.front = s.frontAssets
 	s.st.Store(loaded)
 	if s.reqlog, err = openRequestLog(st.dir, opts.LogRequests); err != nil {
 		st.close()
@@ -179,9 +187,16 @@ func (s *Server) Start(ctx context.Context) error {
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's KV calls: %w", err)
 	}
+	if err := s.startAssetsBackend(); err != nil {
+		ln.Close()
+		s.closeKVBackend()
+		s.ln = nil
+		return fmt.Errorf("listening for workerd's assets calls: %w", err)
+	}
 	if err := s.restore(ctx); err != nil {
 		ln.Close()
 		s.closeKVBackend()
+		s.closeAssetsBackend()
 		s.ln = nil
 		s.router.closeAll()
 		return err
@@ -318,6 +333,9 @@ func (s *Server) Close() error {
 			errs = append(errs, err)
 		}
 		if err := s.closeKVBackend(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.closeAssetsBackend(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.reqlog.close(); err != nil {

@@ -52,6 +52,8 @@ type scriptRecord struct {
 	Versions    []*versionRecord    `json:"versions,omitempty"`
 	Deployments []*deploymentRecord `json:"deployments,omitempty"`
 	Settings    *scriptSettings     `json:"settings,omitempty"`
+	// Assets are the script's static assets (assets_serve.go); nil for none.
+	Assets *assetsRecord `json:"assets,omitempty"`
 }
 
 // moduleRef names a module part and its content-addressed file.

@@ -47,6 +47,13 @@ type metadata struct {
 	KeepBindings       []string          `json:"keep_bindings"`
 	Tags               []string          `json:"tags"`        // replaces the script's tags when set
 	Annotations        map[string]string `json:"annotations"` // versions uploads: workers/message, workers/tag
+	// Assets attaches the static assets of a completed upload session; KeepAssets keeps the
+	// previous version's instead (api_assets.go).
+	Assets *struct {
+		JWT    string       `json:"jwt"`
+		Config assetsConfig `json:"config"`
+	} `json:"assets"`
+	KeepAssets bool `json:"keep_assets"`
 }
 
 // migrationsJSON accepts both shapes Cloudflare accepts: {"old_tag","new_tag","steps":[...]} and
@@ -78,10 +85,12 @@ const (
 	bindingSecretText = "secret_text"
 	// bindingKVNamespace is a Workers KV namespace (kv_backend.go serves it to workerd).
 	bindingKVNamespace = "kv_namespace"
+	// bindingAssets is the script's static assets (assets_serve.go serves it to workerd).
+	bindingAssets = "assets"
 )
 
 var cloudflareOnlyBindings = map[string]bool{
-	"ai": true, "analytics_engine": true, "assets": true, "browser": true, "d1": true,
+	"ai": true, "analytics_engine": true, "browser": true, "d1": true,
 	"dispatch_namespace": true, "hyperdrive": true, "inherit": true, "images": true, "json": true,
 	"mtls_certificate": true, "pipelines": true, "queue": true,
 	"r2_bucket": true, "secrets_store_secret": true, "secret_key": true, "send_email": true,
@@ -221,6 +230,8 @@ func parseBindings(raw []json.RawMessage) ([]bindingRecord, error) {
 				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a class_name", b.Name, b.Type)
 			}
 			b.Text = ""
+		case bindingAssets:
+			b.Text, b.ClassName, b.ScriptName, b.NamespaceID = "", "", "", ""
 		case bindingKVNamespace:
 			if b.NamespaceID == "" {
 				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a namespace_id", b.Name, b.Type)
@@ -229,7 +240,7 @@ func parseBindings(raw []json.RawMessage) ([]bindingRecord, error) {
 		default:
 			if cloudflareOnlyBindings[b.Type] {
 				return nil, newAPIError(http.StatusBadRequest, codeValidation,
-					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs plain_text, secret_text, durable_object_namespace and kv_namespace)",
+					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs plain_text, secret_text, durable_object_namespace, kv_namespace and assets)",
 					b.Name, b.Type)
 			}
 			// Cloudflare's text for an unknown type is unconfirmed; 10021 is its validation code.

@@ -116,6 +116,8 @@ type Metadata struct {
 	// KeepBindings lists binding types to carry over from the previous version (e.g.
 	// secret_text set outside lumier).
 	KeepBindings []string `json:"keep_bindings,omitempty"`
+	// Assets attaches the static assets of a completed upload session (assets.go).
+	Assets *Assets `json:"assets,omitempty"`
 }
 
 // MarshalJSON writes "bindings": [] rather than null.

@@ -102,6 +102,7 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 		"(name = %s, network = (allow = [\"public\", \"local\"], tlsOptions = (trustBrowserCas = true)))",
 		capnpString(internetService)))
 	services = append(services, kvServices(sorted)...)
+	services = append(services, assetsServices(sorted)...)
 	if len(cfg.keys) > 0 {
 		services = append(services, fmt.Sprintf("(name = %s, disk = (path = %s, writable = true))",
 			capnpString(storageService), capnpString(storagePath)))
@@ -214,6 +215,12 @@ func renderBindings(s Script) ([]string, error) {
 				return nil, fmt.Errorf("binding %q: a KV binding needs a namespace id and a backend", b.Name)
 			}
 			items = append(items, fmt.Sprintf("(name = %s, kvNamespace = %s)", capnpString(b.Name), capnpString(kvService(b))))
+		case BindingAssets:
+			item, err := renderAssetsBinding(s, b)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, item)
 		case BindingDurableObject:
 			if b.ClassName == "" {
 				return nil, fmt.Errorf("binding %q: no class name", b.Name)

@@ -40,6 +40,12 @@ type Binding struct {
 	// KVBackend is the host:port of the HTTP service that stores KV namespaces: workerd sends
 	// it the binding's get/put/list/delete calls with the namespace id in KVNamespaceHeader.
 	KVBackend string
+	// AssetsBackend, AssetsManifest and AssetsConfig serve an assets binding (assets.go): the
+	// host:port of the HTTP service holding the files, and the manifest id and config (JSON) it
+	// is told with every call.
+	AssetsBackend  string
+	AssetsManifest string
+	AssetsConfig   string
 }
 
 // KVNamespaceHeader carries the namespace id on every call workerd makes to a KV backend.

@@ -1,0 +1,161 @@
+package local
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+)
+
+// Cloudflare's static assets limits the API enforces (docs/cloudflare-api.md, "Static assets").
+const (
+	maxAssetFiles    = 100_000  // per Worker version, Workers Paid
+	maxAssetFileSize = 25 << 20 // per file
+	// maxAssetsUploadBytes bounds one upload request's body (base64 makes files 4/3 larger).
+	maxAssetsUploadBytes = 4 * maxAssetFileSize
+)
+
+// assetRoutes registers the assets upload endpoints (docs/cloudflare-api.md, "Static assets").
+func (s *Server) assetRoutes(mux *http.ServeMux) {
+	s.handle(mux, "POST /accounts/{account}/workers/scripts/{script}/assets-upload-session", CallAssetsSession, s.handleAssetsSession)
+	// The upload is authorised by the session's token, not the API token, so it skips handle's
+	// credential check and does its own.
+	mux.HandleFunc("POST "+apiPrefix+"/accounts/{account}/workers/assets/upload", s.handleAssetsUpload)
+}
+
+// handleAssetsSession is POST .../scripts/{name}/assets-upload-session {"manifest": {"/path":
+// {hash, size}}}: it answers {"jwt", "buckets"}, the buckets holding the hashes not stored yet.
+func (s *Server) handleAssetsSession(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("script")
+	if err := validScriptName(name); err != nil {
+		writeError(w, err)
+		return
+	}
+	var body struct {
+		Manifest assetManifest `json:"manifest"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<20)).Decode(&body); err != nil {
+		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "could not parse the manifest: %v", err))
+		return
+	}
+	if err := checkManifest(body.Manifest); err != nil {
+		writeError(w, err)
+		return
+	}
+	jwt, buckets := s.assets.startSession(name, body.Manifest)
+	writeResult(w, http.StatusOK, map[string]any{"jwt": jwt, "buckets": buckets}, nil)
+}
+
+// checkManifest applies Cloudflare's rules on a manifest: paths start with '/', hashes are 32 hex
+// digits, and the file count and sizes are within the limits.
+func checkManifest(m assetManifest) *apiError {
+	if m == nil {
+		return newAPIError(http.StatusBadRequest, codeValidation, "manifest is required")
+	}
+	if len(m) > maxAssetFiles {
+		return newAPIError(http.StatusBadRequest, codeValidation,
+			"the manifest has %d files; a Worker version may have at most %d", len(m), maxAssetFiles)
+	}
+	for path, e := range m {
+		switch {
+		case !strings.HasPrefix(path, "/"):
+			return newAPIError(http.StatusBadRequest, codeValidation, "manifest path %q must start with '/'", path)
+		case !assetHashPattern.MatchString(e.Hash):
+			return newAPIError(http.StatusBadRequest, codeValidation, "manifest entry %q: hash %q is not 32 hex digits", path, e.Hash)
+		case e.Size < 0 || e.Size > maxAssetFileSize:
+			return newAPIError(http.StatusBadRequest, codeValidation,
+				"manifest entry %q: size %d is over the limit of %d bytes per file", path, e.Size, maxAssetFileSize)
+		}
+	}
+	return nil
+}
+
+// handleAssetsUpload is POST .../workers/assets/upload?base64=true, authorised by an upload
+// session's token: one multipart part per file, named by its hash, its content base64-encoded and
+// its content type the file's. It answers 202 while files are missing and 201 with the
+// completion token once the session has them all.
+func (s *Server) handleAssetsUpload(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("account") != s.opts.AccountID {
+		writeError(w, s.wrongAccount(r, r.PathValue("account")))
+		return
+	}
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		writeError(w, newAPIError(http.StatusUnauthorized, codeAuthentication, "Authentication error: an assets upload needs the upload session's token"))
+		return
+	}
+	if _, err := s.assets.session(token); err != nil {
+		writeError(w, newAPIError(http.StatusUnauthorized, codeAuthentication, "Authentication error: %v", err))
+		return
+	}
+	s.calls.add(CallAssetsUpload)
+	if r.URL.Query().Get("base64") != "true" {
+		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "base64 must be true: send each file's content base64-encoded"))
+		return
+	}
+	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/form-data" {
+		writeError(w, newAPIError(http.StatusUnsupportedMediaType, codeContentType, "Content-Type must be multipart/form-data"))
+		return
+	}
+	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, maxAssetsUploadBytes), params["boundary"])
+	var completion string
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "could not parse multipart body: %v", err))
+			return
+		}
+		hash := part.FormName()
+		content, err := io.ReadAll(base64.NewDecoder(base64.StdEncoding, part))
+		if err != nil {
+			writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "file %s is not valid base64: %v", hash, err))
+			return
+		}
+		done, err := s.assets.put(token, hash, part.Header.Get("Content-Type"), content)
+		if err != nil {
+			writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "%v", err))
+			return
+		}
+		s.calls.add(CallAssetFile)
+		completion = done
+	}
+	if completion == "" {
+		writeResult(w, http.StatusAccepted, map[string]any{}, nil)
+		return
+	}
+	writeResult(w, http.StatusCreated, map[string]any{"jwt": completion}, nil)
+}
+
+// uploadedAssets resolves a script upload's assets.jwt to the manifest it completed; nil when the
+// upload has no assets.
+func (s *Server) uploadedAssets(script string, up *upload) (*assetsRecord, error) {
+	if up.meta.Assets == nil {
+		return nil, nil
+	}
+	if err := checkAssetsConfig(up.meta.Assets.Config); err != nil {
+		return nil, err
+	}
+	id, err := s.assets.redeem(up.meta.Assets.JWT, script)
+	if err != nil {
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "assets: %v", err)
+	}
+	return &assetsRecord{Manifest: id, Config: up.meta.Assets.Config}, nil
+}
+
+// hasBinding reports whether bindings hold one of type kind.
+func hasBinding(bindings []bindingRecord, kind string) bool {
+	for _, b := range bindings {
+		if b.Type == kind {
+			return true
+		}
+	}
+	return false
+}

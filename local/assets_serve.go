@@ -1,0 +1,285 @@
+package local
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/lumier-dev/lumier/local/workerd"
+)
+
+// Static assets are served in two places (docs/architecture.md, "Static assets on workerd"):
+// the router in front of each script's port answers a request that matches an asset before it
+// reaches the Worker (frontAssets), and the ASSETS binding is an external service workerd calls,
+// this server's assets backend (serveAssetsBinding), which also applies not-found handling.
+
+// Cloudflare's values of assets.config (docs/cloudflare-api.md, "Static assets").
+const (
+	htmlAutoTrailingSlash  = "auto-trailing-slash"
+	htmlForceTrailingSlash = "force-trailing-slash"
+	htmlDropTrailingSlash  = "drop-trailing-slash"
+	htmlNone               = "none"
+	notFound404Page        = "404-page"
+	notFoundSPA            = "single-page-application"
+	notFoundNone           = "none"
+)
+
+// assetsConfig is the upload metadata's assets.config.
+type assetsConfig struct {
+	HTMLHandling     string `json:"html_handling,omitempty"`
+	NotFoundHandling string `json:"not_found_handling,omitempty"`
+	RunWorkerFirst   bool   `json:"run_worker_first,omitempty"`
+}
+
+// assetsRecord is a script's assets: the manifest it was uploaded with, and how they are served.
+type assetsRecord struct {
+	Manifest string       `json:"manifest"`
+	Config   assetsConfig `json:"config"`
+}
+
+func (c assetsConfig) html() string {
+	if c.HTMLHandling == "" {
+		return htmlAutoTrailingSlash
+	}
+	return c.HTMLHandling
+}
+
+// checkAssetsConfig refuses values Cloudflare does not know.
+func checkAssetsConfig(c assetsConfig) *apiError {
+	switch c.HTMLHandling {
+	case "", htmlAutoTrailingSlash, htmlForceTrailingSlash, htmlDropTrailingSlash, htmlNone:
+	default:
+		return newAPIError(http.StatusBadRequest, codeValidation, "assets.config.html_handling %q is not one of %s, %s, %s, %s",
+			c.HTMLHandling, htmlAutoTrailingSlash, htmlForceTrailingSlash, htmlDropTrailingSlash, htmlNone)
+	}
+	switch c.NotFoundHandling {
+	case "", notFound404Page, notFoundSPA, notFoundNone:
+	default:
+		return newAPIError(http.StatusBadRequest, codeValidation, "assets.config.not_found_handling %q is not one of %s, %s, %s",
+			c.NotFoundHandling, notFound404Page, notFoundSPA, notFoundNone)
+	}
+	return nil
+}
+
+// assetMatch is what a request path resolves to: an asset to serve, a redirect, or nothing.
+type assetMatch struct {
+	path     string // manifest path of the asset to serve
+	redirect string // path to redirect to (307)
+}
+
+func (m assetMatch) found() bool { return m.path != "" || m.redirect != "" }
+
+// resolveAsset applies html_handling to a request path (decoded). Non-HTML files match their
+// exact path under every mode; HTML files are reached without their extension, and the modes
+// differ in whether the canonical URL has a trailing slash.
+func resolveAsset(m assetManifest, html, p string) assetMatch {
+	has := func(q string) bool { _, ok := m[q]; return ok }
+	if has(p) && !strings.HasSuffix(p, ".html") {
+		return assetMatch{path: p}
+	}
+	if html == htmlNone {
+		if has(p) {
+			return assetMatch{path: p}
+		}
+		return assetMatch{}
+	}
+	// The HTML file a path names, and the path it is canonically served at.
+	trimmed := strings.TrimSuffix(p, "/")
+	switch {
+	case strings.HasSuffix(p, "/index.html"):
+		trimmed = strings.TrimSuffix(p, "/index.html")
+	case strings.HasSuffix(p, ".html"):
+		trimmed = strings.TrimSuffix(p, ".html")
+	}
+	var file string
+	dirIndex := false
+	switch {
+	case trimmed == "" && has("/index.html"):
+		file, dirIndex = "/index.html", true
+	case trimmed != "" && has(trimmed+".html"):
+		file = trimmed + ".html"
+	case trimmed != "" && has(trimmed+"/index.html"):
+		file, dirIndex = trimmed+"/index.html", true
+	default:
+		return assetMatch{}
+	}
+	canonical := trimmed
+	switch {
+	case trimmed == "":
+		canonical = "/"
+	case html == htmlForceTrailingSlash, html == htmlAutoTrailingSlash && dirIndex:
+		canonical = trimmed + "/"
+	}
+	if p != canonical {
+		return assetMatch{redirect: canonical}
+	}
+	return assetMatch{path: file}
+}
+
+// notFoundAsset is the asset not_found_handling serves for path, if any: the nearest 404.html
+// up the path's directories (404-page, answered 404), or /index.html (single-page-application,
+// answered 200).
+func notFoundAsset(m assetManifest, mode, p string) (string, int) {
+	switch mode {
+	case notFoundSPA:
+		if _, ok := m["/index.html"]; ok {
+			return "/index.html", http.StatusOK
+		}
+	case notFound404Page:
+		for dir := path.Dir(p); ; dir = path.Dir(dir) {
+			candidate := path.Join(dir, "404.html")
+			if _, ok := m[candidate]; ok {
+				return candidate, http.StatusNotFound
+			}
+			if dir == "/" || dir == "." {
+				break
+			}
+		}
+	}
+	return "", 0
+}
+
+// serveAssetRequest answers r from manifest: the asset, a redirect, or (when notFound) the
+// not-found handling. It reports false, having written nothing, when nothing matched and
+// notFound is off or found nothing to serve.
+func (s *Server) serveAssetRequest(w http.ResponseWriter, r *http.Request, m assetManifest, cfg assetsConfig, notFound bool) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if notFound {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+			return true
+		}
+		return false
+	}
+	p := r.URL.Path
+	match := resolveAsset(m, cfg.html(), p)
+	if match.redirect != "" {
+		target := &url.URL{Path: match.redirect, RawQuery: r.URL.RawQuery}
+		http.Redirect(w, r, target.String(), http.StatusTemporaryRedirect)
+		return true
+	}
+	status := http.StatusOK
+	if match.path == "" {
+		if !notFound {
+			return false
+		}
+		match.path, status = notFoundAsset(m, cfg.NotFoundHandling, p)
+		if match.path == "" {
+			http.Error(w, "Not Found", http.StatusNotFound)
+			return true
+		}
+	}
+	s.writeAsset(w, r, m[match.path], status)
+	return true
+}
+
+// writeAsset writes one stored file with Cloudflare's validators: an ETag of its hash, and 304
+// for a matching If-None-Match.
+func (s *Server) writeAsset(w http.ResponseWriter, r *http.Request, e assetEntry, status int) {
+	file, contentType := s.assets.open(e.Hash)
+	etag := `"` + e.Hash + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "public, max-age=0, must-revalidate")
+	if status == http.StatusOK && r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	content, err := os.ReadFile(file)
+	if err != nil {
+		s.logger.Warn("reading an asset", "hash", e.Hash, "err", err)
+		http.Error(w, "lumier local: asset missing from the state directory", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(content)
+	}
+}
+
+// frontAssets is the router's hook: it serves a request to script's port from the script's
+// assets when one matches (and run_worker_first is off), reporting whether it did. A navigation
+// request of a single-page application that matches nothing gets index.html, as Cloudflare does
+// for compatibility dates from 2025-04-01; anything else goes on to the Worker.
+func (s *Server) frontAssets(script string, w http.ResponseWriter, r *http.Request) bool {
+	rec := s.st.Load().Scripts[script]
+	if rec == nil || rec.Assets == nil || rec.Assets.Config.RunWorkerFirst {
+		return false
+	}
+	m, err := s.assets.manifest(rec.Assets.Manifest)
+	if err != nil {
+		s.logger.Warn("serving assets", "script", script, "err", err)
+		return false
+	}
+	if s.serveAssetRequest(w, r, m, rec.Assets.Config, false) {
+		return true
+	}
+	if rec.Assets.Config.NotFoundHandling == notFoundSPA && r.Header.Get("Sec-Fetch-Mode") == "navigate" &&
+		rec.CompatibilityDate >= "2025-04-01" && r.Method == http.MethodGet {
+		if e, ok := m["/index.html"]; ok {
+			s.writeAsset(w, r, e, http.StatusOK)
+			return true
+		}
+	}
+	return false
+}
+
+// Headers workerd's external service for an ASSETS binding injects: which manifest, and how to
+// serve it.
+const (
+	assetsManifestHeader = workerd.AssetsManifestHeader
+	assetsConfigHeader   = workerd.AssetsConfigHeader
+)
+
+// serveAssetsBinding answers env.ASSETS.fetch(): the asset, a redirect, or not-found handling.
+func (s *Server) serveAssetsBinding(w http.ResponseWriter, r *http.Request) {
+	m, err := s.assets.manifest(r.Header.Get(assetsManifestHeader))
+	if err != nil {
+		http.Error(w, "lumier local: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	var cfg assetsConfig
+	_ = json.Unmarshal([]byte(r.Header.Get(assetsConfigHeader)), &cfg)
+	s.serveAssetRequest(w, r, m, cfg, true)
+}
+
+// startAssetsBackend listens on a free loopback port for workerd's ASSETS binding calls. Like
+// the KV backend it takes no token, so it never shares the API's listener.
+func (s *Server) startAssetsBackend() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(s.serveAssetsBinding), ReadHeaderTimeout: 30 * time.Second}
+	s.assetsLn, s.assetsSrv = ln, srv
+	go func() { _ = srv.Serve(ln) }()
+	return nil
+}
+
+func (s *Server) closeAssetsBackend() error {
+	if s.assetsSrv == nil {
+		return nil
+	}
+	err := s.assetsSrv.Close()
+	s.assetsSrv, s.assetsLn = nil, nil
+	return err
+}
+
+// assetsBinding is an assets binding as workerd runs it: an external service to the assets
+// backend carrying the script's manifest and config.
+func (s *Server) assetsBinding(b bindingRecord, rec *scriptRecord) workerd.Binding {
+	out := workerd.Binding{Name: b.Name, Type: workerd.BindingAssets, ScriptName: rec.Name}
+	if s.assetsLn != nil {
+		out.AssetsBackend = s.assetsLn.Addr().String()
+	}
+	if rec.Assets != nil {
+		cfg, _ := json.Marshal(rec.Assets.Config)
+		out.AssetsManifest, out.AssetsConfig = rec.Assets.Manifest, string(cfg)
+	}
+	return out
+}
