@@ -66,17 +66,17 @@ var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // Server is one local Cloudflare. Create it with New, then Start it; Close stops it.
 type Server struct {
-	opts    Options
-	logger  *slog.Logger
-	store   *store
-	runtime runtime
-	router  *router
-	calls   calls
-	reqlog  *requestLog
-	cron    *cronLoop
-	kv      *kvStore // Workers KV (kv.go); kvLn and kvSrv serve it to workerd (kv_backend.go)
-	kvLn    net.Listener
-	kvSrv   *http.Server
+	opts      Options
+	logger    *slog.Logger
+	store     *store
+	runtime   runtime
+	router    *router
+	calls     calls
+	reqlog    *requestLog
+	cron      *cronLoop
+	kv        *kvStore // Workers KV (kv.go); kvLn and kvSrv serve it to workerd (kv_backend.go)
+	kvLn      net.Listener
+	kvSrv     *http.Server
 	assets    *assetStore // static assets (assets.go); assetsLn and assetsSrv serve ASSETS bindings
 	assetsLn  net.Listener
 	assetsSrv *http.Server
