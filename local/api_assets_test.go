@@ -1,0 +1,148 @@
+package local
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// assetsWorker answers what the assets do not; /binding/<path> reads <path> through env.ASSETS.
+const assetsWorker = `export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith("/binding/")) {
+      return env.ASSETS.fetch(new Request(new URL(url.pathname.slice("/binding".length), url)));
+    }
+    return new Response("worker " + url.pathname);
+  },
+};
+`
+
+// uploadAssets runs an upload session for files (path -> content) and returns the completion
+// token and the number of files the session asked for.
+func uploadAssets(t *testing.T, s *Server, script string, files map[string]string, hashes map[string]string) (string, int) {
+	t.Helper()
+	manifest := map[string]assetEntry{}
+	for p, c := range files {
+		manifest[p] = assetEntry{Hash: hashes[p], Size: int64(len(c))}
+	}
+	body, _ := json.Marshal(map[string]any{"manifest": manifest})
+	res := raw(t, s, "POST", "/accounts/"+s.AccountID()+"/workers/scripts/"+script+"/assets-upload-session", s.Token(), "application/json", body)
+	require.True(t, res.Success, "%+v", res.Errors)
+	var sess struct {
+		JWT     string     `json:"jwt"`
+		Buckets [][]string `json:"buckets"`
+	}
+	require.NoError(t, json.Unmarshal(res.Result, &sess))
+	byHash := map[string]string{}
+	for p, h := range hashes {
+		byHash[h] = files[p]
+	}
+	completion, sent := sess.JWT, 0
+	for _, bucket := range sess.Buckets {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		for _, h := range bucket {
+			hdr := textproto.MIMEHeader{}
+			hdr.Set("Content-Disposition", `form-data; name="`+h+`"; filename="`+h+`"`)
+			hdr.Set("Content-Type", "text/html")
+			part, _ := w.CreatePart(hdr)
+			part.Write([]byte(base64.StdEncoding.EncodeToString([]byte(byHash[h]))))
+			sent++
+		}
+		w.Close()
+		up := raw(t, s, "POST", "/accounts/"+s.AccountID()+"/workers/assets/upload?base64=true", sess.JWT, w.FormDataContentType(), buf.Bytes())
+		require.True(t, up.Success, "%+v", up.Errors)
+		var done struct {
+			JWT string `json:"jwt"`
+		}
+		json.Unmarshal(up.Result, &done)
+		if done.JWT != "" {
+			completion = done.JWT
+		}
+	}
+	return completion, sent
+}
+
+func getPage(t *testing.T, url string, header map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctxT(t), "GET", url, nil)
+	require.NoError(t, err)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(res.Body)
+	return res.StatusCode, b.String()
+}
+
+// TestAssetsServedAndPersisted: assets are served before the Worker, unmatched paths reach it,
+// a single-page application's navigations get index.html, env.ASSETS applies not-found
+// handling, run_worker_first hands every request to the Worker, and a restart keeps it all.
+func TestAssetsServedAndPersisted(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir, Options{})
+	files := map[string]string{"/index.html": "<h1>app</h1>", "/404.html": "gone"}
+	hashes := map[string]string{"/index.html": hashA, "/404.html": hashB}
+	jwt, sent := uploadAssets(t, s, "spa", files, hashes)
+	assert.Equal(t, 2, sent)
+	assert.Equal(t, 2, s.Calls()[CallAssetFile])
+
+	md := meta(map[string]any{
+		"bindings": []map[string]any{{"type": "assets", "name": "ASSETS"}},
+		"assets":   map[string]any{"jwt": jwt, "config": map[string]any{"not_found_handling": "single-page-application"}},
+	})
+	mustUpload(t, s, "spa", md, module{name: "index.js", src: assetsWorker})
+	url := enableWorkersDev(t, s, "spa")
+
+	status, body := getPage(t, url+"/", nil)
+	assert.Equal(t, 200, status)
+	assert.Equal(t, "<h1>app</h1>", body)
+	_, body = getPage(t, url+"/api/users", nil)
+	assert.Equal(t, "worker /api/users", body, "unmatched paths reach the Worker")
+	_, body = getPage(t, url+"/settings", map[string]string{"Sec-Fetch-Mode": "navigate"})
+	assert.Equal(t, "<h1>app</h1>", body, "a navigation of a single-page application gets index.html")
+	status, body = getPage(t, url+"/binding/deep/route", nil)
+	assert.Equal(t, 200, status)
+	assert.Equal(t, "<h1>app</h1>", body, "env.ASSETS applies not_found_handling")
+
+	// A new session for the same files sends nothing; the same manifest comes back.
+	// Restart: the files, the manifest and the script's config are in the state directory.
+	require.NoError(t, s.Close())
+	s = startServer(t, dir, Options{})
+	url = enableWorkersDev(t, s, "spa")
+	_, body = getPage(t, url+"/", nil)
+	assert.Equal(t, "<h1>app</h1>", body, "served after a restart")
+
+	// A new session for the same files sends nothing: the files were kept.
+	jwt2, sent := uploadAssets(t, s, "spa", files, hashes)
+	assert.Equal(t, 0, sent)
+	assert.Equal(t, 0, s.Calls()[CallAssetsUpload])
+
+	// run_worker_first: the Worker answers everything, and still reaches the assets.
+	md["assets"] = map[string]any{"jwt": jwt2, "config": map[string]any{"run_worker_first": true, "not_found_handling": "404-page"}}
+	mustUpload(t, s, "spa", md, module{name: "index.js", src: assetsWorker})
+	_, body = getPage(t, url+"/", nil)
+	assert.Equal(t, "worker /", body)
+	status, body = getPage(t, url+"/binding/missing", nil)
+	assert.Equal(t, 404, status)
+	assert.Equal(t, "gone", body, "404-page through the binding")
+}
+
+// TestAssetsBindingNeedsAssets: an assets binding without assets in the upload is refused.
+func TestAssetsBindingNeedsAssets(t *testing.T) {
+	s := sharedServer(t)
+	md := meta(map[string]any{"bindings": []map[string]any{{"type": "assets", "name": "ASSETS"}}})
+	_, err := putScript(t, s, "assets-missing", md, module{name: "index.js", src: assetsWorker})
+	requireCode(t, err, codeValidation, "binding of type assets needs assets")
+}
