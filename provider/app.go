@@ -170,6 +170,7 @@ func (w *appWorker) merge(d AppWorker) []error {
 	mergeField(&w.CompatibilityFlags, d.CompatibilityFlags, "compatibilityFlags", conflict)
 	mergeField(&w.Build, d.Build, "build options", conflict)
 	mergeField(&w.Crons, d.Crons, "crons", conflict)
+	mergeField(&w.Assets, d.Assets, "assets", conflict)
 	for env, v := range inputEntries(d.Bindings) {
 		if isSecret(v) {
 			w.mergeSecret(env, v, conflict)
@@ -228,6 +229,9 @@ func describeOption(v any) string {
 	}
 	if _, ok := v.(BuildOptions); ok {
 		return "one set of build options"
+	}
+	if a, ok := v.(Assets); ok {
+		return fmt.Sprintf("assets (directory %q)", a.Directory)
 	}
 	return fmt.Sprintf("%v", v)
 }
@@ -421,6 +425,7 @@ func (p *appPlan) workerArgs(w *appWorker) WorkerArgs {
 		ScriptName: w.script,
 		Entry:      w.Entry,
 		Build:      w.Build,
+		Assets:     w.Assets,
 		DeleteData: p.removal == RemovalRemove,
 	}
 	if w.WorkersDev != nil {

@@ -50,6 +50,7 @@ type AppWorker struct {
 	CompatibilityFlags []string              `pulumi:"compatibilityFlags,optional"`
 	Build              *BuildOptions         `pulumi:"build,optional"`
 	Crons              []string              `pulumi:"crons,optional"`
+	Assets             *Assets               `pulumi:"assets,optional"`
 }
 
 // Annotate documents AppWorker.
@@ -68,6 +69,7 @@ func (w *AppWorker) Annotate(a infer.Annotator) {
 	a.Describe(&w.CompatibilityFlags, "Workers runtime compatibility flags. Defaults to [\"nodejs_compat\"].")
 	a.Describe(&w.Build, "esbuild options: define, external, minify, sourcemap.")
 	a.Describe(&w.Crons, cronsDoc)
+	a.Describe(&w.Assets, assetsDoc)
 }
 
 // AppDurableObject declares a Durable Object of an App.

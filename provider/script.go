@@ -100,6 +100,9 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 		}
 		failures = append(failures, classFailures...)
 	}
+	if known("assets") && known("bindings") && known("secrets") {
+		failures = append(failures, checkAssets(&args, infer.GetConfig[Config](ctx))...)
+	}
 	if known("entry") && known("build") {
 		failures = append(failures, checkCode(&args, known("durableObjects"), infer.GetConfig[Config](ctx))...)
 	}
@@ -309,6 +312,7 @@ func uploadChanges(old, news ScriptArgs) []string {
 	changed("bindings", normalizeBindings(old.Bindings, old.ScriptName), normalizeBindings(news.Bindings, news.ScriptName))
 	changed("secrets", nonNil(old.Secrets), nonNil(news.Secrets))
 	changed("durableObjects", normalizeClasses(old.DurableObjects), normalizeClasses(news.DurableObjects))
+	changed("assets", assetsOf(old), assetsOf(news))
 	return keys
 }
 
@@ -440,13 +444,19 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 			p.GetLogger(ctx).Warningf("deleting Durable Object classes %s of script %q and all their data (deleteData is true)",
 				strings.Join(quoteAll(plan.Deleted), ", "), name)
 		}
+		// Assets go up first: the script upload carries their completion token.
+		assetsMeta, assetsBindings, err := syncAssets(ctx, c, args)
+		if err != nil {
+			return state, err
+		}
 		md := cfapi.Metadata{
 			MainModule:         mainModule,
 			CompatibilityDate:  args.compatibilityDate(),
 			CompatibilityFlags: args.compatibilityFlags(),
-			Bindings:           apiBindings(args),
+			Bindings:           append(apiBindings(args), assetsBindings...),
 			Migrations:         plan.Migration,
 			Tags:               []string{ownerTag(args.Owner)},
+			Assets:             assetsMeta,
 		}
 		if err := c.UploadScript(ctx, name, md, []cfapi.Module{{Name: mainModule, Content: b.Code}}); err != nil {
 			return state, err
@@ -523,7 +533,7 @@ func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, Scr
 	state.URL = url
 	state.CompatibilityDate = settings.CompatibilityDate
 	state.CompatibilityFlags = settings.CompatibilityFlags
-	applyReadBindings(&state.ScriptArgs, settings.Bindings)
+	applyReadBindings(&state.ScriptArgs, withoutAssets(settings.Bindings))
 	state.DurableObjects = readClasses(req.State.DurableObjects, remote.classes)
 	state.NamespaceIDs = remote.ids
 	inputs := req.Inputs

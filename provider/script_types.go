@@ -26,6 +26,8 @@ type ScriptArgs struct {
 	CodeHash           string            `pulumi:"codeHash,optional"`
 	Owner              string            `pulumi:"owner,optional"`
 	Crons              []string          `pulumi:"crons,optional"`
+	Assets             *Assets           `pulumi:"assets,optional"`
+	AssetsHash         string            `pulumi:"assetsHash,optional"`
 }
 
 // Annotate documents ScriptArgs.
@@ -44,6 +46,9 @@ func (a *ScriptArgs) Annotate(an infer.Annotator) {
 		"the script, deletes the data of its objects only when this is true.")
 	an.Describe(&a.Build, "esbuild options for bundling the entry.")
 	an.Describe(&a.Crons, cronsDoc)
+	an.Describe(&a.Assets, "Static assets: a directory served at its files' paths before the Worker runs, and "+
+		"optionally an env binding that fetches them.")
+	an.Describe(&a.AssetsHash, "Digest of the assets directory's manifest. Computed by the provider during check; leave unset.")
 	an.Describe(&a.CodeHash, "SHA-256 of the bundled code. Computed by the provider during check; leave unset.")
 	an.Describe(&a.Owner, "Who deploys the script: a Worker sets \"<project>/<stack>/<resource>\"; defaults to the "+
 		"resource name. The script is tagged with it, and a create refuses to take over an existing script with "+

@@ -61,6 +61,9 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 	if args.Build != nil {
 		inputs["build"] = buildInput(*args.Build)
 	}
+	if args.Assets != nil {
+		inputs["assets"] = assetsInput(*args.Assets)
+	}
 	var hosts []pulumi.Resource
 	if args.Bindings != nil {
 		// Inputs from the engine are resolved already, so the bindings are read here, where an error

@@ -19,6 +19,7 @@ type WorkerArgs struct {
 	Build              *BuildOptions           `pulumi:"build,optional"`
 	DeleteData         bool                    `pulumi:"deleteData,optional"`
 	Crons              pulumi.StringArrayInput `pulumi:"crons,optional"`
+	Assets             *Assets                 `pulumi:"assets,optional"`
 }
 
 // Annotate documents WorkerArgs.
@@ -40,6 +41,7 @@ func (a *WorkerArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.CompatibilityFlags, "Workers runtime compatibility flags. Defaults to [\"nodejs_compat\"].")
 	an.Describe(&a.Build, "esbuild options: define, external, minify, sourcemap.")
 	an.Describe(&a.Crons, cronsDoc)
+	an.Describe(&a.Assets, assetsDoc)
 	an.Describe(&a.DeleteData, "Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.")
 }
 

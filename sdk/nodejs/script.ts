@@ -47,6 +47,14 @@ export class Script extends pulumi.CustomResource {
     }
 
     /**
+     * Static assets: a directory served at its files' paths before the Worker runs, and optionally an env binding that fetches them.
+     */
+    declare public readonly assets: pulumi.Output<outputs.Assets | undefined>;
+    /**
+     * Digest of the assets directory's manifest. Computed by the provider during check; leave unset.
+     */
+    declare public readonly assetsHash: pulumi.Output<string | undefined>;
+    /**
      * Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
      */
     declare public readonly bindings: pulumi.Output<outputs.Binding[] | undefined>;
@@ -128,6 +136,8 @@ export class Script extends pulumi.CustomResource {
             if (args?.scriptName === undefined && !opts.urn) {
                 throw new Error("Missing required property 'scriptName'");
             }
+            resourceInputs["assets"] = args?.assets;
+            resourceInputs["assetsHash"] = args?.assetsHash;
             resourceInputs["bindings"] = args?.bindings;
             resourceInputs["build"] = args?.build;
             resourceInputs["codeHash"] = args?.codeHash;
@@ -145,6 +155,8 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["namespaceIds"] = undefined /*out*/;
             resourceInputs["url"] = undefined /*out*/;
         } else {
+            resourceInputs["assets"] = undefined /*out*/;
+            resourceInputs["assetsHash"] = undefined /*out*/;
             resourceInputs["bindings"] = undefined /*out*/;
             resourceInputs["build"] = undefined /*out*/;
             resourceInputs["codeHash"] = undefined /*out*/;
@@ -173,6 +185,14 @@ export class Script extends pulumi.CustomResource {
  * The set of arguments for constructing a Script resource.
  */
 export interface ScriptArgs {
+    /**
+     * Static assets: a directory served at its files' paths before the Worker runs, and optionally an env binding that fetches them.
+     */
+    assets?: pulumi.Input<inputs.AssetsArgs | undefined>;
+    /**
+     * Digest of the assets directory's manifest. Computed by the provider during check; leave unset.
+     */
+    assetsHash?: pulumi.Input<string | undefined>;
     /**
      * Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
      */

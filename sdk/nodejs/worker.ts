@@ -59,6 +59,7 @@ export class Worker extends pulumi.ComponentResource {
             if (args?.entry === undefined && !opts.urn) {
                 throw new Error("Missing required property 'entry'");
             }
+            resourceInputs["assets"] = args?.assets;
             resourceInputs["bindings"] = args?.bindings;
             resourceInputs["build"] = args?.build;
             resourceInputs["compatibilityDate"] = args?.compatibilityDate;
@@ -90,6 +91,10 @@ export class Worker extends pulumi.ComponentResource {
  * The set of arguments for constructing a Worker resource.
  */
 export interface WorkerArgs {
+    /**
+     * Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
+     */
+    assets?: pulumi.Input<inputs.AssetsArgs | undefined>;
     /**
      * Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
      */

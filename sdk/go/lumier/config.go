@@ -105,6 +105,8 @@ type WorkerOptions struct {
 	// Crons are Cron Triggers: cron expressions (five fields, UTC) on which the Worker's
 	// scheduled() handler runs, for example []string{"*/5 * * * *"}.
 	Crons []string
+	// Assets are static assets served before the Worker runs (config_assets.go).
+	Assets *AssetsOptions
 }
 
 // Bindings maps env names to binding values.
@@ -211,6 +213,9 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 	}
 	if opts.Crons != nil {
 		decl.Crons = pulumi.ToStringArray(opts.Crons)
+	}
+	if opts.Assets != nil {
+		decl.Assets = opts.Assets.args()
 	}
 	bindings, secrets := pulumi.Map{}, pulumi.StringMap{}
 	for k, v := range opts.Bindings {

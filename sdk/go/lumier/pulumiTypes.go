@@ -260,6 +260,8 @@ func (o AppKvNamespaceArrayOutput) Index(i pulumi.IntInput) AppKvNamespaceOutput
 
 // A Worker of an App. Declaring the same name again merges the declarations.
 type AppWorker struct {
+	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
+	Assets *Assets `pulumi:"assets"`
 	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 	Bindings map[string]interface{} `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
@@ -293,6 +295,8 @@ type AppWorkerInput interface {
 
 // A Worker of an App. Declaring the same name again merges the declarations.
 type AppWorkerArgs struct {
+	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
+	Assets AssetsPtrInput `pulumi:"assets"`
 	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 	Bindings pulumi.MapInput `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
@@ -365,6 +369,11 @@ func (o AppWorkerOutput) ToAppWorkerOutputWithContext(ctx context.Context) AppWo
 	return o
 }
 
+// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
+func (o AppWorkerOutput) Assets() AssetsPtrOutput {
+	return o.ApplyT(func(v AppWorker) *Assets { return v.Assets }).(AssetsPtrOutput)
+}
+
 // Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 func (o AppWorkerOutput) Bindings() pulumi.MapOutput {
 	return o.ApplyT(func(v AppWorker) map[string]interface{} { return v.Bindings }).(pulumi.MapOutput)
@@ -428,6 +437,222 @@ func (o AppWorkerArrayOutput) Index(i pulumi.IntInput) AppWorkerOutput {
 	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AppWorker {
 		return vs[0].([]AppWorker)[vs[1].(int)]
 	}).(AppWorkerOutput)
+}
+
+// Static assets of a Worker: the files of a directory, served at their paths before the Worker runs. Only files Cloudflare does not have yet are uploaded; an unchanged directory uploads nothing.
+type Assets struct {
+	// Name of the env binding that fetches the assets (env.ASSETS.fetch(request)), for example "ASSETS". No binding when unset.
+	Binding *string `pulumi:"binding"`
+	// Directory of the static files, relative to the Pulumi project. Cloudflare allows 20,000 files (Workers Free) or 100,000 (Workers Paid, see lumier:workersPlan) of at most 25 MiB each.
+	Directory string `pulumi:"directory"`
+	// How HTML files are reached: auto-trailing-slash (the default: /about serves about.html, /docs/ serves docs/index.html), force-trailing-slash, drop-trailing-slash or none.
+	HtmlHandling *string `pulumi:"htmlHandling"`
+	// What env.ASSETS.fetch answers for a path no file has: none (the default, a 404), 404-page (the nearest 404.html, status 404) or single-page-application (index.html, status 200; browser navigations to unknown paths also get index.html without running the Worker).
+	NotFoundHandling *string `pulumi:"notFoundHandling"`
+	// Run the Worker for every request, even one a file matches; it reaches the files through its assets binding. Defaults to false.
+	RunWorkerFirst *bool `pulumi:"runWorkerFirst"`
+}
+
+// AssetsInput is an input type that accepts AssetsArgs and AssetsOutput values.
+// You can construct a concrete instance of `AssetsInput` via:
+//
+//	AssetsArgs{...}
+type AssetsInput interface {
+	pulumi.Input
+
+	ToAssetsOutput() AssetsOutput
+	ToAssetsOutputWithContext(context.Context) AssetsOutput
+}
+
+// Static assets of a Worker: the files of a directory, served at their paths before the Worker runs. Only files Cloudflare does not have yet are uploaded; an unchanged directory uploads nothing.
+type AssetsArgs struct {
+	// Name of the env binding that fetches the assets (env.ASSETS.fetch(request)), for example "ASSETS". No binding when unset.
+	Binding pulumi.StringPtrInput `pulumi:"binding"`
+	// Directory of the static files, relative to the Pulumi project. Cloudflare allows 20,000 files (Workers Free) or 100,000 (Workers Paid, see lumier:workersPlan) of at most 25 MiB each.
+	Directory pulumi.StringInput `pulumi:"directory"`
+	// How HTML files are reached: auto-trailing-slash (the default: /about serves about.html, /docs/ serves docs/index.html), force-trailing-slash, drop-trailing-slash or none.
+	HtmlHandling pulumi.StringPtrInput `pulumi:"htmlHandling"`
+	// What env.ASSETS.fetch answers for a path no file has: none (the default, a 404), 404-page (the nearest 404.html, status 404) or single-page-application (index.html, status 200; browser navigations to unknown paths also get index.html without running the Worker).
+	NotFoundHandling pulumi.StringPtrInput `pulumi:"notFoundHandling"`
+	// Run the Worker for every request, even one a file matches; it reaches the files through its assets binding. Defaults to false.
+	RunWorkerFirst pulumi.BoolPtrInput `pulumi:"runWorkerFirst"`
+}
+
+func (AssetsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Assets)(nil)).Elem()
+}
+
+func (i AssetsArgs) ToAssetsOutput() AssetsOutput {
+	return i.ToAssetsOutputWithContext(context.Background())
+}
+
+func (i AssetsArgs) ToAssetsOutputWithContext(ctx context.Context) AssetsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AssetsOutput)
+}
+
+func (i AssetsArgs) ToAssetsPtrOutput() AssetsPtrOutput {
+	return i.ToAssetsPtrOutputWithContext(context.Background())
+}
+
+func (i AssetsArgs) ToAssetsPtrOutputWithContext(ctx context.Context) AssetsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AssetsOutput).ToAssetsPtrOutputWithContext(ctx)
+}
+
+// AssetsPtrInput is an input type that accepts AssetsArgs, AssetsPtr and AssetsPtrOutput values.
+// You can construct a concrete instance of `AssetsPtrInput` via:
+//
+//	        AssetsArgs{...}
+//
+//	or:
+//
+//	        nil
+type AssetsPtrInput interface {
+	pulumi.Input
+
+	ToAssetsPtrOutput() AssetsPtrOutput
+	ToAssetsPtrOutputWithContext(context.Context) AssetsPtrOutput
+}
+
+type assetsPtrType AssetsArgs
+
+func AssetsPtr(v *AssetsArgs) AssetsPtrInput {
+	return (*assetsPtrType)(v)
+}
+
+func (*assetsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Assets)(nil)).Elem()
+}
+
+func (i *assetsPtrType) ToAssetsPtrOutput() AssetsPtrOutput {
+	return i.ToAssetsPtrOutputWithContext(context.Background())
+}
+
+func (i *assetsPtrType) ToAssetsPtrOutputWithContext(ctx context.Context) AssetsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AssetsPtrOutput)
+}
+
+// Static assets of a Worker: the files of a directory, served at their paths before the Worker runs. Only files Cloudflare does not have yet are uploaded; an unchanged directory uploads nothing.
+type AssetsOutput struct{ *pulumi.OutputState }
+
+func (AssetsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Assets)(nil)).Elem()
+}
+
+func (o AssetsOutput) ToAssetsOutput() AssetsOutput {
+	return o
+}
+
+func (o AssetsOutput) ToAssetsOutputWithContext(ctx context.Context) AssetsOutput {
+	return o
+}
+
+func (o AssetsOutput) ToAssetsPtrOutput() AssetsPtrOutput {
+	return o.ToAssetsPtrOutputWithContext(context.Background())
+}
+
+func (o AssetsOutput) ToAssetsPtrOutputWithContext(ctx context.Context) AssetsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Assets) *Assets {
+		return &v
+	}).(AssetsPtrOutput)
+}
+
+// Name of the env binding that fetches the assets (env.ASSETS.fetch(request)), for example "ASSETS". No binding when unset.
+func (o AssetsOutput) Binding() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Assets) *string { return v.Binding }).(pulumi.StringPtrOutput)
+}
+
+// Directory of the static files, relative to the Pulumi project. Cloudflare allows 20,000 files (Workers Free) or 100,000 (Workers Paid, see lumier:workersPlan) of at most 25 MiB each.
+func (o AssetsOutput) Directory() pulumi.StringOutput {
+	return o.ApplyT(func(v Assets) string { return v.Directory }).(pulumi.StringOutput)
+}
+
+// How HTML files are reached: auto-trailing-slash (the default: /about serves about.html, /docs/ serves docs/index.html), force-trailing-slash, drop-trailing-slash or none.
+func (o AssetsOutput) HtmlHandling() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Assets) *string { return v.HtmlHandling }).(pulumi.StringPtrOutput)
+}
+
+// What env.ASSETS.fetch answers for a path no file has: none (the default, a 404), 404-page (the nearest 404.html, status 404) or single-page-application (index.html, status 200; browser navigations to unknown paths also get index.html without running the Worker).
+func (o AssetsOutput) NotFoundHandling() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Assets) *string { return v.NotFoundHandling }).(pulumi.StringPtrOutput)
+}
+
+// Run the Worker for every request, even one a file matches; it reaches the files through its assets binding. Defaults to false.
+func (o AssetsOutput) RunWorkerFirst() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Assets) *bool { return v.RunWorkerFirst }).(pulumi.BoolPtrOutput)
+}
+
+type AssetsPtrOutput struct{ *pulumi.OutputState }
+
+func (AssetsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Assets)(nil)).Elem()
+}
+
+func (o AssetsPtrOutput) ToAssetsPtrOutput() AssetsPtrOutput {
+	return o
+}
+
+func (o AssetsPtrOutput) ToAssetsPtrOutputWithContext(ctx context.Context) AssetsPtrOutput {
+	return o
+}
+
+func (o AssetsPtrOutput) Elem() AssetsOutput {
+	return o.ApplyT(func(v *Assets) Assets {
+		if v != nil {
+			return *v
+		}
+		var ret Assets
+		return ret
+	}).(AssetsOutput)
+}
+
+// Name of the env binding that fetches the assets (env.ASSETS.fetch(request)), for example "ASSETS". No binding when unset.
+func (o AssetsPtrOutput) Binding() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Assets) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Binding
+	}).(pulumi.StringPtrOutput)
+}
+
+// Directory of the static files, relative to the Pulumi project. Cloudflare allows 20,000 files (Workers Free) or 100,000 (Workers Paid, see lumier:workersPlan) of at most 25 MiB each.
+func (o AssetsPtrOutput) Directory() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Assets) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Directory
+	}).(pulumi.StringPtrOutput)
+}
+
+// How HTML files are reached: auto-trailing-slash (the default: /about serves about.html, /docs/ serves docs/index.html), force-trailing-slash, drop-trailing-slash or none.
+func (o AssetsPtrOutput) HtmlHandling() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Assets) *string {
+		if v == nil {
+			return nil
+		}
+		return v.HtmlHandling
+	}).(pulumi.StringPtrOutput)
+}
+
+// What env.ASSETS.fetch answers for a path no file has: none (the default, a 404), 404-page (the nearest 404.html, status 404) or single-page-application (index.html, status 200; browser navigations to unknown paths also get index.html without running the Worker).
+func (o AssetsPtrOutput) NotFoundHandling() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Assets) *string {
+		if v == nil {
+			return nil
+		}
+		return v.NotFoundHandling
+	}).(pulumi.StringPtrOutput)
+}
+
+// Run the Worker for every request, even one a file matches; it reaches the files through its assets binding. Defaults to false.
+func (o AssetsPtrOutput) RunWorkerFirst() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Assets) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.RunWorkerFirst
+	}).(pulumi.BoolPtrOutput)
 }
 
 // One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
@@ -1224,6 +1449,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AppKvNamespaceArrayInput)(nil)).Elem(), AppKvNamespaceArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkerInput)(nil)).Elem(), AppWorkerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkerArrayInput)(nil)).Elem(), AppWorkerArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AssetsInput)(nil)).Elem(), AssetsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AssetsPtrInput)(nil)).Elem(), AssetsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BindingInput)(nil)).Elem(), BindingArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BindingArrayInput)(nil)).Elem(), BindingArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BuildOptionsInput)(nil)).Elem(), BuildOptionsArgs{})
@@ -1238,6 +1465,8 @@ func init() {
 	pulumi.RegisterOutputType(AppKvNamespaceArrayOutput{})
 	pulumi.RegisterOutputType(AppWorkerOutput{})
 	pulumi.RegisterOutputType(AppWorkerArrayOutput{})
+	pulumi.RegisterOutputType(AssetsOutput{})
+	pulumi.RegisterOutputType(AssetsPtrOutput{})
 	pulumi.RegisterOutputType(BindingOutput{})
 	pulumi.RegisterOutputType(BindingArrayOutput{})
 	pulumi.RegisterOutputType(BuildOptionsOutput{})

@@ -16,6 +16,10 @@ import (
 type Script struct {
 	pulumi.CustomResourceState
 
+	// Static assets: a directory served at its files' paths before the Worker runs, and optionally an env binding that fetches them.
+	Assets AssetsPtrOutput `pulumi:"assets"`
+	// Digest of the assets directory's manifest. Computed by the provider during check; leave unset.
+	AssetsHash pulumi.StringPtrOutput `pulumi:"assetsHash"`
 	// Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
 	Bindings BindingArrayOutput `pulumi:"bindings"`
 	// esbuild options for bundling the entry.
@@ -109,6 +113,10 @@ func ScriptExists(ctx *pulumi.Context,
 }
 
 type scriptArgs struct {
+	// Static assets: a directory served at its files' paths before the Worker runs, and optionally an env binding that fetches them.
+	Assets *Assets `pulumi:"assets"`
+	// Digest of the assets directory's manifest. Computed by the provider during check; leave unset.
+	AssetsHash *string `pulumi:"assetsHash"`
 	// Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
 	Bindings []Binding `pulumi:"bindings"`
 	// esbuild options for bundling the entry.
@@ -139,6 +147,10 @@ type scriptArgs struct {
 
 // The set of arguments for constructing a Script resource.
 type ScriptArgs struct {
+	// Static assets: a directory served at its files' paths before the Worker runs, and optionally an env binding that fetches them.
+	Assets AssetsPtrInput
+	// Digest of the assets directory's manifest. Computed by the provider during check; leave unset.
+	AssetsHash pulumi.StringPtrInput
 	// Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
 	Bindings BindingArrayInput
 	// esbuild options for bundling the entry.
@@ -252,6 +264,16 @@ func (o ScriptOutput) ToScriptOutput() ScriptOutput {
 
 func (o ScriptOutput) ToScriptOutputWithContext(ctx context.Context) ScriptOutput {
 	return o
+}
+
+// Static assets: a directory served at its files' paths before the Worker runs, and optionally an env binding that fetches them.
+func (o ScriptOutput) Assets() AssetsPtrOutput {
+	return o.ApplyT(func(v *Script) AssetsPtrOutput { return v.Assets }).(AssetsPtrOutput)
+}
+
+// Digest of the assets directory's manifest. Computed by the provider during check; leave unset.
+func (o ScriptOutput) AssetsHash() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Script) pulumi.StringPtrOutput { return v.AssetsHash }).(pulumi.StringPtrOutput)
 }
 
 // Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).

@@ -48,6 +48,8 @@ func NewWorker(ctx *pulumi.Context,
 }
 
 type workerArgs struct {
+	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
+	Assets *Assets `pulumi:"assets"`
 	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
 	Bindings map[string]interface{} `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
@@ -76,6 +78,8 @@ type workerArgs struct {
 
 // The set of arguments for constructing a Worker resource.
 type WorkerArgs struct {
+	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
+	Assets AssetsPtrInput
 	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
 	Bindings pulumi.MapInput
 	// esbuild options: define, external, minify, sourcemap.

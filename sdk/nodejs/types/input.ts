@@ -50,6 +50,10 @@ export interface AppKvNamespaceArgs {
  */
 export interface AppWorkerArgs {
     /**
+     * Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
+     */
+    assets?: pulumi.Input<inputs.AssetsArgs | undefined>;
+    /**
      * Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
      */
     bindings?: pulumi.Input<{[key: string]: any} | undefined>;
@@ -85,6 +89,32 @@ export interface AppWorkerArgs {
      * Serve the Worker on its workers.dev URL. Defaults to true.
      */
     workersDev?: pulumi.Input<boolean | undefined>;
+}
+
+/**
+ * Static assets of a Worker: the files of a directory, served at their paths before the Worker runs. Only files Cloudflare does not have yet are uploaded; an unchanged directory uploads nothing.
+ */
+export interface AssetsArgs {
+    /**
+     * Name of the env binding that fetches the assets (env.ASSETS.fetch(request)), for example "ASSETS". No binding when unset.
+     */
+    binding?: pulumi.Input<string | undefined>;
+    /**
+     * Directory of the static files, relative to the Pulumi project. Cloudflare allows 20,000 files (Workers Free) or 100,000 (Workers Paid, see lumier:workersPlan) of at most 25 MiB each.
+     */
+    directory: pulumi.Input<string>;
+    /**
+     * How HTML files are reached: auto-trailing-slash (the default: /about serves about.html, /docs/ serves docs/index.html), force-trailing-slash, drop-trailing-slash or none.
+     */
+    htmlHandling?: pulumi.Input<string | undefined>;
+    /**
+     * What env.ASSETS.fetch answers for a path no file has: none (the default, a 404), 404-page (the nearest 404.html, status 404) or single-page-application (index.html, status 200; browser navigations to unknown paths also get index.html without running the Worker).
+     */
+    notFoundHandling?: pulumi.Input<string | undefined>;
+    /**
+     * Run the Worker for every request, even one a file matches; it reaches the files through its assets binding. Defaults to false.
+     */
+    runWorkerFirst?: pulumi.Input<boolean | undefined>;
 }
 
 /**

@@ -6,6 +6,32 @@ import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
 /**
+ * Static assets of a Worker: the files of a directory, served at their paths before the Worker runs. Only files Cloudflare does not have yet are uploaded; an unchanged directory uploads nothing.
+ */
+export interface Assets {
+    /**
+     * Name of the env binding that fetches the assets (env.ASSETS.fetch(request)), for example "ASSETS". No binding when unset.
+     */
+    binding?: string;
+    /**
+     * Directory of the static files, relative to the Pulumi project. Cloudflare allows 20,000 files (Workers Free) or 100,000 (Workers Paid, see lumier:workersPlan) of at most 25 MiB each.
+     */
+    directory: string;
+    /**
+     * How HTML files are reached: auto-trailing-slash (the default: /about serves about.html, /docs/ serves docs/index.html), force-trailing-slash, drop-trailing-slash or none.
+     */
+    htmlHandling?: string;
+    /**
+     * What env.ASSETS.fetch answers for a path no file has: none (the default, a 404), 404-page (the nearest 404.html, status 404) or single-page-application (index.html, status 200; browser navigations to unknown paths also get index.html without running the Worker).
+     */
+    notFoundHandling?: string;
+    /**
+     * Run the Worker for every request, even one a file matches; it reaches the files through its assets binding. Defaults to false.
+     */
+    runWorkerFirst?: boolean;
+}
+
+/**
  * One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
  */
 export interface Binding {

@@ -21,6 +21,8 @@ __all__ = [
     'AppKvNamespaceArgsDict',
     'AppWorkerArgs',
     'AppWorkerArgsDict',
+    'AssetsArgs',
+    'AssetsArgsDict',
     'BindingArgs',
     'BindingArgsDict',
     'BuildOptionsArgs',
@@ -203,6 +205,10 @@ class AppWorkerArgsDict(TypedDict):
     """
     Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
     """
+    assets: NotRequired[pulumi.Input[Optional['AssetsArgsDict']]]
+    """
+    Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
+    """
     bindings: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
     """
     Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
@@ -240,6 +246,7 @@ class AppWorkerArgsDict(TypedDict):
 class AppWorkerArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str],
+                 assets: pulumi.Input[Optional['AssetsArgs']] = None,
                  bindings: pulumi.Input[Optional[Mapping[str, Any]]] = None,
                  build: pulumi.Input[Optional['BuildOptionsArgs']] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
@@ -252,6 +259,7 @@ class AppWorkerArgs:
         A Worker of an App. Declaring the same name again merges the declarations.
 
         :param pulumi.Input[_builtins.str] name: Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
+        :param pulumi.Input['AssetsArgs'] assets: Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
         :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
@@ -262,6 +270,8 @@ class AppWorkerArgs:
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the Worker on its workers.dev URL. Defaults to true.
         """
         pulumi.set(__self__, "name", name)
+        if assets is not None:
+            pulumi.set(__self__, "assets", assets)
         if bindings is not None:
             pulumi.set(__self__, "bindings", bindings)
         if build is not None:
@@ -290,6 +300,18 @@ class AppWorkerArgs:
     @name.setter
     def name(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def assets(self) -> pulumi.Input[Optional['AssetsArgs']]:
+        """
+        Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
+        """
+        return pulumi.get(self, "assets")
+
+    @assets.setter
+    def assets(self, value: pulumi.Input[Optional['AssetsArgs']]):
+        pulumi.set(self, "assets", value)
 
     @_builtins.property
     @pulumi.getter
@@ -386,6 +408,119 @@ class AppWorkerArgs:
     @workers_dev.setter
     def workers_dev(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "workers_dev", value)
+
+
+class AssetsArgsDict(TypedDict):
+    """
+    Static assets of a Worker: the files of a directory, served at their paths before the Worker runs. Only files Cloudflare does not have yet are uploaded; an unchanged directory uploads nothing.
+    """
+    directory: pulumi.Input[_builtins.str]
+    """
+    Directory of the static files, relative to the Pulumi project. Cloudflare allows 20,000 files (Workers Free) or 100,000 (Workers Paid, see lumier:workersPlan) of at most 25 MiB each.
+    """
+    binding: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Name of the env binding that fetches the assets (env.ASSETS.fetch(request)), for example "ASSETS". No binding when unset.
+    """
+    html_handling: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    How HTML files are reached: auto-trailing-slash (the default: /about serves about.html, /docs/ serves docs/index.html), force-trailing-slash, drop-trailing-slash or none.
+    """
+    not_found_handling: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    What env.ASSETS.fetch answers for a path no file has: none (the default, a 404), 404-page (the nearest 404.html, status 404) or single-page-application (index.html, status 200; browser navigations to unknown paths also get index.html without running the Worker).
+    """
+    run_worker_first: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Run the Worker for every request, even one a file matches; it reaches the files through its assets binding. Defaults to false.
+    """
+
+@pulumi.input_type
+class AssetsArgs:
+    def __init__(__self__, *,
+                 directory: pulumi.Input[_builtins.str],
+                 binding: pulumi.Input[Optional[_builtins.str]] = None,
+                 html_handling: pulumi.Input[Optional[_builtins.str]] = None,
+                 not_found_handling: pulumi.Input[Optional[_builtins.str]] = None,
+                 run_worker_first: pulumi.Input[Optional[_builtins.bool]] = None):
+        """
+        Static assets of a Worker: the files of a directory, served at their paths before the Worker runs. Only files Cloudflare does not have yet are uploaded; an unchanged directory uploads nothing.
+
+        :param pulumi.Input[_builtins.str] directory: Directory of the static files, relative to the Pulumi project. Cloudflare allows 20,000 files (Workers Free) or 100,000 (Workers Paid, see lumier:workersPlan) of at most 25 MiB each.
+        :param pulumi.Input[_builtins.str] binding: Name of the env binding that fetches the assets (env.ASSETS.fetch(request)), for example "ASSETS". No binding when unset.
+        :param pulumi.Input[_builtins.str] html_handling: How HTML files are reached: auto-trailing-slash (the default: /about serves about.html, /docs/ serves docs/index.html), force-trailing-slash, drop-trailing-slash or none.
+        :param pulumi.Input[_builtins.str] not_found_handling: What env.ASSETS.fetch answers for a path no file has: none (the default, a 404), 404-page (the nearest 404.html, status 404) or single-page-application (index.html, status 200; browser navigations to unknown paths also get index.html without running the Worker).
+        :param pulumi.Input[_builtins.bool] run_worker_first: Run the Worker for every request, even one a file matches; it reaches the files through its assets binding. Defaults to false.
+        """
+        pulumi.set(__self__, "directory", directory)
+        if binding is not None:
+            pulumi.set(__self__, "binding", binding)
+        if html_handling is not None:
+            pulumi.set(__self__, "html_handling", html_handling)
+        if not_found_handling is not None:
+            pulumi.set(__self__, "not_found_handling", not_found_handling)
+        if run_worker_first is not None:
+            pulumi.set(__self__, "run_worker_first", run_worker_first)
+
+    @_builtins.property
+    @pulumi.getter
+    def directory(self) -> pulumi.Input[_builtins.str]:
+        """
+        Directory of the static files, relative to the Pulumi project. Cloudflare allows 20,000 files (Workers Free) or 100,000 (Workers Paid, see lumier:workersPlan) of at most 25 MiB each.
+        """
+        return pulumi.get(self, "directory")
+
+    @directory.setter
+    def directory(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "directory", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def binding(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Name of the env binding that fetches the assets (env.ASSETS.fetch(request)), for example "ASSETS". No binding when unset.
+        """
+        return pulumi.get(self, "binding")
+
+    @binding.setter
+    def binding(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "binding", value)
+
+    @_builtins.property
+    @pulumi.getter(name="htmlHandling")
+    def html_handling(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        How HTML files are reached: auto-trailing-slash (the default: /about serves about.html, /docs/ serves docs/index.html), force-trailing-slash, drop-trailing-slash or none.
+        """
+        return pulumi.get(self, "html_handling")
+
+    @html_handling.setter
+    def html_handling(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "html_handling", value)
+
+    @_builtins.property
+    @pulumi.getter(name="notFoundHandling")
+    def not_found_handling(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        What env.ASSETS.fetch answers for a path no file has: none (the default, a 404), 404-page (the nearest 404.html, status 404) or single-page-application (index.html, status 200; browser navigations to unknown paths also get index.html without running the Worker).
+        """
+        return pulumi.get(self, "not_found_handling")
+
+    @not_found_handling.setter
+    def not_found_handling(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "not_found_handling", value)
+
+    @_builtins.property
+    @pulumi.getter(name="runWorkerFirst")
+    def run_worker_first(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Run the Worker for every request, even one a file matches; it reaches the files through its assets binding. Defaults to false.
+        """
+        return pulumi.get(self, "run_worker_first")
+
+    @run_worker_first.setter
+    def run_worker_first(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "run_worker_first", value)
 
 
 class BindingArgsDict(TypedDict):

@@ -16,6 +16,7 @@ from . import _utilities
 from . import outputs
 
 __all__ = [
+    'Assets',
     'Binding',
     'BuildOptions',
     'Class',
@@ -23,6 +24,98 @@ __all__ = [
     'DurableObjectInfo',
     'WorkerInfo',
 ]
+
+@pulumi.output_type
+class Assets(dict):
+    """
+    Static assets of a Worker: the files of a directory, served at their paths before the Worker runs. Only files Cloudflare does not have yet are uploaded; an unchanged directory uploads nothing.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "htmlHandling":
+            suggest = "html_handling"
+        elif key == "notFoundHandling":
+            suggest = "not_found_handling"
+        elif key == "runWorkerFirst":
+            suggest = "run_worker_first"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in Assets. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        Assets.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        Assets.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 directory: _builtins.str,
+                 binding: Optional[_builtins.str] = None,
+                 html_handling: Optional[_builtins.str] = None,
+                 not_found_handling: Optional[_builtins.str] = None,
+                 run_worker_first: Optional[_builtins.bool] = None):
+        """
+        Static assets of a Worker: the files of a directory, served at their paths before the Worker runs. Only files Cloudflare does not have yet are uploaded; an unchanged directory uploads nothing.
+
+        :param _builtins.str directory: Directory of the static files, relative to the Pulumi project. Cloudflare allows 20,000 files (Workers Free) or 100,000 (Workers Paid, see lumier:workersPlan) of at most 25 MiB each.
+        :param _builtins.str binding: Name of the env binding that fetches the assets (env.ASSETS.fetch(request)), for example "ASSETS". No binding when unset.
+        :param _builtins.str html_handling: How HTML files are reached: auto-trailing-slash (the default: /about serves about.html, /docs/ serves docs/index.html), force-trailing-slash, drop-trailing-slash or none.
+        :param _builtins.str not_found_handling: What env.ASSETS.fetch answers for a path no file has: none (the default, a 404), 404-page (the nearest 404.html, status 404) or single-page-application (index.html, status 200; browser navigations to unknown paths also get index.html without running the Worker).
+        :param _builtins.bool run_worker_first: Run the Worker for every request, even one a file matches; it reaches the files through its assets binding. Defaults to false.
+        """
+        pulumi.set(__self__, "directory", directory)
+        if binding is not None:
+            pulumi.set(__self__, "binding", binding)
+        if html_handling is not None:
+            pulumi.set(__self__, "html_handling", html_handling)
+        if not_found_handling is not None:
+            pulumi.set(__self__, "not_found_handling", not_found_handling)
+        if run_worker_first is not None:
+            pulumi.set(__self__, "run_worker_first", run_worker_first)
+
+    @_builtins.property
+    @pulumi.getter
+    def directory(self) -> _builtins.str:
+        """
+        Directory of the static files, relative to the Pulumi project. Cloudflare allows 20,000 files (Workers Free) or 100,000 (Workers Paid, see lumier:workersPlan) of at most 25 MiB each.
+        """
+        return pulumi.get(self, "directory")
+
+    @_builtins.property
+    @pulumi.getter
+    def binding(self) -> Optional[_builtins.str]:
+        """
+        Name of the env binding that fetches the assets (env.ASSETS.fetch(request)), for example "ASSETS". No binding when unset.
+        """
+        return pulumi.get(self, "binding")
+
+    @_builtins.property
+    @pulumi.getter(name="htmlHandling")
+    def html_handling(self) -> Optional[_builtins.str]:
+        """
+        How HTML files are reached: auto-trailing-slash (the default: /about serves about.html, /docs/ serves docs/index.html), force-trailing-slash, drop-trailing-slash or none.
+        """
+        return pulumi.get(self, "html_handling")
+
+    @_builtins.property
+    @pulumi.getter(name="notFoundHandling")
+    def not_found_handling(self) -> Optional[_builtins.str]:
+        """
+        What env.ASSETS.fetch answers for a path no file has: none (the default, a 404), 404-page (the nearest 404.html, status 404) or single-page-application (index.html, status 200; browser navigations to unknown paths also get index.html without running the Worker).
+        """
+        return pulumi.get(self, "not_found_handling")
+
+    @_builtins.property
+    @pulumi.getter(name="runWorkerFirst")
+    def run_worker_first(self) -> Optional[_builtins.bool]:
+        """
+        Run the Worker for every request, even one a file matches; it reaches the files through its assets binding. Defaults to false.
+        """
+        return pulumi.get(self, "run_worker_first")
+
 
 @pulumi.output_type
 class Binding(dict):

@@ -23,6 +23,8 @@ class ScriptArgs:
     def __init__(__self__, *,
                  entry: pulumi.Input[_builtins.str],
                  script_name: pulumi.Input[_builtins.str],
+                 assets: pulumi.Input[Optional['AssetsArgs']] = None,
+                 assets_hash: pulumi.Input[Optional[_builtins.str]] = None,
                  bindings: pulumi.Input[Optional[Sequence[pulumi.Input['BindingArgs']]]] = None,
                  build: pulumi.Input[Optional['BuildOptionsArgs']] = None,
                  code_hash: pulumi.Input[Optional[_builtins.str]] = None,
@@ -39,6 +41,8 @@ class ScriptArgs:
 
         :param pulumi.Input[_builtins.str] entry: Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
         :param pulumi.Input[_builtins.str] script_name: Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
+        :param pulumi.Input['AssetsArgs'] assets: Static assets: a directory served at its files' paths before the Worker runs, and optionally an env binding that fetches them.
+        :param pulumi.Input[_builtins.str] assets_hash: Digest of the assets directory's manifest. Computed by the provider during check; leave unset.
         :param pulumi.Input[Sequence[pulumi.Input['BindingArgs']]] bindings: Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options for bundling the entry.
         :param pulumi.Input[_builtins.str] code_hash: SHA-256 of the bundled code. Computed by the provider during check; leave unset.
@@ -53,6 +57,10 @@ class ScriptArgs:
         """
         pulumi.set(__self__, "entry", entry)
         pulumi.set(__self__, "script_name", script_name)
+        if assets is not None:
+            pulumi.set(__self__, "assets", assets)
+        if assets_hash is not None:
+            pulumi.set(__self__, "assets_hash", assets_hash)
         if bindings is not None:
             pulumi.set(__self__, "bindings", bindings)
         if build is not None:
@@ -99,6 +107,30 @@ class ScriptArgs:
     @script_name.setter
     def script_name(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "script_name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def assets(self) -> pulumi.Input[Optional['AssetsArgs']]:
+        """
+        Static assets: a directory served at its files' paths before the Worker runs, and optionally an env binding that fetches them.
+        """
+        return pulumi.get(self, "assets")
+
+    @assets.setter
+    def assets(self, value: pulumi.Input[Optional['AssetsArgs']]):
+        pulumi.set(self, "assets", value)
+
+    @_builtins.property
+    @pulumi.getter(name="assetsHash")
+    def assets_hash(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Digest of the assets directory's manifest. Computed by the provider during check; leave unset.
+        """
+        return pulumi.get(self, "assets_hash")
+
+    @assets_hash.setter
+    def assets_hash(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "assets_hash", value)
 
     @_builtins.property
     @pulumi.getter
@@ -239,6 +271,8 @@ class Script(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 assets: pulumi.Input[Optional[Union['AssetsArgs', 'AssetsArgsDict', 'outputs.Assets']]] = None,
+                 assets_hash: pulumi.Input[Optional[_builtins.str]] = None,
                  bindings: pulumi.Input[Optional[Sequence[pulumi.Input[Union['BindingArgs', 'BindingArgsDict', 'outputs.Binding']]]]] = None,
                  build: pulumi.Input[Optional[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']]] = None,
                  code_hash: pulumi.Input[Optional[_builtins.str]] = None,
@@ -258,6 +292,8 @@ class Script(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[Union['AssetsArgs', 'AssetsArgsDict', 'outputs.Assets']] assets: Static assets: a directory served at its files' paths before the Worker runs, and optionally an env binding that fetches them.
+        :param pulumi.Input[_builtins.str] assets_hash: Digest of the assets directory's manifest. Computed by the provider during check; leave unset.
         :param pulumi.Input[Sequence[pulumi.Input[Union['BindingArgs', 'BindingArgsDict', 'outputs.Binding']]]] bindings: Bindings the Worker reads on env, by kind (plain text, Durable Object namespace, ...).
         :param pulumi.Input[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']] build: esbuild options for bundling the entry.
         :param pulumi.Input[_builtins.str] code_hash: SHA-256 of the bundled code. Computed by the provider during check; leave unset.
@@ -296,6 +332,8 @@ class Script(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 assets: pulumi.Input[Optional[Union['AssetsArgs', 'AssetsArgsDict', 'outputs.Assets']]] = None,
+                 assets_hash: pulumi.Input[Optional[_builtins.str]] = None,
                  bindings: pulumi.Input[Optional[Sequence[pulumi.Input[Union['BindingArgs', 'BindingArgsDict', 'outputs.Binding']]]]] = None,
                  build: pulumi.Input[Optional[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']]] = None,
                  code_hash: pulumi.Input[Optional[_builtins.str]] = None,
@@ -318,6 +356,8 @@ class Script(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = ScriptArgs.__new__(ScriptArgs)
 
+            __props__.__dict__["assets"] = assets
+            __props__.__dict__["assets_hash"] = assets_hash
             __props__.__dict__["bindings"] = bindings
             __props__.__dict__["build"] = build
             __props__.__dict__["code_hash"] = code_hash
@@ -362,6 +402,8 @@ class Script(pulumi.CustomResource):
 
         __props__ = ScriptArgs.__new__(ScriptArgs)
 
+        __props__.__dict__["assets"] = None
+        __props__.__dict__["assets_hash"] = None
         __props__.__dict__["bindings"] = None
         __props__.__dict__["build"] = None
         __props__.__dict__["code_hash"] = None
@@ -385,6 +427,22 @@ class Script(pulumi.CustomResource):
             opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
         __props__: dict = {}
         return pulumi.runtime.exists_resource(None, 'lumier:index:Script', id, __props__, opts or pulumi.ResourceOptions())
+
+    @_builtins.property
+    @pulumi.getter
+    def assets(self) -> pulumi.Output[Optional['outputs.Assets']]:
+        """
+        Static assets: a directory served at its files' paths before the Worker runs, and optionally an env binding that fetches them.
+        """
+        return pulumi.get(self, "assets")
+
+    @_builtins.property
+    @pulumi.getter(name="assetsHash")
+    def assets_hash(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Digest of the assets directory's manifest. Computed by the provider during check; leave unset.
+        """
+        return pulumi.get(self, "assets_hash")
 
     @_builtins.property
     @pulumi.getter

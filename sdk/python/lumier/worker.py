@@ -22,6 +22,7 @@ __all__ = ['WorkerArgs', 'Worker']
 class WorkerArgs:
     def __init__(__self__, *,
                  entry: _builtins.str,
+                 assets: pulumi.Input[Optional['AssetsArgs']] = None,
                  bindings: pulumi.Input[Optional[Mapping[str, Any]]] = None,
                  build: pulumi.Input[Optional['BuildOptionsArgs']] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
@@ -37,6 +38,7 @@ class WorkerArgs:
         The set of arguments for constructing a Worker resource.
 
         :param _builtins.str entry: Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
+        :param pulumi.Input['AssetsArgs'] assets: Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
         :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
@@ -50,6 +52,8 @@ class WorkerArgs:
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.
         """
         pulumi.set(__self__, "entry", entry)
+        if assets is not None:
+            pulumi.set(__self__, "assets", assets)
         if bindings is not None:
             pulumi.set(__self__, "bindings", bindings)
         if build is not None:
@@ -84,6 +88,18 @@ class WorkerArgs:
     @entry.setter
     def entry(self, value: _builtins.str):
         pulumi.set(self, "entry", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def assets(self) -> pulumi.Input[Optional['AssetsArgs']]:
+        """
+        Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
+        """
+        return pulumi.get(self, "assets")
+
+    @assets.setter
+    def assets(self, value: pulumi.Input[Optional['AssetsArgs']]):
+        pulumi.set(self, "assets", value)
 
     @_builtins.property
     @pulumi.getter
@@ -224,6 +240,7 @@ class Worker(pulumi.ComponentResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 assets: pulumi.Input[Optional[Union['AssetsArgs', 'AssetsArgsDict', 'outputs.Assets']]] = None,
                  bindings: pulumi.Input[Optional[Mapping[str, Any]]] = None,
                  build: pulumi.Input[Optional[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']]] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
@@ -242,6 +259,7 @@ class Worker(pulumi.ComponentResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[Union['AssetsArgs', 'AssetsArgsDict', 'outputs.Assets']] assets: Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
         :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
         :param pulumi.Input[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
@@ -279,6 +297,7 @@ class Worker(pulumi.ComponentResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 assets: pulumi.Input[Optional[Union['AssetsArgs', 'AssetsArgsDict', 'outputs.Assets']]] = None,
                  bindings: pulumi.Input[Optional[Mapping[str, Any]]] = None,
                  build: pulumi.Input[Optional[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']]] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
@@ -302,6 +321,7 @@ class Worker(pulumi.ComponentResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = WorkerArgs.__new__(WorkerArgs)
 
+            __props__.__dict__["assets"] = assets
             __props__.__dict__["bindings"] = bindings
             __props__.__dict__["build"] = build
             __props__.__dict__["compatibility_date"] = compatibility_date
