@@ -167,6 +167,8 @@ func bindingType(decl *declarations, worker, env string) (string, error) {
 	switch bd.Kind {
 	case "text", "secret":
 		return "string", nil
+	case "assets":
+		return "Fetcher", nil // the static assets: env.ASSETS.fetch(request)
 	case "durable_object":
 		do, ok := decl.DurableObjects[bd.DurableObject]
 		if !ok {

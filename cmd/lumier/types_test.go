@@ -55,3 +55,10 @@ func TestModulePath(t *testing.T) {
 	assert.Equal(t, "./worker", modulePath("./worker.js"))
 	assert.Equal(t, "../counter/src/index", modulePath("../counter/src/index.ts"))
 }
+
+func TestEnvFilesTypeTheAssetsBindingAsFetcher(t *testing.T) {
+	d := parseDeclarations(t, `{"app":"a","workers":{"web":{"entry":"src/index.ts","bindings":{"ASSETS":{"kind":"assets"}}}}}`)
+	files, err := envFiles(d, "lumier.config.ts")
+	require.NoError(t, err)
+	assert.Contains(t, string(files["lumier-env.d.ts"]), "    ASSETS: Fetcher;")
+}

@@ -105,6 +105,26 @@ test("secret text goes to the Worker's secrets, everything else stays a binding"
     assert.equal(args.durableObjects, undefined);
 });
 
+test("assets reach the App's Worker, and two different declarations are refused", async () => {
+    const assets = { directory: "public", notFoundHandling: "404-page", binding: "ASSETS" };
+    const { declarations } = await collect({
+        app: seed.app,
+        run() {
+            Worker("web", { entry: "src/index.ts", assets });
+            Worker("web", { entry: "src/index.ts", assets });
+        },
+    }, "dev");
+    const [web] = appArgs(declarations).workers as any[];
+    assert.deepEqual(web.assets, assets);
+    await assert.rejects(collect({
+        app: seed.app,
+        run() {
+            Worker("web", { entry: "src/index.ts", assets });
+            Worker("web", { entry: "src/index.ts", assets: { directory: "dist" } });
+        },
+    }, "dev"), /declared twice with different assets/);
+});
+
 test("the program creates one App from the declarations and Worker urls come from its outputs", async () => {
     const created: { type: string; name: string; inputs: any }[] = [];
     await pulumi.runtime.setMocks({

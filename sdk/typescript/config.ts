@@ -64,6 +64,22 @@ export interface WorkerOptions {
     build?: BuildOptions;
     /** Cron Triggers: cron expressions (five fields, UTC) on which scheduled() runs, e.g. ["*\/5 * * * *"]. */
     crons?: string[];
+    /** Static assets served at their paths before the Worker runs; binding names env.<binding> that fetches them. */
+    assets?: AssetsOptions;
+}
+
+/** A Worker's static assets, with Cloudflare's names and defaults. */
+export interface AssetsOptions {
+    /** Directory of the static files, relative to the Pulumi project directory. */
+    directory: string;
+    /** "auto-trailing-slash" (default), "force-trailing-slash", "drop-trailing-slash" or "none". */
+    htmlHandling?: string;
+    /** "none" (default), "404-page" or "single-page-application". */
+    notFoundHandling?: string;
+    /** Run the Worker for every request, even one a file matches (default false). */
+    runWorkerFirst?: boolean;
+    /** Name of the env binding that fetches the assets, for example "ASSETS". */
+    binding?: string;
 }
 
 /** What Worker(...) returns. url and scriptName resolve once the App is deployed. */
@@ -279,6 +295,7 @@ export function appArgs(d: Declarations): sdk.AppArgs {
             compatibilityFlags: w.compatibilityFlags,
             build: w.build,
             crons: w.crons,
+            assets: w.assets,
         };
     });
     const durableObjects: sdk.types.input.AppDurableObjectArgs[] = Object.entries(d.durableObjects)

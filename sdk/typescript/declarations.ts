@@ -6,7 +6,7 @@ import { collect, Program } from "./config";
 
 /** A binding as `lumier types` needs it: its kind, and for a Durable Object its name. */
 export interface BindingDeclaration {
-    kind: "text" | "secret" | "durable_object";
+    kind: "text" | "secret" | "durable_object" | "assets";
     durableObject?: string;
 }
 
@@ -28,6 +28,9 @@ export async function printDeclarations(program: Program, stage: string): Promis
         const bindings: Record<string, BindingDeclaration> = {};
         for (const [env, value] of Object.entries(w.bindings ?? {})) {
             bindings[env] = bindingDeclaration(value);
+        }
+        if (w.assets?.binding) {
+            bindings[w.assets.binding] = { kind: "assets" };
         }
         out.workers[name] = { entry: w.entry, bindings };
     }
