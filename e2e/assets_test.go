@@ -33,7 +33,9 @@ export default {
 // ASSETS, with the given not-found handling.
 func assetsProgram(entry, notFound string) pulumi.RunFunc {
 	return lumier.Config{
-		App: func(lumier.AppContext) lumier.AppConfig { return lumier.AppConfig{Name: "site", Removal: lumier.RemovalRemove} },
+		App: func(lumier.AppContext) lumier.AppConfig {
+			return lumier.AppConfig{Name: "site", Removal: lumier.RemovalRemove}
+		},
 		Run: func(ctx *lumier.Context) error {
 			web := ctx.Worker("web", lumier.WorkerOptions{Entry: entry, Assets: &lumier.AssetsOptions{
 				Directory: "public", Binding: "ASSETS", NotFoundHandling: notFound,
