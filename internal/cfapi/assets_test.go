@@ -26,6 +26,18 @@ const assetsWorker = `export default {
 };
 `
 
+// startAssetsCloud starts a local Cloudflare for one test and a client of it.
+func startAssetsCloud(t *testing.T) (*local.Server, *cfapi.Client, context.Context) {
+	t.Helper()
+	srv, err := local.New(local.Options{Addr: "127.0.0.1:0", StateDir: t.TempDir()})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	require.NoError(t, srv.Start(ctx))
+	t.Cleanup(func() { srv.Close() })
+	return srv, cfapi.New(srv.URL(), srv.Token(), srv.AccountID()), ctx
+}
+
 func get(t *testing.T, url string) (int, string, http.Header) {
 	t.Helper()
 	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -42,13 +54,7 @@ func get(t *testing.T, url string) (int, string, http.Header) {
 // sync sends every file, a second sends none, a changed file only itself; the script then serves
 // its assets, falls through to the Worker for other paths, and env.ASSETS works.
 func TestAssetsUploadFlow(t *testing.T) {
-	srv, err := local.New(local.Options{Addr: "127.0.0.1:0", StateDir: t.TempDir()})
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	require.NoError(t, srv.Start(ctx))
-	t.Cleanup(func() { srv.Close() })
-	c := cfapi.New(srv.URL(), srv.Token(), srv.AccountID())
+	srv, c, ctx := startAssetsCloud(t)
 
 	files := map[string]string{"/index.html": "<h1>home</h1>", "/about.html": "<p>about</p>", "/app.js": "console.log(1)"}
 	hashes := map[string]string{"/index.html": strings.Repeat("a", 32), "/about.html": strings.Repeat("b", 32), "/app.js": strings.Repeat("c", 32)}
@@ -117,15 +123,9 @@ func TestAssetsUploadFlow(t *testing.T) {
 // TestAssetsUploadRefusals: the upload takes the session's token only, and a script upload
 // refuses a token no session completed.
 func TestAssetsUploadRefusals(t *testing.T) {
-	srv, err := local.New(local.Options{Addr: "127.0.0.1:0", StateDir: t.TempDir()})
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	require.NoError(t, srv.Start(ctx))
-	t.Cleanup(func() { srv.Close() })
-	c := cfapi.New(srv.URL(), srv.Token(), srv.AccountID())
+	_, c, ctx := startAssetsCloud(t)
 
-	_, err = c.UploadAssets(ctx, "not-a-session", map[string]cfapi.AssetContent{strings.Repeat("a", 32): {Content: []byte("x")}})
+	_, err := c.UploadAssets(ctx, "not-a-session", map[string]cfapi.AssetContent{strings.Repeat("a", 32): {Content: []byte("x")}})
 	apiErr, ok := cfapi.AsAPIError(err)
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, 401, apiErr.Status)
