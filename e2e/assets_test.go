@@ -19,10 +19,11 @@ import (
 
 // assetsEntry is a Worker in examples/app's style: the assets module answers /assets/..., and
 // anything else no file matches gets "worker <path>".
-const assetsEntry = `import { assets } from "./assets";
+const assetsEntry = `import type { Env } from "./env";
+import { assets } from "./assets";
 
 export default {
-  async fetch(request: Request, env: { ASSETS: Fetcher }): Promise<Response> {
+  async fetch(request: Request, env: Env): Promise<Response> {
     const path = new URL(request.url).pathname;
     return (await assets(request, env, path)) ?? new Response("worker " + path);
   },
@@ -62,11 +63,13 @@ func TestAssetsServedAndUploadedOnlyWhenChanged(t *testing.T) {
 	c := startCloud(t)
 	p := newProject(t)
 	copyDir(t, filepath.Join(repoRoot, "examples", "app", "public"), filepath.Join(p.dir, "public"))
-	module, err := os.ReadFile(filepath.Join(repoRoot, "examples", "app", "src", "assets.ts"))
-	if err != nil {
-		t.Fatal(err)
+	for _, module := range []string{"assets", "env"} {
+		code, err := os.ReadFile(filepath.Join(repoRoot, "examples", "app", "src", module+".ts"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.write(module, string(code))
 	}
-	p.write("assets", string(module))
 	entry := p.write("web", assetsEntry)
 	files, _ := os.ReadDir(filepath.Join(p.dir, "public"))
 

@@ -1,17 +1,13 @@
 // The static assets part of the app's Worker. The files of public/ are served at their paths
 // before the Worker runs; this module answers the paths under /assets/, which no file has, and
 // reads files through the ASSETS binding.
-
-/** What this module needs of the Worker's env: the assets binding. */
-interface AssetsEnv {
-  ASSETS: Fetcher;
-}
+import type { Env } from "./env";
 
 /**
  * Answers /assets/hello (a greeting from the Worker) and /assets/file/<path> (the file at <path>
  * read through env.ASSETS: {path, status, contentType, body}); undefined for other paths.
  */
-export async function assets(request: Request, env: AssetsEnv, path: string): Promise<Response | undefined> {
+export async function assets(request: Request, env: Env, path: string): Promise<Response | undefined> {
   if (path === "/assets/hello") {
     return Response.json({ hello: "from the Worker" });
   }
