@@ -150,6 +150,10 @@ func (s *Server) uploadedAssets(script string, up *upload) (*assetsRecord, error
 	return &assetsRecord{Manifest: id, Config: up.meta.Assets.Config}, nil
 }
 
+// errAssetsBindingWithoutAssets refuses an upload that binds assets it does not have.
+var errAssetsBindingWithoutAssets = newAPIError(http.StatusBadRequest, codeValidation,
+	"binding of type assets needs assets: upload them first and send assets.jwt (or keep_assets) in the metadata")
+
 // hasBinding reports whether bindings hold one of type kind.
 func hasBinding(bindings []bindingRecord, kind string) bool {
 	for _, b := range bindings {

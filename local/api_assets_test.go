@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -145,4 +146,33 @@ func TestAssetsBindingNeedsAssets(t *testing.T) {
 	md := meta(map[string]any{"bindings": []map[string]any{{"type": "assets", "name": "ASSETS"}}})
 	_, err := putScript(t, s, "assets-missing", md, module{name: "index.js", src: assetsWorker})
 	requireCode(t, err, codeValidation, "binding of type assets needs assets")
+}
+
+// TestAssetsFollowVersions: a versions upload carries its own assets, served once a deployment
+// makes it the script's version, and a deployment back to the old version serves the old assets.
+func TestAssetsFollowVersions(t *testing.T) {
+	s := sharedServer(t)
+	const name = "assets-versions"
+	jwt1, _ := uploadAssets(t, s, name, map[string]string{"/index.html": "one"}, map[string]string{"/index.html": strings.Repeat("c", 32)})
+	mustUpload(t, s, name, meta(map[string]any{"assets": map[string]any{"jwt": jwt1}}), module{name: "index.js", src: assetsWorker})
+	url := enableWorkersDev(t, s, name)
+	_, body := getPage(t, url+"/", nil)
+	require.Equal(t, "one", body)
+	first := s.st.Load().Scripts[name].Versions[0].ID
+
+	jwt2, _ := uploadAssets(t, s, name, map[string]string{"/index.html": "two"}, map[string]string{"/index.html": strings.Repeat("d", 32)})
+	v2, err := uploadVersion(t, s, name, meta(map[string]any{"assets": map[string]any{"jwt": jwt2}}), module{name: "index.js", src: assetsWorker})
+	require.NoError(t, err)
+	_, body = getPage(t, url+"/", nil)
+	assert.Equal(t, "one", body, "an uploaded version is not served before it is deployed")
+
+	_, err = deployVersions(t, s, name, at(v2.ID, 100))
+	require.NoError(t, err)
+	_, body = getPage(t, url+"/", nil)
+	assert.Equal(t, "two", body, "the deployed version's assets")
+
+	_, err = deployVersions(t, s, name, at(first, 100))
+	require.NoError(t, err)
+	_, body = getPage(t, url+"/", nil)
+	assert.Equal(t, "one", body, "back to the first version, back to its assets")
 }

@@ -129,8 +129,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 			rec.Assets = old.Assets
 		}
 		if hasBinding(rec.Bindings, bindingAssets) && rec.Assets == nil {
-			return nil, nil, newAPIError(http.StatusBadRequest, codeValidation,
-				"binding of type assets needs assets: upload them first and send assets.jwt (or keep_assets) in the metadata")
+			return nil, nil, errAssetsBindingWithoutAssets
 		}
 		rec.MigrationTag = outcome.Tag
 		rec.Etag = etag(rec)

@@ -102,6 +102,11 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	assets, err := s.uploadedAssets(name, up)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	if up.meta.Migrations != nil {
 		writeError(w, newAPIError(http.StatusBadRequest, codeVersionMigrations,
 			"A version upload cannot carry Durable Object migrations: apply them with a direct upload (PUT .../workers/scripts/%s), then upload versions.", name))
@@ -124,6 +129,14 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 		MainModule: up.meta.MainModule, CompatibilityDate: up.meta.CompatibilityDate, CompatibilityFlags: up.meta.CompatibilityFlags,
 		Bindings: keepBindings(up.bindings, latest.Bindings, up.meta.KeepBindings),
 		Exports:  up.exports(),
+		Assets:   assets,
+	}
+	if up.meta.KeepAssets && assets == nil {
+		v.Assets = latest.Assets
+	}
+	if hasBinding(v.Bindings, bindingAssets) && v.Assets == nil {
+		writeError(w, errAssetsBindingWithoutAssets)
+		return
 	}
 	if err := checkVersion(prev, name, v); err != nil {
 		writeError(w, err)

@@ -43,6 +43,8 @@ type versionRecord struct {
 	Bindings           []bindingRecord `json:"bindings"`
 	Exports            []string        `json:"exports"`
 	StartupTimeMs      int64           `json:"startup_time_ms"`
+	// Assets are the version's static assets (assets_serve.go); nil for none.
+	Assets *assetsRecord `json:"assets,omitempty"`
 }
 
 // deploymentRecord routes a script's traffic: one version at 100%, or two versions whose
@@ -102,7 +104,7 @@ func (rec *scriptRecord) snapshot(now time.Time, source string) *versionRecord {
 		ID: newUUID(), CreatedOn: now, Source: source,
 		MainModule: rec.MainModule, Modules: slices.Clone(rec.Modules),
 		CompatibilityDate: rec.CompatibilityDate, CompatibilityFlags: slices.Clone(rec.CompatibilityFlags),
-		Bindings: slices.Clone(rec.Bindings), Exports: slices.Clone(rec.Exports),
+		Bindings: slices.Clone(rec.Bindings), Exports: slices.Clone(rec.Exports), Assets: rec.Assets,
 	}
 }
 
@@ -112,6 +114,7 @@ func (rec *scriptRecord) runVersion(v *versionRecord) {
 	rec.MainModule, rec.Modules = v.MainModule, slices.Clone(v.Modules)
 	rec.CompatibilityDate, rec.CompatibilityFlags = v.CompatibilityDate, slices.Clone(v.CompatibilityFlags)
 	rec.Bindings, rec.Exports = slices.Clone(v.Bindings), slices.Clone(v.Exports)
+	rec.Assets = v.Assets
 }
 
 // addVersion appends v with the next number and trims old versions.
