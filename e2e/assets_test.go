@@ -150,3 +150,60 @@ func TestAssetsServedAndUploadedOnlyWhenChanged(t *testing.T) {
 	}
 	destroy(t, ctx, s)
 }
+
+// TestAssetsYAMLApp: a YAML App declares a Worker's assets; its files are served, a POST still
+// reaches the Worker (the seed's counter), and a second up sends no file and uploads nothing.
+func TestAssetsYAMLApp(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	public := filepath.Join(t.TempDir(), "public")
+	copyDir(t, filepath.Join(repoRoot, "examples", "app", "public"), public)
+	pulumi := yamlProject(t, ctx, c, "siteyaml", `
+resources:
+  app:
+    type: lumier:index:App
+    properties:
+      name: siteyaml
+      removal: remove
+      workers:
+        - name: api
+          entry: src/index.ts
+          assets: { directory: "`+public+`", htmlHandling: drop-trailing-slash }
+          bindings:
+            COUNTER: { type: durable_object, name: counter }
+      durableObjects:
+        - { name: counter, worker: api, className: Counter }
+outputs:
+  url: ${app.workers["api"].url}
+`)
+	if out, err := pulumi("up", "--yes"); err != nil {
+		t.Fatalf("up: %v\n%s", err, out)
+	}
+	files, _ := os.ReadDir(public)
+	if got := c.Calls()[local.CallAssetFile]; got != len(files) {
+		t.Fatalf("up sent %d asset files, want %d: %v", got, len(files), c.Calls())
+	}
+	out, err := pulumi("stack", "output", "url")
+	if err != nil {
+		t.Fatalf("stack output: %v\n%s", err, out)
+	}
+	url := lastLine(out)
+	if status, body, _ := getAsset(t, url+"/"); status != 200 || !strings.Contains(body, "<h1>lumier app</h1>") {
+		t.Fatalf("GET / = %d %q, want public/index.html", status, body)
+	}
+	if status, _, ct := getAsset(t, url+"/app.js"); status != 200 || !strings.Contains(ct, "javascript") {
+		t.Fatalf("GET /app.js = %d %q", status, ct)
+	}
+	requireCall(t, http.MethodPost, url+"/", "", 200, `{"count":1}`)
+
+	c.ResetCalls()
+	if out, err := pulumi("up", "--yes"); err != nil {
+		t.Fatalf("second up: %v\n%s", err, out)
+	}
+	if calls := c.Calls(); calls[local.CallAssetFile] != 0 || calls[local.CallUpload] != 0 || c.MutatingCalls() != 0 {
+		t.Fatalf("an unchanged App sent files or uploaded: %v", calls)
+	}
+	if out, err := pulumi("destroy", "--yes"); err != nil {
+		t.Fatalf("destroy: %v\n%s", err, out)
+	}
+}
