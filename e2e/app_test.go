@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,22 @@ func TestAppExample(t *testing.T) {
 		requireCall(t, http.MethodGet, url+"/kv/greeting", "", 200, `{"key":"greeting","value":"hello"}`)
 		requireCall(t, http.MethodDelete, url+"/kv/greeting", "", 200, `{"deleted":"greeting"}`)
 		requireCall(t, http.MethodGet, url+"/kv/greeting", "", 200, `{"key":"greeting","value":null}`)
+	})
+	t.Run("Assets", func(t *testing.T) {
+		status, body, header := call(t, http.MethodGet, url+"/", "")
+		if status != 200 || !strings.HasPrefix(header.Get("Content-Type"), "text/html") || !strings.Contains(body, "<h1>lumier app</h1>") {
+			t.Fatalf("GET /: %d %q %q, want public/index.html", status, header.Get("Content-Type"), body)
+		}
+		if status, _, header := call(t, http.MethodGet, url+"/style.css", ""); status != 200 || !strings.HasPrefix(header.Get("Content-Type"), "text/css") {
+			t.Fatalf("GET /style.css: %d %q, want public/style.css as text/css", status, header.Get("Content-Type"))
+		}
+		requireCall(t, http.MethodGet, url+"/assets/hello", "", 200, `{"hello":"from the Worker"}`)
+		if _, body, _ := call(t, http.MethodGet, url+"/assets/file/style.css", ""); !strings.Contains(body, `"status":200`) || !strings.Contains(body, "font-family") {
+			t.Fatalf("env.ASSETS.fetch(/style.css): %s, want status 200 and the stylesheet", body)
+		}
+		if _, body, _ := call(t, http.MethodGet, url+"/assets/file/nothing-here", ""); !strings.Contains(body, `"status":404`) {
+			t.Fatalf("env.ASSETS.fetch(/nothing-here): %s, want status 404", body)
+		}
 	})
 	requireCall(t, http.MethodGet, url+"/nowhere", "", 404, `{"error":"no route for /nowhere"}`)
 

@@ -1,5 +1,6 @@
-// The app's Worker: each area of the app answers its own paths; the first that answers wins.
+// The app's Worker. Files of public/ are served before it runs; each area of the app answers its own paths; the first that answers wins.
 import type { Env } from "./env";
+import { assets } from "./assets";
 import { counter } from "./counter";
 import { kv } from "./kv";
 
@@ -10,6 +11,7 @@ type Route = (request: Request, env: Env, path: string) => Promise<Response | un
 const routes: Route[] = [
   counter,
   kv,
+  assets,
 ];
 
 export default {

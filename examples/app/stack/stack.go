@@ -1,5 +1,5 @@
 // Package stack is the app: one Worker, api, with a KV cache and the seed's counter Durable Object
-// (and, as the bindings land, R2, D1, a service, a queue and static assets). It lives in its own
+// and a static front end in public/ (and, as the bindings land, R2, D1, a service and a queue). It lives in its own
 // package so that the program (../main.go) and the end-to-end tests share it.
 package stack
 
@@ -17,7 +17,8 @@ var Config = lumier.Config{
 		counter := ctx.DurableObject("counter", lumier.DurableObjectOptions{Worker: api, ClassName: "Counter"})
 
 		ctx.Worker("api", lumier.WorkerOptions{
-			Entry: "src/index.ts",
+			Entry:  "src/index.ts",
+			Assets: &lumier.AssetsOptions{Directory: "public", Binding: "ASSETS"},
 			Bindings: lumier.Bindings{
 				"COUNTER": counter,
 				"CACHE":   cache,
