@@ -21,22 +21,44 @@ type change struct {
 }
 
 // submit applies c together with the changes waiting at the same time and returns c's outcome.
+//
+// The first change to find no batch being applied starts a drain that applies batches until
+// the queue is empty; every other change only waits for its own result. A change whose batch has
+// been applied is answered at once: it never has to take mu again, which would make it wait for
+// the reload of changes that arrived after it (each such wait let a lone newcomer take mu and
+// reload for itself, so parallel deletes ended up applied one reload each).
 func (s *Server) submit(c *change) error {
 	c.result = make(chan error, 1)
 	s.qmu.Lock()
 	s.queue = append(s.queue, c)
+	lead := !s.draining
+	s.draining = true
 	s.qmu.Unlock()
-
-	s.mu.Lock()
-	s.qmu.Lock()
-	batch := s.queue
-	s.queue = nil
-	s.qmu.Unlock()
-	if len(batch) > 0 { // else c was in an earlier holder's batch
-		s.applyBatch(batch)
+	if lead {
+		go s.drain()
 	}
-	s.mu.Unlock()
 	return <-c.result
+}
+
+// drain applies the queued changes batch by batch until the queue is empty. Only one drain runs
+// at a time (draining); the queue is taken once mu is held, so that everything that arrived
+// while the previous batch or another request held mu joins the batch.
+func (s *Server) drain() {
+	for {
+		s.mu.Lock()
+		s.qmu.Lock()
+		batch := s.queue
+		s.queue = nil
+		if len(batch) == 0 {
+			s.draining = false
+			s.qmu.Unlock()
+			s.mu.Unlock()
+			return
+		}
+		s.qmu.Unlock()
+		s.applyBatch(batch)
+		s.mu.Unlock()
+	}
 }
 
 // applyBatch applies the changes in order onto the served state, has the runtime run the

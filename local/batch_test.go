@@ -1,6 +1,7 @@
 package local
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/local/workerd"
 )
 
 // poller calls a Worker in a loop and records the longest time between two answers.
@@ -118,4 +121,82 @@ func TestParallelUploadsOneBad(t *testing.T) {
 	status, body := call(t, http.MethodGet, residentURL+"/resident", "")
 	assert.Equal(t, http.StatusOK, status)
 	assert.JSONEq(t, `{"count":1}`, body, "its data survived")
+}
+
+// gatedRuntime holds every Apply until the test releases it, and counts them.
+type gatedRuntime struct {
+	runtime
+	entered chan int // the number of scripts of each Apply, as it starts
+	release chan struct{}
+}
+
+func (g *gatedRuntime) Apply(ctx context.Context, scripts []workerd.Script) error {
+	g.entered <- len(scripts)
+	<-g.release
+	return g.runtime.Apply(ctx, scripts)
+}
+
+// TestBatchAnsweredBeforeLaterReloads: changes that wait while a reload runs are applied in one
+// reload, and each is answered as soon as that reload is done, not after the reload of a change
+// that arrived meanwhile.
+func TestBatchAnsweredBeforeLaterReloads(t *testing.T) {
+	s := startServer(t, t.TempDir(), Options{})
+	g := &gatedRuntime{runtime: s.runtime, entered: make(chan int, 10), release: make(chan struct{})}
+	s.runtime = g
+	plain := module{name: "index.js", src: `export default { fetch() { return new Response("ok") } }`}
+	upload := func(name string) chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := putScript(t, s, name, meta(nil), plain)
+			done <- err
+		}()
+		return done
+	}
+	waitApply := func() int {
+		select {
+		case n := <-g.entered:
+			return n
+		case <-time.After(testTimeout):
+			t.Fatal("no reload started")
+			return 0
+		}
+	}
+
+	first := upload("first")
+	require.Equal(t, 1, waitApply())
+	// Three uploads arrive while the first reload runs.
+	var waiting []chan error
+	for _, name := range []string{"b-1", "b-2", "b-3"} {
+		waiting = append(waiting, upload(name))
+	}
+	require.Eventually(t, func() bool {
+		s.qmu.Lock()
+		defer s.qmu.Unlock()
+		return len(s.queue) == 3
+	}, testTimeout, time.Millisecond)
+	g.release <- struct{}{}
+	require.NoError(t, <-first)
+
+	assert.Equal(t, 4, waitApply(), "the three waiting uploads are applied in one reload")
+	// Another upload arrives during that reload; it gets a reload of its own, and the three
+	// are answered while it runs.
+	late := upload("late")
+	require.Eventually(t, func() bool {
+		s.qmu.Lock()
+		defer s.qmu.Unlock()
+		return len(s.queue) == 1
+	}, testTimeout, time.Millisecond)
+	g.release <- struct{}{}
+	assert.Equal(t, 5, waitApply())
+	for i, done := range waiting {
+		select {
+		case err := <-done:
+			assert.NoError(t, err, "b-%d", i+1)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("b-%d was not answered while a later reload ran", i+1)
+		}
+	}
+	g.release <- struct{}{}
+	require.NoError(t, <-late)
+	assert.ElementsMatch(t, []string{"first", "b-1", "b-2", "b-3", "late"}, s.Scripts())
 }

@@ -87,6 +87,8 @@ type Server struct {
 	mu    sync.Mutex
 	qmu   sync.Mutex
 	queue []*change
+	// draining is set while a drain goroutine applies the queue (guarded by qmu).
+	draining bool
 	st    atomic.Pointer[state] // the state being served; read without locks
 
 	ln        net.Listener
