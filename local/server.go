@@ -89,7 +89,7 @@ type Server struct {
 	queue []*change
 	// draining is set while a drain goroutine applies the queue (guarded by qmu).
 	draining bool
-	st    atomic.Pointer[state] // the state being served; read without locks
+	st       atomic.Pointer[state] // the state being served; read without locks
 
 	ln        net.Listener
 	srv       *http.Server
