@@ -3,6 +3,7 @@ package workerd
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"path"
 	"regexp"
@@ -35,6 +36,10 @@ type config struct {
 	keys []string
 	// experimental is set when a service needs workerd's --experimental (scheduled.go).
 	experimental bool
+	// digests fingerprints each script rendered, by name: a later config that only drops some
+	// of them needs no validation (shard.validates). Digests, not the scripts, because the
+	// caller owns the scripts' slices and may change them.
+	digests map[string][sha256.Size]byte
 }
 
 // storageKeyPattern keeps a unique key usable as one directory name: workerd stores a namespace
@@ -64,7 +69,7 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 	sorted := slices.Clone(scripts)
 	slices.SortFunc(sorted, func(a, b Script) int { return strings.Compare(a.Name, b.Name) })
 
-	cfg := &config{files: map[string][]byte{}}
+	cfg := &config{files: map[string][]byte{}, digests: map[string][sha256.Size]byte{}}
 	var services, sockets []string
 	keyOwner := map[string]string{}
 	for i, s := range sorted {
@@ -76,6 +81,9 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 		}
 		worker, err := renderWorker(s, cfg)
 		if err != nil {
+			return nil, fmt.Errorf("script %q: %w", s.Name, err)
+		}
+		if cfg.digests[s.Name], err = digest(s); err != nil {
 			return nil, fmt.Errorf("script %q: %w", s.Name, err)
 		}
 		for _, c := range s.Classes {
@@ -118,6 +126,15 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 	b.WriteString("\n  ],\n);\n")
 	cfg.text = []byte(b.String())
 	return cfg, nil
+}
+
+// digest fingerprints everything of s that reaches the config.
+func digest(s Script) ([sha256.Size]byte, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return [sha256.Size]byte{}, fmt.Errorf("fingerprinting: %w", err)
+	}
+	return sha256.Sum256(b), nil
 }
 
 // renderWorker renders the worker = (...) value of one script and records its module files in

@@ -180,3 +180,9 @@ func seedCounter(tb testing.TB, name string) Script {
 		Classes:            []Class{{Name: "Counter", SQLite: true}},
 	}
 }
+
+func (l *logSink) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = nil
+}

@@ -47,14 +47,18 @@ func (sh *shard) addr(script string) (string, bool) {
 	return addr, ok
 }
 
-// prepare writes cfg as a new generation of the shard and validates it, without touching the
-// serving process.
-func (sh *shard) prepare(ctx context.Context, cfg *config) (*generation, error) {
+// prepare writes cfg as a new generation of the shard and, if asked, validates it, without
+// touching the serving process.
+func (sh *shard) prepare(ctx context.Context, cfg *config, validate bool) (*generation, error) {
 	dir, err := writeGeneration(sh.genDir(), cfg)
 	if err != nil {
 		return nil, err
 	}
 	next := &generation{dir: dir, cfg: cfg}
+	if !validate {
+		sh.sup.log.Debug("validation skipped: the shard only loses scripts", "shard", sh.name, "scripts", len(cfg.sockets))
+		return next, nil
+	}
 	if err := sh.validate(ctx, next); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -109,6 +113,25 @@ func (sh *shard) validate(ctx context.Context, gen *generation) error {
 		return fmt.Errorf("validating workerd config: %w", &ConfigError{Message: summarize(lines)})
 	}
 	return nil
+}
+
+// validates reports whether cfg must be validated before it replaces the shard's config. A
+// config whose every script is one the shard already runs, unchanged, started once already
+// (it is the running config minus scripts, as when scripts are deleted): validating it again
+// would only double the reload's cost. If its start fails anyway, swap brings the previous
+// config back.
+func (sh *shard) validates(cfg *config) bool {
+	sh.op.Lock()
+	defer sh.op.Unlock()
+	if sh.good == nil {
+		return true
+	}
+	for name, d := range cfg.digests {
+		if old, ok := sh.good.cfg.digests[name]; !ok || old != d {
+			return true
+		}
+	}
+	return false
 }
 
 // replaceOverlapping starts next while old (if any) keeps serving, switches to it, and retires old.

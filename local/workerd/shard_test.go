@@ -97,3 +97,45 @@ func TestBadShardLeavesAllShardsAsTheyWere(t *testing.T) {
 	assert.Contains(t, cfgErr.Message, "bad shard")
 	assert.Equal(t, before, s.shardPIDs(), "no shard was swapped")
 }
+
+// TestScriptsRemovedWithoutValidation: a shard that only loses scripts is reloaded without the
+// validation run (its remaining scripts ran unchanged already); the others keep their data. A
+// changed script is validated again.
+func TestScriptsRemovedWithoutValidation(t *testing.T) {
+	s := newTestSupervisor(t, t.TempDir())
+	require.NoError(t, s.apply(t, seedCounter(t, "a"), seedCounter(t, "b"), seedCounter(t, "c")))
+	assert.Equal(t, 1, s.count(t, "a", http.MethodPost, "/x"))
+	assert.False(t, s.logs.contains("validation skipped"), "new scripts are validated")
+
+	require.NoError(t, s.apply(t, seedCounter(t, "a"), seedCounter(t, "b")))
+	assert.True(t, s.logs.contains("validation skipped"))
+	_, ok := s.Addr("c")
+	assert.False(t, ok, "c is gone")
+	assert.Equal(t, 1, s.count(t, "a", http.MethodGet, "/x"), "a kept its data")
+
+	s.logs.reset()
+	changed := seedCounter(t, "a")
+	changed.Modules[0].Content = append(changed.Modules[0].Content, "\n// v2\n"...)
+	require.NoError(t, s.apply(t, changed))
+	assert.False(t, s.logs.contains("validation skipped"), "a changed script is validated")
+	assert.Equal(t, 1, s.count(t, "a", http.MethodGet, "/x"))
+}
+
+// TestValidatesOnlyNewOrChangedScripts: validation is skipped only for a subset of the running, unchanged scripts.
+func TestValidatesOnlyNewOrChangedScripts(t *testing.T) {
+	sh := &shard{}
+	a, b := seedCounter(t, "a"), seedCounter(t, "b")
+	cfg := func(scripts ...Script) *config {
+		c, err := buildConfig(scripts, t.TempDir())
+		require.NoError(t, err)
+		return c
+	}
+	assert.True(t, sh.validates(cfg(a)), "nothing runs yet")
+	sh.good = &generation{cfg: cfg(a, b)}
+	assert.False(t, sh.validates(cfg(a)), "a subset")
+	assert.False(t, sh.validates(cfg(b, a)), "the same scripts")
+	assert.True(t, sh.validates(cfg(a, seedCounter(t, "c"))), "a new script")
+	flagged := seedCounter(t, "a")
+	flagged.CompatibilityFlags = append(flagged.CompatibilityFlags, "another_flag")
+	assert.True(t, sh.validates(cfg(flagged)), "a changed script")
+}

@@ -167,9 +167,10 @@ func (s *Supervisor) Apply(ctx context.Context, scripts []Script) error {
 	live, emptied := s.plan(scripts)
 
 	type work struct {
-		sh  *shard
-		cfg *config
-		gen *generation
+		sh       *shard
+		cfg      *config
+		validate bool
+		gen      *generation
 	}
 	var works []*work
 	for _, p := range live {
@@ -185,11 +186,11 @@ func (s *Supervisor) Apply(ctx context.Context, scripts []Script) error {
 				return fmt.Errorf("creating Durable Object storage: %w", err)
 			}
 		}
-		works = append(works, &work{sh: p.sh, cfg: cfg})
+		works = append(works, &work{sh: p.sh, cfg: cfg, validate: p.sh.validates(cfg)})
 	}
 
 	errs := parallel(works, func(w *work) (err error) {
-		w.gen, err = w.sh.prepare(ctx, w.cfg)
+		w.gen, err = w.sh.prepare(ctx, w.cfg, w.validate)
 		return err
 	})
 	if err := errors.Join(errs...); err != nil {
