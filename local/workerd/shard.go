@@ -56,7 +56,6 @@ func (sh *shard) prepare(ctx context.Context, cfg *config, validate bool) (*gene
 	}
 	next := &generation{dir: dir, cfg: cfg}
 	if !validate {
-		sh.sup.log.Debug("validation skipped: the shard only loses scripts", "shard", sh.name, "scripts", len(cfg.sockets))
 		return next, nil
 	}
 	if err := sh.validate(ctx, next); err != nil {
@@ -132,6 +131,34 @@ func (sh *shard) validates(cfg *config) bool {
 		}
 	}
 	return false
+}
+
+// narrow makes next, a config that only drops scripts from the shard's running one (validates
+// is false), the shard's config without restarting workerd, and reports whether it did: the
+// dropped scripts lose their addresses at once, so nothing reaches them, while the process keeps
+// serving the others with no gap. The process sheds the dropped scripts at the shard's next
+// reload (or crash restart, which runs next); until then it holds their code in memory. A
+// deleted script's Durable Object storage is removed by the caller, so nothing of it survives
+// that reload. A shard with no process running (a crash restart pending) is swapped instead.
+func (sh *shard) narrow(next *generation) bool {
+	sh.op.Lock()
+	defer sh.op.Unlock()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.cur == nil {
+		return false
+	}
+	addrs := make(map[string]string, len(next.cfg.sockets))
+	for _, name := range next.cfg.sockets {
+		if addr, ok := sh.addrs[name]; ok {
+			addrs[name] = addr
+		}
+	}
+	sh.addrs = addrs
+	sh.good = next
+	sh.sup.log.Info("workerd serving", "shard", sh.name, "pid", sh.cur.cmd.Process.Pid, "scripts", len(next.cfg.sockets),
+		"swap", "none: scripts removed only")
+	return true
 }
 
 // replaceOverlapping starts next while old (if any) keeps serving, switches to it, and retires old.

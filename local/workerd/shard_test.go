@@ -98,27 +98,29 @@ func TestBadShardLeavesAllShardsAsTheyWere(t *testing.T) {
 	assert.Equal(t, before, s.shardPIDs(), "no shard was swapped")
 }
 
-// TestScriptsRemovedWithoutValidation: a shard that only loses scripts is reloaded without the
-// validation run (its remaining scripts ran unchanged already); the others keep their data. A
-// changed script is validated again.
-func TestScriptsRemovedWithoutValidation(t *testing.T) {
+// TestScriptsRemovedWithoutRestart: a shard that only loses scripts keeps its process (no
+// validation run, no gap for the scripts it keeps), the removed script has no address at once,
+// and the others keep their data; the next change of the shard restarts it without them.
+func TestScriptsRemovedWithoutRestart(t *testing.T) {
 	s := newTestSupervisor(t, t.TempDir())
 	require.NoError(t, s.apply(t, seedCounter(t, "a"), seedCounter(t, "b"), seedCounter(t, "c")))
 	assert.Equal(t, 1, s.count(t, "a", http.MethodPost, "/x"))
-	assert.False(t, s.logs.contains("validation skipped"), "new scripts are validated")
+	assert.Equal(t, 1, s.count(t, "c", http.MethodPost, "/x"))
+	before := s.pid()
 
 	require.NoError(t, s.apply(t, seedCounter(t, "a"), seedCounter(t, "b")))
-	assert.True(t, s.logs.contains("validation skipped"))
+	assert.Equal(t, before, s.pid(), "the shard's process keeps running")
+	assert.True(t, s.logs.contains("scripts removed only"))
 	_, ok := s.Addr("c")
 	assert.False(t, ok, "c is gone")
 	assert.Equal(t, 1, s.count(t, "a", http.MethodGet, "/x"), "a kept its data")
 
-	s.logs.reset()
 	changed := seedCounter(t, "a")
 	changed.Modules[0].Content = append(changed.Modules[0].Content, "\n// v2\n"...)
-	require.NoError(t, s.apply(t, changed))
-	assert.False(t, s.logs.contains("validation skipped"), "a changed script is validated")
-	assert.Equal(t, 1, s.count(t, "a", http.MethodGet, "/x"))
+	require.NoError(t, s.apply(t, changed, seedCounter(t, "b")))
+	assert.NotEqual(t, before, s.pid(), "a changed script restarts the shard")
+	assert.Equal(t, 1, s.count(t, "a", http.MethodGet, "/x"), "a kept its data through the restart")
+	assert.Equal(t, 0, s.count(t, "b", http.MethodGet, "/x"))
 }
 
 // TestValidatesOnlyNewOrChangedScripts: validation is skipped only for a subset of the running, unchanged scripts.

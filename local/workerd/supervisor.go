@@ -215,7 +215,12 @@ func (s *Supervisor) Apply(ctx context.Context, scripts []Script) error {
 	s.imu.Unlock()
 	// Emptied shards go first: a merged shard opens the storage its absorbed shards held.
 	parallel(emptied, func(sh *shard) error { sh.stop(swapGrace); return nil })
-	errs = parallel(works, func(w *work) error { return w.sh.swap(ctx, w.gen) })
+	errs = parallel(works, func(w *work) error {
+		if !w.validate && w.sh.narrow(w.gen) {
+			return nil
+		}
+		return w.sh.swap(ctx, w.gen)
+	})
 	if err := errors.Join(errs...); err != nil {
 		s.reindex() // a failed shard serves its previous scripts
 		return err
