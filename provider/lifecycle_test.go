@@ -115,7 +115,9 @@ func TestScriptLifecycle(t *testing.T) {
 	assert.False(t, diff.HasChanges, "unchanged inputs must not diff: %v", diff.DetailedDiff)
 	assert.Zero(t, srv.MutatingCalls(), "calls: %v", srv.Calls())
 
-	// Code change: exactly one upload, no migration, and the Durable Object keeps its data.
+	// Code change without a migration: one version uploaded and deployed to every request (the
+	// versions API, not a direct upload), the owner tag set through script-settings, and the
+	// Durable Object keeps its data.
 	src, err := os.ReadFile(entry)
 	require.NoError(t, err)
 	changed := strings.Replace(string(src), "return Response.json({ count });\n  },", "return Response.json({ count, v: 2 });\n  },", 1)
@@ -129,8 +131,13 @@ func TestScriptLifecycle(t *testing.T) {
 	srv.ResetCalls()
 	updated, err := s.Update(p.UpdateRequest{ID: created.ID, Urn: urn, State: created.Properties, Inputs: in3, OldInputs: in})
 	require.NoError(t, err)
-	assert.Equal(t, 1, srv.Calls()["upload"], "calls: %v", srv.Calls())
-	assert.Equal(t, 1, srv.MutatingCalls(), "calls: %v", srv.Calls())
+	calls := srv.Calls()
+	assert.Zero(t, calls["upload"], "calls: %v", calls)
+	assert.Equal(t, 1, calls["version_upload"], "calls: %v", calls)
+	assert.Equal(t, 1, calls["deploy"], "calls: %v", calls)
+	assert.Equal(t, 1, calls["edit_script_settings"], "calls: %v", calls)
+	assert.Equal(t, 3, srv.MutatingCalls(), "calls: %v", calls)
+	assert.NotEmpty(t, updated.Properties.Get("versionId").AsString())
 	assert.Equal(t, "v1", updated.Properties.Get("migrationTag").AsString(), "no class changed, so no migration")
 	assert.Equal(t, `{"count":2,"v":2}`, request(t, http.MethodGet, url+"/"))
 

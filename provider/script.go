@@ -85,6 +85,9 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 	if known("crons") {
 		failures = append(failures, checkCrons(args.Crons)...)
 	}
+	if known("rollout") {
+		failures = append(failures, checkRollout(args.Rollout)...)
+	}
 	previous, hadPrevious := oldInputs(ctx, req)
 	if hadPrevious && known("scriptName") {
 		failures = append(failures, checkReplacement(ctx, previous, args)...)
@@ -286,6 +289,9 @@ func (s *Script) Diff(ctx context.Context, req infer.DiffRequest[ScriptArgs, Scr
 	if cronsChanged(old.Crons, news.Crons) {
 		diff["crons"] = p.PropertyDiff{Kind: p.Update}
 	}
+	if rolloutChanged(old, news) {
+		diff["rollout"] = p.PropertyDiff{Kind: p.Update}
+	}
 	if req.State.URL == "" && news.workersDev() && req.ID != "" && old.workersDev() {
 		// A refresh found the workers.dev route gone: turn it back on.
 		diff["workersDev"] = p.PropertyDiff{Kind: p.Update}
@@ -359,7 +365,7 @@ func (s *Script) Create(ctx context.Context, req infer.CreateRequest[ScriptArgs]
 	if err := refuseForeign(ctx, c, req.Inputs); err != nil {
 		return infer.CreateResponse[ScriptState]{}, err
 	}
-	state, err = deploy(ctx, c, req.Inputs, true, true)
+	state, err = deploy(ctx, c, req.Inputs, true, true, "")
 	if err != nil {
 		return infer.CreateResponse[ScriptState]{}, err
 	}
@@ -392,34 +398,38 @@ func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs,
 	// Cron Triggers are set apart from the upload (after it, which may recreate the script):
 	// changing them alone re-uploads nothing.
 	schedule := cronsChanged(old.Crons, news.Crons)
-	if !upload && !route {
-		if schedule {
-			if err := setCrons(ctx, c, news); err != nil {
-				return infer.UpdateResponse[ScriptState]{}, err
-			}
+	// A new rollout share without a new version only changes the deployment.
+	shift := !upload && rolloutChanged(old, news)
+	state := req.State
+	state.ScriptArgs = news
+	if upload || route {
+		state, err = deploy(ctx, c, news, upload, route, req.State.VersionID)
+		if err != nil {
+			return infer.UpdateResponse[ScriptState]{}, err
 		}
-		state := req.State
-		state.ScriptArgs = news
-		return infer.UpdateResponse[ScriptState]{Output: state}, nil
+		if !upload {
+			state.MigrationTag, state.NamespaceIDs, state.VersionID = req.State.MigrationTag, req.State.NamespaceIDs, req.State.VersionID
+		}
 	}
-	state, err := deploy(ctx, c, news, upload, route)
-	if err != nil {
-		return infer.UpdateResponse[ScriptState]{}, err
+	if shift {
+		if state.VersionID, err = shiftRollout(ctx, c, news, req.State.VersionID); err != nil {
+			return infer.UpdateResponse[ScriptState]{}, err
+		}
 	}
 	if schedule {
 		if err := setCrons(ctx, c, news); err != nil {
 			return infer.UpdateResponse[ScriptState]{}, err
 		}
 	}
-	if !upload {
-		state.MigrationTag, state.NamespaceIDs = req.State.MigrationTag, req.State.NamespaceIDs
-	}
 	return infer.UpdateResponse[ScriptState]{Output: state}, nil
 }
 
 // deploy uploads the script (when upload is set) and sets its workers.dev route (when route is
-// set), then reads back what the provider records.
-func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route bool) (ScriptState, error) {
+// set), then reads back what the provider records. An update of an existing script that needs
+// no migration goes through the versions API (uploadVersion; prevVersion is the version the
+// last one deployed); a new script, or a migration, needs the direct upload, which Cloudflare
+// deploys to every request at once.
+func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route bool, prevVersion string) (ScriptState, error) {
 	state := ScriptState{ScriptArgs: args}
 	name := args.ScriptName
 	if upload {
@@ -458,8 +468,20 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 			Tags:               []string{ownerTag(args.Owner)},
 			Assets:             assetsMeta,
 		}
-		if err := c.UploadScript(ctx, name, md, []cfapi.Module{{Name: mainModule, Content: b.Code}}); err != nil {
-			return state, err
+		modules := []cfapi.Module{{Name: mainModule, Content: b.Code}}
+		if remote.found && plan.Migration == nil {
+			if state.VersionID, err = uploadVersion(ctx, c, args, md, modules, prevVersion); err != nil {
+				return state, err
+			}
+		} else {
+			if remote.found && args.percentage() < 100 {
+				p.GetLogger(ctx).Warningf("script %q: this update carries a Durable Object migration, which Cloudflare "+
+					"applies only with a direct upload deployed to every request: the rollout of %v%% does not apply to it",
+					name, args.percentage())
+			}
+			if err := c.UploadScript(ctx, name, md, modules); err != nil {
+				return state, err
+			}
 		}
 		state.MigrationTag = tag
 		if plan.Migration != nil {

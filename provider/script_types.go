@@ -28,6 +28,7 @@ type ScriptArgs struct {
 	Crons              []string          `pulumi:"crons,optional"`
 	Assets             *Assets           `pulumi:"assets,optional"`
 	AssetsHash         string            `pulumi:"assetsHash,optional"`
+	Rollout            *Rollout          `pulumi:"rollout,optional"`
 }
 
 // Annotate documents ScriptArgs.
@@ -49,6 +50,7 @@ func (a *ScriptArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Assets, "Static assets: a directory served at its files' paths before the Worker runs, and "+
 		"optionally an env binding that fetches them.")
 	an.Describe(&a.AssetsHash, "Digest of the assets directory's manifest. Computed by the provider during check; leave unset.")
+	an.Describe(&a.Rollout, rolloutDoc)
 	an.Describe(&a.CodeHash, "SHA-256 of the bundled code. Computed by the provider during check; leave unset.")
 	an.Describe(&a.Owner, "Who deploys the script: a Worker sets \"<project>/<stack>/<resource>\"; defaults to the "+
 		"resource name. The script is tagged with it, and a create refuses to take over an existing script with "+
@@ -58,6 +60,24 @@ func (a *ScriptArgs) Annotate(an infer.Annotator) {
 // cronsDoc documents the crons option wherever it appears.
 const cronsDoc = "Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the " +
 	"Worker's scheduled() handler, for example [\"*/5 * * * *\"]."
+
+// rolloutDoc documents the rollout option wherever it appears.
+const rolloutDoc = "Gradual rollout: the share of requests the new version gets, the previous version keeping the " +
+	"rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a " +
+	"Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way)."
+
+// Rollout deploys a new version of a Worker to a share of its requests.
+type Rollout struct {
+	// Percentage of requests the new version gets, in (0, 100].
+	Percentage float64 `pulumi:"percentage"`
+}
+
+// Annotate documents Rollout.
+func (r *Rollout) Annotate(a infer.Annotator) {
+	a.SetToken("index", "Rollout")
+	a.Describe(r, "A gradual deployment: the new version answers this share of requests, the previous version the rest.")
+	a.Describe(&r.Percentage, "Percentage of requests routed to the new version: more than 0, at most 100.")
+}
 
 // BuildOptions tune esbuild.
 type BuildOptions struct {
@@ -83,6 +103,7 @@ type ScriptState struct {
 	URL          string            `pulumi:"url"`
 	MigrationTag string            `pulumi:"migrationTag"`
 	NamespaceIDs map[string]string `pulumi:"namespaceIds,optional"`
+	VersionID    string            `pulumi:"versionId,optional"`
 }
 
 // Annotate documents ScriptState.
@@ -90,9 +111,19 @@ func (s *ScriptState) Annotate(a infer.Annotator) {
 	a.Describe(&s.URL, "URL the script answers at when workersDev is on; empty otherwise.")
 	a.Describe(&s.MigrationTag, "Durable Object migration tag Cloudflare reports for the script.")
 	a.Describe(&s.NamespaceIDs, "Durable Object namespace id of each hosted class, by class name.")
+	a.Describe(&s.VersionID, "Id of the version the last versions upload created (the one a rollout routes to); empty "+
+		"after a direct upload.")
 }
 
 func (a ScriptArgs) workersDev() bool { return a.WorkersDev == nil || *a.WorkersDev }
+
+// percentage is the share of requests a new version gets: the rollout's, or all of them.
+func (a ScriptArgs) percentage() float64 {
+	if a.Rollout == nil {
+		return 100
+	}
+	return a.Rollout.Percentage
+}
 
 func (a ScriptArgs) compatibilityDate() string {
 	if a.CompatibilityDate == "" {
