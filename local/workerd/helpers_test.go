@@ -180,9 +180,3 @@ func seedCounter(tb testing.TB, name string) Script {
 		Classes:            []Class{{Name: "Counter", SQLite: true}},
 	}
 }
-
-func (l *logSink) reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = nil
-}
