@@ -171,6 +171,7 @@ func (w *appWorker) merge(d AppWorker) []error {
 	mergeField(&w.Build, d.Build, "build options", conflict)
 	mergeField(&w.Crons, d.Crons, "crons", conflict)
 	mergeField(&w.Assets, d.Assets, "assets", conflict)
+	mergeField(&w.Rollout, d.Rollout, "rollout", conflict)
 	for env, v := range inputEntries(d.Bindings) {
 		if isSecret(v) {
 			w.mergeSecret(env, v, conflict)
@@ -440,6 +441,7 @@ func (p *appPlan) workerArgs(w *appWorker) WorkerArgs {
 	if w.Crons != nil {
 		args.Crons = pulumi.ToStringArray(w.Crons)
 	}
+	args.Rollout = w.Rollout
 	for _, o := range p.objects {
 		if o.host == w {
 			c := Class{ClassName: o.ClassName, Name: ptr(o.Name), SQLite: o.SQLite, RenamedFrom: o.RenamedFrom}

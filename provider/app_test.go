@@ -234,6 +234,12 @@ func TestAppRefusesBadDeclarationsNamingThem(t *testing.T) {
 				obj("name", "api", "crons", list(property.New("0 * * * *"))))},
 		want: []string{`worker "api" is declared twice with different crons: [*/5 * * * *] and [0 * * * *]`},
 	}, {
+		name: "conflicting rollouts",
+		inputs: map[string]property.Value{"name": property.New("app"), "stage": property.New("dev"),
+			"workers": list(obj("name", "api", "entry", entry, "rollout", obj("percentage", property.New(50.0))),
+				obj("name", "api", "rollout", obj("percentage", property.New(20.0))))},
+		want: []string{`worker "api" is declared twice with different rollout: {50} and {20}`},
+	}, {
 		name: "durable object on an undeclared worker",
 		inputs: map[string]property.Value{"name": property.New("app"), "stage": property.New("dev"),
 			"workers":        list(obj("name", "api", "entry", entry)),
@@ -300,4 +306,15 @@ func TestAppPassesCronsToTheScript(t *testing.T) {
 	crons := scripts[0].Inputs.Get("crons").AsArray()
 	require.Equal(t, 1, crons.Len())
 	assert.Equal(t, "*/5 * * * *", crons.Get(0).AsString())
+}
+
+func TestAppPassesRolloutToTheScript(t *testing.T) {
+	in := seedApp(t, "stage", property.New("dev"))
+	workers := in["workers"].AsArray().AsSlice()
+	in["workers"] = list(append(workers, obj("name", "api", "rollout", obj("percentage", property.New(25.0))))...)
+	reg, _, err := constructApp(t, in)
+	require.NoError(t, err)
+	scripts := reg.of("lumier:index:Script")
+	require.Len(t, scripts, 1)
+	assert.Equal(t, 25.0, scripts[0].Inputs.Get("rollout").AsMap().Get("percentage").AsNumber())
 }

@@ -51,6 +51,7 @@ type AppWorker struct {
 	Build              *BuildOptions         `pulumi:"build,optional"`
 	Crons              []string              `pulumi:"crons,optional"`
 	Assets             *Assets               `pulumi:"assets,optional"`
+	Rollout            *Rollout              `pulumi:"rollout,optional"`
 }
 
 // Annotate documents AppWorker.
@@ -70,6 +71,7 @@ func (w *AppWorker) Annotate(a infer.Annotator) {
 	a.Describe(&w.Build, "esbuild options: define, external, minify, sourcemap.")
 	a.Describe(&w.Crons, cronsDoc)
 	a.Describe(&w.Assets, assetsDoc)
+	a.Describe(&w.Rollout, rolloutDoc)
 }
 
 // AppDurableObject declares a Durable Object of an App.

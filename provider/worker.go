@@ -52,6 +52,9 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 	if args.Crons != nil {
 		inputs["crons"] = args.Crons
 	}
+	if args.Rollout != nil {
+		inputs["rollout"] = pulumi.Map{"percentage": pulumi.Float64(args.Rollout.Percentage)}
+	}
 	if args.Secrets != nil {
 		inputs["secrets"] = pulumi.ToSecret(args.Secrets)
 	}

@@ -20,6 +20,7 @@ type WorkerArgs struct {
 	DeleteData         bool                    `pulumi:"deleteData,optional"`
 	Crons              pulumi.StringArrayInput `pulumi:"crons,optional"`
 	Assets             *Assets                 `pulumi:"assets,optional"`
+	Rollout            *Rollout                `pulumi:"rollout,optional"`
 }
 
 // Annotate documents WorkerArgs.
@@ -42,6 +43,7 @@ func (a *WorkerArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Build, "esbuild options: define, external, minify, sourcemap.")
 	an.Describe(&a.Crons, cronsDoc)
 	an.Describe(&a.Assets, assetsDoc)
+	an.Describe(&a.Rollout, rolloutDoc)
 	an.Describe(&a.DeleteData, "Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.")
 }
 

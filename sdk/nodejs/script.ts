@@ -103,6 +103,10 @@ export class Script extends pulumi.CustomResource {
      */
     declare public readonly owner: pulumi.Output<string | undefined>;
     /**
+     * Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+     */
+    declare public readonly rollout: pulumi.Output<outputs.Rollout | undefined>;
+    /**
      * Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
      */
     declare public readonly scriptName: pulumi.Output<string>;
@@ -114,6 +118,10 @@ export class Script extends pulumi.CustomResource {
      * URL the script answers at when workersDev is on; empty otherwise.
      */
     declare public /*out*/ readonly url: pulumi.Output<string>;
+    /**
+     * Id of the version the last versions upload created (the one a rollout routes to); empty after a direct upload.
+     */
+    declare public /*out*/ readonly versionId: pulumi.Output<string | undefined>;
     /**
      * Serve the script on its workers.dev URL. Defaults to true.
      */
@@ -148,12 +156,14 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["durableObjects"] = args?.durableObjects;
             resourceInputs["entry"] = args?.entry;
             resourceInputs["owner"] = args?.owner;
+            resourceInputs["rollout"] = args?.rollout;
             resourceInputs["scriptName"] = args?.scriptName;
             resourceInputs["secrets"] = args?.secrets ? pulumi.secret(args.secrets) : undefined;
             resourceInputs["workersDev"] = args?.workersDev;
             resourceInputs["migrationTag"] = undefined /*out*/;
             resourceInputs["namespaceIds"] = undefined /*out*/;
             resourceInputs["url"] = undefined /*out*/;
+            resourceInputs["versionId"] = undefined /*out*/;
         } else {
             resourceInputs["assets"] = undefined /*out*/;
             resourceInputs["assetsHash"] = undefined /*out*/;
@@ -169,9 +179,11 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["migrationTag"] = undefined /*out*/;
             resourceInputs["namespaceIds"] = undefined /*out*/;
             resourceInputs["owner"] = undefined /*out*/;
+            resourceInputs["rollout"] = undefined /*out*/;
             resourceInputs["scriptName"] = undefined /*out*/;
             resourceInputs["secrets"] = undefined /*out*/;
             resourceInputs["url"] = undefined /*out*/;
+            resourceInputs["versionId"] = undefined /*out*/;
             resourceInputs["workersDev"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -233,6 +245,10 @@ export interface ScriptArgs {
      * Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
      */
     owner?: pulumi.Input<string | undefined>;
+    /**
+     * Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+     */
+    rollout?: pulumi.Input<inputs.RolloutArgs | undefined>;
     /**
      * Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
      */

@@ -69,6 +69,7 @@ export class Worker extends pulumi.ComponentResource {
             resourceInputs["durableObjects"] = args?.durableObjects;
             resourceInputs["entry"] = args?.entry;
             resourceInputs["name"] = args?.name;
+            resourceInputs["rollout"] = args?.rollout;
             resourceInputs["scriptName"] = args?.scriptName;
             resourceInputs["secrets"] = args?.secrets ? pulumi.secret(args.secrets) : undefined;
             resourceInputs["workersDev"] = args?.workersDev;
@@ -131,6 +132,10 @@ export interface WorkerArgs {
      * Logical name of the Worker. Defaults to the resource name.
      */
     name?: string;
+    /**
+     * Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+     */
+    rollout?: pulumi.Input<inputs.RolloutArgs | undefined>;
     /**
      * Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
      */

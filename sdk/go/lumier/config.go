@@ -107,6 +107,9 @@ type WorkerOptions struct {
 	Crons []string
 	// Assets are static assets served before the Worker runs (config_assets.go).
 	Assets *AssetsOptions
+	// Rollout deploys a new version to a share of the requests, the previous version keeping the
+	// rest: &RolloutArgs{Percentage: pulumi.Float64(50)}, later 100 (or nil) to finish.
+	Rollout *RolloutArgs
 }
 
 // Bindings maps env names to binding values.
@@ -216,6 +219,9 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 	}
 	if opts.Assets != nil {
 		decl.Assets = opts.Assets.args()
+	}
+	if opts.Rollout != nil {
+		decl.Rollout = opts.Rollout
 	}
 	bindings, secrets := pulumi.Map{}, pulumi.StringMap{}
 	for k, v := range opts.Bindings {

@@ -121,3 +121,17 @@ func TestBadDeclarationsAreNamed(t *testing.T) {
 	assert.Contains(t, err.Error(), `worker "api" binding "N" has a int value`)
 	assert.Contains(t, err.Error(), `durable object "counter" has no Worker of this app`)
 }
+
+func TestRolloutReachesTheApp(t *testing.T) {
+	reg, err := run(t, Config{
+		App: func(AppContext) AppConfig { return AppConfig{Name: "my-app"} },
+		Run: func(ctx *Context) error {
+			ctx.Worker("api", WorkerOptions{Entry: seedEntry, Rollout: &RolloutArgs{Percentage: pulumi.Float64(50)}})
+			return nil
+		},
+	})
+	require.NoError(t, err)
+	require.Len(t, reg.apps, 1)
+	w := reg.apps[0].Inputs["workers"].ArrayValue()[0].ObjectValue()
+	assert.Equal(t, 50.0, w["rollout"].ObjectValue()["percentage"].NumberValue())
+}

@@ -276,6 +276,8 @@ type AppWorker struct {
 	Entry *string `pulumi:"entry"`
 	// Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
 	Name string `pulumi:"name"`
+	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+	Rollout *Rollout `pulumi:"rollout"`
 	// Secret text bindings by env name. Kept encrypted in state and never read back.
 	Secrets map[string]string `pulumi:"secrets"`
 	// Serve the Worker on its workers.dev URL. Defaults to true.
@@ -311,6 +313,8 @@ type AppWorkerArgs struct {
 	Entry pulumi.StringPtrInput `pulumi:"entry"`
 	// Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
 	Name pulumi.StringInput `pulumi:"name"`
+	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+	Rollout RolloutPtrInput `pulumi:"rollout"`
 	// Secret text bindings by env name. Kept encrypted in state and never read back.
 	Secrets pulumi.StringMapInput `pulumi:"secrets"`
 	// Serve the Worker on its workers.dev URL. Defaults to true.
@@ -407,6 +411,11 @@ func (o AppWorkerOutput) Entry() pulumi.StringPtrOutput {
 // Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
 func (o AppWorkerOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v AppWorker) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+func (o AppWorkerOutput) Rollout() RolloutPtrOutput {
+	return o.ApplyT(func(v AppWorker) *Rollout { return v.Rollout }).(RolloutPtrOutput)
 }
 
 // Secret text bindings by env name. Kept encrypted in state and never read back.
@@ -1375,6 +1384,146 @@ func (o DurableObjectInfoMapOutput) MapIndex(k pulumi.StringInput) DurableObject
 	}).(DurableObjectInfoOutput)
 }
 
+// A gradual deployment: the new version answers this share of requests, the previous version the rest.
+type Rollout struct {
+	// Percentage of requests routed to the new version: more than 0, at most 100.
+	Percentage float64 `pulumi:"percentage"`
+}
+
+// RolloutInput is an input type that accepts RolloutArgs and RolloutOutput values.
+// You can construct a concrete instance of `RolloutInput` via:
+//
+//	RolloutArgs{...}
+type RolloutInput interface {
+	pulumi.Input
+
+	ToRolloutOutput() RolloutOutput
+	ToRolloutOutputWithContext(context.Context) RolloutOutput
+}
+
+// A gradual deployment: the new version answers this share of requests, the previous version the rest.
+type RolloutArgs struct {
+	// Percentage of requests routed to the new version: more than 0, at most 100.
+	Percentage pulumi.Float64Input `pulumi:"percentage"`
+}
+
+func (RolloutArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Rollout)(nil)).Elem()
+}
+
+func (i RolloutArgs) ToRolloutOutput() RolloutOutput {
+	return i.ToRolloutOutputWithContext(context.Background())
+}
+
+func (i RolloutArgs) ToRolloutOutputWithContext(ctx context.Context) RolloutOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RolloutOutput)
+}
+
+func (i RolloutArgs) ToRolloutPtrOutput() RolloutPtrOutput {
+	return i.ToRolloutPtrOutputWithContext(context.Background())
+}
+
+func (i RolloutArgs) ToRolloutPtrOutputWithContext(ctx context.Context) RolloutPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RolloutOutput).ToRolloutPtrOutputWithContext(ctx)
+}
+
+// RolloutPtrInput is an input type that accepts RolloutArgs, RolloutPtr and RolloutPtrOutput values.
+// You can construct a concrete instance of `RolloutPtrInput` via:
+//
+//	        RolloutArgs{...}
+//
+//	or:
+//
+//	        nil
+type RolloutPtrInput interface {
+	pulumi.Input
+
+	ToRolloutPtrOutput() RolloutPtrOutput
+	ToRolloutPtrOutputWithContext(context.Context) RolloutPtrOutput
+}
+
+type rolloutPtrType RolloutArgs
+
+func RolloutPtr(v *RolloutArgs) RolloutPtrInput {
+	return (*rolloutPtrType)(v)
+}
+
+func (*rolloutPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Rollout)(nil)).Elem()
+}
+
+func (i *rolloutPtrType) ToRolloutPtrOutput() RolloutPtrOutput {
+	return i.ToRolloutPtrOutputWithContext(context.Background())
+}
+
+func (i *rolloutPtrType) ToRolloutPtrOutputWithContext(ctx context.Context) RolloutPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RolloutPtrOutput)
+}
+
+// A gradual deployment: the new version answers this share of requests, the previous version the rest.
+type RolloutOutput struct{ *pulumi.OutputState }
+
+func (RolloutOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Rollout)(nil)).Elem()
+}
+
+func (o RolloutOutput) ToRolloutOutput() RolloutOutput {
+	return o
+}
+
+func (o RolloutOutput) ToRolloutOutputWithContext(ctx context.Context) RolloutOutput {
+	return o
+}
+
+func (o RolloutOutput) ToRolloutPtrOutput() RolloutPtrOutput {
+	return o.ToRolloutPtrOutputWithContext(context.Background())
+}
+
+func (o RolloutOutput) ToRolloutPtrOutputWithContext(ctx context.Context) RolloutPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Rollout) *Rollout {
+		return &v
+	}).(RolloutPtrOutput)
+}
+
+// Percentage of requests routed to the new version: more than 0, at most 100.
+func (o RolloutOutput) Percentage() pulumi.Float64Output {
+	return o.ApplyT(func(v Rollout) float64 { return v.Percentage }).(pulumi.Float64Output)
+}
+
+type RolloutPtrOutput struct{ *pulumi.OutputState }
+
+func (RolloutPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Rollout)(nil)).Elem()
+}
+
+func (o RolloutPtrOutput) ToRolloutPtrOutput() RolloutPtrOutput {
+	return o
+}
+
+func (o RolloutPtrOutput) ToRolloutPtrOutputWithContext(ctx context.Context) RolloutPtrOutput {
+	return o
+}
+
+func (o RolloutPtrOutput) Elem() RolloutOutput {
+	return o.ApplyT(func(v *Rollout) Rollout {
+		if v != nil {
+			return *v
+		}
+		var ret Rollout
+		return ret
+	}).(RolloutOutput)
+}
+
+// Percentage of requests routed to the new version: more than 0, at most 100.
+func (o RolloutPtrOutput) Percentage() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *Rollout) *float64 {
+		if v == nil {
+			return nil
+		}
+		return &v.Percentage
+	}).(pulumi.Float64PtrOutput)
+}
+
 // A Worker of an App, as its outputs report it.
 type WorkerInfo struct {
 	// Worker name in the app.
@@ -1459,6 +1608,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassArrayInput)(nil)).Elem(), ClassArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassRefInput)(nil)).Elem(), ClassRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassRefPtrInput)(nil)).Elem(), ClassRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RolloutInput)(nil)).Elem(), RolloutArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RolloutPtrInput)(nil)).Elem(), RolloutArgs{})
 	pulumi.RegisterOutputType(AppDurableObjectOutput{})
 	pulumi.RegisterOutputType(AppDurableObjectArrayOutput{})
 	pulumi.RegisterOutputType(AppKvNamespaceOutput{})
@@ -1477,6 +1628,8 @@ func init() {
 	pulumi.RegisterOutputType(ClassRefPtrOutput{})
 	pulumi.RegisterOutputType(DurableObjectInfoOutput{})
 	pulumi.RegisterOutputType(DurableObjectInfoMapOutput{})
+	pulumi.RegisterOutputType(RolloutOutput{})
+	pulumi.RegisterOutputType(RolloutPtrOutput{})
 	pulumi.RegisterOutputType(WorkerInfoOutput{})
 	pulumi.RegisterOutputType(WorkerInfoMapOutput{})
 }

@@ -44,12 +44,16 @@ type Script struct {
 	NamespaceIds pulumi.StringMapOutput `pulumi:"namespaceIds"`
 	// Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
 	Owner pulumi.StringPtrOutput `pulumi:"owner"`
+	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+	Rollout RolloutPtrOutput `pulumi:"rollout"`
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName pulumi.StringOutput `pulumi:"scriptName"`
 	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
 	Secrets pulumi.StringMapOutput `pulumi:"secrets"`
 	// URL the script answers at when workersDev is on; empty otherwise.
 	Url pulumi.StringOutput `pulumi:"url"`
+	// Id of the version the last versions upload created (the one a rollout routes to); empty after a direct upload.
+	VersionId pulumi.StringPtrOutput `pulumi:"versionId"`
 	// Serve the script on its workers.dev URL. Defaults to true.
 	WorkersDev pulumi.BoolPtrOutput `pulumi:"workersDev"`
 }
@@ -137,6 +141,8 @@ type scriptArgs struct {
 	Entry string `pulumi:"entry"`
 	// Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
 	Owner *string `pulumi:"owner"`
+	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+	Rollout *Rollout `pulumi:"rollout"`
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName string `pulumi:"scriptName"`
 	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -171,6 +177,8 @@ type ScriptArgs struct {
 	Entry pulumi.StringInput
 	// Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
 	Owner pulumi.StringPtrInput
+	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+	Rollout RolloutPtrInput
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName pulumi.StringInput
 	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -336,6 +344,11 @@ func (o ScriptOutput) Owner() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringPtrOutput { return v.Owner }).(pulumi.StringPtrOutput)
 }
 
+// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+func (o ScriptOutput) Rollout() RolloutPtrOutput {
+	return o.ApplyT(func(v *Script) RolloutPtrOutput { return v.Rollout }).(RolloutPtrOutput)
+}
+
 // Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 func (o ScriptOutput) ScriptName() pulumi.StringOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringOutput { return v.ScriptName }).(pulumi.StringOutput)
@@ -349,6 +362,11 @@ func (o ScriptOutput) Secrets() pulumi.StringMapOutput {
 // URL the script answers at when workersDev is on; empty otherwise.
 func (o ScriptOutput) Url() pulumi.StringOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringOutput { return v.Url }).(pulumi.StringOutput)
+}
+
+// Id of the version the last versions upload created (the one a rollout routes to); empty after a direct upload.
+func (o ScriptOutput) VersionId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Script) pulumi.StringPtrOutput { return v.VersionId }).(pulumi.StringPtrOutput)
 }
 
 // Serve the script on its workers.dev URL. Defaults to true.

@@ -68,6 +68,8 @@ type workerArgs struct {
 	Entry string `pulumi:"entry"`
 	// Logical name of the Worker. Defaults to the resource name.
 	Name *string `pulumi:"name"`
+	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+	Rollout *Rollout `pulumi:"rollout"`
 	// Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
 	ScriptName *string `pulumi:"scriptName"`
 	// Secret text bindings by env name. Kept encrypted in state and never read back.
@@ -98,6 +100,8 @@ type WorkerArgs struct {
 	Entry string
 	// Logical name of the Worker. Defaults to the resource name.
 	Name *string
+	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+	Rollout RolloutPtrInput
 	// Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
 	ScriptName *string
 	// Secret text bindings by env name. Kept encrypted in state and never read back.

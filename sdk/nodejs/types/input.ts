@@ -82,6 +82,10 @@ export interface AppWorkerArgs {
      */
     name: pulumi.Input<string>;
     /**
+     * Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+     */
+    rollout?: pulumi.Input<inputs.RolloutArgs | undefined>;
+    /**
      * Secret text bindings by env name. Kept encrypted in state and never read back.
      */
     secrets?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
@@ -211,5 +215,15 @@ export interface ClassRefArgs {
      * Script that hosts the class now.
      */
     scriptName: pulumi.Input<string>;
+}
+
+/**
+ * A gradual deployment: the new version answers this share of requests, the previous version the rest.
+ */
+export interface RolloutArgs {
+    /**
+     * Percentage of requests routed to the new version: more than 0, at most 100.
+     */
+    percentage: pulumi.Input<number>;
 }
 

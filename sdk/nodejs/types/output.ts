@@ -154,6 +154,16 @@ export interface DurableObjectInfo {
 }
 
 /**
+ * A gradual deployment: the new version answers this share of requests, the previous version the rest.
+ */
+export interface Rollout {
+    /**
+     * Percentage of requests routed to the new version: more than 0, at most 100.
+     */
+    percentage: number;
+}
+
+/**
  * A Worker of an App, as its outputs report it.
  */
 export interface WorkerInfo {

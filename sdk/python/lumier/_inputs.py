@@ -31,6 +31,8 @@ __all__ = [
     'ClassArgsDict',
     'ClassRefArgs',
     'ClassRefArgsDict',
+    'RolloutArgs',
+    'RolloutArgsDict',
 ]
 
 class AppDurableObjectArgsDict(TypedDict):
@@ -233,6 +235,10 @@ class AppWorkerArgsDict(TypedDict):
     """
     Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
     """
+    rollout: NotRequired[pulumi.Input[Optional['RolloutArgsDict']]]
+    """
+    Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+    """
     secrets: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
     """
     Secret text bindings by env name. Kept encrypted in state and never read back.
@@ -253,6 +259,7 @@ class AppWorkerArgs:
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  crons: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
+                 rollout: pulumi.Input[Optional['RolloutArgs']] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None):
         """
@@ -266,6 +273,7 @@ class AppWorkerArgs:
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] crons: Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
         :param pulumi.Input[_builtins.str] entry: Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
+        :param pulumi.Input['RolloutArgs'] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings by env name. Kept encrypted in state and never read back.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the Worker on its workers.dev URL. Defaults to true.
         """
@@ -284,6 +292,8 @@ class AppWorkerArgs:
             pulumi.set(__self__, "crons", crons)
         if entry is not None:
             pulumi.set(__self__, "entry", entry)
+        if rollout is not None:
+            pulumi.set(__self__, "rollout", rollout)
         if secrets is not None:
             pulumi.set(__self__, "secrets", secrets)
         if workers_dev is not None:
@@ -384,6 +394,18 @@ class AppWorkerArgs:
     @entry.setter
     def entry(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "entry", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def rollout(self) -> pulumi.Input[Optional['RolloutArgs']]:
+        """
+        Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+        """
+        return pulumi.get(self, "rollout")
+
+    @rollout.setter
+    def rollout(self, value: pulumi.Input[Optional['RolloutArgs']]):
+        pulumi.set(self, "rollout", value)
 
     @_builtins.property
     @pulumi.getter
@@ -932,5 +954,38 @@ class ClassRefArgs:
     @script_name.setter
     def script_name(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "script_name", value)
+
+
+class RolloutArgsDict(TypedDict):
+    """
+    A gradual deployment: the new version answers this share of requests, the previous version the rest.
+    """
+    percentage: pulumi.Input[_builtins.float]
+    """
+    Percentage of requests routed to the new version: more than 0, at most 100.
+    """
+
+@pulumi.input_type
+class RolloutArgs:
+    def __init__(__self__, *,
+                 percentage: pulumi.Input[_builtins.float]):
+        """
+        A gradual deployment: the new version answers this share of requests, the previous version the rest.
+
+        :param pulumi.Input[_builtins.float] percentage: Percentage of requests routed to the new version: more than 0, at most 100.
+        """
+        pulumi.set(__self__, "percentage", percentage)
+
+    @_builtins.property
+    @pulumi.getter
+    def percentage(self) -> pulumi.Input[_builtins.float]:
+        """
+        Percentage of requests routed to the new version: more than 0, at most 100.
+        """
+        return pulumi.get(self, "percentage")
+
+    @percentage.setter
+    def percentage(self, value: pulumi.Input[_builtins.float]):
+        pulumi.set(self, "percentage", value)
 
 

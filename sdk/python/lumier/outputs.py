@@ -22,6 +22,7 @@ __all__ = [
     'Class',
     'ClassRef',
     'DurableObjectInfo',
+    'Rollout',
     'WorkerInfo',
 ]
 
@@ -525,6 +526,29 @@ class DurableObjectInfo(dict):
         Always "durable_object".
         """
         return pulumi.get(self, "type")
+
+
+@pulumi.output_type
+class Rollout(dict):
+    """
+    A gradual deployment: the new version answers this share of requests, the previous version the rest.
+    """
+    def __init__(__self__, *,
+                 percentage: _builtins.float):
+        """
+        A gradual deployment: the new version answers this share of requests, the previous version the rest.
+
+        :param _builtins.float percentage: Percentage of requests routed to the new version: more than 0, at most 100.
+        """
+        pulumi.set(__self__, "percentage", percentage)
+
+    @_builtins.property
+    @pulumi.getter
+    def percentage(self) -> _builtins.float:
+        """
+        Percentage of requests routed to the new version: more than 0, at most 100.
+        """
+        return pulumi.get(self, "percentage")
 
 
 @pulumi.output_type

@@ -34,6 +34,7 @@ class ScriptArgs:
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]] = None,
                  owner: pulumi.Input[Optional[_builtins.str]] = None,
+                 rollout: pulumi.Input[Optional['RolloutArgs']] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None):
         """
@@ -52,6 +53,7 @@ class ScriptArgs:
         :param pulumi.Input[_builtins.bool] delete_data: Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
         :param pulumi.Input[Sequence[pulumi.Input['ClassArgs']]] durable_objects: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         :param pulumi.Input[_builtins.str] owner: Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
+        :param pulumi.Input['RolloutArgs'] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the script on its workers.dev URL. Defaults to true.
         """
@@ -79,6 +81,8 @@ class ScriptArgs:
             pulumi.set(__self__, "durable_objects", durable_objects)
         if owner is not None:
             pulumi.set(__self__, "owner", owner)
+        if rollout is not None:
+            pulumi.set(__self__, "rollout", rollout)
         if secrets is not None:
             pulumi.set(__self__, "secrets", secrets)
         if workers_dev is not None:
@@ -242,6 +246,18 @@ class ScriptArgs:
 
     @_builtins.property
     @pulumi.getter
+    def rollout(self) -> pulumi.Input[Optional['RolloutArgs']]:
+        """
+        Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+        """
+        return pulumi.get(self, "rollout")
+
+    @rollout.setter
+    def rollout(self, value: pulumi.Input[Optional['RolloutArgs']]):
+        pulumi.set(self, "rollout", value)
+
+    @_builtins.property
+    @pulumi.getter
     def secrets(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
         Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -283,6 +299,7 @@ class Script(pulumi.CustomResource):
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
                  owner: pulumi.Input[Optional[_builtins.str]] = None,
+                 rollout: pulumi.Input[Optional[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -304,6 +321,7 @@ class Script(pulumi.CustomResource):
         :param pulumi.Input[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]] durable_objects: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         :param pulumi.Input[_builtins.str] entry: Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
         :param pulumi.Input[_builtins.str] owner: Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
+        :param pulumi.Input[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
         :param pulumi.Input[_builtins.str] script_name: Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the script on its workers.dev URL. Defaults to true.
@@ -344,6 +362,7 @@ class Script(pulumi.CustomResource):
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
                  owner: pulumi.Input[Optional[_builtins.str]] = None,
+                 rollout: pulumi.Input[Optional[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -370,6 +389,7 @@ class Script(pulumi.CustomResource):
                 raise TypeError("Missing required property 'entry'")
             __props__.__dict__["entry"] = entry
             __props__.__dict__["owner"] = owner
+            __props__.__dict__["rollout"] = rollout
             if script_name is None and not opts.urn:
                 raise TypeError("Missing required property 'script_name'")
             __props__.__dict__["script_name"] = script_name
@@ -378,6 +398,7 @@ class Script(pulumi.CustomResource):
             __props__.__dict__["migration_tag"] = None
             __props__.__dict__["namespace_ids"] = None
             __props__.__dict__["url"] = None
+            __props__.__dict__["version_id"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["secrets"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(Script, __self__).__init__(
@@ -416,9 +437,11 @@ class Script(pulumi.CustomResource):
         __props__.__dict__["migration_tag"] = None
         __props__.__dict__["namespace_ids"] = None
         __props__.__dict__["owner"] = None
+        __props__.__dict__["rollout"] = None
         __props__.__dict__["script_name"] = None
         __props__.__dict__["secrets"] = None
         __props__.__dict__["url"] = None
+        __props__.__dict__["version_id"] = None
         __props__.__dict__["workers_dev"] = None
         return Script(resource_name, opts=opts, __props__=__props__)
 
@@ -541,6 +564,14 @@ class Script(pulumi.CustomResource):
         return pulumi.get(self, "owner")
 
     @_builtins.property
+    @pulumi.getter
+    def rollout(self) -> pulumi.Output[Optional['outputs.Rollout']]:
+        """
+        Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+        """
+        return pulumi.get(self, "rollout")
+
+    @_builtins.property
     @pulumi.getter(name="scriptName")
     def script_name(self) -> pulumi.Output[_builtins.str]:
         """
@@ -563,6 +594,14 @@ class Script(pulumi.CustomResource):
         URL the script answers at when workersDev is on; empty otherwise.
         """
         return pulumi.get(self, "url")
+
+    @_builtins.property
+    @pulumi.getter(name="versionId")
+    def version_id(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Id of the version the last versions upload created (the one a rollout routes to); empty after a direct upload.
+        """
+        return pulumi.get(self, "version_id")
 
     @_builtins.property
     @pulumi.getter(name="workersDev")

@@ -31,6 +31,7 @@ class WorkerArgs:
                  delete_data: Optional[_builtins.bool] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]] = None,
                  name: Optional[_builtins.str] = None,
+                 rollout: pulumi.Input[Optional['RolloutArgs']] = None,
                  script_name: Optional[_builtins.str] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None):
@@ -47,6 +48,7 @@ class WorkerArgs:
         :param _builtins.bool delete_data: Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.
         :param pulumi.Input[Sequence[pulumi.Input['ClassArgs']]] durable_objects: Durable Object classes this Worker hosts. Migrations are computed for you.
         :param _builtins.str name: Logical name of the Worker. Defaults to the resource name.
+        :param pulumi.Input['RolloutArgs'] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
         :param _builtins.str script_name: Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
         :param pulumi.Input[Mapping[str, _builtins.str]] secrets: Secret text bindings by env name. Kept encrypted in state and never read back.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.
@@ -70,6 +72,8 @@ class WorkerArgs:
             pulumi.set(__self__, "durable_objects", durable_objects)
         if name is not None:
             pulumi.set(__self__, "name", name)
+        if rollout is not None:
+            pulumi.set(__self__, "rollout", rollout)
         if script_name is not None:
             pulumi.set(__self__, "script_name", script_name)
         if secrets is not None:
@@ -198,6 +202,18 @@ class WorkerArgs:
         pulumi.set(self, "name", value)
 
     @_builtins.property
+    @pulumi.getter
+    def rollout(self) -> pulumi.Input[Optional['RolloutArgs']]:
+        """
+        Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+        """
+        return pulumi.get(self, "rollout")
+
+    @rollout.setter
+    def rollout(self, value: pulumi.Input[Optional['RolloutArgs']]):
+        pulumi.set(self, "rollout", value)
+
+    @_builtins.property
     @pulumi.getter(name="scriptName")
     def script_name(self) -> Optional[_builtins.str]:
         """
@@ -250,6 +266,7 @@ class Worker(pulumi.ComponentResource):
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: Optional[_builtins.str] = None,
                  name: Optional[_builtins.str] = None,
+                 rollout: pulumi.Input[Optional[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']]] = None,
                  script_name: Optional[_builtins.str] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -269,6 +286,7 @@ class Worker(pulumi.ComponentResource):
         :param pulumi.Input[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]] durable_objects: Durable Object classes this Worker hosts. Migrations are computed for you.
         :param _builtins.str entry: Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
         :param _builtins.str name: Logical name of the Worker. Defaults to the resource name.
+        :param pulumi.Input[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
         :param _builtins.str script_name: Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
         :param pulumi.Input[Mapping[str, _builtins.str]] secrets: Secret text bindings by env name. Kept encrypted in state and never read back.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.
@@ -307,6 +325,7 @@ class Worker(pulumi.ComponentResource):
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: Optional[_builtins.str] = None,
                  name: Optional[_builtins.str] = None,
+                 rollout: pulumi.Input[Optional[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']]] = None,
                  script_name: Optional[_builtins.str] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -333,6 +352,7 @@ class Worker(pulumi.ComponentResource):
                 raise TypeError("Missing required property 'entry'")
             __props__.__dict__["entry"] = entry
             __props__.__dict__["name"] = name
+            __props__.__dict__["rollout"] = rollout
             __props__.__dict__["script_name"] = script_name
             __props__.__dict__["secrets"] = None if secrets is None else pulumi.Output.secret(secrets)
             __props__.__dict__["workers_dev"] = workers_dev
