@@ -25,7 +25,7 @@ func checkRollout(r *Rollout) []p.CheckFailure {
 func rolloutChanged(old, news ScriptArgs) bool { return old.percentage() != news.percentage() }
 
 // uploadVersion uploads a change that needs no migration the way Cloudflare recommends for
-// updates (docs/cloudflare-api.md, Versions and deployments): a new version, deployed at the
+// updates (docs/cloudflare-api.md, Versions and Deployments): a new version, deployed at the
 // rollout's share next to the previous version, and the script's tags through script-settings,
 // since a version does not carry them. It returns the new version's id.
 func uploadVersion(ctx context.Context, c *cfapi.Client, args ScriptArgs, md cfapi.Metadata, modules []cfapi.Module, prev string) (string, error) {
