@@ -573,12 +573,14 @@ func (s *Script) Delete(ctx context.Context, req infer.DeleteRequest[ScriptState
 		return infer.DeleteResponse{}, err
 	}
 	name := req.State.ScriptName
-	remote, err := readRemote(ctx, c, name)
+	// The namespace list alone says which classes the script hosts (none when it is gone, and
+	// the delete then answers not found): no script list is needed.
+	_, classes, err := namespacesOf(ctx, c, name)
 	if err != nil {
 		return infer.DeleteResponse{}, err
 	}
-	hosted := make([]string, len(remote.classes))
-	for i, e := range remote.classes {
+	hosted := make([]string, len(classes))
+	for i, e := range classes {
 		hosted[i] = e.Name
 	}
 	if len(hosted) > 0 {
