@@ -289,6 +289,27 @@ func (c *Client) DeleteConsumer(ctx context.Context, queueID, id string) error {
 	return nil
 }
 
+// SendQueueMessage sends one text message to a queue (tests and tools fill queues with it).
+func (c *Client) SendQueueMessage(ctx context.Context, queueID, text string) error {
+	if err := c.precheckQueueID(ctx, queueID); err != nil {
+		return fmt.Errorf("sending to queue %q: %w", queueID, err)
+	}
+	err := c.call(func(opts ...option.RequestOption) error {
+		_, err := c.cf.Queues.Messages.Push(ctx, queueID, queues.MessagePushParams{
+			AccountID: cloudflare.F(c.accountID),
+			Body: queues.MessagePushParamsBodyMqQueueMessageText{
+				Body:        cloudflare.F(text),
+				ContentType: cloudflare.F(queues.MessagePushParamsBodyMqQueueMessageTextContentTypeText),
+			},
+		}, opts...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sending to queue %q: %w", queueID, err)
+	}
+	return nil
+}
+
 // precheckQueueID refuses an id that would change the request path (ids go into it unescaped).
 func (c *Client) precheckQueueID(ctx context.Context, id string) error {
 	if id == "" || url.PathEscape(id) != id {

@@ -103,6 +103,10 @@ export class Script extends pulumi.CustomResource {
      */
     declare public readonly owner: pulumi.Output<string | undefined>;
     /**
+     * Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+     */
+    declare public readonly queueConsumers: pulumi.Output<outputs.QueueConsumer[] | undefined>;
+    /**
      * Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
      */
     declare public readonly scriptName: pulumi.Output<string>;
@@ -148,6 +152,7 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["durableObjects"] = args?.durableObjects;
             resourceInputs["entry"] = args?.entry;
             resourceInputs["owner"] = args?.owner;
+            resourceInputs["queueConsumers"] = args?.queueConsumers;
             resourceInputs["scriptName"] = args?.scriptName;
             resourceInputs["secrets"] = args?.secrets ? pulumi.secret(args.secrets) : undefined;
             resourceInputs["workersDev"] = args?.workersDev;
@@ -169,6 +174,7 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["migrationTag"] = undefined /*out*/;
             resourceInputs["namespaceIds"] = undefined /*out*/;
             resourceInputs["owner"] = undefined /*out*/;
+            resourceInputs["queueConsumers"] = undefined /*out*/;
             resourceInputs["scriptName"] = undefined /*out*/;
             resourceInputs["secrets"] = undefined /*out*/;
             resourceInputs["url"] = undefined /*out*/;
@@ -233,6 +239,10 @@ export interface ScriptArgs {
      * Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
      */
     owner?: pulumi.Input<string | undefined>;
+    /**
+     * Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+     */
+    queueConsumers?: pulumi.Input<pulumi.Input<inputs.QueueConsumerArgs>[] | undefined>;
     /**
      * Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
      */

@@ -44,6 +44,8 @@ type Script struct {
 	NamespaceIds pulumi.StringMapOutput `pulumi:"namespaceIds"`
 	// Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
 	Owner pulumi.StringPtrOutput `pulumi:"owner"`
+	// Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+	QueueConsumers QueueConsumerArrayOutput `pulumi:"queueConsumers"`
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName pulumi.StringOutput `pulumi:"scriptName"`
 	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -137,6 +139,8 @@ type scriptArgs struct {
 	Entry string `pulumi:"entry"`
 	// Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
 	Owner *string `pulumi:"owner"`
+	// Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+	QueueConsumers []QueueConsumer `pulumi:"queueConsumers"`
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName string `pulumi:"scriptName"`
 	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -171,6 +175,8 @@ type ScriptArgs struct {
 	Entry pulumi.StringInput
 	// Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
 	Owner pulumi.StringPtrInput
+	// Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+	QueueConsumers QueueConsumerArrayInput
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName pulumi.StringInput
 	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -334,6 +340,11 @@ func (o ScriptOutput) NamespaceIds() pulumi.StringMapOutput {
 // Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
 func (o ScriptOutput) Owner() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringPtrOutput { return v.Owner }).(pulumi.StringPtrOutput)
+}
+
+// Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+func (o ScriptOutput) QueueConsumers() QueueConsumerArrayOutput {
+	return o.ApplyT(func(v *Script) QueueConsumerArrayOutput { return v.QueueConsumers }).(QueueConsumerArrayOutput)
 }
 
 // Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
