@@ -119,7 +119,8 @@ func restartCloud(t *testing.T, c *cloud) {
 // TestQueueConsumedOnceRetriedToDeadLetterAndKeptAcrossRestart: a Worker sends jobs to a Queue
 // through its binding and consumes them in queue(): each succeeding job is processed exactly
 // once; a job whose consumer throws is delivered 1 + maxRetries times, then lands in the
-// dead-letter queue (whose consumer records it); a no-op up makes no API call; messages not yet
+// dead-letter queue (whose consumer records it); a no-op up makes no API call and a refresh finds
+// no drift (bindings, consumers and queues read back as declared); messages not yet
 // delivered survive a restart of the local Cloudflare and are processed once after it.
 func TestQueueConsumedOnceRetriedToDeadLetterAndKeptAcrossRestart(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
@@ -150,6 +151,7 @@ func TestQueueConsumedOnceRetriedToDeadLetterAndKeptAcrossRestart(t *testing.T) 
 	requireJob(t, url, "a", 1, false)
 
 	requireNoop(t, ctx, c, s)
+	requireNoDrift(t, ctx, c, s)
 
 	// Undelivered messages survive a restart, and are processed once after it.
 	requireCall(t, http.MethodPost, url+"/queue/send", `[{"id":"c"},{"id":"d"}]`, 200, `{"sent":2}`)
