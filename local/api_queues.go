@@ -49,16 +49,16 @@ func (s *Server) queueRoutes(mux *http.ServeMux) {
 	const q = "/accounts/{account}/queues"
 	s.handle(mux, "GET "+q, CallQueues, s.handleQueueList)
 	s.handle(mux, "POST "+q, CallEditQueues, s.handleQueueCreate)
-	s.handle(mux, "GET "+q+"/{id}", CallQueues, s.handleQueueGet)
+	s.handle(mux, "GET "+q+"/{id}", CallQueues, s.withQueue(s.handleQueueGet))
 	s.handle(mux, "PUT "+q+"/{id}", CallEditQueues, s.handleQueueRename)
 	s.handle(mux, "PATCH "+q+"/{id}", CallEditQueues, s.handleQueueRename)
-	s.handle(mux, "DELETE "+q+"/{id}", CallEditQueues, s.handleQueueDelete)
-	s.handle(mux, "GET "+q+"/{id}/metrics", CallQueues, s.handleQueueMetrics)
-	s.handle(mux, "GET "+q+"/{id}/consumers", CallConsumers, s.handleConsumerList)
-	s.handle(mux, "POST "+q+"/{id}/consumers", CallEditConsumers, s.handleConsumerCreate)
-	s.handle(mux, "PUT "+q+"/{id}/consumers/{cid}", CallEditConsumers, s.handleConsumerUpdate)
+	s.handle(mux, "DELETE "+q+"/{id}", CallEditQueues, s.withQueue(s.handleQueueDelete))
+	s.handle(mux, "GET "+q+"/{id}/metrics", CallQueues, s.withQueue(s.handleQueueMetrics))
+	s.handle(mux, "GET "+q+"/{id}/consumers", CallConsumers, s.withQueue(s.handleConsumerList))
+	s.handle(mux, "POST "+q+"/{id}/consumers", CallEditConsumers, s.withQueue(s.handleConsumerCreate))
+	s.handle(mux, "PUT "+q+"/{id}/consumers/{cid}", CallEditConsumers, s.withQueue(s.handleConsumerUpdate))
 	s.handle(mux, "DELETE "+q+"/{id}/consumers/{cid}", CallEditConsumers, s.handleConsumerDelete)
-	s.handle(mux, "POST "+q+"/{id}/messages", CallQueueMessages, s.handleQueuePush)
+	s.handle(mux, "POST "+q+"/{id}/messages", CallQueueMessages, s.withQueue(s.handleQueuePush))
 	// Outside the v4 API (it is ours, not Cloudflare's), but authenticated like it.
 	mux.HandleFunc("POST "+deliverPath, func(w http.ResponseWriter, r *http.Request) {
 		if err := s.authenticate(r, false); err != nil {
@@ -68,6 +68,18 @@ func (s *Server) queueRoutes(mux *http.ServeMux) {
 		s.calls.add(CallDeliverMessages)
 		s.handleDeliver(w, r)
 	})
+}
+
+// withQueue runs h with the queue the path's {id} names, or answers that it does not exist.
+func (s *Server) withQueue(h func(http.ResponseWriter, *http.Request, queueRecord)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q, err := s.queues.get(r.PathValue("id"))
+		if err != nil {
+			writeError(w, queueError(err))
+			return
+		}
+		h(w, r, q)
+	}
 }
 
 // queueError maps the store's refusals to Cloudflare's answers.
@@ -119,12 +131,7 @@ func (s *Server) handleQueueCreate(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, http.StatusOK, q, nil)
 }
 
-func (s *Server) handleQueueGet(w http.ResponseWriter, r *http.Request) {
-	q, err := s.queues.get(r.PathValue("id"))
-	if err != nil {
-		writeError(w, queueError(err))
-		return
-	}
+func (s *Server) handleQueueGet(w http.ResponseWriter, r *http.Request, q queueRecord) {
 	writeResult(w, http.StatusOK, q, nil)
 }
 
@@ -142,12 +149,7 @@ func (s *Server) handleQueueRename(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, http.StatusOK, q, nil)
 }
 
-func (s *Server) handleQueueDelete(w http.ResponseWriter, r *http.Request) {
-	q, err := s.queues.get(r.PathValue("id"))
-	if err != nil {
-		writeError(w, queueError(err))
-		return
-	}
+func (s *Server) handleQueueDelete(w http.ResponseWriter, r *http.Request, q queueRecord) {
 	if err := s.queues.remove(q.ID); err != nil {
 		writeError(w, queueError(err))
 		return
@@ -160,12 +162,7 @@ func (s *Server) handleQueueDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleQueueMetrics answers a queue's backlog with Cloudflare's field names.
-func (s *Server) handleQueueMetrics(w http.ResponseWriter, r *http.Request) {
-	q, err := s.queues.get(r.PathValue("id"))
-	if err != nil {
-		writeError(w, queueError(err))
-		return
-	}
+func (s *Server) handleQueueMetrics(w http.ResponseWriter, r *http.Request, q queueRecord) {
 	m, err := s.queues.metrics(q.Name)
 	if err != nil {
 		writeError(w, queueError(err))
@@ -176,12 +173,7 @@ func (s *Server) handleQueueMetrics(w http.ResponseWriter, r *http.Request) {
 	}, nil)
 }
 
-func (s *Server) handleConsumerList(w http.ResponseWriter, r *http.Request) {
-	q, err := s.queues.get(r.PathValue("id"))
-	if err != nil {
-		writeError(w, queueError(err))
-		return
-	}
+func (s *Server) handleConsumerList(w http.ResponseWriter, r *http.Request, q queueRecord) {
 	writeList(w, q.Consumers)
 }
 
@@ -248,12 +240,7 @@ func (s *Server) readConsumer(r *http.Request, queueName string) (consumerRecord
 	return c, nil
 }
 
-func (s *Server) handleConsumerCreate(w http.ResponseWriter, r *http.Request) {
-	q, err := s.queues.get(r.PathValue("id"))
-	if err != nil {
-		writeError(w, queueError(err))
-		return
-	}
+func (s *Server) handleConsumerCreate(w http.ResponseWriter, r *http.Request, q queueRecord) {
 	c, err := s.readConsumer(r, q.Name)
 	if err != nil {
 		writeError(w, err)
@@ -268,12 +255,7 @@ func (s *Server) handleConsumerCreate(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, http.StatusOK, c, nil)
 }
 
-func (s *Server) handleConsumerUpdate(w http.ResponseWriter, r *http.Request) {
-	q, err := s.queues.get(r.PathValue("id"))
-	if err != nil {
-		writeError(w, queueError(err))
-		return
-	}
+func (s *Server) handleConsumerUpdate(w http.ResponseWriter, r *http.Request, q queueRecord) {
 	c, err := s.readConsumer(r, q.Name)
 	if err != nil {
 		writeError(w, err)
@@ -298,12 +280,7 @@ func (s *Server) handleConsumerDelete(w http.ResponseWriter, r *http.Request) {
 
 // handleQueuePush is Cloudflare's POST .../queues/{id}/messages: {"body", "content_type"?,
 // "delay_seconds"?}, a JSON body unless content_type is "text".
-func (s *Server) handleQueuePush(w http.ResponseWriter, r *http.Request) {
-	q, err := s.queues.get(r.PathValue("id"))
-	if err != nil {
-		writeError(w, queueError(err))
-		return
-	}
+func (s *Server) handleQueuePush(w http.ResponseWriter, r *http.Request, q queueRecord) {
 	var body struct {
 		Body         json.RawMessage `json:"body"`
 		ContentType  string          `json:"content_type"`
