@@ -80,10 +80,10 @@ type Server struct {
 	assets    *assetStore // static assets (assets.go); assetsLn and assetsSrv serve ASSETS bindings
 	assetsLn  net.Listener
 	assetsSrv *http.Server
-	queues   *queueStore // Queues (queues.go); queueLn and queueSrv serve producers (queue_backend.go)
-	queueLn  net.Listener
-	queueSrv *http.Server
-	qloop    *queueLoop // delivery to consumers (queue_delivery.go)
+	queues    *queueStore // Queues (queues.go); queueLn and queueSrv serve producers (queue_backend.go)
+	queueLn   net.Listener
+	queueSrv  *http.Server
+	qloop     *queueLoop // delivery to consumers (queue_delivery.go)
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
