@@ -21,11 +21,11 @@ func TestAppQueuesBindAndConsumeByAppName(t *testing.T) {
 	reg, _, err := constructApp(t, in)
 	require.NoError(t, err)
 
-	qs := reg.of("lumier:index:Queue")
-	require.Len(t, qs, 2)
-	assert.Equal(t, "my-app-dev-jobs", qs[0].Inputs.Get("queueName").AsString())
-	assert.True(t, qs[0].Inputs.Get("deleteData").AsBool(), "removal remove lets the queue go with its messages")
-	assert.Equal(t, "my-app-dev-jobs-dlq", qs[1].Inputs.Get("queueName").AsString())
+	require.Len(t, reg.of("lumier:index:Queue"), 2)
+	jobsQueue := reg.byName("lumier:index:Queue", "my-app-jobs")
+	assert.Equal(t, "my-app-dev-jobs", jobsQueue.Inputs.Get("queueName").AsString())
+	assert.True(t, jobsQueue.Inputs.Get("deleteData").AsBool(), "removal remove lets the queue go with its messages")
+	assert.Equal(t, "my-app-dev-jobs-dlq", reg.byName("lumier:index:Queue", "my-app-jobs-dlq").Inputs.Get("queueName").AsString())
 
 	script := reg.of("lumier:index:Script")[0]
 	var jobs property.Map
