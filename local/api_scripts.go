@@ -72,6 +72,9 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.checkKVBindings(up.bindings)
 	}
+	if err == nil {
+		err = s.checkQueueBindings(up.bindings)
+	}
 	var assets *assetsRecord
 	if err == nil {
 		assets, err = s.uploadedAssets(name, up)
@@ -183,7 +186,7 @@ func etag(rec *scriptRecord) string {
 		fmt.Fprintf(h, "module=%q %s\n", m.Name, m.SHA256)
 	}
 	for _, b := range rec.Bindings {
-		fmt.Fprintf(h, "binding=%q %q %q %q %q %q\n", b.Type, b.Name, b.Text, b.ClassName, b.ScriptName, b.NamespaceID)
+		fmt.Fprintf(h, "binding=%q %q %q %q %q %q %q\n", b.Type, b.Name, b.Text, b.ClassName, b.ScriptName, b.NamespaceID, b.QueueName)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -280,6 +283,11 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if removed, err := s.queues.removeConsumersOf(name); err != nil {
+		s.logger.Warn("removing the deleted script's queue consumers", "script", name, "err", err)
+	} else if removed {
+		s.logger.Info("queue consumers removed with their script", "script", name)
+	}
 	s.logger.Info("script deleted", "script", name, "force", force)
 	writeResult(w, http.StatusOK, map[string]string{"id": name}, nil)
 }
@@ -295,6 +303,8 @@ func bindingsJSON(st *state, script string, bindings []bindingRecord) []map[stri
 			item["text"] = b.Text
 		case bindingKVNamespace:
 			item["namespace_id"] = b.NamespaceID
+		case bindingQueue:
+			item["queue_name"] = b.QueueName
 		case rules.BindingDurableObject:
 			item["class_name"] = b.ClassName
 			target := script

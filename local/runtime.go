@@ -28,6 +28,7 @@ type runtime interface {
 // its object IDs, so keeping the ID through a rename or transfer is what keeps the data.
 func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 	out := make([]workerd.Script, 0, len(st.Scripts))
+	consumers := s.queues.consumers()
 	for _, name := range st.scriptNames() {
 		rec := st.Scripts[name]
 		ws := workerd.Script{
@@ -35,7 +36,7 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 			MainModule:         rec.MainModule,
 			CompatibilityDate:  rec.CompatibilityDate,
 			CompatibilityFlags: rec.CompatibilityFlags,
-			Scheduled:          len(st.Schedules[name]) > 0,
+			Scheduled:          len(st.Schedules[name]) > 0 || len(consumers[name]) > 0,
 		}
 		for _, m := range rec.Modules {
 			content, err := s.store.module(m.SHA256)
@@ -52,6 +53,8 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 				ws.Bindings = append(ws.Bindings, s.kvBinding(b))
 			case bindingAssets:
 				ws.Bindings = append(ws.Bindings, s.assetsBinding(b, rec))
+			case bindingQueue:
+				ws.Bindings = append(ws.Bindings, s.queueBinding(b))
 			case rules.BindingDurableObject:
 				ws.Bindings = append(ws.Bindings, workerd.Binding{
 					Name: b.Name, Type: workerd.BindingDurableObject, ClassName: b.ClassName, ScriptName: b.ScriptName,

@@ -80,6 +80,10 @@ type Server struct {
 	assets    *assetStore // static assets (assets.go); assetsLn and assetsSrv serve ASSETS bindings
 	assetsLn  net.Listener
 	assetsSrv *http.Server
+	queues    *queueStore // Queues (queues.go); queueLn and queueSrv serve producers (queue_backend.go)
+	queueLn   net.Listener
+	queueSrv  *http.Server
+	qloop     *queueLoop // delivery to consumers (queue_delivery.go)
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -163,6 +167,10 @@ func New(opts Options) (*Server, error) {
 		st.close()
 		return nil, err
 	}
+	if s.queues, err = openQueues(st.dir); err != nil {
+		st.close()
+		return nil, err
+	}
 	s.router = newRouter(logger.With("component", "router"), s.scriptAddr)
 	s.router.front = s.frontAssets
 	s.st.Store(loaded)
@@ -195,10 +203,18 @@ func (s *Server) Start(ctx context.Context) error {
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's assets calls: %w", err)
 	}
+	if err := s.startQueueBackend(); err != nil {
+		ln.Close()
+		s.closeKVBackend()
+		s.closeAssetsBackend()
+		s.ln = nil
+		return fmt.Errorf("listening for workerd's queue calls: %w", err)
+	}
 	if err := s.restore(ctx); err != nil {
 		ln.Close()
 		s.closeKVBackend()
 		s.closeAssetsBackend()
+		s.closeQueueBackend()
 		s.ln = nil
 		s.router.closeAll()
 		return err
@@ -216,6 +232,7 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 	}()
 	s.startCron()
+	s.startQueues()
 	s.logger.Info("local Cloudflare listening", "url", s.URL(), "state", s.store.dir)
 	return nil
 }
@@ -330,6 +347,7 @@ func (s *Server) Close() error {
 			s.ln.Close()
 		}
 		s.stopCron()
+		s.stopQueues()
 		s.router.closeAll()
 		if err := s.runtime.Close(); err != nil {
 			errs = append(errs, err)
@@ -338,6 +356,9 @@ func (s *Server) Close() error {
 			errs = append(errs, err)
 		}
 		if err := s.closeAssetsBackend(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.closeQueueBackend(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.reqlog.close(); err != nil {

@@ -73,6 +73,8 @@ type bindingRecord struct {
 	ScriptName string `json:"script_name,omitempty"`
 	// NamespaceID is the KV namespace of a kv_namespace binding.
 	NamespaceID string `json:"namespace_id,omitempty"`
+	// QueueName is the queue of a queue (producer) binding.
+	QueueName string `json:"queue_name,omitempty"`
 }
 
 func newState() *state {

@@ -35,9 +35,13 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 	if err != nil {
 		return nil, fmt.Errorf("app %q: %w", args.Name, err)
 	}
+	queues, err := plan.createQueues(ctx, name, childOpts)
+	if err != nil {
+		return nil, fmt.Errorf("app %q: %w", args.Name, err)
+	}
 	var workers, objects []any
 	for _, w := range plan.order {
-		deps := plan.bindKV(w)
+		deps := append(plan.bindKV(w), plan.queueDeps(w)...)
 		for _, other := range w.after {
 			deps = append(deps, other.resource)
 		}
@@ -64,6 +68,7 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 			}))
 	}
 	a.KvNamespaces = kvIDs(kvs)
+	a.Queues = queueNames(queues)
 	a.Name = pulumi.String(args.Name).ToStringOutput()
 	a.Stage = pulumi.String(plan.stage).ToStringOutput()
 	a.Workers = pulumi.All(workers...).ApplyT(func(vs []any) map[string]WorkerInfo {
@@ -89,19 +94,23 @@ type appPlan struct {
 	workers             map[string]*appWorker
 	order               []*appWorker // hosts before the Workers that bind their classes
 	objects             []*appObject
-	kv                  map[string]*appKV // KV namespaces by name (app_kv.go)
-	kvOrder             []string          // their names in declaration order
+	kv                  map[string]*appKV    // KV namespaces by name (app_kv.go)
+	kvOrder             []string             // their names in declaration order
+	queues              map[string]*appQueue // queues by name (app_queue.go)
+	queueOrder          []string             // their names in declaration order
 }
 
 // appWorker is one Worker after merging its declarations.
 type appWorker struct {
 	AppWorker
-	script   string
-	bindings pulumi.Map        // env name -> binding value as the Worker component takes it
-	secrets  pulumi.StringMap  // env name -> secret text
-	after    []*appWorker      // Workers that must deploy first
-	kv       map[string]string // env name -> KV namespace of the app it binds (app_kv.go)
-	resource *Worker
+	script    string
+	bindings  pulumi.Map        // env name -> binding value as the Worker component takes it
+	secrets   pulumi.StringMap  // env name -> secret text
+	after     []*appWorker      // Workers that must deploy first
+	kv        map[string]string // env name -> KV namespace of the app it binds (app_kv.go)
+	queues    []string          // queues of the app it binds or consumes (app_queue.go)
+	consumers []QueueConsumer   // its queueConsumers with names on Cloudflare (app_queue.go)
+	resource  *Worker
 }
 
 // appObject is one Durable Object with its host resolved.
@@ -147,6 +156,7 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 	}
 	errs = append(errs, plan.resolveObjects(args.DurableObjects)...)
 	errs = append(errs, plan.resolveKV(args.KvNamespaces, declared)...)
+	errs = append(errs, plan.resolveQueues(args.Queues, declared)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -172,6 +182,7 @@ func (w *appWorker) merge(d AppWorker) []error {
 	mergeField(&w.Crons, d.Crons, "crons", conflict)
 	mergeField(&w.Assets, d.Assets, "assets", conflict)
 	mergeField(&w.Rollout, d.Rollout, "rollout", conflict)
+	mergeField(&w.QueueConsumers, d.QueueConsumers, "queueConsumers", conflict)
 	for env, v := range inputEntries(d.Bindings) {
 		if isSecret(v) {
 			w.mergeSecret(env, v, conflict)
@@ -442,6 +453,7 @@ func (p *appPlan) workerArgs(w *appWorker) WorkerArgs {
 		args.Crons = pulumi.ToStringArray(w.Crons)
 	}
 	args.Rollout = w.Rollout
+	args.QueueConsumers = w.consumers
 	for _, o := range p.objects {
 		if o.host == w {
 			c := Class{ClassName: o.ClassName, Name: ptr(o.Name), SQLite: o.SQLite, RenamedFrom: o.RenamedFrom}

@@ -23,6 +23,7 @@ type AppArgs struct {
 	Workers        []AppWorker        `pulumi:"workers"`
 	DurableObjects []AppDurableObject `pulumi:"durableObjects,optional"`
 	KvNamespaces   []AppKvNamespace   `pulumi:"kvNamespaces,optional"`
+	Queues         []AppQueue         `pulumi:"queues,optional"`
 }
 
 // Annotate documents AppArgs.
@@ -37,6 +38,8 @@ func (a *AppArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.DurableObjects, "Durable Object declarations; each names the Worker of this app that hosts it.")
 	an.Describe(&a.KvNamespaces, "Workers KV namespaces, titled \"<app>-<stage>-<name>\". A Worker binds one as "+
 		"{type: \"kv_namespace\", name}.")
+	an.Describe(&a.Queues, "Queues, named \"<app>-<stage>-<name>\" on Cloudflare. A Worker sends to one with the binding "+
+		"{type: \"queue\", name} and consumes one with queueConsumers: [{queue: name}].")
 }
 
 // AppWorker declares a Worker of an App, or adds to the declaration of the same name.
@@ -52,6 +55,7 @@ type AppWorker struct {
 	Crons              []string              `pulumi:"crons,optional"`
 	Assets             *Assets               `pulumi:"assets,optional"`
 	Rollout            *Rollout              `pulumi:"rollout,optional"`
+	QueueConsumers     []QueueConsumer       `pulumi:"queueConsumers,optional"`
 }
 
 // Annotate documents AppWorker.
@@ -63,7 +67,7 @@ func (w *AppWorker) Annotate(a infer.Annotator) {
 	a.Describe(&w.WorkersDev, "Serve the Worker on its workers.dev URL. Defaults to true.")
 	a.Describe(&w.Bindings, "Bindings by env name: a string (plain text); a Durable Object of this app as "+
 		"{type: \"durable_object\", name} (its output, or the DurableObject resource itself); a KV namespace of this "+
-		"app as {type: \"kv_namespace\", name}; or an object {type, ...} with one of Cloudflare's binding types (see "+
+		"app as {type: \"kv_namespace\", name}; a queue of this app as {type: \"queue\", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see "+
 		"Binding), such as {type: \"kv_namespace\", namespaceId}.")
 	a.Describe(&w.Secrets, "Secret text bindings by env name. Kept encrypted in state and never read back.")
 	a.Describe(&w.CompatibilityDate, "Workers runtime compatibility date. Defaults to "+DefaultCompatibilityDate+".")
@@ -72,6 +76,7 @@ func (w *AppWorker) Annotate(a infer.Annotator) {
 	a.Describe(&w.Crons, cronsDoc)
 	a.Describe(&w.Assets, assetsDoc)
 	a.Describe(&w.Rollout, rolloutDoc)
+	a.Describe(&w.QueueConsumers, queueConsumersDoc+" In an App, queue and deadLetterQueue name queues of the app.")
 }
 
 // AppDurableObject declares a Durable Object of an App.
@@ -107,6 +112,7 @@ type App struct {
 	Workers        WorkerInfoMapOutput        `pulumi:"workers"`
 	DurableObjects DurableObjectInfoMapOutput `pulumi:"durableObjects"`
 	KvNamespaces   pulumi.StringMapOutput     `pulumi:"kvNamespaces"`
+	Queues         pulumi.StringMapOutput     `pulumi:"queues"`
 }
 
 // WorkerInfo is what an App reports of one of its Workers.
@@ -183,4 +189,5 @@ func (a *App) Annotate(an infer.Annotator) {
 	an.Describe(&a.DurableObjects, "Durable Objects by name: {type: \"durable_object\", name, className, scriptName, "+
 		"namespaceId}, usable as binding values.")
 	an.Describe(&a.KvNamespaces, "KV namespace ids by name.")
+	an.Describe(&a.Queues, "Queue names on Cloudflare by name in the app.")
 }

@@ -88,6 +88,10 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 	if known("rollout") {
 		failures = append(failures, checkRollout(args.Rollout)...)
 	}
+	if known("queueConsumers") {
+		failures = append(failures, checkConsumers(args.QueueConsumers)...)
+		args.QueueConsumers = withConsumerDefaults(args.QueueConsumers)
+	}
 	previous, hadPrevious := oldInputs(ctx, req)
 	if hadPrevious && known("scriptName") {
 		failures = append(failures, checkReplacement(ctx, previous, args)...)
@@ -292,6 +296,9 @@ func (s *Script) Diff(ctx context.Context, req infer.DiffRequest[ScriptArgs, Scr
 	if rolloutChanged(old, news) {
 		diff["rollout"] = p.PropertyDiff{Kind: p.Update}
 	}
+	if consumersChanged(old.QueueConsumers, news.QueueConsumers) {
+		diff["queueConsumers"] = p.PropertyDiff{Kind: p.Update}
+	}
 	if req.State.URL == "" && news.workersDev() && req.ID != "" && old.workersDev() {
 		// A refresh found the workers.dev route gone: turn it back on.
 		diff["workersDev"] = p.PropertyDiff{Kind: p.Update}
@@ -374,6 +381,11 @@ func (s *Script) Create(ctx context.Context, req infer.CreateRequest[ScriptArgs]
 			return infer.CreateResponse[ScriptState]{}, err
 		}
 	}
+	if len(req.Inputs.QueueConsumers) > 0 {
+		if err := setConsumers(ctx, c, req.Inputs.ScriptName, nil, req.Inputs.QueueConsumers); err != nil {
+			return infer.CreateResponse[ScriptState]{}, err
+		}
+	}
 	return infer.CreateResponse[ScriptState]{ID: scriptID(ctx, req.Inputs.ScriptName), Output: state}, nil
 }
 
@@ -398,6 +410,8 @@ func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs,
 	// Cron Triggers are set apart from the upload (after it, which may recreate the script):
 	// changing them alone re-uploads nothing.
 	schedule := cronsChanged(old.Crons, news.Crons)
+	// Queue consumers likewise.
+	consume := consumersChanged(old.QueueConsumers, news.QueueConsumers)
 	// A new rollout share without a new version only changes the deployment.
 	shift := !upload && rolloutChanged(old, news)
 	state := req.State
@@ -418,6 +432,11 @@ func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs,
 	}
 	if schedule {
 		if err := setCrons(ctx, c, news); err != nil {
+			return infer.UpdateResponse[ScriptState]{}, err
+		}
+	}
+	if consume {
+		if err := setConsumers(ctx, c, news.ScriptName, old.QueueConsumers, news.QueueConsumers); err != nil {
 			return infer.UpdateResponse[ScriptState]{}, err
 		}
 	}
@@ -546,9 +565,17 @@ func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, Scr
 		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
 	}
 
+	consumers, err := readConsumers(ctx, c, name, req.State.QueueConsumers)
+	if err != nil {
+		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
+	}
+
 	state := req.State
 	if cronsChanged(state.Crons, crons) {
 		state.Crons = crons
+	}
+	if consumersChanged(state.QueueConsumers, consumers) {
+		state.QueueConsumers = consumers
 	}
 	state.ScriptName = name
 	state.MigrationTag = remote.tag
@@ -598,6 +625,10 @@ func (s *Script) Delete(ctx context.Context, req infer.DeleteRequest[ScriptState
 		if len(bound) > 0 {
 			return infer.DeleteResponse{}, fmt.Errorf("refusing to delete script %q: %s", name, bound[0].Reason)
 		}
+	}
+	// A queue keeps its messages when its consumer goes; the consumer must go before the script.
+	if err := removeConsumers(ctx, c, name, req.State.QueueConsumers); err != nil {
+		return infer.DeleteResponse{}, err
 	}
 	err = c.DeleteScript(ctx, name, len(hosted) > 0)
 	if err != nil && !cfapi.IsNotFound(err) {

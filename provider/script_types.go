@@ -29,6 +29,7 @@ type ScriptArgs struct {
 	Assets             *Assets           `pulumi:"assets,optional"`
 	AssetsHash         string            `pulumi:"assetsHash,optional"`
 	Rollout            *Rollout          `pulumi:"rollout,optional"`
+	QueueConsumers     []QueueConsumer   `pulumi:"queueConsumers,optional"`
 }
 
 // Annotate documents ScriptArgs.
@@ -51,6 +52,7 @@ func (a *ScriptArgs) Annotate(an infer.Annotator) {
 		"optionally an env binding that fetches them.")
 	an.Describe(&a.AssetsHash, "Digest of the assets directory's manifest. Computed by the provider during check; leave unset.")
 	an.Describe(&a.Rollout, rolloutDoc)
+	an.Describe(&a.QueueConsumers, queueConsumersDoc)
 	an.Describe(&a.CodeHash, "SHA-256 of the bundled code. Computed by the provider during check; leave unset.")
 	an.Describe(&a.Owner, "Who deploys the script: a Worker sets \"<project>/<stack>/<resource>\"; defaults to the "+
 		"resource name. The script is tagged with it, and a create refuses to take over an existing script with "+

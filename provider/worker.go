@@ -55,6 +55,9 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 	if args.Rollout != nil {
 		inputs["rollout"] = pulumi.Map{"percentage": pulumi.Float64(args.Rollout.Percentage)}
 	}
+	if len(args.QueueConsumers) > 0 {
+		inputs["queueConsumers"] = consumersInput(args.QueueConsumers)
+	}
 	if args.Secrets != nil {
 		inputs["secrets"] = pulumi.ToSecret(args.Secrets)
 	}
@@ -151,8 +154,8 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 		if err != nil {
 			return Binding{}, err
 		}
-		if typ != "lumier:index:DurableObject" && typ != "lumier:index:KvNamespace" {
-			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a KvNamespace, a string, "+
+		if typ != "lumier:index:DurableObject" && typ != "lumier:index:KvNamespace" && typ != "lumier:index:Queue" {
+			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a KvNamespace, a Queue, a string, "+
 				"or an object {type, ...}", typ)
 		}
 		if id, _ := outputs["namespaceId"].(string); typ == "lumier:index:KvNamespace" && (id == "" || id == unknownValue) {
@@ -175,7 +178,7 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 			typ = cfapi.BindingDurableObject
 		}
 		b := Binding{Name: env, Type: typ, Text: str("text"), ClassName: str("className"), ScriptName: str("scriptName"),
-			NamespaceID: str("namespaceId")}
+			NamespaceID: str("namespaceId"), QueueName: str("queueName")}
 		if b.ScriptName != nil && *b.ScriptName == script {
 			b.ScriptName = nil
 		}
@@ -253,6 +256,9 @@ func bindingsInput(bs []Binding) []any {
 		}
 		if b.NamespaceID != nil {
 			m["namespaceId"] = *b.NamespaceID
+		}
+		if b.QueueName != nil {
+			m["queueName"] = *b.QueueName
 		}
 		out[i] = m
 	}

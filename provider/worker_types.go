@@ -21,6 +21,7 @@ type WorkerArgs struct {
 	Crons              pulumi.StringArrayInput `pulumi:"crons,optional"`
 	Assets             *Assets                 `pulumi:"assets,optional"`
 	Rollout            *Rollout                `pulumi:"rollout,optional"`
+	QueueConsumers     []QueueConsumer         `pulumi:"queueConsumers,optional"`
 }
 
 // Annotate documents WorkerArgs.
@@ -34,7 +35,8 @@ func (a *WorkerArgs) Annotate(an infer.Annotator) {
 		"Defaults to true.")
 	an.Describe(&a.Bindings, "Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, "+
 		"or its output {type: \"durable_object\", className, scriptName?}) becomes a Durable Object namespace "+
-		"binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one "+
+		"binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; a Queue (the resource itself) "+
+		"becomes a queue (producer) binding; an object {type, ...} with one "+
 		"of Cloudflare's binding types (see Binding, e.g. {type: \"kv_namespace\", namespaceId}) is passed as it is.")
 	an.Describe(&a.Secrets, "Secret text bindings by env name. Kept encrypted in state and never read back.")
 	an.Describe(&a.DurableObjects, "Durable Object classes this Worker hosts. Migrations are computed for you.")
@@ -44,6 +46,7 @@ func (a *WorkerArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Crons, cronsDoc)
 	an.Describe(&a.Assets, assetsDoc)
 	an.Describe(&a.Rollout, rolloutDoc)
+	an.Describe(&a.QueueConsumers, queueConsumersDoc)
 	an.Describe(&a.DeleteData, "Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.")
 }
 

@@ -169,6 +169,9 @@ func bindingType(decl *declarations, worker, env string) (string, error) {
 		return "string", nil
 	case "assets":
 		return "Fetcher", nil // the static assets: env.ASSETS.fetch(request)
+	case "queue":
+		// A producer binding; the message type is the Worker code's to choose.
+		return "Queue", nil
 	case "durable_object":
 		do, ok := decl.DurableObjects[bd.DurableObject]
 		if !ok {

@@ -31,6 +31,14 @@ func TestEnvFilesTypeDurableObjectBindingsWithTheHostsClass(t *testing.T) {
 	assert.Less(t, strings.Index(got, "COUNTER"), strings.Index(got, "GREETING"), "bindings in name order")
 }
 
+func TestEnvFilesTypeQueueBindingsAsQueue(t *testing.T) {
+	d := parseDeclarations(t, `{"app":"a","workers":{"api":{"entry":"src/index.ts","bindings":{"JOBS":{"kind":"queue"}}}},
+		"durableObjects":{}}`)
+	files, err := envFiles(d, "lumier.config.ts")
+	require.NoError(t, err)
+	assert.Contains(t, string(files["lumier-env.d.ts"]), "    JOBS: Queue;")
+}
+
 func TestEnvFilesOnePerWorkerWhenSeveral(t *testing.T) {
 	d := parseDeclarations(t, `{"app":"a",
 		"workers":{"host":{"entry":"host/main.ts","bindings":{}},"client":{"entry":"client/index.js","bindings":{"ROOM":{"kind":"durable_object","durableObject":"room"}}}},

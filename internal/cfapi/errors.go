@@ -67,7 +67,7 @@ func (e *APIError) Is(target error) bool {
 
 func (e *APIError) notFound() bool {
 	return e.Code == codeScriptNotFound || e.Code == codeServiceNotFound ||
-		e.Code == codeKVKeyNotFound || e.Code == codeKVNamespace404
+		e.Code == codeKVKeyNotFound || e.Code == codeKVNamespace404 || e.Code == codeQueueNotFound
 }
 
 // IsNotFound reports whether err means the script (or other object) does not exist.

@@ -111,6 +111,7 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 		capnpString(internetService)))
 	services = append(services, kvServices(sorted)...)
 	services = append(services, assetsServices(sorted)...)
+	services = append(services, queueServices(sorted)...)
 	if len(cfg.keys) > 0 {
 		services = append(services, fmt.Sprintf("(name = %s, disk = (path = %s, writable = true))",
 			capnpString(storageService), capnpString(storagePath)))
@@ -238,6 +239,11 @@ func renderBindings(s Script) ([]string, error) {
 				return nil, err
 			}
 			items = append(items, item)
+		case BindingQueue:
+			if b.QueueName == "" || b.QueueBackend == "" {
+				return nil, fmt.Errorf("binding %q: a queue binding needs a queue name and a backend", b.Name)
+			}
+			items = append(items, fmt.Sprintf("(name = %s, queue = %s)", capnpString(b.Name), capnpString(queueService(b))))
 		case BindingDurableObject:
 			if b.ClassName == "" {
 				return nil, fmt.Errorf("binding %q: no class name", b.Name)

@@ -21,6 +21,8 @@ const (
 	BindingDurableObject = "durable_object"
 	// BindingKV binds a Workers KV namespace, served by an HTTP backend (see KVBackend).
 	BindingKV = "kv_namespace"
+	// BindingQueue binds a Queue producer, served by an HTTP backend (see QueueBackend).
+	BindingQueue = "queue"
 )
 
 // Binding is one entry of a script's env.
@@ -46,7 +48,14 @@ type Binding struct {
 	AssetsBackend  string
 	AssetsManifest string
 	AssetsConfig   string
+	// QueueName is the queue of a queue binding; QueueBackend the host:port of the HTTP service
+	// that takes its send and sendBatch calls, with the queue name in QueueNameHeader.
+	QueueName    string
+	QueueBackend string
 }
+
+// QueueNameHeader carries the queue name on every call workerd makes to a queue backend.
+const QueueNameHeader = "X-Lumier-Queue"
 
 // KVNamespaceHeader carries the namespace id on every call workerd makes to a KV backend.
 const KVNamespaceHeader = "X-Lumier-Kv-Namespace"
@@ -80,8 +89,8 @@ type Script struct {
 	Bindings []Binding
 	// Classes are the Durable Object classes this script hosts.
 	Classes []Class
-	// Scheduled gives the script a companion that runs its scheduled() handler on request
-	// (Supervisor.ScheduledAddr).
+	// Scheduled gives the script a companion that runs its scheduled() or queue() handler on
+	// request (Supervisor.ScheduledAddr): scripts with Cron Triggers or queue consumers.
 	Scheduled bool
 }
 

@@ -37,6 +37,10 @@ export class App extends pulumi.ComponentResource {
      */
     declare public readonly name: pulumi.Output<string>;
     /**
+     * Queue names on Cloudflare by name in the app.
+     */
+    declare public readonly queues: pulumi.Output<{[key: string]: string}>;
+    /**
      * Stage deployed.
      */
     declare public readonly stage: pulumi.Output<string>;
@@ -66,6 +70,7 @@ export class App extends pulumi.ComponentResource {
             resourceInputs["kvNamespaces"] = args?.kvNamespaces;
             resourceInputs["name"] = args?.name;
             resourceInputs["protect"] = args?.protect;
+            resourceInputs["queues"] = args?.queues;
             resourceInputs["removal"] = args?.removal;
             resourceInputs["stage"] = args?.stage;
             resourceInputs["workers"] = args?.workers;
@@ -73,6 +78,7 @@ export class App extends pulumi.ComponentResource {
             resourceInputs["durableObjects"] = undefined /*out*/;
             resourceInputs["kvNamespaces"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
+            resourceInputs["queues"] = undefined /*out*/;
             resourceInputs["stage"] = undefined /*out*/;
             resourceInputs["workers"] = undefined /*out*/;
         }
@@ -101,6 +107,10 @@ export interface AppArgs {
      * Stages whose resources are all protected: Pulumi refuses to delete them.
      */
     protect?: pulumi.Input<string[] | undefined>;
+    /**
+     * Queues, named "<app>-<stage>-<name>" on Cloudflare. A Worker sends to one with the binding {type: "queue", name} and consumes one with queueConsumers: [{queue: name}].
+     */
+    queues?: pulumi.Input<pulumi.Input<inputs.AppQueueArgs>[] | undefined>;
     /**
      * What happens to Workers and their Durable Object data when they leave the app or the stack is destroyed: "retain" (the default) keeps them on Cloudflare; "remove" deletes them, data included.
      */

@@ -25,6 +25,11 @@ export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
 utilities.lazyLoad(exports, ["Provider"], () => require("./provider"));
 
+export { QueueArgs } from "./queue";
+export type Queue = import("./queue").Queue;
+export const Queue: typeof import("./queue").Queue = null as any;
+utilities.lazyLoad(exports, ["Queue"], () => require("./queue"));
+
 export { ScriptArgs } from "./script";
 export type Script = import("./script").Script;
 export const Script: typeof import("./script").Script = null as any;
@@ -55,6 +60,8 @@ const _module = {
                 return new DurableObject(name, <any>undefined, { urn })
             case "lumier:index:KvNamespace":
                 return new KvNamespace(name, <any>undefined, { urn })
+            case "lumier:index:Queue":
+                return new Queue(name, <any>undefined, { urn })
             case "lumier:index:Script":
                 return new Script(name, <any>undefined, { urn })
             case "lumier:index:Worker":

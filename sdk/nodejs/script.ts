@@ -103,6 +103,10 @@ export class Script extends pulumi.CustomResource {
      */
     declare public readonly owner: pulumi.Output<string | undefined>;
     /**
+     * Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+     */
+    declare public readonly queueConsumers: pulumi.Output<outputs.QueueConsumer[] | undefined>;
+    /**
      * Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
      */
     declare public readonly rollout: pulumi.Output<outputs.Rollout | undefined>;
@@ -156,6 +160,7 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["durableObjects"] = args?.durableObjects;
             resourceInputs["entry"] = args?.entry;
             resourceInputs["owner"] = args?.owner;
+            resourceInputs["queueConsumers"] = args?.queueConsumers;
             resourceInputs["rollout"] = args?.rollout;
             resourceInputs["scriptName"] = args?.scriptName;
             resourceInputs["secrets"] = args?.secrets ? pulumi.secret(args.secrets) : undefined;
@@ -179,6 +184,7 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["migrationTag"] = undefined /*out*/;
             resourceInputs["namespaceIds"] = undefined /*out*/;
             resourceInputs["owner"] = undefined /*out*/;
+            resourceInputs["queueConsumers"] = undefined /*out*/;
             resourceInputs["rollout"] = undefined /*out*/;
             resourceInputs["scriptName"] = undefined /*out*/;
             resourceInputs["secrets"] = undefined /*out*/;
@@ -245,6 +251,10 @@ export interface ScriptArgs {
      * Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
      */
     owner?: pulumi.Input<string | undefined>;
+    /**
+     * Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+     */
+    queueConsumers?: pulumi.Input<pulumi.Input<inputs.QueueConsumerArgs>[] | undefined>;
     /**
      * Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
      */

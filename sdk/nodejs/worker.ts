@@ -69,6 +69,7 @@ export class Worker extends pulumi.ComponentResource {
             resourceInputs["durableObjects"] = args?.durableObjects;
             resourceInputs["entry"] = args?.entry;
             resourceInputs["name"] = args?.name;
+            resourceInputs["queueConsumers"] = args?.queueConsumers;
             resourceInputs["rollout"] = args?.rollout;
             resourceInputs["scriptName"] = args?.scriptName;
             resourceInputs["secrets"] = args?.secrets ? pulumi.secret(args.secrets) : undefined;
@@ -97,7 +98,7 @@ export interface WorkerArgs {
      */
     assets?: pulumi.Input<inputs.AssetsArgs | undefined>;
     /**
-     * Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
+     * Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; a Queue (the resource itself) becomes a queue (producer) binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
      */
     bindings?: pulumi.Input<{[key: string]: any} | undefined>;
     /**
@@ -132,6 +133,10 @@ export interface WorkerArgs {
      * Logical name of the Worker. Defaults to the resource name.
      */
     name?: string;
+    /**
+     * Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+     */
+    queueConsumers?: pulumi.Input<pulumi.Input<inputs.QueueConsumerArgs>[] | undefined>;
     /**
      * Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
      */

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { $config, appArgs, collect, DurableObject, Worker } from "./config";
+import { $config, appArgs, collect, DurableObject, Queue, Worker } from "./config";
 import { printDeclarations } from "./declarations";
 
 const seed = {
@@ -123,6 +123,24 @@ test("assets reach the App's Worker, and two different declarations are refused"
             Worker("web", { entry: "src/index.ts", assets: { directory: "dist" } });
         },
     }, "dev"), /declared twice with different assets/);
+});
+
+test("a Queue is a binding value and a consumer, passed to the App by name", async () => {
+    const { declarations } = await collect({
+        app: () => ({ name: "my-app" }),
+        run() {
+            const jobs = Queue("jobs");
+            const dlq = Queue("jobs-dlq");
+            Queue("jobs");
+            Worker("api", { entry: "i.ts", bindings: { JOBS: jobs }, queueConsumers: [{ queue: jobs, maxRetries: 2, deadLetterQueue: dlq }] });
+        },
+    }, "dev");
+    const args = appArgs(declarations);
+    assert.deepEqual(args.queues, [{ name: "jobs" }, { name: "jobs-dlq" }], "declared once each");
+    const [api] = args.workers as any[];
+    assert.deepEqual(api.bindings.JOBS, { type: "queue", name: "jobs" });
+    assert.deepEqual(api.queueConsumers, [{ queue: "jobs", maxBatchSize: undefined, maxBatchTimeout: undefined, maxRetries: 2,
+        deadLetterQueue: "jobs-dlq", retryDelay: undefined }]);
 });
 
 test("the program creates one App from the declarations and Worker urls come from its outputs", async () => {

@@ -41,8 +41,28 @@ export interface SecretTextBinding {
     text: pulumi.Input<string>;
 }
 
-/** A binding value: plain text, a secret, or a Durable Object of this app. */
-export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | SecretTextBinding;
+/** A Queue as declared, usable as a binding value (a producer: env.NAME.send, sendBatch). */
+export interface QueueOutput {
+    type: "queue";
+    name: string;
+}
+
+/** A binding value: plain text, a secret, a Durable Object or a Queue of this app. */
+export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | QueueOutput | SecretTextBinding;
+
+/** A queue a Worker consumes; unset settings take Cloudflare's defaults (10, 5 s, 3 retries). */
+export interface QueueConsumerOptions {
+    queue: QueueOutput;
+    /** Most messages in one batch, 1 to 100. */
+    maxBatchSize?: number;
+    /** Seconds a batch may wait to fill, 0 to 60. */
+    maxBatchTimeout?: number;
+    /** Retries before a message moves to deadLetterQueue (or is dropped), 0 to 100. */
+    maxRetries?: number;
+    deadLetterQueue?: QueueOutput;
+    /** Seconds before a retried message is delivered again, 0 to 43200. */
+    retryDelay?: number;
+}
 
 /** esbuild options for a Worker's bundle. */
 export interface BuildOptions {
@@ -66,6 +86,8 @@ export interface WorkerOptions {
     crons?: string[];
     /** Static assets served at their paths before the Worker runs; binding names env.<binding> that fetches them. */
     assets?: AssetsOptions;
+    /** Queues whose messages this Worker's queue() handler consumes. */
+    queueConsumers?: QueueConsumerOptions[];
 }
 
 /** A Worker's static assets, with Cloudflare's names and defaults. */
@@ -118,6 +140,8 @@ export interface Declarations {
     app: AppSettings & { stage: string };
     workers: Record<string, WorkerOptions>;
     durableObjects: Record<string, DurableObjectDeclaration>;
+    /** Names of the app's queues. */
+    queues?: string[];
 }
 
 /** What $config returns: the program Pulumi's Node.js runtime runs (export it as default). */
@@ -128,6 +152,7 @@ class Collector {
     readonly workers = new Map<string, WorkerOptions>();
     readonly workerOutputs = new Map<string, WorkerOutput>();
     readonly durableObjects = new Map<string, DurableObjectDeclaration>();
+    readonly queues = new Set<string>();
     readonly appWorkers: Promise<pulumi.Output<Record<string, any>>>;
     resolveAppWorkers!: (workers: pulumi.Output<Record<string, any>>) => void;
 
@@ -214,6 +239,16 @@ export function DurableObject(name: string, options: DurableObjectOptions): Dura
     return { type: "durable_object", name, className: options.className };
 }
 
+/** Declares a Queue, named `<app>-<stage>-<name>` on Cloudflare; declaring it again is the same queue. */
+export function Queue(name: string): QueueOutput {
+    const c = collector(`Queue(${JSON.stringify(name)})`);
+    if (typeof name !== "string" || name === "") {
+        throw new Error("Queue(name): name must be a non-empty string, for example \"jobs\"");
+    }
+    c.queues.add(name);
+    return { type: "queue", name };
+}
+
 /**
  * The seed's entry point: `export default $config({ app() {...}, run() {...} })`. The returned
  * function is the program: it runs app() and run(), then creates one lumier:index:App. Its
@@ -265,6 +300,7 @@ export async function collect(spec: ConfigSpec, stage: string): Promise<{
         app: { ...settings, stage },
         workers: Object.fromEntries(c.workers),
         durableObjects: Object.fromEntries(c.durableObjects),
+        queues: c.queues.size > 0 ? [...c.queues] : undefined,
     };
     return { declarations, result, collector: c };
 }
@@ -296,6 +332,14 @@ export function appArgs(d: Declarations): sdk.AppArgs {
             build: w.build,
             crons: w.crons,
             assets: w.assets,
+            queueConsumers: w.queueConsumers?.map(q => ({
+                queue: q.queue.name,
+                maxBatchSize: q.maxBatchSize,
+                maxBatchTimeout: q.maxBatchTimeout,
+                maxRetries: q.maxRetries,
+                deadLetterQueue: q.deadLetterQueue?.name,
+                retryDelay: q.retryDelay,
+            })),
         };
     });
     const durableObjects: sdk.types.input.AppDurableObjectArgs[] = Object.entries(d.durableObjects)
@@ -307,6 +351,7 @@ export function appArgs(d: Declarations): sdk.AppArgs {
         removal: d.app.removal,
         workers,
         durableObjects: durableObjects.length > 0 ? durableObjects : undefined,
+        queues: d.queues?.map(name => ({ name })),
     };
 }
 

@@ -69,16 +69,18 @@ func (cfg Config) RunFunc() pulumi.RunFunc {
 // Context is what Run declares resources on. It embeds the Pulumi context.
 type Context struct {
 	*pulumi.Context
-	app      AppConfig
-	stage    string
-	workers  map[string]*WorkerRef
-	decls    AppWorkerArray
-	objects  AppDurableObjectArray
-	kvs      AppKvNamespaceArray
-	kvRefs   map[string]*KvNamespaceRef
-	exports  []export
-	errs     []error
-	resource *App
+	app       AppConfig
+	stage     string
+	workers   map[string]*WorkerRef
+	decls     AppWorkerArray
+	objects   AppDurableObjectArray
+	kvs       AppKvNamespaceArray
+	kvRefs    map[string]*KvNamespaceRef
+	queues    AppQueueArray
+	queueRefs map[string]*QueueRef
+	exports   []export
+	errs      []error
+	resource  *App
 }
 
 // Stage returns the stage being deployed (the stack name).
@@ -110,6 +112,8 @@ type WorkerOptions struct {
 	// Rollout deploys a new version to a share of the requests, the previous version keeping the
 	// rest: &RolloutArgs{Percentage: pulumi.Float64(50)}, later 100 (or nil) to finish.
 	Rollout *RolloutArgs
+	// Consumers are the queues this Worker consumes (config_queue.go).
+	Consumers []Consumer
 }
 
 // Bindings maps env names to binding values.
@@ -223,6 +227,9 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 	if opts.Rollout != nil {
 		decl.Rollout = opts.Rollout
 	}
+	if len(opts.Consumers) > 0 {
+		decl.QueueConsumers = c.consumersInput(name, opts.Consumers)
+	}
 	bindings, secrets := pulumi.Map{}, pulumi.StringMap{}
 	for k, v := range opts.Bindings {
 		switch v := v.(type) {
@@ -236,9 +243,11 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 			bindings[k] = pulumi.Map{"type": pulumi.String("durable_object"), "name": pulumi.String(v.name)}
 		case *KvNamespaceRef:
 			bindings[k] = pulumi.Map{"type": pulumi.String("kv_namespace"), "name": pulumi.String(v.name)}
+		case *QueueRef:
+			bindings[k] = pulumi.Map{"type": pulumi.String("queue"), "name": pulumi.String(v.name)}
 		default:
 			c.errs = append(c.errs, fmt.Errorf("worker %q binding %q has a %T value: use a string, a pulumi.StringInput, "+
-				"a Durable Object, a KV namespace, or lumier.Secret(...)", name, k, v))
+				"a Durable Object, a KV namespace, a Queue, or lumier.Secret(...)", name, k, v))
 		}
 	}
 	if len(bindings) > 0 {
@@ -316,6 +325,7 @@ func (c *Context) register() error {
 		Workers:        c.decls,
 		DurableObjects: c.objects,
 		KvNamespaces:   c.kvs,
+		Queues:         c.queues,
 	}
 	if c.app.Removal != "" {
 		args.Removal = &c.app.Removal

@@ -258,11 +258,111 @@ func (o AppKvNamespaceArrayOutput) Index(i pulumi.IntInput) AppKvNamespaceOutput
 	}).(AppKvNamespaceOutput)
 }
 
+// A Queue of an App. Its name on Cloudflare is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its undelivered messages. A Worker sends to it with the binding {type: "queue", name} and consumes it with queueConsumers: [{queue: name}].
+type AppQueue struct {
+	// Queue name in the app: lowercase letters, digits and '-'.
+	Name string `pulumi:"name"`
+}
+
+// AppQueueInput is an input type that accepts AppQueueArgs and AppQueueOutput values.
+// You can construct a concrete instance of `AppQueueInput` via:
+//
+//	AppQueueArgs{...}
+type AppQueueInput interface {
+	pulumi.Input
+
+	ToAppQueueOutput() AppQueueOutput
+	ToAppQueueOutputWithContext(context.Context) AppQueueOutput
+}
+
+// A Queue of an App. Its name on Cloudflare is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its undelivered messages. A Worker sends to it with the binding {type: "queue", name} and consumes it with queueConsumers: [{queue: name}].
+type AppQueueArgs struct {
+	// Queue name in the app: lowercase letters, digits and '-'.
+	Name pulumi.StringInput `pulumi:"name"`
+}
+
+func (AppQueueArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppQueue)(nil)).Elem()
+}
+
+func (i AppQueueArgs) ToAppQueueOutput() AppQueueOutput {
+	return i.ToAppQueueOutputWithContext(context.Background())
+}
+
+func (i AppQueueArgs) ToAppQueueOutputWithContext(ctx context.Context) AppQueueOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppQueueOutput)
+}
+
+// AppQueueArrayInput is an input type that accepts AppQueueArray and AppQueueArrayOutput values.
+// You can construct a concrete instance of `AppQueueArrayInput` via:
+//
+//	AppQueueArray{ AppQueueArgs{...} }
+type AppQueueArrayInput interface {
+	pulumi.Input
+
+	ToAppQueueArrayOutput() AppQueueArrayOutput
+	ToAppQueueArrayOutputWithContext(context.Context) AppQueueArrayOutput
+}
+
+type AppQueueArray []AppQueueInput
+
+func (AppQueueArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppQueue)(nil)).Elem()
+}
+
+func (i AppQueueArray) ToAppQueueArrayOutput() AppQueueArrayOutput {
+	return i.ToAppQueueArrayOutputWithContext(context.Background())
+}
+
+func (i AppQueueArray) ToAppQueueArrayOutputWithContext(ctx context.Context) AppQueueArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppQueueArrayOutput)
+}
+
+// A Queue of an App. Its name on Cloudflare is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its undelivered messages. A Worker sends to it with the binding {type: "queue", name} and consumes it with queueConsumers: [{queue: name}].
+type AppQueueOutput struct{ *pulumi.OutputState }
+
+func (AppQueueOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppQueue)(nil)).Elem()
+}
+
+func (o AppQueueOutput) ToAppQueueOutput() AppQueueOutput {
+	return o
+}
+
+func (o AppQueueOutput) ToAppQueueOutputWithContext(ctx context.Context) AppQueueOutput {
+	return o
+}
+
+// Queue name in the app: lowercase letters, digits and '-'.
+func (o AppQueueOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v AppQueue) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type AppQueueArrayOutput struct{ *pulumi.OutputState }
+
+func (AppQueueArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppQueue)(nil)).Elem()
+}
+
+func (o AppQueueArrayOutput) ToAppQueueArrayOutput() AppQueueArrayOutput {
+	return o
+}
+
+func (o AppQueueArrayOutput) ToAppQueueArrayOutputWithContext(ctx context.Context) AppQueueArrayOutput {
+	return o
+}
+
+func (o AppQueueArrayOutput) Index(i pulumi.IntInput) AppQueueOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AppQueue {
+		return vs[0].([]AppQueue)[vs[1].(int)]
+	}).(AppQueueOutput)
+}
+
 // A Worker of an App. Declaring the same name again merges the declarations.
 type AppWorker struct {
 	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
 	Assets *Assets `pulumi:"assets"`
-	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 	Bindings map[string]interface{} `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
 	Build *BuildOptions `pulumi:"build"`
@@ -276,6 +376,8 @@ type AppWorker struct {
 	Entry *string `pulumi:"entry"`
 	// Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
 	Name string `pulumi:"name"`
+	// Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches. In an App, queue and deadLetterQueue name queues of the app.
+	QueueConsumers []QueueConsumer `pulumi:"queueConsumers"`
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout *Rollout `pulumi:"rollout"`
 	// Secret text bindings by env name. Kept encrypted in state and never read back.
@@ -299,7 +401,7 @@ type AppWorkerInput interface {
 type AppWorkerArgs struct {
 	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
 	Assets AssetsPtrInput `pulumi:"assets"`
-	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 	Bindings pulumi.MapInput `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
 	Build BuildOptionsPtrInput `pulumi:"build"`
@@ -313,6 +415,8 @@ type AppWorkerArgs struct {
 	Entry pulumi.StringPtrInput `pulumi:"entry"`
 	// Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
 	Name pulumi.StringInput `pulumi:"name"`
+	// Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches. In an App, queue and deadLetterQueue name queues of the app.
+	QueueConsumers QueueConsumerArrayInput `pulumi:"queueConsumers"`
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout RolloutPtrInput `pulumi:"rollout"`
 	// Secret text bindings by env name. Kept encrypted in state and never read back.
@@ -378,7 +482,7 @@ func (o AppWorkerOutput) Assets() AssetsPtrOutput {
 	return o.ApplyT(func(v AppWorker) *Assets { return v.Assets }).(AssetsPtrOutput)
 }
 
-// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 func (o AppWorkerOutput) Bindings() pulumi.MapOutput {
 	return o.ApplyT(func(v AppWorker) map[string]interface{} { return v.Bindings }).(pulumi.MapOutput)
 }
@@ -411,6 +515,11 @@ func (o AppWorkerOutput) Entry() pulumi.StringPtrOutput {
 // Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
 func (o AppWorkerOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v AppWorker) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches. In an App, queue and deadLetterQueue name queues of the app.
+func (o AppWorkerOutput) QueueConsumers() QueueConsumerArrayOutput {
+	return o.ApplyT(func(v AppWorker) []QueueConsumer { return v.QueueConsumers }).(QueueConsumerArrayOutput)
 }
 
 // Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
@@ -672,11 +781,13 @@ type Binding struct {
 	Name string `pulumi:"name"`
 	// kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
 	NamespaceId *string `pulumi:"namespaceId"`
+	// queue: the queue the Worker sends to (a Queue's queueName).
+	QueueName *string `pulumi:"queueName"`
 	// durable_object_namespace: the script hosting the class, when it is another script.
 	ScriptName *string `pulumi:"scriptName"`
 	// plain_text: the string.
 	Text *string `pulumi:"text"`
-	// Binding type: durable_object_namespace, kv_namespace, plain_text.
+	// Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
 	Type string `pulumi:"type"`
 }
 
@@ -699,11 +810,13 @@ type BindingArgs struct {
 	Name pulumi.StringInput `pulumi:"name"`
 	// kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
 	NamespaceId pulumi.StringPtrInput `pulumi:"namespaceId"`
+	// queue: the queue the Worker sends to (a Queue's queueName).
+	QueueName pulumi.StringPtrInput `pulumi:"queueName"`
 	// durable_object_namespace: the script hosting the class, when it is another script.
 	ScriptName pulumi.StringPtrInput `pulumi:"scriptName"`
 	// plain_text: the string.
 	Text pulumi.StringPtrInput `pulumi:"text"`
-	// Binding type: durable_object_namespace, kv_namespace, plain_text.
+	// Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
 	Type pulumi.StringInput `pulumi:"type"`
 }
 
@@ -774,6 +887,11 @@ func (o BindingOutput) NamespaceId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.NamespaceId }).(pulumi.StringPtrOutput)
 }
 
+// queue: the queue the Worker sends to (a Queue's queueName).
+func (o BindingOutput) QueueName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.QueueName }).(pulumi.StringPtrOutput)
+}
+
 // durable_object_namespace: the script hosting the class, when it is another script.
 func (o BindingOutput) ScriptName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.ScriptName }).(pulumi.StringPtrOutput)
@@ -784,7 +902,7 @@ func (o BindingOutput) Text() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.Text }).(pulumi.StringPtrOutput)
 }
 
-// Binding type: durable_object_namespace, kv_namespace, plain_text.
+// Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
 func (o BindingOutput) Type() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Type }).(pulumi.StringOutput)
 }
@@ -1384,6 +1502,151 @@ func (o DurableObjectInfoMapOutput) MapIndex(k pulumi.StringInput) DurableObject
 	}).(DurableObjectInfoOutput)
 }
 
+// A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
+type QueueConsumer struct {
+	// Queue (name on Cloudflare; in an App, a queue of the app) that receives the messages out of retries. None: they are dropped.
+	DeadLetterQueue *string `pulumi:"deadLetterQueue"`
+	// Most messages in one batch, 1 to 100. Defaults to 10.
+	MaxBatchSize *int `pulumi:"maxBatchSize"`
+	// Seconds a batch may wait to fill before it is delivered, 0 to 60. Defaults to 5.
+	MaxBatchTimeout *int `pulumi:"maxBatchTimeout"`
+	// Times a message is retried before it moves to the dead-letter queue, 0 to 100. Defaults to 3.
+	MaxRetries *int `pulumi:"maxRetries"`
+	// Name of the queue on Cloudflare (a Queue's queueName). In an App, the name of a queue of the app.
+	Queue string `pulumi:"queue"`
+	// Seconds before a retried message is delivered again, 0 to 43200. Defaults to 0.
+	RetryDelay *int `pulumi:"retryDelay"`
+}
+
+// QueueConsumerInput is an input type that accepts QueueConsumerArgs and QueueConsumerOutput values.
+// You can construct a concrete instance of `QueueConsumerInput` via:
+//
+//	QueueConsumerArgs{...}
+type QueueConsumerInput interface {
+	pulumi.Input
+
+	ToQueueConsumerOutput() QueueConsumerOutput
+	ToQueueConsumerOutputWithContext(context.Context) QueueConsumerOutput
+}
+
+// A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
+type QueueConsumerArgs struct {
+	// Queue (name on Cloudflare; in an App, a queue of the app) that receives the messages out of retries. None: they are dropped.
+	DeadLetterQueue pulumi.StringPtrInput `pulumi:"deadLetterQueue"`
+	// Most messages in one batch, 1 to 100. Defaults to 10.
+	MaxBatchSize pulumi.IntPtrInput `pulumi:"maxBatchSize"`
+	// Seconds a batch may wait to fill before it is delivered, 0 to 60. Defaults to 5.
+	MaxBatchTimeout pulumi.IntPtrInput `pulumi:"maxBatchTimeout"`
+	// Times a message is retried before it moves to the dead-letter queue, 0 to 100. Defaults to 3.
+	MaxRetries pulumi.IntPtrInput `pulumi:"maxRetries"`
+	// Name of the queue on Cloudflare (a Queue's queueName). In an App, the name of a queue of the app.
+	Queue pulumi.StringInput `pulumi:"queue"`
+	// Seconds before a retried message is delivered again, 0 to 43200. Defaults to 0.
+	RetryDelay pulumi.IntPtrInput `pulumi:"retryDelay"`
+}
+
+func (QueueConsumerArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*QueueConsumer)(nil)).Elem()
+}
+
+func (i QueueConsumerArgs) ToQueueConsumerOutput() QueueConsumerOutput {
+	return i.ToQueueConsumerOutputWithContext(context.Background())
+}
+
+func (i QueueConsumerArgs) ToQueueConsumerOutputWithContext(ctx context.Context) QueueConsumerOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(QueueConsumerOutput)
+}
+
+// QueueConsumerArrayInput is an input type that accepts QueueConsumerArray and QueueConsumerArrayOutput values.
+// You can construct a concrete instance of `QueueConsumerArrayInput` via:
+//
+//	QueueConsumerArray{ QueueConsumerArgs{...} }
+type QueueConsumerArrayInput interface {
+	pulumi.Input
+
+	ToQueueConsumerArrayOutput() QueueConsumerArrayOutput
+	ToQueueConsumerArrayOutputWithContext(context.Context) QueueConsumerArrayOutput
+}
+
+type QueueConsumerArray []QueueConsumerInput
+
+func (QueueConsumerArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]QueueConsumer)(nil)).Elem()
+}
+
+func (i QueueConsumerArray) ToQueueConsumerArrayOutput() QueueConsumerArrayOutput {
+	return i.ToQueueConsumerArrayOutputWithContext(context.Background())
+}
+
+func (i QueueConsumerArray) ToQueueConsumerArrayOutputWithContext(ctx context.Context) QueueConsumerArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(QueueConsumerArrayOutput)
+}
+
+// A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
+type QueueConsumerOutput struct{ *pulumi.OutputState }
+
+func (QueueConsumerOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*QueueConsumer)(nil)).Elem()
+}
+
+func (o QueueConsumerOutput) ToQueueConsumerOutput() QueueConsumerOutput {
+	return o
+}
+
+func (o QueueConsumerOutput) ToQueueConsumerOutputWithContext(ctx context.Context) QueueConsumerOutput {
+	return o
+}
+
+// Queue (name on Cloudflare; in an App, a queue of the app) that receives the messages out of retries. None: they are dropped.
+func (o QueueConsumerOutput) DeadLetterQueue() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v QueueConsumer) *string { return v.DeadLetterQueue }).(pulumi.StringPtrOutput)
+}
+
+// Most messages in one batch, 1 to 100. Defaults to 10.
+func (o QueueConsumerOutput) MaxBatchSize() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v QueueConsumer) *int { return v.MaxBatchSize }).(pulumi.IntPtrOutput)
+}
+
+// Seconds a batch may wait to fill before it is delivered, 0 to 60. Defaults to 5.
+func (o QueueConsumerOutput) MaxBatchTimeout() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v QueueConsumer) *int { return v.MaxBatchTimeout }).(pulumi.IntPtrOutput)
+}
+
+// Times a message is retried before it moves to the dead-letter queue, 0 to 100. Defaults to 3.
+func (o QueueConsumerOutput) MaxRetries() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v QueueConsumer) *int { return v.MaxRetries }).(pulumi.IntPtrOutput)
+}
+
+// Name of the queue on Cloudflare (a Queue's queueName). In an App, the name of a queue of the app.
+func (o QueueConsumerOutput) Queue() pulumi.StringOutput {
+	return o.ApplyT(func(v QueueConsumer) string { return v.Queue }).(pulumi.StringOutput)
+}
+
+// Seconds before a retried message is delivered again, 0 to 43200. Defaults to 0.
+func (o QueueConsumerOutput) RetryDelay() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v QueueConsumer) *int { return v.RetryDelay }).(pulumi.IntPtrOutput)
+}
+
+type QueueConsumerArrayOutput struct{ *pulumi.OutputState }
+
+func (QueueConsumerArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]QueueConsumer)(nil)).Elem()
+}
+
+func (o QueueConsumerArrayOutput) ToQueueConsumerArrayOutput() QueueConsumerArrayOutput {
+	return o
+}
+
+func (o QueueConsumerArrayOutput) ToQueueConsumerArrayOutputWithContext(ctx context.Context) QueueConsumerArrayOutput {
+	return o
+}
+
+func (o QueueConsumerArrayOutput) Index(i pulumi.IntInput) QueueConsumerOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) QueueConsumer {
+		return vs[0].([]QueueConsumer)[vs[1].(int)]
+	}).(QueueConsumerOutput)
+}
+
 // A gradual deployment: the new version answers this share of requests, the previous version the rest.
 type Rollout struct {
 	// Percentage of requests routed to the new version: more than 0, at most 100.
@@ -1596,6 +1859,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AppDurableObjectArrayInput)(nil)).Elem(), AppDurableObjectArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppKvNamespaceInput)(nil)).Elem(), AppKvNamespaceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppKvNamespaceArrayInput)(nil)).Elem(), AppKvNamespaceArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppQueueInput)(nil)).Elem(), AppQueueArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppQueueArrayInput)(nil)).Elem(), AppQueueArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkerInput)(nil)).Elem(), AppWorkerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkerArrayInput)(nil)).Elem(), AppWorkerArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AssetsInput)(nil)).Elem(), AssetsArgs{})
@@ -1608,12 +1873,16 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassArrayInput)(nil)).Elem(), ClassArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassRefInput)(nil)).Elem(), ClassRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassRefPtrInput)(nil)).Elem(), ClassRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*QueueConsumerInput)(nil)).Elem(), QueueConsumerArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*QueueConsumerArrayInput)(nil)).Elem(), QueueConsumerArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RolloutInput)(nil)).Elem(), RolloutArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RolloutPtrInput)(nil)).Elem(), RolloutArgs{})
 	pulumi.RegisterOutputType(AppDurableObjectOutput{})
 	pulumi.RegisterOutputType(AppDurableObjectArrayOutput{})
 	pulumi.RegisterOutputType(AppKvNamespaceOutput{})
 	pulumi.RegisterOutputType(AppKvNamespaceArrayOutput{})
+	pulumi.RegisterOutputType(AppQueueOutput{})
+	pulumi.RegisterOutputType(AppQueueArrayOutput{})
 	pulumi.RegisterOutputType(AppWorkerOutput{})
 	pulumi.RegisterOutputType(AppWorkerArrayOutput{})
 	pulumi.RegisterOutputType(AssetsOutput{})
@@ -1628,6 +1897,8 @@ func init() {
 	pulumi.RegisterOutputType(ClassRefPtrOutput{})
 	pulumi.RegisterOutputType(DurableObjectInfoOutput{})
 	pulumi.RegisterOutputType(DurableObjectInfoMapOutput{})
+	pulumi.RegisterOutputType(QueueConsumerOutput{})
+	pulumi.RegisterOutputType(QueueConsumerArrayOutput{})
 	pulumi.RegisterOutputType(RolloutOutput{})
 	pulumi.RegisterOutputType(RolloutPtrOutput{})
 	pulumi.RegisterOutputType(WorkerInfoOutput{})

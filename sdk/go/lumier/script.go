@@ -44,6 +44,8 @@ type Script struct {
 	NamespaceIds pulumi.StringMapOutput `pulumi:"namespaceIds"`
 	// Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
 	Owner pulumi.StringPtrOutput `pulumi:"owner"`
+	// Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+	QueueConsumers QueueConsumerArrayOutput `pulumi:"queueConsumers"`
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout RolloutPtrOutput `pulumi:"rollout"`
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
@@ -141,6 +143,8 @@ type scriptArgs struct {
 	Entry string `pulumi:"entry"`
 	// Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
 	Owner *string `pulumi:"owner"`
+	// Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+	QueueConsumers []QueueConsumer `pulumi:"queueConsumers"`
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout *Rollout `pulumi:"rollout"`
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
@@ -177,6 +181,8 @@ type ScriptArgs struct {
 	Entry pulumi.StringInput
 	// Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
 	Owner pulumi.StringPtrInput
+	// Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+	QueueConsumers QueueConsumerArrayInput
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout RolloutPtrInput
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
@@ -342,6 +348,11 @@ func (o ScriptOutput) NamespaceIds() pulumi.StringMapOutput {
 // Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
 func (o ScriptOutput) Owner() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringPtrOutput { return v.Owner }).(pulumi.StringPtrOutput)
+}
+
+// Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+func (o ScriptOutput) QueueConsumers() QueueConsumerArrayOutput {
+	return o.ApplyT(func(v *Script) QueueConsumerArrayOutput { return v.QueueConsumers }).(QueueConsumerArrayOutput)
 }
 
 // Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).

@@ -50,7 +50,7 @@ func NewWorker(ctx *pulumi.Context,
 type workerArgs struct {
 	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
 	Assets *Assets `pulumi:"assets"`
-	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
+	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; a Queue (the resource itself) becomes a queue (producer) binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
 	Bindings map[string]interface{} `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
 	Build *BuildOptions `pulumi:"build"`
@@ -68,6 +68,8 @@ type workerArgs struct {
 	Entry string `pulumi:"entry"`
 	// Logical name of the Worker. Defaults to the resource name.
 	Name *string `pulumi:"name"`
+	// Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+	QueueConsumers []QueueConsumer `pulumi:"queueConsumers"`
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout *Rollout `pulumi:"rollout"`
 	// Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
@@ -82,7 +84,7 @@ type workerArgs struct {
 type WorkerArgs struct {
 	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
 	Assets AssetsPtrInput
-	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
+	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; a Queue (the resource itself) becomes a queue (producer) binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
 	Bindings pulumi.MapInput
 	// esbuild options: define, external, minify, sourcemap.
 	Build BuildOptionsPtrInput
@@ -100,6 +102,8 @@ type WorkerArgs struct {
 	Entry string
 	// Logical name of the Worker. Defaults to the resource name.
 	Name *string
+	// Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+	QueueConsumers QueueConsumerArrayInput
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout RolloutPtrInput
 	// Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".

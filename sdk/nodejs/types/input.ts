@@ -46,6 +46,16 @@ export interface AppKvNamespaceArgs {
 }
 
 /**
+ * A Queue of an App. Its name on Cloudflare is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its undelivered messages. A Worker sends to it with the binding {type: "queue", name} and consumes it with queueConsumers: [{queue: name}].
+ */
+export interface AppQueueArgs {
+    /**
+     * Queue name in the app: lowercase letters, digits and '-'.
+     */
+    name: pulumi.Input<string>;
+}
+
+/**
  * A Worker of an App. Declaring the same name again merges the declarations.
  */
 export interface AppWorkerArgs {
@@ -54,7 +64,7 @@ export interface AppWorkerArgs {
      */
     assets?: pulumi.Input<inputs.AssetsArgs | undefined>;
     /**
-     * Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+     * Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
      */
     bindings?: pulumi.Input<{[key: string]: any} | undefined>;
     /**
@@ -81,6 +91,10 @@ export interface AppWorkerArgs {
      * Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
      */
     name: pulumi.Input<string>;
+    /**
+     * Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches. In an App, queue and deadLetterQueue name queues of the app.
+     */
+    queueConsumers?: pulumi.Input<pulumi.Input<inputs.QueueConsumerArgs>[] | undefined>;
     /**
      * Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
      */
@@ -138,6 +152,10 @@ export interface BindingArgs {
      */
     namespaceId?: pulumi.Input<string | undefined>;
     /**
+     * queue: the queue the Worker sends to (a Queue's queueName).
+     */
+    queueName?: pulumi.Input<string | undefined>;
+    /**
      * durable_object_namespace: the script hosting the class, when it is another script.
      */
     scriptName?: pulumi.Input<string | undefined>;
@@ -146,7 +164,7 @@ export interface BindingArgs {
      */
     text?: pulumi.Input<string | undefined>;
     /**
-     * Binding type: durable_object_namespace, kv_namespace, plain_text.
+     * Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
      */
     type: pulumi.Input<string>;
 }
@@ -215,6 +233,36 @@ export interface ClassRefArgs {
      * Script that hosts the class now.
      */
     scriptName: pulumi.Input<string>;
+}
+
+/**
+ * A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
+ */
+export interface QueueConsumerArgs {
+    /**
+     * Queue (name on Cloudflare; in an App, a queue of the app) that receives the messages out of retries. None: they are dropped.
+     */
+    deadLetterQueue?: pulumi.Input<string | undefined>;
+    /**
+     * Most messages in one batch, 1 to 100. Defaults to 10.
+     */
+    maxBatchSize?: pulumi.Input<number | undefined>;
+    /**
+     * Seconds a batch may wait to fill before it is delivered, 0 to 60. Defaults to 5.
+     */
+    maxBatchTimeout?: pulumi.Input<number | undefined>;
+    /**
+     * Times a message is retried before it moves to the dead-letter queue, 0 to 100. Defaults to 3.
+     */
+    maxRetries?: pulumi.Input<number | undefined>;
+    /**
+     * Name of the queue on Cloudflare (a Queue's queueName). In an App, the name of a queue of the app.
+     */
+    queue: pulumi.Input<string>;
+    /**
+     * Seconds before a retried message is delivered again, 0 to 43200. Defaults to 0.
+     */
+    retryDelay?: pulumi.Input<number | undefined>;
 }
 
 /**

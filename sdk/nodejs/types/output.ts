@@ -48,6 +48,10 @@ export interface Binding {
      */
     namespaceId?: string;
     /**
+     * queue: the queue the Worker sends to (a Queue's queueName).
+     */
+    queueName?: string;
+    /**
      * durable_object_namespace: the script hosting the class, when it is another script.
      */
     scriptName?: string;
@@ -56,7 +60,7 @@ export interface Binding {
      */
     text?: string;
     /**
-     * Binding type: durable_object_namespace, kv_namespace, plain_text.
+     * Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
      */
     type: string;
 }
@@ -151,6 +155,36 @@ export interface DurableObjectInfo {
      * Always "durable_object".
      */
     type: string;
+}
+
+/**
+ * A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
+ */
+export interface QueueConsumer {
+    /**
+     * Queue (name on Cloudflare; in an App, a queue of the app) that receives the messages out of retries. None: they are dropped.
+     */
+    deadLetterQueue?: string;
+    /**
+     * Most messages in one batch, 1 to 100. Defaults to 10.
+     */
+    maxBatchSize?: number;
+    /**
+     * Seconds a batch may wait to fill before it is delivered, 0 to 60. Defaults to 5.
+     */
+    maxBatchTimeout?: number;
+    /**
+     * Times a message is retried before it moves to the dead-letter queue, 0 to 100. Defaults to 3.
+     */
+    maxRetries?: number;
+    /**
+     * Name of the queue on Cloudflare (a Queue's queueName). In an App, the name of a queue of the app.
+     */
+    queue: string;
+    /**
+     * Seconds before a retried message is delivered again, 0 to 43200. Defaults to 0.
+     */
+    retryDelay?: number;
 }
 
 /**

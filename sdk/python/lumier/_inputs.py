@@ -19,6 +19,8 @@ __all__ = [
     'AppDurableObjectArgsDict',
     'AppKvNamespaceArgs',
     'AppKvNamespaceArgsDict',
+    'AppQueueArgs',
+    'AppQueueArgsDict',
     'AppWorkerArgs',
     'AppWorkerArgsDict',
     'AssetsArgs',
@@ -31,6 +33,8 @@ __all__ = [
     'ClassArgsDict',
     'ClassRefArgs',
     'ClassRefArgsDict',
+    'QueueConsumerArgs',
+    'QueueConsumerArgsDict',
     'RolloutArgs',
     'RolloutArgsDict',
 ]
@@ -199,6 +203,39 @@ class AppKvNamespaceArgs:
         pulumi.set(self, "name", value)
 
 
+class AppQueueArgsDict(TypedDict):
+    """
+    A Queue of an App. Its name on Cloudflare is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its undelivered messages. A Worker sends to it with the binding {type: "queue", name} and consumes it with queueConsumers: [{queue: name}].
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    Queue name in the app: lowercase letters, digits and '-'.
+    """
+
+@pulumi.input_type
+class AppQueueArgs:
+    def __init__(__self__, *,
+                 name: pulumi.Input[_builtins.str]):
+        """
+        A Queue of an App. Its name on Cloudflare is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its undelivered messages. A Worker sends to it with the binding {type: "queue", name} and consumes it with queueConsumers: [{queue: name}].
+
+        :param pulumi.Input[_builtins.str] name: Queue name in the app: lowercase letters, digits and '-'.
+        """
+        pulumi.set(__self__, "name", name)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Queue name in the app: lowercase letters, digits and '-'.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+
 class AppWorkerArgsDict(TypedDict):
     """
     A Worker of an App. Declaring the same name again merges the declarations.
@@ -213,7 +250,7 @@ class AppWorkerArgsDict(TypedDict):
     """
     bindings: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
     """
-    Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+    Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
     """
     build: NotRequired[pulumi.Input[Optional['BuildOptionsArgsDict']]]
     """
@@ -234,6 +271,10 @@ class AppWorkerArgsDict(TypedDict):
     entry: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
+    """
+    queue_consumers: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['QueueConsumerArgsDict']]]]]
+    """
+    Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches. In an App, queue and deadLetterQueue name queues of the app.
     """
     rollout: NotRequired[pulumi.Input[Optional['RolloutArgsDict']]]
     """
@@ -259,6 +300,7 @@ class AppWorkerArgs:
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  crons: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
+                 queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input['QueueConsumerArgs']]]] = None,
                  rollout: pulumi.Input[Optional['RolloutArgs']] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None):
@@ -267,12 +309,13 @@ class AppWorkerArgs:
 
         :param pulumi.Input[_builtins.str] name: Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
         :param pulumi.Input['AssetsArgs'] assets: Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
-        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] crons: Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
         :param pulumi.Input[_builtins.str] entry: Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
+        :param pulumi.Input[Sequence[pulumi.Input['QueueConsumerArgs']]] queue_consumers: Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches. In an App, queue and deadLetterQueue name queues of the app.
         :param pulumi.Input['RolloutArgs'] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings by env name. Kept encrypted in state and never read back.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the Worker on its workers.dev URL. Defaults to true.
@@ -292,6 +335,8 @@ class AppWorkerArgs:
             pulumi.set(__self__, "crons", crons)
         if entry is not None:
             pulumi.set(__self__, "entry", entry)
+        if queue_consumers is not None:
+            pulumi.set(__self__, "queue_consumers", queue_consumers)
         if rollout is not None:
             pulumi.set(__self__, "rollout", rollout)
         if secrets is not None:
@@ -327,7 +372,7 @@ class AppWorkerArgs:
     @pulumi.getter
     def bindings(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
         """
-        Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+        Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
         """
         return pulumi.get(self, "bindings")
 
@@ -394,6 +439,18 @@ class AppWorkerArgs:
     @entry.setter
     def entry(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "entry", value)
+
+    @_builtins.property
+    @pulumi.getter(name="queueConsumers")
+    def queue_consumers(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['QueueConsumerArgs']]]]:
+        """
+        Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches. In an App, queue and deadLetterQueue name queues of the app.
+        """
+        return pulumi.get(self, "queue_consumers")
+
+    @queue_consumers.setter
+    def queue_consumers(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['QueueConsumerArgs']]]]):
+        pulumi.set(self, "queue_consumers", value)
 
     @_builtins.property
     @pulumi.getter
@@ -555,7 +612,7 @@ class BindingArgsDict(TypedDict):
     """
     type: pulumi.Input[_builtins.str]
     """
-    Binding type: durable_object_namespace, kv_namespace, plain_text.
+    Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
     """
     class_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -564,6 +621,10 @@ class BindingArgsDict(TypedDict):
     namespace_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
+    """
+    queue_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    queue: the queue the Worker sends to (a Queue's queueName).
     """
     script_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -581,15 +642,17 @@ class BindingArgs:
                  type: pulumi.Input[_builtins.str],
                  class_name: pulumi.Input[Optional[_builtins.str]] = None,
                  namespace_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 queue_name: pulumi.Input[Optional[_builtins.str]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
                  text: pulumi.Input[Optional[_builtins.str]] = None):
         """
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param pulumi.Input[_builtins.str] name: Env name: a JavaScript identifier, unique within the Worker.
-        :param pulumi.Input[_builtins.str] type: Binding type: durable_object_namespace, kv_namespace, plain_text.
+        :param pulumi.Input[_builtins.str] type: Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
         :param pulumi.Input[_builtins.str] class_name: durable_object_namespace: the Durable Object class the namespace runs.
         :param pulumi.Input[_builtins.str] namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
+        :param pulumi.Input[_builtins.str] queue_name: queue: the queue the Worker sends to (a Queue's queueName).
         :param pulumi.Input[_builtins.str] script_name: durable_object_namespace: the script hosting the class, when it is another script.
         :param pulumi.Input[_builtins.str] text: plain_text: the string.
         """
@@ -599,6 +662,8 @@ class BindingArgs:
             pulumi.set(__self__, "class_name", class_name)
         if namespace_id is not None:
             pulumi.set(__self__, "namespace_id", namespace_id)
+        if queue_name is not None:
+            pulumi.set(__self__, "queue_name", queue_name)
         if script_name is not None:
             pulumi.set(__self__, "script_name", script_name)
         if text is not None:
@@ -620,7 +685,7 @@ class BindingArgs:
     @pulumi.getter
     def type(self) -> pulumi.Input[_builtins.str]:
         """
-        Binding type: durable_object_namespace, kv_namespace, plain_text.
+        Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
         """
         return pulumi.get(self, "type")
 
@@ -651,6 +716,18 @@ class BindingArgs:
     @namespace_id.setter
     def namespace_id(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "namespace_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="queueName")
+    def queue_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        queue: the queue the Worker sends to (a Queue's queueName).
+        """
+        return pulumi.get(self, "queue_name")
+
+    @queue_name.setter
+    def queue_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "queue_name", value)
 
     @_builtins.property
     @pulumi.getter(name="scriptName")
@@ -954,6 +1031,139 @@ class ClassRefArgs:
     @script_name.setter
     def script_name(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "script_name", value)
+
+
+class QueueConsumerArgsDict(TypedDict):
+    """
+    A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
+    """
+    queue: pulumi.Input[_builtins.str]
+    """
+    Name of the queue on Cloudflare (a Queue's queueName). In an App, the name of a queue of the app.
+    """
+    dead_letter_queue: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Queue (name on Cloudflare; in an App, a queue of the app) that receives the messages out of retries. None: they are dropped.
+    """
+    max_batch_size: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Most messages in one batch, 1 to 100. Defaults to 10.
+    """
+    max_batch_timeout: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Seconds a batch may wait to fill before it is delivered, 0 to 60. Defaults to 5.
+    """
+    max_retries: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Times a message is retried before it moves to the dead-letter queue, 0 to 100. Defaults to 3.
+    """
+    retry_delay: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Seconds before a retried message is delivered again, 0 to 43200. Defaults to 0.
+    """
+
+@pulumi.input_type
+class QueueConsumerArgs:
+    def __init__(__self__, *,
+                 queue: pulumi.Input[_builtins.str],
+                 dead_letter_queue: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_batch_size: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_batch_timeout: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_retries: pulumi.Input[Optional[_builtins.int]] = None,
+                 retry_delay: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
+
+        :param pulumi.Input[_builtins.str] queue: Name of the queue on Cloudflare (a Queue's queueName). In an App, the name of a queue of the app.
+        :param pulumi.Input[_builtins.str] dead_letter_queue: Queue (name on Cloudflare; in an App, a queue of the app) that receives the messages out of retries. None: they are dropped.
+        :param pulumi.Input[_builtins.int] max_batch_size: Most messages in one batch, 1 to 100. Defaults to 10.
+        :param pulumi.Input[_builtins.int] max_batch_timeout: Seconds a batch may wait to fill before it is delivered, 0 to 60. Defaults to 5.
+        :param pulumi.Input[_builtins.int] max_retries: Times a message is retried before it moves to the dead-letter queue, 0 to 100. Defaults to 3.
+        :param pulumi.Input[_builtins.int] retry_delay: Seconds before a retried message is delivered again, 0 to 43200. Defaults to 0.
+        """
+        pulumi.set(__self__, "queue", queue)
+        if dead_letter_queue is not None:
+            pulumi.set(__self__, "dead_letter_queue", dead_letter_queue)
+        if max_batch_size is not None:
+            pulumi.set(__self__, "max_batch_size", max_batch_size)
+        if max_batch_timeout is not None:
+            pulumi.set(__self__, "max_batch_timeout", max_batch_timeout)
+        if max_retries is not None:
+            pulumi.set(__self__, "max_retries", max_retries)
+        if retry_delay is not None:
+            pulumi.set(__self__, "retry_delay", retry_delay)
+
+    @_builtins.property
+    @pulumi.getter
+    def queue(self) -> pulumi.Input[_builtins.str]:
+        """
+        Name of the queue on Cloudflare (a Queue's queueName). In an App, the name of a queue of the app.
+        """
+        return pulumi.get(self, "queue")
+
+    @queue.setter
+    def queue(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "queue", value)
+
+    @_builtins.property
+    @pulumi.getter(name="deadLetterQueue")
+    def dead_letter_queue(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Queue (name on Cloudflare; in an App, a queue of the app) that receives the messages out of retries. None: they are dropped.
+        """
+        return pulumi.get(self, "dead_letter_queue")
+
+    @dead_letter_queue.setter
+    def dead_letter_queue(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "dead_letter_queue", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxBatchSize")
+    def max_batch_size(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Most messages in one batch, 1 to 100. Defaults to 10.
+        """
+        return pulumi.get(self, "max_batch_size")
+
+    @max_batch_size.setter
+    def max_batch_size(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_batch_size", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxBatchTimeout")
+    def max_batch_timeout(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Seconds a batch may wait to fill before it is delivered, 0 to 60. Defaults to 5.
+        """
+        return pulumi.get(self, "max_batch_timeout")
+
+    @max_batch_timeout.setter
+    def max_batch_timeout(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_batch_timeout", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxRetries")
+    def max_retries(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Times a message is retried before it moves to the dead-letter queue, 0 to 100. Defaults to 3.
+        """
+        return pulumi.get(self, "max_retries")
+
+    @max_retries.setter
+    def max_retries(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_retries", value)
+
+    @_builtins.property
+    @pulumi.getter(name="retryDelay")
+    def retry_delay(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Seconds before a retried message is delivered again, 0 to 43200. Defaults to 0.
+        """
+        return pulumi.get(self, "retry_delay")
+
+    @retry_delay.setter
+    def retry_delay(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "retry_delay", value)
 
 
 class RolloutArgsDict(TypedDict):

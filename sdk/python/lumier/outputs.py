@@ -22,6 +22,7 @@ __all__ = [
     'Class',
     'ClassRef',
     'DurableObjectInfo',
+    'QueueConsumer',
     'Rollout',
     'WorkerInfo',
 ]
@@ -130,6 +131,8 @@ class Binding(dict):
             suggest = "class_name"
         elif key == "namespaceId":
             suggest = "namespace_id"
+        elif key == "queueName":
+            suggest = "queue_name"
         elif key == "scriptName":
             suggest = "script_name"
 
@@ -149,15 +152,17 @@ class Binding(dict):
                  type: _builtins.str,
                  class_name: Optional[_builtins.str] = None,
                  namespace_id: Optional[_builtins.str] = None,
+                 queue_name: Optional[_builtins.str] = None,
                  script_name: Optional[_builtins.str] = None,
                  text: Optional[_builtins.str] = None):
         """
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param _builtins.str name: Env name: a JavaScript identifier, unique within the Worker.
-        :param _builtins.str type: Binding type: durable_object_namespace, kv_namespace, plain_text.
+        :param _builtins.str type: Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
         :param _builtins.str class_name: durable_object_namespace: the Durable Object class the namespace runs.
         :param _builtins.str namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
+        :param _builtins.str queue_name: queue: the queue the Worker sends to (a Queue's queueName).
         :param _builtins.str script_name: durable_object_namespace: the script hosting the class, when it is another script.
         :param _builtins.str text: plain_text: the string.
         """
@@ -167,6 +172,8 @@ class Binding(dict):
             pulumi.set(__self__, "class_name", class_name)
         if namespace_id is not None:
             pulumi.set(__self__, "namespace_id", namespace_id)
+        if queue_name is not None:
+            pulumi.set(__self__, "queue_name", queue_name)
         if script_name is not None:
             pulumi.set(__self__, "script_name", script_name)
         if text is not None:
@@ -184,7 +191,7 @@ class Binding(dict):
     @pulumi.getter
     def type(self) -> _builtins.str:
         """
-        Binding type: durable_object_namespace, kv_namespace, plain_text.
+        Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
         """
         return pulumi.get(self, "type")
 
@@ -203,6 +210,14 @@ class Binding(dict):
         kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
         """
         return pulumi.get(self, "namespace_id")
+
+    @_builtins.property
+    @pulumi.getter(name="queueName")
+    def queue_name(self) -> Optional[_builtins.str]:
+        """
+        queue: the queue the Worker sends to (a Queue's queueName).
+        """
+        return pulumi.get(self, "queue_name")
 
     @_builtins.property
     @pulumi.getter(name="scriptName")
@@ -526,6 +541,114 @@ class DurableObjectInfo(dict):
         Always "durable_object".
         """
         return pulumi.get(self, "type")
+
+
+@pulumi.output_type
+class QueueConsumer(dict):
+    """
+    A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "deadLetterQueue":
+            suggest = "dead_letter_queue"
+        elif key == "maxBatchSize":
+            suggest = "max_batch_size"
+        elif key == "maxBatchTimeout":
+            suggest = "max_batch_timeout"
+        elif key == "maxRetries":
+            suggest = "max_retries"
+        elif key == "retryDelay":
+            suggest = "retry_delay"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in QueueConsumer. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        QueueConsumer.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        QueueConsumer.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 queue: _builtins.str,
+                 dead_letter_queue: Optional[_builtins.str] = None,
+                 max_batch_size: Optional[_builtins.int] = None,
+                 max_batch_timeout: Optional[_builtins.int] = None,
+                 max_retries: Optional[_builtins.int] = None,
+                 retry_delay: Optional[_builtins.int] = None):
+        """
+        A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
+
+        :param _builtins.str queue: Name of the queue on Cloudflare (a Queue's queueName). In an App, the name of a queue of the app.
+        :param _builtins.str dead_letter_queue: Queue (name on Cloudflare; in an App, a queue of the app) that receives the messages out of retries. None: they are dropped.
+        :param _builtins.int max_batch_size: Most messages in one batch, 1 to 100. Defaults to 10.
+        :param _builtins.int max_batch_timeout: Seconds a batch may wait to fill before it is delivered, 0 to 60. Defaults to 5.
+        :param _builtins.int max_retries: Times a message is retried before it moves to the dead-letter queue, 0 to 100. Defaults to 3.
+        :param _builtins.int retry_delay: Seconds before a retried message is delivered again, 0 to 43200. Defaults to 0.
+        """
+        pulumi.set(__self__, "queue", queue)
+        if dead_letter_queue is not None:
+            pulumi.set(__self__, "dead_letter_queue", dead_letter_queue)
+        if max_batch_size is not None:
+            pulumi.set(__self__, "max_batch_size", max_batch_size)
+        if max_batch_timeout is not None:
+            pulumi.set(__self__, "max_batch_timeout", max_batch_timeout)
+        if max_retries is not None:
+            pulumi.set(__self__, "max_retries", max_retries)
+        if retry_delay is not None:
+            pulumi.set(__self__, "retry_delay", retry_delay)
+
+    @_builtins.property
+    @pulumi.getter
+    def queue(self) -> _builtins.str:
+        """
+        Name of the queue on Cloudflare (a Queue's queueName). In an App, the name of a queue of the app.
+        """
+        return pulumi.get(self, "queue")
+
+    @_builtins.property
+    @pulumi.getter(name="deadLetterQueue")
+    def dead_letter_queue(self) -> Optional[_builtins.str]:
+        """
+        Queue (name on Cloudflare; in an App, a queue of the app) that receives the messages out of retries. None: they are dropped.
+        """
+        return pulumi.get(self, "dead_letter_queue")
+
+    @_builtins.property
+    @pulumi.getter(name="maxBatchSize")
+    def max_batch_size(self) -> Optional[_builtins.int]:
+        """
+        Most messages in one batch, 1 to 100. Defaults to 10.
+        """
+        return pulumi.get(self, "max_batch_size")
+
+    @_builtins.property
+    @pulumi.getter(name="maxBatchTimeout")
+    def max_batch_timeout(self) -> Optional[_builtins.int]:
+        """
+        Seconds a batch may wait to fill before it is delivered, 0 to 60. Defaults to 5.
+        """
+        return pulumi.get(self, "max_batch_timeout")
+
+    @_builtins.property
+    @pulumi.getter(name="maxRetries")
+    def max_retries(self) -> Optional[_builtins.int]:
+        """
+        Times a message is retried before it moves to the dead-letter queue, 0 to 100. Defaults to 3.
+        """
+        return pulumi.get(self, "max_retries")
+
+    @_builtins.property
+    @pulumi.getter(name="retryDelay")
+    def retry_delay(self) -> Optional[_builtins.int]:
+        """
+        Seconds before a retried message is delivered again, 0 to 43200. Defaults to 0.
+        """
+        return pulumi.get(self, "retry_delay")
 
 
 @pulumi.output_type

@@ -34,6 +34,7 @@ class ScriptArgs:
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]] = None,
                  owner: pulumi.Input[Optional[_builtins.str]] = None,
+                 queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input['QueueConsumerArgs']]]] = None,
                  rollout: pulumi.Input[Optional['RolloutArgs']] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None):
@@ -53,6 +54,7 @@ class ScriptArgs:
         :param pulumi.Input[_builtins.bool] delete_data: Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
         :param pulumi.Input[Sequence[pulumi.Input['ClassArgs']]] durable_objects: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         :param pulumi.Input[_builtins.str] owner: Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
+        :param pulumi.Input[Sequence[pulumi.Input['QueueConsumerArgs']]] queue_consumers: Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
         :param pulumi.Input['RolloutArgs'] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the script on its workers.dev URL. Defaults to true.
@@ -81,6 +83,8 @@ class ScriptArgs:
             pulumi.set(__self__, "durable_objects", durable_objects)
         if owner is not None:
             pulumi.set(__self__, "owner", owner)
+        if queue_consumers is not None:
+            pulumi.set(__self__, "queue_consumers", queue_consumers)
         if rollout is not None:
             pulumi.set(__self__, "rollout", rollout)
         if secrets is not None:
@@ -245,6 +249,18 @@ class ScriptArgs:
         pulumi.set(self, "owner", value)
 
     @_builtins.property
+    @pulumi.getter(name="queueConsumers")
+    def queue_consumers(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['QueueConsumerArgs']]]]:
+        """
+        Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+        """
+        return pulumi.get(self, "queue_consumers")
+
+    @queue_consumers.setter
+    def queue_consumers(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['QueueConsumerArgs']]]]):
+        pulumi.set(self, "queue_consumers", value)
+
+    @_builtins.property
     @pulumi.getter
     def rollout(self) -> pulumi.Input[Optional['RolloutArgs']]:
         """
@@ -299,6 +315,7 @@ class Script(pulumi.CustomResource):
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
                  owner: pulumi.Input[Optional[_builtins.str]] = None,
+                 queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input[Union['QueueConsumerArgs', 'QueueConsumerArgsDict', 'outputs.QueueConsumer']]]]] = None,
                  rollout: pulumi.Input[Optional[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
@@ -321,6 +338,7 @@ class Script(pulumi.CustomResource):
         :param pulumi.Input[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]] durable_objects: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         :param pulumi.Input[_builtins.str] entry: Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
         :param pulumi.Input[_builtins.str] owner: Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
+        :param pulumi.Input[Sequence[pulumi.Input[Union['QueueConsumerArgs', 'QueueConsumerArgsDict', 'outputs.QueueConsumer']]]] queue_consumers: Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
         :param pulumi.Input[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
         :param pulumi.Input[_builtins.str] script_name: Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -362,6 +380,7 @@ class Script(pulumi.CustomResource):
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
                  owner: pulumi.Input[Optional[_builtins.str]] = None,
+                 queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input[Union['QueueConsumerArgs', 'QueueConsumerArgsDict', 'outputs.QueueConsumer']]]]] = None,
                  rollout: pulumi.Input[Optional[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
@@ -389,6 +408,7 @@ class Script(pulumi.CustomResource):
                 raise TypeError("Missing required property 'entry'")
             __props__.__dict__["entry"] = entry
             __props__.__dict__["owner"] = owner
+            __props__.__dict__["queue_consumers"] = queue_consumers
             __props__.__dict__["rollout"] = rollout
             if script_name is None and not opts.urn:
                 raise TypeError("Missing required property 'script_name'")
@@ -437,6 +457,7 @@ class Script(pulumi.CustomResource):
         __props__.__dict__["migration_tag"] = None
         __props__.__dict__["namespace_ids"] = None
         __props__.__dict__["owner"] = None
+        __props__.__dict__["queue_consumers"] = None
         __props__.__dict__["rollout"] = None
         __props__.__dict__["script_name"] = None
         __props__.__dict__["secrets"] = None
@@ -562,6 +583,14 @@ class Script(pulumi.CustomResource):
         Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
         """
         return pulumi.get(self, "owner")
+
+    @_builtins.property
+    @pulumi.getter(name="queueConsumers")
+    def queue_consumers(self) -> pulumi.Output[Optional[Sequence['outputs.QueueConsumer']]]:
+        """
+        Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+        """
+        return pulumi.get(self, "queue_consumers")
 
     @_builtins.property
     @pulumi.getter

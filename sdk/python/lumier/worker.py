@@ -31,6 +31,7 @@ class WorkerArgs:
                  delete_data: Optional[_builtins.bool] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]] = None,
                  name: Optional[_builtins.str] = None,
+                 queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input['QueueConsumerArgs']]]] = None,
                  rollout: pulumi.Input[Optional['RolloutArgs']] = None,
                  script_name: Optional[_builtins.str] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
@@ -40,7 +41,7 @@ class WorkerArgs:
 
         :param _builtins.str entry: Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
         :param pulumi.Input['AssetsArgs'] assets: Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
-        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
+        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; a Queue (the resource itself) becomes a queue (producer) binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[_builtins.str]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
@@ -48,6 +49,7 @@ class WorkerArgs:
         :param _builtins.bool delete_data: Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.
         :param pulumi.Input[Sequence[pulumi.Input['ClassArgs']]] durable_objects: Durable Object classes this Worker hosts. Migrations are computed for you.
         :param _builtins.str name: Logical name of the Worker. Defaults to the resource name.
+        :param pulumi.Input[Sequence[pulumi.Input['QueueConsumerArgs']]] queue_consumers: Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
         :param pulumi.Input['RolloutArgs'] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
         :param _builtins.str script_name: Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
         :param pulumi.Input[Mapping[str, _builtins.str]] secrets: Secret text bindings by env name. Kept encrypted in state and never read back.
@@ -72,6 +74,8 @@ class WorkerArgs:
             pulumi.set(__self__, "durable_objects", durable_objects)
         if name is not None:
             pulumi.set(__self__, "name", name)
+        if queue_consumers is not None:
+            pulumi.set(__self__, "queue_consumers", queue_consumers)
         if rollout is not None:
             pulumi.set(__self__, "rollout", rollout)
         if script_name is not None:
@@ -109,7 +113,7 @@ class WorkerArgs:
     @pulumi.getter
     def bindings(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
         """
-        Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
+        Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; a Queue (the resource itself) becomes a queue (producer) binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
         """
         return pulumi.get(self, "bindings")
 
@@ -202,6 +206,18 @@ class WorkerArgs:
         pulumi.set(self, "name", value)
 
     @_builtins.property
+    @pulumi.getter(name="queueConsumers")
+    def queue_consumers(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['QueueConsumerArgs']]]]:
+        """
+        Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
+        """
+        return pulumi.get(self, "queue_consumers")
+
+    @queue_consumers.setter
+    def queue_consumers(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['QueueConsumerArgs']]]]):
+        pulumi.set(self, "queue_consumers", value)
+
+    @_builtins.property
     @pulumi.getter
     def rollout(self) -> pulumi.Input[Optional['RolloutArgs']]:
         """
@@ -266,6 +282,7 @@ class Worker(pulumi.ComponentResource):
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: Optional[_builtins.str] = None,
                  name: Optional[_builtins.str] = None,
+                 queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input[Union['QueueConsumerArgs', 'QueueConsumerArgsDict', 'outputs.QueueConsumer']]]]] = None,
                  rollout: pulumi.Input[Optional[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']]] = None,
                  script_name: Optional[_builtins.str] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
@@ -277,7 +294,7 @@ class Worker(pulumi.ComponentResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Union['AssetsArgs', 'AssetsArgsDict', 'outputs.Assets']] assets: Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
-        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
+        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; a Queue (the resource itself) becomes a queue (producer) binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
         :param pulumi.Input[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[_builtins.str]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
@@ -286,6 +303,7 @@ class Worker(pulumi.ComponentResource):
         :param pulumi.Input[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]] durable_objects: Durable Object classes this Worker hosts. Migrations are computed for you.
         :param _builtins.str entry: Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
         :param _builtins.str name: Logical name of the Worker. Defaults to the resource name.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['QueueConsumerArgs', 'QueueConsumerArgsDict', 'outputs.QueueConsumer']]]] queue_consumers: Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
         :param pulumi.Input[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
         :param _builtins.str script_name: Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
         :param pulumi.Input[Mapping[str, _builtins.str]] secrets: Secret text bindings by env name. Kept encrypted in state and never read back.
@@ -325,6 +343,7 @@ class Worker(pulumi.ComponentResource):
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: Optional[_builtins.str] = None,
                  name: Optional[_builtins.str] = None,
+                 queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input[Union['QueueConsumerArgs', 'QueueConsumerArgsDict', 'outputs.QueueConsumer']]]]] = None,
                  rollout: pulumi.Input[Optional[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']]] = None,
                  script_name: Optional[_builtins.str] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
@@ -352,6 +371,7 @@ class Worker(pulumi.ComponentResource):
                 raise TypeError("Missing required property 'entry'")
             __props__.__dict__["entry"] = entry
             __props__.__dict__["name"] = name
+            __props__.__dict__["queue_consumers"] = queue_consumers
             __props__.__dict__["rollout"] = rollout
             __props__.__dict__["script_name"] = script_name
             __props__.__dict__["secrets"] = None if secrets is None else pulumi.Output.secret(secrets)
