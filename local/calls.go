@@ -47,6 +47,7 @@ var mutatingCalls = map[string]bool{
 	CallUpload: true, CallDelete: true, CallSetSchedules: true, CallSetSubdomain: true, CallSetWorkersDev: true,
 	CallVersionUpload: true, CallDeploy: true, CallEditScriptSettings: true, CallEditSettings: true, CallContent: true,
 	CallKVEditNamespaces: true, CallKVEditValues: true, CallAssetsUpload: true,
+	CallD1EditDatabases: true, CallD1Query: true,
 }
 
 // calls counts API calls by kind.

@@ -80,6 +80,9 @@ type Server struct {
 	assets    *assetStore // static assets (assets.go); assetsLn and assetsSrv serve ASSETS bindings
 	assetsLn  net.Listener
 	assetsSrv *http.Server
+	d1        *d1Store // D1 (d1.go); d1Ln and d1Srv serve it to workerd (d1_backend.go)
+	d1Ln      net.Listener
+	d1Srv     *http.Server
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -163,6 +166,10 @@ func New(opts Options) (*Server, error) {
 		st.close()
 		return nil, err
 	}
+	if s.d1, err = openD1(st.dir); err != nil {
+		st.close()
+		return nil, err
+	}
 	s.router = newRouter(logger.With("component", "router"), s.scriptAddr)
 	s.router.front = s.frontAssets
 	s.st.Store(loaded)
@@ -195,10 +202,18 @@ func (s *Server) Start(ctx context.Context) error {
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's assets calls: %w", err)
 	}
+	if err := s.startD1Backend(); err != nil {
+		ln.Close()
+		s.closeKVBackend()
+		s.closeAssetsBackend()
+		s.ln = nil
+		return fmt.Errorf("listening for workerd's D1 calls: %w", err)
+	}
 	if err := s.restore(ctx); err != nil {
 		ln.Close()
 		s.closeKVBackend()
 		s.closeAssetsBackend()
+		s.closeD1Backend()
 		s.ln = nil
 		s.router.closeAll()
 		return err
@@ -338,6 +353,12 @@ func (s *Server) Close() error {
 			errs = append(errs, err)
 		}
 		if err := s.closeAssetsBackend(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.closeD1Backend(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.d1.close(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.reqlog.close(); err != nil {

@@ -73,6 +73,8 @@ type bindingRecord struct {
 	ScriptName string `json:"script_name,omitempty"`
 	// NamespaceID is the KV namespace of a kv_namespace binding.
 	NamespaceID string `json:"namespace_id,omitempty"`
+	// DatabaseID is the D1 database of a d1 binding (Cloudflare's metadata calls it id).
+	DatabaseID string `json:"id,omitempty"`
 }
 
 func newState() *state {

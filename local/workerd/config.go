@@ -111,6 +111,7 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 		capnpString(internetService)))
 	services = append(services, kvServices(sorted)...)
 	services = append(services, assetsServices(sorted)...)
+	services = append(services, d1Services(sorted)...)
 	if len(cfg.keys) > 0 {
 		services = append(services, fmt.Sprintf("(name = %s, disk = (path = %s, writable = true))",
 			capnpString(storageService), capnpString(storagePath)))
@@ -234,6 +235,12 @@ func renderBindings(s Script) ([]string, error) {
 			items = append(items, fmt.Sprintf("(name = %s, kvNamespace = %s)", capnpString(b.Name), capnpString(kvService(b))))
 		case BindingAssets:
 			item, err := renderAssetsBinding(s, b)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, item)
+		case BindingD1:
+			item, err := d1BindingItem(b)
 			if err != nil {
 				return nil, err
 			}

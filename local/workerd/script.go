@@ -21,6 +21,8 @@ const (
 	BindingDurableObject = "durable_object"
 	// BindingKV binds a Workers KV namespace, served by an HTTP backend (see KVBackend).
 	BindingKV = "kv_namespace"
+	// BindingD1 binds a D1 database, served by an HTTP backend (see D1Backend).
+	BindingD1 = "d1"
 )
 
 // Binding is one entry of a script's env.
@@ -46,7 +48,15 @@ type Binding struct {
 	AssetsBackend  string
 	AssetsManifest string
 	AssetsConfig   string
+	// DatabaseID is the D1 database of a d1 binding.
+	DatabaseID string
+	// D1Backend is the host:port of the HTTP service that runs D1 queries: workerd's D1 binding
+	// sends it the database's queries with the database id in D1DatabaseHeader.
+	D1Backend string
 }
+
+// D1DatabaseHeader carries the database id on every call workerd makes to a D1 backend.
+const D1DatabaseHeader = "X-Lumier-D1-Database"
 
 // KVNamespaceHeader carries the namespace id on every call workerd makes to a KV backend.
 const KVNamespaceHeader = "X-Lumier-Kv-Namespace"
