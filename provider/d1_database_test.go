@@ -176,3 +176,19 @@ func TestD1DatabaseCheck(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, p.UpdateReplace, diff.DetailedDiff["databaseName"].Kind)
 }
+
+// TestCheckD1Binding: a d1 binding needs its databaseId; with one it passes.
+func TestCheckD1Binding(t *testing.T) {
+	s := newTestServer(t)
+	inputs := counterInputs(t)
+	d1 := func(fields map[string]property.Value) property.Value {
+		return property.New(append(inputs["bindings"].AsArray().AsSlice(), property.New(fields)))
+	}
+	inputs["bindings"] = d1(map[string]property.Value{"name": property.New("DB"), "type": property.New("d1")})
+	assert.Contains(t, reasons(check(t, s, inputs, nil)), `bindings: binding "DB" (d1) has no databaseId: set it`)
+
+	inputs = counterInputs(t)
+	inputs["bindings"] = d1(map[string]property.Value{"name": property.New("DB"), "type": property.New("d1"),
+		"databaseId": property.New("6f1c2b9e-0000-4000-8000-000000000000")})
+	assert.Empty(t, reasons(check(t, s, inputs, nil)))
+}

@@ -151,9 +151,12 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 		if err != nil {
 			return Binding{}, err
 		}
-		if typ != "lumier:index:DurableObject" && typ != "lumier:index:KvNamespace" {
-			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a KvNamespace, a string, "+
-				"or an object {type, ...}", typ)
+		if typ != "lumier:index:DurableObject" && typ != "lumier:index:KvNamespace" && typ != "lumier:index:D1Database" {
+			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a KvNamespace, a "+
+				"D1Database, a string, or an object {type, ...}", typ)
+		}
+		if id, _ := outputs["databaseId"].(string); typ == "lumier:index:D1Database" && (id == "" || id == unknownValue) {
+			return Binding{}, fmt.Errorf("is a D1Database %w", errNotCreatedYet)
 		}
 		if id, _ := outputs["namespaceId"].(string); typ == "lumier:index:KvNamespace" && (id == "" || id == unknownValue) {
 			return Binding{}, fmt.Errorf("is a KvNamespace %w", errNotCreatedYet)
@@ -175,7 +178,7 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 			typ = cfapi.BindingDurableObject
 		}
 		b := Binding{Name: env, Type: typ, Text: str("text"), ClassName: str("className"), ScriptName: str("scriptName"),
-			NamespaceID: str("namespaceId")}
+			NamespaceID: str("namespaceId"), DatabaseID: str("databaseId")}
 		if b.ScriptName != nil && *b.ScriptName == script {
 			b.ScriptName = nil
 		}
@@ -253,6 +256,9 @@ func bindingsInput(bs []Binding) []any {
 		}
 		if b.NamespaceID != nil {
 			m["namespaceId"] = *b.NamespaceID
+		}
+		if b.DatabaseID != nil {
+			m["databaseId"] = *b.DatabaseID
 		}
 		out[i] = m
 	}

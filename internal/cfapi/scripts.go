@@ -154,6 +154,8 @@ func settingsFrom(res *workers.ScriptScriptAndVersionSettingGetResponse) *Settin
 			ScriptName: b.ScriptName,
 			// Cloudflare also reports it on Durable Object bindings; the provider reads it for KV only.
 			NamespaceID: b.NamespaceID,
+			// Other binding types report an id too; the provider reads it for d1 only.
+			DatabaseID: b.ID,
 		})
 	}
 	return s

@@ -76,6 +76,7 @@ type Context struct {
 	objects  AppDurableObjectArray
 	kvs      AppKvNamespaceArray
 	kvRefs   map[string]*KvNamespaceRef
+	d1       d1Decls // config_d1.go
 	exports  []export
 	errs     []error
 	resource *App
@@ -236,9 +237,11 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 			bindings[k] = pulumi.Map{"type": pulumi.String("durable_object"), "name": pulumi.String(v.name)}
 		case *KvNamespaceRef:
 			bindings[k] = pulumi.Map{"type": pulumi.String("kv_namespace"), "name": pulumi.String(v.name)}
+		case *D1DatabaseRef:
+			bindings[k] = d1Binding(v)
 		default:
 			c.errs = append(c.errs, fmt.Errorf("worker %q binding %q has a %T value: use a string, a pulumi.StringInput, "+
-				"a Durable Object, a KV namespace, or lumier.Secret(...)", name, k, v))
+				"a Durable Object, a KV namespace, a D1 database, or lumier.Secret(...)", name, k, v))
 		}
 	}
 	if len(bindings) > 0 {
@@ -316,6 +319,7 @@ func (c *Context) register() error {
 		Workers:        c.decls,
 		DurableObjects: c.objects,
 		KvNamespaces:   c.kvs,
+		D1Databases:    c.d1.args(),
 	}
 	if c.app.Removal != "" {
 		args.Removal = &c.app.Removal
