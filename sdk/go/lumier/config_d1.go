@@ -2,6 +2,8 @@ package lumier
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -18,6 +20,7 @@ type D1DatabaseRef struct {
 	ctx  *Context
 	name string
 	opts D1Options
+	dir  string // the migrations folder, absolute
 }
 
 // Name returns the database's name in the app.
@@ -45,6 +48,19 @@ func (c *Context) D1Database(name string, opts D1Options) *D1DatabaseRef {
 		return d
 	}
 	d := &D1DatabaseRef{ctx: c, name: name, opts: opts}
+	if opts.Migrations != "" {
+		// The provider reads the folder from its own working directory, which need not be the
+		// program's: pass it absolute, as Worker entries are.
+		dir, err := filepath.Abs(opts.Migrations)
+		if err == nil {
+			_, err = os.Stat(dir)
+		}
+		if err != nil {
+			c.errs = append(c.errs, fmt.Errorf("d1 database %q: migrations folder %q: %w (it is relative to the "+
+				"program's directory)", name, opts.Migrations, err))
+		}
+		d.dir = dir
+	}
 	if c.d1.refs == nil {
 		c.d1.refs = map[string]*D1DatabaseRef{}
 	}
@@ -58,8 +74,8 @@ func (d d1Decls) args() AppD1DatabaseArray {
 	var out AppD1DatabaseArray
 	for _, ref := range d.order {
 		a := AppD1DatabaseArgs{Name: pulumi.String(ref.name)}
-		if ref.opts.Migrations != "" {
-			a.MigrationsDir = pulumi.StringPtr(ref.opts.Migrations)
+		if ref.dir != "" {
+			a.MigrationsDir = pulumi.StringPtr(ref.dir)
 		}
 		out = append(out, a)
 	}

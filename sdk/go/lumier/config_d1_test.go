@@ -3,6 +3,7 @@
 package lumier
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -16,8 +17,8 @@ func TestD1DatabaseIsABindingValue(t *testing.T) {
 	reg, err := run(t, Config{
 		App: func(AppContext) AppConfig { return AppConfig{Name: "my-app"} },
 		Run: func(ctx *Context) error {
-			db := ctx.D1Database("db", D1Options{Migrations: "migrations"})
-			if again := ctx.D1Database("db", D1Options{Migrations: "migrations"}); again != db {
+			db := ctx.D1Database("db", D1Options{Migrations: "testdata/migrations"})
+			if again := ctx.D1Database("db", D1Options{Migrations: "testdata/migrations"}); again != db {
 				t.Error("declaring the same database again must return it")
 			}
 			ctx.D1Database("plain", D1Options{})
@@ -30,7 +31,9 @@ func TestD1DatabaseIsABindingValue(t *testing.T) {
 	dbs := in["d1Databases"].ArrayValue()
 	require.Len(t, dbs, 2)
 	assert.Equal(t, "db", dbs[0].ObjectValue()["name"].StringValue())
-	assert.Equal(t, "migrations", dbs[0].ObjectValue()["migrationsDir"].StringValue())
+	want, err := filepath.Abs("testdata/migrations")
+	require.NoError(t, err)
+	assert.Equal(t, want, dbs[0].ObjectValue()["migrationsDir"].StringValue(), "the folder is passed absolute")
 	assert.NotContains(t, dbs[1].ObjectValue(), resource.PropertyKey("migrationsDir"))
 	b := in["workers"].ArrayValue()[0].ObjectValue()["bindings"].ObjectValue()["DB"].ObjectValue()
 	assert.Equal(t, "d1", b["type"].StringValue())
@@ -41,12 +44,14 @@ func TestD1DatabaseDeclaredTwiceDifferently(t *testing.T) {
 	_, err := run(t, Config{
 		App: func(AppContext) AppConfig { return AppConfig{Name: "my-app"} },
 		Run: func(ctx *Context) error {
-			ctx.D1Database("db", D1Options{Migrations: "a"})
+			ctx.D1Database("db", D1Options{Migrations: "testdata/migrations"})
 			ctx.D1Database("db", D1Options{Migrations: "b"})
+			ctx.D1Database("other", D1Options{Migrations: "no/such/folder"})
 			ctx.Worker("api", WorkerOptions{Entry: seedEntry})
 			return nil
 		},
 	})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `d1 database "db" is declared twice with different options`)
+	assert.Contains(t, err.Error(), `d1 database "other": migrations folder "no/such/folder"`)
 }
