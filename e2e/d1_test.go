@@ -31,7 +31,9 @@ export default {
 // Worker "api".
 func d1Program() pulumi.RunFunc {
 	return lumier.Config{
-		App: func(lumier.AppContext) lumier.AppConfig { return lumier.AppConfig{Name: "notes", Removal: lumier.RemovalRemove} },
+		App: func(lumier.AppContext) lumier.AppConfig {
+			return lumier.AppConfig{Name: "notes", Removal: lumier.RemovalRemove}
+		},
 		Run: func(ctx *lumier.Context) error {
 			db := ctx.D1Database("db", lumier.D1Options{Migrations: "migrations"})
 			api := ctx.Worker("api", lumier.WorkerOptions{Entry: "src/d1main.ts", Bindings: lumier.Bindings{"DB": db}})
