@@ -169,6 +169,8 @@ func bindingType(decl *declarations, worker, env string) (string, error) {
 		return "string", nil
 	case "assets":
 		return "Fetcher", nil // the static assets: env.ASSETS.fetch(request)
+	case "d1":
+		return "D1Database", nil
 	case "durable_object":
 		do, ok := decl.DurableObjects[bd.DurableObject]
 		if !ok {

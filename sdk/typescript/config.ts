@@ -41,8 +41,20 @@ export interface SecretTextBinding {
     text: pulumi.Input<string>;
 }
 
-/** A binding value: plain text, a secret, or a Durable Object of this app. */
-export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | SecretTextBinding;
+/** A D1 database as declared, usable as a binding value. */
+export interface D1DatabaseOutput {
+    type: "d1";
+    name: string;
+}
+
+/** Options of D1Database(name, options). */
+export interface D1DatabaseOptions {
+    /** Folder of SQL migration files (0001_init.sql, ...), relative to the Pulumi project directory. */
+    migrations?: string;
+}
+
+/** A binding value: plain text, a secret, a Durable Object or a D1 database of this app. */
+export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | D1DatabaseOutput | SecretTextBinding;
 
 /** esbuild options for a Worker's bundle. */
 export interface BuildOptions {
@@ -118,6 +130,7 @@ export interface Declarations {
     app: AppSettings & { stage: string };
     workers: Record<string, WorkerOptions>;
     durableObjects: Record<string, DurableObjectDeclaration>;
+    d1Databases?: Record<string, D1DatabaseOptions>;
 }
 
 /** What $config returns: the program Pulumi's Node.js runtime runs (export it as default). */
@@ -128,6 +141,7 @@ class Collector {
     readonly workers = new Map<string, WorkerOptions>();
     readonly workerOutputs = new Map<string, WorkerOutput>();
     readonly durableObjects = new Map<string, DurableObjectDeclaration>();
+    readonly d1Databases = new Map<string, D1DatabaseOptions>();
     readonly appWorkers: Promise<pulumi.Output<Record<string, any>>>;
     resolveAppWorkers!: (workers: pulumi.Output<Record<string, any>>) => void;
 
@@ -215,6 +229,24 @@ export function DurableObject(name: string, options: DurableObjectOptions): Dura
 }
 
 /**
+ * Declares a D1 database named "<app>-<stage>-<name>"; its migrations are applied in file-name
+ * order, each once. Declaring the same name again returns the same database.
+ */
+export function D1Database(name: string, options: D1DatabaseOptions = {}): D1DatabaseOutput {
+    const c = collector(`D1Database(${JSON.stringify(name)})`);
+    if (typeof name !== "string" || name === "") {
+        throw new Error("D1Database(name, options): name must be a non-empty string, for example \"db\"");
+    }
+    const decl: D1DatabaseOptions = options.migrations === undefined ? {} : { migrations: options.migrations };
+    const prev = c.d1Databases.get(name);
+    if (prev && !sameValue(prev, decl)) {
+        throw new Error(`D1Database ${JSON.stringify(name)} is declared twice with different options (${describe(prev)} and ${describe(decl)}): declare it once`);
+    }
+    c.d1Databases.set(name, decl);
+    return { type: "d1", name };
+}
+
+/**
  * The seed's entry point: `export default $config({ app() {...}, run() {...} })`. The returned
  * function is the program: it runs app() and run(), then creates one lumier:index:App. Its
  * stack outputs are run()'s result, plus the App's `workers` and `durableObjects` outputs unless
@@ -265,6 +297,7 @@ export async function collect(spec: ConfigSpec, stage: string): Promise<{
         app: { ...settings, stage },
         workers: Object.fromEntries(c.workers),
         durableObjects: Object.fromEntries(c.durableObjects),
+        d1Databases: c.d1Databases.size > 0 ? Object.fromEntries(c.d1Databases) : undefined,
     };
     return { declarations, result, collector: c };
 }
@@ -307,7 +340,15 @@ export function appArgs(d: Declarations): sdk.AppArgs {
         removal: d.app.removal,
         workers,
         durableObjects: durableObjects.length > 0 ? durableObjects : undefined,
+        d1Databases: d1Args(d.d1Databases),
     };
+}
+
+// The App takes the migrations folder relative to the provider's working directory, which is
+// the project directory when Pulumi runs the program, and this program's too.
+function d1Args(dbs: Record<string, D1DatabaseOptions> | undefined): sdk.types.input.AppD1DatabaseArgs[] | undefined {
+    const out = Object.entries(dbs ?? {}).map(([name, o]) => ({ name, migrationsDir: o.migrations }));
+    return out.length > 0 ? out : undefined;
 }
 
 function isSecretText(v: unknown): v is SecretTextBinding {
