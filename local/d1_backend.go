@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
-	"time"
 
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -17,35 +15,6 @@ import (
 // that injects the database id in d1DatabaseHeader. Like the KV backend it takes no token, so it
 // never shares the API's listener.
 const d1DatabaseHeader = workerd.D1DatabaseHeader
-
-// startD1Backend listens on a free loopback port and serves the D1 backend until closeD1Backend.
-func (s *Server) startD1Backend() error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(s.serveD1), ReadHeaderTimeout: 30 * time.Second}
-	s.d1Ln, s.d1Srv = ln, srv
-	go func() { _ = srv.Serve(ln) }()
-	return nil
-}
-
-// d1BackendAddr is the backend's address for workerd ("" before Start).
-func (s *Server) d1BackendAddr() string {
-	if s.d1Ln == nil {
-		return ""
-	}
-	return s.d1Ln.Addr().String()
-}
-
-func (s *Server) closeD1Backend() error {
-	if s.d1Srv == nil {
-		return nil
-	}
-	err := s.d1Srv.Close()
-	s.d1Srv, s.d1Ln = nil, nil
-	return err
-}
 
 // serveD1 answers the binding's calls: POST /query (all, first, raw, batch: rows and columns)
 // and POST /execute (run, exec: no rows), each with one {"sql","params"} or an array of them.
@@ -128,5 +97,5 @@ func decodeD1Statements(body []byte) ([]d1Statement, error) {
 
 // d1Binding is a d1 binding as workerd runs it: served by this server's D1 backend.
 func (s *Server) d1Binding(b bindingRecord) workerd.Binding {
-	return workerd.Binding{Name: b.Name, Type: workerd.BindingD1, DatabaseID: b.DatabaseID, D1Backend: s.d1BackendAddr()}
+	return workerd.Binding{Name: b.Name, Type: workerd.BindingD1, DatabaseID: b.DatabaseID, D1Backend: s.d1Backend.addr()}
 }

@@ -66,23 +66,20 @@ var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // Server is one local Cloudflare. Create it with New, then Start it; Close stops it.
 type Server struct {
-	opts      Options
-	logger    *slog.Logger
-	store     *store
-	runtime   runtime
-	router    *router
-	calls     calls
-	reqlog    *requestLog
-	cron      *cronLoop
-	kv        *kvStore // Workers KV (kv.go); kvLn and kvSrv serve it to workerd (kv_backend.go)
-	kvLn      net.Listener
-	kvSrv     *http.Server
-	assets    *assetStore // static assets (assets.go); assetsLn and assetsSrv serve ASSETS bindings
-	assetsLn  net.Listener
-	assetsSrv *http.Server
-	d1        *d1Store // D1 (d1.go); d1Ln and d1Srv serve it to workerd (d1_backend.go)
-	d1Ln      net.Listener
-	d1Srv     *http.Server
+	opts          Options
+	logger        *slog.Logger
+	store         *store
+	runtime       runtime
+	router        *router
+	calls         calls
+	reqlog        *requestLog
+	cron          *cronLoop
+	kv            *kvStore // Workers KV (kv.go); kvBackend serves it to workerd (kv_backend.go)
+	kvBackend     loopback
+	assets        *assetStore // static assets (assets.go); assetsBackend serves ASSETS bindings
+	assetsBackend loopback
+	d1            *d1Store // D1 (d1.go); d1Backend serves it to workerd (d1_backend.go)
+	d1Backend     loopback
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -191,29 +188,29 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.ln = ln
-	if err := s.startKVBackend(); err != nil {
+	if err := s.kvBackend.start(http.HandlerFunc(s.serveKV)); err != nil {
 		ln.Close()
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's KV calls: %w", err)
 	}
-	if err := s.startAssetsBackend(); err != nil {
+	if err := s.assetsBackend.start(http.HandlerFunc(s.serveAssetsBinding)); err != nil {
 		ln.Close()
-		s.closeKVBackend()
+		s.kvBackend.close()
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's assets calls: %w", err)
 	}
-	if err := s.startD1Backend(); err != nil {
+	if err := s.d1Backend.start(http.HandlerFunc(s.serveD1)); err != nil {
 		ln.Close()
-		s.closeKVBackend()
-		s.closeAssetsBackend()
+		s.kvBackend.close()
+		s.assetsBackend.close()
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's D1 calls: %w", err)
 	}
 	if err := s.restore(ctx); err != nil {
 		ln.Close()
-		s.closeKVBackend()
-		s.closeAssetsBackend()
-		s.closeD1Backend()
+		s.kvBackend.close()
+		s.assetsBackend.close()
+		s.d1Backend.close()
 		s.ln = nil
 		s.router.closeAll()
 		return err
@@ -349,13 +346,13 @@ func (s *Server) Close() error {
 		if err := s.runtime.Close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.closeKVBackend(); err != nil {
+		if err := s.kvBackend.close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.closeAssetsBackend(); err != nil {
+		if err := s.assetsBackend.close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.closeD1Backend(); err != nil {
+		if err := s.d1Backend.close(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.d1.close(); err != nil {

@@ -303,21 +303,9 @@ func classKey(script string, c Class) string {
 func kvService(b Binding) string { return "lumier:kv:" + b.NamespaceID }
 
 // kvServices declares one external service per KV namespace the scripts bind, each injecting its
-// namespace id, in a stable order.
+// namespace id.
 func kvServices(scripts []Script) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range scripts {
-		for _, b := range s.Bindings {
-			if b.Type != BindingKV || seen[kvService(b)] {
-				continue
-			}
-			seen[kvService(b)] = true
-			out = append(out, fmt.Sprintf("(name = %s, external = (address = %s, http = (injectRequestHeaders = "+
-				"[(name = %s, value = %s)])))", capnpString(kvService(b)), capnpString(b.KVBackend),
-				capnpString(KVNamespaceHeader), capnpString(b.NamespaceID)))
-		}
-	}
-	slices.Sort(out)
-	return out
+	return backendServices(scripts, func(b Binding) (service, addr, header, value string, ok bool) {
+		return kvService(b), b.KVBackend, KVNamespaceHeader, b.NamespaceID, b.Type == BindingKV
+	})
 }

@@ -2,7 +2,6 @@ package workerd
 
 import (
 	"fmt"
-	"slices"
 )
 
 // d1Service names the external service that backs one D1 database; like the other services of
@@ -20,21 +19,9 @@ func d1BindingItem(b Binding) (string, error) {
 }
 
 // d1Services declares one external service per D1 database the scripts bind, each injecting its
-// database id, in a stable order.
+// database id.
 func d1Services(scripts []Script) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range scripts {
-		for _, b := range s.Bindings {
-			if b.Type != BindingD1 || seen[d1Service(b)] {
-				continue
-			}
-			seen[d1Service(b)] = true
-			out = append(out, fmt.Sprintf("(name = %s, external = (address = %s, http = (injectRequestHeaders = "+
-				"[(name = %s, value = %s)])))", capnpString(d1Service(b)), capnpString(b.D1Backend),
-				capnpString(D1DatabaseHeader), capnpString(b.DatabaseID)))
-		}
-	}
-	slices.Sort(out)
-	return out
+	return backendServices(scripts, func(b Binding) (service, addr, header, value string, ok bool) {
+		return d1Service(b), b.D1Backend, D1DatabaseHeader, b.DatabaseID, b.Type == BindingD1
+	})
 }
