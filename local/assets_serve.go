@@ -2,13 +2,11 @@ package local
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -248,35 +246,11 @@ func (s *Server) serveAssetsBinding(w http.ResponseWriter, r *http.Request) {
 	s.serveAssetRequest(w, r, m, cfg, true)
 }
 
-// startAssetsBackend listens on a free loopback port for workerd's ASSETS binding calls. Like
-// the KV backend it takes no token, so it never shares the API's listener.
-func (s *Server) startAssetsBackend() error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(s.serveAssetsBinding), ReadHeaderTimeout: 30 * time.Second}
-	s.assetsLn, s.assetsSrv = ln, srv
-	go func() { _ = srv.Serve(ln) }()
-	return nil
-}
-
-func (s *Server) closeAssetsBackend() error {
-	if s.assetsSrv == nil {
-		return nil
-	}
-	err := s.assetsSrv.Close()
-	s.assetsSrv, s.assetsLn = nil, nil
-	return err
-}
-
 // assetsBinding is an assets binding as workerd runs it: an external service to the assets
 // backend carrying the script's manifest and config.
 func (s *Server) assetsBinding(b bindingRecord, rec *scriptRecord) workerd.Binding {
 	out := workerd.Binding{Name: b.Name, Type: workerd.BindingAssets, ScriptName: rec.Name}
-	if s.assetsLn != nil {
-		out.AssetsBackend = s.assetsLn.Addr().String()
-	}
+	out.AssetsBackend = s.assetsBackend.addr()
 	if rec.Assets != nil {
 		cfg, _ := json.Marshal(rec.Assets.Config)
 		out.AssetsManifest, out.AssetsConfig = rec.Assets.Manifest, string(cfg)

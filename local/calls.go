@@ -48,6 +48,7 @@ var mutatingCalls = map[string]bool{
 	CallVersionUpload: true, CallDeploy: true, CallEditScriptSettings: true, CallEditSettings: true, CallContent: true,
 	CallKVEditNamespaces: true, CallKVEditValues: true, CallAssetsUpload: true,
 	CallEditQueues: true, CallEditConsumers: true, CallQueueMessages: true,
+	CallD1EditDatabases: true, CallD1Query: true,
 }
 
 // calls counts API calls by kind.

@@ -4,12 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -22,35 +20,6 @@ const kvNamespaceHeader = workerd.KVNamespaceHeader
 
 // kvListLimit is the most keys one list answers, Cloudflare's limit for KV list().
 const kvListLimit = 1000
-
-// startKVBackend listens on a free loopback port and serves the KV backend until closeKVBackend.
-func (s *Server) startKVBackend() error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(s.serveKV), ReadHeaderTimeout: 30 * time.Second}
-	s.kvLn, s.kvSrv = ln, srv
-	go func() { _ = srv.Serve(ln) }()
-	return nil
-}
-
-// kvBackendAddr is the backend's address for workerd ("" before Start).
-func (s *Server) kvBackendAddr() string {
-	if s.kvLn == nil {
-		return ""
-	}
-	return s.kvLn.Addr().String()
-}
-
-func (s *Server) closeKVBackend() error {
-	if s.kvSrv == nil {
-		return nil
-	}
-	err := s.kvSrv.Close()
-	s.kvSrv, s.kvLn = nil, nil
-	return err
-}
 
 // serveKV answers workerd's KV calls: GET / lists, GET/PUT/DELETE /<key> reads, writes and
 // deletes one key (percent-encoded into one path segment), POST /bulk/get reads several.
@@ -183,5 +152,5 @@ func (s *Server) kvBackendBulkGet(w http.ResponseWriter, r *http.Request, id str
 
 // kvBinding is a kv_namespace binding as workerd runs it: served by this server's KV backend.
 func (s *Server) kvBinding(b bindingRecord) workerd.Binding {
-	return workerd.Binding{Name: b.Name, Type: workerd.BindingKV, NamespaceID: b.NamespaceID, KVBackend: s.kvBackendAddr()}
+	return workerd.Binding{Name: b.Name, Type: workerd.BindingKV, NamespaceID: b.NamespaceID, KVBackend: s.kvBackend.addr()}
 }

@@ -66,24 +66,24 @@ var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // Server is one local Cloudflare. Create it with New, then Start it; Close stops it.
 type Server struct {
-	opts      Options
-	logger    *slog.Logger
-	store     *store
-	runtime   runtime
-	router    *router
-	calls     calls
-	reqlog    *requestLog
-	cron      *cronLoop
-	kv        *kvStore // Workers KV (kv.go); kvLn and kvSrv serve it to workerd (kv_backend.go)
-	kvLn      net.Listener
-	kvSrv     *http.Server
-	assets    *assetStore // static assets (assets.go); assetsLn and assetsSrv serve ASSETS bindings
-	assetsLn  net.Listener
-	assetsSrv *http.Server
-	queues    *queueStore // Queues (queues.go); queueLn and queueSrv serve producers (queue_backend.go)
-	queueLn   net.Listener
-	queueSrv  *http.Server
-	qloop     *queueLoop // delivery to consumers (queue_delivery.go)
+	opts          Options
+	logger        *slog.Logger
+	store         *store
+	runtime       runtime
+	router        *router
+	calls         calls
+	reqlog        *requestLog
+	cron          *cronLoop
+	kv            *kvStore // Workers KV (kv.go); kvBackend serves it to workerd (kv_backend.go)
+	kvBackend     loopback
+	assets        *assetStore // static assets (assets.go); assetsBackend serves ASSETS bindings
+	assetsBackend loopback
+	d1            *d1Store // D1 (d1.go); d1Backend serves it to workerd (d1_backend.go)
+	d1Backend     loopback
+	queues        *queueStore // Queues (queues.go); queueLn and queueSrv serve producers (queue_backend.go)
+	queueLn       net.Listener
+	queueSrv      *http.Server
+	qloop         *queueLoop // delivery to consumers (queue_delivery.go)
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -171,6 +171,10 @@ func New(opts Options) (*Server, error) {
 		st.close()
 		return nil, err
 	}
+	if s.d1, err = openD1(st.dir); err != nil {
+		st.close()
+		return nil, err
+	}
 	s.router = newRouter(logger.With("component", "router"), s.scriptAddr)
 	s.router.front = s.frontAssets
 	s.st.Store(loaded)
@@ -192,28 +196,37 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.ln = ln
-	if err := s.startKVBackend(); err != nil {
+	if err := s.kvBackend.start(http.HandlerFunc(s.serveKV)); err != nil {
 		ln.Close()
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's KV calls: %w", err)
 	}
-	if err := s.startAssetsBackend(); err != nil {
+	if err := s.assetsBackend.start(http.HandlerFunc(s.serveAssetsBinding)); err != nil {
 		ln.Close()
-		s.closeKVBackend()
+		s.kvBackend.close()
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's assets calls: %w", err)
 	}
+	if err := s.d1Backend.start(http.HandlerFunc(s.serveD1)); err != nil {
+		ln.Close()
+		s.kvBackend.close()
+		s.assetsBackend.close()
+		s.ln = nil
+		return fmt.Errorf("listening for workerd's D1 calls: %w", err)
+	}
 	if err := s.startQueueBackend(); err != nil {
 		ln.Close()
-		s.closeKVBackend()
-		s.closeAssetsBackend()
+		s.kvBackend.close()
+		s.assetsBackend.close()
+		s.d1Backend.close()
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's queue calls: %w", err)
 	}
 	if err := s.restore(ctx); err != nil {
 		ln.Close()
-		s.closeKVBackend()
-		s.closeAssetsBackend()
+		s.kvBackend.close()
+		s.assetsBackend.close()
+		s.d1Backend.close()
 		s.closeQueueBackend()
 		s.ln = nil
 		s.router.closeAll()
@@ -352,10 +365,16 @@ func (s *Server) Close() error {
 		if err := s.runtime.Close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.closeKVBackend(); err != nil {
+		if err := s.kvBackend.close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.closeAssetsBackend(); err != nil {
+		if err := s.assetsBackend.close(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.d1Backend.close(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.d1.close(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.closeQueueBackend(); err != nil {

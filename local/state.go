@@ -75,6 +75,8 @@ type bindingRecord struct {
 	NamespaceID string `json:"namespace_id,omitempty"`
 	// QueueName is the queue of a queue (producer) binding.
 	QueueName string `json:"queue_name,omitempty"`
+	// DatabaseID is the D1 database of a d1 binding (Cloudflare's metadata calls it id).
+	DatabaseID string `json:"id,omitempty"`
 }
 
 func newState() *state {

@@ -89,10 +89,12 @@ const (
 	bindingAssets = "assets"
 	// bindingQueue is a Queue producer (queue_backend.go serves it to workerd).
 	bindingQueue = "queue"
+	// bindingD1 is a D1 database (d1_backend.go serves it to workerd).
+	bindingD1 = "d1"
 )
 
 var cloudflareOnlyBindings = map[string]bool{
-	"ai": true, "analytics_engine": true, "browser": true, "d1": true,
+	"ai": true, "analytics_engine": true, "browser": true,
 	"dispatch_namespace": true, "hyperdrive": true, "inherit": true, "images": true, "json": true,
 	"mtls_certificate": true, "pipelines": true,
 	"r2_bucket": true, "secrets_store_secret": true, "secret_key": true, "send_email": true,
@@ -244,10 +246,15 @@ func parseBindings(raw []json.RawMessage) ([]bindingRecord, error) {
 				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a queue_name", b.Name, b.Type)
 			}
 			b.Text, b.ClassName, b.ScriptName, b.NamespaceID = "", "", "", ""
+		case bindingD1:
+			if b.DatabaseID == "" {
+				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs an id", b.Name, b.Type)
+			}
+			b.Text, b.ClassName, b.ScriptName, b.NamespaceID = "", "", "", ""
 		default:
 			if cloudflareOnlyBindings[b.Type] {
 				return nil, newAPIError(http.StatusBadRequest, codeValidation,
-					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs plain_text, secret_text, durable_object_namespace, kv_namespace, assets and queue)",
+					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs plain_text, secret_text, durable_object_namespace, kv_namespace, assets, queue and d1)",
 					b.Name, b.Type)
 			}
 			// Cloudflare's text for an unknown type is unconfirmed; 10021 is its validation code.

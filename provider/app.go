@@ -39,9 +39,13 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 	if err != nil {
 		return nil, fmt.Errorf("app %q: %w", args.Name, err)
 	}
+	d1s, err := plan.createD1(ctx, name, childOpts)
+	if err != nil {
+		return nil, fmt.Errorf("app %q: %w", args.Name, err)
+	}
 	var workers, objects []any
 	for _, w := range plan.order {
-		deps := append(plan.bindKV(w), plan.queueDeps(w)...)
+		deps := append(append(plan.bindKV(w), plan.queueDeps(w)...), plan.bindD1(w)...)
 		for _, other := range w.after {
 			deps = append(deps, other.resource)
 		}
@@ -69,6 +73,7 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 	}
 	a.KvNamespaces = kvIDs(kvs)
 	a.Queues = queueNames(queues)
+	a.D1Databases = d1IDs(d1s)
 	a.Name = pulumi.String(args.Name).ToStringOutput()
 	a.Stage = pulumi.String(plan.stage).ToStringOutput()
 	a.Workers = pulumi.All(workers...).ApplyT(func(vs []any) map[string]WorkerInfo {
@@ -98,6 +103,8 @@ type appPlan struct {
 	kvOrder             []string             // their names in declaration order
 	queues              map[string]*appQueue // queues by name (app_queue.go)
 	queueOrder          []string             // their names in declaration order
+	d1                  map[string]*appD1    // D1 databases by name (app_d1.go)
+	d1Order             []string             // their names in declaration order
 }
 
 // appWorker is one Worker after merging its declarations.
@@ -110,6 +117,7 @@ type appWorker struct {
 	kv        map[string]string // env name -> KV namespace of the app it binds (app_kv.go)
 	queues    []string          // queues of the app it binds or consumes (app_queue.go)
 	consumers []QueueConsumer   // its queueConsumers with names on Cloudflare (app_queue.go)
+	d1        map[string]string // env name -> D1 database of the app it binds (app_d1.go)
 	resource  *Worker
 }
 
@@ -157,6 +165,7 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 	errs = append(errs, plan.resolveObjects(args.DurableObjects)...)
 	errs = append(errs, plan.resolveKV(args.KvNamespaces, declared)...)
 	errs = append(errs, plan.resolveQueues(args.Queues, declared)...)
+	errs = append(errs, plan.resolveD1(args.D1Databases, declared)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ type AppArgs struct {
 	DurableObjects []AppDurableObject `pulumi:"durableObjects,optional"`
 	KvNamespaces   []AppKvNamespace   `pulumi:"kvNamespaces,optional"`
 	Queues         []AppQueue         `pulumi:"queues,optional"`
+	D1Databases    []AppD1Database    `pulumi:"d1Databases,optional"`
 }
 
 // Annotate documents AppArgs.
@@ -36,6 +37,8 @@ func (a *AppArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Workers, "Worker declarations in program order. Declarations with the same name are merged into "+
 		"one Worker; options they both set must agree.")
 	an.Describe(&a.DurableObjects, "Durable Object declarations; each names the Worker of this app that hosts it.")
+	an.Describe(&a.D1Databases, "D1 databases, named \"<app>-<stage>-<name>\", with their migrations. A Worker "+
+		"binds one as {type: \"d1\", name}.")
 	an.Describe(&a.KvNamespaces, "Workers KV namespaces, titled \"<app>-<stage>-<name>\". A Worker binds one as "+
 		"{type: \"kv_namespace\", name}.")
 	an.Describe(&a.Queues, "Queues, named \"<app>-<stage>-<name>\" on Cloudflare. A Worker sends to one with the binding "+
@@ -68,6 +71,7 @@ func (w *AppWorker) Annotate(a infer.Annotator) {
 	a.Describe(&w.Bindings, "Bindings by env name: a string (plain text); a Durable Object of this app as "+
 		"{type: \"durable_object\", name} (its output, or the DurableObject resource itself); a KV namespace of this "+
 		"app as {type: \"kv_namespace\", name}; a queue of this app as {type: \"queue\", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see "+
+		"app as {type: \"kv_namespace\", name}; a D1 database of this app as {type: \"d1\", name}; or an object {type, ...} with one of Cloudflare's binding types (see "+
 		"Binding), such as {type: \"kv_namespace\", namespaceId}.")
 	a.Describe(&w.Secrets, "Secret text bindings by env name. Kept encrypted in state and never read back.")
 	a.Describe(&w.CompatibilityDate, "Workers runtime compatibility date. Defaults to "+DefaultCompatibilityDate+".")
@@ -113,6 +117,7 @@ type App struct {
 	DurableObjects DurableObjectInfoMapOutput `pulumi:"durableObjects"`
 	KvNamespaces   pulumi.StringMapOutput     `pulumi:"kvNamespaces"`
 	Queues         pulumi.StringMapOutput     `pulumi:"queues"`
+	D1Databases    pulumi.StringMapOutput     `pulumi:"d1Databases"`
 }
 
 // WorkerInfo is what an App reports of one of its Workers.
@@ -190,4 +195,5 @@ func (a *App) Annotate(an infer.Annotator) {
 		"namespaceId}, usable as binding values.")
 	an.Describe(&a.KvNamespaces, "KV namespace ids by name.")
 	an.Describe(&a.Queues, "Queue names on Cloudflare by name in the app.")
+	an.Describe(&a.D1Databases, "D1 database ids by name.")
 }

@@ -22,6 +22,7 @@ type Binding struct {
 	ScriptName  *string `pulumi:"scriptName,optional"`
 	NamespaceID *string `pulumi:"namespaceId,optional"`
 	QueueName   *string `pulumi:"queueName,optional"`
+	DatabaseID  *string `pulumi:"databaseId,optional"`
 }
 
 // Annotate documents Binding.
@@ -36,6 +37,7 @@ func (b *Binding) Annotate(a infer.Annotator) {
 	a.Describe(&b.ScriptName, "durable_object_namespace: the script hosting the class, when it is another script.")
 	a.Describe(&b.NamespaceID, "kv_namespace: the KV namespace id (a KvNamespace's namespaceId).")
 	a.Describe(&b.QueueName, "queue: the queue the Worker sends to (a Queue's queueName).")
+	a.Describe(&b.DatabaseID, "d1: the D1 database id (a D1Database's databaseId).")
 }
 
 // kind is what the binding model knows about one binding type. Adding a kind is an entry here
@@ -63,6 +65,10 @@ var kinds = map[string]kind{
 	cfapi.BindingQueue: {
 		needs: []string{"queueName"},
 		value: func(b Binding) []*string { return []*string{b.QueueName} },
+	},
+	cfapi.BindingD1: {
+		needs: []string{"databaseId"},
+		value: func(b Binding) []*string { return []*string{b.DatabaseID} },
 	},
 }
 
@@ -99,7 +105,7 @@ func (b Binding) host() string { return deref(b.ScriptName) }
 // bound without script_name, as Cloudflare reports it back.
 func (b Binding) api(script string) cfapi.Binding {
 	out := cfapi.Binding{Type: b.Type, Name: b.Name, Text: deref(b.Text), ClassName: deref(b.ClassName), ScriptName: b.host(),
-		NamespaceID: deref(b.NamespaceID), QueueName: deref(b.QueueName)}
+		NamespaceID: deref(b.NamespaceID), QueueName: deref(b.QueueName), DatabaseID: deref(b.DatabaseID)}
 	if out.ScriptName == script {
 		out.ScriptName = ""
 	}
@@ -124,6 +130,9 @@ func bindingFromAPI(a cfapi.Binding) Binding {
 	}
 	if a.Type == cfapi.BindingQueue {
 		b.QueueName = ptr(a.QueueName)
+	}
+	if a.Type == cfapi.BindingD1 {
+		b.DatabaseID = ptr(a.DatabaseID)
 	}
 	return b
 }

@@ -45,6 +45,7 @@ func New() (p.Provider, error) {
 		WithGoImportPath(GoImportPath).
 		WithConfig(infer.Config(&Config{})).
 		WithResources(infer.Resource(&Script{}), infer.Resource(&KvNamespace{}), infer.Resource(&Queue{})).
+		WithResources(infer.Resource(&Script{}), infer.Resource(&KvNamespace{}), infer.Resource(&D1Database{})).
 		WithComponents(
 			infer.ComponentF(NewApp),
 			infer.ComponentF(NewWorker),

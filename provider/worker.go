@@ -154,9 +154,14 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 		if err != nil {
 			return Binding{}, err
 		}
-		if typ != "lumier:index:DurableObject" && typ != "lumier:index:KvNamespace" && typ != "lumier:index:Queue" {
-			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a KvNamespace, a Queue, a string, "+
-				"or an object {type, ...}", typ)
+		switch typ {
+		case "lumier:index:DurableObject", "lumier:index:KvNamespace", "lumier:index:Queue", "lumier:index:D1Database":
+		default:
+			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a KvNamespace, a Queue, a "+
+				"D1Database, a string, or an object {type, ...}", typ)
+		}
+		if id, _ := outputs["databaseId"].(string); typ == "lumier:index:D1Database" && (id == "" || id == unknownValue) {
+			return Binding{}, fmt.Errorf("is a D1Database %w", errNotCreatedYet)
 		}
 		if id, _ := outputs["namespaceId"].(string); typ == "lumier:index:KvNamespace" && (id == "" || id == unknownValue) {
 			return Binding{}, fmt.Errorf("is a KvNamespace %w", errNotCreatedYet)
@@ -178,7 +183,7 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 			typ = cfapi.BindingDurableObject
 		}
 		b := Binding{Name: env, Type: typ, Text: str("text"), ClassName: str("className"), ScriptName: str("scriptName"),
-			NamespaceID: str("namespaceId"), QueueName: str("queueName")}
+			NamespaceID: str("namespaceId"), QueueName: str("queueName"), DatabaseID: str("databaseId")}
 		if b.ScriptName != nil && *b.ScriptName == script {
 			b.ScriptName = nil
 		}
@@ -259,6 +264,9 @@ func bindingsInput(bs []Binding) []any {
 		}
 		if b.QueueName != nil {
 			m["queueName"] = *b.QueueName
+		}
+		if b.DatabaseID != nil {
+			m["databaseId"] = *b.DatabaseID
 		}
 		out[i] = m
 	}

@@ -172,6 +172,8 @@ func bindingType(decl *declarations, worker, env string) (string, error) {
 	case "queue":
 		// A producer binding; the message type is the Worker code's to choose.
 		return "Queue", nil
+	case "d1":
+		return "D1Database", nil
 	case "durable_object":
 		do, ok := decl.DurableObjects[bd.DurableObject]
 		if !ok {

@@ -70,3 +70,10 @@ func TestEnvFilesTypeTheAssetsBindingAsFetcher(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(files["lumier-env.d.ts"]), "    ASSETS: Fetcher;")
 }
+
+func TestEnvFilesTypeD1Bindings(t *testing.T) {
+	d := parseDeclarations(t, `{"app":"a","workers":{"api":{"entry":"i.ts","bindings":{"DB":{"kind":"d1"}}}},"durableObjects":{}}`)
+	files, err := envFiles(d, "lumier.config.ts")
+	require.NoError(t, err)
+	assert.Contains(t, string(files["lumier-env.d.ts"]), "    DB: D1Database;")
+}

@@ -9,6 +9,7 @@ const (
 	BindingDurableObject = "durable_object_namespace"
 	BindingKVNamespace   = "kv_namespace"
 	BindingQueue         = "queue"
+	BindingD1            = "d1"
 )
 
 // Module is one ES module of a Worker: its name is the multipart part name, the file name and
@@ -34,6 +35,8 @@ type Binding struct {
 	NamespaceID string `json:"namespace_id,omitempty"`
 	// QueueName is the queue of a queue (producer) binding.
 	QueueName string `json:"queue_name,omitempty"`
+	// DatabaseID is the D1 database of a d1 binding (Cloudflare's metadata calls it id).
+	DatabaseID string `json:"id,omitempty"`
 }
 
 // MarshalJSON sends "text" for text bindings even when empty: an empty variable is a valid

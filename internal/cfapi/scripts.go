@@ -155,6 +155,8 @@ func settingsFrom(res *workers.ScriptScriptAndVersionSettingGetResponse) *Settin
 			// Cloudflare also reports it on Durable Object bindings; the provider reads it for KV only.
 			NamespaceID: b.NamespaceID,
 			QueueName:   b.QueueName,
+			// Other binding types report an id too; the provider reads it for d1 only.
+			DatabaseID: b.ID,
 		})
 	}
 	return s

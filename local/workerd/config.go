@@ -112,6 +112,7 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 	services = append(services, kvServices(sorted)...)
 	services = append(services, assetsServices(sorted)...)
 	services = append(services, queueServices(sorted)...)
+	services = append(services, d1Services(sorted)...)
 	if len(cfg.keys) > 0 {
 		services = append(services, fmt.Sprintf("(name = %s, disk = (path = %s, writable = true))",
 			capnpString(storageService), capnpString(storagePath)))
@@ -244,6 +245,12 @@ func renderBindings(s Script) ([]string, error) {
 				return nil, fmt.Errorf("binding %q: a queue binding needs a queue name and a backend", b.Name)
 			}
 			items = append(items, fmt.Sprintf("(name = %s, queue = %s)", capnpString(b.Name), capnpString(queueService(b))))
+		case BindingD1:
+			item, err := d1BindingItem(b)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, item)
 		case BindingDurableObject:
 			if b.ClassName == "" {
 				return nil, fmt.Errorf("binding %q: no class name", b.Name)
@@ -302,21 +309,9 @@ func classKey(script string, c Class) string {
 func kvService(b Binding) string { return "lumier:kv:" + b.NamespaceID }
 
 // kvServices declares one external service per KV namespace the scripts bind, each injecting its
-// namespace id, in a stable order.
+// namespace id.
 func kvServices(scripts []Script) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range scripts {
-		for _, b := range s.Bindings {
-			if b.Type != BindingKV || seen[kvService(b)] {
-				continue
-			}
-			seen[kvService(b)] = true
-			out = append(out, fmt.Sprintf("(name = %s, external = (address = %s, http = (injectRequestHeaders = "+
-				"[(name = %s, value = %s)])))", capnpString(kvService(b)), capnpString(b.KVBackend),
-				capnpString(KVNamespaceHeader), capnpString(b.NamespaceID)))
-		}
-	}
-	slices.Sort(out)
-	return out
+	return backendServices(scripts, func(b Binding) (service, addr, header, value string, ok bool) {
+		return kvService(b), b.KVBackend, KVNamespaceHeader, b.NamespaceID, b.Type == BindingKV
+	})
 }

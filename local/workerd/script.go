@@ -23,6 +23,8 @@ const (
 	BindingKV = "kv_namespace"
 	// BindingQueue binds a Queue producer, served by an HTTP backend (see QueueBackend).
 	BindingQueue = "queue"
+	// BindingD1 binds a D1 database, served by an HTTP backend (see D1Backend).
+	BindingD1 = "d1"
 )
 
 // Binding is one entry of a script's env.
@@ -52,10 +54,18 @@ type Binding struct {
 	// that takes its send and sendBatch calls, with the queue name in QueueNameHeader.
 	QueueName    string
 	QueueBackend string
+	// DatabaseID is the D1 database of a d1 binding.
+	DatabaseID string
+	// D1Backend is the host:port of the HTTP service that runs D1 queries: workerd's D1 binding
+	// sends it the database's queries with the database id in D1DatabaseHeader.
+	D1Backend string
 }
 
 // QueueNameHeader carries the queue name on every call workerd makes to a queue backend.
 const QueueNameHeader = "X-Lumier-Queue"
+
+// D1DatabaseHeader carries the database id on every call workerd makes to a D1 backend.
+const D1DatabaseHeader = "X-Lumier-D1-Database"
 
 // KVNamespaceHeader carries the namespace id on every call workerd makes to a KV backend.
 const KVNamespaceHeader = "X-Lumier-Kv-Namespace"

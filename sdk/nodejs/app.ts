@@ -25,6 +25,10 @@ export class App extends pulumi.ComponentResource {
     }
 
     /**
+     * D1 database ids by name.
+     */
+    declare public readonly d1Databases: pulumi.Output<{[key: string]: string}>;
+    /**
      * Durable Objects by name: {type: "durable_object", name, className, scriptName, namespaceId}, usable as binding values.
      */
     declare public readonly durableObjects: pulumi.Output<{[key: string]: outputs.DurableObjectInfo}>;
@@ -66,6 +70,7 @@ export class App extends pulumi.ComponentResource {
             if (args?.workers === undefined && !opts.urn) {
                 throw new Error("Missing required property 'workers'");
             }
+            resourceInputs["d1Databases"] = args?.d1Databases;
             resourceInputs["durableObjects"] = args?.durableObjects;
             resourceInputs["kvNamespaces"] = args?.kvNamespaces;
             resourceInputs["name"] = args?.name;
@@ -75,6 +80,7 @@ export class App extends pulumi.ComponentResource {
             resourceInputs["stage"] = args?.stage;
             resourceInputs["workers"] = args?.workers;
         } else {
+            resourceInputs["d1Databases"] = undefined /*out*/;
             resourceInputs["durableObjects"] = undefined /*out*/;
             resourceInputs["kvNamespaces"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
@@ -91,6 +97,10 @@ export class App extends pulumi.ComponentResource {
  * The set of arguments for constructing a App resource.
  */
 export interface AppArgs {
+    /**
+     * D1 databases, named "<app>-<stage>-<name>", with their migrations. A Worker binds one as {type: "d1", name}.
+     */
+    d1Databases?: pulumi.Input<pulumi.Input<inputs.AppD1DatabaseArgs>[] | undefined>;
     /**
      * Durable Object declarations; each names the Worker of this app that hosts it.
      */

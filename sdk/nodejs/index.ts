@@ -10,6 +10,11 @@ export type App = import("./app").App;
 export const App: typeof import("./app").App = null as any;
 utilities.lazyLoad(exports, ["App"], () => require("./app"));
 
+export { D1DatabaseArgs } from "./d1database";
+export type D1Database = import("./d1database").D1Database;
+export const D1Database: typeof import("./d1database").D1Database = null as any;
+utilities.lazyLoad(exports, ["D1Database"], () => require("./d1database"));
+
 export { DurableObjectArgs } from "./durableObject";
 export type DurableObject = import("./durableObject").DurableObject;
 export const DurableObject: typeof import("./durableObject").DurableObject = null as any;
@@ -56,6 +61,8 @@ const _module = {
         switch (type) {
             case "lumier:index:App":
                 return new App(name, <any>undefined, { urn })
+            case "lumier:index:D1Database":
+                return new D1Database(name, <any>undefined, { urn })
             case "lumier:index:DurableObject":
                 return new DurableObject(name, <any>undefined, { urn })
             case "lumier:index:KvNamespace":

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { $config, appArgs, collect, DurableObject, Queue, Worker } from "./config";
+import { $config, appArgs, collect, D1Database, DurableObject, Queue, Worker } from "./config";
 import { printDeclarations } from "./declarations";
 
 const seed = {
@@ -179,4 +179,19 @@ test("the program creates one App from the declarations and Worker urls come fro
     }], "one entry per Worker name, the repeated declarations merged");
     assert.deepEqual(created[0].inputs.durableObjects, [{ name: "counter", worker: "api", className: "Counter" }]);
     assert.ok("workers" in outputs && "durableObjects" in outputs);
+});
+
+test("D1Database is a binding value and reaches the App with its migrations folder", async () => {
+    const { declarations } = await collect({
+        app: () => ({ name: "a" }),
+        run() {
+            const db = D1Database("db", { migrations: "migrations" });
+            assert.deepEqual(D1Database("db", { migrations: "migrations" }), db, "declaring it again returns the same");
+            assert.throws(() => D1Database("db", { migrations: "other" }), /D1Database "db" is declared twice with different options/);
+            Worker("api", { entry: "i.ts", bindings: { DB: db } });
+        },
+    }, "dev");
+    const args = appArgs(declarations);
+    assert.deepEqual(args.d1Databases, [{ name: "db", migrationsDir: "migrations" }]);
+    assert.deepEqual((args.workers as any[])[0].bindings.DB, { type: "d1", name: "db" });
 });

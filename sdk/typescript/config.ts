@@ -47,8 +47,6 @@ export interface QueueOutput {
     name: string;
 }
 
-/** A binding value: plain text, a secret, a Durable Object or a Queue of this app. */
-export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | QueueOutput | SecretTextBinding;
 
 /** A queue a Worker consumes; unset settings take Cloudflare's defaults (10, 5 s, 3 retries). */
 export interface QueueConsumerOptions {
@@ -63,6 +61,21 @@ export interface QueueConsumerOptions {
     /** Seconds before a retried message is delivered again, 0 to 43200. */
     retryDelay?: number;
 }
+
+/** A D1 database as declared, usable as a binding value. */
+export interface D1DatabaseOutput {
+    type: "d1";
+    name: string;
+}
+
+/** Options of D1Database(name, options). */
+export interface D1DatabaseOptions {
+    /** Folder of SQL migration files (0001_init.sql, ...), relative to the Pulumi project directory. */
+    migrations?: string;
+}
+
+/** A binding value: plain text, a secret, or a Durable Object, Queue or D1 database of this app. */
+export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | QueueOutput | D1DatabaseOutput | SecretTextBinding;
 
 /** esbuild options for a Worker's bundle. */
 export interface BuildOptions {
@@ -142,6 +155,7 @@ export interface Declarations {
     durableObjects: Record<string, DurableObjectDeclaration>;
     /** Names of the app's queues. */
     queues?: string[];
+    d1Databases?: Record<string, D1DatabaseOptions>;
 }
 
 /** What $config returns: the program Pulumi's Node.js runtime runs (export it as default). */
@@ -153,6 +167,7 @@ class Collector {
     readonly workerOutputs = new Map<string, WorkerOutput>();
     readonly durableObjects = new Map<string, DurableObjectDeclaration>();
     readonly queues = new Set<string>();
+    readonly d1Databases = new Map<string, D1DatabaseOptions>();
     readonly appWorkers: Promise<pulumi.Output<Record<string, any>>>;
     resolveAppWorkers!: (workers: pulumi.Output<Record<string, any>>) => void;
 
@@ -250,6 +265,24 @@ export function Queue(name: string): QueueOutput {
 }
 
 /**
+ * Declares a D1 database named "<app>-<stage>-<name>"; its migrations are applied in file-name
+ * order, each once. Declaring the same name again returns the same database.
+ */
+export function D1Database(name: string, options: D1DatabaseOptions = {}): D1DatabaseOutput {
+    const c = collector(`D1Database(${JSON.stringify(name)})`);
+    if (typeof name !== "string" || name === "") {
+        throw new Error("D1Database(name, options): name must be a non-empty string, for example \"db\"");
+    }
+    const decl: D1DatabaseOptions = options.migrations === undefined ? {} : { migrations: options.migrations };
+    const prev = c.d1Databases.get(name);
+    if (prev && !sameValue(prev, decl)) {
+        throw new Error(`D1Database ${JSON.stringify(name)} is declared twice with different options (${describe(prev)} and ${describe(decl)}): declare it once`);
+    }
+    c.d1Databases.set(name, decl);
+    return { type: "d1", name };
+}
+
+/**
  * The seed's entry point: `export default $config({ app() {...}, run() {...} })`. The returned
  * function is the program: it runs app() and run(), then creates one lumier:index:App. Its
  * stack outputs are run()'s result, plus the App's `workers` and `durableObjects` outputs unless
@@ -301,6 +334,7 @@ export async function collect(spec: ConfigSpec, stage: string): Promise<{
         workers: Object.fromEntries(c.workers),
         durableObjects: Object.fromEntries(c.durableObjects),
         queues: c.queues.size > 0 ? [...c.queues] : undefined,
+        d1Databases: c.d1Databases.size > 0 ? Object.fromEntries(c.d1Databases) : undefined,
     };
     return { declarations, result, collector: c };
 }
@@ -352,7 +386,15 @@ export function appArgs(d: Declarations): sdk.AppArgs {
         workers,
         durableObjects: durableObjects.length > 0 ? durableObjects : undefined,
         queues: d.queues?.map(name => ({ name })),
+        d1Databases: d1Args(d.d1Databases),
     };
+}
+
+// The App takes the migrations folder relative to the provider's working directory, which is
+// the project directory when Pulumi runs the program, and this program's too.
+function d1Args(dbs: Record<string, D1DatabaseOptions> | undefined): sdk.types.input.AppD1DatabaseArgs[] | undefined {
+    const out = Object.entries(dbs ?? {}).map(([name, o]) => ({ name, migrationsDir: o.migrations }));
+    return out.length > 0 ? out : undefined;
 }
 
 function isSecretText(v: unknown): v is SecretTextBinding {

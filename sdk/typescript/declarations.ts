@@ -6,7 +6,7 @@ import { collect, Program } from "./config";
 
 /** A binding as `lumier types` needs it: its kind, and for a Durable Object its name. */
 export interface BindingDeclaration {
-    kind: "text" | "secret" | "durable_object" | "assets" | "queue";
+    kind: "text" | "secret" | "durable_object" | "assets" | "queue" | "d1";
     durableObject?: string;
 }
 
@@ -53,6 +53,9 @@ function bindingDeclaration(value: unknown): BindingDeclaration {
     }
     if (v?.type === "queue" && typeof v.name === "string") {
         return { kind: "queue" };
+    }
+    if (v?.type === "d1" && typeof v.name === "string") {
+        return { kind: "d1" };
     }
     return { kind: "secret" };
 }

@@ -16,6 +16,8 @@ import (
 type App struct {
 	pulumi.ResourceState
 
+	// D1 database ids by name.
+	D1Databases pulumi.StringMapOutput `pulumi:"d1Databases"`
 	// Durable Objects by name: {type: "durable_object", name, className, scriptName, namespaceId}, usable as binding values.
 	DurableObjects DurableObjectInfoMapOutput `pulumi:"durableObjects"`
 	// KV namespace ids by name.
@@ -50,6 +52,8 @@ func NewApp(ctx *pulumi.Context,
 }
 
 type appArgs struct {
+	// D1 databases, named "<app>-<stage>-<name>", with their migrations. A Worker binds one as {type: "d1", name}.
+	D1Databases []AppD1Database `pulumi:"d1Databases"`
 	// Durable Object declarations; each names the Worker of this app that hosts it.
 	DurableObjects []AppDurableObject `pulumi:"durableObjects"`
 	// Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
@@ -70,6 +74,8 @@ type appArgs struct {
 
 // The set of arguments for constructing a App resource.
 type AppArgs struct {
+	// D1 databases, named "<app>-<stage>-<name>", with their migrations. A Worker binds one as {type: "d1", name}.
+	D1Databases AppD1DatabaseArrayInput
 	// Durable Object declarations; each names the Worker of this app that hosts it.
 	DurableObjects AppDurableObjectArrayInput
 	// Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
@@ -173,6 +179,11 @@ func (o AppOutput) ToAppOutput() AppOutput {
 
 func (o AppOutput) ToAppOutputWithContext(ctx context.Context) AppOutput {
 	return o
+}
+
+// D1 database ids by name.
+func (o AppOutput) D1Databases() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *App) pulumi.StringMapOutput { return v.D1Databases }).(pulumi.StringMapOutput)
 }
 
 // Durable Objects by name: {type: "durable_object", name, className, scriptName, namespaceId}, usable as binding values.

@@ -78,6 +78,7 @@ type Context struct {
 	kvRefs    map[string]*KvNamespaceRef
 	queues    AppQueueArray
 	queueRefs map[string]*QueueRef
+	d1        d1Decls // config_d1.go
 	exports   []export
 	errs      []error
 	resource  *App
@@ -245,9 +246,11 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 			bindings[k] = pulumi.Map{"type": pulumi.String("kv_namespace"), "name": pulumi.String(v.name)}
 		case *QueueRef:
 			bindings[k] = pulumi.Map{"type": pulumi.String("queue"), "name": pulumi.String(v.name)}
+		case *D1DatabaseRef:
+			bindings[k] = d1Binding(v)
 		default:
 			c.errs = append(c.errs, fmt.Errorf("worker %q binding %q has a %T value: use a string, a pulumi.StringInput, "+
-				"a Durable Object, a KV namespace, a Queue, or lumier.Secret(...)", name, k, v))
+				"a Durable Object, a KV namespace, a Queue, a D1 database, or lumier.Secret(...)", name, k, v))
 		}
 	}
 	if len(bindings) > 0 {
@@ -326,6 +329,7 @@ func (c *Context) register() error {
 		DurableObjects: c.objects,
 		KvNamespaces:   c.kvs,
 		Queues:         c.queues,
+		D1Databases:    c.d1.args(),
 	}
 	if c.app.Removal != "" {
 		args.Removal = &c.app.Removal

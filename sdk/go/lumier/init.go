@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "lumier:index:App":
 		r = &App{}
+	case "lumier:index:D1Database":
+		r = &D1Database{}
 	case "lumier:index:DurableObject":
 		r = &DurableObject{}
 	case "lumier:index:KvNamespace":

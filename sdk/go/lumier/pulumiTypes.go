@@ -13,6 +13,115 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// A D1 database of an App. Its name is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its rows.
+type AppD1Database struct {
+	// Folder of SQL migration files, relative to the Pulumi project, applied in file-name order, each once (see D1Database).
+	MigrationsDir *string `pulumi:"migrationsDir"`
+	// Database name in the app: lowercase letters, digits and '-'.
+	Name string `pulumi:"name"`
+}
+
+// AppD1DatabaseInput is an input type that accepts AppD1DatabaseArgs and AppD1DatabaseOutput values.
+// You can construct a concrete instance of `AppD1DatabaseInput` via:
+//
+//	AppD1DatabaseArgs{...}
+type AppD1DatabaseInput interface {
+	pulumi.Input
+
+	ToAppD1DatabaseOutput() AppD1DatabaseOutput
+	ToAppD1DatabaseOutputWithContext(context.Context) AppD1DatabaseOutput
+}
+
+// A D1 database of an App. Its name is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its rows.
+type AppD1DatabaseArgs struct {
+	// Folder of SQL migration files, relative to the Pulumi project, applied in file-name order, each once (see D1Database).
+	MigrationsDir pulumi.StringPtrInput `pulumi:"migrationsDir"`
+	// Database name in the app: lowercase letters, digits and '-'.
+	Name pulumi.StringInput `pulumi:"name"`
+}
+
+func (AppD1DatabaseArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppD1Database)(nil)).Elem()
+}
+
+func (i AppD1DatabaseArgs) ToAppD1DatabaseOutput() AppD1DatabaseOutput {
+	return i.ToAppD1DatabaseOutputWithContext(context.Background())
+}
+
+func (i AppD1DatabaseArgs) ToAppD1DatabaseOutputWithContext(ctx context.Context) AppD1DatabaseOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppD1DatabaseOutput)
+}
+
+// AppD1DatabaseArrayInput is an input type that accepts AppD1DatabaseArray and AppD1DatabaseArrayOutput values.
+// You can construct a concrete instance of `AppD1DatabaseArrayInput` via:
+//
+//	AppD1DatabaseArray{ AppD1DatabaseArgs{...} }
+type AppD1DatabaseArrayInput interface {
+	pulumi.Input
+
+	ToAppD1DatabaseArrayOutput() AppD1DatabaseArrayOutput
+	ToAppD1DatabaseArrayOutputWithContext(context.Context) AppD1DatabaseArrayOutput
+}
+
+type AppD1DatabaseArray []AppD1DatabaseInput
+
+func (AppD1DatabaseArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppD1Database)(nil)).Elem()
+}
+
+func (i AppD1DatabaseArray) ToAppD1DatabaseArrayOutput() AppD1DatabaseArrayOutput {
+	return i.ToAppD1DatabaseArrayOutputWithContext(context.Background())
+}
+
+func (i AppD1DatabaseArray) ToAppD1DatabaseArrayOutputWithContext(ctx context.Context) AppD1DatabaseArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppD1DatabaseArrayOutput)
+}
+
+// A D1 database of an App. Its name is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its rows.
+type AppD1DatabaseOutput struct{ *pulumi.OutputState }
+
+func (AppD1DatabaseOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppD1Database)(nil)).Elem()
+}
+
+func (o AppD1DatabaseOutput) ToAppD1DatabaseOutput() AppD1DatabaseOutput {
+	return o
+}
+
+func (o AppD1DatabaseOutput) ToAppD1DatabaseOutputWithContext(ctx context.Context) AppD1DatabaseOutput {
+	return o
+}
+
+// Folder of SQL migration files, relative to the Pulumi project, applied in file-name order, each once (see D1Database).
+func (o AppD1DatabaseOutput) MigrationsDir() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AppD1Database) *string { return v.MigrationsDir }).(pulumi.StringPtrOutput)
+}
+
+// Database name in the app: lowercase letters, digits and '-'.
+func (o AppD1DatabaseOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v AppD1Database) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type AppD1DatabaseArrayOutput struct{ *pulumi.OutputState }
+
+func (AppD1DatabaseArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppD1Database)(nil)).Elem()
+}
+
+func (o AppD1DatabaseArrayOutput) ToAppD1DatabaseArrayOutput() AppD1DatabaseArrayOutput {
+	return o
+}
+
+func (o AppD1DatabaseArrayOutput) ToAppD1DatabaseArrayOutputWithContext(ctx context.Context) AppD1DatabaseArrayOutput {
+	return o
+}
+
+func (o AppD1DatabaseArrayOutput) Index(i pulumi.IntInput) AppD1DatabaseOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AppD1Database {
+		return vs[0].([]AppD1Database)[vs[1].(int)]
+	}).(AppD1DatabaseOutput)
+}
+
 // A Durable Object of an App: a class hosted by one of its Workers.
 type AppDurableObject struct {
 	// Exported class that implements the Durable Object.
@@ -362,7 +471,7 @@ func (o AppQueueArrayOutput) Index(i pulumi.IntInput) AppQueueOutput {
 type AppWorker struct {
 	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
 	Assets *Assets `pulumi:"assets"`
-	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 	Bindings map[string]interface{} `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
 	Build *BuildOptions `pulumi:"build"`
@@ -401,7 +510,7 @@ type AppWorkerInput interface {
 type AppWorkerArgs struct {
 	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
 	Assets AssetsPtrInput `pulumi:"assets"`
-	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 	Bindings pulumi.MapInput `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
 	Build BuildOptionsPtrInput `pulumi:"build"`
@@ -482,7 +591,7 @@ func (o AppWorkerOutput) Assets() AssetsPtrOutput {
 	return o.ApplyT(func(v AppWorker) *Assets { return v.Assets }).(AssetsPtrOutput)
 }
 
-// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 func (o AppWorkerOutput) Bindings() pulumi.MapOutput {
 	return o.ApplyT(func(v AppWorker) map[string]interface{} { return v.Bindings }).(pulumi.MapOutput)
 }
@@ -777,6 +886,8 @@ func (o AssetsPtrOutput) RunWorkerFirst() pulumi.BoolPtrOutput {
 type Binding struct {
 	// durable_object_namespace: the Durable Object class the namespace runs.
 	ClassName *string `pulumi:"className"`
+	// d1: the D1 database id (a D1Database's databaseId).
+	DatabaseId *string `pulumi:"databaseId"`
 	// Env name: a JavaScript identifier, unique within the Worker.
 	Name string `pulumi:"name"`
 	// kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
@@ -787,7 +898,7 @@ type Binding struct {
 	ScriptName *string `pulumi:"scriptName"`
 	// plain_text: the string.
 	Text *string `pulumi:"text"`
-	// Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
+	// Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
 	Type string `pulumi:"type"`
 }
 
@@ -806,6 +917,8 @@ type BindingInput interface {
 type BindingArgs struct {
 	// durable_object_namespace: the Durable Object class the namespace runs.
 	ClassName pulumi.StringPtrInput `pulumi:"className"`
+	// d1: the D1 database id (a D1Database's databaseId).
+	DatabaseId pulumi.StringPtrInput `pulumi:"databaseId"`
 	// Env name: a JavaScript identifier, unique within the Worker.
 	Name pulumi.StringInput `pulumi:"name"`
 	// kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
@@ -816,7 +929,7 @@ type BindingArgs struct {
 	ScriptName pulumi.StringPtrInput `pulumi:"scriptName"`
 	// plain_text: the string.
 	Text pulumi.StringPtrInput `pulumi:"text"`
-	// Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
+	// Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
 	Type pulumi.StringInput `pulumi:"type"`
 }
 
@@ -877,6 +990,11 @@ func (o BindingOutput) ClassName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.ClassName }).(pulumi.StringPtrOutput)
 }
 
+// d1: the D1 database id (a D1Database's databaseId).
+func (o BindingOutput) DatabaseId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.DatabaseId }).(pulumi.StringPtrOutput)
+}
+
 // Env name: a JavaScript identifier, unique within the Worker.
 func (o BindingOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Name }).(pulumi.StringOutput)
@@ -902,7 +1020,7 @@ func (o BindingOutput) Text() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.Text }).(pulumi.StringPtrOutput)
 }
 
-// Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
+// Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
 func (o BindingOutput) Type() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Type }).(pulumi.StringOutput)
 }
@@ -1428,6 +1546,115 @@ func (o ClassRefPtrOutput) ScriptName() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// One SQL migration file of a D1Database.
+type D1Migration struct {
+	// File name, as recorded in the d1_migrations table.
+	Name string `pulumi:"name"`
+	// SHA-256 of the file's content (hex); empty for a migration another tool applied before import.
+	Sha256 string `pulumi:"sha256"`
+}
+
+// D1MigrationInput is an input type that accepts D1MigrationArgs and D1MigrationOutput values.
+// You can construct a concrete instance of `D1MigrationInput` via:
+//
+//	D1MigrationArgs{...}
+type D1MigrationInput interface {
+	pulumi.Input
+
+	ToD1MigrationOutput() D1MigrationOutput
+	ToD1MigrationOutputWithContext(context.Context) D1MigrationOutput
+}
+
+// One SQL migration file of a D1Database.
+type D1MigrationArgs struct {
+	// File name, as recorded in the d1_migrations table.
+	Name pulumi.StringInput `pulumi:"name"`
+	// SHA-256 of the file's content (hex); empty for a migration another tool applied before import.
+	Sha256 pulumi.StringInput `pulumi:"sha256"`
+}
+
+func (D1MigrationArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*D1Migration)(nil)).Elem()
+}
+
+func (i D1MigrationArgs) ToD1MigrationOutput() D1MigrationOutput {
+	return i.ToD1MigrationOutputWithContext(context.Background())
+}
+
+func (i D1MigrationArgs) ToD1MigrationOutputWithContext(ctx context.Context) D1MigrationOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(D1MigrationOutput)
+}
+
+// D1MigrationArrayInput is an input type that accepts D1MigrationArray and D1MigrationArrayOutput values.
+// You can construct a concrete instance of `D1MigrationArrayInput` via:
+//
+//	D1MigrationArray{ D1MigrationArgs{...} }
+type D1MigrationArrayInput interface {
+	pulumi.Input
+
+	ToD1MigrationArrayOutput() D1MigrationArrayOutput
+	ToD1MigrationArrayOutputWithContext(context.Context) D1MigrationArrayOutput
+}
+
+type D1MigrationArray []D1MigrationInput
+
+func (D1MigrationArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]D1Migration)(nil)).Elem()
+}
+
+func (i D1MigrationArray) ToD1MigrationArrayOutput() D1MigrationArrayOutput {
+	return i.ToD1MigrationArrayOutputWithContext(context.Background())
+}
+
+func (i D1MigrationArray) ToD1MigrationArrayOutputWithContext(ctx context.Context) D1MigrationArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(D1MigrationArrayOutput)
+}
+
+// One SQL migration file of a D1Database.
+type D1MigrationOutput struct{ *pulumi.OutputState }
+
+func (D1MigrationOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*D1Migration)(nil)).Elem()
+}
+
+func (o D1MigrationOutput) ToD1MigrationOutput() D1MigrationOutput {
+	return o
+}
+
+func (o D1MigrationOutput) ToD1MigrationOutputWithContext(ctx context.Context) D1MigrationOutput {
+	return o
+}
+
+// File name, as recorded in the d1_migrations table.
+func (o D1MigrationOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v D1Migration) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// SHA-256 of the file's content (hex); empty for a migration another tool applied before import.
+func (o D1MigrationOutput) Sha256() pulumi.StringOutput {
+	return o.ApplyT(func(v D1Migration) string { return v.Sha256 }).(pulumi.StringOutput)
+}
+
+type D1MigrationArrayOutput struct{ *pulumi.OutputState }
+
+func (D1MigrationArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]D1Migration)(nil)).Elem()
+}
+
+func (o D1MigrationArrayOutput) ToD1MigrationArrayOutput() D1MigrationArrayOutput {
+	return o
+}
+
+func (o D1MigrationArrayOutput) ToD1MigrationArrayOutputWithContext(ctx context.Context) D1MigrationArrayOutput {
+	return o
+}
+
+func (o D1MigrationArrayOutput) Index(i pulumi.IntInput) D1MigrationOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) D1Migration {
+		return vs[0].([]D1Migration)[vs[1].(int)]
+	}).(D1MigrationOutput)
+}
+
 // A Durable Object of an App: {type: "durable_object", name, className}, plus the script hosting it and its namespace id. Usable as a binding value.
 type DurableObjectInfo struct {
 	// Class name.
@@ -1855,6 +2082,8 @@ func (o WorkerInfoMapOutput) MapIndex(k pulumi.StringInput) WorkerInfoOutput {
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*AppD1DatabaseInput)(nil)).Elem(), AppD1DatabaseArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppD1DatabaseArrayInput)(nil)).Elem(), AppD1DatabaseArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppDurableObjectInput)(nil)).Elem(), AppDurableObjectArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppDurableObjectArrayInput)(nil)).Elem(), AppDurableObjectArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppKvNamespaceInput)(nil)).Elem(), AppKvNamespaceArgs{})
@@ -1873,10 +2102,14 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassArrayInput)(nil)).Elem(), ClassArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassRefInput)(nil)).Elem(), ClassRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassRefPtrInput)(nil)).Elem(), ClassRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*D1MigrationInput)(nil)).Elem(), D1MigrationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*D1MigrationArrayInput)(nil)).Elem(), D1MigrationArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*QueueConsumerInput)(nil)).Elem(), QueueConsumerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*QueueConsumerArrayInput)(nil)).Elem(), QueueConsumerArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RolloutInput)(nil)).Elem(), RolloutArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RolloutPtrInput)(nil)).Elem(), RolloutArgs{})
+	pulumi.RegisterOutputType(AppD1DatabaseOutput{})
+	pulumi.RegisterOutputType(AppD1DatabaseArrayOutput{})
 	pulumi.RegisterOutputType(AppDurableObjectOutput{})
 	pulumi.RegisterOutputType(AppDurableObjectArrayOutput{})
 	pulumi.RegisterOutputType(AppKvNamespaceOutput{})
@@ -1895,6 +2128,8 @@ func init() {
 	pulumi.RegisterOutputType(ClassArrayOutput{})
 	pulumi.RegisterOutputType(ClassRefOutput{})
 	pulumi.RegisterOutputType(ClassRefPtrOutput{})
+	pulumi.RegisterOutputType(D1MigrationOutput{})
+	pulumi.RegisterOutputType(D1MigrationArrayOutput{})
 	pulumi.RegisterOutputType(DurableObjectInfoOutput{})
 	pulumi.RegisterOutputType(DurableObjectInfoMapOutput{})
 	pulumi.RegisterOutputType(QueueConsumerOutput{})

@@ -6,6 +6,20 @@ import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
 /**
+ * A D1 database of an App. Its name is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its rows.
+ */
+export interface AppD1DatabaseArgs {
+    /**
+     * Folder of SQL migration files, relative to the Pulumi project, applied in file-name order, each once (see D1Database).
+     */
+    migrationsDir?: pulumi.Input<string | undefined>;
+    /**
+     * Database name in the app: lowercase letters, digits and '-'.
+     */
+    name: pulumi.Input<string>;
+}
+
+/**
  * A Durable Object of an App: a class hosted by one of its Workers.
  */
 export interface AppDurableObjectArgs {
@@ -64,7 +78,7 @@ export interface AppWorkerArgs {
      */
     assets?: pulumi.Input<inputs.AssetsArgs | undefined>;
     /**
-     * Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+     * Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
      */
     bindings?: pulumi.Input<{[key: string]: any} | undefined>;
     /**
@@ -144,6 +158,10 @@ export interface BindingArgs {
      */
     className?: pulumi.Input<string | undefined>;
     /**
+     * d1: the D1 database id (a D1Database's databaseId).
+     */
+    databaseId?: pulumi.Input<string | undefined>;
+    /**
      * Env name: a JavaScript identifier, unique within the Worker.
      */
     name: pulumi.Input<string>;
@@ -164,7 +182,7 @@ export interface BindingArgs {
      */
     text?: pulumi.Input<string | undefined>;
     /**
-     * Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
+     * Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
      */
     type: pulumi.Input<string>;
 }
@@ -233,6 +251,20 @@ export interface ClassRefArgs {
      * Script that hosts the class now.
      */
     scriptName: pulumi.Input<string>;
+}
+
+/**
+ * One SQL migration file of a D1Database.
+ */
+export interface D1MigrationArgs {
+    /**
+     * File name, as recorded in the d1_migrations table.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * SHA-256 of the file's content (hex); empty for a migration another tool applied before import.
+     */
+    sha256: pulumi.Input<string>;
 }
 
 /**

@@ -40,6 +40,10 @@ export interface Binding {
      */
     className?: string;
     /**
+     * d1: the D1 database id (a D1Database's databaseId).
+     */
+    databaseId?: string;
+    /**
      * Env name: a JavaScript identifier, unique within the Worker.
      */
     name: string;
@@ -60,7 +64,7 @@ export interface Binding {
      */
     text?: string;
     /**
-     * Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
+     * Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
      */
     type: string;
 }
@@ -129,6 +133,20 @@ export interface ClassRef {
      * Script that hosts the class now.
      */
     scriptName: string;
+}
+
+/**
+ * One SQL migration file of a D1Database.
+ */
+export interface D1Migration {
+    /**
+     * File name, as recorded in the d1_migrations table.
+     */
+    name: string;
+    /**
+     * SHA-256 of the file's content (hex); empty for a migration another tool applied before import.
+     */
+    sha256: string;
 }
 
 /**

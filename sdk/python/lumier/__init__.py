@@ -7,6 +7,7 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .app import *
+from .d1_database import *
 from .durable_object import *
 from .kv_namespace import *
 from .provider import *
@@ -32,6 +33,7 @@ _utilities.register(
   "fqn": "lumier",
   "classes": {
    "lumier:index:App": "App",
+   "lumier:index:D1Database": "D1Database",
    "lumier:index:DurableObject": "DurableObject",
    "lumier:index:KvNamespace": "KvNamespace",
    "lumier:index:Queue": "Queue",

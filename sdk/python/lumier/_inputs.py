@@ -15,6 +15,8 @@ else:
 from . import _utilities
 
 __all__ = [
+    'AppD1DatabaseArgs',
+    'AppD1DatabaseArgsDict',
     'AppDurableObjectArgs',
     'AppDurableObjectArgsDict',
     'AppKvNamespaceArgs',
@@ -33,11 +35,66 @@ __all__ = [
     'ClassArgsDict',
     'ClassRefArgs',
     'ClassRefArgsDict',
+    'D1MigrationArgs',
+    'D1MigrationArgsDict',
     'QueueConsumerArgs',
     'QueueConsumerArgsDict',
     'RolloutArgs',
     'RolloutArgsDict',
 ]
+
+class AppD1DatabaseArgsDict(TypedDict):
+    """
+    A D1 database of an App. Its name is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its rows.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    Database name in the app: lowercase letters, digits and '-'.
+    """
+    migrations_dir: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Folder of SQL migration files, relative to the Pulumi project, applied in file-name order, each once (see D1Database).
+    """
+
+@pulumi.input_type
+class AppD1DatabaseArgs:
+    def __init__(__self__, *,
+                 name: pulumi.Input[_builtins.str],
+                 migrations_dir: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        A D1 database of an App. Its name is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its rows.
+
+        :param pulumi.Input[_builtins.str] name: Database name in the app: lowercase letters, digits and '-'.
+        :param pulumi.Input[_builtins.str] migrations_dir: Folder of SQL migration files, relative to the Pulumi project, applied in file-name order, each once (see D1Database).
+        """
+        pulumi.set(__self__, "name", name)
+        if migrations_dir is not None:
+            pulumi.set(__self__, "migrations_dir", migrations_dir)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Database name in the app: lowercase letters, digits and '-'.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="migrationsDir")
+    def migrations_dir(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Folder of SQL migration files, relative to the Pulumi project, applied in file-name order, each once (see D1Database).
+        """
+        return pulumi.get(self, "migrations_dir")
+
+    @migrations_dir.setter
+    def migrations_dir(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "migrations_dir", value)
+
 
 class AppDurableObjectArgsDict(TypedDict):
     """
@@ -250,7 +307,7 @@ class AppWorkerArgsDict(TypedDict):
     """
     bindings: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
     """
-    Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+    Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
     """
     build: NotRequired[pulumi.Input[Optional['BuildOptionsArgsDict']]]
     """
@@ -309,7 +366,7 @@ class AppWorkerArgs:
 
         :param pulumi.Input[_builtins.str] name: Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
         :param pulumi.Input['AssetsArgs'] assets: Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
-        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
@@ -372,7 +429,7 @@ class AppWorkerArgs:
     @pulumi.getter
     def bindings(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
         """
-        Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+        Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
         """
         return pulumi.get(self, "bindings")
 
@@ -612,11 +669,15 @@ class BindingArgsDict(TypedDict):
     """
     type: pulumi.Input[_builtins.str]
     """
-    Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
+    Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
     """
     class_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     durable_object_namespace: the Durable Object class the namespace runs.
+    """
+    database_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    d1: the D1 database id (a D1Database's databaseId).
     """
     namespace_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -641,6 +702,7 @@ class BindingArgs:
                  name: pulumi.Input[_builtins.str],
                  type: pulumi.Input[_builtins.str],
                  class_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 database_id: pulumi.Input[Optional[_builtins.str]] = None,
                  namespace_id: pulumi.Input[Optional[_builtins.str]] = None,
                  queue_name: pulumi.Input[Optional[_builtins.str]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -649,8 +711,9 @@ class BindingArgs:
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param pulumi.Input[_builtins.str] name: Env name: a JavaScript identifier, unique within the Worker.
-        :param pulumi.Input[_builtins.str] type: Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
+        :param pulumi.Input[_builtins.str] type: Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
         :param pulumi.Input[_builtins.str] class_name: durable_object_namespace: the Durable Object class the namespace runs.
+        :param pulumi.Input[_builtins.str] database_id: d1: the D1 database id (a D1Database's databaseId).
         :param pulumi.Input[_builtins.str] namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
         :param pulumi.Input[_builtins.str] queue_name: queue: the queue the Worker sends to (a Queue's queueName).
         :param pulumi.Input[_builtins.str] script_name: durable_object_namespace: the script hosting the class, when it is another script.
@@ -660,6 +723,8 @@ class BindingArgs:
         pulumi.set(__self__, "type", type)
         if class_name is not None:
             pulumi.set(__self__, "class_name", class_name)
+        if database_id is not None:
+            pulumi.set(__self__, "database_id", database_id)
         if namespace_id is not None:
             pulumi.set(__self__, "namespace_id", namespace_id)
         if queue_name is not None:
@@ -685,7 +750,7 @@ class BindingArgs:
     @pulumi.getter
     def type(self) -> pulumi.Input[_builtins.str]:
         """
-        Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
+        Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
         """
         return pulumi.get(self, "type")
 
@@ -704,6 +769,18 @@ class BindingArgs:
     @class_name.setter
     def class_name(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "class_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="databaseId")
+    def database_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        d1: the D1 database id (a D1Database's databaseId).
+        """
+        return pulumi.get(self, "database_id")
+
+    @database_id.setter
+    def database_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "database_id", value)
 
     @_builtins.property
     @pulumi.getter(name="namespaceId")
@@ -1031,6 +1108,58 @@ class ClassRefArgs:
     @script_name.setter
     def script_name(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "script_name", value)
+
+
+class D1MigrationArgsDict(TypedDict):
+    """
+    One SQL migration file of a D1Database.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    File name, as recorded in the d1_migrations table.
+    """
+    sha256: pulumi.Input[_builtins.str]
+    """
+    SHA-256 of the file's content (hex); empty for a migration another tool applied before import.
+    """
+
+@pulumi.input_type
+class D1MigrationArgs:
+    def __init__(__self__, *,
+                 name: pulumi.Input[_builtins.str],
+                 sha256: pulumi.Input[_builtins.str]):
+        """
+        One SQL migration file of a D1Database.
+
+        :param pulumi.Input[_builtins.str] name: File name, as recorded in the d1_migrations table.
+        :param pulumi.Input[_builtins.str] sha256: SHA-256 of the file's content (hex); empty for a migration another tool applied before import.
+        """
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "sha256", sha256)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        File name, as recorded in the d1_migrations table.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def sha256(self) -> pulumi.Input[_builtins.str]:
+        """
+        SHA-256 of the file's content (hex); empty for a migration another tool applied before import.
+        """
+        return pulumi.get(self, "sha256")
+
+    @sha256.setter
+    def sha256(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "sha256", value)
 
 
 class QueueConsumerArgsDict(TypedDict):

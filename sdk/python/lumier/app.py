@@ -23,6 +23,7 @@ class AppArgs:
     def __init__(__self__, *,
                  name: _builtins.str,
                  workers: pulumi.Input[Sequence[pulumi.Input['AppWorkerArgs']]],
+                 d1_databases: pulumi.Input[Optional[Sequence[pulumi.Input['AppD1DatabaseArgs']]]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input['AppDurableObjectArgs']]]] = None,
                  kv_namespaces: pulumi.Input[Optional[Sequence[pulumi.Input['AppKvNamespaceArgs']]]] = None,
                  protect: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
@@ -34,6 +35,7 @@ class AppArgs:
 
         :param _builtins.str name: App name: Workers are named "<app>-<stage>-<name>" on Cloudflare.
         :param pulumi.Input[Sequence[pulumi.Input['AppWorkerArgs']]] workers: Worker declarations in program order. Declarations with the same name are merged into one Worker; options they both set must agree.
+        :param pulumi.Input[Sequence[pulumi.Input['AppD1DatabaseArgs']]] d1_databases: D1 databases, named "<app>-<stage>-<name>", with their migrations. A Worker binds one as {type: "d1", name}.
         :param pulumi.Input[Sequence[pulumi.Input['AppDurableObjectArgs']]] durable_objects: Durable Object declarations; each names the Worker of this app that hosts it.
         :param pulumi.Input[Sequence[pulumi.Input['AppKvNamespaceArgs']]] kv_namespaces: Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
         :param pulumi.Input[Sequence[_builtins.str]] protect: Stages whose resources are all protected: Pulumi refuses to delete them.
@@ -43,6 +45,8 @@ class AppArgs:
         """
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "workers", workers)
+        if d1_databases is not None:
+            pulumi.set(__self__, "d1_databases", d1_databases)
         if durable_objects is not None:
             pulumi.set(__self__, "durable_objects", durable_objects)
         if kv_namespaces is not None:
@@ -79,6 +83,18 @@ class AppArgs:
     @workers.setter
     def workers(self, value: pulumi.Input[Sequence[pulumi.Input['AppWorkerArgs']]]):
         pulumi.set(self, "workers", value)
+
+    @_builtins.property
+    @pulumi.getter(name="d1Databases")
+    def d1_databases(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['AppD1DatabaseArgs']]]]:
+        """
+        D1 databases, named "<app>-<stage>-<name>", with their migrations. A Worker binds one as {type: "d1", name}.
+        """
+        return pulumi.get(self, "d1_databases")
+
+    @d1_databases.setter
+    def d1_databases(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['AppD1DatabaseArgs']]]]):
+        pulumi.set(self, "d1_databases", value)
 
     @_builtins.property
     @pulumi.getter(name="durableObjects")
@@ -159,6 +175,7 @@ class App(pulumi.ComponentResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 d1_databases: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppD1DatabaseArgs', 'AppD1DatabaseArgsDict']]]]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppDurableObjectArgs', 'AppDurableObjectArgsDict']]]]] = None,
                  kv_namespaces: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppKvNamespaceArgs', 'AppKvNamespaceArgsDict']]]]] = None,
                  name: Optional[_builtins.str] = None,
@@ -173,6 +190,7 @@ class App(pulumi.ComponentResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['AppD1DatabaseArgs', 'AppD1DatabaseArgsDict']]]] d1_databases: D1 databases, named "<app>-<stage>-<name>", with their migrations. A Worker binds one as {type: "d1", name}.
         :param pulumi.Input[Sequence[pulumi.Input[Union['AppDurableObjectArgs', 'AppDurableObjectArgsDict']]]] durable_objects: Durable Object declarations; each names the Worker of this app that hosts it.
         :param pulumi.Input[Sequence[pulumi.Input[Union['AppKvNamespaceArgs', 'AppKvNamespaceArgsDict']]]] kv_namespaces: Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
         :param _builtins.str name: App name: Workers are named "<app>-<stage>-<name>" on Cloudflare.
@@ -206,6 +224,7 @@ class App(pulumi.ComponentResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 d1_databases: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppD1DatabaseArgs', 'AppD1DatabaseArgsDict']]]]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppDurableObjectArgs', 'AppDurableObjectArgsDict']]]]] = None,
                  kv_namespaces: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppKvNamespaceArgs', 'AppKvNamespaceArgsDict']]]]] = None,
                  name: Optional[_builtins.str] = None,
@@ -225,6 +244,7 @@ class App(pulumi.ComponentResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = AppArgs.__new__(AppArgs)
 
+            __props__.__dict__["d1_databases"] = d1_databases
             __props__.__dict__["durable_objects"] = durable_objects
             __props__.__dict__["kv_namespaces"] = kv_namespaces
             if name is None and not opts.urn:
@@ -243,6 +263,14 @@ class App(pulumi.ComponentResource):
             __props__,
             opts,
             remote=True)
+
+    @_builtins.property
+    @pulumi.getter(name="d1Databases")
+    def d1_databases(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
+        """
+        D1 database ids by name.
+        """
+        return pulumi.get(self, "d1_databases")
 
     @_builtins.property
     @pulumi.getter(name="durableObjects")

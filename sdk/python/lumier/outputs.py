@@ -21,6 +21,7 @@ __all__ = [
     'BuildOptions',
     'Class',
     'ClassRef',
+    'D1Migration',
     'DurableObjectInfo',
     'QueueConsumer',
     'Rollout',
@@ -129,6 +130,8 @@ class Binding(dict):
         suggest = None
         if key == "className":
             suggest = "class_name"
+        elif key == "databaseId":
+            suggest = "database_id"
         elif key == "namespaceId":
             suggest = "namespace_id"
         elif key == "queueName":
@@ -151,6 +154,7 @@ class Binding(dict):
                  name: _builtins.str,
                  type: _builtins.str,
                  class_name: Optional[_builtins.str] = None,
+                 database_id: Optional[_builtins.str] = None,
                  namespace_id: Optional[_builtins.str] = None,
                  queue_name: Optional[_builtins.str] = None,
                  script_name: Optional[_builtins.str] = None,
@@ -159,8 +163,9 @@ class Binding(dict):
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param _builtins.str name: Env name: a JavaScript identifier, unique within the Worker.
-        :param _builtins.str type: Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
+        :param _builtins.str type: Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
         :param _builtins.str class_name: durable_object_namespace: the Durable Object class the namespace runs.
+        :param _builtins.str database_id: d1: the D1 database id (a D1Database's databaseId).
         :param _builtins.str namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
         :param _builtins.str queue_name: queue: the queue the Worker sends to (a Queue's queueName).
         :param _builtins.str script_name: durable_object_namespace: the script hosting the class, when it is another script.
@@ -170,6 +175,8 @@ class Binding(dict):
         pulumi.set(__self__, "type", type)
         if class_name is not None:
             pulumi.set(__self__, "class_name", class_name)
+        if database_id is not None:
+            pulumi.set(__self__, "database_id", database_id)
         if namespace_id is not None:
             pulumi.set(__self__, "namespace_id", namespace_id)
         if queue_name is not None:
@@ -191,7 +198,7 @@ class Binding(dict):
     @pulumi.getter
     def type(self) -> _builtins.str:
         """
-        Binding type: durable_object_namespace, kv_namespace, plain_text, queue.
+        Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
         """
         return pulumi.get(self, "type")
 
@@ -202,6 +209,14 @@ class Binding(dict):
         durable_object_namespace: the Durable Object class the namespace runs.
         """
         return pulumi.get(self, "class_name")
+
+    @_builtins.property
+    @pulumi.getter(name="databaseId")
+    def database_id(self) -> Optional[_builtins.str]:
+        """
+        d1: the D1 database id (a D1Database's databaseId).
+        """
+        return pulumi.get(self, "database_id")
 
     @_builtins.property
     @pulumi.getter(name="namespaceId")
@@ -453,6 +468,40 @@ class ClassRef(dict):
         Script that hosts the class now.
         """
         return pulumi.get(self, "script_name")
+
+
+@pulumi.output_type
+class D1Migration(dict):
+    """
+    One SQL migration file of a D1Database.
+    """
+    def __init__(__self__, *,
+                 name: _builtins.str,
+                 sha256: _builtins.str):
+        """
+        One SQL migration file of a D1Database.
+
+        :param _builtins.str name: File name, as recorded in the d1_migrations table.
+        :param _builtins.str sha256: SHA-256 of the file's content (hex); empty for a migration another tool applied before import.
+        """
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "sha256", sha256)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        File name, as recorded in the d1_migrations table.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def sha256(self) -> _builtins.str:
+        """
+        SHA-256 of the file's content (hex); empty for a migration another tool applied before import.
+        """
+        return pulumi.get(self, "sha256")
 
 
 @pulumi.output_type

@@ -1,0 +1,129 @@
+package cfapi
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/cloudflare/cloudflare-go/v4"
+	"github.com/cloudflare/cloudflare-go/v4/d1"
+	"github.com/cloudflare/cloudflare-go/v4/option"
+)
+
+// D1Database is one D1 database of the account.
+type D1Database struct {
+	// ID is the database's UUID, what a d1 binding names.
+	ID string
+	// Name is the database's name, unique in the account.
+	Name string
+	// NumTables is how many tables it holds (Get only; 0 from a create).
+	NumTables int
+	// FileSize is its size in bytes (Get only).
+	FileSize int64
+}
+
+// D1Rows is what one statement of a query returned: its rows, column name -> value.
+type D1Rows []map[string]any
+
+// CreateD1Database creates an empty database named name. Cloudflare refuses a name the account
+// already uses (7502).
+func (c *Client) CreateD1Database(ctx context.Context, name string) (D1Database, error) {
+	if err := c.precheck(ctx); err != nil {
+		return D1Database{}, fmt.Errorf("creating D1 database %q: %w", name, err)
+	}
+	var out D1Database
+	err := c.call(func(opts ...option.RequestOption) error {
+		res, err := c.cf.D1.Database.New(ctx, d1.DatabaseNewParams{AccountID: cloudflare.F(c.accountID), Name: cloudflare.F(name)}, opts...)
+		if res != nil {
+			out = d1Database(res)
+		}
+		return err
+	})
+	if err != nil {
+		return D1Database{}, fmt.Errorf("creating D1 database %q: %w", name, err)
+	}
+	return out, nil
+}
+
+// D1DatabaseByID reads one database; IsNotFound(err) when the account has none with that id.
+func (c *Client) D1DatabaseByID(ctx context.Context, id string) (D1Database, error) {
+	if err := c.precheckD1(ctx, id); err != nil {
+		return D1Database{}, fmt.Errorf("reading D1 database %q: %w", id, err)
+	}
+	var out D1Database
+	err := c.call(func(opts ...option.RequestOption) error {
+		res, err := c.cf.D1.Database.Get(ctx, id, d1.DatabaseGetParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+		if res != nil {
+			out = d1Database(res)
+		}
+		return err
+	})
+	if err != nil {
+		return D1Database{}, fmt.Errorf("reading D1 database %q: %w", id, err)
+	}
+	return out, nil
+}
+
+// DeleteD1Database deletes a database and all its data.
+func (c *Client) DeleteD1Database(ctx context.Context, id string) error {
+	if err := c.precheckD1(ctx, id); err != nil {
+		return fmt.Errorf("deleting D1 database %q: %w", id, err)
+	}
+	err := c.call(func(opts ...option.RequestOption) error {
+		_, err := c.cf.D1.Database.Delete(ctx, id, d1.DatabaseDeleteParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting D1 database %q: %w", id, err)
+	}
+	return nil
+}
+
+// D1Query runs sql on database id: one statement with params, or several joined by semicolons
+// (no params), which Cloudflare runs as one transaction. It returns each statement's rows. A
+// statement SQLite refuses is an *APIError (code 7500) and nothing of sql is kept.
+func (c *Client) D1Query(ctx context.Context, id, sql string, params ...string) ([]D1Rows, error) {
+	if err := c.precheckD1(ctx, id); err != nil {
+		return nil, fmt.Errorf("querying D1 database %q: %w", id, err)
+	}
+	var out []D1Rows
+	err := c.call(func(opts ...option.RequestOption) error {
+		q := d1.DatabaseQueryParams{AccountID: cloudflare.F(c.accountID), Sql: cloudflare.F(sql)}
+		if len(params) > 0 {
+			q.Params = cloudflare.F(params)
+		}
+		res, err := c.cf.D1.Database.Query(ctx, id, q, opts...)
+		if err != nil {
+			return err
+		}
+		for _, r := range res.Result {
+			rows := make(D1Rows, 0, len(r.Results))
+			for _, row := range r.Results {
+				if m, ok := row.(map[string]any); ok {
+					rows = append(rows, m)
+				}
+			}
+			out = append(out, rows)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("querying D1 database %q: %w", id, err)
+	}
+	return out, nil
+}
+
+func d1Database(res *d1.D1) D1Database {
+	return D1Database{ID: res.UUID, Name: res.Name, NumTables: int(res.NumTables), FileSize: int64(res.FileSize)}
+}
+
+// d1ID is the form of D1 database ids (a UUID); checked because ids go into request paths.
+var d1ID = regexp.MustCompile(`^[0-9a-fA-F-]{32,36}$`)
+
+// precheckD1 is precheck plus a database id that cannot address another endpoint.
+func (c *Client) precheckD1(ctx context.Context, id string) error {
+	if !d1ID.MatchString(id) {
+		return fmt.Errorf("invalid D1 database id %q: expected the UUID Cloudflare returns", id)
+	}
+	return c.precheck(ctx)
+}

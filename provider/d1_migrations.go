@@ -1,0 +1,198 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/internal/sqlsplit"
+)
+
+// d1MigrationsTable is where applied migrations are recorded, with wrangler's name and columns
+// (docs/architecture.md, "D1 migrations"), so wrangler and lumier see the same history.
+const d1MigrationsTable = "d1_migrations"
+
+// d1MigrationsTableSQL creates the table as wrangler does.
+const d1MigrationsTableSQL = "CREATE TABLE IF NOT EXISTS " + d1MigrationsTable + "(\n" +
+	"  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n" +
+	"  name       TEXT UNIQUE,\n" +
+	"  applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL\n)"
+
+// d1ProbeTable is a table no migration creates: a query ending in a select from it always fails,
+// so nothing of it is kept, and its error tells that the statements before it succeeded.
+const d1ProbeTable = "__lumier_statement_probe__"
+
+// d1SQLErrorCode is Cloudflare's code for a statement SQLite refused (docs/cloudflare-api.md, D1).
+const d1SQLErrorCode = 7500
+
+// readMigrations lists the *.sql files of dir in file-name order with their hashes.
+func readMigrations(dir string) ([]D1Migration, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading migrations folder %q: %w; set migrationsDir to a folder of *.sql files "+
+			"(relative to the Pulumi project)", dir, err)
+	}
+	var out []D1Migration
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("reading migration %q: %w", filepath.Join(dir, e.Name()), err)
+		}
+		sum := sha256.Sum256(b)
+		out = append(out, D1Migration{Name: e.Name(), SHA256: hex.EncodeToString(sum[:])})
+	}
+	slices.SortFunc(out, func(a, b D1Migration) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// changedMigrations names the files that were applied with one content and now have another.
+// A hash of "" (a migration another tool applied before import) is not compared.
+func changedMigrations(applied, files []D1Migration) []string {
+	var out []string
+	for _, f := range files {
+		i := slices.IndexFunc(applied, func(a D1Migration) bool { return a.Name == f.Name })
+		if i >= 0 && applied[i].SHA256 != "" && applied[i].SHA256 != f.SHA256 {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// pendingMigrations are the files not applied yet, in file-name order.
+func pendingMigrations(applied, files []D1Migration) []D1Migration {
+	var out []D1Migration
+	for _, f := range files {
+		if !slices.ContainsFunc(applied, func(a D1Migration) bool { return a.Name == f.Name }) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// d1Querier is the part of the Cloudflare client migrations use.
+type d1Querier interface {
+	D1Query(ctx context.Context, id, sql string, params ...string) ([]cfapi.D1Rows, error)
+}
+
+// applyMigrations applies the pending files of dir to database id, in order, each in one query
+// with its record in d1_migrations, so that a file is applied and recorded wholly or not at all.
+// Files d1_migrations already records (applied by another tool) are taken as applied. It returns
+// applied plus what it applied; on a failure, the files before the failing one are in it, and
+// the error names the file and the statement.
+func applyMigrations(ctx context.Context, c d1Querier, id, dir string, applied, pending []D1Migration) ([]D1Migration, error) {
+	if len(pending) == 0 {
+		return applied, nil
+	}
+	res, err := c.D1Query(ctx, id, d1MigrationsTableSQL+";\nSELECT name FROM "+d1MigrationsTable+" ORDER BY id")
+	if err != nil {
+		return applied, fmt.Errorf("reading the applied migrations: %w", err)
+	}
+	recorded := map[string]bool{}
+	if len(res) == 2 {
+		for _, row := range res[1] {
+			if name, ok := row["name"].(string); ok {
+				recorded[name] = true
+			}
+		}
+	}
+	out := slices.Clone(applied)
+	for _, m := range pending {
+		if recorded[m.Name] {
+			out = append(out, m)
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, m.Name))
+		if err != nil {
+			return out, fmt.Errorf("reading migration %q: %w", m.Name, err)
+		}
+		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != m.SHA256 {
+			return out, fmt.Errorf("migration %q changed since the preview: run `pulumi up` again", m.Name)
+		}
+		stmts := sqlsplit.Split(string(b))
+		record := "INSERT INTO " + d1MigrationsTable + " (name) VALUES ('" + strings.ReplaceAll(m.Name, "'", "''") + "')"
+		if _, err := c.D1Query(ctx, id, strings.Join(append(slices.Clone(stmts), record), ";\n")); err != nil {
+			return out, migrationError(ctx, c, id, m.Name, stmts, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// migrationError says which file and statement failed. When Cloudflare refused a statement, the
+// statements are replayed in growing prefixes, each followed by a select from d1ProbeTable so
+// that the query fails and keeps nothing, until one fails with another error: that is the
+// statement. Each call is one transaction (docs/cloudflare-api.md, D1), so the probe changes nothing.
+func migrationError(ctx context.Context, c d1Querier, id, file string, stmts []string, err error) error {
+	const tail = "the migrations before it are applied and recorded; fix the file and run `pulumi up` again"
+	apiErr, ok := cfapi.AsAPIError(err)
+	if !ok || apiErr.Code != d1SQLErrorCode || len(stmts) == 0 {
+		return fmt.Errorf("applying migration %q: %w; %s", file, err, tail)
+	}
+	probe := "SELECT * FROM " + d1ProbeTable
+	for i := range stmts {
+		_, perr := c.D1Query(ctx, id, strings.Join(append(slices.Clone(stmts[:i+1]), probe), ";\n"))
+		pe, ok := cfapi.AsAPIError(perr)
+		if !ok {
+			break // no answer to read: name the file only
+		}
+		if !strings.Contains(pe.Message, d1ProbeTable) {
+			return fmt.Errorf("applying migration %q: statement %d (%s) failed: %s; %s", file, i+1, excerpt(stmts[i]), pe.Message, tail)
+		}
+	}
+	return fmt.Errorf("applying migration %q: %w; %s", file, err, tail)
+}
+
+// excerpt is a statement shortened to one line for an error message.
+func excerpt(stmt string) string {
+	s := strings.Join(strings.Fields(stmt), " ")
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// d1TablesWithRows names up to limit user tables of database id that hold rows (not SQLite's,
+// D1's or d1_migrations); more is true when there are more.
+func d1TablesWithRows(ctx context.Context, c d1Querier, id string, limit int) (names []string, more bool, err error) {
+	res, err := c.D1Query(ctx, id, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "+
+		"AND name NOT LIKE '_cf_%' AND name <> '"+d1MigrationsTable+"' ORDER BY name")
+	if err != nil {
+		return nil, false, err
+	}
+	if len(res) == 0 || len(res[0]) == 0 {
+		return nil, false, nil
+	}
+	var parts []string
+	for _, row := range res[0] {
+		name, _ := row["name"].(string)
+		lit := "'" + strings.ReplaceAll(name, "'", "''") + "'"
+		ident := `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+		parts = append(parts, "SELECT "+lit+" AS name WHERE EXISTS (SELECT 1 FROM "+ident+")")
+	}
+	res, err = c.D1Query(ctx, id, strings.Join(parts, " UNION ALL "))
+	if err != nil {
+		return nil, false, err
+	}
+	if len(res) == 0 {
+		return nil, false, errors.New("the query for tables with rows returned nothing")
+	}
+	for _, row := range res[0] {
+		if name, ok := row["name"].(string); ok {
+			names = append(names, name)
+		}
+	}
+	if len(names) > limit {
+		return names[:limit], true, nil
+	}
+	return names, false, nil
+}

@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
+)
+
+func TestReadMigrationsSortsAndHashes(t *testing.T) {
+	dir := t.TempDir()
+	writeMigration(t, dir, "0010_b.sql", "SELECT 2;")
+	writeMigration(t, dir, "0002_a.sql", "SELECT 1;")
+	writeMigration(t, dir, "notes.txt", "")
+	files, err := readMigrations(dir)
+	require.NoError(t, err)
+	require.Len(t, files, 2)
+	assert.Equal(t, "0002_a.sql", files[0].Name)
+	assert.Equal(t, "0010_b.sql", files[1].Name)
+	assert.Len(t, files[0].SHA256, 64)
+	assert.NotEqual(t, files[0].SHA256, files[1].SHA256)
+
+	_, err = readMigrations(filepath.Join(dir, "missing"))
+	assert.ErrorContains(t, err, "set migrationsDir")
+}
+
+func TestChangedAndPendingMigrations(t *testing.T) {
+	applied := []D1Migration{{Name: "0001.sql", SHA256: "a"}, {Name: "0002.sql", SHA256: "b"}, {Name: "0003.sql"}}
+	files := []D1Migration{{Name: "0001.sql", SHA256: "a"}, {Name: "0002.sql", SHA256: "B"}, {Name: "0003.sql", SHA256: "c"}, {Name: "0004.sql", SHA256: "d"}}
+	assert.Equal(t, []string{"0002.sql"}, changedMigrations(applied, files), "an unknown hash (import) is not compared")
+	assert.Equal(t, []D1Migration{{Name: "0004.sql", SHA256: "d"}}, pendingMigrations(applied, files))
+	assert.Equal(t, "0005_change.sql", nextMigrationName(files))
+	assert.Equal(t, `"CREATE TABLE a ( x )"`, excerpt("CREATE TABLE a (\n  x\n)"))
+}
+
+// TestApplyMigrationsSkipsWhatAnotherToolRecorded: a file d1_migrations already records (as
+// wrangler leaves it) is taken as applied and not re-run.
+func TestApplyMigrationsSkipsWhatAnotherToolRecorded(t *testing.T) {
+	srv := startLocal(t)
+	api := cfapi.New(srv.URL(), testToken, testAccount)
+	ctx := context.Background()
+	db, err := api.CreateD1Database(ctx, "shared")
+	require.NoError(t, err)
+	_, err = api.D1Query(ctx, db.ID, d1MigrationsTableSQL+"; CREATE TABLE t (x); INSERT INTO d1_migrations (name) VALUES ('0001_init.sql')")
+	require.NoError(t, err)
+
+	dir := t.TempDir()
+	writeMigration(t, dir, "0001_init.sql", "CREATE TABLE t (x);") // would fail if re-run
+	writeMigration(t, dir, "0002_more.sql", "INSERT INTO t VALUES (1);")
+	files, err := readMigrations(dir)
+	require.NoError(t, err)
+	applied, err := applyMigrations(ctx, api, db.ID, dir, nil, files)
+	require.NoError(t, err)
+	assert.Equal(t, files, applied)
+	res, err := api.D1Query(ctx, db.ID, "SELECT count(*) AS n FROM t; SELECT count(*) AS n FROM d1_migrations")
+	require.NoError(t, err)
+	assert.Equal(t, cfapi.D1Rows{{"n": float64(1)}}, res[0])
+	assert.Equal(t, cfapi.D1Rows{{"n": float64(2)}}, res[1])
+}
