@@ -24,6 +24,7 @@ func (s *Server) routes() http.Handler {
 	s.scheduleRoutes(mux)
 	s.kvRoutes(mux)
 	s.assetRoutes(mux)
+	s.r2Routes(mux)
 	// Credentials first, whatever the path: an unknown path with a wrong token is an
 	// authentication error on Cloudflare, never "no route".
 	mux.HandleFunc(apiPrefix+"/", func(w http.ResponseWriter, r *http.Request) {

@@ -72,6 +72,9 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.checkKVBindings(up.bindings)
 	}
+	if err == nil {
+		err = s.checkR2Bindings(up.bindings)
+	}
 	var assets *assetsRecord
 	if err == nil {
 		assets, err = s.uploadedAssets(name, up)
@@ -183,7 +186,7 @@ func etag(rec *scriptRecord) string {
 		fmt.Fprintf(h, "module=%q %s\n", m.Name, m.SHA256)
 	}
 	for _, b := range rec.Bindings {
-		fmt.Fprintf(h, "binding=%q %q %q %q %q %q\n", b.Type, b.Name, b.Text, b.ClassName, b.ScriptName, b.NamespaceID)
+		fmt.Fprintf(h, "binding=%q %q %q %q %q %q %q\n", b.Type, b.Name, b.Text, b.ClassName, b.ScriptName, b.NamespaceID, b.BucketName)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -295,6 +298,8 @@ func bindingsJSON(st *state, script string, bindings []bindingRecord) []map[stri
 			item["text"] = b.Text
 		case bindingKVNamespace:
 			item["namespace_id"] = b.NamespaceID
+		case bindingR2Bucket:
+			item["bucket_name"] = b.BucketName
 		case rules.BindingDurableObject:
 			item["class_name"] = b.ClassName
 			target := script

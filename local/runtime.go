@@ -52,6 +52,8 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 				ws.Bindings = append(ws.Bindings, s.kvBinding(b))
 			case bindingAssets:
 				ws.Bindings = append(ws.Bindings, s.assetsBinding(b, rec))
+			case bindingR2Bucket:
+				ws.Bindings = append(ws.Bindings, s.r2Binding(b))
 			case rules.BindingDurableObject:
 				ws.Bindings = append(ws.Bindings, workerd.Binding{
 					Name: b.Name, Type: workerd.BindingDurableObject, ClassName: b.ClassName, ScriptName: b.ScriptName,

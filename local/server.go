@@ -80,6 +80,9 @@ type Server struct {
 	assets    *assetStore // static assets (assets.go); assetsLn and assetsSrv serve ASSETS bindings
 	assetsLn  net.Listener
 	assetsSrv *http.Server
+	r2        *r2Store // R2 (r2.go); r2Ln and r2Srv serve it to workerd (r2_backend.go)
+	r2Ln      net.Listener
+	r2Srv     *http.Server
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -161,6 +164,10 @@ func New(opts Options) (*Server, error) {
 		st.close()
 		return nil, err
 	}
+	if s.r2, err = openR2(st.dir); err != nil {
+		st.close()
+		return nil, err
+	}
 	s.router = newRouter(logger.With("component", "router"), s.scriptAddr)
 	s.router.front = s.frontAssets
 	s.st.Store(loaded)
@@ -193,10 +200,18 @@ func (s *Server) Start(ctx context.Context) error {
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's assets calls: %w", err)
 	}
+	if err := s.startR2Backend(); err != nil {
+		ln.Close()
+		s.closeKVBackend()
+		s.closeAssetsBackend()
+		s.ln = nil
+		return fmt.Errorf("listening for workerd's R2 calls: %w", err)
+	}
 	if err := s.restore(ctx); err != nil {
 		ln.Close()
 		s.closeKVBackend()
 		s.closeAssetsBackend()
+		s.closeR2Backend()
 		s.ln = nil
 		s.router.closeAll()
 		return err
@@ -336,6 +351,9 @@ func (s *Server) Close() error {
 			errs = append(errs, err)
 		}
 		if err := s.closeAssetsBackend(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.closeR2Backend(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.reqlog.close(); err != nil {

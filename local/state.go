@@ -73,6 +73,8 @@ type bindingRecord struct {
 	ScriptName string `json:"script_name,omitempty"`
 	// NamespaceID is the KV namespace of a kv_namespace binding.
 	NamespaceID string `json:"namespace_id,omitempty"`
+	// BucketName is the R2 bucket of an r2_bucket binding.
+	BucketName string `json:"bucket_name,omitempty"`
 }
 
 func newState() *state {

@@ -253,6 +253,8 @@ func (s *Server) rolloutScripts(st *state) ([]workerd.Script, error) {
 				ws.Bindings = append(ws.Bindings, workerd.Binding{Name: b.Name, Type: workerd.BindingText, Text: b.Text})
 			case bindingKVNamespace:
 				ws.Bindings = append(ws.Bindings, s.kvBinding(b))
+			case bindingR2Bucket:
+				ws.Bindings = append(ws.Bindings, s.r2Binding(b))
 			case rules.BindingDurableObject:
 				target := b.ScriptName
 				if target == "" {

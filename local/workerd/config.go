@@ -103,6 +103,7 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 		capnpString(internetService)))
 	services = append(services, kvServices(sorted)...)
 	services = append(services, assetsServices(sorted)...)
+	services = append(services, r2Services(sorted)...)
 	if len(cfg.keys) > 0 {
 		services = append(services, fmt.Sprintf("(name = %s, disk = (path = %s, writable = true))",
 			capnpString(storageService), capnpString(storagePath)))
@@ -221,6 +222,11 @@ func renderBindings(s Script) ([]string, error) {
 				return nil, err
 			}
 			items = append(items, item)
+		case BindingR2:
+			if b.BucketName == "" || b.R2Backend == "" {
+				return nil, fmt.Errorf("binding %q: an R2 binding needs a bucket name and a backend", b.Name)
+			}
+			items = append(items, fmt.Sprintf("(name = %s, r2Bucket = %s)", capnpString(b.Name), capnpString(r2Service(b))))
 		case BindingDurableObject:
 			if b.ClassName == "" {
 				return nil, fmt.Errorf("binding %q: no class name", b.Name)

@@ -21,6 +21,8 @@ const (
 	BindingDurableObject = "durable_object"
 	// BindingKV binds a Workers KV namespace, served by an HTTP backend (see KVBackend).
 	BindingKV = "kv_namespace"
+	// BindingR2 binds an R2 bucket, served by an HTTP backend (see R2Backend).
+	BindingR2 = "r2_bucket"
 )
 
 // Binding is one entry of a script's env.
@@ -46,10 +48,18 @@ type Binding struct {
 	AssetsBackend  string
 	AssetsManifest string
 	AssetsConfig   string
+	// BucketName is the R2 bucket of an r2_bucket binding.
+	BucketName string
+	// R2Backend is the host:port of the HTTP service that stores R2 buckets: workerd sends it
+	// the binding's calls with the bucket name in R2BucketHeader.
+	R2Backend string
 }
 
 // KVNamespaceHeader carries the namespace id on every call workerd makes to a KV backend.
 const KVNamespaceHeader = "X-Lumier-Kv-Namespace"
+
+// R2BucketHeader carries the bucket name on every call workerd makes to an R2 backend.
+const R2BucketHeader = "X-Lumier-R2-Bucket"
 
 // Class is a Durable Object class hosted (exported and migrated) by a script.
 type Class struct {
