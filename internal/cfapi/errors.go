@@ -27,6 +27,7 @@ const (
 	codeServiceNotFound = 10090 // "workers.api.error.service_not_found"
 	codeKVKeyNotFound   = 10009 // KV: "get: 'key not found'"
 	codeKVNamespace404  = 10013 // KV: "namespace not found"
+	codeR2NoSuchBucket  = 10006 // R2: "The specified bucket does not exist."
 )
 
 // APIError is a failed Cloudflare API call: the HTTP status and the first entry of the
@@ -67,7 +68,7 @@ func (e *APIError) Is(target error) bool {
 
 func (e *APIError) notFound() bool {
 	return e.Code == codeScriptNotFound || e.Code == codeServiceNotFound ||
-		e.Code == codeKVKeyNotFound || e.Code == codeKVNamespace404
+		e.Code == codeKVKeyNotFound || e.Code == codeKVNamespace404 || e.Code == codeR2NoSuchBucket
 }
 
 // IsNotFound reports whether err means the script (or other object) does not exist.

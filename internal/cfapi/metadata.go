@@ -8,6 +8,7 @@ const (
 	BindingSecretText    = "secret_text"
 	BindingDurableObject = "durable_object_namespace"
 	BindingKVNamespace   = "kv_namespace"
+	BindingR2Bucket      = "r2_bucket"
 )
 
 // Module is one ES module of a Worker: its name is the multipart part name, the file name and
@@ -31,6 +32,8 @@ type Binding struct {
 	ScriptName string `json:"script_name,omitempty"`
 	// NamespaceID is the Workers KV namespace of a kv_namespace binding.
 	NamespaceID string `json:"namespace_id,omitempty"`
+	// BucketName is the R2 bucket of an r2_bucket binding.
+	BucketName string `json:"bucket_name,omitempty"`
 }
 
 // MarshalJSON sends "text" for text bindings even when empty: an empty variable is a valid

@@ -154,6 +154,7 @@ func settingsFrom(res *workers.ScriptScriptAndVersionSettingGetResponse) *Settin
 			ScriptName: b.ScriptName,
 			// Cloudflare also reports it on Durable Object bindings; the provider reads it for KV only.
 			NamespaceID: b.NamespaceID,
+			BucketName:  b.BucketName,
 		})
 	}
 	return s
