@@ -44,7 +44,7 @@ func New() (p.Provider, error) {
 		}).
 		WithGoImportPath(GoImportPath).
 		WithConfig(infer.Config(&Config{})).
-		WithResources(infer.Resource(&Script{}), infer.Resource(&KvNamespace{})).
+		WithResources(infer.Resource(&Script{}), infer.Resource(&KvNamespace{}), infer.Resource(&R2Bucket{})).
 		WithComponents(
 			infer.ComponentF(NewApp),
 			infer.ComponentF(NewWorker),
