@@ -35,9 +35,13 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 	if err != nil {
 		return nil, fmt.Errorf("app %q: %w", args.Name, err)
 	}
+	r2s, err := plan.createR2(ctx, name, childOpts)
+	if err != nil {
+		return nil, fmt.Errorf("app %q: %w", args.Name, err)
+	}
 	var workers, objects []any
 	for _, w := range plan.order {
-		deps := plan.bindKV(w)
+		deps := append(plan.bindKV(w), plan.bindR2(w)...)
 		for _, other := range w.after {
 			deps = append(deps, other.resource)
 		}
@@ -64,6 +68,7 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 			}))
 	}
 	a.KvNamespaces = kvIDs(kvs)
+	a.R2Buckets = r2Names(r2s)
 	a.Name = pulumi.String(args.Name).ToStringOutput()
 	a.Stage = pulumi.String(plan.stage).ToStringOutput()
 	a.Workers = pulumi.All(workers...).ApplyT(func(vs []any) map[string]WorkerInfo {
@@ -91,6 +96,8 @@ type appPlan struct {
 	objects             []*appObject
 	kv                  map[string]*appKV // KV namespaces by name (app_kv.go)
 	kvOrder             []string          // their names in declaration order
+	r2                  map[string]*appR2 // R2 buckets by name (app_r2.go)
+	r2Order             []string          // their names in declaration order
 }
 
 // appWorker is one Worker after merging its declarations.
@@ -101,6 +108,7 @@ type appWorker struct {
 	secrets  pulumi.StringMap  // env name -> secret text
 	after    []*appWorker      // Workers that must deploy first
 	kv       map[string]string // env name -> KV namespace of the app it binds (app_kv.go)
+	r2       map[string]string // env name -> R2 bucket of the app it binds (app_r2.go)
 	resource *Worker
 }
 
@@ -147,6 +155,7 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 	}
 	errs = append(errs, plan.resolveObjects(args.DurableObjects)...)
 	errs = append(errs, plan.resolveKV(args.KvNamespaces, declared)...)
+	errs = append(errs, plan.resolveR2(args.R2Buckets, declared)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ type AppArgs struct {
 	Workers        []AppWorker        `pulumi:"workers"`
 	DurableObjects []AppDurableObject `pulumi:"durableObjects,optional"`
 	KvNamespaces   []AppKvNamespace   `pulumi:"kvNamespaces,optional"`
+	R2Buckets      []AppR2Bucket      `pulumi:"r2Buckets,optional"`
 }
 
 // Annotate documents AppArgs.
@@ -37,6 +38,8 @@ func (a *AppArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.DurableObjects, "Durable Object declarations; each names the Worker of this app that hosts it.")
 	an.Describe(&a.KvNamespaces, "Workers KV namespaces, titled \"<app>-<stage>-<name>\". A Worker binds one as "+
 		"{type: \"kv_namespace\", name}.")
+	an.Describe(&a.R2Buckets, "R2 buckets, named \"<app>-<stage>-<name>\". A Worker binds one as "+
+		"{type: \"r2_bucket\", name}.")
 }
 
 // AppWorker declares a Worker of an App, or adds to the declaration of the same name.
@@ -62,7 +65,7 @@ func (w *AppWorker) Annotate(a infer.Annotator) {
 	a.Describe(&w.WorkersDev, "Serve the Worker on its workers.dev URL. Defaults to true.")
 	a.Describe(&w.Bindings, "Bindings by env name: a string (plain text); a Durable Object of this app as "+
 		"{type: \"durable_object\", name} (its output, or the DurableObject resource itself); a KV namespace of this "+
-		"app as {type: \"kv_namespace\", name}; or an object {type, ...} with one of Cloudflare's binding types (see "+
+		"app as {type: \"kv_namespace\", name}; an R2 bucket of this app as {type: \"r2_bucket\", name}; or an object {type, ...} with one of Cloudflare's binding types (see "+
 		"Binding), such as {type: \"kv_namespace\", namespaceId}.")
 	a.Describe(&w.Secrets, "Secret text bindings by env name. Kept encrypted in state and never read back.")
 	a.Describe(&w.CompatibilityDate, "Workers runtime compatibility date. Defaults to "+DefaultCompatibilityDate+".")
@@ -105,6 +108,7 @@ type App struct {
 	Workers        WorkerInfoMapOutput        `pulumi:"workers"`
 	DurableObjects DurableObjectInfoMapOutput `pulumi:"durableObjects"`
 	KvNamespaces   pulumi.StringMapOutput     `pulumi:"kvNamespaces"`
+	R2Buckets      pulumi.StringMapOutput     `pulumi:"r2Buckets"`
 }
 
 // WorkerInfo is what an App reports of one of its Workers.
@@ -181,4 +185,5 @@ func (a *App) Annotate(an infer.Annotator) {
 	an.Describe(&a.DurableObjects, "Durable Objects by name: {type: \"durable_object\", name, className, scriptName, "+
 		"namespaceId}, usable as binding values.")
 	an.Describe(&a.KvNamespaces, "KV namespace ids by name.")
+	an.Describe(&a.R2Buckets, "R2 bucket names by name.")
 }

@@ -21,6 +21,7 @@ type Binding struct {
 	ClassName   *string `pulumi:"className,optional"`
 	ScriptName  *string `pulumi:"scriptName,optional"`
 	NamespaceID *string `pulumi:"namespaceId,optional"`
+	BucketName  *string `pulumi:"bucketName,optional"`
 }
 
 // Annotate documents Binding.
@@ -34,6 +35,7 @@ func (b *Binding) Annotate(a infer.Annotator) {
 	a.Describe(&b.ClassName, "durable_object_namespace: the Durable Object class the namespace runs.")
 	a.Describe(&b.ScriptName, "durable_object_namespace: the script hosting the class, when it is another script.")
 	a.Describe(&b.NamespaceID, "kv_namespace: the KV namespace id (a KvNamespace's namespaceId).")
+	a.Describe(&b.BucketName, "r2_bucket: the R2 bucket name (an R2Bucket's bucketName).")
 }
 
 // kind is what the binding model knows about one binding type. Adding a kind is an entry here
@@ -57,6 +59,10 @@ var kinds = map[string]kind{
 	cfapi.BindingKVNamespace: {
 		needs: []string{"namespaceId"},
 		value: func(b Binding) []*string { return []*string{b.NamespaceID} },
+	},
+	cfapi.BindingR2Bucket: {
+		needs: []string{"bucketName"},
+		value: func(b Binding) []*string { return []*string{b.BucketName} },
 	},
 }
 
@@ -93,7 +99,7 @@ func (b Binding) host() string { return deref(b.ScriptName) }
 // bound without script_name, as Cloudflare reports it back.
 func (b Binding) api(script string) cfapi.Binding {
 	out := cfapi.Binding{Type: b.Type, Name: b.Name, Text: deref(b.Text), ClassName: deref(b.ClassName), ScriptName: b.host(),
-		NamespaceID: deref(b.NamespaceID)}
+		NamespaceID: deref(b.NamespaceID), BucketName: deref(b.BucketName)}
 	if out.ScriptName == script {
 		out.ScriptName = ""
 	}
@@ -115,6 +121,9 @@ func bindingFromAPI(a cfapi.Binding) Binding {
 	// Cloudflare also reports a Durable Object binding's namespace id; only KV bindings take one.
 	if a.Type == cfapi.BindingKVNamespace {
 		b.NamespaceID = ptr(a.NamespaceID)
+	}
+	if a.Type == cfapi.BindingR2Bucket {
+		b.BucketName = ptr(a.BucketName)
 	}
 	return b
 }

@@ -116,3 +116,19 @@ func TestR2BucketCheck(t *testing.T) {
 	require.Len(t, resp.Failures, 1)
 	assert.Contains(t, resp.Failures[0].Reason, "set bucketName", "a project name that makes no bucket name says what to set")
 }
+
+// TestCheckR2Binding: an r2_bucket binding needs its bucketName; with one it passes.
+func TestCheckR2Binding(t *testing.T) {
+	s := newTestServer(t)
+	inputs := counterInputs(t)
+	r2 := func(fields map[string]property.Value) property.Value {
+		return property.New(append(inputs["bindings"].AsArray().AsSlice(), property.New(fields)))
+	}
+	inputs["bindings"] = r2(map[string]property.Value{"name": property.New("FILES"), "type": property.New("r2_bucket")})
+	assert.Contains(t, reasons(check(t, s, inputs, nil)), `bindings: binding "FILES" (r2_bucket) has no bucketName: set it`)
+
+	inputs = counterInputs(t)
+	inputs["bindings"] = r2(map[string]property.Value{"name": property.New("FILES"), "type": property.New("r2_bucket"),
+		"bucketName": property.New("my-app-dev-files")})
+	assert.Empty(t, reasons(check(t, s, inputs, nil)))
+}

@@ -148,8 +148,8 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 		if err != nil {
 			return Binding{}, err
 		}
-		if typ != "lumier:index:DurableObject" && typ != "lumier:index:KvNamespace" {
-			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a KvNamespace, a string, "+
+		if typ != "lumier:index:DurableObject" && typ != "lumier:index:KvNamespace" && typ != "lumier:index:R2Bucket" {
+			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a KvNamespace, an R2Bucket, a string, "+
 				"or an object {type, ...}", typ)
 		}
 		if id, _ := outputs["namespaceId"].(string); typ == "lumier:index:KvNamespace" && (id == "" || id == unknownValue) {
@@ -172,7 +172,7 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 			typ = cfapi.BindingDurableObject
 		}
 		b := Binding{Name: env, Type: typ, Text: str("text"), ClassName: str("className"), ScriptName: str("scriptName"),
-			NamespaceID: str("namespaceId")}
+			NamespaceID: str("namespaceId"), BucketName: str("bucketName")}
 		if b.ScriptName != nil && *b.ScriptName == script {
 			b.ScriptName = nil
 		}
@@ -250,6 +250,9 @@ func bindingsInput(bs []Binding) []any {
 		}
 		if b.NamespaceID != nil {
 			m["namespaceId"] = *b.NamespaceID
+		}
+		if b.BucketName != nil {
+			m["bucketName"] = *b.BucketName
 		}
 		out[i] = m
 	}

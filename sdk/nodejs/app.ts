@@ -37,6 +37,10 @@ export class App extends pulumi.ComponentResource {
      */
     declare public readonly name: pulumi.Output<string>;
     /**
+     * R2 bucket names by name.
+     */
+    declare public readonly r2Buckets: pulumi.Output<{[key: string]: string}>;
+    /**
      * Stage deployed.
      */
     declare public readonly stage: pulumi.Output<string>;
@@ -66,6 +70,7 @@ export class App extends pulumi.ComponentResource {
             resourceInputs["kvNamespaces"] = args?.kvNamespaces;
             resourceInputs["name"] = args?.name;
             resourceInputs["protect"] = args?.protect;
+            resourceInputs["r2Buckets"] = args?.r2Buckets;
             resourceInputs["removal"] = args?.removal;
             resourceInputs["stage"] = args?.stage;
             resourceInputs["workers"] = args?.workers;
@@ -73,6 +78,7 @@ export class App extends pulumi.ComponentResource {
             resourceInputs["durableObjects"] = undefined /*out*/;
             resourceInputs["kvNamespaces"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
+            resourceInputs["r2Buckets"] = undefined /*out*/;
             resourceInputs["stage"] = undefined /*out*/;
             resourceInputs["workers"] = undefined /*out*/;
         }
@@ -101,6 +107,10 @@ export interface AppArgs {
      * Stages whose resources are all protected: Pulumi refuses to delete them.
      */
     protect?: pulumi.Input<string[] | undefined>;
+    /**
+     * R2 buckets, named "<app>-<stage>-<name>". A Worker binds one as {type: "r2_bucket", name}.
+     */
+    r2Buckets?: pulumi.Input<pulumi.Input<inputs.AppR2BucketArgs>[] | undefined>;
     /**
      * What happens to Workers and their Durable Object data when they leave the app or the stack is destroyed: "retain" (the default) keeps them on Cloudflare; "remove" deletes them, data included.
      */

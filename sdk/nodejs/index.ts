@@ -25,6 +25,11 @@ export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
 utilities.lazyLoad(exports, ["Provider"], () => require("./provider"));
 
+export { R2BucketArgs } from "./r2bucket";
+export type R2Bucket = import("./r2bucket").R2Bucket;
+export const R2Bucket: typeof import("./r2bucket").R2Bucket = null as any;
+utilities.lazyLoad(exports, ["R2Bucket"], () => require("./r2bucket"));
+
 export { ScriptArgs } from "./script";
 export type Script = import("./script").Script;
 export const Script: typeof import("./script").Script = null as any;
@@ -55,6 +60,8 @@ const _module = {
                 return new DurableObject(name, <any>undefined, { urn })
             case "lumier:index:KvNamespace":
                 return new KvNamespace(name, <any>undefined, { urn })
+            case "lumier:index:R2Bucket":
+                return new R2Bucket(name, <any>undefined, { urn })
             case "lumier:index:Script":
                 return new Script(name, <any>undefined, { urn })
             case "lumier:index:Worker":

@@ -41,8 +41,14 @@ export interface SecretTextBinding {
     text: pulumi.Input<string>;
 }
 
-/** A binding value: plain text, a secret, or a Durable Object of this app. */
-export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | SecretTextBinding;
+/** An R2 bucket as declared (R2Bucket(name)), usable as a binding value. */
+export interface R2BucketOutput {
+    type: "r2_bucket";
+    name: string;
+}
+
+/** A binding value: plain text, a secret, or a Durable Object or R2 bucket of this app. */
+export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | R2BucketOutput | SecretTextBinding;
 
 /** esbuild options for a Worker's bundle. */
 export interface BuildOptions {
@@ -118,6 +124,8 @@ export interface Declarations {
     app: AppSettings & { stage: string };
     workers: Record<string, WorkerOptions>;
     durableObjects: Record<string, DurableObjectDeclaration>;
+    /** R2 buckets by name in the app (named "<app>-<stage>-<name>" on Cloudflare). */
+    r2Buckets?: string[];
 }
 
 /** What $config returns: the program Pulumi's Node.js runtime runs (export it as default). */
@@ -128,6 +136,7 @@ class Collector {
     readonly workers = new Map<string, WorkerOptions>();
     readonly workerOutputs = new Map<string, WorkerOutput>();
     readonly durableObjects = new Map<string, DurableObjectDeclaration>();
+    readonly r2Buckets = new Set<string>();
     readonly appWorkers: Promise<pulumi.Output<Record<string, any>>>;
     resolveAppWorkers!: (workers: pulumi.Output<Record<string, any>>) => void;
 
@@ -215,6 +224,19 @@ export function DurableObject(name: string, options: DurableObjectOptions): Dura
 }
 
 /**
+ * Declares an R2 bucket named "<app>-<stage>-<name>"; bind it by passing what this returns as a
+ * Worker binding (the Worker sees an R2Bucket). Declaring the same name again is the same bucket.
+ */
+export function R2Bucket(name: string): R2BucketOutput {
+    const c = collector(`R2Bucket(${JSON.stringify(name)})`);
+    if (typeof name !== "string" || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
+        throw new Error(`R2Bucket(${JSON.stringify(name)}): name must be lowercase letters, digits and '-', for example "files"`);
+    }
+    c.r2Buckets.add(name);
+    return { type: "r2_bucket", name };
+}
+
+/**
  * The seed's entry point: `export default $config({ app() {...}, run() {...} })`. The returned
  * function is the program: it runs app() and run(), then creates one lumier:index:App. Its
  * stack outputs are run()'s result, plus the App's `workers` and `durableObjects` outputs unless
@@ -265,6 +287,7 @@ export async function collect(spec: ConfigSpec, stage: string): Promise<{
         app: { ...settings, stage },
         workers: Object.fromEntries(c.workers),
         durableObjects: Object.fromEntries(c.durableObjects),
+        r2Buckets: [...c.r2Buckets],
     };
     return { declarations, result, collector: c };
 }
@@ -307,6 +330,7 @@ export function appArgs(d: Declarations): sdk.AppArgs {
         removal: d.app.removal,
         workers,
         durableObjects: durableObjects.length > 0 ? durableObjects : undefined,
+        r2Buckets: d.r2Buckets?.length ? d.r2Buckets.map(name => ({ name })) : undefined,
     };
 }
 

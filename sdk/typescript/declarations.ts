@@ -6,7 +6,7 @@ import { collect, Program } from "./config";
 
 /** A binding as `lumier types` needs it: its kind, and for a Durable Object its name. */
 export interface BindingDeclaration {
-    kind: "text" | "secret" | "durable_object" | "assets";
+    kind: "text" | "secret" | "durable_object" | "assets" | "r2_bucket";
     durableObject?: string;
 }
 
@@ -50,6 +50,9 @@ function bindingDeclaration(value: unknown): BindingDeclaration {
     const v = value as { type?: string; name?: string };
     if (v?.type === "durable_object" && typeof v.name === "string") {
         return { kind: "durable_object", durableObject: v.name };
+    }
+    if (v?.type === "r2_bucket") {
+        return { kind: "r2_bucket" };
     }
     return { kind: "secret" };
 }

@@ -22,6 +22,8 @@ type App struct {
 	KvNamespaces pulumi.StringMapOutput `pulumi:"kvNamespaces"`
 	// App name.
 	Name pulumi.StringOutput `pulumi:"name"`
+	// R2 bucket names by name.
+	R2Buckets pulumi.StringMapOutput `pulumi:"r2Buckets"`
 	// Stage deployed.
 	Stage pulumi.StringOutput `pulumi:"stage"`
 	// Workers by name: {type: "worker", name, scriptName, url}.
@@ -56,6 +58,8 @@ type appArgs struct {
 	Name string `pulumi:"name"`
 	// Stages whose resources are all protected: Pulumi refuses to delete them.
 	Protect []string `pulumi:"protect"`
+	// R2 buckets, named "<app>-<stage>-<name>". A Worker binds one as {type: "r2_bucket", name}.
+	R2Buckets []AppR2Bucket `pulumi:"r2Buckets"`
 	// What happens to Workers and their Durable Object data when they leave the app or the stack is destroyed: "retain" (the default) keeps them on Cloudflare; "remove" deletes them, data included.
 	Removal *string `pulumi:"removal"`
 	// Stage being deployed. Defaults to the stack name.
@@ -74,6 +78,8 @@ type AppArgs struct {
 	Name string
 	// Stages whose resources are all protected: Pulumi refuses to delete them.
 	Protect pulumi.StringArrayInput
+	// R2 buckets, named "<app>-<stage>-<name>". A Worker binds one as {type: "r2_bucket", name}.
+	R2Buckets AppR2BucketArrayInput
 	// What happens to Workers and their Durable Object data when they leave the app or the stack is destroyed: "retain" (the default) keeps them on Cloudflare; "remove" deletes them, data included.
 	Removal *string
 	// Stage being deployed. Defaults to the stack name.
@@ -182,6 +188,11 @@ func (o AppOutput) KvNamespaces() pulumi.StringMapOutput {
 // App name.
 func (o AppOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v *App) pulumi.StringOutput { return v.Name }).(pulumi.StringOutput)
+}
+
+// R2 bucket names by name.
+func (o AppOutput) R2Buckets() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *App) pulumi.StringMapOutput { return v.R2Buckets }).(pulumi.StringMapOutput)
 }
 
 // Stage deployed.

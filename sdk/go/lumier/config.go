@@ -76,6 +76,8 @@ type Context struct {
 	objects  AppDurableObjectArray
 	kvs      AppKvNamespaceArray
 	kvRefs   map[string]*KvNamespaceRef
+	r2s      AppR2BucketArray // config_r2.go
+	r2Refs   map[string]*R2BucketRef
 	exports  []export
 	errs     []error
 	resource *App
@@ -228,6 +230,8 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 			secrets[k] = v.value
 		case *DurableObjectRef:
 			bindings[k] = pulumi.Map{"type": pulumi.String("durable_object"), "name": pulumi.String(v.name)}
+		case *R2BucketRef:
+			bindings[k] = pulumi.Map{"type": pulumi.String("r2_bucket"), "name": pulumi.String(v.name)}
 		case *KvNamespaceRef:
 			bindings[k] = pulumi.Map{"type": pulumi.String("kv_namespace"), "name": pulumi.String(v.name)}
 		default:
@@ -310,6 +314,7 @@ func (c *Context) register() error {
 		Workers:        c.decls,
 		DurableObjects: c.objects,
 		KvNamespaces:   c.kvs,
+		R2Buckets:      c.r2s,
 	}
 	if c.app.Removal != "" {
 		args.Removal = &c.app.Removal

@@ -27,6 +27,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &DurableObject{}
 	case "lumier:index:KvNamespace":
 		r = &KvNamespace{}
+	case "lumier:index:R2Bucket":
+		r = &R2Bucket{}
 	case "lumier:index:Script":
 		r = &Script{}
 	case "lumier:index:Worker":

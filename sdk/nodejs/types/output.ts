@@ -36,6 +36,10 @@ export interface Assets {
  */
 export interface Binding {
     /**
+     * r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
+     */
+    bucketName?: string;
+    /**
      * durable_object_namespace: the Durable Object class the namespace runs.
      */
     className?: string;
@@ -56,7 +60,7 @@ export interface Binding {
      */
     text?: string;
     /**
-     * Binding type: durable_object_namespace, kv_namespace, plain_text.
+     * Binding type: durable_object_namespace, kv_namespace, plain_text, r2_bucket.
      */
     type: string;
 }

@@ -10,6 +10,7 @@ from .app import *
 from .durable_object import *
 from .kv_namespace import *
 from .provider import *
+from .r2_bucket import *
 from .script import *
 from .worker import *
 from ._inputs import *
@@ -33,6 +34,7 @@ _utilities.register(
    "lumier:index:App": "App",
    "lumier:index:DurableObject": "DurableObject",
    "lumier:index:KvNamespace": "KvNamespace",
+   "lumier:index:R2Bucket": "R2Bucket",
    "lumier:index:Script": "Script",
    "lumier:index:Worker": "Worker"
   }

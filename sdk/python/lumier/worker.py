@@ -39,7 +39,7 @@ class WorkerArgs:
 
         :param _builtins.str entry: Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
         :param pulumi.Input['AssetsArgs'] assets: Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
-        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
+        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace or R2Bucket (the resource itself) becomes a kv_namespace or r2_bucket binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[_builtins.str]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
@@ -105,7 +105,7 @@ class WorkerArgs:
     @pulumi.getter
     def bindings(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
         """
-        Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
+        Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace or R2Bucket (the resource itself) becomes a kv_namespace or r2_bucket binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
         """
         return pulumi.get(self, "bindings")
 
@@ -260,7 +260,7 @@ class Worker(pulumi.ComponentResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Union['AssetsArgs', 'AssetsArgsDict', 'outputs.Assets']] assets: Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
-        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
+        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace or R2Bucket (the resource itself) becomes a kv_namespace or r2_bucket binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
         :param pulumi.Input[Union['BuildOptionsArgs', 'BuildOptionsArgsDict', 'outputs.BuildOptions']] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[_builtins.str]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
