@@ -146,3 +146,57 @@ func requireR2(t *testing.T, what string, status int, body string, wantStatus in
 		t.Fatalf("%s: got %d %s, want %d %s", what, status, body, wantStatus, wantJSON)
 	}
 }
+
+// TestR2BucketByReferenceYAML: in YAML an R2Bucket resource is itself the binding value; the
+// deployed script binds its bucket, and a refresh reads the bucket and the binding back unchanged.
+func TestR2BucketByReferenceYAML(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	pulumi := yamlProject(t, ctx, c, "r2ref", `
+resources:
+  files:
+    type: lumier:index:R2Bucket
+    properties: { locationHint: weur }
+  api:
+    type: lumier:index:Worker
+    properties:
+      entry: src/index.ts
+      durableObjects: [{ className: Counter }]
+      bindings:
+        FILES: ${files}
+        COUNTER: { type: durable_object_namespace, className: Counter }
+outputs:
+  bucket: ${files.bucketName}
+`)
+	if out, err := pulumi("up", "--yes"); err != nil {
+		t.Fatalf("up: %v\n%s", err, out)
+	}
+	out, err := pulumi("stack", "output", "bucket")
+	if err != nil {
+		t.Fatalf("stack output: %v\n%s", err, out)
+	}
+	if bucket := lastLine(out); bucket != "r2ref-dev-files" {
+		t.Fatalf("bucket %q, want the default name r2ref-dev-files", bucket)
+	}
+	api := cfapi.New(c.URL(), token, accountID)
+	if b, err := api.R2BucketByName(ctx, "r2ref-dev-files"); err != nil || b.Location != "weur" {
+		t.Fatalf("bucket r2ref-dev-files: %+v, %v; want location weur", b, err)
+	}
+	settings, err := api.Settings(ctx, "r2ref-dev-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, b := range settings.Bindings {
+		found = found || (b.Name == "FILES" && b.Type == cfapi.BindingR2Bucket && b.BucketName == "r2ref-dev-files")
+	}
+	if !found {
+		t.Fatalf("script r2ref-dev-api does not bind FILES to bucket r2ref-dev-files: %+v", settings.Bindings)
+	}
+	if out, err := pulumi("refresh", "--yes", "--expect-no-changes"); err != nil {
+		t.Fatalf("refresh found drift: %v\n%s", err, out)
+	}
+	if out, err := pulumi("preview", "--expect-no-changes"); err != nil {
+		t.Fatalf("preview after refresh found changes: %v\n%s", err, out)
+	}
+}

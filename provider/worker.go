@@ -76,7 +76,7 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 			bs, err := bindingsFrom(ctx, logical, scriptName, v.(map[string]any))
 			switch {
 			case errors.Is(err, errNotCreatedYet) && ctx.DryRun():
-				// A KvNamespace passed by reference that this preview creates has no id yet.
+				// A KvNamespace or R2Bucket passed by reference that this preview creates has no outputs yet.
 				pending = true
 			case err != nil:
 				return nil, err
@@ -154,6 +154,14 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 		}
 		if id, _ := outputs["namespaceId"].(string); typ == "lumier:index:KvNamespace" && (id == "" || id == unknownValue) {
 			return Binding{}, fmt.Errorf("is a KvNamespace %w", errNotCreatedYet)
+		}
+		if typ == "lumier:index:R2Bucket" {
+			// A bucket this preview creates reports no outputs yet, not even its type.
+			name, _ := outputs["bucketName"].(string)
+			if name == "" || name == unknownValue {
+				return Binding{}, fmt.Errorf("is an R2Bucket %w", errNotCreatedYet)
+			}
+			outputs = map[string]any{"type": r2KindType, "bucketName": name}
 		}
 		v = outputs
 	}
