@@ -78,6 +78,9 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.checkD1Bindings(up.bindings)
 	}
+	if err == nil {
+		err = s.checkR2Bindings(up.bindings)
+	}
 	var assets *assetsRecord
 	if err == nil {
 		assets, err = s.uploadedAssets(name, up)
@@ -189,7 +192,7 @@ func etag(rec *scriptRecord) string {
 		fmt.Fprintf(h, "module=%q %s\n", m.Name, m.SHA256)
 	}
 	for _, b := range rec.Bindings {
-		fmt.Fprintf(h, "binding=%q %q %q %q %q %q %q %q\n", b.Type, b.Name, b.Text, b.ClassName, b.ScriptName, b.NamespaceID, b.QueueName, b.DatabaseID)
+		fmt.Fprintf(h, "binding=%q %q %q %q %q %q %q %q %q\n", b.Type, b.Name, b.Text, b.ClassName, b.ScriptName, b.NamespaceID, b.QueueName, b.DatabaseID, b.BucketName)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -310,6 +313,8 @@ func bindingsJSON(st *state, script string, bindings []bindingRecord) []map[stri
 			item["queue_name"] = b.QueueName
 		case bindingD1:
 			item["id"] = b.DatabaseID
+		case bindingR2Bucket:
+			item["bucket_name"] = b.BucketName
 		case rules.BindingDurableObject:
 			item["class_name"] = b.ClassName
 			target := script

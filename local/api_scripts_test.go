@@ -101,7 +101,7 @@ func TestUploadRules(t *testing.T) {
 	t.Run("unknown binding types are code 10021", func(t *testing.T) {
 		_, err := putScript(t, s, "bad-binding", withBindings(meta(nil), map[string]any{"type": "frobnicator", "name": "X"}), doSrc())
 		requireCode(t, err, codeValidation, "unknown binding type 'frobnicator'")
-		_, err = putScript(t, s, "bad-binding", withBindings(meta(nil), map[string]any{"type": "r2_bucket", "name": "R2", "bucket_name": "x"}), doSrc())
+		_, err = putScript(t, s, "bad-binding", withBindings(meta(nil), map[string]any{"type": "vectorize", "name": "VEC", "index_name": "x"}), doSrc())
 		requireCode(t, err, codeValidation, "does not run")
 		_, err = putScript(t, s, "bad-binding", withBindings(meta(nil), map[string]any{"type": "kv_namespace", "name": "KV", "namespace_id": "x"}), doSrc())
 		requireCode(t, err, codeKVBindingInvalid, "KV namespace 'x' is not valid")

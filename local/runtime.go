@@ -57,6 +57,8 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 				ws.Bindings = append(ws.Bindings, s.queueBinding(b))
 			case bindingD1:
 				ws.Bindings = append(ws.Bindings, s.d1Binding(b))
+			case bindingR2Bucket:
+				ws.Bindings = append(ws.Bindings, s.r2Binding(b))
 			case rules.BindingDurableObject:
 				ws.Bindings = append(ws.Bindings, workerd.Binding{
 					Name: b.Name, Type: workerd.BindingDurableObject, ClassName: b.ClassName, ScriptName: b.ScriptName,

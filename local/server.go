@@ -84,6 +84,9 @@ type Server struct {
 	queueLn       net.Listener
 	queueSrv      *http.Server
 	qloop         *queueLoop // delivery to consumers (queue_delivery.go)
+	r2            *r2Store   // R2 (r2.go); r2Ln and r2Srv serve it to workerd (r2_backend.go)
+	r2Ln          net.Listener
+	r2Srv         *http.Server
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -175,6 +178,10 @@ func New(opts Options) (*Server, error) {
 		st.close()
 		return nil, err
 	}
+	if s.r2, err = openR2(st.dir); err != nil {
+		st.close()
+		return nil, err
+	}
 	s.router = newRouter(logger.With("component", "router"), s.scriptAddr)
 	s.router.front = s.frontAssets
 	s.st.Store(loaded)
@@ -222,12 +229,22 @@ func (s *Server) Start(ctx context.Context) error {
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's queue calls: %w", err)
 	}
+	if err := s.startR2Backend(); err != nil {
+		ln.Close()
+		s.kvBackend.close()
+		s.assetsBackend.close()
+		s.d1Backend.close()
+		s.closeQueueBackend()
+		s.ln = nil
+		return fmt.Errorf("listening for workerd's R2 calls: %w", err)
+	}
 	if err := s.restore(ctx); err != nil {
 		ln.Close()
 		s.kvBackend.close()
 		s.assetsBackend.close()
 		s.d1Backend.close()
 		s.closeQueueBackend()
+		s.closeR2Backend()
 		s.ln = nil
 		s.router.closeAll()
 		return err
@@ -378,6 +395,9 @@ func (s *Server) Close() error {
 			errs = append(errs, err)
 		}
 		if err := s.closeQueueBackend(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.closeR2Backend(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.reqlog.close(); err != nil {

@@ -77,6 +77,8 @@ type bindingRecord struct {
 	QueueName string `json:"queue_name,omitempty"`
 	// DatabaseID is the D1 database of a d1 binding (Cloudflare's metadata calls it id).
 	DatabaseID string `json:"id,omitempty"`
+	// BucketName is the R2 bucket of an r2_bucket binding.
+	BucketName string `json:"bucket_name,omitempty"`
 }
 
 func newState() *state {

@@ -91,13 +91,15 @@ const (
 	bindingQueue = "queue"
 	// bindingD1 is a D1 database (d1_backend.go serves it to workerd).
 	bindingD1 = "d1"
+	// bindingR2Bucket is an R2 bucket (r2_backend.go serves it to workerd).
+	bindingR2Bucket = "r2_bucket"
 )
 
 var cloudflareOnlyBindings = map[string]bool{
 	"ai": true, "analytics_engine": true, "browser": true,
 	"dispatch_namespace": true, "hyperdrive": true, "inherit": true, "images": true, "json": true,
 	"mtls_certificate": true, "pipelines": true,
-	"r2_bucket": true, "secrets_store_secret": true, "secret_key": true, "send_email": true,
+	"secrets_store_secret": true, "secret_key": true, "send_email": true,
 	"service": true, "tail_consumer": true, "vectorize": true, "version_metadata": true,
 	"wasm_module": true, "workflow": true, "data_blob": true, "text_blob": true,
 }
@@ -251,10 +253,15 @@ func parseBindings(raw []json.RawMessage) ([]bindingRecord, error) {
 				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs an id", b.Name, b.Type)
 			}
 			b.Text, b.ClassName, b.ScriptName, b.NamespaceID = "", "", "", ""
+		case bindingR2Bucket:
+			if b.BucketName == "" {
+				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a bucket_name", b.Name, b.Type)
+			}
+			b.Text, b.ClassName, b.ScriptName, b.NamespaceID = "", "", "", ""
 		default:
 			if cloudflareOnlyBindings[b.Type] {
 				return nil, newAPIError(http.StatusBadRequest, codeValidation,
-					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs plain_text, secret_text, durable_object_namespace, kv_namespace, assets, queue and d1)",
+					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs plain_text, secret_text, durable_object_namespace, kv_namespace, assets, queue, d1 and r2_bucket)",
 					b.Name, b.Type)
 			}
 			// Cloudflare's text for an unknown type is unconfirmed; 10021 is its validation code.

@@ -257,6 +257,8 @@ func (s *Server) rolloutScripts(st *state) ([]workerd.Script, error) {
 				ws.Bindings = append(ws.Bindings, s.queueBinding(b))
 			case bindingD1:
 				ws.Bindings = append(ws.Bindings, s.d1Binding(b))
+			case bindingR2Bucket:
+				ws.Bindings = append(ws.Bindings, s.r2Binding(b))
 			case rules.BindingDurableObject:
 				target := b.ScriptName
 				if target == "" {

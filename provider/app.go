@@ -43,9 +43,13 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 	if err != nil {
 		return nil, fmt.Errorf("app %q: %w", args.Name, err)
 	}
+	r2s, err := plan.createR2(ctx, name, childOpts)
+	if err != nil {
+		return nil, fmt.Errorf("app %q: %w", args.Name, err)
+	}
 	var workers, objects []any
 	for _, w := range plan.order {
-		deps := append(append(plan.bindKV(w), plan.queueDeps(w)...), plan.bindD1(w)...)
+		deps := append(append(append(plan.bindKV(w), plan.queueDeps(w)...), plan.bindD1(w)...), plan.bindR2(w)...)
 		for _, other := range w.after {
 			deps = append(deps, other.resource)
 		}
@@ -74,6 +78,7 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 	a.KvNamespaces = kvIDs(kvs)
 	a.Queues = queueNames(queues)
 	a.D1Databases = d1IDs(d1s)
+	a.R2Buckets = r2Names(r2s)
 	a.Name = pulumi.String(args.Name).ToStringOutput()
 	a.Stage = pulumi.String(plan.stage).ToStringOutput()
 	a.Workers = pulumi.All(workers...).ApplyT(func(vs []any) map[string]WorkerInfo {
@@ -105,6 +110,8 @@ type appPlan struct {
 	queueOrder          []string             // their names in declaration order
 	d1                  map[string]*appD1    // D1 databases by name (app_d1.go)
 	d1Order             []string             // their names in declaration order
+	r2                  map[string]*appR2    // R2 buckets by name (app_r2.go)
+	r2Order             []string             // their names in declaration order
 }
 
 // appWorker is one Worker after merging its declarations.
@@ -118,6 +125,7 @@ type appWorker struct {
 	queues    []string          // queues of the app it binds or consumes (app_queue.go)
 	consumers []QueueConsumer   // its queueConsumers with names on Cloudflare (app_queue.go)
 	d1        map[string]string // env name -> D1 database of the app it binds (app_d1.go)
+	r2        map[string]string // env name -> R2 bucket of the app it binds (app_r2.go)
 	resource  *Worker
 }
 
@@ -166,6 +174,7 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 	errs = append(errs, plan.resolveKV(args.KvNamespaces, declared)...)
 	errs = append(errs, plan.resolveQueues(args.Queues, declared)...)
 	errs = append(errs, plan.resolveD1(args.D1Databases, declared)...)
+	errs = append(errs, plan.resolveR2(args.R2Buckets, declared)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

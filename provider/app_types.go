@@ -25,6 +25,7 @@ type AppArgs struct {
 	KvNamespaces   []AppKvNamespace   `pulumi:"kvNamespaces,optional"`
 	Queues         []AppQueue         `pulumi:"queues,optional"`
 	D1Databases    []AppD1Database    `pulumi:"d1Databases,optional"`
+	R2Buckets      []AppR2Bucket      `pulumi:"r2Buckets,optional"`
 }
 
 // Annotate documents AppArgs.
@@ -43,6 +44,8 @@ func (a *AppArgs) Annotate(an infer.Annotator) {
 		"{type: \"kv_namespace\", name}.")
 	an.Describe(&a.Queues, "Queues, named \"<app>-<stage>-<name>\" on Cloudflare. A Worker sends to one with the binding "+
 		"{type: \"queue\", name} and consumes one with queueConsumers: [{queue: name}].")
+	an.Describe(&a.R2Buckets, "R2 buckets, named \"<app>-<stage>-<name>\". A Worker binds one as "+
+		"{type: \"r2_bucket\", name}.")
 }
 
 // AppWorker declares a Worker of an App, or adds to the declaration of the same name.
@@ -70,8 +73,7 @@ func (w *AppWorker) Annotate(a infer.Annotator) {
 	a.Describe(&w.WorkersDev, "Serve the Worker on its workers.dev URL. Defaults to true.")
 	a.Describe(&w.Bindings, "Bindings by env name: a string (plain text); a Durable Object of this app as "+
 		"{type: \"durable_object\", name} (its output, or the DurableObject resource itself); a KV namespace of this "+
-		"app as {type: \"kv_namespace\", name}; a queue of this app as {type: \"queue\", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see "+
-		"app as {type: \"kv_namespace\", name}; a D1 database of this app as {type: \"d1\", name}; or an object {type, ...} with one of Cloudflare's binding types (see "+
+		"app as {type: \"kv_namespace\", name}; a queue of this app as {type: \"queue\", name} (a producer); a D1 database of this app as {type: \"d1\", name}; an R2 bucket of this app as {type: \"r2_bucket\", name}; or an object {type, ...} with one of Cloudflare's binding types (see "+
 		"Binding), such as {type: \"kv_namespace\", namespaceId}.")
 	a.Describe(&w.Secrets, "Secret text bindings by env name. Kept encrypted in state and never read back.")
 	a.Describe(&w.CompatibilityDate, "Workers runtime compatibility date. Defaults to "+DefaultCompatibilityDate+".")
@@ -118,6 +120,7 @@ type App struct {
 	KvNamespaces   pulumi.StringMapOutput     `pulumi:"kvNamespaces"`
 	Queues         pulumi.StringMapOutput     `pulumi:"queues"`
 	D1Databases    pulumi.StringMapOutput     `pulumi:"d1Databases"`
+	R2Buckets      pulumi.StringMapOutput     `pulumi:"r2Buckets"`
 }
 
 // WorkerInfo is what an App reports of one of its Workers.
@@ -196,4 +199,5 @@ func (a *App) Annotate(an infer.Annotator) {
 	an.Describe(&a.KvNamespaces, "KV namespace ids by name.")
 	an.Describe(&a.Queues, "Queue names on Cloudflare by name in the app.")
 	an.Describe(&a.D1Databases, "D1 database ids by name.")
+	an.Describe(&a.R2Buckets, "R2 bucket names by name.")
 }

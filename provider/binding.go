@@ -23,6 +23,7 @@ type Binding struct {
 	NamespaceID *string `pulumi:"namespaceId,optional"`
 	QueueName   *string `pulumi:"queueName,optional"`
 	DatabaseID  *string `pulumi:"databaseId,optional"`
+	BucketName  *string `pulumi:"bucketName,optional"`
 }
 
 // Annotate documents Binding.
@@ -38,6 +39,7 @@ func (b *Binding) Annotate(a infer.Annotator) {
 	a.Describe(&b.NamespaceID, "kv_namespace: the KV namespace id (a KvNamespace's namespaceId).")
 	a.Describe(&b.QueueName, "queue: the queue the Worker sends to (a Queue's queueName).")
 	a.Describe(&b.DatabaseID, "d1: the D1 database id (a D1Database's databaseId).")
+	a.Describe(&b.BucketName, "r2_bucket: the R2 bucket name (an R2Bucket's bucketName).")
 }
 
 // kind is what the binding model knows about one binding type. Adding a kind is an entry here
@@ -69,6 +71,10 @@ var kinds = map[string]kind{
 	cfapi.BindingD1: {
 		needs: []string{"databaseId"},
 		value: func(b Binding) []*string { return []*string{b.DatabaseID} },
+	},
+	cfapi.BindingR2Bucket: {
+		needs: []string{"bucketName"},
+		value: func(b Binding) []*string { return []*string{b.BucketName} },
 	},
 }
 
@@ -105,7 +111,7 @@ func (b Binding) host() string { return deref(b.ScriptName) }
 // bound without script_name, as Cloudflare reports it back.
 func (b Binding) api(script string) cfapi.Binding {
 	out := cfapi.Binding{Type: b.Type, Name: b.Name, Text: deref(b.Text), ClassName: deref(b.ClassName), ScriptName: b.host(),
-		NamespaceID: deref(b.NamespaceID), QueueName: deref(b.QueueName), DatabaseID: deref(b.DatabaseID)}
+		NamespaceID: deref(b.NamespaceID), QueueName: deref(b.QueueName), DatabaseID: deref(b.DatabaseID), BucketName: deref(b.BucketName)}
 	if out.ScriptName == script {
 		out.ScriptName = ""
 	}
@@ -133,6 +139,9 @@ func bindingFromAPI(a cfapi.Binding) Binding {
 	}
 	if a.Type == cfapi.BindingD1 {
 		b.DatabaseID = ptr(a.DatabaseID)
+	}
+	if a.Type == cfapi.BindingR2Bucket {
+		b.BucketName = ptr(a.BucketName)
 	}
 	return b
 }

@@ -44,8 +44,7 @@ func New() (p.Provider, error) {
 		}).
 		WithGoImportPath(GoImportPath).
 		WithConfig(infer.Config(&Config{})).
-		WithResources(infer.Resource(&Script{}), infer.Resource(&KvNamespace{}), infer.Resource(&Queue{})).
-		WithResources(infer.Resource(&Script{}), infer.Resource(&KvNamespace{}), infer.Resource(&D1Database{})).
+		WithResources(infer.Resource(&Script{}), infer.Resource(&KvNamespace{}), infer.Resource(&Queue{}), infer.Resource(&D1Database{}), infer.Resource(&R2Bucket{})).
 		WithComponents(
 			infer.ComponentF(NewApp),
 			infer.ComponentF(NewWorker),

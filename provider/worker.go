@@ -82,7 +82,7 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 			bs, err := bindingsFrom(ctx, logical, scriptName, v.(map[string]any))
 			switch {
 			case errors.Is(err, errNotCreatedYet) && ctx.DryRun():
-				// A KvNamespace passed by reference that this preview creates has no id yet.
+				// A KvNamespace or R2Bucket passed by reference that this preview creates has no outputs yet.
 				pending = true
 			case err != nil:
 				return nil, err
@@ -155,16 +155,24 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 			return Binding{}, err
 		}
 		switch typ {
-		case "lumier:index:DurableObject", "lumier:index:KvNamespace", "lumier:index:Queue", "lumier:index:D1Database":
+		case "lumier:index:DurableObject", "lumier:index:KvNamespace", "lumier:index:Queue", "lumier:index:D1Database", "lumier:index:R2Bucket":
 		default:
 			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a KvNamespace, a Queue, a "+
-				"D1Database, a string, or an object {type, ...}", typ)
+				"D1Database, an R2Bucket, a string, or an object {type, ...}", typ)
 		}
 		if id, _ := outputs["databaseId"].(string); typ == "lumier:index:D1Database" && (id == "" || id == unknownValue) {
 			return Binding{}, fmt.Errorf("is a D1Database %w", errNotCreatedYet)
 		}
 		if id, _ := outputs["namespaceId"].(string); typ == "lumier:index:KvNamespace" && (id == "" || id == unknownValue) {
 			return Binding{}, fmt.Errorf("is a KvNamespace %w", errNotCreatedYet)
+		}
+		if typ == "lumier:index:R2Bucket" {
+			// A bucket this preview creates reports no outputs yet, not even its type.
+			name, _ := outputs["bucketName"].(string)
+			if name == "" || name == unknownValue {
+				return Binding{}, fmt.Errorf("is an R2Bucket %w", errNotCreatedYet)
+			}
+			outputs = map[string]any{"type": r2KindType, "bucketName": name}
 		}
 		v = outputs
 	}
@@ -183,7 +191,7 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 			typ = cfapi.BindingDurableObject
 		}
 		b := Binding{Name: env, Type: typ, Text: str("text"), ClassName: str("className"), ScriptName: str("scriptName"),
-			NamespaceID: str("namespaceId"), QueueName: str("queueName"), DatabaseID: str("databaseId")}
+			NamespaceID: str("namespaceId"), QueueName: str("queueName"), DatabaseID: str("databaseId"), BucketName: str("bucketName")}
 		if b.ScriptName != nil && *b.ScriptName == script {
 			b.ScriptName = nil
 		}
@@ -267,6 +275,9 @@ func bindingsInput(bs []Binding) []any {
 		}
 		if b.DatabaseID != nil {
 			m["databaseId"] = *b.DatabaseID
+		}
+		if b.BucketName != nil {
+			m["bucketName"] = *b.BucketName
 		}
 		out[i] = m
 	}

@@ -184,6 +184,8 @@ func bindingType(decl *declarations, worker, env string) (string, error) {
 			return "", fmt.Errorf("Durable Object %q names Worker %q, which the config does not declare", bd.DurableObject, do.Worker)
 		}
 		return fmt.Sprintf("DurableObjectNamespace<import(%q).%s>", modulePath(host.Entry), do.ClassName), nil
+	case "r2_bucket":
+		return "R2Bucket", nil
 	default:
 		return "", fmt.Errorf("Worker %q binding %s: unknown kind %q", worker, env, bd.Kind)
 	}

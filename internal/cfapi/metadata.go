@@ -10,6 +10,7 @@ const (
 	BindingKVNamespace   = "kv_namespace"
 	BindingQueue         = "queue"
 	BindingD1            = "d1"
+	BindingR2Bucket      = "r2_bucket"
 )
 
 // Module is one ES module of a Worker: its name is the multipart part name, the file name and
@@ -37,6 +38,8 @@ type Binding struct {
 	QueueName string `json:"queue_name,omitempty"`
 	// DatabaseID is the D1 database of a d1 binding (Cloudflare's metadata calls it id).
 	DatabaseID string `json:"id,omitempty"`
+	// BucketName is the R2 bucket of an r2_bucket binding.
+	BucketName string `json:"bucket_name,omitempty"`
 }
 
 // MarshalJSON sends "text" for text bindings even when empty: an empty variable is a valid

@@ -157,6 +157,7 @@ func settingsFrom(res *workers.ScriptScriptAndVersionSettingGetResponse) *Settin
 			QueueName:   b.QueueName,
 			// Other binding types report an id too; the provider reads it for d1 only.
 			DatabaseID: b.ID,
+			BucketName: b.BucketName,
 		})
 	}
 	return s

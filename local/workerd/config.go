@@ -113,6 +113,7 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 	services = append(services, assetsServices(sorted)...)
 	services = append(services, queueServices(sorted)...)
 	services = append(services, d1Services(sorted)...)
+	services = append(services, r2Services(sorted)...)
 	if len(cfg.keys) > 0 {
 		services = append(services, fmt.Sprintf("(name = %s, disk = (path = %s, writable = true))",
 			capnpString(storageService), capnpString(storagePath)))
@@ -251,6 +252,11 @@ func renderBindings(s Script) ([]string, error) {
 				return nil, err
 			}
 			items = append(items, item)
+		case BindingR2:
+			if b.BucketName == "" || b.R2Backend == "" {
+				return nil, fmt.Errorf("binding %q: an R2 binding needs a bucket name and a backend", b.Name)
+			}
+			items = append(items, fmt.Sprintf("(name = %s, r2Bucket = %s)", capnpString(b.Name), capnpString(r2Service(b))))
 		case BindingDurableObject:
 			if b.ClassName == "" {
 				return nil, fmt.Errorf("binding %q: no class name", b.Name)

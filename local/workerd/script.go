@@ -25,6 +25,8 @@ const (
 	BindingQueue = "queue"
 	// BindingD1 binds a D1 database, served by an HTTP backend (see D1Backend).
 	BindingD1 = "d1"
+	// BindingR2 binds an R2 bucket, served by an HTTP backend (see R2Backend).
+	BindingR2 = "r2_bucket"
 )
 
 // Binding is one entry of a script's env.
@@ -59,6 +61,11 @@ type Binding struct {
 	// D1Backend is the host:port of the HTTP service that runs D1 queries: workerd's D1 binding
 	// sends it the database's queries with the database id in D1DatabaseHeader.
 	D1Backend string
+	// BucketName is the R2 bucket of an r2_bucket binding.
+	BucketName string
+	// R2Backend is the host:port of the HTTP service that stores R2 buckets: workerd sends it
+	// the binding's calls with the bucket name in R2BucketHeader.
+	R2Backend string
 }
 
 // QueueNameHeader carries the queue name on every call workerd makes to a queue backend.
@@ -69,6 +76,9 @@ const D1DatabaseHeader = "X-Lumier-D1-Database"
 
 // KVNamespaceHeader carries the namespace id on every call workerd makes to a KV backend.
 const KVNamespaceHeader = "X-Lumier-Kv-Namespace"
+
+// R2BucketHeader carries the bucket name on every call workerd makes to an R2 backend.
+const R2BucketHeader = "X-Lumier-R2-Bucket"
 
 // Class is a Durable Object class hosted (exported and migrated) by a script.
 type Class struct {

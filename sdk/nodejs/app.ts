@@ -45,6 +45,10 @@ export class App extends pulumi.ComponentResource {
      */
     declare public readonly queues: pulumi.Output<{[key: string]: string}>;
     /**
+     * R2 bucket names by name.
+     */
+    declare public readonly r2Buckets: pulumi.Output<{[key: string]: string}>;
+    /**
      * Stage deployed.
      */
     declare public readonly stage: pulumi.Output<string>;
@@ -76,6 +80,7 @@ export class App extends pulumi.ComponentResource {
             resourceInputs["name"] = args?.name;
             resourceInputs["protect"] = args?.protect;
             resourceInputs["queues"] = args?.queues;
+            resourceInputs["r2Buckets"] = args?.r2Buckets;
             resourceInputs["removal"] = args?.removal;
             resourceInputs["stage"] = args?.stage;
             resourceInputs["workers"] = args?.workers;
@@ -85,6 +90,7 @@ export class App extends pulumi.ComponentResource {
             resourceInputs["kvNamespaces"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
             resourceInputs["queues"] = undefined /*out*/;
+            resourceInputs["r2Buckets"] = undefined /*out*/;
             resourceInputs["stage"] = undefined /*out*/;
             resourceInputs["workers"] = undefined /*out*/;
         }
@@ -121,6 +127,10 @@ export interface AppArgs {
      * Queues, named "<app>-<stage>-<name>" on Cloudflare. A Worker sends to one with the binding {type: "queue", name} and consumes one with queueConsumers: [{queue: name}].
      */
     queues?: pulumi.Input<pulumi.Input<inputs.AppQueueArgs>[] | undefined>;
+    /**
+     * R2 buckets, named "<app>-<stage>-<name>". A Worker binds one as {type: "r2_bucket", name}.
+     */
+    r2Buckets?: pulumi.Input<pulumi.Input<inputs.AppR2BucketArgs>[] | undefined>;
     /**
      * What happens to Workers and their Durable Object data when they leave the app or the stack is destroyed: "retain" (the default) keeps them on Cloudflare; "remove" deletes them, data included.
      */

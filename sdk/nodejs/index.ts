@@ -35,6 +35,11 @@ export type Queue = import("./queue").Queue;
 export const Queue: typeof import("./queue").Queue = null as any;
 utilities.lazyLoad(exports, ["Queue"], () => require("./queue"));
 
+export { R2BucketArgs } from "./r2bucket";
+export type R2Bucket = import("./r2bucket").R2Bucket;
+export const R2Bucket: typeof import("./r2bucket").R2Bucket = null as any;
+utilities.lazyLoad(exports, ["R2Bucket"], () => require("./r2bucket"));
+
 export { ScriptArgs } from "./script";
 export type Script = import("./script").Script;
 export const Script: typeof import("./script").Script = null as any;
@@ -69,6 +74,8 @@ const _module = {
                 return new KvNamespace(name, <any>undefined, { urn })
             case "lumier:index:Queue":
                 return new Queue(name, <any>undefined, { urn })
+            case "lumier:index:R2Bucket":
+                return new R2Bucket(name, <any>undefined, { urn })
             case "lumier:index:Script":
                 return new Script(name, <any>undefined, { urn })
             case "lumier:index:Worker":

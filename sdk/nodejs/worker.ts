@@ -98,7 +98,7 @@ export interface WorkerArgs {
      */
     assets?: pulumi.Input<inputs.AssetsArgs | undefined>;
     /**
-     * Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; a Queue (the resource itself) becomes a queue (producer) binding; an object {type, ...} with one binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; a D1Database (the resource itself) becomes a d1 binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
+     * Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace, Queue, D1Database or R2Bucket (the resource itself) becomes a kv_namespace, queue (producer), d1 or r2_bucket binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
      */
     bindings?: pulumi.Input<{[key: string]: any} | undefined>;
     /**

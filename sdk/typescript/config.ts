@@ -41,6 +41,12 @@ export interface SecretTextBinding {
     text: pulumi.Input<string>;
 }
 
+/** An R2 bucket as declared (R2Bucket(name)), usable as a binding value. */
+export interface R2BucketOutput {
+    type: "r2_bucket";
+    name: string;
+}
+
 /** A Queue as declared, usable as a binding value (a producer: env.NAME.send, sendBatch). */
 export interface QueueOutput {
     type: "queue";
@@ -74,8 +80,8 @@ export interface D1DatabaseOptions {
     migrations?: string;
 }
 
-/** A binding value: plain text, a secret, or a Durable Object, Queue or D1 database of this app. */
-export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | QueueOutput | D1DatabaseOutput | SecretTextBinding;
+/** A binding value: plain text, a secret, or a Durable Object, Queue, D1 database or R2 bucket of this app. */
+export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | QueueOutput | D1DatabaseOutput | R2BucketOutput | SecretTextBinding;
 
 /** esbuild options for a Worker's bundle. */
 export interface BuildOptions {
@@ -156,6 +162,8 @@ export interface Declarations {
     /** Names of the app's queues. */
     queues?: string[];
     d1Databases?: Record<string, D1DatabaseOptions>;
+    /** R2 buckets by name in the app (named "<app>-<stage>-<name>" on Cloudflare). */
+    r2Buckets?: string[];
 }
 
 /** What $config returns: the program Pulumi's Node.js runtime runs (export it as default). */
@@ -168,6 +176,7 @@ class Collector {
     readonly durableObjects = new Map<string, DurableObjectDeclaration>();
     readonly queues = new Set<string>();
     readonly d1Databases = new Map<string, D1DatabaseOptions>();
+    readonly r2Buckets = new Set<string>();
     readonly appWorkers: Promise<pulumi.Output<Record<string, any>>>;
     resolveAppWorkers!: (workers: pulumi.Output<Record<string, any>>) => void;
 
@@ -283,6 +292,19 @@ export function D1Database(name: string, options: D1DatabaseOptions = {}): D1Dat
 }
 
 /**
+ * Declares an R2 bucket named "<app>-<stage>-<name>"; bind it by passing what this returns as a
+ * Worker binding (the Worker sees an R2Bucket). Declaring the same name again is the same bucket.
+ */
+export function R2Bucket(name: string): R2BucketOutput {
+    const c = collector(`R2Bucket(${JSON.stringify(name)})`);
+    if (typeof name !== "string" || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
+        throw new Error(`R2Bucket(${JSON.stringify(name)}): name must be lowercase letters, digits and '-', for example "files"`);
+    }
+    c.r2Buckets.add(name);
+    return { type: "r2_bucket", name };
+}
+
+/**
  * The seed's entry point: `export default $config({ app() {...}, run() {...} })`. The returned
  * function is the program: it runs app() and run(), then creates one lumier:index:App. Its
  * stack outputs are run()'s result, plus the App's `workers` and `durableObjects` outputs unless
@@ -335,6 +357,7 @@ export async function collect(spec: ConfigSpec, stage: string): Promise<{
         durableObjects: Object.fromEntries(c.durableObjects),
         queues: c.queues.size > 0 ? [...c.queues] : undefined,
         d1Databases: c.d1Databases.size > 0 ? Object.fromEntries(c.d1Databases) : undefined,
+        r2Buckets: [...c.r2Buckets],
     };
     return { declarations, result, collector: c };
 }
@@ -387,6 +410,7 @@ export function appArgs(d: Declarations): sdk.AppArgs {
         durableObjects: durableObjects.length > 0 ? durableObjects : undefined,
         queues: d.queues?.map(name => ({ name })),
         d1Databases: d1Args(d.d1Databases),
+        r2Buckets: d.r2Buckets?.length ? d.r2Buckets.map(name => ({ name })) : undefined,
     };
 }
 

@@ -6,7 +6,7 @@ import { collect, Program } from "./config";
 
 /** A binding as `lumier types` needs it: its kind, and for a Durable Object its name. */
 export interface BindingDeclaration {
-    kind: "text" | "secret" | "durable_object" | "assets" | "queue" | "d1";
+    kind: "text" | "secret" | "durable_object" | "assets" | "queue" | "d1" | "r2_bucket";
     durableObject?: string;
 }
 
@@ -56,6 +56,9 @@ function bindingDeclaration(value: unknown): BindingDeclaration {
     }
     if (v?.type === "d1" && typeof v.name === "string") {
         return { kind: "d1" };
+    }
+    if (v?.type === "r2_bucket") {
+        return { kind: "r2_bucket" };
     }
     return { kind: "secret" };
 }

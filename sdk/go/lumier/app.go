@@ -26,6 +26,8 @@ type App struct {
 	Name pulumi.StringOutput `pulumi:"name"`
 	// Queue names on Cloudflare by name in the app.
 	Queues pulumi.StringMapOutput `pulumi:"queues"`
+	// R2 bucket names by name.
+	R2Buckets pulumi.StringMapOutput `pulumi:"r2Buckets"`
 	// Stage deployed.
 	Stage pulumi.StringOutput `pulumi:"stage"`
 	// Workers by name: {type: "worker", name, scriptName, url}.
@@ -64,6 +66,8 @@ type appArgs struct {
 	Protect []string `pulumi:"protect"`
 	// Queues, named "<app>-<stage>-<name>" on Cloudflare. A Worker sends to one with the binding {type: "queue", name} and consumes one with queueConsumers: [{queue: name}].
 	Queues []AppQueue `pulumi:"queues"`
+	// R2 buckets, named "<app>-<stage>-<name>". A Worker binds one as {type: "r2_bucket", name}.
+	R2Buckets []AppR2Bucket `pulumi:"r2Buckets"`
 	// What happens to Workers and their Durable Object data when they leave the app or the stack is destroyed: "retain" (the default) keeps them on Cloudflare; "remove" deletes them, data included.
 	Removal *string `pulumi:"removal"`
 	// Stage being deployed. Defaults to the stack name.
@@ -86,6 +90,8 @@ type AppArgs struct {
 	Protect pulumi.StringArrayInput
 	// Queues, named "<app>-<stage>-<name>" on Cloudflare. A Worker sends to one with the binding {type: "queue", name} and consumes one with queueConsumers: [{queue: name}].
 	Queues AppQueueArrayInput
+	// R2 buckets, named "<app>-<stage>-<name>". A Worker binds one as {type: "r2_bucket", name}.
+	R2Buckets AppR2BucketArrayInput
 	// What happens to Workers and their Durable Object data when they leave the app or the stack is destroyed: "retain" (the default) keeps them on Cloudflare; "remove" deletes them, data included.
 	Removal *string
 	// Stage being deployed. Defaults to the stack name.
@@ -204,6 +210,11 @@ func (o AppOutput) Name() pulumi.StringOutput {
 // Queue names on Cloudflare by name in the app.
 func (o AppOutput) Queues() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *App) pulumi.StringMapOutput { return v.Queues }).(pulumi.StringMapOutput)
+}
+
+// R2 bucket names by name.
+func (o AppOutput) R2Buckets() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *App) pulumi.StringMapOutput { return v.R2Buckets }).(pulumi.StringMapOutput)
 }
 
 // Stage deployed.

@@ -78,7 +78,9 @@ type Context struct {
 	kvRefs    map[string]*KvNamespaceRef
 	queues    AppQueueArray
 	queueRefs map[string]*QueueRef
-	d1        d1Decls // config_d1.go
+	d1        d1Decls          // config_d1.go
+	r2s       AppR2BucketArray // config_r2.go
+	r2Refs    map[string]*R2BucketRef
 	exports   []export
 	errs      []error
 	resource  *App
@@ -242,6 +244,8 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 			secrets[k] = v.value
 		case *DurableObjectRef:
 			bindings[k] = pulumi.Map{"type": pulumi.String("durable_object"), "name": pulumi.String(v.name)}
+		case *R2BucketRef:
+			bindings[k] = pulumi.Map{"type": pulumi.String("r2_bucket"), "name": pulumi.String(v.name)}
 		case *KvNamespaceRef:
 			bindings[k] = pulumi.Map{"type": pulumi.String("kv_namespace"), "name": pulumi.String(v.name)}
 		case *QueueRef:
@@ -330,6 +334,7 @@ func (c *Context) register() error {
 		KvNamespaces:   c.kvs,
 		Queues:         c.queues,
 		D1Databases:    c.d1.args(),
+		R2Buckets:      c.r2s,
 	}
 	if c.app.Removal != "" {
 		args.Removal = &c.app.Removal

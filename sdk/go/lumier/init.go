@@ -31,6 +31,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &KvNamespace{}
 	case "lumier:index:Queue":
 		r = &Queue{}
+	case "lumier:index:R2Bucket":
+		r = &R2Bucket{}
 	case "lumier:index:Script":
 		r = &Script{}
 	case "lumier:index:Worker":

@@ -467,11 +467,111 @@ func (o AppQueueArrayOutput) Index(i pulumi.IntInput) AppQueueOutput {
 	}).(AppQueueOutput)
 }
 
+// An R2 bucket of an App. Its name is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its objects.
+type AppR2Bucket struct {
+	// Bucket name in the app: lowercase letters, digits and '-'.
+	Name string `pulumi:"name"`
+}
+
+// AppR2BucketInput is an input type that accepts AppR2BucketArgs and AppR2BucketOutput values.
+// You can construct a concrete instance of `AppR2BucketInput` via:
+//
+//	AppR2BucketArgs{...}
+type AppR2BucketInput interface {
+	pulumi.Input
+
+	ToAppR2BucketOutput() AppR2BucketOutput
+	ToAppR2BucketOutputWithContext(context.Context) AppR2BucketOutput
+}
+
+// An R2 bucket of an App. Its name is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its objects.
+type AppR2BucketArgs struct {
+	// Bucket name in the app: lowercase letters, digits and '-'.
+	Name pulumi.StringInput `pulumi:"name"`
+}
+
+func (AppR2BucketArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppR2Bucket)(nil)).Elem()
+}
+
+func (i AppR2BucketArgs) ToAppR2BucketOutput() AppR2BucketOutput {
+	return i.ToAppR2BucketOutputWithContext(context.Background())
+}
+
+func (i AppR2BucketArgs) ToAppR2BucketOutputWithContext(ctx context.Context) AppR2BucketOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppR2BucketOutput)
+}
+
+// AppR2BucketArrayInput is an input type that accepts AppR2BucketArray and AppR2BucketArrayOutput values.
+// You can construct a concrete instance of `AppR2BucketArrayInput` via:
+//
+//	AppR2BucketArray{ AppR2BucketArgs{...} }
+type AppR2BucketArrayInput interface {
+	pulumi.Input
+
+	ToAppR2BucketArrayOutput() AppR2BucketArrayOutput
+	ToAppR2BucketArrayOutputWithContext(context.Context) AppR2BucketArrayOutput
+}
+
+type AppR2BucketArray []AppR2BucketInput
+
+func (AppR2BucketArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppR2Bucket)(nil)).Elem()
+}
+
+func (i AppR2BucketArray) ToAppR2BucketArrayOutput() AppR2BucketArrayOutput {
+	return i.ToAppR2BucketArrayOutputWithContext(context.Background())
+}
+
+func (i AppR2BucketArray) ToAppR2BucketArrayOutputWithContext(ctx context.Context) AppR2BucketArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppR2BucketArrayOutput)
+}
+
+// An R2 bucket of an App. Its name is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its objects.
+type AppR2BucketOutput struct{ *pulumi.OutputState }
+
+func (AppR2BucketOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppR2Bucket)(nil)).Elem()
+}
+
+func (o AppR2BucketOutput) ToAppR2BucketOutput() AppR2BucketOutput {
+	return o
+}
+
+func (o AppR2BucketOutput) ToAppR2BucketOutputWithContext(ctx context.Context) AppR2BucketOutput {
+	return o
+}
+
+// Bucket name in the app: lowercase letters, digits and '-'.
+func (o AppR2BucketOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v AppR2Bucket) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type AppR2BucketArrayOutput struct{ *pulumi.OutputState }
+
+func (AppR2BucketArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppR2Bucket)(nil)).Elem()
+}
+
+func (o AppR2BucketArrayOutput) ToAppR2BucketArrayOutput() AppR2BucketArrayOutput {
+	return o
+}
+
+func (o AppR2BucketArrayOutput) ToAppR2BucketArrayOutputWithContext(ctx context.Context) AppR2BucketArrayOutput {
+	return o
+}
+
+func (o AppR2BucketArrayOutput) Index(i pulumi.IntInput) AppR2BucketOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AppR2Bucket {
+		return vs[0].([]AppR2Bucket)[vs[1].(int)]
+	}).(AppR2BucketOutput)
+}
+
 // A Worker of an App. Declaring the same name again merges the declarations.
 type AppWorker struct {
 	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
 	Assets *Assets `pulumi:"assets"`
-	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 	Bindings map[string]interface{} `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
 	Build *BuildOptions `pulumi:"build"`
@@ -510,7 +610,7 @@ type AppWorkerInput interface {
 type AppWorkerArgs struct {
 	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
 	Assets AssetsPtrInput `pulumi:"assets"`
-	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 	Bindings pulumi.MapInput `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
 	Build BuildOptionsPtrInput `pulumi:"build"`
@@ -591,7 +691,7 @@ func (o AppWorkerOutput) Assets() AssetsPtrOutput {
 	return o.ApplyT(func(v AppWorker) *Assets { return v.Assets }).(AssetsPtrOutput)
 }
 
-// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 func (o AppWorkerOutput) Bindings() pulumi.MapOutput {
 	return o.ApplyT(func(v AppWorker) map[string]interface{} { return v.Bindings }).(pulumi.MapOutput)
 }
@@ -884,6 +984,8 @@ func (o AssetsPtrOutput) RunWorkerFirst() pulumi.BoolPtrOutput {
 
 // One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 type Binding struct {
+	// r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
+	BucketName *string `pulumi:"bucketName"`
 	// durable_object_namespace: the Durable Object class the namespace runs.
 	ClassName *string `pulumi:"className"`
 	// d1: the D1 database id (a D1Database's databaseId).
@@ -898,7 +1000,7 @@ type Binding struct {
 	ScriptName *string `pulumi:"scriptName"`
 	// plain_text: the string.
 	Text *string `pulumi:"text"`
-	// Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
+	// Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
 	Type string `pulumi:"type"`
 }
 
@@ -915,6 +1017,8 @@ type BindingInput interface {
 
 // One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 type BindingArgs struct {
+	// r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
+	BucketName pulumi.StringPtrInput `pulumi:"bucketName"`
 	// durable_object_namespace: the Durable Object class the namespace runs.
 	ClassName pulumi.StringPtrInput `pulumi:"className"`
 	// d1: the D1 database id (a D1Database's databaseId).
@@ -929,7 +1033,7 @@ type BindingArgs struct {
 	ScriptName pulumi.StringPtrInput `pulumi:"scriptName"`
 	// plain_text: the string.
 	Text pulumi.StringPtrInput `pulumi:"text"`
-	// Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
+	// Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
 	Type pulumi.StringInput `pulumi:"type"`
 }
 
@@ -985,6 +1089,11 @@ func (o BindingOutput) ToBindingOutputWithContext(ctx context.Context) BindingOu
 	return o
 }
 
+// r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
+func (o BindingOutput) BucketName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.BucketName }).(pulumi.StringPtrOutput)
+}
+
 // durable_object_namespace: the Durable Object class the namespace runs.
 func (o BindingOutput) ClassName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.ClassName }).(pulumi.StringPtrOutput)
@@ -1020,7 +1129,7 @@ func (o BindingOutput) Text() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.Text }).(pulumi.StringPtrOutput)
 }
 
-// Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
+// Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
 func (o BindingOutput) Type() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Type }).(pulumi.StringOutput)
 }
@@ -2090,6 +2199,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AppKvNamespaceArrayInput)(nil)).Elem(), AppKvNamespaceArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppQueueInput)(nil)).Elem(), AppQueueArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppQueueArrayInput)(nil)).Elem(), AppQueueArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppR2BucketInput)(nil)).Elem(), AppR2BucketArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppR2BucketArrayInput)(nil)).Elem(), AppR2BucketArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkerInput)(nil)).Elem(), AppWorkerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkerArrayInput)(nil)).Elem(), AppWorkerArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AssetsInput)(nil)).Elem(), AssetsArgs{})
@@ -2116,6 +2227,8 @@ func init() {
 	pulumi.RegisterOutputType(AppKvNamespaceArrayOutput{})
 	pulumi.RegisterOutputType(AppQueueOutput{})
 	pulumi.RegisterOutputType(AppQueueArrayOutput{})
+	pulumi.RegisterOutputType(AppR2BucketOutput{})
+	pulumi.RegisterOutputType(AppR2BucketArrayOutput{})
 	pulumi.RegisterOutputType(AppWorkerOutput{})
 	pulumi.RegisterOutputType(AppWorkerArrayOutput{})
 	pulumi.RegisterOutputType(AssetsOutput{})

@@ -50,7 +50,7 @@ func NewWorker(ctx *pulumi.Context,
 type workerArgs struct {
 	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
 	Assets *Assets `pulumi:"assets"`
-	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; a Queue (the resource itself) becomes a queue (producer) binding; an object {type, ...} with one binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; a D1Database (the resource itself) becomes a d1 binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
+	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace, Queue, D1Database or R2Bucket (the resource itself) becomes a kv_namespace, queue (producer), d1 or r2_bucket binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
 	Bindings map[string]interface{} `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
 	Build *BuildOptions `pulumi:"build"`
@@ -84,7 +84,7 @@ type workerArgs struct {
 type WorkerArgs struct {
 	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
 	Assets AssetsPtrInput
-	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; a Queue (the resource itself) becomes a queue (producer) binding; an object {type, ...} with one binding; a KvNamespace (the resource itself) becomes a kv_namespace binding; a D1Database (the resource itself) becomes a d1 binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
+	// Bindings by env name. A string becomes plain text; a DurableObject (the resource itself, or its output {type: "durable_object", className, scriptName?}) becomes a Durable Object namespace binding; a KvNamespace, Queue, D1Database or R2Bucket (the resource itself) becomes a kv_namespace, queue (producer), d1 or r2_bucket binding; an object {type, ...} with one of Cloudflare's binding types (see Binding, e.g. {type: "kv_namespace", namespaceId}) is passed as it is.
 	Bindings pulumi.MapInput
 	// esbuild options: define, external, minify, sourcemap.
 	Build BuildOptionsPtrInput

@@ -70,6 +70,16 @@ export interface AppQueueArgs {
 }
 
 /**
+ * An R2 bucket of an App. Its name is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its objects.
+ */
+export interface AppR2BucketArgs {
+    /**
+     * Bucket name in the app: lowercase letters, digits and '-'.
+     */
+    name: pulumi.Input<string>;
+}
+
+/**
  * A Worker of an App. Declaring the same name again merges the declarations.
  */
 export interface AppWorkerArgs {
@@ -78,7 +88,7 @@ export interface AppWorkerArgs {
      */
     assets?: pulumi.Input<inputs.AssetsArgs | undefined>;
     /**
-     * Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+     * Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
      */
     bindings?: pulumi.Input<{[key: string]: any} | undefined>;
     /**
@@ -154,6 +164,10 @@ export interface AssetsArgs {
  */
 export interface BindingArgs {
     /**
+     * r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
+     */
+    bucketName?: pulumi.Input<string | undefined>;
+    /**
      * durable_object_namespace: the Durable Object class the namespace runs.
      */
     className?: pulumi.Input<string | undefined>;
@@ -182,7 +196,7 @@ export interface BindingArgs {
      */
     text?: pulumi.Input<string | undefined>;
     /**
-     * Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
+     * Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
      */
     type: pulumi.Input<string>;
 }

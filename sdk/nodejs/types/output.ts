@@ -36,6 +36,10 @@ export interface Assets {
  */
 export interface Binding {
     /**
+     * r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
+     */
+    bucketName?: string;
+    /**
      * durable_object_namespace: the Durable Object class the namespace runs.
      */
     className?: string;
@@ -64,7 +68,7 @@ export interface Binding {
      */
     text?: string;
     /**
-     * Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
+     * Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
      */
     type: string;
 }

@@ -12,6 +12,7 @@ from .durable_object import *
 from .kv_namespace import *
 from .provider import *
 from .queue import *
+from .r2_bucket import *
 from .script import *
 from .worker import *
 from ._inputs import *
@@ -37,6 +38,7 @@ _utilities.register(
    "lumier:index:DurableObject": "DurableObject",
    "lumier:index:KvNamespace": "KvNamespace",
    "lumier:index:Queue": "Queue",
+   "lumier:index:R2Bucket": "R2Bucket",
    "lumier:index:Script": "Script",
    "lumier:index:Worker": "Worker"
   }

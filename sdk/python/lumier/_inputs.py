@@ -23,6 +23,8 @@ __all__ = [
     'AppKvNamespaceArgsDict',
     'AppQueueArgs',
     'AppQueueArgsDict',
+    'AppR2BucketArgs',
+    'AppR2BucketArgsDict',
     'AppWorkerArgs',
     'AppWorkerArgsDict',
     'AssetsArgs',
@@ -293,6 +295,39 @@ class AppQueueArgs:
         pulumi.set(self, "name", value)
 
 
+class AppR2BucketArgsDict(TypedDict):
+    """
+    An R2 bucket of an App. Its name is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its objects.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    Bucket name in the app: lowercase letters, digits and '-'.
+    """
+
+@pulumi.input_type
+class AppR2BucketArgs:
+    def __init__(__self__, *,
+                 name: pulumi.Input[_builtins.str]):
+        """
+        An R2 bucket of an App. Its name is "<app>-<stage>-<name>"; the app's protect and removal apply to it and its objects.
+
+        :param pulumi.Input[_builtins.str] name: Bucket name in the app: lowercase letters, digits and '-'.
+        """
+        pulumi.set(__self__, "name", name)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Bucket name in the app: lowercase letters, digits and '-'.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+
 class AppWorkerArgsDict(TypedDict):
     """
     A Worker of an App. Declaring the same name again merges the declarations.
@@ -307,7 +342,7 @@ class AppWorkerArgsDict(TypedDict):
     """
     bindings: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
     """
-    Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+    Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
     """
     build: NotRequired[pulumi.Input[Optional['BuildOptionsArgsDict']]]
     """
@@ -366,7 +401,7 @@ class AppWorkerArgs:
 
         :param pulumi.Input[_builtins.str] name: Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
         :param pulumi.Input['AssetsArgs'] assets: Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
-        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+        :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
@@ -429,7 +464,7 @@ class AppWorkerArgs:
     @pulumi.getter
     def bindings(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
         """
-        Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); or an object {type, ...} with one of Cloudflare's binding types (see app as {type: "kv_namespace", name}; a D1 database of this app as {type: "d1", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
+        Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
         """
         return pulumi.get(self, "bindings")
 
@@ -669,7 +704,11 @@ class BindingArgsDict(TypedDict):
     """
     type: pulumi.Input[_builtins.str]
     """
-    Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
+    Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
+    """
+    bucket_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
     """
     class_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -701,6 +740,7 @@ class BindingArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str],
                  type: pulumi.Input[_builtins.str],
+                 bucket_name: pulumi.Input[Optional[_builtins.str]] = None,
                  class_name: pulumi.Input[Optional[_builtins.str]] = None,
                  database_id: pulumi.Input[Optional[_builtins.str]] = None,
                  namespace_id: pulumi.Input[Optional[_builtins.str]] = None,
@@ -711,7 +751,8 @@ class BindingArgs:
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param pulumi.Input[_builtins.str] name: Env name: a JavaScript identifier, unique within the Worker.
-        :param pulumi.Input[_builtins.str] type: Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
+        :param pulumi.Input[_builtins.str] type: Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
+        :param pulumi.Input[_builtins.str] bucket_name: r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
         :param pulumi.Input[_builtins.str] class_name: durable_object_namespace: the Durable Object class the namespace runs.
         :param pulumi.Input[_builtins.str] database_id: d1: the D1 database id (a D1Database's databaseId).
         :param pulumi.Input[_builtins.str] namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
@@ -721,6 +762,8 @@ class BindingArgs:
         """
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "type", type)
+        if bucket_name is not None:
+            pulumi.set(__self__, "bucket_name", bucket_name)
         if class_name is not None:
             pulumi.set(__self__, "class_name", class_name)
         if database_id is not None:
@@ -750,13 +793,25 @@ class BindingArgs:
     @pulumi.getter
     def type(self) -> pulumi.Input[_builtins.str]:
         """
-        Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
+        Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
         """
         return pulumi.get(self, "type")
 
     @type.setter
     def type(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "type", value)
+
+    @_builtins.property
+    @pulumi.getter(name="bucketName")
+    def bucket_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
+        """
+        return pulumi.get(self, "bucket_name")
+
+    @bucket_name.setter
+    def bucket_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "bucket_name", value)
 
     @_builtins.property
     @pulumi.getter(name="className")

@@ -28,6 +28,7 @@ class AppArgs:
                  kv_namespaces: pulumi.Input[Optional[Sequence[pulumi.Input['AppKvNamespaceArgs']]]] = None,
                  protect: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  queues: pulumi.Input[Optional[Sequence[pulumi.Input['AppQueueArgs']]]] = None,
+                 r2_buckets: pulumi.Input[Optional[Sequence[pulumi.Input['AppR2BucketArgs']]]] = None,
                  removal: Optional[_builtins.str] = None,
                  stage: Optional[_builtins.str] = None):
         """
@@ -40,6 +41,7 @@ class AppArgs:
         :param pulumi.Input[Sequence[pulumi.Input['AppKvNamespaceArgs']]] kv_namespaces: Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
         :param pulumi.Input[Sequence[_builtins.str]] protect: Stages whose resources are all protected: Pulumi refuses to delete them.
         :param pulumi.Input[Sequence[pulumi.Input['AppQueueArgs']]] queues: Queues, named "<app>-<stage>-<name>" on Cloudflare. A Worker sends to one with the binding {type: "queue", name} and consumes one with queueConsumers: [{queue: name}].
+        :param pulumi.Input[Sequence[pulumi.Input['AppR2BucketArgs']]] r2_buckets: R2 buckets, named "<app>-<stage>-<name>". A Worker binds one as {type: "r2_bucket", name}.
         :param _builtins.str removal: What happens to Workers and their Durable Object data when they leave the app or the stack is destroyed: "retain" (the default) keeps them on Cloudflare; "remove" deletes them, data included.
         :param _builtins.str stage: Stage being deployed. Defaults to the stack name.
         """
@@ -55,6 +57,8 @@ class AppArgs:
             pulumi.set(__self__, "protect", protect)
         if queues is not None:
             pulumi.set(__self__, "queues", queues)
+        if r2_buckets is not None:
+            pulumi.set(__self__, "r2_buckets", r2_buckets)
         if removal is not None:
             pulumi.set(__self__, "removal", removal)
         if stage is not None:
@@ -145,6 +149,18 @@ class AppArgs:
         pulumi.set(self, "queues", value)
 
     @_builtins.property
+    @pulumi.getter(name="r2Buckets")
+    def r2_buckets(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['AppR2BucketArgs']]]]:
+        """
+        R2 buckets, named "<app>-<stage>-<name>". A Worker binds one as {type: "r2_bucket", name}.
+        """
+        return pulumi.get(self, "r2_buckets")
+
+    @r2_buckets.setter
+    def r2_buckets(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['AppR2BucketArgs']]]]):
+        pulumi.set(self, "r2_buckets", value)
+
+    @_builtins.property
     @pulumi.getter
     def removal(self) -> Optional[_builtins.str]:
         """
@@ -181,6 +197,7 @@ class App(pulumi.ComponentResource):
                  name: Optional[_builtins.str] = None,
                  protect: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  queues: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppQueueArgs', 'AppQueueArgsDict']]]]] = None,
+                 r2_buckets: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppR2BucketArgs', 'AppR2BucketArgsDict']]]]] = None,
                  removal: Optional[_builtins.str] = None,
                  stage: Optional[_builtins.str] = None,
                  workers: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppWorkerArgs', 'AppWorkerArgsDict']]]]] = None,
@@ -196,6 +213,7 @@ class App(pulumi.ComponentResource):
         :param _builtins.str name: App name: Workers are named "<app>-<stage>-<name>" on Cloudflare.
         :param pulumi.Input[Sequence[_builtins.str]] protect: Stages whose resources are all protected: Pulumi refuses to delete them.
         :param pulumi.Input[Sequence[pulumi.Input[Union['AppQueueArgs', 'AppQueueArgsDict']]]] queues: Queues, named "<app>-<stage>-<name>" on Cloudflare. A Worker sends to one with the binding {type: "queue", name} and consumes one with queueConsumers: [{queue: name}].
+        :param pulumi.Input[Sequence[pulumi.Input[Union['AppR2BucketArgs', 'AppR2BucketArgsDict']]]] r2_buckets: R2 buckets, named "<app>-<stage>-<name>". A Worker binds one as {type: "r2_bucket", name}.
         :param _builtins.str removal: What happens to Workers and their Durable Object data when they leave the app or the stack is destroyed: "retain" (the default) keeps them on Cloudflare; "remove" deletes them, data included.
         :param _builtins.str stage: Stage being deployed. Defaults to the stack name.
         :param pulumi.Input[Sequence[pulumi.Input[Union['AppWorkerArgs', 'AppWorkerArgsDict']]]] workers: Worker declarations in program order. Declarations with the same name are merged into one Worker; options they both set must agree.
@@ -230,6 +248,7 @@ class App(pulumi.ComponentResource):
                  name: Optional[_builtins.str] = None,
                  protect: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  queues: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppQueueArgs', 'AppQueueArgsDict']]]]] = None,
+                 r2_buckets: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppR2BucketArgs', 'AppR2BucketArgsDict']]]]] = None,
                  removal: Optional[_builtins.str] = None,
                  stage: Optional[_builtins.str] = None,
                  workers: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppWorkerArgs', 'AppWorkerArgsDict']]]]] = None,
@@ -252,6 +271,7 @@ class App(pulumi.ComponentResource):
             __props__.__dict__["name"] = name
             __props__.__dict__["protect"] = protect
             __props__.__dict__["queues"] = queues
+            __props__.__dict__["r2_buckets"] = r2_buckets
             __props__.__dict__["removal"] = removal
             __props__.__dict__["stage"] = stage
             if workers is None and not opts.urn:
@@ -303,6 +323,14 @@ class App(pulumi.ComponentResource):
         Queue names on Cloudflare by name in the app.
         """
         return pulumi.get(self, "queues")
+
+    @_builtins.property
+    @pulumi.getter(name="r2Buckets")
+    def r2_buckets(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
+        """
+        R2 bucket names by name.
+        """
+        return pulumi.get(self, "r2_buckets")
 
     @_builtins.property
     @pulumi.getter

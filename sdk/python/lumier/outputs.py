@@ -128,7 +128,9 @@ class Binding(dict):
     @staticmethod
     def __key_warning(key: str):
         suggest = None
-        if key == "className":
+        if key == "bucketName":
+            suggest = "bucket_name"
+        elif key == "className":
             suggest = "class_name"
         elif key == "databaseId":
             suggest = "database_id"
@@ -153,6 +155,7 @@ class Binding(dict):
     def __init__(__self__, *,
                  name: _builtins.str,
                  type: _builtins.str,
+                 bucket_name: Optional[_builtins.str] = None,
                  class_name: Optional[_builtins.str] = None,
                  database_id: Optional[_builtins.str] = None,
                  namespace_id: Optional[_builtins.str] = None,
@@ -163,7 +166,8 @@ class Binding(dict):
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param _builtins.str name: Env name: a JavaScript identifier, unique within the Worker.
-        :param _builtins.str type: Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
+        :param _builtins.str type: Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
+        :param _builtins.str bucket_name: r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
         :param _builtins.str class_name: durable_object_namespace: the Durable Object class the namespace runs.
         :param _builtins.str database_id: d1: the D1 database id (a D1Database's databaseId).
         :param _builtins.str namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
@@ -173,6 +177,8 @@ class Binding(dict):
         """
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "type", type)
+        if bucket_name is not None:
+            pulumi.set(__self__, "bucket_name", bucket_name)
         if class_name is not None:
             pulumi.set(__self__, "class_name", class_name)
         if database_id is not None:
@@ -198,9 +204,17 @@ class Binding(dict):
     @pulumi.getter
     def type(self) -> _builtins.str:
         """
-        Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue.
+        Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
         """
         return pulumi.get(self, "type")
+
+    @_builtins.property
+    @pulumi.getter(name="bucketName")
+    def bucket_name(self) -> Optional[_builtins.str]:
+        """
+        r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
+        """
+        return pulumi.get(self, "bucket_name")
 
     @_builtins.property
     @pulumi.getter(name="className")

@@ -1,0 +1,63 @@
+package cfapi_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/cloudflare/cloudflare-go/v4/option"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/local"
+)
+
+// TestR2BucketLifecycle runs every R2 call of the client against the local Cloudflare.
+func TestR2BucketLifecycle(t *testing.T) {
+	srv, err := local.New(local.Options{Addr: "127.0.0.1:0", StateDir: t.TempDir()})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, srv.Start(ctx))
+	t.Cleanup(func() { srv.Close() })
+	c := cfapi.New(srv.URL(), srv.Token(), srv.AccountID(), option.WithMaxRetries(0))
+
+	b, err := c.CreateR2Bucket(ctx, "app-dev-files", "weur", "InfrequentAccess")
+	require.NoError(t, err)
+	assert.Equal(t, cfapi.R2Bucket{Name: "app-dev-files", Location: "weur", StorageClass: "InfrequentAccess", Jurisdiction: "default"}, b)
+	_, err = c.CreateR2Bucket(ctx, "app-dev-files", "", "")
+	apiErr, ok := cfapi.AsAPIError(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, 10004, apiErr.Code, "a name the account has")
+	_, err = c.CreateR2Bucket(ctx, "Files", "", "")
+	assert.ErrorContains(t, err, "3 to 63 lowercase letters", "checked before any request")
+
+	require.NoError(t, c.SetR2StorageClass(ctx, "app-dev-files", "Standard"))
+	got, err := c.R2BucketByName(ctx, "app-dev-files")
+	require.NoError(t, err)
+	assert.Equal(t, "Standard", got.StorageClass)
+
+	for _, k := range []string{"a", "b/c", "d"} {
+		require.NoError(t, c.PutR2Object(ctx, "app-dev-files", k, "text/plain", []byte(k)))
+	}
+	keys, next, err := c.R2Objects(ctx, "app-dev-files", "", 2)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b/c"}, keys)
+	require.NotEmpty(t, next)
+	keys, next, err = c.R2Objects(ctx, "app-dev-files", next, 2)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"d"}, keys)
+	assert.Empty(t, next, "the last page has no cursor")
+
+	err = c.DeleteR2Bucket(ctx, "app-dev-files")
+	apiErr, ok = cfapi.AsAPIError(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, 10008, apiErr.Code, "a bucket holding objects is not deleted")
+	for _, k := range []string{"a", "b/c", "d"} {
+		require.NoError(t, c.DeleteR2Object(ctx, "app-dev-files", k))
+	}
+	require.NoError(t, c.DeleteR2Bucket(ctx, "app-dev-files"))
+	_, err = c.R2BucketByName(ctx, "app-dev-files")
+	assert.True(t, cfapi.IsNotFound(err), "%v", err)
+}

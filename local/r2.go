@@ -1,0 +1,487 @@
+package local
+
+import (
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// r2Dir holds the R2 buckets under the state directory: buckets.json (names and settings) and
+// one directory per bucket with index.json (every object's metadata) and blobs/<version> (its
+// bytes). A put writes the blob first and then replaces the index atomically, so a restart finds
+// each object as the last answered request left it; a blob no index names is unreachable.
+const r2Dir = "r2"
+
+// r2Store is the account's R2: buckets and their objects. The API (api_r2.go) and workerd's
+// r2Bucket bindings (r2_backend.go) share it.
+type r2Store struct {
+	dir string
+
+	mu      sync.Mutex
+	buckets []r2BucketRecord
+	objects map[string]map[string]r2Object // bucket name -> key -> object
+	now     func() time.Time
+}
+
+// r2BucketRecord is one bucket as the API reports it (cloudflare-go's r2.Bucket).
+type r2BucketRecord struct {
+	Name         string `json:"name"`
+	CreationDate string `json:"creation_date"`
+	Location     string `json:"location,omitempty"`
+	StorageClass string `json:"storage_class"`
+	Jurisdiction string `json:"jurisdiction"`
+}
+
+// r2Object is one stored object's metadata; its bytes are in blobs/<Version>.
+type r2Object struct {
+	Key     string `json:"key"`
+	Version string `json:"version"`
+	Size    int64  `json:"size"`
+	// ETag is the hex MD5 of the bytes (R2's etag for a single-part upload).
+	ETag string `json:"etag"`
+	// Uploaded is the upload time in Unix milliseconds.
+	Uploaded     int64             `json:"uploaded"`
+	HTTPMetadata r2HTTPMetadata    `json:"http_metadata"`
+	Custom       map[string]string `json:"custom_metadata,omitempty"`
+	StorageClass string            `json:"storage_class"`
+}
+
+// r2HTTPMetadata is the HTTP headers stored with an object (R2's httpMetadata). CacheExpiry is
+// Unix milliseconds, 0 when unset.
+type r2HTTPMetadata struct {
+	ContentType        string `json:"contentType,omitempty"`
+	ContentLanguage    string `json:"contentLanguage,omitempty"`
+	ContentDisposition string `json:"contentDisposition,omitempty"`
+	ContentEncoding    string `json:"contentEncoding,omitempty"`
+	CacheControl       string `json:"cacheControl,omitempty"`
+	CacheExpiry        int64  `json:"cacheExpiry,omitempty"`
+}
+
+// The store's refusals; the API and the backend map them to Cloudflare's codes.
+var (
+	errR2BucketMissing  = errors.New("the specified bucket does not exist")
+	errR2BucketTaken    = errors.New("the bucket you tried to create already exists, and you own it")
+	errR2BucketNotEmpty = errors.New("the bucket you tried to delete is not empty")
+	errR2ObjectMissing  = errors.New("the specified key does not exist")
+	errR2Precondition   = errors.New("at least one of the pre-conditions you specified did not hold")
+	errR2TooLarge       = errors.New("your proposed upload exceeds the maximum allowed object size")
+)
+
+// validBucketName is R2's rule (docs/cloudflare-api.md, R2): 3 to 63 characters, lowercase
+// letters, digits and '-', starting and ending with a letter or digit.
+var validBucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
+
+// maxR2ObjectBytes is R2's limit on one single-part upload (5 GiB less 5 MiB).
+const maxR2ObjectBytes = 5<<30 - 5<<20
+
+// maxR2KeyBytes is R2's limit on an object key.
+const maxR2KeyBytes = 1024
+
+// openR2 loads the R2 files under stateDir, creating the directory on first use.
+func openR2(stateDir string) (*r2Store, error) {
+	dir := filepath.Join(stateDir, r2Dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("R2 directory %s: %w", dir, err)
+	}
+	st := &r2Store{dir: dir, objects: map[string]map[string]r2Object{}, now: time.Now}
+	b, err := os.ReadFile(filepath.Join(dir, "buckets.json"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("reading R2 buckets: %w", err)
+	}
+	if err == nil {
+		if err := json.Unmarshal(b, &st.buckets); err != nil {
+			return nil, fmt.Errorf("reading R2 buckets (%s): %w", filepath.Join(dir, "buckets.json"), err)
+		}
+	}
+	for _, bk := range st.buckets {
+		objs := map[string]r2Object{}
+		b, err := os.ReadFile(st.indexFile(bk.Name))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("reading R2 bucket %s: %w", bk.Name, err)
+		}
+		if err == nil {
+			if err := json.Unmarshal(b, &objs); err != nil {
+				return nil, fmt.Errorf("reading R2 bucket %s (%s): %w", bk.Name, st.indexFile(bk.Name), err)
+			}
+		}
+		st.objects[bk.Name] = objs
+	}
+	return st, nil
+}
+
+func (st *r2Store) bucketDir(name string) string     { return filepath.Join(st.dir, name) }
+func (st *r2Store) indexFile(name string) string     { return filepath.Join(st.dir, name, "index.json") }
+func (st *r2Store) blobDir(name string) string       { return filepath.Join(st.dir, name, "blobs") }
+func (st *r2Store) blob(name, version string) string { return filepath.Join(st.blobDir(name), version) }
+
+func (st *r2Store) saveBuckets() error {
+	b, err := json.Marshal(st.buckets)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(st.dir, "buckets.json"), b)
+}
+
+func (st *r2Store) saveIndex(name string) error {
+	b, err := json.Marshal(st.objects[name])
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(st.indexFile(name), b)
+}
+
+func (st *r2Store) indexOf(name string) int {
+	return slices.IndexFunc(st.buckets, func(b r2BucketRecord) bool { return b.Name == name })
+}
+
+// list returns the buckets sorted by name, Cloudflare's default order.
+func (st *r2Store) list() []r2BucketRecord {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := slices.Clone(st.buckets)
+	slices.SortFunc(out, func(a, b r2BucketRecord) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+func (st *r2Store) get(name string) (r2BucketRecord, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	i := st.indexOf(name)
+	if i < 0 {
+		return r2BucketRecord{}, errR2BucketMissing
+	}
+	return st.buckets[i], nil
+}
+
+// create adds an empty bucket; its directory starts with an empty index, so a leftover of a
+// deleted bucket of the same name is never read back.
+func (st *r2Store) create(b r2BucketRecord) (r2BucketRecord, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.indexOf(b.Name) >= 0 {
+		return r2BucketRecord{}, errR2BucketTaken
+	}
+	if b.StorageClass == "" {
+		b.StorageClass = "Standard"
+	}
+	if b.Jurisdiction == "" {
+		b.Jurisdiction = "default"
+	}
+	b.CreationDate = st.now().UTC().Format(time.RFC3339Nano)
+	if err := os.MkdirAll(st.blobDir(b.Name), 0o700); err != nil {
+		return r2BucketRecord{}, err
+	}
+	st.objects[b.Name] = map[string]r2Object{}
+	if err := st.saveIndex(b.Name); err != nil {
+		delete(st.objects, b.Name)
+		return r2BucketRecord{}, err
+	}
+	st.buckets = append(st.buckets, b)
+	if err := st.saveBuckets(); err != nil {
+		st.buckets = st.buckets[:len(st.buckets)-1]
+		delete(st.objects, b.Name)
+		return r2BucketRecord{}, err
+	}
+	return b, nil
+}
+
+// setStorageClass changes the default storage class of new objects.
+func (st *r2Store) setStorageClass(name, class string) (r2BucketRecord, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	i := st.indexOf(name)
+	if i < 0 {
+		return r2BucketRecord{}, errR2BucketMissing
+	}
+	old := st.buckets[i].StorageClass
+	st.buckets[i].StorageClass = class
+	if err := st.saveBuckets(); err != nil {
+		st.buckets[i].StorageClass = old
+		return r2BucketRecord{}, err
+	}
+	return st.buckets[i], nil
+}
+
+// remove deletes an empty bucket; one holding objects is refused, as R2 refuses it.
+func (st *r2Store) remove(name string) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	i := st.indexOf(name)
+	if i < 0 {
+		return errR2BucketMissing
+	}
+	if len(st.objects[name]) > 0 {
+		return errR2BucketNotEmpty
+	}
+	prev := st.buckets
+	st.buckets = slices.Delete(slices.Clone(st.buckets), i, i+1)
+	if err := st.saveBuckets(); err != nil {
+		st.buckets = prev
+		return err
+	}
+	delete(st.objects, name)
+	_ = os.RemoveAll(st.bucketDir(name)) // unreachable once the list is written; leftovers are harmless
+	return nil
+}
+
+// r2Conditions are a write's or read's preconditions (R2's onlyIf); empty fields do not apply.
+type r2Conditions struct {
+	ETagMatches      []string // "*" matches any existing object
+	ETagDoesNotMatch []string
+	UploadedBefore   int64 // Unix ms, 0 = unset
+	UploadedAfter    int64
+}
+
+// holds reports whether o (nil when absent) satisfies c.
+func (c r2Conditions) holds(o *r2Object) bool {
+	if len(c.ETagMatches) > 0 && (o == nil || !etagIn(o.ETag, c.ETagMatches)) {
+		return false
+	}
+	if len(c.ETagDoesNotMatch) > 0 && o != nil && etagIn(o.ETag, c.ETagDoesNotMatch) {
+		return false
+	}
+	if c.UploadedBefore != 0 && o != nil && o.Uploaded >= c.UploadedBefore {
+		return false
+	}
+	if c.UploadedAfter != 0 && o != nil && o.Uploaded <= c.UploadedAfter {
+		return false
+	}
+	return true
+}
+
+func etagIn(etag string, list []string) bool {
+	return slices.ContainsFunc(list, func(e string) bool { return e == "*" || e == etag })
+}
+
+// r2Put is one object to store.
+type r2Put struct {
+	Key          string
+	HTTPMetadata r2HTTPMetadata
+	Custom       map[string]string
+	StorageClass string
+	OnlyIf       r2Conditions
+	// MD5 is the checksum the writer sent, nil when none: a mismatch refuses the put.
+	MD5 []byte
+}
+
+// errR2BadDigest is a put whose bytes do not match the MD5 the writer sent.
+var errR2BadDigest = errors.New("the MD5 checksum you specified did not match what we received")
+
+// put streams body into the bucket as p.Key, replacing any object of that key once the
+// preconditions hold. It returns the stored object; on errR2Precondition, the existing one.
+func (st *r2Store) put(bucket string, p r2Put, body io.Reader) (r2Object, error) {
+	if _, err := st.get(bucket); err != nil {
+		return r2Object{}, err
+	}
+	version := newR2Version()
+	tmp, err := os.CreateTemp(st.blobDir(bucket), tempPrefix+version+"-")
+	if err != nil {
+		return r2Object{}, fmt.Errorf("storing object %q: %w", p.Key, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	h := md5.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(body, maxR2ObjectBytes+1))
+	if err == nil {
+		err = tmp.Close()
+	} else {
+		tmp.Close()
+	}
+	if err != nil {
+		return r2Object{}, fmt.Errorf("storing object %q: %w", p.Key, err)
+	}
+	if n > maxR2ObjectBytes {
+		return r2Object{}, errR2TooLarge
+	}
+	sum := h.Sum(nil)
+	if p.MD5 != nil && !slices.Equal(p.MD5, sum) {
+		return r2Object{}, errR2BadDigest
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	objs, ok := st.objects[bucket]
+	if !ok {
+		return r2Object{}, errR2BucketMissing
+	}
+	prev, had := objs[p.Key]
+	var prevp *r2Object
+	if had {
+		prevp = &prev
+	}
+	if !p.OnlyIf.holds(prevp) {
+		return prev, errR2Precondition
+	}
+	class := p.StorageClass
+	if class == "" {
+		class = st.buckets[st.indexOf(bucket)].StorageClass
+	}
+	o := r2Object{Key: p.Key, Version: version, Size: n, ETag: hex.EncodeToString(sum),
+		Uploaded: st.now().UnixMilli(), HTTPMetadata: p.HTTPMetadata, Custom: p.Custom, StorageClass: class}
+	if err := os.Rename(tmp.Name(), st.blob(bucket, version)); err != nil {
+		return r2Object{}, fmt.Errorf("storing object %q: %w", p.Key, err)
+	}
+	objs[p.Key] = o
+	if err := st.saveIndex(bucket); err != nil {
+		if had {
+			objs[p.Key] = prev
+		} else {
+			delete(objs, p.Key)
+		}
+		os.Remove(st.blob(bucket, version))
+		return r2Object{}, err
+	}
+	if had {
+		os.Remove(st.blob(bucket, prev.Version))
+	}
+	return o, nil
+}
+
+// head returns an object's metadata.
+func (st *r2Store) head(bucket, key string) (r2Object, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	objs, ok := st.objects[bucket]
+	if !ok {
+		return r2Object{}, errR2BucketMissing
+	}
+	o, ok := objs[key]
+	if !ok {
+		return r2Object{}, errR2ObjectMissing
+	}
+	return o, nil
+}
+
+// open returns an object's metadata and its bytes, which the caller closes. A put that
+// replaces the object meanwhile removes the blob's name, not the open file.
+func (st *r2Store) open(bucket, key string) (r2Object, *os.File, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	objs, ok := st.objects[bucket]
+	if !ok {
+		return r2Object{}, nil, errR2BucketMissing
+	}
+	o, ok := objs[key]
+	if !ok {
+		return r2Object{}, nil, errR2ObjectMissing
+	}
+	f, err := os.Open(st.blob(bucket, o.Version))
+	if err != nil {
+		return r2Object{}, nil, fmt.Errorf("reading object %q: %w", key, err)
+	}
+	return o, f, nil
+}
+
+// del deletes keys (missing ones are not an error, as in R2).
+func (st *r2Store) del(bucket string, keys ...string) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	objs, ok := st.objects[bucket]
+	if !ok {
+		return errR2BucketMissing
+	}
+	removed := map[string]r2Object{}
+	for _, k := range keys {
+		if o, had := objs[k]; had {
+			removed[k] = o
+			delete(objs, k)
+		}
+	}
+	if len(removed) == 0 {
+		return nil
+	}
+	if err := st.saveIndex(bucket); err != nil {
+		for k, o := range removed {
+			objs[k] = o
+		}
+		return err
+	}
+	for _, o := range removed {
+		os.Remove(st.blob(bucket, o.Version))
+	}
+	return nil
+}
+
+// r2ListOptions select a page of objects.
+type r2ListOptions struct {
+	Prefix, Delimiter string
+	// After is the key to list after: the cursor of the previous page, or startAfter.
+	After string
+	Limit int
+}
+
+// r2Listing is one page: objects and, with a delimiter, the common prefixes rolled up.
+type r2Listing struct {
+	Objects           []r2Object
+	DelimitedPrefixes []string
+	Truncated         bool
+	// Cursor is the last key (or rolled-up prefix's last key) of the page when truncated.
+	Cursor string
+}
+
+// listObjects lists objects with o.Prefix in key order after o.After. With a delimiter, keys
+// sharing the part up to the delimiter after the prefix are one entry (a delimited prefix),
+// counted once towards the limit, as R2 counts them.
+func (st *r2Store) listObjects(bucket string, o r2ListOptions) (r2Listing, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	objs, ok := st.objects[bucket]
+	if !ok {
+		return r2Listing{}, errR2BucketMissing
+	}
+	keys := make([]string, 0, len(objs))
+	for k := range objs {
+		if strings.HasPrefix(k, o.Prefix) && k > o.After {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var out r2Listing
+	seen := map[string]bool{}
+	entries := 0
+	for i, k := range keys {
+		prefix := ""
+		if o.Delimiter != "" {
+			if j := strings.Index(k[len(o.Prefix):], o.Delimiter); j >= 0 {
+				prefix = k[:len(o.Prefix)+j+len(o.Delimiter)]
+			}
+		}
+		if prefix != "" && seen[prefix] {
+			out.Cursor = k
+			continue
+		}
+		if entries == o.Limit {
+			out.Truncated = true
+			out.Cursor = keys[i-1]
+			return out, nil
+		}
+		entries++
+		out.Cursor = k
+		if prefix != "" {
+			seen[prefix] = true
+			out.DelimitedPrefixes = append(out.DelimitedPrefixes, prefix)
+			continue
+		}
+		out.Objects = append(out.Objects, objs[k])
+	}
+	out.Cursor = ""
+	return out, nil
+}
+
+// newR2Version is a random object version id (32 hex digits).
+func newR2Version() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("local: no randomness: %v", err)) // crypto/rand does not fail on supported systems
+	}
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,36 @@
+package provider
+
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func r2App(buckets []AppR2Bucket, bindings pulumi.Map) AppArgs {
+	return AppArgs{Name: "shop", R2Buckets: buckets,
+		Workers: []AppWorker{{Name: "api", Entry: "src/index.ts", Bindings: bindings}}}
+}
+
+// TestAppR2Buckets: an app's bucket is named <app>-<stage>-<name>, and a Worker binding
+// {type: "r2_bucket", name} takes it.
+func TestAppR2Buckets(t *testing.T) {
+	plan, err := planApp("dev", r2App([]AppR2Bucket{{Name: "files"}},
+		pulumi.Map{"FILES": pulumi.Map{"type": pulumi.String("r2_bucket"), "name": pulumi.String("files")}}))
+	require.NoError(t, err)
+	require.Contains(t, plan.r2, "files")
+	assert.Equal(t, "shop-dev-files", plan.r2["files"].bucket)
+	assert.Equal(t, map[string]string{"FILES": "files"}, plan.workers["api"].r2)
+}
+
+// TestAppR2BucketErrors: a binding to a bucket the app does not declare, a bucket declared twice
+// and a name R2 would refuse are each named.
+func TestAppR2BucketErrors(t *testing.T) {
+	_, err := planApp("dev", r2App([]AppR2Bucket{{Name: "files"}, {Name: "files"}, {Name: "Bad_Name"}},
+		pulumi.Map{"UPLOADS": pulumi.Map{"type": pulumi.String("r2_bucket"), "name": pulumi.String("uploads")}}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `r2 bucket "files" is declared twice`)
+	assert.Contains(t, err.Error(), `r2 bucket "Bad_Name"`)
+	assert.Contains(t, err.Error(), `worker "api" binding UPLOADS names r2 bucket "uploads", which this app does not declare`)
+}
