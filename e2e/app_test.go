@@ -12,9 +12,10 @@ import (
 	"github.com/lumier-dev/lumier/internal/cfapi"
 )
 
-// TestAppExample deploys examples/app through an inline program and calls each of its paths; a
-// second up makes no API call; destroy (removal "remove" on a dev stage) leaves nothing of the
-// stage on the local Cloudflare.
+// TestAppExample deploys examples/app through an inline program and calls each of its areas
+// (Durable Object, KV, R2, D1, Queue with its dead-letter queue, static assets); a second up makes
+// no API call; destroy (removal "remove" on a dev stage) leaves nothing of the stage on the local
+// Cloudflare: no script, namespace, bucket, database or queue.
 func TestAppExample(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
 	c := startCloud(t)
@@ -39,6 +40,31 @@ func TestAppExample(t *testing.T) {
 		requireCall(t, http.MethodDelete, url+"/kv/greeting", "", 200, `{"deleted":"greeting"}`)
 		requireCall(t, http.MethodGet, url+"/kv/greeting", "", 200, `{"key":"greeting","value":null}`)
 	})
+	t.Run("R2", func(t *testing.T) {
+		requireCall(t, http.MethodPut, url+"/r2/docs/hello.txt", "hello world", 200, `{"stored":"docs/hello.txt","size":11,"etag":"5eb63bbbe01eeed093cb22bb8f5acdc3"}`)
+		if status, body, _ := call(t, http.MethodGet, url+"/r2/docs/hello.txt", ""); status != 200 || body != "hello world" {
+			t.Fatalf("GET /r2/docs/hello.txt: %d %q, want the stored bytes", status, body)
+		}
+		requireCall(t, http.MethodDelete, url+"/r2/docs/hello.txt", "", 200, `{"deleted":"docs/hello.txt"}`)
+		if status, _, _ := call(t, http.MethodGet, url+"/r2/docs/hello.txt", ""); status != 404 {
+			t.Fatalf("GET after DELETE: %d, want 404", status)
+		}
+	})
+	t.Run("D1", func(t *testing.T) {
+		requireCall(t, http.MethodPost, url+"/d1/notes?tag=work", "hello", 200, `{"id":1,"changes":1}`)
+		requireCall(t, http.MethodGet, url+"/d1/notes/1", "", 200, `{"id":1,"body":"hello","tag":"work"}`)
+		requireCall(t, http.MethodGet, url+"/d1/notes/9", "", 404, `{"error":"no such note"}`)
+		requireCall(t, http.MethodPost, url+"/d1/batch", `["a","b"]`, 200, `{"stored":2,"total":3}`)
+		requireCall(t, http.MethodGet, url+"/d1/tags", "", 200, `[["tag","n"],["general",2],["work",1]]`)
+	})
+	t.Run("Queue", func(t *testing.T) {
+		requireCall(t, http.MethodPost, url+"/queue/send", `[{"id":"a"},{"id":"b"},{"id":"bad","fail":true}]`, 200, `{"sent":3}`)
+		deliverQueue(t, c, "shop-dev-jobs")
+		deliverQueue(t, c, "shop-dev-jobs-dlq")
+		requireCall(t, http.MethodGet, url+"/queue/jobs/a", "", 200, `{"id":"a","processed":1,"dead":false}`)
+		requireCall(t, http.MethodGet, url+"/queue/jobs/b", "", 200, `{"id":"b","processed":1,"dead":false}`)
+		requireCall(t, http.MethodGet, url+"/queue/jobs/bad", "", 200, `{"id":"bad","processed":0,"dead":true}`)
+	})
 	t.Run("Assets", func(t *testing.T) {
 		status, body, header := call(t, http.MethodGet, url+"/", "")
 		if status != 200 || !strings.HasPrefix(header.Get("Content-Type"), "text/html") || !strings.Contains(body, "<h1>lumier app</h1>") {
@@ -59,10 +85,19 @@ func TestAppExample(t *testing.T) {
 
 	t.Run("NoopUp", func(t *testing.T) { requireNoop(t, ctx, c, s) })
 
-	cache := output(t, res.Outputs, "cache")
+	cache, files, db := output(t, res.Outputs, "cache"), output(t, res.Outputs, "files"), output(t, res.Outputs, "db")
 	destroy(t, ctx, s)
 	requireScripts(t, c)
 	if _, err := api.KVNamespaceByID(ctx, cache); !cfapi.IsNotFound(err) {
 		t.Fatalf("after destroy with removal \"remove\" the KV namespace %s should be gone: %v", cache, err)
+	}
+	if _, err := api.R2BucketByName(ctx, files); !cfapi.IsNotFound(err) {
+		t.Fatalf("after destroy with removal \"remove\" the R2 bucket %s should be gone: %v", files, err)
+	}
+	if _, err := api.D1DatabaseByID(ctx, db); !cfapi.IsNotFound(err) {
+		t.Fatalf("after destroy with removal \"remove\" the D1 database %s should be gone: %v", db, err)
+	}
+	if queues, err := api.Queues(ctx); err != nil || len(queues) != 0 {
+		t.Fatalf("after destroy with removal \"remove\" no queue should be left: %v, %v", queues, err)
 	}
 }

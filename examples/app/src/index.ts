@@ -2,7 +2,10 @@
 import type { Env } from "./env";
 import { assets } from "./assets";
 import { counter } from "./counter";
+import { d1 } from "./d1";
 import { kv } from "./kv";
+import { consume, queue } from "./queue";
+import { r2 } from "./r2";
 
 export { Counter } from "./counter";
 
@@ -11,6 +14,9 @@ type Route = (request: Request, env: Env, path: string) => Promise<Response | un
 const routes: Route[] = [
   counter,
   kv,
+  r2,
+  d1,
+  queue,
   assets,
 ];
 
@@ -22,5 +28,9 @@ export default {
       if (response) return response;
     }
     return Response.json({ error: `no route for ${path}` }, { status: 404 });
+  },
+
+  async queue(batch: MessageBatch<any>, env: Env): Promise<void> {
+    await consume(batch, env);
   },
 };

@@ -1,5 +1,6 @@
-// Package stack is the app: one Worker, api, with a KV cache and the seed's counter Durable Object
-// and a static front end in public/ (and, as the bindings land, R2, D1, a service and a queue). It lives in its own
+// Package stack is the app: one Worker, api, with the seed's counter Durable Object, a KV cache, an
+// R2 bucket, a D1 database with SQL migrations, a queue it sends to and consumes (with a dead-letter
+// queue), and a static front end in public/. It lives in its own
 // package so that the program (../main.go) and the end-to-end tests share it.
 package stack
 
@@ -12,6 +13,10 @@ var Config = lumier.Config{
 	},
 	Run: func(ctx *lumier.Context) error {
 		cache := ctx.KvNamespace("cache")
+		files := ctx.R2Bucket("files")
+		db := ctx.D1Database("db", lumier.D1Options{Migrations: "migrations"})
+		jobs := ctx.Queue("jobs")
+		dlq := ctx.Queue("jobs-dlq")
 
 		api := ctx.Worker("api", lumier.WorkerOptions{Entry: "src/index.ts"})
 		counter := ctx.DurableObject("counter", lumier.DurableObjectOptions{Worker: api, ClassName: "Counter"})
@@ -20,14 +25,21 @@ var Config = lumier.Config{
 			Entry:  "src/index.ts",
 			Assets: &lumier.AssetsOptions{Directory: "public", Binding: "ASSETS"},
 			Bindings: lumier.Bindings{
-				"COUNTER": counter,
-				"CACHE":   cache,
+				"COUNTER":  counter,
+				"CACHE":    cache,
+				"FILES":    files,
+				"DB":       db,
+				"JOBS":     jobs,
+				"JOBS_DLQ": dlq,
 			},
+			Consumers: []lumier.Consumer{{Queue: jobs, MaxRetries: 2, DeadLetter: dlq}, {Queue: dlq}},
 		})
 
 		ctx.Export("url", api.URL())
 		ctx.Export("counter", counter.Output())
 		ctx.Export("cache", cache.ID())
+		ctx.Export("files", files.BucketName())
+		ctx.Export("db", db.ID())
 		return nil
 	},
 }
