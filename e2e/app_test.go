@@ -13,7 +13,7 @@ import (
 )
 
 // TestAppExample deploys examples/app through an inline program and calls each of its areas
-// (Durable Object, KV, R2, D1, Queue with its dead-letter queue, static assets); a second up makes
+// (Durable Object, KV, R2, D1, Queue with its dead-letter queue, Cron Trigger, static assets); a second up makes
 // no API call; destroy (removal "remove" on a dev stage) leaves nothing of the stage on the local
 // Cloudflare: no script, namespace, bucket, database or queue.
 func TestAppExample(t *testing.T) {
@@ -64,6 +64,13 @@ func TestAppExample(t *testing.T) {
 		requireCall(t, http.MethodGet, url+"/queue/jobs/a", "", 200, `{"id":"a","processed":1,"dead":false}`)
 		requireCall(t, http.MethodGet, url+"/queue/jobs/b", "", 200, `{"id":"b","processed":1,"dead":false}`)
 		requireCall(t, http.MethodGet, url+"/queue/jobs/bad", "", 200, `{"id":"bad","processed":0,"dead":true}`)
+	})
+	t.Run("Cron", func(t *testing.T) {
+		const schedule = "*/5 * * * *"
+		requireCall(t, http.MethodGet, url+"/cron/runs?cron=*/5+*+*+*+*", "", 200, `{"cron":"*/5 * * * *","runs":0}`)
+		fireCron(t, c, "shop-dev-api", schedule)
+		fireCron(t, c, "shop-dev-api", schedule)
+		requireCall(t, http.MethodGet, url+"/cron/runs?cron=*/5+*+*+*+*", "", 200, `{"cron":"*/5 * * * *","runs":2}`)
 	})
 	t.Run("Assets", func(t *testing.T) {
 		status, body, header := call(t, http.MethodGet, url+"/", "")

@@ -2,6 +2,7 @@
 import type { Env } from "./env";
 import { assets } from "./assets";
 import { counter } from "./counter";
+import { cron, tick } from "./cron";
 import { d1 } from "./d1";
 import { kv } from "./kv";
 import { consume, queue } from "./queue";
@@ -17,6 +18,7 @@ const routes: Route[] = [
   r2,
   d1,
   queue,
+  cron,
   assets,
 ];
 
@@ -32,5 +34,9 @@ export default {
 
   async queue(batch: MessageBatch<any>, env: Env): Promise<void> {
     await consume(batch, env);
+  },
+
+  async scheduled(controller: ScheduledController, env: Env): Promise<void> {
+    await tick(controller, env);
   },
 };

@@ -1,6 +1,6 @@
 // Package stack is the app: one Worker, api, with the seed's counter Durable Object, a KV cache, an
 // R2 bucket, a D1 database with SQL migrations, a queue it sends to and consumes (with a dead-letter
-// queue), and a static front end in public/. It lives in its own
+// queue), a Cron Trigger, and a static front end in public/. It lives in its own
 // package so that the program (../main.go) and the end-to-end tests share it.
 package stack
 
@@ -33,6 +33,7 @@ var Config = lumier.Config{
 				"JOBS_DLQ": dlq,
 			},
 			Consumers: []lumier.Consumer{{Queue: jobs, MaxRetries: 2, DeadLetter: dlq}, {Queue: dlq}},
+			Crons:     []string{"*/5 * * * *"},
 		})
 
 		ctx.Export("url", api.URL())
