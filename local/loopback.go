@@ -7,7 +7,7 @@ import (
 )
 
 // loopback is an HTTP service of the local Cloudflare on its own 127.0.0.1 port that only
-// workerd calls: the backends of KV, D1 and assets bindings. It takes no token, so it never shares the
+// workerd calls: the backends of KV, R2, D1, queue and assets bindings. It takes no token, so it never shares the
 // API's listener.
 type loopback struct {
 	ln  net.Listener

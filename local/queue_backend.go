@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -27,36 +25,6 @@ const (
 	maxQueueBatchBytes   = 256 << 10
 	maxQueueDelaySecs    = 43200
 )
-
-// startQueueBackend listens on a free loopback port and serves the producer backend until
-// closeQueueBackend.
-func (s *Server) startQueueBackend() error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(s.serveQueue), ReadHeaderTimeout: 30 * time.Second}
-	s.queueLn, s.queueSrv = ln, srv
-	go func() { _ = srv.Serve(ln) }()
-	return nil
-}
-
-// queueBackendAddr is the backend's address for workerd ("" before Start).
-func (s *Server) queueBackendAddr() string {
-	if s.queueLn == nil {
-		return ""
-	}
-	return s.queueLn.Addr().String()
-}
-
-func (s *Server) closeQueueBackend() error {
-	if s.queueSrv == nil {
-		return nil
-	}
-	err := s.queueSrv.Close()
-	s.queueSrv, s.queueLn = nil, nil
-	return err
-}
 
 // serveQueue answers workerd's producer calls: POST /message (send) and POST /batch (sendBatch),
 // each with the queue's backlog after the write. workerd treats any other answer, an empty body
@@ -172,7 +140,7 @@ func delaySecs(v string) (int, error) {
 
 // queueBinding is a queue binding as workerd runs it: served by this server's queue backend.
 func (s *Server) queueBinding(b bindingRecord) workerd.Binding {
-	return workerd.Binding{Name: b.Name, Type: workerd.BindingQueue, QueueName: b.QueueName, QueueBackend: s.queueBackendAddr()}
+	return workerd.Binding{Name: b.Name, Type: workerd.BindingQueue, QueueName: b.QueueName, QueueBackend: s.queueBackend.addr()}
 }
 
 // checkQueueBindings refuses an upload whose queue bindings name a queue that does not exist,

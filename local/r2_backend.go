@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -34,38 +32,9 @@ const (
 // r2MaxRequestJSON bounds the JSON of one binding request (R2 allows 8 KiB of custom metadata).
 const r2MaxRequestJSON = 1 << 20
 
-// startR2Backend listens on a free loopback port and serves the R2 backend until closeR2Backend.
-func (s *Server) startR2Backend() error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(s.serveR2), ReadHeaderTimeout: 30 * time.Second}
-	s.r2Ln, s.r2Srv = ln, srv
-	go func() { _ = srv.Serve(ln) }()
-	return nil
-}
-
-// r2BackendAddr is the backend's address for workerd ("" before Start).
-func (s *Server) r2BackendAddr() string {
-	if s.r2Ln == nil {
-		return ""
-	}
-	return s.r2Ln.Addr().String()
-}
-
-func (s *Server) closeR2Backend() error {
-	if s.r2Srv == nil {
-		return nil
-	}
-	err := s.r2Srv.Close()
-	s.r2Srv, s.r2Ln = nil, nil
-	return err
-}
-
 // r2Binding is an r2_bucket binding as workerd runs it: served by this server's R2 backend.
 func (s *Server) r2Binding(b bindingRecord) workerd.Binding {
-	return workerd.Binding{Name: b.Name, Type: workerd.BindingR2, BucketName: b.BucketName, R2Backend: s.r2BackendAddr()}
+	return workerd.Binding{Name: b.Name, Type: workerd.BindingR2, BucketName: b.BucketName, R2Backend: s.r2Backend.addr()}
 }
 
 // u64 is a 64-bit number of the protocol: workerd sends them as JSON strings (Cap'n Proto's

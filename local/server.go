@@ -80,13 +80,11 @@ type Server struct {
 	assetsBackend loopback
 	d1            *d1Store // D1 (d1.go); d1Backend serves it to workerd (d1_backend.go)
 	d1Backend     loopback
-	queues        *queueStore // Queues (queues.go); queueLn and queueSrv serve producers (queue_backend.go)
-	queueLn       net.Listener
-	queueSrv      *http.Server
+	queues        *queueStore // Queues (queues.go); queueBackend serves producers (queue_backend.go)
+	queueBackend  loopback
 	qloop         *queueLoop // delivery to consumers (queue_delivery.go)
-	r2            *r2Store   // R2 (r2.go); r2Ln and r2Srv serve it to workerd (r2_backend.go)
-	r2Ln          net.Listener
-	r2Srv         *http.Server
+	r2            *r2Store   // R2 (r2.go); r2Backend serves it to workerd (r2_backend.go)
+	r2Backend     loopback
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -221,7 +219,7 @@ func (s *Server) Start(ctx context.Context) error {
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's D1 calls: %w", err)
 	}
-	if err := s.startQueueBackend(); err != nil {
+	if err := s.queueBackend.start(http.HandlerFunc(s.serveQueue)); err != nil {
 		ln.Close()
 		s.kvBackend.close()
 		s.assetsBackend.close()
@@ -229,12 +227,12 @@ func (s *Server) Start(ctx context.Context) error {
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's queue calls: %w", err)
 	}
-	if err := s.startR2Backend(); err != nil {
+	if err := s.r2Backend.start(http.HandlerFunc(s.serveR2)); err != nil {
 		ln.Close()
 		s.kvBackend.close()
 		s.assetsBackend.close()
 		s.d1Backend.close()
-		s.closeQueueBackend()
+		s.queueBackend.close()
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's R2 calls: %w", err)
 	}
@@ -243,8 +241,8 @@ func (s *Server) Start(ctx context.Context) error {
 		s.kvBackend.close()
 		s.assetsBackend.close()
 		s.d1Backend.close()
-		s.closeQueueBackend()
-		s.closeR2Backend()
+		s.queueBackend.close()
+		s.r2Backend.close()
 		s.ln = nil
 		s.router.closeAll()
 		return err
@@ -394,10 +392,10 @@ func (s *Server) Close() error {
 		if err := s.d1.close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.closeQueueBackend(); err != nil {
+		if err := s.queueBackend.close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.closeR2Backend(); err != nil {
+		if err := s.r2Backend.close(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.reqlog.close(); err != nil {
