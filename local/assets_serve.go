@@ -269,17 +269,3 @@ func (s *Server) closeAssetsBackend() error {
 	s.assetsSrv, s.assetsLn = nil, nil
 	return err
 }
-
-// assetsBinding is an assets binding as workerd runs it: an external service to the assets
-// backend carrying the script's manifest and config.
-func (s *Server) assetsBinding(b bindingRecord, rec *scriptRecord) workerd.Binding {
-	out := workerd.Binding{Name: b.Name, Type: workerd.BindingAssets, ScriptName: rec.Name}
-	if s.assetsLn != nil {
-		out.AssetsBackend = s.assetsLn.Addr().String()
-	}
-	if rec.Assets != nil {
-		cfg, _ := json.Marshal(rec.Assets.Config)
-		out.AssetsManifest, out.AssetsConfig = rec.Assets.Manifest, string(cfg)
-	}
-	return out
-}

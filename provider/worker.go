@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -148,32 +149,33 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 		if err != nil {
 			return Binding{}, err
 		}
-		if typ != "lumier:index:DurableObject" && typ != "lumier:index:KvNamespace" {
-			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a KvNamespace, a string, "+
-				"or an object {type, ...}", typ)
+		name, k, ok := kindOfResource(typ)
+		if !ok {
+			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind %s, a string, or an object {type, ...}",
+				typ, resourceList())
 		}
-		if id, _ := outputs["namespaceId"].(string); typ == "lumier:index:KvNamespace" && (id == "" || id == unknownValue) {
-			return Binding{}, fmt.Errorf("is a KvNamespace %w", errNotCreatedYet)
+		for _, need := range k.needs {
+			if id, _ := outputs[k.output(need)].(string); id == "" || id == unknownValue {
+				return Binding{}, fmt.Errorf("is a %s %w", strings.TrimPrefix(typ, "lumier:index:"), errNotCreatedYet)
+			}
 		}
-		v = outputs
+		v = objectOfKind(name, k, outputs)
 	}
 	switch v := v.(type) {
 	case string:
 		return Binding{Name: env, Type: cfapi.BindingPlainText, Text: ptr(v)}, nil
 	case map[string]any:
 		typ, _ := v["type"].(string)
-		str := func(key string) *string {
-			if s, ok := v[key].(string); ok && s != "" {
-				return &s
+		if name := kindOfAlias(typ); name != typ {
+			v = objectOfKind(name, kinds[name], v)
+		}
+		b := Binding{Name: env, Type: kindOfAlias(typ)}
+		for _, f := range bindingFields {
+			if s, ok := v[f.name].(string); ok && s != "" {
+				*f.field(&b) = &s
 			}
-			return nil
 		}
-		if typ == "durable_object" {
-			typ = cfapi.BindingDurableObject
-		}
-		b := Binding{Name: env, Type: typ, Text: str("text"), ClassName: str("className"), ScriptName: str("scriptName"),
-			NamespaceID: str("namespaceId")}
-		if b.ScriptName != nil && *b.ScriptName == script {
+		if b.Type == cfapi.BindingDurableObject && b.ScriptName != nil && *b.ScriptName == script {
 			b.ScriptName = nil
 		}
 		if err := b.check(); err != nil {
@@ -181,9 +183,21 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 		}
 		return b, nil
 	default:
-		return Binding{}, fmt.Errorf("has a %s value: use a string (plain text), a DurableObject, or an object {type, ...} "+
-			"with one of Cloudflare's binding types (%s); secret values go in secrets", describeValue(v), kindList())
+		return Binding{}, fmt.Errorf("has a %s value: use a string (plain text), %s, or an object {type, ...} "+
+			"with one of Cloudflare's binding types (%s); secret values go in secrets", describeValue(v), resourceList(), kindList())
 	}
+}
+
+// objectOfKind is the binding object {type, fields...} of kind name read from a resource's
+// outputs (or an output object of the kind's alias type).
+func objectOfKind(name string, k kind, outputs map[string]any) map[string]any {
+	out := map[string]any{"type": name}
+	for _, f := range k.fields {
+		if v, ok := outputs[k.output(f)]; ok {
+			out[f] = v
+		}
+	}
+	return out
 }
 
 // checkHostedElsewhere refuses, at preview, a binding to a class of another Worker of the stack
@@ -239,17 +253,10 @@ func bindingsInput(bs []Binding) []any {
 	out := make([]any, len(bs))
 	for i, b := range bs {
 		m := map[string]any{"name": b.Name, "type": b.Type}
-		if b.Text != nil {
-			m["text"] = *b.Text
-		}
-		if b.ClassName != nil {
-			m["className"] = *b.ClassName
-		}
-		if b.ScriptName != nil {
-			m["scriptName"] = *b.ScriptName
-		}
-		if b.NamespaceID != nil {
-			m["namespaceId"] = *b.NamespaceID
+		for _, f := range bindingFields {
+			if v := *f.field(&b); v != nil {
+				m[f.name] = *v
+			}
 		}
 		out[i] = m
 	}

@@ -13,44 +13,6 @@ type Module struct {
 	Content []byte
 }
 
-// Binding types understood in Binding.Type.
-const (
-	// BindingText binds a string (Cloudflare's plain_text and secret_text).
-	BindingText = "text"
-	// BindingDurableObject binds a Durable Object namespace.
-	BindingDurableObject = "durable_object"
-	// BindingKV binds a Workers KV namespace, served by an HTTP backend (see KVBackend).
-	BindingKV = "kv_namespace"
-)
-
-// Binding is one entry of a script's env.
-type Binding struct {
-	// Name is the env property the Worker reads.
-	Name string
-	// Type is BindingText or BindingDurableObject.
-	Type string
-	// Text is the value of a text binding.
-	Text string
-	// ClassName is the Durable Object class of a durable_object binding.
-	ClassName string
-	// ScriptName is the script hosting ClassName; empty means the binding's own script.
-	ScriptName string
-	// NamespaceID is the KV namespace of a kv_namespace binding.
-	NamespaceID string
-	// KVBackend is the host:port of the HTTP service that stores KV namespaces: workerd sends
-	// it the binding's get/put/list/delete calls with the namespace id in KVNamespaceHeader.
-	KVBackend string
-	// AssetsBackend, AssetsManifest and AssetsConfig serve an assets binding (assets.go): the
-	// host:port of the HTTP service holding the files, and the manifest id and config (JSON) it
-	// is told with every call.
-	AssetsBackend  string
-	AssetsManifest string
-	AssetsConfig   string
-}
-
-// KVNamespaceHeader carries the namespace id on every call workerd makes to a KV backend.
-const KVNamespaceHeader = "X-Lumier-Kv-Namespace"
-
 // Class is a Durable Object class hosted (exported and migrated) by a script.
 type Class struct {
 	// Name is the exported class name.

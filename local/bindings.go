@@ -1,0 +1,231 @@
+package local
+
+import (
+	"encoding/json"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/local/workerd"
+)
+
+// The local Cloudflare keeps a binding as cfapi.Binding, the wire form it is uploaded and read
+// back in. This file is the one place that knows binding kinds: adding one is an entry in
+// bindingKinds (docs/architecture.md, "Adding a binding kind").
+
+// bindingKind is how the local Cloudflare takes one Cloudflare binding type.
+type bindingKind struct {
+	// fields are the wire fields the type uses; an upload's other fields are dropped. needs are
+	// the ones it must set: present, and not empty unless the field is "text".
+	fields, needs []string
+	// exists refuses a binding to a resource the account does not have, as Cloudflare does
+	// (nil: nothing to look up).
+	exists func(s *Server, b cfapi.Binding) error
+	// runtime is the binding as workerd runs it in a version of a script (bindingContext).
+	runtime func(s *Server, bc bindingContext, b cfapi.Binding) workerd.Binding
+	// read is the binding as Cloudflare reports it (nil: as uploaded).
+	read func(st *state, script string, b cfapi.Binding) cfapi.Binding
+}
+
+var bindingKinds = map[string]bindingKind{
+	cfapi.BindingPlainText: {
+		fields: []string{"text"}, needs: []string{"text"},
+		runtime: textBinding,
+	},
+	cfapi.BindingSecretText: {
+		fields: []string{"text"}, needs: []string{"text"},
+		runtime: textBinding,
+	},
+	cfapi.BindingDurableObject: {
+		fields: []string{"class_name", "script_name"}, needs: []string{"class_name"},
+		runtime: func(_ *Server, bc bindingContext, b cfapi.Binding) workerd.Binding {
+			fields := []workerd.Field{{Name: "className", Value: workerd.Text(b.ClassName)}}
+			out := workerd.Binding{Name: b.Name, Kind: "durableObjectNamespace"}
+			// A version other than the primary runs as a service of its own, so it names the
+			// script even for the script's own classes.
+			host := cmp(b.ScriptName, bc.script)
+			if host != bc.service {
+				fields = append(fields, workerd.Field{Name: "serviceName", Value: workerd.Text(host)})
+				out.Scripts = []string{host}
+			}
+			out.Value = workerd.Struct(fields...)
+			return out
+		},
+		read: func(st *state, script string, b cfapi.Binding) cfapi.Binding {
+			host := cmp(b.ScriptName, script)
+			for _, n := range st.Namespaces {
+				if n.Script == host && n.Class == b.ClassName {
+					b.NamespaceID = n.ID
+				}
+			}
+			return b
+		},
+	},
+	cfapi.BindingKVNamespace: {
+		fields: []string{"namespace_id"}, needs: []string{"namespace_id"},
+		exists: func(s *Server, b cfapi.Binding) error {
+			if _, err := s.kv.get(b.NamespaceID); err != nil {
+				return newAPIError(http.StatusBadRequest, codeKVBindingInvalid,
+					"KV namespace '%s' is not valid. Please verify the namespace_id in your configuration.", b.NamespaceID)
+			}
+			return nil
+		},
+		runtime: func(s *Server, _ bindingContext, b cfapi.Binding) workerd.Binding {
+			// Nothing in workerd's KV calls names the namespace: the service injects it (kv_backend.go).
+			service := "lumier:kv:" + b.NamespaceID
+			return workerd.Binding{Name: b.Name, Kind: "kvNamespace", Value: workerd.Text(service),
+				Services: []workerd.External{{Name: service, Address: s.kvBackendAddr(),
+					Headers: map[string]string{kvNamespaceHeader: b.NamespaceID}}}}
+		},
+	},
+	cfapi.BindingAssets: {
+		// The version's assets (Cloudflare refuses the binding without them: api_assets.go)
+		// are served by the assets backend, told the manifest and config by the service.
+		runtime: func(s *Server, bc bindingContext, b cfapi.Binding) workerd.Binding {
+			service := "lumier:assets:" + bc.service
+			headers := map[string]string{workerd.AssetsManifestHeader: "", workerd.AssetsConfigHeader: "null"}
+			if bc.assets != nil {
+				cfg, _ := json.Marshal(bc.assets.Config) // plain data: cannot fail
+				headers[workerd.AssetsManifestHeader], headers[workerd.AssetsConfigHeader] = bc.assets.Manifest, string(cfg)
+			}
+			addr := ""
+			if s.assetsLn != nil {
+				addr = s.assetsLn.Addr().String()
+			}
+			return workerd.Binding{Name: b.Name, Kind: "service", Value: workerd.Text(service),
+				Services: []workerd.External{{Name: service, Address: addr, Headers: headers}}}
+		},
+	},
+}
+
+// bindingContext is where a binding runs: service, a version of script, with its assets.
+type bindingContext struct {
+	script, service string
+	assets          *assetsRecord
+}
+
+// cloudflareOnlyBindings are the other types Cloudflare knows, which get a clear "not supported
+// here" rather than "unknown".
+var cloudflareOnlyBindings = []string{
+	"ai", "analytics_engine", "browser", "d1", "dispatch_namespace", "hyperdrive", "inherit", "images",
+	"json", "mtls_certificate", "pipelines", "queue", "r2_bucket", "secrets_store_secret", "secret_key", "send_email",
+	"service", "tail_consumer", "vectorize", "version_metadata", "wasm_module", "workflow", "data_blob", "text_blob",
+}
+
+func textBinding(_ *Server, _ bindingContext, b cfapi.Binding) workerd.Binding {
+	return workerd.Binding{Name: b.Name, Kind: "text", Value: workerd.Text(b.Text)}
+}
+
+// cmp is a, or b when a is empty.
+func cmp(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a
+}
+
+// parseBindings validates the bindings of an upload or a settings change: each has a name used
+// once, a type the local Cloudflare runs and the fields that type needs; fields the type does
+// not use are dropped.
+func parseBindings(raw []json.RawMessage) ([]cfapi.Binding, error) {
+	out := make([]cfapi.Binding, 0, len(raw))
+	names := map[string]bool{}
+	for i, r := range raw {
+		var fields map[string]any
+		if err := json.Unmarshal(r, &fields); err != nil {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: binding %d: %v", i, err)
+		}
+		name, _ := fields["name"].(string)
+		typ, _ := fields["type"].(string)
+		if name == "" {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding %d has no name", i)
+		}
+		if names[name] {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding name '%s' is used more than once", name)
+		}
+		names[name] = true
+		k, ok := bindingKinds[typ]
+		if !ok {
+			if slices.Contains(cloudflareOnlyBindings, typ) {
+				return nil, newAPIError(http.StatusBadRequest, codeValidation,
+					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs %s)", name, typ, runnableKinds())
+			}
+			// Cloudflare's text for an unknown type is unconfirmed; 10021 is its validation code.
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "unknown binding type '%s' for binding '%s'", typ, name)
+		}
+		for _, f := range k.needs {
+			v, present := fields[f]
+			if !present || v == nil || (v == "" && f != "text") {
+				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a %s", name, typ, f)
+			}
+		}
+		kept := map[string]any{"type": typ, "name": name}
+		for _, f := range k.fields {
+			if v, ok := fields[f]; ok {
+				kept[f] = v
+			}
+		}
+		var b cfapi.Binding
+		if err := remarshal(kept, &b); err != nil {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: binding '%s': %v", name, err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// remarshal decodes the JSON encoding of v into out.
+func remarshal(v any, out any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, out)
+}
+
+// runnableKinds lists the binding types the local Cloudflare runs, for messages.
+func runnableKinds() string {
+	return strings.Join(slices.Sorted(maps.Keys(bindingKinds)), ", ")
+}
+
+// checkBindingTargets refuses an upload whose bindings name resources the account lacks.
+func (s *Server) checkBindingTargets(bindings []cfapi.Binding) error {
+	for _, b := range bindings {
+		if k := bindingKinds[b.Type]; k.exists != nil {
+			if err := k.exists(s, b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// workerdBindings is the env of a version of a script as workerd runs it.
+func (s *Server) workerdBindings(bc bindingContext, bindings []cfapi.Binding) []workerd.Binding {
+	out := make([]workerd.Binding, 0, len(bindings))
+	for _, b := range bindings {
+		if k, ok := bindingKinds[b.Type]; ok {
+			out = append(out, k.runtime(s, bc, b))
+		}
+	}
+	return out
+}
+
+// bindingsRead is bindings as Cloudflare reads them back: secret texts left out (the secret
+// itself is reported, by name), each as its kind reports it.
+func bindingsRead(st *state, script string, bindings []cfapi.Binding) []any {
+	out := make([]any, 0, len(bindings))
+	for _, b := range bindings {
+		if b.Type == cfapi.BindingSecretText {
+			out = append(out, map[string]string{"type": b.Type, "name": b.Name})
+			continue
+		}
+		if k := bindingKinds[b.Type]; k.read != nil {
+			b = k.read(st, script, b)
+		}
+		out = append(out, b)
+	}
+	return out
+}

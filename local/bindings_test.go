@@ -1,0 +1,83 @@
+package local
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/local/rules"
+)
+
+func rawBindings(t *testing.T, bs ...map[string]any) []json.RawMessage {
+	out := make([]json.RawMessage, len(bs))
+	for i, b := range bs {
+		data, err := json.Marshal(b)
+		require.NoError(t, err)
+		out[i] = data
+	}
+	return out
+}
+
+// TestParseBindingsKeepsTheKindsFields: fields a type does not use are dropped, so they reach
+// neither the state nor the read-back.
+func TestParseBindingsKeepsTheKindsFields(t *testing.T) {
+	got, err := parseBindings(rawBindings(t,
+		map[string]any{"type": "kv_namespace", "name": "CACHE", "namespace_id": "ns1", "class_name": "Stray"},
+		map[string]any{"type": "plain_text", "name": "EMPTY", "text": "", "namespace_id": "x"},
+	))
+	require.NoError(t, err)
+	assert.Equal(t, []cfapi.Binding{
+		{Type: "kv_namespace", Name: "CACHE", NamespaceID: "ns1"},
+		{Type: "plain_text", Name: "EMPTY"},
+	}, got)
+
+	_, err = parseBindings(rawBindings(t, map[string]any{"type": "kv_namespace", "name": "CACHE", "namespace_id": ""}))
+	assert.ErrorContains(t, err, "binding 'CACHE' of type kv_namespace needs a namespace_id")
+	_, err = parseBindings(rawBindings(t, map[string]any{"type": "vectorize", "name": "V"}))
+	assert.ErrorContains(t, err, "which the local Cloudflare does not run (it runs assets, durable_object_namespace, kv_namespace,")
+}
+
+// TestWorkerdBindingsDurableObject: a version other than the primary names the script even for
+// its own classes, and is then tied to it (same shard).
+func TestWorkerdBindingsDurableObject(t *testing.T) {
+	s := &Server{}
+	own := cfapi.Binding{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter"}
+	primary := s.workerdBindings(bindingContext{script: "api", service: "api"}, []cfapi.Binding{own})
+	require.Len(t, primary, 1)
+	assert.Empty(t, primary[0].Scripts)
+	rollout := s.workerdBindings(bindingContext{script: "api", service: "api:v2"}, []cfapi.Binding{own})
+	assert.Equal(t, []string{"api"}, rollout[0].Scripts)
+	remote := s.workerdBindings(bindingContext{script: "web", service: "web"}, []cfapi.Binding{{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter", ScriptName: "api"}})
+	assert.Equal(t, []string{"api"}, remote[0].Scripts)
+}
+
+// TestBindingsReadLeavesSecretsOut: a secret is reported by name, never its text; a Durable
+// Object binding carries its namespace's id.
+func TestBindingsReadLeavesSecretsOut(t *testing.T) {
+	st := newState()
+	st.Namespaces = []rules.Namespace{{ID: "id1", Script: "api", Class: "Counter"}}
+	got := bindingsRead(st, "api", []cfapi.Binding{
+		{Type: cfapi.BindingSecretText, Name: "KEY", Text: "s3cret"},
+		{Type: cfapi.BindingDurableObject, Name: "C", ClassName: "Counter"},
+	})
+	data, err := json.Marshal(got)
+	require.NoError(t, err)
+	assert.JSONEq(t, `[{"type":"secret_text","name":"KEY"},
+		{"type":"durable_object_namespace","name":"C","class_name":"Counter","namespace_id":"id1"}]`, string(data))
+}
+
+// TestWorkerdBindingsAssets: an assets binding is a service binding to the assets backend,
+// which is told the version's manifest and config.
+func TestWorkerdBindingsAssets(t *testing.T) {
+	s := &Server{}
+	got := s.workerdBindings(bindingContext{script: "site", service: "site", assets: &assetsRecord{Manifest: "m1"}},
+		[]cfapi.Binding{{Type: cfapi.BindingAssets, Name: "ASSETS"}})
+	require.Len(t, got, 1)
+	assert.Equal(t, "service", got[0].Kind)
+	require.Len(t, got[0].Services, 1)
+	assert.Equal(t, "lumier:assets:site", got[0].Services[0].Name)
+	assert.Equal(t, "m1", got[0].Services[0].Headers["X-Lumier-Assets-Manifest"])
+}
