@@ -31,13 +31,12 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 		childOpts = append(childOpts, pulumi.RetainOnDelete(true))
 	}
 
-	kvs, err := plan.createKV(ctx, name, childOpts)
-	if err != nil {
+	if err := plan.createData(ctx, name, a, childOpts); err != nil {
 		return nil, fmt.Errorf("app %q: %w", args.Name, err)
 	}
 	var workers, objects []any
 	for _, w := range plan.order {
-		deps := plan.bindKV(w)
+		deps := plan.bindData(w)
 		for _, other := range w.after {
 			deps = append(deps, other.resource)
 		}
@@ -63,7 +62,6 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 					ScriptName: v[2].(string), NamespaceID: v[3].(string)}
 			}))
 	}
-	a.KvNamespaces = kvIDs(kvs)
 	a.Name = pulumi.String(args.Name).ToStringOutput()
 	a.Stage = pulumi.String(plan.stage).ToStringOutput()
 	a.Workers = pulumi.All(workers...).ApplyT(func(vs []any) map[string]WorkerInfo {
@@ -89,18 +87,17 @@ type appPlan struct {
 	workers             map[string]*appWorker
 	order               []*appWorker // hosts before the Workers that bind their classes
 	objects             []*appObject
-	kv                  map[string]*appKV // KV namespaces by name (app_kv.go)
-	kvOrder             []string          // their names in declaration order
+	data                map[string]*appDataSet // data resources by binding type (app_data.go)
 }
 
 // appWorker is one Worker after merging its declarations.
 type appWorker struct {
 	AppWorker
 	script   string
-	bindings pulumi.Map        // env name -> binding value as the Worker component takes it
-	secrets  pulumi.StringMap  // env name -> secret text
-	after    []*appWorker      // Workers that must deploy first
-	kv       map[string]string // env name -> KV namespace of the app it binds (app_kv.go)
+	bindings pulumi.Map            // env name -> binding value as the Worker component takes it
+	secrets  pulumi.StringMap      // env name -> secret text
+	after    []*appWorker          // Workers that must deploy first
+	data     map[string]appDataRef // env name -> data resource of the app it binds (app_data.go)
 	resource *Worker
 }
 
@@ -146,7 +143,7 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 		}
 	}
 	errs = append(errs, plan.resolveObjects(args.DurableObjects)...)
-	errs = append(errs, plan.resolveKV(args.KvNamespaces, declared)...)
+	errs = append(errs, plan.resolveData(args, declared)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
