@@ -1,6 +1,11 @@
 package cfapi
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/cloudflare/cloudflare-go/v4"
+	"github.com/cloudflare/cloudflare-go/v4/workers"
+)
 
 // Binding types lumier uploads (the `type` of a metadata binding).
 const (
@@ -89,15 +94,6 @@ type Migration struct {
 	Steps []MigrationStep `json:"steps"`
 }
 
-// MarshalJSON writes "steps": [] rather than null for a migration without steps.
-func (m Migration) MarshalJSON() ([]byte, error) {
-	type plain Migration
-	if m.Steps == nil {
-		m.Steps = []MigrationStep{}
-	}
-	return json.Marshal(plain(m))
-}
-
 // Metadata is the upload's `metadata` part (see docs/architecture.md).
 type Metadata struct {
 	// MainModule names the entry module; UploadScript fills it from modules[0] when empty.
@@ -120,11 +116,94 @@ type Metadata struct {
 	Assets *Assets `json:"assets,omitempty"`
 }
 
-// MarshalJSON writes "bindings": [] rather than null.
+// MarshalJSON encodes the metadata through cloudflare-go's own upload metadata type
+// (workers.ScriptUpdateParamsMetadata): "bindings" always, as [] when empty, and a migration's
+// "steps" as [] when it has none. Our types stay the model the provider plans with and the
+// local Cloudflare stores; the library's param types (param.Field everywhere) are the wire.
 func (m Metadata) MarshalJSON() ([]byte, error) {
-	type plain Metadata
-	if m.Bindings == nil {
-		m.Bindings = []Binding{}
+	p := workers.ScriptUpdateParamsMetadata{
+		MainModule: cloudflare.F(m.MainModule),
+		Bindings:   cloudflare.F(make([]workers.ScriptUpdateParamsMetadataBindingUnion, 0, len(m.Bindings))),
 	}
-	return json.Marshal(plain(m))
+	if m.CompatibilityDate != "" {
+		p.CompatibilityDate = cloudflare.F(m.CompatibilityDate)
+	}
+	if len(m.CompatibilityFlags) > 0 {
+		p.CompatibilityFlags = cloudflare.F(m.CompatibilityFlags)
+	}
+	if len(m.Tags) > 0 {
+		p.Tags = cloudflare.F(m.Tags)
+	}
+	if len(m.KeepBindings) > 0 {
+		p.KeepBindings = cloudflare.F(m.KeepBindings)
+	}
+	for _, b := range m.Bindings {
+		p.Bindings.Value = append(p.Bindings.Value, b.param())
+	}
+	if m.Migrations != nil {
+		p.Migrations = cloudflare.F[workers.ScriptUpdateParamsMetadataMigrationsUnion](m.Migrations.param())
+	}
+	return p.MarshalJSON()
+}
+
+// param is the binding as cloudflare-go's catch-all binding param: the fields lumier sets, and
+// text always for the text types (an empty variable is a valid value).
+func (b Binding) param() workers.ScriptUpdateParamsMetadataBinding {
+	p := workers.ScriptUpdateParamsMetadataBinding{
+		Name: cloudflare.F(b.Name),
+		Type: cloudflare.F(workers.ScriptUpdateParamsMetadataBindingsType(b.Type)),
+	}
+	if b.Type == BindingPlainText || b.Type == BindingSecretText {
+		p.Text = cloudflare.F(b.Text)
+	}
+	// The library's param fields live in an internal package, so each is set by name.
+	if b.ClassName != "" {
+		p.ClassName = cloudflare.F(b.ClassName)
+	}
+	if b.ScriptName != "" {
+		p.ScriptName = cloudflare.F(b.ScriptName)
+	}
+	if b.NamespaceID != "" {
+		p.NamespaceID = cloudflare.F(b.NamespaceID)
+	}
+	return p
+}
+
+// param is the migration as cloudflare-go's multiple-step migration param.
+func (m Migration) param() workers.ScriptUpdateParamsMetadataMigrationsWorkersMultipleStepMigrations {
+	p := workers.ScriptUpdateParamsMetadataMigrationsWorkersMultipleStepMigrations{
+		NewTag: cloudflare.F(m.NewTag),
+		Steps:  cloudflare.F(make([]workers.MigrationStepParam, 0, len(m.Steps))),
+	}
+	if m.OldTag != "" {
+		p.OldTag = cloudflare.F(m.OldTag)
+	}
+	for _, st := range m.Steps {
+		var sp workers.MigrationStepParam
+		if st.NewSqliteClasses != nil {
+			sp.NewSqliteClasses = cloudflare.F(st.NewSqliteClasses)
+		}
+		if st.NewClasses != nil {
+			sp.NewClasses = cloudflare.F(st.NewClasses)
+		}
+		if st.DeletedClasses != nil {
+			sp.DeletedClasses = cloudflare.F(st.DeletedClasses)
+		}
+		for _, r := range st.RenamedClasses {
+			sp.RenamedClasses.Value = append(sp.RenamedClasses.Value,
+				workers.MigrationStepRenamedClassParam{From: cloudflare.F(r.From), To: cloudflare.F(r.To)})
+		}
+		if st.RenamedClasses != nil {
+			sp.RenamedClasses = cloudflare.F(sp.RenamedClasses.Value)
+		}
+		for _, t := range st.TransferredClasses {
+			sp.TransferredClasses.Value = append(sp.TransferredClasses.Value, workers.MigrationStepTransferredClassParam{
+				From: cloudflare.F(t.From), FromScript: cloudflare.F(t.FromScript), To: cloudflare.F(t.To)})
+		}
+		if st.TransferredClasses != nil {
+			sp.TransferredClasses = cloudflare.F(sp.TransferredClasses.Value)
+		}
+		p.Steps.Value = append(p.Steps.Value, sp)
+	}
+	return p
 }
