@@ -72,7 +72,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	up, err := parseUpload(r)
 	if err == nil {
-		err = s.checkBindingTargets(up.bindings)
+		err = s.checkBindingTargets(name, up.bindings)
 	}
 	var assets *assetsRecord
 	if err == nil {

@@ -37,7 +37,7 @@ func TestParseBindingsKeepsTheKindsFields(t *testing.T) {
 	_, err = parseBindings(rawBindings(t, map[string]any{"type": "kv_namespace", "name": "CACHE", "namespace_id": ""}))
 	assert.ErrorContains(t, err, "binding 'CACHE' of type kv_namespace needs a namespace_id")
 	_, err = parseBindings(rawBindings(t, map[string]any{"type": "vectorize", "name": "V"}))
-	assert.ErrorContains(t, err, "which the local Cloudflare does not run (it runs assets, durable_object_namespace, kv_namespace,")
+	assert.ErrorContains(t, err, "which the local Cloudflare does not run (it runs assets, durable_object_namespace, json, kv_namespace,")
 }
 
 // TestWorkerdBindingsDurableObject: a version other than the primary names the script even for
@@ -45,12 +45,12 @@ func TestParseBindingsKeepsTheKindsFields(t *testing.T) {
 func TestWorkerdBindingsDurableObject(t *testing.T) {
 	s := &Server{}
 	own := cfapi.Binding{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter"}
-	primary := s.workerdBindings(bindingContext{script: "api", service: "api"}, []cfapi.Binding{own})
+	primary := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api"}, []cfapi.Binding{own})
 	require.Len(t, primary, 1)
 	assert.Empty(t, primary[0].Scripts)
-	rollout := s.workerdBindings(bindingContext{script: "api", service: "api:v2"}, []cfapi.Binding{own})
+	rollout := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api:v2"}, []cfapi.Binding{own})
 	assert.Equal(t, []string{"api"}, rollout[0].Scripts)
-	remote := s.workerdBindings(bindingContext{script: "web", service: "web"}, []cfapi.Binding{{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter", ScriptName: "api"}})
+	remote := s.workerdBindings(bindingContext{st: newState(), script: "web", service: "web"}, []cfapi.Binding{{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter", ScriptName: "api"}})
 	assert.Equal(t, []string{"api"}, remote[0].Scripts)
 }
 
@@ -73,7 +73,7 @@ func TestBindingsReadLeavesSecretsOut(t *testing.T) {
 // which is told the version's manifest and config.
 func TestWorkerdBindingsAssets(t *testing.T) {
 	s := &Server{}
-	got := s.workerdBindings(bindingContext{script: "site", service: "site", assets: &assetsRecord{Manifest: "m1"}},
+	got := s.workerdBindings(bindingContext{st: newState(), script: "site", service: "site", assets: &assetsRecord{Manifest: "m1"}},
 		[]cfapi.Binding{{Type: cfapi.BindingAssets, Name: "ASSETS"}})
 	require.Len(t, got, 1)
 	assert.Equal(t, "service", got[0].Kind)

@@ -45,7 +45,7 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 			}
 			ws.Modules = append(ws.Modules, workerd.Module{Name: m.Name, Content: content})
 		}
-		ws.Bindings = s.workerdBindings(bindingContext{script: name, service: name, assets: rec.Assets}, rec.Bindings)
+		ws.Bindings = s.workerdBindings(bindingContext{st: st, script: name, service: name, assets: rec.Assets}, rec.Bindings)
 		for _, n := range st.namespacesOf(name) {
 			ws.Classes = append(ws.Classes, workerd.Class{Name: n.Class, SQLite: n.SQLite, UniqueKey: n.ID})
 		}

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -22,6 +23,9 @@ type Binding struct {
 	ClassName   *string `pulumi:"className,optional"`
 	ScriptName  *string `pulumi:"scriptName,optional"`
 	NamespaceID *string `pulumi:"namespaceId,optional"`
+	Service     *string `pulumi:"service,optional"`
+	Entrypoint  *string `pulumi:"entrypoint,optional"`
+	JSON        *string `pulumi:"json,optional"`
 }
 
 // Annotate documents Binding.
@@ -35,6 +39,10 @@ func (b *Binding) Annotate(a infer.Annotator) {
 	a.Describe(&b.ClassName, "durable_object_namespace: the Durable Object class the namespace runs.")
 	a.Describe(&b.ScriptName, "durable_object_namespace: the script hosting the class, when it is another script.")
 	a.Describe(&b.NamespaceID, "kv_namespace: the KV namespace id (a KvNamespace's namespaceId).")
+	a.Describe(&b.Service, "service: the script the binding calls (a Worker's scriptName).")
+	a.Describe(&b.Entrypoint, "service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its "+
+		"default export.")
+	a.Describe(&b.JSON, "json: the value, as JSON text; env.NAME is the parsed value.")
 }
 
 // kind is what the binding model knows about one binding type. Adding a kind is an entry here
@@ -52,6 +60,8 @@ type kind struct {
 	// from names, by field, the output of the resource (or of an object of type alias) that
 	// fills it; fields not listed take the output of their own name.
 	from map[string]string
+	// fromObject reads what the object form {type, ...} gives other than the fields (nil: only them).
+	fromObject func(v map[string]any, b *Binding) error
 }
 
 var kinds = map[string]kind{
@@ -64,13 +74,52 @@ var kinds = map[string]kind{
 		fields: []string{"namespaceId"}, needs: []string{"namespaceId"},
 		resource: "lumier:index:KvNamespace",
 	},
+	cfapi.BindingService: {
+		fields: []string{"service", "entrypoint"}, needs: []string{"service"},
+		resource: "lumier:index:Worker", alias: "worker", from: map[string]string{"service": "scriptName"},
+	},
+	cfapi.BindingJSON: {
+		fields: []string{"json"}, needs: []string{"json"},
+		fromObject: func(v map[string]any, b *Binding) error {
+			// The object form gives the value itself ({type: "json", value: ...}); the model keeps it as JSON text.
+			if val, ok := v["value"]; ok && b.JSON == nil {
+				text, err := json.Marshal(val)
+				if err != nil {
+					return fmt.Errorf("has a value that is not JSON: %w", err)
+				}
+				b.JSON = ptr(string(text))
+			}
+			if b.JSON != nil && !json.Valid([]byte(*b.JSON)) {
+				return fmt.Errorf("(json) has json %q, which is not JSON text: give the value as value, or valid JSON as json", *b.JSON)
+			}
+			return nil
+		},
+	},
 }
 
 // bindingField ties a Binding field (by schema name) to its wire field on cfapi.Binding.
 type bindingField struct {
 	name  string
 	field func(b *Binding) **string
-	wire  func(a *cfapi.Binding) *string
+	// wire is the string wire field; nil for json, whose wire value is JSON itself.
+	wire func(a *cfapi.Binding) *string
+}
+
+// getWire reads f's wire field of a.
+func (f bindingField) getWire(a cfapi.Binding) string {
+	if f.wire == nil {
+		return string(a.JSON)
+	}
+	return *f.wire(&a)
+}
+
+// setWire sets f's wire field of a.
+func (f bindingField) setWire(a *cfapi.Binding, v string) {
+	if f.wire == nil {
+		a.JSON = json.RawMessage(v)
+		return
+	}
+	*f.wire(a) = v
 }
 
 var bindingFields = []bindingField{
@@ -78,6 +127,9 @@ var bindingFields = []bindingField{
 	{"className", func(b *Binding) **string { return &b.ClassName }, func(a *cfapi.Binding) *string { return &a.ClassName }},
 	{"scriptName", func(b *Binding) **string { return &b.ScriptName }, func(a *cfapi.Binding) *string { return &a.ScriptName }},
 	{"namespaceId", func(b *Binding) **string { return &b.NamespaceID }, func(a *cfapi.Binding) *string { return &a.NamespaceID }},
+	{"service", func(b *Binding) **string { return &b.Service }, func(a *cfapi.Binding) *string { return &a.Service }},
+	{"entrypoint", func(b *Binding) **string { return &b.Entrypoint }, func(a *cfapi.Binding) *string { return &a.Entrypoint }},
+	{"json", func(b *Binding) **string { return &b.JSON }, nil},
 }
 
 func fieldNamed(name string) bindingField {
@@ -165,7 +217,7 @@ func (b Binding) api(script string) cfapi.Binding {
 	out := cfapi.Binding{Type: b.Type, Name: b.Name}
 	for _, name := range kinds[b.Type].fields {
 		f := fieldNamed(name)
-		*f.wire(&out) = deref(*f.field(&b))
+		f.setWire(&out, deref(*f.field(&b)))
 	}
 	if b.Type == cfapi.BindingDurableObject && out.ScriptName == script {
 		out.ScriptName = ""
@@ -181,7 +233,7 @@ func bindingFromAPI(a cfapi.Binding) Binding {
 	k := kinds[a.Type]
 	for _, name := range k.fields {
 		f := fieldNamed(name)
-		if v := *f.wire(&a); v != "" || slices.Contains(k.needs, name) {
+		if v := f.getWire(a); v != "" || slices.Contains(k.needs, name) {
 			*f.field(&b) = ptr(v)
 		}
 	}

@@ -178,6 +178,11 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 		if b.Type == cfapi.BindingDurableObject && b.ScriptName != nil && *b.ScriptName == script {
 			b.ScriptName = nil
 		}
+		if k := kinds[b.Type]; k.fromObject != nil {
+			if err := k.fromObject(v, &b); err != nil {
+				return Binding{}, err
+			}
+		}
 		if err := b.check(); err != nil {
 			return Binding{}, err
 		}

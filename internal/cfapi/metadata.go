@@ -2,6 +2,7 @@ package cfapi
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/workers"
@@ -13,6 +14,8 @@ const (
 	BindingSecretText    = "secret_text"
 	BindingDurableObject = "durable_object_namespace"
 	BindingKVNamespace   = "kv_namespace"
+	BindingService       = "service"
+	BindingJSON          = "json"
 )
 
 // Module is one ES module of a Worker: its name is the multipart part name, the file name and
@@ -36,6 +39,12 @@ type Binding struct {
 	ScriptName string `json:"script_name,omitempty"`
 	// NamespaceID is the Workers KV namespace of a kv_namespace binding.
 	NamespaceID string `json:"namespace_id,omitempty"`
+	// Service is the script a service binding calls; Entrypoint the WorkerEntrypoint class
+	// it calls (empty: the default export).
+	Service    string `json:"service,omitempty"`
+	Entrypoint string `json:"entrypoint,omitempty"`
+	// JSON is the value of a json binding, as JSON.
+	JSON json.RawMessage `json:"json,omitempty"`
 }
 
 // MarshalJSON sends "text" for text bindings even when empty: an empty variable is a valid
@@ -143,7 +152,56 @@ func (m Metadata) MarshalJSON() ([]byte, error) {
 	if m.Migrations != nil {
 		p.Migrations = cloudflare.F[workers.ScriptUpdateParamsMetadataMigrationsUnion](m.Migrations.param())
 	}
-	return p.MarshalJSON()
+	data, err := p.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return addExtraFields(data, m.Bindings)
+}
+
+// extraFields are a binding's fields that cloudflare-go v4.6.0's binding params cannot carry:
+// a service binding's entrypoint (no field for it), and a json binding's value, which its
+// param types as a string while Cloudflare takes any JSON value.
+func (b Binding) extraFields() map[string]json.RawMessage {
+	extra := map[string]json.RawMessage{}
+	if b.Entrypoint != "" {
+		extra["entrypoint"], _ = json.Marshal(b.Entrypoint) // a string: cannot fail
+	}
+	if len(b.JSON) > 0 {
+		extra["json"] = b.JSON
+	}
+	return extra
+}
+
+// addExtraFields adds each binding's extraFields to the encoded metadata.
+func addExtraFields(data []byte, bindings []Binding) ([]byte, error) {
+	extras := make([]map[string]json.RawMessage, len(bindings))
+	hasExtra := false
+	for i, b := range bindings {
+		extras[i] = b.extraFields()
+		hasExtra = hasExtra || len(extras[i]) > 0
+	}
+	if !hasExtra {
+		return data, nil
+	}
+	var md map[string]json.RawMessage
+	var encoded []map[string]json.RawMessage
+	if err := json.Unmarshal(data, &md); err != nil {
+		return nil, fmt.Errorf("adding binding fields to the metadata: %w", err)
+	}
+	if err := json.Unmarshal(md["bindings"], &encoded); err != nil || len(encoded) != len(bindings) {
+		return nil, fmt.Errorf("adding binding fields to the metadata: bindings do not decode (%v)", err)
+	}
+	for i, extra := range extras {
+		for k, v := range extra {
+			encoded[i][k] = v
+		}
+	}
+	var err error
+	if md["bindings"], err = json.Marshal(encoded); err != nil {
+		return nil, fmt.Errorf("adding binding fields to the metadata: %w", err)
+	}
+	return json.Marshal(md)
 }
 
 // param is the binding as cloudflare-go's catch-all binding param: the fields lumier sets, and
@@ -165,6 +223,9 @@ func (b Binding) param() workers.ScriptUpdateParamsMetadataBinding {
 	}
 	if b.NamespaceID != "" {
 		p.NamespaceID = cloudflare.F(b.NamespaceID)
+	}
+	if b.Service != "" {
+		p.Service = cloudflare.F(b.Service)
 	}
 	return p
 }

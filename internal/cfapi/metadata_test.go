@@ -102,3 +102,17 @@ func TestMetadataJSON(t *testing.T) {
 	assert.JSONEq(t, `{"main_module":"index.js","bindings":[]}`, marshal(t, Metadata{MainModule: "index.js"}),
 		"minimal metadata: bindings always present, the rest omitted")
 }
+
+// TestMetadataExtraFields: what the library's binding params lack (a service binding's
+// entrypoint, a json binding's value as JSON) still reaches the upload.
+func TestMetadataExtraFields(t *testing.T) {
+	md := Metadata{MainModule: "index.js", Bindings: []Binding{
+		{Type: BindingService, Name: "AUTH", Service: "app-dev-auth", Entrypoint: "AuthRPC"},
+		{Type: BindingJSON, Name: "CONFIG", JSON: json.RawMessage(`{"limits":[1,2],"on":true}`)},
+		{Type: BindingPlainText, Name: "STAGE", Text: "dev"},
+	}}
+	assert.JSONEq(t, `{"main_module":"index.js","bindings":[
+		{"type":"service","name":"AUTH","service":"app-dev-auth","entrypoint":"AuthRPC"},
+		{"type":"json","name":"CONFIG","json":{"limits":[1,2],"on":true}},
+		{"type":"plain_text","name":"STAGE","text":"dev"}]}`, marshal(t, md))
+}

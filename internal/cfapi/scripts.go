@@ -154,6 +154,10 @@ func settingsFrom(res *workers.ScriptScriptAndVersionSettingGetResponse) *Settin
 			ScriptName: b.ScriptName,
 			// Cloudflare also reports it on Durable Object bindings; the provider reads it for KV only.
 			NamespaceID: b.NamespaceID,
+			Service:     b.Service,
+			// The library types both as strings or not at all (see Binding.extraFields): read raw.
+			Entrypoint: rawString(b.JSON.ExtraFields["entrypoint"].Raw()),
+			JSON:       rawJSON(b.JSON.Json.Raw()),
 		})
 	}
 	return s
@@ -178,4 +182,21 @@ func (c *Client) DeleteScript(ctx context.Context, name string, force bool) erro
 		return fmt.Errorf("deleting script %q: %w", name, err)
 	}
 	return nil
+}
+
+// rawString decodes a JSON string field the library left raw; "" when absent or not a string.
+func rawString(raw string) string {
+	var s string
+	if raw == "" || json.Unmarshal([]byte(raw), &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// rawJSON keeps a JSON value the library left raw; nil when absent.
+func rawJSON(raw string) json.RawMessage {
+	if raw == "" || raw == "null" {
+		return nil
+	}
+	return json.RawMessage(raw)
 }
