@@ -9,6 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/internal/naming"
 )
 
@@ -147,7 +148,7 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if err := plan.resolveBindings(declared); err != nil {
+	if err := errors.Join(plan.resolveBindings(declared), plan.resolveServices(declared)); err != nil {
 		return nil, err
 	}
 	return plan, plan.sort(declared)
@@ -250,6 +251,9 @@ func describeBinding(v any) string {
 	}
 	if m, ok := v.(map[string]any); ok && m["type"] == "durable_object" {
 		return fmt.Sprintf("durable object %q", m["name"])
+	}
+	if m, ok := v.(map[string]any); ok && m["type"] == cfapi.BindingService {
+		return fmt.Sprintf("service %q entrypoint %q", m["name"], m["entrypoint"])
 	}
 	return describeValue(v)
 }
@@ -393,8 +397,8 @@ func (p *appPlan) sort(workers []*appWorker) error {
 		case 2:
 			return nil
 		case 1:
-			return fmt.Errorf("workers bind each other's Durable Objects in a cycle (%s): Cloudflare needs the host "+
-				"deployed before a binding to its class; break the cycle", strings.Join(append(path, w.Name), " -> "))
+			return fmt.Errorf("workers bind each other in a cycle (%s): Cloudflare needs a Durable Object's host, or a "+
+				"service binding's Worker, deployed before the binding to it; break the cycle", strings.Join(append(path, w.Name), " -> "))
 		}
 		state[w] = 1
 		for _, dep := range w.after {

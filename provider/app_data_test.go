@@ -58,3 +58,27 @@ func TestAppDataResourceRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestAppServiceBindings: {type: "service", name} names a Worker of the app: it becomes a
+// service binding to that Worker's script (entrypoint kept), deployed first; an unknown name
+// is refused, naming the Workers the app declares.
+func TestAppServiceBindings(t *testing.T) {
+	entry := counterEntry(t)
+	reg, _, err := constructApp(t, map[string]property.Value{"name": property.New("app"), "stage": property.New("dev"),
+		"workers": list(
+			obj("name", "api", "entry", entry, "bindings", obj("AUTH", obj("type", "service", "name", "auth", "entrypoint", "AuthRPC"))),
+			obj("name", "auth", "entry", entry)),
+	})
+	require.NoError(t, err)
+	scripts := reg.of("lumier:index:Script")
+	require.Len(t, scripts, 2)
+	assert.Equal(t, "app-dev-auth", scripts[0].Inputs.Get("scriptName").AsString(), "the called Worker deploys first")
+	b := scripts[1].Inputs.Get("bindings").AsArray().Get(0).AsMap()
+	assert.Equal(t, "service", b.Get("type").AsString())
+	assert.Equal(t, "app-dev-auth", b.Get("service").AsString())
+	assert.Equal(t, "AuthRPC", b.Get("entrypoint").AsString())
+
+	_, _, err = constructApp(t, map[string]property.Value{"name": property.New("app"), "stage": property.New("dev"),
+		"workers": list(obj("name", "api", "entry", entry, "bindings", obj("AUTH", obj("type", "service", "name", "auht"))))})
+	assert.ErrorContains(t, err, `worker "api" binding AUTH names worker "auht", which this app does not declare (it declares "api")`)
+}

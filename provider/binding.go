@@ -60,6 +60,9 @@ type kind struct {
 	// from names, by field, the output of the resource (or of an object of type alias) that
 	// fills it; fields not listed take the output of their own name.
 	from map[string]string
+	// reaches names the field holding another script the binding needs deployed first (a
+	// Worker of the stack the Worker then depends on); "" for none.
+	reaches string
 	// fromObject reads what the object form {type, ...} gives other than the fields (nil: only them).
 	fromObject func(v map[string]any, b *Binding) error
 }
@@ -68,7 +71,7 @@ var kinds = map[string]kind{
 	cfapi.BindingPlainText: {fields: []string{"text"}, needs: []string{"text"}},
 	cfapi.BindingDurableObject: {
 		fields: []string{"className", "scriptName"}, needs: []string{"className"},
-		resource: "lumier:index:DurableObject", alias: "durable_object",
+		resource: "lumier:index:DurableObject", alias: "durable_object", reaches: "scriptName",
 	},
 	cfapi.BindingKVNamespace: {
 		fields: []string{"namespaceId"}, needs: []string{"namespaceId"},
@@ -77,6 +80,7 @@ var kinds = map[string]kind{
 	cfapi.BindingService: {
 		fields: []string{"service", "entrypoint"}, needs: []string{"service"},
 		resource: "lumier:index:Worker", alias: "worker", from: map[string]string{"service": "scriptName"},
+		reaches: "service",
 	},
 	cfapi.BindingJSON: {
 		fields: []string{"json"}, needs: []string{"json"},

@@ -106,6 +106,9 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 	if known("entry") && known("build") {
 		failures = append(failures, checkCode(&args, known("durableObjects"), infer.GetConfig[Config](ctx))...)
 	}
+	if known("bindings") {
+		failures = append(failures, checkServiceEntrypoints(args)...)
+	}
 	return infer.CheckResponse[ScriptArgs]{Inputs: args, Failures: failures}, nil
 }
 
@@ -162,6 +165,7 @@ func checkCode(args *ScriptArgs, classesKnown bool, cfg Config) []p.CheckFailure
 		return []p.CheckFailure{{Property: "entry", Reason: err.Error()}}
 	}
 	args.CodeHash = b.Hash
+	recordExports(args.ScriptName, b.ExportKinds)
 	var failures []p.CheckFailure
 	if classesKnown {
 		failures = append(failures, checkClassExports(args, b)...)

@@ -34,6 +34,7 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 		return nil, fmt.Errorf("worker %q has no entry: set entry to the Worker's entry module, for example \"src/index.ts\"", name)
 	}
 	declareWorker(scriptName, logical, args.DurableObjects, w)
+	declareCode(scriptName, args.Entry, args.Build)
 
 	inputs := pulumi.Map{
 		"scriptName": pulumi.String(scriptName),
@@ -224,14 +225,20 @@ func checkHostedElsewhere(b Binding, script string) error {
 		exportList(classNames(w.classes)))
 }
 
-// hostWorkers are the Workers of the stack that host the classes of other scripts bs binds.
+// hostWorkers are the Workers of the stack that bindings in bs reach (the host of a bound class,
+// the Worker a service binding calls): they deploy first.
 func hostWorkers(bs []Binding, script string) []pulumi.Resource {
 	var out []pulumi.Resource
 	for _, b := range bs {
-		if b.Type != cfapi.BindingDurableObject || b.host() == "" || b.host() == script {
+		field := kinds[b.Type].reaches
+		if field == "" {
 			continue
 		}
-		if w, ok := workerOf(b.host()); ok {
+		target := deref(*fieldNamed(field).field(&b))
+		if target == "" || target == script {
+			continue
+		}
+		if w, ok := workerOf(target); ok {
 			out = append(out, w.worker)
 		}
 	}

@@ -659,15 +659,21 @@ func (o AssetsPtrOutput) RunWorkerFirst() pulumi.BoolPtrOutput {
 type Binding struct {
 	// durable_object_namespace: the Durable Object class the namespace runs.
 	ClassName *string `pulumi:"className"`
+	// service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+	Entrypoint *string `pulumi:"entrypoint"`
+	// json: the value, as JSON text; env.NAME is the parsed value.
+	Json *string `pulumi:"json"`
 	// Env name: a JavaScript identifier, unique within the Worker.
 	Name string `pulumi:"name"`
 	// kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
 	NamespaceId *string `pulumi:"namespaceId"`
 	// durable_object_namespace: the script hosting the class, when it is another script.
 	ScriptName *string `pulumi:"scriptName"`
+	// service: the script the binding calls (a Worker's scriptName).
+	Service *string `pulumi:"service"`
 	// plain_text: the string.
 	Text *string `pulumi:"text"`
-	// Binding type: durable_object_namespace, kv_namespace, plain_text.
+	// Binding type: durable_object_namespace, json, kv_namespace, plain_text, service.
 	Type string `pulumi:"type"`
 }
 
@@ -686,15 +692,21 @@ type BindingInput interface {
 type BindingArgs struct {
 	// durable_object_namespace: the Durable Object class the namespace runs.
 	ClassName pulumi.StringPtrInput `pulumi:"className"`
+	// service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+	Entrypoint pulumi.StringPtrInput `pulumi:"entrypoint"`
+	// json: the value, as JSON text; env.NAME is the parsed value.
+	Json pulumi.StringPtrInput `pulumi:"json"`
 	// Env name: a JavaScript identifier, unique within the Worker.
 	Name pulumi.StringInput `pulumi:"name"`
 	// kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
 	NamespaceId pulumi.StringPtrInput `pulumi:"namespaceId"`
 	// durable_object_namespace: the script hosting the class, when it is another script.
 	ScriptName pulumi.StringPtrInput `pulumi:"scriptName"`
+	// service: the script the binding calls (a Worker's scriptName).
+	Service pulumi.StringPtrInput `pulumi:"service"`
 	// plain_text: the string.
 	Text pulumi.StringPtrInput `pulumi:"text"`
-	// Binding type: durable_object_namespace, kv_namespace, plain_text.
+	// Binding type: durable_object_namespace, json, kv_namespace, plain_text, service.
 	Type pulumi.StringInput `pulumi:"type"`
 }
 
@@ -755,6 +767,16 @@ func (o BindingOutput) ClassName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.ClassName }).(pulumi.StringPtrOutput)
 }
 
+// service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+func (o BindingOutput) Entrypoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.Entrypoint }).(pulumi.StringPtrOutput)
+}
+
+// json: the value, as JSON text; env.NAME is the parsed value.
+func (o BindingOutput) Json() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.Json }).(pulumi.StringPtrOutput)
+}
+
 // Env name: a JavaScript identifier, unique within the Worker.
 func (o BindingOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Name }).(pulumi.StringOutput)
@@ -770,12 +792,17 @@ func (o BindingOutput) ScriptName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.ScriptName }).(pulumi.StringPtrOutput)
 }
 
+// service: the script the binding calls (a Worker's scriptName).
+func (o BindingOutput) Service() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.Service }).(pulumi.StringPtrOutput)
+}
+
 // plain_text: the string.
 func (o BindingOutput) Text() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.Text }).(pulumi.StringPtrOutput)
 }
 
-// Binding type: durable_object_namespace, kv_namespace, plain_text.
+// Binding type: durable_object_namespace, json, kv_namespace, plain_text, service.
 func (o BindingOutput) Type() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Type }).(pulumi.StringOutput)
 }

@@ -126,6 +126,14 @@ export interface BindingArgs {
      */
     className?: pulumi.Input<string | undefined>;
     /**
+     * service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+     */
+    entrypoint?: pulumi.Input<string | undefined>;
+    /**
+     * json: the value, as JSON text; env.NAME is the parsed value.
+     */
+    json?: pulumi.Input<string | undefined>;
+    /**
      * Env name: a JavaScript identifier, unique within the Worker.
      */
     name: pulumi.Input<string>;
@@ -138,11 +146,15 @@ export interface BindingArgs {
      */
     scriptName?: pulumi.Input<string | undefined>;
     /**
+     * service: the script the binding calls (a Worker's scriptName).
+     */
+    service?: pulumi.Input<string | undefined>;
+    /**
      * plain_text: the string.
      */
     text?: pulumi.Input<string | undefined>;
     /**
-     * Binding type: durable_object_namespace, kv_namespace, plain_text.
+     * Binding type: durable_object_namespace, json, kv_namespace, plain_text, service.
      */
     type: pulumi.Input<string>;
 }

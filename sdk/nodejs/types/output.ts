@@ -40,6 +40,14 @@ export interface Binding {
      */
     className?: string;
     /**
+     * service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+     */
+    entrypoint?: string;
+    /**
+     * json: the value, as JSON text; env.NAME is the parsed value.
+     */
+    json?: string;
+    /**
      * Env name: a JavaScript identifier, unique within the Worker.
      */
     name: string;
@@ -52,11 +60,15 @@ export interface Binding {
      */
     scriptName?: string;
     /**
+     * service: the script the binding calls (a Worker's scriptName).
+     */
+    service?: string;
+    /**
      * plain_text: the string.
      */
     text?: string;
     /**
-     * Binding type: durable_object_namespace, kv_namespace, plain_text.
+     * Binding type: durable_object_namespace, json, kv_namespace, plain_text, service.
      */
     type: string;
 }
