@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { $config, appArgs, collect, DurableObject, Worker } from "./config";
+import { $config, appArgs, collect, DurableObject, Json, Service, Worker } from "./config";
 import { printDeclarations } from "./declarations";
 
 const seed = {
@@ -161,4 +161,20 @@ test("the program creates one App from the declarations and Worker urls come fro
     }], "one entry per Worker name, the repeated declarations merged");
     assert.deepEqual(created[0].inputs.durableObjects, [{ name: "counter", worker: "api", className: "Counter" }]);
     assert.ok("workers" in outputs && "durableObjects" in outputs);
+});
+
+test("a Worker, Service(worker, entrypoint) and Json(value) become service and json bindings", async () => {
+    const { declarations } = await collect({
+        app: seed.app,
+        run() {
+            const auth = Worker("auth", { entry: "src/auth.ts" });
+            Worker("api", { entry: "src/index.ts", bindings: { AUTH: auth, AUTH_RPC: Service(auth, "AuthRPC"), CONFIG: Json({ on: true }) } });
+        },
+    }, "dev");
+    const api = (appArgs(declarations).workers as any[]).find((w: any) => w.name === "api");
+    assert.deepEqual(api.bindings, {
+        AUTH: { type: "service", name: "auth" },
+        AUTH_RPC: { type: "service", name: "auth", entrypoint: "AuthRPC" },
+        CONFIG: { type: "json", value: { on: true } },
+    });
 });
