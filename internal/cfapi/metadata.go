@@ -156,7 +156,19 @@ func (m Metadata) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return addExtraFields(data, m.Bindings)
+	if data, err = addExtraFields(data, m.Bindings); err != nil || m.Assets == nil {
+		return data, err
+	}
+	// The library's assets config types run_worker_first as a union our bool is not a member
+	// of, so "assets" is encoded from our own type.
+	var md map[string]json.RawMessage
+	if err := json.Unmarshal(data, &md); err != nil {
+		return nil, fmt.Errorf("adding assets to the metadata: %w", err)
+	}
+	if md["assets"], err = json.Marshal(m.Assets); err != nil {
+		return nil, fmt.Errorf("adding assets to the metadata: %w", err)
+	}
+	return json.Marshal(md)
 }
 
 // extraFields are a binding's fields that cloudflare-go v4.6.0's binding params cannot carry:
