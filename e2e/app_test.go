@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,7 +14,8 @@ import (
 )
 
 // TestAppExample deploys examples/app through an inline program and calls each of its areas
-// (Durable Object, KV, R2, D1, Queue with its dead-letter queue, Cron Trigger, static assets); a second up makes
+// (Durable Object, KV, R2, D1, Queue with its dead-letter queue, Cron Trigger, service bindings to
+// a second Worker by fetch and RPC, a json binding, static assets); a second up makes
 // no API call; destroy (removal "remove" on a dev stage) leaves nothing of the stage on the local
 // Cloudflare: no script, namespace, bucket, database or queue.
 func TestAppExample(t *testing.T) {
@@ -22,12 +24,49 @@ func TestAppExample(t *testing.T) {
 	dir := copyExample(t, "app")
 	t.Chdir(dir) // the program's entries are relative to it
 	s := inlineStack(t, ctx, c, "app", "dev", stack.Config.RunFunc())
-	api := cfapi.New(c.URL(), token, accountID)
 
 	res := up(t, ctx, s)
 	url := output(t, res.Outputs, "url")
-	requireScripts(t, c, "shop-dev-api")
+	requireScripts(t, c, "shop-dev-api", "shop-dev-auth")
 
+	requireShop(t, c, url)
+
+	t.Run("NoopUp", func(t *testing.T) { requireNoop(t, ctx, c, s) })
+
+	cache, files, db := output(t, res.Outputs, "cache"), output(t, res.Outputs, "files"), output(t, res.Outputs, "db")
+	destroy(t, ctx, s)
+	requireShopGone(t, ctx, c, cache, files, db)
+}
+
+// TestAppYAML deploys examples/app-yaml, the same app as one lumier:index:App in Pulumi YAML,
+// with the CLI: every area answers as in TestAppExample, a second up changes nothing and makes no
+// mutating call, and destroy leaves nothing of the stage.
+func TestAppYAML(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	pulumi := yamlExample(t, ctx, c, "app-yaml", "app")
+	pulumi(t, "stack", "init", "dev")
+	pulumi(t, "up", "--yes")
+	url := strings.TrimSpace(pulumi(t, "stack", "output", "url"))
+	requireScripts(t, c, "shop-dev-api", "shop-dev-auth")
+	requireShop(t, c, url)
+
+	c.ResetCalls()
+	pulumi(t, "up", "--yes", "--expect-no-changes")
+	if mutating, uploads := c.mutations(); mutating != 0 || uploads != 0 {
+		t.Fatalf("no-op up made %d mutating API calls (%d uploads): %v", mutating, uploads, c.Calls())
+	}
+
+	cache := strings.TrimSpace(pulumi(t, "stack", "output", "cache"))
+	files := strings.TrimSpace(pulumi(t, "stack", "output", "files"))
+	db := strings.TrimSpace(pulumi(t, "stack", "output", "db"))
+	pulumi(t, "destroy", "--yes")
+	requireShopGone(t, ctx, c, cache, files, db)
+}
+
+// requireShop calls each area of examples/app's api Worker at url and checks the answers.
+func requireShop(t *testing.T, c *cloud, url string) {
+	t.Helper()
 	t.Run("Counter", func(t *testing.T) {
 		requireCall(t, http.MethodPost, url+"/counter/a", "", 200, `{"count":1}`)
 		requireCall(t, http.MethodPost, url+"/counter/a", "", 200, `{"count":2}`)
@@ -72,6 +111,14 @@ func TestAppExample(t *testing.T) {
 		fireCron(t, c, "shop-dev-api", schedule)
 		requireCall(t, http.MethodGet, url+"/cron/runs?cron=*/5+*+*+*+*", "", 200, `{"cron":"*/5 * * * *","runs":2}`)
 	})
+	t.Run("Service", func(t *testing.T) {
+		// api calls auth through a service binding (fetch) and its AuthRPC entrypoint (RPC), and
+		// reads a json binding.
+		requireCall(t, http.MethodGet, url+"/service/ada", "", 200,
+			`{"viaFetch":"auth says hi to /ada","viaRPC":{"user":"ada","ok":true},"config":{"greeting":"hello","limits":[1,2]}}`)
+		requireCall(t, http.MethodGet, url+"/service/bob", "", 200,
+			`{"viaFetch":"auth says hi to /bob","viaRPC":{"user":"bob","ok":false},"config":{"greeting":"hello","limits":[1,2]}}`)
+	})
 	t.Run("Assets", func(t *testing.T) {
 		status, body, header := call(t, http.MethodGet, url+"/", "")
 		if status != 200 || !strings.HasPrefix(header.Get("Content-Type"), "text/html") || !strings.Contains(body, "<h1>lumier app</h1>") {
@@ -89,11 +136,14 @@ func TestAppExample(t *testing.T) {
 		}
 	})
 	requireCall(t, http.MethodGet, url+"/nowhere", "", 404, `{"error":"no route for /nowhere"}`)
+}
 
-	t.Run("NoopUp", func(t *testing.T) { requireNoop(t, ctx, c, s) })
-
-	cache, files, db := output(t, res.Outputs, "cache"), output(t, res.Outputs, "files"), output(t, res.Outputs, "db")
-	destroy(t, ctx, s)
+// requireShopGone checks that nothing of examples/app's dev stage is left on c after a destroy
+// with removal "remove": no script, and not the KV namespace, R2 bucket or D1 database given, nor
+// any queue.
+func requireShopGone(t *testing.T, ctx context.Context, c *cloud, cache, files, db string) {
+	t.Helper()
+	api := cfapi.New(c.URL(), token, accountID)
 	requireScripts(t, c)
 	if _, err := api.KVNamespaceByID(ctx, cache); !cfapi.IsNotFound(err) {
 		t.Fatalf("after destroy with removal \"remove\" the KV namespace %s should be gone: %v", cache, err)

@@ -22,8 +22,14 @@ import (
 // Worker code at src/index.ts, and returns a function running the CLI in it.
 func yamlProject(t *testing.T, ctx context.Context, c *cloud, name, body string) func(args ...string) (string, error) {
 	t.Helper()
+	return yamlProjectFrom(t, ctx, c, filepath.Join(repoRoot, "examples", "counter", "src"), name, body)
+}
+
+// yamlProjectFrom is yamlProject with the Worker code copied from src.
+func yamlProjectFrom(t *testing.T, ctx context.Context, c *cloud, src, name, body string) func(args ...string) (string, error) {
+	t.Helper()
 	dir := t.TempDir()
-	copyDir(t, filepath.Join(repoRoot, "examples", "counter", "src"), filepath.Join(dir, "src"))
+	copyDir(t, src, filepath.Join(dir, "src"))
 	program := "name: " + name + "\nruntime: yaml\nplugins:\n  providers:\n    - name: lumier\n      path: " + providerDir + "\n" + body
 	if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte(program), 0o644); err != nil {
 		t.Fatal(err)

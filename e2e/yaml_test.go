@@ -18,7 +18,7 @@ import (
 func TestYAML(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
 	c := startCloud(t)
-	pulumi := yamlExample(t, ctx, c, "yaml")
+	pulumi := yamlExample(t, ctx, c, "yaml", "counter/src")
 	pulumi(t, "stack", "init", "dev")
 	start := time.Now()
 	pulumi(t, "up", "--yes")
@@ -77,7 +77,7 @@ func TestYAML(t *testing.T) {
 func TestYAMLComponents(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
 	c := startCloud(t)
-	pulumi := yamlExample(t, ctx, c, "yaml-components")
+	pulumi := yamlExample(t, ctx, c, "yaml-components", "counter/src")
 	pulumi(t, "stack", "init", "dev")
 	pulumi(t, "up", "--yes")
 	requireScripts(t, c, "counter-components-dev-store", "counter-components-dev-web")
@@ -95,12 +95,15 @@ func TestYAMLComponents(t *testing.T) {
 	requireScripts(t, c)
 }
 
-// yamlExample copies a YAML example beside the counter's Worker code (its entry is
-// ../counter/src/index.ts), points it at the provider under test, and returns a function that
-// runs the CLI there against c, failing the test when a command fails.
-func yamlExample(t *testing.T, ctx context.Context, c *cloud, name string) func(t *testing.T, args ...string) string {
+// yamlExample copies a YAML example beside the parts of other examples it uses (uses: paths under
+// examples/, e.g. "counter/src" for an entry ../counter/src/index.ts), points it at the provider
+// under test, and returns a function that runs the CLI there against c, failing the test when a
+// command fails.
+func yamlExample(t *testing.T, ctx context.Context, c *cloud, name string, uses ...string) func(t *testing.T, args ...string) string {
 	dir := copyExample(t, name)
-	copyDir(t, filepath.Join(repoRoot, "examples", "counter", "src"), filepath.Join(filepath.Dir(dir), "counter", "src"))
+	for _, u := range uses {
+		copyDir(t, filepath.Join(repoRoot, "examples", u), filepath.Join(filepath.Dir(dir), u))
+	}
 	editFile(t, filepath.Join(dir, "Pulumi.yaml"), "path: ../../bin", "path: "+providerDir)
 	env := c.env(t.TempDir())
 	return func(t *testing.T, args ...string) string {

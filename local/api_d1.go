@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/local/workerd"
 	"modernc.org/sqlite"
 )
 
@@ -206,18 +208,26 @@ func (res d1Result) objects() []map[string]any {
 	return out
 }
 
-// checkD1Bindings refuses an upload whose d1 bindings name a database that does not exist, as
-// Cloudflare does.
-func (s *Server) checkD1Bindings(bindings []bindingRecord) error {
-	for _, b := range bindings {
-		if b.Type != bindingD1 {
-			continue
-		}
+// d1BindingKind is the d1 binding: workerd runs D1 as its JavaScript module
+// cloudflare-internal:d1-api wrapping a fetcher, which reaches the D1 backend through a service
+// that injects the database id.
+var d1BindingKind = bindingKind{
+	fields: []string{"id"}, needs: []string{"id"},
+	exists: func(s *Server, _ string, b cfapi.Binding) error {
 		if _, err := s.d1.get(b.DatabaseID); err != nil {
 			return newAPIError(http.StatusBadRequest, codeD1BindingInvalid,
 				"D1 binding '%s' references database '%s' which was not found. Verify the database exists in your "+
 					"account and that the database_id in your configuration is correct.", b.Name, b.DatabaseID)
 		}
-	}
-	return nil
+		return nil
+	},
+	runtime: func(s *Server, _ bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+		return backendBinding(b, "wrapped", func(service string) workerd.Value {
+			return workerd.Struct(
+				workerd.Field{Name: "moduleName", Value: workerd.Text("cloudflare-internal:d1-api")},
+				workerd.Field{Name: "innerBindings", Value: workerd.List(workerd.Struct(
+					workerd.Field{Name: "name", Value: workerd.Text("fetcher")},
+					workerd.Field{Name: "service", Value: workerd.Text(service)}))})
+		}, "lumier:d1:", s.d1Backend.addr(), d1DatabaseHeader, b.DatabaseID), true
+	},
 }

@@ -263,18 +263,3 @@ func (s *Server) handleKVDeleteValue(w http.ResponseWriter, r *http.Request) {
 // codeKVBindingInvalid is Cloudflare's refusal of an upload binding a KV namespace the account
 // does not have (docs/cloudflare-api.md, Workers KV).
 const codeKVBindingInvalid = 10042
-
-// checkKVBindings refuses an upload whose kv_namespace bindings name a namespace that does not
-// exist, as Cloudflare does.
-func (s *Server) checkKVBindings(bindings []bindingRecord) error {
-	for _, b := range bindings {
-		if b.Type != bindingKVNamespace {
-			continue
-		}
-		if _, err := s.kv.get(b.NamespaceID); err != nil {
-			return newAPIError(http.StatusBadRequest, codeKVBindingInvalid,
-				"KV namespace '%s' is not valid. Please verify the namespace_id in your configuration.", b.NamespaceID)
-		}
-	}
-	return nil
-}

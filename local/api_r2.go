@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/local/workerd"
 )
 
 // Kinds of R2 API call counted by Server.Calls.
@@ -274,17 +277,19 @@ func (s *Server) handleR2ObjectDelete(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, http.StatusOK, map[string]string{"key": r.PathValue("key")}, nil)
 }
 
-// checkR2Bindings refuses an upload whose r2_bucket bindings name a bucket that does not exist.
-func (s *Server) checkR2Bindings(bindings []bindingRecord) error {
-	for _, b := range bindings {
-		if b.Type != bindingR2Bucket {
-			continue
-		}
+// r2BindingKind is the r2_bucket binding: workerd's r2Bucket binding, whose calls never name the
+// bucket, reaching the R2 backend through a service that injects the bucket name.
+var r2BindingKind = bindingKind{
+	fields: []string{"bucket_name"}, needs: []string{"bucket_name"},
+	exists: func(s *Server, _ string, b cfapi.Binding) error {
 		if _, err := s.r2.get(b.BucketName); err != nil {
 			// Cloudflare's code and text for this refusal are unconfirmed; 10021 is its validation code.
 			return newAPIError(http.StatusBadRequest, codeValidation,
 				"R2 bucket '%s' is not valid. Please verify the bucket_name in your configuration. [binding %s]", b.BucketName, b.Name)
 		}
-	}
-	return nil
+		return nil
+	},
+	runtime: func(s *Server, _ bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+		return backendBinding(b, "r2Bucket", nil, "lumier:r2:", s.r2Backend.addr(), r2BucketHeader, b.BucketName), true
+	},
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -226,17 +227,17 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 
 // inheritBindings parses a settings PATCH's bindings; {"type":"inherit","name":N} keeps the
 // current binding named N (Cloudflare's way of not resending secrets).
-func inheritBindings(raw []json.RawMessage, current []bindingRecord) ([]bindingRecord, error) {
+func inheritBindings(raw []json.RawMessage, current []cfapi.Binding) ([]cfapi.Binding, error) {
 	var plain []json.RawMessage
-	var inherited []bindingRecord
+	var inherited []cfapi.Binding
 	for _, r := range raw {
-		var b bindingRecord
+		var b cfapi.Binding
 		_ = json.Unmarshal(r, &b)
 		if b.Type != "inherit" {
 			plain = append(plain, r)
 			continue
 		}
-		i := slices.IndexFunc(current, func(c bindingRecord) bool { return c.Name == b.Name })
+		i := slices.IndexFunc(current, func(c cfapi.Binding) bool { return c.Name == b.Name })
 		if i < 0 {
 			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type inherit names no current binding", b.Name)
 		}

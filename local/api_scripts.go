@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -70,16 +72,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	up, err := parseUpload(r)
 	if err == nil {
-		err = s.checkKVBindings(up.bindings)
-	}
-	if err == nil {
-		err = s.checkQueueBindings(up.bindings)
-	}
-	if err == nil {
-		err = s.checkD1Bindings(up.bindings)
-	}
-	if err == nil {
-		err = s.checkR2Bindings(up.bindings)
+		err = s.checkBindingTargets(name, up.bindings)
 	}
 	var assets *assetsRecord
 	if err == nil {
@@ -137,7 +130,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		if up.meta.KeepAssets && old != nil && assets == nil {
 			rec.Assets = old.Assets
 		}
-		if hasBinding(rec.Bindings, bindingAssets) && rec.Assets == nil {
+		if hasBinding(rec.Bindings, cfapi.BindingAssets) && rec.Assets == nil {
 			return nil, nil, errAssetsBindingWithoutAssets
 		}
 		rec.MigrationTag = outcome.Tag
@@ -192,7 +185,8 @@ func etag(rec *scriptRecord) string {
 		fmt.Fprintf(h, "module=%q %s\n", m.Name, m.SHA256)
 	}
 	for _, b := range rec.Bindings {
-		fmt.Fprintf(h, "binding=%q %q %q %q %q %q %q %q %q\n", b.Type, b.Name, b.Text, b.ClassName, b.ScriptName, b.NamespaceID, b.QueueName, b.DatabaseID, b.BucketName)
+		wire, _ := json.Marshal(b) // plain strings: cannot fail
+		fmt.Fprintf(h, "binding=%s\n", wire)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -209,16 +203,16 @@ func (s *Server) handleListScripts(w http.ResponseWriter, r *http.Request) {
 
 // settingsJSON is GET .../scripts/{name}/settings.
 type settingsJSON struct {
-	Bindings           []map[string]any `json:"bindings"`
-	CompatibilityDate  string           `json:"compatibility_date"`
-	CompatibilityFlags []string         `json:"compatibility_flags"`
-	Limits             map[string]any   `json:"limits"`
-	Logpush            bool             `json:"logpush"`
-	Observability      map[string]any   `json:"observability"`
-	Placement          map[string]any   `json:"placement"`
-	Tags               []string         `json:"tags"`
-	TailConsumers      []any            `json:"tail_consumers"`
-	UsageModel         string           `json:"usage_model"`
+	Bindings           []any          `json:"bindings"`
+	CompatibilityDate  string         `json:"compatibility_date"`
+	CompatibilityFlags []string       `json:"compatibility_flags"`
+	Limits             map[string]any `json:"limits"`
+	Logpush            bool           `json:"logpush"`
+	Observability      map[string]any `json:"observability"`
+	Placement          map[string]any `json:"placement"`
+	Tags               []string       `json:"tags"`
+	TailConsumers      []any          `json:"tail_consumers"`
+	UsageModel         string         `json:"usage_model"`
 }
 
 // handleSettings is GET .../scripts/{name}/settings. Secret texts are never returned, as on
@@ -249,7 +243,7 @@ func (s *Server) writeSettings(w http.ResponseWriter, st *state, rec *scriptReco
 		out.CompatibilityFlags = []string{}
 	}
 	rec.settings().fill(&out)
-	out.Bindings = bindingsJSON(st, rec.Name, rec.Bindings)
+	out.Bindings = bindingsRead(st, rec.Name, rec.Bindings)
 	writeResult(w, http.StatusOK, out, nil)
 }
 
@@ -296,39 +290,4 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger.Info("script deleted", "script", name, "force", force)
 	writeResult(w, http.StatusOK, map[string]string{"id": name}, nil)
-}
-
-// bindingsJSON is bindings as Cloudflare reads them back: secret texts left out, a Durable
-// Object binding with its namespace's id.
-func bindingsJSON(st *state, script string, bindings []bindingRecord) []map[string]any {
-	out := make([]map[string]any, 0, len(bindings))
-	for _, b := range bindings {
-		item := map[string]any{"type": b.Type, "name": b.Name}
-		switch b.Type {
-		case bindingPlainText:
-			item["text"] = b.Text
-		case bindingKVNamespace:
-			item["namespace_id"] = b.NamespaceID
-		case bindingQueue:
-			item["queue_name"] = b.QueueName
-		case bindingD1:
-			item["id"] = b.DatabaseID
-		case bindingR2Bucket:
-			item["bucket_name"] = b.BucketName
-		case rules.BindingDurableObject:
-			item["class_name"] = b.ClassName
-			target := script
-			if b.ScriptName != "" {
-				item["script_name"] = b.ScriptName
-				target = b.ScriptName
-			}
-			for _, n := range st.Namespaces {
-				if n.Script == target && n.Class == b.ClassName {
-					item["namespace_id"] = n.ID
-				}
-			}
-		}
-		out = append(out, item)
-	}
-	return out
 }

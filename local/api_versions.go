@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
 )
 
 // Cloudflare's codes for the versions API (see docs/cloudflare-api.md).
@@ -37,9 +39,9 @@ type versionMetadataJSON struct {
 }
 
 type versionResources struct {
-	Bindings      []map[string]any `json:"bindings"`
-	Script        map[string]any   `json:"script"`
-	ScriptRuntime map[string]any   `json:"script_runtime"`
+	Bindings      []any          `json:"bindings"`
+	Script        map[string]any `json:"script"`
+	ScriptRuntime map[string]any `json:"script_runtime"`
 }
 
 // authorEmail is the author every version and deployment reports: the local Cloudflare has one
@@ -67,7 +69,7 @@ func (s *Server) versionJSON(st *state, rec *scriptRecord, v *versionRecord, ful
 		flags = []string{}
 	}
 	out.Resources = &versionResources{
-		Bindings: bindingsJSON(st, rec.Name, v.Bindings),
+		Bindings: bindingsRead(st, rec.Name, v.Bindings),
 		Script: map[string]any{
 			"etag": etag(&scriptRecord{MainModule: v.MainModule, CompatibilityDate: v.CompatibilityDate,
 				CompatibilityFlags: v.CompatibilityFlags, Modules: v.Modules, Bindings: v.Bindings}),
@@ -134,7 +136,7 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 	if up.meta.KeepAssets && assets == nil {
 		v.Assets = latest.Assets
 	}
-	if hasBinding(v.Bindings, bindingAssets) && v.Assets == nil {
+	if hasBinding(v.Bindings, cfapi.BindingAssets) && v.Assets == nil {
 		writeError(w, errAssetsBindingWithoutAssets)
 		return
 	}

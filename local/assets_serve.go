@@ -245,15 +245,3 @@ func (s *Server) serveAssetsBinding(w http.ResponseWriter, r *http.Request) {
 	_ = json.Unmarshal([]byte(r.Header.Get(assetsConfigHeader)), &cfg)
 	s.serveAssetRequest(w, r, m, cfg, true)
 }
-
-// assetsBinding is an assets binding as workerd runs it: an external service to the assets
-// backend carrying the script's manifest and config.
-func (s *Server) assetsBinding(b bindingRecord, rec *scriptRecord) workerd.Binding {
-	out := workerd.Binding{Name: b.Name, Type: workerd.BindingAssets, ScriptName: rec.Name}
-	out.AssetsBackend = s.assetsBackend.addr()
-	if rec.Assets != nil {
-		cfg, _ := json.Marshal(rec.Assets.Config)
-		out.AssetsManifest, out.AssetsConfig = rec.Assets.Manifest, string(cfg)
-	}
-	return out
-}

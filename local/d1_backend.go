@@ -6,15 +6,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
-
-	"github.com/lumier-dev/lumier/local/workerd"
 )
 
 // The D1 backend is what workerd's D1 bindings talk to (docs/architecture.md, "D1 on workerd"):
 // an HTTP service on its own 127.0.0.1 port, reached through one external service per database
 // that injects the database id in d1DatabaseHeader. Like the KV backend it takes no token, so it
 // never shares the API's listener.
-const d1DatabaseHeader = workerd.D1DatabaseHeader
+const d1DatabaseHeader = "X-Lumier-D1-Database"
 
 // serveD1 answers the binding's calls: POST /query (all, first, raw, batch: rows and columns)
 // and POST /execute (run, exec: no rows), each with one {"sql","params"} or an array of them.
@@ -93,9 +91,4 @@ func decodeD1Statements(body []byte) ([]d1Statement, error) {
 		return nil, errors.New("No SQL statements detected.")
 	}
 	return stmts, nil
-}
-
-// d1Binding is a d1 binding as workerd runs it: served by this server's D1 backend.
-func (s *Server) d1Binding(b bindingRecord) workerd.Binding {
-	return workerd.Binding{Name: b.Name, Type: workerd.BindingD1, DatabaseID: b.DatabaseID, D1Backend: s.d1Backend.addr()}
 }

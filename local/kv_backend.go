@@ -8,15 +8,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/lumier-dev/lumier/local/workerd"
 )
 
 // The KV backend is what workerd's kvNamespace bindings talk to (docs/architecture.md, "KV on
 // workerd"): an HTTP service on its own 127.0.0.1 port, reached by workerd as an external
 // service that injects the namespace id in kvNamespaceHeader. It is not the API: it takes no
 // token, so it must never share the API's listener.
-const kvNamespaceHeader = workerd.KVNamespaceHeader
+const kvNamespaceHeader = "X-Lumier-Kv-Namespace"
 
 // kvListLimit is the most keys one list answers, Cloudflare's limit for KV list().
 const kvListLimit = 1000
@@ -148,9 +146,4 @@ func (s *Server) kvBackendBulkGet(w http.ResponseWriter, r *http.Request, id str
 		out[k] = v
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// kvBinding is a kv_namespace binding as workerd runs it: served by this server's KV backend.
-func (s *Server) kvBinding(b bindingRecord) workerd.Binding {
-	return workerd.Binding{Name: b.Name, Type: workerd.BindingKV, NamespaceID: b.NamespaceID, KVBackend: s.kvBackend.addr()}
 }

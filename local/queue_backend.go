@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
@@ -16,7 +17,7 @@ import (
 // "Queues on workerd"): an HTTP service on its own 127.0.0.1 port, reached by workerd as an
 // external service that injects the queue name in queueNameHeader. Like the KV backend it takes
 // no token, so it must never share the API's listener.
-const queueNameHeader = workerd.QueueNameHeader
+const queueNameHeader = "X-Lumier-Queue"
 
 // Cloudflare's limits on what a producer sends (docs/cloudflare-api.md, Queues).
 const (
@@ -138,22 +139,18 @@ func delaySecs(v string) (int, error) {
 	return n, nil
 }
 
-// queueBinding is a queue binding as workerd runs it: served by this server's queue backend.
-func (s *Server) queueBinding(b bindingRecord) workerd.Binding {
-	return workerd.Binding{Name: b.Name, Type: workerd.BindingQueue, QueueName: b.QueueName, QueueBackend: s.queueBackend.addr()}
-}
-
-// checkQueueBindings refuses an upload whose queue bindings name a queue that does not exist,
-// as Cloudflare does.
-func (s *Server) checkQueueBindings(bindings []bindingRecord) error {
-	for _, b := range bindings {
-		if b.Type != bindingQueue {
-			continue
-		}
+// queueBindingKind is the queue (producer) binding: workerd's queue binding, whose calls name no
+// queue, reaching this backend through a service that injects the queue name.
+var queueBindingKind = bindingKind{
+	fields: []string{"queue_name"}, needs: []string{"queue_name"},
+	exists: func(s *Server, _ string, b cfapi.Binding) error {
 		if _, err := s.queues.byName(b.QueueName); err != nil {
 			return newAPIError(http.StatusBadRequest, codeValidation, "binding '%s': queue '%s' does not exist "+
 				"(the account has: %s); create it first", b.Name, b.QueueName, queueNamesOf(s.queues.list()))
 		}
-	}
-	return nil
+		return nil
+	},
+	runtime: func(s *Server, _ bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+		return backendBinding(b, "queue", nil, "lumier:queue:", s.queueBackend.addr(), queueNameHeader, b.QueueName), true
+	},
 }

@@ -12,15 +12,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/lumier-dev/lumier/local/workerd"
 )
 
 // The R2 backend is what workerd's r2Bucket bindings talk to (docs/architecture.md, "R2 on
 // workerd"): an HTTP service on its own 127.0.0.1 port, reached by workerd as an external service
 // that injects the bucket name in r2BucketHeader. Like the KV backend it takes no token, so it
 // never shares the API's listener.
-const r2BucketHeader = workerd.R2BucketHeader
+const r2BucketHeader = "X-Lumier-R2-Bucket"
 
 // The wire protocol's headers.
 const (
@@ -31,11 +29,6 @@ const (
 
 // r2MaxRequestJSON bounds the JSON of one binding request (R2 allows 8 KiB of custom metadata).
 const r2MaxRequestJSON = 1 << 20
-
-// r2Binding is an r2_bucket binding as workerd runs it: served by this server's R2 backend.
-func (s *Server) r2Binding(b bindingRecord) workerd.Binding {
-	return workerd.Binding{Name: b.Name, Type: workerd.BindingR2, BucketName: b.BucketName, R2Backend: s.r2Backend.addr()}
-}
 
 // u64 is a 64-bit number of the protocol: workerd sends them as JSON strings (Cap'n Proto's
 // JSON), and all ones means "not set".

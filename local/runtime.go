@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -45,26 +46,7 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 			}
 			ws.Modules = append(ws.Modules, workerd.Module{Name: m.Name, Content: content})
 		}
-		for _, b := range rec.Bindings {
-			switch b.Type {
-			case bindingPlainText, bindingSecretText:
-				ws.Bindings = append(ws.Bindings, workerd.Binding{Name: b.Name, Type: workerd.BindingText, Text: b.Text})
-			case bindingKVNamespace:
-				ws.Bindings = append(ws.Bindings, s.kvBinding(b))
-			case bindingAssets:
-				ws.Bindings = append(ws.Bindings, s.assetsBinding(b, rec))
-			case bindingQueue:
-				ws.Bindings = append(ws.Bindings, s.queueBinding(b))
-			case bindingD1:
-				ws.Bindings = append(ws.Bindings, s.d1Binding(b))
-			case bindingR2Bucket:
-				ws.Bindings = append(ws.Bindings, s.r2Binding(b))
-			case rules.BindingDurableObject:
-				ws.Bindings = append(ws.Bindings, workerd.Binding{
-					Name: b.Name, Type: workerd.BindingDurableObject, ClassName: b.ClassName, ScriptName: b.ScriptName,
-				})
-			}
-		}
+		ws.Bindings = s.workerdBindings(bindingContext{st: st, script: name, service: name, assets: rec.Assets}, rec.Bindings)
 		for _, n := range st.namespacesOf(name) {
 			ws.Classes = append(ws.Classes, workerd.Class{Name: n.Class, SQLite: n.SQLite, UniqueKey: n.ID})
 		}
@@ -107,7 +89,7 @@ func runtimeRejection(prev, next *state, uploaded, message string) error {
 		return newAPIError(http.StatusBadRequest, codeValidation, "%s", strings.TrimSpace(message))
 	}
 	class := m[1]
-	if rec, ok := next.Scripts[uploaded]; ok && slices.ContainsFunc(rec.Bindings, func(b bindingRecord) bool {
+	if rec, ok := next.Scripts[uploaded]; ok && slices.ContainsFunc(rec.Bindings, func(b cfapi.Binding) bool {
 		return b.Type == rules.BindingDurableObject && b.ClassName == class && (b.ScriptName == "" || b.ScriptName == uploaded)
 	}) {
 		return newAPIError(http.StatusBadRequest, rules.CodeBinding, "Cannot create binding for class '%s' that is not exported by the script", class)

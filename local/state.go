@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -30,16 +31,18 @@ type state struct {
 
 // scriptRecord is one uploaded script.
 type scriptRecord struct {
-	Name               string          `json:"name"`
-	Etag               string          `json:"etag"`
-	CreatedOn          time.Time       `json:"created_on"`
-	ModifiedOn         time.Time       `json:"modified_on"`
-	MainModule         string          `json:"main_module"`
-	Modules            []moduleRef     `json:"modules"`
-	CompatibilityDate  string          `json:"compatibility_date"`
-	CompatibilityFlags []string        `json:"compatibility_flags"`
-	Bindings           []bindingRecord `json:"bindings"`
-	MigrationTag       string          `json:"migration_tag"`
+	Name               string      `json:"name"`
+	Etag               string      `json:"etag"`
+	CreatedOn          time.Time   `json:"created_on"`
+	ModifiedOn         time.Time   `json:"modified_on"`
+	MainModule         string      `json:"main_module"`
+	Modules            []moduleRef `json:"modules"`
+	CompatibilityDate  string      `json:"compatibility_date"`
+	CompatibilityFlags []string    `json:"compatibility_flags"`
+	// Bindings are as uploaded, in the wire form (bindings.go). Secret texts are kept because
+	// workerd needs them; reads leave them out.
+	Bindings     []cfapi.Binding `json:"bindings"`
+	MigrationTag string          `json:"migration_tag"`
 	// Exports are the main module's export names; null when they could not be determined.
 	Exports         []string `json:"exports"`
 	WorkersDev      bool     `json:"workers_dev"`
@@ -61,24 +64,6 @@ type moduleRef struct {
 	Name   string `json:"name"`
 	SHA256 string `json:"sha256"`
 	Size   int    `json:"size"`
-}
-
-// bindingRecord is a binding as uploaded (Cloudflare's field names). Secret texts are kept
-// because workerd needs them; reads leave them out.
-type bindingRecord struct {
-	Type       string `json:"type"`
-	Name       string `json:"name"`
-	Text       string `json:"text,omitempty"`
-	ClassName  string `json:"class_name,omitempty"`
-	ScriptName string `json:"script_name,omitempty"`
-	// NamespaceID is the KV namespace of a kv_namespace binding.
-	NamespaceID string `json:"namespace_id,omitempty"`
-	// QueueName is the queue of a queue (producer) binding.
-	QueueName string `json:"queue_name,omitempty"`
-	// DatabaseID is the D1 database of a d1 binding (Cloudflare's metadata calls it id).
-	DatabaseID string `json:"id,omitempty"`
-	// BucketName is the R2 bucket of an r2_bucket binding.
-	BucketName string `json:"bucket_name,omitempty"`
 }
 
 func newState() *state {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 
+	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -78,36 +79,10 @@ func (m *migrationsJSON) rules() *rules.Migrations {
 	return out
 }
 
-// Binding types: the ones the local Cloudflare runs, and the other ones Cloudflare knows, which
-// get a clear "not supported here" rather than "unknown".
-const (
-	bindingPlainText  = "plain_text"
-	bindingSecretText = "secret_text"
-	// bindingKVNamespace is a Workers KV namespace (kv_backend.go serves it to workerd).
-	bindingKVNamespace = "kv_namespace"
-	// bindingAssets is the script's static assets (assets_serve.go serves it to workerd).
-	bindingAssets = "assets"
-	// bindingQueue is a Queue producer (queue_backend.go serves it to workerd).
-	bindingQueue = "queue"
-	// bindingD1 is a D1 database (d1_backend.go serves it to workerd).
-	bindingD1 = "d1"
-	// bindingR2Bucket is an R2 bucket (r2_backend.go serves it to workerd).
-	bindingR2Bucket = "r2_bucket"
-)
-
-var cloudflareOnlyBindings = map[string]bool{
-	"ai": true, "analytics_engine": true, "browser": true,
-	"dispatch_namespace": true, "hyperdrive": true, "inherit": true, "images": true, "json": true,
-	"mtls_certificate": true, "pipelines": true,
-	"secrets_store_secret": true, "secret_key": true, "send_email": true,
-	"service": true, "tail_consumer": true, "vectorize": true, "version_metadata": true,
-	"wasm_module": true, "workflow": true, "data_blob": true, "text_blob": true,
-}
-
 // upload is a parsed, validated upload request.
 type upload struct {
 	meta     metadata
-	bindings []bindingRecord
+	bindings []cfapi.Binding
 	modules  []uploadedModule
 }
 
@@ -205,76 +180,9 @@ func parseUpload(r *http.Request) (*upload, error) {
 	return &up, nil
 }
 
-// parseBindings validates the metadata's bindings.
-func parseBindings(raw []json.RawMessage) ([]bindingRecord, error) {
-	out := make([]bindingRecord, 0, len(raw))
-	names := map[string]bool{}
-	for i, r := range raw {
-		var b bindingRecord
-		if err := json.Unmarshal(r, &b); err != nil {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: binding %d: %v", i, err)
-		}
-		if b.Name == "" {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding %d has no name", i)
-		}
-		if names[b.Name] {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding name '%s' is used more than once", b.Name)
-		}
-		names[b.Name] = true
-		switch b.Type {
-		case bindingPlainText, bindingSecretText:
-			var withText struct {
-				Text *string `json:"text"`
-			}
-			_ = json.Unmarshal(r, &withText)
-			if withText.Text == nil {
-				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a text", b.Name, b.Type)
-			}
-			b.ClassName, b.ScriptName = "", ""
-		case rules.BindingDurableObject:
-			if b.ClassName == "" {
-				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a class_name", b.Name, b.Type)
-			}
-			b.Text = ""
-		case bindingAssets:
-			b.Text, b.ClassName, b.ScriptName, b.NamespaceID = "", "", "", ""
-		case bindingKVNamespace:
-			if b.NamespaceID == "" {
-				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a namespace_id", b.Name, b.Type)
-			}
-			b.Text, b.ClassName, b.ScriptName = "", "", ""
-		case bindingQueue:
-			if b.QueueName == "" {
-				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a queue_name", b.Name, b.Type)
-			}
-			b.Text, b.ClassName, b.ScriptName, b.NamespaceID = "", "", "", ""
-		case bindingD1:
-			if b.DatabaseID == "" {
-				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs an id", b.Name, b.Type)
-			}
-			b.Text, b.ClassName, b.ScriptName, b.NamespaceID = "", "", "", ""
-		case bindingR2Bucket:
-			if b.BucketName == "" {
-				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a bucket_name", b.Name, b.Type)
-			}
-			b.Text, b.ClassName, b.ScriptName, b.NamespaceID = "", "", "", ""
-		default:
-			if cloudflareOnlyBindings[b.Type] {
-				return nil, newAPIError(http.StatusBadRequest, codeValidation,
-					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs plain_text, secret_text, durable_object_namespace, kv_namespace, assets, queue, d1 and r2_bucket)",
-					b.Name, b.Type)
-			}
-			// Cloudflare's text for an unknown type is unconfirmed; 10021 is its validation code.
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "unknown binding type '%s' for binding '%s'", b.Type, b.Name)
-		}
-		out = append(out, b)
-	}
-	return out, nil
-}
-
 // keepBindings adds the previous version's bindings of the types listed in keep_bindings, unless
 // the upload names a binding of the same name (Cloudflare's keep_bindings).
-func keepBindings(uploaded, previous []bindingRecord, keep []string) []bindingRecord {
+func keepBindings(uploaded, previous []cfapi.Binding, keep []string) []cfapi.Binding {
 	if len(keep) == 0 {
 		return uploaded
 	}
@@ -286,7 +194,7 @@ func keepBindings(uploaded, previous []bindingRecord, keep []string) []bindingRe
 	for _, b := range uploaded {
 		names[b.Name] = true
 	}
-	out := append([]bindingRecord(nil), uploaded...)
+	out := append([]cfapi.Binding(nil), uploaded...)
 	for _, b := range previous {
 		if kept[b.Type] && !names[b.Name] {
 			out = append(out, b)

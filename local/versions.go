@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -40,7 +41,7 @@ type versionRecord struct {
 	Modules            []moduleRef     `json:"modules"`
 	CompatibilityDate  string          `json:"compatibility_date"`
 	CompatibilityFlags []string        `json:"compatibility_flags"`
-	Bindings           []bindingRecord `json:"bindings"`
+	Bindings           []cfapi.Binding `json:"bindings"`
 	Exports            []string        `json:"exports"`
 	StartupTimeMs      int64           `json:"startup_time_ms"`
 	// Assets are the version's static assets (assets_serve.go); nil for none.
@@ -247,28 +248,7 @@ func (s *Server) rolloutScripts(st *state) ([]workerd.Script, error) {
 			}
 			ws.Modules = append(ws.Modules, workerd.Module{Name: m.Name, Content: content})
 		}
-		for _, b := range v.Bindings {
-			switch b.Type {
-			case bindingPlainText, bindingSecretText:
-				ws.Bindings = append(ws.Bindings, workerd.Binding{Name: b.Name, Type: workerd.BindingText, Text: b.Text})
-			case bindingKVNamespace:
-				ws.Bindings = append(ws.Bindings, s.kvBinding(b))
-			case bindingQueue:
-				ws.Bindings = append(ws.Bindings, s.queueBinding(b))
-			case bindingD1:
-				ws.Bindings = append(ws.Bindings, s.d1Binding(b))
-			case bindingR2Bucket:
-				ws.Bindings = append(ws.Bindings, s.r2Binding(b))
-			case rules.BindingDurableObject:
-				target := b.ScriptName
-				if target == "" {
-					target = name
-				}
-				ws.Bindings = append(ws.Bindings, workerd.Binding{
-					Name: b.Name, Type: workerd.BindingDurableObject, ClassName: b.ClassName, ScriptName: target,
-				})
-			}
-		}
+		ws.Bindings = s.workerdBindings(bindingContext{st: st, script: name, service: ws.Name, assets: v.Assets}, v.Bindings)
 		out = append(out, ws)
 	}
 	return out, nil

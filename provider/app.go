@@ -9,6 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/internal/naming"
 )
 
@@ -31,25 +32,12 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 		childOpts = append(childOpts, pulumi.RetainOnDelete(true))
 	}
 
-	kvs, err := plan.createKV(ctx, name, childOpts)
-	if err != nil {
-		return nil, fmt.Errorf("app %q: %w", args.Name, err)
-	}
-	queues, err := plan.createQueues(ctx, name, childOpts)
-	if err != nil {
-		return nil, fmt.Errorf("app %q: %w", args.Name, err)
-	}
-	d1s, err := plan.createD1(ctx, name, childOpts)
-	if err != nil {
-		return nil, fmt.Errorf("app %q: %w", args.Name, err)
-	}
-	r2s, err := plan.createR2(ctx, name, childOpts)
-	if err != nil {
+	if err := plan.createData(ctx, name, a, childOpts); err != nil {
 		return nil, fmt.Errorf("app %q: %w", args.Name, err)
 	}
 	var workers, objects []any
 	for _, w := range plan.order {
-		deps := append(append(append(plan.bindKV(w), plan.queueDeps(w)...), plan.bindD1(w)...), plan.bindR2(w)...)
+		deps := append(plan.bindData(w), plan.consumerDeps(w)...)
 		for _, other := range w.after {
 			deps = append(deps, other.resource)
 		}
@@ -75,10 +63,6 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 					ScriptName: v[2].(string), NamespaceID: v[3].(string)}
 			}))
 	}
-	a.KvNamespaces = kvIDs(kvs)
-	a.Queues = queueNames(queues)
-	a.D1Databases = d1IDs(d1s)
-	a.R2Buckets = r2Names(r2s)
 	a.Name = pulumi.String(args.Name).ToStringOutput()
 	a.Stage = pulumi.String(plan.stage).ToStringOutput()
 	a.Workers = pulumi.All(workers...).ApplyT(func(vs []any) map[string]WorkerInfo {
@@ -104,28 +88,19 @@ type appPlan struct {
 	workers             map[string]*appWorker
 	order               []*appWorker // hosts before the Workers that bind their classes
 	objects             []*appObject
-	kv                  map[string]*appKV    // KV namespaces by name (app_kv.go)
-	kvOrder             []string             // their names in declaration order
-	queues              map[string]*appQueue // queues by name (app_queue.go)
-	queueOrder          []string             // their names in declaration order
-	d1                  map[string]*appD1    // D1 databases by name (app_d1.go)
-	d1Order             []string             // their names in declaration order
-	r2                  map[string]*appR2    // R2 buckets by name (app_r2.go)
-	r2Order             []string             // their names in declaration order
+	data                map[string]*appDataSet // data resources by binding type (app_data.go)
 }
 
 // appWorker is one Worker after merging its declarations.
 type appWorker struct {
 	AppWorker
-	script    string
-	bindings  pulumi.Map        // env name -> binding value as the Worker component takes it
-	secrets   pulumi.StringMap  // env name -> secret text
-	after     []*appWorker      // Workers that must deploy first
-	kv        map[string]string // env name -> KV namespace of the app it binds (app_kv.go)
-	queues    []string          // queues of the app it binds or consumes (app_queue.go)
-	consumers []QueueConsumer   // its queueConsumers with names on Cloudflare (app_queue.go)
-	d1        map[string]string // env name -> D1 database of the app it binds (app_d1.go)
-	r2        map[string]string // env name -> R2 bucket of the app it binds (app_r2.go)
+	script   string
+	bindings pulumi.Map            // env name -> binding value as the Worker component takes it
+	secrets  pulumi.StringMap      // env name -> secret text
+	after    []*appWorker          // Workers that must deploy first
+	data      map[string]appDataRef // env name -> data resource of the app it binds (app_data.go)
+	consumes  []string              // queues of the app it consumes (app_queue.go)
+	consumers []QueueConsumer       // its queueConsumers with names on Cloudflare (app_queue.go)
 	resource  *Worker
 }
 
@@ -171,14 +146,12 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 		}
 	}
 	errs = append(errs, plan.resolveObjects(args.DurableObjects)...)
-	errs = append(errs, plan.resolveKV(args.KvNamespaces, declared)...)
-	errs = append(errs, plan.resolveQueues(args.Queues, declared)...)
-	errs = append(errs, plan.resolveD1(args.D1Databases, declared)...)
-	errs = append(errs, plan.resolveR2(args.R2Buckets, declared)...)
+	errs = append(errs, plan.resolveData(args, declared)...)
+	errs = append(errs, plan.resolveConsumers(declared)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if err := plan.resolveBindings(declared); err != nil {
+	if err := errors.Join(plan.resolveBindings(declared), plan.resolveServices(declared)); err != nil {
 		return nil, err
 	}
 	return plan, plan.sort(declared)
@@ -283,6 +256,9 @@ func describeBinding(v any) string {
 	}
 	if m, ok := v.(map[string]any); ok && m["type"] == "durable_object" {
 		return fmt.Sprintf("durable object %q", m["name"])
+	}
+	if m, ok := v.(map[string]any); ok && m["type"] == cfapi.BindingService {
+		return fmt.Sprintf("service %q entrypoint %q", m["name"], m["entrypoint"])
 	}
 	return describeValue(v)
 }
@@ -426,8 +402,8 @@ func (p *appPlan) sort(workers []*appWorker) error {
 		case 2:
 			return nil
 		case 1:
-			return fmt.Errorf("workers bind each other's Durable Objects in a cycle (%s): Cloudflare needs the host "+
-				"deployed before a binding to its class; break the cycle", strings.Join(append(path, w.Name), " -> "))
+			return fmt.Errorf("workers bind each other in a cycle (%s): Cloudflare needs a Durable Object's host, or a "+
+				"service binding's Worker, deployed before the binding to it; break the cycle", strings.Join(append(path, w.Name), " -> "))
 		}
 		state[w] = 1
 		for _, dep := range w.after {

@@ -19,9 +19,10 @@ func TestAppR2Buckets(t *testing.T) {
 	plan, err := planApp("dev", r2App([]AppR2Bucket{{Name: "files"}},
 		pulumi.Map{"FILES": pulumi.Map{"type": pulumi.String("r2_bucket"), "name": pulumi.String("files")}}))
 	require.NoError(t, err)
-	require.Contains(t, plan.r2, "files")
-	assert.Equal(t, "shop-dev-files", plan.r2["files"].bucket)
-	assert.Equal(t, map[string]string{"FILES": "files"}, plan.workers["api"].r2)
+	buckets := plan.data["r2_bucket"].items
+	require.Contains(t, buckets, "files")
+	assert.Equal(t, "shop-dev-files", buckets["files"].title)
+	assert.Equal(t, map[string]appDataRef{"FILES": {binding: "r2_bucket", name: "files"}}, plan.workers["api"].data)
 }
 
 // TestAppR2BucketErrors: a binding to a bucket the app does not declare, a bucket declared twice

@@ -25,6 +25,9 @@ func (r *registered) monitor() *integration.MockResourceMonitor {
 		r.mu.Lock()
 		r.resources = append(r.resources, args)
 		r.mu.Unlock()
+		if args.TypeToken == "lumier:index:KvNamespace" {
+			return args.Name + "-id", property.NewMap(map[string]property.Value{"namespaceId": property.New("kv-" + args.Name)}), nil
+		}
 		if args.TypeToken != "lumier:index:Script" {
 			return "", property.Map{}, nil
 		}

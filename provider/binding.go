@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -24,6 +26,9 @@ type Binding struct {
 	QueueName   *string `pulumi:"queueName,optional"`
 	DatabaseID  *string `pulumi:"databaseId,optional"`
 	BucketName  *string `pulumi:"bucketName,optional"`
+	Service     *string `pulumi:"service,optional"`
+	Entrypoint  *string `pulumi:"entrypoint,optional"`
+	JSON        *string `pulumi:"json,optional"`
 }
 
 // Annotate documents Binding.
@@ -40,48 +45,171 @@ func (b *Binding) Annotate(a infer.Annotator) {
 	a.Describe(&b.QueueName, "queue: the queue the Worker sends to (a Queue's queueName).")
 	a.Describe(&b.DatabaseID, "d1: the D1 database id (a D1Database's databaseId).")
 	a.Describe(&b.BucketName, "r2_bucket: the R2 bucket name (an R2Bucket's bucketName).")
+	a.Describe(&b.Service, "service: the script the binding calls (a Worker's scriptName).")
+	a.Describe(&b.Entrypoint, "service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its "+
+		"default export.")
+	a.Describe(&b.JSON, "json: the value, as JSON text; env.NAME is the parsed value.")
 }
 
 // kind is what the binding model knows about one binding type. Adding a kind is an entry here
-// (and its fields on Binding and cfapi.Binding), plus the local Cloudflare's runtime mapping.
+// (and its fields on Binding, bindingFields and cfapi.Binding), plus the local Cloudflare's
+// runtime mapping (local/bindings.go); docs/architecture.md, "Adding a binding kind".
 type kind struct {
-	// needs are the fields a binding of this kind must set, by schema name.
-	needs []string
-	// value reads those fields from a binding, in the order of needs.
-	value func(b Binding) []*string
+	// fields are the Binding fields (schema names) the kind uses; needs are the ones it must set.
+	fields, needs []string
+	// resource is the token of a resource that is itself a binding of this kind: passed by
+	// reference as a binding value, its outputs fill the fields as from says.
+	resource string
+	// alias is the `type` a resource's output object of this kind carries, when it is not the
+	// binding type (a DurableObject's output says "durable_object").
+	alias string
+	// from names, by field, the output of the resource (or of an object of type alias) that
+	// fills it; fields not listed take the output of their own name.
+	from map[string]string
+	// reaches names the field holding another script the binding needs deployed first (a
+	// Worker of the stack the Worker then depends on); "" for none.
+	reaches string
+	// fromObject reads what the object form {type, ...} gives other than the fields (nil: only them).
+	fromObject func(v map[string]any, b *Binding) error
 }
 
 var kinds = map[string]kind{
-	cfapi.BindingPlainText: {
-		needs: []string{"text"},
-		value: func(b Binding) []*string { return []*string{b.Text} },
-	},
+	cfapi.BindingPlainText: {fields: []string{"text"}, needs: []string{"text"}},
 	cfapi.BindingDurableObject: {
-		needs: []string{"className"},
-		value: func(b Binding) []*string { return []*string{b.ClassName} },
+		fields: []string{"className", "scriptName"}, needs: []string{"className"},
+		resource: "lumier:index:DurableObject", alias: "durable_object", reaches: "scriptName",
 	},
 	cfapi.BindingKVNamespace: {
-		needs: []string{"namespaceId"},
-		value: func(b Binding) []*string { return []*string{b.NamespaceID} },
+		fields: []string{"namespaceId"}, needs: []string{"namespaceId"},
+		resource: "lumier:index:KvNamespace",
 	},
 	cfapi.BindingQueue: {
-		needs: []string{"queueName"},
-		value: func(b Binding) []*string { return []*string{b.QueueName} },
+		fields: []string{"queueName"}, needs: []string{"queueName"},
+		resource: "lumier:index:Queue",
 	},
 	cfapi.BindingD1: {
-		needs: []string{"databaseId"},
-		value: func(b Binding) []*string { return []*string{b.DatabaseID} },
+		fields: []string{"databaseId"}, needs: []string{"databaseId"},
+		resource: "lumier:index:D1Database",
 	},
 	cfapi.BindingR2Bucket: {
-		needs: []string{"bucketName"},
-		value: func(b Binding) []*string { return []*string{b.BucketName} },
+		fields: []string{"bucketName"}, needs: []string{"bucketName"},
+		resource: "lumier:index:R2Bucket",
 	},
+	cfapi.BindingService: {
+		fields: []string{"service", "entrypoint"}, needs: []string{"service"},
+		resource: "lumier:index:Worker", alias: "worker", from: map[string]string{"service": "scriptName"},
+		reaches: "service",
+	},
+	cfapi.BindingJSON: {
+		fields: []string{"json"}, needs: []string{"json"},
+		fromObject: func(v map[string]any, b *Binding) error {
+			// The object form gives the value itself ({type: "json", value: ...}); the model keeps it as JSON text.
+			if val, ok := v["value"]; ok && b.JSON == nil {
+				text, err := json.Marshal(val)
+				if err != nil {
+					return fmt.Errorf("has a value that is not JSON: %w", err)
+				}
+				b.JSON = ptr(string(text))
+			}
+			if b.JSON != nil && !json.Valid([]byte(*b.JSON)) {
+				return fmt.Errorf("(json) has json %q, which is not JSON text: give the value as value, or valid JSON as json", *b.JSON)
+			}
+			return nil
+		},
+	},
+}
+
+// bindingField ties a Binding field (by schema name) to its wire field on cfapi.Binding.
+type bindingField struct {
+	name  string
+	field func(b *Binding) **string
+	// wire is the string wire field; nil for json, whose wire value is JSON itself.
+	wire func(a *cfapi.Binding) *string
+}
+
+// getWire reads f's wire field of a.
+func (f bindingField) getWire(a cfapi.Binding) string {
+	if f.wire == nil {
+		return string(a.JSON)
+	}
+	return *f.wire(&a)
+}
+
+// setWire sets f's wire field of a.
+func (f bindingField) setWire(a *cfapi.Binding, v string) {
+	if f.wire == nil {
+		a.JSON = json.RawMessage(v)
+		return
+	}
+	*f.wire(a) = v
+}
+
+var bindingFields = []bindingField{
+	{"text", func(b *Binding) **string { return &b.Text }, func(a *cfapi.Binding) *string { return &a.Text }},
+	{"className", func(b *Binding) **string { return &b.ClassName }, func(a *cfapi.Binding) *string { return &a.ClassName }},
+	{"scriptName", func(b *Binding) **string { return &b.ScriptName }, func(a *cfapi.Binding) *string { return &a.ScriptName }},
+	{"namespaceId", func(b *Binding) **string { return &b.NamespaceID }, func(a *cfapi.Binding) *string { return &a.NamespaceID }},
+	{"queueName", func(b *Binding) **string { return &b.QueueName }, func(a *cfapi.Binding) *string { return &a.QueueName }},
+	{"databaseId", func(b *Binding) **string { return &b.DatabaseID }, func(a *cfapi.Binding) *string { return &a.DatabaseID }},
+	{"bucketName", func(b *Binding) **string { return &b.BucketName }, func(a *cfapi.Binding) *string { return &a.BucketName }},
+	{"service", func(b *Binding) **string { return &b.Service }, func(a *cfapi.Binding) *string { return &a.Service }},
+	{"entrypoint", func(b *Binding) **string { return &b.Entrypoint }, func(a *cfapi.Binding) *string { return &a.Entrypoint }},
+	{"json", func(b *Binding) **string { return &b.JSON }, nil},
+}
+
+func fieldNamed(name string) bindingField {
+	for _, f := range bindingFields {
+		if f.name == name {
+			return f
+		}
+	}
+	panic("provider: no binding field " + name) // the kinds table names only fields of bindingFields
+}
+
+// output is the output of a resource (or object of the kind's alias type) that fills field.
+func (k kind) output(field string) string {
+	if o, ok := k.from[field]; ok {
+		return o
+	}
+	return field
 }
 
 func kindList() string {
 	names := make([]string, 0, len(kinds))
 	for k := range kinds {
 		names = append(names, k)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// kindOfResource is the kind whose resource has token typ.
+func kindOfResource(typ string) (string, kind, bool) {
+	for name, k := range kinds {
+		if k.resource != "" && k.resource == typ {
+			return name, k, true
+		}
+	}
+	return "", kind{}, false
+}
+
+// kindOfAlias is the binding type an object's `type` names: a binding type, or a kind's alias.
+func kindOfAlias(typ string) string {
+	for name, k := range kinds {
+		if k.alias != "" && k.alias == typ {
+			return name
+		}
+	}
+	return typ
+}
+
+// resourceList names the resources that can be bound by reference, for messages.
+func resourceList() string {
+	var names []string
+	for _, k := range kinds {
+		if k.resource != "" {
+			names = append(names, "a "+strings.TrimPrefix(k.resource, "lumier:index:"))
+		}
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
@@ -96,9 +224,10 @@ func (b Binding) check() error {
 		}
 		return fmt.Errorf("has type %q, which lumier does not support: use one of %s", b.Type, kindList())
 	}
-	for i, v := range k.value(b) {
-		if v == nil || (*v == "" && k.needs[i] != "text") {
-			return fmt.Errorf("(%s) has no %s: set it", b.Type, k.needs[i])
+	for _, need := range k.needs {
+		v := *fieldNamed(need).field(&b)
+		if v == nil || (*v == "" && need != "text") {
+			return fmt.Errorf("(%s) has no %s: set it", b.Type, need)
 		}
 	}
 	return nil
@@ -110,38 +239,28 @@ func (b Binding) host() string { return deref(b.ScriptName) }
 // api is the binding as Cloudflare's metadata spells it. A class hosted by script itself is
 // bound without script_name, as Cloudflare reports it back.
 func (b Binding) api(script string) cfapi.Binding {
-	out := cfapi.Binding{Type: b.Type, Name: b.Name, Text: deref(b.Text), ClassName: deref(b.ClassName), ScriptName: b.host(),
-		NamespaceID: deref(b.NamespaceID), QueueName: deref(b.QueueName), DatabaseID: deref(b.DatabaseID), BucketName: deref(b.BucketName)}
-	if out.ScriptName == script {
+	out := cfapi.Binding{Type: b.Type, Name: b.Name}
+	for _, name := range kinds[b.Type].fields {
+		f := fieldNamed(name)
+		f.setWire(&out, deref(*f.field(&b)))
+	}
+	if b.Type == cfapi.BindingDurableObject && out.ScriptName == script {
 		out.ScriptName = ""
 	}
 	return out
 }
 
-// bindingFromAPI is the read-back of one binding Cloudflare reports, in the form Check produces.
+// bindingFromAPI is the read-back of one binding Cloudflare reports, in the form Check produces:
+// the fields of its kind (Cloudflare also reports a Durable Object binding's namespace id, which
+// the binding does not set), an empty one only when the kind needs it.
 func bindingFromAPI(a cfapi.Binding) Binding {
 	b := Binding{Name: a.Name, Type: a.Type}
-	if a.Type == cfapi.BindingPlainText {
-		b.Text = ptr(a.Text)
-	}
-	if a.ClassName != "" {
-		b.ClassName = ptr(a.ClassName)
-	}
-	if a.ScriptName != "" {
-		b.ScriptName = ptr(a.ScriptName)
-	}
-	// Cloudflare also reports a Durable Object binding's namespace id; only KV bindings take one.
-	if a.Type == cfapi.BindingKVNamespace {
-		b.NamespaceID = ptr(a.NamespaceID)
-	}
-	if a.Type == cfapi.BindingQueue {
-		b.QueueName = ptr(a.QueueName)
-	}
-	if a.Type == cfapi.BindingD1 {
-		b.DatabaseID = ptr(a.DatabaseID)
-	}
-	if a.Type == cfapi.BindingR2Bucket {
-		b.BucketName = ptr(a.BucketName)
+	k := kinds[a.Type]
+	for _, name := range k.fields {
+		f := fieldNamed(name)
+		if v := f.getWire(a); v != "" || slices.Contains(k.needs, name) {
+			*f.field(&b) = ptr(v)
+		}
 	}
 	return b
 }

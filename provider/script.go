@@ -113,6 +113,9 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 	if known("entry") && known("build") {
 		failures = append(failures, checkCode(&args, known("durableObjects"), infer.GetConfig[Config](ctx))...)
 	}
+	if known("bindings") {
+		failures = append(failures, checkServiceEntrypoints(args)...)
+	}
 	return infer.CheckResponse[ScriptArgs]{Inputs: args, Failures: failures}, nil
 }
 
@@ -169,6 +172,7 @@ func checkCode(args *ScriptArgs, classesKnown bool, cfg Config) []p.CheckFailure
 		return []p.CheckFailure{{Property: "entry", Reason: err.Error()}}
 	}
 	args.CodeHash = b.Hash
+	recordExports(args.ScriptName, args.Entry, b.ExportKinds)
 	var failures []p.CheckFailure
 	if classesKnown {
 		failures = append(failures, checkClassExports(args, b)...)

@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -33,6 +34,7 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 		return nil, fmt.Errorf("worker %q has no entry: set entry to the Worker's entry module, for example \"src/index.ts\"", name)
 	}
 	declareWorker(scriptName, logical, args.DurableObjects, w)
+	declareCode(scriptName, args.Entry, args.Build)
 
 	inputs := pulumi.Map{
 		"scriptName": pulumi.String(scriptName),
@@ -154,55 +156,60 @@ func bindingFrom(ctx *pulumi.Context, env, script string, v any) (Binding, error
 		if err != nil {
 			return Binding{}, err
 		}
-		switch typ {
-		case "lumier:index:DurableObject", "lumier:index:KvNamespace", "lumier:index:Queue", "lumier:index:D1Database", "lumier:index:R2Bucket":
-		default:
-			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind a DurableObject, a KvNamespace, a Queue, a "+
-				"D1Database, an R2Bucket, a string, or an object {type, ...}", typ)
+		name, k, ok := kindOfResource(typ)
+		if !ok {
+			return Binding{}, fmt.Errorf("is a %s, which cannot be bound: bind %s, a string, or an object {type, ...}",
+				typ, resourceList())
 		}
-		if id, _ := outputs["databaseId"].(string); typ == "lumier:index:D1Database" && (id == "" || id == unknownValue) {
-			return Binding{}, fmt.Errorf("is a D1Database %w", errNotCreatedYet)
-		}
-		if id, _ := outputs["namespaceId"].(string); typ == "lumier:index:KvNamespace" && (id == "" || id == unknownValue) {
-			return Binding{}, fmt.Errorf("is a KvNamespace %w", errNotCreatedYet)
-		}
-		if typ == "lumier:index:R2Bucket" {
-			// A bucket this preview creates reports no outputs yet, not even its type.
-			name, _ := outputs["bucketName"].(string)
-			if name == "" || name == unknownValue {
-				return Binding{}, fmt.Errorf("is an R2Bucket %w", errNotCreatedYet)
+		for _, need := range k.needs {
+			if id, _ := outputs[k.output(need)].(string); id == "" || id == unknownValue {
+				return Binding{}, fmt.Errorf("is a %s %w", strings.TrimPrefix(typ, "lumier:index:"), errNotCreatedYet)
 			}
-			outputs = map[string]any{"type": r2KindType, "bucketName": name}
 		}
-		v = outputs
+		v = objectOfKind(name, k, outputs)
 	}
 	switch v := v.(type) {
 	case string:
 		return Binding{Name: env, Type: cfapi.BindingPlainText, Text: ptr(v)}, nil
 	case map[string]any:
 		typ, _ := v["type"].(string)
-		str := func(key string) *string {
-			if s, ok := v[key].(string); ok && s != "" {
-				return &s
+		if name := kindOfAlias(typ); name != typ {
+			v = objectOfKind(name, kinds[name], v)
+		}
+		b := Binding{Name: env, Type: kindOfAlias(typ)}
+		for _, f := range bindingFields {
+			if s, ok := v[f.name].(string); ok && s != "" {
+				*f.field(&b) = &s
 			}
-			return nil
 		}
-		if typ == "durable_object" {
-			typ = cfapi.BindingDurableObject
-		}
-		b := Binding{Name: env, Type: typ, Text: str("text"), ClassName: str("className"), ScriptName: str("scriptName"),
-			NamespaceID: str("namespaceId"), QueueName: str("queueName"), DatabaseID: str("databaseId"), BucketName: str("bucketName")}
-		if b.ScriptName != nil && *b.ScriptName == script {
+		if b.Type == cfapi.BindingDurableObject && b.ScriptName != nil && *b.ScriptName == script {
 			b.ScriptName = nil
+		}
+		if k := kinds[b.Type]; k.fromObject != nil {
+			if err := k.fromObject(v, &b); err != nil {
+				return Binding{}, err
+			}
 		}
 		if err := b.check(); err != nil {
 			return Binding{}, err
 		}
 		return b, nil
 	default:
-		return Binding{}, fmt.Errorf("has a %s value: use a string (plain text), a DurableObject, or an object {type, ...} "+
-			"with one of Cloudflare's binding types (%s); secret values go in secrets", describeValue(v), kindList())
+		return Binding{}, fmt.Errorf("has a %s value: use a string (plain text), %s, or an object {type, ...} "+
+			"with one of Cloudflare's binding types (%s); secret values go in secrets", describeValue(v), resourceList(), kindList())
 	}
+}
+
+// objectOfKind is the binding object {type, fields...} of kind name read from a resource's
+// outputs (or an output object of the kind's alias type).
+func objectOfKind(name string, k kind, outputs map[string]any) map[string]any {
+	out := map[string]any{"type": name}
+	for _, f := range k.fields {
+		if v, ok := outputs[k.output(f)]; ok {
+			out[f] = v
+		}
+	}
+	return out
 }
 
 // checkHostedElsewhere refuses, at preview, a binding to a class of another Worker of the stack
@@ -224,14 +231,20 @@ func checkHostedElsewhere(b Binding, script string) error {
 		exportList(classNames(w.classes)))
 }
 
-// hostWorkers are the Workers of the stack that host the classes of other scripts bs binds.
+// hostWorkers are the Workers of the stack that bindings in bs reach (the host of a bound class,
+// the Worker a service binding calls): they deploy first.
 func hostWorkers(bs []Binding, script string) []pulumi.Resource {
 	var out []pulumi.Resource
 	for _, b := range bs {
-		if b.Type != cfapi.BindingDurableObject || b.host() == "" || b.host() == script {
+		field := kinds[b.Type].reaches
+		if field == "" {
 			continue
 		}
-		if w, ok := workerOf(b.host()); ok {
+		target := deref(*fieldNamed(field).field(&b))
+		if target == "" || target == script {
+			continue
+		}
+		if w, ok := workerOf(target); ok {
 			out = append(out, w.worker)
 		}
 	}
@@ -258,26 +271,10 @@ func bindingsInput(bs []Binding) []any {
 	out := make([]any, len(bs))
 	for i, b := range bs {
 		m := map[string]any{"name": b.Name, "type": b.Type}
-		if b.Text != nil {
-			m["text"] = *b.Text
-		}
-		if b.ClassName != nil {
-			m["className"] = *b.ClassName
-		}
-		if b.ScriptName != nil {
-			m["scriptName"] = *b.ScriptName
-		}
-		if b.NamespaceID != nil {
-			m["namespaceId"] = *b.NamespaceID
-		}
-		if b.QueueName != nil {
-			m["queueName"] = *b.QueueName
-		}
-		if b.DatabaseID != nil {
-			m["databaseId"] = *b.DatabaseID
-		}
-		if b.BucketName != nil {
-			m["bucketName"] = *b.BucketName
+		for _, f := range bindingFields {
+			if v := *f.field(&b); v != nil {
+				m[f.name] = *v
+			}
 		}
 		out[i] = m
 	}

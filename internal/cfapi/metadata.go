@@ -1,6 +1,12 @@
 package cfapi
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/cloudflare/cloudflare-go/v4"
+	"github.com/cloudflare/cloudflare-go/v4/workers"
+)
 
 // Binding types lumier uploads (the `type` of a metadata binding).
 const (
@@ -11,6 +17,8 @@ const (
 	BindingQueue         = "queue"
 	BindingD1            = "d1"
 	BindingR2Bucket      = "r2_bucket"
+	BindingService       = "service"
+	BindingJSON          = "json"
 )
 
 // Module is one ES module of a Worker: its name is the multipart part name, the file name and
@@ -40,6 +48,12 @@ type Binding struct {
 	DatabaseID string `json:"id,omitempty"`
 	// BucketName is the R2 bucket of an r2_bucket binding.
 	BucketName string `json:"bucket_name,omitempty"`
+	// Service is the script a service binding calls; Entrypoint the WorkerEntrypoint class
+	// it calls (empty: the default export).
+	Service    string `json:"service,omitempty"`
+	Entrypoint string `json:"entrypoint,omitempty"`
+	// JSON is the value of a json binding, as JSON.
+	JSON json.RawMessage `json:"json,omitempty"`
 }
 
 // MarshalJSON sends "text" for text bindings even when empty: an empty variable is a valid
@@ -98,15 +112,6 @@ type Migration struct {
 	Steps []MigrationStep `json:"steps"`
 }
 
-// MarshalJSON writes "steps": [] rather than null for a migration without steps.
-func (m Migration) MarshalJSON() ([]byte, error) {
-	type plain Migration
-	if m.Steps == nil {
-		m.Steps = []MigrationStep{}
-	}
-	return json.Marshal(plain(m))
-}
-
 // Metadata is the upload's `metadata` part (see docs/architecture.md).
 type Metadata struct {
 	// MainModule names the entry module; UploadScript fills it from modules[0] when empty.
@@ -129,11 +134,167 @@ type Metadata struct {
 	Assets *Assets `json:"assets,omitempty"`
 }
 
-// MarshalJSON writes "bindings": [] rather than null.
+// MarshalJSON encodes the metadata through cloudflare-go's own upload metadata type
+// (workers.ScriptUpdateParamsMetadata): "bindings" always, as [] when empty, and a migration's
+// "steps" as [] when it has none. Our types stay the model the provider plans with and the
+// local Cloudflare stores; the library's param types (param.Field everywhere) are the wire.
 func (m Metadata) MarshalJSON() ([]byte, error) {
-	type plain Metadata
-	if m.Bindings == nil {
-		m.Bindings = []Binding{}
+	p := workers.ScriptUpdateParamsMetadata{
+		MainModule: cloudflare.F(m.MainModule),
+		Bindings:   cloudflare.F(make([]workers.ScriptUpdateParamsMetadataBindingUnion, 0, len(m.Bindings))),
 	}
-	return json.Marshal(plain(m))
+	if m.CompatibilityDate != "" {
+		p.CompatibilityDate = cloudflare.F(m.CompatibilityDate)
+	}
+	if len(m.CompatibilityFlags) > 0 {
+		p.CompatibilityFlags = cloudflare.F(m.CompatibilityFlags)
+	}
+	if len(m.Tags) > 0 {
+		p.Tags = cloudflare.F(m.Tags)
+	}
+	if len(m.KeepBindings) > 0 {
+		p.KeepBindings = cloudflare.F(m.KeepBindings)
+	}
+	for _, b := range m.Bindings {
+		p.Bindings.Value = append(p.Bindings.Value, b.param())
+	}
+	if m.Migrations != nil {
+		p.Migrations = cloudflare.F[workers.ScriptUpdateParamsMetadataMigrationsUnion](m.Migrations.param())
+	}
+	data, err := p.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	if data, err = addExtraFields(data, m.Bindings); err != nil || m.Assets == nil {
+		return data, err
+	}
+	// The library's assets config types run_worker_first as a union our bool is not a member
+	// of, so "assets" is encoded from our own type.
+	var md map[string]json.RawMessage
+	if err := json.Unmarshal(data, &md); err != nil {
+		return nil, fmt.Errorf("adding assets to the metadata: %w", err)
+	}
+	if md["assets"], err = json.Marshal(m.Assets); err != nil {
+		return nil, fmt.Errorf("adding assets to the metadata: %w", err)
+	}
+	return json.Marshal(md)
+}
+
+// extraFields are a binding's fields that cloudflare-go v4.6.0's binding params cannot carry:
+// a service binding's entrypoint (no field for it), and a json binding's value, which its
+// param types as a string while Cloudflare takes any JSON value.
+func (b Binding) extraFields() map[string]json.RawMessage {
+	extra := map[string]json.RawMessage{}
+	if b.Entrypoint != "" {
+		extra["entrypoint"], _ = json.Marshal(b.Entrypoint) // a string: cannot fail
+	}
+	if len(b.JSON) > 0 {
+		extra["json"] = b.JSON
+	}
+	return extra
+}
+
+// addExtraFields adds each binding's extraFields to the encoded metadata.
+func addExtraFields(data []byte, bindings []Binding) ([]byte, error) {
+	extras := make([]map[string]json.RawMessage, len(bindings))
+	hasExtra := false
+	for i, b := range bindings {
+		extras[i] = b.extraFields()
+		hasExtra = hasExtra || len(extras[i]) > 0
+	}
+	if !hasExtra {
+		return data, nil
+	}
+	var md map[string]json.RawMessage
+	var encoded []map[string]json.RawMessage
+	if err := json.Unmarshal(data, &md); err != nil {
+		return nil, fmt.Errorf("adding binding fields to the metadata: %w", err)
+	}
+	if err := json.Unmarshal(md["bindings"], &encoded); err != nil || len(encoded) != len(bindings) {
+		return nil, fmt.Errorf("adding binding fields to the metadata: bindings do not decode (%v)", err)
+	}
+	for i, extra := range extras {
+		for k, v := range extra {
+			encoded[i][k] = v
+		}
+	}
+	var err error
+	if md["bindings"], err = json.Marshal(encoded); err != nil {
+		return nil, fmt.Errorf("adding binding fields to the metadata: %w", err)
+	}
+	return json.Marshal(md)
+}
+
+// param is the binding as cloudflare-go's catch-all binding param: the fields lumier sets, and
+// text always for the text types (an empty variable is a valid value).
+func (b Binding) param() workers.ScriptUpdateParamsMetadataBinding {
+	p := workers.ScriptUpdateParamsMetadataBinding{
+		Name: cloudflare.F(b.Name),
+		Type: cloudflare.F(workers.ScriptUpdateParamsMetadataBindingsType(b.Type)),
+	}
+	if b.Type == BindingPlainText || b.Type == BindingSecretText {
+		p.Text = cloudflare.F(b.Text)
+	}
+	// The library's param fields live in an internal package, so each is set by name.
+	if b.ClassName != "" {
+		p.ClassName = cloudflare.F(b.ClassName)
+	}
+	if b.ScriptName != "" {
+		p.ScriptName = cloudflare.F(b.ScriptName)
+	}
+	if b.NamespaceID != "" {
+		p.NamespaceID = cloudflare.F(b.NamespaceID)
+	}
+	if b.QueueName != "" {
+		p.QueueName = cloudflare.F(b.QueueName)
+	}
+	if b.DatabaseID != "" {
+		p.ID = cloudflare.F(b.DatabaseID)
+	}
+	if b.BucketName != "" {
+		p.BucketName = cloudflare.F(b.BucketName)
+	}
+	if b.Service != "" {
+		p.Service = cloudflare.F(b.Service)
+	}
+	return p
+}
+
+// param is the migration as cloudflare-go's multiple-step migration param.
+func (m Migration) param() workers.ScriptUpdateParamsMetadataMigrationsWorkersMultipleStepMigrations {
+	p := workers.ScriptUpdateParamsMetadataMigrationsWorkersMultipleStepMigrations{
+		NewTag: cloudflare.F(m.NewTag),
+		Steps:  cloudflare.F(make([]workers.MigrationStepParam, 0, len(m.Steps))),
+	}
+	if m.OldTag != "" {
+		p.OldTag = cloudflare.F(m.OldTag)
+	}
+	for _, st := range m.Steps {
+		var sp workers.MigrationStepParam
+		if st.NewSqliteClasses != nil {
+			sp.NewSqliteClasses = cloudflare.F(st.NewSqliteClasses)
+		}
+		if st.NewClasses != nil {
+			sp.NewClasses = cloudflare.F(st.NewClasses)
+		}
+		if st.DeletedClasses != nil {
+			sp.DeletedClasses = cloudflare.F(st.DeletedClasses)
+		}
+		for _, r := range st.RenamedClasses {
+			sp.RenamedClasses.Value = append(sp.RenamedClasses.Value,
+				workers.MigrationStepRenamedClassParam{From: cloudflare.F(r.From), To: cloudflare.F(r.To)})
+		}
+		if st.RenamedClasses != nil {
+			sp.RenamedClasses = cloudflare.F(sp.RenamedClasses.Value)
+		}
+		for _, t := range st.TransferredClasses {
+			sp.TransferredClasses.Value = append(sp.TransferredClasses.Value, workers.MigrationStepTransferredClassParam{
+				From: cloudflare.F(t.From), FromScript: cloudflare.F(t.FromScript), To: cloudflare.F(t.To)})
+		}
+		if st.TransferredClasses != nil {
+			sp.TransferredClasses = cloudflare.F(sp.TransferredClasses.Value)
+		}
+		p.Steps.Value = append(p.Steps.Value, sp)
+	}
+	return p
 }

@@ -33,20 +33,36 @@ func TestBindingJSON(t *testing.T) {
 		{"empty plain text keeps text",
 			Binding{Type: BindingPlainText, Name: "EMPTY"},
 			`{"type":"plain_text","name":"EMPTY","text":""}`},
+		{"kv namespace",
+			Binding{Type: BindingKVNamespace, Name: "CACHE", NamespaceID: "ns1"},
+			`{"type":"kv_namespace","name":"CACHE","namespace_id":"ns1"}`},
 		{"secret text",
 			Binding{Type: BindingSecretText, Name: "KEY", Text: "s3cret"},
 			`{"type":"secret_text","name":"KEY","text":"s3cret"}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, c.want, marshal(t, c.in), "binding JSON")
+			assert.Equal(t, c.want, marshal(t, c.in), "binding JSON (the local Cloudflare's record)")
+			var md struct {
+				Bindings []json.RawMessage `json:"bindings"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(marshal(t, Metadata{Bindings: []Binding{c.in}})), &md))
+			assert.JSONEq(t, c.want, string(md.Bindings[0]), "binding as the upload sends it")
 		})
 	}
 }
 
+// migrationJSON is a migration as the upload metadata sends it.
+func migrationJSON(t *testing.T, m Migration) string {
+	t.Helper()
+	var md map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(marshal(t, Metadata{MainModule: "index.js", Migrations: &m})), &md))
+	return string(md["migrations"])
+}
+
 func TestMigrationJSON(t *testing.T) {
 	first := Migration{NewTag: "v1", Steps: []MigrationStep{{NewSqliteClasses: []string{"Counter"}}}}
-	assert.Equal(t, `{"new_tag":"v1","steps":[{"new_sqlite_classes":["Counter"]}]}`, marshal(t, first),
+	assert.JSONEq(t, `{"new_tag":"v1","steps":[{"new_sqlite_classes":["Counter"]}]}`, migrationJSON(t, first),
 		"first migration omits old_tag")
 
 	all := Migration{OldTag: "v1", NewTag: "v2", Steps: []MigrationStep{
@@ -56,15 +72,15 @@ func TestMigrationJSON(t *testing.T) {
 		{DeletedClasses: []string{"E"}},
 		{TransferredClasses: []Transfer{{From: "F", FromScript: "other", To: "G"}}},
 	}}
-	assert.Equal(t, `{"old_tag":"v1","new_tag":"v2","steps":[`+
+	assert.JSONEq(t, `{"old_tag":"v1","new_tag":"v2","steps":[`+
 		`{"new_sqlite_classes":["A"]},`+
 		`{"new_classes":["B"]},`+
 		`{"renamed_classes":[{"from":"C","to":"D"}]},`+
 		`{"deleted_classes":["E"]},`+
 		`{"transferred_classes":[{"from":"F","from_script":"other","to":"G"}]}]}`,
-		marshal(t, all), "every step kind, one list per step")
+		migrationJSON(t, all), "every step kind, one list per step")
 
-	assert.Equal(t, `{"old_tag":"v1","new_tag":"v2","steps":[]}`, marshal(t, Migration{OldTag: "v1", NewTag: "v2"}),
+	assert.JSONEq(t, `{"old_tag":"v1","new_tag":"v2","steps":[]}`, migrationJSON(t, Migration{OldTag: "v1", NewTag: "v2"}),
 		"tag-only migration sends steps: []")
 }
 
@@ -77,12 +93,26 @@ func TestMetadataJSON(t *testing.T) {
 		Migrations:         &Migration{NewTag: "v1", Steps: []MigrationStep{{NewSqliteClasses: []string{"Counter"}}}},
 		KeepBindings:       []string{"secret_text"},
 	}
-	assert.Equal(t, `{"main_module":"index.js","compatibility_date":"2025-11-17","compatibility_flags":["nodejs_compat"],`+
+	assert.JSONEq(t, `{"main_module":"index.js","compatibility_date":"2025-11-17","compatibility_flags":["nodejs_compat"],`+
 		`"bindings":[{"type":"durable_object_namespace","name":"COUNTER","class_name":"Counter"}],`+
 		`"migrations":{"new_tag":"v1","steps":[{"new_sqlite_classes":["Counter"]}]},`+
 		`"keep_bindings":["secret_text"]}`,
 		marshal(t, md), "full metadata")
 
-	assert.Equal(t, `{"main_module":"index.js","bindings":[]}`, marshal(t, Metadata{MainModule: "index.js"}),
+	assert.JSONEq(t, `{"main_module":"index.js","bindings":[]}`, marshal(t, Metadata{MainModule: "index.js"}),
 		"minimal metadata: bindings always present, the rest omitted")
+}
+
+// TestMetadataExtraFields: what the library's binding params lack (a service binding's
+// entrypoint, a json binding's value as JSON) still reaches the upload.
+func TestMetadataExtraFields(t *testing.T) {
+	md := Metadata{MainModule: "index.js", Bindings: []Binding{
+		{Type: BindingService, Name: "AUTH", Service: "app-dev-auth", Entrypoint: "AuthRPC"},
+		{Type: BindingJSON, Name: "CONFIG", JSON: json.RawMessage(`{"limits":[1,2],"on":true}`)},
+		{Type: BindingPlainText, Name: "STAGE", Text: "dev"},
+	}}
+	assert.JSONEq(t, `{"main_module":"index.js","bindings":[
+		{"type":"service","name":"AUTH","service":"app-dev-auth","entrypoint":"AuthRPC"},
+		{"type":"json","name":"CONFIG","json":{"limits":[1,2],"on":true}},
+		{"type":"plain_text","name":"STAGE","text":"dev"}]}`, marshal(t, md))
 }

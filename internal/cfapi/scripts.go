@@ -141,24 +141,18 @@ func (c *Client) Settings(ctx context.Context, name string) (*Settings, error) {
 	return settingsFrom(res), nil
 }
 
-// settingsFrom keeps the fields lumier manages; other binding types keep their type and name
-// so a diff can still see that they exist.
+// settingsFrom keeps the fields lumier manages. A binding is read from its raw JSON into
+// Binding, so every wire field Binding has reads back, including the ones cloudflare-go's
+// response type lacks or types too narrowly (a service binding's entrypoint, a json binding's
+// value); other binding types keep their type and name so a diff can still see that they exist.
 func settingsFrom(res *workers.ScriptScriptAndVersionSettingGetResponse) *Settings {
 	s := &Settings{CompatibilityDate: res.CompatibilityDate, CompatibilityFlags: res.CompatibilityFlags, Tags: res.Tags}
 	for _, b := range res.Bindings {
-		s.Bindings = append(s.Bindings, Binding{
-			Type:       string(b.Type),
-			Name:       b.Name,
-			Text:       b.Text,
-			ClassName:  b.ClassName,
-			ScriptName: b.ScriptName,
-			// Cloudflare also reports it on Durable Object bindings; the provider reads it for KV only.
-			NamespaceID: b.NamespaceID,
-			QueueName:   b.QueueName,
-			// Other binding types report an id too; the provider reads it for d1 only.
-			DatabaseID: b.ID,
-			BucketName: b.BucketName,
-		})
+		var out Binding
+		if err := json.Unmarshal([]byte(b.JSON.RawJSON()), &out); err != nil {
+			out = Binding{Type: string(b.Type), Name: b.Name}
+		}
+		s.Bindings = append(s.Bindings, out)
 	}
 	return s
 }

@@ -60,7 +60,7 @@ func TestBuildUploadParts(t *testing.T) {
 	assert.Equal(t, "metadata", meta.FormName, "first part is the metadata")
 	assert.Equal(t, "", meta.FileName, "metadata is a field, not a file")
 	assert.Equal(t, "application/json", meta.ContentType, "metadata content type")
-	assert.Equal(t, `{"main_module":"index.js","compatibility_date":"2025-11-17",`+
+	assert.JSONEq(t, `{"main_module":"index.js","compatibility_date":"2025-11-17",`+
 		`"bindings":[{"type":"durable_object_namespace","name":"COUNTER","class_name":"Counter"}],`+
 		`"migrations":{"new_tag":"v1","steps":[{"new_sqlite_classes":["Counter"]}]}}`,
 		meta.Body, "metadata JSON; main_module defaulted to the first module")

@@ -83,11 +83,10 @@ func TestUploadScriptWireFormat(t *testing.T) {
 	if len(parts) != 2 {
 		t.Fatalf("want metadata + 1 module, got %#v", parts)
 	}
-	assert.Equal(t, part{"metadata", "", "application/json",
-		`{"main_module":"index.js","compatibility_date":"2025-11-17","compatibility_flags":["nodejs_compat"],` +
-			`"bindings":[{"type":"durable_object_namespace","name":"COUNTER","class_name":"Counter"}],` +
-			`"migrations":{"new_tag":"v1","steps":[{"new_sqlite_classes":["Counter"]}]}}`},
-		parts[0], "metadata part")
+	assert.Equal(t, part{"metadata", "", "application/json", parts[0].Body}, parts[0], "metadata part")
+	assert.JSONEq(t, `{"main_module":"index.js","compatibility_date":"2025-11-17","compatibility_flags":["nodejs_compat"],`+
+		`"bindings":[{"type":"durable_object_namespace","name":"COUNTER","class_name":"Counter"}],`+
+		`"migrations":{"new_tag":"v1","steps":[{"new_sqlite_classes":["Counter"]}]}}`, parts[0].Body, "metadata JSON")
 	assert.Equal(t, part{"index.js", "index.js", "application/javascript+module", string(code)}, parts[1], "module part")
 
 	out := logs.String()

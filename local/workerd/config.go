@@ -109,11 +109,7 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 	services = append(services, fmt.Sprintf(
 		"(name = %s, network = (allow = [\"public\", \"local\"], tlsOptions = (trustBrowserCas = true)))",
 		capnpString(internetService)))
-	services = append(services, kvServices(sorted)...)
-	services = append(services, assetsServices(sorted)...)
-	services = append(services, queueServices(sorted)...)
-	services = append(services, d1Services(sorted)...)
-	services = append(services, r2Services(sorted)...)
+	services = append(services, externalServices(sorted)...)
 	if len(cfg.keys) > 0 {
 		services = append(services, fmt.Sprintf("(name = %s, disk = (path = %s, writable = true))",
 			capnpString(storageService), capnpString(storagePath)))
@@ -227,51 +223,11 @@ func renderBindings(s Script) ([]string, error) {
 			return nil, fmt.Errorf("binding %q given twice", b.Name)
 		}
 		seen[b.Name] = true
-		switch b.Type {
-		case BindingText:
-			items = append(items, fmt.Sprintf("(name = %s, text = %s)", capnpString(b.Name), capnpString(b.Text)))
-		case BindingKV:
-			if b.NamespaceID == "" || b.KVBackend == "" {
-				return nil, fmt.Errorf("binding %q: a KV binding needs a namespace id and a backend", b.Name)
-			}
-			items = append(items, fmt.Sprintf("(name = %s, kvNamespace = %s)", capnpString(b.Name), capnpString(kvService(b))))
-		case BindingAssets:
-			item, err := renderAssetsBinding(s, b)
-			if err != nil {
-				return nil, err
-			}
-			items = append(items, item)
-		case BindingQueue:
-			if b.QueueName == "" || b.QueueBackend == "" {
-				return nil, fmt.Errorf("binding %q: a queue binding needs a queue name and a backend", b.Name)
-			}
-			items = append(items, fmt.Sprintf("(name = %s, queue = %s)", capnpString(b.Name), capnpString(queueService(b))))
-		case BindingD1:
-			item, err := d1BindingItem(b)
-			if err != nil {
-				return nil, err
-			}
-			items = append(items, item)
-		case BindingR2:
-			if b.BucketName == "" || b.R2Backend == "" {
-				return nil, fmt.Errorf("binding %q: an R2 binding needs a bucket name and a backend", b.Name)
-			}
-			items = append(items, fmt.Sprintf("(name = %s, r2Bucket = %s)", capnpString(b.Name), capnpString(r2Service(b))))
-		case BindingDurableObject:
-			if b.ClassName == "" {
-				return nil, fmt.Errorf("binding %q: no class name", b.Name)
-			}
-			ns := "className = " + capnpString(b.ClassName)
-			if b.ScriptName != "" && b.ScriptName != s.Name {
-				if err := checkScriptName(b.ScriptName); err != nil {
-					return nil, fmt.Errorf("binding %q: %w", b.Name, err)
-				}
-				ns += ", serviceName = " + capnpString(b.ScriptName)
-			}
-			items = append(items, fmt.Sprintf("(name = %s, durableObjectNamespace = (%s))", capnpString(b.Name), ns))
-		default:
-			return nil, fmt.Errorf("binding %q: unsupported type %q (want %q or %q)", b.Name, b.Type, BindingText, BindingDurableObject)
+		item, err := renderBinding(b)
+		if err != nil {
+			return nil, err
 		}
+		items = append(items, item)
 	}
 	return items, nil
 }
@@ -308,16 +264,4 @@ func classKey(script string, c Class) string {
 		return c.UniqueKey
 	}
 	return UniqueKey(script, c.Name)
-}
-
-// kvService names the external service that backs one KV namespace; like the other services of
-// ours, the name contains ':'.
-func kvService(b Binding) string { return "lumier:kv:" + b.NamespaceID }
-
-// kvServices declares one external service per KV namespace the scripts bind, each injecting its
-// namespace id.
-func kvServices(scripts []Script) []string {
-	return backendServices(scripts, func(b Binding) (service, addr, header, value string, ok bool) {
-		return kvService(b), b.KVBackend, KVNamespaceHeader, b.NamespaceID, b.Type == BindingKV
-	})
 }

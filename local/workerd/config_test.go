@@ -20,7 +20,7 @@ func counterScript(name string) Script {
 		Modules:            []Module{{Name: "index.js", Content: []byte("export default {}")}},
 		CompatibilityDate:  "2025-11-17",
 		CompatibilityFlags: []string{"nodejs_compat"},
-		Bindings:           []Binding{{Name: "COUNTER", Type: BindingDurableObject, ClassName: "Counter"}},
+		Bindings:           []Binding{doBinding("COUNTER", "Counter", "")},
 		Classes:            []Class{{Name: "Counter", SQLite: true}},
 	}
 }
@@ -30,12 +30,12 @@ func counterScript(name string) Script {
 func TestBuildConfigGolden(t *testing.T) {
 	api := counterScript("my-app-dev-api")
 	api.Classes = append(api.Classes, Class{Name: "Legacy"})
-	api.Bindings = append(api.Bindings, Binding{Name: "GREETING", Type: BindingText, Text: "hello \"world\"\n"})
+	api.Bindings = append(api.Bindings, textBinding("GREETING", "hello \"world\"\n"))
 	client := Script{
 		Name:              "my-app-dev-client",
 		Modules:           []Module{{Name: "client.js", Content: []byte("export default {}")}},
 		CompatibilityDate: "2025-11-17",
-		Bindings:          []Binding{{Name: "REMOTE", Type: BindingDurableObject, ClassName: "Counter", ScriptName: "my-app-dev-api"}},
+		Bindings:          []Binding{doBinding("REMOTE", "Counter", "my-app-dev-api")},
 	}
 	cfg, err := buildConfig([]Script{client, api}, "/data/storage")
 	require.NoError(t, err)
@@ -71,7 +71,7 @@ func TestBuildConfigNamespaces(t *testing.T) {
 func TestBuildConfigWithoutClassesHasNoStorage(t *testing.T) {
 	s := counterScript("api")
 	s.Classes = nil
-	s.Bindings = []Binding{{Name: "REMOTE", Type: BindingDurableObject, ClassName: "Counter", ScriptName: "other"}}
+	s.Bindings = []Binding{doBinding("REMOTE", "Counter", "other")}
 	cfg, err := buildConfig([]Script{s}, "/st")
 	require.NoError(t, err)
 	text := string(cfg.text)
@@ -81,22 +81,13 @@ func TestBuildConfigWithoutClassesHasNoStorage(t *testing.T) {
 	assert.Contains(t, text, `(name = "REMOTE", durableObjectNamespace = (className = "Counter", serviceName = "other"))`)
 }
 
-func TestBuildConfigOwnScriptNameIsLocalBinding(t *testing.T) {
-	s := counterScript("api")
-	s.Bindings[0].ScriptName = "api"
-	cfg, err := buildConfig([]Script{s}, "/st")
-	require.NoError(t, err)
-	assert.Contains(t, string(cfg.text), `(name = "COUNTER", durableObjectNamespace = (className = "Counter"))`)
-	assert.NotContains(t, string(cfg.text), "serviceName")
-}
-
 func TestBuildConfigEscapesEverything(t *testing.T) {
 	s := counterScript("api")
 	s.Modules = []Module{
 		{Name: `../../etc/"passwd".js`, Content: []byte("export const x = 1")},
 		{Name: "index.js", Content: []byte("export default {}")},
 	}
-	s.Bindings = append(s.Bindings, Binding{Name: `W"EIRD`, Type: BindingText, Text: "a\"b\\c\n)]; x"})
+	s.Bindings = append(s.Bindings, textBinding(`W"EIRD`, "a\"b\\c\n)]; x"))
 	s.CompatibilityFlags = []string{`flag"x`}
 	cfg, err := buildConfig([]Script{s}, `/dir with "quotes"`)
 	require.NoError(t, err)
@@ -147,10 +138,13 @@ func TestBuildConfigRejects(t *testing.T) {
 		"missing main":      func(s *Script) []Script { s.MainModule = "nope.js"; return nil },
 		"duplicate module":  func(s *Script) []Script { s.Modules = append(s.Modules, s.Modules[0]); return nil },
 		"duplicate binding": func(s *Script) []Script { s.Bindings = append(s.Bindings, s.Bindings[0]); return nil },
-		"unknown binding":   func(s *Script) []Script { s.Bindings[0].Type = "kv_namespace"; return nil },
-		"binding no class":  func(s *Script) []Script { s.Bindings[0].ClassName = ""; return nil },
+		"unknown binding":   func(s *Script) []Script { s.Bindings[0].Kind = "kv_namespace = x"; return nil },
 		"bad binding script": func(s *Script) []Script {
-			s.Bindings[0].ScriptName = "lumier:storage"
+			s.Bindings[0] = doBinding("COUNTER", "Counter", "lumier:storage")
+			return nil
+		},
+		"external without colon": func(s *Script) []Script {
+			s.Bindings[0].Services = []External{{Name: "api", Address: "127.0.0.1:1"}}
 			return nil
 		},
 		"duplicate class": func(s *Script) []Script { s.Classes = append(s.Classes, s.Classes[0]); return nil },
@@ -181,10 +175,12 @@ func TestUniqueKeyIsStable(t *testing.T) {
 	assert.Regexp(t, storageKeyPattern, UniqueKey("-x", "$weird ünicode"))
 }
 
-// TestBuildConfigKV: two scripts binding one KV namespace share one backend service, which
-// injects the namespace id; a KV binding without a backend is refused.
-func TestBuildConfigKV(t *testing.T) {
-	kv := Binding{Name: "CACHE", Type: BindingKV, NamespaceID: "ns1", KVBackend: "127.0.0.1:4321"}
+// TestBuildConfigExternalServices: two scripts whose bindings call one external service
+// declare it once, with its headers injected in name order.
+func TestBuildConfigExternalServices(t *testing.T) {
+	kv := Binding{Name: "CACHE", Kind: "kvNamespace", Value: Text("lumier:kv:ns1"), Services: []External{{
+		Name: "lumier:kv:ns1", Address: "127.0.0.1:4321", Headers: map[string]string{"X-B": "2", "X-A": "1"},
+	}}}
 	a := Script{Name: "a", Modules: []Module{{Name: "index.js", Content: []byte("export default {}")}}, Bindings: []Binding{kv}}
 	b := a
 	b.Name = "b"
@@ -193,10 +189,5 @@ func TestBuildConfigKV(t *testing.T) {
 	text := string(cfg.text)
 	assert.Equal(t, 2, strings.Count(text, `(name = "CACHE", kvNamespace = "lumier:kv:ns1")`), text)
 	assert.Equal(t, 1, strings.Count(text, `(name = "lumier:kv:ns1", external = (address = "127.0.0.1:4321", `+
-		`http = (injectRequestHeaders = [(name = "X-Lumier-Kv-Namespace", value = "ns1")])))`), text)
-
-	kv.KVBackend = ""
-	a.Bindings = []Binding{kv}
-	_, err = buildConfig([]Script{a}, "/st")
-	assert.ErrorContains(t, err, "needs a namespace id and a backend")
+		`http = (injectRequestHeaders = [(name = "X-A", value = "1"), (name = "X-B", value = "2")])))`), text)
 }

@@ -176,7 +176,24 @@ func seedCounter(tb testing.TB, name string) Script {
 		Modules:            []Module{{Name: "index.js", Content: readTestdata(tb, "counter.js")}},
 		CompatibilityDate:  "2025-11-17",
 		CompatibilityFlags: []string{"nodejs_compat"},
-		Bindings:           []Binding{{Name: "COUNTER", Type: BindingDurableObject, ClassName: "Counter"}},
+		Bindings:           []Binding{doBinding("COUNTER", "Counter", "")},
 		Classes:            []Class{{Name: "Counter", SQLite: true}},
 	}
+}
+
+// doBinding is a Durable Object binding as the local Cloudflare maps one: the class, and the
+// hosting script when it is another one.
+func doBinding(name, class, script string) Binding {
+	fields := []Field{{"className", Text(class)}}
+	b := Binding{Name: name, Kind: "durableObjectNamespace"}
+	if script != "" {
+		fields = append(fields, Field{"serviceName", Text(script)})
+		b.Scripts = []string{script}
+	}
+	b.Value = Struct(fields...)
+	return b
+}
+
+func textBinding(name, text string) Binding {
+	return Binding{Name: name, Kind: "text", Value: Text(text)}
 }

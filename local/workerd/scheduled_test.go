@@ -25,3 +25,18 @@ func TestScheduledScriptGetsCompanion(t *testing.T) {
 	assert.Contains(t, text, `compatibilityFlags = ["service_binding_extra_handlers"]`)
 	assert.Equal(t, scheduledSource, string(cfg.files["modules/api/scheduled.js"]))
 }
+
+// TestCompanionDeliversQueueBatches: the companion that runs scheduled() also runs queue(),
+// turning each message's body back into a value by its content type.
+func TestCompanionDeliversQueueBatches(t *testing.T) {
+	for _, want := range []string{
+		`url.pathname === "/queue"`,
+		`env.WORKER.queue(batch.queue, batch.messages.map(message), { metrics: batch.metrics })`,
+		`case "json": out.body = JSON.parse(`,
+		`case "text": out.body = new TextDecoder().decode(bytes)`,
+		`default: out.serializedBody = bytes.buffer`,
+		`timestamp: new Date(m.timestamp)`,
+	} {
+		assert.Contains(t, scheduledSource, want)
+	}
+}

@@ -71,7 +71,7 @@ func TestBindingMergesShards(t *testing.T) {
 		Name:              fmt.Sprintf("c%02d", shardSize),
 		Modules:           []Module{{Name: "client.js", Content: readTestdata(t, "client.js")}},
 		CompatibilityDate: "2025-11-17",
-		Bindings:          []Binding{{Name: "REMOTE", Type: BindingDurableObject, ClassName: "Counter", ScriptName: "c00"}},
+		Bindings:          []Binding{doBinding("REMOTE", "Counter", "c00")},
 	}
 	scripts[shardSize] = client
 	require.NoError(t, s.apply(t, scripts...))

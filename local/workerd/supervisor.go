@@ -237,7 +237,7 @@ type shardPlan struct {
 // plan assigns scripts to shards (see Apply): the shards to serve them, and the current shards
 // left with no script. Callers hold op.
 func (s *Supervisor) plan(scripts []Script) (live []shardPlan, emptied []*shard) {
-	// Scripts tied by a Durable Object binding form one component.
+	// Scripts tied by a binding (Binding.Scripts) form one component.
 	names := map[string]bool{}
 	for _, sc := range scripts {
 		names[sc.Name] = true
@@ -246,8 +246,10 @@ func (s *Supervisor) plan(scripts []Script) (live []shardPlan, emptied []*shard)
 	for _, sc := range scripts {
 		comps.find(sc.Name)
 		for _, b := range sc.Bindings {
-			if b.Type == BindingDurableObject && b.ScriptName != "" && names[b.ScriptName] {
-				comps.union(sc.Name, b.ScriptName)
+			for _, other := range b.Scripts {
+				if names[other] {
+					comps.union(sc.Name, other)
+				}
 			}
 		}
 	}

@@ -51,8 +51,8 @@ func TestKVBackedClassHasNoSQL(t *testing.T) {
 		Modules:           []Module{{Name: "storage.js", Content: readTestdata(t, "storage.js")}},
 		CompatibilityDate: "2025-11-17",
 		Bindings: []Binding{
-			{Name: "KV", Type: BindingDurableObject, ClassName: "KVStore"},
-			{Name: "SQL", Type: BindingDurableObject, ClassName: "SQLStore"},
+			doBinding("KV", "KVStore", ""),
+			doBinding("SQL", "SQLStore", ""),
 		},
 		Classes: []Class{{Name: "KVStore", SQLite: false}, {Name: "SQLStore", SQLite: true}},
 	}))
@@ -108,7 +108,7 @@ func TestBadUploadKeepsPreviousServing(t *testing.T) {
 		name: "binding to a missing script",
 		script: func() Script {
 			script := seedCounter(t, "api")
-			script.Bindings = append(script.Bindings, Binding{Name: "REMOTE", Type: BindingDurableObject, ClassName: "Counter", ScriptName: "nowhere"})
+			script.Bindings = append(script.Bindings, doBinding("REMOTE", "Counter", "nowhere"))
 			return script
 		}(),
 		want: []string{`binding "REMOTE" refers to a service "nowhere", but no such service is defined`},
@@ -142,7 +142,7 @@ func TestCrossScriptDurableObjectBinding(t *testing.T) {
 		Name:              "client",
 		Modules:           []Module{{Name: "client.js", Content: readTestdata(t, "client.js")}},
 		CompatibilityDate: "2025-11-17",
-		Bindings:          []Binding{{Name: "REMOTE", Type: BindingDurableObject, ClassName: "Counter", ScriptName: "host"}},
+		Bindings:          []Binding{doBinding("REMOTE", "Counter", "host")},
 	}
 	require.NoError(t, s.apply(t, client, seedCounter(t, "host")))
 
@@ -166,7 +166,7 @@ func TestTextBindingAndModulesReachTheWorker(t *testing.T) {
 			{Name: "index.js", Content: readTestdata(t, "echo.js")},
 		},
 		CompatibilityDate: "2025-11-17",
-		Bindings:          []Binding{{Name: "TEXT", Type: BindingText, Text: text}},
+		Bindings:          []Binding{textBinding("TEXT", text)},
 	}))
 	status, body := s.call(t, "echo", http.MethodGet, "/")
 	assert.Equal(t, http.StatusOK, status)

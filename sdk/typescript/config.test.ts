@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { $config, appArgs, collect, D1Database, DurableObject, Queue, Worker } from "./config";
+import { $config, appArgs, collect, D1Database, DurableObject, Json, Queue, Service, Worker } from "./config";
 import { printDeclarations } from "./declarations";
 
 const seed = {
@@ -194,4 +194,20 @@ test("D1Database is a binding value and reaches the App with its migrations fold
     const args = appArgs(declarations);
     assert.deepEqual(args.d1Databases, [{ name: "db", migrationsDir: "migrations" }]);
     assert.deepEqual((args.workers as any[])[0].bindings.DB, { type: "d1", name: "db" });
+});
+
+test("a Worker, Service(worker, entrypoint) and Json(value) become service and json bindings", async () => {
+    const { declarations } = await collect({
+        app: seed.app,
+        run() {
+            const auth = Worker("auth", { entry: "src/auth.ts" });
+            Worker("api", { entry: "src/index.ts", bindings: { AUTH: auth, AUTH_RPC: Service(auth, "AuthRPC"), CONFIG: Json({ on: true }) } });
+        },
+    }, "dev");
+    const api = (appArgs(declarations).workers as any[]).find((w: any) => w.name === "api");
+    assert.deepEqual(api.bindings, {
+        AUTH: { type: "service", name: "auth" },
+        AUTH_RPC: { type: "service", name: "auth", entrypoint: "AuthRPC" },
+        CONFIG: { type: "json", value: { on: true } },
+    });
 });

@@ -80,8 +80,37 @@ export interface D1DatabaseOptions {
     migrations?: string;
 }
 
-/** A binding value: plain text, a secret, or a Durable Object, Queue, D1 database or R2 bucket of this app. */
-export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | QueueOutput | D1DatabaseOutput | R2BucketOutput | SecretTextBinding;
+/** A service binding to a Worker of this app; Service(worker, entrypoint) makes one. */
+export interface ServiceBinding {
+    type: "service";
+    name: string;
+    /** The WorkerEntrypoint class to call by RPC; unset calls the Worker's default export. */
+    entrypoint?: string;
+}
+
+/** A json binding: env.NAME is the parsed value; Json(value) makes one. */
+export interface JsonBinding {
+    type: "json";
+    value: unknown;
+}
+
+/**
+ * A binding value: plain text, a secret, a Durable Object, Queue, D1 database or R2 bucket of this
+ * app, a Worker of this app (a service binding to its default export), Service(worker, entrypoint)
+ * or Json(value).
+ */
+export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | QueueOutput | D1DatabaseOutput
+    | R2BucketOutput | SecretTextBinding | WorkerOutput | ServiceBinding | JsonBinding;
+
+/** Service binds worker's WorkerEntrypoint class entrypoint: env.NAME's methods are RPC calls to it. */
+export function Service(worker: WorkerOutput, entrypoint?: string): ServiceBinding {
+    return entrypoint === undefined ? { type: "service", name: worker.name } : { type: "service", name: worker.name, entrypoint };
+}
+
+/** Json binds any JSON value: env.NAME is the parsed value. */
+export function Json(value: unknown): JsonBinding {
+    return { type: "json", value };
+}
 
 /** esbuild options for a Worker's bundle. */
 export interface BuildOptions {
@@ -374,6 +403,8 @@ export function appArgs(d: Declarations): sdk.AppArgs {
         for (const [env, value] of Object.entries(w.bindings ?? {})) {
             if (isSecretText(value)) {
                 secrets[env] = value.text;
+            } else if (isWorkerOutput(value)) {
+                bindings[env] = Service(value);
             } else {
                 bindings[env] = value;
             }

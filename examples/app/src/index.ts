@@ -7,6 +7,7 @@ import { d1 } from "./d1";
 import { kv } from "./kv";
 import { consume, queue } from "./queue";
 import { r2 } from "./r2";
+import { service } from "./service";
 
 export { Counter } from "./counter";
 
@@ -19,6 +20,7 @@ const routes: Route[] = [
   d1,
   queue,
   cron,
+  service,
   assets,
 ];
 

@@ -1,6 +1,7 @@
 // Package stack is the app: one Worker, api, with the seed's counter Durable Object, a KV cache, an
 // R2 bucket, a D1 database with SQL migrations, a queue it sends to and consumes (with a dead-letter
-// queue), a Cron Trigger, and a static front end in public/. It lives in its own
+// queue), a Cron Trigger, a static front end in public/, and a second Worker, auth, that api calls
+// through service bindings (fetch, and RPC to its AuthRPC entrypoint), plus a json binding. It lives in its own
 // package so that the program (../main.go) and the end-to-end tests share it.
 package stack
 
@@ -18,6 +19,7 @@ var Config = lumier.Config{
 		jobs := ctx.Queue("jobs")
 		dlq := ctx.Queue("jobs-dlq")
 
+		auth := ctx.Worker("auth", lumier.WorkerOptions{Entry: "src/auth.ts"})
 		api := ctx.Worker("api", lumier.WorkerOptions{Entry: "src/index.ts"})
 		counter := ctx.DurableObject("counter", lumier.DurableObjectOptions{Worker: api, ClassName: "Counter"})
 
@@ -31,6 +33,9 @@ var Config = lumier.Config{
 				"DB":       db,
 				"JOBS":     jobs,
 				"JOBS_DLQ": dlq,
+				"AUTH":     auth,
+				"AUTH_RPC": lumier.Service(auth, "AuthRPC"),
+				"CONFIG":   lumier.JSON(map[string]any{"greeting": "hello", "limits": []int{1, 2}}),
 			},
 			Consumers: []lumier.Consumer{{Queue: jobs, MaxRetries: 2, DeadLetter: dlq}, {Queue: dlq}},
 			Crons:     []string{"*/5 * * * *"},

@@ -990,6 +990,10 @@ type Binding struct {
 	ClassName *string `pulumi:"className"`
 	// d1: the D1 database id (a D1Database's databaseId).
 	DatabaseId *string `pulumi:"databaseId"`
+	// service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+	Entrypoint *string `pulumi:"entrypoint"`
+	// json: the value, as JSON text; env.NAME is the parsed value.
+	Json *string `pulumi:"json"`
 	// Env name: a JavaScript identifier, unique within the Worker.
 	Name string `pulumi:"name"`
 	// kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
@@ -998,9 +1002,11 @@ type Binding struct {
 	QueueName *string `pulumi:"queueName"`
 	// durable_object_namespace: the script hosting the class, when it is another script.
 	ScriptName *string `pulumi:"scriptName"`
+	// service: the script the binding calls (a Worker's scriptName).
+	Service *string `pulumi:"service"`
 	// plain_text: the string.
 	Text *string `pulumi:"text"`
-	// Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
+	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
 	Type string `pulumi:"type"`
 }
 
@@ -1023,6 +1029,10 @@ type BindingArgs struct {
 	ClassName pulumi.StringPtrInput `pulumi:"className"`
 	// d1: the D1 database id (a D1Database's databaseId).
 	DatabaseId pulumi.StringPtrInput `pulumi:"databaseId"`
+	// service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+	Entrypoint pulumi.StringPtrInput `pulumi:"entrypoint"`
+	// json: the value, as JSON text; env.NAME is the parsed value.
+	Json pulumi.StringPtrInput `pulumi:"json"`
 	// Env name: a JavaScript identifier, unique within the Worker.
 	Name pulumi.StringInput `pulumi:"name"`
 	// kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
@@ -1031,9 +1041,11 @@ type BindingArgs struct {
 	QueueName pulumi.StringPtrInput `pulumi:"queueName"`
 	// durable_object_namespace: the script hosting the class, when it is another script.
 	ScriptName pulumi.StringPtrInput `pulumi:"scriptName"`
+	// service: the script the binding calls (a Worker's scriptName).
+	Service pulumi.StringPtrInput `pulumi:"service"`
 	// plain_text: the string.
 	Text pulumi.StringPtrInput `pulumi:"text"`
-	// Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
+	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
 	Type pulumi.StringInput `pulumi:"type"`
 }
 
@@ -1104,6 +1116,16 @@ func (o BindingOutput) DatabaseId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.DatabaseId }).(pulumi.StringPtrOutput)
 }
 
+// service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+func (o BindingOutput) Entrypoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.Entrypoint }).(pulumi.StringPtrOutput)
+}
+
+// json: the value, as JSON text; env.NAME is the parsed value.
+func (o BindingOutput) Json() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.Json }).(pulumi.StringPtrOutput)
+}
+
 // Env name: a JavaScript identifier, unique within the Worker.
 func (o BindingOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Name }).(pulumi.StringOutput)
@@ -1124,12 +1146,17 @@ func (o BindingOutput) ScriptName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.ScriptName }).(pulumi.StringPtrOutput)
 }
 
+// service: the script the binding calls (a Worker's scriptName).
+func (o BindingOutput) Service() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.Service }).(pulumi.StringPtrOutput)
+}
+
 // plain_text: the string.
 func (o BindingOutput) Text() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.Text }).(pulumi.StringPtrOutput)
 }
 
-// Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
+// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
 func (o BindingOutput) Type() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Type }).(pulumi.StringOutput)
 }

@@ -176,6 +176,14 @@ export interface BindingArgs {
      */
     databaseId?: pulumi.Input<string | undefined>;
     /**
+     * service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+     */
+    entrypoint?: pulumi.Input<string | undefined>;
+    /**
+     * json: the value, as JSON text; env.NAME is the parsed value.
+     */
+    json?: pulumi.Input<string | undefined>;
+    /**
      * Env name: a JavaScript identifier, unique within the Worker.
      */
     name: pulumi.Input<string>;
@@ -192,11 +200,15 @@ export interface BindingArgs {
      */
     scriptName?: pulumi.Input<string | undefined>;
     /**
+     * service: the script the binding calls (a Worker's scriptName).
+     */
+    service?: pulumi.Input<string | undefined>;
+    /**
      * plain_text: the string.
      */
     text?: pulumi.Input<string | undefined>;
     /**
-     * Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
+     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
      */
     type: pulumi.Input<string>;
 }

@@ -48,6 +48,14 @@ export interface Binding {
      */
     databaseId?: string;
     /**
+     * service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+     */
+    entrypoint?: string;
+    /**
+     * json: the value, as JSON text; env.NAME is the parsed value.
+     */
+    json?: string;
+    /**
      * Env name: a JavaScript identifier, unique within the Worker.
      */
     name: string;
@@ -64,11 +72,15 @@ export interface Binding {
      */
     scriptName?: string;
     /**
+     * service: the script the binding calls (a Worker's scriptName).
+     */
+    service?: string;
+    /**
      * plain_text: the string.
      */
     text?: string;
     /**
-     * Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
+     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
      */
     type: string;
 }

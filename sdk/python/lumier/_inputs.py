@@ -704,7 +704,7 @@ class BindingArgsDict(TypedDict):
     """
     type: pulumi.Input[_builtins.str]
     """
-    Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
+    Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
     """
     bucket_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -718,6 +718,14 @@ class BindingArgsDict(TypedDict):
     """
     d1: the D1 database id (a D1Database's databaseId).
     """
+    entrypoint: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+    """
+    json: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    json: the value, as JSON text; env.NAME is the parsed value.
+    """
     namespace_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
@@ -729,6 +737,10 @@ class BindingArgsDict(TypedDict):
     script_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     durable_object_namespace: the script hosting the class, when it is another script.
+    """
+    service: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    service: the script the binding calls (a Worker's scriptName).
     """
     text: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -743,21 +755,27 @@ class BindingArgs:
                  bucket_name: pulumi.Input[Optional[_builtins.str]] = None,
                  class_name: pulumi.Input[Optional[_builtins.str]] = None,
                  database_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 entrypoint: pulumi.Input[Optional[_builtins.str]] = None,
+                 json: pulumi.Input[Optional[_builtins.str]] = None,
                  namespace_id: pulumi.Input[Optional[_builtins.str]] = None,
                  queue_name: pulumi.Input[Optional[_builtins.str]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 service: pulumi.Input[Optional[_builtins.str]] = None,
                  text: pulumi.Input[Optional[_builtins.str]] = None):
         """
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param pulumi.Input[_builtins.str] name: Env name: a JavaScript identifier, unique within the Worker.
-        :param pulumi.Input[_builtins.str] type: Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
+        :param pulumi.Input[_builtins.str] type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
         :param pulumi.Input[_builtins.str] bucket_name: r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
         :param pulumi.Input[_builtins.str] class_name: durable_object_namespace: the Durable Object class the namespace runs.
         :param pulumi.Input[_builtins.str] database_id: d1: the D1 database id (a D1Database's databaseId).
+        :param pulumi.Input[_builtins.str] entrypoint: service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+        :param pulumi.Input[_builtins.str] json: json: the value, as JSON text; env.NAME is the parsed value.
         :param pulumi.Input[_builtins.str] namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
         :param pulumi.Input[_builtins.str] queue_name: queue: the queue the Worker sends to (a Queue's queueName).
         :param pulumi.Input[_builtins.str] script_name: durable_object_namespace: the script hosting the class, when it is another script.
+        :param pulumi.Input[_builtins.str] service: service: the script the binding calls (a Worker's scriptName).
         :param pulumi.Input[_builtins.str] text: plain_text: the string.
         """
         pulumi.set(__self__, "name", name)
@@ -768,12 +786,18 @@ class BindingArgs:
             pulumi.set(__self__, "class_name", class_name)
         if database_id is not None:
             pulumi.set(__self__, "database_id", database_id)
+        if entrypoint is not None:
+            pulumi.set(__self__, "entrypoint", entrypoint)
+        if json is not None:
+            pulumi.set(__self__, "json", json)
         if namespace_id is not None:
             pulumi.set(__self__, "namespace_id", namespace_id)
         if queue_name is not None:
             pulumi.set(__self__, "queue_name", queue_name)
         if script_name is not None:
             pulumi.set(__self__, "script_name", script_name)
+        if service is not None:
+            pulumi.set(__self__, "service", service)
         if text is not None:
             pulumi.set(__self__, "text", text)
 
@@ -793,7 +817,7 @@ class BindingArgs:
     @pulumi.getter
     def type(self) -> pulumi.Input[_builtins.str]:
         """
-        Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
+        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
         """
         return pulumi.get(self, "type")
 
@@ -838,6 +862,30 @@ class BindingArgs:
         pulumi.set(self, "database_id", value)
 
     @_builtins.property
+    @pulumi.getter
+    def entrypoint(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+        """
+        return pulumi.get(self, "entrypoint")
+
+    @entrypoint.setter
+    def entrypoint(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "entrypoint", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def json(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        json: the value, as JSON text; env.NAME is the parsed value.
+        """
+        return pulumi.get(self, "json")
+
+    @json.setter
+    def json(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "json", value)
+
+    @_builtins.property
     @pulumi.getter(name="namespaceId")
     def namespace_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -872,6 +920,18 @@ class BindingArgs:
     @script_name.setter
     def script_name(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "script_name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def service(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        service: the script the binding calls (a Worker's scriptName).
+        """
+        return pulumi.get(self, "service")
+
+    @service.setter
+    def service(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "service", value)
 
     @_builtins.property
     @pulumi.getter

@@ -158,21 +158,27 @@ class Binding(dict):
                  bucket_name: Optional[_builtins.str] = None,
                  class_name: Optional[_builtins.str] = None,
                  database_id: Optional[_builtins.str] = None,
+                 entrypoint: Optional[_builtins.str] = None,
+                 json: Optional[_builtins.str] = None,
                  namespace_id: Optional[_builtins.str] = None,
                  queue_name: Optional[_builtins.str] = None,
                  script_name: Optional[_builtins.str] = None,
+                 service: Optional[_builtins.str] = None,
                  text: Optional[_builtins.str] = None):
         """
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param _builtins.str name: Env name: a JavaScript identifier, unique within the Worker.
-        :param _builtins.str type: Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
+        :param _builtins.str type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
         :param _builtins.str bucket_name: r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
         :param _builtins.str class_name: durable_object_namespace: the Durable Object class the namespace runs.
         :param _builtins.str database_id: d1: the D1 database id (a D1Database's databaseId).
+        :param _builtins.str entrypoint: service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+        :param _builtins.str json: json: the value, as JSON text; env.NAME is the parsed value.
         :param _builtins.str namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
         :param _builtins.str queue_name: queue: the queue the Worker sends to (a Queue's queueName).
         :param _builtins.str script_name: durable_object_namespace: the script hosting the class, when it is another script.
+        :param _builtins.str service: service: the script the binding calls (a Worker's scriptName).
         :param _builtins.str text: plain_text: the string.
         """
         pulumi.set(__self__, "name", name)
@@ -183,12 +189,18 @@ class Binding(dict):
             pulumi.set(__self__, "class_name", class_name)
         if database_id is not None:
             pulumi.set(__self__, "database_id", database_id)
+        if entrypoint is not None:
+            pulumi.set(__self__, "entrypoint", entrypoint)
+        if json is not None:
+            pulumi.set(__self__, "json", json)
         if namespace_id is not None:
             pulumi.set(__self__, "namespace_id", namespace_id)
         if queue_name is not None:
             pulumi.set(__self__, "queue_name", queue_name)
         if script_name is not None:
             pulumi.set(__self__, "script_name", script_name)
+        if service is not None:
+            pulumi.set(__self__, "service", service)
         if text is not None:
             pulumi.set(__self__, "text", text)
 
@@ -204,7 +216,7 @@ class Binding(dict):
     @pulumi.getter
     def type(self) -> _builtins.str:
         """
-        Binding type: d1, durable_object_namespace, kv_namespace, plain_text, queue, r2_bucket.
+        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
         """
         return pulumi.get(self, "type")
 
@@ -233,6 +245,22 @@ class Binding(dict):
         return pulumi.get(self, "database_id")
 
     @_builtins.property
+    @pulumi.getter
+    def entrypoint(self) -> Optional[_builtins.str]:
+        """
+        service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
+        """
+        return pulumi.get(self, "entrypoint")
+
+    @_builtins.property
+    @pulumi.getter
+    def json(self) -> Optional[_builtins.str]:
+        """
+        json: the value, as JSON text; env.NAME is the parsed value.
+        """
+        return pulumi.get(self, "json")
+
+    @_builtins.property
     @pulumi.getter(name="namespaceId")
     def namespace_id(self) -> Optional[_builtins.str]:
         """
@@ -255,6 +283,14 @@ class Binding(dict):
         durable_object_namespace: the script hosting the class, when it is another script.
         """
         return pulumi.get(self, "script_name")
+
+    @_builtins.property
+    @pulumi.getter
+    def service(self) -> Optional[_builtins.str]:
+        """
+        service: the script the binding calls (a Worker's scriptName).
+        """
+        return pulumi.get(self, "service")
 
     @_builtins.property
     @pulumi.getter

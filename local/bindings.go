@@ -1,0 +1,279 @@
+package local
+
+import (
+	"encoding/json"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/local/workerd"
+)
+
+// The local Cloudflare keeps a binding as cfapi.Binding, the wire form it is uploaded and read
+// back in. This file is the one place that knows binding kinds: adding one is an entry in
+// bindingKinds (docs/architecture.md, "Adding a binding kind").
+
+// bindingKind is how the local Cloudflare takes one Cloudflare binding type.
+type bindingKind struct {
+	// fields are the wire fields the type uses; an upload's other fields are dropped. needs are
+	// the ones it must set: present, and not empty unless the field is "text".
+	fields, needs []string
+	// exists refuses a binding of script to a resource the account does not have, as
+	// Cloudflare does (nil: nothing to look up).
+	exists func(s *Server, script string, b cfapi.Binding) error
+	// runtime is the binding as workerd runs it in a version of a script (bindingContext);
+	// false leaves it out of the env (its target is gone).
+	runtime func(s *Server, bc bindingContext, b cfapi.Binding) (workerd.Binding, bool)
+	// read is the binding as Cloudflare reports it (nil: as uploaded).
+	read func(st *state, script string, b cfapi.Binding) cfapi.Binding
+}
+
+var bindingKinds = map[string]bindingKind{
+	cfapi.BindingQueue:    queueBindingKind, // queue_backend.go
+	cfapi.BindingD1:       d1BindingKind,    // api_d1.go
+	cfapi.BindingR2Bucket: r2BindingKind,    // api_r2.go
+	cfapi.BindingPlainText: {
+		fields: []string{"text"}, needs: []string{"text"},
+		runtime: textBinding,
+	},
+	cfapi.BindingSecretText: {
+		fields: []string{"text"}, needs: []string{"text"},
+		runtime: textBinding,
+	},
+	cfapi.BindingDurableObject: {
+		fields: []string{"class_name", "script_name"}, needs: []string{"class_name"},
+		runtime: func(_ *Server, bc bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+			fields := []workerd.Field{{Name: "className", Value: workerd.Text(b.ClassName)}}
+			out := workerd.Binding{Name: b.Name, Kind: "durableObjectNamespace"}
+			// A version other than the primary runs as a service of its own, so it names the
+			// script even for the script's own classes.
+			host := cmp(b.ScriptName, bc.script)
+			if host != bc.service {
+				fields = append(fields, workerd.Field{Name: "serviceName", Value: workerd.Text(host)})
+				out.Scripts = []string{host}
+			}
+			out.Value = workerd.Struct(fields...)
+			return out, true
+		},
+		read: func(st *state, script string, b cfapi.Binding) cfapi.Binding {
+			host := cmp(b.ScriptName, script)
+			for _, n := range st.Namespaces {
+				if n.Script == host && n.Class == b.ClassName {
+					b.NamespaceID = n.ID
+				}
+			}
+			return b
+		},
+	},
+	cfapi.BindingKVNamespace: {
+		fields: []string{"namespace_id"}, needs: []string{"namespace_id"},
+		exists: func(s *Server, _ string, b cfapi.Binding) error {
+			if _, err := s.kv.get(b.NamespaceID); err != nil {
+				return newAPIError(http.StatusBadRequest, codeKVBindingInvalid,
+					"KV namespace '%s' is not valid. Please verify the namespace_id in your configuration.", b.NamespaceID)
+			}
+			return nil
+		},
+		runtime: func(s *Server, _ bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+			// Nothing in workerd's KV calls names the namespace: the service injects it (kv_backend.go).
+			return backendBinding(b, "kvNamespace", nil, "lumier:kv:", s.kvBackend.addr(), kvNamespaceHeader, b.NamespaceID), true
+		},
+	},
+	cfapi.BindingAssets: {
+		// The version's assets (Cloudflare refuses the binding without them: api_assets.go)
+		// are served by the assets backend, told the manifest and config by the service.
+		runtime: func(s *Server, bc bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+			service := "lumier:assets:" + bc.service
+			headers := map[string]string{workerd.AssetsManifestHeader: "", workerd.AssetsConfigHeader: "null"}
+			if bc.assets != nil {
+				cfg, _ := json.Marshal(bc.assets.Config) // plain data: cannot fail
+				headers[workerd.AssetsManifestHeader], headers[workerd.AssetsConfigHeader] = bc.assets.Manifest, string(cfg)
+			}
+			return workerd.Binding{Name: b.Name, Kind: "service", Value: workerd.Text(service),
+				Services: []workerd.External{{Name: service, Address: s.assetsBackend.addr(), Headers: headers}}}, true
+		},
+	},
+	cfapi.BindingService: {
+		fields: []string{"service", "entrypoint"}, needs: []string{"service"},
+		exists: func(s *Server, script string, b cfapi.Binding) error {
+			if _, ok := s.st.Load().Scripts[b.Service]; ok || b.Service == script {
+				return nil
+			}
+			// Cloudflare's exact code for this case is unconfirmed; 10021 is its validation code.
+			return newAPIError(http.StatusBadRequest, codeValidation,
+				"service binding '%s' references Worker '%s', which does not exist: deploy it first", b.Name, b.Service)
+		},
+		// workerd calls the service in-process, so both scripts share a shard (Scripts). A
+		// target deleted since is left out: a service binding's target is not refcounted.
+		runtime: func(_ *Server, bc bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+			if _, ok := bc.st.Scripts[b.Service]; !ok {
+				return workerd.Binding{}, false
+			}
+			fields := []workerd.Field{{Name: "name", Value: workerd.Text(b.Service)}}
+			if b.Entrypoint != "" {
+				fields = append(fields, workerd.Field{Name: "entrypoint", Value: workerd.Text(b.Entrypoint)})
+			}
+			out := workerd.Binding{Name: b.Name, Kind: "service", Value: workerd.Struct(fields...)}
+			if b.Service != bc.service {
+				out.Scripts = []string{b.Service}
+			}
+			return out, true
+		},
+	},
+	cfapi.BindingJSON: {
+		fields: []string{"json"}, needs: []string{"json"},
+		runtime: func(_ *Server, _ bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+			return workerd.Binding{Name: b.Name, Kind: "json", Value: workerd.Text(string(b.JSON))}, true
+		},
+	},
+}
+
+// bindingContext is where a binding runs: service, a version of script, with its assets, in
+// the state st being run.
+type bindingContext struct {
+	st              *state
+	script, service string
+	assets          *assetsRecord
+}
+
+// cloudflareOnlyBindings are the other types Cloudflare knows, which get a clear "not supported
+// here" rather than "unknown".
+var cloudflareOnlyBindings = []string{
+	"ai", "analytics_engine", "browser", "dispatch_namespace", "hyperdrive", "inherit", "images",
+	"mtls_certificate", "pipelines", "secrets_store_secret", "secret_key", "send_email",
+	"tail_consumer", "vectorize", "version_metadata", "wasm_module", "workflow", "data_blob", "text_blob",
+}
+
+func textBinding(_ *Server, _ bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+	return workerd.Binding{Name: b.Name, Kind: "text", Value: workerd.Text(b.Text)}, true
+}
+
+// backendBinding is b run as workerd's binding member kind through an external service, named
+// prefix+id, to the backend at addr; the service injects id in header, because workerd's calls
+// do not name the namespace, bucket, database or queue. value builds the member's value from the
+// service name (nil: the service name itself).
+func backendBinding(b cfapi.Binding, kind string, value func(service string) workerd.Value, prefix, addr, header, id string) workerd.Binding {
+	service := prefix + id
+	v := workerd.Text(service)
+	if value != nil {
+		v = value(service)
+	}
+	return workerd.Binding{Name: b.Name, Kind: kind, Value: v,
+		Services: []workerd.External{{Name: service, Address: addr, Headers: map[string]string{header: id}}}}
+}
+
+// cmp is a, or b when a is empty.
+func cmp(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a
+}
+
+// parseBindings validates the bindings of an upload or a settings change: each has a name used
+// once, a type the local Cloudflare runs and the fields that type needs; fields the type does
+// not use are dropped.
+func parseBindings(raw []json.RawMessage) ([]cfapi.Binding, error) {
+	out := make([]cfapi.Binding, 0, len(raw))
+	names := map[string]bool{}
+	for i, r := range raw {
+		var fields map[string]any
+		if err := json.Unmarshal(r, &fields); err != nil {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: binding %d: %v", i, err)
+		}
+		name, _ := fields["name"].(string)
+		typ, _ := fields["type"].(string)
+		if name == "" {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding %d has no name", i)
+		}
+		if names[name] {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding name '%s' is used more than once", name)
+		}
+		names[name] = true
+		k, ok := bindingKinds[typ]
+		if !ok {
+			if slices.Contains(cloudflareOnlyBindings, typ) {
+				return nil, newAPIError(http.StatusBadRequest, codeValidation,
+					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs %s)", name, typ, runnableKinds())
+			}
+			// Cloudflare's text for an unknown type is unconfirmed; 10021 is its validation code.
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "unknown binding type '%s' for binding '%s'", typ, name)
+		}
+		for _, f := range k.needs {
+			v, present := fields[f]
+			if !present || v == nil || (v == "" && f != "text") {
+				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a %s", name, typ, f)
+			}
+		}
+		kept := map[string]any{"type": typ, "name": name}
+		for _, f := range k.fields {
+			if v, ok := fields[f]; ok {
+				kept[f] = v
+			}
+		}
+		var b cfapi.Binding
+		if err := remarshal(kept, &b); err != nil {
+			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: binding '%s': %v", name, err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// remarshal decodes the JSON encoding of v into out.
+func remarshal(v any, out any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, out)
+}
+
+// runnableKinds lists the binding types the local Cloudflare runs, for messages.
+func runnableKinds() string {
+	return strings.Join(slices.Sorted(maps.Keys(bindingKinds)), ", ")
+}
+
+// checkBindingTargets refuses an upload of script whose bindings name resources the account lacks.
+func (s *Server) checkBindingTargets(script string, bindings []cfapi.Binding) error {
+	for _, b := range bindings {
+		if k := bindingKinds[b.Type]; k.exists != nil {
+			if err := k.exists(s, script, b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// workerdBindings is the env of a version of a script as workerd runs it.
+func (s *Server) workerdBindings(bc bindingContext, bindings []cfapi.Binding) []workerd.Binding {
+	out := make([]workerd.Binding, 0, len(bindings))
+	for _, b := range bindings {
+		if k, ok := bindingKinds[b.Type]; ok {
+			if wb, ok := k.runtime(s, bc, b); ok {
+				out = append(out, wb)
+			}
+		}
+	}
+	return out
+}
+
+// bindingsRead is bindings as Cloudflare reads them back: secret texts left out (the secret
+// itself is reported, by name), each as its kind reports it.
+func bindingsRead(st *state, script string, bindings []cfapi.Binding) []any {
+	out := make([]any, 0, len(bindings))
+	for _, b := range bindings {
+		if b.Type == cfapi.BindingSecretText {
+			out = append(out, map[string]string{"type": b.Type, "name": b.Name})
+			continue
+		}
+		if k := bindingKinds[b.Type]; k.read != nil {
+			b = k.read(st, script, b)
+		}
+		out = append(out, b)
+	}
+	return out
+}

@@ -1,0 +1,117 @@
+package local
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/local/rules"
+)
+
+func rawBindings(t *testing.T, bs ...map[string]any) []json.RawMessage {
+	out := make([]json.RawMessage, len(bs))
+	for i, b := range bs {
+		data, err := json.Marshal(b)
+		require.NoError(t, err)
+		out[i] = data
+	}
+	return out
+}
+
+// TestParseBindingsKeepsTheKindsFields: fields a type does not use are dropped, so they reach
+// neither the state nor the read-back.
+func TestParseBindingsKeepsTheKindsFields(t *testing.T) {
+	got, err := parseBindings(rawBindings(t,
+		map[string]any{"type": "kv_namespace", "name": "CACHE", "namespace_id": "ns1", "class_name": "Stray"},
+		map[string]any{"type": "plain_text", "name": "EMPTY", "text": "", "namespace_id": "x"},
+	))
+	require.NoError(t, err)
+	assert.Equal(t, []cfapi.Binding{
+		{Type: "kv_namespace", Name: "CACHE", NamespaceID: "ns1"},
+		{Type: "plain_text", Name: "EMPTY"},
+	}, got)
+
+	_, err = parseBindings(rawBindings(t, map[string]any{"type": "kv_namespace", "name": "CACHE", "namespace_id": ""}))
+	assert.ErrorContains(t, err, "binding 'CACHE' of type kv_namespace needs a namespace_id")
+	_, err = parseBindings(rawBindings(t, map[string]any{"type": "vectorize", "name": "V"}))
+	assert.ErrorContains(t, err, "which the local Cloudflare does not run (it runs assets, d1, durable_object_namespace, json, kv_namespace, "+
+		"plain_text, queue, r2_bucket, secret_text, service)")
+}
+
+// TestWorkerdBindingsDurableObject: a version other than the primary names the script even for
+// its own classes, and is then tied to it (same shard).
+func TestWorkerdBindingsDurableObject(t *testing.T) {
+	s := &Server{}
+	own := cfapi.Binding{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter"}
+	primary := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api"}, []cfapi.Binding{own})
+	require.Len(t, primary, 1)
+	assert.Empty(t, primary[0].Scripts)
+	rollout := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api:v2"}, []cfapi.Binding{own})
+	assert.Equal(t, []string{"api"}, rollout[0].Scripts)
+	remote := s.workerdBindings(bindingContext{st: newState(), script: "web", service: "web"}, []cfapi.Binding{{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter", ScriptName: "api"}})
+	assert.Equal(t, []string{"api"}, remote[0].Scripts)
+}
+
+// TestBindingsReadLeavesSecretsOut: a secret is reported by name, never its text; a Durable
+// Object binding carries its namespace's id.
+func TestBindingsReadLeavesSecretsOut(t *testing.T) {
+	st := newState()
+	st.Namespaces = []rules.Namespace{{ID: "id1", Script: "api", Class: "Counter"}}
+	got := bindingsRead(st, "api", []cfapi.Binding{
+		{Type: cfapi.BindingSecretText, Name: "KEY", Text: "s3cret"},
+		{Type: cfapi.BindingDurableObject, Name: "C", ClassName: "Counter"},
+	})
+	data, err := json.Marshal(got)
+	require.NoError(t, err)
+	assert.JSONEq(t, `[{"type":"secret_text","name":"KEY"},
+		{"type":"durable_object_namespace","name":"C","class_name":"Counter","namespace_id":"id1"}]`, string(data))
+}
+
+// TestWorkerdBindingsAssets: an assets binding is a service binding to the assets backend,
+// which is told the version's manifest and config.
+func TestWorkerdBindingsAssets(t *testing.T) {
+	s := &Server{}
+	got := s.workerdBindings(bindingContext{st: newState(), script: "site", service: "site", assets: &assetsRecord{Manifest: "m1"}},
+		[]cfapi.Binding{{Type: cfapi.BindingAssets, Name: "ASSETS"}})
+	require.Len(t, got, 1)
+	assert.Equal(t, "service", got[0].Kind)
+	require.Len(t, got[0].Services, 1)
+	assert.Equal(t, "lumier:assets:site", got[0].Services[0].Name)
+	assert.Equal(t, "m1", got[0].Services[0].Headers["X-Lumier-Assets-Manifest"])
+}
+
+// TestWorkerdBindingsBackends: a KV, queue, D1 or R2 binding runs on workerd as its own binding
+// member, calling the kind's backend through an external service named for the resource, which
+// injects the resource's id (workerd's calls never name it).
+func TestWorkerdBindingsBackends(t *testing.T) {
+	s := &Server{}
+	for _, tc := range []struct {
+		binding             cfapi.Binding
+		kind, value         string
+		service, header, id string
+	}{
+		{cfapi.Binding{Type: cfapi.BindingKVNamespace, Name: "CACHE", NamespaceID: "ns1"},
+			"kvNamespace", `"lumier:kv:ns1"`, "lumier:kv:ns1", kvNamespaceHeader, "ns1"},
+		{cfapi.Binding{Type: cfapi.BindingQueue, Name: "JOBS", QueueName: "app-dev-jobs"},
+			"queue", `"lumier:queue:app-dev-jobs"`, "lumier:queue:app-dev-jobs", queueNameHeader, "app-dev-jobs"},
+		{cfapi.Binding{Type: cfapi.BindingR2Bucket, Name: "FILES", BucketName: "app-dev-files"},
+			"r2Bucket", `"lumier:r2:app-dev-files"`, "lumier:r2:app-dev-files", r2BucketHeader, "app-dev-files"},
+		{cfapi.Binding{Type: cfapi.BindingD1, Name: "DB", DatabaseID: "db-1"},
+			"wrapped", `(moduleName = "cloudflare-internal:d1-api", innerBindings = [(name = "fetcher", service = "lumier:d1:db-1")])`,
+			"lumier:d1:db-1", d1DatabaseHeader, "db-1"},
+	} {
+		t.Run(tc.binding.Type, func(t *testing.T) {
+			got := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api"}, []cfapi.Binding{tc.binding})
+			require.Len(t, got, 1)
+			assert.Equal(t, tc.binding.Name, got[0].Name)
+			assert.Equal(t, tc.kind, got[0].Kind)
+			assert.Equal(t, tc.value, got[0].Value.String())
+			require.Len(t, got[0].Services, 1)
+			assert.Equal(t, tc.service, got[0].Services[0].Name)
+			assert.Equal(t, map[string]string{tc.header: tc.id}, got[0].Services[0].Headers)
+		})
+	}
+}
