@@ -94,10 +94,10 @@ type appPlan struct {
 // appWorker is one Worker after merging its declarations.
 type appWorker struct {
 	AppWorker
-	script   string
-	bindings pulumi.Map            // env name -> binding value as the Worker component takes it
-	secrets  pulumi.StringMap      // env name -> secret text
-	after    []*appWorker          // Workers that must deploy first
+	script    string
+	bindings  pulumi.Map            // env name -> binding value as the Worker component takes it
+	secrets   pulumi.StringMap      // env name -> secret text
+	after     []*appWorker          // Workers that must deploy first
 	data      map[string]appDataRef // env name -> data resource of the app it binds (app_data.go)
 	consumes  []string              // queues of the app it consumes (app_queue.go)
 	consumers []QueueConsumer       // its queueConsumers with names on Cloudflare (app_queue.go)
