@@ -40,6 +40,11 @@ type declarations struct {
 		Bindings map[string]struct {
 			Kind          string `json:"kind"`
 			DurableObject string `json:"durableObject"`
+			// Worker and Entrypoint are a service binding's Worker of the config and class.
+			Worker     string `json:"worker"`
+			Entrypoint string `json:"entrypoint"`
+			// JSON is a json binding's value.
+			JSON json.RawMessage `json:"json"`
 		} `json:"bindings"`
 	} `json:"workers"`
 	DurableObjects map[string]struct {
@@ -186,6 +191,23 @@ func bindingType(decl *declarations, worker, env string) (string, error) {
 		return fmt.Sprintf("DurableObjectNamespace<import(%q).%s>", modulePath(host.Entry), do.ClassName), nil
 	case "r2_bucket":
 		return "R2Bucket", nil
+	case "kv_namespace":
+		return "KVNamespace", nil
+	case "json":
+		// JSON text is also a TypeScript type: the literal type of the value the Worker reads.
+		if !json.Valid(bd.JSON) {
+			return "unknown", nil
+		}
+		return string(bd.JSON), nil
+	case "service":
+		if bd.Entrypoint == "" {
+			return "Fetcher", nil
+		}
+		target, ok := decl.Workers[bd.Worker]
+		if !ok {
+			return "", fmt.Errorf("Worker %q binds %s to Worker %q, which the config does not declare", worker, env, bd.Worker)
+		}
+		return fmt.Sprintf("Service<import(%q).%s>", modulePath(target.Entry), bd.Entrypoint), nil
 	default:
 		return "", fmt.Errorf("Worker %q binding %s: unknown kind %q", worker, env, bd.Kind)
 	}

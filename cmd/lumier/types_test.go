@@ -77,3 +77,23 @@ func TestEnvFilesTypeD1Bindings(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(files["lumier-env.d.ts"]), "    DB: D1Database;")
 }
+
+func TestEnvFilesTypeKVServiceAndJSONBindings(t *testing.T) {
+	d := parseDeclarations(t, `{"app":"a","workers":{
+		"auth":{"entry":"src/auth.ts","bindings":{}},
+		"api":{"entry":"src/index.ts","bindings":{"CACHE":{"kind":"kv_namespace"},
+			"AUTH":{"kind":"service","worker":"auth"},"AUTH_RPC":{"kind":"service","worker":"auth","entrypoint":"AuthRPC"},
+			"CONFIG":{"kind":"json","json":{"greeting":"hello","limits":[1,2]}}}}},"durableObjects":{}}`)
+	files, err := envFiles(d, "lumier.config.ts")
+	require.NoError(t, err)
+	got := string(files["lumier-env.api.d.ts"])
+	assert.Contains(t, got, "    CACHE: KVNamespace;")
+	assert.Contains(t, got, "    AUTH: Fetcher;")
+	assert.Contains(t, got, `    AUTH_RPC: Service<import("./src/auth").AuthRPC>;`)
+	assert.Contains(t, got, `    CONFIG: {"greeting":"hello","limits":[1,2]};`)
+
+	d = parseDeclarations(t, `{"app":"a","workers":{"api":{"entry":"i.ts","bindings":{
+		"AUTH_RPC":{"kind":"service","worker":"auth","entrypoint":"AuthRPC"}}}},"durableObjects":{}}`)
+	_, err = envFiles(d, "lumier.config.ts")
+	assert.ErrorContains(t, err, `Worker "api" binds AUTH_RPC to Worker "auth", which the config does not declare`)
+}

@@ -41,6 +41,12 @@ export interface SecretTextBinding {
     text: pulumi.Input<string>;
 }
 
+/** A Workers KV namespace as declared (KvNamespace(name)), usable as a binding value. */
+export interface KvNamespaceOutput {
+    type: "kv_namespace";
+    name: string;
+}
+
 /** An R2 bucket as declared (R2Bucket(name)), usable as a binding value. */
 export interface R2BucketOutput {
     type: "r2_bucket";
@@ -95,12 +101,12 @@ export interface JsonBinding {
 }
 
 /**
- * A binding value: plain text, a secret, a Durable Object, Queue, D1 database or R2 bucket of this
+ * A binding value: plain text, a secret, a Durable Object, Queue, D1 database, R2 bucket or KV namespace of this
  * app, a Worker of this app (a service binding to its default export), Service(worker, entrypoint)
  * or Json(value).
  */
 export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | QueueOutput | D1DatabaseOutput
-    | R2BucketOutput | SecretTextBinding | WorkerOutput | ServiceBinding | JsonBinding;
+    | R2BucketOutput | KvNamespaceOutput | SecretTextBinding | WorkerOutput | ServiceBinding | JsonBinding;
 
 /** Service binds worker's WorkerEntrypoint class entrypoint: env.NAME's methods are RPC calls to it. */
 export function Service(worker: WorkerOutput, entrypoint?: string): ServiceBinding {
@@ -193,6 +199,8 @@ export interface Declarations {
     d1Databases?: Record<string, D1DatabaseOptions>;
     /** R2 buckets by name in the app (named "<app>-<stage>-<name>" on Cloudflare). */
     r2Buckets?: string[];
+    /** KV namespaces by name in the app (titled "<app>-<stage>-<name>" on Cloudflare). */
+    kvNamespaces?: string[];
 }
 
 /** What $config returns: the program Pulumi's Node.js runtime runs (export it as default). */
@@ -206,6 +214,7 @@ class Collector {
     readonly queues = new Set<string>();
     readonly d1Databases = new Map<string, D1DatabaseOptions>();
     readonly r2Buckets = new Set<string>();
+    readonly kvNamespaces = new Set<string>();
     readonly appWorkers: Promise<pulumi.Output<Record<string, any>>>;
     resolveAppWorkers!: (workers: pulumi.Output<Record<string, any>>) => void;
 
@@ -334,6 +343,20 @@ export function R2Bucket(name: string): R2BucketOutput {
 }
 
 /**
+ * Declares a Workers KV namespace titled "<app>-<stage>-<name>"; bind it by passing what this
+ * returns as a Worker binding (the Worker sees a KVNamespace). Declaring the same name again is
+ * the same namespace.
+ */
+export function KvNamespace(name: string): KvNamespaceOutput {
+    const c = collector(`KvNamespace(${JSON.stringify(name)})`);
+    if (typeof name !== "string" || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
+        throw new Error(`KvNamespace(${JSON.stringify(name)}): name must be lowercase letters, digits and '-', for example "cache"`);
+    }
+    c.kvNamespaces.add(name);
+    return { type: "kv_namespace", name };
+}
+
+/**
  * The seed's entry point: `export default $config({ app() {...}, run() {...} })`. The returned
  * function is the program: it runs app() and run(), then creates one lumier:index:App. Its
  * stack outputs are run()'s result, plus the App's `workers` and `durableObjects` outputs unless
@@ -387,6 +410,7 @@ export async function collect(spec: ConfigSpec, stage: string): Promise<{
         queues: c.queues.size > 0 ? [...c.queues] : undefined,
         d1Databases: c.d1Databases.size > 0 ? Object.fromEntries(c.d1Databases) : undefined,
         r2Buckets: [...c.r2Buckets],
+        kvNamespaces: [...c.kvNamespaces],
     };
     return { declarations, result, collector: c };
 }
@@ -442,6 +466,7 @@ export function appArgs(d: Declarations): sdk.AppArgs {
         queues: d.queues?.map(name => ({ name })),
         d1Databases: d1Args(d.d1Databases),
         r2Buckets: d.r2Buckets?.length ? d.r2Buckets.map(name => ({ name })) : undefined,
+        kvNamespaces: d.kvNamespaces?.length ? d.kvNamespaces.map(name => ({ name })) : undefined,
     };
 }
 

@@ -6,8 +6,13 @@ import { collect, Program } from "./config";
 
 /** A binding as `lumier types` needs it: its kind, and for a Durable Object its name. */
 export interface BindingDeclaration {
-    kind: "text" | "secret" | "durable_object" | "assets" | "queue" | "d1" | "r2_bucket";
+    kind: "text" | "secret" | "durable_object" | "assets" | "queue" | "d1" | "r2_bucket" | "kv_namespace" | "service" | "json";
     durableObject?: string;
+    /** A service binding's Worker of the config, and the entrypoint class it calls. */
+    worker?: string;
+    entrypoint?: string;
+    /** A json binding's value. */
+    json?: unknown;
 }
 
 /** The JSON `lumier types` reads. */
@@ -59,6 +64,16 @@ function bindingDeclaration(value: unknown): BindingDeclaration {
     }
     if (v?.type === "r2_bucket") {
         return { kind: "r2_bucket" };
+    }
+    if (v?.type === "kv_namespace") {
+        return { kind: "kv_namespace" };
+    }
+    if ((v?.type === "worker" || v?.type === "service") && typeof v.name === "string") {
+        const entrypoint = (v as { entrypoint?: string }).entrypoint;
+        return entrypoint === undefined ? { kind: "service", worker: v.name } : { kind: "service", worker: v.name, entrypoint };
+    }
+    if (v?.type === "json") {
+        return { kind: "json", json: (v as { value?: unknown }).value };
     }
     return { kind: "secret" };
 }
