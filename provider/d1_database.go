@@ -38,9 +38,6 @@ func (d *D1Database) Annotate(a infer.Annotator) {
 // d1KindType is the binding type, and the resource's `type` output.
 const d1KindType = "d1"
 
-// d1TablesNamed is how many tables a refusal to delete names.
-const d1TablesNamed = 3
-
 // Check fills in the default name from the resource's URN and hashes the migration files.
 func (d *D1Database) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[D1DatabaseArgs], error) {
 	args, failures, err := infer.DefaultCheck[D1DatabaseArgs](ctx, req.NewInputs)
@@ -238,22 +235,15 @@ func (d *D1Database) Delete(ctx context.Context, req infer.DeleteRequest[D1Datab
 	}
 	id := req.State.DatabaseID
 	if !req.State.DeleteData {
-		tables, more, err := d1TablesWithRows(ctx, c, id, d1TablesNamed)
+		held, err := d1Held(ctx, c, id)
 		if cfapi.IsNotFound(err) {
 			return infer.DeleteResponse{}, nil
 		}
 		if err != nil {
 			return infer.DeleteResponse{}, fmt.Errorf("checking D1 database %q for data before deleting it: %w", req.State.DatabaseName, err)
 		}
-		if len(tables) > 0 {
-			which := strings.Join(quoteAll(tables), ", ")
-			if more {
-				which += " and more"
-			}
-			return infer.DeleteResponse{}, fmt.Errorf("refusing to delete D1 database %q (%s): its tables %s hold rows, and "+
-				"deleting the database deletes them. Set deleteData: true on the D1Database (or removal: \"remove\" in the "+
-				"app) and run `pulumi up` before deleting, or keep it with retainOnDelete / `pulumi state delete`",
-				req.State.DatabaseName, id, which)
+		if !held.empty() {
+			return infer.DeleteResponse{}, refuseDelete("D1 database", req.State.DatabaseName, id, held, "D1Database")
 		}
 	}
 	if err := c.DeleteD1Database(ctx, id); err != nil && !cfapi.IsNotFound(err) {

@@ -138,7 +138,7 @@ func TestD1DatabaseDeleteAndRefresh(t *testing.T) {
 	err = s.Delete(p.DeleteRequest{ID: created.ID, Urn: d1URN("db"), Properties: created.Properties})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `refusing to delete D1 database "hand-named"`)
-	assert.Contains(t, err.Error(), `its tables "users" hold rows`)
+	assert.Contains(t, err.Error(), `it holds rows in tables "users"`)
 	assert.NotContains(t, err.Error(), `"empty"`)
 	_, err = api.D1DatabaseByID(ctx, id)
 	require.NoError(t, err, "nothing deleted")

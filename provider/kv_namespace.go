@@ -38,9 +38,6 @@ func (k *KvNamespace) Annotate(a infer.Annotator) {
 // kvKindType is the binding type, and the resource's `type` output.
 const kvKindType = cfapi.BindingKVNamespace
 
-// kvKeysNamed is how many keys a refusal to delete names.
-const kvKeysNamed = 3
-
 // Check fills in the default title from the resource's URN.
 func (k *KvNamespace) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[KvNamespaceArgs], error) {
 	args, failures, err := infer.DefaultCheck[KvNamespaceArgs](ctx, req.NewInputs)
@@ -155,22 +152,15 @@ func (k *KvNamespace) Delete(ctx context.Context, req infer.DeleteRequest[KvName
 	}
 	id := req.State.NamespaceID
 	if !req.State.DeleteData {
-		keys, more, err := c.KVKeys(ctx, id, kvKeysNamed)
+		held, err := kvHeld(ctx, c, id)
 		if cfapi.IsNotFound(err) {
 			return infer.DeleteResponse{}, nil
 		}
 		if err != nil {
 			return infer.DeleteResponse{}, err
 		}
-		if len(keys) > 0 {
-			which := strings.Join(quoteAll(keys), ", ")
-			if more {
-				which += " and more"
-			}
-			return infer.DeleteResponse{}, fmt.Errorf("refusing to delete KV namespace %q (%s): it holds keys (%s), and "+
-				"deleting it deletes them all. Set deleteData: true on the KvNamespace (or removal: \"remove\" in the app) "+
-				"and run `pulumi up` before deleting, or keep it with retainOnDelete / `pulumi state delete`",
-				req.State.Title, id, which)
+		if !held.empty() {
+			return infer.DeleteResponse{}, refuseDelete("KV namespace", req.State.Title, id, held, "KvNamespace")
 		}
 	}
 	if err := c.DeleteKVNamespace(ctx, id); err != nil && !cfapi.IsNotFound(err) {
@@ -184,15 +174,19 @@ func kvID(ctx context.Context, id string) string {
 	return infer.GetConfig[Config](ctx).AccountID + "/" + id
 }
 
-// urnKey holds, in a Check's context, the URN of the resource being checked (withURN), so that
-// a default name can use its project and stack: infer passes Check only the resource name.
+// urnKey holds, in a Check's or Diff's context, the URN of the resource (withURN), so that a
+// default name can use its project and stack and a message can name the resource: infer passes
+// Check only the resource name, and Diff not even that.
 type urnKey struct{}
 
-// withURN passes each Check's URN on in its context.
+// withURN passes each Check's and Diff's URN on in its context.
 func withURN(prov p.Provider) p.Provider {
-	check := prov.Check
+	check, diff := prov.Check, prov.Diff
 	prov.Check = func(ctx context.Context, req p.CheckRequest) (p.CheckResponse, error) {
 		return check(context.WithValue(ctx, urnKey{}, req.Urn), req)
+	}
+	prov.Diff = func(ctx context.Context, req p.DiffRequest) (p.DiffResponse, error) {
+		return diff(context.WithValue(ctx, urnKey{}, req.Urn), req)
 	}
 	return prov
 }

@@ -44,7 +44,8 @@ func New() (p.Provider, error) {
 		}).
 		WithGoImportPath(GoImportPath).
 		WithConfig(infer.Config(&Config{})).
-		WithResources(infer.Resource(&Script{}), infer.Resource(&KvNamespace{}), infer.Resource(&Queue{}), infer.Resource(&D1Database{}), infer.Resource(&R2Bucket{})).
+		WithResources(infer.Resource(&Script{}), infer.Resource(&KvNamespace{}), infer.Resource(&Queue{}), infer.Resource(&D1Database{}), infer.Resource(&R2Bucket{}),
+			infer.Resource(&DataGuard{})).
 		WithComponents(
 			infer.ComponentF(NewApp),
 			infer.ComponentF(NewWorker),

@@ -144,18 +144,15 @@ func (q *Queue) Delete(ctx context.Context, req infer.DeleteRequest[QueueState])
 	}
 	id := req.State.QueueID
 	if !req.State.DeleteData {
-		n, err := c.QueueBacklog(ctx, id)
+		held, err := queueHeld(ctx, c, id)
 		if cfapi.IsNotFound(err) {
 			return infer.DeleteResponse{}, nil
 		}
 		if err != nil {
 			return infer.DeleteResponse{}, err
 		}
-		if n > 0 {
-			return infer.DeleteResponse{}, fmt.Errorf("refusing to delete queue %q (%s): it holds %d undelivered "+
-				"message(s), and deleting it deletes them. Let its consumer drain it, or set deleteData: true on the Queue "+
-				"(or removal: \"remove\" in the app) and run `pulumi up` before deleting, or keep it with retainOnDelete / "+
-				"`pulumi state delete`", req.State.QueueName, id, n)
+		if !held.empty() {
+			return infer.DeleteResponse{}, refuseDelete("queue", req.State.QueueName, id, held, "Queue")
 		}
 	}
 	if err := c.DeleteQueue(ctx, id); err != nil && !cfapi.IsNotFound(err) {

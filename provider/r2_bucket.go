@@ -39,9 +39,6 @@ func (b *R2Bucket) Annotate(a infer.Annotator) {
 // r2KindType is the binding type, and the resource's `type` output.
 const r2KindType = cfapi.BindingR2Bucket
 
-// r2KeysNamed is how many object keys a refusal to delete names.
-const r2KeysNamed = 3
-
 // The values Cloudflare accepts (cloudflare-go's r2 enums; docs/cloudflare-api.md, R2).
 var (
 	r2LocationHints  = []string{"apac", "eeur", "enam", "weur", "wnam", "oc"}
@@ -187,22 +184,15 @@ func (b *R2Bucket) Delete(ctx context.Context, req infer.DeleteRequest[R2BucketS
 	}
 	name := req.State.BucketName
 	if !req.State.DeleteData {
-		keys, next, err := c.R2Objects(ctx, name, "", r2KeysNamed)
+		held, err := r2Held(ctx, c, name)
 		if cfapi.IsNotFound(err) {
 			return infer.DeleteResponse{}, nil
 		}
 		if err != nil {
 			return infer.DeleteResponse{}, err
 		}
-		if len(keys) > 0 {
-			which := strings.Join(quoteAll(keys), ", ")
-			if next != "" {
-				which += " and more"
-			}
-			return infer.DeleteResponse{}, fmt.Errorf("refusing to delete R2 bucket %q: it holds objects (%s), and "+
-				"deleting it deletes them all. Set deleteData: true on the R2Bucket (or removal: \"remove\" in the app) "+
-				"and run `pulumi up` before deleting, or keep it with retainOnDelete / `pulumi state delete`",
-				name, which)
+		if !held.empty() {
+			return infer.DeleteResponse{}, refuseDelete("R2 bucket", name, "", held, "R2Bucket")
 		}
 	} else if err := emptyR2Bucket(ctx, c, name); err != nil {
 		if cfapi.IsNotFound(err) {

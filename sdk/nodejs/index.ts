@@ -15,6 +15,11 @@ export type D1Database = import("./d1database").D1Database;
 export const D1Database: typeof import("./d1database").D1Database = null as any;
 utilities.lazyLoad(exports, ["D1Database"], () => require("./d1database"));
 
+export { DataGuardArgs } from "./dataGuard";
+export type DataGuard = import("./dataGuard").DataGuard;
+export const DataGuard: typeof import("./dataGuard").DataGuard = null as any;
+utilities.lazyLoad(exports, ["DataGuard"], () => require("./dataGuard"));
+
 export { DurableObjectArgs } from "./durableObject";
 export type DurableObject = import("./durableObject").DurableObject;
 export const DurableObject: typeof import("./durableObject").DurableObject = null as any;
@@ -68,6 +73,8 @@ const _module = {
                 return new App(name, <any>undefined, { urn })
             case "lumier:index:D1Database":
                 return new D1Database(name, <any>undefined, { urn })
+            case "lumier:index:DataGuard":
+                return new DataGuard(name, <any>undefined, { urn })
             case "lumier:index:DurableObject":
                 return new DurableObject(name, <any>undefined, { urn })
             case "lumier:index:KvNamespace":

@@ -25,6 +25,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &App{}
 	case "lumier:index:D1Database":
 		r = &D1Database{}
+	case "lumier:index:DataGuard":
+		r = &DataGuard{}
 	case "lumier:index:DurableObject":
 		r = &DurableObject{}
 	case "lumier:index:KvNamespace":

@@ -1865,6 +1865,130 @@ func (o DurableObjectInfoMapOutput) MapIndex(k pulumi.StringInput) DurableObject
 	}).(DurableObjectInfoOutput)
 }
 
+type GuardedData struct {
+	// Its resource id, "<accountId>/<id>" (the bucket name for R2).
+	Id string `pulumi:"id"`
+	// The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.
+	Kind string `pulumi:"kind"`
+	// Its name in the app.
+	Name string `pulumi:"name"`
+	// Its name on Cloudflare, "<app>-<stage>-<name>".
+	Title string `pulumi:"title"`
+}
+
+// GuardedDataInput is an input type that accepts GuardedDataArgs and GuardedDataOutput values.
+// You can construct a concrete instance of `GuardedDataInput` via:
+//
+//	GuardedDataArgs{...}
+type GuardedDataInput interface {
+	pulumi.Input
+
+	ToGuardedDataOutput() GuardedDataOutput
+	ToGuardedDataOutputWithContext(context.Context) GuardedDataOutput
+}
+
+type GuardedDataArgs struct {
+	// Its resource id, "<accountId>/<id>" (the bucket name for R2).
+	Id pulumi.StringInput `pulumi:"id"`
+	// The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.
+	Kind pulumi.StringInput `pulumi:"kind"`
+	// Its name in the app.
+	Name pulumi.StringInput `pulumi:"name"`
+	// Its name on Cloudflare, "<app>-<stage>-<name>".
+	Title pulumi.StringInput `pulumi:"title"`
+}
+
+func (GuardedDataArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GuardedData)(nil)).Elem()
+}
+
+func (i GuardedDataArgs) ToGuardedDataOutput() GuardedDataOutput {
+	return i.ToGuardedDataOutputWithContext(context.Background())
+}
+
+func (i GuardedDataArgs) ToGuardedDataOutputWithContext(ctx context.Context) GuardedDataOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardedDataOutput)
+}
+
+// GuardedDataArrayInput is an input type that accepts GuardedDataArray and GuardedDataArrayOutput values.
+// You can construct a concrete instance of `GuardedDataArrayInput` via:
+//
+//	GuardedDataArray{ GuardedDataArgs{...} }
+type GuardedDataArrayInput interface {
+	pulumi.Input
+
+	ToGuardedDataArrayOutput() GuardedDataArrayOutput
+	ToGuardedDataArrayOutputWithContext(context.Context) GuardedDataArrayOutput
+}
+
+type GuardedDataArray []GuardedDataInput
+
+func (GuardedDataArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GuardedData)(nil)).Elem()
+}
+
+func (i GuardedDataArray) ToGuardedDataArrayOutput() GuardedDataArrayOutput {
+	return i.ToGuardedDataArrayOutputWithContext(context.Background())
+}
+
+func (i GuardedDataArray) ToGuardedDataArrayOutputWithContext(ctx context.Context) GuardedDataArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardedDataArrayOutput)
+}
+
+type GuardedDataOutput struct{ *pulumi.OutputState }
+
+func (GuardedDataOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GuardedData)(nil)).Elem()
+}
+
+func (o GuardedDataOutput) ToGuardedDataOutput() GuardedDataOutput {
+	return o
+}
+
+func (o GuardedDataOutput) ToGuardedDataOutputWithContext(ctx context.Context) GuardedDataOutput {
+	return o
+}
+
+// Its resource id, "<accountId>/<id>" (the bucket name for R2).
+func (o GuardedDataOutput) Id() pulumi.StringOutput {
+	return o.ApplyT(func(v GuardedData) string { return v.Id }).(pulumi.StringOutput)
+}
+
+// The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.
+func (o GuardedDataOutput) Kind() pulumi.StringOutput {
+	return o.ApplyT(func(v GuardedData) string { return v.Kind }).(pulumi.StringOutput)
+}
+
+// Its name in the app.
+func (o GuardedDataOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v GuardedData) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// Its name on Cloudflare, "<app>-<stage>-<name>".
+func (o GuardedDataOutput) Title() pulumi.StringOutput {
+	return o.ApplyT(func(v GuardedData) string { return v.Title }).(pulumi.StringOutput)
+}
+
+type GuardedDataArrayOutput struct{ *pulumi.OutputState }
+
+func (GuardedDataArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GuardedData)(nil)).Elem()
+}
+
+func (o GuardedDataArrayOutput) ToGuardedDataArrayOutput() GuardedDataArrayOutput {
+	return o
+}
+
+func (o GuardedDataArrayOutput) ToGuardedDataArrayOutputWithContext(ctx context.Context) GuardedDataArrayOutput {
+	return o
+}
+
+func (o GuardedDataArrayOutput) Index(i pulumi.IntInput) GuardedDataOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) GuardedData {
+		return vs[0].([]GuardedData)[vs[1].(int)]
+	}).(GuardedDataOutput)
+}
+
 // A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
 type QueueConsumer struct {
 	// Queue (name on Cloudflare; in an App, a queue of the app) that receives the messages out of retries. None: they are dropped.
@@ -2242,6 +2366,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ClassRefPtrInput)(nil)).Elem(), ClassRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*D1MigrationInput)(nil)).Elem(), D1MigrationArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*D1MigrationArrayInput)(nil)).Elem(), D1MigrationArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GuardedDataInput)(nil)).Elem(), GuardedDataArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GuardedDataArrayInput)(nil)).Elem(), GuardedDataArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*QueueConsumerInput)(nil)).Elem(), QueueConsumerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*QueueConsumerArrayInput)(nil)).Elem(), QueueConsumerArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RolloutInput)(nil)).Elem(), RolloutArgs{})
@@ -2272,6 +2398,8 @@ func init() {
 	pulumi.RegisterOutputType(D1MigrationArrayOutput{})
 	pulumi.RegisterOutputType(DurableObjectInfoOutput{})
 	pulumi.RegisterOutputType(DurableObjectInfoMapOutput{})
+	pulumi.RegisterOutputType(GuardedDataOutput{})
+	pulumi.RegisterOutputType(GuardedDataArrayOutput{})
 	pulumi.RegisterOutputType(QueueConsumerOutput{})
 	pulumi.RegisterOutputType(QueueConsumerArrayOutput{})
 	pulumi.RegisterOutputType(RolloutOutput{})

@@ -293,6 +293,25 @@ export interface D1MigrationArgs {
     sha256: pulumi.Input<string>;
 }
 
+export interface GuardedDataArgs {
+    /**
+     * Its resource id, "<accountId>/<id>" (the bucket name for R2).
+     */
+    id: pulumi.Input<string>;
+    /**
+     * The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.
+     */
+    kind: pulumi.Input<string>;
+    /**
+     * Its name in the app.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * Its name on Cloudflare, "<app>-<stage>-<name>".
+     */
+    title: pulumi.Input<string>;
+}
+
 /**
  * A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
  */

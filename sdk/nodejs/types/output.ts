@@ -191,6 +191,25 @@ export interface DurableObjectInfo {
     type: string;
 }
 
+export interface GuardedData {
+    /**
+     * Its resource id, "<accountId>/<id>" (the bucket name for R2).
+     */
+    id: string;
+    /**
+     * The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.
+     */
+    kind: string;
+    /**
+     * Its name in the app.
+     */
+    name: string;
+    /**
+     * Its name on Cloudflare, "<app>-<stage>-<name>".
+     */
+    title: string;
+}
+
 /**
  * A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
  */

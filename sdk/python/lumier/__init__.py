@@ -8,6 +8,7 @@ import typing
 # Export this package's modules as members:
 from .app import *
 from .d1_database import *
+from .data_guard import *
 from .durable_object import *
 from .kv_namespace import *
 from .provider import *
@@ -35,6 +36,7 @@ _utilities.register(
   "classes": {
    "lumier:index:App": "App",
    "lumier:index:D1Database": "D1Database",
+   "lumier:index:DataGuard": "DataGuard",
    "lumier:index:DurableObject": "DurableObject",
    "lumier:index:KvNamespace": "KvNamespace",
    "lumier:index:Queue": "Queue",

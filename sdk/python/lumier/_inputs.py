@@ -39,6 +39,8 @@ __all__ = [
     'ClassRefArgsDict',
     'D1MigrationArgs',
     'D1MigrationArgsDict',
+    'GuardedDataArgs',
+    'GuardedDataArgsDict',
     'QueueConsumerArgs',
     'QueueConsumerArgsDict',
     'RolloutArgs',
@@ -1275,6 +1277,91 @@ class D1MigrationArgs:
     @sha256.setter
     def sha256(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "sha256", value)
+
+
+class GuardedDataArgsDict(TypedDict):
+    id: pulumi.Input[_builtins.str]
+    """
+    Its resource id, "<accountId>/<id>" (the bucket name for R2).
+    """
+    kind: pulumi.Input[_builtins.str]
+    """
+    The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    Its name in the app.
+    """
+    title: pulumi.Input[_builtins.str]
+    """
+    Its name on Cloudflare, "<app>-<stage>-<name>".
+    """
+
+@pulumi.input_type
+class GuardedDataArgs:
+    def __init__(__self__, *,
+                 id: pulumi.Input[_builtins.str],
+                 kind: pulumi.Input[_builtins.str],
+                 name: pulumi.Input[_builtins.str],
+                 title: pulumi.Input[_builtins.str]):
+        """
+        :param pulumi.Input[_builtins.str] id: Its resource id, "<accountId>/<id>" (the bucket name for R2).
+        :param pulumi.Input[_builtins.str] kind: The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.
+        :param pulumi.Input[_builtins.str] name: Its name in the app.
+        :param pulumi.Input[_builtins.str] title: Its name on Cloudflare, "<app>-<stage>-<name>".
+        """
+        pulumi.set(__self__, "id", id)
+        pulumi.set(__self__, "kind", kind)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "title", title)
+
+    @_builtins.property
+    @pulumi.getter
+    def id(self) -> pulumi.Input[_builtins.str]:
+        """
+        Its resource id, "<accountId>/<id>" (the bucket name for R2).
+        """
+        return pulumi.get(self, "id")
+
+    @id.setter
+    def id(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "id", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def kind(self) -> pulumi.Input[_builtins.str]:
+        """
+        The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.
+        """
+        return pulumi.get(self, "kind")
+
+    @kind.setter
+    def kind(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "kind", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Its name in the app.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def title(self) -> pulumi.Input[_builtins.str]:
+        """
+        Its name on Cloudflare, "<app>-<stage>-<name>".
+        """
+        return pulumi.get(self, "title")
+
+    @title.setter
+    def title(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "title", value)
 
 
 class QueueConsumerArgsDict(TypedDict):

@@ -23,6 +23,7 @@ __all__ = [
     'ClassRef',
     'D1Migration',
     'DurableObjectInfo',
+    'GuardedData',
     'QueueConsumer',
     'Rollout',
     'WorkerInfo',
@@ -640,6 +641,57 @@ class DurableObjectInfo(dict):
         Always "durable_object".
         """
         return pulumi.get(self, "type")
+
+
+@pulumi.output_type
+class GuardedData(dict):
+    def __init__(__self__, *,
+                 id: _builtins.str,
+                 kind: _builtins.str,
+                 name: _builtins.str,
+                 title: _builtins.str):
+        """
+        :param _builtins.str id: Its resource id, "<accountId>/<id>" (the bucket name for R2).
+        :param _builtins.str kind: The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.
+        :param _builtins.str name: Its name in the app.
+        :param _builtins.str title: Its name on Cloudflare, "<app>-<stage>-<name>".
+        """
+        pulumi.set(__self__, "id", id)
+        pulumi.set(__self__, "kind", kind)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "title", title)
+
+    @_builtins.property
+    @pulumi.getter
+    def id(self) -> _builtins.str:
+        """
+        Its resource id, "<accountId>/<id>" (the bucket name for R2).
+        """
+        return pulumi.get(self, "id")
+
+    @_builtins.property
+    @pulumi.getter
+    def kind(self) -> _builtins.str:
+        """
+        The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.
+        """
+        return pulumi.get(self, "kind")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        Its name in the app.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def title(self) -> _builtins.str:
+        """
+        Its name on Cloudflare, "<app>-<stage>-<name>".
+        """
+        return pulumi.get(self, "title")
 
 
 @pulumi.output_type

@@ -1,0 +1,47 @@
+package provider
+
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestAppRegistersItsDataGuard: an App registers one DataGuard, named like the app, listing
+// each data resource by kind, name and title, with the app's name and removal.
+func TestAppRegistersItsDataGuard(t *testing.T) {
+	reg, _, err := constructApp(t, seedApp(t,
+		"kvNamespaces", list(obj("name", "cache")),
+		"r2Buckets", list(obj("name", "files")),
+		"removal", property.New(RemovalRemove)))
+	require.NoError(t, err)
+	guards := reg.of("lumier:index:DataGuard")
+	require.Len(t, guards, 1)
+	g := guards[0]
+	assert.Equal(t, "my-app", g.Name)
+	assert.Equal(t, "my-app", g.Inputs.Get("app").AsString())
+	assert.Equal(t, RemovalRemove, g.Inputs.Get("removal").AsString())
+	var got []string
+	for _, e := range g.Inputs.Get("resources").AsArray().All {
+		m := e.AsMap()
+		got = append(got, m.Get("kind").AsString()+" "+m.Get("name").AsString()+" "+m.Get("title").AsString())
+	}
+	assert.Equal(t, []string{"kv_namespace cache my-app-dev-cache", "r2_bucket files my-app-dev-files"}, got)
+	for _, e := range g.Inputs.Get("resources").AsArray().All {
+		_, ok := e.AsMap().GetOk("id")
+		assert.True(t, ok, "each entry carries its resource's id: %v", e)
+	}
+}
+
+// TestAppWithoutDataStillHasAGuard: an app with no data resources registers an empty guard, so
+// that the deploy removing its last one is still compared with the one before.
+func TestAppWithoutDataStillHasAGuard(t *testing.T) {
+	reg, _, err := constructApp(t, seedApp(t))
+	require.NoError(t, err)
+	guards := reg.of("lumier:index:DataGuard")
+	require.Len(t, guards, 1)
+	assert.Equal(t, RemovalRetain, guards[0].Inputs.Get("removal").AsString())
+	r, ok := guards[0].Inputs.GetOk("resources")
+	assert.True(t, !ok || r.AsArray().Len() == 0, "no entries: %v", r)
+}

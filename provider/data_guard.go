@@ -1,0 +1,235 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
+)
+
+// DataGuard is the custom resource an App registers to list its data resources (KV namespaces,
+// R2 buckets, D1 databases, queues). A resource removed from the program is deleted (or, under
+// retainOnDelete, dropped from the stack) after the program has run, and a Delete is never
+// called at preview; the guard's inputs change in the same deploy, and its Diff, which the
+// engine calls at preview with the previous list, sees the entry that disappeared and reads
+// from Cloudflare what that resource holds. It makes no API call while the list is unchanged.
+type DataGuard struct{}
+
+var (
+	_ = (infer.CustomResource[DataGuardArgs, DataGuardState])((*DataGuard)(nil))
+	_ = (infer.CustomDiff[DataGuardArgs, DataGuardState])((*DataGuard)(nil))
+	_ = (infer.CustomUpdate[DataGuardArgs, DataGuardState])((*DataGuard)(nil))
+	_ = (infer.CustomDelete[DataGuardState])((*DataGuard)(nil))
+	_ = (infer.Annotated)((*DataGuard)(nil))
+)
+
+// Annotate sets the token and documents DataGuard.
+func (g *DataGuard) Annotate(a infer.Annotator) {
+	a.SetToken("index", "DataGuard")
+	a.Describe(g, "The list of an App's data resources (KV namespaces, R2 buckets, D1 databases, queues), which "+
+		"the App registers for itself: you do not declare one. When a data resource that holds data is no longer "+
+		"declared (or is renamed, for the kinds a new name replaces), the preview fails naming it under removal "+
+		"\"retain\", and warns that it will be deleted under removal \"remove\". Deleting the guard deletes nothing.")
+}
+
+// DataGuardArgs are the inputs of a DataGuard.
+type DataGuardArgs struct {
+	App       string        `pulumi:"app"`
+	Removal   string        `pulumi:"removal"`
+	Resources []GuardedData `pulumi:"resources,optional"`
+}
+
+// Annotate documents DataGuardArgs.
+func (a *DataGuardArgs) Annotate(an infer.Annotator) {
+	an.Describe(&a.App, "The app's name, for messages.")
+	an.Describe(&a.Removal, "The app's removal policy, \"retain\" or \"remove\": the one its data resources were "+
+		"deployed with.")
+	an.Describe(&a.Resources, "The app's data resources.")
+}
+
+// GuardedData is one data resource of an App, as its DataGuard lists it.
+type GuardedData struct {
+	Kind  string `pulumi:"kind"`
+	Name  string `pulumi:"name"`
+	Title string `pulumi:"title"`
+	ID    string `pulumi:"id"`
+}
+
+// Annotate documents GuardedData.
+func (d *GuardedData) Annotate(a infer.Annotator) {
+	a.SetToken("index", "GuardedData")
+	a.Describe(&d.Kind, "The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.")
+	a.Describe(&d.Name, "Its name in the app.")
+	a.Describe(&d.Title, "Its name on Cloudflare, \"<app>-<stage>-<name>\".")
+	a.Describe(&d.ID, "Its resource id, \"<accountId>/<id>\" (the bucket name for R2).")
+}
+
+// DataGuardState is what a DataGuard records: its inputs, the list the next preview compares with.
+type DataGuardState struct {
+	DataGuardArgs
+}
+
+// Create records the list; nothing reaches Cloudflare.
+func (g *DataGuard) Create(ctx context.Context, req infer.CreateRequest[DataGuardArgs]) (infer.CreateResponse[DataGuardState], error) {
+	return infer.CreateResponse[DataGuardState]{ID: "guard", Output: DataGuardState{req.Inputs}}, nil
+}
+
+// Update records the new list; nothing reaches Cloudflare.
+func (g *DataGuard) Update(ctx context.Context, req infer.UpdateRequest[DataGuardArgs, DataGuardState]) (infer.UpdateResponse[DataGuardState], error) {
+	return infer.UpdateResponse[DataGuardState]{Output: DataGuardState{req.Inputs}}, nil
+}
+
+// Delete deletes nothing: the data resources are deleted, or kept, by their own resources.
+func (g *DataGuard) Delete(ctx context.Context, req infer.DeleteRequest[DataGuardState]) (infer.DeleteResponse, error) {
+	return infer.DeleteResponse{}, nil
+}
+
+// Diff compares the list with the one last deployed. Data resources that leave it are judged
+// (judgeRemoved): a refusal fails the preview, and the rest is said in warnings and notes.
+func (g *DataGuard) Diff(ctx context.Context, req infer.DiffRequest[DataGuardArgs, DataGuardState]) (infer.DiffResponse, error) {
+	diff := map[string]p.PropertyDiff{}
+	if !reflect.DeepEqual(req.State.Resources, req.Inputs.Resources) {
+		diff["resources"] = p.PropertyDiff{Kind: p.Update}
+	}
+	if req.State.Removal != req.Inputs.Removal {
+		diff["removal"] = p.PropertyDiff{Kind: p.Update}
+	}
+	if req.State.App != req.Inputs.App {
+		diff["app"] = p.PropertyDiff{Kind: p.Update}
+	}
+	if gone := removedData(req.State.DataGuardArgs, req.Inputs); len(gone) > 0 {
+		c, err := clientFrom(ctx)
+		if err != nil {
+			return infer.DiffResponse{}, err
+		}
+		urn, _ := ctx.Value(urnKey{}).(presource.URN)
+		v, err := judgeRemoved(ctx, c, req.State.DataGuardArgs, req.Inputs, gone, string(urn))
+		if err != nil {
+			return infer.DiffResponse{}, err
+		}
+		log := p.GetLogger(ctx)
+		for _, w := range v.warnings {
+			log.Warning(w)
+		}
+		for _, n := range v.notes {
+			log.Info(n)
+		}
+		if len(v.refusals) > 0 {
+			return infer.DiffResponse{}, errors.New(strings.Join(v.refusals, "\n"))
+		}
+	}
+	return infer.DiffResponse{HasChanges: len(diff) > 0, DetailedDiff: diff}, nil
+}
+
+// removedEntry is a data resource leaving an app: no longer declared, or replaced by a new name.
+type removedEntry struct {
+	GuardedData
+	renamedTo string // the new name on Cloudflare when a rename replaces it
+}
+
+// removedData lists the entries of old that news no longer has. An entry matches by kind and
+// name; for the kinds a new name replaces, a changed title is the old resource leaving too.
+func removedData(old, news DataGuardArgs) []removedEntry {
+	current := map[[2]string]GuardedData{}
+	for _, d := range news.Resources {
+		current[[2]string{d.Kind, d.Name}] = d
+	}
+	var gone []removedEntry
+	for _, d := range old.Resources {
+		now, ok := current[[2]string{d.Kind, d.Name}]
+		switch {
+		case !ok:
+			gone = append(gone, removedEntry{GuardedData: d})
+		case dataKinds[d.Kind].replacedOnRename && now.Title != "" && now.Title != d.Title:
+			gone = append(gone, removedEntry{GuardedData: d, renamedTo: now.Title})
+		}
+	}
+	return gone
+}
+
+// guardVerdict is what the preview says about the data resources leaving an app.
+type guardVerdict struct {
+	refusals, warnings, notes []string
+}
+
+// judgeRemoved reads what each leaving resource holds and decides. What Pulumi does with a
+// resource that leaves the program follows its state from the last deploy, i.e. old's removal:
+// under "retain" the App set retainOnDelete, so Pulumi drops it from the stack without calling
+// Delete and it stays on Cloudflare, data included; under "remove" it is deleted with its data
+// (deleteData). A resource that holds data is refused unless both the last deploy and this one
+// say "remove", and then the preview warns; one that holds nothing, or is already gone, passes.
+func judgeRemoved(ctx context.Context, c *cfapi.Client, old, news DataGuardArgs, gone []removedEntry, guardURN string) (guardVerdict, error) {
+	var v guardVerdict
+	for _, e := range gone {
+		kind, ok := dataKinds[e.Kind]
+		if !ok {
+			continue // a kind this provider version does not know holds nothing it can read
+		}
+		_, id, _ := strings.Cut(e.ID, "/")
+		if id == "" {
+			continue // never created: nothing to lose
+		}
+		subject := fmt.Sprintf("app %q: %s %q (%q on Cloudflare)", old.App, kind.noun, e.Name, e.Title)
+		leaves := "is no longer declared"
+		if e.renamedTo != "" {
+			leaves = fmt.Sprintf("is renamed to %q, which replaces it with a new %s", e.renamedTo, kind.noun)
+		}
+		held, err := kind.held(ctx, c, id)
+		if cfapi.IsNotFound(err) {
+			v.notes = append(v.notes, fmt.Sprintf("%s %s and is already gone from Cloudflare", subject, leaves))
+			continue
+		}
+		if err != nil {
+			return guardVerdict{}, fmt.Errorf("%s %s; reading what it holds: %w", subject, leaves, err)
+		}
+		deletes := old.Removal == RemovalRemove
+		switch {
+		case held.empty() && deletes:
+			v.notes = append(v.notes, fmt.Sprintf("%s %s and holds nothing: this deploy deletes it", subject, leaves))
+		case held.empty():
+			v.notes = append(v.notes, fmt.Sprintf("%s %s and holds nothing: under removal %q it leaves the stack "+
+				"and stays on Cloudflare, empty", subject, leaves, old.Removal))
+		case deletes && news.Removal == RemovalRemove:
+			v.warnings = append(v.warnings, fmt.Sprintf("%s %s and removal is %q: this deploy DELETES it and all it "+
+				"holds: %s", subject, leaves, RemovalRemove, held))
+		case deletes:
+			v.refusals = append(v.refusals, fmt.Sprintf("%s %s and holds %s. It was last deployed under removal %q, "+
+				"so this deploy would DELETE it with its data although the app now says removal %q. Declare it again, "+
+				"or set removal %q back to delete it (the preview then warns), or empty it first",
+				subject, leaves, held, RemovalRemove, news.Removal, RemovalRemove))
+		default:
+			v.refusals = append(v.refusals, refuseRetained(subject, leaves, held, old, news, guardURN))
+		}
+	}
+	return v, nil
+}
+
+// refuseRetained explains why a resource holding data may not silently leave a stack under
+// removal "retain", and the ways forward.
+func refuseRetained(subject, leaves string, held heldData, old, news DataGuardArgs, guardURN string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s, and it holds %s. Under removal %q (the app's default) the App marks its data resources "+
+		"retainOnDelete, so Pulumi would not delete it: it would drop it from the stack and leave it on Cloudflare "+
+		"with its data, where no later `up` or `destroy` of this stack manages it. Refused so that nothing leaves "+
+		"unnoticed.", subject, leaves, held, old.Removal)
+	if news.Removal == RemovalRemove {
+		fmt.Fprintf(&b, " Setting removal %q in this same deploy does not reach it: a resource that leaves the "+
+			"program is deleted or kept by the options it was last deployed with.", RemovalRemove)
+	}
+	fmt.Fprintf(&b, " To keep it, declare it again. To delete it with its data, deploy removal %q while it is "+
+		"still declared (that lifts retainOnDelete and sets deleteData), then remove it: the preview then warns "+
+		"and `up` deletes it. To leave it on Cloudflare outside the stack, empty it first", RemovalRemove)
+	if guardURN != "" {
+		fmt.Fprintf(&b, ", or run `pulumi state delete '%s'` (this check then starts over from the app's current "+
+			"declarations)", guardURN)
+	}
+	b.WriteString(".")
+	return b.String()
+}

@@ -1,0 +1,188 @@
+package provider
+
+import (
+	"context"
+	"testing"
+
+	p "github.com/pulumi/pulumi-go-provider"
+	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/local"
+)
+
+var guardURN = presource.NewURN("dev", "shop", "lumier:index:App", "lumier:index:DataGuard", "shop")
+
+// guardData is one guarded entry as a property value.
+func guardData(kind, name, title, id string) property.Value {
+	return obj("kind", kind, "name", name, "title", title, "id", id)
+}
+
+// guardInputs is a DataGuard's inputs for app "shop".
+func guardInputs(removal string, entries ...property.Value) property.Map {
+	return property.NewMap(map[string]property.Value{
+		"app": property.New("shop"), "removal": property.New(removal), "resources": list(entries...),
+	})
+}
+
+// seededData creates, on srv, a KV namespace holding keys, an empty R2 bucket, a D1 database
+// whose table holds rows and a queue holding one message, and returns their guard entries.
+func seededData(t *testing.T, srv *local.Server) (kv, r2, d1, queue property.Value) {
+	t.Helper()
+	ctx := context.Background()
+	api := cfapi.New(srv.URL(), testToken, testAccount)
+	ns, err := api.CreateKVNamespace(ctx, "shop-dev-cache")
+	require.NoError(t, err)
+	for _, k := range []string{"a", "b", "c", "d"} {
+		require.NoError(t, api.PutKVValue(ctx, ns.ID, k, "v"))
+	}
+	_, err = api.CreateR2Bucket(ctx, "shop-dev-files", "", "")
+	require.NoError(t, err)
+	db, err := api.CreateD1Database(ctx, "shop-dev-db")
+	require.NoError(t, err)
+	_, err = api.D1Query(ctx, db.ID, "CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ada')")
+	require.NoError(t, err)
+	q, err := api.CreateQueue(ctx, "shop-dev-jobs")
+	require.NoError(t, err)
+	require.NoError(t, api.SendQueueMessage(ctx, q.ID, "job"))
+	return guardData(kvKindType, "cache", "shop-dev-cache", testAccount+"/"+ns.ID),
+		guardData(r2KindType, "files", "shop-dev-files", testAccount+"/shop-dev-files"),
+		guardData(d1KindType, "db", "shop-dev-db", testAccount+"/"+db.ID),
+		guardData(queueKindType, "jobs", "shop-dev-jobs", testAccount+"/"+q.ID)
+}
+
+// TestDataGuardRefusesRemovingDataUnderRetain: under removal "retain", a preview that drops the
+// KV namespace, D1 database and queue that hold data fails naming each, what it holds and how to
+// go on; the empty R2 bucket passes without a word in the error.
+func TestDataGuardRefusesRemovingDataUnderRetain(t *testing.T) {
+	srv := startLocal(t)
+	s := configured(t, srv)
+	kv, r2, d1, queue := seededData(t, srv)
+
+	_, err := s.Diff(p.DiffRequest{ID: "guard", Urn: guardURN,
+		State: guardInputs(RemovalRetain, kv, r2, d1, queue), Inputs: guardInputs(RemovalRetain)})
+	require.Error(t, err)
+	msg := err.Error()
+	assert.Contains(t, msg, `app "shop": KV namespace "cache" ("shop-dev-cache" on Cloudflare) is no longer declared, `+
+		`and it holds keys "a", "b", "c" and more`)
+	assert.Contains(t, msg, `app "shop": D1 database "db" ("shop-dev-db" on Cloudflare) is no longer declared, and it `+
+		`holds rows in tables "users"`)
+	assert.Contains(t, msg, `app "shop": queue "jobs" ("shop-dev-jobs" on Cloudflare) is no longer declared, and it `+
+		`holds 1 undelivered message(s)`)
+	assert.NotContains(t, msg, `R2 bucket "files"`, "an empty bucket leaves without a fuss")
+	assert.Contains(t, msg, "retainOnDelete, so Pulumi would not delete it", "says what Pulumi would do")
+	assert.Contains(t, msg, "To keep it, declare it again", "says how to keep it")
+	assert.Contains(t, msg, `deploy removal "remove" while it is still declared`, "says how to delete it")
+	assert.Contains(t, msg, "pulumi state delete '"+string(guardURN)+"'", "says how to let it go")
+}
+
+// TestDataGuardAllowsRemovalUnderRemove: with removal "remove" in the last deploy and this one,
+// dropping data resources passes the preview (the resources' Delete, with deleteData, deletes).
+func TestDataGuardAllowsRemovalUnderRemove(t *testing.T) {
+	srv := startLocal(t)
+	s := configured(t, srv)
+	kv, r2, d1, queue := seededData(t, srv)
+	resp, err := s.Diff(p.DiffRequest{ID: "guard", Urn: guardURN,
+		State: guardInputs(RemovalRemove, kv, r2, d1, queue), Inputs: guardInputs(RemovalRemove, r2)})
+	require.NoError(t, err)
+	assert.True(t, resp.HasChanges)
+	assert.Equal(t, p.Update, resp.DetailedDiff["resources"].Kind)
+}
+
+// TestDataGuardUnchangedListMakesNoAPICall: a guard whose list is unchanged reports no change and
+// asks Cloudflare nothing, so a no-op `up` stays free of API calls; an added entry whose id is
+// not known yet (at preview) is a change, still without a call.
+func TestDataGuardUnchangedListMakesNoAPICall(t *testing.T) {
+	srv := startLocal(t)
+	s := configured(t, srv)
+	kv, r2, _, _ := seededData(t, srv)
+	srv.ResetCalls()
+	resp, err := s.Diff(p.DiffRequest{ID: "guard", Urn: guardURN,
+		State: guardInputs(RemovalRetain, kv, r2), Inputs: guardInputs(RemovalRetain, kv, r2)})
+	require.NoError(t, err)
+	assert.False(t, resp.HasChanges)
+	unknown := obj("kind", d1KindType, "name", "db", "title", "shop-dev-db").AsMap().
+		Set("id", property.New(property.Computed))
+	resp, err = s.Diff(p.DiffRequest{ID: "guard", Urn: guardURN,
+		State: guardInputs(RemovalRetain, kv, r2), Inputs: guardInputs(RemovalRetain, kv, r2, property.New(unknown))})
+	require.NoError(t, err)
+	assert.True(t, resp.HasChanges)
+	total := 0
+	for _, n := range srv.Calls() {
+		total += n
+	}
+	assert.Zero(t, total, "calls: %v", srv.Calls())
+}
+
+// TestJudgeRemoved: what the preview says for each combination of the last deploy's removal and
+// this one's, for data, no data, and a resource already gone.
+func TestJudgeRemoved(t *testing.T) {
+	srv := startLocal(t)
+	kv, r2, d1, _ := seededData(t, srv)
+	c := cfapi.New(srv.URL(), testToken, testAccount)
+	entry := func(v property.Value) GuardedData {
+		m := v.AsMap()
+		return GuardedData{Kind: m.Get("kind").AsString(), Name: m.Get("name").AsString(),
+			Title: m.Get("title").AsString(), ID: m.Get("id").AsString()}
+	}
+	all := []GuardedData{entry(kv), entry(r2), entry(d1),
+		{Kind: kvKindType, Name: "gone", Title: "shop-dev-gone", ID: testAccount + "/0123456789abcdef0123456789abcdef"}}
+	judge := func(oldRemoval, newRemoval string) guardVerdict {
+		t.Helper()
+		old := DataGuardArgs{App: "shop", Removal: oldRemoval, Resources: all}
+		news := DataGuardArgs{App: "shop", Removal: newRemoval}
+		v, err := judgeRemoved(context.Background(), c, old, news, removedData(old, news), "")
+		require.NoError(t, err)
+		return v
+	}
+
+	v := judge(RemovalRemove, RemovalRemove)
+	assert.Empty(t, v.refusals)
+	require.Len(t, v.warnings, 2)
+	assert.Equal(t, `app "shop": KV namespace "cache" ("shop-dev-cache" on Cloudflare) is no longer declared and `+
+		`removal is "remove": this deploy DELETES it and all it holds: keys "a", "b", "c" and more`, v.warnings[0])
+	assert.Contains(t, v.warnings[1], `D1 database "db"`)
+	assert.Contains(t, v.notes, `app "shop": R2 bucket "files" ("shop-dev-files" on Cloudflare) is no longer `+
+		`declared and holds nothing: this deploy deletes it`)
+	assert.Contains(t, v.notes, `app "shop": KV namespace "gone" ("shop-dev-gone" on Cloudflare) is no longer `+
+		`declared and is already gone from Cloudflare`)
+
+	v = judge(RemovalRemove, RemovalRetain)
+	require.Len(t, v.refusals, 2, "the last deploy's options would delete the data though the app now retains")
+	assert.Contains(t, v.refusals[0], `this deploy would DELETE it with its data although the app now says removal "retain"`)
+
+	v = judge(RemovalRetain, RemovalRemove)
+	require.Len(t, v.refusals, 2)
+	assert.Contains(t, v.refusals[0], `Setting removal "remove" in this same deploy does not reach it`)
+	assert.Contains(t, v.notes, `app "shop": R2 bucket "files" ("shop-dev-files" on Cloudflare) is no longer `+
+		`declared and holds nothing: under removal "retain" it leaves the stack and stays on Cloudflare, empty`)
+
+	v = judge(RemovalRetain, RemovalRetain)
+	require.Len(t, v.refusals, 2)
+	assert.NotContains(t, v.refusals[0], "this same deploy")
+	assert.NotContains(t, v.refusals[0], "pulumi state delete", "no URN, no command")
+}
+
+// TestRemovedData: entries match by kind and name; a new title is a removal only for the kinds
+// a new name replaces, and an entry not known yet is no removal.
+func TestRemovedData(t *testing.T) {
+	old := DataGuardArgs{Resources: []GuardedData{
+		{Kind: kvKindType, Name: "cache", Title: "a-dev-cache"},
+		{Kind: r2KindType, Name: "files", Title: "a-dev-files"},
+		{Kind: d1KindType, Name: "db", Title: "a-dev-db"},
+		{Kind: queueKindType, Name: "jobs", Title: "a-dev-jobs"},
+	}}
+	news := DataGuardArgs{Resources: []GuardedData{
+		{Kind: kvKindType, Name: "cache", Title: "b-dev-cache"}, // renamed in place
+		{Kind: r2KindType, Name: "files", Title: "b-dev-files"}, // replaced
+		{Kind: d1KindType, Name: "db"},                          // title not known: no removal
+		{Kind: kvKindType, Name: "jobs", Title: "a-dev-jobs"},   // another kind of the same name
+	}}
+	gone := removedData(old, news)
+	require.Len(t, gone, 2)
+	assert.Equal(t, removedEntry{GuardedData: old.Resources[1], renamedTo: "b-dev-files"}, gone[0])
+	assert.Equal(t, removedEntry{GuardedData: old.Resources[3]}, gone[1])
+}
