@@ -110,7 +110,7 @@ func (g *DataGuard) Diff(ctx context.Context, req infer.DiffRequest[DataGuardArg
 			return infer.DiffResponse{}, err
 		}
 		urn, _ := ctx.Value(urnKey{}).(presource.URN)
-		v, err := judgeRemoved(ctx, c, req.State.DataGuardArgs, req.Inputs, gone, string(urn))
+		v, err := judgeRemoved(ctx, c, req.State.DataGuardArgs, req.Inputs, gone)
 		if err != nil {
 			return infer.DiffResponse{}, err
 		}
@@ -121,8 +121,8 @@ func (g *DataGuard) Diff(ctx context.Context, req infer.DiffRequest[DataGuardArg
 		for _, n := range v.notes {
 			log.Info(n)
 		}
-		if len(v.refusals) > 0 {
-			return infer.DiffResponse{}, errors.New(strings.Join(v.refusals, "\n"))
+		if err := v.refusal(req.State.DataGuardArgs, req.Inputs, string(urn)); err != nil {
+			return infer.DiffResponse{}, err
 		}
 	}
 	return infer.DiffResponse{HasChanges: len(diff) > 0, DetailedDiff: diff}, nil
@@ -156,7 +156,10 @@ func removedData(old, news DataGuardArgs) []removedEntry {
 
 // guardVerdict is what the preview says about the data resources leaving an app.
 type guardVerdict struct {
-	refusals, warnings, notes []string
+	// retained hold data and would leave the stack kept on Cloudflare (last deployed under
+	// "retain"); deleted hold data and would be deleted though the app now says "retain".
+	retained, deleted []string
+	warnings, notes   []string
 }
 
 // judgeRemoved reads what each leaving resource holds and decides. What Pulumi does with a
@@ -165,7 +168,7 @@ type guardVerdict struct {
 // Delete and it stays on Cloudflare, data included; under "remove" it is deleted with its data
 // (deleteData). A resource that holds data is refused unless both the last deploy and this one
 // say "remove", and then the preview warns; one that holds nothing, or is already gone, passes.
-func judgeRemoved(ctx context.Context, c *cfapi.Client, old, news DataGuardArgs, gone []removedEntry, guardURN string) (guardVerdict, error) {
+func judgeRemoved(ctx context.Context, c *cfapi.Client, old, news DataGuardArgs, gone []removedEntry) (guardVerdict, error) {
 	var v guardVerdict
 	for _, e := range gone {
 		kind, ok := dataKinds[e.Kind]
@@ -200,36 +203,48 @@ func judgeRemoved(ctx context.Context, c *cfapi.Client, old, news DataGuardArgs,
 			v.warnings = append(v.warnings, fmt.Sprintf("%s %s and removal is %q: this deploy DELETES it and all it "+
 				"holds: %s", subject, leaves, RemovalRemove, held))
 		case deletes:
-			v.refusals = append(v.refusals, fmt.Sprintf("%s %s and holds %s. It was last deployed under removal %q, "+
-				"so this deploy would DELETE it with its data although the app now says removal %q. Declare it again, "+
-				"or set removal %q back to delete it (the preview then warns), or empty it first",
-				subject, leaves, held, RemovalRemove, news.Removal, RemovalRemove))
+			v.deleted = append(v.deleted, fmt.Sprintf("%s %s, and it holds %s.", subject, leaves, held))
 		default:
-			v.refusals = append(v.refusals, refuseRetained(subject, leaves, held, old, news, guardURN))
+			v.retained = append(v.retained, fmt.Sprintf("%s %s, and it holds %s.", subject, leaves, held))
 		}
 	}
 	return v, nil
 }
 
-// refuseRetained explains why a resource holding data may not silently leave a stack under
-// removal "retain", and the ways forward.
-func refuseRetained(subject, leaves string, held heldData, old, news DataGuardArgs, guardURN string) string {
+// refusal is the preview's error when data resources holding data would leave the stack: each
+// named with what it holds, then why, and the ways forward. Nil when nothing is refused.
+func (v guardVerdict) refusal(old, news DataGuardArgs, guardURN string) error {
+	if len(v.retained) == 0 && len(v.deleted) == 0 {
+		return nil
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s, and it holds %s. Under removal %q (the app's default) the App marks its data resources "+
-		"retainOnDelete, so Pulumi would not delete it: it would drop it from the stack and leave it on Cloudflare "+
-		"with its data, where no later `up` or `destroy` of this stack manages it. Refused so that nothing leaves "+
-		"unnoticed.", subject, leaves, held, old.Removal)
-	if news.Removal == RemovalRemove {
-		fmt.Fprintf(&b, " Setting removal %q in this same deploy does not reach it: a resource that leaves the "+
-			"program is deleted or kept by the options it was last deployed with.", RemovalRemove)
+	if len(v.retained) > 0 {
+		b.WriteString(strings.Join(v.retained, "\n"))
+		fmt.Fprintf(&b, "\nUnder removal %q (the app's default) the App marks its data resources retainOnDelete, so "+
+			"Pulumi would not delete them: it would drop them from the stack and leave them on Cloudflare with their "+
+			"data, where no later `up` or `destroy` of this stack manages them. Refused so that nothing leaves "+
+			"unnoticed.", old.Removal)
+		if news.Removal == RemovalRemove {
+			fmt.Fprintf(&b, " Setting removal %q in this same deploy does not reach them: a resource that leaves the "+
+				"program is deleted or kept by the options it was last deployed with.", RemovalRemove)
+		}
+		fmt.Fprintf(&b, " To keep one, declare it again. To delete it with its data, deploy removal %q while it is "+
+			"still declared (that lifts retainOnDelete and sets deleteData), then remove it: the preview then warns "+
+			"and `up` deletes it. To leave it on Cloudflare outside the stack, empty it first", RemovalRemove)
+		if guardURN != "" {
+			fmt.Fprintf(&b, ", or run `pulumi state delete '%s'` (this check then starts over from the app's "+
+				"current declarations)", guardURN)
+		}
+		b.WriteString(".")
 	}
-	fmt.Fprintf(&b, " To keep it, declare it again. To delete it with its data, deploy removal %q while it is "+
-		"still declared (that lifts retainOnDelete and sets deleteData), then remove it: the preview then warns "+
-		"and `up` deletes it. To leave it on Cloudflare outside the stack, empty it first", RemovalRemove)
-	if guardURN != "" {
-		fmt.Fprintf(&b, ", or run `pulumi state delete '%s'` (this check then starts over from the app's current "+
-			"declarations)", guardURN)
+	if len(v.deleted) > 0 {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(strings.Join(v.deleted, "\n"))
+		fmt.Fprintf(&b, "\nThey were last deployed under removal %q, so this deploy would DELETE them with their "+
+			"data although the app now says removal %q. Declare them again, or set removal %q back to delete them "+
+			"(the preview then warns), or empty them first.", RemovalRemove, news.Removal, RemovalRemove)
 	}
-	b.WriteString(".")
-	return b.String()
+	return errors.New(b.String())
 }

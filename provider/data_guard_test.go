@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	p "github.com/pulumi/pulumi-go-provider"
@@ -73,8 +74,9 @@ func TestDataGuardRefusesRemovingDataUnderRetain(t *testing.T) {
 	assert.Contains(t, msg, `app "shop": queue "jobs" ("shop-dev-jobs" on Cloudflare) is no longer declared, and it `+
 		`holds 1 undelivered message(s)`)
 	assert.NotContains(t, msg, `R2 bucket "files"`, "an empty bucket leaves without a fuss")
-	assert.Contains(t, msg, "retainOnDelete, so Pulumi would not delete it", "says what Pulumi would do")
-	assert.Contains(t, msg, "To keep it, declare it again", "says how to keep it")
+	assert.Contains(t, msg, "retainOnDelete, so Pulumi would not delete them", "says what Pulumi would do")
+	assert.Equal(t, 1, strings.Count(msg, "retainOnDelete, so Pulumi"), "explained once for all")
+	assert.Contains(t, msg, "To keep one, declare it again", "says how to keep it")
 	assert.Contains(t, msg, `deploy removal "remove" while it is still declared`, "says how to delete it")
 	assert.Contains(t, msg, "pulumi state delete '"+string(guardURN)+"'", "says how to let it go")
 }
@@ -134,13 +136,21 @@ func TestJudgeRemoved(t *testing.T) {
 		t.Helper()
 		old := DataGuardArgs{App: "shop", Removal: oldRemoval, Resources: all}
 		news := DataGuardArgs{App: "shop", Removal: newRemoval}
-		v, err := judgeRemoved(context.Background(), c, old, news, removedData(old, news), "")
+		v, err := judgeRemoved(context.Background(), c, old, news, removedData(old, news))
 		require.NoError(t, err)
 		return v
 	}
+	refusal := func(v guardVerdict, oldRemoval, newRemoval string) string {
+		t.Helper()
+		err := v.refusal(DataGuardArgs{App: "shop", Removal: oldRemoval}, DataGuardArgs{App: "shop", Removal: newRemoval}, "")
+		require.Error(t, err)
+		return err.Error()
+	}
 
 	v := judge(RemovalRemove, RemovalRemove)
-	assert.Empty(t, v.refusals)
+	assert.Empty(t, v.retained)
+	assert.Empty(t, v.deleted)
+	assert.NoError(t, v.refusal(DataGuardArgs{Removal: RemovalRemove}, DataGuardArgs{Removal: RemovalRemove}, ""))
 	require.Len(t, v.warnings, 2)
 	assert.Equal(t, `app "shop": KV namespace "cache" ("shop-dev-cache" on Cloudflare) is no longer declared and `+
 		`removal is "remove": this deploy DELETES it and all it holds: keys "a", "b", "c" and more`, v.warnings[0])
@@ -151,19 +161,24 @@ func TestJudgeRemoved(t *testing.T) {
 		`declared and is already gone from Cloudflare`)
 
 	v = judge(RemovalRemove, RemovalRetain)
-	require.Len(t, v.refusals, 2, "the last deploy's options would delete the data though the app now retains")
-	assert.Contains(t, v.refusals[0], `this deploy would DELETE it with its data although the app now says removal "retain"`)
+	require.Len(t, v.deleted, 2, "the last deploy's options would delete the data though the app now retains")
+	assert.Empty(t, v.retained)
+	assert.Contains(t, refusal(v, RemovalRemove, RemovalRetain),
+		`this deploy would DELETE them with their data although the app now says removal "retain"`)
 
 	v = judge(RemovalRetain, RemovalRemove)
-	require.Len(t, v.refusals, 2)
-	assert.Contains(t, v.refusals[0], `Setting removal "remove" in this same deploy does not reach it`)
+	require.Len(t, v.retained, 2)
+	assert.Equal(t, `app "shop": KV namespace "cache" ("shop-dev-cache" on Cloudflare) is no longer declared, and it `+
+		`holds keys "a", "b", "c" and more.`, v.retained[0])
+	assert.Contains(t, refusal(v, RemovalRetain, RemovalRemove), `Setting removal "remove" in this same deploy does not reach them`)
 	assert.Contains(t, v.notes, `app "shop": R2 bucket "files" ("shop-dev-files" on Cloudflare) is no longer `+
 		`declared and holds nothing: under removal "retain" it leaves the stack and stays on Cloudflare, empty`)
 
 	v = judge(RemovalRetain, RemovalRetain)
-	require.Len(t, v.refusals, 2)
-	assert.NotContains(t, v.refusals[0], "this same deploy")
-	assert.NotContains(t, v.refusals[0], "pulumi state delete", "no URN, no command")
+	require.Len(t, v.retained, 2)
+	msg := refusal(v, RemovalRetain, RemovalRetain)
+	assert.NotContains(t, msg, "this same deploy")
+	assert.NotContains(t, msg, "pulumi state delete", "no URN, no command")
 }
 
 // TestRemovedData: entries match by kind and name; a new title is a removal only for the kinds
