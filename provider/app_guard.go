@@ -12,20 +12,19 @@ type guardedResource struct {
 	resource          pulumi.CustomResource
 }
 
-// guarded lists the app's data resources once registered, in a stable order.
+// guarded lists the app's data resources once registered (createData), kind by kind in
+// appDataKinds order, each in declaration order.
 func (p *appPlan) guarded() []guardedResource {
 	var out []guardedResource
-	for _, name := range p.kvOrder {
-		out = append(out, guardedResource{kvKindType, name, p.kv[name].title, p.kv[name].resource})
-	}
-	for _, name := range p.r2Order {
-		out = append(out, guardedResource{r2KindType, name, p.r2[name].bucket, p.r2[name].resource})
-	}
-	for _, name := range p.d1Order {
-		out = append(out, guardedResource{d1KindType, name, p.d1[name].dbName, p.d1[name].resource})
-	}
-	for _, name := range p.queueOrder {
-		out = append(out, guardedResource{queueKindType, name, p.queues[name].full, p.queues[name].resource})
+	for _, k := range appDataKinds {
+		set := p.data[k.binding]
+		if set == nil {
+			continue
+		}
+		for _, name := range set.order {
+			d := set.items[name]
+			out = append(out, guardedResource{k.binding, name, d.title, d.resource})
+		}
 	}
 	return out
 }

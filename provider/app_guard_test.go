@@ -45,3 +45,14 @@ func TestAppWithoutDataStillHasAGuard(t *testing.T) {
 	r, ok := guards[0].Inputs.GetOk("resources")
 	assert.True(t, !ok || r.AsArray().Len() == 0, "no entries: %v", r)
 }
+
+// TestEveryAppDataKindIsGuarded: each kind of data resource an App declares has a reader of what
+// it holds, so that none leaves an app unguarded.
+func TestEveryAppDataKindIsGuarded(t *testing.T) {
+	for _, k := range appDataKinds {
+		kind, ok := dataKinds[k.binding]
+		if assert.True(t, ok, "%s has no entry in dataKinds (data_held.go)", k.binding) {
+			assert.NotNil(t, kind.held, k.binding)
+		}
+	}
+}
