@@ -40,8 +40,9 @@ const guardSource = `export default {
 };
 `
 
-// guardedKinds says which data resources the app declares.
-type guardedKinds struct{ kv, r2, d1 bool }
+// guardedKinds says which data resources the app declares; spare is a KV namespace nothing
+// writes to.
+type guardedKinds struct{ kv, r2, d1, spare bool }
 
 // guardProgram is app "guard": Worker "api" binding KV namespace "cache" as CACHE, R2 bucket
 // "files" as FILES and D1 database "db" as DB, each only when declared.
@@ -58,6 +59,9 @@ func guardProgram(entry, removal string, k guardedKinds) pulumi.RunFunc {
 			if k.r2 {
 				bindings["FILES"] = ctx.R2Bucket("files")
 			}
+			if k.spare {
+				ctx.Export("spare", ctx.KvNamespace("spare").ID())
+			}
 			if k.d1 {
 				db := ctx.D1Database("db", lumier.D1Options{})
 				bindings["DB"] = db
@@ -70,8 +74,9 @@ func guardProgram(entry, removal string, k guardedKinds) pulumi.RunFunc {
 	}.RunFunc()
 }
 
-// TestAppDataRemovalGuardedAtPreview: a Worker writes a KV key, an R2 object and a D1 row; a
-// restart of the local Cloudflare keeps all three. Under the default removal, a program that no
+// TestAppDataRemovalGuardedAtPreview: an empty KV namespace leaves the program without a fuss
+// (kept on Cloudflare under the default removal). A Worker writes a KV key, an R2 object and a
+// D1 row; a restart of the local Cloudflare keeps all three. Under the default removal, a program that no
 // longer declares the namespace, bucket and database fails at preview naming each and what it
 // holds, `up` fails too, and nothing is deleted. Under removal "remove" (deployed while they are
 // still declared) the preview warns what it will delete, and `up` deletes them.
@@ -83,8 +88,20 @@ func TestAppDataRemovalGuardedAtPreview(t *testing.T) {
 	api := cfapi.New(c.URL(), token, accountID)
 	all := guardedKinds{kv: true, r2: true, d1: true}
 
-	s := inlineStack(t, ctx, c, "guard", "dev", guardProgram(entry, "", all))
+	s := inlineStack(t, ctx, c, "guard", "dev", guardProgram(entry, "", guardedKinds{kv: true, r2: true, d1: true, spare: true}))
+	spareID := output(t, up(t, ctx, s).Outputs, "spare")
+	setProgram(s, guardProgram(entry, "", all))
+	out, err := preview(t, ctx, s)
+	if err != nil {
+		t.Fatalf("preview dropping an empty namespace failed:\n%s", out)
+	}
+	requireContains(t, out, `app "guard": KV namespace "spare" ("guard-dev-spare" on Cloudflare) is no longer declared `+
+		`and holds nothing: under removal "retain" it leaves the stack and stays on Cloudflare, empty`,
+		`- kv_namespace/spare`)
 	res := up(t, ctx, s)
+	if _, err := api.KVNamespaceByID(ctx, spareID); err != nil {
+		t.Fatalf("under the default removal the dropped empty namespace stays on Cloudflare: %v", err)
+	}
 	url, cacheID, dbID := output(t, res.Outputs, "url"), output(t, res.Outputs, "cache"), output(t, res.Outputs, "db")
 	requireCall(t, http.MethodPut, url+"/kv/greeting", "hello", 200, `{"stored":"greeting"}`)
 	requireCall(t, http.MethodPut, url+"/r2/report.txt", "quarterly", 200, `{"stored":"report.txt"}`)
@@ -98,7 +115,7 @@ func TestAppDataRemovalGuardedAtPreview(t *testing.T) {
 
 	// Default removal: dropping them is refused at preview, naming each and what it holds.
 	setProgram(s, guardProgram(entry, "", guardedKinds{}))
-	out, err := preview(t, ctx, s)
+	out, err = preview(t, ctx, s)
 	if err == nil {
 		t.Fatalf("preview dropping data resources that hold data succeeded:\n%s", out)
 	}

@@ -33,12 +33,12 @@ func (p *appPlan) guarded() []guardedResource {
 // data resources (their ids are its inputs), so that a preview that removes one can say what it
 // holds. Every app has one, even with no data resources, so that removing the last one is seen.
 func (p *appPlan) registerDataGuard(ctx *pulumi.Context, app string, opts []pulumi.ResourceOption) error {
-	entries := pulumi.Array{}
+	entries := pulumi.Map{}
 	for _, g := range p.guarded() {
-		entries = append(entries, pulumi.Map{
+		entries[guardKey(g.kind, g.name)] = pulumi.Map{
 			"kind": pulumi.String(g.kind), "name": pulumi.String(g.name), "title": pulumi.String(g.title),
 			"id": g.resource.ID().ToStringOutput(),
-		})
+		}
 	}
 	var guard pulumi.CustomResourceState
 	err := ctx.RegisterResource("lumier:index:DataGuard", app, pulumi.Map{

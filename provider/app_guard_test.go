@@ -22,16 +22,15 @@ func TestAppRegistersItsDataGuard(t *testing.T) {
 	assert.Equal(t, "my-app", g.Name)
 	assert.Equal(t, "my-app", g.Inputs.Get("app").AsString())
 	assert.Equal(t, RemovalRemove, g.Inputs.Get("removal").AsString())
-	var got []string
-	for _, e := range g.Inputs.Get("resources").AsArray().All {
+	got := map[string]string{}
+	for key, e := range g.Inputs.Get("resources").AsMap().All {
 		m := e.AsMap()
-		got = append(got, m.Get("kind").AsString()+" "+m.Get("name").AsString()+" "+m.Get("title").AsString())
-	}
-	assert.Equal(t, []string{"kv_namespace cache my-app-dev-cache", "r2_bucket files my-app-dev-files"}, got)
-	for _, e := range g.Inputs.Get("resources").AsArray().All {
-		_, ok := e.AsMap().GetOk("id")
+		got[key] = m.Get("kind").AsString() + " " + m.Get("name").AsString() + " " + m.Get("title").AsString()
+		_, ok := m.GetOk("id")
 		assert.True(t, ok, "each entry carries its resource's id: %v", e)
 	}
+	assert.Equal(t, map[string]string{"kv_namespace/cache": "kv_namespace cache my-app-dev-cache",
+		"r2_bucket/files": "r2_bucket files my-app-dev-files"}, got)
 }
 
 // TestAppWithoutDataStillHasAGuard: an app with no data resources registers an empty guard, so
@@ -43,7 +42,7 @@ func TestAppWithoutDataStillHasAGuard(t *testing.T) {
 	require.Len(t, guards, 1)
 	assert.Equal(t, RemovalRetain, guards[0].Inputs.Get("removal").AsString())
 	r, ok := guards[0].Inputs.GetOk("resources")
-	assert.True(t, !ok || r.AsArray().Len() == 0, "no entries: %v", r)
+	assert.True(t, !ok || r.AsMap().Len() == 0, "no entries: %v", r)
 }
 
 // TestEveryAppDataKindIsGuarded: each kind of data resource an App declares has a reader of what

@@ -41,9 +41,9 @@ func (g *DataGuard) Annotate(a infer.Annotator) {
 
 // DataGuardArgs are the inputs of a DataGuard.
 type DataGuardArgs struct {
-	App       string        `pulumi:"app"`
-	Removal   string        `pulumi:"removal"`
-	Resources []GuardedData `pulumi:"resources,optional"`
+	App       string                 `pulumi:"app"`
+	Removal   string                 `pulumi:"removal"`
+	Resources map[string]GuardedData `pulumi:"resources,optional"`
 }
 
 // Annotate documents DataGuardArgs.
@@ -51,7 +51,8 @@ func (a *DataGuardArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.App, "The app's name, for messages.")
 	an.Describe(&a.Removal, "The app's removal policy, \"retain\" or \"remove\": the one its data resources were "+
 		"deployed with.")
-	an.Describe(&a.Resources, "The app's data resources.")
+	an.Describe(&a.Resources, "The app's data resources by \"<kind>/<name>\" (guardKey), so that a preview "+
+		"shows the one that leaves by its key.")
 }
 
 // GuardedData is one data resource of an App, as its DataGuard lists it.
@@ -134,16 +135,17 @@ type removedEntry struct {
 	renamedTo string // the new name on Cloudflare when a rename replaces it
 }
 
-// removedData lists the entries of old that news no longer has. An entry matches by kind and
-// name; for the kinds a new name replaces, a changed title is the old resource leaving too.
+// guardKey is an entry's key in a DataGuard's resources: "<kind>/<name>".
+func guardKey(kind, name string) string { return kind + "/" + name }
+
+// removedData lists, in key order, the entries of old that news no longer has. An entry matches
+// by key (kind and name); for the kinds a new name replaces, a changed title is the old resource
+// leaving too.
 func removedData(old, news DataGuardArgs) []removedEntry {
-	current := map[[2]string]GuardedData{}
-	for _, d := range news.Resources {
-		current[[2]string{d.Kind, d.Name}] = d
-	}
 	var gone []removedEntry
-	for _, d := range old.Resources {
-		now, ok := current[[2]string{d.Kind, d.Name}]
+	for _, key := range sortedKeys(old.Resources) {
+		d := old.Resources[key]
+		now, ok := news.Resources[key]
 		switch {
 		case !ok:
 			gone = append(gone, removedEntry{GuardedData: d})

@@ -24,8 +24,13 @@ func guardData(kind, name, title, id string) property.Value {
 
 // guardInputs is a DataGuard's inputs for app "shop".
 func guardInputs(removal string, entries ...property.Value) property.Map {
+	resources := map[string]property.Value{}
+	for _, e := range entries {
+		m := e.AsMap()
+		resources[guardKey(m.Get("kind").AsString(), m.Get("name").AsString())] = e
+	}
 	return property.NewMap(map[string]property.Value{
-		"app": property.New("shop"), "removal": property.New(removal), "resources": list(entries...),
+		"app": property.New("shop"), "removal": property.New(removal), "resources": property.New(resources),
 	})
 }
 
@@ -130,8 +135,11 @@ func TestJudgeRemoved(t *testing.T) {
 		return GuardedData{Kind: m.Get("kind").AsString(), Name: m.Get("name").AsString(),
 			Title: m.Get("title").AsString(), ID: m.Get("id").AsString()}
 	}
-	all := []GuardedData{entry(kv), entry(r2), entry(d1),
-		{Kind: kvKindType, Name: "gone", Title: "shop-dev-gone", ID: testAccount + "/0123456789abcdef0123456789abcdef"}}
+	all := map[string]GuardedData{}
+	for _, d := range []GuardedData{entry(kv), entry(r2), entry(d1),
+		{Kind: kvKindType, Name: "gone", Title: "shop-dev-gone", ID: testAccount + "/0123456789abcdef0123456789abcdef"}} {
+		all[guardKey(d.Kind, d.Name)] = d
+	}
 	judge := func(oldRemoval, newRemoval string) guardVerdict {
 		t.Helper()
 		old := DataGuardArgs{App: "shop", Removal: oldRemoval, Resources: all}
@@ -153,8 +161,9 @@ func TestJudgeRemoved(t *testing.T) {
 	assert.NoError(t, v.refusal(DataGuardArgs{Removal: RemovalRemove}, DataGuardArgs{Removal: RemovalRemove}, ""))
 	require.Len(t, v.warnings, 2)
 	assert.Equal(t, `app "shop": KV namespace "cache" ("shop-dev-cache" on Cloudflare) is no longer declared and `+
-		`removal is "remove": this deploy DELETES it and all it holds: keys "a", "b", "c" and more`, v.warnings[0])
-	assert.Contains(t, v.warnings[1], `D1 database "db"`)
+		`removal is "remove": this deploy DELETES it and all it holds: keys "a", "b", "c" and more`, v.warnings[1],
+		"in key order: d1/db before kv_namespace/cache")
+	assert.Contains(t, v.warnings[0], `D1 database "db"`)
 	assert.Contains(t, v.notes, `app "shop": R2 bucket "files" ("shop-dev-files" on Cloudflare) is no longer `+
 		`declared and holds nothing: this deploy deletes it`)
 	assert.Contains(t, v.notes, `app "shop": KV namespace "gone" ("shop-dev-gone" on Cloudflare) is no longer `+
@@ -169,7 +178,7 @@ func TestJudgeRemoved(t *testing.T) {
 	v = judge(RemovalRetain, RemovalRemove)
 	require.Len(t, v.retained, 2)
 	assert.Equal(t, `app "shop": KV namespace "cache" ("shop-dev-cache" on Cloudflare) is no longer declared, and it `+
-		`holds keys "a", "b", "c" and more.`, v.retained[0])
+		`holds keys "a", "b", "c" and more.`, v.retained[1])
 	assert.Contains(t, refusal(v, RemovalRetain, RemovalRemove), `Setting removal "remove" in this same deploy does not reach them`)
 	assert.Contains(t, v.notes, `app "shop": R2 bucket "files" ("shop-dev-files" on Cloudflare) is no longer `+
 		`declared and holds nothing: under removal "retain" it leaves the stack and stays on Cloudflare, empty`)
@@ -184,20 +193,26 @@ func TestJudgeRemoved(t *testing.T) {
 // TestRemovedData: entries match by kind and name; a new title is a removal only for the kinds
 // a new name replaces, and an entry not known yet is no removal.
 func TestRemovedData(t *testing.T) {
-	old := DataGuardArgs{Resources: []GuardedData{
-		{Kind: kvKindType, Name: "cache", Title: "a-dev-cache"},
-		{Kind: r2KindType, Name: "files", Title: "a-dev-files"},
-		{Kind: d1KindType, Name: "db", Title: "a-dev-db"},
-		{Kind: queueKindType, Name: "jobs", Title: "a-dev-jobs"},
-	}}
-	news := DataGuardArgs{Resources: []GuardedData{
-		{Kind: kvKindType, Name: "cache", Title: "b-dev-cache"}, // renamed in place
-		{Kind: r2KindType, Name: "files", Title: "b-dev-files"}, // replaced
-		{Kind: d1KindType, Name: "db"},                          // title not known: no removal
-		{Kind: kvKindType, Name: "jobs", Title: "a-dev-jobs"},   // another kind of the same name
-	}}
+	byKey := func(ds ...GuardedData) map[string]GuardedData {
+		m := map[string]GuardedData{}
+		for _, d := range ds {
+			m[guardKey(d.Kind, d.Name)] = d
+		}
+		return m
+	}
+	files := GuardedData{Kind: r2KindType, Name: "files", Title: "a-dev-files"}
+	jobs := GuardedData{Kind: queueKindType, Name: "jobs", Title: "a-dev-jobs"}
+	old := DataGuardArgs{Resources: byKey(
+		GuardedData{Kind: kvKindType, Name: "cache", Title: "a-dev-cache"}, files,
+		GuardedData{Kind: d1KindType, Name: "db", Title: "a-dev-db"}, jobs)}
+	news := DataGuardArgs{Resources: byKey(
+		GuardedData{Kind: kvKindType, Name: "cache", Title: "b-dev-cache"}, // renamed in place
+		GuardedData{Kind: r2KindType, Name: "files", Title: "b-dev-files"}, // replaced
+		GuardedData{Kind: d1KindType, Name: "db"},                          // title not known: no removal
+		GuardedData{Kind: kvKindType, Name: "jobs", Title: "a-dev-jobs"},   // another kind of the same name
+	)}
 	gone := removedData(old, news)
 	require.Len(t, gone, 2)
-	assert.Equal(t, removedEntry{GuardedData: old.Resources[1], renamedTo: "b-dev-files"}, gone[0])
-	assert.Equal(t, removedEntry{GuardedData: old.Resources[3]}, gone[1])
+	assert.Equal(t, removedEntry{GuardedData: jobs}, gone[0], "in key order: queue/jobs before r2_bucket/files")
+	assert.Equal(t, removedEntry{GuardedData: files, renamedTo: "b-dev-files"}, gone[1])
 }

@@ -55,9 +55,9 @@ export class DataGuard extends pulumi.CustomResource {
      */
     declare public readonly removal: pulumi.Output<string>;
     /**
-     * The app's data resources.
+     * The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
      */
-    declare public readonly resources: pulumi.Output<outputs.GuardedData[] | undefined>;
+    declare public readonly resources: pulumi.Output<{[key: string]: outputs.GuardedData} | undefined>;
 
     /**
      * Create a DataGuard resource with the given unique name, arguments, and options.
@@ -102,7 +102,7 @@ export interface DataGuardArgs {
      */
     removal: pulumi.Input<string>;
     /**
-     * The app's data resources.
+     * The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
      */
-    resources?: pulumi.Input<pulumi.Input<inputs.GuardedDataArgs>[] | undefined>;
+    resources?: pulumi.Input<{[key: string]: pulumi.Input<inputs.GuardedDataArgs>} | undefined>;
 }

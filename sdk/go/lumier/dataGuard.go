@@ -20,8 +20,8 @@ type DataGuard struct {
 	App pulumi.StringOutput `pulumi:"app"`
 	// The app's removal policy, "retain" or "remove": the one its data resources were deployed with.
 	Removal pulumi.StringOutput `pulumi:"removal"`
-	// The app's data resources.
-	Resources GuardedDataArrayOutput `pulumi:"resources"`
+	// The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
+	Resources GuardedDataMapOutput `pulumi:"resources"`
 }
 
 // NewDataGuard registers a new resource with the given unique name, arguments, and options.
@@ -80,8 +80,8 @@ type dataGuardArgs struct {
 	App string `pulumi:"app"`
 	// The app's removal policy, "retain" or "remove": the one its data resources were deployed with.
 	Removal string `pulumi:"removal"`
-	// The app's data resources.
-	Resources []GuardedData `pulumi:"resources"`
+	// The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
+	Resources map[string]GuardedData `pulumi:"resources"`
 }
 
 // The set of arguments for constructing a DataGuard resource.
@@ -90,8 +90,8 @@ type DataGuardArgs struct {
 	App pulumi.StringInput
 	// The app's removal policy, "retain" or "remove": the one its data resources were deployed with.
 	Removal pulumi.StringInput
-	// The app's data resources.
-	Resources GuardedDataArrayInput
+	// The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
+	Resources GuardedDataMapInput
 }
 
 func (DataGuardArgs) ElementType() reflect.Type {
@@ -191,9 +191,9 @@ func (o DataGuardOutput) Removal() pulumi.StringOutput {
 	return o.ApplyT(func(v *DataGuard) pulumi.StringOutput { return v.Removal }).(pulumi.StringOutput)
 }
 
-// The app's data resources.
-func (o DataGuardOutput) Resources() GuardedDataArrayOutput {
-	return o.ApplyT(func(v *DataGuard) GuardedDataArrayOutput { return v.Resources }).(GuardedDataArrayOutput)
+// The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
+func (o DataGuardOutput) Resources() GuardedDataMapOutput {
+	return o.ApplyT(func(v *DataGuard) GuardedDataMapOutput { return v.Resources }).(GuardedDataMapOutput)
 }
 
 type DataGuardArrayOutput struct{ *pulumi.OutputState }

@@ -1910,29 +1910,29 @@ func (i GuardedDataArgs) ToGuardedDataOutputWithContext(ctx context.Context) Gua
 	return pulumi.ToOutputWithContext(ctx, i).(GuardedDataOutput)
 }
 
-// GuardedDataArrayInput is an input type that accepts GuardedDataArray and GuardedDataArrayOutput values.
-// You can construct a concrete instance of `GuardedDataArrayInput` via:
+// GuardedDataMapInput is an input type that accepts GuardedDataMap and GuardedDataMapOutput values.
+// You can construct a concrete instance of `GuardedDataMapInput` via:
 //
-//	GuardedDataArray{ GuardedDataArgs{...} }
-type GuardedDataArrayInput interface {
+//	GuardedDataMap{ "key": GuardedDataArgs{...} }
+type GuardedDataMapInput interface {
 	pulumi.Input
 
-	ToGuardedDataArrayOutput() GuardedDataArrayOutput
-	ToGuardedDataArrayOutputWithContext(context.Context) GuardedDataArrayOutput
+	ToGuardedDataMapOutput() GuardedDataMapOutput
+	ToGuardedDataMapOutputWithContext(context.Context) GuardedDataMapOutput
 }
 
-type GuardedDataArray []GuardedDataInput
+type GuardedDataMap map[string]GuardedDataInput
 
-func (GuardedDataArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]GuardedData)(nil)).Elem()
+func (GuardedDataMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]GuardedData)(nil)).Elem()
 }
 
-func (i GuardedDataArray) ToGuardedDataArrayOutput() GuardedDataArrayOutput {
-	return i.ToGuardedDataArrayOutputWithContext(context.Background())
+func (i GuardedDataMap) ToGuardedDataMapOutput() GuardedDataMapOutput {
+	return i.ToGuardedDataMapOutputWithContext(context.Background())
 }
 
-func (i GuardedDataArray) ToGuardedDataArrayOutputWithContext(ctx context.Context) GuardedDataArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(GuardedDataArrayOutput)
+func (i GuardedDataMap) ToGuardedDataMapOutputWithContext(ctx context.Context) GuardedDataMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardedDataMapOutput)
 }
 
 type GuardedDataOutput struct{ *pulumi.OutputState }
@@ -1969,23 +1969,23 @@ func (o GuardedDataOutput) Title() pulumi.StringOutput {
 	return o.ApplyT(func(v GuardedData) string { return v.Title }).(pulumi.StringOutput)
 }
 
-type GuardedDataArrayOutput struct{ *pulumi.OutputState }
+type GuardedDataMapOutput struct{ *pulumi.OutputState }
 
-func (GuardedDataArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]GuardedData)(nil)).Elem()
+func (GuardedDataMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]GuardedData)(nil)).Elem()
 }
 
-func (o GuardedDataArrayOutput) ToGuardedDataArrayOutput() GuardedDataArrayOutput {
+func (o GuardedDataMapOutput) ToGuardedDataMapOutput() GuardedDataMapOutput {
 	return o
 }
 
-func (o GuardedDataArrayOutput) ToGuardedDataArrayOutputWithContext(ctx context.Context) GuardedDataArrayOutput {
+func (o GuardedDataMapOutput) ToGuardedDataMapOutputWithContext(ctx context.Context) GuardedDataMapOutput {
 	return o
 }
 
-func (o GuardedDataArrayOutput) Index(i pulumi.IntInput) GuardedDataOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) GuardedData {
-		return vs[0].([]GuardedData)[vs[1].(int)]
+func (o GuardedDataMapOutput) MapIndex(k pulumi.StringInput) GuardedDataOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) GuardedData {
+		return vs[0].(map[string]GuardedData)[vs[1].(string)]
 	}).(GuardedDataOutput)
 }
 
@@ -2367,7 +2367,7 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*D1MigrationInput)(nil)).Elem(), D1MigrationArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*D1MigrationArrayInput)(nil)).Elem(), D1MigrationArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardedDataInput)(nil)).Elem(), GuardedDataArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*GuardedDataArrayInput)(nil)).Elem(), GuardedDataArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GuardedDataMapInput)(nil)).Elem(), GuardedDataMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*QueueConsumerInput)(nil)).Elem(), QueueConsumerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*QueueConsumerArrayInput)(nil)).Elem(), QueueConsumerArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RolloutInput)(nil)).Elem(), RolloutArgs{})
@@ -2399,7 +2399,7 @@ func init() {
 	pulumi.RegisterOutputType(DurableObjectInfoOutput{})
 	pulumi.RegisterOutputType(DurableObjectInfoMapOutput{})
 	pulumi.RegisterOutputType(GuardedDataOutput{})
-	pulumi.RegisterOutputType(GuardedDataArrayOutput{})
+	pulumi.RegisterOutputType(GuardedDataMapOutput{})
 	pulumi.RegisterOutputType(QueueConsumerOutput{})
 	pulumi.RegisterOutputType(QueueConsumerArrayOutput{})
 	pulumi.RegisterOutputType(RolloutOutput{})

@@ -23,13 +23,13 @@ class DataGuardArgs:
     def __init__(__self__, *,
                  app: pulumi.Input[_builtins.str],
                  removal: pulumi.Input[_builtins.str],
-                 resources: pulumi.Input[Optional[Sequence[pulumi.Input['GuardedDataArgs']]]] = None):
+                 resources: pulumi.Input[Optional[Mapping[str, pulumi.Input['GuardedDataArgs']]]] = None):
         """
         The set of arguments for constructing a DataGuard resource.
 
         :param pulumi.Input[_builtins.str] app: The app's name, for messages.
         :param pulumi.Input[_builtins.str] removal: The app's removal policy, "retain" or "remove": the one its data resources were deployed with.
-        :param pulumi.Input[Sequence[pulumi.Input['GuardedDataArgs']]] resources: The app's data resources.
+        :param pulumi.Input[Mapping[str, pulumi.Input['GuardedDataArgs']]] resources: The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
         """
         pulumi.set(__self__, "app", app)
         pulumi.set(__self__, "removal", removal)
@@ -62,14 +62,14 @@ class DataGuardArgs:
 
     @_builtins.property
     @pulumi.getter
-    def resources(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['GuardedDataArgs']]]]:
+    def resources(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['GuardedDataArgs']]]]:
         """
-        The app's data resources.
+        The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
         """
         return pulumi.get(self, "resources")
 
     @resources.setter
-    def resources(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['GuardedDataArgs']]]]):
+    def resources(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input['GuardedDataArgs']]]]):
         pulumi.set(self, "resources", value)
 
 
@@ -81,7 +81,7 @@ class DataGuard(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  app: pulumi.Input[Optional[_builtins.str]] = None,
                  removal: pulumi.Input[Optional[_builtins.str]] = None,
-                 resources: pulumi.Input[Optional[Sequence[pulumi.Input[Union['GuardedDataArgs', 'GuardedDataArgsDict', 'outputs.GuardedData']]]]] = None,
+                 resources: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['GuardedDataArgs', 'GuardedDataArgsDict', 'outputs.GuardedData']]]]] = None,
                  __props__=None):
         """
         The list of an App's data resources (KV namespaces, R2 buckets, D1 databases, queues), which the App registers for itself: you do not declare one. When a data resource that holds data is no longer declared (or is renamed, for the kinds a new name replaces), the preview fails naming it under removal "retain", and warns that it will be deleted under removal "remove". Deleting the guard deletes nothing.
@@ -90,7 +90,7 @@ class DataGuard(pulumi.CustomResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] app: The app's name, for messages.
         :param pulumi.Input[_builtins.str] removal: The app's removal policy, "retain" or "remove": the one its data resources were deployed with.
-        :param pulumi.Input[Sequence[pulumi.Input[Union['GuardedDataArgs', 'GuardedDataArgsDict', 'outputs.GuardedData']]]] resources: The app's data resources.
+        :param pulumi.Input[Mapping[str, pulumi.Input[Union['GuardedDataArgs', 'GuardedDataArgsDict', 'outputs.GuardedData']]]] resources: The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
         """
         ...
     @overload
@@ -118,7 +118,7 @@ class DataGuard(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  app: pulumi.Input[Optional[_builtins.str]] = None,
                  removal: pulumi.Input[Optional[_builtins.str]] = None,
-                 resources: pulumi.Input[Optional[Sequence[pulumi.Input[Union['GuardedDataArgs', 'GuardedDataArgsDict', 'outputs.GuardedData']]]]] = None,
+                 resources: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['GuardedDataArgs', 'GuardedDataArgsDict', 'outputs.GuardedData']]]]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -186,9 +186,9 @@ class DataGuard(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def resources(self) -> pulumi.Output[Optional[Sequence['outputs.GuardedData']]]:
+    def resources(self) -> pulumi.Output[Optional[Mapping[str, 'outputs.GuardedData']]]:
         """
-        The app's data resources.
+        The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
         """
         return pulumi.get(self, "resources")
 
