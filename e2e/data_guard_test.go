@@ -76,10 +76,12 @@ func guardProgram(entry, removal string, k guardedKinds) pulumi.RunFunc {
 
 // TestAppDataRemovalGuardedAtPreview: an empty KV namespace leaves the program without a fuss
 // (kept on Cloudflare under the default removal). A Worker writes a KV key, an R2 object and a
-// D1 row; a restart of the local Cloudflare keeps all three. Under the default removal, a program that no
-// longer declares the namespace, bucket and database fails at preview naming each and what it
-// holds, `up` fails too, and nothing is deleted. Under removal "remove" (deployed while they are
-// still declared) the preview warns what it will delete, and `up` deletes them.
+// D1 row; a restart of the local Cloudflare keeps all three. Under the default removal, a
+// program that no longer declares the namespace, bucket and database fails at preview naming
+// each and what it holds; `up` fails too, and nothing is deleted or changed. Under removal
+// "remove" set in that same deploy it is still refused, saying why. Under removal "remove"
+// deployed while they are still declared, the preview warns what it will delete, and `up`
+// deletes them.
 func TestAppDataRemovalGuardedAtPreview(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
 	c := startCloud(t)
@@ -128,6 +130,10 @@ func TestAppDataRemovalGuardedAtPreview(t *testing.T) {
 		t.Fatal("up dropping data resources that hold data succeeded")
 	}
 	requireDataKept(t, ctx, api, cacheID, dbID)
+	// The Workers deploy after the guard, so the refused up changed nothing: the Worker still binds all three.
+	requireCall(t, http.MethodGet, url+"/kv/greeting", "", 200, `{"value":"hello"}`)
+	requireCall(t, http.MethodGet, url+"/r2/report.txt", "", 200, `{"value":"quarterly"}`)
+	requireCall(t, http.MethodGet, url+"/d1", "", 200, `{"notes":["first note"]}`)
 
 	// Removal "remove" in the same deploy as the drop does not reach resources deployed under
 	// "retain": still refused, saying so.
@@ -163,9 +169,7 @@ func TestAppDataRemovalGuardedAtPreview(t *testing.T) {
 	}
 }
 
-// requireDataKept asserts through the API that the key, object and row written are all there
-// (the Worker may have lost its bindings in the refused up: the engine may update it before the
-// refusal stops the deploy).
+// requireDataKept asserts through the API that the key, object and row written are all there.
 func requireDataKept(t *testing.T, ctx context.Context, api *cfapi.Client, cacheID, dbID string) {
 	t.Helper()
 	if v, err := api.KVValue(ctx, cacheID, "greeting"); err != nil || v != "hello" {

@@ -35,12 +35,13 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 	if err := plan.createData(ctx, name, a, childOpts); err != nil {
 		return nil, fmt.Errorf("app %q: %w", args.Name, err)
 	}
-	if err := plan.registerDataGuard(ctx, name, slices.Clone(childOpts)); err != nil {
+	guard, err := plan.registerDataGuard(ctx, name, slices.Clone(childOpts))
+	if err != nil {
 		return nil, fmt.Errorf("app %q: %w", args.Name, err)
 	}
 	var workers, objects []any
 	for _, w := range plan.order {
-		deps := append(plan.bindData(w), plan.consumerDeps(w)...)
+		deps := append(append(plan.bindData(w), plan.consumerDeps(w)...), guard)
 		for _, other := range w.after {
 			deps = append(deps, other.resource)
 		}

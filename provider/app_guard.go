@@ -32,7 +32,9 @@ func (p *appPlan) guarded() []guardedResource {
 // registerDataGuard registers the app's DataGuard (data_guard.go), named like the app, after its
 // data resources (their ids are its inputs), so that a preview that removes one can say what it
 // holds. Every app has one, even with no data resources, so that removing the last one is seen.
-func (p *appPlan) registerDataGuard(ctx *pulumi.Context, app string, opts []pulumi.ResourceOption) error {
+// The Workers deploy after it, so that a refused deploy (an `up` without a preview) changes
+// none of them either.
+func (p *appPlan) registerDataGuard(ctx *pulumi.Context, app string, opts []pulumi.ResourceOption) (pulumi.Resource, error) {
 	entries := pulumi.Map{}
 	for _, g := range p.guarded() {
 		entries[guardKey(g.kind, g.name)] = pulumi.Map{
@@ -40,12 +42,12 @@ func (p *appPlan) registerDataGuard(ctx *pulumi.Context, app string, opts []pulu
 			"id": g.resource.ID().ToStringOutput(),
 		}
 	}
-	var guard pulumi.CustomResourceState
+	guard := &pulumi.CustomResourceState{}
 	err := ctx.RegisterResource("lumier:index:DataGuard", app, pulumi.Map{
 		"app": pulumi.String(p.app), "removal": pulumi.String(p.removal), "resources": entries,
-	}, &guard, append(opts, pulumi.Version(Version))...)
+	}, guard, append(opts, pulumi.Version(Version))...)
 	if err != nil {
-		return fmt.Errorf("registering the data guard: %w", err)
+		return nil, fmt.Errorf("registering the data guard: %w", err)
 	}
-	return nil
+	return guard, nil
 }

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
@@ -9,7 +11,8 @@ import (
 )
 
 // TestAppRegistersItsDataGuard: an App registers one DataGuard, named like the app, listing
-// each data resource by kind, name and title, with the app's name and removal.
+// each data resource by kind, name, title and resource id, with the app's name and removal; its
+// Workers deploy after the guard.
 func TestAppRegistersItsDataGuard(t *testing.T) {
 	reg, _, err := constructApp(t, seedApp(t,
 		"kvNamespaces", list(obj("name", "cache")),
@@ -31,6 +34,13 @@ func TestAppRegistersItsDataGuard(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"kv_namespace/cache": "kv_namespace cache my-app-dev-cache",
 		"r2_bucket/files": "r2_bucket files my-app-dev-files"}, got)
+	assert.Equal(t, "my-app-cache-id", g.Inputs.Get("resources").AsMap().Get("kv_namespace/cache").AsMap().
+		Get("id").AsString(), "the id is the namespace resource's id")
+	worker := reg.byName("lumier:index:Worker", "my-app-api")
+	require.NotNil(t, worker.RegisterRPC)
+	assert.True(t, slices.ContainsFunc(worker.RegisterRPC.GetDependencies(), func(u string) bool {
+		return strings.HasSuffix(u, "lumier:index:DataGuard::my-app")
+	}), "the Worker deploys after the guard, so a refusal changes no Worker: %v", worker.RegisterRPC.GetDependencies())
 }
 
 // TestAppWithoutDataStillHasAGuard: an app with no data resources registers an empty guard, so
