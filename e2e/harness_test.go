@@ -140,18 +140,22 @@ type cloud struct {
 }
 
 // startCloud starts a local Cloudflare on 127.0.0.1:0 with a temporary state directory; it is
-// stopped when the test ends.
-func startCloud(t testing.TB) *cloud {
+// stopped when the test ends. set, if given, changes its options (e.g. the account's plan).
+func startCloud(t testing.TB, set ...func(*local.Options)) *cloud {
 	t.Helper()
 	log := &syncBuffer{}
-	srv, err := local.New(local.Options{
+	opts := local.Options{
 		Addr:      "127.0.0.1:0",
 		StateDir:  t.TempDir(),
 		Token:     token,
 		AccountID: accountID,
 		Workerd:   workerdBin,
 		Logger:    slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelInfo})),
-	})
+	}
+	for _, f := range set {
+		f(&opts)
+	}
+	srv, err := local.New(opts)
 	if err != nil {
 		t.Fatalf("local Cloudflare: %v", err)
 	}

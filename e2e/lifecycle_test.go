@@ -303,10 +303,11 @@ func TestCrossScriptBinding(t *testing.T) {
 }
 
 // TestStorage: flipping sqlite on an existing class is refused at preview; a KV-backed class
-// (sqlite false) counts with storage.get/put.
+// (sqlite false) counts with storage.get/put. The account may create KV-backed classes (a paid
+// account that already has one).
 func TestStorage(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
-	c := startCloud(t)
+	c := startCloud(t, paidWithKV)
 	p := newProject(t)
 	entry := p.write("api", counterSource("Counter"))
 	program := func(sqlite bool) pulumi.RunFunc {

@@ -108,6 +108,9 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 			Exports:    exports,
 			Migrations: up.meta.Migrations.rules(),
 		}, newNamespaceID)
+		if err == nil {
+			err = s.opts.Plan.checkNewClasses(next.Namespaces, up.meta.Migrations.rules())
+		}
 		if err != nil {
 			return nil, nil, err
 		}

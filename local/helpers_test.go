@@ -63,7 +63,8 @@ func sharedServer(t testing.TB) *Server {
 			return
 		}
 		shared.faults = &Faults{}
-		shared.srv, shared.err = New(Options{Addr: "127.0.0.1:0", StateDir: shared.dir, Logger: testLogger(), Faults: shared.faults})
+		// The migration tests create KV-backed classes: an account that may (plan.go).
+		shared.srv, shared.err = New(Options{Addr: "127.0.0.1:0", StateDir: shared.dir, Logger: testLogger(), Faults: shared.faults, Plan: PlanPaidKV})
 		if shared.err == nil {
 			shared.err = shared.srv.Start(context.Background())
 		}

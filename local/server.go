@@ -60,6 +60,9 @@ type Options struct {
 	// LogRequests, if set, also receives one line per API request (the request log in the state
 	// directory always gets them; see requestlog.go).
 	LogRequests io.Writer
+	// Plan is the account's plan, which decides whether new KV-backed Durable Object classes are
+	// allowed (plan.go); empty is DefaultPlan, a new account's.
+	Plan Plan
 }
 
 var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -132,6 +135,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if !validTokenSyntax(opts.Token) {
 		return nil, fmt.Errorf("token: want printable characters without spaces")
+	}
+	if opts.Plan, err = ParsePlan(string(opts.Plan)); err != nil {
+		return nil, err
 	}
 	if opts.Workerd == "" {
 		if opts.Workerd, err = workerd.FindBinary(); err != nil {
@@ -327,6 +333,9 @@ func (s *Server) Addr() string {
 
 // AccountID is the account the server serves.
 func (s *Server) AccountID() string { return s.opts.AccountID }
+
+// Plan is the account's plan (plan.go).
+func (s *Server) Plan() Plan { return s.opts.Plan }
 
 // Token is the API token the server accepts.
 func (s *Server) Token() string { return s.opts.Token }

@@ -154,6 +154,9 @@ func checkClassChanges(ctx context.Context, args *ScriptArgs, old []Class) ([]p.
 		p.GetLogger(ctx).Warningf("Durable Object class %q of script %q is no longer declared and deleteData is true: "+
 			"this deploy DELETES the class and all the data of its objects", class, args.ScriptName)
 	}
+	for _, class := range newKVClasses(args.DurableObjects, old) {
+		p.GetLogger(ctx).Warning(kvClassWarning(args.ScriptName, class))
+	}
 	for _, c := range args.DurableObjects {
 		if from := c.renamedFrom(); from != "" {
 			p.GetLogger(ctx).Infof("Durable Object class %q of script %q is renamed to %q; its objects and data are kept",

@@ -31,6 +31,9 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	faults := fs.String("faults", os.Getenv(local.FaultsEnv), "fault rules (env "+local.FaultsEnv+"), e.g.\n"+
 		"'PUT /accounts/*/workers/scripts/*=429x1:retry-after=1; GET /**=500x2; * /**=200ms'")
 	workerd := fs.String("workerd", "", "workerd binary (default: $LUMIER_WORKERD, node_modules/.bin/workerd, PATH)")
+	plan := fs.String("plan", string(local.DefaultPlan), "the account's plan: free (a new account: Durable Objects must be SQLite-backed),\n"+
+		"paid (no KV-backed Durable Object namespace yet: new ones must be SQLite-backed) or\n"+
+		"paid-kv (a paid account that already has a KV-backed namespace: new_classes allowed)")
 	verbose := fs.Bool("verbose", false, "log debug detail")
 	logRequests := fs.Bool("log-requests", false, "print one line per API request (method, path, status, error code, duration);\n"+
 		"the request log in the state directory (requests.log) records them either way")
@@ -58,7 +61,12 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 
+	accountPlan, err := local.ParsePlan(*plan)
+	if err != nil {
+		return usageError{fmt.Sprintf("-plan: %v", err)}
+	}
 	srv, err := local.New(local.Options{
+		Plan:      accountPlan,
 		Addr:      *addr,
 		StateDir:  *state,
 		Token:     *token,
@@ -97,6 +105,7 @@ func banner(w io.Writer, srv *local.Server, faults *local.Faults) {
 	fmt.Fprintf(tw, "  API base URL\t%s\n", srv.URL())
 	fmt.Fprintf(tw, "  account id\t%s\n", srv.AccountID())
 	fmt.Fprintf(tw, "  API token\t%s\n", srv.Token())
+	fmt.Fprintf(tw, "  plan\t%s\n", srv.Plan())
 	fmt.Fprintf(tw, "  state\t%s\n", srv.StateDir())
 	fmt.Fprintf(tw, "  request log\t%s\n", srv.RequestLogPath())
 	if f := faults.String(); f != "" {

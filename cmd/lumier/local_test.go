@@ -44,7 +44,7 @@ func TestLocalServesAndStops(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"local", "--addr", "127.0.0.1:0", "--state", t.TempDir(),
-			"--faults", "GET /user/tokens/verify=503x1", "-log-requests"}, &stdout, &stderr)
+			"--faults", "GET /user/tokens/verify=503x1", "-log-requests", "-plan", "paid"}, &stdout, &stderr)
 	}()
 
 	var url string
@@ -60,6 +60,7 @@ func TestLocalServesAndStops(t *testing.T) {
 	assert.Contains(t, out, "export CLOUDFLARE_ACCOUNT_ID=0123456789abcdef0123456789abcdef")
 	assert.Regexp(t, `^http://127\.0\.0\.1:\d+/client/v4$`, url)
 	assert.Contains(t, out, "GET /user/tokens/verify=503x1")
+	assert.Regexp(t, `plan +paid\n`, out)
 	// Every common client's variables: wrangler reads CLOUDFLARE_API_BASE_URL.
 	assert.Contains(t, out, "export CLOUDFLARE_API_BASE_URL="+url+"\n")
 
@@ -99,6 +100,10 @@ func TestLocalRefusesBadSetup(t *testing.T) {
 	errOut.Reset()
 	assert.Equal(t, 2, run(context.Background(), []string{"local", "--faults", "PUT /x"}, &out, &errOut))
 	assert.Contains(t, errOut.String(), "--faults")
+
+	errOut.Reset()
+	assert.Equal(t, 2, run(context.Background(), []string{"local", "-plan", "pro"}, &out, &errOut))
+	assert.Contains(t, errOut.String(), `-plan: unknown plan "pro"`)
 
 	errOut.Reset()
 	assert.Equal(t, 2, run(context.Background(), []string{"local", "extra"}, &out, &errOut))
