@@ -125,6 +125,27 @@ test("assets reach the App's Worker, and two different declarations are refused"
     }, "dev"), /declared twice with different assets/);
 });
 
+test("rollout reaches the App's Worker, and two different declarations are refused", async () => {
+    const { declarations } = await collect({
+        app: seed.app,
+        run() {
+            Worker("api", { entry: "src/index.ts", rollout: { percentage: 50 } });
+            Worker("api", { entry: "src/index.ts", bindings: { MODE: "a" } });
+            Worker("web", { entry: "src/web.ts" });
+        },
+    }, "dev");
+    const workers = appArgs(declarations).workers as any[];
+    assert.deepEqual(workers.find(w => w.name === "api").rollout, { percentage: 50 });
+    assert.equal(workers.find(w => w.name === "web").rollout, undefined, "no rollout: every request on the new version");
+    await assert.rejects(collect({
+        app: seed.app,
+        run() {
+            Worker("api", { entry: "src/index.ts", rollout: { percentage: 50 } });
+            Worker("api", { entry: "src/index.ts", rollout: { percentage: 100 } });
+        },
+    }, "dev"), /Worker "api" is declared twice with different rollout \(\{"percentage":50\} and \{"percentage":100\}\)/);
+});
+
 test("a Queue is a binding value and a consumer, passed to the App by name", async () => {
     const { declarations } = await collect({
         app: () => ({ name: "my-app" }),

@@ -142,6 +142,17 @@ export interface WorkerOptions {
     assets?: AssetsOptions;
     /** Queues whose messages this Worker's queue() handler consumes. */
     queueConsumers?: QueueConsumerOptions[];
+    /**
+     * Gradual rollout: the new version gets this share of the requests, the previous version the
+     * rest; for example { percentage: 50 }, later { percentage: 100 } (or no rollout) to finish.
+     */
+    rollout?: RolloutOptions;
+}
+
+/** A Worker's gradual rollout. */
+export interface RolloutOptions {
+    /** Percentage of requests routed to the new version: more than 0, at most 100. */
+    percentage: pulumi.Input<number>;
 }
 
 /** A Worker's static assets, with Cloudflare's names and defaults. */
@@ -444,6 +455,7 @@ export function appArgs(d: Declarations): sdk.AppArgs {
             build: w.build,
             crons: w.crons,
             assets: w.assets,
+            rollout: w.rollout,
             queueConsumers: w.queueConsumers?.map(q => ({
                 queue: q.queue.name,
                 maxBatchSize: q.maxBatchSize,
