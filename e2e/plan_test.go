@@ -38,7 +38,7 @@ func TestKVClassOnNewAccount(t *testing.T) {
 	if err != nil {
 		t.Fatalf("preview failed: %s", out)
 	}
-	requireContains(t, out, `Durable Object class "Counter" of script "plan-dev-api" declares sqlite: false`,
+	requireContains(t, out, `Durable Object class "Counter" of script "life-dev-api" declares sqlite: false`,
 		"Cloudflare refuses it on free plans and on new accounts", "code 10097", "SQLite is the default storage")
 
 	buf := &syncBuffer{}

@@ -176,3 +176,49 @@ func TestAssetsFollowVersions(t *testing.T) {
 	_, body = getPage(t, url+"/", nil)
 	assert.Equal(t, "one", body, "back to the first version, back to its assets")
 }
+
+// TestAssetsFollowSplitDeployment: in a deployment split between two versions, each request is
+// served by one version, its assets and its Worker alike: the new version's own assets, not the
+// primary's.
+func TestAssetsFollowSplitDeployment(t *testing.T) {
+	s := sharedServer(t)
+	const name = "assets-split"
+	worker := func(label string) module {
+		return module{name: "index.js", src: `export default { async fetch(request) {
+  return new Response("worker ` + label + ` " + new URL(request.url).pathname);
+} };`}
+	}
+	jwt1, _ := uploadAssets(t, s, name, map[string]string{"/index.html": "one"}, map[string]string{"/index.html": strings.Repeat("e", 32)})
+	mustUpload(t, s, name, meta(map[string]any{"assets": map[string]any{"jwt": jwt1}}), worker("one"))
+	url := enableWorkersDev(t, s, name)
+	first := s.st.Load().Scripts[name].Versions[0].ID
+
+	jwt2, _ := uploadAssets(t, s, name, map[string]string{"/index.html": "two", "/new.html": "new"},
+		map[string]string{"/index.html": strings.Repeat("f", 32), "/new.html": strings.Repeat("0", 32)})
+	v2, err := uploadVersion(t, s, name, meta(map[string]any{"assets": map[string]any{"jwt": jwt2}}), worker("two"))
+	require.NoError(t, err)
+	_, err = deployVersions(t, s, name, at(first, 50), at(v2.ID, 50))
+	require.NoError(t, err)
+
+	// 100 requests a path: at 50% each, both versions answer (a miss has probability 2^-99).
+	seen := func(path string) map[string]int {
+		out := map[string]int{}
+		for range 100 {
+			status, body := getPage(t, url+path, nil)
+			require.Equal(t, http.StatusOK, status, body)
+			out[body]++
+		}
+		return out
+	}
+	index := seen("/")
+	assert.Len(t, index, 2, "each version serves its own index.html: %v", index)
+	assert.Positive(t, index["one"], "%v", index)
+	assert.Positive(t, index["two"], "%v", index)
+
+	// /new (new.html) exists only in the new version: it answers it from its assets, and the old
+	// version's Worker answers the rest; the new version's Worker never sees it.
+	fresh := seen("/new")
+	assert.Len(t, fresh, 2, "%v", fresh)
+	assert.Positive(t, fresh["new"], "%v", fresh)
+	assert.Positive(t, fresh["worker one /new"], "%v", fresh)
+}

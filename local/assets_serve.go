@@ -200,25 +200,25 @@ func (s *Server) writeAsset(w http.ResponseWriter, r *http.Request, e assetEntry
 	}
 }
 
-// frontAssets is the router's hook: it serves a request to script's port from the script's
-// assets when one matches (and run_worker_first is off), reporting whether it did. A navigation
-// request of a single-page application that matches nothing gets index.html, as Cloudflare does
-// for compatibility dates from 2025-04-01; anything else goes on to the Worker.
-func (s *Server) frontAssets(script string, w http.ResponseWriter, r *http.Request) bool {
-	rec := s.st.Load().Scripts[script]
-	if rec == nil || rec.Assets == nil || rec.Assets.Config.RunWorkerFirst {
+// frontAssets is the router's hook (see Server.route): it serves a request to script's port from
+// assets, those of the version chosen for the request, when one matches (and run_worker_first is
+// off), reporting whether it did. A navigation request of a single-page application that matches
+// nothing gets index.html, as Cloudflare does for compatibility dates (the version's) from
+// 2025-04-01; anything else goes on to the Worker.
+func (s *Server) frontAssets(script string, assets *assetsRecord, compatDate string, w http.ResponseWriter, r *http.Request) bool {
+	if assets == nil || assets.Config.RunWorkerFirst {
 		return false
 	}
-	m, err := s.assets.manifest(rec.Assets.Manifest)
+	m, err := s.assets.manifest(assets.Manifest)
 	if err != nil {
 		s.logger.Warn("serving assets", "script", script, "err", err)
 		return false
 	}
-	if s.serveAssetRequest(w, r, m, rec.Assets.Config, false) {
+	if s.serveAssetRequest(w, r, m, assets.Config, false) {
 		return true
 	}
-	if rec.Assets.Config.NotFoundHandling == notFoundSPA && r.Header.Get("Sec-Fetch-Mode") == "navigate" &&
-		rec.CompatibilityDate >= "2025-04-01" && r.Method == http.MethodGet {
+	if assets.Config.NotFoundHandling == notFoundSPA && r.Header.Get("Sec-Fetch-Mode") == "navigate" &&
+		compatDate >= "2025-04-01" && r.Method == http.MethodGet {
 		if e, ok := m["/index.html"]; ok {
 			s.writeAsset(w, r, e, http.StatusOK)
 			return true

@@ -23,16 +23,22 @@ const portSearch = 200
 // client, and because the Worker then sees its real path.
 type router struct {
 	logger *slog.Logger
-	// addr resolves the workerd address serving a script right now; it changes on every reload,
-	// so it is asked per request.
-	addr  func(script string) (string, bool)
+	// pick chooses where one request for a script goes; the workerd address changes on every
+	// reload, and a split deployment chooses a version per request, so it is asked per request.
+	pick  func(script string) routeTarget
 	proxy *httputil.ReverseProxy
-	// front, if set, may answer a request before it reaches the Worker (static assets); it
-	// reports whether it did.
-	front func(script string, w http.ResponseWriter, req *http.Request) bool
 
 	mu     sync.Mutex
 	routes map[string]*route
+}
+
+// routeTarget is where one request for a script goes: the version chosen for it, as the workerd
+// address serving it (ok false: not running) and, if set, its front, which may answer the
+// request before the Worker does (the version's static assets) and reports whether it did.
+type routeTarget struct {
+	addr  string
+	ok    bool
+	front func(w http.ResponseWriter, req *http.Request) bool
 }
 
 type route struct {
@@ -42,8 +48,8 @@ type route struct {
 
 type targetKey struct{}
 
-func newRouter(logger *slog.Logger, addr func(string) (string, bool)) *router {
-	r := &router{logger: logger, addr: addr, routes: map[string]*route{}}
+func newRouter(logger *slog.Logger, pick func(string) routeTarget) *router {
+	r := &router{logger: logger, pick: pick, routes: map[string]*route{}}
 	r.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			target := pr.In.Context().Value(targetKey{}).(string)
@@ -118,15 +124,15 @@ func (r *router) listenFree(searchFrom int, used map[int]bool) (net.Listener, er
 // handler proxies one script's port to workerd.
 func (r *router) handler(script string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if r.front != nil && r.front(script, w, req) {
+		target := r.pick(script)
+		if target.front != nil && target.front(w, req) {
 			return
 		}
-		target, ok := r.addr(script)
-		if !ok {
+		if !target.ok {
 			http.Error(w, "lumier local: script "+script+" is not running (see the lumier local log)", http.StatusServiceUnavailable)
 			return
 		}
-		r.proxy.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), targetKey{}, target)))
+		r.proxy.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), targetKey{}, target.addr)))
 	})
 }
 

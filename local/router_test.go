@@ -23,8 +23,8 @@ func TestRouterProxies(t *testing.T) {
 	defer backend.Close()
 	target := strings.TrimPrefix(backend.URL, "http://")
 	running := true
-	r := newRouter(slog.New(slog.DiscardHandler), func(script string) (string, bool) {
-		return target, running && script == "api"
+	r := newRouter(slog.New(slog.DiscardHandler), func(script string) routeTarget {
+		return routeTarget{addr: target, ok: running && script == "api"}
 	})
 	defer r.closeAll()
 
@@ -54,7 +54,7 @@ func TestRouterProxies(t *testing.T) {
 // A script's recorded port that another program took is replaced, and new ports are searched
 // from the given base, skipping ports other scripts recorded.
 func TestRouterPorts(t *testing.T) {
-	r := newRouter(slog.New(slog.DiscardHandler), func(string) (string, bool) { return "", false })
+	r := newRouter(slog.New(slog.DiscardHandler), func(string) routeTarget { return routeTarget{} })
 	defer r.closeAll()
 
 	taken, err := net.Listen("tcp", "127.0.0.1:0")

@@ -186,8 +186,7 @@ func New(opts Options) (*Server, error) {
 		st.close()
 		return nil, err
 	}
-	s.router = newRouter(logger.With("component", "router"), s.scriptAddr)
-	s.router.front = s.frontAssets
+	s.router = newRouter(logger.With("component", "router"), s.route)
 	s.st.Store(loaded)
 	if s.reqlog, err = openRequestLog(st.dir, opts.LogRequests); err != nil {
 		st.close()

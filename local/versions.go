@@ -254,17 +254,30 @@ func (s *Server) rolloutScripts(st *state) ([]workerd.Script, error) {
 	return out, nil
 }
 
-// scriptAddr is where the router sends one request for script: the primary version, or with
-// the secondary's probability, the secondary version of a split deployment.
-func (s *Server) scriptAddr(script string) (string, bool) {
-	if rec, ok := s.st.Load().Scripts[script]; ok {
-		if v, pct, ok := rec.secondaryVersion(); ok && rand.Float64()*100 < pct {
-			if addr, ok := s.runtime.Addr(rolloutService(script, v.ID)); ok {
-				return addr, true
-			}
+// route is where the router sends one request for script: the primary version, or with the
+// secondary's probability, the secondary version of a split deployment; the chosen version's own
+// static assets answer first.
+func (s *Server) route(script string) routeTarget {
+	rec, ok := s.st.Load().Scripts[script]
+	if !ok {
+		return routeTarget{}
+	}
+	var t routeTarget
+	assets, compatDate := rec.Assets, rec.CompatibilityDate
+	if v, pct, ok := rec.secondaryVersion(); ok && rand.Float64()*100 < pct {
+		if t.addr, t.ok = s.runtime.Addr(rolloutService(script, v.ID)); t.ok {
+			assets, compatDate = v.Assets, v.CompatibilityDate
 		}
 	}
-	return s.runtime.Addr(script)
+	if !t.ok {
+		t.addr, t.ok = s.runtime.Addr(script)
+	}
+	if assets != nil {
+		t.front = func(w http.ResponseWriter, r *http.Request) bool {
+			return s.frontAssets(script, assets, compatDate, w, r)
+		}
+	}
+	return t
 }
 
 // deploy makes d the script's deployment: rules first (each version must keep exporting the
