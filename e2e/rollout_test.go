@@ -5,6 +5,8 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -109,4 +111,73 @@ func TestGradualRollout(t *testing.T) {
 		t.Fatalf("at 100%%, want v2 to answer all 200 requests, got %v", seen)
 	}
 	requireNoop(t, ctx, c, s)
+}
+
+// TestRolloutServesItsOwnAssets: during a rollout each version serves its own static assets: at
+// 50%, about half of 200 requests get the new version's index.html and the rest the previous
+// version's, and a path no file matches reaches the Worker of the same version that would have
+// served the file.
+func TestRolloutServesItsOwnAssets(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	p := newProject(t)
+	program := func(version string, rollout float64) pulumi.RunFunc {
+		entry := p.write("web", `export default {
+  async fetch(request: Request): Promise<Response> {
+    return new Response("worker `+version+` " + new URL(request.url).pathname);
+  },
+};
+`)
+		if err := os.MkdirAll(filepath.Join(p.dir, "public"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(p.dir, "public", "index.html"), []byte("assets "+version), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return app(lumier.RemovalRemove, func(ctx *lumier.Context) error {
+			opts := lumier.WorkerOptions{Entry: entry, Assets: &lumier.AssetsOptions{Directory: "public"}}
+			if rollout > 0 {
+				opts.Rollout = &lumier.RolloutArgs{Percentage: pulumi.Float64(rollout)}
+			}
+			ctx.Export("url", ctx.Worker("web", opts).URL())
+			return nil
+		})
+	}
+	s := inlineStack(t, ctx, c, "life", "dev", program("v1", 0))
+	url := output(t, up(t, ctx, s).Outputs, "url")
+	if status, body, _ := call(t, http.MethodGet, url+"/", ""); status != 200 || body != "assets v1" {
+		t.Fatalf("GET /: %d %q, want the first version's index.html", status, body)
+	}
+
+	setProgram(s, program("v2", 50))
+	c.ResetCalls()
+	up(t, ctx, s)
+	if calls := c.Calls(); calls[local.CallUpload] != 0 || calls[local.CallVersionUpload] != 1 {
+		t.Fatalf("a code and assets change without a migration: want one version upload, got %v", calls)
+	}
+	seen := map[string]int{}
+	for range 200 {
+		_, body, _ := call(t, http.MethodGet, url+"/", "")
+		seen[body]++
+	}
+	t.Logf("GET / at 50%%: %v", seen)
+	if seen["assets v2"] < 60 || seen["assets v2"] > 140 || seen["assets v1"]+seen["assets v2"] != 200 {
+		t.Fatalf("at 50%%, want the new version's index.html in 60 to 140 of 200 answers and the previous one's in the rest, got %v", seen)
+	}
+	workers := map[string]int{}
+	for range 100 {
+		_, body, _ := call(t, http.MethodGet, url+"/api", "")
+		workers[body]++
+	}
+	if workers["worker v1 /api"] == 0 || workers["worker v2 /api"] == 0 || workers["worker v1 /api"]+workers["worker v2 /api"] != 100 {
+		t.Fatalf("at 50%%, want both versions' Workers to answer /api, got %v", workers)
+	}
+
+	setProgram(s, program("v2", 100))
+	up(t, ctx, s)
+	for range 20 {
+		if _, body, _ := call(t, http.MethodGet, url+"/", ""); body != "assets v2" {
+			t.Fatalf("at 100%%: GET / = %q, want the new version's index.html", body)
+		}
+	}
 }
