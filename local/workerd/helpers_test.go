@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -196,4 +197,34 @@ func doBinding(name, class, script string) Binding {
 
 func textBinding(name, text string) Binding {
 	return Binding{Name: name, Kind: "text", Value: Text(text)}
+}
+
+// childWorkerds returns the pids of the workerd processes this test binary started that are
+// still running, from /proc (the tests run on Linux).
+func childWorkerds(tb testing.TB) []int {
+	tb.Helper()
+	entries, err := os.ReadDir("/proc")
+	require.NoError(tb, err)
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so parse after its closing paren.
+		s := string(stat)
+		i := strings.LastIndexByte(s, ')')
+		fields := strings.Fields(s[i+1:])
+		if !strings.Contains(s[:i], "(workerd") || len(fields) < 2 || fields[0] == "Z" {
+			continue
+		}
+		if ppid, _ := strconv.Atoi(fields[1]); ppid == os.Getpid() {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }

@@ -23,6 +23,10 @@ type output struct {
 	mu      sync.Mutex
 	partial []byte
 	tail    []string
+	// marker is a line that is not workerd's (see stderrPipe.sync): it closes markerSeen
+	// instead of being logged.
+	marker     string
+	markerSeen chan struct{}
 }
 
 func newOutput(logger *slog.Logger, level slog.Level, stream string, keep bool) *output {
@@ -55,7 +59,23 @@ func (o *output) flush() {
 	}
 }
 
+// awaitLine registers marker; the channel is closed once a line equal to it is written.
+func (o *output) awaitLine(marker string) <-chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.marker, o.markerSeen = marker, make(chan struct{})
+	return o.markerSeen
+}
+
 func (o *output) line(s string) {
+	if o.marker != "" && s == o.marker {
+		close(o.markerSeen)
+		o.marker = ""
+		return
+	}
+	if s == "" {
+		return // nothing to log, nothing to show in an error
+	}
 	o.logger.Log(context.Background(), o.level, s, "stream", o.stream)
 	if !o.keep {
 		return

@@ -23,12 +23,8 @@ type launch struct {
 	binary string
 	dir    string // holds config.capnp; the module paths in it are relative to it
 	cfg    *config
-	// storage overrides the disk service's path (workerd's -d flag); empty keeps the config's.
-	storage string
-	logger  *slog.Logger
-	// validation marks a throwaway run whose errors Apply returns anyway: its output is logged
-	// at Debug. A serving process logs stdout (console.log) at Info and stderr at Warn.
-	validation bool
+	// logger receives stdout (console.log) at Info and stderr at Warn.
+	logger *slog.Logger
 }
 
 // process is one running workerd.
@@ -62,9 +58,6 @@ func startWorkerd(ctx context.Context, l launch) (*process, error) {
 		// The config already says 127.0.0.1:0; the override makes sure of it whatever the file says.
 		args = append(args, "--socket-addr", name+"="+listenAddress)
 	}
-	if l.storage != "" {
-		args = append(args, "--directory-path", storageService+"="+l.storage)
-	}
 	if l.cfg.experimental {
 		args = append(args, "--experimental")
 	}
@@ -73,30 +66,38 @@ func startWorkerd(ctx context.Context, l launch) (*process, error) {
 		return nil, fmt.Errorf("creating workerd control pipe: %w", err)
 	}
 
+	// stderr is a pipe of our own rather than exec's, so that we can write a marker into it
+	// (see stderrPipe).
+	errPipe, err := newStderrPipe()
+	if err != nil {
+		ctlR.Close()
+		ctlW.Close()
+		return nil, err
+	}
+
 	cmd := exec.Command(l.binary, args...)
 	cmd.Dir = l.dir
 	cmd.ExtraFiles = []*os.File{ctlW} // fd 3 in the child
 	cmd.SysProcAttr = sysProcAttr()
-	outLevel, errLevel := slog.LevelInfo, slog.LevelWarn
-	if l.validation {
-		outLevel, errLevel = slog.LevelDebug, slog.LevelDebug
-	}
-	stdout := newOutput(l.logger, outLevel, "stdout", false)
-	stderr := newOutput(l.logger, errLevel, "stderr", true)
-	cmd.Stdout, cmd.Stderr = stdout, stderr
+	stdout := newOutput(l.logger, slog.LevelInfo, "stdout", false)
+	stderr := newOutput(l.logger, slog.LevelWarn, "stderr", true)
+	cmd.Stdout, cmd.Stderr = stdout, errPipe.w
 	// Bounds Wait should anything else hold workerd's output pipes open after it exits.
 	cmd.WaitDelay = 2 * time.Second
 
 	if err := cmd.Start(); err != nil {
 		ctlR.Close()
 		ctlW.Close()
+		errPipe.abort()
 		return nil, fmt.Errorf("starting workerd %s: %w", l.binary, err)
 	}
 	ctlW.Close() // the child has its copy; EOF on ctlR now means the child is gone
+	go errPipe.copyTo(stderr)
 	p := &process{cmd: cmd, cfg: l.cfg, started: time.Now(), stderr: stderr, done: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
 		stdout.flush()
+		errPipe.finish(cmd.WaitDelay) // complete the stderr tail before done
 		stderr.flush()
 		close(p.done)
 	}()
@@ -109,6 +110,18 @@ func startWorkerd(ctx context.Context, l launch) (*process, error) {
 	select {
 	case ports := <-ready:
 		p.ports = ports
+		if len(l.cfg.keys) == 0 {
+			errPipe.release()
+			return p, nil
+		}
+		// workerd still starts when a namespace names a class the Worker does not export; it
+		// only warns, before it listens. Cloudflare refuses such an upload, so we do too.
+		errPipe.sync(stderr, syncTimeout)
+		if hasMissingClass(stderr.lines()) {
+			p.kill()
+			return nil, &ConfigError{Message: summarize(stderr.lines())}
+		}
+		errPipe.release()
 		return p, nil
 	case <-p.done:
 		msg := summarize(stderr.lines())

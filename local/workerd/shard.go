@@ -47,22 +47,34 @@ func (sh *shard) addr(script string) (string, bool) {
 	return addr, ok
 }
 
-// prepare writes cfg as a new generation of the shard and, if asked, validates it, without
-// touching the serving process.
-func (sh *shard) prepare(ctx context.Context, cfg *config, validate bool) (*generation, error) {
+// prepare writes cfg as a new generation of the shard and, if start is set, starts workerd on
+// it next to the serving process, with the real Durable Object storage but nothing routed to it
+// yet (see Supervisor.Apply). A start that fails leaves the shard as it was.
+func (sh *shard) prepare(ctx context.Context, cfg *config, start bool) (*generation, error) {
 	dir, err := writeGeneration(sh.genDir(), cfg)
 	if err != nil {
 		return nil, err
 	}
 	next := &generation{dir: dir, cfg: cfg}
-	if !validate {
+	if !start {
 		return next, nil
 	}
-	if err := sh.validate(ctx, next); err != nil {
+	p, err := startWorkerd(ctx, sh.launch(next))
+	if err != nil {
 		os.RemoveAll(dir)
-		return nil, err
+		return nil, fmt.Errorf("starting workerd: %w", err)
 	}
+	next.proc = p
 	return next, nil
+}
+
+// discard undoes prepare for a generation that will not serve: another shard's start failed.
+func (g *generation) discard() {
+	if g.proc != nil {
+		g.proc.kill()
+		g.proc = nil
+	}
+	os.RemoveAll(g.dir)
 }
 
 // swap makes next (prepared) the shard's serving config. See Supervisor.Apply for the scheme.
@@ -75,9 +87,12 @@ func (sh *shard) swap(ctx context.Context, next *generation) error {
 	old := sh.cur
 	sh.mu.RUnlock()
 	var err error
-	if old != nil && sharesStorage(old.cfg, next.cfg) {
+	switch {
+	case next.proc != nil:
+		sh.takeOver(old, next)
+	case old != nil && sharesStorage(old.cfg, next.cfg):
 		err = sh.replaceStopFirst(ctx, old, next)
-	} else {
+	default:
 		err = sh.replaceOverlapping(ctx, old, next)
 	}
 	if err != nil {
@@ -90,35 +105,33 @@ func (sh *shard) swap(ctx context.Context, next *generation) error {
 	return nil
 }
 
-// validate starts gen once against scratch storage and stops it again. It is skipped for a
-// config without Durable Object classes: starting that config for real touches no shared files
-// and is the same test.
-func (sh *shard) validate(ctx context.Context, gen *generation) error {
-	if len(gen.cfg.keys) == 0 {
-		return nil
+// takeOver routes the shard's scripts to the process prepare started for next. When old holds
+// storage that next opens, old is stopped first while Addr waits: that stop is the scripts'
+// only gap, and the new process meets no request before the old one is gone. Otherwise old
+// drains in the background. Callers hold op.
+func (sh *shard) takeOver(old *process, next *generation) {
+	p := next.proc
+	next.proc = nil // from now on it is the shard's, stopped and restarted as cur
+	start := time.Now()
+	sh.mu.Lock()
+	stopFirst := old != nil && sharesStorage(old.cfg, next.cfg)
+	if stopFirst {
+		old.stop(swapGrace)
 	}
-	scratch, err := os.MkdirTemp(gen.dir, "scratch-storage-")
-	if err != nil {
-		return fmt.Errorf("creating scratch storage: %w", err)
+	sh.setCurrent(p, next)
+	sh.mu.Unlock()
+	sh.sup.log.Info("workerd serving", "shard", sh.name, "pid", p.cmd.Process.Pid, "scripts", len(next.cfg.sockets),
+		"startup", start.Sub(p.started), "gap", time.Since(start))
+	if old != nil && !stopFirst {
+		sh.retire(old)
 	}
-	defer os.RemoveAll(scratch)
-	p, err := startWorkerd(ctx, sh.launch(gen, scratch, true))
-	if err != nil {
-		return fmt.Errorf("validating workerd config: %w", err)
-	}
-	// Killing is fine: the storage is scratch. The output is complete once the process is gone.
-	p.kill()
-	if lines := p.stderr.lines(); hasMissingClass(lines) {
-		return fmt.Errorf("validating workerd config: %w", &ConfigError{Message: summarize(lines)})
-	}
-	return nil
 }
 
-// validates reports whether cfg must be validated before it replaces the shard's config. A
-// config whose every script is one the shard already runs, unchanged, started once already
-// (it is the running config minus scripts, as when scripts are deleted): validating it again
-// would only double the reload's cost. If its start fails anyway, swap brings the previous
-// config back.
+// validates reports whether cfg must be tried in a new process (prepare) before it replaces
+// the shard's config. A config whose every script is one the shard already runs, unchanged,
+// started once already (it is the running config minus scripts, as when scripts are deleted):
+// narrow applies it without a new process. If narrow cannot and its start fails anyway, swap
+// brings the previous config back.
 func (sh *shard) validates(cfg *config) bool {
 	sh.op.Lock()
 	defer sh.op.Unlock()
@@ -161,10 +174,11 @@ func (sh *shard) narrow(next *generation) bool {
 	return true
 }
 
-// replaceOverlapping starts next while old (if any) keeps serving, switches to it, and retires old.
+// replaceOverlapping starts next while old (if any) keeps serving, switches to it, and retires
+// old. It serves swaps whose process prepare did not start (a narrowed config after a crash).
 func (sh *shard) replaceOverlapping(ctx context.Context, old *process, next *generation) error {
 	start := time.Now()
-	p, err := startWorkerd(ctx, sh.launch(next, "", false))
+	p, err := startWorkerd(ctx, sh.launch(next))
 	if err != nil {
 		return fmt.Errorf("starting workerd: %w", err)
 	}
@@ -178,22 +192,23 @@ func (sh *shard) replaceOverlapping(ctx context.Context, old *process, next *gen
 	return nil
 }
 
-// replaceStopFirst stops old, then starts next; Addr callers wait meanwhile. The start is not
-// cancelled with ctx: once old is gone, leaving nothing running would be worse than finishing.
+// replaceStopFirst stops old, then starts next; Addr callers wait meanwhile. It serves swaps
+// whose process prepare did not start. The start is not cancelled with ctx: once old is gone,
+// leaving nothing running would be worse than finishing.
 func (sh *shard) replaceStopFirst(ctx context.Context, old *process, next *generation) error {
 	ctx = context.WithoutCancel(ctx)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	start := time.Now()
 	old.stop(swapGrace)
-	p, err := startWorkerd(ctx, sh.launch(next, "", false))
+	p, err := startWorkerd(ctx, sh.launch(next))
 	if err == nil {
 		sh.setCurrent(p, next)
 		sh.sup.log.Info("workerd serving", "shard", sh.name, "pid", p.cmd.Process.Pid, "scripts", len(next.cfg.sockets), "swap", time.Since(start))
 		return nil
 	}
 	err = fmt.Errorf("starting workerd: %w", err)
-	back, backErr := startWorkerd(ctx, sh.launch(sh.good, "", false))
+	back, backErr := startWorkerd(ctx, sh.launch(sh.good))
 	if backErr != nil {
 		sh.setCurrent(nil, sh.good)
 		sh.sup.log.Error("restarting the previous workerd config failed", "shard", sh.name, "err", backErr)
@@ -237,8 +252,8 @@ func (sh *shard) stop(grace time.Duration) {
 }
 
 // launch describes a process running gen.
-func (sh *shard) launch(gen *generation, storage string, validation bool) launch {
-	return launch{binary: sh.sup.binary, dir: gen.dir, cfg: gen.cfg, storage: storage, logger: sh.sup.log, validation: validation}
+func (sh *shard) launch(gen *generation) launch {
+	return launch{binary: sh.sup.binary, dir: gen.dir, cfg: gen.cfg, logger: sh.sup.log}
 }
 
 // cleanGenerations removes every config directory of the shard but keep. Failing is harmless

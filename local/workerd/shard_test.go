@@ -81,8 +81,8 @@ func TestBindingMergesShards(t *testing.T) {
 	assert.Equal(t, float64(2), out["count"], "the client reaches c00's object, data kept")
 }
 
-// TestBadShardLeavesAllShardsAsTheyWere: when one of two changed shards fails validation,
-// neither is swapped.
+// TestBadShardLeavesAllShardsAsTheyWere: when one of two changed shards fails to start,
+// neither is swapped, and the one that started is stopped again.
 func TestBadShardLeavesAllShardsAsTheyWere(t *testing.T) {
 	s := newTestSupervisor(t, t.TempDir())
 	scripts := counters(t, shardSize+1)
@@ -96,6 +96,7 @@ func TestBadShardLeavesAllShardsAsTheyWere(t *testing.T) {
 	require.ErrorAs(t, err, &cfgErr)
 	assert.Contains(t, cfgErr.Message, "bad shard")
 	assert.Equal(t, before, s.shardPIDs(), "no shard was swapped")
+	assert.ElementsMatch(t, before, childWorkerds(t), "the good shard's new process is gone again")
 }
 
 // TestScriptsRemovedWithoutRestart: a shard that only loses scripts keeps its process (no

@@ -79,6 +79,8 @@ type Supervisor struct {
 type generation struct {
 	dir string
 	cfg *config
+	// proc is the process prepare started on it, until swap makes it the shard's serving one.
+	proc *process
 }
 
 // NewSupervisor returns a Supervisor that runs nothing until the first Apply.
@@ -128,20 +130,23 @@ func (s *Supervisor) Addr(script string) (string, bool) {
 // to the supervisor fill the newest shard with room (shardSize), else a new one. When a new
 // binding ties scripts of two shards, the shards merge.
 //
-// Reload scheme, per shard: two workerd processes must never open the same Durable Object
-// files. Measured with workerd 1.20261117.1: a second process on the same storage starts without
+// Reload scheme, per shard: every changed shard's new config is first started in a new workerd
+// process next to the serving one, and only once every new process listens is any shard
+// switched; a start that fails (workerd's message, or its warning about a namespace whose class
+// is not exported) leaves everything as it was. Two processes must never run the same Durable
+// Object. Measured with workerd 1.20261117.1: a second process on the same storage starts without
 // complaint and both serve the same object, so its single-instance guarantee is gone; under
 // concurrent increments from both, 113 of 200 requests failed with "database is locked:
-// SQLITE_BUSY". So a new config that hosts any class is first validated in a throwaway process
-// against scratch storage, which surfaces every startup error and workerd's missing-class
-// warning while the old process keeps serving. Every changed shard is validated before any is
-// swapped, so a refusal leaves everything as it was. Then:
-//   - if the shard's old process holds none of the new config's storage, the new process starts
-//     with the real storage next to the old one and takes over with no downtime; the old one
-//     drains in the background;
-//   - otherwise the old process is stopped first (bounded by swapGrace) and the new one started,
-//     a gap of about one workerd startup for that shard's scripts. If that start still fails,
-//     the old config is started again.
+// SQLITE_BUSY". But starting opens only each namespace's alarm index (metadata.sqlite, which
+// SQLite shares between processes); an object's own database opens when a request or an alarm
+// first reaches it. So the new process meets no request before the switch:
+//   - if the shard's old process holds none of the new config's storage, Addr switches to the
+//     new process at once (no downtime) and the old one drains in the background;
+//   - otherwise the old process is stopped (bounded by swapGrace) while Addr waits, then Addr
+//     switches: the gap is the old process's exit, not a workerd startup.
+//
+// What remains shared: an alarm that falls due while both run (one workerd startup) can fire in
+// both, as an alarm may fire twice after a failure on Cloudflare too.
 func (s *Supervisor) Apply(ctx context.Context, scripts []Script) error {
 	s.op.Lock()
 	defer s.op.Unlock()
@@ -167,10 +172,10 @@ func (s *Supervisor) Apply(ctx context.Context, scripts []Script) error {
 	live, emptied := s.plan(scripts)
 
 	type work struct {
-		sh       *shard
-		cfg      *config
-		validate bool
-		gen      *generation
+		sh    *shard
+		cfg   *config
+		start bool
+		gen   *generation
 	}
 	var works []*work
 	for _, p := range live {
@@ -186,17 +191,17 @@ func (s *Supervisor) Apply(ctx context.Context, scripts []Script) error {
 				return fmt.Errorf("creating Durable Object storage: %w", err)
 			}
 		}
-		works = append(works, &work{sh: p.sh, cfg: cfg, validate: p.sh.validates(cfg)})
+		works = append(works, &work{sh: p.sh, cfg: cfg, start: p.sh.validates(cfg)})
 	}
 
 	errs := parallel(works, func(w *work) (err error) {
-		w.gen, err = w.sh.prepare(ctx, w.cfg, w.validate)
+		w.gen, err = w.sh.prepare(ctx, w.cfg, w.start)
 		return err
 	})
 	if err := errors.Join(errs...); err != nil {
 		for _, w := range works {
 			if w.gen != nil {
-				os.RemoveAll(w.gen.dir)
+				w.gen.discard()
 			}
 		}
 		return err
@@ -216,7 +221,7 @@ func (s *Supervisor) Apply(ctx context.Context, scripts []Script) error {
 	// Emptied shards go first: a merged shard opens the storage its absorbed shards held.
 	parallel(emptied, func(sh *shard) error { sh.stop(swapGrace); return nil })
 	errs = parallel(works, func(w *work) error {
-		if !w.validate && w.sh.narrow(w.gen) {
+		if !w.start && w.sh.narrow(w.gen) {
 			return nil
 		}
 		return w.sh.swap(ctx, w.gen)
