@@ -32,6 +32,7 @@ type process struct {
 	cmd     *exec.Cmd
 	cfg     *config
 	started time.Time
+	ready   time.Time      // when every socket listened
 	ports   map[string]int // socket (= script) name to bound port, set once ready
 	stderr  *output
 
@@ -109,7 +110,7 @@ func startWorkerd(ctx context.Context, l launch) (*process, error) {
 	defer timer.Stop()
 	select {
 	case ports := <-ready:
-		p.ports = ports
+		p.ports, p.ready = ports, time.Now()
 		if len(l.cfg.keys) == 0 {
 			errPipe.release()
 			return p, nil

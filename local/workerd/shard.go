@@ -80,51 +80,74 @@ func (g *generation) discard() {
 // swap makes next (prepared) the shard's serving config. See Supervisor.Apply for the scheme.
 func (sh *shard) swap(ctx context.Context, next *generation) error {
 	sh.op.Lock()
-	defer sh.op.Unlock()
 	sh.stopped = false
 	sh.settleRetiring(next.cfg)
 	sh.mu.RLock()
 	old := sh.cur
 	sh.mu.RUnlock()
+	if next.proc != nil {
+		sh.committed(next)
+		sh.takeOver(old, next) // releases op
+		return nil
+	}
+	defer sh.op.Unlock()
 	var err error
-	switch {
-	case next.proc != nil:
-		sh.takeOver(old, next)
-	case old != nil && sharesStorage(old.cfg, next.cfg):
+	if old != nil && sharesStorage(old.cfg, next.cfg) {
 		err = sh.replaceStopFirst(ctx, old, next)
-	default:
+	} else {
 		err = sh.replaceOverlapping(ctx, old, next)
 	}
 	if err != nil {
 		os.RemoveAll(next.dir)
 		return err
 	}
-	sh.epoch++ // supersedes any pending crash restart of the previous config
-	sh.crashes = 0
-	sh.cleanGenerations(next.dir)
+	sh.committed(next)
 	return nil
 }
 
-// takeOver routes the shard's scripts to the process prepare started for next. When old holds
-// storage that next opens, old is stopped first while Addr waits: that stop is the scripts'
-// only gap, and the new process meets no request before the old one is gone. Otherwise old
-// drains in the background. Callers hold op.
+// committed records that next is the shard's config from now on. Callers hold op.
+func (sh *shard) committed(next *generation) {
+	sh.epoch++ // supersedes any pending crash restart of the previous config
+	sh.crashes = 0
+	sh.cleanGenerations(next.dir)
+}
+
+// takeOver routes the shard's scripts to the process prepare started for next, which cannot
+// fail any more. Callers hold op; takeOver releases it once next serves.
+//
+// When old holds storage that next opens, old must be gone before next meets a request: Addr
+// waits meanwhile (mu), and so does the shard's next operation (op), but the caller does not:
+// the old process's exit, the scripts' only gap, overlaps whatever the caller does next
+// (answering the upload). Otherwise Addr switches at once and old drains in the background.
 func (sh *shard) takeOver(old *process, next *generation) {
 	p := next.proc
 	next.proc = nil // from now on it is the shard's, stopped and restarted as cur
-	start := time.Now()
 	sh.mu.Lock()
-	stopFirst := old != nil && sharesStorage(old.cfg, next.cfg)
-	if stopFirst {
+	if old == nil || !sharesStorage(old.cfg, next.cfg) {
+		sh.setCurrent(p, next)
+		sh.mu.Unlock()
+		sh.logServing(p, next, 0)
+		if old != nil {
+			sh.retire(old)
+		}
+		sh.op.Unlock()
+		return
+	}
+	sh.sup.watches.Add(1) // Close waits for it (through op, and watches)
+	go func() {
+		defer sh.sup.watches.Done()
+		start := time.Now()
 		old.stop(swapGrace)
-	}
-	sh.setCurrent(p, next)
-	sh.mu.Unlock()
-	sh.sup.log.Info("workerd serving", "shard", sh.name, "pid", p.cmd.Process.Pid, "scripts", len(next.cfg.sockets),
-		"startup", start.Sub(p.started), "gap", time.Since(start))
-	if old != nil && !stopFirst {
-		sh.retire(old)
-	}
+		sh.setCurrent(p, next)
+		sh.mu.Unlock()
+		sh.op.Unlock()
+		sh.logServing(p, next, time.Since(start))
+	}()
+}
+
+func (sh *shard) logServing(p *process, gen *generation, gap time.Duration) {
+	sh.sup.log.Info("workerd serving", "shard", sh.name, "pid", p.cmd.Process.Pid, "scripts", len(gen.cfg.sockets),
+		"startup", p.ready.Sub(p.started), "gap", gap)
 }
 
 // validates reports whether cfg must be tried in a new process (prepare) before it replaces
