@@ -1,9 +1,14 @@
 package workerd
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -233,4 +238,81 @@ func TestBackoffIsBounded(t *testing.T) {
 	for n := 1; n < 200; n++ {
 		assert.True(t, backoff(n) > 0 && backoff(n) <= maxBackoff, "attempt %d", n)
 	}
+}
+
+// TestReloadsNeverRunAnObjectTwice: two clients increment one counter object without pause
+// while the script is reloaded again and again, each keeping the address it got for a few
+// requests, as a caller with an open connection does. The new process starts next to the old one
+// on the same storage; if both ever served the object, the two processes would fight over its
+// SQLite files and answer errors (workerd's "internal error"), or increments would read the same
+// value and return duplicate counts. Requests may be refused by a stopped process (no answer),
+// never answered with an error, and the answered increments must return exactly 1..n.
+func TestReloadsNeverRunAnObjectTwice(t *testing.T) {
+	s := newTestSupervisor(t, t.TempDir())
+	require.NoError(t, s.apply(t, seedCounter(t, "api")))
+
+	var (
+		mu               sync.Mutex
+		counts           []int
+		refused, errored int
+		firstError       string
+	)
+	stop := make(chan struct{})
+	var clients sync.WaitGroup
+	for range 2 {
+		clients.Go(func() {
+			client := &http.Client{Timeout: 5 * time.Second}
+			addr, uses := "", 0
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if uses == 0 {
+					addr, _ = s.Addr("api")
+					uses = 10
+				}
+				uses--
+				resp, err := client.Post("http://"+addr+"/shared", "text/plain", nil)
+				if err != nil {
+					mu.Lock()
+					refused++
+					mu.Unlock()
+					uses = 0
+					continue
+				}
+				var out struct{ Count int }
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				mu.Lock()
+				if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &out) != nil {
+					errored++
+					if firstError == "" {
+						firstError = fmt.Sprintf("%d %s", resp.StatusCode, body)
+					}
+				} else {
+					counts = append(counts, out.Count)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for i := 1; i <= 5; i++ {
+		changed := seedCounter(t, "api")
+		changed.Modules[0].Content = fmt.Appendf(changed.Modules[0].Content, "\n// v%d\n", i)
+		require.NoError(t, s.apply(t, changed))
+		time.Sleep(50 * time.Millisecond) // some increments on each version
+	}
+	close(stop)
+	clients.Wait()
+
+	assert.Zero(t, errored, "answered with an error, first: %s", firstError)
+	require.NotEmpty(t, counts)
+	slices.Sort(counts)
+	for i, c := range counts {
+		require.Equal(t, i+1, c, "sorted increment %d of %d", i+1, len(counts))
+	}
+	assert.Equal(t, len(counts), s.count(t, "api", http.MethodGet, "/shared"))
+	t.Logf("%d increments over 5 reloads, %d requests refused during the swaps", len(counts), refused)
 }
