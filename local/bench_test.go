@@ -10,10 +10,10 @@ import (
 
 // BenchmarkUploadToFirstAnswer measures, per upload of a new version: the time from sending the
 // PUT until the Worker's URL answers (upload-to-answer), and within it workerd's reload as the
-// server reports it (startup_time_ms: config generation, validation and the process swap).
-// "durable-object" is the seed's Counter (a SQLite class, so the reload validates the config in
-// a scratch process and stops the old process before the new one opens the class's files);
-// "plain" hosts no class (the new process starts next to the old one).
+// server reports it (startup_time_ms: config generation and the new process's start).
+// "durable-object" is the seed's Counter (a SQLite class: the new process starts next to the old
+// one, and the old one exits before the new one meets a request, a wait that follows the answer
+// to the upload); "plain" hosts no class (the new process takes over at once).
 func BenchmarkUploadToFirstAnswer(b *testing.B) {
 	for _, c := range []struct {
 		name string

@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// benchScripts are the two reload paths: a script hosting a Durable Object (validated against
-// scratch storage, then stop-old-then-start-new) and a stateless one (new process starts next
-// to the old one).
+// benchScripts are the two reload paths: a script hosting a Durable Object (the new process
+// starts next to the old one, which exits before the new one serves) and a stateless one (the
+// new process takes over at once).
 func benchScripts(tb testing.TB) map[string]Script {
 	return map[string]Script{
 		"durable-object": seedCounter(tb, "api"),
