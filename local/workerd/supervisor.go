@@ -143,10 +143,12 @@ func (s *Supervisor) Addr(script string) (string, bool) {
 //   - if the shard's old process holds none of the new config's storage, Addr switches to the
 //     new process at once (no downtime) and the old one drains in the background;
 //   - otherwise the old process is stopped (bounded by swapGrace) while Addr waits, then Addr
-//     switches: the gap is the old process's exit, not a workerd startup.
+//     switches: the gap is the old process's exit, not a workerd startup. Apply returns without
+//     waiting for that exit; Addr and the shard's next change do wait for it.
 //
-// What remains shared: an alarm that falls due while both run (one workerd startup) can fire in
-// both, as an alarm may fire twice after a failure on Cloudflare too.
+// What remains: an alarm that falls due while both processes run (about one workerd startup)
+// can fire in both, two instances of that object for that moment. Cloudflare runs an alarm at
+// least once, but never in two instances; this is the one departure left.
 func (s *Supervisor) Apply(ctx context.Context, scripts []Script) error {
 	s.op.Lock()
 	defer s.op.Unlock()
