@@ -189,12 +189,11 @@ func (d *D1Database) Read(ctx context.Context, req infer.ReadRequest[D1DatabaseA
 	id := req.State.DatabaseID
 	importing := id == ""
 	if importing {
-		_, dbID, ok := strings.Cut(req.ID, "/")
-		if !ok || dbID == "" {
-			return infer.ReadResponse[D1DatabaseArgs, D1DatabaseState]{}, fmt.Errorf(
-				"import id %q is not of the form <accountId>/<databaseId>", req.ID)
+		imported, err := importedID(req.ID, "<databaseId>")
+		if err != nil {
+			return infer.ReadResponse[D1DatabaseArgs, D1DatabaseState]{}, err
 		}
-		id = dbID
+		id = imported
 	}
 	db, err := c.D1DatabaseByID(ctx, id)
 	if cfapi.IsNotFound(err) {
@@ -234,22 +233,8 @@ func (d *D1Database) Delete(ctx context.Context, req infer.DeleteRequest[D1Datab
 		return infer.DeleteResponse{}, err
 	}
 	id := req.State.DatabaseID
-	if !req.State.DeleteData {
-		held, err := d1Held(ctx, c, id)
-		if cfapi.IsNotFound(err) {
-			return infer.DeleteResponse{}, nil
-		}
-		if err != nil {
-			return infer.DeleteResponse{}, fmt.Errorf("checking D1 database %q for data before deleting it: %w", req.State.DatabaseName, err)
-		}
-		if !held.empty() {
-			return infer.DeleteResponse{}, refuseDelete("D1 database", req.State.DatabaseName, id, held, "D1Database")
-		}
-	}
-	if err := c.DeleteD1Database(ctx, id); err != nil && !cfapi.IsNotFound(err) {
-		return infer.DeleteResponse{}, err
-	}
-	return infer.DeleteResponse{}, nil
+	return infer.DeleteResponse{}, deleteHolding(ctx, c, d1KindType, "D1Database", req.State.DatabaseName, id, req.State.DeleteData,
+		nil, func() error { return c.DeleteD1Database(ctx, id) })
 }
 
 // d1ResourceID is the resource id, the form `pulumi import` takes: "<accountId>/<databaseId>".

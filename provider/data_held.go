@@ -92,6 +92,37 @@ func queueHeld(ctx context.Context, c *cfapi.Client, id string) (heldData, error
 	return heldData{what: "undelivered message(s)", count: n}, nil
 }
 
+// deleteHolding is the Delete of a data resource of binding type typ (resource names its type in
+// the error), name on Cloudflare and id. Without deleteData it refuses while the resource holds
+// data, naming some; with it, empty (nil: the API deletes a resource with its data) runs before
+// del. A resource already gone counts as deleted.
+func deleteHolding(ctx context.Context, c *cfapi.Client, typ, resource, name, id string, deleteData bool, empty, del func() error) error {
+	k := dataKinds[typ]
+	if !deleteData {
+		held, err := k.held(ctx, c, id)
+		if cfapi.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("checking %s %q for data before deleting it: %w", k.noun, name, err)
+		}
+		if !held.empty() {
+			return refuseDelete(k.noun, name, id, held, resource)
+		}
+	} else if empty != nil {
+		if err := empty(); err != nil {
+			if cfapi.IsNotFound(err) {
+				return nil
+			}
+			return err
+		}
+	}
+	if err := del(); err != nil && !cfapi.IsNotFound(err) {
+		return err
+	}
+	return nil
+}
+
 // refuseDelete is the error of a Delete that would lose held data without deleteData.
 func refuseDelete(noun, name, id string, h heldData, resource string) error {
 	where := fmt.Sprintf("%q", name)

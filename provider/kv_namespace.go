@@ -121,12 +121,11 @@ func (k *KvNamespace) Read(ctx context.Context, req infer.ReadRequest[KvNamespac
 	}
 	id := req.State.NamespaceID
 	if id == "" {
-		_, nsID, ok := strings.Cut(req.ID, "/")
-		if !ok || nsID == "" {
-			return infer.ReadResponse[KvNamespaceArgs, KvNamespaceState]{}, fmt.Errorf(
-				"import id %q is not of the form <accountId>/<namespaceId>", req.ID)
+		imported, err := importedID(req.ID, "<namespaceId>")
+		if err != nil {
+			return infer.ReadResponse[KvNamespaceArgs, KvNamespaceState]{}, err
 		}
-		id = nsID
+		id = imported
 	}
 	ns, err := c.KVNamespaceByID(ctx, id)
 	if cfapi.IsNotFound(err) {
@@ -151,22 +150,8 @@ func (k *KvNamespace) Delete(ctx context.Context, req infer.DeleteRequest[KvName
 		return infer.DeleteResponse{}, err
 	}
 	id := req.State.NamespaceID
-	if !req.State.DeleteData {
-		held, err := kvHeld(ctx, c, id)
-		if cfapi.IsNotFound(err) {
-			return infer.DeleteResponse{}, nil
-		}
-		if err != nil {
-			return infer.DeleteResponse{}, err
-		}
-		if !held.empty() {
-			return infer.DeleteResponse{}, refuseDelete("KV namespace", req.State.Title, id, held, "KvNamespace")
-		}
-	}
-	if err := c.DeleteKVNamespace(ctx, id); err != nil && !cfapi.IsNotFound(err) {
-		return infer.DeleteResponse{}, err
-	}
-	return infer.DeleteResponse{}, nil
+	return infer.DeleteResponse{}, deleteHolding(ctx, c, kvKindType, "KvNamespace", req.State.Title, id, req.State.DeleteData,
+		nil, func() error { return c.DeleteKVNamespace(ctx, id) })
 }
 
 // kvID is the resource id, the form `pulumi import` takes: "<accountId>/<namespaceId>".

@@ -113,12 +113,11 @@ func (q *Queue) Read(ctx context.Context, req infer.ReadRequest[QueueArgs, Queue
 	}
 	id := req.State.QueueID
 	if id == "" {
-		_, qID, ok := strings.Cut(req.ID, "/")
-		if !ok || qID == "" {
-			return infer.ReadResponse[QueueArgs, QueueState]{}, fmt.Errorf(
-				"import id %q is not of the form <accountId>/<queueId>", req.ID)
+		imported, err := importedID(req.ID, "<queueId>")
+		if err != nil {
+			return infer.ReadResponse[QueueArgs, QueueState]{}, err
 		}
-		id = qID
+		id = imported
 	}
 	got, err := c.QueueByID(ctx, id)
 	if cfapi.IsNotFound(err) {
@@ -143,20 +142,6 @@ func (q *Queue) Delete(ctx context.Context, req infer.DeleteRequest[QueueState])
 		return infer.DeleteResponse{}, err
 	}
 	id := req.State.QueueID
-	if !req.State.DeleteData {
-		held, err := queueHeld(ctx, c, id)
-		if cfapi.IsNotFound(err) {
-			return infer.DeleteResponse{}, nil
-		}
-		if err != nil {
-			return infer.DeleteResponse{}, err
-		}
-		if !held.empty() {
-			return infer.DeleteResponse{}, refuseDelete("queue", req.State.QueueName, id, held, "Queue")
-		}
-	}
-	if err := c.DeleteQueue(ctx, id); err != nil && !cfapi.IsNotFound(err) {
-		return infer.DeleteResponse{}, err
-	}
-	return infer.DeleteResponse{}, nil
+	return infer.DeleteResponse{}, deleteHolding(ctx, c, queueKindType, "Queue", req.State.QueueName, id, req.State.DeleteData,
+		nil, func() error { return c.DeleteQueue(ctx, id) })
 }

@@ -147,12 +147,11 @@ func (b *R2Bucket) Read(ctx context.Context, req infer.ReadRequest[R2BucketArgs,
 	name := req.State.BucketName
 	importing := name == ""
 	if importing {
-		_, bucket, ok := strings.Cut(req.ID, "/")
-		if !ok || bucket == "" {
-			return infer.ReadResponse[R2BucketArgs, R2BucketState]{}, fmt.Errorf(
-				"import id %q is not of the form <accountId>/<bucketName>", req.ID)
+		imported, err := importedID(req.ID, "<bucketName>")
+		if err != nil {
+			return infer.ReadResponse[R2BucketArgs, R2BucketState]{}, err
 		}
-		name = bucket
+		name = imported
 	}
 	bk, err := c.R2BucketByName(ctx, name)
 	if cfapi.IsNotFound(err) {
@@ -183,27 +182,9 @@ func (b *R2Bucket) Delete(ctx context.Context, req infer.DeleteRequest[R2BucketS
 		return infer.DeleteResponse{}, err
 	}
 	name := req.State.BucketName
-	if !req.State.DeleteData {
-		held, err := r2Held(ctx, c, name)
-		if cfapi.IsNotFound(err) {
-			return infer.DeleteResponse{}, nil
-		}
-		if err != nil {
-			return infer.DeleteResponse{}, err
-		}
-		if !held.empty() {
-			return infer.DeleteResponse{}, refuseDelete("R2 bucket", name, "", held, "R2Bucket")
-		}
-	} else if err := emptyR2Bucket(ctx, c, name); err != nil {
-		if cfapi.IsNotFound(err) {
-			return infer.DeleteResponse{}, nil
-		}
-		return infer.DeleteResponse{}, err
-	}
-	if err := c.DeleteR2Bucket(ctx, name); err != nil && !cfapi.IsNotFound(err) {
-		return infer.DeleteResponse{}, err
-	}
-	return infer.DeleteResponse{}, nil
+	// R2 deletes only empty buckets: with deleteData, its objects go first.
+	return infer.DeleteResponse{}, deleteHolding(ctx, c, r2KindType, "R2Bucket", name, name, req.State.DeleteData,
+		func() error { return emptyR2Bucket(ctx, c, name) }, func() error { return c.DeleteR2Bucket(ctx, name) })
 }
 
 // emptyR2Bucket deletes every object of a bucket, a page at a time, through the v4 API's

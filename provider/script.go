@@ -546,11 +546,11 @@ func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, Scr
 	name := req.State.ScriptName
 	if name == "" {
 		// An import: the id is "<accountId>/<scriptName>".
-		_, script, ok := strings.Cut(req.ID, "/")
-		if !ok || script == "" {
-			return infer.ReadResponse[ScriptArgs, ScriptState]{}, fmt.Errorf("import id %q is not of the form <accountId>/<scriptName>", req.ID)
+		imported, err := importedID(req.ID, "<scriptName>")
+		if err != nil {
+			return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
 		}
-		name = script
+		name = imported
 	}
 	remote, err := readRemote(ctx, c, name)
 	if err != nil {
