@@ -66,6 +66,8 @@ type GuardedData struct {
 // Annotate documents GuardedData.
 func (d *GuardedData) Annotate(a infer.Annotator) {
 	a.SetToken("index", "GuardedData")
+	a.Describe(d, "One data resource of an App as its DataGuard lists it: what the guard reads from Cloudflare when "+
+		"the resource leaves the app.")
 	a.Describe(&d.Kind, "The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.")
 	a.Describe(&d.Name, "Its name in the app.")
 	a.Describe(&d.Title, "Its name on Cloudflare, \"<app>-<stage>-<name>\".")

@@ -1865,6 +1865,7 @@ func (o DurableObjectInfoMapOutput) MapIndex(k pulumi.StringInput) DurableObject
 	}).(DurableObjectInfoOutput)
 }
 
+// One data resource of an App as its DataGuard lists it: what the guard reads from Cloudflare when the resource leaves the app.
 type GuardedData struct {
 	// Its resource id, "<accountId>/<id>" (the bucket name for R2).
 	Id string `pulumi:"id"`
@@ -1887,6 +1888,7 @@ type GuardedDataInput interface {
 	ToGuardedDataOutputWithContext(context.Context) GuardedDataOutput
 }
 
+// One data resource of an App as its DataGuard lists it: what the guard reads from Cloudflare when the resource leaves the app.
 type GuardedDataArgs struct {
 	// Its resource id, "<accountId>/<id>" (the bucket name for R2).
 	Id pulumi.StringInput `pulumi:"id"`
@@ -1935,6 +1937,7 @@ func (i GuardedDataMap) ToGuardedDataMapOutputWithContext(ctx context.Context) G
 	return pulumi.ToOutputWithContext(ctx, i).(GuardedDataMapOutput)
 }
 
+// One data resource of an App as its DataGuard lists it: what the guard reads from Cloudflare when the resource leaves the app.
 type GuardedDataOutput struct{ *pulumi.OutputState }
 
 func (GuardedDataOutput) ElementType() reflect.Type {

@@ -293,6 +293,9 @@ export interface D1MigrationArgs {
     sha256: pulumi.Input<string>;
 }
 
+/**
+ * One data resource of an App as its DataGuard lists it: what the guard reads from Cloudflare when the resource leaves the app.
+ */
 export interface GuardedDataArgs {
     /**
      * Its resource id, "<accountId>/<id>" (the bucket name for R2).

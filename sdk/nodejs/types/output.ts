@@ -191,6 +191,9 @@ export interface DurableObjectInfo {
     type: string;
 }
 
+/**
+ * One data resource of an App as its DataGuard lists it: what the guard reads from Cloudflare when the resource leaves the app.
+ */
 export interface GuardedData {
     /**
      * Its resource id, "<accountId>/<id>" (the bucket name for R2).

@@ -1280,6 +1280,9 @@ class D1MigrationArgs:
 
 
 class GuardedDataArgsDict(TypedDict):
+    """
+    One data resource of an App as its DataGuard lists it: what the guard reads from Cloudflare when the resource leaves the app.
+    """
     id: pulumi.Input[_builtins.str]
     """
     Its resource id, "<accountId>/<id>" (the bucket name for R2).
@@ -1305,6 +1308,8 @@ class GuardedDataArgs:
                  name: pulumi.Input[_builtins.str],
                  title: pulumi.Input[_builtins.str]):
         """
+        One data resource of an App as its DataGuard lists it: what the guard reads from Cloudflare when the resource leaves the app.
+
         :param pulumi.Input[_builtins.str] id: Its resource id, "<accountId>/<id>" (the bucket name for R2).
         :param pulumi.Input[_builtins.str] kind: The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.
         :param pulumi.Input[_builtins.str] name: Its name in the app.

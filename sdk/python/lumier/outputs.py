@@ -645,12 +645,17 @@ class DurableObjectInfo(dict):
 
 @pulumi.output_type
 class GuardedData(dict):
+    """
+    One data resource of an App as its DataGuard lists it: what the guard reads from Cloudflare when the resource leaves the app.
+    """
     def __init__(__self__, *,
                  id: _builtins.str,
                  kind: _builtins.str,
                  name: _builtins.str,
                  title: _builtins.str):
         """
+        One data resource of an App as its DataGuard lists it: what the guard reads from Cloudflare when the resource leaves the app.
+
         :param _builtins.str id: Its resource id, "<accountId>/<id>" (the bucket name for R2).
         :param _builtins.str kind: The binding type of the resource: kv_namespace, r2_bucket, d1 or queue.
         :param _builtins.str name: Its name in the app.
