@@ -47,6 +47,7 @@ func TestSchemaDescribesEverything(t *testing.T) {
 		}
 	}
 	for tok, typ := range spec.Types {
+		assert.NotEmpty(t, typ.Description, "type %s has no description", tok)
 		for name, prop := range typ.Properties {
 			assert.NotEmpty(t, prop.Description, "type %s.%s has no description", tok, name)
 		}
