@@ -95,14 +95,8 @@ func openD1(stateDir string) (*d1Store, error) {
 		return nil, fmt.Errorf("D1 directory %s: %w", dir, err)
 	}
 	d := &d1Store{dir: dir, open: map[string]*sql.DB{}}
-	b, err := os.ReadFile(d.listFile())
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := readJSONFile(d.listFile(), &d.dbs); err != nil {
 		return nil, fmt.Errorf("reading D1 databases: %w", err)
-	}
-	if err == nil {
-		if err := json.Unmarshal(b, &d.dbs); err != nil {
-			return nil, fmt.Errorf("reading D1 databases (%s): %w", d.listFile(), err)
-		}
 	}
 	return d, nil
 }
@@ -111,11 +105,7 @@ func (d *d1Store) listFile() string          { return filepath.Join(d.dir, "data
 func (d *d1Store) dbFile(uuid string) string { return filepath.Join(d.dir, uuid+".sqlite") }
 
 func (d *d1Store) save() error {
-	b, err := json.Marshal(d.dbs)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(d.listFile(), b)
+	return writeJSONFile(d.listFile(), d.dbs)
 }
 
 // close closes every open database.

@@ -57,25 +57,13 @@ func openKV(stateDir string) (*kvStore, error) {
 		return nil, fmt.Errorf("KV directory %s: %w", dir, err)
 	}
 	kv := &kvStore{dir: dir, data: map[string]map[string]kvEntry{}, now: time.Now}
-	b, err := os.ReadFile(filepath.Join(dir, "namespaces.json"))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := readJSONFile(filepath.Join(dir, "namespaces.json"), &kv.namespaces); err != nil {
 		return nil, fmt.Errorf("reading KV namespaces: %w", err)
-	}
-	if err == nil {
-		if err := json.Unmarshal(b, &kv.namespaces); err != nil {
-			return nil, fmt.Errorf("reading KV namespaces (%s): %w", filepath.Join(dir, "namespaces.json"), err)
-		}
 	}
 	for _, ns := range kv.namespaces {
 		entries := map[string]kvEntry{}
-		b, err := os.ReadFile(kv.dataFile(ns.ID))
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := readJSONFile(kv.dataFile(ns.ID), &entries); err != nil {
 			return nil, fmt.Errorf("reading KV namespace %s: %w", ns.ID, err)
-		}
-		if err == nil {
-			if err := json.Unmarshal(b, &entries); err != nil {
-				return nil, fmt.Errorf("reading KV namespace %s (%s): %w", ns.ID, kv.dataFile(ns.ID), err)
-			}
 		}
 		kv.data[ns.ID] = entries
 	}
@@ -85,19 +73,11 @@ func openKV(stateDir string) (*kvStore, error) {
 func (kv *kvStore) dataFile(id string) string { return filepath.Join(kv.dir, id+".json") }
 
 func (kv *kvStore) saveNamespaces() error {
-	b, err := json.Marshal(kv.namespaces)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(filepath.Join(kv.dir, "namespaces.json"), b)
+	return writeJSONFile(filepath.Join(kv.dir, "namespaces.json"), kv.namespaces)
 }
 
 func (kv *kvStore) saveData(id string) error {
-	b, err := json.Marshal(kv.data[id])
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(kv.dataFile(id), b)
+	return writeJSONFile(kv.dataFile(id), kv.data[id])
 }
 
 // list returns the namespaces sorted by title, as Cloudflare orders them by default.

@@ -1,7 +1,6 @@
 package local
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -89,26 +88,13 @@ func openQueues(stateDir string) (*queueStore, error) {
 		return nil, fmt.Errorf("queues directory %s: %w", dir, err)
 	}
 	qs := &queueStore{dir: dir, now: time.Now, messages: map[string][]*queueMessage{}, inFlight: map[string]bool{}}
-	list := filepath.Join(dir, "queues.json")
-	b, err := os.ReadFile(list)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := readJSONFile(filepath.Join(dir, "queues.json"), &qs.queues); err != nil {
 		return nil, fmt.Errorf("reading queues: %w", err)
-	}
-	if err == nil {
-		if err := json.Unmarshal(b, &qs.queues); err != nil {
-			return nil, fmt.Errorf("reading queues (%s): %w", list, err)
-		}
 	}
 	for _, q := range qs.queues {
 		var msgs []*queueMessage
-		b, err := os.ReadFile(qs.messageFile(q.ID))
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := readJSONFile(qs.messageFile(q.ID), &msgs); err != nil {
 			return nil, fmt.Errorf("reading queue %s: %w", q.Name, err)
-		}
-		if err == nil {
-			if err := json.Unmarshal(b, &msgs); err != nil {
-				return nil, fmt.Errorf("reading queue %s (%s): %w", q.Name, qs.messageFile(q.ID), err)
-			}
 		}
 		qs.messages[q.ID] = msgs
 	}
@@ -118,11 +104,7 @@ func openQueues(stateDir string) (*queueStore, error) {
 func (qs *queueStore) messageFile(id string) string { return filepath.Join(qs.dir, id+".json") }
 
 func (qs *queueStore) saveQueues() error {
-	b, err := json.Marshal(qs.queues)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(filepath.Join(qs.dir, "queues.json"), b)
+	return writeJSONFile(filepath.Join(qs.dir, "queues.json"), qs.queues)
 }
 
 func (qs *queueStore) saveMessages(id string) error {
@@ -130,11 +112,7 @@ func (qs *queueStore) saveMessages(id string) error {
 	if msgs == nil {
 		msgs = []*queueMessage{}
 	}
-	b, err := json.Marshal(msgs)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(qs.messageFile(id), b)
+	return writeJSONFile(qs.messageFile(id), msgs)
 }
 
 // copyQueue is a copy of q that callers may keep while the store changes.

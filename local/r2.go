@@ -4,7 +4,6 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -95,25 +94,13 @@ func openR2(stateDir string) (*r2Store, error) {
 		return nil, fmt.Errorf("R2 directory %s: %w", dir, err)
 	}
 	st := &r2Store{dir: dir, objects: map[string]map[string]r2Object{}, now: time.Now}
-	b, err := os.ReadFile(filepath.Join(dir, "buckets.json"))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := readJSONFile(filepath.Join(dir, "buckets.json"), &st.buckets); err != nil {
 		return nil, fmt.Errorf("reading R2 buckets: %w", err)
-	}
-	if err == nil {
-		if err := json.Unmarshal(b, &st.buckets); err != nil {
-			return nil, fmt.Errorf("reading R2 buckets (%s): %w", filepath.Join(dir, "buckets.json"), err)
-		}
 	}
 	for _, bk := range st.buckets {
 		objs := map[string]r2Object{}
-		b, err := os.ReadFile(st.indexFile(bk.Name))
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := readJSONFile(st.indexFile(bk.Name), &objs); err != nil {
 			return nil, fmt.Errorf("reading R2 bucket %s: %w", bk.Name, err)
-		}
-		if err == nil {
-			if err := json.Unmarshal(b, &objs); err != nil {
-				return nil, fmt.Errorf("reading R2 bucket %s (%s): %w", bk.Name, st.indexFile(bk.Name), err)
-			}
 		}
 		st.objects[bk.Name] = objs
 	}
@@ -126,19 +113,11 @@ func (st *r2Store) blobDir(name string) string       { return filepath.Join(st.d
 func (st *r2Store) blob(name, version string) string { return filepath.Join(st.blobDir(name), version) }
 
 func (st *r2Store) saveBuckets() error {
-	b, err := json.Marshal(st.buckets)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(filepath.Join(st.dir, "buckets.json"), b)
+	return writeJSONFile(filepath.Join(st.dir, "buckets.json"), st.buckets)
 }
 
 func (st *r2Store) saveIndex(name string) error {
-	b, err := json.Marshal(st.objects[name])
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(st.indexFile(name), b)
+	return writeJSONFile(st.indexFile(name), st.objects[name])
 }
 
 func (st *r2Store) indexOf(name string) int {

@@ -206,6 +206,31 @@ func (st *store) removeTemps() {
 	}
 }
 
+// readJSONFile decodes the JSON file at path into v; a file that does not exist yet leaves v as
+// it is (a store's first start).
+func readJSONFile(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// writeJSONFile replaces path with v encoded as JSON (writeFileAtomic).
+func writeJSONFile(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, b)
+}
+
 // writeFileAtomic replaces path with data: a reader (or a restart after a crash) sees the old
 // file or the new one, never a partial one.
 func writeFileAtomic(path string, data []byte) (err error) {

@@ -154,3 +154,20 @@ func TestOpenStoreErrors(t *testing.T) {
 	require.NoError(t, err, "the lock is released by close")
 	st.close()
 }
+
+// TestJSONFileRoundTrip: a stored value reads back; a file not written yet leaves the value as
+// it was; a damaged file names its path.
+func TestJSONFileRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "list.json")
+	got := []string{"unchanged"}
+	require.NoError(t, readJSONFile(path, &got))
+	assert.Equal(t, []string{"unchanged"}, got)
+
+	require.NoError(t, writeJSONFile(path, []string{"a", "b"}))
+	require.NoError(t, readJSONFile(path, &got))
+	assert.Equal(t, []string{"a", "b"}, got)
+
+	require.NoError(t, os.WriteFile(path, []byte("{not json"), 0o600))
+	assert.ErrorContains(t, readJSONFile(path, &got), path)
+}
