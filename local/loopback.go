@@ -20,8 +20,10 @@ func (l *loopback) start(h http.Handler) error {
 	if err != nil {
 		return err
 	}
-	l.ln, l.srv = ln, &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
-	go func() { _ = l.srv.Serve(ln) }()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
+	l.ln, l.srv = ln, srv
+	// The goroutine keeps its own srv: close may clear l.srv before it runs.
+	go func() { _ = srv.Serve(ln) }()
 	return nil
 }
 

@@ -26,3 +26,13 @@ func TestLoopbackServesUntilClosed(t *testing.T) {
 	_, err = http.Get("http://" + addr)
 	assert.Error(t, err, "nothing listens after close")
 }
+
+// TestLoopbackClosedRightAfterStart: a close that comes before the serving goroutine runs does
+// not leave it serving a nil server (it crashed the test binary once).
+func TestLoopbackClosedRightAfterStart(t *testing.T) {
+	for range 200 {
+		var l loopback
+		require.NoError(t, l.start(http.NotFoundHandler()))
+		require.NoError(t, l.close())
+	}
+}
