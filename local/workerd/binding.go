@@ -38,76 +38,32 @@ type External struct {
 	Headers map[string]string
 }
 
-// Value is a Cap'n Proto value of the config, built by the constructors below; the zero Value
-// renders as an empty struct.
-type Value struct{ capnp string }
-
-// Text is a text (string) value.
-func Text(s string) Value { return Value{capnpString(s)} }
-
-// Bool is a boolean value.
-func Bool(b bool) Value { return Value{fmt.Sprint(b)} }
-
-// Field is one field of a Struct.
-type Field struct {
-	Name  string
-	Value Value
-}
-
-// Struct is a struct value with the fields in the order given.
-func Struct(fields ...Field) Value {
-	items := make([]string, len(fields))
-	for i, f := range fields {
-		items[i] = f.Name + " = " + f.Value.render()
-	}
-	return Value{"(" + strings.Join(items, ", ") + ")"}
-}
-
-// List is a list value.
-func List(items ...Value) Value {
-	out := make([]string, len(items))
-	for i, v := range items {
-		out[i] = v.render()
-	}
-	return Value{capnpList(out)}
-}
-
-// String is the value as the config spells it.
-func (v Value) String() string { return v.render() }
-
-func (v Value) render() string {
-	if v.capnp == "" {
-		return "()"
-	}
-	return v.capnp
-}
-
 // memberPattern is the shape of a Worker.Binding union member or field name.
 var memberPattern = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
 
 // renderBinding renders one binding of script s.
-func renderBinding(b Binding) (string, error) {
+func renderBinding(b Binding) (Value, error) {
 	if !memberPattern.MatchString(b.Kind) {
-		return "", fmt.Errorf("binding %q: kind %q is not a workerd binding member name", b.Name, b.Kind)
+		return Value{}, fmt.Errorf("binding %q: kind %q is not a workerd binding member name", b.Name, b.Kind)
 	}
 	for _, script := range b.Scripts {
 		if err := checkScriptName(script); err != nil {
-			return "", fmt.Errorf("binding %q: %w", b.Name, err)
+			return Value{}, fmt.Errorf("binding %q: %w", b.Name, err)
 		}
 	}
 	for _, e := range b.Services {
 		if !strings.Contains(e.Name, ":") || e.Address == "" {
-			return "", fmt.Errorf("binding %q: external service %q needs a name with ':' and an address", b.Name, e.Name)
+			return Value{}, fmt.Errorf("binding %q: external service %q needs a name with ':' and an address", b.Name, e.Name)
 		}
 	}
-	return fmt.Sprintf("(name = %s, %s = %s)", capnpString(b.Name), b.Kind, b.Value.render()), nil
+	return Struct(Field{"name", Text(b.Name)}, Field{b.Kind, b.Value}), nil
 }
 
 // externalServices declares the external services the scripts' bindings call, each once, in a
 // stable order.
-func externalServices(scripts []Script) []string {
+func externalServices(scripts []Script) []Value {
 	seen := map[string]bool{}
-	var out []string
+	var out []Value
 	for _, s := range scripts {
 		for _, b := range s.Bindings {
 			for _, e := range b.Services {
@@ -115,15 +71,16 @@ func externalServices(scripts []Script) []string {
 					continue
 				}
 				seen[e.Name] = true
-				headers := make([]string, 0, len(e.Headers))
+				headers := make([]Value, 0, len(e.Headers))
 				for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
-					headers = append(headers, fmt.Sprintf("(name = %s, value = %s)", capnpString(k), capnpString(e.Headers[k])))
+					headers = append(headers, Struct(Field{"name", Text(k)}, Field{"value", Text(e.Headers[k])}))
 				}
-				out = append(out, fmt.Sprintf("(name = %s, external = (address = %s, http = (injectRequestHeaders = %s)))",
-					capnpString(e.Name), capnpString(e.Address), capnpList(headers)))
+				out = append(out, Struct(Field{"name", Text(e.Name)}, Field{"external", Struct(
+					Field{"address", Text(e.Address)},
+					Field{"http", Struct(Field{"injectRequestHeaders", List(headers...)})})}))
 			}
 		}
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b Value) int { return strings.Compare(a.fields[0].Value.text, b.fields[0].Value.text) })
 	return out
 }

@@ -16,7 +16,7 @@ func TestRenderBinding(t *testing.T) {
 	got, err := renderBinding(Binding{Name: "AUTH", Kind: "service",
 		Value: Struct(Field{"name", Text("auth")}, Field{"entrypoint", Text("AuthRPC")}), Scripts: []string{"auth"}})
 	assert.NoError(t, err)
-	assert.Equal(t, `(name = "AUTH", service = (name = "auth", entrypoint = "AuthRPC"))`, got)
+	assert.Equal(t, `(name = "AUTH", service = (name = "auth", entrypoint = "AuthRPC"))`, got.render())
 
 	_, err = renderBinding(Binding{Name: "X", Kind: "service", Value: Text("a b"), Scripts: []string{"a b"}})
 	assert.ErrorContains(t, err, `binding "X": invalid script name "a b"`)

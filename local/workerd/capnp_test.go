@@ -42,8 +42,3 @@ func TestCapnpStringRoundTrip(t *testing.T) {
 		assert.Equal(t, in, got)
 	}
 }
-
-func TestCapnpStrings(t *testing.T) {
-	assert.Equal(t, `["a", "b\"c"]`, capnpStrings([]string{"a", `b"c`}))
-	assert.Equal(t, `[]`, capnpStrings(nil))
-}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -197,6 +198,23 @@ func doBinding(name, class, script string) Binding {
 
 func textBinding(name, text string) Binding {
 	return Binding{Name: name, Kind: "text", Value: Text(text)}
+}
+
+// servingWorkerds is childWorkerds without the spare processes (spare.go), once the spares on
+// their way have started.
+func (s *testSupervisor) servingWorkerds(tb testing.TB) []int {
+	tb.Helper()
+	var spares []int
+	require.Eventually(tb, func() bool {
+		s.spares.mu.Lock()
+		defer s.spares.mu.Unlock()
+		spares = spares[:0]
+		for _, w := range s.spares.ready {
+			spares = append(spares, w.p.cmd.Process.Pid)
+		}
+		return !slices.Contains(slices.Collect(maps.Values(s.spares.refilling)), true)
+	}, 10*time.Second, 5*time.Millisecond)
+	return slices.DeleteFunc(childWorkerds(tb), func(pid int) bool { return slices.Contains(spares, pid) })
 }
 
 // childWorkerds returns the pids of the workerd processes this test binary started that are

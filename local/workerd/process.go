@@ -18,15 +18,6 @@ import (
 // second; the margin is for loaded CI machines.
 const startTimeout = 20 * time.Second
 
-// launch describes one workerd process to start.
-type launch struct {
-	binary string
-	dir    string // holds config.capnp; the module paths in it are relative to it
-	cfg    *config
-	// logger receives stdout (console.log) at Info and stderr at Warn.
-	logger *slog.Logger
-}
-
 // process is one running workerd.
 type process struct {
 	cmd     *exec.Cmd
@@ -50,51 +41,61 @@ type controlEvent struct {
 	Port   int    `json:"port"`
 }
 
-// startWorkerd starts workerd and waits until every socket has reported its port. If workerd
-// exits first, the error is a *ConfigError with workerd's message. On any error the process is
-// gone when startWorkerd returns.
-func startWorkerd(ctx context.Context, l launch) (*process, error) {
-	args := []string{"serve", "config.capnp", "--control-fd", "3"}
-	for _, name := range l.cfg.sockets {
-		// The config already says 127.0.0.1:0; the override makes sure of it whatever the file says.
-		args = append(args, "--socket-addr", name+"="+listenAddress)
-	}
-	if l.cfg.experimental {
+// waiting is a workerd process that has done what comes before reading its config (loading a
+// 160 MB binary: `workerd --version` alone takes 30 to 50 ms) and is blocked reading the config
+// from stdin; run gives it one. spare.go starts them ahead of need.
+type waiting struct {
+	p       *process
+	config  *os.File // write end of workerd's stdin
+	control *os.File // read end of workerd's control fd
+	errPipe *stderrPipe
+}
+
+// spawn starts workerd with the flags a config needs, reading its config from stdin.
+func spawn(binary, dir string, experimental bool, logger *slog.Logger) (*waiting, error) {
+	// The config names 127.0.0.1:0 for every socket (see socket); it is the only listen address.
+	args := []string{"serve", "--binary", "-", "--control-fd", "3"}
+	if experimental {
 		args = append(args, "--experimental")
+	}
+	stdinR, stdinW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("creating workerd config pipe: %w", err)
 	}
 	ctlR, ctlW, err := os.Pipe()
 	if err != nil {
+		stdinR.Close()
+		stdinW.Close()
 		return nil, fmt.Errorf("creating workerd control pipe: %w", err)
 	}
-
 	// stderr is a pipe of our own rather than exec's, so that we can write a marker into it
 	// (see stderrPipe).
 	errPipe, err := newStderrPipe()
 	if err != nil {
-		ctlR.Close()
-		ctlW.Close()
+		closeAll(stdinR, stdinW, ctlR, ctlW)
 		return nil, err
 	}
 
-	cmd := exec.Command(l.binary, args...)
-	cmd.Dir = l.dir
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	cmd.Stdin = stdinR
 	cmd.ExtraFiles = []*os.File{ctlW} // fd 3 in the child
 	cmd.SysProcAttr = sysProcAttr()
-	stdout := newOutput(l.logger, slog.LevelInfo, "stdout", false)
-	stderr := newOutput(l.logger, slog.LevelWarn, "stderr", true)
+	stdout := newOutput(logger, slog.LevelInfo, "stdout", false)
+	stderr := newOutput(logger, slog.LevelWarn, "stderr", true)
 	cmd.Stdout, cmd.Stderr = stdout, errPipe.w
 	// Bounds Wait should anything else hold workerd's output pipes open after it exits.
 	cmd.WaitDelay = 2 * time.Second
 
 	if err := cmd.Start(); err != nil {
-		ctlR.Close()
-		ctlW.Close()
+		closeAll(stdinR, stdinW, ctlR, ctlW)
 		errPipe.abort()
-		return nil, fmt.Errorf("starting workerd %s: %w", l.binary, err)
+		return nil, fmt.Errorf("starting workerd %s: %w", binary, err)
 	}
-	ctlW.Close() // the child has its copy; EOF on ctlR now means the child is gone
+	// The child has its copies: EOF on ctlR now means the child is gone.
+	closeAll(stdinR, ctlW)
 	go errPipe.copyTo(stderr)
-	p := &process{cmd: cmd, cfg: l.cfg, started: time.Now(), stderr: stderr, done: make(chan struct{})}
+	p := &process{cmd: cmd, started: time.Now(), stderr: stderr, done: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
 		stdout.flush()
@@ -102,16 +103,40 @@ func startWorkerd(ctx context.Context, l launch) (*process, error) {
 		stderr.flush()
 		close(p.done)
 	}()
+	return &waiting{p: p, config: stdinW, control: ctlR, errPipe: errPipe}, nil
+}
+
+func closeAll(files ...*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
+}
+
+// run hands cfg to the waiting workerd and waits until every socket has reported its port;
+// on any error the process is gone when run returns. If workerd exits
+// first, the error is a *ConfigError with workerd's message.
+func (w *waiting) run(ctx context.Context, cfg *config) (*process, error) {
+	p, errPipe, stderr := w.p, w.errPipe, w.p.stderr
+	p.cfg = cfg
+	if !p.exited() {
+		p.started = time.Now()
+	}
+	// A config larger than the pipe's buffer blocks until workerd reads it, and workerd may exit
+	// instead; the write then fails with EPIPE, and the exit below tells why.
+	go func() {
+		defer w.config.Close()
+		_, _ = w.config.Write(cfg.binary)
+	}()
 
 	ready := make(chan map[string]int, 1)
-	go readControl(ctlR, l.cfg.sockets, ready)
+	go readControl(w.control, cfg.sockets, ready)
 
 	timer := time.NewTimer(startTimeout)
 	defer timer.Stop()
 	select {
 	case ports := <-ready:
 		p.ports, p.ready = ports, time.Now()
-		if len(l.cfg.keys) == 0 {
+		if len(cfg.keys) == 0 {
 			errPipe.release()
 			return p, nil
 		}
@@ -133,11 +158,19 @@ func startWorkerd(ctx context.Context, l launch) (*process, error) {
 	case <-timer.C:
 		p.kill()
 		return nil, fmt.Errorf("workerd did not listen on all %d sockets within %s: %s",
-			len(l.cfg.sockets), startTimeout, summarize(stderr.lines()))
+			len(cfg.sockets), startTimeout, summarize(stderr.lines()))
 	case <-ctx.Done():
 		p.kill()
 		return nil, fmt.Errorf("starting workerd: %w", ctx.Err())
 	}
+}
+
+// discard stops a waiting workerd that will get no config.
+func (w *waiting) discard() {
+	w.p.kill() // before closing stdin, which workerd would read as an empty config and complain
+	w.config.Close()
+	w.control.Close()
+	w.errPipe.release()
 }
 
 // readControl reads workerd's control messages and sends the ports once every socket in want

@@ -81,7 +81,7 @@ func (sh *shard) tryRestart(epoch uint64, gen *generation, attempt int) bool {
 	if sh.stopped || sh.epoch != epoch || serving {
 		return true
 	}
-	p, err := startWorkerd(context.Background(), sh.launch(gen))
+	p, err := sh.sup.start(context.Background(), gen)
 	if err != nil {
 		sh.sup.log.Error("restarting workerd failed", "shard", sh.name, "attempt", attempt, "err", err)
 		return false

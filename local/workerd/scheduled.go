@@ -1,7 +1,6 @@
 package workerd
 
 import (
-	"fmt"
 	"path"
 )
 
@@ -57,18 +56,18 @@ export default {
 func scheduledSocket(script string) string { return scheduledPrefix + script }
 
 // renderScheduled adds s's companion service and socket to cfg.
-func renderScheduled(s Script, cfg *config) (service, socket string) {
+func renderScheduled(s Script, cfg *config) (service, sock Value) {
 	name := scheduledSocket(s.Name)
 	file := path.Join("modules", s.Name, "scheduled.js")
 	cfg.files[file] = []byte(scheduledSource)
 	cfg.sockets = append(cfg.sockets, name)
 	cfg.experimental = true
-	service = fmt.Sprintf("(name = %s, worker = (modules = [(name = \"scheduled.js\", esModule = embed %s)], "+
-		"compatibilityDate = \"2025-11-17\", compatibilityFlags = [\"service_binding_extra_handlers\"], "+
-		"bindings = [(name = \"WORKER\", service = %s)]))", capnpString(name), capnpString(file), capnpString(s.Name))
-	socket = fmt.Sprintf("(name = %s, address = %s, http = (), service = %s)",
-		capnpString(name), capnpString(listenAddress), capnpString(name))
-	return service, socket
+	service = Struct(Field{"name", Text(name)}, Field{"worker", Struct(
+		Field{"modules", List(Struct(Field{"name", Text("scheduled.js")}, Field{"esModule", embed(file, []byte(scheduledSource))}))},
+		Field{"compatibilityDate", Text("2025-11-17")},
+		Field{"compatibilityFlags", texts([]string{"service_binding_extra_handlers"})},
+		Field{"bindings", List(Struct(Field{"name", Text("WORKER")}, Field{"service", Text(s.Name)}))})})
+	return service, socket(name)
 }
 
 // ScheduledAddr returns the address ("127.0.0.1:port") of script's companion (see

@@ -59,7 +59,7 @@ func (sh *shard) prepare(ctx context.Context, cfg *config, start bool) (*generat
 	if !start {
 		return next, nil
 	}
-	p, err := startWorkerd(ctx, sh.launch(next))
+	p, err := sh.sup.start(ctx, next)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("starting workerd: %w", err)
@@ -201,7 +201,7 @@ func (sh *shard) narrow(next *generation) bool {
 // old. It serves swaps whose process prepare did not start (a narrowed config after a crash).
 func (sh *shard) replaceOverlapping(ctx context.Context, old *process, next *generation) error {
 	start := time.Now()
-	p, err := startWorkerd(ctx, sh.launch(next))
+	p, err := sh.sup.start(ctx, next)
 	if err != nil {
 		return fmt.Errorf("starting workerd: %w", err)
 	}
@@ -224,14 +224,14 @@ func (sh *shard) replaceStopFirst(ctx context.Context, old *process, next *gener
 	defer sh.mu.Unlock()
 	start := time.Now()
 	old.stop(swapGrace)
-	p, err := startWorkerd(ctx, sh.launch(next))
+	p, err := sh.sup.start(ctx, next)
 	if err == nil {
 		sh.setCurrent(p, next)
 		sh.sup.log.Info("workerd serving", "shard", sh.name, "pid", p.cmd.Process.Pid, "scripts", len(next.cfg.sockets), "swap", time.Since(start))
 		return nil
 	}
 	err = fmt.Errorf("starting workerd: %w", err)
-	back, backErr := startWorkerd(ctx, sh.launch(sh.good))
+	back, backErr := sh.sup.start(ctx, sh.good)
 	if backErr != nil {
 		sh.setCurrent(nil, sh.good)
 		sh.sup.log.Error("restarting the previous workerd config failed", "shard", sh.name, "err", backErr)
@@ -272,11 +272,6 @@ func (sh *shard) stop(grace time.Duration) {
 	}
 	sh.stopRetiring(grace)
 	sh.cleanGenerations("")
-}
-
-// launch describes a process running gen.
-func (sh *shard) launch(gen *generation) launch {
-	return launch{binary: sh.sup.binary, dir: gen.dir, cfg: gen.cfg, logger: sh.sup.log}
 }
 
 // cleanGenerations removes every config directory of the shard but keep. Failing is harmless

@@ -96,7 +96,7 @@ func TestBadShardLeavesAllShardsAsTheyWere(t *testing.T) {
 	require.ErrorAs(t, err, &cfgErr)
 	assert.Contains(t, cfgErr.Message, "bad shard")
 	assert.Equal(t, before, s.shardPIDs(), "no shard was swapped")
-	assert.ElementsMatch(t, before, childWorkerds(t), "the good shard's new process is gone again")
+	assert.ElementsMatch(t, before, s.servingWorkerds(t), "the good shard's new process is gone again")
 }
 
 // TestScriptsRemovedWithoutRestart: a shard that only loses scripts keeps its process (no

@@ -71,6 +71,8 @@ type Supervisor struct {
 	imu   sync.RWMutex
 	index map[string]*shard
 
+	spares spares // workerd processes waiting for a config
+
 	closing chan struct{} // closed by Close; cuts restart backoff short
 	watches sync.WaitGroup
 }
@@ -93,12 +95,14 @@ func NewSupervisor(opts Options) *Supervisor {
 	if abs, err := filepath.Abs(dir); err == nil && dir != "" {
 		dir = abs // the storage path goes into the config, which workerd reads from its own cwd
 	}
-	return &Supervisor{
+	s := &Supervisor{
 		binary:  opts.Binary,
 		dir:     dir,
 		log:     logger.With("component", "workerd"),
 		closing: make(chan struct{}),
 	}
+	s.spares.sup = s
+	return s
 }
 
 func (s *Supervisor) storageDir() string { return filepath.Join(s.dir, "storage") }
@@ -436,6 +440,7 @@ func (s *Supervisor) Close() error {
 	}
 	s.closed = true
 	close(s.closing)
+	s.spares.close()
 	parallel(s.shards, func(sh *shard) error { sh.stop(closeGrace); return nil })
 	s.shards = nil
 	s.imu.Lock()

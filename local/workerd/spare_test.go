@@ -1,0 +1,82 @@
+package workerd
+
+import (
+	"net/http"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// sparePID waits for the spare workerd of the flags and returns its pid.
+func (s *testSupervisor) sparePID(tb testing.TB, experimental bool) int {
+	tb.Helper()
+	var pid int
+	require.Eventually(tb, func() bool {
+		s.spares.mu.Lock()
+		defer s.spares.mu.Unlock()
+		if w := s.spares.ready[experimental]; w != nil {
+			pid = w.p.cmd.Process.Pid
+		}
+		return pid != 0
+	}, 10*time.Second, 5*time.Millisecond, "no spare workerd")
+	return pid
+}
+
+// TestReloadRunsOnTheSpare: after a reload a spare waits, the next reload runs the new config in
+// it, and a spare waits again.
+func TestReloadRunsOnTheSpare(t *testing.T) {
+	s := newTestSupervisor(t, t.TempDir())
+	v1 := seedCounter(t, "c")
+	require.NoError(t, s.apply(t, v1))
+	assert.Equal(t, 1, s.count(t, "c", http.MethodPost, "/x"))
+	spare := s.sparePID(t, false)
+
+	v2 := seedCounter(t, "c")
+	v2.Bindings = append(v2.Bindings, textBinding("GREETING", "v2"))
+	require.NoError(t, s.apply(t, v2))
+	assert.Equal(t, spare, s.pid(), "the reload ran on the spare")
+	assert.Equal(t, 2, s.count(t, "c", http.MethodPost, "/x"), "the object's data is kept")
+	assert.NotEqual(t, spare, s.sparePID(t, false), "a new spare waits")
+}
+
+// TestDeadSpareIsNotUsed: a spare that died meanwhile is skipped; the reload starts its own.
+func TestDeadSpareIsNotUsed(t *testing.T) {
+	s := newTestSupervisor(t, t.TempDir())
+	require.NoError(t, s.apply(t, seedCounter(t, "c")))
+	spare := s.sparePID(t, false)
+	require.NoError(t, syscall.Kill(spare, syscall.SIGKILL))
+	require.Eventually(t, func() bool {
+		s.spares.mu.Lock()
+		defer s.spares.mu.Unlock()
+		return s.spares.ready[false].p.exited()
+	}, 5*time.Second, 5*time.Millisecond)
+
+	v2 := seedCounter(t, "c")
+	v2.Bindings = append(v2.Bindings, textBinding("GREETING", "v2"))
+	require.NoError(t, s.apply(t, v2))
+	assert.NotEqual(t, spare, s.pid())
+	assert.Equal(t, 1, s.count(t, "c", http.MethodPost, "/x"))
+}
+
+// TestCloseStopsSpares: no spare outlives Close, and Close starts none.
+func TestCloseStopsSpares(t *testing.T) {
+	s := newTestSupervisor(t, t.TempDir())
+	require.NoError(t, s.apply(t, seedCounter(t, "c")))
+	spare := s.sparePID(t, false)
+	require.NoError(t, s.Close())
+	assert.ErrorIs(t, syscall.Kill(spare, 0), syscall.ESRCH, "spare pid %d still running after Close", spare)
+	assert.Empty(t, childWorkerds(t))
+}
+
+// TestEncodeRefusesUnknownField: a field layout.go has no line for is an error naming it, never
+// a config silently missing it.
+func TestEncodeRefusesUnknownField(t *testing.T) {
+	_, err := encode(Struct(Field{"services", List(Struct(Field{"name", Text("a")},
+		Field{"worker", Struct(Field{"bindings", List(Struct(Field{"name", Text("X")}, Field{"hyperdrive", Struct()}))})}))}))
+	assert.ErrorContains(t, err, "Worker.Binding.hyperdrive: no such field")
+	_, err = encode(Struct(Field{"sockets", Text("x")}))
+	assert.ErrorContains(t, err, "Config.sockets: want a list")
+}
