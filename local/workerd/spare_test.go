@@ -1,7 +1,9 @@
 package workerd
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -79,4 +81,21 @@ func TestEncodeRefusesUnknownField(t *testing.T) {
 	assert.ErrorContains(t, err, "Worker.Binding.hyperdrive: no such field")
 	_, err = encode(Struct(Field{"sockets", Text("x")}))
 	assert.ErrorContains(t, err, "Config.sockets: want a list")
+}
+
+// TestLargeConfigReachesWorkerd: a config far larger than a pipe's buffer (64 KiB) reaches
+// workerd whole: the module and a text binding of 2 MiB each.
+func TestLargeConfigReachesWorkerd(t *testing.T) {
+	s := newTestSupervisor(t, t.TempDir())
+	big := strings.Repeat("x", 2<<20)
+	module := fmt.Sprintf("const pad = %q;\nexport default { fetch(req, env) { return new Response(pad.length + \" \" + env.BIG.length) } }", big)
+	require.NoError(t, s.apply(t, Script{
+		Name:              "big",
+		Modules:           []Module{{Name: "index.js", Content: []byte(module)}},
+		CompatibilityDate: "2025-11-17",
+		Bindings:          []Binding{textBinding("BIG", big)},
+	}))
+	status, body := s.call(t, "big", http.MethodGet, "/")
+	assert.Equal(t, http.StatusOK, status)
+	assert.Equal(t, fmt.Sprintf("%d %d", len(big), len(big)), body)
 }
