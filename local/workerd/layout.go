@@ -7,8 +7,9 @@ import "capnproto.org/go/capnp/v3"
 // message from stdin (see spare.go), and a binary message places each field by these offsets, not
 // by name. They are what `capnp compile -ocapnp workerd.capnp` prints beside each field (its
 // "ptr[n]", "bits[a, b)" and "union tag" comments). Cap'n Proto never moves an existing field, so
-// they hold for every later workerd; a field the config starts to use needs its line here, and
-// encode refuses a field it has no line for rather than drop it.
+// they hold for every later workerd. Only fields the config writes have a line (each is run by a
+// test that starts workerd); a field the config starts to use needs its line here, and encode
+// refuses a field it has no line for rather than drop it.
 
 // fieldType is how a field is stored.
 type fieldType int
@@ -76,8 +77,7 @@ var (
 		"name": text(0), "value": text(1),
 	}}
 	httpOptionsLayout = &layout{name: "HttpOptions", size: size(1, 5), fields: map[string]field{
-		"injectRequestHeaders":  listOf(2, headerLayout),
-		"injectResponseHeaders": listOf(3, headerLayout),
+		"injectRequestHeaders": listOf(2, headerLayout),
 	}}
 	tlsOptionsLayout = &layout{name: "TlsOptions", size: size(1, 3), fields: map[string]field{
 		"trustBrowserCas": boolAt(1),
@@ -93,7 +93,7 @@ var (
 		"className": text(0), "serviceName": text(1),
 	}}
 	wrappedBindingLayout = &layout{name: "Worker.Binding.WrappedBinding", size: size(0, 3), fields: map[string]field{
-		"moduleName": text(0), "entrypoint": text(1), // innerBindings: see init
+		"moduleName": text(0), // innerBindings: see init
 	}}
 	bindingLayout = &layout{name: "Worker.Binding", size: size(1, 6), fields: map[string]field{
 		"name":                   text(0),
@@ -124,7 +124,7 @@ var (
 		"durableObjectStorage":    group(doStorageLayout),
 	}}
 	networkLayout = &layout{name: "Network", size: size(0, 3), fields: map[string]field{
-		"allow": textList(0), "deny": textList(1), "tlsOptions": structAt(2, tlsOptionsLayout),
+		"allow": textList(0), "tlsOptions": structAt(2, tlsOptionsLayout),
 	}}
 	externalServerLayout = &layout{name: "ExternalServer", size: size(1, 4), fields: map[string]field{
 		"address": text(0),

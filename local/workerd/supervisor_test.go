@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -315,4 +316,25 @@ func TestReloadsNeverRunAnObjectTwice(t *testing.T) {
 	}
 	assert.Equal(t, len(counts), s.count(t, "api", http.MethodGet, "/shared"))
 	t.Logf("%d increments over 5 reloads, %d requests refused during the swaps", len(counts), refused)
+}
+
+// TestWorkersReachLoopback: a Worker's fetch reaches a server on 127.0.0.1 (the config's internet
+// service allows "local" beside "public"), which is how Workers call other local Workers and the
+// local Cloudflare.
+func TestWorkersReachLoopback(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "loopback says hi")
+	}))
+	defer backend.Close()
+	s := newTestSupervisor(t, t.TempDir())
+	require.NoError(t, s.apply(t, Script{
+		Name: "caller",
+		Modules: []Module{{Name: "index.js", Content: []byte(
+			`export default { async fetch(req, env) { const r = await fetch(env.URL); return new Response(await r.text(), { status: r.status }) } }`)}},
+		CompatibilityDate: "2025-11-17",
+		Bindings:          []Binding{textBinding("URL", backend.URL)},
+	}))
+	status, body := s.call(t, "caller", http.MethodGet, "/")
+	assert.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "loopback says hi", body)
 }
