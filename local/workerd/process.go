@@ -112,9 +112,9 @@ func closeAll(files ...*os.File) {
 	}
 }
 
-// run hands cfg to the waiting workerd and waits until every socket has reported its port;
-// on any error the process is gone when run returns. If workerd exits
-// first, the error is a *ConfigError with workerd's message.
+// run hands cfg to the waiting workerd and waits until every socket has reported its port. If
+// workerd exits first, the error is a *ConfigError with workerd's message. On any error the
+// process is gone when run returns.
 func (w *waiting) run(ctx context.Context, cfg *config) (*process, error) {
 	p, errPipe, stderr := w.p, w.errPipe, w.p.stderr
 	p.cfg = cfg
