@@ -3,6 +3,7 @@ module github.com/lumier-dev/lumier
 go 1.26.6
 
 require (
+	capnproto.org/go/capnp/v3 v3.0.0-alpha.25
 	github.com/blang/semver v3.5.1+incompatible
 	github.com/cloudflare/cloudflare-go/v4 v4.6.0
 	github.com/coder/websocket v1.8.14
@@ -17,7 +18,6 @@ require (
 )
 
 require (
-	capnproto.org/go/capnp/v3 v3.0.0-alpha.25 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
