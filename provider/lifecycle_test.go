@@ -100,6 +100,8 @@ func TestScriptLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, testAccount+"/my-app-dev-api", created.ID)
 	assert.Equal(t, 1, srv.Calls()["upload"])
+	// One script list serves both the foreign-script check and the migration plan.
+	assert.Equal(t, 1, srv.Calls()["list_scripts"], "calls: %v", srv.Calls())
 	url := created.Properties.Get("url").AsString()
 	require.NotEmpty(t, url)
 	assert.Equal(t, `{"count":1}`, request(t, http.MethodPost, url+"/"))

@@ -346,21 +346,21 @@ func ownerTag(owner string) string {
 // refuseForeign refuses to create over a script that exists on Cloudflare without this owner's
 // tag: it was created outside this stack, and uploading would replace its code and could delete
 // its Durable Objects' data. A script of this owner (a create that failed after its upload, or a
-// Worker retained when it left the program) is taken back.
-func refuseForeign(ctx context.Context, c *cfapi.Client, args ScriptArgs) error {
-	if _, err := c.Script(ctx, args.ScriptName); cfapi.IsNotFound(err) {
-		return nil
-	} else if err != nil {
-		return err
+// Worker retained when it left the program) is taken back. It returns what it read of the
+// script, which the upload needs too.
+func refuseForeign(ctx context.Context, c *cfapi.Client, args ScriptArgs) (remoteScript, error) {
+	remote, err := readRemote(ctx, c, args.ScriptName)
+	if err != nil || !remote.found {
+		return remote, err
 	}
 	settings, err := c.Settings(ctx, args.ScriptName)
 	if err != nil {
-		return err
+		return remote, err
 	}
 	if slices.Contains(settings.Tags, ownerTag(args.Owner)) {
-		return nil
+		return remote, nil
 	}
-	return fmt.Errorf("script %q already exists on Cloudflare and was not deployed by this stack: lumier will not take "+
+	return remote, fmt.Errorf("script %q already exists on Cloudflare and was not deployed by this stack: lumier will not take "+
 		"it over, since that would replace its code and could delete its Durable Objects' data. Import it with "+
 		"`pulumi import lumier:index:Script <resource name> %s`, or give this Worker another name (scriptName, or "+
 		"another app or stage)", args.ScriptName, infer.GetConfig[Config](ctx).AccountID+"/"+args.ScriptName)
@@ -376,10 +376,11 @@ func (s *Script) Create(ctx context.Context, req infer.CreateRequest[ScriptArgs]
 	if err != nil {
 		return infer.CreateResponse[ScriptState]{}, err
 	}
-	if err := refuseForeign(ctx, c, req.Inputs); err != nil {
+	remote, err := refuseForeign(ctx, c, req.Inputs)
+	if err != nil {
 		return infer.CreateResponse[ScriptState]{}, err
 	}
-	state, err = deploy(ctx, c, req.Inputs, true, true, "")
+	state, err = deploy(ctx, c, req.Inputs, true, true, "", &remote)
 	if err != nil {
 		return infer.CreateResponse[ScriptState]{}, err
 	}
@@ -424,7 +425,7 @@ func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs,
 	state := req.State
 	state.ScriptArgs = news
 	if upload || route {
-		state, err = deploy(ctx, c, news, upload, route, req.State.VersionID)
+		state, err = deploy(ctx, c, news, upload, route, req.State.VersionID, nil)
 		if err != nil {
 			return infer.UpdateResponse[ScriptState]{}, err
 		}
@@ -454,8 +455,9 @@ func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs,
 // set), then reads back what the provider records. An update of an existing script that needs
 // no migration goes through the versions API (uploadVersion; prevVersion is the version the
 // last one deployed); a new script, or a migration, needs the direct upload, which Cloudflare
-// deploys to every request at once.
-func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route bool, prevVersion string) (ScriptState, error) {
+// deploys to every request at once. known is what the caller has just read of the script (nil:
+// deploy reads it).
+func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route bool, prevVersion string, known *remoteScript) (ScriptState, error) {
 	state := ScriptState{ScriptArgs: args}
 	name := args.ScriptName
 	if upload {
@@ -465,8 +467,10 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 		}
 		state.CodeHash = b.Hash
 
-		remote, err := readRemote(ctx, c, name)
-		if err != nil {
+		var remote remoteScript
+		if known != nil {
+			remote = *known
+		} else if remote, err = readRemote(ctx, c, name); err != nil {
 			return state, err
 		}
 		tag, existing := remote.tag, remote.classes
