@@ -64,8 +64,7 @@ func spawn(binary, dir string, experimental bool, logger *slog.Logger) (*waiting
 	}
 	ctlR, ctlW, err := os.Pipe()
 	if err != nil {
-		stdinR.Close()
-		stdinW.Close()
+		closeAll(stdinR, stdinW)
 		return nil, fmt.Errorf("creating workerd control pipe: %w", err)
 	}
 	// stderr is a pipe of our own rather than exec's, so that we can write a marker into it
