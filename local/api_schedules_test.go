@@ -44,7 +44,8 @@ func fire(t *testing.T, s *Server, script, cron, token string) (int, rawResponse
 
 func TestSchedulesEndpointsAndOnDemandFiring(t *testing.T) {
 	dir := t.TempDir()
-	s := startServer(t, dir, Options{})
+	// ManualCron: the runs counted below are the on-demand ones only.
+	s := startServer(t, dir, Options{ManualCron: true})
 	c := newClient(s)
 	acct := cloudflare.F(s.AccountID())
 	mustUpload(t, s, "ticker", meta(nil), module{"index.js", scheduledSource})
@@ -82,7 +83,7 @@ func TestSchedulesEndpointsAndOnDemandFiring(t *testing.T) {
 
 	// The triggers survive a restart.
 	require.NoError(t, s.Close())
-	s = startServer(t, dir, Options{})
+	s = startServer(t, dir, Options{ManualCron: true})
 	c = newClient(s)
 	got, err = c.Workers.Scripts.Schedules.Get(ctxT(t), "ticker", workers.ScriptScheduleGetParams{AccountID: cloudflare.F(s.AccountID())})
 	require.NoError(t, err)

@@ -42,3 +42,10 @@ func TestCronLoopStopsWithServer(t *testing.T) {
 		t.Fatal("the cron loop still runs after Close")
 	}
 }
+
+// With ManualCron no loop runs; triggers still fire on demand (TestSchedulesEndpointsAndOnDemandFiring).
+func TestManualCronHasNoLoop(t *testing.T) {
+	s := startServer(t, t.TempDir(), Options{ManualCron: true})
+	assert.Nil(t, s.cron, "a cron loop started under ManualCron")
+	require.NoError(t, s.Close())
+}

@@ -63,8 +63,10 @@ func sharedServer(t testing.TB) *Server {
 			return
 		}
 		shared.faults = &Faults{}
-		// The migration tests create KV-backed classes: an account that may (plan.go).
-		shared.srv, shared.err = New(Options{Addr: "127.0.0.1:0", StateDir: shared.dir, Logger: testLogger(), Faults: shared.faults, Plan: PlanPaidKV})
+		// The migration tests create KV-backed classes: an account that may (plan.go). The cron
+		// tests count runs, which the clock must not add to.
+		shared.srv, shared.err = New(Options{Addr: "127.0.0.1:0", StateDir: shared.dir, Logger: testLogger(), Faults: shared.faults,
+			Plan: PlanPaidKV, ManualCron: true})
 		if shared.err == nil {
 			shared.err = shared.srv.Start(context.Background())
 		}

@@ -63,6 +63,10 @@ type Options struct {
 	// Plan is the account's plan, which decides whether new KV-backed Durable Object classes are
 	// allowed (plan.go); empty is DefaultPlan, a new account's.
 	Plan Plan
+	// ManualCron, if set, runs Cron Triggers only when fired on demand (POST
+	// /__lumier/scripts/{name}/scheduled), never on the clock: for tests that count runs, which a
+	// minute boundary would otherwise change.
+	ManualCron bool
 }
 
 var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -264,7 +268,9 @@ func (s *Server) Start(ctx context.Context) error {
 			s.logger.Error("serving the API", "err", err)
 		}
 	}()
-	s.startCron()
+	if !s.opts.ManualCron {
+		s.startCron()
+	}
 	s.startQueues()
 	s.logger.Info("local Cloudflare listening", "url", s.URL(), "state", s.store.dir)
 	return nil

@@ -34,6 +34,8 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	plan := fs.String("plan", string(local.DefaultPlan), "the account's plan: free (a new account: Durable Objects must be SQLite-backed),\n"+
 		"paid (no KV-backed Durable Object namespace yet: new ones must be SQLite-backed) or\n"+
 		"paid-kv (a paid account that already has a KV-backed namespace: new_classes allowed)")
+	manualCron := fs.Bool("manual-cron", false, "run Cron Triggers only when fired on demand (POST /__lumier/scripts/{name}/scheduled),\n"+
+		"never on the clock")
 	verbose := fs.Bool("verbose", false, "log debug detail")
 	logRequests := fs.Bool("log-requests", false, "print one line per API request (method, path, status, error code, duration);\n"+
 		"the request log in the state directory (requests.log) records them either way")
@@ -66,14 +68,15 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{fmt.Sprintf("-plan: %v", err)}
 	}
 	srv, err := local.New(local.Options{
-		Plan:      accountPlan,
-		Addr:      *addr,
-		StateDir:  *state,
-		Token:     *token,
-		AccountID: *account,
-		Faults:    rules,
-		Logger:    logger,
-		Workerd:   *workerd,
+		Plan:       accountPlan,
+		Addr:       *addr,
+		StateDir:   *state,
+		Token:      *token,
+		AccountID:  *account,
+		Faults:     rules,
+		Logger:     logger,
+		Workerd:    *workerd,
+		ManualCron: *manualCron,
 		LogRequests: func() io.Writer {
 			if *logRequests {
 				return stderr
