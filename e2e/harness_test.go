@@ -47,6 +47,7 @@ var (
 	toolsBin    string // holds pulumi and pulumi-language-yaml
 	providerDir string // holds the freshly built pulumi-resource-lumier
 	workerdBin  string // the workerd binary the local Cloudflare runs
+	harnessDir  string // a temporary directory for the whole run, removed at its end
 	pulumiCmd   auto.PulumiCommand
 )
 
@@ -87,6 +88,7 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(tmp)
+	harnessDir = tmp
 	root := filepath.Join(tmp, "pulumi")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return 0, err

@@ -1,0 +1,103 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTypeScriptUp deploys examples/counter-ts the way a user does: lumier.config.ts, unchanged,
+// is the `main` of a `runtime: nodejs` project, and a plain `pulumi up` in the project's folder
+// runs it through @pulumi/pulumi's program runner, in a CommonJS project and in an ES module
+// project ("type": "module"). In both, `lumier types -check` finds the committed Env declarations
+// current, and the deployed counter answers 1, 2, then 2.
+func TestTypeScriptUp(t *testing.T) {
+	for _, kind := range []struct {
+		name, packageJSON, tsconfig string
+	}{
+		{"CommonJS", `{"name": "counter-ts", "private": true}`, ""},
+		{"ESModule", `{"name": "counter-ts", "private": true, "type": "module"}`, `{
+  "compilerOptions": {
+    "target": "es2022",
+    "module": "nodenext",
+    "moduleResolution": "nodenext",
+    "strict": true,
+    "types": ["node"]
+  },
+  "files": ["lumier.config.ts"]
+}
+`},
+	} {
+		t.Run(kind.name, func(t *testing.T) {
+			ctx := testContext(t, 10*time.Minute)
+			c := startCloud(t)
+			dir := nodeProjectDir(t, "counter-ts", kind.packageJSON)
+			if kind.tsconfig != "" {
+				writeFile(t, filepath.Join(dir, "tsconfig.json"), kind.tsconfig)
+			}
+			p := newNodeProject(t, ctx, c, dir, "dev")
+
+			p.Lumier(t, ctx, "types", "-check")
+
+			outputs := p.Up(t, ctx)
+			var workers map[string]struct{ ScriptName, URL string }
+			if err := json.Unmarshal(outputs["workers"], &workers); err != nil || workers["api"].URL == "" {
+				t.Fatalf("pulumi up deployed no Worker: stack outputs %s, want workers.api.url", mustJSON(outputs))
+			}
+			requireScripts(t, c, "my-app-dev-api")
+			url := workers["api"].URL
+			for _, step := range []struct{ method, want string }{
+				{http.MethodPost, `{"count":1}`}, {http.MethodPost, `{"count":2}`}, {http.MethodGet, `{"count":2}`},
+			} {
+				requireCall(t, step.method, url, "", 200, step.want)
+				t.Logf("%s %s -> %s", step.method, url, step.want)
+			}
+		})
+	}
+}
+
+// TestTypeScriptUpConfigNeverRun: a project whose main loads a $config but does not export it has
+// nothing the runner calls; `pulumi up` must fail with the helper's message, not deploy nothing
+// and succeed.
+func TestTypeScriptUpConfigNeverRun(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	dir := nodeProjectDir(t, "counter-ts", `{"name": "counter-ts", "private": true}`)
+	writeFile(t, filepath.Join(dir, "index.ts"), "import \"./lumier.config\";\n")
+	editFile(t, filepath.Join(dir, "Pulumi.yaml"), "main: lumier.config.ts", "main: index.ts")
+	p := newNodeProject(t, ctx, c, dir, "dev")
+
+	out, err := runPulumi(t, ctx, p.Dir, p.env, "up", "--yes", "--skip-preview")
+	if err == nil {
+		t.Fatalf("pulumi up succeeded with a $config nothing ran:\n%s", out)
+	}
+	const want = "lumier: the $config in lumier.config.ts was loaded but never run"
+	if !strings.Contains(out, want) {
+		t.Fatalf("pulumi up failed without saying why; want %q in:\n%s", want, out)
+	}
+	requireScripts(t, c)
+}
+
+// nodeProjectDir copies examples/<example> into a project folder of its own with the given
+// package.json, the checkout's node_modules, and the provider under test as its plugin.
+func nodeProjectDir(t *testing.T, example, packageJSON string) string {
+	t.Helper()
+	dir := copyExample(t, example)
+	writeFile(t, filepath.Join(dir, "package.json"), packageJSON+"\n")
+	if err := os.Symlink(filepath.Join(repoRoot, "node_modules"), filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	editFile(t, filepath.Join(dir, "Pulumi.yaml"), "path: ../../bin", "path: "+providerDir)
+	return dir
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
