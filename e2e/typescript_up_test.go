@@ -55,8 +55,7 @@ func TestTypeScriptUp(t *testing.T) {
 			for _, step := range []struct{ method, want string }{
 				{http.MethodPost, `{"count":1}`}, {http.MethodPost, `{"count":2}`}, {http.MethodGet, `{"count":2}`},
 			} {
-				requireCall(t, step.method, url, "", 200, step.want)
-				t.Logf("%s %s -> %s", step.method, url, step.want)
+				requireCall(t, step.method, url, "", 200, step.want) // logs the call and its answer
 			}
 		})
 	}
@@ -80,6 +79,12 @@ func TestTypeScriptUpConfigNeverRun(t *testing.T) {
 	const want = "lumier: the $config in lumier.config.ts was loaded but never run"
 	if !strings.Contains(out, want) {
 		t.Fatalf("pulumi up failed without saying why; want %q in:\n%s", want, out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, want) {
+			t.Logf("pulumi up: %s", strings.TrimSpace(line))
+			break
+		}
 	}
 	requireScripts(t, c)
 }

@@ -22,11 +22,24 @@ const declarationsTimeout = 2 * time.Minute
 
 // declarationsScript runs in the project directory with `node -e`: it loads the TypeScript config
 // with ts-node (transpile only) and prints what its run() declares, through the helper's
-// printDeclarations, which evaluates app() and run() without the Pulumi engine.
+// printDeclarations, which evaluates app() and run() without the Pulumi engine. A CommonJS config
+// is required; one Node.js refuses to require (ERR_REQUIRE_ESM: an ES module project, "type":
+// "module") is imported through ts-node's ES module hooks, as Pulumi's program runner does.
 const declarationsScript = `
-require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });
-const program = require(require("path").resolve(process.argv[1])).default;
-require("lumier").printDeclarations(program, process.argv[2]).catch(err => {
+const path = require("path"), url = require("url");
+const file = path.resolve(process.argv[1]);
+async function load() {
+  require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "nodenext", moduleResolution: "nodenext" } });
+  try {
+    return require(file).default;
+  } catch (err) {
+    if (!err || err.code !== "ERR_REQUIRE_ESM") throw err;
+  }
+  process.env.TS_NODE_TRANSPILE_ONLY = "true";
+  require("module").register("ts-node/esm", url.pathToFileURL(file));
+  return (await import(url.pathToFileURL(file).href)).default;
+}
+load().then(program => require("lumier").printDeclarations(program, process.argv[2])).catch(err => {
   console.error(err && err.message ? err.message : err);
   process.exit(1);
 });

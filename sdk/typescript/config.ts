@@ -4,6 +4,7 @@
 // real work (script names, ordering, migrations), exactly as for Go and YAML programs.
 import * as pulumi from "@pulumi/pulumi";
 import * as sdk from "@lumier-dev/lumier";
+import { attachToRunner, callerFile, underPulumiRunner } from "./runner";
 
 /** What the config's app() receives. */
 export interface AppInput {
@@ -215,7 +216,7 @@ export interface Declarations {
 }
 
 /** What $config returns: the program Pulumi's Node.js runtime runs (export it as default). */
-export type Program = (() => Promise<Record<string, unknown>>) & { readonly spec: ConfigSpec };
+export type Program = (() => Promise<Record<string, unknown>>) & { readonly spec: ConfigSpec; readonly default: Program };
 
 /** Collects one run()'s declarations; Worker outputs resolve from the App it leads to. */
 class Collector {
@@ -377,13 +378,21 @@ export function $config(spec: ConfigSpec): Program {
     if (!spec || typeof spec.app !== "function" || typeof spec.run !== "function") {
         throw new Error("$config({ app, run }): both app() and run() are required functions");
     }
+    let ran = false;
     const program = async (): Promise<Record<string, unknown>> => {
+        ran = true;
         const { declarations, result, collector: c } = await collect(spec, pulumi.getStack());
         const app = new sdk.App(declarations.app.name, appArgs(declarations));
         c.resolveAppWorkers(app.workers as pulumi.Output<Record<string, any>>);
         return { workers: app.workers, durableObjects: app.durableObjects, ...(result ?? {}) };
     };
-    return Object.assign(program, { spec });
+    // `default` is the program itself: where it becomes a CommonJS module's exports (below),
+    // `require(config).default` and default imports still find it.
+    const p = Object.defineProperty(Object.assign(program, { spec }), "default", { get: () => p }) as Program;
+    if (underPulumiRunner()) {
+        attachToRunner(p, callerFile($config), () => ran);
+    }
+    return p;
 }
 
 /** Runs app() and run() for a stage and returns what they declared, creating no resource. */
