@@ -152,7 +152,7 @@ func TestAssetsServedAndUploadedOnlyWhenChanged(t *testing.T) {
 }
 
 // TestAssetsYAMLApp: a YAML App declares a Worker's assets; its files are served, a POST still
-// reaches the Worker (the seed's counter), and a second up sends no file and uploads nothing.
+// reaches the Worker (the counter), and a second up sends no file and uploads nothing.
 func TestAssetsYAMLApp(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
 	c := startCloud(t)

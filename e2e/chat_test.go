@@ -15,7 +15,7 @@ import (
 	"github.com/lumier-dev/lumier/examples/chat/stack"
 )
 
-// TestChat deploys examples/chat (the seed's SQLite ChatRoom with WebSocket broadcast): messages
+// TestChat deploys examples/chat (the SQLite ChatRoom with WebSocket broadcast): messages
 // posted are listed newest first, and two WebSocket clients both receive what one sends and what
 // is posted. A second up is a no-op; destroy removes the script.
 func TestChat(t *testing.T) {
@@ -61,7 +61,7 @@ func exerciseChat(t *testing.T, ctx context.Context, url string) {
 		for _, m := range got {
 			texts = append(texts, m.User+":"+m.Text)
 			if m.ID == 0 || m.Timestamp == 0 {
-				t.Fatalf("message %+v lacks the seed's id or timestamp column", m)
+				t.Fatalf("message %+v lacks its id or timestamp column", m)
 			}
 		}
 		if strings.Join(texts, ",") != "ada:third,bob:second,ada:first" {

@@ -16,7 +16,7 @@ import (
 	"github.com/lumier-dev/lumier/local"
 )
 
-// TestCounter deploys examples/counter (the seed's Basic Usage and Worker Code) through an inline
+// TestCounter deploys examples/counter (the basic usage and its Worker code) through an inline
 // program, then: the counter counts; a second up is a no-op; refresh finds no drift; a code
 // change updates the script in place and keeps the count; destroy removes the script.
 func TestCounter(t *testing.T) {
@@ -38,7 +38,7 @@ func TestCounter(t *testing.T) {
 	counter, _ := res.Outputs["counter"].Value.(map[string]any)
 	if counter["type"] != "durable_object" || counter["name"] != "counter" || counter["className"] != "Counter" ||
 		counter["scriptName"] != script || counter["namespaceId"] == "" {
-		t.Fatalf("counter output: %v, want the seed's DurableObjectOutput {type: durable_object, name: counter, className: Counter} plus scriptName and namespaceId", counter)
+		t.Fatalf("counter output: %v, want the DurableObjectOutput {type: durable_object, name: counter, className: Counter} plus scriptName and namespaceId", counter)
 	}
 	requireScripts(t, c, script)
 

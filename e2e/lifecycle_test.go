@@ -26,7 +26,7 @@ import (
 // The Durable Object lifecycle on the real engine: renames, deletions, transfers, cross-script
 // bindings, storage flips and drift. Each program is written here, so each step can change it.
 
-// counterSource is the seed's counter with the class name and any extra classes filled in.
+// counterSource is the counter with the class name and any extra classes filled in.
 // Without its binding the Worker answers 404, so a transfer's source stays uploadable.
 func counterSource(class string, extra ...string) string {
 	var b strings.Builder
@@ -94,7 +94,7 @@ func app(removal string, run func(ctx *lumier.Context) error) pulumi.RunFunc {
 	}.RunFunc()
 }
 
-// declareCounter declares the seed's pattern: worker "api" hosting the class described by do,
+// declareCounter declares the basic usage's pattern: worker "api" hosting the class described by do,
 // named "counter" and bound as COUNTER, with its URL exported as "url".
 func declareCounter(ctx *lumier.Context, entry string, do lumier.DurableObjectOptions) *lumier.WorkerRef {
 	api := ctx.Worker("api", lumier.WorkerOptions{Entry: entry})

@@ -14,10 +14,10 @@ import (
 	"time"
 )
 
-// TestCounterTS deploys examples/counter-ts, the seed's Basic Usage as written (lumier.config.ts)
-// with the seed's Worker Code, through the Node.js Automation API: e2e/automation/deploy.js runs
+// TestCounterTS deploys examples/counter-ts, the basic usage as written (lumier.config.ts)
+// with the counter's Worker code, through the Node.js Automation API: e2e/automation/deploy.js runs
 // the config's default export as an inline program on the real engine. The counter counts, a
-// second up is a no-op with zero API calls, and destroy empties the stack; the seed's config sets
+// second up is a no-op with zero API calls, and destroy empties the stack; the config sets
 // no removal, so the app's default "retain" keeps the Worker and its data on Cloudflare.
 func TestCounterTS(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
@@ -44,7 +44,7 @@ func TestCounterTS(t *testing.T) {
 		t.Fatalf("durableObjects output %s: %v", res.Outputs["durableObjects"], err)
 	}
 	if do := dos["counter"]; do["type"] != "durable_object" || do["name"] != "counter" || do["className"] != "Counter" || do["namespaceId"] == "" {
-		t.Fatalf("durableObjects.counter output %v: want the seed's DurableObjectOutput plus a namespaceId", do)
+		t.Fatalf("durableObjects.counter output %v: want the DurableObjectOutput plus a namespaceId", do)
 	}
 	requireScripts(t, c, script)
 
@@ -77,7 +77,7 @@ func TestCounterTS(t *testing.T) {
 	})
 }
 
-// TestChatTS deploys examples/chat-ts (the chat app in the seed's $config shape) the same way and
+// TestChatTS deploys examples/chat-ts (the chat app in the $config shape) the same way and
 // exercises it as TestChat does; a second up is a no-op, and destroy (removal "remove" outside
 // production) deletes the script.
 func TestChatTS(t *testing.T) {

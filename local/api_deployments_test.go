@@ -13,7 +13,7 @@ import (
 func TestContractDeployments(t *testing.T) {
 	s := sharedServer(t)
 	const name = "contract-deploys"
-	mustUpload(t, s, name, counterMeta("", "v1"), seedModule(t, "counter.js"))
+	mustUpload(t, s, name, counterMeta("", "v1"), workerModule(t, "counter.js"))
 	v2, err := uploadVersion(t, s, name, meta(map[string]any{"bindings": []any{doBinding("COUNTER", "Counter")}}), counterV2(t))
 	require.NoError(t, err)
 	deps, err := newClient(s).Workers.Scripts.Deployments.Get(ctxT(t), name, workers.ScriptDeploymentGetParams{AccountID: cloudflare.F(s.AccountID())})

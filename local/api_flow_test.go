@@ -36,7 +36,7 @@ func TestDeployToolFlow(t *testing.T) {
 	_, err = c.Workers.Scripts.ScriptAndVersionSettings.Get(ctxT(t), name, workers.ScriptScriptAndVersionSettingGetParams{AccountID: acct})
 	requireCode(t, err, codeScriptNotFound, "")
 
-	mustUpload(t, s, name, counterMeta("", "v1"), seedModule(t, "counter.js"))
+	mustUpload(t, s, name, counterMeta("", "v1"), workerModule(t, "counter.js"))
 	sub, err := c.Workers.Scripts.Subdomain.Get(ctxT(t), name, workers.ScriptSubdomainGetParams{AccountID: acct})
 	require.NoError(t, err)
 	assert.False(t, sub.Enabled)
@@ -78,7 +78,7 @@ func TestDeployToolFlow(t *testing.T) {
 func TestGradualRollout(t *testing.T) {
 	s := sharedServer(t)
 	const name = "flow-rollout"
-	mustUpload(t, s, name, counterMeta("", "v1"), seedModule(t, "counter.js"))
+	mustUpload(t, s, name, counterMeta("", "v1"), workerModule(t, "counter.js"))
 	url := enableWorkersDev(t, s, name)
 	deps, err := newClient(s).Workers.Scripts.Deployments.Get(ctxT(t), name, workers.ScriptDeploymentGetParams{AccountID: cloudflare.F(s.AccountID())})
 	require.NoError(t, err)

@@ -84,9 +84,9 @@ func at(versionID string, pct float64) workers.ScriptDeploymentNewParamsVersion 
 	return workers.ScriptDeploymentNewParamsVersion{VersionID: cloudflare.F(versionID), Percentage: cloudflare.F(pct)}
 }
 
-// counterV2 is the seed's counter with a visible change: its answers carry "v":2.
+// counterV2 is the counter with a visible change: its answers carry "v":2.
 func counterV2(t testing.TB) module {
-	m := seedModule(t, "counter.js")
+	m := workerModule(t, "counter.js")
 	m.src = strings.ReplaceAll(m.src, "Response.json({ count: await stub.increment() })", "Response.json({ count: await stub.increment(), v: 2 })")
 	m.src = strings.ReplaceAll(m.src, "Response.json({ count: await stub.getCount() })", "Response.json({ count: await stub.getCount(), v: 2 })")
 	require.Contains(t, m.src, "v: 2")

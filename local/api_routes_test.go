@@ -14,7 +14,7 @@ import (
 // The direct upload's result carries the fields Cloudflare returns.
 func TestContractUploadResult(t *testing.T) {
 	s := sharedServer(t)
-	res := mustUpload(t, s, "contract-upload", counterMeta("", "v1"), seedModule(t, "counter.js"))
+	res := mustUpload(t, s, "contract-upload", counterMeta("", "v1"), workerModule(t, "counter.js"))
 	assert.Equal(t, "contract-upload", res.ID)
 	assert.Len(t, res.Etag, 64)
 	assert.False(t, res.CreatedOn.IsZero())

@@ -64,7 +64,7 @@ func TestContractSettings(t *testing.T) {
 // References: the other scripts' bindings to this script's classes.
 func TestContractReferences(t *testing.T) {
 	s := sharedServer(t)
-	mustUpload(t, s, "contract-refs-host", counterMeta("", "v1"), seedModule(t, "counter.js"))
+	mustUpload(t, s, "contract-refs-host", counterMeta("", "v1"), workerModule(t, "counter.js"))
 	mustUpload(t, s, "contract-refs-user", meta(map[string]any{"bindings": []any{
 		map[string]any{"type": "durable_object_namespace", "name": "C", "class_name": "Counter", "script_name": "contract-refs-host"},
 	}}), module{name: "index.js", src: "export default { fetch() { return new Response('x') } }"})

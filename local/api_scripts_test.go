@@ -387,7 +387,7 @@ func TestSettingsAndNamespaces(t *testing.T) {
 			map[string]any{"type": "secret_text", "name": "API_KEY", "text": "s3cret"},
 		},
 		"migrations": migrations("", "v1", map[string]any{"new_classes": []string{"Counter"}}),
-	}), seedModule(t, "counter.js"))
+	}), workerModule(t, "counter.js"))
 
 	c := newClient(s)
 	settings, err := c.Workers.Scripts.ScriptAndVersionSettings.Get(ctxT(t), "reads",
@@ -396,8 +396,8 @@ func TestSettingsAndNamespaces(t *testing.T) {
 	raw := settings.JSON.RawJSON()
 	assert.NotContains(t, raw, "s3cret", "secret values are never returned")
 	assert.Contains(t, raw, `"text":"hi"`)
-	assert.Equal(t, seedDate, settings.CompatibilityDate)
-	assert.Equal(t, []string{seedFlag}, settings.CompatibilityFlags)
+	assert.Equal(t, defaultDate, settings.CompatibilityDate)
+	assert.Equal(t, []string{defaultFlag}, settings.CompatibilityFlags)
 	require.Len(t, settings.Bindings, 3)
 
 	page, err := c.DurableObjects.Namespaces.List(ctxT(t), durable_objects.NamespaceListParams{AccountID: cloudflare.F(s.AccountID())})

@@ -12,7 +12,7 @@ import (
 func TestContractServices(t *testing.T) {
 	s := sharedServer(t)
 	const name = "contract-service"
-	mustUpload(t, s, name, counterMeta("", "v1"), seedModule(t, "counter.js"))
+	mustUpload(t, s, name, counterMeta("", "v1"), workerModule(t, "counter.js"))
 	path := "/accounts/" + s.AccountID() + "/workers/services/" + name
 	r := raw(t, s, "GET", path, s.Token(), "", nil)
 	require.Equal(t, 200, r.Status)

@@ -17,7 +17,7 @@ import (
 func TestContractVersions(t *testing.T) {
 	s := sharedServer(t)
 	const name = "contract-versions"
-	mustUpload(t, s, name, counterMeta("", "v1"), seedModule(t, "counter.js"))
+	mustUpload(t, s, name, counterMeta("", "v1"), workerModule(t, "counter.js"))
 	c := newClient(s)
 	acct := cloudflare.F(s.AccountID())
 
@@ -31,7 +31,7 @@ func TestContractVersions(t *testing.T) {
 	assert.Equal(t, workers.ScriptVersionNewResponseMetadataSourceAPI, v.Metadata.Source)
 	assert.NotEmpty(t, v.Metadata.CreatedOn)
 	assert.False(t, v.JSON.StartupTimeMs.IsNull(), "startup_time_ms")
-	assert.Equal(t, seedDate, v.Resources.ScriptRuntime.CompatibilityDate)
+	assert.Equal(t, defaultDate, v.Resources.ScriptRuntime.CompatibilityDate)
 	assert.Equal(t, "v1", v.Resources.ScriptRuntime.MigrationTag)
 	assert.Contains(t, v.Resources.Script.Handlers, "fetch")
 
@@ -74,7 +74,7 @@ func TestContractVersions(t *testing.T) {
 func TestContractContent(t *testing.T) {
 	s := sharedServer(t)
 	const name = "contract-content"
-	first := mustUpload(t, s, name, counterMeta("", "v1"), seedModule(t, "counter.js"))
+	first := mustUpload(t, s, name, counterMeta("", "v1"), workerModule(t, "counter.js"))
 	ct, body := multipartBody(t, map[string]any{"main_module": "index.js"}, counterV2(t))
 	res, err := newClient(s).Workers.Scripts.Content.Update(ctxT(t), name, workers.ScriptContentUpdateParams{
 		AccountID: cloudflare.F(s.AccountID()),

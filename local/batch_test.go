@@ -67,7 +67,7 @@ func (p *poller) finish() (maxGap time.Duration, answers, failures int) {
 // already running answers throughout, its longest silence no longer than a reload.
 func TestParallelUploadsOneBad(t *testing.T) {
 	s := startServer(t, t.TempDir(), Options{})
-	mustUpload(t, s, "resident", counterMeta("", "v1"), seedModule(t, "counter.js"))
+	mustUpload(t, s, "resident", counterMeta("", "v1"), workerModule(t, "counter.js"))
 	residentURL := enableWorkersDev(t, s, "resident")
 	status, _ := call(t, http.MethodPost, residentURL+"/resident", "")
 	require.Equal(t, http.StatusOK, status)
@@ -81,7 +81,7 @@ func TestParallelUploadsOneBad(t *testing.T) {
 	)
 	for i := range n {
 		wg.Go(func() {
-			src := seedModule(t, "counter.js")
+			src := workerModule(t, "counter.js")
 			if i == bad {
 				src.src = `throw new Error("boom in script ` + fmt.Sprint(i) + `");` + "\n" + src.src
 			}

@@ -11,7 +11,7 @@ import (
 // BenchmarkUploadToFirstAnswer measures, per upload of a new version: the time from sending the
 // PUT until the Worker's URL answers (upload-to-answer), and within it workerd's reload as the
 // server reports it (startup_time_ms: config generation and the new process's start).
-// "durable-object" is the seed's Counter (a SQLite class: the new process starts next to the old
+// "durable-object" is the Counter (a SQLite class: the new process starts next to the old
 // one, and the old one exits before the new one meets a request, a wait that follows the answer
 // to the upload); "plain" hosts no class (the new process takes over at once).
 func BenchmarkUploadToFirstAnswer(b *testing.B) {
@@ -21,7 +21,7 @@ func BenchmarkUploadToFirstAnswer(b *testing.B) {
 		src  func(n int) module
 	}{
 		{"durable-object", counterMeta("", "v1"), func(n int) module {
-			m := seedModule(b, "counter.js")
+			m := workerModule(b, "counter.js")
 			m.src += fmt.Sprintf("\n// build %d\n", n)
 			return m
 		}},

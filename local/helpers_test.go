@@ -26,10 +26,10 @@ import (
 // testTimeout bounds each test's calls, so a wedged workerd fails a test instead of hanging it.
 const testTimeout = 60 * time.Second
 
-// The seed's defaults.
+// The default compatibility settings.
 const (
-	seedDate = "2025-11-17"
-	seedFlag = "nodejs_compat"
+	defaultDate = "2025-11-17"
+	defaultFlag = "nodejs_compat"
 )
 
 // shared is one server for the tests that do not need their own state directory; each such test
@@ -119,20 +119,20 @@ type module struct {
 	name, src string
 }
 
-// seedModule reads a seed worker from testdata as the module "index.js".
-func seedModule(t testing.TB, file string) module {
+// workerModule reads a Worker from testdata as the module "index.js".
+func workerModule(t testing.TB, file string) module {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + file)
 	require.NoError(t, err)
 	return module{name: "index.js", src: string(b)}
 }
 
-// meta is upload metadata with the seed's compatibility settings and main module index.js.
+// meta is upload metadata with the default compatibility settings and main module index.js.
 func meta(extra map[string]any) map[string]any {
 	m := map[string]any{
 		"main_module":         "index.js",
-		"compatibility_date":  seedDate,
-		"compatibility_flags": []string{seedFlag},
+		"compatibility_date":  defaultDate,
+		"compatibility_flags": []string{defaultFlag},
 	}
 	for k, v := range extra {
 		m[k] = v

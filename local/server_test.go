@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// counterMeta is the metadata of the seed's counter: one SQLite class bound as COUNTER.
+// counterMeta is the metadata of the counter: one SQLite class bound as COUNTER.
 func counterMeta(oldTag, newTag string) map[string]any {
 	return meta(map[string]any{
 		"bindings":   []any{doBinding("COUNTER", "Counter")},
@@ -25,13 +25,13 @@ func counterMeta(oldTag, newTag string) map[string]any {
 	})
 }
 
-// The seed's Counter, uploaded with cloudflare-go, counts on its workers.dev URL; after a
+// The Counter, uploaded with cloudflare-go, counts on its workers.dev URL; after a
 // restart on the same state directory it answers at the same URL with the same count.
 func TestCounterWorkerSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	s := startServer(t, dir, Options{})
 
-	res := mustUpload(t, s, "counter", counterMeta("", "v1"), seedModule(t, "counter.js"))
+	res := mustUpload(t, s, "counter", counterMeta("", "v1"), workerModule(t, "counter.js"))
 	assert.Equal(t, "counter", res.ID)
 	url := enableWorkersDev(t, s, "counter")
 	assert.True(t, strings.HasPrefix(url, "http://127.0.0.1:"), url)
@@ -88,19 +88,19 @@ func TestCounterWorkerSurvivesRestart(t *testing.T) {
 	mustUpload(t, s2, "counter", meta(map[string]any{
 		"bindings":   []any{doBinding("COUNTER", "Counter")},
 		"migrations": migrations("v1", "v2"),
-	}), seedModule(t, "counter.js"))
+	}), workerModule(t, "counter.js"))
 	_, body = call(t, "GET", url2+"/hits", "")
 	assert.JSONEq(t, `{"count":2}`, body, "data survives a new version")
 }
 
-// The seed's ChatRoom: SQLite storage through RPC, and a WebSocket broadcast between two clients
+// The ChatRoom: SQLite storage through RPC, and a WebSocket broadcast between two clients
 // through the script's port (the proxy handles the upgrade).
 func TestChatRoomSQLiteAndWebSocket(t *testing.T) {
 	s := sharedServer(t)
 	mustUpload(t, s, "chat", meta(map[string]any{
 		"bindings":   []any{doBinding("CHAT_ROOM", "ChatRoom")},
 		"migrations": migrations("", "v1", map[string]any{"new_sqlite_classes": []string{"ChatRoom"}}),
-	}), seedModule(t, "chat.js"))
+	}), workerModule(t, "chat.js"))
 	url := enableWorkersDev(t, s, "chat")
 
 	for _, text := range []string{"first", "second"} {

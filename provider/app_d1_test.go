@@ -42,7 +42,7 @@ func constructD1App(t *testing.T, inputs map[string]property.Value) (*registered
 // TestAppD1Databases: an App's D1 database is a D1Database child named <app>-<stage>-<name> with
 // its migrations folder and the app's removal; a Worker's {type: d1, name} binding takes its id.
 func TestAppD1Databases(t *testing.T) {
-	reg, err := constructD1App(t, seedApp(t, "stage", property.New("dev"), "removal", property.New("remove"),
+	reg, err := constructD1App(t, basicApp(t, "stage", property.New("dev"), "removal", property.New("remove"),
 		"d1Databases", list(obj("name", "db", "migrationsDir", "migrations")),
 		"workers", list(obj("name", "api", "entry", counterEntry(t), "bindings", obj("DB", obj("type", "d1", "name", "db"))),
 			obj("name", "api", "entry", counterEntry(t), "bindings", obj("COUNTER", obj("type", "durable_object", "name", "counter"))))))
@@ -65,7 +65,7 @@ func TestAppD1Databases(t *testing.T) {
 	}
 	assert.True(t, found, "the Script binds DB")
 
-	reg, err = constructD1App(t, seedApp(t, "stage", property.New("production"), "d1Databases", list(obj("name", "db"))))
+	reg, err = constructD1App(t, basicApp(t, "stage", property.New("production"), "d1Databases", list(obj("name", "db"))))
 	require.NoError(t, err)
 	rpc := reg.of("lumier:index:D1Database")[0].RegisterRPC
 	assert.True(t, rpc.GetRetainOnDelete(), "the default removal retains the database")
@@ -75,7 +75,7 @@ func TestAppD1Databases(t *testing.T) {
 // TestAppD1RefusesUndeclaredAndDuplicates: a binding to a database the app does not declare and a
 // database declared twice are refused, naming them.
 func TestAppD1RefusesUndeclaredAndDuplicates(t *testing.T) {
-	_, err := constructD1App(t, seedApp(t, "stage", property.New("dev"),
+	_, err := constructD1App(t, basicApp(t, "stage", property.New("dev"),
 		"d1Databases", list(obj("name", "db"), obj("name", "db")),
 		"workers", list(obj("name", "api", "entry", counterEntry(t), "bindings", obj("DB", obj("type", "d1", "name", "other"))))))
 	require.Error(t, err)

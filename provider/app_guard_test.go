@@ -14,7 +14,7 @@ import (
 // each data resource by kind, name, title and resource id, with the app's name and removal; its
 // Workers deploy after the guard.
 func TestAppRegistersItsDataGuard(t *testing.T) {
-	reg, _, err := constructApp(t, seedApp(t,
+	reg, _, err := constructApp(t, basicApp(t,
 		"kvNamespaces", list(obj("name", "cache")),
 		"r2Buckets", list(obj("name", "files")),
 		"removal", property.New(RemovalRemove)))
@@ -46,7 +46,7 @@ func TestAppRegistersItsDataGuard(t *testing.T) {
 // TestAppWithoutDataStillHasAGuard: an app with no data resources registers an empty guard, so
 // that the deploy removing its last one is still compared with the one before.
 func TestAppWithoutDataStillHasAGuard(t *testing.T) {
-	reg, _, err := constructApp(t, seedApp(t))
+	reg, _, err := constructApp(t, basicApp(t))
 	require.NoError(t, err)
 	guards := reg.of("lumier:index:DataGuard")
 	require.Len(t, guards, 1)

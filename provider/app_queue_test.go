@@ -12,7 +12,7 @@ import (
 // app's removal, and a Worker's {type: queue, name} binding and queueConsumers (dead-letter queue
 // included) resolve to those names, the Worker depending on the queues.
 func TestAppQueuesBindAndConsumeByAppName(t *testing.T) {
-	in := seedApp(t, "stage", property.New("dev"), "removal", property.New("remove"),
+	in := basicApp(t, "stage", property.New("dev"), "removal", property.New("remove"),
 		"queues", list(obj("name", "jobs"), obj("name", "jobs-dlq")))
 	workers := in["workers"].AsArray().AsSlice()
 	in["workers"] = list(append(workers, obj("name", "api",
@@ -43,7 +43,7 @@ func TestAppQueuesBindAndConsumeByAppName(t *testing.T) {
 }
 
 func TestAppRefusesAQueueItDoesNotDeclare(t *testing.T) {
-	in := seedApp(t, "queues", list(obj("name", "jobs")))
+	in := basicApp(t, "queues", list(obj("name", "jobs")))
 	workers := in["workers"].AsArray().AsSlice()
 	in["workers"] = list(append(workers, obj("name", "api",
 		"bindings", obj("MAIL", obj("type", "queue", "name", "mail")),

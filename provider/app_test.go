@@ -99,9 +99,9 @@ func obj(kv ...any) property.Value {
 
 func list(vs ...property.Value) property.Value { return property.New(vs) }
 
-// seedApp is the seed's Basic Usage as App inputs: api declared twice, the second time with the
+// basicApp is the basic usage as App inputs: api declared twice, the second time with the
 // COUNTER binding, and the counter hosted by api.
-func seedApp(t *testing.T, extra ...any) map[string]property.Value {
+func basicApp(t *testing.T, extra ...any) map[string]property.Value {
 	entry := counterEntry(t)
 	in := map[string]property.Value{
 		"name": property.New("my-app"),
@@ -117,8 +117,8 @@ func seedApp(t *testing.T, extra ...any) map[string]property.Value {
 	return in
 }
 
-func TestAppMergesTheSeedIntoOneWorker(t *testing.T) {
-	reg, resp, err := constructApp(t, seedApp(t, "stage", property.New("dev")))
+func TestAppMergesRepeatedWorkersIntoOne(t *testing.T) {
+	reg, resp, err := constructApp(t, basicApp(t, "stage", property.New("dev")))
 	require.NoError(t, err)
 
 	workers := reg.of("lumier:index:Worker")
@@ -138,7 +138,7 @@ func TestAppMergesTheSeedIntoOneWorker(t *testing.T) {
 	_, hasScript := binding.GetOk("scriptName")
 	assert.False(t, hasScript, "a binding to the Worker's own class names no script")
 
-	// The outputs keep the seed's DurableObjectOutput shape.
+	// The outputs keep the DurableObjectOutput shape.
 	counter := resp.State.Get("durableObjects").AsMap().Get("counter").AsMap()
 	assert.Equal(t, "durable_object", counter.Get("type").AsString())
 	assert.Equal(t, "counter", counter.Get("name").AsString())
@@ -150,7 +150,7 @@ func TestAppMergesTheSeedIntoOneWorker(t *testing.T) {
 }
 
 func TestAppProtectsAndRetainsByStage(t *testing.T) {
-	reg, _, err := constructApp(t, seedApp(t, "stage", property.New("production"),
+	reg, _, err := constructApp(t, basicApp(t, "stage", property.New("production"),
 		"protect", list(property.New("production"))))
 	require.NoError(t, err)
 	for _, typ := range []string{"lumier:index:Worker", "lumier:index:DurableObject"} {
@@ -161,7 +161,7 @@ func TestAppProtectsAndRetainsByStage(t *testing.T) {
 	}
 	assert.False(t, reg.of("lumier:index:Script")[0].Inputs.Get("deleteData").AsBool())
 
-	reg, _, err = constructApp(t, seedApp(t, "stage", property.New("dev"), "protect", list(property.New("production")),
+	reg, _, err = constructApp(t, basicApp(t, "stage", property.New("dev"), "protect", list(property.New("production")),
 		"removal", property.New("remove")))
 	require.NoError(t, err)
 	rpc := reg.of("lumier:index:Worker")[0].RegisterRPC
@@ -299,7 +299,7 @@ func TestAppAcceptsTheSameBindingDeclaredTwice(t *testing.T) {
 }
 
 func TestAppPassesCronsToTheScript(t *testing.T) {
-	in := seedApp(t, "stage", property.New("dev"))
+	in := basicApp(t, "stage", property.New("dev"))
 	workers := in["workers"].AsArray().AsSlice()
 	in["workers"] = list(append(workers, obj("name", "api", "crons", list(property.New("*/5 * * * *"))))...)
 	reg, _, err := constructApp(t, in)
@@ -312,7 +312,7 @@ func TestAppPassesCronsToTheScript(t *testing.T) {
 }
 
 func TestAppPassesRolloutToTheScript(t *testing.T) {
-	in := seedApp(t, "stage", property.New("dev"))
+	in := basicApp(t, "stage", property.New("dev"))
 	workers := in["workers"].AsArray().AsSlice()
 	in["workers"] = list(append(workers, obj("name", "api", "rollout", obj("percentage", property.New(25.0))))...)
 	reg, _, err := constructApp(t, in)

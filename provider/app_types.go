@@ -13,7 +13,7 @@ const (
 	RemovalRemove = "remove"
 )
 
-// AppArgs are the inputs of the App component: the whole declaration of the original tool's
+// AppArgs are the inputs of the App component: the whole declaration of a
 // `$config({ app, run })`.
 type AppArgs struct {
 	Name           string             `pulumi:"name"`
@@ -141,7 +141,7 @@ func (w *WorkerInfo) Annotate(a infer.Annotator) {
 	a.Describe(&w.URL, "URL the Worker answers at; empty when workersDev is false.")
 }
 
-// DurableObjectInfo is the seed's DurableObjectOutput ({type, name, className}) plus where the
+// DurableObjectInfo is the DurableObjectOutput ({type, name, className}) plus where the
 // class runs; it is also a binding value.
 type DurableObjectInfo struct {
 	Type        string `pulumi:"type"`
@@ -188,7 +188,7 @@ func init() {
 // Annotate sets the token and documents the outputs.
 func (a *App) Annotate(an infer.Annotator) {
 	an.SetToken("index", "App")
-	an.Describe(a, "An app: its Workers and Durable Objects, declared the way the original tool's $config declares "+
+	an.Describe(a, "An app: its Workers and Durable Objects, declared the way `$config({ app, run })` declares "+
 		"them. Repeated Worker declarations are merged, each Durable Object is hosted by its Worker, Workers deploy "+
 		"after the hosts of the classes they bind, and the stage decides protection and removal.")
 	an.Describe(&a.Name, "App name.")

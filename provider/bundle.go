@@ -7,7 +7,7 @@ import (
 )
 
 // bundleEntry bundles the entry of args with its build options. It runs in Check (for the hash
-// and the exports) and again at upload; bundling the seed's counter takes milliseconds, which is
+// and the exports) and again at upload; bundling the counter takes milliseconds, which is
 // cheaper than keeping bundles in memory and proving the files did not change in between.
 func bundleEntry(args ScriptArgs) (*bundle.Result, error) {
 	entry, err := resolveEntry(args.Entry)

@@ -36,7 +36,7 @@ func counterEntry(t *testing.T) string {
 	return abs
 }
 
-// counterInputs are the seed's Worker with its Counter class and COUNTER binding.
+// counterInputs are the counter's Worker with its Counter class and COUNTER binding.
 func counterInputs(t *testing.T) map[string]property.Value {
 	return map[string]property.Value{
 		"scriptName": property.New("my-app-dev-api"),
@@ -73,7 +73,7 @@ func reasons(resp p.CheckResponse) []string {
 	return out
 }
 
-func TestCheckAcceptsSeedAndHashesCode(t *testing.T) {
+func TestCheckAcceptsTheCounterAndHashesCode(t *testing.T) {
 	s := newTestServer(t)
 	resp := check(t, s, counterInputs(t), nil)
 	require.Empty(t, reasons(resp))

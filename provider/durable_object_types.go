@@ -5,7 +5,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// DurableObjectArgs are the inputs of the DurableObject component, after the original tool's
+// DurableObjectArgs are the inputs of the DurableObject component, after the `$config` helpers'
 // DurableObject options.
 type DurableObjectArgs struct {
 	Worker      pulumi.AnyOutput   `pulumi:"worker"`

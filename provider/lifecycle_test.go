@@ -51,7 +51,7 @@ func configured(t *testing.T, srv *local.Server) integration.Server {
 	return s
 }
 
-// copyCounter copies the seed's counter project so a test can edit its code.
+// copyCounter copies the counter project so a test can edit its code.
 func copyCounter(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -94,7 +94,7 @@ func TestScriptLifecycle(t *testing.T) {
 	inputs["deleteData"] = property.New(false)
 	urn := scriptURN("api")
 
-	// Create: one upload, and the seed's counter answers.
+	// Create: one upload, and the counter answers.
 	in := checked(t, s, inputs, nil)
 	created, err := s.Create(p.CreateRequest{Urn: urn, Properties: in})
 	require.NoError(t, err)

@@ -4,7 +4,7 @@ import (
 	"github.com/pulumi/pulumi-go-provider/infer"
 )
 
-// Defaults the original tool uses for new Workers.
+// Defaults for new Workers.
 const (
 	DefaultCompatibilityDate = "2025-11-17"
 	defaultCompatibilityFlag = "nodejs_compat"

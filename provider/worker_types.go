@@ -5,7 +5,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// WorkerArgs are the inputs of the Worker component, after the original tool's Worker options.
+// WorkerArgs are the inputs of the Worker component, after the `$config` helpers' Worker options.
 type WorkerArgs struct {
 	Name               string                  `pulumi:"name,optional"`
 	ScriptName         string                  `pulumi:"scriptName,optional"`

@@ -1,4 +1,4 @@
-// The chat app (the seed's SQLite ChatRoom with WebSocket broadcast) in the seed's $config shape.
+// The chat app (the SQLite ChatRoom with WebSocket broadcast) in the $config shape.
 // Production keeps its Workers and their data when they leave the stack; other stages remove them.
 import { $config, Worker, DurableObject } from "lumier";
 

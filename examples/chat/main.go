@@ -1,4 +1,4 @@
-// Command chat deploys the seed's ChatRoom: run it with `pulumi up` in this directory.
+// Command chat deploys the ChatRoom: run it with `pulumi up` in this directory.
 package main
 
 import (

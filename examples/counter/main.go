@@ -1,4 +1,4 @@
-// Command counter deploys the seed's counter: run it with `pulumi up` in this directory.
+// Command counter deploys the counter: run it with `pulumi up` in this directory.
 package main
 
 import (

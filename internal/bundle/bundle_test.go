@@ -205,13 +205,13 @@ func TestCounterFixture(t *testing.T) {
 
 func counterEntry(t testing.TB) string {
 	t.Helper()
-	// The seed's counter, as the example ships it.
+	// The counter, as the example ships it.
 	entry, err := filepath.Abs(filepath.Join("..", "..", "examples", "counter", "src", "index.ts"))
 	require.NoError(t, err)
 	return entry
 }
 
-// BenchmarkBundleCounter bundles the seed's counter Worker, the provider's per-Check cost.
+// BenchmarkBundleCounter bundles the counter Worker, the provider's per-Check cost.
 func BenchmarkBundleCounter(b *testing.B) {
 	entry := counterEntry(b)
 	b.ReportAllocs()

@@ -1,5 +1,5 @@
 // Package naming holds the naming rules shared by the provider and the Go helper: script names
-// built the way the original tool builds them, and binding names the Worker can read.
+// built from app, stage and resource names, and binding names the Worker can read.
 package naming
 
 import (
@@ -11,15 +11,14 @@ import (
 // Cloudflare accepts script names of lowercase letters, digits, '-' and '_' up to 63 characters.
 var scriptNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
-// The original tool builds script names from app, stage and resource names joined by '-', so each
+// Script names are built from app, stage and resource names joined by '-', so each
 // part must itself be a valid fragment: lowercase letters, digits and '-'.
 var namePartPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 
 // Binding names become properties of `env` in the Worker, so they must be JavaScript identifiers.
 var bindingNamePattern = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
 
-// ScriptName returns the script name of a resource the way the original tool names it:
-// "<app>-<stage>-<name>".
+// ScriptName returns the script name of a resource: "<app>-<stage>-<name>".
 func ScriptName(app, stage, name string) (string, error) {
 	for _, part := range []struct{ what, value string }{{"app", app}, {"stage", stage}, {"worker", name}} {
 		if part.value == "" {

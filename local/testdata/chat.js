@@ -1,4 +1,4 @@
-// The seed's ChatRoom worker: a SQLite-backed Durable Object with a message log and a WebSocket
+// The ChatRoom worker: a SQLite-backed Durable Object with a message log and a WebSocket
 // broadcast, plus a default fetch handler that routes /messages and /ws to one room.
 import { env, DurableObject } from "cloudflare:workers";
 

@@ -1,4 +1,4 @@
-// The seed's Counter worker, as the bundler would emit it: one plain-JS ES module.
+// The Counter worker, as the bundler would emit it: one plain-JS ES module.
 import { env, DurableObject } from "cloudflare:workers";
 
 export class Counter extends DurableObject {

@@ -17,7 +17,7 @@ import (
 // new process takes over at once).
 func benchScripts(tb testing.TB) map[string]Script {
 	return map[string]Script{
-		"durable-object": seedCounter(tb, "api"),
+		"durable-object": runnableCounter(tb, "api"),
 		"stateless": {
 			Name:              "api",
 			Modules:           []Module{{Name: "index.js", Content: []byte(`export default { fetch() { return new Response("ok") } };`)}},

@@ -170,8 +170,8 @@ func readTestdata(tb testing.TB, name string) []byte {
 	return data
 }
 
-// seedCounter is the seed's Counter worker as the script name.
-func seedCounter(tb testing.TB, name string) Script {
+// runnableCounter is the Counter worker as the script name.
+func runnableCounter(tb testing.TB, name string) Script {
 	return Script{
 		Name:               name,
 		MainModule:         "index.js",

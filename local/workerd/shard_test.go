@@ -22,7 +22,7 @@ func (s *testSupervisor) shardOf(script string) string {
 func counters(t *testing.T, n int) []Script {
 	var out []Script
 	for i := range n {
-		out = append(out, seedCounter(t, fmt.Sprintf("c%02d", i)))
+		out = append(out, runnableCounter(t, fmt.Sprintf("c%02d", i)))
 	}
 	return out
 }
@@ -104,21 +104,21 @@ func TestBadShardLeavesAllShardsAsTheyWere(t *testing.T) {
 // and the others keep their data; the next change of the shard restarts it without them.
 func TestScriptsRemovedWithoutRestart(t *testing.T) {
 	s := newTestSupervisor(t, t.TempDir())
-	require.NoError(t, s.apply(t, seedCounter(t, "a"), seedCounter(t, "b"), seedCounter(t, "c")))
+	require.NoError(t, s.apply(t, runnableCounter(t, "a"), runnableCounter(t, "b"), runnableCounter(t, "c")))
 	assert.Equal(t, 1, s.count(t, "a", http.MethodPost, "/x"))
 	assert.Equal(t, 1, s.count(t, "c", http.MethodPost, "/x"))
 	before := s.pid()
 
-	require.NoError(t, s.apply(t, seedCounter(t, "a"), seedCounter(t, "b")))
+	require.NoError(t, s.apply(t, runnableCounter(t, "a"), runnableCounter(t, "b")))
 	assert.Equal(t, before, s.pid(), "the shard's process keeps running")
 	assert.True(t, s.logs.contains("scripts removed only"))
 	_, ok := s.Addr("c")
 	assert.False(t, ok, "c is gone")
 	assert.Equal(t, 1, s.count(t, "a", http.MethodGet, "/x"), "a kept its data")
 
-	changed := seedCounter(t, "a")
+	changed := runnableCounter(t, "a")
 	changed.Modules[0].Content = append(changed.Modules[0].Content, "\n// v2\n"...)
-	require.NoError(t, s.apply(t, changed, seedCounter(t, "b")))
+	require.NoError(t, s.apply(t, changed, runnableCounter(t, "b")))
 	assert.NotEqual(t, before, s.pid(), "a changed script restarts the shard")
 	assert.Equal(t, 1, s.count(t, "a", http.MethodGet, "/x"), "a kept its data through the restart")
 	assert.Equal(t, 0, s.count(t, "b", http.MethodGet, "/x"))
@@ -127,7 +127,7 @@ func TestScriptsRemovedWithoutRestart(t *testing.T) {
 // TestValidatesOnlyNewOrChangedScripts: validation is skipped only for a subset of the running, unchanged scripts.
 func TestValidatesOnlyNewOrChangedScripts(t *testing.T) {
 	sh := &shard{}
-	a, b := seedCounter(t, "a"), seedCounter(t, "b")
+	a, b := runnableCounter(t, "a"), runnableCounter(t, "b")
 	cfg := func(scripts ...Script) *config {
 		c, err := buildConfig(scripts, t.TempDir())
 		require.NoError(t, err)
@@ -137,8 +137,8 @@ func TestValidatesOnlyNewOrChangedScripts(t *testing.T) {
 	sh.good = &generation{cfg: cfg(a, b)}
 	assert.False(t, sh.validates(cfg(a)), "a subset")
 	assert.False(t, sh.validates(cfg(b, a)), "the same scripts")
-	assert.True(t, sh.validates(cfg(a, seedCounter(t, "c"))), "a new script")
-	flagged := seedCounter(t, "a")
+	assert.True(t, sh.validates(cfg(a, runnableCounter(t, "c"))), "a new script")
+	flagged := runnableCounter(t, "a")
 	flagged.CompatibilityFlags = append(flagged.CompatibilityFlags, "another_flag")
 	assert.True(t, sh.validates(cfg(flagged)), "a changed script")
 }

@@ -31,12 +31,12 @@ func (s *testSupervisor) sparePID(tb testing.TB, experimental bool) int {
 // it, and a spare waits again.
 func TestReloadRunsOnTheSpare(t *testing.T) {
 	s := newTestSupervisor(t, t.TempDir())
-	v1 := seedCounter(t, "c")
+	v1 := runnableCounter(t, "c")
 	require.NoError(t, s.apply(t, v1))
 	assert.Equal(t, 1, s.count(t, "c", http.MethodPost, "/x"))
 	spare := s.sparePID(t, false)
 
-	v2 := seedCounter(t, "c")
+	v2 := runnableCounter(t, "c")
 	v2.Bindings = append(v2.Bindings, textBinding("GREETING", "v2"))
 	require.NoError(t, s.apply(t, v2))
 	assert.Equal(t, spare, s.pid(), "the reload ran on the spare")
@@ -47,7 +47,7 @@ func TestReloadRunsOnTheSpare(t *testing.T) {
 // TestDeadSpareIsNotUsed: a spare that died meanwhile is skipped; the reload starts its own.
 func TestDeadSpareIsNotUsed(t *testing.T) {
 	s := newTestSupervisor(t, t.TempDir())
-	require.NoError(t, s.apply(t, seedCounter(t, "c")))
+	require.NoError(t, s.apply(t, runnableCounter(t, "c")))
 	spare := s.sparePID(t, false)
 	require.NoError(t, syscall.Kill(spare, syscall.SIGKILL))
 	require.Eventually(t, func() bool {
@@ -56,7 +56,7 @@ func TestDeadSpareIsNotUsed(t *testing.T) {
 		return s.spares.ready[false].p.exited()
 	}, 5*time.Second, 5*time.Millisecond)
 
-	v2 := seedCounter(t, "c")
+	v2 := runnableCounter(t, "c")
 	v2.Bindings = append(v2.Bindings, textBinding("GREETING", "v2"))
 	require.NoError(t, s.apply(t, v2))
 	assert.NotEqual(t, spare, s.pid())
@@ -66,7 +66,7 @@ func TestDeadSpareIsNotUsed(t *testing.T) {
 // TestCloseStopsSpares: no spare outlives Close, and Close starts none.
 func TestCloseStopsSpares(t *testing.T) {
 	s := newTestSupervisor(t, t.TempDir())
-	require.NoError(t, s.apply(t, seedCounter(t, "c")))
+	require.NoError(t, s.apply(t, runnableCounter(t, "c")))
 	spare := s.sparePID(t, false)
 	require.NoError(t, s.Close())
 	assert.ErrorIs(t, syscall.Kill(spare, 0), syscall.ESRCH, "spare pid %d still running after Close", spare)

@@ -21,7 +21,7 @@ import (
 func TestCounterSurvivesReloadAndRestart(t *testing.T) {
 	dir := t.TempDir()
 	s := newTestSupervisor(t, dir)
-	require.NoError(t, s.apply(t, seedCounter(t, "api")))
+	require.NoError(t, s.apply(t, runnableCounter(t, "api")))
 	addr, ok := s.Addr("api")
 	require.True(t, ok)
 	assert.True(t, strings.HasPrefix(addr, "127.0.0.1:"), addr)
@@ -32,9 +32,9 @@ func TestCounterSurvivesReloadAndRestart(t *testing.T) {
 	assert.Equal(t, 0, s.count(t, "api", http.MethodGet, "/other"), "another name is another object")
 
 	before := s.pid()
-	require.NoError(t, s.apply(t, seedCounter(t, "api")))
+	require.NoError(t, s.apply(t, runnableCounter(t, "api")))
 	assert.Equal(t, before, s.pid(), "Apply of the same scripts leaves workerd alone")
-	changed := seedCounter(t, "api")
+	changed := runnableCounter(t, "api")
 	changed.Modules[0].Content = append(changed.Modules[0].Content, "\n// v2\n"...)
 	require.NoError(t, s.apply(t, changed))
 	assert.NotEqual(t, before, s.pid(), "Apply of a changed script starts a new workerd")
@@ -43,10 +43,10 @@ func TestCounterSurvivesReloadAndRestart(t *testing.T) {
 	s.close(t)
 	_, ok = s.Addr("api")
 	assert.False(t, ok, "nothing serves after Close")
-	assert.ErrorIs(t, s.Apply(t.Context(), []Script{seedCounter(t, "api")}), ErrClosed)
+	assert.ErrorIs(t, s.Apply(t.Context(), []Script{runnableCounter(t, "api")}), ErrClosed)
 
 	again := newTestSupervisor(t, dir)
-	require.NoError(t, again.apply(t, seedCounter(t, "api")))
+	require.NoError(t, again.apply(t, runnableCounter(t, "api")))
 	assert.Equal(t, 2, again.count(t, "api", http.MethodGet, "/counter"), "after a new supervisor on the same Dir")
 }
 
@@ -76,13 +76,13 @@ func TestKVBackedClassHasNoSQL(t *testing.T) {
 
 func TestBadUploadKeepsPreviousServing(t *testing.T) {
 	s := newTestSupervisor(t, t.TempDir())
-	require.NoError(t, s.apply(t, seedCounter(t, "api")))
+	require.NoError(t, s.apply(t, runnableCounter(t, "api")))
 	require.Equal(t, 1, s.count(t, "api", http.MethodPost, "/c"))
 	addr, _ := s.Addr("api")
 	pid := s.pid()
 
 	withCode := func(code string) Script {
-		script := seedCounter(t, "api")
+		script := runnableCounter(t, "api")
 		script.Modules[0].Content = []byte(code)
 		return script
 	}
@@ -113,7 +113,7 @@ func TestBadUploadKeepsPreviousServing(t *testing.T) {
 	}, {
 		name: "binding to a missing script",
 		script: func() Script {
-			script := seedCounter(t, "api")
+			script := runnableCounter(t, "api")
 			script.Bindings = append(script.Bindings, doBinding("REMOTE", "Counter", "nowhere"))
 			return script
 		}(),
@@ -150,7 +150,7 @@ func TestCrossScriptDurableObjectBinding(t *testing.T) {
 		CompatibilityDate: "2025-11-17",
 		Bindings:          []Binding{doBinding("REMOTE", "Counter", "host")},
 	}
-	require.NoError(t, s.apply(t, client, seedCounter(t, "host")))
+	require.NoError(t, s.apply(t, client, runnableCounter(t, "host")))
 
 	out := s.callJSON(t, "client", http.MethodPost, "/shared")
 	assert.Equal(t, map[string]any{"count": float64(1), "via": "client"}, out)
@@ -188,7 +188,7 @@ func TestTextBindingAndModulesReachTheWorker(t *testing.T) {
 
 func TestKilledWorkerdIsRestarted(t *testing.T) {
 	s := newTestSupervisor(t, t.TempDir())
-	require.NoError(t, s.apply(t, seedCounter(t, "api")))
+	require.NoError(t, s.apply(t, runnableCounter(t, "api")))
 	require.Equal(t, 1, s.count(t, "api", http.MethodPost, "/k"))
 	oldAddr, _ := s.Addr("api")
 	oldPID := s.pid()
@@ -208,11 +208,11 @@ func TestKilledWorkerdIsRestarted(t *testing.T) {
 // start after stopping the old process fails: the previous config must come back.
 func TestFailedSwapRestartsPreviousConfig(t *testing.T) {
 	s := newTestSupervisor(t, t.TempDir())
-	require.NoError(t, s.apply(t, seedCounter(t, "api")))
+	require.NoError(t, s.apply(t, runnableCounter(t, "api")))
 	require.Equal(t, 1, s.count(t, "api", http.MethodPost, "/swap"))
 	oldPID := s.pid()
 
-	bad := seedCounter(t, "api")
+	bad := runnableCounter(t, "api")
 	bad.Modules[0].Content = []byte(`throw new Error("fails only for real")`)
 	cfg, err := buildConfig([]Script{bad}, s.storageDir())
 	require.NoError(t, err)
@@ -250,7 +250,7 @@ func TestBackoffIsBounded(t *testing.T) {
 // never answered with an error, and the answered increments must return exactly 1..n.
 func TestReloadsNeverRunAnObjectTwice(t *testing.T) {
 	s := newTestSupervisor(t, t.TempDir())
-	require.NoError(t, s.apply(t, seedCounter(t, "api")))
+	require.NoError(t, s.apply(t, runnableCounter(t, "api")))
 
 	var (
 		mu               sync.Mutex
@@ -300,7 +300,7 @@ func TestReloadsNeverRunAnObjectTwice(t *testing.T) {
 		})
 	}
 	for i := 1; i <= 5; i++ {
-		changed := seedCounter(t, "api")
+		changed := runnableCounter(t, "api")
 		changed.Modules[0].Content = fmt.Appendf(changed.Modules[0].Content, "\n// v%d\n", i)
 		require.NoError(t, s.apply(t, changed))
 		time.Sleep(50 * time.Millisecond) // some increments on each version

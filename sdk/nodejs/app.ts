@@ -7,7 +7,7 @@ import * as outputs from "./types/output";
 import * as utilities from "./utilities";
 
 /**
- * An app: its Workers and Durable Objects, declared the way the original tool's $config declares them. Repeated Worker declarations are merged, each Durable Object is hosted by its Worker, Workers deploy after the hosts of the classes they bind, and the stage decides protection and removal.
+ * An app: its Workers and Durable Objects, declared the way `$config({ app, run })` declares them. Repeated Worker declarations are merged, each Durable Object is hosted by its Worker, Workers deploy after the hosts of the classes they bind, and the stage decides protection and removal.
  */
 export class App extends pulumi.ComponentResource {
     /** @internal */

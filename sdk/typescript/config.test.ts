@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { $config, appArgs, collect, D1Database, DurableObject, Json, Queue, Service, Worker } from "./config";
 import { printDeclarations } from "./declarations";
 
-const seed = {
+const basicUsage = {
     app() {
         return { name: "my-app", protect: ["production"] };
     },
@@ -17,10 +17,10 @@ const seed = {
     },
 };
 
-test("repeated Workers merge; DurableObject returns the seed's DurableObjectOutput", async () => {
+test("repeated Workers merge; DurableObject returns the DurableObjectOutput", async () => {
     let counterOutput: unknown;
     const { declarations } = await collect({
-        app: seed.app,
+        app: basicUsage.app,
         run() {
             const api = Worker("api", { entry: "src/index.ts", bindings: { GREETING: "hi" } });
             counterOutput = DurableObject("counter", { worker: api, className: "Counter", sqlite: false });
@@ -43,21 +43,21 @@ test("repeated Workers merge; DurableObject returns the seed's DurableObjectOutp
 
 test("conflicting declarations are errors naming the Worker and the option", async () => {
     await assert.rejects(collect({
-        app: seed.app,
+        app: basicUsage.app,
         run() {
             Worker("api", { entry: "src/index.ts" });
             Worker("api", { entry: "src/other.ts" });
         },
     }, "dev"), /Worker "api" is declared twice with different entry \("src\/index.ts" and "src\/other.ts"\)/);
     await assert.rejects(collect({
-        app: seed.app,
+        app: basicUsage.app,
         run() {
             Worker("api", { entry: "src/index.ts", bindings: { MODE: "a" } });
             Worker("api", { entry: "src/index.ts", bindings: { MODE: "b" } });
         },
     }, "dev"), /Worker "api" binds MODE twice to different values \("a" and "b"\)/);
     await assert.rejects(collect({
-        app: seed.app,
+        app: basicUsage.app,
         run() {
             const api = Worker("api", { entry: "src/index.ts" });
             DurableObject("counter", { worker: api, className: "Counter" });
@@ -68,19 +68,19 @@ test("conflicting declarations are errors naming the Worker and the option", asy
 
 test("bad input is refused with what to write", async () => {
     assert.throws(() => Worker("api", { entry: "src/index.ts" }), /called outside run\(\)/);
-    await assert.rejects(collect({ app: seed.app, run() { Worker("api", { entry: "" }); } }, "dev"), /entry must be the Worker's entry module/);
-    await assert.rejects(collect({ app: seed.app, run() { DurableObject("c", { worker: {} as any, className: "C" }); } }, "dev"),
+    await assert.rejects(collect({ app: basicUsage.app, run() { Worker("api", { entry: "" }); } }, "dev"), /entry must be the Worker's entry module/);
+    await assert.rejects(collect({ app: basicUsage.app, run() { DurableObject("c", { worker: {} as any, className: "C" }); } }, "dev"),
         /worker must be what Worker\(\.\.\.\) returned/);
     await assert.rejects(collect({ app: () => ({ name: "" }), run() {} }, "dev"), /app\(\) must return \{ name/);
-    assert.throws(() => $config({ app: seed.app } as any), /both app\(\) and run\(\) are required/);
+    assert.throws(() => $config({ app: basicUsage.app } as any), /both app\(\) and run\(\) are required/);
 });
 
-test("printDeclarations prints the seed's bindings for lumier types", async () => {
+test("printDeclarations prints the basic usage's bindings for lumier types", async () => {
     const chunks: string[] = [];
     const write = process.stdout.write;
     process.stdout.write = ((s: string) => (chunks.push(s), true)) as any;
     try {
-        await printDeclarations($config(seed), "dev");
+        await printDeclarations($config(basicUsage), "dev");
     } finally {
         process.stdout.write = write;
     }
@@ -108,7 +108,7 @@ test("secret text goes to the Worker's secrets, everything else stays a binding"
 test("assets reach the App's Worker, and two different declarations are refused", async () => {
     const assets = { directory: "public", notFoundHandling: "404-page", binding: "ASSETS" };
     const { declarations } = await collect({
-        app: seed.app,
+        app: basicUsage.app,
         run() {
             Worker("web", { entry: "src/index.ts", assets });
             Worker("web", { entry: "src/index.ts", assets });
@@ -117,7 +117,7 @@ test("assets reach the App's Worker, and two different declarations are refused"
     const [web] = appArgs(declarations).workers as any[];
     assert.deepEqual(web.assets, assets);
     await assert.rejects(collect({
-        app: seed.app,
+        app: basicUsage.app,
         run() {
             Worker("web", { entry: "src/index.ts", assets });
             Worker("web", { entry: "src/index.ts", assets: { directory: "dist" } });
@@ -127,7 +127,7 @@ test("assets reach the App's Worker, and two different declarations are refused"
 
 test("rollout reaches the App's Worker, and two different declarations are refused", async () => {
     const { declarations } = await collect({
-        app: seed.app,
+        app: basicUsage.app,
         run() {
             Worker("api", { entry: "src/index.ts", rollout: { percentage: 50 } });
             Worker("api", { entry: "src/index.ts", bindings: { MODE: "a" } });
@@ -138,7 +138,7 @@ test("rollout reaches the App's Worker, and two different declarations are refus
     assert.deepEqual(workers.find(w => w.name === "api").rollout, { percentage: 50 });
     assert.equal(workers.find(w => w.name === "web").rollout, undefined, "no rollout: every request on the new version");
     await assert.rejects(collect({
-        app: seed.app,
+        app: basicUsage.app,
         run() {
             Worker("api", { entry: "src/index.ts", rollout: { percentage: 50 } });
             Worker("api", { entry: "src/index.ts", rollout: { percentage: 100 } });
@@ -178,9 +178,9 @@ test("the program creates one App from the declarations and Worker urls come fro
     }, "counter-ts", "dev");
     let url: pulumi.Output<string> | undefined;
     const program = $config({
-        app: seed.app,
+        app: basicUsage.app,
         run() {
-            seed.run();
+            basicUsage.run();
             url = Worker("api", { entry: "src/index.ts" }).url;
             return { url };
         },
@@ -219,7 +219,7 @@ test("D1Database is a binding value and reaches the App with its migrations fold
 
 test("a Worker, Service(worker, entrypoint) and Json(value) become service and json bindings", async () => {
     const { declarations } = await collect({
-        app: seed.app,
+        app: basicUsage.app,
         run() {
             const auth = Worker("auth", { entry: "src/auth.ts" });
             Worker("api", { entry: "src/index.ts", bindings: { AUTH: auth, AUTH_RPC: Service(auth, "AuthRPC"), CONFIG: Json({ on: true }) } });

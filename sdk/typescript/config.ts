@@ -1,4 +1,4 @@
-// The seed's `$config({ app, run })` shape for TypeScript programs: Worker(...) and
+// The `$config({ app, run })` shape for TypeScript programs: Worker(...) and
 // DurableObject(...) only record declarations while run() executes; $config then creates ONE
 // lumier:index:App component (generated SDK, @lumier-dev/lumier) from them. The App does the
 // real work (script names, ordering, migrations), exactly as for Go and YAML programs.
@@ -29,7 +29,7 @@ export interface ConfigSpec {
     run(): void | Record<string, unknown> | Promise<void | Record<string, unknown>>;
 }
 
-/** A Durable Object as declared: the seed's DurableObjectOutput, usable as a binding value. */
+/** A Durable Object as declared: the DurableObjectOutput, usable as a binding value. */
 export interface DurableObjectOutput {
     type: "durable_object";
     name: string;
@@ -178,7 +178,7 @@ export interface WorkerOutput {
     scriptName: pulumi.Output<string>;
 }
 
-/** Options of DurableObject(name, options): the seed's, plus rename and transfer. */
+/** Options of DurableObject(name, options): the Worker and class, plus rename and transfer. */
 export interface DurableObjectOptions {
     /** The Worker whose code exports the class. */
     worker: WorkerOutput;
@@ -266,7 +266,7 @@ function collector(call: string): Collector {
 }
 
 /**
- * Declares a Worker. Declaring the same name again (the seed adds bindings that way) merges the
+ * Declares a Worker. Declaring the same name again (the basic usage adds bindings that way) merges the
  * declarations: bindings are combined, and any option given twice must have the same value.
  */
 export function Worker(name: string, options: WorkerOptions): WorkerOutput {
@@ -369,7 +369,7 @@ export function KvNamespace(name: string): KvNamespaceOutput {
 }
 
 /**
- * The seed's entry point: `export default $config({ app() {...}, run() {...} })`. The returned
+ * The entry point: `export default $config({ app() {...}, run() {...} })`. The returned
  * function is the program: it runs app() and run(), then creates one lumier:index:App. Its
  * stack outputs are run()'s result, plus the App's `workers` and `durableObjects` outputs unless
  * run() returns keys of those names.

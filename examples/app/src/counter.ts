@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "./env";
 
-// Counter is the seed's Durable Object: one count per name.
+// Counter is the counter Durable Object: one count per name.
 export class Counter extends DurableObject {
   async increment(): Promise<number> {
     let count = (await this.ctx.storage.get<number>("count")) || 0;

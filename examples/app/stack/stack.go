@@ -1,4 +1,4 @@
-// Package stack is the app: one Worker, api, with the seed's counter Durable Object, a KV cache, an
+// Package stack is the app: one Worker, api, with the counter Durable Object, a KV cache, an
 // R2 bucket, a D1 database with SQL migrations, a queue it sends to and consumes (with a dead-letter
 // queue), a Cron Trigger, a static front end in public/, and a second Worker, auth, that api calls
 // through service bindings (fetch, and RPC to its AuthRPC entrypoint), plus a json binding. It lives in its own

@@ -1,4 +1,4 @@
-// The seed's ChatRoom: a SQLite-backed Durable Object that keeps the messages (SQLite Storage) and
+// The ChatRoom: a SQLite-backed Durable Object that keeps the messages (SQLite Storage) and
 // broadcasts over WebSockets (WebSocket Support), behind a Worker with three routes:
 //   GET  /messages  the last 100 messages, newest first
 //   POST /messages  {"user", "text"}: stores the message and broadcasts it to the connected clients
@@ -41,7 +41,7 @@ export class ChatRoom extends DurableObject {
   }
 
   async getMessages(): Promise<Message[]> {
-    // The seed orders by timestamp only; two messages in the same millisecond fall back to the
+    // Ordering by timestamp only; two messages in the same millisecond fall back to the
     // insertion order (id), so "newest first" holds for them too.
     return this.sql
       .exec("SELECT * FROM messages ORDER BY timestamp DESC, id DESC LIMIT 100")

@@ -1,4 +1,4 @@
-// Package stack is the chat app: the seed's ChatRoom Durable Object (SQLite storage, WebSocket
+// Package stack is the chat app: the ChatRoom Durable Object (SQLite storage, WebSocket
 // broadcast) bound to a Worker. It lives in its own package so that the program (../main.go) and
 // the end-to-end tests share it.
 package stack

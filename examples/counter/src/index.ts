@@ -1,4 +1,4 @@
-// The seed's Worker Code, unchanged: a Counter Durable Object and a Worker that increments it on
+// The counter's Worker code, unchanged: a Counter Durable Object and a Worker that increments it on
 // POST and reads it on GET, one counter per path.
 import { env, DurableObject } from "cloudflare:workers";
 

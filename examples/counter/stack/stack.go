@@ -1,4 +1,4 @@
-// Package stack is the counter app: the seed's Basic Usage as a lumier.Config. It lives in its own
+// Package stack is the counter app: the basic usage as a lumier.Config. It lives in its own
 // package so that the program (../main.go), the embedding example and the end-to-end tests share it.
 package stack
 

@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// An app: its Workers and Durable Objects, declared the way the original tool's $config declares them. Repeated Worker declarations are merged, each Durable Object is hosted by its Worker, Workers deploy after the hosts of the classes they bind, and the stage decides protection and removal.
+// An app: its Workers and Durable Objects, declared the way `$config({ app, run })` declares them. Repeated Worker declarations are merged, each Durable Object is hosted by its Worker, Workers deploy after the hosts of the classes they bind, and the stage decides protection and removal.
 type App struct {
 	pulumi.ResourceState
 

@@ -1,5 +1,5 @@
 // This file is written by hand (the rest of the package is generated): it gives Go programs the
-// original tool's `$config({ app, run })` shape. It only collects declarations; the App component
+// `$config({ app, run })` shape. It only collects declarations; the App component
 // in the provider merges them, names and orders the Workers, and wires the Durable Objects.
 
 package lumier
@@ -13,7 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Config is the Go form of the original tool's `$config({ app, run })`.
+// Config is the Go form of the `$config({ app, run })`.
 type Config struct {
 	// App names the app and its protected stages. It receives the stage (the stack name).
 	App func(AppContext) AppConfig
@@ -92,7 +92,7 @@ func (c *Context) Stage() string { return c.stage }
 // AppName returns the app's name.
 func (c *Context) AppName() string { return c.app.Name }
 
-// WorkerOptions are a Worker's options, after the original tool's Worker.
+// WorkerOptions are a Worker's options, after the `$config` helpers' Worker.
 type WorkerOptions struct {
 	// Entry is the Worker's entry module, relative to the program's directory.
 	Entry string
@@ -147,7 +147,7 @@ func (w *WorkerRef) URL() Deferred {
 	}
 }
 
-// DurableObjectOptions are a Durable Object's options, after the original tool's DurableObject.
+// DurableObjectOptions are a Durable Object's options, after the `$config` helpers' DurableObject.
 type DurableObjectOptions struct {
 	// Worker hosts the class.
 	Worker *WorkerRef
@@ -168,7 +168,7 @@ type DurableObjectRef struct {
 	name string
 }
 
-// Output is the seed's DurableObjectOutput: {type: "durable_object", name, className}, plus
+// Output is the DurableObjectOutput: {type: "durable_object", name, className}, plus
 // scriptName and namespaceId, for Export.
 func (d *DurableObjectRef) Output() Deferred {
 	return func() pulumi.Input { return d.ctx.resource.DurableObjects.MapIndex(pulumi.String(d.name)) }
@@ -188,8 +188,8 @@ type export struct {
 	value any
 }
 
-// Worker declares a Worker. Declaring the same name again adds to the same Worker, so the seed's
-// pattern (declare, bind a Durable Object, declare again with bindings) works; the App refuses
+// Worker declares a Worker. Declaring the same name again adds to the same Worker, so the basic
+// usage's pattern (declare, bind a Durable Object, declare again with bindings) works; the App refuses
 // two declarations that set an option to different values.
 func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 	w, ok := c.workers[name]

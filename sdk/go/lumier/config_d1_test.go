@@ -22,7 +22,7 @@ func TestD1DatabaseIsABindingValue(t *testing.T) {
 				t.Error("declaring the same database again must return it")
 			}
 			ctx.D1Database("plain", D1Options{})
-			ctx.Worker("api", WorkerOptions{Entry: seedEntry, Bindings: Bindings{"DB": db}})
+			ctx.Worker("api", WorkerOptions{Entry: counterEntry, Bindings: Bindings{"DB": db}})
 			return nil
 		},
 	})
@@ -47,7 +47,7 @@ func TestD1DatabaseDeclaredTwiceDifferently(t *testing.T) {
 			ctx.D1Database("db", D1Options{Migrations: "testdata/migrations"})
 			ctx.D1Database("db", D1Options{Migrations: "b"})
 			ctx.D1Database("other", D1Options{Migrations: "no/such/folder"})
-			ctx.Worker("api", WorkerOptions{Entry: seedEntry})
+			ctx.Worker("api", WorkerOptions{Entry: counterEntry})
 			return nil
 		},
 	})

@@ -20,7 +20,7 @@ func TestQueueBindsAndConsumesByName(t *testing.T) {
 			jobs := ctx.Queue("jobs")
 			dlq := ctx.Queue("jobs-dlq")
 			require.Same(t, jobs, ctx.Queue("jobs"), "declaring a name again returns the same queue")
-			ctx.Worker("api", WorkerOptions{Entry: seedEntry, Bindings: Bindings{"JOBS": jobs},
+			ctx.Worker("api", WorkerOptions{Entry: counterEntry, Bindings: Bindings{"JOBS": jobs},
 				Consumers: []Consumer{{Queue: jobs, MaxRetries: 2, DeadLetter: dlq}, {Queue: dlq, MaxRetries: NoRetries}}})
 			return nil
 		},
@@ -49,7 +49,7 @@ func TestConsumerOfAnotherAppsQueueIsRefused(t *testing.T) {
 	_, err := run(t, Config{
 		App: func(AppContext) AppConfig { return AppConfig{Name: "my-app"} },
 		Run: func(ctx *Context) error {
-			ctx.Worker("api", WorkerOptions{Entry: seedEntry, Consumers: []Consumer{{}}})
+			ctx.Worker("api", WorkerOptions{Entry: counterEntry, Consumers: []Consumer{{}}})
 			return nil
 		},
 	})

@@ -19,7 +19,7 @@ func TestR2BucketIsABindingValue(t *testing.T) {
 			if again := ctx.R2Bucket("files"); again != files {
 				t.Errorf("declaring files again returned another bucket")
 			}
-			ctx.Worker("api", WorkerOptions{Entry: seedEntry, Bindings: Bindings{"FILES": files}})
+			ctx.Worker("api", WorkerOptions{Entry: counterEntry, Bindings: Bindings{"FILES": files}})
 			return nil
 		},
 	})

@@ -14,8 +14,8 @@ func TestServiceAndJSONBindings(t *testing.T) {
 	reg, err := run(t, Config{
 		App: func(AppContext) AppConfig { return AppConfig{Name: "my-app"} },
 		Run: func(ctx *Context) error {
-			auth := ctx.Worker("auth", WorkerOptions{Entry: seedEntry})
-			ctx.Worker("api", WorkerOptions{Entry: seedEntry, Bindings: Bindings{
+			auth := ctx.Worker("auth", WorkerOptions{Entry: counterEntry})
+			ctx.Worker("api", WorkerOptions{Entry: counterEntry, Bindings: Bindings{
 				"AUTH":     auth,
 				"AUTH_RPC": Service(auth, "AuthRPC"),
 				"CONFIG":   JSON(map[string]any{"limits": []any{1, 2}}),

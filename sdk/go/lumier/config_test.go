@@ -42,16 +42,16 @@ func (r *registry) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	return resource.PropertyMap{}, nil
 }
 
-// seedEntry is the seed's Worker code, kept with the counter example.
-const seedEntry = "../../../examples/counter/src/index.ts"
+// counterEntry is the counter's Worker code, kept with the counter example.
+const counterEntry = "../../../examples/counter/src/index.ts"
 
-// seed is the seed's Basic Usage, call for call.
-var seed = Config{
+// basicUsage is the basic usage, call for call.
+var basicUsage = Config{
 	App: func(AppContext) AppConfig { return AppConfig{Name: "my-app", Protect: []string{"production"}} },
 	Run: func(ctx *Context) error {
-		api := ctx.Worker("api", WorkerOptions{Entry: seedEntry})
+		api := ctx.Worker("api", WorkerOptions{Entry: counterEntry})
 		counter := ctx.DurableObject("counter", DurableObjectOptions{Worker: api, ClassName: "Counter"})
-		ctx.Worker("api", WorkerOptions{Entry: seedEntry, Bindings: Bindings{"COUNTER": counter}})
+		ctx.Worker("api", WorkerOptions{Entry: counterEntry, Bindings: Bindings{"COUNTER": counter}})
 		ctx.Export("counter", counter.Output())
 		ctx.Export("url", api.URL())
 		return nil
@@ -65,8 +65,8 @@ func run(t *testing.T, cfg Config) (*registry, error) {
 	return reg, err
 }
 
-func TestSeedRegistersOneAppWithEveryDeclaration(t *testing.T) {
-	reg, err := run(t, seed)
+func TestBasicUsageRegistersOneAppWithEveryDeclaration(t *testing.T) {
+	reg, err := run(t, basicUsage)
 	require.NoError(t, err)
 	require.Len(t, reg.apps, 1)
 	in := reg.apps[0].Inputs
@@ -93,7 +93,7 @@ func TestSecretBindingsGoToSecrets(t *testing.T) {
 	reg, err := run(t, Config{
 		App: func(AppContext) AppConfig { return AppConfig{Name: "my-app"} },
 		Run: func(ctx *Context) error {
-			ctx.Worker("api", WorkerOptions{Entry: seedEntry, Bindings: Bindings{
+			ctx.Worker("api", WorkerOptions{Entry: counterEntry, Bindings: Bindings{
 				"KEY": Secret(pulumi.String("s3cret")), "PLAIN": "x",
 			}})
 			return nil
@@ -126,7 +126,7 @@ func TestRolloutReachesTheApp(t *testing.T) {
 	reg, err := run(t, Config{
 		App: func(AppContext) AppConfig { return AppConfig{Name: "my-app"} },
 		Run: func(ctx *Context) error {
-			ctx.Worker("api", WorkerOptions{Entry: seedEntry, Rollout: &RolloutArgs{Percentage: pulumi.Float64(50)}})
+			ctx.Worker("api", WorkerOptions{Entry: counterEntry, Rollout: &RolloutArgs{Percentage: pulumi.Float64(50)}})
 			return nil
 		},
 	})

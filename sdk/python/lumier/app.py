@@ -203,7 +203,7 @@ class App(pulumi.ComponentResource):
                  workers: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppWorkerArgs', 'AppWorkerArgsDict']]]]] = None,
                  __props__=None):
         """
-        An app: its Workers and Durable Objects, declared the way the original tool's $config declares them. Repeated Worker declarations are merged, each Durable Object is hosted by its Worker, Workers deploy after the hosts of the classes they bind, and the stage decides protection and removal.
+        An app: its Workers and Durable Objects, declared the way `$config({ app, run })` declares them. Repeated Worker declarations are merged, each Durable Object is hosted by its Worker, Workers deploy after the hosts of the classes they bind, and the stage decides protection and removal.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -225,7 +225,7 @@ class App(pulumi.ComponentResource):
                  args: AppArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An app: its Workers and Durable Objects, declared the way the original tool's $config declares them. Repeated Worker declarations are merged, each Durable Object is hosted by its Worker, Workers deploy after the hosts of the classes they bind, and the stage decides protection and removal.
+        An app: its Workers and Durable Objects, declared the way `$config({ app, run })` declares them. Repeated Worker declarations are merged, each Durable Object is hosted by its Worker, Workers deploy after the hosts of the classes they bind, and the stage decides protection and removal.
 
         :param str resource_name: The name of the resource.
         :param AppArgs args: The arguments to use to populate this resource's properties.
