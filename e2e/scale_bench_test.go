@@ -104,7 +104,7 @@ func BenchmarkWorkersScale(b *testing.B) {
 	fmt.Print(scaleTable(rows))
 }
 
-// scaleTable formats the rows as the README's Markdown table.
+// scaleTable formats the rows as docs/performance.md's Markdown tables.
 func scaleTable(rows []scaleRow) string {
 	var b strings.Builder
 	b.WriteString("Workers stack (pulumi CLI + YAML, each Worker hosting and binding a Durable Object class -> in-process local Cloudflare)\n\n")
