@@ -105,12 +105,10 @@ func (s *Server) setWorkersDev(w http.ResponseWriter, name string, enabled, prev
 	rec := next.Scripts[name]
 	rec.WorkersDev, rec.PreviewsEnabled = enabled, previews
 	if enabled {
-		port, err := s.router.open(name, rec.Port, s.portBase(), next.usedPorts(name))
-		if err != nil {
+		if _, err := s.openPort(next, name); err != nil {
 			writeError(w, err)
 			return
 		}
-		rec.Port = port
 	}
 	if err := s.store.save(next); err != nil {
 		if enabled && !prev.Scripts[name].WorkersDev {

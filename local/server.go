@@ -289,13 +289,11 @@ func (s *Server) restore(ctx context.Context) error {
 		if !rec.WorkersDev {
 			continue
 		}
-		port, err := s.router.open(name, rec.Port, s.portBase(), next.usedPorts(name))
+		changed, err := s.openPort(next, name)
 		if err != nil {
 			return err
 		}
-		if port != rec.Port {
-			rec.Port, moved = port, true
-		}
+		moved = moved || changed
 	}
 	if moved {
 		if err := s.store.save(next); err != nil {
@@ -313,6 +311,28 @@ func (s *Server) restore(ctx context.Context) error {
 	}
 	s.dropOrphanStorage(next)
 	return nil
+}
+
+// openPort serves script name of next on the port that belongs to its name (state.Ports), a
+// new one for a name that never had one, and records the port in next. It reports whether next
+// changed: a first port, or a new one because another program took the old.
+func (s *Server) openPort(next *state, name string) (changed bool, err error) {
+	rec := next.Scripts[name]
+	want := rec.Port
+	if want == 0 {
+		want = next.Ports[name]
+	}
+	port, err := s.router.open(name, want, s.portBase(), next.usedPorts(name))
+	if err != nil {
+		return false, err
+	}
+	changed = port != rec.Port || next.Ports[name] != port
+	rec.Port = port
+	if next.Ports == nil {
+		next.Ports = map[string]int{}
+	}
+	next.Ports[name] = port
+	return changed, nil
 }
 
 // portBase is where the search for a new script port starts: just after the API's port.

@@ -27,6 +27,10 @@ type state struct {
 	// Schedules are the scripts' Cron Triggers by script name (api_schedules.go). They live
 	// apart from the script records because uploads and deployments replace those.
 	Schedules map[string][]scheduleRecord `json:"schedules,omitempty"`
+	// Ports is every script name's port, kept after the script is deleted: a port belongs to
+	// one name for the life of the state directory, so an old URL never reaches another Worker
+	// and a script recreated under its name answers at its old URL.
+	Ports map[string]int `json:"ports,omitempty"`
 }
 
 // scriptRecord is one uploaded script.
@@ -47,8 +51,8 @@ type scriptRecord struct {
 	Exports         []string `json:"exports"`
 	WorkersDev      bool     `json:"workers_dev"`
 	PreviewsEnabled bool     `json:"previews_enabled"`
-	// Port is the script's stable port on 127.0.0.1, kept while workers.dev is off so that
-	// turning it back on gives the same URL. 0 until first enabled.
+	// Port is the script's port on 127.0.0.1 (state.Ports), kept while workers.dev is off so
+	// that turning it back on gives the same URL. 0 until first enabled.
 	Port int `json:"port"`
 	// Versions and Deployments are the script's history (versions.go); the fields above are
 	// what its deployment's primary version runs. Settings are the script-level settings.
@@ -125,13 +129,32 @@ func (rec *scriptRecord) ruleBindings() []rules.Binding {
 	return out
 }
 
-// usedPorts returns the ports recorded for scripts other than except.
+// usedPorts returns the ports that belong to names other than except, the deleted scripts'
+// included.
 func (s *state) usedPorts(except string) map[int]bool {
 	used := map[int]bool{}
+	for name, port := range s.Ports {
+		if name != except {
+			used[port] = true
+		}
+	}
 	for name, rec := range s.Scripts {
 		if name != except && rec.Port != 0 {
 			used[rec.Port] = true
 		}
 	}
 	return used
+}
+
+// recordPorts adds to Ports the port of every script that has one: state files written before
+// Ports existed know only the ports of the scripts they still hold.
+func (s *state) recordPorts() {
+	for name, rec := range s.Scripts {
+		if _, ok := s.Ports[name]; !ok && rec.Port != 0 {
+			if s.Ports == nil {
+				s.Ports = map[string]int{}
+			}
+			s.Ports[name] = rec.Port
+		}
+	}
 }

@@ -99,6 +99,7 @@ func (st *store) load() (*state, error) {
 	if s.Scripts == nil {
 		s.Scripts = map[string]*scriptRecord{}
 	}
+	s.recordPorts()
 	for _, rec := range s.Scripts {
 		for _, m := range rec.Modules {
 			if _, err := st.module(m.SHA256); err != nil {
