@@ -28,6 +28,9 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 	if slices.Contains(args.Protect, plan.stage) {
 		childOpts = append(childOpts, pulumi.Protect(true))
 	}
+	// The guard is never retained: its Delete, which deletes nothing, is what says which
+	// Workers and data removal "retain" leaves on Cloudflare.
+	guardOpts := slices.Clone(childOpts)
 	if plan.removal == RemovalRetain {
 		childOpts = append(childOpts, pulumi.RetainOnDelete(true))
 	}
@@ -35,7 +38,7 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 	if err := plan.createData(ctx, name, a, childOpts); err != nil {
 		return nil, fmt.Errorf("app %q: %w", args.Name, err)
 	}
-	guard, err := plan.registerDataGuard(ctx, name, slices.Clone(childOpts))
+	guard, err := plan.registerDataGuard(ctx, name, guardOpts)
 	if err != nil {
 		return nil, fmt.Errorf("app %q: %w", args.Name, err)
 	}

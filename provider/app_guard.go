@@ -31,7 +31,7 @@ func (p *appPlan) guarded() []guardedResource {
 
 // registerDataGuard registers the app's DataGuard (data_guard.go), named like the app, after its
 // data resources (their ids are its inputs), so that a preview that removes one can say what it
-// holds. Every app has one, even with no data resources, so that removing the last one is seen.
+// holds, with the app's Workers, so that its Delete can say what removal "retain" leaves. Every app has one, even with no data resources, so that removing the last one is seen.
 // The Workers deploy after it, so that a refused deploy (an `up` without a preview) changes
 // none of them either.
 func (p *appPlan) registerDataGuard(ctx *pulumi.Context, app string, opts []pulumi.ResourceOption) (pulumi.Resource, error) {
@@ -42,9 +42,19 @@ func (p *appPlan) registerDataGuard(ctx *pulumi.Context, app string, opts []pulu
 			"id": g.resource.ID().ToStringOutput(),
 		}
 	}
+	workers := pulumi.Map{}
+	for _, w := range p.order {
+		var classes pulumi.StringArray
+		for _, o := range p.objects {
+			if o.host == w {
+				classes = append(classes, pulumi.String(o.ClassName))
+			}
+		}
+		workers[w.Name] = pulumi.Map{"scriptName": pulumi.String(w.script), "durableObjects": classes}
+	}
 	guard := &pulumi.CustomResourceState{}
 	err := ctx.RegisterResource("lumier:index:DataGuard", app, pulumi.Map{
-		"app": pulumi.String(p.app), "removal": pulumi.String(p.removal), "resources": entries,
+		"app": pulumi.String(p.app), "removal": pulumi.String(p.removal), "resources": entries, "workers": workers,
 	}, guard, append(opts, pulumi.Version(Version))...)
 	if err != nil {
 		return nil, fmt.Errorf("registering the data guard: %w", err)

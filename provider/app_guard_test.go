@@ -65,3 +65,22 @@ func TestEveryAppDataKindIsGuarded(t *testing.T) {
 		}
 	}
 }
+
+// TestAppGuardListsWorkersAndIsNotRetained: under the default removal every resource of the app
+// is retainOnDelete but its DataGuard, whose Delete says what stays on Cloudflare; the guard
+// lists each Worker's script name and the classes of the Durable Objects it hosts.
+func TestAppGuardListsWorkersAndIsNotRetained(t *testing.T) {
+	reg, _, err := constructApp(t, seedApp(t, "kvNamespaces", list(obj("name", "cache"))))
+	require.NoError(t, err)
+	g := reg.of("lumier:index:DataGuard")[0]
+	require.NotNil(t, g.RegisterRPC)
+	assert.False(t, g.RegisterRPC.GetRetainOnDelete(), "the guard is deleted for real, to say what stays")
+	assert.True(t, reg.of("lumier:index:KvNamespace")[0].RegisterRPC.GetRetainOnDelete(), "the data is retained")
+	api := g.Inputs.Get("workers").AsMap().Get("api").AsMap()
+	assert.Equal(t, "my-app-dev-api", api.Get("scriptName").AsString())
+	var classes []string
+	for _, c := range api.Get("durableObjects").AsArray().All {
+		classes = append(classes, c.AsString())
+	}
+	assert.Equal(t, []string{"Counter"}, classes)
+}

@@ -20,6 +20,10 @@ import (
 // called at preview; the guard's inputs change in the same deploy, and its Diff, which the
 // engine calls at preview with the previous list, sees the entry that disappeared and reads
 // from Cloudflare what that resource holds. It makes no API call while the list is unchanged.
+//
+// The guard also lists the app's Workers, and it is the one resource of an app that is not
+// retainOnDelete: when the app leaves the stack (`pulumi destroy`) under removal "retain", its
+// Delete is what says which Workers and data stay on Cloudflare and how to delete them.
 type DataGuard struct{}
 
 var (
@@ -36,7 +40,8 @@ func (g *DataGuard) Annotate(a infer.Annotator) {
 	a.Describe(g, "The list of an App's data resources (KV namespaces, R2 buckets, D1 databases, queues), which "+
 		"the App registers for itself: you do not declare one. When a data resource that holds data is no longer "+
 		"declared (or is renamed, for the kinds a new name replaces), the preview fails naming it under removal "+
-		"\"retain\", and warns that it will be deleted under removal \"remove\". Deleting the guard deletes nothing.")
+		"\"retain\", and warns that it will be deleted under removal \"remove\". Deleting the guard deletes nothing; "+
+		"under removal \"retain\" it warns which Workers and data stay on Cloudflare, and how to delete them.")
 }
 
 // DataGuardArgs are the inputs of a DataGuard.
@@ -44,6 +49,8 @@ type DataGuardArgs struct {
 	App       string                 `pulumi:"app"`
 	Removal   string                 `pulumi:"removal"`
 	Resources map[string]GuardedData `pulumi:"resources,optional"`
+	// Workers are the app's Workers by name in the app.
+	Workers map[string]GuardedWorker `pulumi:"workers,optional"`
 }
 
 // Annotate documents DataGuardArgs.
@@ -53,6 +60,22 @@ func (a *DataGuardArgs) Annotate(an infer.Annotator) {
 		"deployed with.")
 	an.Describe(&a.Resources, "The app's data resources by \"<kind>/<name>\" (guardKey), so that a preview "+
 		"shows the one that leaves by its key.")
+	an.Describe(&a.Workers, "The app's Workers by name in the app, so that the guard can say which stay on "+
+		"Cloudflare when the app leaves the stack under removal \"retain\".")
+}
+
+// GuardedWorker is one Worker of an App, as its DataGuard lists it.
+type GuardedWorker struct {
+	ScriptName     string   `pulumi:"scriptName"`
+	DurableObjects []string `pulumi:"durableObjects,optional"`
+}
+
+// Annotate documents GuardedWorker.
+func (w *GuardedWorker) Annotate(a infer.Annotator) {
+	a.SetToken("index", "GuardedWorker")
+	a.Describe(w, "One Worker of an App as its DataGuard lists it.")
+	a.Describe(&w.ScriptName, "Its script name on Cloudflare, \"<app>-<stage>-<name>\".")
+	a.Describe(&w.DurableObjects, "The classes of the Durable Objects it hosts, whose data lives with the script.")
 }
 
 // GuardedData is one data resource of an App, as its DataGuard lists it.
@@ -90,8 +113,48 @@ func (g *DataGuard) Update(ctx context.Context, req infer.UpdateRequest[DataGuar
 }
 
 // Delete deletes nothing: the data resources are deleted, or kept, by their own resources.
+// Under removal "retain" the app's other resources leave the stack without a Delete of their
+// own (retainOnDelete), so this one says what stays on Cloudflare.
 func (g *DataGuard) Delete(ctx context.Context, req infer.DeleteRequest[DataGuardState]) (infer.DeleteResponse, error) {
+	if msg := retainedMessage(req.State.DataGuardArgs); msg != "" {
+		p.GetLogger(ctx).Warning(msg)
+	}
 	return infer.DeleteResponse{}, nil
+}
+
+// retainedMessage is the warning for an app that leaves the stack under removal "retain": the
+// Workers and data it leaves on Cloudflare, still serving and holding their data, and how to
+// delete them. Empty under removal "remove" (everything was deleted) or when nothing stays.
+func retainedMessage(a DataGuardArgs) string {
+	if a.Removal == RemovalRemove || (len(a.Workers) == 0 && len(a.Resources) == 0) {
+		return ""
+	}
+	var kept, commands []string
+	for _, name := range sortedKeys(a.Workers) {
+		w := a.Workers[name]
+		line := fmt.Sprintf("Worker %q (script %q): it keeps serving", name, w.ScriptName)
+		if len(w.DurableObjects) > 0 {
+			line += fmt.Sprintf(", with the data of its Durable Objects %s", strings.Join(quoteAll(w.DurableObjects), ", "))
+		}
+		kept = append(kept, line)
+		commands = append(commands, "wrangler delete "+w.ScriptName)
+	}
+	for _, key := range sortedKeys(a.Resources) {
+		d := a.Resources[key]
+		kind, ok := dataKinds[d.Kind]
+		_, id, _ := strings.Cut(d.ID, "/")
+		if !ok || id == "" {
+			continue
+		}
+		kept = append(kept, fmt.Sprintf("%s %q (%q on Cloudflare), with its data", kind.noun, d.Name, d.Title))
+		commands = append(commands, kind.deleteCommand(d.Title, id))
+	}
+	return fmt.Sprintf("app %q left the stack under removal %q (the default), so these stay on Cloudflare "+
+		"and no `up` or `destroy` of this stack manages them any more:\n  - %s\n"+
+		"To delete them, use the Cloudflare dashboard or wrangler:\n  %s\n"+
+		"To have `pulumi destroy` delete an app's Workers and data, set removal %q and run `pulumi up` before "+
+		"`pulumi destroy`.",
+		a.App, RemovalRetain, strings.Join(kept, "\n  - "), strings.Join(commands, "\n  "), RemovalRemove)
 }
 
 // Diff compares the list with the one last deployed. Data resources that leave it are judged
@@ -106,6 +169,9 @@ func (g *DataGuard) Diff(ctx context.Context, req infer.DiffRequest[DataGuardArg
 	}
 	if req.State.App != req.Inputs.App {
 		diff["app"] = p.PropertyDiff{Kind: p.Update}
+	}
+	if !reflect.DeepEqual(req.State.Workers, req.Inputs.Workers) {
+		diff["workers"] = p.PropertyDiff{Kind: p.Update}
 	}
 	if gone := removedData(req.State.DataGuardArgs, req.Inputs); len(gone) > 0 {
 		c, err := clientFrom(ctx)

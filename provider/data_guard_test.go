@@ -216,3 +216,39 @@ func TestRemovedData(t *testing.T) {
 	assert.Equal(t, removedEntry{GuardedData: jobs}, gone[0], "in key order: queue/jobs before r2_bucket/files")
 	assert.Equal(t, removedEntry{GuardedData: files, renamedTo: "b-dev-files"}, gone[1])
 }
+
+// TestDataGuardDeleteSaysWhatStays: when an app leaves the stack under removal "retain", the
+// guard's Delete names each Worker (with its Durable Objects) and data resource left on
+// Cloudflare and the command that deletes it; under removal "remove" it says nothing, as
+// everything was deleted.
+func TestDataGuardDeleteSaysWhatStays(t *testing.T) {
+	args := DataGuardArgs{App: "shop", Removal: RemovalRetain,
+		Workers: map[string]GuardedWorker{
+			"api": {ScriptName: "shop-dev-api", DurableObjects: []string{"Counter", "Room"}},
+			"web": {ScriptName: "shop-dev-web"},
+		},
+		Resources: map[string]GuardedData{
+			"kv_namespace/cache": {Kind: kvKindType, Name: "cache", Title: "shop-dev-cache", ID: testAccount + "/ns1"},
+			"r2_bucket/files":    {Kind: r2KindType, Name: "files", Title: "shop-dev-files", ID: testAccount + "/shop-dev-files"},
+			"d1/db":              {Kind: d1KindType, Name: "db", Title: "shop-dev-db", ID: testAccount + "/db1"},
+			"queue/jobs":         {Kind: queueKindType, Name: "jobs", Title: "shop-dev-jobs", ID: testAccount + "/q1"},
+		}}
+	assert.Equal(t, `app "shop" left the stack under removal "retain" (the default), so these stay on Cloudflare `+
+		"and no `up` or `destroy` of this stack manages them any more:\n"+
+		`  - Worker "api" (script "shop-dev-api"): it keeps serving, with the data of its Durable Objects "Counter", "Room"`+"\n"+
+		`  - Worker "web" (script "shop-dev-web"): it keeps serving`+"\n"+
+		`  - D1 database "db" ("shop-dev-db" on Cloudflare), with its data`+"\n"+
+		`  - KV namespace "cache" ("shop-dev-cache" on Cloudflare), with its data`+"\n"+
+		`  - queue "jobs" ("shop-dev-jobs" on Cloudflare), with its data`+"\n"+
+		`  - R2 bucket "files" ("shop-dev-files" on Cloudflare), with its data`+"\n"+
+		"To delete them, use the Cloudflare dashboard or wrangler:\n"+
+		"  wrangler delete shop-dev-api\n  wrangler delete shop-dev-web\n  wrangler d1 delete shop-dev-db\n"+
+		"  wrangler kv namespace delete --namespace-id ns1\n  wrangler queues delete shop-dev-jobs\n"+
+		"  wrangler r2 bucket delete shop-dev-files\n"+
+		"To have `pulumi destroy` delete an app's Workers and data, set removal \"remove\" and run `pulumi up` "+
+		"before `pulumi destroy`.", retainedMessage(args))
+
+	args.Removal = RemovalRemove
+	assert.Empty(t, retainedMessage(args), "under removal remove everything was deleted")
+	assert.Empty(t, retainedMessage(DataGuardArgs{App: "shop", Removal: RemovalRetain}), "nothing to name")
+}

@@ -46,14 +46,21 @@ type dataKind struct {
 	// held reads what the resource holds; id is its Cloudflare id (the part of the resource id
 	// after "<accountId>/"). A resource that is gone answers a not-found error.
 	held func(ctx context.Context, c *cfapi.Client, id string) (heldData, error)
+	// deleteCommand is the wrangler command that deletes the resource named title on Cloudflare,
+	// whose Cloudflare id is id.
+	deleteCommand func(title, id string) string
 }
 
 // dataKinds are the data resources by binding type.
 var dataKinds = map[string]dataKind{
-	kvKindType:    {noun: "KV namespace", held: kvHeld},
-	r2KindType:    {noun: "R2 bucket", replacedOnRename: true, held: r2Held},
-	d1KindType:    {noun: "D1 database", replacedOnRename: true, held: d1Held},
-	queueKindType: {noun: "queue", replacedOnRename: true, held: queueHeld},
+	kvKindType: {noun: "KV namespace", held: kvHeld,
+		deleteCommand: func(_, id string) string { return "wrangler kv namespace delete --namespace-id " + id }},
+	r2KindType: {noun: "R2 bucket", replacedOnRename: true, held: r2Held,
+		deleteCommand: func(title, _ string) string { return "wrangler r2 bucket delete " + title }},
+	d1KindType: {noun: "D1 database", replacedOnRename: true, held: d1Held,
+		deleteCommand: func(title, _ string) string { return "wrangler d1 delete " + title }},
+	queueKindType: {noun: "queue", replacedOnRename: true, held: queueHeld,
+		deleteCommand: func(title, _ string) string { return "wrangler queues delete " + title }},
 }
 
 // kvHeld lists up to heldNamed keys of a namespace.

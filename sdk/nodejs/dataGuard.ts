@@ -7,7 +7,7 @@ import * as outputs from "./types/output";
 import * as utilities from "./utilities";
 
 /**
- * The list of an App's data resources (KV namespaces, R2 buckets, D1 databases, queues), which the App registers for itself: you do not declare one. When a data resource that holds data is no longer declared (or is renamed, for the kinds a new name replaces), the preview fails naming it under removal "retain", and warns that it will be deleted under removal "remove". Deleting the guard deletes nothing.
+ * The list of an App's data resources (KV namespaces, R2 buckets, D1 databases, queues), which the App registers for itself: you do not declare one. When a data resource that holds data is no longer declared (or is renamed, for the kinds a new name replaces), the preview fails naming it under removal "retain", and warns that it will be deleted under removal "remove". Deleting the guard deletes nothing; under removal "retain" it warns which Workers and data stay on Cloudflare, and how to delete them.
  */
 export class DataGuard extends pulumi.CustomResource {
     /**
@@ -58,6 +58,10 @@ export class DataGuard extends pulumi.CustomResource {
      * The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
      */
     declare public readonly resources: pulumi.Output<{[key: string]: outputs.GuardedData} | undefined>;
+    /**
+     * The app's Workers by name in the app, so that the guard can say which stay on Cloudflare when the app leaves the stack under removal "retain".
+     */
+    declare public readonly workers: pulumi.Output<{[key: string]: outputs.GuardedWorker} | undefined>;
 
     /**
      * Create a DataGuard resource with the given unique name, arguments, and options.
@@ -79,10 +83,12 @@ export class DataGuard extends pulumi.CustomResource {
             resourceInputs["app"] = args?.app;
             resourceInputs["removal"] = args?.removal;
             resourceInputs["resources"] = args?.resources;
+            resourceInputs["workers"] = args?.workers;
         } else {
             resourceInputs["app"] = undefined /*out*/;
             resourceInputs["removal"] = undefined /*out*/;
             resourceInputs["resources"] = undefined /*out*/;
+            resourceInputs["workers"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(DataGuard.__pulumiType, name, resourceInputs, opts);
@@ -105,4 +111,8 @@ export interface DataGuardArgs {
      * The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
      */
     resources?: pulumi.Input<{[key: string]: pulumi.Input<inputs.GuardedDataArgs>} | undefined>;
+    /**
+     * The app's Workers by name in the app, so that the guard can say which stay on Cloudflare when the app leaves the stack under removal "retain".
+     */
+    workers?: pulumi.Input<{[key: string]: pulumi.Input<inputs.GuardedWorkerArgs>} | undefined>;
 }

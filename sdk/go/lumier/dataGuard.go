@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The list of an App's data resources (KV namespaces, R2 buckets, D1 databases, queues), which the App registers for itself: you do not declare one. When a data resource that holds data is no longer declared (or is renamed, for the kinds a new name replaces), the preview fails naming it under removal "retain", and warns that it will be deleted under removal "remove". Deleting the guard deletes nothing.
+// The list of an App's data resources (KV namespaces, R2 buckets, D1 databases, queues), which the App registers for itself: you do not declare one. When a data resource that holds data is no longer declared (or is renamed, for the kinds a new name replaces), the preview fails naming it under removal "retain", and warns that it will be deleted under removal "remove". Deleting the guard deletes nothing; under removal "retain" it warns which Workers and data stay on Cloudflare, and how to delete them.
 type DataGuard struct {
 	pulumi.CustomResourceState
 
@@ -22,6 +22,8 @@ type DataGuard struct {
 	Removal pulumi.StringOutput `pulumi:"removal"`
 	// The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
 	Resources GuardedDataMapOutput `pulumi:"resources"`
+	// The app's Workers by name in the app, so that the guard can say which stay on Cloudflare when the app leaves the stack under removal "retain".
+	Workers GuardedWorkerMapOutput `pulumi:"workers"`
 }
 
 // NewDataGuard registers a new resource with the given unique name, arguments, and options.
@@ -82,6 +84,8 @@ type dataGuardArgs struct {
 	Removal string `pulumi:"removal"`
 	// The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
 	Resources map[string]GuardedData `pulumi:"resources"`
+	// The app's Workers by name in the app, so that the guard can say which stay on Cloudflare when the app leaves the stack under removal "retain".
+	Workers map[string]GuardedWorker `pulumi:"workers"`
 }
 
 // The set of arguments for constructing a DataGuard resource.
@@ -92,6 +96,8 @@ type DataGuardArgs struct {
 	Removal pulumi.StringInput
 	// The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
 	Resources GuardedDataMapInput
+	// The app's Workers by name in the app, so that the guard can say which stay on Cloudflare when the app leaves the stack under removal "retain".
+	Workers GuardedWorkerMapInput
 }
 
 func (DataGuardArgs) ElementType() reflect.Type {
@@ -194,6 +200,11 @@ func (o DataGuardOutput) Removal() pulumi.StringOutput {
 // The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
 func (o DataGuardOutput) Resources() GuardedDataMapOutput {
 	return o.ApplyT(func(v *DataGuard) GuardedDataMapOutput { return v.Resources }).(GuardedDataMapOutput)
+}
+
+// The app's Workers by name in the app, so that the guard can say which stay on Cloudflare when the app leaves the stack under removal "retain".
+func (o DataGuardOutput) Workers() GuardedWorkerMapOutput {
+	return o.ApplyT(func(v *DataGuard) GuardedWorkerMapOutput { return v.Workers }).(GuardedWorkerMapOutput)
 }
 
 type DataGuardArrayOutput struct{ *pulumi.OutputState }

@@ -1992,6 +1992,115 @@ func (o GuardedDataMapOutput) MapIndex(k pulumi.StringInput) GuardedDataOutput {
 	}).(GuardedDataOutput)
 }
 
+// One Worker of an App as its DataGuard lists it.
+type GuardedWorker struct {
+	// The classes of the Durable Objects it hosts, whose data lives with the script.
+	DurableObjects []string `pulumi:"durableObjects"`
+	// Its script name on Cloudflare, "<app>-<stage>-<name>".
+	ScriptName string `pulumi:"scriptName"`
+}
+
+// GuardedWorkerInput is an input type that accepts GuardedWorkerArgs and GuardedWorkerOutput values.
+// You can construct a concrete instance of `GuardedWorkerInput` via:
+//
+//	GuardedWorkerArgs{...}
+type GuardedWorkerInput interface {
+	pulumi.Input
+
+	ToGuardedWorkerOutput() GuardedWorkerOutput
+	ToGuardedWorkerOutputWithContext(context.Context) GuardedWorkerOutput
+}
+
+// One Worker of an App as its DataGuard lists it.
+type GuardedWorkerArgs struct {
+	// The classes of the Durable Objects it hosts, whose data lives with the script.
+	DurableObjects pulumi.StringArrayInput `pulumi:"durableObjects"`
+	// Its script name on Cloudflare, "<app>-<stage>-<name>".
+	ScriptName pulumi.StringInput `pulumi:"scriptName"`
+}
+
+func (GuardedWorkerArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GuardedWorker)(nil)).Elem()
+}
+
+func (i GuardedWorkerArgs) ToGuardedWorkerOutput() GuardedWorkerOutput {
+	return i.ToGuardedWorkerOutputWithContext(context.Background())
+}
+
+func (i GuardedWorkerArgs) ToGuardedWorkerOutputWithContext(ctx context.Context) GuardedWorkerOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardedWorkerOutput)
+}
+
+// GuardedWorkerMapInput is an input type that accepts GuardedWorkerMap and GuardedWorkerMapOutput values.
+// You can construct a concrete instance of `GuardedWorkerMapInput` via:
+//
+//	GuardedWorkerMap{ "key": GuardedWorkerArgs{...} }
+type GuardedWorkerMapInput interface {
+	pulumi.Input
+
+	ToGuardedWorkerMapOutput() GuardedWorkerMapOutput
+	ToGuardedWorkerMapOutputWithContext(context.Context) GuardedWorkerMapOutput
+}
+
+type GuardedWorkerMap map[string]GuardedWorkerInput
+
+func (GuardedWorkerMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]GuardedWorker)(nil)).Elem()
+}
+
+func (i GuardedWorkerMap) ToGuardedWorkerMapOutput() GuardedWorkerMapOutput {
+	return i.ToGuardedWorkerMapOutputWithContext(context.Background())
+}
+
+func (i GuardedWorkerMap) ToGuardedWorkerMapOutputWithContext(ctx context.Context) GuardedWorkerMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardedWorkerMapOutput)
+}
+
+// One Worker of an App as its DataGuard lists it.
+type GuardedWorkerOutput struct{ *pulumi.OutputState }
+
+func (GuardedWorkerOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GuardedWorker)(nil)).Elem()
+}
+
+func (o GuardedWorkerOutput) ToGuardedWorkerOutput() GuardedWorkerOutput {
+	return o
+}
+
+func (o GuardedWorkerOutput) ToGuardedWorkerOutputWithContext(ctx context.Context) GuardedWorkerOutput {
+	return o
+}
+
+// The classes of the Durable Objects it hosts, whose data lives with the script.
+func (o GuardedWorkerOutput) DurableObjects() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v GuardedWorker) []string { return v.DurableObjects }).(pulumi.StringArrayOutput)
+}
+
+// Its script name on Cloudflare, "<app>-<stage>-<name>".
+func (o GuardedWorkerOutput) ScriptName() pulumi.StringOutput {
+	return o.ApplyT(func(v GuardedWorker) string { return v.ScriptName }).(pulumi.StringOutput)
+}
+
+type GuardedWorkerMapOutput struct{ *pulumi.OutputState }
+
+func (GuardedWorkerMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]GuardedWorker)(nil)).Elem()
+}
+
+func (o GuardedWorkerMapOutput) ToGuardedWorkerMapOutput() GuardedWorkerMapOutput {
+	return o
+}
+
+func (o GuardedWorkerMapOutput) ToGuardedWorkerMapOutputWithContext(ctx context.Context) GuardedWorkerMapOutput {
+	return o
+}
+
+func (o GuardedWorkerMapOutput) MapIndex(k pulumi.StringInput) GuardedWorkerOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) GuardedWorker {
+		return vs[0].(map[string]GuardedWorker)[vs[1].(string)]
+	}).(GuardedWorkerOutput)
+}
+
 // A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
 type QueueConsumer struct {
 	// Queue (name on Cloudflare; in an App, a queue of the app) that receives the messages out of retries. None: they are dropped.
@@ -2371,6 +2480,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*D1MigrationArrayInput)(nil)).Elem(), D1MigrationArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardedDataInput)(nil)).Elem(), GuardedDataArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardedDataMapInput)(nil)).Elem(), GuardedDataMap{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GuardedWorkerInput)(nil)).Elem(), GuardedWorkerArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GuardedWorkerMapInput)(nil)).Elem(), GuardedWorkerMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*QueueConsumerInput)(nil)).Elem(), QueueConsumerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*QueueConsumerArrayInput)(nil)).Elem(), QueueConsumerArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RolloutInput)(nil)).Elem(), RolloutArgs{})
@@ -2403,6 +2514,8 @@ func init() {
 	pulumi.RegisterOutputType(DurableObjectInfoMapOutput{})
 	pulumi.RegisterOutputType(GuardedDataOutput{})
 	pulumi.RegisterOutputType(GuardedDataMapOutput{})
+	pulumi.RegisterOutputType(GuardedWorkerOutput{})
+	pulumi.RegisterOutputType(GuardedWorkerMapOutput{})
 	pulumi.RegisterOutputType(QueueConsumerOutput{})
 	pulumi.RegisterOutputType(QueueConsumerArrayOutput{})
 	pulumi.RegisterOutputType(RolloutOutput{})

@@ -214,6 +214,20 @@ export interface GuardedData {
 }
 
 /**
+ * One Worker of an App as its DataGuard lists it.
+ */
+export interface GuardedWorker {
+    /**
+     * The classes of the Durable Objects it hosts, whose data lives with the script.
+     */
+    durableObjects?: string[];
+    /**
+     * Its script name on Cloudflare, "<app>-<stage>-<name>".
+     */
+    scriptName: string;
+}
+
+/**
  * A queue this Worker consumes: its queue() handler gets the queue's messages in batches; each message is acknowledged when the handler returns (or msg.ack()), retried when it throws (or msg.retry()), and after maxRetries retries moves to the dead-letter queue, or is dropped when there is none.
  */
 export interface QueueConsumer {

@@ -41,6 +41,8 @@ __all__ = [
     'D1MigrationArgsDict',
     'GuardedDataArgs',
     'GuardedDataArgsDict',
+    'GuardedWorkerArgs',
+    'GuardedWorkerArgsDict',
     'QueueConsumerArgs',
     'QueueConsumerArgsDict',
     'RolloutArgs',
@@ -1367,6 +1369,59 @@ class GuardedDataArgs:
     @title.setter
     def title(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "title", value)
+
+
+class GuardedWorkerArgsDict(TypedDict):
+    """
+    One Worker of an App as its DataGuard lists it.
+    """
+    script_name: pulumi.Input[_builtins.str]
+    """
+    Its script name on Cloudflare, "<app>-<stage>-<name>".
+    """
+    durable_objects: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    The classes of the Durable Objects it hosts, whose data lives with the script.
+    """
+
+@pulumi.input_type
+class GuardedWorkerArgs:
+    def __init__(__self__, *,
+                 script_name: pulumi.Input[_builtins.str],
+                 durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
+        """
+        One Worker of an App as its DataGuard lists it.
+
+        :param pulumi.Input[_builtins.str] script_name: Its script name on Cloudflare, "<app>-<stage>-<name>".
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] durable_objects: The classes of the Durable Objects it hosts, whose data lives with the script.
+        """
+        pulumi.set(__self__, "script_name", script_name)
+        if durable_objects is not None:
+            pulumi.set(__self__, "durable_objects", durable_objects)
+
+    @_builtins.property
+    @pulumi.getter(name="scriptName")
+    def script_name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Its script name on Cloudflare, "<app>-<stage>-<name>".
+        """
+        return pulumi.get(self, "script_name")
+
+    @script_name.setter
+    def script_name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "script_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="durableObjects")
+    def durable_objects(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The classes of the Durable Objects it hosts, whose data lives with the script.
+        """
+        return pulumi.get(self, "durable_objects")
+
+    @durable_objects.setter
+    def durable_objects(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "durable_objects", value)
 
 
 class QueueConsumerArgsDict(TypedDict):

@@ -23,18 +23,22 @@ class DataGuardArgs:
     def __init__(__self__, *,
                  app: pulumi.Input[_builtins.str],
                  removal: pulumi.Input[_builtins.str],
-                 resources: pulumi.Input[Optional[Mapping[str, pulumi.Input['GuardedDataArgs']]]] = None):
+                 resources: pulumi.Input[Optional[Mapping[str, pulumi.Input['GuardedDataArgs']]]] = None,
+                 workers: pulumi.Input[Optional[Mapping[str, pulumi.Input['GuardedWorkerArgs']]]] = None):
         """
         The set of arguments for constructing a DataGuard resource.
 
         :param pulumi.Input[_builtins.str] app: The app's name, for messages.
         :param pulumi.Input[_builtins.str] removal: The app's removal policy, "retain" or "remove": the one its data resources were deployed with.
         :param pulumi.Input[Mapping[str, pulumi.Input['GuardedDataArgs']]] resources: The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
+        :param pulumi.Input[Mapping[str, pulumi.Input['GuardedWorkerArgs']]] workers: The app's Workers by name in the app, so that the guard can say which stay on Cloudflare when the app leaves the stack under removal "retain".
         """
         pulumi.set(__self__, "app", app)
         pulumi.set(__self__, "removal", removal)
         if resources is not None:
             pulumi.set(__self__, "resources", resources)
+        if workers is not None:
+            pulumi.set(__self__, "workers", workers)
 
     @_builtins.property
     @pulumi.getter
@@ -72,6 +76,18 @@ class DataGuardArgs:
     def resources(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input['GuardedDataArgs']]]]):
         pulumi.set(self, "resources", value)
 
+    @_builtins.property
+    @pulumi.getter
+    def workers(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['GuardedWorkerArgs']]]]:
+        """
+        The app's Workers by name in the app, so that the guard can say which stay on Cloudflare when the app leaves the stack under removal "retain".
+        """
+        return pulumi.get(self, "workers")
+
+    @workers.setter
+    def workers(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input['GuardedWorkerArgs']]]]):
+        pulumi.set(self, "workers", value)
+
 
 @pulumi.type_token("lumier:index:DataGuard")
 class DataGuard(pulumi.CustomResource):
@@ -82,15 +98,17 @@ class DataGuard(pulumi.CustomResource):
                  app: pulumi.Input[Optional[_builtins.str]] = None,
                  removal: pulumi.Input[Optional[_builtins.str]] = None,
                  resources: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['GuardedDataArgs', 'GuardedDataArgsDict', 'outputs.GuardedData']]]]] = None,
+                 workers: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['GuardedWorkerArgs', 'GuardedWorkerArgsDict', 'outputs.GuardedWorker']]]]] = None,
                  __props__=None):
         """
-        The list of an App's data resources (KV namespaces, R2 buckets, D1 databases, queues), which the App registers for itself: you do not declare one. When a data resource that holds data is no longer declared (or is renamed, for the kinds a new name replaces), the preview fails naming it under removal "retain", and warns that it will be deleted under removal "remove". Deleting the guard deletes nothing.
+        The list of an App's data resources (KV namespaces, R2 buckets, D1 databases, queues), which the App registers for itself: you do not declare one. When a data resource that holds data is no longer declared (or is renamed, for the kinds a new name replaces), the preview fails naming it under removal "retain", and warns that it will be deleted under removal "remove". Deleting the guard deletes nothing; under removal "retain" it warns which Workers and data stay on Cloudflare, and how to delete them.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] app: The app's name, for messages.
         :param pulumi.Input[_builtins.str] removal: The app's removal policy, "retain" or "remove": the one its data resources were deployed with.
         :param pulumi.Input[Mapping[str, pulumi.Input[Union['GuardedDataArgs', 'GuardedDataArgsDict', 'outputs.GuardedData']]]] resources: The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
+        :param pulumi.Input[Mapping[str, pulumi.Input[Union['GuardedWorkerArgs', 'GuardedWorkerArgsDict', 'outputs.GuardedWorker']]]] workers: The app's Workers by name in the app, so that the guard can say which stay on Cloudflare when the app leaves the stack under removal "retain".
         """
         ...
     @overload
@@ -99,7 +117,7 @@ class DataGuard(pulumi.CustomResource):
                  args: DataGuardArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        The list of an App's data resources (KV namespaces, R2 buckets, D1 databases, queues), which the App registers for itself: you do not declare one. When a data resource that holds data is no longer declared (or is renamed, for the kinds a new name replaces), the preview fails naming it under removal "retain", and warns that it will be deleted under removal "remove". Deleting the guard deletes nothing.
+        The list of an App's data resources (KV namespaces, R2 buckets, D1 databases, queues), which the App registers for itself: you do not declare one. When a data resource that holds data is no longer declared (or is renamed, for the kinds a new name replaces), the preview fails naming it under removal "retain", and warns that it will be deleted under removal "remove". Deleting the guard deletes nothing; under removal "retain" it warns which Workers and data stay on Cloudflare, and how to delete them.
 
         :param str resource_name: The name of the resource.
         :param DataGuardArgs args: The arguments to use to populate this resource's properties.
@@ -119,6 +137,7 @@ class DataGuard(pulumi.CustomResource):
                  app: pulumi.Input[Optional[_builtins.str]] = None,
                  removal: pulumi.Input[Optional[_builtins.str]] = None,
                  resources: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['GuardedDataArgs', 'GuardedDataArgsDict', 'outputs.GuardedData']]]]] = None,
+                 workers: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['GuardedWorkerArgs', 'GuardedWorkerArgsDict', 'outputs.GuardedWorker']]]]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -135,6 +154,7 @@ class DataGuard(pulumi.CustomResource):
                 raise TypeError("Missing required property 'removal'")
             __props__.__dict__["removal"] = removal
             __props__.__dict__["resources"] = resources
+            __props__.__dict__["workers"] = workers
         super(DataGuard, __self__).__init__(
             'lumier:index:DataGuard',
             resource_name,
@@ -160,6 +180,7 @@ class DataGuard(pulumi.CustomResource):
         __props__.__dict__["app"] = None
         __props__.__dict__["removal"] = None
         __props__.__dict__["resources"] = None
+        __props__.__dict__["workers"] = None
         return DataGuard(resource_name, opts=opts, __props__=__props__)
 
     @staticmethod
@@ -191,4 +212,12 @@ class DataGuard(pulumi.CustomResource):
         The app's data resources by "<kind>/<name>" (guardKey), so that a preview shows the one that leaves by its key.
         """
         return pulumi.get(self, "resources")
+
+    @_builtins.property
+    @pulumi.getter
+    def workers(self) -> pulumi.Output[Optional[Mapping[str, 'outputs.GuardedWorker']]]:
+        """
+        The app's Workers by name in the app, so that the guard can say which stay on Cloudflare when the app leaves the stack under removal "retain".
+        """
+        return pulumi.get(self, "workers")
 

@@ -24,6 +24,7 @@ __all__ = [
     'D1Migration',
     'DurableObjectInfo',
     'GuardedData',
+    'GuardedWorker',
     'QueueConsumer',
     'Rollout',
     'WorkerInfo',
@@ -697,6 +698,60 @@ class GuardedData(dict):
         Its name on Cloudflare, "<app>-<stage>-<name>".
         """
         return pulumi.get(self, "title")
+
+
+@pulumi.output_type
+class GuardedWorker(dict):
+    """
+    One Worker of an App as its DataGuard lists it.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "scriptName":
+            suggest = "script_name"
+        elif key == "durableObjects":
+            suggest = "durable_objects"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in GuardedWorker. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        GuardedWorker.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        GuardedWorker.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 script_name: _builtins.str,
+                 durable_objects: Optional[Sequence[_builtins.str]] = None):
+        """
+        One Worker of an App as its DataGuard lists it.
+
+        :param _builtins.str script_name: Its script name on Cloudflare, "<app>-<stage>-<name>".
+        :param Sequence[_builtins.str] durable_objects: The classes of the Durable Objects it hosts, whose data lives with the script.
+        """
+        pulumi.set(__self__, "script_name", script_name)
+        if durable_objects is not None:
+            pulumi.set(__self__, "durable_objects", durable_objects)
+
+    @_builtins.property
+    @pulumi.getter(name="scriptName")
+    def script_name(self) -> _builtins.str:
+        """
+        Its script name on Cloudflare, "<app>-<stage>-<name>".
+        """
+        return pulumi.get(self, "script_name")
+
+    @_builtins.property
+    @pulumi.getter(name="durableObjects")
+    def durable_objects(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        The classes of the Durable Objects it hosts, whose data lives with the script.
+        """
+        return pulumi.get(self, "durable_objects")
 
 
 @pulumi.output_type
