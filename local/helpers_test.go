@@ -44,6 +44,11 @@ var shared struct {
 }
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(crashDirEnv); dir != "" {
+		err := crashWriter(dir)
+		fmt.Fprintln(os.Stderr, "crash writer:", err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	if shared.srv != nil {
 		shared.srv.Close()

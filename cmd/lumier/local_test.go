@@ -14,6 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// waitLimit bounds a wait for an event (a log line, a process starting or exiting), so that a
+// broken build fails instead of hanging: generous, since it is no check of speed and the test
+// machines are shared.
+const waitLimit = time.Minute
+
 // syncBuffer is a bytes.Buffer safe to read while the command writes it.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -54,7 +59,7 @@ func TestLocalServesAndStops(t *testing.T) {
 			url = m[1]
 		}
 		return m != nil
-	}, 20*time.Second, 20*time.Millisecond, "banner; stderr: %s", stderr.String())
+	}, waitLimit, 20*time.Millisecond, "banner; stderr: %s", stderr.String())
 	out := stdout.String()
 	assert.Contains(t, out, "export CLOUDFLARE_API_TOKEN=from-env")
 	assert.Contains(t, out, "export CLOUDFLARE_ACCOUNT_ID=0123456789abcdef0123456789abcdef")
@@ -78,14 +83,14 @@ func TestLocalServesAndStops(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return strings.Contains(stderr.String(), "GET /client/v4/user/tokens/verify -> 503") &&
 			strings.Contains(stderr.String(), "GET /client/v4/user/tokens/verify -> 200")
-	}, 5*time.Second, 10*time.Millisecond, "request lines; stderr: %s", stderr.String())
+	}, waitLimit, 10*time.Millisecond, "request lines; stderr: %s", stderr.String())
 	assert.NotContains(t, stderr.String(), "from-env", "the token is never logged")
 
 	cancel()
 	select {
 	case code := <-done:
 		assert.Equal(t, 0, code, stderr.String())
-	case <-time.After(10 * time.Second):
+	case <-time.After(waitLimit):
 		t.Fatal("lumier local did not stop")
 	}
 	_, err := http.Get(url + "/user/tokens/verify")

@@ -9,7 +9,7 @@ import (
 )
 
 func TestAcceptsAndNeverAnswers(t *testing.T) {
-	addr := Start(t)
+	addr := Start(t).Addr()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
@@ -22,5 +22,24 @@ func TestAcceptsAndNeverAnswers(t *testing.T) {
 	n, err := c.Read(make([]byte, 1))
 	if n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("read: got %d bytes, %v; want nothing until the deadline", n, err)
+	}
+}
+
+// TestCountsClientConnections: every connection opened before the count is counted, however
+// late the accepting goroutine runs, and the counting's own connections never are.
+func TestCountsClientConnections(t *testing.T) {
+	h := Start(t)
+	if n := h.Connections(t); n != 0 {
+		t.Fatalf("no client yet: got %d connections", n)
+	}
+	for i := 1; i <= 3; i++ {
+		c, err := net.DialTimeout("tcp", h.Addr(), 5*time.Second)
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		defer c.Close()
+		if n := h.Connections(t); n != i {
+			t.Fatalf("after %d dials: got %d connections", i, n)
+		}
 	}
 }

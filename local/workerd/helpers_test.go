@@ -21,12 +21,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// requireWorkerd returns the workerd binary, skipping the test when it is not installed.
+// waitLimit bounds a wait for an event (a log line, a process starting or exiting), so that a
+// broken build fails instead of hanging: generous, since it is no check of speed and the test
+// machines are shared.
+const waitLimit = time.Minute
+
+// requireWorkerd returns the workerd binary, failing the test when it is not installed: a test
+// skipped for want of workerd would pass having checked nothing.
 func requireWorkerd(tb testing.TB) string {
 	tb.Helper()
 	bin, err := FindBinary()
 	if err != nil {
-		tb.Skipf("skipping: needs the real workerd: %v", err)
+		tb.Fatalf("this test runs the real workerd: %v", err)
 	}
 	return bin
 }
@@ -213,7 +219,7 @@ func (s *testSupervisor) servingWorkerds(tb testing.TB) []int {
 			spares = append(spares, w.p.cmd.Process.Pid)
 		}
 		return !slices.Contains(slices.Collect(maps.Values(s.spares.refilling)), true)
-	}, 10*time.Second, 5*time.Millisecond)
+	}, waitLimit, 5*time.Millisecond)
 	return slices.DeleteFunc(childWorkerds(tb), func(pid int) bool { return slices.Contains(spares, pid) })
 }
 

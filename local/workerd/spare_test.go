@@ -23,7 +23,7 @@ func (s *testSupervisor) sparePID(tb testing.TB, experimental bool) int {
 			pid = w.p.cmd.Process.Pid
 		}
 		return pid != 0
-	}, 10*time.Second, 5*time.Millisecond, "no spare workerd")
+	}, waitLimit, 5*time.Millisecond, "no spare workerd")
 	return pid
 }
 
@@ -54,7 +54,7 @@ func TestDeadSpareIsNotUsed(t *testing.T) {
 		s.spares.mu.Lock()
 		defer s.spares.mu.Unlock()
 		return s.spares.ready[false].p.exited()
-	}, 5*time.Second, 5*time.Millisecond)
+	}, waitLimit, 5*time.Millisecond)
 
 	v2 := runnableCounter(t, "c")
 	v2.Bindings = append(v2.Bindings, textBinding("GREETING", "v2"))

@@ -177,7 +177,7 @@ func TestTextBindingAndModulesReachTheWorker(t *testing.T) {
 	status, body := s.call(t, "echo", http.MethodGet, "/")
 	assert.Equal(t, http.StatusOK, status)
 	assert.Equal(t, text+"|from second module", body)
-	assert.Eventually(t, func() bool { return s.logs.contains("echo-worker-log-marker") }, 5*time.Second, 20*time.Millisecond,
+	assert.Eventually(t, func() bool { return s.logs.contains("echo-worker-log-marker") }, waitLimit, 20*time.Millisecond,
 		"console.log reaches the logger")
 
 	require.NoError(t, s.apply(t))
@@ -198,7 +198,7 @@ func TestKilledWorkerdIsRestarted(t *testing.T) {
 		pid := s.pid()
 		addr, ok := s.Addr("api")
 		return ok && pid != 0 && pid != oldPID && addr != oldAddr
-	}, 15*time.Second, 20*time.Millisecond, "a new workerd serves")
+	}, waitLimit, 20*time.Millisecond, "a new workerd serves")
 	s.notePID()
 	assert.Equal(t, 1, s.count(t, "api", http.MethodGet, "/k"), "with the same data")
 	assert.True(t, s.logs.contains("workerd exited unexpectedly"), "the crash is logged")
