@@ -438,7 +438,8 @@ func namespaceSQLite(t *testing.T, c *cloud, script, class string, sqlite bool) 
 }
 
 // TestWorkerRemoval: a Worker hosting a Durable Object leaves the program. With the default
-// removal ("retain") the script and its data stay on Cloudflare; with "remove" both go. (Pulumi
+// removal ("retain") the script and its data stay on Cloudflare, and the preview says so and how
+// to delete them; with "remove" both go. (Pulumi
 // plans deletions without asking the provider, so this is decided by the removal policy rather
 // than by a preview failure; a Script without either is refused at apply, see the provider tests.)
 func TestWorkerRemoval(t *testing.T) {
@@ -468,7 +469,11 @@ func TestWorkerRemoval(t *testing.T) {
 				t.Fatalf("preview: %s", out)
 			}
 			if removal == lumier.RemovalRetain {
-				requireContains(t, out, "lumier:index:Script: (delete[retain])", `className: "Counter"`)
+				requireContains(t, out, "lumier:index:Script: (delete[retain])", `className: "Counter"`,
+					`app "life": Worker "api" (script "life-dev-api") is no longer declared and was deployed under `+
+						`removal "retain", so it leaves the stack and stays on Cloudflare, where no `+"`up` or `destroy`"+
+						` of this stack manages it: it keeps serving, with the data of its Durable Objects "Counter".`,
+					"`wrangler delete life-dev-api`")
 			}
 			up(t, ctx, s)
 			if removal == lumier.RemovalRetain {

@@ -122,6 +122,44 @@ func (g *DataGuard) Delete(ctx context.Context, req infer.DeleteRequest[DataGuar
 	return infer.DeleteResponse{}, nil
 }
 
+// subject names the Worker name and its script.
+func (w GuardedWorker) subject(name string) string {
+	return fmt.Sprintf("Worker %q (script %q)", name, w.ScriptName)
+}
+
+// kept says what a Worker left on Cloudflare goes on doing and holding.
+func (w GuardedWorker) kept() string {
+	if len(w.DurableObjects) == 0 {
+		return "it keeps serving"
+	}
+	return "it keeps serving, with the data of its Durable Objects " + strings.Join(quoteAll(w.DurableObjects), ", ")
+}
+
+// deleteCommand is the wrangler command that deletes the Worker's script, its Durable Objects'
+// data with it.
+func (w GuardedWorker) deleteCommand() string { return "wrangler delete " + w.ScriptName }
+
+// workersLeaving is the warning for each Worker that leaves the app while its last deploy said
+// removal "retain": Pulumi drops it from the stack with no Delete, and it stays on Cloudflare.
+func workersLeaving(old, news DataGuardArgs) []string {
+	if old.Removal == RemovalRemove {
+		return nil
+	}
+	var out []string
+	for _, name := range sortedKeys(old.Workers) {
+		if _, ok := news.Workers[name]; ok {
+			continue
+		}
+		w := old.Workers[name]
+		out = append(out, fmt.Sprintf("app %q: %s is no longer declared and was deployed under removal %q, so it "+
+			"leaves the stack and stays on Cloudflare, where no `up` or `destroy` of this stack manages it: %s. "+
+			"To delete it, use the Cloudflare dashboard or `%s`; to have a deploy delete a Worker, deploy removal %q "+
+			"while it is still declared, then remove it.",
+			old.App, w.subject(name), RemovalRetain, w.kept(), w.deleteCommand(), RemovalRemove))
+	}
+	return out
+}
+
 // retainedMessage is the warning for an app that leaves the stack under removal "retain": the
 // Workers and data it leaves on Cloudflare, still serving and holding their data, and how to
 // delete them. Empty under removal "remove" (everything was deleted) or when nothing stays.
@@ -131,13 +169,8 @@ func retainedMessage(a DataGuardArgs) string {
 	}
 	var kept, commands []string
 	for _, name := range sortedKeys(a.Workers) {
-		w := a.Workers[name]
-		line := fmt.Sprintf("Worker %q (script %q): it keeps serving", name, w.ScriptName)
-		if len(w.DurableObjects) > 0 {
-			line += fmt.Sprintf(", with the data of its Durable Objects %s", strings.Join(quoteAll(w.DurableObjects), ", "))
-		}
-		kept = append(kept, line)
-		commands = append(commands, "wrangler delete "+w.ScriptName)
+		kept = append(kept, a.Workers[name].subject(name)+": "+a.Workers[name].kept())
+		commands = append(commands, a.Workers[name].deleteCommand())
 	}
 	for _, key := range sortedKeys(a.Resources) {
 		d := a.Resources[key]
@@ -172,6 +205,9 @@ func (g *DataGuard) Diff(ctx context.Context, req infer.DiffRequest[DataGuardArg
 	}
 	if !reflect.DeepEqual(req.State.Workers, req.Inputs.Workers) {
 		diff["workers"] = p.PropertyDiff{Kind: p.Update}
+		for _, w := range workersLeaving(req.State.DataGuardArgs, req.Inputs) {
+			p.GetLogger(ctx).Warning(w)
+		}
 	}
 	if gone := removedData(req.State.DataGuardArgs, req.Inputs); len(gone) > 0 {
 		c, err := clientFrom(ctx)

@@ -252,3 +252,22 @@ func TestDataGuardDeleteSaysWhatStays(t *testing.T) {
 	assert.Empty(t, retainedMessage(args), "under removal remove everything was deleted")
 	assert.Empty(t, retainedMessage(DataGuardArgs{App: "shop", Removal: RemovalRetain}), "nothing to name")
 }
+
+// TestDataGuardWarnsOfWorkersLeaving: a Worker that leaves an app last deployed under removal
+// "retain" is named at preview with what it keeps and how to delete it; under "remove" it is
+// deleted, and the engine's plan says so.
+func TestDataGuardWarnsOfWorkersLeaving(t *testing.T) {
+	old := DataGuardArgs{App: "shop", Removal: RemovalRetain, Workers: map[string]GuardedWorker{
+		"api": {ScriptName: "shop-dev-api", DurableObjects: []string{"Counter"}},
+		"web": {ScriptName: "shop-dev-web"},
+	}}
+	news := DataGuardArgs{App: "shop", Removal: RemovalRetain, Workers: map[string]GuardedWorker{"web": old.Workers["web"]}}
+	assert.Equal(t, []string{`app "shop": Worker "api" (script "shop-dev-api") is no longer declared and was deployed ` +
+		`under removal "retain", so it leaves the stack and stays on Cloudflare, where no ` + "`up` or `destroy`" +
+		` of this stack manages it: it keeps serving, with the data of its Durable Objects "Counter". To delete it, ` +
+		"use the Cloudflare dashboard or `wrangler delete shop-dev-api`; to have a deploy delete a Worker, deploy " +
+		`removal "remove" while it is still declared, then remove it.`}, workersLeaving(old, news))
+	assert.Empty(t, workersLeaving(news, news), "no Worker leaves")
+	old.Removal = RemovalRemove
+	assert.Empty(t, workersLeaving(old, news), "under removal remove the Worker is deleted")
+}
