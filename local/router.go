@@ -106,7 +106,7 @@ func (r *router) open(script string, port, searchFrom int, used map[int]bool) (i
 
 // listenFree listens on the first free port after searchFrom that no script has recorded, so
 // that URLs are short and predictable (8788, 8789, ...), falling back to a port of the kernel's
-// choosing.
+// choosing that no script has recorded either.
 func (r *router) listenFree(searchFrom int, used map[int]bool) (net.Listener, error) {
 	if searchFrom > 0 {
 		for p := searchFrom; p < searchFrom+portSearch && p < 65536; p++ {
@@ -118,7 +118,24 @@ func (r *router) listenFree(searchFrom int, used map[int]bool) (net.Listener, er
 			}
 		}
 	}
-	return net.Listen("tcp", net.JoinHostPort(loopbackIP, "0"))
+	// A recorded port the kernel hands out is kept open until the search ends, so that the
+	// kernel offers another one.
+	var refused []net.Listener
+	defer func() {
+		for _, ln := range refused {
+			ln.Close()
+		}
+	}()
+	for {
+		ln, err := net.Listen("tcp", net.JoinHostPort(loopbackIP, "0"))
+		if err != nil {
+			return nil, err
+		}
+		if !used[ln.Addr().(*net.TCPAddr).Port] {
+			return ln, nil
+		}
+		refused = append(refused, ln)
+	}
 }
 
 // handler proxies one script's port to workerd.
