@@ -70,7 +70,7 @@ func TestEveryAppDataKindIsGuarded(t *testing.T) {
 // is retainOnDelete but its DataGuard, whose Delete says what stays on Cloudflare; the guard
 // lists each Worker's script name and the classes of the Durable Objects it hosts.
 func TestAppGuardListsWorkersAndIsNotRetained(t *testing.T) {
-	reg, _, err := constructApp(t, seedApp(t, "kvNamespaces", list(obj("name", "cache"))))
+	reg, _, err := constructApp(t, basicApp(t, "kvNamespaces", list(obj("name", "cache"))))
 	require.NoError(t, err)
 	g := reg.of("lumier:index:DataGuard")[0]
 	require.NotNil(t, g.RegisterRPC)
