@@ -106,7 +106,7 @@ func (s *Server) handleD1List(w http.ResponseWriter, r *http.Request) {
 	for i, rec := range recs {
 		out[i] = d1Database{UUID: rec.UUID, Name: rec.Name, CreatedAt: rec.CreatedAt.Format("2006-01-02T15:04:05.000Z"), Version: "production"}
 	}
-	writeList(w, out)
+	writePage(w, r, out)
 }
 
 // d1NameRule is Cloudflare's rule for a database name (lower-case letters, digits, dashes and

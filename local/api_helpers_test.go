@@ -21,6 +21,8 @@ type rawResponse struct {
 	Result   json.RawMessage `json:"result"`
 	Errors   []apiMessage    `json:"errors"`
 	Messages []apiMessage    `json:"messages"`
+	// Body is the whole answer, for comparing its shape with a fixture.
+	Body []byte `json:"-"`
 }
 
 // raw calls the API over plain HTTP; token "" sends no Authorization header.
@@ -39,7 +41,7 @@ func raw(t testing.TB, s *Server, method, path, token, contentType string, body 
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
-	out := rawResponse{Status: res.StatusCode}
+	out := rawResponse{Status: res.StatusCode, Body: b}
 	require.NoError(t, json.Unmarshal(b, &out), "envelope: %s", b)
 	return out
 }

@@ -56,7 +56,7 @@ func kvError(err error) error {
 }
 
 func (s *Server) handleKVList(w http.ResponseWriter, r *http.Request) {
-	writeList(w, s.kv.list())
+	writePage(w, r, s.kv.list())
 }
 
 // readTitle reads the {"title"} body of a create or rename.

@@ -18,5 +18,5 @@ func (s *Server) handleNamespaces(w http.ResponseWriter, r *http.Request) {
 	for _, n := range st.Namespaces {
 		items = append(items, namespaceJSON{ID: n.ID, Name: n.Name(), Script: n.Script, Class: n.Class, UseSqlite: n.SQLite})
 	}
-	writeList(w, items)
+	writePage(w, r, items)
 }

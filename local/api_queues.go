@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,8 +99,63 @@ func queueError(err error) error {
 	return err
 }
 
+// queueJSON is a queue as Cloudflare answers it (cloudflare-go's queues.Queue; wrangler's
+// QueueResponse): the stored record plus the Workers that produce to it, both lists' counts, and
+// the queue's settings.
+type queueJSON struct {
+	queueRecord
+	ConsumersTotalCount int             `json:"consumers_total_count"`
+	Producers           []queueProducer `json:"producers"`
+	ProducersTotalCount int             `json:"producers_total_count"`
+	Settings            queueSettings   `json:"settings"`
+}
+
+// queueProducer is a Worker with a queue binding to the queue.
+type queueProducer struct {
+	Type   string `json:"type"`
+	Script string `json:"script"`
+}
+
+// queueSettings are a queue's own settings; the local Cloudflare has only the defaults of
+// Cloudflare's Queues documentation (no delivery delay, not paused, four days' retention).
+type queueSettings struct {
+	DeliveryDelay          int  `json:"delivery_delay"`
+	DeliveryPaused         bool `json:"delivery_paused"`
+	MessageRetentionPeriod int  `json:"message_retention_period"`
+}
+
+// queueRetentionSeconds is Cloudflare's default message retention: four days.
+const queueRetentionSeconds = 4 * 24 * 60 * 60
+
+func (s *Server) queueJSON(q queueRecord) queueJSON {
+	if q.Consumers == nil {
+		q.Consumers = []consumerRecord{}
+	}
+	producers := []queueProducer{}
+	st := s.st.Load()
+	for _, name := range st.scriptNames() {
+		for _, b := range st.Scripts[name].Bindings {
+			if b.Type == cfapi.BindingQueue && b.QueueName == q.Name {
+				producers = append(producers, queueProducer{Type: "worker", Script: name})
+				break
+			}
+		}
+	}
+	return queueJSON{queueRecord: q, ConsumersTotalCount: len(q.Consumers), Producers: producers,
+		ProducersTotalCount: len(producers), Settings: queueSettings{MessageRetentionPeriod: queueRetentionSeconds}}
+}
+
+// handleQueueList lists queues by name, paged; each `name` parameter (wrangler repeats it to look
+// several up at once) keeps only the queue of that name.
 func (s *Server) handleQueueList(w http.ResponseWriter, r *http.Request) {
-	writeList(w, s.queues.list())
+	names := r.URL.Query()["name"]
+	out := []queueJSON{}
+	for _, q := range s.queues.list() {
+		if len(names) == 0 || slices.Contains(names, q.Name) {
+			out = append(out, s.queueJSON(q))
+		}
+	}
+	writePage(w, r, out)
 }
 
 // readQueueName reads the {"queue_name"} body of a create or update.
@@ -128,11 +184,11 @@ func (s *Server) handleQueueCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger.Info("queue created", "queue", name, "id", q.ID)
-	writeResult(w, http.StatusOK, q, nil)
+	writeResult(w, http.StatusOK, s.queueJSON(q), nil)
 }
 
 func (s *Server) handleQueueGet(w http.ResponseWriter, r *http.Request, q queueRecord) {
-	writeResult(w, http.StatusOK, q, nil)
+	writeResult(w, http.StatusOK, s.queueJSON(q), nil)
 }
 
 func (s *Server) handleQueueRename(w http.ResponseWriter, r *http.Request) {
@@ -146,7 +202,7 @@ func (s *Server) handleQueueRename(w http.ResponseWriter, r *http.Request) {
 		writeError(w, queueError(err))
 		return
 	}
-	writeResult(w, http.StatusOK, q, nil)
+	writeResult(w, http.StatusOK, s.queueJSON(q), nil)
 }
 
 func (s *Server) handleQueueDelete(w http.ResponseWriter, r *http.Request, q queueRecord) {

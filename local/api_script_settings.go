@@ -285,18 +285,25 @@ func settingsPart(r *http.Request) ([]byte, error) {
 	}
 }
 
-// referenceJSON is one Durable Object reference of GET .../references.
-type referenceJSON struct {
-	NamespaceID   string `json:"namespace_id"`
-	NamespaceName string `json:"namespace_name"`
-	ScriptName    string `json:"script_name"`
-	ClassName     string `json:"class_name"`
-	BindingName   string `json:"binding_name"`
+// serviceRefJSON is one binding of GET .../references: the script holding it ("service"), its
+// environment and the binding's name.
+type serviceRefJSON struct {
+	Name        string `json:"name"`
+	Service     string `json:"service"`
+	Environment string `json:"environment"`
 }
 
-// handleReferences is GET .../scripts/{name}/references: what would break if the script went,
-// here the other scripts' Durable Object bindings to its classes (the only kind of reference
-// the local Cloudflare runs).
+// durableObjectRefJSON is a binding to one of the script's Durable Object namespaces.
+type durableObjectRefJSON struct {
+	serviceRefJSON
+	NamespaceID   string `json:"durable_object_namespace_id"`
+	NamespaceName string `json:"durable_object_namespace_name"`
+}
+
+// handleReferences is GET .../scripts/{name}/references: what would break if the script went.
+// durable_objects lists every binding to the namespaces it implements, its own included (clients
+// skip those themselves); services.incoming the other scripts' service bindings to it. The
+// local Cloudflare has no dispatch namespaces, so dispatch_outbounds is always empty.
 func (s *Server) handleReferences(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	st := s.st.Load()
@@ -304,28 +311,36 @@ func (s *Server) handleReferences(w http.ResponseWriter, r *http.Request) {
 		writeError(w, scriptNotFound())
 		return
 	}
-	refs := []referenceJSON{}
+	dos := []durableObjectRefJSON{}
 	for _, n := range st.namespacesOf(name) {
 		for _, other := range st.scriptNames() {
-			if other == name {
-				continue
-			}
-			for _, b := range st.Scripts[other].Bindings {
-				if b.Type == rules.BindingDurableObject && b.ScriptName == name && b.ClassName == n.Class {
-					refs = append(refs, referenceJSON{
-						NamespaceID: n.ID, NamespaceName: n.Name(), ScriptName: other, ClassName: n.Class, BindingName: b.Name,
+			for _, b := range st.Scripts[other].ruleBindings() {
+				if b.Type == rules.BindingDurableObject && b.Target(other) == name && b.ClassName == n.Class {
+					dos = append(dos, durableObjectRefJSON{
+						serviceRefJSON: serviceRefJSON{Name: b.Name, Service: other, Environment: productionEnvironment},
+						NamespaceID:    n.ID, NamespaceName: n.Name(),
 					})
 				}
 			}
 		}
 	}
+	incoming, outgoing := []serviceRefJSON{}, []serviceRefJSON{}
+	for _, other := range st.scriptNames() {
+		for _, b := range st.Scripts[other].Bindings {
+			if b.Type != cfapi.BindingService {
+				continue
+			}
+			if b.Service == name {
+				incoming = append(incoming, serviceRefJSON{Name: b.Name, Service: other, Environment: productionEnvironment})
+			}
+			if other == name {
+				outgoing = append(outgoing, serviceRefJSON{Name: b.Name, Service: b.Service, Environment: productionEnvironment})
+			}
+		}
+	}
 	writeResult(w, http.StatusOK, map[string]any{
-		"durable_objects":              refs,
-		"services":                     map[string][]any{"incoming": {}, "outgoing": {}},
-		"dispatch_namespace_outbounds": []any{},
-		"custom_domains":               []any{},
-		"domains":                      []any{},
-		"queues":                       []any{},
-		"tail_consumers":               []any{},
+		"services":           map[string]any{"incoming": incoming, "outgoing": outgoing, "pages_function": false},
+		"durable_objects":    dos,
+		"dispatch_outbounds": []any{},
 	}, nil)
 }

@@ -2,6 +2,7 @@ package local
 
 import (
 	"encoding/json"
+	"github.com/lumier-dev/lumier/internal/shapetest"
 	"testing"
 
 	"github.com/cloudflare/cloudflare-go/v4"
@@ -61,20 +62,29 @@ func TestContractSettings(t *testing.T) {
 	assert.Len(t, list.Result.Items, 2, "the settings change made a version")
 }
 
-// References: the other scripts' bindings to this script's classes.
+// References: every binding to the script's Durable Object namespaces, in Cloudflare's shape
+// (testdata/cloudflare/workers/script-references.json), and the service bindings to it.
 func TestContractReferences(t *testing.T) {
 	s := sharedServer(t)
 	mustUpload(t, s, "contract-refs-host", counterMeta("", "v1"), workerModule(t, "counter.js"))
 	mustUpload(t, s, "contract-refs-user", meta(map[string]any{"bindings": []any{
 		map[string]any{"type": "durable_object_namespace", "name": "C", "class_name": "Counter", "script_name": "contract-refs-host"},
+		map[string]any{"type": "service", "name": "HOST", "service": "contract-refs-host"},
 	}}), module{name: "index.js", src: "export default { fetch() { return new Response('x') } }"})
 	r := raw(t, s, "GET", "/accounts/"+s.AccountID()+"/workers/scripts/contract-refs-host/references", s.Token(), "", nil)
 	require.Equal(t, 200, r.Status)
-	var refs []referenceJSON
+	shapetest.Check(t, "workers", "script-references", r.Body)
+	var refs []durableObjectRefJSON
 	require.NoError(t, json.Unmarshal(r.field(t, "durable_objects"), &refs))
-	require.Len(t, refs, 1)
-	assert.Equal(t, "contract-refs-user", refs[0].ScriptName)
-	assert.Equal(t, "Counter", refs[0].ClassName)
-	assert.Equal(t, "contract-refs-host_Counter", refs[0].NamespaceName)
-	assert.Len(t, refs[0].NamespaceID, 32)
+	var users []string
+	for _, ref := range refs {
+		users = append(users, ref.Service+"/"+ref.Name)
+		assert.Equal(t, "contract-refs-host_Counter", ref.NamespaceName)
+		assert.Len(t, ref.NamespaceID, 32)
+	}
+	assert.ElementsMatch(t, []string{"contract-refs-user/C", "contract-refs-host/COUNTER"}, users,
+		"the other script's binding and the host's own")
+	var services struct{ Incoming []serviceRefJSON }
+	require.NoError(t, json.Unmarshal(r.field(t, "services"), &services))
+	assert.Equal(t, []serviceRefJSON{{Name: "HOST", Service: "contract-refs-user", Environment: "production"}}, services.Incoming)
 }

@@ -3,7 +3,6 @@ package local
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/lumier-dev/lumier/internal/cfapi"
@@ -176,7 +175,7 @@ func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
 	rec.ensureVersions()
 	versions := slices.Clone(rec.Versions)
 	slices.Reverse(versions)
-	page, perPage := pageParams(r, 10)
+	page, perPage := pageParams(r, 10, 100)
 	from := min((page-1)*perPage, len(versions))
 	to := min(from+perPage, len(versions))
 	items := make([]versionJSON, 0, to-from)
@@ -262,14 +261,3 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, http.StatusOK, out, nil)
 }
 
-// pageParams reads page and per_page, with Cloudflare's bounds (per_page at most 100).
-func pageParams(r *http.Request, defaultPerPage int) (page, perPage int) {
-	page, perPage = 1, defaultPerPage
-	if p, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && p > 0 {
-		page = p
-	}
-	if p, err := strconv.Atoi(r.URL.Query().Get("per_page")); err == nil && p > 0 {
-		perPage = min(p, 100)
-	}
-	return page, perPage
-}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/lumier-dev/lumier/local/rules"
 )
@@ -25,7 +26,8 @@ type apiMessage struct {
 	ErrorChain []apiMessage `json:"error_chain,omitempty"`
 }
 
-// resultInfo is the pagination block of list responses; the local Cloudflare returns one page.
+// resultInfo is the pagination block of list responses (page, per_page, count, total_count,
+// total_pages: Cloudflare's common result_info).
 type resultInfo struct {
 	Page       int `json:"page"`
 	PerPage    int `json:"per_page"`
@@ -88,6 +90,39 @@ func writeList[T any](w http.ResponseWriter, items []T) {
 	}
 	n := len(items)
 	writeResult(w, http.StatusOK, items, &resultInfo{Page: 1, PerPage: max(n, 20), Count: n, TotalCount: n, TotalPages: 1})
+}
+
+// listPerPage is the page size of a paged list when the request names none, and listMaxPerPage
+// the largest a request may ask for (see docs/cloudflare-api.md, "Lists and paging").
+const (
+	listPerPage    = 20
+	listMaxPerPage = 100
+)
+
+// writePage writes the page of items that the request's page and per_page select, with its
+// result_info; a page past the end is empty, so a client that pages always stops.
+func writePage[T any](w http.ResponseWriter, r *http.Request, items []T) {
+	page, perPage := pageParams(r, listPerPage, listMaxPerPage)
+	from := min((page-1)*perPage, len(items))
+	to := min(from+perPage, len(items))
+	out := append([]T{}, items[from:to]...)
+	writeResult(w, http.StatusOK, out, &resultInfo{
+		Page: page, PerPage: perPage, Count: len(out), TotalCount: len(items),
+		TotalPages: (len(items) + perPage - 1) / perPage,
+	})
+}
+
+// pageParams reads page and per_page: per_page defaults to defaultPerPage and is capped at
+// maxPerPage.
+func pageParams(r *http.Request, defaultPerPage, maxPerPage int) (page, perPage int) {
+	page, perPage = 1, defaultPerPage
+	if p, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && p > 0 {
+		page = p
+	}
+	if p, err := strconv.Atoi(r.URL.Query().Get("per_page")); err == nil && p > 0 {
+		perPage = min(p, maxPerPage)
+	}
+	return page, perPage
 }
 
 // writeError writes err as an error envelope; errors other than *apiError and *rules.Error are

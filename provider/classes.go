@@ -157,15 +157,36 @@ func boundElsewhere(ctx context.Context, script string, classes []string) ([]p.C
 	if err != nil {
 		return nil, err
 	}
-	var failures []p.CheckFailure
+	var foreign []cfapi.Reference
 	for _, r := range refs {
-		if r.ScriptName == script || !slices.Contains(classes, r.ClassName) {
+		if r.Script != script {
+			foreign = append(foreign, r)
+		}
+	}
+	if len(foreign) == 0 {
+		return nil, nil
+	}
+	// A reference names the namespace, not the class: the namespace list maps one to the other.
+	nss, err := c.Namespaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	classOf := map[string]string{}
+	for _, ns := range nss {
+		if ns.Script == script {
+			classOf[ns.ID] = ns.Class
+		}
+	}
+	var failures []p.CheckFailure
+	for _, r := range foreign {
+		class := classOf[r.NamespaceID]
+		if !slices.Contains(classes, class) {
 			continue
 		}
 		failures = append(failures, p.CheckFailure{Property: "durableObjects", Reason: fmt.Sprintf(
 			"class %q of script %q is bound by script %q (binding %s): renaming or deleting it would break that "+
 				"Worker, and Cloudflare refuses it. Remove the binding from %q and deploy first, then change the class",
-			r.ClassName, script, r.ScriptName, r.BindingName, r.ScriptName)})
+			class, script, r.Script, r.Binding, r.Script)})
 	}
 	return failures, nil
 }

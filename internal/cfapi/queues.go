@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/option"
@@ -95,23 +96,40 @@ func (c *Client) QueueByID(ctx context.Context, id string) (Queue, error) {
 	return out, nil
 }
 
-// Queues lists the account's queues (one page holds them all: Cloudflare's list is not paged).
-func (c *Client) Queues(ctx context.Context) ([]Queue, error) {
+// Queues lists the account's queues, every page of them; names, when given, keep only the
+// queues of those names (the list's `name` filter, which wrangler sends once per name).
+// cloudflare-go v4.6.0 models the list as one page without filters, so the page and name
+// parameters are added as options.
+func (c *Client) Queues(ctx context.Context, names ...string) ([]Queue, error) {
 	if err := c.precheck(ctx); err != nil {
 		return nil, fmt.Errorf("listing queues: %w", err)
 	}
-	var out []Queue
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.Queues.List(ctx, queues.QueueListParams{AccountID: cloudflare.F(c.accountID)}, opts...)
-		if res != nil {
-			for _, q := range res.Result {
-				out = append(out, Queue{ID: q.QueueID, Name: q.QueueName})
+	items, err := allPages(func(page int) ([]queues.Queue, resultInfo, error) {
+		var items []queues.Queue
+		var info resultInfo
+		err := c.call(func(opts ...option.RequestOption) error {
+			opts = append(opts, pageQuery(page)...)
+			for _, n := range names {
+				opts = append(opts, option.WithQueryAdd("name", n))
 			}
-		}
-		return err
+			res, err := c.cf.Queues.List(ctx, queues.QueueListParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+			if err != nil {
+				return err
+			}
+			items = res.Result
+			info, err = readResultInfo(res.JSON.ExtraFields)
+			return err
+		})
+		return items, info, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing queues: %w", err)
+	}
+	out := make([]Queue, 0, len(items))
+	for _, q := range items {
+		if len(names) == 0 || slices.Contains(names, q.QueueName) {
+			out = append(out, Queue{ID: q.QueueID, Name: q.QueueName})
+		}
 	}
 	return out, nil
 }

@@ -8,16 +8,21 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/option"
 )
 
-// Reference is another script's binding to a Durable Object class of a script.
+// Reference is a binding, in any script of the account (the script itself included), to a
+// Durable Object namespace a script implements. Cloudflare names the namespace, not the class:
+// the namespace list says which class it stores.
 type Reference struct {
-	// ScriptName is the script holding the binding; BindingName its env name, when reported.
-	ScriptName  string `json:"script_name"`
-	BindingName string `json:"binding_name"`
-	// ClassName is the class bound.
-	ClassName string `json:"class_name"`
+	// Script is the script holding the binding ("service" on the wire), Binding its env name.
+	Script  string `json:"service"`
+	Binding string `json:"name"`
+	// Environment is the script's environment ("production").
+	Environment string `json:"environment"`
+	// NamespaceID and NamespaceName identify the Durable Object namespace bound.
+	NamespaceID   string `json:"durable_object_namespace_id"`
+	NamespaceName string `json:"durable_object_namespace_name"`
 }
 
-// References lists the other scripts' bindings to name's Durable Object classes: one call,
+// References lists the bindings to name's Durable Object namespaces: one call,
 // where reading every script's settings would cost one call per script. cloudflare-go v4.6.0
 // has no method for GET .../scripts/{name}/references, so the path is requested directly; the
 // answer is in Cloudflare's envelope (see docs/cloudflare-api.md).

@@ -109,7 +109,7 @@ func CheckUpload(acct Account, up Upload, newID func() string) (Outcome, error) 
 
 // checkBinding applies the binding rules to one Durable Object binding of script owner.
 func checkBinding(after Account, owner string, b Binding) error {
-	target := b.target(owner)
+	target := b.Target(owner)
 	host, ok := after.Scripts[target]
 	if !ok {
 		return badRequest(CodeBinding, "Cannot create binding for class in script '%s' that does not exist", target)
@@ -134,7 +134,7 @@ func boundBy(acct Account, script, class string) (string, bool) {
 	slices.Sort(names) // deterministic messages
 	for _, name := range names {
 		for _, b := range acct.Scripts[name].Bindings {
-			if b.Type == BindingDurableObject && b.target(name) == script && b.ClassName == class {
+			if b.Type == BindingDurableObject && b.Target(name) == script && b.ClassName == class {
 				return name, true
 			}
 		}

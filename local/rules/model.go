@@ -25,8 +25,8 @@ type Binding struct {
 	ScriptName string // empty: the class lives in the binding's own script
 }
 
-// target returns the script that hosts the class a Durable Object binding points at.
-func (b Binding) target(owner string) string {
+// Target returns the script that hosts the class a Durable Object binding points at.
+func (b Binding) Target(owner string) string {
 	if b.ScriptName == "" {
 		return owner
 	}

@@ -1,0 +1,54 @@
+package cfapi
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/internal/shapetest"
+)
+
+// The client decodes Cloudflare's answers as Cloudflare's sources give them
+// (testdata/cloudflare), not only as the local Cloudflare sends them.
+
+const fixtureAccount = "0123456789abcdef0123456789abcdef"
+
+// fixtureClient is a client of a server answering each "METHOD path" with the fixture
+// "family/endpoint"; any other request fails the test.
+func fixtureClient(t *testing.T, routes map[string]string) *Client {
+	t.Helper()
+	bodies := map[string][]byte{}
+	for route, fixture := range routes {
+		family, endpoint, _ := strings.Cut(fixture, "/")
+		bodies[route], _ = shapetest.Fixture(t, family, endpoint)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := bodies[r.Method+" "+r.URL.Path]
+		if !ok {
+			t.Errorf("unexpected request %s %s", r.Method, r.URL)
+			http.Error(w, "unexpected", http.StatusTeapot)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return New(srv.URL, "token", fixtureAccount)
+}
+
+func TestFixtureReferences(t *testing.T) {
+	c := fixtureClient(t, map[string]string{
+		"GET /accounts/" + fixtureAccount + "/workers/scripts/counter-host/references": "workers/script-references",
+	})
+	refs, err := c.References(context.Background(), "counter-host")
+	require.NoError(t, err)
+	assert.Equal(t, []Reference{{
+		Script: "counter-client", Binding: "COUNTER", Environment: "production",
+		NamespaceID: "5fd1cafff895419c8bcc647fc64ab8f0", NamespaceName: "counter-host_Counter",
+	}}, refs)
+}

@@ -1,0 +1,91 @@
+package cfapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/cloudflare/cloudflare-go/v4/option"
+)
+
+// Lists that Cloudflare pages with page and per_page (Durable Object namespaces, queues; see
+// docs/cloudflare-api.md, "Lists and paging") are read whole by allPages. cloudflare-go v4.6.0
+// models some of them as a single page, so the typed calls get the page parameters as options.
+
+// perPage is the page size asked for: large, to list most accounts in one request.
+const perPage = 1000
+
+// maxPages bounds the loop against a server that ignores `page`.
+const maxPages = 100
+
+// pageQuery selects page of a paged list.
+func pageQuery(page int) []option.RequestOption {
+	return []option.RequestOption{
+		option.WithQuery("page", strconv.Itoa(page)),
+		option.WithQuery("per_page", strconv.Itoa(perPage)),
+	}
+}
+
+// allPages calls fetch for page 1, 2, ... until result_info says the last page was read.
+func allPages[T any](fetch func(page int) ([]T, resultInfo, error)) ([]T, error) {
+	var all []T
+	for page := 1; ; page++ {
+		if page > maxPages {
+			return nil, fmt.Errorf("more than %d pages", maxPages)
+		}
+		items, info, err := fetch(page)
+		if err != nil {
+			return nil, fmt.Errorf("page %d: %w", page, err)
+		}
+		all = append(all, items...)
+		if info.last(page, len(items), len(all)) {
+			return all, nil
+		}
+	}
+}
+
+// resultInfo is the list envelope's result_info; fields a server leaves out stay zero.
+type resultInfo struct {
+	present    bool
+	PerPage    int `json:"per_page"`
+	TotalPages int `json:"total_pages"`
+	TotalCount int `json:"total_count"`
+}
+
+// rawField is a field of a cloudflare-go answer as its JSON metadata holds it.
+type rawField interface {
+	IsNull() bool
+	Raw() string
+}
+
+// readResultInfo reads result_info from the extra fields of a cloudflare-go list answer.
+func readResultInfo[F rawField](extra map[string]F) (resultInfo, error) {
+	var info resultInfo
+	f, ok := extra["result_info"]
+	if !ok || f.IsNull() {
+		return info, nil
+	}
+	if err := json.Unmarshal([]byte(f.Raw()), &info); err != nil {
+		return info, fmt.Errorf("decoding result_info %s: %w", f.Raw(), err)
+	}
+	info.present = true
+	return info, nil
+}
+
+// last reports whether page (holding n items, total so far) is the final page.
+func (r resultInfo) last(page, n, total int) bool {
+	size := r.PerPage
+	if size <= 0 {
+		size = perPage
+	}
+	switch {
+	case !r.present, n == 0: // a server that does not page sends everything at once
+		return true
+	case r.TotalPages > 0:
+		return page >= r.TotalPages
+	case r.TotalCount > 0:
+		return total >= r.TotalCount
+	default:
+		return n < size
+	}
+}
