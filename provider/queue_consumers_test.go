@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	p "github.com/pulumi/pulumi-go-provider"
@@ -156,4 +157,25 @@ func TestScriptQueueConsumerOfAMissingQueue(t *testing.T) {
 	inputs["entry"] = property.New(copyCounter(t))
 	_, err := s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: checked(t, s, inputs, nil)})
 	assert.ErrorContains(t, err, `worker script "my-app-dev-api" consumes queue "nope", which does not exist on Cloudflare`)
+}
+
+// TestScriptConsumesAQueueOnTheListsLastPage: with more queues than a page of the queue list,
+// the provider reads every page and finds the queue on the last one.
+func TestScriptConsumesAQueueOnTheListsLastPage(t *testing.T) {
+	srv := startLocal(t)
+	s := configured(t, srv)
+	api := cfapi.New(srv.URL(), testToken, testAccount)
+	ctx := context.Background()
+	for i := range 100 { // the local Cloudflare's largest page holds 100
+		_, err := api.CreateQueue(ctx, fmt.Sprintf("filler-%03d", i))
+		require.NoError(t, err)
+	}
+	last, err := api.CreateQueue(ctx, "zz-last") // sorts after every filler: page 2
+	require.NoError(t, err)
+
+	inputs := consumerInputs(t, obj("queue", "zz-last"))
+	inputs["entry"] = property.New(copyCounter(t))
+	_, err = s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: checked(t, s, inputs, nil)})
+	require.NoError(t, err)
+	require.Len(t, consumersOf(t, srv, last.ID), 1)
 }
