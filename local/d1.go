@@ -221,7 +221,7 @@ func (d *d1Store) info(ctx context.Context, uuid string) (size int64, tables int
 	if err := db.QueryRowContext(ctx, "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()").Scan(&size); err != nil {
 		return 0, 0, fmt.Errorf("reading the size of D1 database %s: %w", uuid, err)
 	}
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").Scan(&tables); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'sqlite_*' AND name NOT GLOB '_cf_*'").Scan(&tables); err != nil {
 		return 0, 0, fmt.Errorf("counting the tables of D1 database %s: %w", uuid, err)
 	}
 	return size, tables, nil

@@ -11,6 +11,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
 )
 
 // constructD1App constructs an App whose D1Database children answer with a database id.
@@ -81,4 +83,21 @@ func TestAppD1RefusesUndeclaredAndDuplicates(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `d1 database "db" is declared twice`)
 	assert.Contains(t, err.Error(), `worker "api" binding DB names d1 database "other", which this app does not declare`)
+}
+
+// The data check skips only SQLite's and D1's own tables: "_" in a table name pattern is a
+// literal, so a user's table such as "acfx" (which LIKE '_cf_%' would match) counts as data.
+func TestD1TablesWithRowsMatchesInternalPrefixesLiterally(t *testing.T) {
+	srv := startLocal(t)
+	api := cfapi.New(srv.URL(), testToken, testAccount)
+	ctx := context.Background()
+	db, err := api.CreateD1Database(ctx, "literal")
+	require.NoError(t, err)
+	_, err = api.D1Query(ctx, db.ID, "CREATE TABLE acfx (n INTEGER); INSERT INTO acfx VALUES (1);"+
+		"CREATE TABLE _cf_internal (n INTEGER); INSERT INTO _cf_internal VALUES (1)")
+	require.NoError(t, err)
+	names, more, err := d1TablesWithRows(ctx, api, db.ID, 10)
+	require.NoError(t, err)
+	assert.False(t, more)
+	assert.Equal(t, []string{"acfx"}, names)
 }

@@ -164,8 +164,10 @@ func excerpt(stmt string) string {
 // d1TablesWithRows names up to limit user tables of database id that hold rows (not SQLite's,
 // D1's or d1_migrations); more is true when there are more.
 func d1TablesWithRows(ctx context.Context, c d1Querier, id string, limit int) (names []string, more bool, err error) {
-	res, err := c.D1Query(ctx, id, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "+
-		"AND name NOT LIKE '_cf_%' AND name <> '"+d1MigrationsTable+"' ORDER BY name")
+	// GLOB, not LIKE: in LIKE, "_" matches any character, so '_cf_%' would also skip a user's
+	// table such as "acfx"; GLOB's only wildcard here is "*".
+	res, err := c.D1Query(ctx, id, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'sqlite_*' "+
+		"AND name NOT GLOB '_cf_*' AND name <> '"+d1MigrationsTable+"' ORDER BY name")
 	if err != nil {
 		return nil, false, err
 	}
