@@ -191,6 +191,7 @@ func (b *R2Bucket) Delete(ctx context.Context, req infer.DeleteRequest[R2BucketS
 // per-object delete (the one deletion its schema publishes; docs/cloudflare-api.md, R2). Each
 // page lists from the start, since the objects before any cursor are gone.
 func emptyR2Bucket(ctx context.Context, c *cfapi.Client, name string) error {
+	var previous []string
 	for {
 		keys, _, err := c.R2Objects(ctx, name, "", cfapi.R2ObjectsPerPage)
 		if err != nil {
@@ -199,11 +200,21 @@ func emptyR2Bucket(ctx context.Context, c *cfapi.Client, name string) error {
 		if len(keys) == 0 {
 			return nil
 		}
+		// Every key of the previous page was deleted: seeing one again means the deletes do not
+		// take, and listing again would loop forever.
+		for _, k := range keys {
+			if slices.Contains(previous, k) {
+				return fmt.Errorf("emptying R2 bucket %q before deleting it (deleteData): object %q is still listed after "+
+					"its delete succeeded, so the bucket cannot be emptied through the API; empty it in the dashboard "+
+					"or with the S3 API, then run `pulumi up` again", name, k)
+			}
+		}
 		for _, k := range keys {
 			if err := c.DeleteR2Object(ctx, name, k); err != nil {
 				return fmt.Errorf("emptying R2 bucket %q before deleting it (deleteData): %w", name, err)
 			}
 		}
+		previous = keys
 	}
 }
 

@@ -52,3 +52,23 @@ func TestFixtureReferences(t *testing.T) {
 		NamespaceID: "5fd1cafff895419c8bcc647fc64ab8f0", NamespaceName: "counter-host_Counter",
 	}}, refs)
 }
+
+// An object key's "/" stay path separators and every segment is escaped, so keys with slashes
+// and special characters reach the object they name.
+func TestR2ObjectKeyPath(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Method+" "+r.URL.EscapedPath())
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"success":true,"errors":[],"messages":[],"result":{}}`))
+	}))
+	defer srv.Close()
+	c := New(srv.URL, "token", fixtureAccount)
+	require.NoError(t, c.DeleteR2Object(context.Background(), "files", "dir/sub/a b?#%.txt"))
+	require.NoError(t, c.PutR2Object(context.Background(), "files", "dir/é+1", "text/plain", []byte("x")))
+	base := "/accounts/" + fixtureAccount + "/r2/buckets/files/objects/"
+	assert.Equal(t, []string{
+		"DELETE " + base + "dir/sub/a%20b%3F%23%25.txt",
+		"PUT " + base + "dir/%C3%A9+1",
+	}, got)
+}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/option"
@@ -168,7 +169,7 @@ func (c *Client) DeleteR2Object(ctx context.Context, bucket, key string) error {
 	if err := c.precheckBucket(ctx, bucket); err != nil {
 		return fmt.Errorf("deleting object %q of R2 bucket %q: %w", key, bucket, err)
 	}
-	path := fmt.Sprintf("accounts/%s/r2/buckets/%s/objects/%s", url.PathEscape(c.accountID), bucket, url.PathEscape(key))
+	path := fmt.Sprintf("accounts/%s/r2/buckets/%s/objects/%s", url.PathEscape(c.accountID), bucket, objectPath(key))
 	err := c.call(func(opts ...option.RequestOption) error {
 		return c.cf.Delete(ctx, path, nil, nil, opts...)
 	})
@@ -183,7 +184,7 @@ func (c *Client) PutR2Object(ctx context.Context, bucket, key, contentType strin
 	if err := c.precheckBucket(ctx, bucket); err != nil {
 		return fmt.Errorf("writing object %q of R2 bucket %q: %w", key, bucket, err)
 	}
-	path := fmt.Sprintf("accounts/%s/r2/buckets/%s/objects/%s", url.PathEscape(c.accountID), bucket, url.PathEscape(key))
+	path := fmt.Sprintf("accounts/%s/r2/buckets/%s/objects/%s", url.PathEscape(c.accountID), bucket, objectPath(key))
 	err := c.call(func(opts ...option.RequestOption) error {
 		opts = append(opts, option.WithRequestBody(contentType, bytes.NewReader(value)))
 		return c.cf.Put(ctx, path, nil, nil, opts...)
@@ -192,4 +193,15 @@ func (c *Client) PutR2Object(ctx context.Context, bucket, key, contentType strin
 		return fmt.Errorf("writing object %q of R2 bucket %q: %w", key, bucket, err)
 	}
 	return nil
+}
+
+// objectPath is an object key as the objects endpoints take it in the path: its "/" stay path
+// separators (wrangler sends keys that way; an escaped %2F is not the same path to every proxy on
+// the way), and every segment is escaped, so "?", "#", "%" and spaces stay part of the key.
+func objectPath(key string) string {
+	segments := strings.Split(key, "/")
+	for i, s := range segments {
+		segments[i] = url.PathEscape(s)
+	}
+	return strings.Join(segments, "/")
 }

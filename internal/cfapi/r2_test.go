@@ -61,3 +61,29 @@ func TestR2BucketLifecycle(t *testing.T) {
 	_, err = c.R2BucketByName(ctx, "app-dev-files")
 	assert.True(t, cfapi.IsNotFound(err), "%v", err)
 }
+
+// Keys with slashes and special characters round-trip through the objects endpoints.
+func TestR2ObjectKeysRoundTrip(t *testing.T) {
+	srv, err := local.New(local.Options{Addr: "127.0.0.1:0", StateDir: t.TempDir()})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, srv.Start(ctx))
+	t.Cleanup(func() { srv.Close() })
+	c := cfapi.New(srv.URL(), srv.Token(), srv.AccountID(), option.WithMaxRetries(0))
+	_, err = c.CreateR2Bucket(ctx, "keys", "", "")
+	require.NoError(t, err)
+	keys := []string{"dir/sub/a b?#%.txt", "dir/é+1", "top"}
+	for _, k := range keys {
+		require.NoError(t, c.PutR2Object(ctx, "keys", k, "text/plain", []byte(k)))
+	}
+	listed, _, err := c.R2Objects(ctx, "keys", "", 100)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, keys, listed)
+	for _, k := range keys {
+		require.NoError(t, c.DeleteR2Object(ctx, "keys", k))
+	}
+	listed, _, err = c.R2Objects(ctx, "keys", "", 100)
+	require.NoError(t, err)
+	assert.Empty(t, listed, "every delete removed its object")
+}
