@@ -9,8 +9,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
-
-	"github.com/lumier-dev/lumier/internal/cfapi"
 )
 
 // Cloudflare's static assets limits the API enforces (docs/cloudflare-api.md, "Static assets").
@@ -157,7 +155,7 @@ var errAssetsBindingWithoutAssets = newAPIError(http.StatusBadRequest, codeValid
 	"binding of type assets needs assets: upload them first and send assets.jwt (or keep_assets) in the metadata")
 
 // hasBinding reports whether bindings hold one of type kind.
-func hasBinding(bindings []cfapi.Binding, kind string) bool {
+func hasBinding(bindings []wireBinding, kind string) bool {
 	for _, b := range bindings {
 		if b.Type == kind {
 			return true

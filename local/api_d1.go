@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/workerd"
 	"modernc.org/sqlite"
 )
@@ -213,7 +212,7 @@ func (res d1Result) objects() []map[string]any {
 // that injects the database id.
 var d1BindingKind = bindingKind{
 	fields: []string{"id"}, needs: []string{"id"},
-	exists: func(s *Server, _ string, b cfapi.Binding) error {
+	exists: func(s *Server, _ string, b wireBinding) error {
 		if _, err := s.d1.get(b.DatabaseID); err != nil {
 			return newAPIError(http.StatusBadRequest, codeD1BindingInvalid,
 				"D1 binding '%s' references database '%s' which was not found. Verify the database exists in your "+
@@ -221,7 +220,7 @@ var d1BindingKind = bindingKind{
 		}
 		return nil
 	},
-	runtime: func(s *Server, _ bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+	runtime: func(s *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
 		return backendBinding(b, "wrapped", func(service string) workerd.Value {
 			return workerd.Struct(
 				workerd.Field{Name: "moduleName", Value: workerd.Text("cloudflare-internal:d1-api")},

@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/lumier-dev/lumier/internal/cfapi"
 )
 
 // Kinds of Queues API call counted by Server.Calls.
@@ -135,7 +133,7 @@ func (s *Server) queueJSON(q queueRecord) queueJSON {
 	st := s.st.Load()
 	for _, name := range st.scriptNames() {
 		for _, b := range st.Scripts[name].Bindings {
-			if b.Type == cfapi.BindingQueue && b.QueueName == q.Name {
+			if b.Type == bindingQueue && b.QueueName == q.Name {
 				producers = append(producers, queueProducer{Type: "worker", Script: name})
 				break
 			}
@@ -166,7 +164,7 @@ func readQueueName(r *http.Request) (string, error) {
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil {
 		return "", newAPIError(http.StatusBadRequest, codeValidation, "could not parse request body: %v", err)
 	}
-	if err := cfapi.ValidateQueueName(body.QueueName); err != nil {
+	if err := checkQueueName(body.QueueName); err != nil {
 		return "", newAPIError(http.StatusBadRequest, codeValidation, "%v", err)
 	}
 	return body.QueueName, nil

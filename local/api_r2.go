@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
@@ -281,7 +280,7 @@ func (s *Server) handleR2ObjectDelete(w http.ResponseWriter, r *http.Request) {
 // bucket, reaching the R2 backend through a service that injects the bucket name.
 var r2BindingKind = bindingKind{
 	fields: []string{"bucket_name"}, needs: []string{"bucket_name"},
-	exists: func(s *Server, _ string, b cfapi.Binding) error {
+	exists: func(s *Server, _ string, b wireBinding) error {
 		if _, err := s.r2.get(b.BucketName); err != nil {
 			// Cloudflare's code and text for this refusal are unconfirmed; 10021 is its validation code.
 			return newAPIError(http.StatusBadRequest, codeValidation,
@@ -289,7 +288,7 @@ var r2BindingKind = bindingKind{
 		}
 		return nil
 	},
-	runtime: func(s *Server, _ bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+	runtime: func(s *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
 		return backendBinding(b, "r2Bucket", nil, "lumier:r2:", s.r2Backend.addr(), r2BucketHeader, b.BucketName), true
 	},
 }

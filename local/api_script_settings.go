@@ -9,7 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -227,17 +226,17 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 
 // inheritBindings parses a settings PATCH's bindings; {"type":"inherit","name":N} keeps the
 // current binding named N (Cloudflare's way of not resending secrets).
-func inheritBindings(raw []json.RawMessage, current []cfapi.Binding) ([]cfapi.Binding, error) {
+func inheritBindings(raw []json.RawMessage, current []wireBinding) ([]wireBinding, error) {
 	var plain []json.RawMessage
-	var inherited []cfapi.Binding
+	var inherited []wireBinding
 	for _, r := range raw {
-		var b cfapi.Binding
+		var b wireBinding
 		_ = json.Unmarshal(r, &b)
 		if b.Type != "inherit" {
 			plain = append(plain, r)
 			continue
 		}
-		i := slices.IndexFunc(current, func(c cfapi.Binding) bool { return c.Name == b.Name })
+		i := slices.IndexFunc(current, func(c wireBinding) bool { return c.Name == b.Name })
 		if i < 0 {
 			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type inherit names no current binding", b.Name)
 		}
@@ -327,7 +326,7 @@ func (s *Server) handleReferences(w http.ResponseWriter, r *http.Request) {
 	incoming, outgoing := []serviceRefJSON{}, []serviceRefJSON{}
 	for _, other := range st.scriptNames() {
 		for _, b := range st.Scripts[other].Bindings {
-			if b.Type != cfapi.BindingService {
+			if b.Type != bindingService {
 				continue
 			}
 			if b.Service == name {

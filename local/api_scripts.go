@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -133,7 +132,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		if up.meta.KeepAssets && old != nil && assets == nil {
 			rec.Assets = old.Assets
 		}
-		if hasBinding(rec.Bindings, cfapi.BindingAssets) && rec.Assets == nil {
+		if hasBinding(rec.Bindings, bindingAssets) && rec.Assets == nil {
 			return nil, nil, errAssetsBindingWithoutAssets
 		}
 		rec.MigrationTag = outcome.Tag

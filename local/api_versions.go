@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"time"
-
-	"github.com/lumier-dev/lumier/internal/cfapi"
 )
 
 // Cloudflare's codes for the versions API (see docs/cloudflare-api.md).
@@ -135,7 +133,7 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 	if up.meta.KeepAssets && assets == nil {
 		v.Assets = latest.Assets
 	}
-	if hasBinding(v.Bindings, cfapi.BindingAssets) && v.Assets == nil {
+	if hasBinding(v.Bindings, bindingAssets) && v.Assets == nil {
 		writeError(w, errAssetsBindingWithoutAssets)
 		return
 	}
@@ -260,4 +258,3 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 	out.StartupTimeMs = &v.StartupTimeMs
 	writeResult(w, http.StatusOK, out, nil)
 }
-

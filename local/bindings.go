@@ -7,11 +7,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
-// The local Cloudflare keeps a binding as cfapi.Binding, the wire form it is uploaded and read
+// The local Cloudflare keeps a binding as wireBinding, the wire form it is uploaded and read
 // back in. This file is the one place that knows binding kinds: adding one is an entry in
 // bindingKinds (docs/architecture.md, "Adding a binding kind").
 
@@ -22,29 +21,29 @@ type bindingKind struct {
 	fields, needs []string
 	// exists refuses a binding of script to a resource the account does not have, as
 	// Cloudflare does (nil: nothing to look up).
-	exists func(s *Server, script string, b cfapi.Binding) error
+	exists func(s *Server, script string, b wireBinding) error
 	// runtime is the binding as workerd runs it in a version of a script (bindingContext);
 	// false leaves it out of the env (its target is gone).
-	runtime func(s *Server, bc bindingContext, b cfapi.Binding) (workerd.Binding, bool)
+	runtime func(s *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool)
 	// read is the binding as Cloudflare reports it (nil: as uploaded).
-	read func(st *state, script string, b cfapi.Binding) cfapi.Binding
+	read func(st *state, script string, b wireBinding) wireBinding
 }
 
 var bindingKinds = map[string]bindingKind{
-	cfapi.BindingQueue:    queueBindingKind, // queue_backend.go
-	cfapi.BindingD1:       d1BindingKind,    // api_d1.go
-	cfapi.BindingR2Bucket: r2BindingKind,    // api_r2.go
-	cfapi.BindingPlainText: {
+	bindingQueue:    queueBindingKind, // queue_backend.go
+	bindingD1:       d1BindingKind,    // api_d1.go
+	bindingR2Bucket: r2BindingKind,    // api_r2.go
+	bindingPlainText: {
 		fields: []string{"text"}, needs: []string{"text"},
 		runtime: textBinding,
 	},
-	cfapi.BindingSecretText: {
+	bindingSecretText: {
 		fields: []string{"text"}, needs: []string{"text"},
 		runtime: textBinding,
 	},
-	cfapi.BindingDurableObject: {
+	bindingDurableObject: {
 		fields: []string{"class_name", "script_name"}, needs: []string{"class_name"},
-		runtime: func(_ *Server, bc bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+		runtime: func(_ *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool) {
 			fields := []workerd.Field{{Name: "className", Value: workerd.Text(b.ClassName)}}
 			out := workerd.Binding{Name: b.Name, Kind: "durableObjectNamespace"}
 			// A version other than the primary runs as a service of its own, so it names the
@@ -57,7 +56,7 @@ var bindingKinds = map[string]bindingKind{
 			out.Value = workerd.Struct(fields...)
 			return out, true
 		},
-		read: func(st *state, script string, b cfapi.Binding) cfapi.Binding {
+		read: func(st *state, script string, b wireBinding) wireBinding {
 			host := cmp(b.ScriptName, script)
 			for _, n := range st.Namespaces {
 				if n.Script == host && n.Class == b.ClassName {
@@ -67,24 +66,24 @@ var bindingKinds = map[string]bindingKind{
 			return b
 		},
 	},
-	cfapi.BindingKVNamespace: {
+	bindingKVNamespace: {
 		fields: []string{"namespace_id"}, needs: []string{"namespace_id"},
-		exists: func(s *Server, _ string, b cfapi.Binding) error {
+		exists: func(s *Server, _ string, b wireBinding) error {
 			if _, err := s.kv.get(b.NamespaceID); err != nil {
 				return newAPIError(http.StatusBadRequest, codeKVBindingInvalid,
 					"KV namespace '%s' is not valid. Please verify the namespace_id in your configuration.", b.NamespaceID)
 			}
 			return nil
 		},
-		runtime: func(s *Server, _ bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+		runtime: func(s *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
 			// Nothing in workerd's KV calls names the namespace: the service injects it (kv_backend.go).
 			return backendBinding(b, "kvNamespace", nil, "lumier:kv:", s.kvBackend.addr(), kvNamespaceHeader, b.NamespaceID), true
 		},
 	},
-	cfapi.BindingAssets: {
+	bindingAssets: {
 		// The version's assets (Cloudflare refuses the binding without them: api_assets.go)
 		// are served by the assets backend, told the manifest and config by the service.
-		runtime: func(s *Server, bc bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+		runtime: func(s *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool) {
 			service := "lumier:assets:" + bc.service
 			headers := map[string]string{workerd.AssetsManifestHeader: "", workerd.AssetsConfigHeader: "null"}
 			if bc.assets != nil {
@@ -95,9 +94,9 @@ var bindingKinds = map[string]bindingKind{
 				Services: []workerd.External{{Name: service, Address: s.assetsBackend.addr(), Headers: headers}}}, true
 		},
 	},
-	cfapi.BindingService: {
+	bindingService: {
 		fields: []string{"service", "entrypoint"}, needs: []string{"service"},
-		exists: func(s *Server, script string, b cfapi.Binding) error {
+		exists: func(s *Server, script string, b wireBinding) error {
 			if _, ok := s.st.Load().Scripts[b.Service]; ok || b.Service == script {
 				return nil
 			}
@@ -107,7 +106,7 @@ var bindingKinds = map[string]bindingKind{
 		},
 		// workerd calls the service in-process, so both scripts share a shard (Scripts). A
 		// target deleted since is left out: a service binding's target is not refcounted.
-		runtime: func(_ *Server, bc bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+		runtime: func(_ *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool) {
 			if _, ok := bc.st.Scripts[b.Service]; !ok {
 				return workerd.Binding{}, false
 			}
@@ -122,9 +121,9 @@ var bindingKinds = map[string]bindingKind{
 			return out, true
 		},
 	},
-	cfapi.BindingJSON: {
+	bindingJSON: {
 		fields: []string{"json"}, needs: []string{"json"},
-		runtime: func(_ *Server, _ bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+		runtime: func(_ *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
 			return workerd.Binding{Name: b.Name, Kind: "json", Value: workerd.Text(string(b.JSON))}, true
 		},
 	},
@@ -146,7 +145,7 @@ var cloudflareOnlyBindings = []string{
 	"tail_consumer", "vectorize", "version_metadata", "wasm_module", "workflow", "data_blob", "text_blob",
 }
 
-func textBinding(_ *Server, _ bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+func textBinding(_ *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
 	return workerd.Binding{Name: b.Name, Kind: "text", Value: workerd.Text(b.Text)}, true
 }
 
@@ -154,7 +153,7 @@ func textBinding(_ *Server, _ bindingContext, b cfapi.Binding) (workerd.Binding,
 // prefix+id, to the backend at addr; the service injects id in header, because workerd's calls
 // do not name the namespace, bucket, database or queue. value builds the member's value from the
 // service name (nil: the service name itself).
-func backendBinding(b cfapi.Binding, kind string, value func(service string) workerd.Value, prefix, addr, header, id string) workerd.Binding {
+func backendBinding(b wireBinding, kind string, value func(service string) workerd.Value, prefix, addr, header, id string) workerd.Binding {
 	service := prefix + id
 	v := workerd.Text(service)
 	if value != nil {
@@ -175,8 +174,8 @@ func cmp(a, b string) string {
 // parseBindings validates the bindings of an upload or a settings change: each has a name used
 // once, a type the local Cloudflare runs and the fields that type needs; fields the type does
 // not use are dropped.
-func parseBindings(raw []json.RawMessage) ([]cfapi.Binding, error) {
-	out := make([]cfapi.Binding, 0, len(raw))
+func parseBindings(raw []json.RawMessage) ([]wireBinding, error) {
+	out := make([]wireBinding, 0, len(raw))
 	names := map[string]bool{}
 	for i, r := range raw {
 		var fields map[string]any
@@ -213,7 +212,7 @@ func parseBindings(raw []json.RawMessage) ([]cfapi.Binding, error) {
 				kept[f] = v
 			}
 		}
-		var b cfapi.Binding
+		var b wireBinding
 		if err := remarshal(kept, &b); err != nil {
 			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: binding '%s': %v", name, err)
 		}
@@ -237,7 +236,7 @@ func runnableKinds() string {
 }
 
 // checkBindingTargets refuses an upload of script whose bindings name resources the account lacks.
-func (s *Server) checkBindingTargets(script string, bindings []cfapi.Binding) error {
+func (s *Server) checkBindingTargets(script string, bindings []wireBinding) error {
 	for _, b := range bindings {
 		if k := bindingKinds[b.Type]; k.exists != nil {
 			if err := k.exists(s, script, b); err != nil {
@@ -249,7 +248,7 @@ func (s *Server) checkBindingTargets(script string, bindings []cfapi.Binding) er
 }
 
 // workerdBindings is the env of a version of a script as workerd runs it.
-func (s *Server) workerdBindings(bc bindingContext, bindings []cfapi.Binding) []workerd.Binding {
+func (s *Server) workerdBindings(bc bindingContext, bindings []wireBinding) []workerd.Binding {
 	out := make([]workerd.Binding, 0, len(bindings))
 	for _, b := range bindings {
 		if k, ok := bindingKinds[b.Type]; ok {
@@ -263,10 +262,10 @@ func (s *Server) workerdBindings(bc bindingContext, bindings []cfapi.Binding) []
 
 // bindingsRead is bindings as Cloudflare reads them back: secret texts left out (the secret
 // itself is reported, by name), each as its kind reports it.
-func bindingsRead(st *state, script string, bindings []cfapi.Binding) []any {
+func bindingsRead(st *state, script string, bindings []wireBinding) []any {
 	out := make([]any, 0, len(bindings))
 	for _, b := range bindings {
-		if b.Type == cfapi.BindingSecretText {
+		if b.Type == bindingSecretText {
 			out = append(out, map[string]string{"type": b.Type, "name": b.Name})
 			continue
 		}

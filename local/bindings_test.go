@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -29,7 +28,7 @@ func TestParseBindingsKeepsTheKindsFields(t *testing.T) {
 		map[string]any{"type": "plain_text", "name": "EMPTY", "text": "", "namespace_id": "x"},
 	))
 	require.NoError(t, err)
-	assert.Equal(t, []cfapi.Binding{
+	assert.Equal(t, []wireBinding{
 		{Type: "kv_namespace", Name: "CACHE", NamespaceID: "ns1"},
 		{Type: "plain_text", Name: "EMPTY"},
 	}, got)
@@ -45,13 +44,13 @@ func TestParseBindingsKeepsTheKindsFields(t *testing.T) {
 // its own classes, and is then tied to it (same shard).
 func TestWorkerdBindingsDurableObject(t *testing.T) {
 	s := &Server{}
-	own := cfapi.Binding{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter"}
-	primary := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api"}, []cfapi.Binding{own})
+	own := wireBinding{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter"}
+	primary := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api"}, []wireBinding{own})
 	require.Len(t, primary, 1)
 	assert.Empty(t, primary[0].Scripts)
-	rollout := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api:v2"}, []cfapi.Binding{own})
+	rollout := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api:v2"}, []wireBinding{own})
 	assert.Equal(t, []string{"api"}, rollout[0].Scripts)
-	remote := s.workerdBindings(bindingContext{st: newState(), script: "web", service: "web"}, []cfapi.Binding{{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter", ScriptName: "api"}})
+	remote := s.workerdBindings(bindingContext{st: newState(), script: "web", service: "web"}, []wireBinding{{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter", ScriptName: "api"}})
 	assert.Equal(t, []string{"api"}, remote[0].Scripts)
 }
 
@@ -60,9 +59,9 @@ func TestWorkerdBindingsDurableObject(t *testing.T) {
 func TestBindingsReadLeavesSecretsOut(t *testing.T) {
 	st := newState()
 	st.Namespaces = []rules.Namespace{{ID: "id1", Script: "api", Class: "Counter"}}
-	got := bindingsRead(st, "api", []cfapi.Binding{
-		{Type: cfapi.BindingSecretText, Name: "KEY", Text: "s3cret"},
-		{Type: cfapi.BindingDurableObject, Name: "C", ClassName: "Counter"},
+	got := bindingsRead(st, "api", []wireBinding{
+		{Type: bindingSecretText, Name: "KEY", Text: "s3cret"},
+		{Type: bindingDurableObject, Name: "C", ClassName: "Counter"},
 	})
 	data, err := json.Marshal(got)
 	require.NoError(t, err)
@@ -75,7 +74,7 @@ func TestBindingsReadLeavesSecretsOut(t *testing.T) {
 func TestWorkerdBindingsAssets(t *testing.T) {
 	s := &Server{}
 	got := s.workerdBindings(bindingContext{st: newState(), script: "site", service: "site", assets: &assetsRecord{Manifest: "m1"}},
-		[]cfapi.Binding{{Type: cfapi.BindingAssets, Name: "ASSETS"}})
+		[]wireBinding{{Type: bindingAssets, Name: "ASSETS"}})
 	require.Len(t, got, 1)
 	assert.Equal(t, "service", got[0].Kind)
 	require.Len(t, got[0].Services, 1)
@@ -89,22 +88,22 @@ func TestWorkerdBindingsAssets(t *testing.T) {
 func TestWorkerdBindingsBackends(t *testing.T) {
 	s := &Server{}
 	for _, tc := range []struct {
-		binding             cfapi.Binding
+		binding             wireBinding
 		kind, value         string
 		service, header, id string
 	}{
-		{cfapi.Binding{Type: cfapi.BindingKVNamespace, Name: "CACHE", NamespaceID: "ns1"},
+		{wireBinding{Type: bindingKVNamespace, Name: "CACHE", NamespaceID: "ns1"},
 			"kvNamespace", `"lumier:kv:ns1"`, "lumier:kv:ns1", kvNamespaceHeader, "ns1"},
-		{cfapi.Binding{Type: cfapi.BindingQueue, Name: "JOBS", QueueName: "app-dev-jobs"},
+		{wireBinding{Type: bindingQueue, Name: "JOBS", QueueName: "app-dev-jobs"},
 			"queue", `"lumier:queue:app-dev-jobs"`, "lumier:queue:app-dev-jobs", queueNameHeader, "app-dev-jobs"},
-		{cfapi.Binding{Type: cfapi.BindingR2Bucket, Name: "FILES", BucketName: "app-dev-files"},
+		{wireBinding{Type: bindingR2Bucket, Name: "FILES", BucketName: "app-dev-files"},
 			"r2Bucket", `"lumier:r2:app-dev-files"`, "lumier:r2:app-dev-files", r2BucketHeader, "app-dev-files"},
-		{cfapi.Binding{Type: cfapi.BindingD1, Name: "DB", DatabaseID: "db-1"},
+		{wireBinding{Type: bindingD1, Name: "DB", DatabaseID: "db-1"},
 			"wrapped", `(moduleName = "cloudflare-internal:d1-api", innerBindings = [(name = "fetcher", service = "lumier:d1:db-1")])`,
 			"lumier:d1:db-1", d1DatabaseHeader, "db-1"},
 	} {
 		t.Run(tc.binding.Type, func(t *testing.T) {
-			got := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api"}, []cfapi.Binding{tc.binding})
+			got := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api"}, []wireBinding{tc.binding})
 			require.Len(t, got, 1)
 			assert.Equal(t, tc.binding.Name, got[0].Name)
 			assert.Equal(t, tc.kind, got[0].Kind)

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
@@ -143,14 +142,14 @@ func delaySecs(v string) (int, error) {
 // queue, reaching this backend through a service that injects the queue name.
 var queueBindingKind = bindingKind{
 	fields: []string{"queue_name"}, needs: []string{"queue_name"},
-	exists: func(s *Server, _ string, b cfapi.Binding) error {
+	exists: func(s *Server, _ string, b wireBinding) error {
 		if _, err := s.queues.byName(b.QueueName); err != nil {
 			return newAPIError(http.StatusBadRequest, codeValidation, "binding '%s': queue '%s' does not exist "+
 				"(the account has: %s); create it first", b.Name, b.QueueName, queueNamesOf(s.queues.list()))
 		}
 		return nil
 	},
-	runtime: func(s *Server, _ bindingContext, b cfapi.Binding) (workerd.Binding, bool) {
+	runtime: func(s *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
 		return backendBinding(b, "queue", nil, "lumier:queue:", s.queueBackend.addr(), queueNameHeader, b.QueueName), true
 	},
 }

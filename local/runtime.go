@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -89,7 +88,7 @@ func runtimeRejection(prev, next *state, uploaded, message string) error {
 		return newAPIError(http.StatusBadRequest, codeValidation, "%s", strings.TrimSpace(message))
 	}
 	class := m[1]
-	if rec, ok := next.Scripts[uploaded]; ok && slices.ContainsFunc(rec.Bindings, func(b cfapi.Binding) bool {
+	if rec, ok := next.Scripts[uploaded]; ok && slices.ContainsFunc(rec.Bindings, func(b wireBinding) bool {
 		return b.Type == rules.BindingDurableObject && b.ClassName == class && (b.ScriptName == "" || b.ScriptName == uploaded)
 	}) {
 		return newAPIError(http.StatusBadRequest, rules.CodeBinding, "Cannot create binding for class '%s' that is not exported by the script", class)

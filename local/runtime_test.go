@@ -6,7 +6,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -17,7 +16,7 @@ func TestRuntimeRejection(t *testing.T) {
 	prev := newState()
 	prev.Namespaces = []rules.Namespace{{ID: "old", Script: "api", Class: "Old"}}
 	next := prev.clone()
-	next.Scripts["api"] = &scriptRecord{Name: "api", Bindings: []cfapi.Binding{{Type: rules.BindingDurableObject, Name: "B", ClassName: "Bound"}}}
+	next.Scripts["api"] = &scriptRecord{Name: "api", Bindings: []wireBinding{{Type: rules.BindingDurableObject, Name: "B", ClassName: "Bound"}}}
 	next.Namespaces = append(next.Namespaces,
 		rules.Namespace{ID: "new", Script: "api", Class: "New", SQLite: true},
 		rules.Namespace{ID: "b", Script: "api", Class: "Bound"})

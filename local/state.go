@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -45,8 +44,8 @@ type scriptRecord struct {
 	CompatibilityFlags []string    `json:"compatibility_flags"`
 	// Bindings are as uploaded, in the wire form (bindings.go). Secret texts are kept because
 	// workerd needs them; reads leave them out.
-	Bindings     []cfapi.Binding `json:"bindings"`
-	MigrationTag string          `json:"migration_tag"`
+	Bindings     []wireBinding `json:"bindings"`
+	MigrationTag string        `json:"migration_tag"`
 	// Exports are the main module's export names; null when they could not be determined.
 	Exports         []string `json:"exports"`
 	WorkersDev      bool     `json:"workers_dev"`

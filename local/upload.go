@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"regexp"
 
-	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -82,7 +81,7 @@ func (m *migrationsJSON) rules() *rules.Migrations {
 // upload is a parsed, validated upload request.
 type upload struct {
 	meta     metadata
-	bindings []cfapi.Binding
+	bindings []wireBinding
 	modules  []uploadedModule
 }
 
@@ -182,7 +181,7 @@ func parseUpload(r *http.Request) (*upload, error) {
 
 // keepBindings adds the previous version's bindings of the types listed in keep_bindings, unless
 // the upload names a binding of the same name (Cloudflare's keep_bindings).
-func keepBindings(uploaded, previous []cfapi.Binding, keep []string) []cfapi.Binding {
+func keepBindings(uploaded, previous []wireBinding, keep []string) []wireBinding {
 	if len(keep) == 0 {
 		return uploaded
 	}
@@ -194,7 +193,7 @@ func keepBindings(uploaded, previous []cfapi.Binding, keep []string) []cfapi.Bin
 	for _, b := range uploaded {
 		names[b.Name] = true
 	}
-	out := append([]cfapi.Binding(nil), uploaded...)
+	out := append([]wireBinding(nil), uploaded...)
 	for _, b := range previous {
 		if kept[b.Type] && !names[b.Name] {
 			out = append(out, b)

@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -35,7 +34,7 @@ func TestParseUpload(t *testing.T) {
 	assert.Equal(t, defaultCompatibilityDate, up.meta.CompatibilityDate, "Cloudflare's default date")
 	assert.Len(t, up.modules, 2)
 	assert.Equal(t, "lib/x.js", up.modules[1].name)
-	assert.Equal(t, []cfapi.Binding{
+	assert.Equal(t, []wireBinding{
 		{Type: "plain_text", Name: "EMPTY"},
 		{Type: "durable_object_namespace", Name: "C", ClassName: "Counter", ScriptName: "other"},
 	}, up.bindings)
@@ -61,8 +60,8 @@ func TestParseUpload(t *testing.T) {
 }
 
 func TestKeepBindingsMerge(t *testing.T) {
-	prev := []cfapi.Binding{{Type: "secret_text", Name: "S", Text: "old"}, {Type: "plain_text", Name: "P", Text: "old"}, {Type: "secret_text", Name: "T", Text: "t"}}
-	got := keepBindings([]cfapi.Binding{{Type: "secret_text", Name: "T", Text: "new"}}, prev, []string{"secret_text"})
-	assert.Equal(t, []cfapi.Binding{{Type: "secret_text", Name: "T", Text: "new"}, {Type: "secret_text", Name: "S", Text: "old"}}, got)
+	prev := []wireBinding{{Type: "secret_text", Name: "S", Text: "old"}, {Type: "plain_text", Name: "P", Text: "old"}, {Type: "secret_text", Name: "T", Text: "t"}}
+	got := keepBindings([]wireBinding{{Type: "secret_text", Name: "T", Text: "new"}}, prev, []string{"secret_text"})
+	assert.Equal(t, []wireBinding{{Type: "secret_text", Name: "T", Text: "new"}, {Type: "secret_text", Name: "S", Text: "old"}}, got)
 	assert.Empty(t, keepBindings(nil, prev, nil))
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -30,20 +29,20 @@ const (
 // direct upload, content or settings change (and deployed at 100% at once), or by a versions
 // upload (deployed later, through a deployment).
 type versionRecord struct {
-	ID                 string          `json:"id"`
-	Number             int             `json:"number"`
-	CreatedOn          time.Time       `json:"created_on"`
-	Source             string          `json:"source"`
-	Message            string          `json:"message,omitempty"`
-	Tag                string          `json:"tag,omitempty"`
-	TriggeredBy        string          `json:"triggered_by,omitempty"`
-	MainModule         string          `json:"main_module"`
-	Modules            []moduleRef     `json:"modules"`
-	CompatibilityDate  string          `json:"compatibility_date"`
-	CompatibilityFlags []string        `json:"compatibility_flags"`
-	Bindings           []cfapi.Binding `json:"bindings"`
-	Exports            []string        `json:"exports"`
-	StartupTimeMs      int64           `json:"startup_time_ms"`
+	ID                 string        `json:"id"`
+	Number             int           `json:"number"`
+	CreatedOn          time.Time     `json:"created_on"`
+	Source             string        `json:"source"`
+	Message            string        `json:"message,omitempty"`
+	Tag                string        `json:"tag,omitempty"`
+	TriggeredBy        string        `json:"triggered_by,omitempty"`
+	MainModule         string        `json:"main_module"`
+	Modules            []moduleRef   `json:"modules"`
+	CompatibilityDate  string        `json:"compatibility_date"`
+	CompatibilityFlags []string      `json:"compatibility_flags"`
+	Bindings           []wireBinding `json:"bindings"`
+	Exports            []string      `json:"exports"`
+	StartupTimeMs      int64         `json:"startup_time_ms"`
 	// Assets are the version's static assets (assets_serve.go); nil for none.
 	Assets *assetsRecord `json:"assets,omitempty"`
 }
