@@ -89,6 +89,14 @@ type d1Database struct {
 	FileSize  int64  `json:"file_size"`
 }
 
+// d1ListItem is one database of the list (cloudflare-go's d1.DatabaseListResponse).
+type d1ListItem struct {
+	UUID      string `json:"uuid"`
+	Name      string `json:"name"`
+	CreatedAt string `json:"created_at"`
+	Version   string `json:"version"`
+}
+
 func (s *Server) d1Object(r *http.Request, rec d1DatabaseRecord) (d1Database, error) {
 	size, tables, err := s.d1.info(r.Context(), rec.UUID)
 	if err != nil {
@@ -101,9 +109,9 @@ func (s *Server) d1Object(r *http.Request, rec d1DatabaseRecord) (d1Database, er
 // handleD1List lists databases; `name` filters. The list omits sizes, as Cloudflare's does.
 func (s *Server) handleD1List(w http.ResponseWriter, r *http.Request) {
 	recs := s.d1.list(r.URL.Query().Get("name"))
-	out := make([]d1Database, len(recs))
+	out := make([]d1ListItem, len(recs))
 	for i, rec := range recs {
-		out[i] = d1Database{UUID: rec.UUID, Name: rec.Name, CreatedAt: rec.CreatedAt.Format("2006-01-02T15:04:05.000Z"), Version: "production"}
+		out[i] = d1ListItem{UUID: rec.UUID, Name: rec.Name, CreatedAt: rec.CreatedAt.Format("2006-01-02T15:04:05.000Z"), Version: "production"}
 	}
 	writePage(w, r, out)
 }

@@ -3,6 +3,7 @@ package local
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -25,6 +26,7 @@ func TestListsPage(t *testing.T) {
 		r = raw(t, s, "POST", base+"/d1/database", s.Token(), "application/json", fmt.Appendf(nil, `{"name":"db-%02d"}`, i))
 		require.Equal(t, 200, r.Status, "%s", r.Body)
 	}
+	fixtures := map[string]string{"/storage/kv/namespaces": "kv/namespace-list", "/d1/database": "d1/database-list"}
 	for _, path := range []string{"/queues", "/storage/kv/namespaces", "/d1/database"} {
 		var info resultInfo
 		var items []map[string]any
@@ -32,6 +34,10 @@ func TestListsPage(t *testing.T) {
 		require.Equal(t, 200, r.Status)
 		require.NoError(t, json.Unmarshal(r.Result, &items))
 		info = pageInfo(t, r)
+		if f, ok := fixtures[path]; ok {
+			family, endpoint, _ := strings.Cut(f, "/")
+			shapetest.Check(t, family, endpoint, r.Body)
+		}
 		assert.Len(t, items, 10, path)
 		assert.Equal(t, resultInfo{Page: 2, PerPage: 10, Count: 10, TotalCount: 25, TotalPages: 3}, info, path)
 
@@ -97,4 +103,14 @@ func TestQueueListFiltersByNameAndCounts(t *testing.T) {
 	assert.Equal(t, "jobs-dlq", list[0].Name)
 	assert.Equal(t, "mail", list[1].Name)
 	assert.Zero(t, list[1].ProducersCount)
+}
+
+// The Durable Object namespace list, in Cloudflare's shape.
+func TestNamespaceListShape(t *testing.T) {
+	s := sharedServer(t)
+	mustUpload(t, s, "shape-ns-host", counterMeta("", "v1"), seedModule(t, "counter.js"))
+	r := raw(t, s, "GET", "/accounts/"+s.AccountID()+"/workers/durable_objects/namespaces?per_page=100", s.Token(), "", nil)
+	require.Equal(t, 200, r.Status)
+	shapetest.Check(t, "durable-objects", "namespace-list", r.Body)
+	assert.Contains(t, string(r.Result), `"name":"shape-ns-host_Counter"`)
 }

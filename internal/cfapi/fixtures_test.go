@@ -72,3 +72,43 @@ func TestR2ObjectKeyPath(t *testing.T) {
 		"PUT " + base + "dir/%C3%A9+1",
 	}, got)
 }
+
+func TestFixtureQueueList(t *testing.T) {
+	c := fixtureClient(t, map[string]string{"GET /accounts/" + fixtureAccount + "/queues": "queues/queue-list"})
+	qs, err := c.Queues(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []Queue{{ID: "9f1c3a8b2d4e4f6a8b0c1d2e3f4a5b6c", Name: "jobs"}}, qs)
+}
+
+func TestFixtureNamespaceList(t *testing.T) {
+	c := fixtureClient(t, map[string]string{
+		"GET /accounts/" + fixtureAccount + "/workers/durable_objects/namespaces": "durable-objects/namespace-list",
+	})
+	nss, err := c.Namespaces(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []Namespace{{ID: "5fd1cafff895419c8bcc647fc64ab8f0", Name: "counter-host_Counter", Script: "counter-host",
+		Class: "Counter", SQLite: true}}, nss)
+}
+
+// The client reads every page of a paged list, whatever page size the server chose.
+func TestQueuesReadsEveryPage(t *testing.T) {
+	var pages []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page := r.URL.Query().Get("page")
+		pages = append(pages, page)
+		w.Header().Set("Content-Type", "application/json")
+		switch page {
+		case "1":
+			_, _ = w.Write([]byte(`{"success":true,"errors":[],"messages":[],"result":[{"queue_id":"a","queue_name":"first"}],` +
+				`"result_info":{"page":1,"per_page":1,"count":1,"total_count":2,"total_pages":2}}`))
+		default:
+			_, _ = w.Write([]byte(`{"success":true,"errors":[],"messages":[],"result":[{"queue_id":"b","queue_name":"last"}],` +
+				`"result_info":{"page":2,"per_page":1,"count":1,"total_count":2,"total_pages":2}}`))
+		}
+	}))
+	defer srv.Close()
+	qs, err := New(srv.URL, "token", fixtureAccount).Queues(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []Queue{{ID: "a", Name: "first"}, {ID: "b", Name: "last"}}, qs)
+	assert.Equal(t, []string{"1", "2"}, pages)
+}
