@@ -108,7 +108,7 @@ func TestQueueListFiltersByNameAndCounts(t *testing.T) {
 // The Durable Object namespace list, in Cloudflare's shape.
 func TestNamespaceListShape(t *testing.T) {
 	s := sharedServer(t)
-	mustUpload(t, s, "shape-ns-host", counterMeta("", "v1"), seedModule(t, "counter.js"))
+	mustUpload(t, s, "shape-ns-host", counterMeta("", "v1"), workerModule(t, "counter.js"))
 	r := raw(t, s, "GET", "/accounts/"+s.AccountID()+"/workers/durable_objects/namespaces?per_page=100", s.Token(), "", nil)
 	require.Equal(t, 200, r.Status)
 	shapetest.Check(t, "durable-objects", "namespace-list", r.Body)
