@@ -26,6 +26,7 @@ var (
 	_ = (infer.CustomRead[R2BucketArgs, R2BucketState])((*R2Bucket)(nil))
 	_ = (infer.CustomDelete[R2BucketState])((*R2Bucket)(nil))
 	_ = (infer.Annotated)((*R2Bucket)(nil))
+	_ = (infer.ExplicitDependencies[R2BucketArgs, R2BucketState])((*R2Bucket)(nil))
 )
 
 // Annotate sets the token and documents R2Bucket.
@@ -210,4 +211,11 @@ func emptyR2Bucket(ctx context.Context, c *cfapi.Client, name string) error {
 // r2ID is the resource id, the form `pulumi import` takes: "<accountId>/<bucketName>".
 func r2ID(ctx context.Context, name string) string {
 	return infer.GetConfig[Config](ctx).AccountID + "/" + name
+}
+
+// WireDependencies says which outputs an update may change, so that a preview marks only those
+// unknown (infer's default marks every output unknown when any input changes): the location changes
+// only with a replacement, so a storage class or deleteData change leaves the outputs known.
+func (b *R2Bucket) WireDependencies(f infer.FieldSelector, args *R2BucketArgs, state *R2BucketState) {
+	f.OutputField(&state.Location).DependsOn(f.InputField(&args.BucketName).Computed(), f.InputField(&args.LocationHint).Computed())
 }
