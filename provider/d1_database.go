@@ -173,7 +173,8 @@ func (d *D1Database) Update(ctx context.Context, req infer.UpdateRequest[D1Datab
 	state := req.State
 	state.D1DatabaseArgs = req.Inputs
 	state.Type = d1KindType
-	steps := planMigrations(req.State.Applied, req.Inputs.Migrations)
+	state.Applied = withFileHashes(req.State.Applied, req.Inputs.Migrations)
+	steps := planMigrations(state.Applied, req.Inputs.Migrations)
 	if req.DryRun || !steps.any() {
 		return infer.UpdateResponse[D1DatabaseState]{Output: state}, nil
 	}
@@ -181,8 +182,8 @@ func (d *D1Database) Update(ctx context.Context, req infer.UpdateRequest[D1Datab
 	if err != nil {
 		return infer.UpdateResponse[D1DatabaseState]{}, err
 	}
-	if state.Applied, err = renameApplied(ctx, c, state.DatabaseID, req.State.Applied, steps.renamed); err != nil {
-		return infer.UpdateResponse[D1DatabaseState]{Output: req.State}, d1InitFailed(req.Inputs.DatabaseName, err)
+	if state.Applied, err = renameApplied(ctx, c, state.DatabaseID, state.Applied, steps.renamed); err != nil {
+		return infer.UpdateResponse[D1DatabaseState]{Output: state}, d1InitFailed(req.Inputs.DatabaseName, err)
 	}
 	state.Applied, err = applyMigrations(ctx, c, state.DatabaseID, req.Inputs.MigrationsDir, state.Applied, steps.pending)
 	if err != nil {

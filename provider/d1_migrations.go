@@ -70,6 +70,19 @@ func changedMigrations(applied, files []D1Migration) []string {
 	return out
 }
 
+// withFileHashes gives each applied migration whose hash is unknown (another tool applied it
+// before an import) the hash of the file of its name, so that a later edit of that file is
+// refused like any other.
+func withFileHashes(applied, files []D1Migration) []D1Migration {
+	out := slices.Clone(applied)
+	for i, a := range out {
+		if j := slices.IndexFunc(files, func(f D1Migration) bool { return f.Name == a.Name }); a.SHA256 == "" && j >= 0 {
+			out[i].SHA256 = files[j].SHA256
+		}
+	}
+	return out
+}
+
 // migrationRename is an applied migration file found again under another name, with the same content.
 type migrationRename struct{ from, to string }
 

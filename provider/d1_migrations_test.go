@@ -61,6 +61,13 @@ func TestPlanMigrationsRecognisesRenames(t *testing.T) {
 	assert.Equal(t, migrationSteps{recorded: []D1Migration{{Name: "0004.sql"}}, pending: []D1Migration{{Name: "0005.sql"}}}, steps)
 }
 
+func TestWithFileHashesFillsUnknownHashes(t *testing.T) {
+	applied := []D1Migration{{Name: "0001.sql"}, {Name: "0002.sql", SHA256: "b"}, {Name: "0003.sql"}}
+	files := []D1Migration{{Name: "0001.sql", SHA256: "a"}, {Name: "0002.sql", SHA256: "B"}}
+	assert.Equal(t, []D1Migration{{Name: "0001.sql", SHA256: "a"}, {Name: "0002.sql", SHA256: "b"}, {Name: "0003.sql"}},
+		withFileHashes(applied, files), "only unknown hashes are filled, from the file of the same name")
+}
+
 // TestApplyMigrationsSkipsWhatAnotherToolRecorded: a file d1_migrations already records (as
 // wrangler leaves it) is taken as applied and not re-run.
 func TestApplyMigrationsSkipsWhatAnotherToolRecorded(t *testing.T) {
