@@ -2,31 +2,32 @@ package provider
 
 import (
 	"context"
-	"strings"
 
 	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
-// withoutUnsetSettings leaves the settings nobody set out of the provider's checked inputs.
-// infer writes each unset one as "", while `pulumi import` records the provider it registers
-// with only the settings the stack sets: the first `up` after an import would then see
-// requestTimeout and workersPlan go from absent to "", and pulumi-go-provider's config diff
-// replaces the provider, and with it every imported resource, on any change. An empty setting
-// means "unset" everywhere (Configure falls back to the environment), so leaving it out changes
-// nothing else.
+// withoutUnsetSettings compares the provider's settings as set or unset, whether an unset one is
+// absent or "": infer's CheckConfig writes every unset setting as "", while the engine records the
+// provider that `pulumi import` registers with only the settings the stack sets. Without this,
+// the first `up` after an import sees requestTimeout and workersPlan go from absent to "", and
+// pulumi-go-provider's config diff replaces the provider, and with it every imported resource.
+// "" means unset everywhere (Configure falls back to the environment).
 func withoutUnsetSettings(prov p.Provider) p.Provider {
-	check := prov.CheckConfig
-	prov.CheckConfig = func(ctx context.Context, req p.CheckRequest) (p.CheckResponse, error) {
-		resp, err := check(ctx, req)
-		if err != nil {
-			return resp, err
-		}
-		for k, v := range resp.Inputs.All {
-			if !strings.HasPrefix(k, "__") && v.IsString() && v.AsString() == "" {
-				resp.Inputs = resp.Inputs.Delete(k)
-			}
-		}
-		return resp, nil
+	diff := prov.DiffConfig
+	prov.DiffConfig = func(ctx context.Context, req p.DiffRequest) (p.DiffResponse, error) {
+		req.OldInputs, req.State, req.Inputs = setOnly(req.OldInputs), setOnly(req.State), setOnly(req.Inputs)
+		return diff(ctx, req)
 	}
 	return prov
+}
+
+// setOnly is settings without the unset ones.
+func setOnly(settings property.Map) property.Map {
+	for k, v := range settings.All {
+		if v.IsString() && v.AsString() == "" {
+			settings = settings.Delete(k)
+		}
+	}
+	return settings
 }
