@@ -3,12 +3,16 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/lumier-dev/lumier/internal/cfapi"
@@ -85,8 +89,11 @@ func TestD1MigrationsAndBinding(t *testing.T) {
 		if ch := changes(res.Summary); ch["update"] != 1 {
 			t.Fatalf("adding a migration updates the database only: %v", ch)
 		}
-		if calls := c.Calls(); calls[local.CallD1Query] != 2 || calls[local.CallUpload] != 0 {
-			t.Fatalf("one query reads the applied migrations, one applies the new file, nothing is uploaded: %v", calls)
+		// The diff reads what d1_migrations records (whether the table exists, then its names), to
+		// say in the preview which files run; the update creates and reads it, then applies the file.
+		if calls := c.Calls(); calls[local.CallD1Query] != 4 || calls[local.CallUpload] != 0 {
+			t.Fatalf("two queries read the applied migrations at the diff, one at the update, one applies the new file, "+
+				"nothing is uploaded: %v", calls)
 		}
 		requireMigrations(t, api, id, "0001_init.sql", "0002_tags.sql", "0003_pinned.sql")
 		rows, err := api.D1Query(ctx, id, "SELECT count(*) AS n, sum(pinned) AS pinned FROM notes")
@@ -149,4 +156,111 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestD1MigrationsRenamedOrAppliedElsewhere: a migration added shows in the preview as a change
+// of the database only, not of the Worker that binds it; a file renamed after it was applied is
+// recognised by its content, said so at preview and not run again (its row is not inserted
+// twice), and d1_migrations records its new name; a file another tool applied and recorded in
+// d1_migrations (as wrangler does) is not shown as to be applied, nor run.
+func TestD1MigrationsRenamedOrAppliedElsewhere(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	dir := copyExample(t, "app")
+	t.Chdir(dir)
+	writeFile(t, filepath.Join(dir, "src", "d1main.ts"), d1Main)
+	api := cfapi.New(c.URL(), token, accountID)
+	s := inlineStack(t, ctx, c, "notes", "dev", d1Program())
+	id := output(t, up(t, ctx, s).Outputs, "db")
+	notes := func() float64 {
+		t.Helper()
+		rows, err := api.D1Query(ctx, id, "SELECT count(*) AS n FROM notes")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := rows[0][0]["n"].(float64)
+		return n
+	}
+
+	seed := filepath.Join(dir, "migrations", "0003_seed.sql")
+	writeFile(t, seed, "INSERT INTO notes (body) VALUES ('seeded');\n")
+	out, summary := previewChanges(t, ctx, s)
+	requireContains(t, out, `D1 database "notes-dev-db": migration "0003_seed.sql" will be applied`)
+	if summary["update"] != 1 || strings.Contains(out, "bindings") {
+		t.Errorf("adding a migration changes the database only, and no Worker's bindings: %v\n%s", summary, out)
+	}
+	up(t, ctx, s)
+	if n := notes(); n != 1 {
+		t.Fatalf("notes after 0003_seed.sql: %v, want 1", n)
+	}
+
+	t.Run("RenamedNotAppliedAgain", func(t *testing.T) {
+		if err := os.Rename(seed, filepath.Join(dir, "migrations", "0003_seed_notes.sql")); err != nil {
+			t.Fatal(err)
+		}
+		out, err := preview(t, ctx, s)
+		if err != nil {
+			t.Fatalf("preview of the rename failed:\n%s", out)
+		}
+		expectContains(t, out, `D1 database "notes-dev-db": migration "0003_seed_notes.sql" is "0003_seed.sql" renamed `+
+			`(the same content), which was applied: it is not applied again, and d1_migrations records it under its new name`)
+		if strings.Contains(out, "will be applied") {
+			t.Errorf("the preview says a renamed file will be applied:\n%s", out)
+		}
+		up(t, ctx, s)
+		if n := notes(); n != 1 {
+			t.Fatalf("notes after the rename: %v, want 1 (the renamed file not run again)", n)
+		}
+		requireMigrations(t, api, id, "0001_init.sql", "0002_tags.sql", "0003_seed_notes.sql")
+		requireNoop(t, ctx, c, s)
+	})
+
+	t.Run("RecordedByAnotherToolNotApplied", func(t *testing.T) {
+		// What `wrangler d1 migrations apply` leaves: the file's statements run, its name recorded.
+		const sql = "INSERT INTO notes (body) VALUES ('by wrangler');"
+		if _, err := api.D1Query(ctx, id, sql+"\nINSERT INTO d1_migrations (name) VALUES ('0004_wrangler.sql');"); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, "migrations", "0004_wrangler.sql"), sql+"\n")
+		out, err := preview(t, ctx, s)
+		if err != nil {
+			t.Fatalf("preview failed:\n%s", out)
+		}
+		expectContains(t, out, `D1 database "notes-dev-db": migration "0004_wrangler.sql" is already recorded in `+
+			`d1_migrations (another tool, such as wrangler, applied it): it is not applied again`)
+		if strings.Contains(out, "will be applied") {
+			t.Errorf("the preview says a file d1_migrations records will be applied:\n%s", out)
+		}
+		up(t, ctx, s)
+		if n := notes(); n != 2 {
+			t.Fatalf("notes after 0004_wrangler.sql: %v, want 2 (the file run once, by wrangler)", n)
+		}
+		requireMigrations(t, api, id, "0001_init.sql", "0002_tags.sql", "0003_seed_notes.sql", "0004_wrangler.sql")
+		requireNoop(t, ctx, c, s)
+	})
+}
+
+// expectContains marks the test failed when text lacks fragment, and goes on: what follows
+// shows what the up does anyway.
+func expectContains(t *testing.T, text, fragment string) {
+	t.Helper()
+	if !strings.Contains(text, fragment) {
+		t.Errorf("output lacks %q:\n%s", fragment, text)
+	}
+}
+
+// previewChanges runs `pulumi preview --diff` and returns its output and the number of resources
+// it would change, by operation.
+func previewChanges(t *testing.T, ctx context.Context, s auto.Stack) (string, map[string]int) {
+	t.Helper()
+	buf := &syncBuffer{}
+	res, err := s.Preview(ctx, optpreview.ProgressStreams(buf), optpreview.ErrorProgressStreams(buf), optpreview.Diff())
+	if err != nil {
+		t.Fatalf("preview: %v\n%s", err, buf.String())
+	}
+	summary := map[string]int{}
+	for op, n := range res.ChangeSummary {
+		summary[string(op)] = n
+	}
+	return strings.Join(strings.Fields(buf.String()), " "), summary
 }

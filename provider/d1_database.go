@@ -25,6 +25,7 @@ var (
 	_ = (infer.CustomRead[D1DatabaseArgs, D1DatabaseState])((*D1Database)(nil))
 	_ = (infer.CustomDelete[D1DatabaseState])((*D1Database)(nil))
 	_ = (infer.Annotated)((*D1Database)(nil))
+	_ = (infer.ExplicitDependencies[D1DatabaseArgs, D1DatabaseState])((*D1Database)(nil))
 )
 
 // Annotate sets the token and documents D1Database.
@@ -99,14 +100,27 @@ func (d *D1Database) Diff(ctx context.Context, req infer.DiffRequest[D1DatabaseA
 			nextMigrationName(req.Inputs.Migrations))
 	}
 	diff := map[string]p.PropertyDiff{}
-	if req.State.DatabaseName != req.Inputs.DatabaseName {
+	replace := req.State.DatabaseName != req.Inputs.DatabaseName
+	if replace {
 		diff["databaseName"] = p.PropertyDiff{Kind: p.UpdateReplace}
 	}
-	if pending := pendingMigrations(req.State.Applied, req.Inputs.Migrations); len(pending) > 0 {
-		diff["migrations"] = p.PropertyDiff{Kind: p.Update}
-		for _, m := range pending {
-			p.GetLogger(ctx).Infof("D1 database %q: migration %q will be applied", req.Inputs.DatabaseName, m.Name)
+	steps := planMigrations(req.State.Applied, req.Inputs.Migrations)
+	if len(steps.pending) > 0 && !replace {
+		// A file another tool applied is recorded in the database, not in state: read the record
+		// (only when files are pending, so that a no-op makes no call) to say what the update does.
+		c, err := clientFrom(ctx)
+		if err != nil {
+			return infer.DiffResponse{}, err
 		}
+		recorded, err := readRecorded(ctx, c, req.State.DatabaseID)
+		if err != nil {
+			return infer.DiffResponse{}, fmt.Errorf("D1 database %q: %w", req.State.DatabaseName, err)
+		}
+		steps = steps.withRecorded(recorded)
+	}
+	if steps.any() {
+		diff["migrations"] = p.PropertyDiff{Kind: p.Update}
+		steps.report(ctx, req.Inputs.DatabaseName)
 	}
 	if req.State.MigrationsDir != req.Inputs.MigrationsDir {
 		diff["migrationsDir"] = p.PropertyDiff{Kind: p.Update}
@@ -153,20 +167,25 @@ func (d *D1Database) Create(ctx context.Context, req infer.CreateRequest[D1Datab
 	return infer.CreateResponse[D1DatabaseState]{ID: id, Output: state}, nil
 }
 
-// Update applies the migration files not applied yet; nothing else reaches Cloudflare.
+// Update records the migration files renamed since they were applied under their new names and
+// applies the files not applied yet; nothing else reaches Cloudflare.
 func (d *D1Database) Update(ctx context.Context, req infer.UpdateRequest[D1DatabaseArgs, D1DatabaseState]) (infer.UpdateResponse[D1DatabaseState], error) {
 	state := req.State
 	state.D1DatabaseArgs = req.Inputs
 	state.Type = d1KindType
-	pending := pendingMigrations(req.State.Applied, req.Inputs.Migrations)
-	if req.DryRun || len(pending) == 0 {
+	state.Applied = withFileHashes(req.State.Applied, req.Inputs.Migrations)
+	steps := planMigrations(state.Applied, req.Inputs.Migrations)
+	if req.DryRun || !steps.any() {
 		return infer.UpdateResponse[D1DatabaseState]{Output: state}, nil
 	}
 	c, err := clientFrom(ctx)
 	if err != nil {
 		return infer.UpdateResponse[D1DatabaseState]{}, err
 	}
-	state.Applied, err = applyMigrations(ctx, c, state.DatabaseID, req.Inputs.MigrationsDir, req.State.Applied, pending)
+	if state.Applied, err = renameApplied(ctx, c, state.DatabaseID, state.Applied, steps.renamed); err != nil {
+		return infer.UpdateResponse[D1DatabaseState]{Output: state}, d1InitFailed(req.Inputs.DatabaseName, err)
+	}
+	state.Applied, err = applyMigrations(ctx, c, state.DatabaseID, req.Inputs.MigrationsDir, state.Applied, steps.pending)
 	if err != nil {
 		return infer.UpdateResponse[D1DatabaseState]{Output: state}, d1InitFailed(req.Inputs.DatabaseName, err)
 	}
@@ -206,19 +225,12 @@ func (d *D1Database) Read(ctx context.Context, req infer.ReadRequest[D1DatabaseA
 	state.DatabaseID, state.DatabaseName, state.Type = db.ID, db.Name, d1KindType
 	inputs := req.Inputs
 	if importing {
-		res, err := c.D1Query(ctx, id, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '"+d1MigrationsTable+"'")
+		recorded, err := readRecorded(ctx, c, id)
 		if err != nil {
 			return infer.ReadResponse[D1DatabaseArgs, D1DatabaseState]{}, err
 		}
-		if len(res) > 0 && len(res[0]) > 0 {
-			if res, err = c.D1Query(ctx, id, "SELECT name FROM "+d1MigrationsTable+" ORDER BY id"); err != nil {
-				return infer.ReadResponse[D1DatabaseArgs, D1DatabaseState]{}, err
-			}
-			for _, row := range res[0] {
-				if name, ok := row["name"].(string); ok {
-					state.Applied = append(state.Applied, D1Migration{Name: name})
-				}
-			}
+		for _, name := range recorded {
+			state.Applied = append(state.Applied, D1Migration{Name: name})
 		}
 		inputs = D1DatabaseArgs{DatabaseName: db.Name}
 	}
@@ -240,4 +252,14 @@ func (d *D1Database) Delete(ctx context.Context, req infer.DeleteRequest[D1Datab
 // d1ResourceID is the resource id, the form `pulumi import` takes: "<accountId>/<databaseId>".
 func d1ResourceID(ctx context.Context, id string) string {
 	return infer.GetConfig[Config](ctx).AccountID + "/" + id
+}
+
+// WireDependencies says which outputs an update may change, so that a preview marks only those
+// unknown (infer's default marks every output unknown when any input changes): the id changes
+// only with the name (a replacement), so a Worker binding the database shows no change in a
+// preview that only adds migrations.
+func (d *D1Database) WireDependencies(f infer.FieldSelector, args *D1DatabaseArgs, state *D1DatabaseState) {
+	f.OutputField(&state.DatabaseID).DependsOn(f.InputField(&args.DatabaseName).Computed())
+	f.OutputField(&state.Applied).DependsOn(f.InputField(&args.Migrations).Computed(),
+		f.InputField(&args.MigrationsDir).Computed(), f.InputField(&args.DatabaseName).Computed())
 }

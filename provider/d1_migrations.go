@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	p "github.com/pulumi/pulumi-go-provider"
+
 	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/internal/sqlsplit"
 )
@@ -68,15 +70,151 @@ func changedMigrations(applied, files []D1Migration) []string {
 	return out
 }
 
-// pendingMigrations are the files not applied yet, in file-name order.
-func pendingMigrations(applied, files []D1Migration) []D1Migration {
-	var out []D1Migration
-	for _, f := range files {
-		if !slices.ContainsFunc(applied, func(a D1Migration) bool { return a.Name == f.Name }) {
-			out = append(out, f)
+// withFileHashes gives each applied migration whose hash is unknown (another tool applied it
+// before an import) the hash of the file of its name, so that a later edit of that file is
+// refused like any other.
+func withFileHashes(applied, files []D1Migration) []D1Migration {
+	out := slices.Clone(applied)
+	for i, a := range out {
+		if j := slices.IndexFunc(files, func(f D1Migration) bool { return f.Name == a.Name }); a.SHA256 == "" && j >= 0 {
+			out[i].SHA256 = files[j].SHA256
 		}
 	}
 	return out
+}
+
+// migrationRename is an applied migration file found again under another name, with the same content.
+type migrationRename struct{ from, to string }
+
+// migrationSteps is what an update does to a database's migrations: the files renamed since they
+// were applied, the files another tool already applied and recorded, and the files to apply.
+type migrationSteps struct {
+	renamed  []migrationRename
+	recorded []D1Migration
+	pending  []D1Migration
+}
+
+// planMigrations compares the files with the applied migrations. A file under a name never
+// applied, with the content of an applied migration whose name no file has any more, is that
+// migration renamed: applying it would run it twice. Every other file not applied under its name
+// is pending, in file-name order.
+func planMigrations(applied, files []D1Migration) migrationSteps {
+	present := map[string]bool{}
+	for _, f := range files {
+		present[f.Name] = true
+	}
+	taken := map[int]bool{} // each applied migration is the source of one rename at most
+	var steps migrationSteps
+	for _, f := range files {
+		if slices.ContainsFunc(applied, func(a D1Migration) bool { return a.Name == f.Name }) {
+			continue
+		}
+		from := -1
+		for i, a := range applied {
+			if f.SHA256 != "" && a.SHA256 == f.SHA256 && !taken[i] && !present[a.Name] {
+				from = i
+				break
+			}
+		}
+		if from >= 0 {
+			taken[from] = true
+			steps.renamed = append(steps.renamed, migrationRename{from: applied[from].Name, to: f.Name})
+			continue
+		}
+		steps.pending = append(steps.pending, f)
+	}
+	return steps
+}
+
+// withRecorded moves the pending files that d1_migrations records (another tool applied them)
+// out of pending.
+func (s migrationSteps) withRecorded(recorded []string) migrationSteps {
+	pending := s.pending
+	s.pending = nil
+	for _, m := range pending {
+		if slices.Contains(recorded, m.Name) {
+			s.recorded = append(s.recorded, m)
+		} else {
+			s.pending = append(s.pending, m)
+		}
+	}
+	return s
+}
+
+// any reports whether the steps change the database or its record in state.
+func (s migrationSteps) any() bool {
+	return len(s.renamed)+len(s.recorded)+len(s.pending) > 0
+}
+
+// report says in the preview what each step does to database name.
+func (s migrationSteps) report(ctx context.Context, name string) {
+	log := p.GetLogger(ctx)
+	for _, r := range s.renamed {
+		log.Infof("D1 database %q: migration %q is %q renamed (the same content), which was applied: it is not "+
+			"applied again, and d1_migrations records it under its new name", name, r.to, r.from)
+	}
+	for _, m := range s.recorded {
+		log.Infof("D1 database %q: migration %q is already recorded in d1_migrations (another tool, such as wrangler, "+
+			"applied it): it is not applied again", name, m.Name)
+	}
+	for _, m := range s.pending {
+		log.Infof("D1 database %q: migration %q will be applied", name, m.Name)
+	}
+}
+
+// renameApplied records the renamed files under their new names, in d1_migrations (so that
+// wrangler, which matches by name, does not run them again) and in applied.
+func renameApplied(ctx context.Context, c d1Querier, id string, applied []D1Migration, renamed []migrationRename) ([]D1Migration, error) {
+	if len(renamed) == 0 {
+		return applied, nil
+	}
+	stmts := []string{d1MigrationsTableSQL}
+	out := slices.Clone(applied)
+	for _, r := range renamed {
+		// OR IGNORE: a new name another tool recorded already keeps its row.
+		stmts = append(stmts, "UPDATE OR IGNORE "+d1MigrationsTable+" SET name = "+sqlString(r.to)+" WHERE name = "+sqlString(r.from))
+		for i := range out {
+			if out[i].Name == r.from {
+				out[i].Name = r.to
+			}
+		}
+	}
+	if _, err := c.D1Query(ctx, id, strings.Join(stmts, ";\n")); err != nil {
+		return applied, fmt.Errorf("recording renamed migrations in %s: %w", d1MigrationsTable, err)
+	}
+	return out, nil
+}
+
+// readRecorded reads the names d1_migrations records, in order: none when the table does not
+// exist (no tool applied a migration). It only reads, so a preview may call it.
+func readRecorded(ctx context.Context, c d1Querier, id string) ([]string, error) {
+	res, err := c.D1Query(ctx, id, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = "+sqlString(d1MigrationsTable))
+	if err != nil {
+		return nil, fmt.Errorf("reading the applied migrations: %w", err)
+	}
+	if len(res) == 0 || len(res[0]) == 0 {
+		return nil, nil
+	}
+	if res, err = c.D1Query(ctx, id, "SELECT name FROM "+d1MigrationsTable+" ORDER BY id"); err != nil {
+		return nil, fmt.Errorf("reading the applied migrations: %w", err)
+	}
+	return recordedNames(res[0]), nil
+}
+
+// recordedNames are the names of d1_migrations rows.
+func recordedNames(rows cfapi.D1Rows) []string {
+	var names []string
+	for _, row := range rows {
+		if name, ok := row["name"].(string); ok {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// sqlString is s as an SQL string literal.
+func sqlString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 // d1Querier is the part of the Cloudflare client migrations use.
@@ -97,17 +235,13 @@ func applyMigrations(ctx context.Context, c d1Querier, id, dir string, applied, 
 	if err != nil {
 		return applied, fmt.Errorf("reading the applied migrations: %w", err)
 	}
-	recorded := map[string]bool{}
+	var recorded []string
 	if len(res) == 2 {
-		for _, row := range res[1] {
-			if name, ok := row["name"].(string); ok {
-				recorded[name] = true
-			}
-		}
+		recorded = recordedNames(res[1])
 	}
 	out := slices.Clone(applied)
 	for _, m := range pending {
-		if recorded[m.Name] {
+		if slices.Contains(recorded, m.Name) {
 			out = append(out, m)
 			continue
 		}
@@ -119,7 +253,7 @@ func applyMigrations(ctx context.Context, c d1Querier, id, dir string, applied, 
 			return out, fmt.Errorf("migration %q changed since the preview: run `pulumi up` again", m.Name)
 		}
 		stmts := sqlsplit.Split(string(b))
-		record := "INSERT INTO " + d1MigrationsTable + " (name) VALUES ('" + strings.ReplaceAll(m.Name, "'", "''") + "')"
+		record := "INSERT INTO " + d1MigrationsTable + " (name) VALUES (" + sqlString(m.Name) + ")"
 		if _, err := c.D1Query(ctx, id, strings.Join(append(slices.Clone(stmts), record), ";\n")); err != nil {
 			return out, migrationError(ctx, c, id, m.Name, stmts, err)
 		}
@@ -177,7 +311,7 @@ func d1TablesWithRows(ctx context.Context, c d1Querier, id string, limit int) (n
 	var parts []string
 	for _, row := range res[0] {
 		name, _ := row["name"].(string)
-		lit := "'" + strings.ReplaceAll(name, "'", "''") + "'"
+		lit := sqlString(name)
 		ident := `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 		parts = append(parts, "SELECT "+lit+" AS name WHERE EXISTS (SELECT 1 FROM "+ident+")")
 	}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,9 +33,39 @@ func TestChangedAndPendingMigrations(t *testing.T) {
 	applied := []D1Migration{{Name: "0001.sql", SHA256: "a"}, {Name: "0002.sql", SHA256: "b"}, {Name: "0003.sql"}}
 	files := []D1Migration{{Name: "0001.sql", SHA256: "a"}, {Name: "0002.sql", SHA256: "B"}, {Name: "0003.sql", SHA256: "c"}, {Name: "0004.sql", SHA256: "d"}}
 	assert.Equal(t, []string{"0002.sql"}, changedMigrations(applied, files), "an unknown hash (import) is not compared")
-	assert.Equal(t, []D1Migration{{Name: "0004.sql", SHA256: "d"}}, pendingMigrations(applied, files))
+	assert.Equal(t, migrationSteps{pending: []D1Migration{{Name: "0004.sql", SHA256: "d"}}}, planMigrations(applied, files))
 	assert.Equal(t, "0005_change.sql", nextMigrationName(files))
 	assert.Equal(t, `"CREATE TABLE a ( x )"`, excerpt("CREATE TABLE a (\n  x\n)"))
+}
+
+// TestPlanMigrationsRecognisesRenames: a file under a new name with the content of an applied
+// migration whose name is gone is a rename, not a migration to apply; a copy (the old name still
+// there), a changed content, or an applied migration whose hash is unknown is not.
+func TestPlanMigrationsRecognisesRenames(t *testing.T) {
+	applied := []D1Migration{{Name: "0001_init.sql", SHA256: "a"}, {Name: "0002_seed.sql", SHA256: "b"}, {Name: "0003.sql"}}
+	renamed := []D1Migration{{Name: "0001_init.sql", SHA256: "a"}, {Name: "0002_seed_notes.sql", SHA256: "b"}, {Name: "0003.sql", SHA256: "c"}}
+	assert.Equal(t, migrationSteps{renamed: []migrationRename{{from: "0002_seed.sql", to: "0002_seed_notes.sql"}}},
+		planMigrations(applied, renamed))
+
+	copied := append(slices.Clone(applied[:2]), D1Migration{Name: "0004_again.sql", SHA256: "b"})
+	assert.Equal(t, migrationSteps{pending: copied[2:]}, planMigrations(applied, copied), "the old name is still there: a new file")
+
+	twice := []D1Migration{{Name: "0001_init.sql", SHA256: "a"}, {Name: "0002_x.sql", SHA256: "b"}, {Name: "0002_y.sql", SHA256: "b"}}
+	assert.Equal(t, migrationSteps{renamed: []migrationRename{{from: "0002_seed.sql", to: "0002_x.sql"}}, pending: twice[2:]},
+		planMigrations(applied, twice), "one applied file is the source of one rename")
+
+	unknown := []D1Migration{{Name: "0001_init.sql", SHA256: "a"}, {Name: "0002_seed.sql", SHA256: "b"}, {Name: "0003_new.sql"}}
+	assert.Equal(t, migrationSteps{pending: unknown[2:]}, planMigrations(applied, unknown), "no hash, no rename")
+
+	steps := migrationSteps{pending: []D1Migration{{Name: "0004.sql"}, {Name: "0005.sql"}}}.withRecorded([]string{"0001_init.sql", "0004.sql"})
+	assert.Equal(t, migrationSteps{recorded: []D1Migration{{Name: "0004.sql"}}, pending: []D1Migration{{Name: "0005.sql"}}}, steps)
+}
+
+func TestWithFileHashesFillsUnknownHashes(t *testing.T) {
+	applied := []D1Migration{{Name: "0001.sql"}, {Name: "0002.sql", SHA256: "b"}, {Name: "0003.sql"}}
+	files := []D1Migration{{Name: "0001.sql", SHA256: "a"}, {Name: "0002.sql", SHA256: "B"}}
+	assert.Equal(t, []D1Migration{{Name: "0001.sql", SHA256: "a"}, {Name: "0002.sql", SHA256: "b"}, {Name: "0003.sql"}},
+		withFileHashes(applied, files), "only unknown hashes are filled, from the file of the same name")
 }
 
 // TestApplyMigrationsSkipsWhatAnotherToolRecorded: a file d1_migrations already records (as

@@ -25,6 +25,7 @@ var (
 	_ = (infer.CustomRead[KvNamespaceArgs, KvNamespaceState])((*KvNamespace)(nil))
 	_ = (infer.CustomDelete[KvNamespaceState])((*KvNamespace)(nil))
 	_ = (infer.Annotated)((*KvNamespace)(nil))
+	_ = (infer.ExplicitDependencies[KvNamespaceArgs, KvNamespaceState])((*KvNamespace)(nil))
 )
 
 // Annotate sets the token and documents KvNamespace.
@@ -174,4 +175,11 @@ func withURN(prov p.Provider) p.Provider {
 		return diff(context.WithValue(ctx, urnKey{}, req.Urn), req)
 	}
 	return prov
+}
+
+// WireDependencies says which outputs an update may change, so that a preview marks only those
+// unknown (infer's default marks every output unknown when any input changes): a new title renames
+// the namespace in place, so its id stays known and a Worker binding it shows no change.
+func (k *KvNamespace) WireDependencies(f infer.FieldSelector, args *KvNamespaceArgs, state *KvNamespaceState) {
+	f.OutputField(&state.Title).DependsOn(f.InputField(&args.Title).Computed())
 }

@@ -55,5 +55,5 @@ func New() (p.Provider, error) {
 	if err != nil {
 		return p.Provider{}, err
 	}
-	return withURN(prov), nil
+	return withoutUnsetSettings(withURN(prov)), nil
 }

@@ -25,6 +25,7 @@ var (
 	_ = (infer.CustomRead[QueueArgs, QueueState])((*Queue)(nil))
 	_ = (infer.CustomDelete[QueueState])((*Queue)(nil))
 	_ = (infer.Annotated)((*Queue)(nil))
+	_ = (infer.ExplicitDependencies[QueueArgs, QueueState])((*Queue)(nil))
 )
 
 // Annotate sets the token and documents Queue.
@@ -144,4 +145,11 @@ func (q *Queue) Delete(ctx context.Context, req infer.DeleteRequest[QueueState])
 	id := req.State.QueueID
 	return infer.DeleteResponse{}, deleteHolding(ctx, c, queueKindType, "Queue", req.State.QueueName, id, req.State.DeleteData,
 		nil, func() error { return c.DeleteQueue(ctx, id) })
+}
+
+// WireDependencies says which outputs an update may change, so that a preview marks only those
+// unknown (infer's default marks every output unknown when any input changes): only a new name (a
+// replacement) changes the queue id, so a Worker binding it shows no change when deleteData does.
+func (q *Queue) WireDependencies(f infer.FieldSelector, args *QueueArgs, state *QueueState) {
+	f.OutputField(&state.QueueName).DependsOn(f.InputField(&args.QueueName).Computed())
 }

@@ -26,6 +26,7 @@ var (
 	_ = (infer.CustomRead[R2BucketArgs, R2BucketState])((*R2Bucket)(nil))
 	_ = (infer.CustomDelete[R2BucketState])((*R2Bucket)(nil))
 	_ = (infer.Annotated)((*R2Bucket)(nil))
+	_ = (infer.ExplicitDependencies[R2BucketArgs, R2BucketState])((*R2Bucket)(nil))
 )
 
 // Annotate sets the token and documents R2Bucket.
@@ -82,14 +83,14 @@ func (b *R2Bucket) Check(ctx context.Context, req infer.CheckRequest) (infer.Che
 	return infer.CheckResponse[R2BucketArgs]{Inputs: args, Failures: failures}, nil
 }
 
-// Diff: R2 cannot rename a bucket or move it, so a new name or location hint replaces it; a
-// storage class is changed in place; deleteData only changes state.
+// Diff: R2 cannot rename a bucket or move it, so a new name, or a hint for another location,
+// replaces it; a storage class is changed in place; deleteData only changes state.
 func (b *R2Bucket) Diff(ctx context.Context, req infer.DiffRequest[R2BucketArgs, R2BucketState]) (infer.DiffResponse, error) {
 	diff := map[string]p.PropertyDiff{}
 	if req.State.BucketName != req.Inputs.BucketName {
 		diff["bucketName"] = p.PropertyDiff{Kind: p.UpdateReplace}
 	}
-	if req.State.LocationHint != req.Inputs.LocationHint {
+	if hintMoves(req.State, req.Inputs.LocationHint) {
 		diff["locationHint"] = p.PropertyDiff{Kind: p.UpdateReplace}
 	}
 	if req.Inputs.StorageClass != "" && req.State.StorageClass != req.Inputs.StorageClass {
@@ -99,6 +100,23 @@ func (b *R2Bucket) Diff(ctx context.Context, req infer.DiffRequest[R2BucketArgs,
 		diff["deleteData"] = p.PropertyDiff{Kind: p.Update}
 	}
 	return infer.DiffResponse{HasChanges: len(diff) > 0, DetailedDiff: diff}, nil
+}
+
+// hintMoves reports whether a location hint asks for another place than the bucket's: a new
+// hint that is neither the one it was created with nor where Cloudflare placed it. No hint asks
+// for nothing, so leaving it out (or importing a bucket, whose hint only its location tells)
+// replaces nothing.
+func hintMoves(state R2BucketState, hint string) bool {
+	return hint != "" && hint != state.LocationHint && !strings.EqualFold(hint, state.Location)
+}
+
+// hintOf is the location hint that places a bucket where Cloudflare reports it; "" when its
+// location is none of the hints.
+func hintOf(location string) string {
+	if hint := strings.ToLower(location); slices.Contains(r2LocationHints, hint) {
+		return hint
+	}
+	return ""
 }
 
 // Create creates the bucket.
@@ -167,6 +185,9 @@ func (b *R2Bucket) Read(ctx context.Context, req infer.ReadRequest[R2BucketArgs,
 	if importing || state.StorageClass != "" {
 		state.StorageClass = bk.StorageClass
 	}
+	if importing {
+		state.LocationHint = hintOf(bk.Location)
+	}
 	inputs := req.Inputs
 	if importing {
 		inputs = state.R2BucketArgs
@@ -221,4 +242,11 @@ func emptyR2Bucket(ctx context.Context, c *cfapi.Client, name string) error {
 // r2ID is the resource id, the form `pulumi import` takes: "<accountId>/<bucketName>".
 func r2ID(ctx context.Context, name string) string {
 	return infer.GetConfig[Config](ctx).AccountID + "/" + name
+}
+
+// WireDependencies says which outputs an update may change, so that a preview marks only those
+// unknown (infer's default marks every output unknown when any input changes): the location changes
+// only with a replacement, so a storage class or deleteData change leaves the outputs known.
+func (b *R2Bucket) WireDependencies(f infer.FieldSelector, args *R2BucketArgs, state *R2BucketState) {
+	f.OutputField(&state.Location).DependsOn(f.InputField(&args.BucketName).Computed(), f.InputField(&args.LocationHint).Computed())
 }

@@ -88,6 +88,20 @@ func TestR2BucketImport(t *testing.T) {
 
 	_, err = s.Read(p.ReadRequest{ID: "made-by-hand", Urn: r2URN("hand")})
 	assert.ErrorContains(t, err, "<accountId>/<bucketName>")
+
+	// A bucket placed by a hint is imported with that hint, and a program that gives the same
+	// hint, or none, does not replace it; only a hint for another place does.
+	_, err = cfapi.New(srv.URL(), testToken, testAccount).CreateR2Bucket(context.Background(), "placed", "weur", "")
+	require.NoError(t, err)
+	read, err = s.Read(p.ReadRequest{ID: testAccount + "/placed", Urn: r2URN("placed")})
+	require.NoError(t, err)
+	assert.Equal(t, "weur", read.Inputs.Get("locationHint").AsString())
+	for hint, replace := range map[string]bool{"weur": false, "": false, "enam": true} {
+		diff, err := s.Diff(p.DiffRequest{ID: read.ID, Urn: r2URN("placed"), State: read.Properties,
+			Inputs: read.Inputs.Set("locationHint", property.New(hint))})
+		require.NoError(t, err)
+		assert.Equal(t, replace, diff.DetailedDiff["locationHint"].Kind == p.UpdateReplace, "hint %q", hint)
+	}
 }
 
 // TestR2BucketCheck: names and options Cloudflare would refuse fail at preview, saying why.

@@ -19,7 +19,8 @@ func (a *R2BucketArgs) Annotate(an infer.Annotator) {
 		"R2 cannot rename a bucket: changing it creates a new, empty bucket and deletes the old one (refused while "+
 		"the old one holds objects, unless deleteData).")
 	an.Describe(&a.LocationHint, "Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. "+
-		"A hint, read only at creation: changing it replaces the bucket.")
+		"A hint, read only at creation: a hint for another location than the bucket's replaces it; removing the hint "+
+		"changes nothing.")
 	an.Describe(&a.StorageClass, "Default storage class of new objects: Standard (Cloudflare's default) or "+
 		"InfrequentAccess. Changing it keeps the bucket and the stored objects' classes.")
 	an.Describe(&a.DeleteData, "Allow deleting the bucket while it holds objects: they are deleted first. Without it, "+

@@ -60,6 +60,18 @@ func TestReadImportsAndSeesDrift(t *testing.T) {
 	require.Equal(t, 1, bindings.Len())
 	assert.Equal(t, "COUNTER", bindings.Get(0).AsMap().Get("name").AsString())
 
+	// `pulumi import` checks what Read returned: Cloudflare keeps no sources, so there is no
+	// entry, and nothing to bundle while the inputs stay as read.
+	assert.True(t, imported.Inputs.Get("workersDev").AsBool(), "workers.dev as Cloudflare has it")
+	resp, err := s.Check(p.CheckRequest{Urn: urn, State: imported.Inputs, Inputs: imported.Inputs})
+	require.NoError(t, err)
+	assert.Empty(t, reasons(resp), "the imported inputs pass the check")
+	changed := imported.Inputs.Set("workersDev", property.New(false))
+	resp, err = s.Check(p.CheckRequest{Urn: urn, State: imported.Inputs, Inputs: changed})
+	require.NoError(t, err)
+	assert.Contains(t, reasons(resp), `entry: entry is empty: set it to the Worker's entry module, for example "src/index.ts"`,
+		"a changed program needs its code")
+
 	_, err = s.Read(p.ReadRequest{ID: "not-an-import-id", Urn: urn})
 	assert.ErrorContains(t, err, "<accountId>/<scriptName>")
 

@@ -15,6 +15,7 @@ import (
 
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 
 	"github.com/lumier-dev/lumier/internal/bundle"
 	"github.com/lumier-dev/lumier/internal/cfapi"
@@ -110,13 +111,22 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 	if known("assets") && known("bindings") && known("secrets") {
 		failures = append(failures, checkAssets(&args, infer.GetConfig[Config](ctx))...)
 	}
-	if known("entry") && known("build") {
+	if known("entry") && known("build") && !importedUnchanged(req, args) {
 		failures = append(failures, checkCode(&args, known("durableObjects"), infer.GetConfig[Config](ctx))...)
 	}
 	if known("bindings") {
 		failures = append(failures, checkServiceEntrypoints(args)...)
 	}
 	return infer.CheckResponse[ScriptArgs]{Inputs: args, Failures: failures}, nil
+}
+
+// importedUnchanged reports inputs that a Read returned for an import and that nothing has changed
+// since: Cloudflare keeps a script's bundle but not its sources, so an imported script has no
+// entry, and there is nothing to bundle while its code stays as Cloudflare has it. `pulumi
+// import` checks such inputs; once the program sets entry (or changes anything else), the code
+// is bundled and checked again.
+func importedUnchanged(req infer.CheckRequest, args ScriptArgs) bool {
+	return args.Entry == "" && req.OldInputs.Len() > 0 && property.New(req.OldInputs).Equals(property.New(req.NewInputs))
 }
 
 // checkReplacement refuses a new script name that would replace a script hosting Durable
@@ -548,7 +558,8 @@ func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, Scr
 		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
 	}
 	name := req.State.ScriptName
-	if name == "" {
+	importing := name == ""
+	if importing {
 		// An import: the id is "<accountId>/<scriptName>".
 		imported, err := importedID(req.ID, "<scriptName>")
 		if err != nil {
@@ -596,6 +607,10 @@ func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, Scr
 	applyReadBindings(&state.ScriptArgs, withoutAssets(settings.Bindings))
 	state.DurableObjects = readClasses(req.State.DurableObjects, remote.classes)
 	state.NamespaceIDs = remote.ids
+	if importing {
+		// The program then declares what Cloudflare has: workers.dev as it is, not the default.
+		state.WorkersDev = ptr(url != "")
+	}
 	inputs := req.Inputs
 	if inputs.ScriptName == "" {
 		inputs = state.ScriptArgs

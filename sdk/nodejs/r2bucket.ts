@@ -57,7 +57,7 @@ export class R2Bucket extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly location: pulumi.Output<string>;
     /**
-     * Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: changing it replaces the bucket.
+     * Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: a hint for another location than the bucket's replaces it; removing the hint changes nothing.
      */
     declare public readonly locationHint: pulumi.Output<string | undefined>;
     /**
@@ -112,7 +112,7 @@ export interface R2BucketArgs {
      */
     deleteData?: pulumi.Input<boolean | undefined>;
     /**
-     * Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: changing it replaces the bucket.
+     * Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: a hint for another location than the bucket's replaces it; removing the hint changes nothing.
      */
     locationHint?: pulumi.Input<string | undefined>;
     /**

@@ -21,7 +21,7 @@ type R2Bucket struct {
 	DeleteData pulumi.BoolPtrOutput `pulumi:"deleteData"`
 	// Where Cloudflare placed the bucket, as it reports it ("" when it does not say).
 	Location pulumi.StringOutput `pulumi:"location"`
-	// Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: changing it replaces the bucket.
+	// Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: a hint for another location than the bucket's replaces it; removing the hint changes nothing.
 	LocationHint pulumi.StringPtrOutput `pulumi:"locationHint"`
 	// Default storage class of new objects: Standard (Cloudflare's default) or InfrequentAccess. Changing it keeps the bucket and the stored objects' classes.
 	StorageClass pulumi.StringPtrOutput `pulumi:"storageClass"`
@@ -79,7 +79,7 @@ type r2bucketArgs struct {
 	BucketName *string `pulumi:"bucketName"`
 	// Allow deleting the bucket while it holds objects: they are deleted first. Without it, deleting a bucket that holds objects is refused and nothing is deleted.
 	DeleteData *bool `pulumi:"deleteData"`
-	// Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: changing it replaces the bucket.
+	// Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: a hint for another location than the bucket's replaces it; removing the hint changes nothing.
 	LocationHint *string `pulumi:"locationHint"`
 	// Default storage class of new objects: Standard (Cloudflare's default) or InfrequentAccess. Changing it keeps the bucket and the stored objects' classes.
 	StorageClass *string `pulumi:"storageClass"`
@@ -91,7 +91,7 @@ type R2BucketArgs struct {
 	BucketName pulumi.StringPtrInput
 	// Allow deleting the bucket while it holds objects: they are deleted first. Without it, deleting a bucket that holds objects is refused and nothing is deleted.
 	DeleteData pulumi.BoolPtrInput
-	// Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: changing it replaces the bucket.
+	// Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: a hint for another location than the bucket's replaces it; removing the hint changes nothing.
 	LocationHint pulumi.StringPtrInput
 	// Default storage class of new objects: Standard (Cloudflare's default) or InfrequentAccess. Changing it keeps the bucket and the stored objects' classes.
 	StorageClass pulumi.StringPtrInput
@@ -199,7 +199,7 @@ func (o R2BucketOutput) Location() pulumi.StringOutput {
 	return o.ApplyT(func(v *R2Bucket) pulumi.StringOutput { return v.Location }).(pulumi.StringOutput)
 }
 
-// Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: changing it replaces the bucket.
+// Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: a hint for another location than the bucket's replaces it; removing the hint changes nothing.
 func (o R2BucketOutput) LocationHint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *R2Bucket) pulumi.StringPtrOutput { return v.LocationHint }).(pulumi.StringPtrOutput)
 }

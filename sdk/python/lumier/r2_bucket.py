@@ -28,7 +28,7 @@ class R2BucketArgs:
 
         :param pulumi.Input[_builtins.str] bucket_name: Name of the bucket on Cloudflare, unique in the account: 3 to 63 lowercase letters, digits and '-'. Defaults to `<project>-<stack>-<name>`; an App names its buckets `<app>-<stage>-<name>`. R2 cannot rename a bucket: changing it creates a new, empty bucket and deletes the old one (refused while the old one holds objects, unless deleteData).
         :param pulumi.Input[_builtins.bool] delete_data: Allow deleting the bucket while it holds objects: they are deleted first. Without it, deleting a bucket that holds objects is refused and nothing is deleted.
-        :param pulumi.Input[_builtins.str] location_hint: Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: changing it replaces the bucket.
+        :param pulumi.Input[_builtins.str] location_hint: Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: a hint for another location than the bucket's replaces it; removing the hint changes nothing.
         :param pulumi.Input[_builtins.str] storage_class: Default storage class of new objects: Standard (Cloudflare's default) or InfrequentAccess. Changing it keeps the bucket and the stored objects' classes.
         """
         if bucket_name is not None:
@@ -68,7 +68,7 @@ class R2BucketArgs:
     @pulumi.getter(name="locationHint")
     def location_hint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: changing it replaces the bucket.
+        Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: a hint for another location than the bucket's replaces it; removing the hint changes nothing.
         """
         return pulumi.get(self, "location_hint")
 
@@ -107,7 +107,7 @@ class R2Bucket(pulumi.CustomResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] bucket_name: Name of the bucket on Cloudflare, unique in the account: 3 to 63 lowercase letters, digits and '-'. Defaults to `<project>-<stack>-<name>`; an App names its buckets `<app>-<stage>-<name>`. R2 cannot rename a bucket: changing it creates a new, empty bucket and deletes the old one (refused while the old one holds objects, unless deleteData).
         :param pulumi.Input[_builtins.bool] delete_data: Allow deleting the bucket while it holds objects: they are deleted first. Without it, deleting a bucket that holds objects is refused and nothing is deleted.
-        :param pulumi.Input[_builtins.str] location_hint: Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: changing it replaces the bucket.
+        :param pulumi.Input[_builtins.str] location_hint: Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: a hint for another location than the bucket's replaces it; removing the hint changes nothing.
         :param pulumi.Input[_builtins.str] storage_class: Default storage class of new objects: Standard (Cloudflare's default) or InfrequentAccess. Changing it keeps the bucket and the stored objects' classes.
         """
         ...
@@ -217,7 +217,7 @@ class R2Bucket(pulumi.CustomResource):
     @pulumi.getter(name="locationHint")
     def location_hint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: changing it replaces the bucket.
+        Where Cloudflare should place the bucket: one of apac, eeur, enam, weur, wnam, oc. A hint, read only at creation: a hint for another location than the bucket's replaces it; removing the hint changes nothing.
         """
         return pulumi.get(self, "location_hint")
 
