@@ -2,6 +2,8 @@
 //
 //	lumier local   run the local Cloudflare (the Cloudflare API subset the provider uses, plus
 //	               workerd running the uploaded Workers) on 127.0.0.1
+//	lumier dev     deploy the project's stack with the Pulumi engine, then redeploy it on every
+//	               save of a Worker's sources, assets or D1 migrations
 //	lumier gen     write schema.json and the generated Go, Node.js and Python SDKs (-check: fail if
 //	               they are stale)
 //	lumier types   write the Env types of a TypeScript config's Workers (lumier-env.d.ts)
@@ -32,6 +34,7 @@ var commands = []command{
 	{"gen", "write schema.json and the Go, Node.js and Python SDKs; -check fails if they are stale", func(_ context.Context, args []string, _, _ io.Writer) error {
 		return runGen(args)
 	}},
+	{"dev", "deploy the project's stack on the local Cloudflare and redeploy it on every save (lumier dev -h)", runDev},
 	{"types", "write the Env types of a TypeScript config's Workers from their bindings", runTypes},
 }
 

@@ -1,0 +1,342 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/lumier-dev/lumier/internal/bundle"
+	"github.com/lumier-dev/lumier/internal/watch"
+	"github.com/lumier-dev/lumier/local"
+)
+
+// devStateDir is where `lumier dev` keeps, in the project, the stack's state (unless
+// PULUMI_BACKEND_URL says otherwise); the local Cloudflare's state is local.DefaultStateDir, the
+// same directory `lumier local` uses there.
+const devStateDir = ".lumier/state"
+
+// devOpTimeout bounds one `up` or the final destroy. An update is never interrupted by Ctrl-C:
+// killing the engine mid-update would leave the stack locked with pending operations.
+const devOpTimeout = 15 * time.Minute
+
+// runDev is `lumier dev`: deploy the project's stack, then redeploy it on every save of a
+// Worker's sources, asset directory or D1 migrations folder, until ctx is cancelled.
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stackName := fs.String("stack", "dev", "the stack to deploy")
+	dir := fs.String("dir", ".", "the Pulumi project directory")
+	destroyOnExit := fs.Bool("destroy", false, "destroy the stack on exit (its Workers and their data)")
+	addr := fs.String("addr", local.DefaultAddr, "API listen address of the local Cloudflare it starts; loopback only")
+	workerdBin := fs.String("workerd", "", "workerd binary (default: $LUMIER_WORKERD, node_modules/.bin/workerd, PATH)")
+	interval := fs.Duration("interval", 200*time.Millisecond, "how often the sources are checked for changes")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: lumier dev [flags]\n\n"+
+			"Deploys the Pulumi project's stack with the Pulumi engine, then watches every Worker's entry and\n"+
+			"the modules it imports, asset directories, D1 migration folders and the program's own files, and\n"+
+			"runs `up` again on every save. The local Cloudflare is started in the project (state in\n"+
+			".lumier/local) unless CLOUDFLARE_BASE_URL points at one; the stack's state is a file backend in\n"+
+			".lumier/state unless PULUMI_BACKEND_URL is set. Ctrl-C stops.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	project, err := filepath.Abs(*dir)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(project, "Pulumi.yaml")); err != nil {
+		return usageError{fmt.Sprintf("%s has no Pulumi.yaml: run lumier dev in a Pulumi project, or pass -dir", project)}
+	}
+
+	env, stopCloud, err := devEnvironment(ctx, project, *addr, *workerdBin, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer stopCloud()
+
+	s, err := auto.UpsertStackLocalSource(ctx, *stackName, project, auto.EnvVars(env))
+	if err != nil {
+		return fmt.Errorf("selecting stack %q in %s: %w", *stackName, project, err)
+	}
+	d := &devLoop{stack: s, project: project, stdout: stdout, stderr: stderr, inputs: map[string][]string{}}
+	if err := d.loop(ctx, *interval); err != nil {
+		return err
+	}
+	if *destroyOnExit {
+		return d.destroy()
+	}
+	return nil
+}
+
+// devEnvironment is the engine's environment: the backend and the local Cloudflare's address and
+// credentials. It starts the local Cloudflare unless CLOUDFLARE_BASE_URL is set; stop stops it.
+func devEnvironment(ctx context.Context, project, addr, workerdBin string, stdout, stderr io.Writer) (env map[string]string, stop func(), err error) {
+	env = map[string]string{}
+	if os.Getenv("PULUMI_BACKEND_URL") == "" {
+		state := filepath.Join(project, devStateDir)
+		if err := os.MkdirAll(state, 0o700); err != nil {
+			return nil, nil, fmt.Errorf("creating the stack's state directory: %w", err)
+		}
+		env["PULUMI_BACKEND_URL"] = "file://" + filepath.ToSlash(state)
+		// The dev stack's state stays in the project on this machine: unless a passphrase is
+		// given, its secrets are encrypted with the empty one rather than asking for one.
+		if os.Getenv("PULUMI_CONFIG_PASSPHRASE") == "" && os.Getenv("PULUMI_CONFIG_PASSPHRASE_FILE") == "" {
+			env["PULUMI_CONFIG_PASSPHRASE"] = ""
+		}
+	}
+	if url := os.Getenv("CLOUDFLARE_BASE_URL"); url != "" {
+		fmt.Fprintf(stdout, "lumier dev: using the Cloudflare API at %s (CLOUDFLARE_BASE_URL)\n", url)
+		return env, func() {}, nil
+	}
+
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := local.New(local.Options{
+		Addr:      addr,
+		StateDir:  filepath.Join(project, local.DefaultStateDir),
+		Token:     local.DefaultToken,
+		AccountID: local.DefaultAccountID,
+		Logger:    logger,
+		Workerd:   workerdBin,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	startCtx, cancel := context.WithTimeout(ctx, startTimeout)
+	err = srv.Start(startCtx)
+	cancel()
+	if err != nil {
+		srv.Close()
+		return nil, nil, fmt.Errorf("starting the local Cloudflare: %w", err)
+	}
+	fmt.Fprintf(stdout, "lumier dev: the local Cloudflare is running at %s (state in %s)\n", srv.URL(), srv.StateDir())
+	env["CLOUDFLARE_BASE_URL"] = srv.URL()
+	env["CLOUDFLARE_API_TOKEN"] = srv.Token()
+	env["CLOUDFLARE_ACCOUNT_ID"] = srv.AccountID()
+	return env, func() {
+		if err := srv.Close(); err != nil {
+			fmt.Fprintf(stderr, "lumier dev: stopping the local Cloudflare: %v\n", err)
+		}
+	}, nil
+}
+
+// devLoop deploys the stack and redeploys it on every change.
+type devLoop struct {
+	stack   auto.Stack
+	project string
+	stdout  io.Writer
+	stderr  io.Writer
+	// inputs are, by Worker entry, the files its last good bundle was made of: while a save
+	// does not build, the entry's previous files stay watched.
+	inputs map[string][]string
+}
+
+func (d *devLoop) loop(ctx context.Context, interval time.Duration) error {
+	for {
+		// The snapshot is taken before the update, so a save made while it runs is the next change.
+		paths := d.watched()
+		since := watch.Snapshot(paths)
+		started := time.Now()
+		if err := d.up(); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		// The files watched before keep their stamps from before the update. The update may
+		// have brought new Workers or modules into the watch: one saved since the update
+		// started may not be what it deployed, so it counts as changed.
+		paths = d.watched()
+		from := watch.Snapshot(paths)
+		for p, now := range from {
+			if s, ok := since[p]; ok {
+				from[p] = s
+			} else if !now.ModTime.Before(started) {
+				delete(from, p)
+			}
+		}
+		fmt.Fprintf(d.stdout, "lumier dev: watching %d files for changes\n", len(from))
+		changed, _, err := watch.Wait(ctx, paths, from, interval)
+		if err != nil {
+			return nil // Ctrl-C
+		}
+		fmt.Fprintf(d.stdout, "lumier dev: changed: %s\n", d.rel(changed))
+	}
+}
+
+// up runs `pulumi up`. A failed update (a build error, a bad binding) is printed and the loop
+// goes on: the engine stops before changing anything the failure concerns, so the previous
+// version keeps serving. Only a failure to run the engine at all ends the loop.
+func (d *devLoop) up() error {
+	ctx, cancel := context.WithTimeout(context.Background(), devOpTimeout)
+	defer cancel()
+	start := time.Now()
+	var out bytes.Buffer
+	res, err := d.stack.Up(ctx, optup.ProgressStreams(&out), optup.ErrorProgressStreams(&out), optup.SuppressProgress())
+	if err != nil {
+		if !auto.IsCompilationError(err) && !auto.IsRuntimeError(err) && out.Len() == 0 {
+			return fmt.Errorf("running pulumi up: %w", err)
+		}
+		fmt.Fprintf(d.stderr, "lumier dev: update failed; the previous version keeps serving. Save again to retry.\n%s\n",
+			strings.TrimSpace(out.String()))
+		return nil
+	}
+	fmt.Fprintf(d.stdout, "lumier dev: deployed in %s (%s)\n", time.Since(start).Round(time.Millisecond), summary(res.Summary))
+	for _, k := range slices.Sorted(maps.Keys(res.Outputs)) {
+		if o := res.Outputs[k]; !o.Secret {
+			v, _ := json.Marshal(o.Value)
+			fmt.Fprintf(d.stdout, "  %s: %s\n", k, strings.Trim(string(v), `"`))
+		}
+	}
+	return nil
+}
+
+func (d *devLoop) destroy() error {
+	ctx, cancel := context.WithTimeout(context.Background(), devOpTimeout)
+	defer cancel()
+	var out bytes.Buffer
+	if _, err := d.stack.Destroy(ctx, optdestroy.ProgressStreams(&out), optdestroy.ErrorProgressStreams(&out)); err != nil {
+		return fmt.Errorf("destroying stack %q: %w\n%s", d.stack.Name(), err, out.String())
+	}
+	fmt.Fprintf(d.stdout, "lumier dev: destroyed stack %q\n", d.stack.Name())
+	return nil
+}
+
+// summary reads like the engine's: "2 updated, 5 unchanged".
+func summary(s auto.UpdateSummary) string {
+	if s.ResourceChanges == nil {
+		return "no changes"
+	}
+	var parts []string
+	for _, op := range slices.Sorted(maps.Keys(*s.ResourceChanges)) {
+		parts = append(parts, fmt.Sprintf("%d %s", (*s.ResourceChanges)[op], op))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// watched is every path whose change calls for an update: the program's own files (the
+// project directory's top level), and from the stack's state each Worker's entry with the
+// modules its bundle is made of, asset directories and D1 migration folders.
+func (d *devLoop) watched() []string {
+	paths := programFiles(d.project)
+	entries, dirs := d.deployedSources()
+	for _, entry := range entries {
+		b, err := bundle.Bundle(bundle.Options{Entry: entry, MessageDir: d.project})
+		if err == nil {
+			files := []string{entry}
+			for _, in := range b.Inputs {
+				files = append(files, d.abs(in.Path))
+			}
+			d.inputs[entry] = files
+		}
+		paths = append(paths, entry)
+		paths = append(paths, d.inputs[entry]...)
+	}
+	paths = append(paths, dirs...)
+	slices.Sort(paths)
+	return slices.Compact(paths)
+}
+
+// deployedSources reads the Worker entries and the source directories from the inputs of
+// the stack's resources; paths in them are relative to the project, as the provider reads them.
+func (d *devLoop) deployedSources() (entries, dirs []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	exported, err := d.stack.Export(ctx)
+	if err != nil {
+		fmt.Fprintf(d.stderr, "lumier dev: reading the stack's state: %v\n", err)
+		return nil, nil
+	}
+	var dep apitype.DeploymentV3
+	if err := json.Unmarshal(exported.Deployment, &dep); err != nil {
+		fmt.Fprintf(d.stderr, "lumier dev: reading the stack's state: %v\n", err)
+		return nil, nil
+	}
+	for _, r := range dep.Resources {
+		sourcePaths(r.Inputs, func(key, path string) {
+			if key == "entry" {
+				entries = append(entries, d.abs(path))
+			} else {
+				dirs = append(dirs, d.abs(path))
+			}
+		})
+	}
+	return entries, dirs
+}
+
+// sourceKeys are the input properties that name source files: a Worker's entry, an asset
+// directory (assets.directory) and a D1 database's migrations folder.
+var sourceKeys = []string{"entry", "directory", "migrationsDir"}
+
+// sourcePaths calls found for every string under one of sourceKeys, at any depth of v.
+func sourcePaths(v any, found func(key, path string)) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if s, ok := e.(string); ok && s != "" && slices.Contains(sourceKeys, k) {
+				found(k, s)
+				continue
+			}
+			sourcePaths(e, found)
+		}
+	case []any:
+		for _, e := range v {
+			sourcePaths(e, found)
+		}
+	}
+}
+
+// programFiles are the files at the top of the project directory (Pulumi.yaml, the program's
+// main.go or index.ts, ...), hidden ones excepted.
+func programFiles(project string) []string {
+	entries, err := os.ReadDir(project)
+	if err != nil {
+		return nil
+	}
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			files = append(files, filepath.Join(project, e.Name()))
+		}
+	}
+	return files
+}
+
+func (d *devLoop) abs(path string) string {
+	if filepath.IsAbs(path) {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(d.project, path)
+}
+
+// rel names files relative to the project, the way the program names them.
+func (d *devLoop) rel(files []string) string {
+	names := make([]string, len(files))
+	for i, f := range files {
+		if r, err := filepath.Rel(d.project, f); err == nil {
+			f = r
+		}
+		names[i] = f
+	}
+	return strings.Join(names, ", ")
+}
+

@@ -1,0 +1,166 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// devHangGuard bounds each wait for `lumier dev` to print something: a hang guard, not a
+// performance bound.
+const devHangGuard = time.Minute
+
+// devProcess is a running `lumier dev`, with its output.
+type devProcess struct {
+	cmd *exec.Cmd
+	out *syncBuffer
+}
+
+// devProject copies the YAML counter (examples/yaml) and the Worker code it uses
+// (examples/counter/src) to a temporary directory, with the plugin path pointing at the
+// provider built for this run, and returns the YAML project's directory.
+func devProject(t testing.TB) string {
+	t.Helper()
+	root := t.TempDir()
+	copyDir(t, filepath.Join(repoRoot, "examples", "yaml"), filepath.Join(root, "yaml"))
+	copyDir(t, filepath.Join(repoRoot, "examples", "counter", "src"), filepath.Join(root, "counter", "src"))
+	project := filepath.Join(root, "yaml")
+	editFile(t, filepath.Join(project, "Pulumi.yaml"), "path: ../../bin", "path: "+providerDir)
+	return project
+}
+
+// buildLumier builds the lumier command from the checkout.
+func buildLumier(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "lumier")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/lumier")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building lumier: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startDev runs `lumier dev` in project with the extra environment; it is interrupted, if still
+// running, when the test ends.
+func startDev(t testing.TB, bin, project string, env map[string]string, args ...string) *devProcess {
+	t.Helper()
+	d := &devProcess{cmd: exec.Command(bin, append([]string{"dev"}, args...)...), out: &syncBuffer{}}
+	d.cmd.Dir = project
+	d.cmd.Env = os.Environ()
+	for k, v := range env {
+		d.cmd.Env = append(d.cmd.Env, k+"="+v)
+	}
+	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
+	if err := d.cmd.Start(); err != nil {
+		t.Fatalf("starting lumier dev: %v", err)
+	}
+	t.Cleanup(func() {
+		if d.cmd.ProcessState == nil {
+			d.cmd.Process.Signal(syscall.SIGINT)
+			d.cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("lumier dev output:\n%s", d.out.String())
+		}
+	})
+	return d
+}
+
+// waitFor waits until the output past offset from matches re and returns the submatches and
+// the offset after the match.
+func (d *devProcess) waitFor(t testing.TB, from int, re *regexp.Regexp) ([]string, int) {
+	t.Helper()
+	deadline := time.Now().Add(devHangGuard)
+	for time.Now().Before(deadline) {
+		out := d.out.String()
+		if loc := re.FindStringSubmatchIndex(out[from:]); loc != nil {
+			var subs []string
+			for i := 0; i < len(loc); i += 2 {
+				if loc[i] >= 0 {
+					subs = append(subs, out[from+loc[i]:from+loc[i+1]])
+				} else {
+					subs = append(subs, "")
+				}
+			}
+			return subs, from + loc[1]
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("lumier dev did not print %q within the hang guard; output past offset %d:\n%s", re, from, d.out.String()[from:])
+	return nil, 0
+}
+
+var (
+	devDeployed = regexp.MustCompile(`lumier dev: deployed in \S+ \(([^)]*)\)`)
+	devURL      = regexp.MustCompile(`(?m)^  url: (\S+)$`)
+)
+
+// TestDevRedeploysOnSave runs `lumier dev` on the YAML counter: it deploys, answers, redeploys an
+// edited Worker with the count kept, reports a syntax error while the previous version keeps
+// answering, stops on SIGINT, and leaves a state that `pulumi preview` finds up to date.
+func TestDevRedeploysOnSave(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	bin := buildLumier(t)
+	project := devProject(t)
+	entry := filepath.Join(project, "..", "counter", "src", "index.ts")
+	env := c.env(t.TempDir())
+
+	dev := startDev(t, bin, project, env)
+	subs, at := dev.waitFor(t, 0, devURL)
+	url := subs[1] + "/hits"
+	requireCall(t, "POST", url, "", 200, `{"count":1}`)
+
+	// A one-line change of the Worker: the next answer carries it, and the count goes on.
+	editFile(t, entry, "return Response.json({ count });", `return Response.json({ count, dev: "edited" });`)
+	_, at = dev.waitFor(t, at, regexp.MustCompile(`lumier dev: changed: \.\./counter/src/index\.ts`))
+	subs, at = dev.waitFor(t, at, devDeployed)
+	if !strings.Contains(subs[1], "1 update") {
+		t.Fatalf("the edit's update: %q, want the Worker updated", subs[1])
+	}
+	requireCall(t, "POST", url, "", 200, `{"count":2,"dev":"edited"}`)
+
+	// A save that does not build: the error is printed with its place, the loop goes on and the
+	// previous version keeps answering.
+	editFile(t, entry, "export default {", "export default {{")
+	subs, at = dev.waitFor(t, at, regexp.MustCompile(`(?s)lumier dev: update failed; the previous version keeps serving.*?(index\.ts:\d+:\d+: ERROR: [^\n]*)`))
+	t.Logf("reported: %s", subs[1])
+	requireCall(t, "POST", url, "", 200, `{"count":3,"dev":"edited"}`)
+
+	// Fixed again: deployed, nothing to change since the last good version.
+	editFile(t, entry, "export default {{", "export default {")
+	subs, at = dev.waitFor(t, at, devDeployed)
+	if strings.Contains(subs[1], "update") || strings.Contains(subs[1], "create") {
+		t.Fatalf("redeploying the last good version changed resources: %q", subs[1])
+	}
+	requireCall(t, "POST", url, "", 200, `{"count":4,"dev":"edited"}`)
+
+	if err := dev.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- dev.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("lumier dev on SIGINT: %v", err)
+		}
+	case <-time.After(devHangGuard):
+		t.Fatalf("lumier dev did not exit on SIGINT")
+	}
+
+	// The state is the truth: the same backend, through the CLI, sees nothing to change.
+	out, err := runPulumi(t, ctx, project, env, "preview", "--stack", "dev", "--expect-no-changes")
+	if err != nil {
+		t.Fatalf("pulumi preview after lumier dev: %v\n%s", err, out)
+	}
+	requireCall(t, "GET", url, "", 200, `{"count":4,"dev":"edited"}`)
+}
