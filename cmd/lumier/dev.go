@@ -339,4 +339,3 @@ func (d *devLoop) rel(files []string) string {
 	}
 	return strings.Join(names, ", ")
 }
-
