@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -163,4 +164,92 @@ func TestDevRedeploysOnSave(t *testing.T) {
 		t.Fatalf("pulumi preview after lumier dev: %v\n%s", err, out)
 	}
 	requireCall(t, "GET", url, "", 200, `{"count":4,"dev":"edited"}`)
+}
+
+// TestDevStartsLocalCloudflareAndDestroysOnExit runs `lumier dev --destroy` with no Cloudflare
+// in the environment: it starts the local Cloudflare itself with its state and the stack's in
+// the project's .lumier, and on SIGINT destroys the stack and stops the workerd processes it
+// started.
+func TestDevStartsLocalCloudflareAndDestroysOnExit(t *testing.T) {
+	bin := buildLumier(t)
+	project := devProject(t)
+	dev := startDev(t, bin, project, nil, "--destroy", "-addr", "127.0.0.1:0", "-workerd", workerdBin)
+	subs, at := dev.waitFor(t, 0, regexp.MustCompile(`lumier dev: the local Cloudflare is running at (\S+) \(state in (\S+)\)`))
+	api, state := subs[1], subs[2]
+	if want := filepath.Join(project, ".lumier", "local"); state != want {
+		t.Fatalf("the local Cloudflare's state is in %s, want %s", state, want)
+	}
+	subs, at = dev.waitFor(t, at, devURL)
+	url := subs[1] + "/hits"
+	requireCall(t, "POST", url, "", 200, `{"count":1}`)
+	if _, err := os.Stat(filepath.Join(project, ".lumier", "state", ".pulumi", "stacks", "counter-yaml", "dev.json")); err != nil {
+		t.Fatalf("the dev stack's state is not in the project's .lumier/state: %v", err)
+	}
+	workerds := workerdChildren(t, dev.cmd.Process.Pid)
+	if len(workerds) == 0 {
+		t.Fatalf("no workerd process runs under lumier dev (pid %d) while it serves", dev.cmd.Process.Pid)
+	}
+
+	if err := dev.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- dev.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("lumier dev --destroy on SIGINT: %v", err)
+		}
+	case <-time.After(devHangGuard):
+		t.Fatalf("lumier dev did not exit on SIGINT")
+	}
+	dev.waitFor(t, at, regexp.MustCompile(`lumier dev: destroyed stack "dev"`))
+	if alive := running(workerds); len(alive) != 0 {
+		t.Fatalf("workerd processes %v that lumier dev started still run after it exited", alive)
+	}
+	if _, err := httpClient.Get(api + "/accounts"); err == nil {
+		t.Fatalf("the local Cloudflare at %s still answers after lumier dev exited", api)
+	}
+}
+
+// workerdChildren lists the running workerd processes whose parent is pid, from /proc.
+func workerdChildren(t testing.TB, pid int) []string {
+	t.Helper()
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []string
+	for _, f := range stats {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so read from its closing parenthesis.
+		s := string(data)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open {
+			continue
+		}
+		fields := strings.Fields(s[end+1:])
+		if len(fields) > 1 && strings.Contains(s[open+1:end], "workerd") && fields[1] == strconv.Itoa(pid) {
+			pids = append(pids, filepath.Base(filepath.Dir(f)))
+		}
+	}
+	return pids
+}
+
+// running says which of pids still run (a zombie is not running).
+func running(pids []string) []string {
+	var alive []string
+	for _, pid := range pids {
+		data, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err == nil {
+			s := string(data)
+			if fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]); len(fields) > 0 && fields[0] != "Z" {
+				alive = append(alive, pid)
+			}
+		}
+	}
+	return alive
 }
