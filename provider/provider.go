@@ -68,5 +68,5 @@ func New() (p.Provider, error) {
 	if err != nil {
 		return p.Provider{}, err
 	}
-	return withoutUnsetSettings(withURN(prov)), nil
+	return withoutUnsetSettings(withConfigDiff(withURN(prov))), nil
 }
