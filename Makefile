@@ -13,7 +13,7 @@ TOOLS = tools=$$(bash scripts/tools.sh | tail -n1)
 # Targets run one after another, in the order given (make test's steps in particular).
 .NOTPARALLEL:
 
-.PHONY: all tools build schema sdk gen gen-check vet typecheck tstest unit test e2e demo bench clean
+.PHONY: all tools build schema sdk gen gen-check vet typecheck tstest unit test e2e demo bench release clean
 
 all: build
 
@@ -79,5 +79,13 @@ bench:
 	$(TOOLS); LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -run '^$$' -bench 'BenchmarkDevSaveToAnswer' -benchtime 5x -count=1 -timeout $(E2E_TIMEOUT) ./e2e/
 	$(TOOLS); LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -run '^$$' -bench 'BenchmarkWorkersScale' -benchtime 1x -count=1 -timeout $(E2E_TIMEOUT) ./e2e/
 
+## release: the release's artifacts in dist/ (make release VERSION=x.y.z): the provider plugin for
+## linux, darwin and windows on amd64 and arm64, schema.json, the npm tarballs, the Go SDK module in
+## GOPROXY layout (dist/goproxy), the Python sdist and checksums.txt
+release: tools
+	@[ -n "$(VERSION)" ] || { echo "make release: VERSION=x.y.z is required" >&2; exit 1; }
+	$(GO) run ./cmd/release -version $(VERSION) -out dist
+	ls -l dist dist/goproxy/github.com/lumier-dev/lumier/sdk/@v
+
 clean:
-	rm -rf bin .lumier
+	rm -rf bin .lumier dist

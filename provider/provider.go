@@ -10,8 +10,20 @@ import (
 // Name is the Pulumi package name.
 const Name = "lumier"
 
-// Version is the provider version, set at build time with -ldflags "-X ...provider.Version=...".
-var Version = "0.1.0"
+// Version is the provider version. A release stamps it at build time (make release:
+// -ldflags "-X github.com/lumier-dev/lumier/provider.Version=x.y.z"); any other build is a
+// development build and says so.
+var Version = DevVersion
+
+// DevVersion is the version of a build that no release stamped.
+const DevVersion = "0.0.0-dev"
+
+// PluginDownloadURL is where the engine downloads the provider plugin a program asks for when it
+// is not installed: the GitHub release of the version, whose assets are
+// pulumi-resource-lumier-v<version>-<os>-<arch>.tar.gz (make release writes them). The github://
+// form, rather than a plain https:// release URL, lets the engine authenticate with GITHUB_TOKEN
+// and so also serve a private fork's releases.
+const PluginDownloadURL = "github://api.github.com/lumier-dev/lumier"
 
 // GoImportPath is where the generated Go SDK lives.
 const GoImportPath = "github.com/lumier-dev/lumier/sdk/go/lumier"
@@ -24,6 +36,7 @@ func New() (p.Provider, error) {
 		WithNamespace("lumier").
 		WithRepository("https://github.com/lumier-dev/lumier").
 		WithLicense("Apache-2.0").
+		WithPluginDownloadURL(PluginDownloadURL).
 		WithKeywords("cloudflare", "workers", "durable-objects", "category/cloud").
 		WithLanguageMap(map[string]any{
 			"go": map[string]any{"generateResourceContainerTypes": true, "respectSchemaVersion": true},
@@ -55,5 +68,5 @@ func New() (p.Provider, error) {
 	if err != nil {
 		return p.Provider{}, err
 	}
-	return withoutUnsetSettings(withURN(prov)), nil
+	return withoutUnsetSettings(withConfigDiff(withURN(prov))), nil
 }

@@ -24,9 +24,11 @@ import (
 	"github.com/lumier-dev/lumier/provider"
 )
 
-// Schema returns the provider's package schema as indented JSON.
-func Schema(ctx context.Context) ([]byte, error) {
-	spec, err := schemaSpec(ctx)
+// Schema returns the provider's package schema as indented JSON, stamped with version. The
+// committed schema and SDKs carry provider.DevVersion, so that they do not change with every
+// release; `make release` stamps its own copies.
+func Schema(ctx context.Context, version string) ([]byte, error) {
+	spec, err := schemaSpec(ctx, version)
 	if err != nil {
 		return nil, err
 	}
@@ -37,12 +39,12 @@ func Schema(ctx context.Context) ([]byte, error) {
 	return append(out, '\n'), nil
 }
 
-func schemaSpec(ctx context.Context) (schema.PackageSpec, error) {
+func schemaSpec(ctx context.Context, version string) (schema.PackageSpec, error) {
 	prov, err := provider.New()
 	if err != nil {
 		return schema.PackageSpec{}, fmt.Errorf("building provider: %w", err)
 	}
-	spec, err := p.GetSchema(ctx, provider.Name, provider.Version, prov)
+	spec, err := p.GetSchema(ctx, provider.Name, version, prov)
 	if err != nil {
 		return schema.PackageSpec{}, fmt.Errorf("reading provider schema: %w", err)
 	}
@@ -116,6 +118,60 @@ func bindSchema(schemaJSON []byte) (*schema.Package, error) {
 		return nil, fmt.Errorf("binding schema: %s", diags.Error())
 	}
 	return pkg, nil
+}
+
+// Output is where the schema and the SDKs go, and the version they are stamped with.
+type Output struct {
+	// Version is the version to stamp (x.y.z).
+	Version string
+	// Schema is the path of schema.json.
+	Schema string
+	// Dirs is each SDK's directory, by language (see SDK.Language).
+	Dirs map[string]string
+}
+
+// Write writes the schema and every SDK to out.
+func Write(ctx context.Context, out Output) error {
+	return generate(ctx, out, false)
+}
+
+// Check fails, naming the first stale file, when the schema or an SDK in out is not what the
+// provider generates.
+func Check(ctx context.Context, out Output) error {
+	return generate(ctx, out, true)
+}
+
+func generate(ctx context.Context, out Output, check bool) error {
+	schemaJSON, err := Schema(ctx, out.Version)
+	if err != nil {
+		return err
+	}
+	if check {
+		if have, err := os.ReadFile(out.Schema); err != nil || !bytes.Equal(have, schemaJSON) {
+			return fmt.Errorf("%s is stale: run `make gen` and commit the result", out.Schema)
+		}
+	} else if err := os.WriteFile(out.Schema, schemaJSON, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", out.Schema, err)
+	}
+	for _, sdk := range SDKs() {
+		files, err := sdk.Generate(schemaJSON)
+		if err != nil {
+			return err
+		}
+		dir, ok := out.Dirs[sdk.Language]
+		if !ok {
+			return fmt.Errorf("no directory for the %s SDK", sdk.Language)
+		}
+		if check {
+			err = sdk.Check(dir, files)
+		} else {
+			err = sdk.Write(dir, files)
+		}
+		if err != nil {
+			return fmt.Errorf("%s SDK: %w", sdk.Language, err)
+		}
+	}
+	return nil
 }
 
 // SDK is one generated SDK: where it lives and how to tell its generated files from the rest.

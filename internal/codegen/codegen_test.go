@@ -10,11 +10,13 @@ import (
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/provider"
 )
 
 func loadSchema(t *testing.T) schema.PackageSpec {
 	t.Helper()
-	raw, err := Schema(context.Background())
+	raw, err := Schema(context.Background(), provider.DevVersion)
 	require.NoError(t, err)
 	var spec schema.PackageSpec
 	require.NoError(t, json.Unmarshal(raw, &spec))
@@ -76,7 +78,7 @@ func TestSchemaSecrets(t *testing.T) {
 }
 
 func TestGoSDKGenerates(t *testing.T) {
-	raw, err := Schema(context.Background())
+	raw, err := Schema(context.Background(), provider.DevVersion)
 	require.NoError(t, err)
 	files, err := GoSDK(raw)
 	require.NoError(t, err)
@@ -99,7 +101,7 @@ func keys[V any](m map[string]V) []string {
 }
 
 func TestNodejsAndPythonSDKsGenerate(t *testing.T) {
-	raw, err := Schema(context.Background())
+	raw, err := Schema(context.Background(), provider.DevVersion)
 	require.NoError(t, err)
 	node, err := NodejsSDK(raw)
 	require.NoError(t, err)

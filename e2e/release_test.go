@@ -1,0 +1,328 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/lumier-dev/lumier/internal/release"
+)
+
+// releaseVersion is the version the test releases as: any version works, this one is no real
+// release's, so nothing can be mistaken for one.
+const releaseVersion = "0.2.0-e2e"
+
+// TestReleaseAsAUser builds the release (dist/) for this platform and uses nothing but it, the
+// way a user does, from directories outside the checkout with a Pulumi home of their own: the
+// plugin installed by `pulumi plugin install --file`, then the counter deployed from a YAML
+// program without a plugins: path and from a Go module that requires the SDK by version through a
+// GOPROXY made of dist/goproxy. Each deploy answers 1, 2, 2.
+func TestReleaseAsAUser(t *testing.T) {
+	ctx := testContext(t, 20*time.Minute)
+	dist := filepath.Join(t.TempDir(), "dist")
+	start := time.Now()
+	err := release.Build(ctx, release.Options{
+		Version: releaseVersion, Root: repoRoot, Out: dist,
+		Targets: []string{runtime.GOOS + "/" + runtime.GOARCH},
+		Log:     testWriter{t},
+	})
+	if err != nil {
+		t.Fatalf("make release: %v", err)
+	}
+	t.Logf("dist/ for %s/%s built in %s", runtime.GOOS, runtime.GOARCH, time.Since(start).Round(time.Millisecond))
+
+	home := t.TempDir() // the user's PULUMI_HOME: the plugin goes there, nowhere else
+	archive := filepath.Join(dist, release.PluginArchive(releaseVersion, runtime.GOOS, runtime.GOARCH))
+	out, err := runPulumi(t, ctx, t.TempDir(), map[string]string{"PULUMI_HOME": home},
+		"plugin", "install", "resource", "lumier", "v"+releaseVersion, "--file", archive)
+	if err != nil {
+		t.Fatalf("pulumi plugin install: %v\n%s", err, out)
+	}
+	out, err = runPulumi(t, ctx, t.TempDir(), map[string]string{"PULUMI_HOME": home}, "plugin", "ls")
+	if err != nil || !strings.Contains(out, releaseVersion) {
+		t.Fatalf("pulumi plugin ls does not list lumier %s: %v\n%s", releaseVersion, err, out)
+	}
+
+	t.Run("YAML", func(t *testing.T) {
+		c := startCloud(t)
+		dir := filepath.Join(t.TempDir(), "yaml")
+		copyDir(t, filepath.Join(repoRoot, "examples", "yaml"), dir)
+		copyDir(t, filepath.Join(repoRoot, "examples", "counter", "src"), filepath.Join(filepath.Dir(dir), "counter", "src"))
+		dropPluginsSection(t, filepath.Join(dir, "Pulumi.yaml"))
+		env := userEnv(t, c, home)
+		pulumi := func(args ...string) string {
+			t.Helper()
+			out, err := runPulumi(t, ctx, dir, env, args...)
+			if err != nil {
+				t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			return out
+		}
+		pulumi("stack", "init", "dev")
+		pulumi("up", "--yes")
+		requireCounts(t, strings.TrimSpace(pulumi("stack", "output", "url")))
+		requireProviderVersion(t, pulumi("stack", "export"))
+		pulumi("destroy", "--yes")
+		requireScripts(t, c)
+	})
+
+	t.Run("GoModule", func(t *testing.T) {
+		c := startCloud(t)
+		dir := goUserModule(t, ctx, dist)
+		env := userEnv(t, c, home)
+		host := startGoHost(t, filepath.Join(dir, "counter"))
+		pulumi := func(args ...string) string {
+			t.Helper()
+			out, err := runPulumi(t, ctx, dir, env, args...)
+			if err != nil {
+				t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			return out
+		}
+		pulumi("stack", "init", "dev")
+		for k, v := range map[string]string{"lumier:apiUrl": c.URL(), "lumier:accountId": accountID} {
+			pulumi("config", "set", k, v)
+		}
+		pulumi("config", "set", "--secret", "lumier:apiToken", token)
+		pulumi("up", "--yes", "--client="+host)
+		requireCounts(t, strings.TrimSpace(pulumi("stack", "output", "url")))
+		requireProviderVersion(t, pulumi("stack", "export"))
+		pulumi("destroy", "--yes", "--client="+host)
+		requireScripts(t, c)
+	})
+}
+
+// userEnv is a user's environment: their own Pulumi home holding the installed plugin, a file
+// backend of the test's, and the local Cloudflare's credentials.
+func userEnv(t *testing.T, c *cloud, home string) map[string]string {
+	env := c.env(t.TempDir())
+	env["PULUMI_HOME"] = home
+	return env
+}
+
+// requireCounts requires the counter at url to answer 1, 2, 2.
+func requireCounts(t *testing.T, url string) {
+	t.Helper()
+	requireCall(t, http.MethodPost, url, "", 200, `{"count":1}`)
+	requireCall(t, http.MethodPost, url, "", 200, `{"count":2}`)
+	requireCall(t, http.MethodGet, url, "", 200, `{"count":2}`)
+}
+
+// requireProviderVersion requires the stack's lumier providers that name a version to name the
+// released one: the installed plugin, not one found elsewhere.
+func requireProviderVersion(t *testing.T, export string) {
+	t.Helper()
+	var state struct {
+		Deployment struct {
+			Resources []struct {
+				Type   string         `json:"type"`
+				Inputs map[string]any `json:"inputs"`
+			} `json:"resources"`
+		} `json:"deployment"`
+	}
+	if err := json.Unmarshal([]byte(export), &state); err != nil {
+		t.Fatalf("stack export: %v", err)
+	}
+	versioned := 0
+	for _, r := range state.Deployment.Resources {
+		// A YAML program's own default provider carries no version; the components' children's do.
+		if v, ok := r.Inputs["version"]; ok && r.Type == "pulumi:providers:lumier" {
+			if v != releaseVersion {
+				t.Fatalf("a lumier provider's version is %v, want %s", v, releaseVersion)
+			}
+			versioned++
+		}
+	}
+	if versioned == 0 {
+		t.Fatal("the stack has no lumier provider of a version")
+	}
+}
+
+// dropPluginsSection removes the plugins: section (a path to a checkout's build) from a project
+// file, so that the engine uses the installed plugin.
+func dropPluginsSection(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	skipping := false
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "plugins:") {
+			skipping = true
+			continue
+		}
+		if skipping && (line == "" || strings.HasPrefix(line, " ") || strings.HasPrefix(line, "#")) {
+			continue
+		}
+		skipping = false
+		kept = append(kept, line)
+	}
+	out := strings.Join(kept, "\n")
+	if strings.Contains(out, "plugins:") || strings.Contains(out, "path:") {
+		t.Fatalf("%s still points at a plugin path:\n%s", path, out)
+	}
+	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// goUserModule writes the counter as a Go module of its own that requires the SDK at the release's
+// version, resolved through dist/goproxy (then the usual proxy for the SDK's own dependencies),
+// builds it into dir/counter, and returns dir.
+func goUserModule(t *testing.T, ctx context.Context, dist string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "counter")
+	copyDir(t, filepath.Join(repoRoot, "examples", "counter", "src"), filepath.Join(dir, "src"))
+	write := func(name, content string) {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(rel string) string {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(repoRoot, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	write("go.mod", "module example.com/counter\n\ngo 1.26\n\nrequire "+release.GoModule+" v"+releaseVersion+"\n")
+	write("stack/stack.go", read("examples/counter/stack/stack.go"))
+	write("main.go", strings.ReplaceAll(read("examples/counter/main.go"),
+		"github.com/lumier-dev/lumier/examples/counter/stack", "example.com/counter/stack"))
+	write("Pulumi.yaml", "name: counter-go\nruntime: go\n")
+	if strings.Contains(read("examples/counter/main.go"), "replace") {
+		t.Fatal("the example refers to a replace directive")
+	}
+
+	proxy, err := exec.CommandContext(ctx, "go", "env", "GOPROXY").Output()
+	if err != nil {
+		t.Fatalf("go env GOPROXY: %v", err)
+	}
+	env := append(os.Environ(),
+		"GOWORK=off", "GOFLAGS=-mod=mod",
+		"GOPROXY=file://"+filepath.ToSlash(filepath.Join(dist, "goproxy"))+","+strings.TrimSpace(string(proxy)),
+		// The released module is not in the public checksum database (nor is this test's version).
+		"GONOSUMDB="+release.GoModule,
+	)
+	for _, args := range [][]string{{"mod", "tidy"}, {"build", "-o", "counter", "."}, {"list", "-m", release.GoModule}} {
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		if args[0] == "list" && strings.TrimSpace(string(out)) != release.GoModule+" v"+releaseVersion {
+			t.Fatalf("the module uses %s, want %s v%s", strings.TrimSpace(string(out)), release.GoModule, releaseVersion)
+		}
+	}
+	if data := read("sdk/go.mod"); !strings.Contains(data, "module "+release.GoModule+"\n") {
+		t.Fatalf("sdk/go.mod is not module %s", release.GoModule)
+	}
+	return dir
+}
+
+// startGoHost serves the language host protocol for a prebuilt Go program and returns its address
+// for `pulumi --client`. It runs the program the way Pulumi's Go language host runs a prebuilt
+// binary (runtime option binary:): in the project directory, with the run's project, stack,
+// config and engine addresses in the PULUMI_* environment variables the Go SDK reads. The Go host
+// itself cannot be built here: its module (sdk/go/pulumi-language-go) has no published versions.
+func startGoHost(t *testing.T, binary string) string {
+	t.Helper()
+	cancel := make(chan bool)
+	h := &goHost{binary: binary}
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: cancel,
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatalf("starting the Go language host: %v", err)
+	}
+	t.Cleanup(func() {
+		close(cancel)
+		<-handle.Done
+	})
+	return "127.0.0.1:" + strconv.Itoa(handle.Port)
+}
+
+type goHost struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+	binary string
+}
+
+func (h *goHost) GetRequiredPlugins(context.Context, *pulumirpc.GetRequiredPluginsRequest) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+}
+
+func (h *goHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: "1.0.0"}, nil
+}
+
+func (h *goHost) InstallDependencies(*pulumirpc.InstallDependenciesRequest, pulumirpc.LanguageRuntime_InstallDependenciesServer) error {
+	return nil
+}
+
+func (h *goHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	config, err := json.Marshal(req.GetConfig())
+	if err != nil {
+		return nil, err
+	}
+	secretKeys, err := json.Marshal(req.GetConfigSecretKeys())
+	if err != nil {
+		return nil, err
+	}
+	env := append(os.Environ(),
+		pulumi.EnvOrganization+"="+req.GetOrganization(),
+		pulumi.EnvProject+"="+req.GetProject(),
+		pulumi.EnvStack+"="+req.GetStack(),
+		pulumi.EnvConfig+"="+string(config),
+		pulumi.EnvConfigSecretKeys+"="+string(secretKeys),
+		pulumi.EnvDryRun+"="+strconv.FormatBool(req.GetDryRun()),
+		pulumi.EnvParallel+"="+strconv.Itoa(int(req.GetParallel())),
+		pulumi.EnvMonitor+"="+req.GetMonitorAddress(),
+	)
+	if args := req.GetArgs(); len(args) > 0 {
+		env = append(env, pulumi.EnvEngine+"="+args[0])
+	}
+	cmd := exec.CommandContext(ctx, h.binary)
+	cmd.Dir, cmd.Env = req.GetPwd(), env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("%s: %v\n%s", h.binary, err, out)}, nil
+	}
+	return &pulumirpc.RunResponse{}, nil
+}
+
+// testWriter logs each write to the test's log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
