@@ -174,8 +174,41 @@ func TestScriptConsumesAQueueOnTheListsLastPage(t *testing.T) {
 	require.NoError(t, err)
 
 	inputs := consumerInputs(t, obj("queue", "zz-last"))
-	inputs["entry"] = property.New(copyCounter(t))
 	_, err = s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: checked(t, s, inputs, nil)})
 	require.NoError(t, err)
 	require.Len(t, consumersOf(t, srv, last.ID), 1)
+}
+
+// TestCheckRefusesAConsumerWithoutQueueHandler: a Worker consuming a queue whose default export
+// has no queue() handler deploys on Cloudflare and then drops every message; preview refuses it,
+// naming the queue, the entry and the handler to add. A queue() handler, as an object method or a
+// WorkerEntrypoint class method, passes.
+func TestCheckRefusesAConsumerWithoutQueueHandler(t *testing.T) {
+	s := newTestServer(t)
+	consumer := func(code string) map[string]property.Value {
+		entry := writeEntry(t, map[string]string{"src/index.ts": code,
+			"src/make.ts": "export function make() { return { queue() {} }; }\n"})
+		return map[string]property.Value{
+			"scriptName":     property.New("mailer"),
+			"entry":          property.New(entry),
+			"queueConsumers": property.New([]property.Value{property.New(map[string]property.Value{"queue": property.New("jobs")})}),
+		}
+	}
+	in := consumer(handlers)
+	assert.Contains(t, joined(reasons(check(t, s, in, nil))), `queueConsumers: script "mailer" consumes queue "jobs", but `+
+		`the default export of `+in["entry"].AsString()+` has no queue() handler (it has fetch): every message would fail, `+
+		"be retried and then be dropped. Add `async queue(batch, env) { ... }` to the default export, or remove the "+
+		"queue from queueConsumers")
+
+	for name, code := range map[string]string{
+		"object method": "export default { async fetch() { return new Response(\"ok\"); }, async queue(batch) {} };\n",
+		"property":      "async function consume(batch) {}\nexport default { queue: consume };\n",
+		"class method": "import { WorkerEntrypoint } from \"cloudflare:workers\";\n" +
+			"export default class extends WorkerEntrypoint { async queue(batch) {} };\n",
+		"unknown": "import { make } from \"./make\";\nexport default make();\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			assert.Empty(t, reasons(check(t, s, consumer(code), nil)))
+		})
+	}
 }

@@ -195,6 +195,7 @@ func checkCode(args *ScriptArgs, classesKnown bool, cfg Config) []p.CheckFailure
 			"%s has no default export, so the Worker would answer no requests: add `export default "+
 				"{ async fetch(request) { ... } }`", args.Entry)})
 	}
+	failures = append(failures, checkQueueHandler(args, b)...)
 	plan, limit := cfg.sizeLimit()
 	return append(failures, checkSize(args.Entry, b, plan, limit)...)
 }

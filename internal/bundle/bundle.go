@@ -53,6 +53,10 @@ type Result struct {
 	Exports []string
 	// ExportKinds says for each export whether it is a class, a function, an object, ...
 	ExportKinds map[string]ExportKind
+	// Handlers are the handlers of the default export (fetch, queue, scheduled, ...) when
+	// HandlersKnown: the bundle shows them without running it.
+	Handlers      []string
+	HandlersKnown bool
 	// GzipSize is the size of Code after gzip compression, which Cloudflare's Worker size
 	// limit applies to.
 	GzipSize int
@@ -159,17 +163,18 @@ func Bundle(opts Options) (*Result, error) {
 	for i := range inputs {
 		inputs[i].Path = displayPath(inputs[i].Path, root, dir)
 	}
-	kinds, err := exportKinds(code)
+	top, err := parseTopLevel(code)
 	if err != nil {
 		return nil, fmt.Errorf("bundling %s: %w", entry, err)
 	}
+	handlers, handlersKnown := top.defaultHandlers()
 	size, err := gzipSize(code)
 	if err != nil {
 		return nil, fmt.Errorf("bundling %s: %w", entry, err)
 	}
 	sum := sha256.Sum256(code)
-	return &Result{Code: code, Hash: hex.EncodeToString(sum[:]), Exports: exports, ExportKinds: kinds,
-		GzipSize: size, Inputs: inputs}, nil
+	return &Result{Code: code, Hash: hex.EncodeToString(sum[:]), Exports: exports, ExportKinds: top.exportKinds(),
+		Handlers: handlers, HandlersKnown: handlersKnown, GzipSize: size, Inputs: inputs}, nil
 }
 
 // checkEntry gives a missing entry a plain message; esbuild's own ("Could not resolve") reads
