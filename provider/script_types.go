@@ -141,7 +141,6 @@ func (a ScriptArgs) compatibilityDate() string {
 	return a.CompatibilityDate
 }
 
-
 // compatibilityFlags are the flags as written: Check spells out the default when the option is
 // absent, so nil (a state read back from Cloudflare) and [] both mean none.
 func (a ScriptArgs) compatibilityFlags() []string {
