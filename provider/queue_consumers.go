@@ -318,12 +318,16 @@ func checkQueueHandler(args *ScriptArgs, b *bundle.Result) []p.CheckFailure {
 	for i, c := range args.QueueConsumers {
 		queues[i] = c.Queue
 	}
+	noun := "queue"
+	if len(queues) > 1 {
+		noun = "queues"
+	}
 	has := "has no handlers"
 	if len(b.Handlers) > 0 {
 		has = "has " + strings.Join(b.Handlers, ", ")
 	}
 	return []p.CheckFailure{{Property: "queueConsumers", Reason: fmt.Sprintf(
-		"script %q consumes queue %s, but the default export of %s has no queue() handler (it %s): every message "+
+		"script %q consumes %s %s, but the default export of %s has no queue() handler (it %s): every message "+
 			"would fail, be retried and then be dropped. Add `async queue(batch, env) { ... }` to the default export, "+
-			"or remove the queue from queueConsumers", args.ScriptName, strings.Join(quoteAll(queues), ", "), args.Entry, has)}}
+			"or remove the queue from queueConsumers", args.ScriptName, noun, strings.Join(quoteAll(queues), ", "), args.Entry, has)}}
 }

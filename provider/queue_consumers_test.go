@@ -17,6 +17,9 @@ import (
 // consumerInputs is the counter Script consuming the given queues.
 func consumerInputs(t *testing.T, consumers ...property.Value) map[string]property.Value {
 	inputs := counterInputs(t)
+	inputs["entry"] = property.New(writeEntry(t, map[string]string{"src/index.ts": "import { DurableObject } from " +
+		"\"cloudflare:workers\";\nexport class Counter extends DurableObject {}\n" +
+		"export default { async fetch() { return new Response(\"ok\"); }, async queue(batch) {} };\n"}))
 	inputs["queueConsumers"] = property.New(consumers)
 	return inputs
 }
@@ -106,7 +109,6 @@ func TestScriptQueueConsumersLifecycle(t *testing.T) {
 
 	inputs := consumerInputs(t, obj("queue", "jobs", "maxRetries", property.New(2.0), "deadLetterQueue", "jobs-dlq"),
 		obj("queue", "mail"))
-	inputs["entry"] = property.New(copyCounter(t))
 	urn := scriptURN("api")
 	in := checked(t, s, inputs, nil)
 	created, err := s.Create(p.CreateRequest{Urn: urn, Properties: in})
@@ -154,7 +156,6 @@ func TestScriptQueueConsumerOfAMissingQueue(t *testing.T) {
 	srv := startLocal(t)
 	s := configured(t, srv)
 	inputs := consumerInputs(t, obj("queue", "nope"))
-	inputs["entry"] = property.New(copyCounter(t))
 	_, err := s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: checked(t, s, inputs, nil)})
 	assert.ErrorContains(t, err, `worker script "my-app-dev-api" consumes queue "nope", which does not exist on Cloudflare`)
 }
