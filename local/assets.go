@@ -193,7 +193,6 @@ func (a *assetStore) put(token, hash, contentType string, content []byte) (strin
 	return "", nil
 }
 
-
 // redeem turns a completion token into a stored manifest's id, for a script upload of script.
 func (a *assetStore) redeem(token, script string) (string, error) {
 	a.mu.Lock()
