@@ -52,7 +52,7 @@ func TestQueueConsumerCheckRefusesARetryDelayOutOfRange(t *testing.T) {
 }
 
 func TestQueueConsumerCheckRefusesABadQueueName(t *testing.T) {
-	assert.Equal(t, []string{`queueConsumers: queueConsumers[0]: invalid queue name "Jobs": Cloudflare allows lowercase ` +
+	assert.Equal(t, []string{`queueConsumers[0]: invalid queue name "Jobs": Cloudflare allows lowercase ` +
 		`letters, digits and '-', starting with a letter or digit, at most 63 characters`},
 		consumerReasons(t, obj("queue", "Jobs")))
 }
