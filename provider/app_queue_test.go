@@ -58,7 +58,7 @@ func TestAppRefusesAQueueItDoesNotDeclare(t *testing.T) {
 // (error 11004 at up, naming the queue by its id); the App refuses it at preview, naming the
 // queue and both Workers in the user's names.
 func TestAppRefusesAQueueConsumedByTwoWorkers(t *testing.T) {
-	in := seedApp(t, "queues", list(obj("name", "jobs")))
+	in := basicApp(t, "queues", list(obj("name", "jobs")))
 	entry := counterEntry(t)
 	workers := in["workers"].AsArray().AsSlice()
 	in["workers"] = list(append(workers,
