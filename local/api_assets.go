@@ -13,7 +13,6 @@ import (
 
 // Cloudflare's static assets limits the API enforces (docs/cloudflare-api.md, "Static assets").
 const (
-	maxAssetFiles    = 100_000  // per Worker version, Workers Paid
 	maxAssetFileSize = 25 << 20 // per file
 	// maxAssetsUploadBytes bounds one upload request's body (base64 makes files 4/3 larger).
 	maxAssetsUploadBytes = 4 * maxAssetFileSize
@@ -42,7 +41,7 @@ func (s *Server) handleAssetsSession(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "could not parse the manifest: %v", err))
 		return
 	}
-	if err := checkManifest(body.Manifest); err != nil {
+	if err := s.opts.Plan.checkManifest(body.Manifest); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -52,13 +51,13 @@ func (s *Server) handleAssetsSession(w http.ResponseWriter, r *http.Request) {
 
 // checkManifest applies Cloudflare's rules on a manifest: paths start with '/', hashes are 32 hex
 // digits, and the file count and sizes are within the limits.
-func checkManifest(m assetManifest) *apiError {
+func (p Plan) checkManifest(m assetManifest) *apiError {
 	if m == nil {
 		return newAPIError(http.StatusBadRequest, codeValidation, "manifest is required")
 	}
-	if len(m) > maxAssetFiles {
+	if len(m) > p.maxAssetFiles() {
 		return newAPIError(http.StatusBadRequest, codeValidation,
-			"the manifest has %d files; a Worker version may have at most %d", len(m), maxAssetFiles)
+			"the manifest has %d files; a Worker version may have at most %d", len(m), p.maxAssetFiles())
 	}
 	for path, e := range m {
 		switch {

@@ -69,7 +69,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	up, err := parseUpload(r)
+	up, err := parseUpload(r, s.opts.Plan)
 	if err == nil {
 		err = s.checkBindingTargets(name, up.bindings)
 	}

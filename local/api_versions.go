@@ -96,7 +96,7 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	up, err := parseUpload(r)
+	up, err := parseUpload(r, s.opts.Plan)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -209,7 +209,7 @@ func (s *Server) handleGetVersion(w http.ResponseWriter, r *http.Request) {
 // Migrations are not part of a content upload.
 func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	up, err := parseUpload(r)
+	up, err := parseUpload(r, s.opts.Plan)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -49,6 +49,7 @@ type assetManifest map[string]assetEntry
 type assetSession struct {
 	script     string
 	manifest   assetManifest
+	hashes     map[string]bool // every hash of manifest
 	missing    map[string]bool
 	completion string
 	created    time.Time
@@ -99,8 +100,9 @@ func newToken(kind string) string {
 // startSession registers a manifest and returns the session token and the buckets of hashes not
 // stored yet. With nothing missing the token is already the completion token.
 func (a *assetStore) startSession(script string, m assetManifest) (string, [][]string) {
-	missing := map[string]bool{}
+	all, missing := map[string]bool{}, map[string]bool{}
 	for _, e := range m {
+		all[e.Hash] = true
 		if !a.has(e.Hash) {
 			missing[e.Hash] = true
 		}
@@ -109,7 +111,7 @@ func (a *assetStore) startSession(script string, m assetManifest) (string, [][]s
 	defer a.mu.Unlock()
 	a.expire()
 	token := newToken("session")
-	sess := &assetSession{script: script, manifest: m, missing: missing, created: a.now()}
+	sess := &assetSession{script: script, manifest: m, hashes: all, missing: missing, created: a.now()}
 	a.sessions[token] = sess
 	if len(missing) == 0 {
 		sess.completion = token
@@ -169,7 +171,7 @@ func (a *assetStore) put(token, hash, contentType string, content []byte) (strin
 	if err != nil {
 		return "", err
 	}
-	if !slices.ContainsFunc(mapValues(s.manifest), func(e assetEntry) bool { return e.Hash == hash }) {
+	if !s.hashes[hash] {
 		return "", fmt.Errorf("file %s is not in the session's manifest", hash)
 	}
 	if err := writeFileAtomic(a.filePath(hash), content); err != nil {
@@ -189,14 +191,6 @@ func (a *assetStore) put(token, hash, contentType string, content []byte) (strin
 		return s.completion, nil
 	}
 	return "", nil
-}
-
-func mapValues(m assetManifest) []assetEntry {
-	out := make([]assetEntry, 0, len(m))
-	for _, e := range m {
-		out = append(out, e)
-	}
-	return out
 }
 
 // redeem turns a completion token into a stored manifest's id, for a script upload of script.

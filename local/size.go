@@ -6,17 +6,31 @@ import (
 	"net/http"
 )
 
-// Cloudflare refuses a Worker whose modules exceed its size limit after gzip compression with
-// 10027 (docs/cloudflare-api.md: error codes, and Limits). The local Cloudflare holds every
-// upload to the Workers Paid limit, the largest any account has, so what it accepts some
-// account could deploy.
-const (
-	codeScriptTooLarge = 10027
-	maxWorkerGzipBytes = 10 << 20
-)
+// Cloudflare refuses a Worker whose modules exceed its plan's size limit after gzip compression
+// with 10027 (docs/cloudflare-api.md: error codes, and Limits).
+const codeScriptTooLarge = 10027
 
-// checkWorkerSize refuses modules whose gzip size is over the limit, in Cloudflare's words.
-func checkWorkerSize(modules []uploadedModule) *apiError {
+// maxWorkerGzipBytes is the plan's limit on a Worker's size after gzip: 3 MiB on Workers Free,
+// 10 MiB on Workers Paid (docs/cloudflare-api.md, "Limits checked before upload").
+func (p Plan) maxWorkerGzipBytes() int {
+	if p == PlanFree {
+		return 3 << 20
+	}
+	return 10 << 20
+}
+
+// maxAssetFiles is the plan's limit on the static asset files of a Worker version: 20,000 on
+// Workers Free, 100,000 on Workers Paid (docs/cloudflare-api.md, "Static assets").
+func (p Plan) maxAssetFiles() int {
+	if p == PlanFree {
+		return 20_000
+	}
+	return 100_000
+}
+
+// checkWorkerSize refuses modules whose gzip size is over the plan's limit, in Cloudflare's words.
+func (p Plan) checkWorkerSize(modules []uploadedModule) *apiError {
+	maxWorkerGzipBytes := p.maxWorkerGzipBytes()
 	var n byteCounter
 	w := gzip.NewWriter(&n)
 	for _, m := range modules {

@@ -3,6 +3,7 @@ package local
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -32,8 +33,31 @@ func TestUploadOverSizeLimitRefusedWithCloudflaresCode(t *testing.T) {
 func TestCheckWorkerSizeCountsCompressedBytes(t *testing.T) {
 	// 20 MiB that compress to almost nothing pass: the limit is on the gzip size.
 	zeros := make([]byte, 20<<20)
-	assert.Nil(t, checkWorkerSize([]uploadedModule{{name: "index.js", content: zeros}}))
+	assert.Nil(t, PlanPaid.checkWorkerSize([]uploadedModule{{name: "index.js", content: zeros}}))
 	// Two modules that are each under the limit but together over it are refused.
 	half := []byte(randomJS(t, 7<<20))
-	assert.NotNil(t, checkWorkerSize([]uploadedModule{{name: "a.js", content: half}, {name: "b.js", content: half}}))
+	assert.NotNil(t, PlanPaid.checkWorkerSize([]uploadedModule{{name: "a.js", content: half}, {name: "b.js", content: half}}))
+}
+
+// TestFreePlanRefusesOver3MiB: a new account (Workers Free) takes a Worker of at most 3 MiB after
+// gzip, in Cloudflare's words; the paid plans take it.
+func TestFreePlanRefusesOver3MiB(t *testing.T) {
+	s := startServer(t, t.TempDir(), Options{Plan: PlanFree})
+	big := randomJS(t, 5<<20) // ~3.75 MiB after gzip
+	_, err := putScript(t, s, "free-large", meta(nil), module{"index.js", big})
+	requireCode(t, err, codeScriptTooLarge, "Your Worker exceeded the size limit of 3 MiB. Refer to the Workers documentation")
+	assert.Nil(t, PlanPaid.checkWorkerSize([]uploadedModule{{name: "index.js", content: []byte(big)}}))
+}
+
+// TestAssetFileLimitFollowsThePlan: a Worker version may have 20,000 asset files on Workers Free
+// and 100,000 on Workers Paid.
+func TestAssetFileLimitFollowsThePlan(t *testing.T) {
+	m := assetManifest{}
+	for i := range 20_001 {
+		m[fmt.Sprintf("/f%d.txt", i)] = assetEntry{Hash: fmt.Sprintf("%032x", i), Size: 1}
+	}
+	err := PlanFree.checkManifest(m)
+	require.NotNil(t, err)
+	assert.Contains(t, err.Error(), "the manifest has 20001 files; a Worker version may have at most 20000")
+	assert.Nil(t, PlanPaid.checkManifest(m))
 }

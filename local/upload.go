@@ -101,7 +101,7 @@ type uploadedModule struct {
 
 // parseUpload reads an upload's multipart body and validates its shape (not yet against the
 // account: that is the rules' job).
-func parseUpload(r *http.Request) (*upload, error) {
+func parseUpload(r *http.Request, plan Plan) (*upload, error) {
 	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
 		return nil, newAPIError(http.StatusUnsupportedMediaType, codeContentType,
@@ -152,7 +152,7 @@ func parseUpload(r *http.Request) (*upload, error) {
 	if rawMeta == nil {
 		return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata")
 	}
-	if err := checkWorkerSize(up.modules); err != nil {
+	if err := plan.checkWorkerSize(up.modules); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(rawMeta, &up.meta); err != nil {

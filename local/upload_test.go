@@ -29,7 +29,7 @@ func TestParseUpload(t *testing.T) {
 		},
 		// The single-step form of migrations.
 		"migrations": map[string]any{"new_tag": "v1", "new_sqlite_classes": []string{"Counter"}},
-	}, module{"index.js", "export default {}"}, module{"lib/x.js", "export const x = 1"}))
+	}, module{"index.js", "export default {}"}, module{"lib/x.js", "export const x = 1"}), PlanPaid)
 	require.NoError(t, err)
 	assert.Equal(t, defaultCompatibilityDate, up.meta.CompatibilityDate, "Cloudflare's default date")
 	assert.Len(t, up.modules, 2)
@@ -49,13 +49,13 @@ func TestParseUpload(t *testing.T) {
 		"duplicate binding": {map[string]any{"main_module": "index.js", "bindings": []any{map[string]any{"type": "plain_text", "name": "X", "text": ""}, map[string]any{"type": "plain_text", "name": "X", "text": ""}}}, "more than once"},
 		"service worker":    {map[string]any{"body_part": "index.js"}, "service-worker syntax"},
 	} {
-		_, err := parseUpload(uploadRequest(t, c.md, module{"index.js", "export default {}"}))
+		_, err := parseUpload(uploadRequest(t, c.md, module{"index.js", "export default {}"}), PlanPaid)
 		assert.ErrorContains(t, err, c.want, name)
 	}
 
 	r := uploadRequest(t, map[string]any{"main_module": "index.js"}, module{"index.js", "x"})
 	r.Header.Set("Content-Type", "application/json")
-	_, err = parseUpload(r)
+	_, err = parseUpload(r, PlanPaid)
 	assert.Equal(t, codeContentType, err.(*apiError).Code)
 }
 

@@ -122,6 +122,12 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 	plan := &appPlan{app: args.Name, stage: args.Stage, removal: args.Removal, workers: map[string]*appWorker{}}
 	if plan.stage == "" {
 		plan.stage = stack
+		// Every name on Cloudflare holds the stage: one error about the stack says it all.
+		if err := naming.ValidateNamePart("stage", plan.stage); err != nil {
+			return nil, fmt.Errorf("%w. The stage is the stack's name, %q: create a stack with a valid name "+
+				"(`pulumi stack init %s`) or rename this one (`pulumi stack rename %s`), or set the app's stage",
+				err, stack, naming.Suggest("stage", stack), naming.Suggest("stage", stack))
+		}
 	}
 	switch plan.removal {
 	case "":

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -51,6 +52,8 @@ type appDataSet struct {
 	kind  appDataKind
 	items map[string]*appData
 	order []string // names in declaration order
+	// invalid are declared names that make no valid name on Cloudflare (already reported).
+	invalid []string
 }
 
 // appData is one data resource of an app: its title, inputs, and the resource once created.
@@ -72,9 +75,10 @@ func (p *appPlan) resolveData(args AppArgs, workers []*appWorker) []error {
 		set := &appDataSet{kind: k, items: map[string]*appData{}}
 		p.data[k.binding] = set
 		for _, d := range k.decls(args) {
-			title, err := naming.ScriptName(p.app, p.stage, d.name)
+			title, err := naming.QualifiedName(k.noun, p.app, p.stage, d.name)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s %q: %w", k.noun, d.name, err))
+				set.invalid = append(set.invalid, d.name)
 				continue
 			}
 			if _, dup := set.items[d.name]; dup {
@@ -102,6 +106,9 @@ func (p *appPlan) resolveData(args AppArgs, workers []*appWorker) []error {
 			}
 			name, _ := m["name"].(string)
 			if set.items[name] == nil {
+				if slices.Contains(set.invalid, name) {
+					continue // its declaration's error says what to fix
+				}
 				errs = append(errs, fmt.Errorf("worker %q binding %s names %s %q, which this app does not "+
 					"declare (it declares %s): add {name: %q} to %s, or give %s", w.Name, env, set.kind.noun, name,
 					exportList(set.order), name, set.kind.list, set.kind.field))

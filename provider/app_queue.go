@@ -59,12 +59,20 @@ func (p *appPlan) resolveConsumers(workers []*appWorker) []error {
 		w.consumes = append(w.consumes, name)
 		return q
 	}
+	consumer := map[string]*appWorker{} // queue name in the app -> the Worker consuming it
 	for _, w := range workers {
 		for i, c := range w.QueueConsumers {
 			q := lookup(w, fmt.Sprintf("queueConsumers[%d]", i), c.Queue)
 			if q == nil {
 				continue
 			}
+			if other := consumer[c.Queue]; other != nil && other != w {
+				errs = append(errs, fmt.Errorf("queue %q is consumed by two Workers, %q and %q, and Cloudflare allows one "+
+					"consumer Worker per queue: keep {queue: %q} in the queueConsumers of one of them (the other can "+
+					"send to it with a {type: \"queue\", name: %q} binding)", c.Queue, other.Name, w.Name, c.Queue, c.Queue))
+				continue
+			}
+			consumer[c.Queue] = w
 			c.Queue = q.title
 			if dlq := deref(c.DeadLetterQueue); dlq != "" {
 				if d := lookup(w, fmt.Sprintf("queueConsumers[%d].deadLetterQueue", i), dlq); d != nil {

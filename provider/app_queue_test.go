@@ -53,3 +53,19 @@ func TestAppRefusesAQueueItDoesNotDeclare(t *testing.T) {
 	assert.Contains(t, err.Error(), `worker "api" binding MAIL names queue "mail", which this app does not declare (it declares "jobs"): add {name: "mail"} to queues`)
 	assert.Contains(t, err.Error(), `worker "api" queueConsumers[0].deadLetterQueue names queue "dead"`)
 }
+
+// TestAppRefusesAQueueConsumedByTwoWorkers: Cloudflare allows one consumer Worker per queue
+// (error 11004 at up, naming the queue by its id); the App refuses it at preview, naming the
+// queue and both Workers in the user's names.
+func TestAppRefusesAQueueConsumedByTwoWorkers(t *testing.T) {
+	in := basicApp(t, "queues", list(obj("name", "jobs")))
+	entry := counterEntry(t)
+	workers := in["workers"].AsArray().AsSlice()
+	in["workers"] = list(append(workers,
+		obj("name", "api", "queueConsumers", list(obj("queue", "jobs"))),
+		obj("name", "mailer", "entry", entry, "queueConsumers", list(obj("queue", "jobs"))))...)
+	_, _, err := constructApp(t, in)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `queue "jobs" is consumed by two Workers, "api" and "mailer", and Cloudflare allows one `+
+		`consumer Worker per queue: keep {queue: "jobs"} in the queueConsumers of one of them`)
+}

@@ -92,8 +92,8 @@ func TestCheckRefusesBadAssetsOptions(t *testing.T) {
 		"binding":          property.New("COUNTER"),
 	}), nil))
 	assert.Equal(t, []string{
-		`assets.htmlHandling: assets.htmlHandling "auto" is not one of Cloudflare's: "auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"`,
-		`assets.notFoundHandling: assets.notFoundHandling "spa" is not one of Cloudflare's: "none", "404-page", "single-page-application"`,
+		`assets.htmlHandling "auto" is not one of Cloudflare's: "auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"`,
+		`assets.notFoundHandling "spa" is not one of Cloudflare's: "none", "404-page", "single-page-application"`,
 		`assets.binding: binding name "COUNTER" of the assets is also used by another binding: each env name must be unique, rename one of them`,
 	}, got)
 }

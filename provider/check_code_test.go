@@ -97,7 +97,8 @@ func TestCheckRefusesBundleOverThePlanLimit(t *testing.T) {
 		return map[string]property.Value{"scriptName": property.New("my-app-dev-api"), "entry": property.New(entry)}
 	}
 
-	paid := newTestServer(t) // no workersPlan: paid
+	paid, err := configureWith(t, map[string]property.Value{"workersPlan": property.New("paid")}, "http://127.0.0.1:1/client/v4")
+	require.NoError(t, err)
 	got := joined(reasons(check(t, paid, inputs(big), nil)))
 	assert.Contains(t, got, "entry: "+big+" bundles to 10.")
 	assert.Contains(t, got, "MiB after gzip, over the 10.00 MiB limit of Cloudflare's Workers paid plan (lumier:workersPlan); "+
@@ -105,8 +106,7 @@ func TestCheckRefusesBundleOverThePlanLimit(t *testing.T) {
 	assert.Contains(t, got, "src/blob.ts (14.00 MiB), ")
 	assert.Empty(t, reasons(check(t, paid, inputs(mid), nil)), "under the paid limit")
 
-	free, err := configureWith(t, map[string]property.Value{"workersPlan": property.New("free")}, "http://127.0.0.1:1/client/v4")
-	require.NoError(t, err)
+	free := newTestServer(t) // no workersPlan: free, a new account's plan
 	// The engine runs the provider in the Pulumi project: paths are relative to it.
 	t.Chdir(filepath.Dir(filepath.Dir(mid)))
 	got = joined(reasons(check(t, free, inputs(mid), nil)))

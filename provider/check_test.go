@@ -68,6 +68,10 @@ func check(t *testing.T, s integration.Server, inputs map[string]property.Value,
 func reasons(resp p.CheckResponse) []string {
 	var out []string
 	for _, f := range resp.Failures {
+		if f.Property == "" {
+			out = append(out, f.Reason) // the reason leads with the property (withReadableFailures)
+			continue
+		}
 		out = append(out, f.Property+": "+f.Reason)
 	}
 	return out

@@ -13,11 +13,11 @@ func TestCheckRefusesBadCompatibilityDate(t *testing.T) {
 	s := newTestServer(t)
 	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(dateLayout)
 	cases := map[string]string{
-		"yesterday":  `compatibilityDate: compatibilityDate "yesterday" is not a date of the form YYYY-MM-DD`,
-		"2025-02-30": `compatibilityDate: compatibilityDate "2025-02-30" is not a date of the form YYYY-MM-DD`,
-		"2025-1-05":  `compatibilityDate: compatibilityDate "2025-1-05" is not a date of the form YYYY-MM-DD`,
-		"2099-01-01": "compatibilityDate: compatibilityDate 2099-01-01 is after today (",
-		tomorrow:     "compatibilityDate: compatibilityDate " + tomorrow + " is after today (",
+		"yesterday":  `compatibilityDate "yesterday" is not a date of the form YYYY-MM-DD`,
+		"2025-02-30": `compatibilityDate "2025-02-30" is not a date of the form YYYY-MM-DD`,
+		"2025-1-05":  `compatibilityDate "2025-1-05" is not a date of the form YYYY-MM-DD`,
+		"2099-01-01": "compatibilityDate 2099-01-01 is after today (",
+		tomorrow:     "compatibilityDate " + tomorrow + " is after today (",
 	}
 	for date, want := range cases {
 		t.Run(date, func(t *testing.T) {

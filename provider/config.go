@@ -43,10 +43,10 @@ func (c *Config) Annotate(a infer.Annotator) {
 		"with an error naming the API URL: seconds (\"90\") or a Go duration (\"90s\", \"2m\"). Falls back to "+
 		"LUMIER_REQUEST_TIMEOUT, then to "+fmt.Sprint(int(cfapi.DefaultTimeout.Seconds()))+" seconds. Connecting is bounded by 10s or this, "+
 		"whichever is shorter.")
-	a.Describe(&c.WorkersPlan, "The account's Workers plan, for the Worker size limit checked at preview: \"paid\" "+
-		"(10 MiB after gzip) or \"free\" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to \"paid\": "+
-		"Cloudflare's largest limit, so no Worker is refused that some account could deploy; set \"free\" to catch "+
-		"at preview what a Free account refuses at upload.")
+	a.Describe(&c.WorkersPlan, "The account's Workers plan, for the limits checked at preview: \"free\" (a Worker of "+
+		"at most 3 MiB after gzip, 20,000 static asset files) or \"paid\" (10 MiB, 100,000 files). Falls back to "+
+		"LUMIER_WORKERS_PLAN, then to \"free\", the plan of a new account: set \"paid\" once the account has Workers "+
+		"Paid (`pulumi config set lumier:workersPlan paid`).")
 }
 
 // Workers plans and their size limits: the upload's size after gzip (docs/cloudflare-api.md, Limits).
@@ -58,11 +58,13 @@ const (
 
 var sizeLimits = map[string]int{planFree: 3 * mib, planPaid: 10 * mib}
 
-// sizeLimit is the gzip size limit of the configured plan (paid when unset).
+// sizeLimit is the gzip size limit of the configured plan. Unset is free: a new account's plan,
+// and Cloudflare's API does not say an account's plan to a Workers token (docs/cloudflare-api.md,
+// "Limits checked before upload").
 func (c *Config) sizeLimit() (plan string, limit int) {
 	plan = c.WorkersPlan
 	if plan == "" {
-		plan = planPaid
+		plan = planFree
 	}
 	return plan, sizeLimits[plan]
 }

@@ -3,6 +3,9 @@
 package provider
 
 import (
+	"context"
+	"strings"
+
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 )
@@ -68,5 +71,28 @@ func New() (p.Provider, error) {
 	if err != nil {
 		return p.Provider{}, err
 	}
-	return withoutUnsetSettings(withConfigDiff(withURN(prov))), nil
+	return withReadableFailures(withoutUnsetSettings(withConfigDiff(withURN(prov)))), nil
+}
+
+// withReadableFailures words check failures the way the user wrote the inputs. The engine prints
+// a failure that names a property as "property 'p' value {<Go value of the top-level input p>}
+// has a problem: ..." (a whole bindings list as {[{map[...]}]}, a nested path as {<nil>}), so each
+// failure goes out with no property and its path leading the reason, unless the reason already
+// begins with it.
+func withReadableFailures(prov p.Provider) p.Provider {
+	check := prov.Check
+	prov.Check = func(ctx context.Context, req p.CheckRequest) (p.CheckResponse, error) {
+		resp, err := check(ctx, req)
+		for i, f := range resp.Failures {
+			if f.Property == "" {
+				continue
+			}
+			if !strings.HasPrefix(f.Reason, f.Property) {
+				f.Reason = f.Property + ": " + f.Reason
+			}
+			resp.Failures[i] = p.CheckFailure{Reason: f.Reason}
+		}
+		return resp, err
+	}
+	return prov
 }

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/lumier-dev/lumier/internal/bundle"
 	"github.com/lumier-dev/lumier/internal/cfapi"
 )
 
@@ -302,4 +304,30 @@ func consumersInput(cs []QueueConsumer) pulumi.Array {
 		arr = append(arr, m)
 	}
 	return arr
+}
+
+// checkQueueHandler refuses, at preview, a consumer Worker whose default export has no queue()
+// handler: Cloudflare accepts it, then fails every delivery, retries each message and drops it
+// (or moves it to the dead-letter queue). A default export the bundle does not show without
+// running it is left alone.
+func checkQueueHandler(args *ScriptArgs, b *bundle.Result) []p.CheckFailure {
+	if len(args.QueueConsumers) == 0 || !b.HandlersKnown || slices.Contains(b.Handlers, "queue") {
+		return nil
+	}
+	queues := make([]string, len(args.QueueConsumers))
+	for i, c := range args.QueueConsumers {
+		queues[i] = c.Queue
+	}
+	noun := "queue"
+	if len(queues) > 1 {
+		noun = "queues"
+	}
+	has := "has no handlers"
+	if len(b.Handlers) > 0 {
+		has = "has " + strings.Join(b.Handlers, ", ")
+	}
+	return []p.CheckFailure{{Property: "queueConsumers", Reason: fmt.Sprintf(
+		"script %q consumes %s %s, but the default export of %s has no queue() handler (it %s): every message "+
+			"would fail, be retried and then be dropped. Add `async queue(batch, env) { ... }` to the default export, "+
+			"or remove the queue from queueConsumers", args.ScriptName, noun, strings.Join(quoteAll(queues), ", "), args.Entry, has)}}
 }

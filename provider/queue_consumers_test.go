@@ -17,6 +17,9 @@ import (
 // consumerInputs is the counter Script consuming the given queues.
 func consumerInputs(t *testing.T, consumers ...property.Value) map[string]property.Value {
 	inputs := counterInputs(t)
+	inputs["entry"] = property.New(writeEntry(t, map[string]string{"src/index.ts": "import { DurableObject } from " +
+		"\"cloudflare:workers\";\nexport class Counter extends DurableObject {}\n" +
+		"export default { async fetch() { return new Response(\"ok\"); }, async queue(batch) {} };\n"}))
 	inputs["queueConsumers"] = property.New(consumers)
 	return inputs
 }
@@ -49,7 +52,7 @@ func TestQueueConsumerCheckRefusesARetryDelayOutOfRange(t *testing.T) {
 }
 
 func TestQueueConsumerCheckRefusesABadQueueName(t *testing.T) {
-	assert.Equal(t, []string{`queueConsumers: queueConsumers[0]: invalid queue name "Jobs": Cloudflare allows lowercase ` +
+	assert.Equal(t, []string{`queueConsumers[0]: invalid queue name "Jobs": Cloudflare allows lowercase ` +
 		`letters, digits and '-', starting with a letter or digit, at most 63 characters`},
 		consumerReasons(t, obj("queue", "Jobs")))
 }
@@ -106,7 +109,6 @@ func TestScriptQueueConsumersLifecycle(t *testing.T) {
 
 	inputs := consumerInputs(t, obj("queue", "jobs", "maxRetries", property.New(2.0), "deadLetterQueue", "jobs-dlq"),
 		obj("queue", "mail"))
-	inputs["entry"] = property.New(copyCounter(t))
 	urn := scriptURN("api")
 	in := checked(t, s, inputs, nil)
 	created, err := s.Create(p.CreateRequest{Urn: urn, Properties: in})
@@ -154,7 +156,6 @@ func TestScriptQueueConsumerOfAMissingQueue(t *testing.T) {
 	srv := startLocal(t)
 	s := configured(t, srv)
 	inputs := consumerInputs(t, obj("queue", "nope"))
-	inputs["entry"] = property.New(copyCounter(t))
 	_, err := s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: checked(t, s, inputs, nil)})
 	assert.ErrorContains(t, err, `worker script "my-app-dev-api" consumes queue "nope", which does not exist on Cloudflare`)
 }
@@ -174,8 +175,41 @@ func TestScriptConsumesAQueueOnTheListsLastPage(t *testing.T) {
 	require.NoError(t, err)
 
 	inputs := consumerInputs(t, obj("queue", "zz-last"))
-	inputs["entry"] = property.New(copyCounter(t))
 	_, err = s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: checked(t, s, inputs, nil)})
 	require.NoError(t, err)
 	require.Len(t, consumersOf(t, srv, last.ID), 1)
+}
+
+// TestCheckRefusesAConsumerWithoutQueueHandler: a Worker consuming a queue whose default export
+// has no queue() handler deploys on Cloudflare and then drops every message; preview refuses it,
+// naming the queue, the entry and the handler to add. A queue() handler, as an object method or a
+// WorkerEntrypoint class method, passes.
+func TestCheckRefusesAConsumerWithoutQueueHandler(t *testing.T) {
+	s := newTestServer(t)
+	consumer := func(code string) map[string]property.Value {
+		entry := writeEntry(t, map[string]string{"src/index.ts": code,
+			"src/make.ts": "export function make() { return { queue() {} }; }\n"})
+		return map[string]property.Value{
+			"scriptName":     property.New("mailer"),
+			"entry":          property.New(entry),
+			"queueConsumers": property.New([]property.Value{property.New(map[string]property.Value{"queue": property.New("jobs")})}),
+		}
+	}
+	in := consumer(handlers)
+	assert.Contains(t, joined(reasons(check(t, s, in, nil))), `queueConsumers: script "mailer" consumes queue "jobs", but `+
+		`the default export of `+in["entry"].AsString()+` has no queue() handler (it has fetch): every message would fail, `+
+		"be retried and then be dropped. Add `async queue(batch, env) { ... }` to the default export, or remove the "+
+		"queue from queueConsumers")
+
+	for name, code := range map[string]string{
+		"object method": "export default { async fetch() { return new Response(\"ok\"); }, async queue(batch) {} };\n",
+		"property":      "async function consume(batch) {}\nexport default { queue: consume };\n",
+		"class method": "import { WorkerEntrypoint } from \"cloudflare:workers\";\n" +
+			"export default class extends WorkerEntrypoint { async queue(batch) {} };\n",
+		"unknown": "import { make } from \"./make\";\nexport default make();\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			assert.Empty(t, reasons(check(t, s, consumer(code), nil)))
+		})
+	}
 }

@@ -69,7 +69,7 @@ func TestReadImportsAndSeesDrift(t *testing.T) {
 	changed := imported.Inputs.Set("workersDev", property.New(false))
 	resp, err = s.Check(p.CheckRequest{Urn: urn, State: imported.Inputs, Inputs: changed})
 	require.NoError(t, err)
-	assert.Contains(t, reasons(resp), `entry: entry is empty: set it to the Worker's entry module, for example "src/index.ts"`,
+	assert.Contains(t, reasons(resp), `entry is empty: set it to the Worker's entry module, for example "src/index.ts"`,
 		"a changed program needs its code")
 
 	_, err = s.Read(p.ReadRequest{ID: "not-an-import-id", Urn: urn})

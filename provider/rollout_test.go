@@ -34,7 +34,7 @@ func TestRolloutCheckedAtPreview(t *testing.T) {
 		inputs["rollout"] = property.New(map[string]property.Value{"percentage": property.New(pct)})
 		got := reasons(check(t, s, inputs, nil))
 		require.Len(t, got, 1, "%v", pct)
-		assert.Contains(t, got[0], "rollout: rollout.percentage is")
+		assert.Contains(t, got[0], "rollout.percentage is")
 		assert.Contains(t, got[0], "more than 0 and at most 100")
 	}
 	inputs := counterInputs(t)

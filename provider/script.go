@@ -58,8 +58,11 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 	if known("compatibilityDate") && args.CompatibilityDate == "" {
 		args.CompatibilityDate = DefaultCompatibilityDate
 	}
-	if known("compatibilityFlags") && args.CompatibilityFlags == nil {
+	// The default applies only when the option is absent: `compatibilityFlags: []` means none.
+	if _, written := req.NewInputs.GetOk("compatibilityFlags"); !written {
 		args.CompatibilityFlags = []string{defaultCompatibilityFlag}
+	} else if args.CompatibilityFlags == nil && known("compatibilityFlags") {
+		args.CompatibilityFlags = []string{}
 	}
 	if args.Owner == "" {
 		args.Owner = req.Name
@@ -112,7 +115,7 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 		failures = append(failures, checkAssets(&args, infer.GetConfig[Config](ctx))...)
 	}
 	if known("entry") && known("build") && !importedUnchanged(req, args) {
-		failures = append(failures, checkCode(&args, known("durableObjects"), infer.GetConfig[Config](ctx))...)
+		failures = append(failures, checkCode(&args, known, infer.GetConfig[Config](ctx))...)
 	}
 	if known("bindings") {
 		failures = append(failures, checkServiceEntrypoints(args)...)
@@ -179,7 +182,7 @@ func checkClassChanges(ctx context.Context, args *ScriptArgs, old []Class) ([]p.
 // checkCode bundles the entry, records its hash in args, and checks what Cloudflare would
 // refuse or the runtime fail on: every declared class (when classes are known) exported as a
 // class, a default handler, and the size limit of the configured plan.
-func checkCode(args *ScriptArgs, classesKnown bool, cfg Config) []p.CheckFailure {
+func checkCode(args *ScriptArgs, known func(string) bool, cfg Config) []p.CheckFailure {
 	b, err := bundleEntry(*args)
 	if err != nil {
 		return []p.CheckFailure{{Property: "entry", Reason: err.Error()}}
@@ -187,14 +190,18 @@ func checkCode(args *ScriptArgs, classesKnown bool, cfg Config) []p.CheckFailure
 	args.CodeHash = b.Hash
 	recordExports(args.ScriptName, args.Entry, b.ExportKinds)
 	var failures []p.CheckFailure
-	if classesKnown {
+	if known("durableObjects") {
 		failures = append(failures, checkClassExports(args, b)...)
+	}
+	if known("compatibilityFlags") {
+		failures = append(failures, checkNodeImports(args, b)...)
 	}
 	if !slices.Contains(b.Exports, "default") {
 		failures = append(failures, p.CheckFailure{Property: "entry", Reason: fmt.Sprintf(
 			"%s has no default export, so the Worker would answer no requests: add `export default "+
 				"{ async fetch(request) { ... } }`", args.Entry)})
 	}
+	failures = append(failures, checkQueueHandler(args, b)...)
 	plan, limit := cfg.sizeLimit()
 	return append(failures, checkSize(args.Entry, b, plan, limit)...)
 }

@@ -1,7 +1,14 @@
 package provider
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
+	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
+
+	"github.com/lumier-dev/lumier/internal/bundle"
 )
 
 // Defaults for new Workers.
@@ -134,11 +141,43 @@ func (a ScriptArgs) compatibilityDate() string {
 	return a.CompatibilityDate
 }
 
+// compatibilityFlags are the flags as written: Check spells out the default when the option is
+// absent, so nil (a state read back from Cloudflare) and [] both mean none.
 func (a ScriptArgs) compatibilityFlags() []string {
 	if a.CompatibilityFlags == nil {
-		return []string{defaultCompatibilityFlag}
+		return []string{}
 	}
 	return a.CompatibilityFlags
+}
+
+// nodeFlags are the compatibility flags that give a Worker the runtime's `node:*` modules
+// (https://developers.cloudflare.com/workers/runtime-apis/nodejs/); nodejs_als gives
+// node:async_hooks alone.
+var nodeFlags = []string{"nodejs_compat", "nodejs_compat_v2"}
+
+// checkNodeImports refuses, at preview, code importing a `node:*` module the Worker's flags do
+// not provide: Cloudflare accepts the upload only to fail it with `No such module "node:..."`.
+func checkNodeImports(args *ScriptArgs, b *bundle.Result) []p.CheckFailure {
+	if slices.ContainsFunc(args.CompatibilityFlags, func(f string) bool { return slices.Contains(nodeFlags, f) }) {
+		return nil
+	}
+	var failures []p.CheckFailure
+	for _, imp := range b.NodeImports {
+		if imp.Module == "node:async_hooks" && slices.Contains(args.CompatibilityFlags, "nodejs_als") {
+			continue
+		}
+		failures = append(failures, p.CheckFailure{Property: "compatibilityFlags", Reason: fmt.Sprintf(
+			"%s imports %q, which the Workers runtime provides only with the nodejs_compat compatibility flag, and "+
+				"compatibilityFlags is %s: add \"nodejs_compat\" to compatibilityFlags (or leave compatibilityFlags "+
+				"unset, which means [\"nodejs_compat\"]), or remove the import",
+			imp.From, imp.Module, flagList(args.CompatibilityFlags))})
+	}
+	return failures
+}
+
+// flagList writes flags the way the user wrote them: ["a", "b"].
+func flagList(flags []string) string {
+	return "[" + strings.Join(quoteAll(flags), ", ") + "]"
 }
 
 // Class declares one Durable Object class hosted by a script.

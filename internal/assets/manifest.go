@@ -65,6 +65,9 @@ type Manifest struct {
 	// Dir is the directory, absolute.
 	Dir   string
 	Files []File
+	// byHash indexes Files by content hash (the first file of each), so that answering
+	// Cloudflare's requests for thousands of files stays linear.
+	byHash map[string]int
 }
 
 // Hash is the content hash of an asset, as wrangler computes it: BLAKE3 of the file's base64
@@ -129,7 +132,13 @@ func Scan(dir string, limits Limits) (*Manifest, error) {
 		files[i].Hash = Hash(content, path.Ext(files[i].Path))
 		files[i].Size = int64(len(content))
 	}
-	return &Manifest{Dir: abs, Files: files}, nil
+	byHash := make(map[string]int, len(files))
+	for i, f := range files {
+		if _, seen := byHash[f.Hash]; !seen {
+			byHash[f.Hash] = i
+		}
+	}
+	return &Manifest{Dir: abs, Files: files, byHash: byHash}, nil
 }
 
 // list walks dir for regular files (following links to files), sorted by path.
@@ -183,15 +192,14 @@ func (m *Manifest) Digest() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// ByHash returns the files with the given hash (the same content may sit at several paths;
+// ByHash returns a file with the given hash (the same content may sit at several paths;
 // Cloudflare asks for it once).
 func (m *Manifest) ByHash(hash string) (File, bool) {
-	for _, f := range m.Files {
-		if f.Hash == hash {
-			return f, true
-		}
+	i, ok := m.byHash[hash]
+	if !ok {
+		return File{}, false
 	}
-	return File{}, false
+	return m.Files[i], true
 }
 
 // Read returns the content of f.

@@ -53,9 +53,16 @@ type Result struct {
 	Exports []string
 	// ExportKinds says for each export whether it is a class, a function, an object, ...
 	ExportKinds map[string]ExportKind
+	// Handlers are the handlers of the default export (fetch, queue, scheduled, ...) when
+	// HandlersKnown: the bundle shows them without running it.
+	Handlers      []string
+	HandlersKnown bool
 	// GzipSize is the size of Code after gzip compression, which Cloudflare's Worker size
 	// limit applies to.
 	GzipSize int
+	// NodeImports are the `node:*` modules the code imports (left to the runtime, which has them
+	// only with the nodejs_compat flag), sorted, each with the first file importing it.
+	NodeImports []Import
 	// Inputs are the files that make up Code with the bytes each contributes, largest first:
 	// what to look at when the bundle is too large.
 	Inputs []Input
@@ -67,6 +74,14 @@ type Input struct {
 	Path string
 	// Bytes is how many bytes of Code come from it (esbuild's bytesInOutput).
 	Bytes int
+}
+
+// Import is one module the bundle leaves to the runtime.
+type Import struct {
+	// Module is the import path, such as "node:buffer".
+	Module string
+	// From is the file that imports it, relative like Input.Path.
+	From string
 }
 
 // alwaysExternal are the imports the Workers runtime provides itself; `node:*` additionally
@@ -159,17 +174,25 @@ func Bundle(opts Options) (*Result, error) {
 	for i := range inputs {
 		inputs[i].Path = displayPath(inputs[i].Path, root, dir)
 	}
-	kinds, err := exportKinds(code)
+	nodeImports, err := readNodeImports(res.Metafile)
 	if err != nil {
 		return nil, fmt.Errorf("bundling %s: %w", entry, err)
 	}
+	for i := range nodeImports {
+		nodeImports[i].From = displayPath(nodeImports[i].From, root, dir)
+	}
+	top, err := parseTopLevel(code)
+	if err != nil {
+		return nil, fmt.Errorf("bundling %s: %w", entry, err)
+	}
+	handlers, handlersKnown := top.defaultHandlers()
 	size, err := gzipSize(code)
 	if err != nil {
 		return nil, fmt.Errorf("bundling %s: %w", entry, err)
 	}
 	sum := sha256.Sum256(code)
-	return &Result{Code: code, Hash: hex.EncodeToString(sum[:]), Exports: exports, ExportKinds: kinds,
-		GzipSize: size, Inputs: inputs}, nil
+	return &Result{Code: code, Hash: hex.EncodeToString(sum[:]), Exports: exports, ExportKinds: top.exportKinds(),
+		Handlers: handlers, HandlersKnown: handlersKnown, NodeImports: nodeImports, GzipSize: size, Inputs: inputs}, nil
 }
 
 // checkEntry gives a missing entry a plain message; esbuild's own ("Could not resolve") reads
@@ -252,6 +275,39 @@ func readMetafile(metafile string) ([]string, []Input, error) {
 		return exports, inputs, nil
 	}
 	return nil, nil, errors.New("esbuild metafile lists no output for the entry point")
+}
+
+// readNodeImports lists the `node:*` modules esbuild's metafile shows the inputs importing, each
+// once with its first importer (files in path order).
+func readNodeImports(metafile string) ([]Import, error) {
+	var meta struct {
+		Inputs map[string]struct {
+			Imports []struct {
+				Path     string `json:"path"`
+				External bool   `json:"external"`
+			} `json:"imports"`
+		} `json:"inputs"`
+	}
+	if err := json.Unmarshal([]byte(metafile), &meta); err != nil {
+		return nil, fmt.Errorf("reading esbuild metafile: %w", err)
+	}
+	files := make([]string, 0, len(meta.Inputs))
+	for file := range meta.Inputs {
+		files = append(files, file)
+	}
+	sort.Strings(files)
+	seen := map[string]bool{}
+	var out []Import
+	for _, file := range files {
+		for _, imp := range meta.Inputs[file].Imports {
+			if imp.External && strings.HasPrefix(imp.Path, "node:") && !seen[imp.Path] {
+				seen[imp.Path] = true
+				out = append(out, Import{Module: imp.Path, From: file})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Module < out[j].Module })
+	return out, nil
 }
 
 // gzipSize is len(code) after gzip at the default level, the way wrangler and Cloudflare's

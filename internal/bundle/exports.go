@@ -28,16 +28,21 @@ const (
 // maxAliasDepth bounds following `var A = B` chains (a cycle would otherwise never end).
 const maxAliasDepth = 16
 
-// exportKinds parses the bundled module and tells, for each exported name, what its value is.
-// esbuild's output declares every export at the top level and lists them in one
-// `export { local as name }` clause, so the top level is all that needs reading.
-func exportKinds(code []byte) (map[string]ExportKind, error) {
+// topLevel is what a bundled module declares and exports at its top level. esbuild's output
+// declares every export at the top level and lists them in one `export { local as name }`
+// clause, so the top level is all that needs reading.
+type topLevel struct {
+	decls   map[string]js.IExpr
+	clauses []js.ExportStmt
+}
+
+// parseTopLevel parses the bundled module.
+func parseTopLevel(code []byte) (*topLevel, error) {
 	ast, err := js.Parse(parse.NewInputBytes(code), js.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("reading the bundle's exports: %w", err)
 	}
 	decls := map[string]js.IExpr{}
-	exports := map[string]ExportKind{}
 	var clauses []js.ExportStmt
 	for _, stmt := range ast.List {
 		switch s := stmt.(type) {
@@ -59,7 +64,23 @@ func exportKinds(code []byte) (map[string]ExportKind, error) {
 			clauses = append(clauses, *s)
 		}
 	}
-	for _, s := range clauses {
+	return &topLevel{decls: decls, clauses: clauses}, nil
+}
+
+// exportKinds parses the bundled module and tells, for each exported name, what its value is.
+func exportKinds(code []byte) (map[string]ExportKind, error) {
+	top, err := parseTopLevel(code)
+	if err != nil {
+		return nil, err
+	}
+	return top.exportKinds(), nil
+}
+
+// exportKinds tells, for each exported name, what its value is.
+func (t *topLevel) exportKinds() map[string]ExportKind {
+	decls := t.decls
+	exports := map[string]ExportKind{}
+	for _, s := range t.clauses {
 		switch {
 		case s.Decl != nil && s.Default:
 			exports["default"] = kindOf(s.Decl, decls, 0)
@@ -82,7 +103,95 @@ func exportKinds(code []byte) (map[string]ExportKind, error) {
 			}
 		}
 	}
-	return exports, nil
+	return exports
+}
+
+// defaultValue is the expression the module exports as default; nil when it exports none, or
+// re-exports it from another module.
+func (t *topLevel) defaultValue() js.IExpr {
+	for _, s := range t.clauses {
+		if s.Decl != nil && s.Default {
+			return s.Decl
+		}
+		if s.Decl != nil || s.Module != nil {
+			continue
+		}
+		for _, a := range s.List {
+			if string(a.Binding) != "default" {
+				continue
+			}
+			local := a.Binding
+			if a.Name != nil {
+				local = a.Name
+			}
+			return t.decls[string(local)]
+		}
+	}
+	return nil
+}
+
+// defaultHandlers names the handlers the default export offers the runtime (fetch, queue,
+// scheduled, ...): the properties of an exported object, or the methods of an exported class.
+// known is false when the bundle does not show them without running it: a spread or computed
+// name, a class extending a class of the bundle (whose methods it inherits), a value computed at
+// run time.
+func (t *topLevel) defaultHandlers() (names []string, known bool) {
+	e := t.defaultValue()
+	for depth := 0; e != nil && depth <= maxAliasDepth; depth++ {
+		switch x := e.(type) {
+		case *js.ObjectExpr:
+			for _, prop := range x.List {
+				name := prop.Name
+				if method, ok := prop.Value.(*js.MethodDecl); ok && name == nil {
+					name = &method.Name.PropertyName // `queue(batch) {}`
+				}
+				switch {
+				case prop.Spread || (name != nil && name.IsComputed()):
+					return nil, false
+				case name != nil:
+					names = append(names, propertyName(name.Literal))
+				default:
+					v, ok := prop.Value.(*js.Var) // shorthand `{ queue }`
+					if !ok {
+						return nil, false
+					}
+					names = append(names, string(v.Name()))
+				}
+			}
+			return names, true
+		case *js.ClassDecl:
+			if base, ok := x.Extends.(*js.Var); x.Extends != nil && (!ok || t.decls[string(base.Name())] != nil) {
+				return nil, false // it inherits what the bundle's base class has
+			}
+			for _, el := range x.List {
+				if el.Method != nil && !el.Method.Static && !el.Method.Name.IsComputed() {
+					names = append(names, propertyName(el.Method.Name.Literal))
+				}
+			}
+			return names, true
+		case *js.GroupExpr:
+			e = x.X
+		case *js.Var:
+			e = t.decls[string(x.Name())]
+		case *js.CallExpr:
+			if !isKeepNames(x, t.decls) {
+				return nil, false
+			}
+			e = x.Args.List[0].Value
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// propertyName is the name a property literal spells: an identifier, or a quoted string.
+func propertyName(lit js.LiteralExpr) string {
+	name := string(lit.Data)
+	if lit.TokenType == js.StringToken && len(name) >= 2 {
+		name = name[1 : len(name)-1]
+	}
+	return name
 }
 
 // declared is the names and kinds an exported declaration introduces.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -41,8 +42,8 @@ type AssetsConfig struct {
 
 // AssetEntry is one file of the manifest an upload session takes, keyed by its URL path.
 type AssetEntry struct {
-	Hash string
-	Size int64
+	Hash string `json:"hash"`
+	Size int64  `json:"size"`
 }
 
 // AssetContent is one file Cloudflare asked for.
@@ -65,15 +66,15 @@ func (c *Client) AssetsUploadSession(ctx context.Context, script string, manifes
 	if err := c.precheckScript(ctx, script); err != nil {
 		return nil, fmt.Errorf("starting the assets upload of script %q: %w", script, err)
 	}
-	params := make(map[string]workers.ScriptAssetUploadNewParamsManifest, len(manifest))
-	for path, e := range manifest {
-		params[path] = workers.ScriptAssetUploadNewParamsManifest{Hash: cloudflare.F(e.Hash), Size: cloudflare.F(e.Size)}
+	body, err := manifestBody(manifest)
+	if err != nil {
+		return nil, fmt.Errorf("starting the assets upload of script %q: %w", script, err)
 	}
 	var out AssetsSession
-	err := c.call(func(opts ...option.RequestOption) error {
+	err = c.call(func(opts ...option.RequestOption) error {
+		opts = append(opts, option.WithRequestBody("application/json", body))
 		res, err := c.cf.Workers.Scripts.Assets.Upload.New(ctx, script, workers.ScriptAssetUploadNewParams{
 			AccountID: cloudflare.F(c.accountID),
-			Manifest:  cloudflare.F(params),
 		}, opts...)
 		if res != nil {
 			out = AssetsSession{JWT: res.JWT, Buckets: res.Buckets}
@@ -87,6 +88,20 @@ func (c *Client) AssetsUploadSession(ctx context.Context, script string, manifes
 		return nil, fmt.Errorf("starting the assets upload of script %q: the answer carries no upload token", script)
 	}
 	return &out, nil
+}
+
+// manifestBody is the upload session's body, {"manifest": {"/path": {"hash", "size"}}}
+// (workers.ScriptAssetUploadNewParams' shape). cloudflare-go encodes a map param one key at a
+// time into the growing document (sjson), which takes quadratic time: 20,000 files took half a
+// minute. encoding/json writes the same JSON in one pass.
+func manifestBody(manifest map[string]AssetEntry) ([]byte, error) {
+	body, err := json.Marshal(struct {
+		Manifest map[string]AssetEntry `json:"manifest"`
+	}{manifest})
+	if err != nil {
+		return nil, fmt.Errorf("encoding the assets manifest: %w", err)
+	}
+	return body, nil
 }
 
 // UploadAssets sends one bucket of files (POST .../workers/assets/upload?base64=true),

@@ -27,7 +27,7 @@ const assetsWorker = `export default {
 `
 
 // startAssetsCloud starts a local Cloudflare for one test and a client of it.
-func startAssetsCloud(t *testing.T) (*local.Server, *cfapi.Client, context.Context) {
+func startAssetsCloud(t testing.TB) (*local.Server, *cfapi.Client, context.Context) {
 	t.Helper()
 	srv, err := local.New(local.Options{Addr: "127.0.0.1:0", StateDir: t.TempDir()})
 	require.NoError(t, err)

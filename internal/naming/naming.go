@@ -18,23 +18,54 @@ var namePartPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 // Binding names become properties of `env` in the Worker, so they must be JavaScript identifiers.
 var bindingNamePattern = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
 
-// ScriptName returns the script name of a resource: "<app>-<stage>-<name>".
+// ScriptName returns the script name of a Worker: "<app>-<stage>-<name>".
 func ScriptName(app, stage, name string) (string, error) {
-	for _, part := range []struct{ what, value string }{{"app", app}, {"stage", stage}, {"worker", name}} {
-		if part.value == "" {
-			return "", fmt.Errorf("the %s name is empty: set it (lowercase letters, digits and '-'), since script "+
-				"names are \"<app>-<stage>-<worker>\"", part.what)
-		}
-		if !namePartPattern.MatchString(part.value) {
-			return "", fmt.Errorf("%s name %q is not valid: use lowercase letters, digits and '-', starting and ending "+
-				"with a letter or digit (for example %q)", part.what, part.value, suggestName(part.what, part.value))
+	return QualifiedName("worker", app, stage, name)
+}
+
+// QualifiedName returns the name on Cloudflare of an app's resource of the given kind ("worker",
+// "queue", "R2 bucket", ...): "<app>-<stage>-<name>". Errors name the part at fault by its kind.
+func QualifiedName(kind, app, stage, name string) (string, error) {
+	for _, part := range []struct{ what, value string }{{"app", app}, {"stage", stage}, {kind, name}} {
+		if err := ValidateNamePart(part.what, part.value); err != nil {
+			return "", err
 		}
 	}
-	script := app + "-" + stage + "-" + name
-	if err := ValidateScriptName(script); err != nil {
+	full := app + "-" + stage + "-" + name
+	if err := validateFullName(kind, full); err != nil {
 		return "", err
 	}
-	return script, nil
+	return full, nil
+}
+
+// Suggest is a valid name part for what close to s (lowercased, other characters turned into '-').
+func Suggest(what, s string) string { return suggestName(what, s) }
+
+// ValidateNamePart checks one part of a qualified name (what says which: "app", "stage", ...):
+// lowercase letters, digits and '-', starting and ending with a letter or digit.
+func ValidateNamePart(what, value string) error {
+	if value == "" {
+		return fmt.Errorf("the %s name is empty: set it (lowercase letters, digits and '-'), since names on "+
+			"Cloudflare are \"<app>-<stage>-<name>\"", what)
+	}
+	if !namePartPattern.MatchString(value) {
+		return fmt.Errorf("%s name %q is not valid: use lowercase letters, digits and '-', starting and ending "+
+			"with a letter or digit (for example %q)", what, value, suggestName(what, value))
+	}
+	return nil
+}
+
+// validateFullName checks a qualified name: a Worker's against Cloudflare's script name rule,
+// others against the length every kind shares.
+func validateFullName(kind, full string) error {
+	if kind == "worker" {
+		return ValidateScriptName(full)
+	}
+	if len(full) > 63 {
+		return fmt.Errorf("%s name %q is %d characters long; Cloudflare allows at most 63: shorten the app, "+
+			"stage or %s name", kind, full, len(full), kind)
+	}
+	return nil
 }
 
 // ValidateScriptName checks a script name against Cloudflare's rule.

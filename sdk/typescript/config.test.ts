@@ -72,6 +72,15 @@ test("bad input is refused with what to write", async () => {
     await assert.rejects(collect({ app: basicUsage.app, run() { DurableObject("c", { worker: {} as any, className: "C" }); } }, "dev"),
         /worker must be what Worker\(\.\.\.\) returned/);
     await assert.rejects(collect({ app: () => ({ name: "" }), run() {} }, "dev"), /app\(\) must return \{ name/);
+    await assert.rejects(collect({
+        app: basicUsage.app,
+        run() {
+            const api = Worker("api", { entry: "src/index.ts" });
+            DurableObject("counter", { worker: api, className: "Counter", sqlite: "yes" as any });
+        },
+    }, "dev"), { message: 'DurableObject "counter": sqlite must be a boolean, for example sqlite: true, not "yes"' });
+    await assert.rejects(collect({ app: basicUsage.app, run() { Worker("api", { entry: "src/index.ts", compatibilityFlags: "nodejs_compat" as any }); } }, "dev"),
+        { message: 'Worker "api": compatibilityFlags must be a list of strings, for example compatibilityFlags: ["nodejs_compat"], not "nodejs_compat"' });
     assert.throws(() => $config({ app: basicUsage.app } as any), /both app\(\) and run\(\) are required/);
 });
 

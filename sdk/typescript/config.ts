@@ -277,9 +277,32 @@ export function Worker(name: string, options: WorkerOptions): WorkerOutput {
     if (!options || typeof options.entry !== "string" || options.entry === "") {
         throw new Error(`Worker ${JSON.stringify(name)}: entry must be the Worker's entry module, for example "src/index.ts"`);
     }
+    const where = `Worker ${JSON.stringify(name)}`;
+    checkOption(where, "workersDev", options.workersDev, "boolean", "true");
+    checkOption(where, "compatibilityDate", options.compatibilityDate, "string", "\"2025-11-17\"");
+    checkOption(where, "compatibilityFlags", options.compatibilityFlags, "string[]", "[\"nodejs_compat\"]");
+    checkOption(where, "crons", options.crons, "string[]", "[\"*/5 * * * *\"]");
     const prev = c.workers.get(name);
     c.workers.set(name, prev ? mergeWorker(name, prev, options) : { ...options, bindings: { ...options.bindings } });
     return c.workerOutput(name);
+}
+
+/**
+ * Refuses an option of the wrong type where it is written (a TypeScript program compiled without
+ * checks, or plain JavaScript, can pass `sqlite: "yes"`), naming the declaration, the option, the
+ * type it takes and an example. Undefined means unset.
+ */
+function checkOption(where: string, field: string, value: unknown, type: "boolean" | "string" | "string[]", example: string): void {
+    if (value === undefined) {
+        return;
+    }
+    const ok = type === "string[]"
+        ? Array.isArray(value) && value.every((v) => typeof v === "string")
+        : typeof value === type;
+    if (!ok) {
+        const what = type === "string[]" ? "a list of strings" : `a ${type}`;
+        throw new Error(`${where}: ${field} must be ${what}, for example ${field}: ${example}, not ${describe(value)}`);
+    }
 }
 
 /** Declares a Durable Object class hosted by a Worker of this app. */
@@ -298,6 +321,8 @@ export function DurableObject(name: string, options: DurableObjectOptions): Dura
     if (options.transferredFrom !== undefined && !isWorkerOutput(options.transferredFrom)) {
         throw new Error(`${where}: transferredFrom must be what Worker(...) returned for the Worker the class moves from`);
     }
+    checkOption(where, "sqlite", options.sqlite, "boolean", "true");
+    checkOption(where, "renamedFrom", options.renamedFrom, "string", "\"OldCounter\"");
     const decl: DurableObjectDeclaration = {
         worker: options.worker.name,
         className: options.className,

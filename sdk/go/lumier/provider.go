@@ -22,7 +22,7 @@ type Provider struct {
 	ApiUrl pulumi.StringPtrOutput `pulumi:"apiUrl"`
 	// How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
 	RequestTimeout pulumi.StringPtrOutput `pulumi:"requestTimeout"`
-	// The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+	// The account's Workers plan, for the limits checked at preview: "free" (a Worker of at most 3 MiB after gzip, 20,000 static asset files) or "paid" (10 MiB, 100,000 files). Falls back to LUMIER_WORKERS_PLAN, then to "free", the plan of a new account: set "paid" once the account has Workers Paid (`pulumi config set lumier:workersPlan paid`).
 	WorkersPlan pulumi.StringPtrOutput `pulumi:"workersPlan"`
 }
 
@@ -58,7 +58,7 @@ type providerArgs struct {
 	ApiUrl *string `pulumi:"apiUrl"`
 	// How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
 	RequestTimeout *string `pulumi:"requestTimeout"`
-	// The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+	// The account's Workers plan, for the limits checked at preview: "free" (a Worker of at most 3 MiB after gzip, 20,000 static asset files) or "paid" (10 MiB, 100,000 files). Falls back to LUMIER_WORKERS_PLAN, then to "free", the plan of a new account: set "paid" once the account has Workers Paid (`pulumi config set lumier:workersPlan paid`).
 	WorkersPlan *string `pulumi:"workersPlan"`
 }
 
@@ -72,7 +72,7 @@ type ProviderArgs struct {
 	ApiUrl pulumi.StringPtrInput
 	// How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
 	RequestTimeout pulumi.StringPtrInput
-	// The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+	// The account's Workers plan, for the limits checked at preview: "free" (a Worker of at most 3 MiB after gzip, 20,000 static asset files) or "paid" (10 MiB, 100,000 files). Falls back to LUMIER_WORKERS_PLAN, then to "free", the plan of a new account: set "paid" once the account has Workers Paid (`pulumi config set lumier:workersPlan paid`).
 	WorkersPlan pulumi.StringPtrInput
 }
 
@@ -133,7 +133,7 @@ func (o ProviderOutput) RequestTimeout() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.RequestTimeout }).(pulumi.StringPtrOutput)
 }
 
-// The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+// The account's Workers plan, for the limits checked at preview: "free" (a Worker of at most 3 MiB after gzip, 20,000 static asset files) or "paid" (10 MiB, 100,000 files). Falls back to LUMIER_WORKERS_PLAN, then to "free", the plan of a new account: set "paid" once the account has Workers Paid (`pulumi config set lumier:workersPlan paid`).
 func (o ProviderOutput) WorkersPlan() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.WorkersPlan }).(pulumi.StringPtrOutput)
 }

@@ -31,7 +31,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] api_token: Cloudflare API token with Workers Scripts edit permission. Falls back to the CLOUDFLARE_API_TOKEN environment variable. Stored as a secret.
         :param pulumi.Input[_builtins.str] api_url: Base URL of the Cloudflare API. Falls back to CLOUDFLARE_BASE_URL, then to https://api.cloudflare.com/client/v4. Point it at `lumier local` to deploy without an account.
         :param pulumi.Input[_builtins.str] request_timeout: How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
-        :param pulumi.Input[_builtins.str] workers_plan: The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+        :param pulumi.Input[_builtins.str] workers_plan: The account's Workers plan, for the limits checked at preview: "free" (a Worker of at most 3 MiB after gzip, 20,000 static asset files) or "paid" (10 MiB, 100,000 files). Falls back to LUMIER_WORKERS_PLAN, then to "free", the plan of a new account: set "paid" once the account has Workers Paid (`pulumi config set lumier:workersPlan paid`).
         """
         if account_id is not None:
             pulumi.set(__self__, "account_id", account_id)
@@ -96,7 +96,7 @@ class ProviderArgs:
     @pulumi.getter(name="workersPlan")
     def workers_plan(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+        The account's Workers plan, for the limits checked at preview: "free" (a Worker of at most 3 MiB after gzip, 20,000 static asset files) or "paid" (10 MiB, 100,000 files). Falls back to LUMIER_WORKERS_PLAN, then to "free", the plan of a new account: set "paid" once the account has Workers Paid (`pulumi config set lumier:workersPlan paid`).
         """
         return pulumi.get(self, "workers_plan")
 
@@ -126,7 +126,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] api_token: Cloudflare API token with Workers Scripts edit permission. Falls back to the CLOUDFLARE_API_TOKEN environment variable. Stored as a secret.
         :param pulumi.Input[_builtins.str] api_url: Base URL of the Cloudflare API. Falls back to CLOUDFLARE_BASE_URL, then to https://api.cloudflare.com/client/v4. Point it at `lumier local` to deploy without an account.
         :param pulumi.Input[_builtins.str] request_timeout: How long one Cloudflare API call may take, retries included, before the deploy fails with an error naming the API URL: seconds ("90") or a Go duration ("90s", "2m"). Falls back to LUMIER_REQUEST_TIMEOUT, then to 60 seconds. Connecting is bounded by 10s or this, whichever is shorter.
-        :param pulumi.Input[_builtins.str] workers_plan: The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+        :param pulumi.Input[_builtins.str] workers_plan: The account's Workers plan, for the limits checked at preview: "free" (a Worker of at most 3 MiB after gzip, 20,000 static asset files) or "paid" (10 MiB, 100,000 files). Falls back to LUMIER_WORKERS_PLAN, then to "free", the plan of a new account: set "paid" once the account has Workers Paid (`pulumi config set lumier:workersPlan paid`).
         """
         ...
     @overload
@@ -215,7 +215,7 @@ class Provider(pulumi.ProviderResource):
     @pulumi.getter(name="workersPlan")
     def workers_plan(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+        The account's Workers plan, for the limits checked at preview: "free" (a Worker of at most 3 MiB after gzip, 20,000 static asset files) or "paid" (10 MiB, 100,000 files). Falls back to LUMIER_WORKERS_PLAN, then to "free", the plan of a new account: set "paid" once the account has Workers Paid (`pulumi config set lumier:workersPlan paid`).
         """
         return pulumi.get(self, "workers_plan")
 

@@ -31,7 +31,7 @@ func GetRequestTimeout(ctx *pulumi.Context) string {
 	return config.Get(ctx, "lumier:requestTimeout")
 }
 
-// The account's Workers plan, for the Worker size limit checked at preview: "paid" (10 MiB after gzip) or "free" (3 MiB after gzip). Falls back to LUMIER_WORKERS_PLAN, then to "paid": Cloudflare's largest limit, so no Worker is refused that some account could deploy; set "free" to catch at preview what a Free account refuses at upload.
+// The account's Workers plan, for the limits checked at preview: "free" (a Worker of at most 3 MiB after gzip, 20,000 static asset files) or "paid" (10 MiB, 100,000 files). Falls back to LUMIER_WORKERS_PLAN, then to "free", the plan of a new account: set "paid" once the account has Workers Paid (`pulumi config set lumier:workersPlan paid`).
 func GetWorkersPlan(ctx *pulumi.Context) string {
 	return config.Get(ctx, "lumier:workersPlan")
 }
