@@ -6,6 +6,7 @@ import (
 	"time"
 
 	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -40,17 +41,19 @@ func TestCreateRetriesRateLimits(t *testing.T) {
 }
 
 // TestRerunAfterFailedCreateConverges: the upload (with its migration) lands but enabling
-// workers.dev fails past cloudflare-go's retries. The Create fails with the API's error; running
-// it again starts from the tag Cloudflare reports, so it neither repeats the migration nor hits
+// workers.dev fails past the retries the 2s request timeout leaves room for (three at most:
+// waits of 0.5s, 1s, then 2s would pass it). The Create fails with the API's error; running it
+// again starts from the tag Cloudflare reports, so it neither repeats the migration nor hits
 // 10079, and the script ends up served.
 func TestRerunAfterFailedCreateConverges(t *testing.T) {
 	srv, faults := startFaulty(t)
-	s := configured(t, srv)
-	require.NoError(t, faults.Add(local.Fault{Method: "POST", Path: "/accounts/*/workers/scripts/*/subdomain", Status: 500, Times: 3}))
+	s, err := configureWith(t, map[string]property.Value{"requestTimeout": property.New("2s")}, srv.URL())
+	require.NoError(t, err)
+	require.NoError(t, faults.Add(local.Fault{Method: "POST", Path: "/accounts/*/workers/scripts/*/subdomain", Status: 500, Times: 4}))
 	in := checked(t, s, counterInputs(t), nil)
-	_, err := s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
+	_, err = s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "500")
+	assert.Contains(t, err.Error(), "(HTTP 500) (lumier already retried this call ")
 	assert.NotContains(t, err.Error(), testToken, "errors must not carry the API token")
 	assert.Equal(t, 1, srv.Calls()[local.CallUpload])
 
