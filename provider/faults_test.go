@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -63,4 +64,24 @@ func TestRerunAfterFailedCreateConverges(t *testing.T) {
 	url := created.Properties.Get("url").AsString()
 	require.NotEmpty(t, url)
 	assert.Equal(t, `{"count":1}`, request(t, "POST", url+"/"))
+}
+
+// TestRateLimitedCreateSaysItRetried: an upload answered 429 every time fails once the retries
+// have used the request timeout, and the error says lumier already retried, how often, and what
+// to do, instead of leaving the user to retry at once by hand.
+func TestRateLimitedCreateSaysItRetried(t *testing.T) {
+	srv, faults := startFaulty(t)
+	s, err := configureWith(t, map[string]property.Value{"requestTimeout": property.New("3s")}, srv.URL())
+	require.NoError(t, err)
+	require.NoError(t, faults.Add(local.Fault{Method: "PUT", Path: "/accounts/*/workers/scripts/*", Status: 429, RetryAfter: 1}))
+	in := checked(t, s, counterInputs(t), nil)
+	_, err = s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
+	require.Error(t, err)
+	faulted := srv.Calls()[local.CallFaulted]
+	require.GreaterOrEqual(t, faulted, 2, "the 429 was retried")
+	assert.Contains(t, err.Error(), "(HTTP 429): Cloudflare is limiting this account's request rate, and lumier already "+
+		fmt.Sprintf("retried this call %d times over ", faulted-1))
+	assert.Contains(t, err.Error(), "within lumier:requestTimeout (3s). Run it again in a few minutes, or give the "+
+		"retries more time with a longer lumier:requestTimeout")
+	assert.Empty(t, srv.Scripts(), "nothing uploaded")
 }
