@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	appstack "github.com/lumier-dev/lumier/examples/app/stack"
 	"github.com/lumier-dev/lumier/examples/counter/stack"
+	"github.com/lumier-dev/lumier/local"
 )
 
 // otherAccount is a well-formed account id that is not the local Cloudflare's.
@@ -181,4 +183,63 @@ func setConfig(t *testing.T, ctx context.Context, s auto.Stack, key, value strin
 	if err := s.SetConfig(ctx, key, auto.ConfigValue{Value: value}); err != nil {
 		t.Fatalf("setting %s: %v", key, err)
 	}
+}
+
+// TestUpSurvivesAnAPIRestart: the local Cloudflare stops as soon as an `up` of examples/app has
+// made its first API call, and starts again on the same address and state 2 seconds later (as
+// `lumier local` restarted would). The calls refused meanwhile are retried within the request
+// timeout: the up succeeds, the restarted API serves the rest of it, and the app answers.
+func TestUpSurvivesAnAPIRestart(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	t.Chdir(copyExample(t, "app"))
+	s := inlineStack(t, ctx, c, "app", "dev", appstack.Config.RunFunc())
+
+	first := c.Server
+	restarted := make(chan error, 1)
+	go func() {
+		for len(first.Calls()) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		restarted <- restartAfter(t, c, 2*time.Second)
+	}()
+	w := progress(t, "up across a restart")
+	res, upErr := s.Up(ctx, optup.ProgressStreams(w), optup.ErrorProgressStreams(w))
+	if err := <-restarted; err != nil {
+		t.Fatalf("restarting the local Cloudflare: %v", err)
+	}
+	if upErr != nil {
+		t.Fatalf("up across a 2-second restart of the API failed: %v", upErr)
+	}
+	after := c.Calls()
+	if after[local.CallUpload]+after[local.CallVersionUpload] == 0 {
+		t.Fatalf("the restarted API served no upload (%v): the restart did not fall inside the up", after)
+	}
+	t.Logf("up across the restart: %v; calls served after it: %v", changes(res.Summary), after)
+	url := output(t, res.Outputs, "url")
+	requireScripts(t, c, "shop-dev-api", "shop-dev-auth")
+	countTo(t, url+"/counter/a", 2)
+}
+
+// restartAfter stops c's local Cloudflare and, pause later, starts one at the same address on the
+// same state directory. It may run beside the test's goroutine, so it returns its error.
+func restartAfter(t *testing.T, c *cloud, pause time.Duration) error {
+	addr, dir := c.Addr(), c.StateDir()
+	if err := c.Close(); err != nil {
+		return fmt.Errorf("stopping: %w", err)
+	}
+	time.Sleep(pause)
+	srv, err := local.New(local.Options{Addr: addr, StateDir: dir, Token: token, AccountID: accountID, Workerd: workerdBin,
+		ManualCron: true, Logger: slog.New(slog.NewTextHandler(c.log, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	if err != nil {
+		return err
+	}
+	startCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := srv.Start(startCtx); err != nil {
+		return err
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	c.Server = srv
+	return nil
 }
