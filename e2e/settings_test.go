@@ -45,7 +45,7 @@ func TestSettingChangesKeepTheCounter(t *testing.T) {
 				count++
 				requireCall(t, http.MethodPost, url, "", 200, fmt.Sprintf(`{"count":%d}`, count))
 			})
-			requireAccountChangeRefused(t, ctx, c, s, `lumier:index:Script "api" (id `+accountID+`/`+script+`)`)
+			requireAccountChangeRefused(t, ctx, c, s, `lumier:index:Script "my-app-api" (id `+accountID+`/`+script+`)`)
 			requireScripts(t, c, script)
 			requireCall(t, http.MethodPost, url, "", 200, fmt.Sprintf(`{"count":%d}`, count+1))
 		})

@@ -62,38 +62,33 @@ func sameSetting(a, b property.Value) bool {
 // configuration infer decodes and Configure resolves.
 func guard(prov p.Provider, cfg *Config) p.Provider {
 	conn := &connectionCheck{cfg: cfg}
-	// The DataGuard holds nothing on Cloudflare: its operations ask the API only when data leaves.
-	skip := func(urn resource.URN) bool { return urn.Type() == dataGuardType }
 	create, read, update, diff, del := prov.Create, prov.Read, prov.Update, prov.Diff, prov.Delete
 	prov.Create = func(ctx context.Context, req p.CreateRequest) (p.CreateResponse, error) {
-		if skip(req.Urn) {
-			return create(ctx, req)
-		}
-		if err := conn.verify(ctx); err != nil {
+		if err := conn.check(ctx, req.Urn, ""); err != nil { // a new resource has no id yet
 			return p.CreateResponse{}, err
 		}
 		return create(ctx, req)
 	}
 	prov.Read = func(ctx context.Context, req p.ReadRequest) (p.ReadResponse, error) {
-		if err := conn.check(ctx, req.Urn, req.ID, skip(req.Urn)); err != nil {
+		if err := conn.check(ctx, req.Urn, req.ID); err != nil {
 			return p.ReadResponse{}, err
 		}
 		return read(ctx, req)
 	}
 	prov.Update = func(ctx context.Context, req p.UpdateRequest) (p.UpdateResponse, error) {
-		if err := conn.check(ctx, req.Urn, req.ID, skip(req.Urn)); err != nil {
+		if err := conn.check(ctx, req.Urn, req.ID); err != nil {
 			return p.UpdateResponse{}, err
 		}
 		return update(ctx, req)
 	}
 	prov.Diff = func(ctx context.Context, req p.DiffRequest) (p.DiffResponse, error) {
-		if err := conn.check(ctx, req.Urn, req.ID, skip(req.Urn)); err != nil {
+		if err := conn.check(ctx, req.Urn, req.ID); err != nil {
 			return p.DiffResponse{}, err
 		}
 		return diff(ctx, req)
 	}
 	prov.Delete = func(ctx context.Context, req p.DeleteRequest) error {
-		if err := conn.check(ctx, req.Urn, req.ID, skip(req.Urn)); err != nil {
+		if err := conn.check(ctx, req.Urn, req.ID); err != nil {
 			return err
 		}
 		return del(ctx, req)
@@ -112,10 +107,10 @@ type connectionCheck struct {
 	err  error
 }
 
-// check refuses a resource of another account, then verifies the connection; skip leaves out
-// both.
-func (c *connectionCheck) check(ctx context.Context, urn resource.URN, id string, skip bool) error {
-	if skip {
+// check refuses a resource of another account, then verifies the connection. The DataGuard
+// holds nothing on Cloudflare (it asks the API only when data leaves the app): both are left out.
+func (c *connectionCheck) check(ctx context.Context, urn resource.URN, id string) error {
+	if urn.Type() == dataGuardType {
 		return nil
 	}
 	if err := guardAccount(urn, id, c.cfg.AccountID); err != nil {

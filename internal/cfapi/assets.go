@@ -70,6 +70,7 @@ func (c *Client) AssetsUploadSession(ctx context.Context, script string, manifes
 		params[path] = workers.ScriptAssetUploadNewParamsManifest{Hash: cloudflare.F(e.Hash), Size: cloudflare.F(e.Size)}
 	}
 	var out AssetsSession
+	// A second session replaces the first; only the one answered is used.
 	err := c.callRepeatable(func(opts ...option.RequestOption) error {
 		res, err := c.cf.Workers.Scripts.Assets.Upload.New(ctx, script, workers.ScriptAssetUploadNewParams{
 			AccountID: cloudflare.F(c.accountID),
