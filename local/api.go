@@ -3,8 +3,6 @@ package local
 import (
 	"net/http"
 	"strings"
-
-	"github.com/lumier-dev/lumier/internal/naming"
 )
 
 // routes is the API: each endpoint with the kind its calls are counted under.
@@ -70,7 +68,7 @@ func (s *Server) handle(mux *http.ServeMux, pattern, kind string, h http.Handler
 // wrongAccount is Cloudflare's answer for an account id in the path that is not ours: a
 // malformed id cannot be routed at all; a well-formed one is an account the token cannot access.
 func (s *Server) wrongAccount(r *http.Request, account string) *apiError {
-	if !naming.IsAccountID(account) {
+	if !accountIDPattern.MatchString(account) {
 		return newAPIError(http.StatusNotFound, codeBadIdentifier,
 			"Could not route to %s, perhaps your object identifier is invalid?", r.URL.Path)
 	}

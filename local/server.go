@@ -17,12 +17,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/lumier-dev/lumier/internal/naming"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
@@ -68,6 +68,8 @@ type Options struct {
 	// minute boundary would otherwise change.
 	ManualCron bool
 }
+
+var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // Server is one local Cloudflare. Create it with New, then Start it; Close stops it.
 type Server struct {
@@ -132,7 +134,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	opts.Addr = addr
-	if !naming.IsAccountID(opts.AccountID) {
+	if !accountIDPattern.MatchString(opts.AccountID) {
 		return nil, fmt.Errorf("account id %q: want 32 lowercase hex digits, like a Cloudflare account id", opts.AccountID)
 	}
 	if !validTokenSyntax(opts.Token) {
