@@ -36,8 +36,8 @@ func diffConfig(_ context.Context, req p.DiffRequest) (p.DiffResponse, error) {
 	}
 	diff := map[string]p.PropertyDiff{}
 	for k := range keys {
-		if k == "version" {
-			continue // the plugin's version is the engine's business, not a setting
+		if k == "version" || strings.HasPrefix(k, "__") {
+			continue // the plugin's version and infer's own markers are not settings
 		}
 		if !sameSetting(olds.Get(k), req.Inputs.Get(k)) {
 			diff[k] = p.PropertyDiff{Kind: p.Update}
