@@ -328,11 +328,17 @@ func requireNoop(t testing.TB, ctx context.Context, c *cloud, s auto.Stack) {
 	if mutating, uploads := c.mutations(); mutating != 0 || uploads != 0 {
 		t.Fatalf("no-op up made %d mutating API calls (%d uploads): %v", mutating, uploads, c.Calls())
 	}
-	// Nothing changed, so the provider has nothing to ask Cloudflare either.
-	if calls := c.Calls(); len(calls) != 0 {
-		t.Fatalf("no-op up made API calls: %v", calls)
-	}
+	requireOnlyVerify(t, "no-op up", c.Calls())
 	t.Logf("no-op up: API calls %v", c.Calls())
+}
+
+// requireOnlyVerify requires that an operation that changed nothing asked Cloudflare nothing but,
+// once for its provider process, whether the token is valid.
+func requireOnlyVerify(t testing.TB, op string, calls map[string]int) {
+	t.Helper()
+	if len(calls) != 1 || calls[local.CallVerifyToken] != 1 {
+		t.Fatalf("%s made API calls %v, want only one token verification (%s)", op, calls, local.CallVerifyToken)
+	}
 }
 
 // requireNoDrift refreshes the stack and then previews it: neither may find a change.

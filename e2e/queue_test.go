@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/lumier-dev/lumier/local"
 	lumier "github.com/lumier-dev/lumier/sdk/go/lumier"
 )
 
@@ -98,22 +96,9 @@ func requireJob(t *testing.T, url, id string, processed int, dead bool) {
 // directory, as `lumier local` restarted would be.
 func restartCloud(t *testing.T, c *cloud) {
 	t.Helper()
-	addr, dir := c.Addr(), c.StateDir()
-	if err := c.Close(); err != nil {
-		t.Fatalf("stopping the local Cloudflare: %v", err)
-	}
-	srv, err := local.New(local.Options{Addr: addr, StateDir: dir, Token: token, AccountID: accountID, Workerd: workerdBin,
-		Logger: slog.New(slog.NewTextHandler(c.log, &slog.HandlerOptions{Level: slog.LevelInfo}))})
-	if err != nil {
-		t.Fatalf("local Cloudflare: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := srv.Start(ctx); err != nil {
+	if err := restartAfter(t, c, 0); err != nil {
 		t.Fatalf("restarting the local Cloudflare: %v", err)
 	}
-	t.Cleanup(func() { _ = srv.Close() })
-	c.Server = srv
 }
 
 // TestQueueConsumedOnceRetriedToDeadLetterAndKeptAcrossRestart: a Worker sends jobs to a Queue

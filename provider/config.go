@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-go-provider/infer"
 
 	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/internal/naming"
 )
 
 // DefaultAPIURL is Cloudflare's API. The local Cloudflare (`lumier local`) prints its own.
@@ -93,8 +94,9 @@ func (c *Config) Configure(ctx context.Context) error {
 	if c.APIToken == "" {
 		c.APIToken = os.Getenv("CLOUDFLARE_API_TOKEN")
 	}
+	accountSetting := "lumier:accountId"
 	if c.AccountID == "" {
-		c.AccountID = os.Getenv("CLOUDFLARE_ACCOUNT_ID")
+		c.AccountID, accountSetting = os.Getenv("CLOUDFLARE_ACCOUNT_ID"), "CLOUDFLARE_ACCOUNT_ID"
 	}
 	if c.APIURL == "" {
 		c.APIURL = os.Getenv("CLOUDFLARE_BASE_URL")
@@ -128,6 +130,13 @@ func (c *Config) Configure(ctx context.Context) error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("lumier provider is missing %s", strings.Join(missing, "; and "))
+	}
+	if !naming.IsAccountID(c.AccountID) {
+		// Cloudflare would answer every call with 7003 "Could not route to ..., perhaps your object
+		// identifier is invalid?", which does not say which setting holds the identifier.
+		return fmt.Errorf("%s %q is not a Cloudflare account id: that is 32 lowercase hexadecimal digits, as the "+
+			"dashboard's \"Copy account ID\" gives it. Set it with `pulumi config set lumier:accountId <id>` (or the "+
+			"CLOUDFLARE_ACCOUNT_ID environment variable)", accountSetting, c.AccountID)
 	}
 	c.client = cfapi.NewWithTimeout(c.APIURL, c.APIToken, c.AccountID, c.timeout)
 	return nil

@@ -2,10 +2,12 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -40,17 +42,19 @@ func TestCreateRetriesRateLimits(t *testing.T) {
 }
 
 // TestRerunAfterFailedCreateConverges: the upload (with its migration) lands but enabling
-// workers.dev fails past cloudflare-go's retries. The Create fails with the API's error; running
-// it again starts from the tag Cloudflare reports, so it neither repeats the migration nor hits
+// workers.dev fails past the retries the 2s request timeout leaves room for (three at most:
+// waits of 0.5s, 1s, then 2s would pass it). The Create fails with the API's error; running it
+// again starts from the tag Cloudflare reports, so it neither repeats the migration nor hits
 // 10079, and the script ends up served.
 func TestRerunAfterFailedCreateConverges(t *testing.T) {
 	srv, faults := startFaulty(t)
-	s := configured(t, srv)
-	require.NoError(t, faults.Add(local.Fault{Method: "POST", Path: "/accounts/*/workers/scripts/*/subdomain", Status: 500, Times: 3}))
+	s, err := configureWith(t, map[string]property.Value{"requestTimeout": property.New("2s")}, srv.URL())
+	require.NoError(t, err)
+	require.NoError(t, faults.Add(local.Fault{Method: "POST", Path: "/accounts/*/workers/scripts/*/subdomain", Status: 500, Times: 4}))
 	in := checked(t, s, counterInputs(t), nil)
-	_, err := s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
+	_, err = s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "500")
+	assert.Contains(t, err.Error(), "(HTTP 500) (lumier already retried this call ")
 	assert.NotContains(t, err.Error(), testToken, "errors must not carry the API token")
 	assert.Equal(t, 1, srv.Calls()[local.CallUpload])
 
@@ -60,4 +64,24 @@ func TestRerunAfterFailedCreateConverges(t *testing.T) {
 	url := created.Properties.Get("url").AsString()
 	require.NotEmpty(t, url)
 	assert.Equal(t, `{"count":1}`, request(t, "POST", url+"/"))
+}
+
+// TestRateLimitedCreateSaysItRetried: an upload answered 429 every time fails once the retries
+// have used the request timeout, and the error says lumier already retried, how often, and what
+// to do, instead of leaving the user to retry at once by hand.
+func TestRateLimitedCreateSaysItRetried(t *testing.T) {
+	srv, faults := startFaulty(t)
+	s, err := configureWith(t, map[string]property.Value{"requestTimeout": property.New("3s")}, srv.URL())
+	require.NoError(t, err)
+	require.NoError(t, faults.Add(local.Fault{Method: "PUT", Path: "/accounts/*/workers/scripts/*", Status: 429, RetryAfter: 1}))
+	in := checked(t, s, counterInputs(t), nil)
+	_, err = s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
+	require.Error(t, err)
+	faulted := srv.Calls()[local.CallFaulted]
+	require.GreaterOrEqual(t, faulted, 2, "the 429 was retried")
+	assert.Contains(t, err.Error(), "(HTTP 429): Cloudflare is limiting this account's request rate, and lumier already "+
+		fmt.Sprintf("retried this call %d times over ", faulted-1))
+	assert.Contains(t, err.Error(), "within lumier:requestTimeout (3s). Run it again in a few minutes, or give the "+
+		"retries more time with a longer lumier:requestTimeout")
+	assert.Empty(t, srv.Scripts(), "nothing uploaded")
 }

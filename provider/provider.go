@@ -33,6 +33,8 @@ const GoImportPath = "github.com/lumier-dev/lumier/sdk/go/lumier"
 
 // New returns the provider.
 func New() (p.Provider, error) {
+	// The one configuration of this provider process: guard reads what Configure resolves.
+	cfg := &Config{}
 	prov, err := infer.NewProviderBuilder().
 		WithDisplayName("lumier").
 		WithDescription("Deploy Cloudflare Workers and Durable Objects, with migrations computed for you and no silent data loss.").
@@ -59,7 +61,7 @@ func New() (p.Provider, error) {
 			},
 		}).
 		WithGoImportPath(GoImportPath).
-		WithConfig(infer.Config(&Config{})).
+		WithConfig(infer.Config(cfg)).
 		WithResources(infer.Resource(&Script{}), infer.Resource(&KvNamespace{}), infer.Resource(&Queue{}), infer.Resource(&D1Database{}), infer.Resource(&R2Bucket{}),
 			infer.Resource(&DataGuard{})).
 		WithComponents(
@@ -71,7 +73,8 @@ func New() (p.Provider, error) {
 	if err != nil {
 		return p.Provider{}, err
 	}
-	return withReadableFailures(withoutUnsetSettings(withConfigDiff(withURN(prov)))), nil
+	prov.DiffConfig = diffConfig
+	return withReadableFailures(guard(withoutUnsetSettings(withURN(prov)), cfg)), nil
 }
 
 // withReadableFailures words check failures the way the user wrote the inputs. The engine prints

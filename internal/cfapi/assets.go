@@ -71,7 +71,8 @@ func (c *Client) AssetsUploadSession(ctx context.Context, script string, manifes
 		return nil, fmt.Errorf("starting the assets upload of script %q: %w", script, err)
 	}
 	var out AssetsSession
-	err = c.call(func(opts ...option.RequestOption) error {
+	// A second session replaces the first; only the one answered is used.
+	err = c.callRepeatable(func(opts ...option.RequestOption) error {
 		opts = append(opts, option.WithRequestBody("application/json", body))
 		res, err := c.cf.Workers.Scripts.Assets.Upload.New(ctx, script, workers.ScriptAssetUploadNewParams{
 			AccountID: cloudflare.F(c.accountID),

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync/atomic"
 	"time"
 
 	"github.com/cloudflare/cloudflare-go/v4"
@@ -28,15 +29,19 @@ type Client struct {
 	timeout time.Duration
 	// token is kept only to scrub it from error texts; requests carry it via cloudflare-go.
 	token string
+	// reached is set once any call got an answer: from then on a refused connection is the API
+	// restarting, worth waiting for, not a wrong URL (see wire.retryable).
+	reached atomic.Bool
 }
 
 // New returns a client for accountID at baseURL (DefaultBaseURL when empty, the local
 // Cloudflare's URL() in tests) authenticating with an API token, with DefaultTimeout per call.
 //
-// cloudflare-go's retries stay on: 408/409/429/5xx and connection errors are retried twice,
-// honouring Retry-After, but never past the call's deadline. opts are applied last, so callers
-// can change retries or the HTTP client. Do not pass option.WithDebugLog: it dumps the
-// Authorization header; use LogRequests instead.
+// A call is retried with cloudflare-go's backoff (0.5s doubling up to 8s, or Retry-After) while
+// its time lasts, when a retry cannot do harm (see wire): a 429, a refused connection once the
+// API has answered, and for calls safe to repeat a 5xx or a dropped connection. opts are applied
+// last, so callers can change retries or the HTTP client. Do not pass option.WithDebugLog: it
+// dumps the Authorization header; use LogRequests instead.
 func New(baseURL, token, accountID string, opts ...option.RequestOption) *Client {
 	return NewWithTimeout(baseURL, token, accountID, DefaultTimeout, opts...)
 }
@@ -54,6 +59,7 @@ func NewWithTimeout(baseURL, token, accountID string, timeout time.Duration, opt
 		option.WithBaseURL(baseURL),
 		option.WithAPIToken(token),
 		option.WithHTTPClient(httpClient(timeout)),
+		option.WithMaxRetries(maxRetries),
 		// cloudflare.NewClient also reads CLOUDFLARE_API_KEY/EMAIL/... from the environment;
 		// sending those next to our token would make the credentials depend on the shell the
 		// engine happened to start from.
@@ -72,12 +78,28 @@ func NewWithTimeout(baseURL, token, accountID string, timeout time.Duration, opt
 
 // call runs one cloudflare-go call (fn gets the extra per-request options to pass on) within
 // the client's timeout, and converts its error. The middleware bounds every attempt by the
-// call's deadline and records what the wire said, which cloudflare-go loses when a body is
-// not JSON.
+// call's deadline, decides which failures are retried, and records what the wire said, which
+// cloudflare-go loses when a body is not JSON. A POST is sent again only when it cannot have
+// reached the API (see wire.retryable); calls that are safe to repeat use callRepeatable.
 func (c *Client) call(fn func(opts ...option.RequestOption) error) error {
-	w := &wire{deadline: time.Now().Add(c.timeout)}
+	return c.do(false, fn)
+}
+
+// callRepeatable is call for a request whose repetition changes nothing more than the request
+// itself (deploying the same version again, turning workers.dev on twice), whatever its method:
+// it is retried after a 5xx or a dropped connection too.
+func (c *Client) callRepeatable(fn func(opts ...option.RequestOption) error) error {
+	return c.do(true, fn)
+}
+
+func (c *Client) do(repeatable bool, fn func(opts ...option.RequestOption) error) error {
+	w := &wire{start: time.Now(), deadline: time.Now().Add(c.timeout), repeatable: repeatable, reached: &c.reached}
 	if err := fn(option.WithMiddleware(w.middleware)); err != nil {
-		return c.convert(err, w)
+		err = c.convert(err, w)
+		if w.attempts > 1 {
+			err = &RetriedError{Attempts: w.attempts, Elapsed: time.Since(w.start), Timeout: c.timeout, err: err}
+		}
+		return err
 	}
 	return nil
 }

@@ -157,7 +157,8 @@ func (c *Client) authHint(e *APIError) string {
 	case e.Status == http.StatusUnauthorized, e.Status == http.StatusForbidden,
 		e.Code == codeMissingAuth, e.Code == codeInvalidHeader:
 		return fmt.Sprintf("the API token was refused; check %s: it must be valid, not expired, and allowed "+
-			"\"Workers Scripts: Edit\" on account %s", tokenSetting, c.accountID)
+			"\"Workers Scripts: Edit\" on account %s. Set another with `pulumi config set --secret lumier:apiToken <token>`",
+			tokenSetting, c.accountID)
 	}
 	return ""
 }
@@ -216,3 +217,30 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
+
+// RetriedError is a call that failed after lumier had already retried it: the user should not
+// retry it at once by hand, and should know how long it was tried.
+type RetriedError struct {
+	// Attempts is the number of requests sent, the first included.
+	Attempts int
+	// Elapsed is how long the call took, its waits included.
+	Elapsed time.Duration
+	// Timeout is the bound on the call (lumier:requestTimeout).
+	Timeout time.Duration
+	err     error
+}
+
+// Error says how often the call was retried and within which bound; after 429s, that Cloudflare
+// is limiting the account's request rate and what to do about it.
+func (e *RetriedError) Error() string {
+	retried := fmt.Sprintf("lumier already retried this call %d times over %s, within %s (%s)",
+		e.Attempts-1, e.Elapsed.Round(100*time.Millisecond), timeoutSetting, e.Timeout)
+	if apiErr, ok := AsAPIError(e.err); ok && apiErr.Status == http.StatusTooManyRequests {
+		return fmt.Sprintf("%v: Cloudflare is limiting this account's request rate, and %s. Run it again in a few "+
+			"minutes, or give the retries more time with a longer %s", e.err, retried, timeoutSetting)
+	}
+	return fmt.Sprintf("%v (%s)", e.err, retried)
+}
+
+// Unwrap keeps the last attempt's error (an *APIError, a *TimeoutError, a net error) inspectable.
+func (e *RetriedError) Unwrap() error { return e.err }

@@ -42,7 +42,8 @@ func (c *Client) SetWorkersDev(ctx context.Context, name string, enabled bool) e
 	if err := c.precheckScript(ctx, name); err != nil {
 		return fmt.Errorf("setting workers.dev for script %q: %w", name, err)
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
+	// Setting the route on or off twice leaves it on or off.
+	err := c.callRepeatable(func(opts ...option.RequestOption) error {
 		_, err := c.cf.Workers.Scripts.Subdomain.New(ctx, name, workers.ScriptSubdomainNewParams{
 			AccountID: cloudflare.F(c.accountID),
 			Enabled:   cloudflare.F(enabled),

@@ -74,7 +74,8 @@ func (c *Client) Deploy(ctx context.Context, name string, versions []VersionShar
 		}
 	}
 	params.Versions = cloudflare.F(shares)
-	err := c.call(func(opts ...option.RequestOption) error {
+	// Deploying the same versions again leaves the same versions deployed.
+	err := c.callRepeatable(func(opts ...option.RequestOption) error {
 		_, err := c.cf.Workers.Scripts.Deployments.New(ctx, name, params, opts...)
 		return err
 	})

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -35,9 +37,21 @@ func httpClient(timeout time.Duration) *http.Client {
 	return &http.Client{Transport: t, Timeout: timeout}
 }
 
+// maxRetries caps the retries of one call; the call's deadline usually ends them first: with
+// cloudflare-go's backoff (0.5s doubling up to 8s) ten retries wait about a minute, the default
+// timeout.
+const maxRetries = 10
+
 // wire is what one call saw on the wire, and the deadline its attempts share.
 type wire struct {
-	deadline time.Time
+	start, deadline time.Time
+	// repeatable marks a call whose request may reach the API twice without harm, whatever its
+	// method (see idempotent).
+	repeatable bool
+	// reached is the client's: whether any call of it got an answer from the API.
+	reached *atomic.Bool
+	// attempts counts the requests sent, the first included.
+	attempts int
 	// status and contentType are the last response's, 0 and "" when none came.
 	status      int
 	contentType string
@@ -46,10 +60,13 @@ type wire struct {
 }
 
 // middleware runs each attempt (cloudflare-go retries inside the call) under the call's
-// deadline, and stops cloudflare-go from retrying when the deadline has passed or its wait
-// before the retry would pass it: a call never takes longer than the client's timeout.
+// deadline, and tells cloudflare-go whether to retry: only what retryable and retryStatus
+// allow, and never when the deadline has passed or its wait before the retry would pass it, so
+// a call never takes longer than the client's timeout.
 func (w *wire) middleware(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	w.status, w.contentType = 0, ""
+	attempt := w.attempts
+	w.attempts++
 	if !time.Now().Before(w.deadline) {
 		w.timedOut = true
 		return noRetry(), errNoTimeLeft
@@ -62,16 +79,51 @@ func (w *wire) middleware(req *http.Request, next func(*http.Request) (*http.Res
 			w.timedOut = true
 			return noRetry(), err
 		}
-		return res, err
+		if !w.retryable(req, err) || time.Now().Add(retryWait(nil, attempt)).After(w.deadline) {
+			return noRetry(), err
+		}
+		return nil, err // no response: cloudflare-go retries
 	}
+	w.reached.Store(true)
 	w.status, w.contentType = res.StatusCode, res.Header.Get("Content-Type")
 	// cloudflare-go reads the body after this returns: cancel only once it is closed.
 	res.Body = &cancelOnClose{ReadCloser: res.Body, cancel: cancel}
-	attempt, _ := strconv.Atoi(req.Header.Get("X-Stainless-Retry-Count"))
-	if time.Now().Add(retryWait(res, attempt)).After(w.deadline) {
-		res.Header.Set("X-Should-Retry", "false")
-	}
+	retry := w.retryStatus(req, res.StatusCode) && !time.Now().Add(retryWait(res, attempt)).After(w.deadline)
+	res.Header.Set("X-Should-Retry", strconv.FormatBool(retry))
 	return res, nil
+}
+
+// retryable reports whether a request that got no answer may be sent again. A refused
+// connection never reached the API, so any request may; but before the API has ever answered
+// this client, a refusal means a wrong lumier:apiUrl or a local Cloudflare not started, and
+// waiting out the timeout would only delay saying so. A connection dropped after the request
+// went out may have been acted on: only a call safe to repeat is sent again.
+func (w *wire) retryable(req *http.Request, err error) bool {
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return w.reached.Load()
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.EPIPE):
+		return w.idempotent(req)
+	}
+	return false
+}
+
+// retryStatus reports whether an answer with this status is retried: a 429 (the API did not act
+// on the request; it asks to come back later), and for calls safe to repeat a 5xx. Other
+// statuses, 409 included, would only answer the same again.
+func (w *wire) retryStatus(req *http.Request, status int) bool {
+	return status == http.StatusTooManyRequests || (status >= http.StatusInternalServerError && w.idempotent(req))
+}
+
+// idempotent reports whether sending the request twice has the effect of sending it once: GET,
+// HEAD, PUT and DELETE by HTTP's definition, and the calls marked repeatable.
+func (w *wire) idempotent(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return w.repeatable
 }
 
 // noRetry is the response handed to cloudflare-go with an error to make it give up instead of
@@ -82,13 +134,22 @@ func noRetry() *http.Response {
 
 // retryWait is the longest cloudflare-go waits before retrying after res: Retry-After(-Ms) when
 // under a minute, else its backoff of 0.5s doubling per attempt up to 8s.
+// A nil res is a request that got no answer.
 func retryWait(res *http.Response, attempt int) time.Duration {
+	if res == nil {
+		return backoff(attempt)
+	}
 	if ms, err := strconv.ParseFloat(res.Header.Get("Retry-After-Ms"), 64); err == nil && ms >= 0 && ms < 60e3 {
 		return time.Duration(ms * float64(time.Millisecond))
 	}
 	if s, err := strconv.ParseFloat(res.Header.Get("Retry-After"), 64); err == nil && s >= 0 && s < 60 {
 		return time.Duration(s * float64(time.Second))
 	}
+	return backoff(attempt)
+}
+
+// backoff is cloudflare-go's wait before retry number attempt+1, jitter left out.
+func backoff(attempt int) time.Duration {
 	return min(time.Duration(0.5*float64(time.Second)*math.Pow(2, float64(attempt))), 8*time.Second)
 }
 

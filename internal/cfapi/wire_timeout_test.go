@@ -98,7 +98,8 @@ func TestHTMLAnswerNamesTheURLSetting(t *testing.T) {
 			w.WriteHeader(status)
 			_, _ = w.Write([]byte("<!doctype html><html><body>Sign in to the Wi-Fi</body></html>"))
 		}))
-		_, err := New(srv.URL, testToken, "acc").Namespaces(context.Background())
+		// A 502 is retried while the call's time lasts: keep that short.
+		_, err := NewWithTimeout(srv.URL, testToken, "acc", 2*time.Second).Namespaces(context.Background())
 		srv.Close()
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "the answer from "+srv.URL+" is an HTML page, not the Cloudflare API's JSON; "+

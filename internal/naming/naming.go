@@ -107,3 +107,13 @@ func suggestBinding(s string) string {
 	}
 	return out
 }
+
+// Cloudflare's account ids are 32 lowercase hexadecimal digits: the API schema's identifier is at
+// most 32 characters, and every id it shows, like the ids the dashboard copies, is 32 hex digits
+// (docs/cloudflare-api.md, "Account ids").
+var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// IsAccountID reports whether id has the form of a Cloudflare account id.
+func IsAccountID(id string) bool {
+	return accountIDPattern.MatchString(id)
+}
