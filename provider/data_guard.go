@@ -203,7 +203,10 @@ func (g *DataGuard) Diff(ctx context.Context, req infer.DiffRequest[DataGuardArg
 	if req.State.App != req.Inputs.App {
 		diff["app"] = p.PropertyDiff{Kind: p.Update}
 	}
-	if !reflect.DeepEqual(req.State.Workers, req.Inputs.Workers) {
+	// A guard recorded before guards listed Workers has none in its state; the list alone is no
+	// change to show (the engine records the new inputs with the unchanged step, and
+	// withGuardWorkers hands them to Delete), so upgrading lumier previews no change.
+	if req.State.Workers != nil && !reflect.DeepEqual(req.State.Workers, req.Inputs.Workers) {
 		diff["workers"] = p.PropertyDiff{Kind: p.Update}
 		for _, w := range workersLeaving(req.State.DataGuardArgs, req.Inputs) {
 			p.GetLogger(ctx).Warning(w)
@@ -353,4 +356,21 @@ func (v guardVerdict) refusal(old, news DataGuardArgs, guardURN string) error {
 			"(the preview then warns), or empty them first.", RemovalRemove, news.Removal, RemovalRemove)
 	}
 	return errors.New(b.String())
+}
+
+// withGuardWorkers gives a DataGuard's Delete the Workers its inputs list when its state has none:
+// a guard recorded before guards listed Workers keeps its old state through every unchanged step
+// (its Diff shows no change for the list alone), while the engine records the new inputs.
+func withGuardWorkers(prov p.Provider) p.Provider {
+	del := prov.Delete
+	prov.Delete = func(ctx context.Context, req p.DeleteRequest) error {
+		if req.Urn.Type() == "lumier:index:DataGuard" {
+			_, has := req.Properties.GetOk("workers")
+			if workers, ok := req.OldInputs.GetOk("workers"); ok && !has {
+				req.Properties = req.Properties.Set("workers", workers)
+			}
+		}
+		return del(ctx, req)
+	}
+	return prov
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
 	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/stretchr/testify/assert"
@@ -270,4 +271,39 @@ func TestDataGuardWarnsOfWorkersLeaving(t *testing.T) {
 	assert.Empty(t, workersLeaving(news, news), "no Worker leaves")
 	old.Removal = RemovalRemove
 	assert.Empty(t, workersLeaving(old, news), "under removal remove the Worker is deleted")
+}
+
+// TestGuardRecordedWithoutWorkersUpgradesWithNoChange: a guard recorded before guards listed the
+// app's Workers previews no change for the list alone, and its Delete still names the Workers,
+// taken from the inputs the engine recorded.
+func TestGuardRecordedWithoutWorkersUpgradesWithNoChange(t *testing.T) {
+	recorded := DataGuardArgs{App: "shop", Removal: RemovalRetain}
+	news := DataGuardArgs{App: "shop", Removal: RemovalRetain,
+		Workers: map[string]GuardedWorker{"api": {ScriptName: "shop-dev-api"}}}
+	resp, err := (&DataGuard{}).Diff(context.Background(), infer.DiffRequest[DataGuardArgs, DataGuardState]{
+		ID: "shop", Inputs: news, State: DataGuardState{recorded}})
+	require.NoError(t, err)
+	assert.False(t, resp.HasChanges, "the Workers list alone is no change for a guard recorded without one")
+
+	resp, err = (&DataGuard{}).Diff(context.Background(), infer.DiffRequest[DataGuardArgs, DataGuardState]{
+		ID: "shop", Inputs: DataGuardArgs{App: "shop", Removal: RemovalRetain}, State: DataGuardState{news}})
+	require.NoError(t, err)
+	assert.True(t, resp.HasChanges, "a guard that listed Workers shows the list's change")
+
+	var got p.DeleteRequest
+	prov := withGuardWorkers(p.Provider{Delete: func(_ context.Context, req p.DeleteRequest) error {
+		got = req
+		return nil
+	}})
+	workers := property.New(map[string]property.Value{"api": obj("scriptName", "shop-dev-api")})
+	state := property.NewMap(map[string]property.Value{"app": property.New("shop"), "removal": property.New(RemovalRetain)})
+	require.NoError(t, prov.Delete(context.Background(), p.DeleteRequest{Urn: guardURN, Properties: state,
+		OldInputs: state.Set("workers", workers)}))
+	assert.Equal(t, workers, got.Properties.Get("workers"), "Delete sees the Workers the inputs list")
+
+	other := presource.NewURN("dev", "shop", "", "lumier:index:Script", "api")
+	require.NoError(t, prov.Delete(context.Background(), p.DeleteRequest{Urn: other, Properties: state,
+		OldInputs: state.Set("workers", workers)}))
+	_, has := got.Properties.GetOk("workers")
+	assert.False(t, has, "only a DataGuard's Delete is given its inputs' Workers")
 }
