@@ -10,9 +10,16 @@ import (
 // subdomainPattern is what a workers.dev subdomain can be: one DNS label.
 var subdomainPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
-// handleSubdomain is GET /accounts/{a}/workers/subdomain.
+// handleSubdomain is GET /accounts/{a}/workers/subdomain. An account that has not registered
+// a subdomain yet (Options.NoSubdomain) answers code 10007, which is how wrangler recognises
+// it (packages/wrangler/src/routes.ts, getWorkersDevSubdomain); the message is unconfirmed.
 func (s *Server) handleSubdomain(w http.ResponseWriter, r *http.Request) {
-	writeResult(w, http.StatusOK, map[string]string{"subdomain": s.st.Load().Subdomain}, nil)
+	sub := s.st.Load().Subdomain
+	if sub == "" {
+		writeError(w, newAPIError(http.StatusNotFound, codeScriptNotFound, "This account has no workers.dev subdomain registered yet."))
+		return
+	}
+	writeResult(w, http.StatusOK, map[string]string{"subdomain": sub}, nil)
 }
 
 // handleSetSubdomain is PUT /accounts/{a}/workers/subdomain {"subdomain": "..."}. Locally the

@@ -8,6 +8,8 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/workers"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/internal/shapetest"
 )
 
 // Turning workers.dev off closes the script's port; on again, the same port answers.
@@ -55,4 +57,32 @@ func TestAccountSubdomain(t *testing.T) {
 
 	_, err = c.Workers.Scripts.Subdomain.New(ctxT(t), "missing", workers.ScriptSubdomainNewParams{AccountID: acct, Enabled: cloudflare.F(true)})
 	requireCode(t, err, codeScriptNotFound, "")
+}
+
+// A new account started with NoSubdomain has none: the read answers 10007 in Cloudflare's
+// shape (testdata/cloudflare/workers/subdomain-none.json) until a PUT registers one, after
+// which the read answers it (subdomain-get.json). A restart keeps what was registered.
+func TestNoSubdomainAccount(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir, Options{NoSubdomain: true})
+	path := "/accounts/" + s.AccountID() + "/workers/subdomain"
+	r := raw(t, s, "GET", path, s.Token(), "", nil)
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	shapetest.Check(t, "workers", "subdomain-none", r.Body)
+	_, err := newClient(s).Workers.Subdomains.Get(ctxT(t), workers.SubdomainGetParams{AccountID: cloudflare.F(s.AccountID())})
+	requireCode(t, err, codeScriptNotFound, "no workers.dev subdomain")
+
+	r = raw(t, s, "PUT", path, s.Token(), "application/json", []byte(`{"subdomain":"team-b"}`))
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	r = raw(t, s, "GET", path, s.Token(), "", nil)
+	require.Equal(t, http.StatusOK, r.Status)
+	shapetest.Check(t, "workers", "subdomain-get", r.Body)
+	assert.JSONEq(t, `"team-b"`, string(r.field(t, "subdomain")))
+	require.NoError(t, s.Close())
+
+	// The option only shapes a new account: the registered subdomain survives a restart with it.
+	s2 := startServer(t, dir, Options{NoSubdomain: true})
+	got, err := newClient(s2).Workers.Subdomains.Get(ctxT(t), workers.SubdomainGetParams{AccountID: cloudflare.F(s2.AccountID())})
+	require.NoError(t, err)
+	assert.Equal(t, "team-b", got.Subdomain)
 }

@@ -67,6 +67,10 @@ type Options struct {
 	// /__lumier/scripts/{name}/scheduled), never on the clock: for tests that count runs, which a
 	// minute boundary would otherwise change.
 	ManualCron bool
+	// NoSubdomain, if set, starts a new account without a workers.dev subdomain, as a new
+	// Cloudflare account is: GET .../workers/subdomain answers 10007 until one is registered
+	// with PUT .../workers/subdomain. It only applies when the state directory holds no account yet.
+	NoSubdomain bool
 }
 
 var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -155,10 +159,14 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	fresh := !st.hasState()
 	loaded, err := st.load()
 	if err != nil {
 		st.close()
 		return nil, err
+	}
+	if fresh && opts.NoSubdomain {
+		loaded.Subdomain = ""
 	}
 	s := &Server{
 		opts:   opts,

@@ -79,6 +79,12 @@ func (st *store) close() error {
 // workerdDir is the directory handed to the workerd supervisor.
 func (st *store) workerdDir() string { return filepath.Join(st.dir, workerdDir) }
 
+// hasState says whether the directory already holds an account (a state file).
+func (st *store) hasState() bool {
+	_, err := os.Stat(filepath.Join(st.dir, stateFile))
+	return err == nil
+}
+
 // load reads the state file; a missing file is an empty account.
 func (st *store) load() (*state, error) {
 	path := filepath.Join(st.dir, stateFile)

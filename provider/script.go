@@ -100,6 +100,13 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 	if hadPrevious && known("scriptName") {
 		failures = append(failures, checkReplacement(ctx, previous, args)...)
 	}
+	if known("workersDev") {
+		var prev *ScriptArgs
+		if hadPrevious {
+			prev = &previous
+		}
+		failures = append(failures, checkSubdomain(ctx, args, prev)...)
+	}
 	if known("durableObjects") {
 		var old []Class
 		if hadPrevious && previous.ScriptName == args.ScriptName {

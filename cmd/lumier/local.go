@@ -36,6 +36,9 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"paid-kv (a paid account that already has a KV-backed namespace: new_classes allowed)")
 	manualCron := fs.Bool("manual-cron", false, "run Cron Triggers only when fired on demand (POST /__lumier/scripts/{name}/scheduled),\n"+
 		"never on the clock")
+	noSubdomain := fs.Bool("no-subdomain", false, "start a new account without a workers.dev subdomain, as a new Cloudflare account is:\n"+
+		"GET /workers/subdomain answers 10007 until PUT /workers/subdomain {\"subdomain\": ...} registers one\n"+
+		"(no effect on a state directory that already holds an account)")
 	verbose := fs.Bool("verbose", false, "log debug detail")
 	logRequests := fs.Bool("log-requests", false, "print one line per API request (method, path, status, error code, duration);\n"+
 		"the request log in the state directory (requests.log) records them either way")
@@ -68,15 +71,16 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{fmt.Sprintf("-plan: %v", err)}
 	}
 	srv, err := local.New(local.Options{
-		Plan:       accountPlan,
-		Addr:       *addr,
-		StateDir:   *state,
-		Token:      *token,
-		AccountID:  *account,
-		Faults:     rules,
-		Logger:     logger,
-		Workerd:    *workerd,
-		ManualCron: *manualCron,
+		Plan:        accountPlan,
+		Addr:        *addr,
+		StateDir:    *state,
+		Token:       *token,
+		AccountID:   *account,
+		Faults:      rules,
+		Logger:      logger,
+		Workerd:     *workerd,
+		ManualCron:  *manualCron,
+		NoSubdomain: *noSubdomain,
 		LogRequests: func() io.Writer {
 			if *logRequests {
 				return stderr

@@ -3,6 +3,7 @@ package cfapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/cloudflare/cloudflare-go/v4"
@@ -10,8 +11,13 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/workers"
 )
 
+// ErrNoSubdomain means the account has not registered a workers.dev subdomain yet, as a new
+// account has not: Cloudflare answers GET .../workers/subdomain with code 10007, which is how
+// wrangler tells (packages/wrangler/src/routes.ts, getWorkersDevSubdomain).
+var ErrNoSubdomain = errors.New("the account has no workers.dev subdomain registered")
+
 // Subdomain returns the account's workers.dev subdomain (the "<sub>" of
-// <script>.<sub>.workers.dev).
+// <script>.<sub>.workers.dev), or an error wrapping ErrNoSubdomain when it has none.
 func (c *Client) Subdomain(ctx context.Context) (string, error) {
 	if err := c.precheck(ctx); err != nil {
 		return "", fmt.Errorf("reading workers.dev subdomain: %w", err)
@@ -26,12 +32,14 @@ func (c *Client) Subdomain(ctx context.Context) (string, error) {
 		}
 		return err
 	})
+	if apiErr, ok := AsAPIError(err); ok && apiErr.Code == codeScriptNotFound {
+		return "", fmt.Errorf("reading workers.dev subdomain: %w", ErrNoSubdomain)
+	}
 	if err != nil {
 		return "", fmt.Errorf("reading workers.dev subdomain: %w", err)
 	}
 	if sub == "" {
-		// A new account has no subdomain until one is registered in the dashboard.
-		return "", fmt.Errorf("reading workers.dev subdomain: the account has none registered")
+		return "", fmt.Errorf("reading workers.dev subdomain: %w", ErrNoSubdomain)
 	}
 	return sub, nil
 }

@@ -1,0 +1,77 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
+)
+
+// accountSubdomains caches, per API and account, whether the account has a workers.dev
+// subdomain: it is read once per provider process, so a stack of many Workers costs one call.
+// Only definite answers are kept; a failed read is tried again by the next Worker.
+var accountSubdomains = struct {
+	sync.Mutex
+	has map[string]bool
+}{has: map[string]bool{}}
+
+// checkSubdomain refuses, at preview, a Worker that turns workers.dev on in an account without a
+// workers.dev subdomain: Cloudflare would accept the upload and then have no URL to serve it at.
+// A Worker that already had workersDev on is not checked again (its account has one).
+func checkSubdomain(ctx context.Context, args ScriptArgs, previous *ScriptArgs) []p.CheckFailure {
+	if !args.workersDev() || (previous != nil && previous.workersDev()) {
+		return nil
+	}
+	if infer.GetConfig[Config](ctx).client == nil {
+		// Configure has not run: this Check is outside an engine run (the provider's unit tests
+		// of other checks), and there is no account to ask.
+		return nil
+	}
+	has, err := hasSubdomain(ctx)
+	if err != nil {
+		// Not knowing is no reason to refuse: the deployment's own calls report an API that
+		// cannot be reached, with their retries.
+		p.GetLogger(ctx).Debugf("not checking the workers.dev subdomain: %v", err)
+		return nil
+	}
+	if has {
+		return nil
+	}
+	account := infer.GetConfig[Config](ctx).AccountID
+	return []p.CheckFailure{{Property: "workersDev", Reason: fmt.Sprintf("account %s has no workers.dev subdomain yet, so "+
+		"Worker %q cannot be served on workers.dev. Register one in the Cloudflare dashboard "+
+		"(https://dash.cloudflare.com/%s/workers/onboarding) or with the API (PUT /accounts/%s/workers/subdomain "+
+		"{\"subdomain\": \"<name>\"}), then run the update again; or set workersDev: false for this Worker",
+		account, args.ScriptName, account, account)}}
+}
+
+// hasSubdomain says whether the configured account has a workers.dev subdomain, from the cache
+// when this process already asked.
+func hasSubdomain(ctx context.Context) (bool, error) {
+	cfg := infer.GetConfig[Config](ctx)
+	key := cfg.APIURL + " " + cfg.AccountID
+	accountSubdomains.Lock()
+	defer accountSubdomains.Unlock()
+	if has, ok := accountSubdomains.has[key]; ok {
+		return has, nil
+	}
+	c, err := clientFrom(ctx)
+	if err != nil {
+		return false, err
+	}
+	_, err = c.Subdomain(ctx)
+	switch {
+	case errors.Is(err, cfapi.ErrNoSubdomain):
+		accountSubdomains.has[key] = false
+	case err != nil:
+		return false, err
+	default:
+		accountSubdomains.has[key] = true
+	}
+	return accountSubdomains.has[key], nil
+}
