@@ -112,3 +112,25 @@ func TestQueuesReadsEveryPage(t *testing.T) {
 	assert.Equal(t, []Queue{{ID: "a", Name: "first"}, {ID: "b", Name: "last"}}, qs)
 	assert.Equal(t, []string{"1", "2"}, pages)
 }
+
+// An account's workers.dev subdomain reads as Cloudflare sends it; an account without one
+// answers 10007 (workers/subdomain-none), which the client reports as ErrNoSubdomain.
+func TestFixtureSubdomain(t *testing.T) {
+	c := fixtureClient(t, map[string]string{
+		"GET /accounts/" + fixtureAccount + "/workers/subdomain": "workers/subdomain-get",
+	})
+	sub, err := c.Subdomain(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "example-team", sub)
+
+	none, _ := shapetest.Fixture(t, "workers", "subdomain-none")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write(none)
+	}))
+	t.Cleanup(srv.Close)
+	_, err = New(srv.URL, "token", fixtureAccount).Subdomain(context.Background())
+	require.ErrorIs(t, err, ErrNoSubdomain)
+	assert.EqualError(t, err, "reading workers.dev subdomain: the account has no workers.dev subdomain registered")
+}
