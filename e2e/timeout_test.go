@@ -65,8 +65,9 @@ resources:
 	if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
 		t.Fatalf("up output does not say %q:\n%s", want, out)
 	}
-	// The create waits out one call's timeout and then fails: it makes no further call, each of
-	// which would open a connection of its own. (A hang would run into the test's context.)
+	// The preview's first call (the workers.dev subdomain read) waits out its timeout and the up
+	// fails there: no further call, each of which would open a connection of its own. (A hang
+	// would run into the test's context.)
 	if elapsed < 5*time.Second {
 		t.Fatalf("up failed after %s, before the 5s timeout", elapsed)
 	}

@@ -94,7 +94,9 @@ func TestCheckRefusesBundleOverThePlanLimit(t *testing.T) {
 	big := randomModule(t, 14*mib) // ~10.5 MiB after gzip: over every plan's limit
 	mid := randomModule(t, 5*mib)  // ~3.75 MiB: over Free's 3 MiB, under Paid's 10 MiB
 	inputs := func(entry string) map[string]property.Value {
-		return map[string]property.Value{"scriptName": property.New("my-app-dev-api"), "entry": property.New(entry)}
+		// workersDev off: the free server's API does not answer, and only the size check is tested.
+		return map[string]property.Value{"scriptName": property.New("my-app-dev-api"), "entry": property.New(entry),
+			"workersDev": property.New(false)}
 	}
 
 	paid, err := configureWith(t, map[string]property.Value{"workersPlan": property.New("paid")}, "http://127.0.0.1:1/client/v4")

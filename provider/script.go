@@ -105,7 +105,11 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 		if hadPrevious {
 			prev = &previous
 		}
-		failures = append(failures, checkSubdomain(ctx, args, prev)...)
+		subFailures, err := checkSubdomain(ctx, args, prev)
+		if err != nil {
+			return infer.CheckResponse[ScriptArgs]{}, err
+		}
+		failures = append(failures, subFailures...)
 	}
 	if known("durableObjects") {
 		var old []Class

@@ -23,31 +23,27 @@ var accountSubdomains = struct {
 // checkSubdomain refuses, at preview, a Worker that turns workers.dev on in an account without a
 // workers.dev subdomain: Cloudflare would accept the upload and then have no URL to serve it at.
 // A Worker that already had workersDev on is not checked again (its account has one).
-func checkSubdomain(ctx context.Context, args ScriptArgs, previous *ScriptArgs) []p.CheckFailure {
+func checkSubdomain(ctx context.Context, args ScriptArgs, previous *ScriptArgs) ([]p.CheckFailure, error) {
 	if !args.workersDev() || (previous != nil && previous.workersDev()) {
-		return nil
+		return nil, nil
 	}
 	if infer.GetConfig[Config](ctx).client == nil {
 		// Configure has not run: this Check is outside an engine run (the provider's unit tests
 		// of other checks), and there is no account to ask.
-		return nil
+		return nil, nil
 	}
+	// An API that cannot be reached fails the preview here, saying which setting to check,
+	// rather than after waiting out the same timeout again at the first deployment call.
 	has, err := hasSubdomain(ctx)
-	if err != nil {
-		// Not knowing is no reason to refuse: the deployment's own calls report an API that
-		// cannot be reached, with their retries.
-		p.GetLogger(ctx).Debugf("not checking the workers.dev subdomain: %v", err)
-		return nil
-	}
-	if has {
-		return nil
+	if err != nil || has {
+		return nil, err
 	}
 	account := infer.GetConfig[Config](ctx).AccountID
 	return []p.CheckFailure{{Property: "workersDev", Reason: fmt.Sprintf("account %s has no workers.dev subdomain yet, so "+
 		"Worker %q cannot be served on workers.dev. Register one in the Cloudflare dashboard "+
 		"(https://dash.cloudflare.com/%s/workers/onboarding) or with the API (PUT /accounts/%s/workers/subdomain "+
 		"{\"subdomain\": \"<name>\"}), then run the update again; or set workersDev: false for this Worker",
-		account, args.ScriptName, account, account)}}
+		account, args.ScriptName, account, account)}}, nil
 }
 
 // hasSubdomain says whether the configured account has a workers.dev subdomain, from the cache
