@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,16 +188,40 @@ func setConfig(t *testing.T, ctx context.Context, s auto.Stack, key, value strin
 	}
 }
 
-// TestUpSurvivesAnAPIRestart: the local Cloudflare stops as soon as an `up` of examples/app has
-// made its first API call, and starts again on the same address and state 2 seconds later (as
-// `lumier local` restarted would). The calls refused meanwhile are retried within the request
-// timeout: the up succeeds, the restarted API serves the rest of it, and the app answers.
+// TestUpSurvivesAnAPIRestart: examples/app is deployed; then its Worker's code changes, and the
+// local Cloudflare stops as soon as that update has made its first API call, and starts again on
+// the same address and state 2 seconds later (as `lumier local` restarted would). The update's
+// calls (reads, the upload's PUT, calls marked repeatable) refused or dropped meanwhile are
+// retried within the request timeout: the up succeeds, the restarted API serves the upload, the
+// new code answers and the counter goes on.
+//
+// The restart falls in an update rather than the first up on purpose: a create is a POST, and a
+// POST whose connection drops after it was sent may have been acted on, so it is not sent again
+// (internal/cfapi wire.retryable); a restart that catches one in flight fails that create,
+// whichever call happens to be in flight, which would make this test's outcome a race.
 func TestUpSurvivesAnAPIRestart(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
 	c := startCloud(t)
-	t.Chdir(copyExample(t, "app"))
+	dir := copyExample(t, "app")
+	t.Chdir(dir)
 	s := inlineStack(t, ctx, c, "app", "dev", appstack.Config.RunFunc())
+	url := output(t, up(t, ctx, s).Outputs, "url")
+	countTo(t, url+"/counter/a", 2)
 
+	entry := filepath.Join(dir, "src", "index.ts")
+	src, err := os.ReadFile(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(src), "no route for", "no route here for", 1)
+	if edited == string(src) {
+		t.Fatal("examples/app/src/index.ts no longer says \"no route for\": change the edit")
+	}
+	if err := os.WriteFile(entry, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	c.ResetCalls()
 	first := c.Server
 	restarted := make(chan error, 1)
 	go func() {
@@ -216,9 +243,9 @@ func TestUpSurvivesAnAPIRestart(t *testing.T) {
 		t.Fatalf("the restarted API served no upload (%v): the restart did not fall inside the up", after)
 	}
 	t.Logf("up across the restart: %v; calls served after it: %v", changes(res.Summary), after)
-	url := output(t, res.Outputs, "url")
 	requireScripts(t, c, "shop-dev-api", "shop-dev-auth")
-	countTo(t, url+"/counter/a", 2)
+	requireCall(t, http.MethodGet, url+"/nope", "", http.StatusNotFound, `{"error":"no route here for /nope"}`)
+	requireCall(t, http.MethodPost, url+"/counter/a", "", http.StatusOK, `{"count":3}`)
 }
 
 // restartAfter stops c's local Cloudflare and, pause later, starts one at the same address on the
