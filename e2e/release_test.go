@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -32,8 +33,10 @@ const releaseVersion = "0.2.0-e2e"
 // TestReleaseAsAUser builds the release (dist/) for this platform and uses nothing but it, the
 // way a user does, from directories outside the checkout with a Pulumi home of their own: the
 // plugin installed by `pulumi plugin install --file`, then the counter deployed from a YAML
-// program without a plugins: path and from a Go module that requires the SDK by version through a
-// GOPROXY made of dist/goproxy. Each deploy answers 1, 2, 2.
+// program without a plugins: path, from a TypeScript project that npm-installs the release's two
+// tarballs (with one copy of @pulumi/pulumi) and runs through Pulumi's Node.js program runner, and
+// from a Go module that requires the SDK by version through a GOPROXY made of dist/goproxy. Each
+// deploy answers 1, 2, 2.
 func TestReleaseAsAUser(t *testing.T) {
 	ctx := testContext(t, 20*time.Minute)
 	dist := filepath.Join(t.TempDir(), "dist")
@@ -81,6 +84,26 @@ func TestReleaseAsAUser(t *testing.T) {
 		requireProviderVersion(t, pulumi("stack", "export"))
 		pulumi("destroy", "--yes")
 		requireScripts(t, c)
+	})
+
+	t.Run("TypeScript", func(t *testing.T) {
+		c := startCloud(t)
+		dir := npmUserProject(t, ctx, dist)
+		p := newNodeProject(t, ctx, c, dir, "dev")
+		p.env["PULUMI_HOME"] = home // the installed plugin's home, which also keeps which stack is selected
+		p.Pulumi(t, ctx, "stack", "select", "dev")
+		outputs := p.Up(t, ctx)
+		var workers map[string]struct{ URL string }
+		if err := json.Unmarshal(outputs["workers"], &workers); err != nil || workers["api"].URL == "" {
+			t.Fatalf("pulumi up deployed no Worker: stack outputs %s, want workers.api.url", mustJSON(outputs))
+		}
+		requireCounts(t, workers["api"].URL)
+		requireProviderVersion(t, p.Pulumi(t, ctx, "stack", "export"))
+		// The program's app keeps the default removal "retain": destroy leaves the Worker and says so.
+		if out := p.Pulumi(t, ctx, "destroy", "--yes"); !strings.Contains(out, "wrangler delete my-app-dev-api") {
+			t.Fatalf("destroy did not say the Worker stays on Cloudflare:\n%s", out)
+		}
+		requireScripts(t, c, "my-app-dev-api")
 	})
 
 	t.Run("GoModule", func(t *testing.T) {
@@ -325,4 +348,52 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// npmUserProject is examples/counter-ts in a folder of its own, outside the checkout, whose
+// package.json installs the two npm tarballs of dist/ next to @pulumi/pulumi, TypeScript and
+// ts-node at the versions the checkout pins, and whose Pulumi.yaml names no plugin path (the
+// plugin is the installed one). It requires exactly one copy of @pulumi/pulumi in the project's
+// node_modules: a second copy is what breaks a program's resource registrations.
+func npmUserProject(t *testing.T, ctx context.Context, dist string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "counter-ts")
+	copyDir(t, filepath.Join(repoRoot, "examples", "counter-ts"), dir)
+	dropPluginsSection(t, filepath.Join(dir, "Pulumi.yaml"))
+
+	var pins struct{ Dependencies map[string]string }
+	b, err := os.ReadFile(filepath.Join(repoRoot, "package.json"))
+	if err != nil || json.Unmarshal(b, &pins) != nil {
+		t.Fatalf("reading the checkout's package.json: %v", err)
+	}
+	deps := map[string]string{
+		"@lumier-dev/lumier": "file:" + filepath.Join(dist, "lumier-dev-lumier-"+releaseVersion+".tgz"),
+		"lumier":             "file:" + filepath.Join(dist, "lumier-"+releaseVersion+".tgz"),
+	}
+	for _, name := range []string{"@pulumi/pulumi", "typescript", "ts-node", "@types/node", "@cloudflare/workers-types"} {
+		deps[name] = pins.Dependencies[name]
+	}
+	writeFile(t, filepath.Join(dir, "package.json"), mustJSON(map[string]any{"name": "counter-ts", "private": true, "dependencies": deps})+"\n")
+
+	cmd := exec.CommandContext(ctx, "npm", "install", "--prefer-offline", "--no-audit", "--no-fund")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm install in %s: %v\n%s", dir, err, out)
+	}
+	var copies []string
+	err = filepath.WalkDir(filepath.Join(dir, "node_modules"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && strings.HasSuffix(filepath.ToSlash(path), "/@pulumi/pulumi") {
+			copies = append(copies, path)
+			return filepath.SkipDir
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(copies) != 1 {
+		t.Fatalf("the project has %d copies of @pulumi/pulumi, want exactly 1: %v", len(copies), copies)
+	}
+	t.Logf("npm install: one @pulumi/pulumi, at %s", copies[0])
+	return dir
 }
