@@ -21,24 +21,8 @@ func TestGoModuleOutsideTheRepo(t *testing.T) {
 	dir := t.TempDir()
 	gomod := "module example.com/counter\n\ngo 1.26\n\nrequire github.com/lumier-dev/lumier/sdk v0.0.0\n\n" +
 		"replace github.com/lumier-dev/lumier/sdk => " + filepath.Join(repoRoot, "sdk") + "\n"
-	write := func(name, content string) {
-		t.Helper()
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	read := func(rel string) string {
-		t.Helper()
-		data, err := os.ReadFile(filepath.Join(repoRoot, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(data)
-	}
+	write := func(name, content string) { writeInto(t, dir, name, content) }
+	read := func(rel string) string { return repoFile(t, rel) }
 	write("go.mod", gomod)
 	write("go.sum", read("sdk/go.sum"))
 	write("stack/stack.go", read("examples/counter/stack/stack.go"))
@@ -67,4 +51,24 @@ func TestGoModuleOutsideTheRepo(t *testing.T) {
 		}
 	}
 	t.Logf("the counter program depends on %d packages", strings.Count(deps, "\n"))
+}
+
+// writeInto writes content to dir/name, making the folders it needs.
+func writeInto(t *testing.T, dir, name, content string) {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, content)
+}
+
+// repoFile is the content of a file of the checkout, rel to its root.
+func repoFile(t *testing.T, rel string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }

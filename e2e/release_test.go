@@ -215,24 +215,8 @@ func goUserModule(t *testing.T, ctx context.Context, dist string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "counter")
 	copyDir(t, filepath.Join(repoRoot, "examples", "counter", "src"), filepath.Join(dir, "src"))
-	write := func(name, content string) {
-		t.Helper()
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	read := func(rel string) string {
-		t.Helper()
-		data, err := os.ReadFile(filepath.Join(repoRoot, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(data)
-	}
+	write := func(name, content string) { writeInto(t, dir, name, content) }
+	read := func(rel string) string { return repoFile(t, rel) }
 	write("go.mod", "module example.com/counter\n\ngo 1.26\n\nrequire "+release.GoModule+" v"+releaseVersion+"\n")
 	write("stack/stack.go", read("examples/counter/stack/stack.go"))
 	write("main.go", strings.ReplaceAll(read("examples/counter/main.go"),

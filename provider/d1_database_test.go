@@ -85,7 +85,7 @@ func TestD1DatabaseMigrations(t *testing.T) {
 	assert.Equal(t, []string{"0001_init.sql", "0002_seed.sql", "0003_tags.sql"}, recordedMigrations(t, api, id))
 	res, err = api.D1Query(ctx, id, "SELECT tag FROM notes")
 	require.NoError(t, err)
-	assert.Equal(t, cfapi.D1Rows{{"tag": "old"}}, res[0], "the third ran once, the seed was not re-run")
+	assert.Equal(t, cfapi.D1Rows{{"tag": "old"}}, res[0], "the third ran once, 0002_seed.sql was not re-run")
 
 	writeMigration(t, dir, "0001_init.sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n")
 	_, err = s.Diff(p.DiffRequest{ID: created.ID, Urn: d1URN("db"), State: updated.Properties, Inputs: check(inputs)})
