@@ -74,7 +74,7 @@ func New() (p.Provider, error) {
 		return p.Provider{}, err
 	}
 	prov.DiffConfig = diffConfig
-	return withReadableFailures(guard(withoutUnsetSettings(withGuardWorkers(withURN(prov))), cfg)), nil
+	return withReadableFailures(guard(withGuardWorkers(withURN(prov)), cfg)), nil
 }
 
 // withReadableFailures words check failures the way the user wrote the inputs. The engine prints

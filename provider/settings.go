@@ -46,13 +46,24 @@ func diffConfig(_ context.Context, req p.DiffRequest) (p.DiffResponse, error) {
 	return p.DiffResponse{HasChanges: len(diff) > 0, DetailedDiff: diff}, nil
 }
 
-// sameSetting compares two values of a setting, whether or not either is marked secret: the
-// token set again with `pulumi config set --secret` is the same token.
+// sameSetting compares two values of a setting, whether or not either is marked secret (the
+// token set again with `pulumi config set --secret` is the same token), and whether an unset
+// setting is absent or "": infer's CheckConfig writes every unset setting as "", while the
+// provider `pulumi import` records holds only the settings the stack sets (Configure reads ""
+// as unset too, and falls back to the environment).
 func sameSetting(a, b property.Value) bool {
 	if a.HasComputed() || b.HasComputed() {
 		return false
 	}
-	return a.WithSecret(false).Equals(b.WithSecret(false))
+	return unsetAsNull(a.WithSecret(false)).Equals(unsetAsNull(b.WithSecret(false)))
+}
+
+// unsetAsNull is v, with "" read as the absent value it stands for.
+func unsetAsNull(v property.Value) property.Value {
+	if v.IsString() && v.AsString() == "" {
+		return property.Value{}
+	}
+	return v
 }
 
 // guard runs two checks before each operation on a resource that Cloudflare holds, in one place
