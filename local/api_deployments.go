@@ -77,7 +77,7 @@ func (s *Server) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &deploymentRecord{
-		ID: newUUID(), CreatedOn: time.Now().UTC(), Source: sourceAPI, TriggeredBy: "deployment",
+		ID: newUUID(), CreatedOn: time.Now().UTC(), Source: requestSource(r),
 		Message: body.Annotations["workers/message"], Versions: body.Versions,
 	}
 	ctx, cancel := contextFor(r)

@@ -183,7 +183,7 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 	newVersion := p.CompatibilityDate != nil || p.CompatibilityFlags != nil || p.Bindings != nil
 	if newVersion {
 		rec.ensureVersions()
-		v := rec.snapshot(time.Now().UTC(), sourceAPI)
+		v := rec.snapshot(time.Now().UTC(), requestSource(r))
 		if p.CompatibilityDate != nil {
 			v.CompatibilityDate = *p.CompatibilityDate
 		}
@@ -201,7 +201,7 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		rec.addVersion(v)
-		rec.deployAll(v, "settings")
+		rec.deployAll(v)
 		rec.ModifiedOn = v.CreatedOn
 		rec.Etag = etag(rec)
 		ctx, cancel := contextFor(r)

@@ -56,7 +56,7 @@ func (rec *scriptRecord) json() scriptJSON {
 		Placement:          map[string]any{},
 		TailConsumers:      []any{},
 		DeploymentID:       rec.deploymentID(),
-		LastDeployedFrom:   sourceAPI,
+		LastDeployedFrom:   rec.lastDeployedFrom(),
 	}
 }
 
@@ -137,7 +137,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		}
 		rec.MigrationTag = outcome.Tag
 		rec.Etag = etag(rec)
-		recordUpload(old, rec, 0)
+		recordUpload(old, rec, requestSource(r))
 		if up.meta.Tags != nil {
 			settings := rec.settings()
 			settings.Tags = up.meta.Tags

@@ -71,7 +71,7 @@ func (s *Server) versionJSON(st *state, rec *scriptRecord, v *versionRecord, ful
 			"etag": etag(&scriptRecord{MainModule: v.MainModule, CompatibilityDate: v.CompatibilityDate,
 				CompatibilityFlags: v.CompatibilityFlags, Modules: v.Modules, Bindings: v.Bindings}),
 			"handlers":           handlers(v.Exports),
-			"last_deployed_from": sourceAPI,
+			"last_deployed_from": rec.lastDeployedFrom(),
 		},
 		ScriptRuntime: map[string]any{
 			"compatibility_date":  v.CompatibilityDate,
@@ -123,7 +123,7 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 	rec.ensureVersions()
 	latest := rec.Versions[len(rec.Versions)-1]
 	v := &versionRecord{
-		ID: newUUID(), CreatedOn: time.Now().UTC(), Source: sourceAPI, TriggeredBy: "version_upload",
+		ID: newUUID(), CreatedOn: time.Now().UTC(), Source: requestSource(r), TriggeredBy: triggeredByUpload,
 		Message: up.meta.Annotations["workers/message"], Tag: up.meta.Annotations["workers/tag"],
 		MainModule: up.meta.MainModule, CompatibilityDate: up.meta.CompatibilityDate, CompatibilityFlags: up.meta.CompatibilityFlags,
 		Bindings: keepBindings(up.bindings, latest.Bindings, up.meta.KeepBindings),
@@ -224,8 +224,8 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 	next := prev.clone()
 	rec := next.Scripts[name]
 	rec.ensureVersions()
-	v := rec.snapshot(time.Now().UTC(), sourceAPI)
-	v.MainModule, v.Exports, v.Modules = up.meta.MainModule, up.exports(), nil
+	v := rec.snapshot(time.Now().UTC(), requestSource(r))
+	v.MainModule, v.Exports, v.Modules, v.TriggeredBy = up.meta.MainModule, up.exports(), nil, triggeredByUpload
 	if err := checkVersion(prev, name, v); err != nil {
 		writeError(w, err)
 		return
@@ -239,7 +239,7 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 		v.Modules = append(v.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
 	}
 	rec.addVersion(v)
-	rec.deployAll(v, "content")
+	rec.deployAll(v)
 	rec.ModifiedOn = v.CreatedOn
 	rec.Etag = etag(rec)
 	ctx, cancel := contextFor(r)

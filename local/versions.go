@@ -20,9 +20,32 @@ const (
 	maxDeployments = 20
 )
 
-// Where a version or deployment came from (Cloudflare's metadata.source / deployment source).
+// Where a version or deployment came from: Cloudflare's version metadata.source, deployment
+// source and script last_deployed_from (cloudflare-go's ScriptVersionGetResponseMetadataSource
+// lists "api", "wrangler", "dash", "terraform" and others). The local Cloudflare tells wrangler
+// from any other client by its User-Agent, "wrangler/<version>" (workers-sdk cfetch/internal.ts);
+// how Cloudflare tells them apart is unconfirmed.
 const (
-	sourceAPI = "api"
+	sourceAPI      = "api"
+	sourceWrangler = "wrangler"
+)
+
+// requestSource is the source a change made by request r is recorded under.
+func requestSource(r *http.Request) string {
+	if strings.HasPrefix(r.Header.Get("User-Agent"), "wrangler/") {
+		return sourceWrangler
+	}
+	return sourceAPI
+}
+
+// What made a version or deployment: its "workers/triggered_by" annotation. Only the values
+// wrangler knows are used (workers-sdk deployments.ts formatTrigger: upload, secret, rollback,
+// promotion): an upload of code (direct, versions or content) is "upload", a secret change
+// "secret". A deployment made through POST .../deployments and a settings change carry none,
+// Cloudflare's value for them being unconfirmed.
+const (
+	triggeredByUpload = "upload"
+	triggeredBySecret = "secret"
 )
 
 // versionRecord is one immutable version of a script: what it runs. Versions are made by every
@@ -73,6 +96,15 @@ func (rec *scriptRecord) currentDeployment() *deploymentRecord {
 	return rec.Deployments[len(rec.Deployments)-1]
 }
 
+// lastDeployedFrom is the client that made the script's current deployment (Cloudflare's
+// last_deployed_from).
+func (rec *scriptRecord) lastDeployedFrom() string {
+	if d := rec.currentDeployment(); d != nil && d.Source != "" {
+		return d.Source
+	}
+	return sourceAPI
+}
+
 // version finds a version by id.
 func (rec *scriptRecord) version(id string) *versionRecord {
 	for _, v := range rec.Versions {
@@ -90,10 +122,10 @@ func (rec *scriptRecord) ensureVersions() {
 		return
 	}
 	v := rec.snapshot(rec.ModifiedOn, sourceAPI)
-	v.Number = 1
+	v.Number, v.TriggeredBy = 1, triggeredByUpload
 	rec.Versions = []*versionRecord{v}
 	rec.Deployments = []*deploymentRecord{{
-		ID: newUUID(), CreatedOn: rec.ModifiedOn, Source: sourceAPI, TriggeredBy: "upload",
+		ID: newUUID(), CreatedOn: rec.ModifiedOn, Source: sourceAPI, TriggeredBy: triggeredByUpload,
 		Versions: []deployedVersion{{VersionID: v.ID, Percentage: 100}},
 	}}
 }
@@ -125,11 +157,11 @@ func (rec *scriptRecord) addVersion(v *versionRecord) {
 	rec.trim()
 }
 
-// deployAll appends a deployment of v at 100% (what a direct upload, a content change or a
-// settings change does on Cloudflare) and makes rec run it.
-func (rec *scriptRecord) deployAll(v *versionRecord, triggeredBy string) *deploymentRecord {
+// deployAll appends a deployment of v at 100% (what a direct upload, a content, settings or
+// secret change does on Cloudflare) and makes rec run it. The deployment is annotated like v.
+func (rec *scriptRecord) deployAll(v *versionRecord) *deploymentRecord {
 	d := &deploymentRecord{
-		ID: newUUID(), CreatedOn: v.CreatedOn, Source: v.Source, TriggeredBy: triggeredBy,
+		ID: newUUID(), CreatedOn: v.CreatedOn, Source: v.Source, TriggeredBy: v.TriggeredBy,
 		Versions: []deployedVersion{{VersionID: v.ID, Percentage: 100}},
 	}
 	rec.Deployments = append(rec.Deployments, d)
@@ -160,22 +192,22 @@ func (rec *scriptRecord) trim() {
 
 // recordUpload is the versions side of a direct upload (PUT .../scripts/{name}): the upload is a
 // new version deployed at 100%, after the versions the script already had.
-func recordUpload(old, rec *scriptRecord, startupMs int64) {
+func recordUpload(old, rec *scriptRecord, source string) {
 	if old != nil {
 		old.ensureVersions()
 		rec.Versions = slices.Clone(old.Versions)
 		rec.Deployments = slices.Clone(old.Deployments)
 		rec.Settings = old.Settings
 	}
-	v := rec.snapshot(rec.ModifiedOn, sourceAPI)
-	v.StartupTimeMs = startupMs
+	v := rec.snapshot(rec.ModifiedOn, source)
+	v.TriggeredBy = triggeredByUpload
 	if len(rec.Versions) == 0 {
 		v.Number = 1
 		rec.Versions = []*versionRecord{v}
 	} else {
 		rec.addVersion(v)
 	}
-	rec.deployAll(v, "upload")
+	rec.deployAll(v)
 }
 
 // primaryVersion is the version of a deployment that the script's own workerd service runs and

@@ -70,7 +70,7 @@ func TestVersionsTrim(t *testing.T) {
 	assert.NotNil(t, rec.version(first), "deployed version kept")
 	assert.Equal(t, maxVersions+11, rec.Versions[len(rec.Versions)-1].Number, "numbers keep counting")
 	for i := 0; i < maxDeployments+5; i++ {
-		rec.deployAll(rec.Versions[len(rec.Versions)-1], "test")
+		rec.deployAll(rec.Versions[len(rec.Versions)-1])
 	}
 	assert.Len(t, rec.Deployments, maxDeployments)
 }
