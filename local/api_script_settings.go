@@ -224,21 +224,32 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 	s.writeSettings(w, next, rec)
 }
 
-// inheritBindings parses a settings PATCH's bindings; {"type":"inherit","name":N} keeps the
-// current binding named N (Cloudflare's way of not resending secrets).
+// inheritBindings parses a settings PATCH's bindings. Two forms keep a current binding without
+// resending its value: {"type":"inherit","name":N} keeps the binding named N (the published
+// schema's inherit binding), and a binding of a type that has a value but written with only
+// its type and name, as GET .../settings answers a secret, keeps the current binding of that
+// name and type (wrangler's PRs #4179 and #4674: "only specifying the name and type of a
+// binding instructs the patch API to copy the existing binding over"; the schema itself
+// requires secret_text's text).
 func inheritBindings(raw []json.RawMessage, current []wireBinding) ([]wireBinding, error) {
 	var plain []json.RawMessage
 	var inherited []wireBinding
 	for _, r := range raw {
 		var b wireBinding
 		_ = json.Unmarshal(r, &b)
-		if b.Type != "inherit" {
+		if b.Type != "inherit" && !valueless(r, b.Type) {
 			plain = append(plain, r)
 			continue
 		}
-		i := slices.IndexFunc(current, func(c wireBinding) bool { return c.Name == b.Name })
+		i := slices.IndexFunc(current, func(c wireBinding) bool {
+			return c.Name == b.Name && (b.Type == "inherit" || c.Type == b.Type)
+		})
 		if i < 0 {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type inherit names no current binding", b.Name)
+			if b.Type == "inherit" {
+				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type inherit names no current binding", b.Name)
+			}
+			return nil, newAPIError(http.StatusBadRequest, codeValidation,
+				"binding '%s' of type %s has no value, and the script has no current %s binding of that name to keep", b.Name, b.Type, b.Type)
 		}
 		inherited = append(inherited, current[i])
 	}
@@ -247,6 +258,21 @@ func inheritBindings(raw []json.RawMessage, current []wireBinding) ([]wireBindin
 		return nil, err
 	}
 	return append(out, inherited...), nil
+}
+
+// valueless reports whether a binding of a type that carries a value was written with only its
+// type and name.
+func valueless(raw json.RawMessage, typ string) bool {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil || len(bindingKinds[typ].needs) == 0 {
+		return false
+	}
+	for f := range fields {
+		if f != "type" && f != "name" {
+			return false
+		}
+	}
+	return true
 }
 
 // settingsPart reads the "settings" part of a multipart body (a JSON body is accepted too).

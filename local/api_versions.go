@@ -1,7 +1,11 @@
 package local
 
 import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"slices"
 	"time"
 )
@@ -254,7 +258,50 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// The answer is the script (cloudflare-go v6 ScriptContentService.Update answers Script),
+	// which has neither the upload's startup_time_ms nor a deployment id.
 	out := rec.json()
-	out.StartupTimeMs = &v.StartupTimeMs
+	out.DeploymentID = ""
 	writeResult(w, http.StatusOK, out, nil)
+}
+
+// handleGetContent is GET .../scripts/{name}/content/v2: the modules the script serves, as a
+// multipart/form-data body with one part per module (named by the module, with its content
+// type), and the main module's name in the cf-entrypoint header. cloudflare-go's
+// Workers.Scripts.Content.Get answers the raw response; wrangler's
+// fetchWorkerDefinitionFromDash reads a multipart body this way.
+func (s *Server) handleGetContent(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
+	if !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, m := range rec.Modules {
+		content, err := s.store.module(m.SHA256)
+		if err != nil {
+			writeError(w, fmt.Errorf("reading module %s of script %s: %w", m.Name, rec.Name, err))
+			return
+		}
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, m.Name, m.Name))
+		h.Set("Content-Type", moduleContentType)
+		pw, err := mw.CreatePart(h)
+		if err == nil {
+			_, err = pw.Write(content)
+		}
+		if err != nil {
+			writeError(w, fmt.Errorf("writing module %s of script %s: %w", m.Name, rec.Name, err))
+			return
+		}
+	}
+	if err := mw.Close(); err != nil {
+		writeError(w, fmt.Errorf("writing the content of script %s: %w", rec.Name, err))
+		return
+	}
+	w.Header().Set("Content-Type", mw.FormDataContentType())
+	w.Header().Set("cf-entrypoint", rec.MainModule)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
 }

@@ -31,6 +31,9 @@ const (
 	CallEditSettings       = "edit_settings"        // PATCH .../scripts/{name}/settings
 	CallReferences         = "references"           // GET .../scripts/{name}/references
 	CallContent            = "content"              // PUT .../scripts/{name}/content
+	CallGetContent         = "get_content"          // GET .../scripts/{name}/content/v2
+	CallSecrets            = "secrets"              // GET .../scripts/{name}/secrets[/{secret}]
+	CallEditSecrets        = "edit_secrets"         // PUT, DELETE .../secrets[/{secret}], PATCH .../secrets-bulk
 	CallIdentity           = "identity"             // GET /user, /accounts, /accounts/{a}, /memberships
 	// Static assets (api_assets.go). CallAssetFile counts files received, one per file of an
 	// upload, so tests can see what a deploy sent.
@@ -46,6 +49,7 @@ const (
 var mutatingCalls = map[string]bool{
 	CallUpload: true, CallDelete: true, CallSetSchedules: true, CallSetSubdomain: true, CallSetWorkersDev: true,
 	CallVersionUpload: true, CallDeploy: true, CallEditScriptSettings: true, CallEditSettings: true, CallContent: true,
+	CallEditSecrets:      true,
 	CallKVEditNamespaces: true, CallKVEditValues: true, CallAssetsUpload: true,
 	CallEditQueues: true, CallEditConsumers: true, CallQueueMessages: true,
 	CallD1EditDatabases: true, CallD1Query: true,

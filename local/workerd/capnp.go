@@ -1,6 +1,7 @@
 package workerd
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -58,6 +59,11 @@ func embed(file string, content []byte) Value {
 
 // String is the value as the text config spells it.
 func (v Value) String() string { return v.render() }
+
+// MarshalJSON is the value's text form, so that a script's digest (config.go), which hashes the
+// script's JSON, changes with a binding's value: a value change alone must restart the shard.
+// An embedded value is spelled by its file, whose content is hashed apart (the modules).
+func (v Value) MarshalJSON() ([]byte, error) { return json.Marshal(v.render()) }
 
 func (v Value) render() string {
 	switch v.kind {

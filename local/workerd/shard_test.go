@@ -141,4 +141,10 @@ func TestValidatesOnlyNewOrChangedScripts(t *testing.T) {
 	flagged := runnableCounter(t, "a")
 	flagged.CompatibilityFlags = append(flagged.CompatibilityFlags, "another_flag")
 	assert.True(t, sh.validates(cfg(flagged)), "a changed script")
+	valued := runnableCounter(t, "a")
+	valued.Bindings = append(valued.Bindings, Binding{Name: "KEY", Kind: "text", Value: Text("one")})
+	sh.good = &generation{cfg: cfg(valued)}
+	revalued := runnableCounter(t, "a")
+	revalued.Bindings = append(revalued.Bindings, Binding{Name: "KEY", Kind: "text", Value: Text("two")})
+	assert.True(t, sh.validates(cfg(revalued)), "a binding's new value alone is a changed script")
 }

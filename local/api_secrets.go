@@ -1,0 +1,244 @@
+package local
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"time"
+)
+
+// Cloudflare's codes for the secrets API (docs/cloudflare-api.md).
+const (
+	// codeVersionNotDeployed refuses a secret change while the script's latest version is not
+	// the one deployed at 100% (wrangler secret/index.ts VERSION_NOT_DEPLOYED_ERR_CODE): the
+	// change would deploy that version with it.
+	codeVersionNotDeployed = 10215
+	// codeBindingNameInUse refuses a secret named like one of the script's other bindings
+	// (users' reports of `wrangler secret put`; the text is unconfirmed).
+	codeBindingNameInUse = 10053
+	// codeSecretNotFound is a secret the script does not have: Cloudflare's code is
+	// unconfirmed; 10021 is its validation code.
+	codeSecretNotFound = codeValidation
+)
+
+// secretJSON is one secret as the secrets API answers it: its name and type, never its text
+// (cloudflare-go v4 workers.ScriptSecretListResponse, wrangler's fetchSecrets).
+type secretJSON struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// secretUpload is the body of PUT .../secrets and an entry of PATCH .../secrets-bulk.
+type secretUpload struct {
+	Name string  `json:"name"`
+	Type string  `json:"type"`
+	Text *string `json:"text"`
+}
+
+// check refuses a secret the local Cloudflare cannot keep: only secret_text, with a text.
+func (u secretUpload) check() error {
+	if u.Name == "" {
+		return newAPIError(http.StatusBadRequest, codeValidation, "a secret needs a name")
+	}
+	if u.Type != bindingSecretText {
+		return newAPIError(http.StatusBadRequest, codeValidation,
+			"secret '%s' has type '%s': the local Cloudflare keeps secrets of type secret_text only", u.Name, u.Type)
+	}
+	if u.Text == nil {
+		return newAPIError(http.StatusBadRequest, codeValidation, "secret '%s' of type secret_text needs a text", u.Name)
+	}
+	return nil
+}
+
+// secretsOf lists the secrets among bindings, by name.
+func secretsOf(bindings []wireBinding) []secretJSON {
+	out := []secretJSON{}
+	for _, b := range bindings {
+		if b.Type == bindingSecretText {
+			out = append(out, secretJSON{Name: b.Name, Type: b.Type})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// setSecret puts secret u into bindings, replacing a secret of that name; a binding of another
+// type under that name is refused.
+func setSecret(bindings []wireBinding, u secretUpload) ([]wireBinding, error) {
+	i := slices.IndexFunc(bindings, func(b wireBinding) bool { return b.Name == u.Name })
+	secret := wireBinding{Type: bindingSecretText, Name: u.Name, Text: *u.Text}
+	switch {
+	case i < 0:
+		return append(bindings, secret), nil
+	case bindings[i].Type != bindingSecretText:
+		return nil, newAPIError(http.StatusBadRequest, codeBindingNameInUse,
+			"Binding name '%s' already in use. Please use a different name and try again.", u.Name)
+	}
+	bindings[i] = secret
+	return bindings, nil
+}
+
+// handleListSecrets is GET .../scripts/{name}/secrets: the secrets of the version serving.
+func (s *Server) handleListSecrets(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
+	if !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	writeResult(w, http.StatusOK, secretsOf(rec.Bindings), nil)
+}
+
+// handleGetSecret is GET .../scripts/{name}/secrets/{secret}: its name and type.
+func (s *Server) handleGetSecret(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
+	if !ok {
+		writeError(w, scriptNotFound())
+		return
+	}
+	name := r.PathValue("secret")
+	for _, sec := range secretsOf(rec.Bindings) {
+		if sec.Name == name {
+			writeResult(w, http.StatusOK, sec, nil)
+			return
+		}
+	}
+	writeError(w, secretNotFound(rec.Name, name))
+}
+
+func secretNotFound(script, name string) *apiError {
+	return newAPIError(http.StatusNotFound, codeSecretNotFound, "script %s has no secret named '%s'", script, name)
+}
+
+// handlePutSecret is PUT .../scripts/{name}/secrets {"name","text","type":"secret_text"}: adds
+// or replaces one secret. Like every secret change, it makes a new version of the version
+// serving, with the change, and deploys it at 100%.
+func (s *Server) handlePutSecret(w http.ResponseWriter, r *http.Request) {
+	var u secretUpload
+	if err := readJSON(r, &u); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := u.check(); err != nil {
+		writeError(w, err)
+		return
+	}
+	err := s.changeSecrets(r, func(bindings []wireBinding) ([]wireBinding, error) {
+		return setSecret(bindings, u)
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeResult(w, http.StatusOK, secretJSON{Name: u.Name, Type: u.Type}, nil)
+}
+
+// handleDeleteSecret is DELETE .../scripts/{name}/secrets/{secret}[?url_encoded=true] (the name
+// arrives decoded either way): a new version without the secret, deployed at 100%.
+func (s *Server) handleDeleteSecret(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("secret")
+	err := s.changeSecrets(r, func(bindings []wireBinding) ([]wireBinding, error) {
+		i := slices.IndexFunc(bindings, func(b wireBinding) bool { return b.Type == bindingSecretText && b.Name == name })
+		if i < 0 {
+			return nil, secretNotFound(r.PathValue("script"), name)
+		}
+		return slices.Delete(bindings, i, i+1), nil
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeResult(w, http.StatusOK, nil, nil)
+}
+
+// handlePatchSecrets is PATCH .../scripts/{name}/secrets-bulk, a JSON merge patch (RFC 7396)
+// {"secrets": {NAME: {"name","text","type"} | null}}: each entry is set, each null deleted,
+// the others kept, all in one new version deployed at 100% (wrangler secret/index.ts
+// putBulkSecrets; the answer's result is null there).
+func (s *Server) handlePatchSecrets(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Secrets map[string]*secretUpload `json:"secrets"`
+	}
+	if err := readJSON(r, &body); err != nil {
+		writeError(w, err)
+		return
+	}
+	names := make([]string, 0, len(body.Secrets))
+	for name, u := range body.Secrets {
+		if u != nil {
+			if u.Name == "" {
+				u.Name = name
+			}
+			if u.Name != name {
+				writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "secret '%s' is named '%s' in its body", name, u.Name))
+				return
+			}
+			if err := u.check(); err != nil {
+				writeError(w, err)
+				return
+			}
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	err := s.changeSecrets(r, func(bindings []wireBinding) ([]wireBinding, error) {
+		for _, name := range names {
+			if u := body.Secrets[name]; u != nil {
+				var err error
+				if bindings, err = setSecret(bindings, *u); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			bindings = slices.DeleteFunc(bindings, func(b wireBinding) bool { return b.Type == bindingSecretText && b.Name == name })
+		}
+		return bindings, nil
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeResult(w, http.StatusOK, nil, nil)
+}
+
+// changeSecrets makes a new version of the script in r's path from the version serving, with
+// edit applied to its bindings, and deploys it at 100% (triggered_by "secret"). It is refused
+// with 10215 while the latest version is not the one deployed at 100%, as on Cloudflare: the
+// change would otherwise deploy a version nobody chose to deploy.
+func (s *Server) changeSecrets(r *http.Request, edit func([]wireBinding) ([]wireBinding, error)) error {
+	name := r.PathValue("script")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	if _, ok := prev.Scripts[name]; !ok {
+		return scriptNotFound()
+	}
+	next := prev.clone()
+	rec := next.Scripts[name]
+	rec.ensureVersions()
+	latest := rec.Versions[len(rec.Versions)-1]
+	if d := rec.currentDeployment(); len(d.Versions) != 1 || d.Versions[0].VersionID != latest.ID {
+		return newAPIError(http.StatusBadRequest, codeVersionNotDeployed,
+			"the latest version of script %s is not deployed at 100%%: deploy it, or change secrets with a new version (POST .../versions)", name)
+	}
+	v := rec.snapshot(time.Now().UTC(), requestSource(r))
+	v.TriggeredBy = triggeredBySecret
+	bindings, err := edit(v.Bindings)
+	if err != nil {
+		return err
+	}
+	v.Bindings = bindings
+	rec.addVersion(v)
+	rec.deployAll(v)
+	rec.ModifiedOn = v.CreatedOn
+	rec.Etag = etag(rec)
+	ctx, cancel := contextFor(r)
+	defer cancel()
+	if err := s.apply(ctx, prev, next, name); err != nil {
+		return err
+	}
+	if err := s.commit(ctx, prev, next); err != nil {
+		return err
+	}
+	s.logger.Info("secrets changed", "script", name, "version", v.ID)
+	return nil
+}
