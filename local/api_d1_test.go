@@ -166,3 +166,34 @@ const d1Worker = `export default {
   },
 };
 `
+
+// D1 answers stored text unchanged, whatever the column's declared type: a DATETIME or
+// TIMESTAMP value comes back as inserted through the API (query and raw) and through env.DB in a
+// Worker, and other types keep SQLite's own types.
+func TestD1ReturnsStoredText(t *testing.T) {
+	s := sharedServer(t)
+	c := newClient(s)
+	acct := cloudflare.F(s.AccountID())
+	db, err := c.D1.Database.New(ctxT(t), d1.DatabaseNewParams{AccountID: acct, Name: cloudflare.F("stored-text")})
+	require.NoError(t, err)
+	_, err = c.D1.Database.Query(ctxT(t), db.UUID, d1.DatabaseQueryParams{AccountID: acct, Sql: cloudflare.F(
+		"CREATE TABLE events (id INTEGER PRIMARY KEY, at DATETIME, ts TIMESTAMP, d DATE, n INTEGER, x REAL);" +
+			"INSERT INTO events VALUES (1, '2020-01-01 10:00:00', '2020-01-01T10:00:00.000Z', '2020-01-01', 7, 1.5)")})
+	require.NoError(t, err)
+	const sel = "SELECT at, ts, d, n, x FROM events"
+	want := map[string]any{"at": "2020-01-01 10:00:00", "ts": "2020-01-01T10:00:00.000Z", "d": "2020-01-01", "n": float64(7), "x": 1.5}
+
+	q, err := c.D1.Database.Query(ctxT(t), db.UUID, d1.DatabaseQueryParams{AccountID: acct, Sql: cloudflare.F(sel)})
+	require.NoError(t, err)
+	assert.Equal(t, []any{want}, q.Result[0].Results, "/query")
+	r, err := c.D1.Database.Raw(ctxT(t), db.UUID, d1.DatabaseRawParams{AccountID: acct, Sql: cloudflare.F(sel)})
+	require.NoError(t, err)
+	assert.Equal(t, [][]any{{"2020-01-01 10:00:00", "2020-01-01T10:00:00.000Z", "2020-01-01", float64(7), 1.5}},
+		toAnyRows(r.Result[0].Results.Rows), "/raw")
+
+	mustUpload(t, s, "d1-stored-text", meta(map[string]any{"bindings": []any{d1Binding("DB", db.UUID)}}), module{name: "index.js",
+		src: "export default { async fetch(r, env) { return Response.json(await env.DB.prepare(" + `"` + sel + `"` + ").first()) } }"})
+	code, body := call(t, http.MethodGet, enableWorkersDev(t, s, "d1-stored-text"), "")
+	require.Equal(t, http.StatusOK, code, body)
+	assert.JSONEq(t, `{"at":"2020-01-01 10:00:00","ts":"2020-01-01T10:00:00.000Z","d":"2020-01-01","n":7,"x":1.5}`, body, "env.DB")
+}

@@ -304,37 +304,16 @@ func runOne(ctx context.Context, conn *sql.Conn, s d1Statement) (d1Result, error
 	if err := conn.QueryRowContext(ctx, "SELECT total_changes()").Scan(&before); err != nil {
 		return d1Result{}, err
 	}
-	rows, err := conn.QueryContext(ctx, s.SQL, args...)
+	cols, rows, err := queryStored(ctx, conn, s.SQL, args)
 	if err != nil {
 		return d1Result{}, err
 	}
-	cols, err := rows.Columns()
-	if err != nil {
-		rows.Close()
-		return d1Result{}, err
-	}
-	res := d1Result{Columns: cols, Rows: [][]any{}}
-	for rows.Next() {
-		cells := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range cells {
-			ptrs[i] = &cells[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			rows.Close()
-			return d1Result{}, err
-		}
+	for _, cells := range rows {
 		for i, c := range cells {
 			cells[i] = d1Value(c)
 		}
-		res.Rows = append(res.Rows, cells)
 	}
-	if err := rows.Close(); err != nil {
-		return d1Result{}, err
-	}
-	if err := rows.Err(); err != nil {
-		return d1Result{}, err
-	}
+	res := d1Result{Columns: cols, Rows: rows}
 	var after, lastID int64
 	if err := conn.QueryRowContext(ctx, "SELECT total_changes(), last_insert_rowid()").Scan(&after, &lastID); err != nil {
 		return d1Result{}, err

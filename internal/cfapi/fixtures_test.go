@@ -134,3 +134,14 @@ func TestFixtureSubdomain(t *testing.T) {
 	require.ErrorIs(t, err, ErrNoSubdomain)
 	assert.EqualError(t, err, "reading workers.dev subdomain: the account has no workers.dev subdomain registered")
 }
+
+// The deployment serving is read from Cloudflare's answer, annotations and source included
+// (workers/deployment-list).
+func TestFixtureDeployment(t *testing.T) {
+	c := fixtureClient(t, map[string]string{
+		"GET /accounts/" + fixtureAccount + "/workers/scripts/counter/deployments": "workers/deployment-list",
+	})
+	got, err := c.Deployment(context.Background(), "counter")
+	require.NoError(t, err)
+	assert.Equal(t, []VersionShare{{VersionID: "10000000-0000-0000-0000-000000000000", Percentage: 100}}, got)
+}
