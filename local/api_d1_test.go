@@ -8,6 +8,8 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/d1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/internal/shapetest"
 )
 
 // TestD1APIDatabasesAndQueries drives the D1 API through cloudflare-go: create, get, list,
@@ -186,6 +188,9 @@ func TestD1ReturnsStoredText(t *testing.T) {
 	q, err := c.D1.Database.Query(ctxT(t), db.UUID, d1.DatabaseQueryParams{AccountID: acct, Sql: cloudflare.F(sel)})
 	require.NoError(t, err)
 	assert.Equal(t, []any{want}, q.Result[0].Results, "/query")
+	rq := raw(t, s, "POST", "/accounts/"+s.AccountID()+"/d1/database/"+db.UUID+"/query", s.Token(), "application/json",
+		[]byte(`{"sql":"SELECT id, at FROM events"}`))
+	shapetest.Check(t, "d1", "database-query", rq.Body)
 	r, err := c.D1.Database.Raw(ctxT(t), db.UUID, d1.DatabaseRawParams{AccountID: acct, Sql: cloudflare.F(sel)})
 	require.NoError(t, err)
 	assert.Equal(t, [][]any{{"2020-01-01 10:00:00", "2020-01-01T10:00:00.000Z", "2020-01-01", float64(7), 1.5}},

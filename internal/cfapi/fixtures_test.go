@@ -145,3 +145,12 @@ func TestFixtureDeployment(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []VersionShare{{VersionID: "10000000-0000-0000-0000-000000000000", Percentage: 100}}, got)
 }
+
+// A D1 query's rows read as Cloudflare sends them, date text included (d1/database-query).
+func TestFixtureD1Query(t *testing.T) {
+	const db = "6b4ee4a4-5d4b-4a7c-9f1e-2b3c4d5e6f70"
+	c := fixtureClient(t, map[string]string{"POST /accounts/" + fixtureAccount + "/d1/database/" + db + "/query": "d1/database-query"})
+	rows, err := c.D1Query(context.Background(), db, "SELECT id, at FROM events")
+	require.NoError(t, err)
+	assert.Equal(t, []D1Rows{{{"id": float64(1), "at": "2020-01-01 10:00:00"}}}, rows)
+}
