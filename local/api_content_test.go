@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net/http"
 	"testing"
 
 	"github.com/cloudflare/cloudflare-go/v4"
@@ -66,7 +67,15 @@ func TestScriptContent(t *testing.T) {
 	_, got := call(t, "GET", enableWorkersDev(t, s, name), "")
 	assert.Equal(t, "hi?", got, "the new content runs with the kept bindings")
 
-	_, err := newClient(s).Workers.Scripts.Content.Get(ctxT(t), "no-such-script", workers.ScriptContentGetParams{AccountID: cloudflare.F(s.AccountID())})
+	req, err := http.NewRequestWithContext(ctxT(t), "GET", s.URL()+"/accounts/"+s.AccountID()+"/workers/services/"+name+"/environments/production/content/v2", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+s.Token())
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, 200, res.StatusCode, "the services path wrangler init --from-dash reads")
+	assert.Equal(t, "index.js", res.Header.Get("cf-entrypoint"))
+	_, err = newClient(s).Workers.Scripts.Content.Get(ctxT(t), "no-such-script", workers.ScriptContentGetParams{AccountID: cloudflare.F(s.AccountID())})
 	requireCode(t, err, codeScriptNotFound, "does not exist")
 }
 

@@ -23,6 +23,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	s.handle(mux, "GET "+script+"/references", CallReferences, s.handleReferences)
 	s.handle(mux, "PUT "+script+"/content", CallContent, s.handlePutContent)
 	s.handle(mux, "GET "+script+"/content/v2", CallGetContent, s.handleGetContent)
+	s.handle(mux, "GET "+services+"/environments/"+productionEnvironment+"/content/v2", CallGetContent, s.handleGetContent)
 	s.handle(mux, "GET "+script+"/secrets", CallSecrets, s.handleListSecrets)
 	s.handle(mux, "GET "+script+"/secrets/{secret}", CallSecrets, s.handleGetSecret)
 	s.handle(mux, "PUT "+script+"/secrets", CallEditSecrets, s.handlePutSecret)
