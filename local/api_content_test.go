@@ -88,7 +88,7 @@ func TestDeployedFromAndAnnotations(t *testing.T) {
 	const name = "deployed-from"
 	acct := cloudflare.F(s.AccountID())
 	base := "/accounts/" + s.AccountID() + "/workers/scripts/" + name
-	ct, body := multipartBody(t, secretMeta(nil), secretWorker)
+	ct, body := multipartBody(t, secretMeta(map[string]any{"annotations": map[string]string{"workers/message": "first", "workers/tag": "v1"}}), secretWorker)
 	wrangler := newClient(s, option.WithHeader("User-Agent", "wrangler/4.50.0"))
 	_, err := wrangler.Workers.Scripts.Update(ctxT(t), name, workers.ScriptUpdateParams{AccountID: acct}, option.WithRequestBody(ct, body))
 	require.NoError(t, err)
@@ -117,7 +117,8 @@ func TestDeployedFromAndAnnotations(t *testing.T) {
 		t.Fatalf("script %s not listed", name)
 		return ""
 	}
-	assert.Equal(t, deployment{Source: "wrangler", Annotations: map[string]string{"workers/triggered_by": "upload"}}, deployments()[0])
+	assert.Equal(t, deployment{Source: "wrangler", Annotations: map[string]string{"workers/triggered_by": "upload", "workers/message": "first"}}, deployments()[0],
+		"a direct upload's deployment carries its metadata's message")
 	assert.Equal(t, "wrangler", lastDeployedFrom())
 
 	raw(t, s, "PUT", base+"/secrets", s.Token(), "application/json", []byte(`{"name":"API_KEY","text":"x","type":"secret_text"}`))

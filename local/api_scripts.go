@@ -137,7 +137,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		}
 		rec.MigrationTag = outcome.Tag
 		rec.Etag = etag(rec)
-		recordUpload(old, rec, requestSource(r))
+		recordUpload(old, rec, requestSource(r), up.meta.Annotations)
 		if up.meta.Tags != nil {
 			settings := rec.settings()
 			settings.Tags = up.meta.Tags

@@ -161,7 +161,7 @@ func (rec *scriptRecord) addVersion(v *versionRecord) {
 // secret change does on Cloudflare) and makes rec run it. The deployment is annotated like v.
 func (rec *scriptRecord) deployAll(v *versionRecord) *deploymentRecord {
 	d := &deploymentRecord{
-		ID: newUUID(), CreatedOn: v.CreatedOn, Source: v.Source, TriggeredBy: v.TriggeredBy,
+		ID: newUUID(), CreatedOn: v.CreatedOn, Source: v.Source, TriggeredBy: v.TriggeredBy, Message: v.Message,
 		Versions: []deployedVersion{{VersionID: v.ID, Percentage: 100}},
 	}
 	rec.Deployments = append(rec.Deployments, d)
@@ -192,7 +192,9 @@ func (rec *scriptRecord) trim() {
 
 // recordUpload is the versions side of a direct upload (PUT .../scripts/{name}): the upload is a
 // new version deployed at 100%, after the versions the script already had.
-func recordUpload(old, rec *scriptRecord, source string) {
+// The version and its deployment carry the upload's workers/message, and the version its
+// workers/tag (metadata annotations, as wrangler deploy --message and --tag send them).
+func recordUpload(old, rec *scriptRecord, source string, annotations map[string]string) {
 	if old != nil {
 		old.ensureVersions()
 		rec.Versions = slices.Clone(old.Versions)
@@ -201,6 +203,7 @@ func recordUpload(old, rec *scriptRecord, source string) {
 	}
 	v := rec.snapshot(rec.ModifiedOn, source)
 	v.TriggeredBy = triggeredByUpload
+	v.Message, v.Tag = annotations["workers/message"], annotations["workers/tag"]
 	if len(rec.Versions) == 0 {
 		v.Number = 1
 		rec.Versions = []*versionRecord{v}
