@@ -161,3 +161,29 @@ func patchSettings(t testing.TB, s *Server, name string, settings map[string]any
 		option.WithRequestBody("application/json", part))
 	require.NoError(t, err)
 }
+
+// GET .../settings shows a secret as {name, type} (workers/script-settings), and a settings PATCH
+// that sends those bindings back, as wrangler's secret bulk did, keeps the secret's value.
+func TestSettingsRoundTripKeepsSecrets(t *testing.T) {
+	s := sharedServer(t)
+	const name = "settings-round-trip"
+	mustUpload(t, s, name, meta(map[string]any{"bindings": []any{
+		map[string]any{"type": "secret_text", "name": "API_KEY", "text": "s3cret"},
+	}}), module{name: "index.js", src: "export default { fetch(r, env) { return new Response(env.API_KEY) } }"})
+	r := raw(t, s, "GET", "/accounts/"+s.AccountID()+"/workers/scripts/"+name+"/settings", s.Token(), "", nil)
+	require.Equal(t, 200, r.Status, "%s", r.Body)
+	shapetest.Check(t, "workers", "script-settings", r.Body)
+	var read struct {
+		Bindings []map[string]any `json:"bindings"`
+	}
+	require.NoError(t, json.Unmarshal(r.Result, &read))
+	assert.Equal(t, []map[string]any{{"type": "secret_text", "name": "API_KEY"}}, read.Bindings)
+	patchSettings(t, s, name, map[string]any{"bindings": read.Bindings, "compatibility_date": "2025-12-01"})
+	_, body := call(t, "GET", enableWorkersDev(t, s, name), "")
+	assert.Equal(t, "s3cret", body)
+
+	_, err := newClient(s).Workers.Scripts.ScriptAndVersionSettings.Edit(ctxT(t), name,
+		workers.ScriptScriptAndVersionSettingEditParams{AccountID: cloudflare.F(s.AccountID())},
+		option.WithRequestBody("application/json", []byte(`{"settings":{"bindings":[{"type":"secret_text","name":"OTHER"}]}}`)))
+	requireCode(t, err, codeValidation, "binding 'OTHER' of type secret_text has no value, and the script has no current secret_text binding of that name to keep")
+}

@@ -154,3 +154,16 @@ func TestFixtureD1Query(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []D1Rows{{{"id": float64(1), "at": "2020-01-01 10:00:00"}}}, rows)
 }
+
+// A script's settings read as Cloudflare sends them: a secret is its name and type, no text
+// (workers/script-settings).
+func TestFixtureSettings(t *testing.T) {
+	c := fixtureClient(t, map[string]string{
+		"GET /accounts/" + fixtureAccount + "/workers/scripts/counter/settings": "workers/script-settings",
+	})
+	got, err := c.Settings(context.Background(), "counter")
+	require.NoError(t, err)
+	assert.Equal(t, []Binding{{Type: BindingSecretText, Name: "API_KEY"}}, got.Bindings)
+	assert.Equal(t, "2025-01-01", got.CompatibilityDate)
+	assert.Equal(t, []string{"nodejs_compat"}, got.CompatibilityFlags)
+}
