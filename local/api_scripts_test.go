@@ -423,3 +423,20 @@ func TestSettingsAndNamespaces(t *testing.T) {
 		workers.ScriptScriptAndVersionSettingGetParams{AccountID: cloudflare.F(s.AccountID())})
 	requireCode(t, err, codeScriptNotFound, "does not exist")
 }
+
+// An upload that changes only a binding's value (same code, same settings) runs the new value.
+func TestUploadOfANewValueAloneRunsIt(t *testing.T) {
+	s := sharedServer(t)
+	const name = "new-value-alone"
+	src := module{name: "index.js", src: "export default { fetch(r, env) { return new Response(env.GREETING) } }"}
+	greeting := func(v string) map[string]any {
+		return meta(map[string]any{"bindings": []any{map[string]any{"type": "plain_text", "name": "GREETING", "text": v}}})
+	}
+	mustUpload(t, s, name, greeting("hi"), src)
+	url := enableWorkersDev(t, s, name)
+	_, body := call(t, "GET", url, "")
+	assert.Equal(t, "hi", body)
+	mustUpload(t, s, name, greeting("hello"), src)
+	_, body = call(t, "GET", url, "")
+	assert.Equal(t, "hello", body)
+}
