@@ -1,7 +1,6 @@
 package local
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,38 +9,39 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
+
+	"github.com/lumier-dev/lumier/local/storage"
 )
 
 // The state directory:
 //
-//	state.json        the account: scripts, tags, namespaces, ports, subdomain
+//	state.db          the account, KV, Queues, the R2 index and the D1 registry (local/storage)
 //	modules/<sha256>  module contents, content-addressed
+//	r2/, d1/, assets/ R2 object bodies, D1 databases, static assets
 //	workerd/          workerd's config and Durable Object storage (owned by local/workerd)
 //	lock              held while a server uses the directory
 //
-// Every file is written atomically (temp file, fsync, rename, fsync of the directory), and
-// modules are written before the state file that names them, so a crash at any point leaves the
-// old state or the new one, never a state naming a missing or torn module.
+// Modules are written atomically (storage.WriteFile) before the state that names them, so a
+// crash at any point leaves the old state or the new one, never a state naming a missing or
+// torn module.
 const (
-	stateFile  = "state.json"
 	modulesDir = "modules"
 	workerdDir = "workerd"
 	lockFile   = "lock"
-	tempPrefix = ".tmp-"
 )
 
 // store keeps the state directory.
 type store struct {
 	dir    string
+	db     *storage.DB
 	unlock func() error
 
 	mu    sync.Mutex
 	cache map[string][]byte // module contents by sha256
 }
 
-// openStore prepares dir, checks that it is writable and takes its lock.
+// openStore prepares dir, checks that it is writable, takes its lock and opens its database.
 func openStore(dir string) (*store, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -50,7 +50,7 @@ func openStore(dir string) (*store, error) {
 	if err := os.MkdirAll(filepath.Join(abs, modulesDir), 0o700); err != nil {
 		return nil, fmt.Errorf("state directory %s cannot be created: %w", abs, err)
 	}
-	probe, err := os.CreateTemp(abs, tempPrefix+"probe-")
+	probe, err := os.CreateTemp(abs, storage.TempPrefix+"probe-")
 	if err != nil {
 		return nil, fmt.Errorf("state directory %s is not writable: %w", abs, err)
 	}
@@ -61,17 +61,23 @@ func openStore(dir string) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state directory %s: %w", abs, err)
 	}
-	st := &store{dir: abs, unlock: unlock, cache: map[string][]byte{}}
-	st.removeTemps()
-	return st, nil
+	storage.RemoveTemps(abs)
+	storage.RemoveTemps(filepath.Join(abs, modulesDir))
+	db, err := storage.Open(abs)
+	if err != nil {
+		unlock()
+		return nil, fmt.Errorf("state directory %s: %w", abs, err)
+	}
+	return &store{dir: abs, db: db, unlock: unlock, cache: map[string][]byte{}}, nil
 }
 
-// close releases the directory's lock.
+// close closes the database and releases the directory's lock.
 func (st *store) close() error {
 	if st.unlock == nil {
 		return nil
 	}
-	err := st.unlock()
+	err := st.db.Close()
+	err = errors.Join(err, st.unlock())
 	st.unlock = nil
 	return err
 }
@@ -79,31 +85,35 @@ func (st *store) close() error {
 // workerdDir is the directory handed to the workerd supervisor.
 func (st *store) workerdDir() string { return filepath.Join(st.dir, workerdDir) }
 
-// hasState says whether the directory already holds an account (a state file).
-func (st *store) hasState() bool {
-	_, err := os.Stat(filepath.Join(st.dir, stateFile))
-	return err == nil
+// hasState says whether the directory already holds an account.
+func (st *store) hasState() (bool, error) {
+	_, ok, err := st.db.Account().Load()
+	return ok, err
 }
 
-// load reads the state file; a missing file is an empty account.
+// load reads the account; none stored yet is an empty account.
 func (st *store) load() (*state, error) {
-	path := filepath.Join(st.dir, stateFile)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	doc, ok, err := st.db.Account().Load()
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return newState(), nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("reading state: %w", err)
-	}
 	s := newState()
-	if err := json.Unmarshal(b, s); err != nil {
-		return nil, fmt.Errorf("state file %s is corrupt: %w", path, err)
+	if err := json.Unmarshal(doc.Settings, s); err != nil {
+		return nil, fmt.Errorf("the account in %s is corrupt: %w", st.dir, err)
 	}
 	if s.Version != stateVersion {
-		return nil, fmt.Errorf("state file %s has format version %d; this lumier reads version %d", path, s.Version, stateVersion)
+		return nil, fmt.Errorf("the account in %s has format version %d; this lumier reads version %d", st.dir, s.Version, stateVersion)
 	}
-	if s.Scripts == nil {
-		s.Scripts = map[string]*scriptRecord{}
+	s.Scripts = make(map[string]*scriptRecord, len(doc.Scripts))
+	for name, b := range doc.Scripts {
+		var rec scriptRecord
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return nil, fmt.Errorf("script %s in %s is corrupt: %w", name, st.dir, err)
+		}
+		s.Scripts[name] = &rec
 	}
 	s.recordPorts()
 	for _, rec := range s.Scripts {
@@ -116,13 +126,24 @@ func (st *store) load() (*state, error) {
 	return s, nil
 }
 
-// save writes the state file atomically.
+// save writes the account: its settings and the scripts that changed, in one transaction.
 func (st *store) save(s *state) error {
-	b, err := json.MarshalIndent(s, "", "  ")
+	doc := storage.AccountState{Scripts: make(map[string][]byte, len(s.Scripts))}
+	for name, rec := range s.Scripts {
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return fmt.Errorf("encoding script %s: %w", name, err)
+		}
+		doc.Scripts[name] = b
+	}
+	settings := *s
+	settings.Scripts = nil
+	b, err := json.Marshal(&settings)
 	if err != nil {
 		return fmt.Errorf("encoding state: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(st.dir, stateFile), append(b, '\n')); err != nil {
+	doc.Settings = b
+	if err := st.db.Account().Save(doc); err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}
 	return nil
@@ -140,7 +161,7 @@ func (st *store) putModule(content []byte) (string, error) {
 	}
 	path := filepath.Join(st.dir, modulesDir, sha)
 	if _, err := os.Stat(path); err != nil {
-		if err := writeFileAtomic(path, content); err != nil {
+		if err := storage.WriteFile(path, content); err != nil {
 			return "", fmt.Errorf("writing module: %w", err)
 		}
 	}
@@ -199,86 +220,4 @@ func (st *store) gc(s *state) error {
 		st.mu.Unlock()
 	}
 	return errors.Join(errs...)
-}
-
-// removeTemps deletes temp files a crash left behind.
-func (st *store) removeTemps() {
-	for _, dir := range []string{st.dir, filepath.Join(st.dir, modulesDir)} {
-		entries, _ := os.ReadDir(dir)
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), tempPrefix) {
-				os.Remove(filepath.Join(dir, e.Name()))
-			}
-		}
-	}
-}
-
-// readJSONFile decodes the JSON file at path into v; a file that does not exist yet leaves v as
-// it is (a store's first start).
-func readJSONFile(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
-
-// writeJSONFile replaces path with v encoded as JSON (writeFileAtomic).
-func writeJSONFile(path string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(path, b)
-}
-
-// writeFileAtomic replaces path with data: a reader (or a restart after a crash) sees the old
-// file or the new one, never a partial one.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix+filepath.Base(path)+"-")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = bytes.NewReader(data).WriteTo(f); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o600); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
 }

@@ -3,7 +3,6 @@
 package local
 
 import (
-	"bufio"
 	"bytes"
 	"math/rand/v2"
 	"os"
@@ -17,56 +16,56 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/local/storage"
 )
 
 // TestStoreSurvivesKill: a kill -9 in the middle of writing an upload leaves the old script or
 // the new one, never a broken one, and loses no upload the store acknowledged. A child process
-// writes uploads in a loop (crashWriter) and acknowledges each on a pipe; once a few are
-// acknowledged, the test stops the child at random moments until it finds it in the middle of
-// writing a file (its temp file is on disk, not yet renamed into place), and kills it there:
-// the state file on even runs, a module on odd ones.
+// writes uploads in a loop (crashWriter), logging each save's start and end in an events file;
+// once a few are acknowledged, the test stops the child at random moments until it finds it in
+// the middle of a write, and kills it there: saving the state (its events file ends with
+// "saving n") on even runs, writing a module (its temp file is on disk) on odd ones.
 func TestStoreSurvivesKill(t *testing.T) {
 	for i := range 6 {
 		dir := t.TempDir()
-		writing, where := filepath.Join(dir, tempPrefix+stateFile+"-"), "the state file"
+		events := filepath.Join(dir, crashEvents)
+		where := "the state"
 		if i%2 == 1 {
-			writing, where = filepath.Join(dir, modulesDir, tempPrefix), "a module"
+			where = "a module"
 		}
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
-		stdout, err := cmd.StdoutPipe()
-		require.NoError(t, err)
 		require.NoError(t, cmd.Start())
-		acks := make(chan int, 1<<16)
-		go func() {
-			defer close(acks)
-			lines := bufio.NewScanner(stdout)
-			for lines.Scan() {
-				if n, err := strconv.Atoi(strings.TrimPrefix(lines.Text(), "saved ")); err == nil {
-					acks <- n
-				}
-			}
-		}()
 
 		// testTimeout only turns a broken child into a failure instead of a hang.
 		deadline := time.After(testTimeout)
-		acked, atLeast := 0, 3+i
-		for acked < atLeast {
+		atLeast := 3 + i
+		for {
+			if saved, _ := lastEvents(events); saved >= atLeast {
+				break
+			}
+			require.False(t, exited(cmd.Process.Pid), "the writer exited: %s", stderr.String())
 			select {
-			case n, ok := <-acks:
-				require.True(t, ok, "the writer exited after %d uploads: %s", acked, stderr.String())
-				acked = n
 			case <-deadline:
-				t.Fatalf("the writer acknowledged %d uploads of %d", acked, atLeast)
+				t.Fatalf("the writer acknowledged fewer than %d uploads", atLeast)
+			case <-time.After(time.Millisecond):
 			}
 		}
+		var acked, saving int
 		var temp string
-		for temp == "" {
+		for {
 			stopChild(t, cmd.Process.Pid)
-			if temp = tempFileWithPrefix(writing); temp != "" {
+			acked, saving = lastEvents(events)
+			if i%2 == 0 && saving > acked {
 				break
+			}
+			if i%2 == 1 {
+				if temp = tempFileWithPrefix(filepath.Join(dir, modulesDir, storage.TempPrefix)); temp != "" {
+					break
+				}
 			}
 			require.NoError(t, cmd.Process.Signal(syscall.SIGCONT))
 			select {
@@ -77,14 +76,13 @@ func TestStoreSurvivesKill(t *testing.T) {
 		}
 		require.NoError(t, cmd.Process.Kill())
 		_ = cmd.Wait()
-		for n := range acks { // what the child acknowledged before it was stopped
-			acked = n
-		}
 
 		st, err := openStore(dir)
 		require.NoError(t, err, "the lock died with the process")
-		_, err = os.Stat(temp)
-		assert.True(t, os.IsNotExist(err), "the half-written %s is cleaned up on open", temp)
+		if temp != "" {
+			_, err = os.Stat(temp)
+			assert.True(t, os.IsNotExist(err), "the half-written %s is cleaned up on open", temp)
+		}
 		s, err := st.load()
 		require.NoError(t, err, "the state loads after a kill while writing %s", where)
 		rec, ok := s.Scripts["s"]
@@ -100,6 +98,33 @@ func TestStoreSurvivesKill(t *testing.T) {
 		t.Logf("killed while writing %s after %d acknowledged uploads; the store holds version %d", where, acked, version)
 		require.NoError(t, st.close())
 	}
+}
+
+// lastEvents reads the crash writer's events file: the last upload saved, and the last one
+// whose save began.
+func lastEvents(path string) (saved, saving int) {
+	b, _ := os.ReadFile(path)
+	for _, line := range strings.Split(string(b), "\n") {
+		what, n, ok := strings.Cut(line, " ")
+		v, err := strconv.Atoi(n)
+		if !ok || err != nil {
+			continue
+		}
+		switch what {
+		case "saved":
+			saved = v
+		case "saving":
+			saving = v
+		}
+	}
+	return saved, saving
+}
+
+// exited reports whether the child process pid has exited (and reaps it).
+func exited(pid int) bool {
+	var status syscall.WaitStatus
+	got, err := syscall.Wait4(pid, &status, syscall.WNOHANG, nil)
+	return err != nil || got == pid
 }
 
 // stopChild stops the child process pid (SIGSTOP) and returns once it is stopped.
