@@ -127,6 +127,7 @@ func (kv *KV) Get(id, key string, now time.Time) (e KVEntry, ok bool, err error)
 	if meta != nil {
 		e.Metadata = meta
 	}
+	e.Value = nonNil(e.Value) // SQLite hands back an empty blob as nil
 	return e, true, nil
 }
 

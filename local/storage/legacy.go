@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -83,7 +84,7 @@ func importAccount(dir string, q querier) error {
 		return fmt.Errorf("writing the account: %w", err)
 	}
 	for name, s := range scripts {
-		if _, err := q.ExecContext(ctx, "INSERT INTO account_scripts (name, doc) VALUES (?, ?)", name, []byte(s)); err != nil {
+		if _, err := q.ExecContext(ctx, "INSERT INTO account_scripts (name, doc) VALUES (?, ?)", name, compact(s)); err != nil {
 			return fmt.Errorf("writing script %s: %w", name, err)
 		}
 	}
@@ -130,7 +131,7 @@ func importQueues(dir string, q querier) error {
 		if err := json.Unmarshal(doc, &id); err != nil {
 			return fmt.Errorf("queues.json: %w", err)
 		}
-		if err := putQueues(q, []QueueRecord{{ID: id.ID, Name: id.Name, Doc: doc}}); err != nil {
+		if err := putQueues(q, []QueueRecord{{ID: id.ID, Name: id.Name, Doc: compact(doc)}}); err != nil {
 			return err
 		}
 		var msgs []struct {
@@ -167,7 +168,7 @@ func importR2(dir string, q querier) error {
 		if err := json.Unmarshal(doc, &b); err != nil {
 			return fmt.Errorf("buckets.json: %w", err)
 		}
-		if err := createBucket(q, R2Bucket{Name: b.Name, Doc: doc}); err != nil {
+		if err := createBucket(q, R2Bucket{Name: b.Name, Doc: compact(doc)}); err != nil {
 			return err
 		}
 		var objects map[string]json.RawMessage
@@ -175,7 +176,7 @@ func importR2(dir string, q querier) error {
 			return err
 		}
 		for key, o := range objects {
-			if err := putObject(q, b.Name, key, o); err != nil {
+			if err := putObject(q, b.Name, key, compact(o)); err != nil {
 				return err
 			}
 		}
@@ -198,6 +199,15 @@ func importD1(dir string, q querier) error {
 		}
 	}
 	return nil
+}
+
+// compact is doc without the indentation the files had (valid JSON, as decoded already).
+func compact(doc json.RawMessage) []byte {
+	var b bytes.Buffer
+	if err := json.Compact(&b, doc); err != nil {
+		return doc
+	}
+	return b.Bytes()
 }
 
 // legacyFiles lists the JSON files of format 1 under dir, relative to it.
