@@ -87,7 +87,7 @@ func Open(dir string) (*DB, error) {
 	// cut, as the fsynced JSON files did. _txlock=immediate takes the write lock at BEGIN, so
 	// two writers wait for each other (busy_timeout) instead of failing to upgrade a read lock.
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)" +
-		"&_pragma=busy_timeout(10000)&_txlock=immediate"
+		"&_pragma=busy_timeout(10000)&_pragma=cache_size(-16384)&_txlock=immediate"
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
