@@ -3,79 +3,40 @@
 package local
 
 import (
-	"bytes"
-	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lumier-dev/lumier/internal/killtest"
 	"github.com/lumier-dev/lumier/local/storage"
 )
 
 // TestStoreSurvivesKill: a kill -9 in the middle of writing an upload leaves the old script or
 // the new one, never a broken one, and loses no upload the store acknowledged. A child process
-// writes uploads in a loop (crashWriter), logging each save's start and end in an events file;
-// once a few are acknowledged, the test stops the child at random moments until it finds it in
-// the middle of a write, and kills it there: saving the state (its events file ends with
-// "saving n") on even runs, writing a module (its temp file is on disk) on odd ones.
+// writes uploads in a loop (crashWriter), logging each save of the state; once a few are
+// acknowledged, the test stops the child at random moments until it finds it in the middle of
+// a write, and kills it there: saving the state (a save begun, not acknowledged) on even runs,
+// writing a module (its temp file is on disk, not yet renamed into place) on odd ones.
 func TestStoreSurvivesKill(t *testing.T) {
 	for i := range 6 {
 		dir := t.TempDir()
-		events := filepath.Join(dir, crashEvents)
-		where := "the state"
-		if i%2 == 1 {
-			where = "a module"
-		}
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		require.NoError(t, cmd.Start())
-
-		// testTimeout only turns a broken child into a failure instead of a hang.
-		deadline := time.After(testTimeout)
-		atLeast := 3 + i
-		for {
-			if saved, _ := lastEvents(events); saved >= atLeast {
-				break
-			}
-			require.False(t, exited(cmd.Process.Pid), "the writer exited: %s", stderr.String())
-			select {
-			case <-deadline:
-				t.Fatalf("the writer acknowledged fewer than %d uploads", atLeast)
-			case <-time.After(time.Millisecond):
-			}
-		}
-		var acked, saving int
+		where, mid := "the state", func(done, begun int) bool { return begun > done }
 		var temp string
-		for {
-			stopChild(t, cmd.Process.Pid)
-			acked, saving = lastEvents(events)
-			if i%2 == 0 && saving > acked {
-				break
-			}
-			if i%2 == 1 {
-				if temp = tempFileWithPrefix(filepath.Join(dir, modulesDir, storage.TempPrefix)); temp != "" {
-					break
-				}
-			}
-			require.NoError(t, cmd.Process.Signal(syscall.SIGCONT))
-			select {
-			case <-deadline:
-				t.Fatalf("the writer was never stopped while writing %s", where)
-			case <-time.After(time.Duration(rand.IntN(500)) * time.Microsecond):
+		if i%2 == 1 {
+			where, mid = "a module", func(int, int) bool {
+				temp = tempFileWithPrefix(filepath.Join(dir, modulesDir, storage.TempPrefix))
+				return temp != ""
 			}
 		}
-		require.NoError(t, cmd.Process.Kill())
-		_ = cmd.Wait()
+		child := killtest.Start(t, crashDirEnv, dir)
+		child.WaitDone(t, 3+i)
+		acked, _ := child.StopMidWrite(t, mid)
+		child.Kill(t)
 
 		st, err := openStore(dir)
 		require.NoError(t, err, "the lock died with the process")
@@ -98,43 +59,6 @@ func TestStoreSurvivesKill(t *testing.T) {
 		t.Logf("killed while writing %s after %d acknowledged uploads; the store holds version %d", where, acked, version)
 		require.NoError(t, st.close())
 	}
-}
-
-// lastEvents reads the crash writer's events file: the last upload saved, and the last one
-// whose save began.
-func lastEvents(path string) (saved, saving int) {
-	b, _ := os.ReadFile(path)
-	for _, line := range strings.Split(string(b), "\n") {
-		what, n, ok := strings.Cut(line, " ")
-		v, err := strconv.Atoi(n)
-		if !ok || err != nil {
-			continue
-		}
-		switch what {
-		case "saved":
-			saved = v
-		case "saving":
-			saving = v
-		}
-	}
-	return saved, saving
-}
-
-// exited reports whether the child process pid has exited (and reaps it).
-func exited(pid int) bool {
-	var status syscall.WaitStatus
-	got, err := syscall.Wait4(pid, &status, syscall.WNOHANG, nil)
-	return err != nil || got == pid
-}
-
-// stopChild stops the child process pid (SIGSTOP) and returns once it is stopped.
-func stopChild(t *testing.T, pid int) {
-	t.Helper()
-	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
-	var status syscall.WaitStatus
-	_, err := syscall.Wait4(pid, &status, syscall.WUNTRACED, nil)
-	require.NoError(t, err)
-	require.True(t, status.Stopped(), "the writer stopped, not exited: %v", status)
 }
 
 // tempFileWithPrefix returns a file whose path starts with prefix, "" when there is none.

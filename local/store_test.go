@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lumier-dev/lumier/internal/killtest"
 	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/storage"
 )
@@ -88,15 +89,11 @@ func TestStoreRejectsDamage(t *testing.T) {
 // running tests.
 const crashDirEnv = "LUMIER_TEST_STORE_CRASH_DIR"
 
-// crashEvents is the crash writer's events file, in its state directory.
-const crashEvents = "events"
-
 // crashWriter is the child process of TestStoreSurvivesKill: it writes uploads to the store in
-// dir the way the server does (modules, then the state) in a loop until it is killed. It
-// appends "saving <n>" to the events file before it saves the state of upload n and "saved <n>"
-// once it is on disk, each with one write, so a stopped writer's file ends with what it was doing.
+// dir the way the server does (modules, then the state) in a loop until it is killed, logging
+// the start of each state's save and its acknowledgement (killtest.Events).
 func crashWriter(dir string) error {
-	events, err := os.OpenFile(filepath.Join(dir, crashEvents), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	events, err := killtest.OpenEvents(dir)
 	if err != nil {
 		return err
 	}
@@ -117,13 +114,13 @@ func crashWriter(dir string) error {
 			return err
 		}
 		next.Scripts["s"] = &scriptRecord{Name: "s", MigrationTag: strconv.Itoa(n), Modules: []moduleRef{{Name: "index.js", SHA256: sha, Size: len(content)}}}
-		if _, err := fmt.Fprintf(events, "saving %d\n", n); err != nil {
+		if err := events.Begin(n); err != nil {
 			return err
 		}
 		if err := st.save(next); err != nil {
 			return err
 		}
-		if _, err := fmt.Fprintf(events, "saved %d\n", n); err != nil {
+		if err := events.Done(n); err != nil {
 			return err
 		}
 		if err := st.gc(next); err != nil {

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/lumier-dev/lumier/internal/killtest"
 )
 
 func TestMain(m *testing.M) {
@@ -21,18 +22,14 @@ func TestMain(m *testing.M) {
 // killDirEnv makes the test binary a KV writer (TestMain runs kvWriter) instead of running tests.
 const killDirEnv = "LUMIER_TEST_STORAGE_KILL_DIR"
 
-// killEvents is the writer's events file, in its state directory.
-const killEvents = "events"
-
 // killNamespace is the namespace the writer fills.
 const killNamespace = "0123456789abcdef0123456789abcdef"
 
 // kvWriter is the child process of TestKVSurvivesKill: it puts keys k1, k2, ... into a KV
-// namespace of the database in dir until it is killed, appending "put <n>" to the events file
-// before put n and "acked <n>" once it returned, each with one write, so a stopped writer's
-// file ends with what it was doing.
+// namespace of the database in dir until it is killed, logging each put's start and
+// acknowledgement (killtest.Events).
 func kvWriter(dir string) error {
-	events, err := os.OpenFile(filepath.Join(dir, killEvents), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	events, err := killtest.OpenEvents(dir)
 	if err != nil {
 		return err
 	}
@@ -44,13 +41,13 @@ func kvWriter(dir string) error {
 		return err
 	}
 	for n := 1; ; n++ {
-		if _, err := fmt.Fprintf(events, "put %d\n", n); err != nil {
+		if err := events.Begin(n); err != nil {
 			return err
 		}
 		if err := db.KV().Put(killNamespace, "k"+strconv.Itoa(n), KVEntry{Value: killValue(n)}); err != nil {
 			return err
 		}
-		if _, err := fmt.Fprintf(events, "acked %d\n", n); err != nil {
+		if err := events.Done(n); err != nil {
 			return err
 		}
 	}
