@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -27,27 +28,18 @@ var ErrD1Missing = errors.New("database not found")
 
 // List returns every database.
 func (r *D1Registry) List() ([]D1Database, error) {
-	rows, err := r.db.sql.QueryContext(ctx, "SELECT uuid, name, created_at FROM d1_databases ORDER BY created_at, rowid")
-	if err != nil {
-		return nil, fmt.Errorf("listing D1 databases: %w", err)
-	}
-	defer rows.Close()
-	var out []D1Database
-	for rows.Next() {
-		var d D1Database
-		var created string
-		if err := rows.Scan(&d.UUID, &d.Name, &created); err != nil {
-			return nil, fmt.Errorf("listing D1 databases: %w", err)
-		}
-		if d.CreatedAt, err = time.Parse(time.RFC3339Nano, created); err != nil {
-			return nil, fmt.Errorf("D1 database %s: creation time %q: %w", d.UUID, created, err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("listing D1 databases: %w", err)
-	}
-	return out, nil
+	return collect(r.db.sql, "D1 databases", "SELECT uuid, name, created_at FROM d1_databases ORDER BY created_at, rowid", nil,
+		func(rows *sql.Rows, d *D1Database) error {
+			var created string
+			if err := rows.Scan(&d.UUID, &d.Name, &created); err != nil {
+				return err
+			}
+			var err error
+			if d.CreatedAt, err = time.Parse(time.RFC3339Nano, created); err != nil {
+				return fmt.Errorf("D1 database %s: creation time %q: %w", d.UUID, created, err)
+			}
+			return nil
+		})
 }
 
 // Create adds d; a name another database has is ErrD1NameTaken.

@@ -45,23 +45,8 @@ var (
 
 // Namespaces returns every namespace, sorted by title.
 func (kv *KV) Namespaces() ([]KVNamespace, error) {
-	rows, err := kv.db.sql.QueryContext(ctx, "SELECT id, title FROM kv_namespaces ORDER BY title")
-	if err != nil {
-		return nil, fmt.Errorf("listing KV namespaces: %w", err)
-	}
-	defer rows.Close()
-	var out []KVNamespace
-	for rows.Next() {
-		var ns KVNamespace
-		if err := rows.Scan(&ns.ID, &ns.Title); err != nil {
-			return nil, fmt.Errorf("listing KV namespaces: %w", err)
-		}
-		out = append(out, ns)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("listing KV namespaces: %w", err)
-	}
-	return out, nil
+	return collect(kv.db.sql, "KV namespaces", "SELECT id, title FROM kv_namespaces ORDER BY title", nil,
+		func(rows *sql.Rows, ns *KVNamespace) error { return rows.Scan(&ns.ID, &ns.Title) })
 }
 
 // CreateNamespace adds ns; a title another namespace has is ErrKVTitleTaken.

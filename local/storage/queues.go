@@ -41,23 +41,8 @@ var (
 
 // List returns every queue.
 func (qs *Queues) List() ([]QueueRecord, error) {
-	rows, err := qs.db.sql.QueryContext(ctx, "SELECT id, name, doc FROM queues ORDER BY name")
-	if err != nil {
-		return nil, fmt.Errorf("listing queues: %w", err)
-	}
-	defer rows.Close()
-	var out []QueueRecord
-	for rows.Next() {
-		var q QueueRecord
-		if err := rows.Scan(&q.ID, &q.Name, &q.Doc); err != nil {
-			return nil, fmt.Errorf("listing queues: %w", err)
-		}
-		out = append(out, q)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("listing queues: %w", err)
-	}
-	return out, nil
+	return collect(qs.db.sql, "queues", "SELECT id, name, doc FROM queues ORDER BY name", nil,
+		func(rows *sql.Rows, q *QueueRecord) error { return rows.Scan(&q.ID, &q.Name, &q.Doc) })
 }
 
 // Put creates or replaces the queues qs in one transaction; a name another queue has is
@@ -91,24 +76,11 @@ func (qs *Queues) Delete(id string) error {
 
 // Messages returns queue id's messages in send order.
 func (qs *Queues) Messages(id string) ([]QueueMessage, error) {
-	rows, err := qs.db.sql.QueryContext(ctx, "SELECT id, body, content_type, timestamp, not_before, attempts "+
-		"FROM queue_messages WHERE queue = ? ORDER BY seq", id)
-	if err != nil {
-		return nil, fmt.Errorf("reading the messages of queue %s: %w", id, err)
-	}
-	defer rows.Close()
-	var out []QueueMessage
-	for rows.Next() {
-		var m QueueMessage
-		if err := rows.Scan(&m.ID, &m.Body, &m.ContentType, &m.Timestamp, &m.NotBefore, &m.Attempts); err != nil {
-			return nil, fmt.Errorf("reading the messages of queue %s: %w", id, err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading the messages of queue %s: %w", id, err)
-	}
-	return out, nil
+	return collect(qs.db.sql, "the messages of queue "+id, "SELECT id, body, content_type, timestamp, not_before, attempts "+
+		"FROM queue_messages WHERE queue = ? ORDER BY seq", []any{id},
+		func(rows *sql.Rows, m *QueueMessage) error {
+			return rows.Scan(&m.ID, &m.Body, &m.ContentType, &m.Timestamp, &m.NotBefore, &m.Attempts)
+		})
 }
 
 // Append adds msgs at the end of queue id, all or none.

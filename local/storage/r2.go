@@ -28,23 +28,8 @@ var (
 
 // Buckets returns every bucket, sorted by name.
 func (r *R2) Buckets() ([]R2Bucket, error) {
-	rows, err := r.db.sql.QueryContext(ctx, "SELECT name, doc FROM r2_buckets ORDER BY name")
-	if err != nil {
-		return nil, fmt.Errorf("listing R2 buckets: %w", err)
-	}
-	defer rows.Close()
-	var out []R2Bucket
-	for rows.Next() {
-		var b R2Bucket
-		if err := rows.Scan(&b.Name, &b.Doc); err != nil {
-			return nil, fmt.Errorf("listing R2 buckets: %w", err)
-		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("listing R2 buckets: %w", err)
-	}
-	return out, nil
+	return collect(r.db.sql, "R2 buckets", "SELECT name, doc FROM r2_buckets ORDER BY name", nil,
+		func(rows *sql.Rows, b *R2Bucket) error { return rows.Scan(&b.Name, &b.Doc) })
 }
 
 // CreateBucket adds b; a name another bucket has is ErrR2BucketTaken.

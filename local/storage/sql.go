@@ -29,6 +29,27 @@ func sqliteCode(err error) int {
 	return se.Code()
 }
 
+// collect runs query and returns its rows, each read by scan; what names them in errors.
+func collect[T any](q querier, what, query string, args []any, scan func(*sql.Rows, *T) error) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	return out, nil
+}
+
 // mustChange returns missing when res changed no row.
 func mustChange(res sql.Result, missing error) error {
 	n, err := res.RowsAffected()
