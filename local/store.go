@@ -1,15 +1,11 @@
 package local
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/lumier-dev/lumier/local/storage"
 )
@@ -22,9 +18,9 @@ import (
 //	workerd/          workerd's config and Durable Object storage (owned by local/workerd)
 //	lock              held while a server uses the directory
 //
-// Modules are written atomically (storage.WriteFile) before the state that names them, so a
-// crash at any point leaves the old state or the new one, never a state naming a missing or
-// torn module.
+// Modules are written atomically (storage.Modules) before the state that names them, so a crash
+// at any point leaves the old state or the new one, never a state naming a missing or torn
+// module.
 const (
 	modulesDir = "modules"
 	workerdDir = "workerd"
@@ -33,12 +29,10 @@ const (
 
 // store keeps the state directory.
 type store struct {
-	dir    string
-	db     *storage.DB
-	unlock func() error
-
-	mu    sync.Mutex
-	cache map[string][]byte // module contents by sha256
+	dir     string
+	db      *storage.DB
+	modules *storage.Modules
+	unlock  func() error
 }
 
 // openStore prepares dir, checks that it is writable, takes its lock and opens its database.
@@ -57,18 +51,22 @@ func openStore(dir string) (*store, error) {
 	probe.Close()
 	os.Remove(probe.Name())
 
-	unlock, err := lockDir(filepath.Join(abs, lockFile))
+	unlock, err := storage.Lock(filepath.Join(abs, lockFile))
 	if err != nil {
 		return nil, fmt.Errorf("state directory %s: %w", abs, err)
 	}
 	storage.RemoveTemps(abs)
-	storage.RemoveTemps(filepath.Join(abs, modulesDir))
+	modules, err := storage.OpenModules(filepath.Join(abs, modulesDir))
+	if err != nil {
+		unlock()
+		return nil, fmt.Errorf("state directory %s: %w", abs, err)
+	}
 	db, err := storage.Open(abs)
 	if err != nil {
 		unlock()
 		return nil, fmt.Errorf("state directory %s: %w", abs, err)
 	}
-	return &store{dir: abs, db: db, unlock: unlock, cache: map[string][]byte{}}, nil
+	return &store{dir: abs, db: db, modules: modules, unlock: unlock}, nil
 }
 
 // close closes the database and releases the directory's lock.
@@ -150,48 +148,10 @@ func (st *store) save(s *state) error {
 }
 
 // putModule stores content and returns its sha256.
-func (st *store) putModule(content []byte) (string, error) {
-	sum := sha256.Sum256(content)
-	sha := hex.EncodeToString(sum[:])
-	st.mu.Lock()
-	_, cached := st.cache[sha]
-	st.mu.Unlock()
-	if cached {
-		return sha, nil
-	}
-	path := filepath.Join(st.dir, modulesDir, sha)
-	if _, err := os.Stat(path); err != nil {
-		if err := storage.WriteFile(path, content); err != nil {
-			return "", fmt.Errorf("writing module: %w", err)
-		}
-	}
-	st.mu.Lock()
-	st.cache[sha] = content
-	st.mu.Unlock()
-	return sha, nil
-}
+func (st *store) putModule(content []byte) (string, error) { return st.modules.Put(content) }
 
 // module returns a module's content, checked against its hash.
-func (st *store) module(sha string) ([]byte, error) {
-	st.mu.Lock()
-	b, ok := st.cache[sha]
-	st.mu.Unlock()
-	if ok {
-		return b, nil
-	}
-	b, err := os.ReadFile(filepath.Join(st.dir, modulesDir, sha))
-	if err != nil {
-		return nil, fmt.Errorf("module %s: %w", sha, err)
-	}
-	sum := sha256.Sum256(b)
-	if hex.EncodeToString(sum[:]) != sha {
-		return nil, fmt.Errorf("module %s: content does not match its hash", sha)
-	}
-	st.mu.Lock()
-	st.cache[sha] = b
-	st.mu.Unlock()
-	return b, nil
-}
+func (st *store) module(sha string) ([]byte, error) { return st.modules.Get(sha) }
 
 // gc removes module files that s does not name (left by replaced scripts or by uploads that were
 // rejected after their modules were written).
@@ -202,22 +162,5 @@ func (st *store) gc(s *state) error {
 			keep[m.SHA256] = true
 		}
 	}
-	dir := filepath.Join(st.dir, modulesDir)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("listing modules: %w", err)
-	}
-	var errs []error
-	for _, e := range entries {
-		if keep[e.Name()] {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-		}
-		st.mu.Lock()
-		delete(st.cache, e.Name())
-		st.mu.Unlock()
-	}
-	return errors.Join(errs...)
+	return st.modules.Keep(keep)
 }
