@@ -56,8 +56,7 @@ type consumerSettings struct {
 	RetryDelay    int `json:"retry_delay"`
 }
 
-// queueMessage is one undelivered message (storage.QueueMessage, with the JSON names of the
-// store's format 1).
+// queueMessage is one undelivered message; it converts to and from storage.QueueMessage.
 type queueMessage struct {
 	ID string `json:"id"`
 	// Body is the message as the producer serialized it; ContentType says how (json, text,
