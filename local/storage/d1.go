@@ -26,9 +26,9 @@ var ErrD1NameTaken = errors.New("a database with that name already exists")
 // ErrD1Missing is a database that does not exist.
 var ErrD1Missing = errors.New("database not found")
 
-// List returns every database.
+// List returns every database, in the order they were created.
 func (r *D1Registry) List() ([]D1Database, error) {
-	return collect(r.db.sql, "D1 databases", "SELECT uuid, name, created_at FROM d1_databases ORDER BY created_at, rowid", nil,
+	return collect(r.db.sql, "D1 databases", "SELECT uuid, name, created_at FROM d1_databases ORDER BY rowid", nil,
 		func(rows *sql.Rows, d *D1Database) error {
 			var created string
 			if err := rows.Scan(&d.UUID, &d.Name, &created); err != nil {
