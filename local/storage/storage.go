@@ -1,6 +1,7 @@
 // Package storage is the local Cloudflare's storage engine: one SQLite database per state
-// directory (state.db, in WAL mode) for the account and the records of KV, Queues, R2 and D1,
-// and plain files, written atomically, for blobs (R2 object bodies, modules).
+// directory (state.db, in WAL mode) for the account and the records of KV, Queues, R2 and D1;
+// plain files, written atomically, for blobs (R2 object bodies, modules); and the directory's
+// lock.
 //
 // One database rather than one per concern: a change that spans concerns (a first start that
 // imports the JSON files of format 1, a queue settlement that moves messages to a dead-letter
@@ -8,8 +9,10 @@
 // SQLite's single writer is no bottleneck. D1 databases are not in it: each is the user's own
 // SQLite file, with the layout D1 gives it.
 //
-// Each concern has a small type (Account, KV, Queues, R2, D1Registry) reached from DB; they
-// keep no caches, so their callers choose what to keep in memory.
+// Each concern has a small type (Account, KV, Queues, R2, D1Registry) reached from DB, and
+// Modules keeps uploaded modules as files. They cache nothing but what makes a write cheap
+// (Account remembers what it last saved) or a read safe to repeat (Modules' checked contents),
+// so their callers choose what to keep in memory.
 package storage
 
 import (
