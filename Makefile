@@ -69,12 +69,14 @@ test: tools gen-check vet typecheck tstest unit e2e
 demo: tools build
 	$(TOOLS); PATH=$$tools:$$PATH bash scripts/demo.sh
 
-## bench: the local Cloudflare's upload to first answer (Durable Object counter, plain Worker);
+## bench: a KV put and get with 10, 10k, 100k keys in the namespace (table); the local
+## Cloudflare's upload to first answer (Durable Object counter, plain Worker);
 ## static assets of 1k, 5k, 20k files (scan, upload session, upload: linear in the files);
 ## the counter's first and no-op `up`, and API calls per `up` by kind; `lumier dev`'s save to first
 ## answer with the change; then the table of stacks
 ## of N = 1, 10, 30, 100 Workers (first up, no-op up, destroy, API calls)
 bench:
+	$(GO) test -run '^$$' -bench 'BenchmarkKV$$' -benchtime 1000x -count=1 ./local/storage/
 	$(TOOLS); $(GO) test -run '^$$' -bench 'BenchmarkUploadToFirstAnswer' -benchtime 10x -count=1 ./local/
 	$(GO) test -run '^$$' -bench 'BenchmarkAssetsManifest' -benchtime 1x -count=1 -timeout $(E2E_TIMEOUT) ./internal/cfapi/
 	$(TOOLS); LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -run '^$$' -bench 'BenchmarkCounterUp' -benchtime 3x -count=1 -timeout $(E2E_TIMEOUT) ./e2e/

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/lumier-dev/lumier/local/storage"
 )
 
 // assetsDir holds the static assets under the state directory: files/<hash> (the content, stored
@@ -174,10 +176,10 @@ func (a *assetStore) put(token, hash, contentType string, content []byte) (strin
 	if !s.hashes[hash] {
 		return "", fmt.Errorf("file %s is not in the session's manifest", hash)
 	}
-	if err := writeFileAtomic(a.filePath(hash), content); err != nil {
+	if err := storage.WriteFile(a.filePath(hash), content); err != nil {
 		return "", fmt.Errorf("storing asset %s: %w", hash, err)
 	}
-	if err := writeFileAtomic(a.filePath(hash)+".type", []byte(contentType)); err != nil {
+	if err := storage.WriteFile(a.filePath(hash)+".type", []byte(contentType)); err != nil {
 		return "", fmt.Errorf("storing asset %s: %w", hash, err)
 	}
 	a.mu.Lock()
@@ -215,7 +217,7 @@ func (a *assetStore) redeem(token, script string) (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	id := hex.EncodeToString(sum[:16])
-	if err := writeFileAtomic(filepath.Join(a.dir, "manifests", id+".json"), b); err != nil {
+	if err := storage.WriteFile(filepath.Join(a.dir, "manifests", id+".json"), b); err != nil {
 		return "", fmt.Errorf("storing the assets manifest: %w", err)
 	}
 	a.mu.Lock()

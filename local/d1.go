@@ -17,11 +17,13 @@ import (
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite", pure Go
 
 	"github.com/lumier-dev/lumier/internal/sqlsplit"
+	"github.com/lumier-dev/lumier/local/storage"
 )
 
-// d1Dir holds the D1 databases under the state directory: databases.json (ids, names, creation
-// times), replaced atomically on every change, and one <uuid>.sqlite file per database, which
-// SQLite keeps consistent itself. A restart finds both as the last answered request left them.
+// d1Dir holds the D1 databases under the state directory, one <uuid>.sqlite file per database,
+// which SQLite keeps consistent itself; their list (ids, names, creation times) is in the state
+// directory's database (storage.D1Registry). A restart finds both as the last answered request
+// left them.
 const d1Dir = "d1"
 
 // d1QueryTimeout bounds one query or batch, API or binding.
@@ -31,6 +33,7 @@ const d1QueryTimeout = 30 * time.Second
 // (d1_backend.go) both use it.
 type d1Store struct {
 	dir string
+	reg *storage.D1Registry
 
 	mu  sync.Mutex
 	dbs []d1DatabaseRecord
@@ -84,29 +87,28 @@ func (e *d1SQLError) Unwrap() error { return e.Err }
 
 // The store's refusals; the API maps them to Cloudflare's codes.
 var (
-	errD1Missing   = errors.New("database not found")
-	errD1NameTaken = errors.New("a database with that name already exists")
+	errD1Missing   = storage.ErrD1Missing
+	errD1NameTaken = storage.ErrD1NameTaken
 )
 
-// openD1 loads the D1 list under stateDir, creating the directory on first use.
-func openD1(stateDir string) (*d1Store, error) {
+// openD1 reads the D1 list of db; the databases are under stateDir, created on first use.
+func openD1(stateDir string, db *storage.DB) (*d1Store, error) {
 	dir := filepath.Join(stateDir, d1Dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("D1 directory %s: %w", dir, err)
 	}
-	d := &d1Store{dir: dir, open: map[string]*sql.DB{}}
-	if err := readJSONFile(d.listFile(), &d.dbs); err != nil {
-		return nil, fmt.Errorf("reading D1 databases: %w", err)
+	d := &d1Store{dir: dir, reg: db.D1(), open: map[string]*sql.DB{}}
+	list, err := d.reg.List()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range list {
+		d.dbs = append(d.dbs, d1DatabaseRecord(r))
 	}
 	return d, nil
 }
 
-func (d *d1Store) listFile() string          { return filepath.Join(d.dir, "databases.json") }
 func (d *d1Store) dbFile(uuid string) string { return filepath.Join(d.dir, uuid+".sqlite") }
-
-func (d *d1Store) save() error {
-	return writeJSONFile(d.listFile(), d.dbs)
-}
 
 // close closes every open database.
 func (d *d1Store) close() error {
@@ -159,11 +161,10 @@ func (d *d1Store) create(name string) (d1DatabaseRecord, error) {
 		return d1DatabaseRecord{}, errD1NameTaken
 	}
 	rec := d1DatabaseRecord{UUID: newUUID(), Name: name, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
-	d.dbs = append(d.dbs, rec)
-	if err := d.save(); err != nil {
-		d.dbs = d.dbs[:len(d.dbs)-1]
+	if err := d.reg.Create(storage.D1Database(rec)); err != nil {
 		return d1DatabaseRecord{}, err
 	}
+	d.dbs = append(d.dbs, rec)
 	return rec, nil
 }
 
@@ -175,17 +176,15 @@ func (d *d1Store) remove(uuid string) error {
 	if i < 0 {
 		return errD1Missing
 	}
-	prev := d.dbs
-	d.dbs = slices.Delete(slices.Clone(d.dbs), i, i+1)
-	if err := d.save(); err != nil {
-		d.dbs = prev
+	if err := d.reg.Delete(uuid); err != nil {
 		return err
 	}
+	d.dbs = slices.Delete(slices.Clone(d.dbs), i, i+1)
 	if db := d.open[uuid]; db != nil {
 		_ = db.Close()
 		delete(d.open, uuid)
 	}
-	// Unreachable once the list is written; a leftover file is harmless.
+	// Unreachable once the record is gone; a leftover file is harmless.
 	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
 		_ = os.Remove(d.dbFile(uuid) + suffix)
 	}

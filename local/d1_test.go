@@ -12,7 +12,8 @@ import (
 // as byte numbers, and a reopened store finds the database and its rows.
 func TestD1StoreRunsAndSurvivesReopen(t *testing.T) {
 	dir := t.TempDir()
-	d, err := openD1(dir)
+	reg := openTestDB(t, dir)
+	d, err := openD1(dir, reg)
 	require.NoError(t, err)
 	db, err := d.create("app-dev-db")
 	require.NoError(t, err)
@@ -34,8 +35,9 @@ func TestD1StoreRunsAndSurvivesReopen(t *testing.T) {
 	assert.Equal(t, [][]any{{int64(1), "a", nil}, {int64(2), "b", []int{1, 2, 255}}}, res[3].Rows)
 	assert.Positive(t, res[3].Meta.SizeAfter)
 	require.NoError(t, d.close())
+	require.NoError(t, reg.Close())
 
-	d2, err := openD1(dir)
+	d2, err := openD1(dir, openTestDB(t, dir))
 	require.NoError(t, err)
 	t.Cleanup(func() { d2.close() })
 	got, err := d2.get(db.UUID)
@@ -57,7 +59,8 @@ func TestD1StoreRunsAndSurvivesReopen(t *testing.T) {
 // TestD1StoreAtomicRollsBack: a failing statement in an atomic run undoes the ones before it and
 // says which failed; a non-atomic run keeps them.
 func TestD1StoreAtomicRollsBack(t *testing.T) {
-	d, err := openD1(t.TempDir())
+	dir := t.TempDir()
+	d, err := openD1(dir, openTestDB(t, dir))
 	require.NoError(t, err)
 	t.Cleanup(func() { d.close() })
 	db, err := d.create("atomic")

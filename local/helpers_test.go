@@ -21,6 +21,8 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/option"
 	"github.com/cloudflare/cloudflare-go/v4/workers"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/local/storage"
 )
 
 // testTimeout bounds each test's calls, so a wedged workerd fails a test instead of hanging it.
@@ -254,4 +256,14 @@ func call(t testing.TB, method, url string, body string) (int, string) {
 	b, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
 	return res.StatusCode, strings.TrimSpace(string(b))
+}
+
+// openTestDB opens the storage database of dir, closed when the test ends (a second Close is
+// harmless, so a test may close it early to reopen the directory).
+func openTestDB(t testing.TB, dir string) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return db
 }

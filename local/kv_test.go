@@ -11,7 +11,8 @@ import (
 
 func TestKVStoreSurvivesReopen(t *testing.T) {
 	dir := t.TempDir()
-	kv, err := openKV(dir)
+	db := openTestDB(t, dir)
+	kv, err := openKV(db)
 	require.NoError(t, err)
 	ns, err := kv.create("app-dev-cache")
 	require.NoError(t, err)
@@ -19,7 +20,9 @@ func TestKVStoreSurvivesReopen(t *testing.T) {
 	_, err = kv.create("app-dev-cache")
 	require.ErrorIs(t, err, errKVTitleTaken)
 
-	again, err := openKV(dir)
+	require.NoError(t, db.Close())
+	db = openTestDB(t, dir)
+	again, err := openKV(db)
 	require.NoError(t, err)
 	got, ok, err := again.read(ns.ID, "greeting")
 	require.NoError(t, err)
@@ -29,7 +32,8 @@ func TestKVStoreSurvivesReopen(t *testing.T) {
 	assert.Equal(t, []kvNamespaceRecord{ns}, again.list())
 
 	require.NoError(t, again.remove(ns.ID))
-	third, err := openKV(dir)
+	require.NoError(t, db.Close())
+	third, err := openKV(openTestDB(t, dir))
 	require.NoError(t, err)
 	assert.Empty(t, third.list(), "a deleted namespace stays deleted")
 	_, _, err = third.read(ns.ID, "greeting")
@@ -37,7 +41,7 @@ func TestKVStoreSurvivesReopen(t *testing.T) {
 }
 
 func TestKVStoreExpiresAndPages(t *testing.T) {
-	kv, err := openKV(t.TempDir())
+	kv, err := openKV(openTestDB(t, t.TempDir()))
 	require.NoError(t, err)
 	now := time.Unix(1_000_000, 0)
 	kv.now = func() time.Time { return now }

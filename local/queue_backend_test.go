@@ -25,7 +25,7 @@ func produce(s *Server, queue, path, body string, header map[string]string) *htt
 // TestQueueBackendSendAndSendBatch: send and sendBatch answer the backlog workerd expects, keep
 // each message's format and delay, and refuse what Cloudflare refuses.
 func TestQueueBackendSendAndSendBatch(t *testing.T) {
-	qs, err := openQueues(t.TempDir())
+	qs, err := openQueues(openTestDB(t, t.TempDir()))
 	require.NoError(t, err)
 	_, err = qs.create("jobs")
 	require.NoError(t, err)

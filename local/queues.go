@@ -1,26 +1,24 @@
 package local
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lumier-dev/lumier/local/storage"
 )
 
-// queuesDir holds the account's Queues under the state directory: queues.json (the queues and
-// their consumers) and one <id>.json per queue with its undelivered messages. Each file is
-// replaced atomically on every change, so a restart finds every message that was not yet
-// acknowledged, and none that was.
-const queuesDir = "queues"
-
 // queueStore is the account's Queues. The API (api_queues.go), workerd's queue bindings
-// (queue_backend.go) and the delivery to consumers (queue_delivery.go) share it.
+// (queue_backend.go) and the delivery to consumers (queue_delivery.go) share it. The queues
+// and their undelivered messages are kept in memory, for the delivery loop, and written through
+// to the state directory's database (storage.Queues) before a change is answered, so a restart
+// finds every message that was not yet acknowledged, and none that was.
 type queueStore struct {
-	dir string
+	db  *storage.Queues
 	now func() time.Time
 
 	mu       sync.Mutex
@@ -58,7 +56,7 @@ type consumerSettings struct {
 	RetryDelay    int `json:"retry_delay"`
 }
 
-// queueMessage is one undelivered message.
+// queueMessage is one undelivered message; it converts to and from storage.QueueMessage.
 type queueMessage struct {
 	ID string `json:"id"`
 	// Body is the message as the producer serialized it; ContentType says how (json, text,
@@ -74,45 +72,50 @@ type queueMessage struct {
 
 // The store's refusals; the API maps them to Cloudflare's codes.
 var (
-	errQueueMissing     = errors.New("queue not found")
-	errQueueNameTaken   = errors.New("a queue with this name already exists")
+	errQueueMissing     = storage.ErrQueueMissing
+	errQueueNameTaken   = storage.ErrQueueNameTaken
 	errConsumerMissing  = errors.New("consumer not found")
 	errConsumerExists   = errors.New("this queue already has a consumer")
 	errQueueHasConsumer = errors.New("the queue has a consumer")
 )
 
-// openQueues loads the queue files under stateDir, creating the directory on first use.
-func openQueues(stateDir string) (*queueStore, error) {
-	dir := filepath.Join(stateDir, queuesDir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("queues directory %s: %w", dir, err)
+// openQueues reads the queues of db and their messages.
+func openQueues(db *storage.DB) (*queueStore, error) {
+	qs := &queueStore{db: db.Queues(), now: time.Now, messages: map[string][]*queueMessage{}, inFlight: map[string]bool{}}
+	records, err := qs.db.List()
+	if err != nil {
+		return nil, err
 	}
-	qs := &queueStore{dir: dir, now: time.Now, messages: map[string][]*queueMessage{}, inFlight: map[string]bool{}}
-	if err := readJSONFile(filepath.Join(dir, "queues.json"), &qs.queues); err != nil {
-		return nil, fmt.Errorf("reading queues: %w", err)
-	}
-	for _, q := range qs.queues {
-		var msgs []*queueMessage
-		if err := readJSONFile(qs.messageFile(q.ID), &msgs); err != nil {
-			return nil, fmt.Errorf("reading queue %s: %w", q.Name, err)
+	for _, r := range records {
+		q := &queueRecord{}
+		if err := json.Unmarshal(r.Doc, q); err != nil {
+			return nil, fmt.Errorf("queue %s is corrupt: %w", r.Name, err)
 		}
-		qs.messages[q.ID] = msgs
+		q.ID, q.Name = r.ID, r.Name
+		qs.queues = append(qs.queues, q)
+		msgs, err := qs.db.Messages(r.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			qm := queueMessage(m)
+			qs.messages[r.ID] = append(qs.messages[r.ID], &qm)
+		}
 	}
 	return qs, nil
 }
 
-func (qs *queueStore) messageFile(id string) string { return filepath.Join(qs.dir, id+".json") }
-
-func (qs *queueStore) saveQueues() error {
-	return writeJSONFile(filepath.Join(qs.dir, "queues.json"), qs.queues)
-}
-
-func (qs *queueStore) saveMessages(id string) error {
-	msgs := qs.messages[id]
-	if msgs == nil {
-		msgs = []*queueMessage{}
+// saveQueues writes the queues qs (their records, not their messages).
+func (qs *queueStore) saveQueues(queues ...*queueRecord) error {
+	records := make([]storage.QueueRecord, 0, len(queues))
+	for _, q := range queues {
+		doc, err := json.Marshal(q)
+		if err != nil {
+			return fmt.Errorf("encoding queue %s: %w", q.Name, err)
+		}
+		records = append(records, storage.QueueRecord{ID: q.ID, Name: q.Name, Doc: doc})
 	}
-	return writeJSONFile(qs.messageFile(id), msgs)
+	return qs.db.Put(records...)
 }
 
 // copyQueue is a copy of q that callers may keep while the store changes.
@@ -182,16 +185,11 @@ func (qs *queueStore) create(name string) (queueRecord, error) {
 	}
 	now := qs.now().UTC()
 	q := &queueRecord{ID: newNamespaceID(), Name: name, CreatedOn: now, ModifiedOn: now, Consumers: []consumerRecord{}}
-	qs.messages[q.ID] = nil
-	if err := qs.saveMessages(q.ID); err != nil {
-		delete(qs.messages, q.ID)
+	if err := qs.saveQueues(q); err != nil {
 		return queueRecord{}, err
 	}
 	qs.queues = append(qs.queues, q)
-	if err := qs.saveQueues(); err != nil {
-		qs.queues = qs.queues[:len(qs.queues)-1]
-		return queueRecord{}, err
-	}
+	qs.messages[q.ID] = nil
 	return copyQueue(q), nil
 }
 
@@ -208,7 +206,7 @@ func (qs *queueStore) rename(id, name string) (queueRecord, error) {
 	}
 	old, oldTime := q.Name, q.ModifiedOn
 	q.Name, q.ModifiedOn = name, qs.now().UTC()
-	if err := qs.saveQueues(); err != nil {
+	if err := qs.saveQueues(q); err != nil {
 		q.Name, q.ModifiedOn = old, oldTime
 		return queueRecord{}, err
 	}
@@ -223,14 +221,11 @@ func (qs *queueStore) remove(id string) error {
 	if i < 0 {
 		return errQueueMissing
 	}
-	prev := qs.queues
-	qs.queues = slices.Delete(slices.Clone(qs.queues), i, i+1)
-	if err := qs.saveQueues(); err != nil {
-		qs.queues = prev
+	if err := qs.db.Delete(id); err != nil {
 		return err
 	}
+	qs.queues = slices.Delete(slices.Clone(qs.queues), i, i+1)
 	delete(qs.messages, id)
-	_ = os.Remove(qs.messageFile(id)) // unreachable once the list is written; a leftover file is harmless
 	return nil
 }
 
@@ -247,7 +242,7 @@ func (qs *queueStore) addConsumer(id string, c consumerRecord) (consumerRecord, 
 	}
 	c.ID, c.QueueID, c.Type, c.CreatedOn = newNamespaceID(), id, "worker", qs.now().UTC()
 	q.Consumers = []consumerRecord{c}
-	if err := qs.saveQueues(); err != nil {
+	if err := qs.saveQueues(q); err != nil {
 		q.Consumers = nil
 		return consumerRecord{}, err
 	}
@@ -269,7 +264,7 @@ func (qs *queueStore) updateConsumer(id, cid string, c consumerRecord) (consumer
 	prev := q.Consumers[i]
 	c.ID, c.QueueID, c.Type, c.CreatedOn = prev.ID, prev.QueueID, prev.Type, prev.CreatedOn
 	q.Consumers[i] = c
-	if err := qs.saveQueues(); err != nil {
+	if err := qs.saveQueues(q); err != nil {
 		q.Consumers[i] = prev
 		return consumerRecord{}, err
 	}
@@ -290,7 +285,7 @@ func (qs *queueStore) removeConsumer(id, cid string) error {
 	}
 	prev := q.Consumers
 	q.Consumers = slices.Delete(slices.Clone(q.Consumers), i, i+1)
-	if err := qs.saveQueues(); err != nil {
+	if err := qs.saveQueues(q); err != nil {
 		q.Consumers = prev
 		return err
 	}
@@ -302,17 +297,26 @@ func (qs *queueStore) removeConsumer(id, cid string) error {
 func (qs *queueStore) removeConsumersOf(script string) (bool, error) {
 	qs.mu.Lock()
 	defer qs.mu.Unlock()
-	removed := false
+	var changed []*queueRecord
+	prev := map[*queueRecord][]consumerRecord{}
 	for _, q := range qs.queues {
 		kept := slices.DeleteFunc(slices.Clone(q.Consumers), func(c consumerRecord) bool { return c.Script == script })
 		if len(kept) != len(q.Consumers) {
-			q.Consumers, removed = kept, true
+			prev[q] = q.Consumers
+			q.Consumers = kept
+			changed = append(changed, q)
 		}
 	}
-	if !removed {
+	if len(changed) == 0 {
 		return false, nil
 	}
-	return true, qs.saveQueues()
+	if err := qs.saveQueues(changed...); err != nil {
+		for q, c := range prev {
+			q.Consumers = c
+		}
+		return false, err
+	}
+	return true, nil
 }
 
 // consumers returns, by script name, the queues each script consumes.
@@ -374,19 +378,20 @@ func (qs *queueStore) send(name string, msgs []outgoing) (queueMetrics, error) {
 		return queueMetrics{}, errQueueMissing
 	}
 	now := qs.now()
-	prev := qs.messages[q.ID]
-	next := slices.Clone(prev)
+	added := make([]storage.QueueMessage, 0, len(msgs))
 	for _, m := range msgs {
-		msg := &queueMessage{ID: newNamespaceID(), Body: m.Body, ContentType: m.ContentType, Timestamp: now.UnixMilli()}
+		msg := storage.QueueMessage{ID: newNamespaceID(), Body: m.Body, ContentType: m.ContentType, Timestamp: now.UnixMilli()}
 		if m.DelaySecs > 0 {
 			msg.NotBefore = now.Add(time.Duration(m.DelaySecs) * time.Second).UnixMilli()
 		}
-		next = append(next, msg)
+		added = append(added, msg)
 	}
-	qs.messages[q.ID] = next
-	if err := qs.saveMessages(q.ID); err != nil {
-		qs.messages[q.ID] = prev
+	if err := qs.db.Append(q.ID, added); err != nil {
 		return queueMetrics{}, err
+	}
+	for _, m := range added {
+		qm := queueMessage(m)
+		qs.messages[q.ID] = append(qs.messages[q.ID], &qm)
 	}
 	return qs.metricsLocked(q.ID), nil
 }
@@ -474,6 +479,7 @@ func (qs *queueStore) settle(b batch, s settlement) (settleReport, error) {
 	}
 	now := qs.now()
 	var dead []*queueMessage
+	var change storage.Settlement
 	prev := qs.messages[id]
 	next := make([]*queueMessage, 0, len(prev))
 	for _, m := range prev {
@@ -481,6 +487,7 @@ func (qs *queueStore) settle(b batch, s settlement) (settleReport, error) {
 		switch {
 		case acked[m.ID]:
 			rep.Acked++
+			change.Remove = append(change.Remove, m.ID)
 			continue
 		case !retry:
 			next = append(next, m)
@@ -490,6 +497,7 @@ func (qs *queueStore) settle(b batch, s settlement) (settleReport, error) {
 		c.Attempts++
 		if c.Attempts > b.consumer.Settings.MaxRetries {
 			dead = append(dead, &c)
+			change.Remove = append(change.Remove, m.ID)
 			continue
 		}
 		rep.Retried++
@@ -498,34 +506,32 @@ func (qs *queueStore) settle(b batch, s settlement) (settleReport, error) {
 			c.NotBefore = now.Add(time.Duration(delay) * time.Second).UnixMilli()
 		}
 		next = append(next, &c)
+		change.Update = append(change.Update, storage.QueueMessage(c))
 	}
 	dlq := qs.findName(b.consumer.DeadLetterQueue)
 	if dlq != nil && dlq.ID == id {
 		dlq = nil // a queue cannot be its own dead-letter queue; Cloudflare refuses it too
 	}
-	var prevDLQ []*queueMessage
+	var moved []*queueMessage
 	if len(dead) > 0 && dlq != nil {
-		prevDLQ = qs.messages[dlq.ID]
-		moved := slices.Clone(prevDLQ)
+		change.DeadLetterQueue = dlq.ID
 		for _, m := range dead {
-			moved = append(moved, &queueMessage{ID: m.ID, Body: m.Body, ContentType: m.ContentType,
-				Timestamp: m.Timestamp})
-		}
-		qs.messages[dlq.ID] = moved
-		// The dead-letter queue is written first: a crash between the two writes delivers the
-		// message again rather than losing it.
-		if err := qs.saveMessages(dlq.ID); err != nil {
-			qs.messages[dlq.ID] = prevDLQ
-			return settleReport{}, err
+			mm := &queueMessage{ID: m.ID, Body: m.Body, ContentType: m.ContentType, Timestamp: m.Timestamp}
+			moved = append(moved, mm)
+			change.DeadLettered = append(change.DeadLettered, storage.QueueMessage(*mm))
 		}
 		rep.DeadLettered = len(dead)
 	} else {
 		rep.Dropped = len(dead)
 	}
-	qs.messages[id] = next
-	if err := qs.saveMessages(id); err != nil {
-		qs.messages[id] = prev
+	// One transaction: a crash leaves the batch's messages where they were, to be delivered
+	// again, or settled, never lost between a queue and its dead-letter queue.
+	if err := qs.db.Settle(id, change); err != nil {
 		return settleReport{}, err
+	}
+	qs.messages[id] = next
+	if dlq != nil {
+		qs.messages[dlq.ID] = append(qs.messages[dlq.ID], moved...)
 	}
 	return rep, nil
 }

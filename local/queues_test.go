@@ -11,7 +11,7 @@ import (
 // queueWithConsumer opens a store in dir with queue "jobs" (and "dlq") consumed by "w".
 func queueWithConsumer(t *testing.T, dir string, settings consumerSettings, dlq string) (*queueStore, queueRecord) {
 	t.Helper()
-	qs, err := openQueues(dir)
+	qs, err := openQueues(openTestDB(t, dir))
 	require.NoError(t, err)
 	q, err := qs.create("jobs")
 	require.NoError(t, err)
@@ -89,7 +89,7 @@ func TestQueueSettleRetriesThenDeadLetters(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, settleReport{DeadLettered: 1}, rep, "past max retries (1)")
 
-	reopened, err := openQueues(dir)
+	reopened, err := openQueues(openTestDB(t, dir))
 	require.NoError(t, err)
 	m, err := reopened.metrics("jobs")
 	require.NoError(t, err)

@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,22 +15,26 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lumier-dev/lumier/local/storage"
 )
 
-// r2Dir holds the R2 buckets under the state directory: buckets.json (names and settings) and
-// one directory per bucket with index.json (every object's metadata) and blobs/<version> (its
-// bytes). A put writes the blob first and then replaces the index atomically, so a restart finds
-// each object as the last answered request left it; a blob no index names is unreachable.
+// r2Dir holds the R2 object bodies under the state directory: r2/<bucket>/blobs/<version>.
+// The buckets and the index of their objects (each object's metadata, naming its blob) are in
+// the state directory's database (storage.R2). A put writes the blob first and then the index
+// row, so a restart finds each object as the last answered request left it; a blob no index
+// row names is unreachable.
 const r2Dir = "r2"
 
 // r2Store is the account's R2: buckets and their objects. The API (api_r2.go) and workerd's
-// r2Bucket bindings (r2_backend.go) share it.
+// r2Bucket bindings (r2_backend.go) share it. The buckets are also kept in memory (few, read on
+// every binding check); the objects are not.
 type r2Store struct {
 	dir string
+	db  *storage.R2
 
 	mu      sync.Mutex
-	buckets []r2BucketRecord
-	objects map[string]map[string]r2Object // bucket name -> key -> object
+	buckets []r2BucketRecord // sorted by name
 	now     func() time.Time
 }
 
@@ -69,9 +74,9 @@ type r2HTTPMetadata struct {
 
 // The store's refusals; the API and the backend map them to Cloudflare's codes.
 var (
-	errR2BucketMissing  = errors.New("the specified bucket does not exist")
-	errR2BucketTaken    = errors.New("the bucket you tried to create already exists, and you own it")
-	errR2BucketNotEmpty = errors.New("the bucket you tried to delete is not empty")
+	errR2BucketMissing  = storage.ErrR2BucketMissing
+	errR2BucketTaken    = storage.ErrR2BucketTaken
+	errR2BucketNotEmpty = storage.ErrR2BucketNotEmpty
 	errR2ObjectMissing  = errors.New("the specified key does not exist")
 	errR2Precondition   = errors.New("at least one of the pre-conditions you specified did not hold")
 	errR2TooLarge       = errors.New("your proposed upload exceeds the maximum allowed object size")
@@ -87,38 +92,43 @@ const maxR2ObjectBytes = 5<<30 - 5<<20
 // maxR2KeyBytes is R2's limit on an object key.
 const maxR2KeyBytes = 1024
 
-// openR2 loads the R2 files under stateDir, creating the directory on first use.
-func openR2(stateDir string) (*r2Store, error) {
+// openR2 reads the R2 buckets of db; their blobs are under stateDir.
+func openR2(stateDir string, db *storage.DB) (*r2Store, error) {
 	dir := filepath.Join(stateDir, r2Dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("R2 directory %s: %w", dir, err)
 	}
-	st := &r2Store{dir: dir, objects: map[string]map[string]r2Object{}, now: time.Now}
-	if err := readJSONFile(filepath.Join(dir, "buckets.json"), &st.buckets); err != nil {
-		return nil, fmt.Errorf("reading R2 buckets: %w", err)
+	st := &r2Store{dir: dir, db: db.R2(), now: time.Now}
+	if err := st.reload(); err != nil {
+		return nil, err
 	}
-	for _, bk := range st.buckets {
-		objs := map[string]r2Object{}
-		if err := readJSONFile(st.indexFile(bk.Name), &objs); err != nil {
-			return nil, fmt.Errorf("reading R2 bucket %s: %w", bk.Name, err)
-		}
-		st.objects[bk.Name] = objs
+	for _, b := range st.buckets {
+		storage.RemoveTemps(st.blobDir(b.Name))
 	}
 	return st, nil
 }
 
+// reload reads the buckets; the caller holds mu, or has the store to itself.
+func (st *r2Store) reload() error {
+	list, err := st.db.Buckets()
+	if err != nil {
+		return err
+	}
+	st.buckets = make([]r2BucketRecord, 0, len(list))
+	for _, b := range list {
+		var rec r2BucketRecord
+		if err := json.Unmarshal(b.Doc, &rec); err != nil {
+			return fmt.Errorf("R2 bucket %s is corrupt: %w", b.Name, err)
+		}
+		rec.Name = b.Name
+		st.buckets = append(st.buckets, rec)
+	}
+	return nil
+}
+
 func (st *r2Store) bucketDir(name string) string     { return filepath.Join(st.dir, name) }
-func (st *r2Store) indexFile(name string) string     { return filepath.Join(st.dir, name, "index.json") }
 func (st *r2Store) blobDir(name string) string       { return filepath.Join(st.dir, name, "blobs") }
 func (st *r2Store) blob(name, version string) string { return filepath.Join(st.blobDir(name), version) }
-
-func (st *r2Store) saveBuckets() error {
-	return writeJSONFile(filepath.Join(st.dir, "buckets.json"), st.buckets)
-}
-
-func (st *r2Store) saveIndex(name string) error {
-	return writeJSONFile(st.indexFile(name), st.objects[name])
-}
 
 func (st *r2Store) indexOf(name string) int {
 	return slices.IndexFunc(st.buckets, func(b r2BucketRecord) bool { return b.Name == name })
@@ -128,9 +138,7 @@ func (st *r2Store) indexOf(name string) int {
 func (st *r2Store) list() []r2BucketRecord {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	out := slices.Clone(st.buckets)
-	slices.SortFunc(out, func(a, b r2BucketRecord) int { return strings.Compare(a.Name, b.Name) })
-	return out
+	return slices.Clone(st.buckets)
 }
 
 func (st *r2Store) get(name string) (r2BucketRecord, error) {
@@ -143,8 +151,16 @@ func (st *r2Store) get(name string) (r2BucketRecord, error) {
 	return st.buckets[i], nil
 }
 
-// create adds an empty bucket; its directory starts with an empty index, so a leftover of a
-// deleted bucket of the same name is never read back.
+func bucketRow(b r2BucketRecord) (storage.R2Bucket, error) {
+	doc, err := json.Marshal(b)
+	if err != nil {
+		return storage.R2Bucket{}, fmt.Errorf("encoding R2 bucket %s: %w", b.Name, err)
+	}
+	return storage.R2Bucket{Name: b.Name, Doc: doc}, nil
+}
+
+// create adds an empty bucket. Its blob directory is emptied first: a leftover of a deleted
+// bucket of the same name is never read back.
 func (st *r2Store) create(b r2BucketRecord) (r2BucketRecord, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -158,21 +174,20 @@ func (st *r2Store) create(b r2BucketRecord) (r2BucketRecord, error) {
 		b.Jurisdiction = "default"
 	}
 	b.CreationDate = st.now().UTC().Format(time.RFC3339Nano)
+	if err := os.RemoveAll(st.bucketDir(b.Name)); err != nil {
+		return r2BucketRecord{}, fmt.Errorf("clearing R2 directory of %s: %w", b.Name, err)
+	}
 	if err := os.MkdirAll(st.blobDir(b.Name), 0o700); err != nil {
+		return r2BucketRecord{}, fmt.Errorf("R2 directory of %s: %w", b.Name, err)
+	}
+	row, err := bucketRow(b)
+	if err != nil {
 		return r2BucketRecord{}, err
 	}
-	st.objects[b.Name] = map[string]r2Object{}
-	if err := st.saveIndex(b.Name); err != nil {
-		delete(st.objects, b.Name)
+	if err := st.db.CreateBucket(row); err != nil {
 		return r2BucketRecord{}, err
 	}
-	st.buckets = append(st.buckets, b)
-	if err := st.saveBuckets(); err != nil {
-		st.buckets = st.buckets[:len(st.buckets)-1]
-		delete(st.objects, b.Name)
-		return r2BucketRecord{}, err
-	}
-	return b, nil
+	return b, st.reload()
 }
 
 // setStorageClass changes the default storage class of new objects.
@@ -183,35 +198,41 @@ func (st *r2Store) setStorageClass(name, class string) (r2BucketRecord, error) {
 	if i < 0 {
 		return r2BucketRecord{}, errR2BucketMissing
 	}
-	old := st.buckets[i].StorageClass
-	st.buckets[i].StorageClass = class
-	if err := st.saveBuckets(); err != nil {
-		st.buckets[i].StorageClass = old
+	b := st.buckets[i]
+	b.StorageClass = class
+	row, err := bucketRow(b)
+	if err != nil {
 		return r2BucketRecord{}, err
 	}
-	return st.buckets[i], nil
+	if err := st.db.UpdateBucket(row); err != nil {
+		return r2BucketRecord{}, err
+	}
+	st.buckets[i] = b
+	return b, nil
 }
 
 // remove deletes an empty bucket; one holding objects is refused, as R2 refuses it.
 func (st *r2Store) remove(name string) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	i := st.indexOf(name)
-	if i < 0 {
-		return errR2BucketMissing
-	}
-	if len(st.objects[name]) > 0 {
-		return errR2BucketNotEmpty
-	}
-	prev := st.buckets
-	st.buckets = slices.Delete(slices.Clone(st.buckets), i, i+1)
-	if err := st.saveBuckets(); err != nil {
-		st.buckets = prev
+	if err := st.db.DeleteBucket(name); err != nil {
 		return err
 	}
-	delete(st.objects, name)
-	_ = os.RemoveAll(st.bucketDir(name)) // unreachable once the list is written; leftovers are harmless
-	return nil
+	_ = os.RemoveAll(st.bucketDir(name)) // unreachable once the row is gone; leftovers are harmless
+	return st.reload()
+}
+
+// object reads key's index row; the caller holds mu.
+func (st *r2Store) object(bucket, key string) (r2Object, bool, error) {
+	doc, ok, err := st.db.Object(bucket, key)
+	if err != nil || !ok {
+		return r2Object{}, false, err
+	}
+	var o r2Object
+	if err := json.Unmarshal(doc, &o); err != nil {
+		return r2Object{}, false, fmt.Errorf("R2 object %q is corrupt: %w", key, err)
+	}
+	return o, true, nil
 }
 
 // r2Conditions are a write's or read's preconditions (R2's onlyIf); empty fields do not apply.
@@ -264,18 +285,13 @@ func (st *r2Store) put(bucket string, p r2Put, body io.Reader) (r2Object, error)
 		return r2Object{}, err
 	}
 	version := newR2Version()
-	tmp, err := os.CreateTemp(st.blobDir(bucket), tempPrefix+version+"-")
+	tmp, err := storage.CreateBlob(st.blobDir(bucket), version)
 	if err != nil {
 		return r2Object{}, fmt.Errorf("storing object %q: %w", p.Key, err)
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
+	defer tmp.Abort() // a no-op once committed
 	h := md5.New()
 	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(body, maxR2ObjectBytes+1))
-	if err == nil {
-		err = tmp.Close()
-	} else {
-		tmp.Close()
-	}
 	if err != nil {
 		return r2Object{}, fmt.Errorf("storing object %q: %w", p.Key, err)
 	}
@@ -288,11 +304,14 @@ func (st *r2Store) put(bucket string, p r2Put, body io.Reader) (r2Object, error)
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	objs, ok := st.objects[bucket]
-	if !ok {
+	i := st.indexOf(bucket)
+	if i < 0 {
 		return r2Object{}, errR2BucketMissing
 	}
-	prev, had := objs[p.Key]
+	prev, had, err := st.object(bucket, p.Key)
+	if err != nil {
+		return r2Object{}, err
+	}
 	var prevp *r2Object
 	if had {
 		prevp = &prev
@@ -302,20 +321,18 @@ func (st *r2Store) put(bucket string, p r2Put, body io.Reader) (r2Object, error)
 	}
 	class := p.StorageClass
 	if class == "" {
-		class = st.buckets[st.indexOf(bucket)].StorageClass
+		class = st.buckets[i].StorageClass
 	}
 	o := r2Object{Key: p.Key, Version: version, Size: n, ETag: hex.EncodeToString(sum),
 		Uploaded: st.now().UnixMilli(), HTTPMetadata: p.HTTPMetadata, Custom: p.Custom, StorageClass: class}
-	if err := os.Rename(tmp.Name(), st.blob(bucket, version)); err != nil {
+	doc, err := json.Marshal(o)
+	if err != nil {
+		return r2Object{}, fmt.Errorf("encoding object %q: %w", p.Key, err)
+	}
+	if err := tmp.Commit(st.blob(bucket, version)); err != nil {
 		return r2Object{}, fmt.Errorf("storing object %q: %w", p.Key, err)
 	}
-	objs[p.Key] = o
-	if err := st.saveIndex(bucket); err != nil {
-		if had {
-			objs[p.Key] = prev
-		} else {
-			delete(objs, p.Key)
-		}
+	if err := st.db.PutObject(bucket, p.Key, doc); err != nil {
 		os.Remove(st.blob(bucket, version))
 		return r2Object{}, err
 	}
@@ -329,11 +346,13 @@ func (st *r2Store) put(bucket string, p r2Put, body io.Reader) (r2Object, error)
 func (st *r2Store) head(bucket, key string) (r2Object, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	objs, ok := st.objects[bucket]
-	if !ok {
+	if st.indexOf(bucket) < 0 {
 		return r2Object{}, errR2BucketMissing
 	}
-	o, ok := objs[key]
+	o, ok, err := st.object(bucket, key)
+	if err != nil {
+		return r2Object{}, err
+	}
 	if !ok {
 		return r2Object{}, errR2ObjectMissing
 	}
@@ -345,11 +364,13 @@ func (st *r2Store) head(bucket, key string) (r2Object, error) {
 func (st *r2Store) open(bucket, key string) (r2Object, *os.File, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	objs, ok := st.objects[bucket]
-	if !ok {
+	if st.indexOf(bucket) < 0 {
 		return r2Object{}, nil, errR2BucketMissing
 	}
-	o, ok := objs[key]
+	o, ok, err := st.object(bucket, key)
+	if err != nil {
+		return r2Object{}, nil, err
+	}
 	if !ok {
 		return r2Object{}, nil, errR2ObjectMissing
 	}
@@ -364,28 +385,19 @@ func (st *r2Store) open(bucket, key string) (r2Object, *os.File, error) {
 func (st *r2Store) del(bucket string, keys ...string) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	objs, ok := st.objects[bucket]
-	if !ok {
+	if st.indexOf(bucket) < 0 {
 		return errR2BucketMissing
 	}
-	removed := map[string]r2Object{}
-	for _, k := range keys {
-		if o, had := objs[k]; had {
-			removed[k] = o
-			delete(objs, k)
-		}
-	}
-	if len(removed) == 0 {
-		return nil
-	}
-	if err := st.saveIndex(bucket); err != nil {
-		for k, o := range removed {
-			objs[k] = o
-		}
+	removed, err := st.db.DeleteObjects(bucket, keys)
+	if err != nil {
 		return err
 	}
-	for _, o := range removed {
-		os.Remove(st.blob(bucket, o.Version))
+	for k, doc := range removed {
+		var o r2Object
+		if err := json.Unmarshal(doc, &o); err != nil {
+			return fmt.Errorf("R2 object %q is corrupt: %w", k, err)
+		}
+		os.Remove(st.blob(bucket, o.Version)) // unreachable once the row is gone
 	}
 	return nil
 }
@@ -413,21 +425,21 @@ type r2Listing struct {
 func (st *r2Store) listObjects(bucket string, o r2ListOptions) (r2Listing, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	objs, ok := st.objects[bucket]
-	if !ok {
+	if st.indexOf(bucket) < 0 {
 		return r2Listing{}, errR2BucketMissing
 	}
-	keys := make([]string, 0, len(objs))
-	for k := range objs {
-		if strings.HasPrefix(k, o.Prefix) && k > o.After {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
 	var out r2Listing
+	var err error
 	seen := map[string]bool{}
 	entries := 0
-	for i, k := range keys {
+	last := ""
+	walkErr := st.db.Objects(bucket, o.Prefix, func(k string, doc []byte) bool {
+		if !strings.HasPrefix(k, o.Prefix) {
+			return false // past the keys with the prefix: the rest sort after them
+		}
+		if k <= o.After {
+			return true
+		}
 		prefix := ""
 		if o.Delimiter != "" {
 			if j := strings.Index(k[len(o.Prefix):], o.Delimiter); j >= 0 {
@@ -435,24 +447,37 @@ func (st *r2Store) listObjects(bucket string, o r2ListOptions) (r2Listing, error
 			}
 		}
 		if prefix != "" && seen[prefix] {
-			out.Cursor = k
-			continue
+			last = k
+			return true
 		}
 		if entries == o.Limit {
 			out.Truncated = true
-			out.Cursor = keys[i-1]
-			return out, nil
+			return false
 		}
 		entries++
-		out.Cursor = k
+		last = k
 		if prefix != "" {
 			seen[prefix] = true
 			out.DelimitedPrefixes = append(out.DelimitedPrefixes, prefix)
-			continue
+			return true
 		}
-		out.Objects = append(out.Objects, objs[k])
+		var obj r2Object
+		if err = json.Unmarshal(doc, &obj); err != nil {
+			err = fmt.Errorf("R2 object %q is corrupt: %w", k, err)
+			return false
+		}
+		out.Objects = append(out.Objects, obj)
+		return true
+	})
+	if walkErr != nil {
+		return r2Listing{}, walkErr
 	}
-	out.Cursor = ""
+	if err != nil {
+		return r2Listing{}, err
+	}
+	if out.Truncated {
+		out.Cursor = last
+	}
 	return out, nil
 }
 

@@ -11,7 +11,8 @@ import (
 
 func TestR2StoreSurvivesReopen(t *testing.T) {
 	dir := t.TempDir()
-	st, err := openR2(dir)
+	db := openTestDB(t, dir)
+	st, err := openR2(dir, db)
 	require.NoError(t, err)
 	_, err = st.create(r2BucketRecord{Name: "app-dev-files", Location: "weur"})
 	require.NoError(t, err)
@@ -23,7 +24,9 @@ func TestR2StoreSurvivesReopen(t *testing.T) {
 	assert.Equal(t, "5d41402abc4b2a76b9719d911017c592", put.ETag, "etag is the MD5 of the bytes")
 	assert.Equal(t, "Standard", put.StorageClass, "the bucket's default storage class")
 
-	again, err := openR2(dir)
+	require.NoError(t, db.Close())
+	db = openTestDB(t, dir)
+	again, err := openR2(dir, db)
 	require.NoError(t, err)
 	o, f, err := again.open("app-dev-files", "a/b.txt")
 	require.NoError(t, err)
@@ -36,7 +39,8 @@ func TestR2StoreSurvivesReopen(t *testing.T) {
 	require.ErrorIs(t, again.remove("app-dev-files"), errR2BucketNotEmpty, "a bucket holding objects is not deleted")
 	require.NoError(t, again.del("app-dev-files", "a/b.txt", "never-there"))
 	require.NoError(t, again.remove("app-dev-files"))
-	third, err := openR2(dir)
+	require.NoError(t, db.Close())
+	third, err := openR2(dir, openTestDB(t, dir))
 	require.NoError(t, err)
 	assert.Empty(t, third.list(), "a deleted bucket stays deleted")
 
@@ -49,7 +53,8 @@ func TestR2StoreSurvivesReopen(t *testing.T) {
 }
 
 func TestR2StoreListsWithDelimiterAndPages(t *testing.T) {
-	st, err := openR2(t.TempDir())
+	dir := t.TempDir()
+	st, err := openR2(dir, openTestDB(t, dir))
 	require.NoError(t, err)
 	_, err = st.create(r2BucketRecord{Name: "pages"})
 	require.NoError(t, err)

@@ -159,7 +159,12 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	fresh := !st.hasState()
+	stored, err := st.hasState()
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	fresh := !stored
 	loaded, err := st.load()
 	if err != nil {
 		st.close()
@@ -178,7 +183,7 @@ func New(opts Options) (*Server, error) {
 			Logger: logger,
 		}),
 	}
-	if s.kv, err = openKV(st.dir); err != nil {
+	if s.kv, err = openKV(st.db); err != nil {
 		st.close()
 		return nil, err
 	}
@@ -186,15 +191,15 @@ func New(opts Options) (*Server, error) {
 		st.close()
 		return nil, err
 	}
-	if s.queues, err = openQueues(st.dir); err != nil {
+	if s.queues, err = openQueues(st.db); err != nil {
 		st.close()
 		return nil, err
 	}
-	if s.d1, err = openD1(st.dir); err != nil {
+	if s.d1, err = openD1(st.dir, st.db); err != nil {
 		st.close()
 		return nil, err
 	}
-	if s.r2, err = openR2(st.dir); err != nil {
+	if s.r2, err = openR2(st.dir, st.db); err != nil {
 		st.close()
 		return nil, err
 	}

@@ -1,47 +1,41 @@
 package local
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
+
+	"github.com/lumier-dev/lumier/local/storage"
 )
 
 // The state directory:
 //
-//	state.json        the account: scripts, tags, namespaces, ports, subdomain
+//	state.db          the account, KV, Queues, the R2 index and the D1 registry (local/storage)
 //	modules/<sha256>  module contents, content-addressed
+//	r2/, d1/, assets/ R2 object bodies, D1 databases, static assets
 //	workerd/          workerd's config and Durable Object storage (owned by local/workerd)
 //	lock              held while a server uses the directory
 //
-// Every file is written atomically (temp file, fsync, rename, fsync of the directory), and
-// modules are written before the state file that names them, so a crash at any point leaves the
-// old state or the new one, never a state naming a missing or torn module.
+// Modules are written atomically (storage.Modules) before the state that names them, so a crash
+// at any point leaves the old state or the new one, never a state naming a missing or torn
+// module.
 const (
-	stateFile  = "state.json"
 	modulesDir = "modules"
 	workerdDir = "workerd"
 	lockFile   = "lock"
-	tempPrefix = ".tmp-"
 )
 
 // store keeps the state directory.
 type store struct {
-	dir    string
-	unlock func() error
-
-	mu    sync.Mutex
-	cache map[string][]byte // module contents by sha256
+	dir     string
+	db      *storage.DB
+	modules *storage.Modules
+	unlock  func() error
 }
 
-// openStore prepares dir, checks that it is writable and takes its lock.
+// openStore prepares dir, checks that it is writable, takes its lock and opens its database.
 func openStore(dir string) (*store, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -50,28 +44,38 @@ func openStore(dir string) (*store, error) {
 	if err := os.MkdirAll(filepath.Join(abs, modulesDir), 0o700); err != nil {
 		return nil, fmt.Errorf("state directory %s cannot be created: %w", abs, err)
 	}
-	probe, err := os.CreateTemp(abs, tempPrefix+"probe-")
+	probe, err := os.CreateTemp(abs, storage.TempPrefix+"probe-")
 	if err != nil {
 		return nil, fmt.Errorf("state directory %s is not writable: %w", abs, err)
 	}
 	probe.Close()
 	os.Remove(probe.Name())
 
-	unlock, err := lockDir(filepath.Join(abs, lockFile))
+	unlock, err := storage.Lock(filepath.Join(abs, lockFile))
 	if err != nil {
 		return nil, fmt.Errorf("state directory %s: %w", abs, err)
 	}
-	st := &store{dir: abs, unlock: unlock, cache: map[string][]byte{}}
-	st.removeTemps()
-	return st, nil
+	storage.RemoveTemps(abs)
+	modules, err := storage.OpenModules(filepath.Join(abs, modulesDir))
+	if err != nil {
+		unlock()
+		return nil, fmt.Errorf("state directory %s: %w", abs, err)
+	}
+	db, err := storage.Open(abs)
+	if err != nil {
+		unlock()
+		return nil, fmt.Errorf("state directory %s: %w", abs, err)
+	}
+	return &store{dir: abs, db: db, modules: modules, unlock: unlock}, nil
 }
 
-// close releases the directory's lock.
+// close closes the database and releases the directory's lock.
 func (st *store) close() error {
 	if st.unlock == nil {
 		return nil
 	}
-	err := st.unlock()
+	err := st.db.Close()
+	err = errors.Join(err, st.unlock())
 	st.unlock = nil
 	return err
 }
@@ -79,31 +83,35 @@ func (st *store) close() error {
 // workerdDir is the directory handed to the workerd supervisor.
 func (st *store) workerdDir() string { return filepath.Join(st.dir, workerdDir) }
 
-// hasState says whether the directory already holds an account (a state file).
-func (st *store) hasState() bool {
-	_, err := os.Stat(filepath.Join(st.dir, stateFile))
-	return err == nil
+// hasState says whether the directory already holds an account.
+func (st *store) hasState() (bool, error) {
+	_, ok, err := st.db.Account().Load()
+	return ok, err
 }
 
-// load reads the state file; a missing file is an empty account.
+// load reads the account; none stored yet is an empty account.
 func (st *store) load() (*state, error) {
-	path := filepath.Join(st.dir, stateFile)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	doc, ok, err := st.db.Account().Load()
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return newState(), nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("reading state: %w", err)
-	}
 	s := newState()
-	if err := json.Unmarshal(b, s); err != nil {
-		return nil, fmt.Errorf("state file %s is corrupt: %w", path, err)
+	if err := json.Unmarshal(doc.Settings, s); err != nil {
+		return nil, fmt.Errorf("the account in %s is corrupt: %w", st.dir, err)
 	}
 	if s.Version != stateVersion {
-		return nil, fmt.Errorf("state file %s has format version %d; this lumier reads version %d", path, s.Version, stateVersion)
+		return nil, fmt.Errorf("the account in %s has format version %d; this lumier reads version %d", st.dir, s.Version, stateVersion)
 	}
-	if s.Scripts == nil {
-		s.Scripts = map[string]*scriptRecord{}
+	s.Scripts = make(map[string]*scriptRecord, len(doc.Scripts))
+	for name, b := range doc.Scripts {
+		var rec scriptRecord
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return nil, fmt.Errorf("script %s in %s is corrupt: %w", name, st.dir, err)
+		}
+		s.Scripts[name] = &rec
 	}
 	s.recordPorts()
 	for _, rec := range s.Scripts {
@@ -116,61 +124,34 @@ func (st *store) load() (*state, error) {
 	return s, nil
 }
 
-// save writes the state file atomically.
+// save writes the account: its settings and the scripts that changed, in one transaction.
 func (st *store) save(s *state) error {
-	b, err := json.MarshalIndent(s, "", "  ")
+	doc := storage.AccountState{Scripts: make(map[string][]byte, len(s.Scripts))}
+	for name, rec := range s.Scripts {
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return fmt.Errorf("encoding script %s: %w", name, err)
+		}
+		doc.Scripts[name] = b
+	}
+	settings := *s
+	settings.Scripts = nil
+	b, err := json.Marshal(&settings)
 	if err != nil {
 		return fmt.Errorf("encoding state: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(st.dir, stateFile), append(b, '\n')); err != nil {
+	doc.Settings = b
+	if err := st.db.Account().Save(doc); err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}
 	return nil
 }
 
 // putModule stores content and returns its sha256.
-func (st *store) putModule(content []byte) (string, error) {
-	sum := sha256.Sum256(content)
-	sha := hex.EncodeToString(sum[:])
-	st.mu.Lock()
-	_, cached := st.cache[sha]
-	st.mu.Unlock()
-	if cached {
-		return sha, nil
-	}
-	path := filepath.Join(st.dir, modulesDir, sha)
-	if _, err := os.Stat(path); err != nil {
-		if err := writeFileAtomic(path, content); err != nil {
-			return "", fmt.Errorf("writing module: %w", err)
-		}
-	}
-	st.mu.Lock()
-	st.cache[sha] = content
-	st.mu.Unlock()
-	return sha, nil
-}
+func (st *store) putModule(content []byte) (string, error) { return st.modules.Put(content) }
 
 // module returns a module's content, checked against its hash.
-func (st *store) module(sha string) ([]byte, error) {
-	st.mu.Lock()
-	b, ok := st.cache[sha]
-	st.mu.Unlock()
-	if ok {
-		return b, nil
-	}
-	b, err := os.ReadFile(filepath.Join(st.dir, modulesDir, sha))
-	if err != nil {
-		return nil, fmt.Errorf("module %s: %w", sha, err)
-	}
-	sum := sha256.Sum256(b)
-	if hex.EncodeToString(sum[:]) != sha {
-		return nil, fmt.Errorf("module %s: content does not match its hash", sha)
-	}
-	st.mu.Lock()
-	st.cache[sha] = b
-	st.mu.Unlock()
-	return b, nil
-}
+func (st *store) module(sha string) ([]byte, error) { return st.modules.Get(sha) }
 
 // gc removes module files that s does not name (left by replaced scripts or by uploads that were
 // rejected after their modules were written).
@@ -181,104 +162,5 @@ func (st *store) gc(s *state) error {
 			keep[m.SHA256] = true
 		}
 	}
-	dir := filepath.Join(st.dir, modulesDir)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("listing modules: %w", err)
-	}
-	var errs []error
-	for _, e := range entries {
-		if keep[e.Name()] {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-		}
-		st.mu.Lock()
-		delete(st.cache, e.Name())
-		st.mu.Unlock()
-	}
-	return errors.Join(errs...)
-}
-
-// removeTemps deletes temp files a crash left behind.
-func (st *store) removeTemps() {
-	for _, dir := range []string{st.dir, filepath.Join(st.dir, modulesDir)} {
-		entries, _ := os.ReadDir(dir)
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), tempPrefix) {
-				os.Remove(filepath.Join(dir, e.Name()))
-			}
-		}
-	}
-}
-
-// readJSONFile decodes the JSON file at path into v; a file that does not exist yet leaves v as
-// it is (a store's first start).
-func readJSONFile(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
-
-// writeJSONFile replaces path with v encoded as JSON (writeFileAtomic).
-func writeJSONFile(path string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(path, b)
-}
-
-// writeFileAtomic replaces path with data: a reader (or a restart after a crash) sees the old
-// file or the new one, never a partial one.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix+filepath.Base(path)+"-")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = bytes.NewReader(data).WriteTo(f); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o600); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
+	return st.modules.Keep(keep)
 }

@@ -11,7 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lumier-dev/lumier/internal/killtest"
 	"github.com/lumier-dev/lumier/local/rules"
+	"github.com/lumier-dev/lumier/local/storage"
 )
 
 func TestStoreRoundTrip(t *testing.T) {
@@ -66,21 +68,21 @@ func TestStoreRejectsDamage(t *testing.T) {
 	assert.ErrorContains(t, err, "does not match its hash")
 	st.close()
 
-	require.NoError(t, os.WriteFile(filepath.Join(dir, stateFile), []byte("{"), 0o600))
-	st, err = openStore(dir)
-	require.NoError(t, err)
-	_, err = st.load()
-	assert.ErrorContains(t, err, "corrupt")
-	st.close()
-
 	// Temp files from a crash are cleaned up on open.
-	tmp := filepath.Join(dir, tempPrefix+"state.json-123")
+	tmp := filepath.Join(dir, storage.TempPrefix+"module-123")
 	require.NoError(t, os.WriteFile(tmp, []byte("partial"), 0o600))
 	st, err = openStore(dir)
 	require.NoError(t, err)
 	st.close()
 	_, err = os.Stat(tmp)
 	assert.True(t, os.IsNotExist(err))
+
+	// A damaged JSON state (format 1) is refused, naming the file, and stays where it is.
+	dir = t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "state.json"), []byte("{"), 0o600))
+	_, err = openStore(dir)
+	assert.ErrorContains(t, err, filepath.Join(dir, "state.json")+" is corrupt")
+	assert.FileExists(t, filepath.Join(dir, "state.json"))
 }
 
 // crashDirEnv makes the test binary a crash writer (TestMain runs crashWriter) instead of
@@ -88,9 +90,13 @@ func TestStoreRejectsDamage(t *testing.T) {
 const crashDirEnv = "LUMIER_TEST_STORE_CRASH_DIR"
 
 // crashWriter is the child process of TestStoreSurvivesKill: it writes uploads to the store in
-// dir the way the server does (modules, then the state file) in a loop until it is killed, and
-// acknowledges each one on stdout ("saved <n>") once it is on disk.
+// dir the way the server does (modules, then the state) in a loop until it is killed, logging
+// the start of each state's save and its acknowledgement (killtest.Events).
 func crashWriter(dir string) error {
+	events, err := killtest.OpenEvents(dir)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(dir)
 	if err != nil {
 		return err
@@ -108,10 +114,13 @@ func crashWriter(dir string) error {
 			return err
 		}
 		next.Scripts["s"] = &scriptRecord{Name: "s", MigrationTag: strconv.Itoa(n), Modules: []moduleRef{{Name: "index.js", SHA256: sha, Size: len(content)}}}
+		if err := events.Begin(n); err != nil {
+			return err
+		}
 		if err := st.save(next); err != nil {
 			return err
 		}
-		if _, err := fmt.Printf("saved %d\n", n); err != nil {
+		if err := events.Done(n); err != nil {
 			return err
 		}
 		if err := st.gc(next); err != nil {
@@ -131,21 +140,4 @@ func TestOpenStoreErrors(t *testing.T) {
 	st, err = openStore(dir)
 	require.NoError(t, err, "the lock is released by close")
 	st.close()
-}
-
-// TestJSONFileRoundTrip: a stored value reads back; a file not written yet leaves the value as
-// it was; a damaged file names its path.
-func TestJSONFileRoundTrip(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "list.json")
-	got := []string{"unchanged"}
-	require.NoError(t, readJSONFile(path, &got))
-	assert.Equal(t, []string{"unchanged"}, got)
-
-	require.NoError(t, writeJSONFile(path, []string{"a", "b"}))
-	require.NoError(t, readJSONFile(path, &got))
-	assert.Equal(t, []string{"a", "b"}, got)
-
-	require.NoError(t, os.WriteFile(path, []byte("{not json"), 0o600))
-	assert.ErrorContains(t, readJSONFile(path, &got), path)
 }

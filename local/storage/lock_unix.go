@@ -1,6 +1,6 @@
 //go:build unix
 
-package local
+package storage
 
 import (
 	"errors"
@@ -9,9 +9,10 @@ import (
 	"syscall"
 )
 
-// lockDir takes an exclusive lock on path, so that two servers never share a state directory.
+// Lock takes an exclusive lock on path, so that two servers never share a state directory;
+// the returned function releases it.
 // The kernel drops the lock when the process dies, so a kill -9 leaves no stale lock.
-func lockDir(path string) (func() error, error) {
+func Lock(path string) (func() error, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening lock: %w", err)

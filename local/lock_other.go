@@ -1,7 +1,0 @@
-//go:build !unix
-
-package local
-
-// lockDir is a no-op where flock is unavailable: two servers on one state directory are then the
-// user's to avoid.
-func lockDir(string) (func() error, error) { return func() error { return nil }, nil }
