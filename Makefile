@@ -28,11 +28,11 @@ build:
 
 ## schema, sdk, gen: regenerate schema.json and the Go, Node.js and Python SDKs from the provider
 schema sdk gen:
-	$(GO) run ./cmd/lumier gen
+	$(GO) run ./cmd/lumier-gen
 
 ## gen-check: fail if schema.json or any generated SDK is stale
 gen-check:
-	$(GO) run ./cmd/lumier gen -check
+	$(GO) run ./cmd/lumier-gen -check
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "not gofmt-ed: $$unformatted" >&2; exit 1; fi

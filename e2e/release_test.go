@@ -23,7 +23,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 
-	"github.com/lumier-dev/lumier/internal/release"
+	"github.com/lumier-dev/lumier/devtools/release"
 )
 
 // releaseVersion is the version the test releases as: any version works, this one is no real

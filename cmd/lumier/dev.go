@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
@@ -20,7 +21,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
-	"github.com/lumier-dev/lumier/internal/bundle"
 	"github.com/lumier-dev/lumier/internal/watch"
 	"github.com/lumier-dev/lumier/local"
 )
@@ -78,7 +78,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("selecting stack %q in %s: %w", *stackName, project, err)
 	}
-	d := &devLoop{stack: s, project: project, stdout: stdout, stderr: stderr, inputs: map[string][]string{}}
+	d := &devLoop{stack: s, project: project, stdout: stdout, stderr: stderr}
 	if err := d.loop(ctx, *interval); err != nil {
 		return err
 	}
@@ -145,9 +145,6 @@ type devLoop struct {
 	project string
 	stdout  io.Writer
 	stderr  io.Writer
-	// inputs are, by Worker entry, the files its last good bundle was made of: while a save
-	// does not build, the entry's previous files stay watched.
-	inputs map[string][]string
 }
 
 func (d *devLoop) loop(ctx context.Context, interval time.Duration) error {
@@ -234,26 +231,39 @@ func summary(s auto.UpdateSummary) string {
 }
 
 // watched is every path whose change calls for an update: the program's own files (the
-// project directory's top level), and from the stack's state each Worker's entry with the
-// modules its bundle is made of, asset directories and D1 migration folders.
+// project directory's top level), and from the stack's state each Worker's entry with the source
+// files beside it, asset directories and D1 migration folders.
 func (d *devLoop) watched() []string {
 	paths := programFiles(d.project)
 	entries, dirs := d.deployedSources()
 	for _, entry := range entries {
-		b, err := bundle.Bundle(bundle.Options{Entry: entry, MessageDir: d.project})
-		if err == nil {
-			files := []string{entry}
-			for _, in := range b.Inputs {
-				files = append(files, d.abs(in.Path))
-			}
-			d.inputs[entry] = files
-		}
 		paths = append(paths, entry)
-		paths = append(paths, d.inputs[entry]...)
+		paths = append(paths, sourceFiles(filepath.Dir(entry))...)
 	}
 	paths = append(paths, dirs...)
 	slices.Sort(paths)
 	return slices.Compact(paths)
+}
+
+// sourceFiles are the files under dir, a Worker entry's directory, where the modules it imports
+// live: dev does not bundle (the provider does, and the lumier binary links no bundler), so it
+// watches the entry's whole directory rather than the bundle's exact inputs. Installed packages
+// (node_modules) and hidden directories (.lumier holds the stack's and the local Cloudflare's
+// state, which every update writes) are left out.
+func sourceFiles(dir string) []string {
+	var files []string
+	_ = filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil // unreadable: not watched
+		case e.IsDir() && path != dir && (e.Name() == "node_modules" || strings.HasPrefix(e.Name(), ".")):
+			return filepath.SkipDir
+		case !e.IsDir():
+			files = append(files, path)
+		}
+		return nil
+	})
+	return files
 }
 
 // deployedSources reads the Worker entries and the source directories from the inputs of

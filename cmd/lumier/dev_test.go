@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -45,5 +47,26 @@ func TestUsageListsDev(t *testing.T) {
 	run(t.Context(), []string{"help"}, &stdout, &stdout)
 	if !strings.Contains(stdout.String(), "  dev ") {
 		t.Fatalf("usage does not list dev:\n%s", stdout.String())
+	}
+}
+
+func TestSourceFilesWatchesTheEntryDirectoryButInstalledPackagesAndState(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"index.ts", "lib/counter.ts", "node_modules/dep/index.js", ".lumier/state/stack.json", "lib/.cache/x"} {
+		path := filepath.Join(dir, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, f := range sourceFiles(dir) {
+		rel, _ := filepath.Rel(dir, f)
+		got = append(got, filepath.ToSlash(rel))
+	}
+	if want := []string{"index.ts", "lib/counter.ts"}; !slices.Equal(got, want) {
+		t.Fatalf("watched %q, want %q", got, want)
 	}
 }

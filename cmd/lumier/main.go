@@ -4,9 +4,9 @@
 //	               workerd running the uploaded Workers) on 127.0.0.1
 //	lumier dev     deploy the project's stack with the Pulumi engine, then redeploy it on every
 //	               save of a Worker's sources, assets or D1 migrations
-//	lumier gen     write schema.json and the generated Go, Node.js and Python SDKs (-check: fail if
-//	               they are stale)
 //	lumier types   write the Env types of a TypeScript config's Workers (lumier-env.d.ts)
+//
+// Schema and SDK generation is the developers' cmd/lumier-gen (make gen), not part of this binary.
 package main
 
 import (
@@ -31,9 +31,6 @@ type command struct {
 // commands is the dispatch table: a new subcommand is one more entry.
 var commands = []command{
 	{"local", "run the local Cloudflare on 127.0.0.1 (lumier local -h for its flags)", runLocal},
-	{"gen", "write schema.json and the Go, Node.js and Python SDKs; -check fails if they are stale", func(_ context.Context, args []string, _, _ io.Writer) error {
-		return runGen(args)
-	}},
 	{"dev", "deploy the project's stack on the local Cloudflare and redeploy it on every save (lumier dev -h)", runDev},
 	{"types", "write the Env types of a TypeScript config's Workers from their bindings", runTypes},
 }

@@ -16,7 +16,9 @@ func TestDispatch(t *testing.T) {
 	out.Reset()
 	assert.Equal(t, 0, run(context.Background(), []string{"help"}, &out, &errOut))
 	assert.Contains(t, out.String(), "local")
-	assert.Contains(t, out.String(), "gen")
+	assert.Contains(t, out.String(), "dev")
+	assert.Contains(t, out.String(), "types")
+	assert.NotRegexp(t, `(?m)^\s+gen\s`, out.String(), "code generation is the developers' lumier-gen, not a user command")
 
 	errOut.Reset()
 	assert.Equal(t, 2, run(context.Background(), []string{"frobnicate"}, &out, &errOut))

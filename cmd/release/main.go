@@ -11,7 +11,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/lumier-dev/lumier/internal/release"
+	"github.com/lumier-dev/lumier/devtools/release"
 )
 
 func main() {

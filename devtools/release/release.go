@@ -23,7 +23,7 @@ import (
 	"golang.org/x/mod/module"
 	modzip "golang.org/x/mod/zip"
 
-	"github.com/lumier-dev/lumier/internal/codegen"
+	"github.com/lumier-dev/lumier/devtools/codegen"
 	"github.com/lumier-dev/lumier/provider"
 )
 
