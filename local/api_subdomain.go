@@ -128,7 +128,13 @@ func (s *Server) setWorkersDev(w http.ResponseWriter, name string, enabled, prev
 	if !enabled {
 		s.router.close(name)
 	}
-	writeResult(w, http.StatusOK, workersDevJSON{Enabled: enabled, PreviewsEnabled: previews}, nil)
+	out := workersDevJSON{Enabled: enabled, PreviewsEnabled: previews}
+	if enabled {
+		// The same extension as the GET's: a client turning the route on needs no second call to
+		// learn where the script answers.
+		out.URL, _ = s.ScriptURL(name)
+	}
+	writeResult(w, http.StatusOK, out, nil)
 }
 
 // readJSON decodes a small JSON request body.

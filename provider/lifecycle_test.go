@@ -99,9 +99,12 @@ func TestScriptLifecycle(t *testing.T) {
 	created, err := s.Create(p.CreateRequest{Urn: urn, Properties: in})
 	require.NoError(t, err)
 	assert.Equal(t, testAccount+"/my-app-dev-api", created.ID)
-	assert.Equal(t, 1, srv.Calls()["upload"])
-	// One script list serves both the foreign-script check and the migration plan.
-	assert.Equal(t, 1, srv.Calls()["list_scripts"], "calls: %v", srv.Calls())
+	// A new Worker's calls: its settings (not found: no foreign script to refuse, no classes to
+	// migrate from), the upload, the namespace list (the new classes' ids), and workers.dev on,
+	// whose answer carries the URL. Once per provider process: the token check and the account's
+	// subdomain (read by Check, for workersDev).
+	assert.Equal(t, map[string]int{"settings": 1, "upload": 1, "namespaces": 1, "set_workers_dev": 1, "verify_token": 1, "subdomain": 1},
+		srv.Calls())
 	url := created.Properties.Get("url").AsString()
 	require.NotEmpty(t, url)
 	assert.Equal(t, `{"count":1}`, request(t, http.MethodPost, url+"/"))

@@ -375,23 +375,23 @@ func ownerTag(owner string) string {
 // tag: it was created outside this stack, and uploading would replace its code and could delete
 // its Durable Objects' data. A script of this owner (a create that failed after its upload, or a
 // Worker retained when it left the program) is taken back. It returns what it read of the
-// script, which the upload needs too.
+// script, which the upload needs too. A new Worker costs one call here, the script's settings
+// (not found), whatever the number of scripts in the account.
 func refuseForeign(ctx context.Context, c *cfapi.Client, args ScriptArgs) (remoteScript, error) {
-	remote, err := readRemote(ctx, c, args.ScriptName)
-	if err != nil || !remote.found {
-		return remote, err
-	}
 	settings, err := c.Settings(ctx, args.ScriptName)
+	if cfapi.IsNotFound(err) {
+		return remoteScript{}, nil
+	}
 	if err != nil {
-		return remote, err
+		return remoteScript{}, err
 	}
-	if slices.Contains(settings.Tags, ownerTag(args.Owner)) {
-		return remote, nil
+	if !slices.Contains(settings.Tags, ownerTag(args.Owner)) {
+		return remoteScript{}, fmt.Errorf("script %q already exists on Cloudflare and was not deployed by this stack: lumier will not take "+
+			"it over, since that would replace its code and could delete its Durable Objects' data. Import it with "+
+			"`pulumi import lumier:index:Script <resource name> %s`, or give this Worker another name (scriptName, or "+
+			"another app or stage)", args.ScriptName, infer.GetConfig[Config](ctx).AccountID+"/"+args.ScriptName)
 	}
-	return remote, fmt.Errorf("script %q already exists on Cloudflare and was not deployed by this stack: lumier will not take "+
-		"it over, since that would replace its code and could delete its Durable Objects' data. Import it with "+
-		"`pulumi import lumier:index:Script <resource name> %s`, or give this Worker another name (scriptName, or "+
-		"another app or stage)", args.ScriptName, infer.GetConfig[Config](ctx).AccountID+"/"+args.ScriptName)
+	return readRemote(ctx, c, args.ScriptName)
 }
 
 // Create uploads the script, enables workers.dev if asked, and records what Cloudflare reports.
@@ -554,11 +554,19 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 		}
 	}
 	if route {
-		if err := c.SetWorkersDev(ctx, name, args.workersDev()); err != nil {
+		// The local Cloudflare's answer carries the URL; Cloudflare's does not, and there the URL
+		// follows from the account's subdomain, which the check of this Worker has read.
+		url, err := c.SetWorkersDev(ctx, name, args.workersDev())
+		if err != nil {
 			return state, err
 		}
-	}
-	if args.workersDev() {
+		if url == "" && args.workersDev() {
+			if url, err = workersDevURL(ctx, c, name); err != nil {
+				return state, err
+			}
+		}
+		state.URL = url
+	} else if args.workersDev() {
 		url, err := c.ScriptURL(ctx, name)
 		if err != nil {
 			return state, err

@@ -12,13 +12,14 @@ import (
 	"github.com/lumier-dev/lumier/internal/cfapi"
 )
 
-// accountSubdomains caches, per API and account, whether the account has a workers.dev
-// subdomain: it is read once per provider process, so a stack of many Workers costs one call.
-// Only definite answers are kept; a failed read is tried again by the next Worker.
+// accountSubdomains caches, per API and account, the account's workers.dev subdomain ("" for
+// none): it is read once per provider process, so a stack of many Workers costs one call, and a
+// Worker's URL needs none. Only definite answers are kept; a failed read is tried again by the
+// next Worker.
 var accountSubdomains = struct {
 	sync.Mutex
-	has map[string]bool
-}{has: map[string]bool{}}
+	name map[string]string
+}{name: map[string]string{}}
 
 // checkSubdomain refuses, at preview, a Worker that turns workers.dev on in an account without a
 // workers.dev subdomain: Cloudflare would accept the upload and then have no URL to serve it at.
@@ -53,21 +54,35 @@ func hasSubdomain(ctx context.Context) (bool, error) {
 	key := cfg.APIURL + " " + cfg.AccountID
 	accountSubdomains.Lock()
 	defer accountSubdomains.Unlock()
-	if has, ok := accountSubdomains.has[key]; ok {
-		return has, nil
+	if name, ok := accountSubdomains.name[key]; ok {
+		return name != "", nil
 	}
 	c, err := clientFrom(ctx)
 	if err != nil {
 		return false, err
 	}
-	_, err = c.Subdomain(ctx)
+	name, err := c.Subdomain(ctx)
 	switch {
 	case errors.Is(err, cfapi.ErrNoSubdomain):
-		accountSubdomains.has[key] = false
+		accountSubdomains.name[key] = ""
 	case err != nil:
 		return false, err
 	default:
-		accountSubdomains.has[key] = true
+		accountSubdomains.name[key] = name
 	}
-	return accountSubdomains.has[key], nil
+	return accountSubdomains.name[key] != "", nil
+}
+
+// workersDevURL is where script name answers on workers.dev: from the account's subdomain when
+// this process has read it (the check of a Worker turning workers.dev on does), else read from
+// the API.
+func workersDevURL(ctx context.Context, c *cfapi.Client, name string) (string, error) {
+	cfg := infer.GetConfig[Config](ctx)
+	accountSubdomains.Lock()
+	sub := accountSubdomains.name[cfg.APIURL+" "+cfg.AccountID]
+	accountSubdomains.Unlock()
+	if sub != "" {
+		return cfapi.WorkersDevURL(name, sub), nil
+	}
+	return c.ScriptURL(ctx, name)
 }

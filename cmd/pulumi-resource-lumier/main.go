@@ -10,12 +10,7 @@ import (
 )
 
 func main() {
-	prov, err := provider.New()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "lumier: building provider: %v\n", err)
-		os.Exit(1)
-	}
-	if err := prov.Run(context.Background(), provider.Name, provider.Version); err != nil {
+	if err := provider.Serve(context.Background()); err != nil {
 		fmt.Fprintf(os.Stderr, "lumier: %v\n", err)
 		os.Exit(1)
 	}

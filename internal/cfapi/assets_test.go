@@ -84,9 +84,11 @@ func TestAssetsUploadFlow(t *testing.T) {
 	md := cfapi.Metadata{CompatibilityDate: "2025-11-17", Bindings: []cfapi.Binding{{Type: cfapi.BindingAssets, Name: "ASSETS"}},
 		Assets: &cfapi.Assets{JWT: jwt, Config: &cfapi.AssetsConfig{NotFoundHandling: "404-page"}}}
 	require.NoError(t, c.UploadScript(ctx, "site", md, []cfapi.Module{{Name: "index.js", Content: []byte(assetsWorker)}}))
-	require.NoError(t, c.SetWorkersDev(ctx, "site", on))
+	set, err := c.SetWorkersDev(ctx, "site", on)
+	require.NoError(t, err)
 	url, err := c.ScriptURL(ctx, "site")
 	require.NoError(t, err)
+	assert.Equal(t, url, set, "the local Cloudflare's answer to turning workers.dev on carries the URL")
 
 	status, body, h := get(t, url+"/")
 	assert.Equal(t, 200, status)

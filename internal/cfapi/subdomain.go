@@ -45,23 +45,40 @@ func (c *Client) Subdomain(ctx context.Context) (string, error) {
 }
 
 // SetWorkersDev turns script name's workers.dev route on or off
-// (POST .../scripts/{name}/subdomain {"enabled":bool}).
-func (c *Client) SetWorkersDev(ctx context.Context, name string, enabled bool) error {
+// (POST .../scripts/{name}/subdomain {"enabled":bool}). When turning it on, it returns the
+// script's URL if the answer carries it (the local Cloudflare's "url" extension, see ScriptURL),
+// else "": on Cloudflare the URL is WorkersDevURL of the account's subdomain.
+func (c *Client) SetWorkersDev(ctx context.Context, name string, enabled bool) (string, error) {
 	if err := c.precheckScript(ctx, name); err != nil {
-		return fmt.Errorf("setting workers.dev for script %q: %w", name, err)
+		return "", fmt.Errorf("setting workers.dev for script %q: %w", name, err)
 	}
+	var res *workers.ScriptSubdomainNewResponse
 	// Setting the route on or off twice leaves it on or off.
 	err := c.callRepeatable(func(opts ...option.RequestOption) error {
-		_, err := c.cf.Workers.Scripts.Subdomain.New(ctx, name, workers.ScriptSubdomainNewParams{
+		var err error
+		res, err = c.cf.Workers.Scripts.Subdomain.New(ctx, name, workers.ScriptSubdomainNewParams{
 			AccountID: cloudflare.F(c.accountID),
 			Enabled:   cloudflare.F(enabled),
 		}, opts...)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("setting workers.dev for script %q to %t: %w", name, enabled, err)
+		return "", fmt.Errorf("setting workers.dev for script %q to %t: %w", name, enabled, err)
 	}
-	return nil
+	if !enabled || res == nil {
+		return "", nil
+	}
+	url, err := localURL(res.JSON.ExtraFields)
+	if err != nil {
+		return "", fmt.Errorf("setting workers.dev for script %q: %w", name, err)
+	}
+	return url, nil
+}
+
+// WorkersDevURL is where script name answers on Cloudflare when its workers.dev route is on, in
+// an account whose workers.dev subdomain is subdomain.
+func WorkersDevURL(name, subdomain string) string {
+	return fmt.Sprintf("https://%s.%s.workers.dev", name, subdomain)
 }
 
 // ScriptURL is the address script name answers at on workers.dev, or "" when its workers.dev
@@ -88,7 +105,7 @@ func (c *Client) ScriptURL(ctx context.Context, name string) (string, error) {
 	if !res.Enabled {
 		return "", nil
 	}
-	url, err := localURL(res)
+	url, err := localURL(res.JSON.ExtraFields)
 	if err != nil {
 		return "", fmt.Errorf("reading workers.dev URL of script %q: %w", name, err)
 	}
@@ -99,12 +116,16 @@ func (c *Client) ScriptURL(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading workers.dev URL of script %q: %w", name, err)
 	}
-	return fmt.Sprintf("https://%s.%s.workers.dev", name, sub), nil
+	return WorkersDevURL(name, sub), nil
 }
 
-// localURL reads the local Cloudflare's "url" extension, "" when absent.
-func localURL(res *workers.ScriptSubdomainGetResponse) (string, error) {
-	f, ok := res.JSON.ExtraFields["url"]
+// localURL reads the local Cloudflare's "url" extension among a script subdomain answer's
+// fields, "" when absent.
+func localURL[F interface {
+	IsNull() bool
+	Raw() string
+}](fields map[string]F) (string, error) {
+	f, ok := fields["url"]
 	if !ok || f.IsNull() {
 		return "", nil
 	}

@@ -18,7 +18,7 @@ func TestLocalURLExtension(t *testing.T) {
 	for body, want := range cases {
 		var res workers.ScriptSubdomainGetResponse
 		require.NoError(t, json.Unmarshal([]byte(body), &res))
-		got, err := localURL(&res)
+		got, err := localURL(res.JSON.ExtraFields)
 		require.NoError(t, err)
 		assert.Equal(t, want, got, body)
 	}
