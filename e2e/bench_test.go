@@ -7,60 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"testing"
 	"time"
-
-	"github.com/lumier-dev/lumier/examples/counter/stack"
 )
-
-// BenchmarkCounterUp measures, for the counter stack on an in-process local Cloudflare, the wall
-// time of the first `up` (create everything) and of a no-op `up`, and the API calls each makes by
-// kind. Every iteration deploys a fresh stack and destroys it afterwards; the figures are printed,
-// not asserted. Run it with `make bench`.
-func BenchmarkCounterUp(b *testing.B) {
-	ctx := testContext(b, 30*time.Minute)
-	c := startCloud(b)
-	b.Chdir(copyExample(b, "counter"))
-
-	var first, noop []time.Duration
-	firstCalls, noopCalls := map[string]int{}, map[string]int{}
-	i := 0
-	for b.Loop() {
-		s := inlineStack(b, ctx, c, "counter", fmt.Sprintf("bench%d", i), stack.Config.RunFunc())
-		i++
-
-		c.ResetCalls()
-		start := time.Now()
-		up(b, ctx, s)
-		first = append(first, time.Since(start))
-		for k, n := range c.Calls() {
-			firstCalls[k] += n
-		}
-
-		c.ResetCalls()
-		start = time.Now()
-		up(b, ctx, s)
-		noop = append(noop, time.Since(start))
-		for k, n := range c.Calls() {
-			noopCalls[k] += n
-		}
-
-		b.StopTimer()
-		destroy(b, ctx, s)
-		b.StartTimer()
-	}
-
-	b.ReportMetric(mean(first).Seconds(), "first-up-s")
-	b.ReportMetric(mean(noop).Seconds(), "noop-up-s")
-	b.ReportMetric(float64(sum(firstCalls))/float64(i), "calls/first-up")
-	b.ReportMetric(float64(sum(noopCalls))/float64(i), "calls/noop-up")
-	fmt.Printf("counter stack, %d runs (pulumi CLI + Automation API inline program -> local Cloudflare)\n"+
-		"  first up:  %-6s wall (mean; runs %s)  API calls per up: %s\n"+
-		"  no-op up:  %-6s wall (mean; runs %s)  API calls per up: %s\n",
-		i,
-		mean(first).Round(time.Millisecond), durations(first), perUp(firstCalls, i),
-		mean(noop).Round(time.Millisecond), durations(noop), perUp(noopCalls, i))
-}
 
 func mean(ds []time.Duration) time.Duration {
 	if len(ds) == 0 {

@@ -1,8 +1,9 @@
 // Package e2e holds the end-to-end tests (build tag e2e): they deploy the examples with the real
 // Pulumi engine (the pinned CLI; the Automation API's inline programs for the Go examples, the CLI
 // and the YAML host for the YAML one) to a local Cloudflare started in-process, then talk to the
-// deployed Workers over HTTP and WebSocket, update, refresh and destroy them. BenchmarkCounterUp
-// measures `up`.
+// deployed Workers over HTTP and WebSocket, update, refresh and destroy them. The benchmarks
+// (make bench) measure `up` against the engine's floor (BenchmarkCounterAboveFloor), `lumier dev`
+// and stacks of many Workers (BenchmarkWorkersScale).
 //
 // Run them with `make e2e` (which builds the tools first) or
 //

@@ -3,16 +3,36 @@
 package e2e
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// scaleSizes are the stack sizes BenchmarkWorkersScale deploys.
-var scaleSizes = []int{1, 10, 30, 100}
+// scaleSizes are the stack sizes BenchmarkWorkersScale deploys: LUMIER_BENCH_SCALE
+// ("10,100") or 10, 100 and 1,000 Workers.
+func scaleSizes(tb testing.TB) []int {
+	spec := os.Getenv("LUMIER_BENCH_SCALE")
+	if spec == "" {
+		return []int{10, 100, 1000}
+	}
+	var sizes []int
+	for _, f := range strings.Split(spec, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			tb.Fatalf("LUMIER_BENCH_SCALE=%q: want stack sizes separated by commas, such as 10,100", spec)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes
+}
 
 // scaleStack writes a Pulumi YAML project of n Workers, each hosting the counter's Durable Object
 // class and binding it (the shape of examples/yaml, n times), next to a copy of the counter's
@@ -58,6 +78,100 @@ type scaleRow struct {
 	n                     int
 	first, noop, teardown time.Duration
 	firstCalls, noopCalls map[string]int
+	// peak is the local Cloudflare's highest memory during the first up and the no-op up: the
+	// resident memory of its workerd processes plus the Go heap in use of this process, which
+	// holds the local Cloudflare's API server (and the benchmark's harness).
+	peak memory
+}
+
+// memory is one sample of the local Cloudflare's memory.
+type memory struct {
+	workerd   int64 // bytes resident, summed over the workerd processes
+	processes int   // how many workerd processes
+	goHeap    int64 // bytes of Go heap in use in this process
+}
+
+func (m memory) total() int64 { return m.workerd + m.goHeap }
+
+// sampleMemory samples the local Cloudflare's memory every interval until stop is called, which
+// returns the sample with the highest total.
+func sampleMemory(interval time.Duration) (stop func() memory) {
+	var (
+		mu   sync.Mutex
+		peak memory
+	)
+	take := func() {
+		m := workerdMemory()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		m.goHeap = int64(ms.HeapInuse)
+		mu.Lock()
+		if m.total() > peak.total() {
+			peak = m
+		}
+		mu.Unlock()
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			take()
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() memory {
+		close(done)
+		<-finished
+		take()
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
+}
+
+// workerdMemory sums the resident memory (VmRSS in /proc/<pid>/status) of this process's workerd
+// children: the local Cloudflare's shards and its spare. Zero where /proc does not exist.
+func workerdMemory() memory {
+	var m memory
+	entries, _ := os.ReadDir("/proc")
+	self := strconv.Itoa(os.Getpid())
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		status, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
+		if err != nil {
+			continue
+		}
+		var name, ppid string
+		var rss int64
+		sc := bufio.NewScanner(bytes.NewReader(status))
+		for sc.Scan() {
+			k, v, _ := strings.Cut(sc.Text(), ":")
+			v = strings.TrimSpace(v)
+			switch k {
+			case "Name":
+				name = v
+			case "PPid":
+				ppid = v
+			case "VmRSS":
+				kb, _ := strconv.ParseInt(strings.TrimSuffix(v, " kB"), 10, 64)
+				rss = kb * 1024
+			}
+		}
+		if name == "workerd" && ppid == self {
+			m.workerd += rss
+			m.processes++
+		}
+	}
+	return m
 }
 
 // BenchmarkWorkersScale deploys YAML stacks of N Workers (each hosting a Durable Object class and
@@ -65,11 +179,11 @@ type scaleRow struct {
 // of the first `up`, a no-op `up` and `destroy`, and the API calls per `up`. One run per size
 // (run it with -benchtime 1x; `make bench` does): the figures are printed, not asserted.
 func BenchmarkWorkersScale(b *testing.B) {
-	ctx := testContext(b, 60*time.Minute)
+	ctx := testContext(b, 3*time.Hour)
 	var rows []scaleRow
 	for b.Loop() {
 		rows = rows[:0]
-		for _, n := range scaleSizes {
+		for _, n := range scaleSizes(b) {
 			c := startCloud(b)
 			dir := scaleStack(b, n)
 			env := c.env(b.TempDir())
@@ -83,6 +197,7 @@ func BenchmarkWorkersScale(b *testing.B) {
 			pulumi("stack", "init", "bench")
 			row := scaleRow{n: n}
 			c.ResetCalls()
+			stop := sampleMemory(200 * time.Millisecond)
 			row.first = pulumi("up", "--yes", "--skip-preview")
 			row.firstCalls = c.Calls()
 			if got := len(c.Scripts()); got != n {
@@ -91,6 +206,7 @@ func BenchmarkWorkersScale(b *testing.B) {
 			c.ResetCalls()
 			row.noop = pulumi("up", "--yes", "--skip-preview", "--expect-no-changes")
 			row.noopCalls = c.Calls()
+			row.peak = stop()
 			row.teardown = pulumi("destroy", "--yes", "--skip-preview")
 			if got := len(c.Scripts()); got != 0 {
 				b.Fatalf("N=%d: %d scripts left after destroy", n, got)
@@ -108,12 +224,19 @@ func BenchmarkWorkersScale(b *testing.B) {
 func scaleTable(rows []scaleRow) string {
 	var b strings.Builder
 	b.WriteString("Workers stack (pulumi CLI + YAML, each Worker hosting and binding a Durable Object class -> in-process local Cloudflare)\n\n")
-	b.WriteString("| N | first up | per Worker | no-op up | destroy | API calls per first up | API calls per no-op up |\n")
-	b.WriteString("|---|---|---|---|---|---|---|\n")
+	b.WriteString("| N | first up | per Worker | no-op up | destroy | peak memory (workerd RSS + Go heap) | per Worker | API calls per first up | API calls per no-op up |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %d | %.2f s | %.3f s | %.2f s | %.2f s | %s | %d |\n",
+		fmt.Fprintf(&b, "| %d | %.2f s | %.3f s | %.2f s | %.2f s | %d MB (%d MB in %d workerd + %d MB) | %.2f MB | %s | %d |\n",
 			r.n, r.first.Seconds(), r.first.Seconds()/float64(r.n), r.noop.Seconds(), r.teardown.Seconds(),
+			r.peak.total()>>20, r.peak.workerd>>20, r.peak.processes, r.peak.goHeap>>20, float64(r.peak.total())/float64(r.n)/(1<<20),
 			perUp(r.firstCalls, 1), sum(r.noopCalls))
+	}
+	for i := 1; i < len(rows); i++ {
+		fmt.Fprintf(&b, "N=%d against N=%d: first up %.1f times, no-op up %.1f times, destroy %.1f times, memory %.1f times, for %.1f times the Workers\n",
+			rows[i].n, rows[i-1].n, rows[i].first.Seconds()/rows[i-1].first.Seconds(), rows[i].noop.Seconds()/rows[i-1].noop.Seconds(),
+			rows[i].teardown.Seconds()/rows[i-1].teardown.Seconds(), float64(rows[i].peak.total())/float64(rows[i-1].peak.total()),
+			float64(rows[i].n)/float64(rows[i-1].n))
 	}
 	return b.String()
 }
