@@ -47,8 +47,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	interval := fs.Duration("interval", 200*time.Millisecond, "how often the sources are checked for changes")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: lumier dev [flags]\n\n"+
-			"Deploys the Pulumi project's stack with the Pulumi engine, then watches every Worker's entry and\n"+
-			"the modules it imports, asset directories, D1 migration folders and the program's own files, and\n"+
+			"Deploys the Pulumi project's stack with the Pulumi engine, then watches every Worker's entry\n"+
+			"directory (node_modules and hidden directories aside), asset directories, D1 migration folders\n"+
+			"and the program's own files, and\n"+
 			"runs `up` again on every save. The local Cloudflare is started in the project (state in\n"+
 			".lumier/local) unless CLOUDFLARE_BASE_URL points at one; the stack's state is a file backend in\n"+
 			".lumier/state unless PULUMI_BACKEND_URL is set. Ctrl-C stops.\n\nflags:")
