@@ -3,6 +3,7 @@ package cfapi
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 
 	"github.com/cloudflare/cloudflare-go/v4"
@@ -44,6 +45,13 @@ type Domain struct {
 // validID is the form of zone, route and domain ids, which cloudflare-go formats into request
 // paths unescaped: checked first so that a bad id cannot address another endpoint.
 var validID = regexp.MustCompile(`^[0-9a-zA-Z_-]{1,64}$`)
+
+// gone reports an answer that the zone, route or domain addressed does not exist: Cloudflare's
+// codes for those are not published, so any 404 counts (docs/cloudflare-api.md).
+func gone(err error) bool {
+	apiErr, ok := AsAPIError(err)
+	return IsNotFound(err) || ok && apiErr.Status == http.StatusNotFound
+}
 
 func checkID(what, id string) error {
 	if !validID.MatchString(id) {
@@ -104,7 +112,7 @@ func (c *Client) ZoneByID(ctx context.Context, id string) (zone Zone, found bool
 		}
 		return err
 	})
-	if IsNotFound(err) {
+	if gone(err) {
 		return Zone{}, false, nil
 	}
 	if err != nil {
@@ -176,7 +184,7 @@ func (c *Client) DeleteRoute(ctx context.Context, zoneID, id string) error {
 		_, err := c.cf.Workers.Routes.Delete(ctx, id, workers.RouteDeleteParams{ZoneID: cloudflare.F(zoneID)}, opts...)
 		return err
 	})
-	if err != nil && !IsNotFound(err) {
+	if err != nil && !gone(err) {
 		return fmt.Errorf("deleting route %s of zone %s: %w", id, zoneID, err)
 	}
 	return nil
@@ -257,7 +265,7 @@ func (c *Client) DetachDomain(ctx context.Context, id string) error {
 	err := c.callRepeatable(func(opts ...option.RequestOption) error {
 		return c.cf.Workers.Domains.Delete(ctx, id, workers.DomainDeleteParams{AccountID: cloudflare.F(c.accountID)}, opts...)
 	})
-	if err != nil && !IsNotFound(err) {
+	if err != nil && !gone(err) {
 		return fmt.Errorf("detaching custom domain %s: %w", id, err)
 	}
 	return nil
