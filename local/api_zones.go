@@ -3,8 +3,9 @@ package local
 import (
 	"net/http"
 	"slices"
-	"strings"
 	"time"
+
+	"github.com/lumier-dev/lumier/internal/routepattern"
 )
 
 // Cloudflare's codes for route and custom domain failures are not published; these are ours
@@ -129,12 +130,6 @@ func (s *Server) handleListRoutes(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, http.StatusOK, out, nil)
 }
 
-// checkInZone refuses a host outside zone z: Cloudflare requires a route's pattern, and a custom
-// domain's hostname, to be in the zone they are set on.
-func checkInZone(host string, z zone) bool {
-	return host == z.Name || strings.HasSuffix(host, "."+z.Name)
-}
-
 // handleCreateRoute is POST /zones/{zone}/workers/routes {"pattern", "script"}.
 func (s *Server) handleCreateRoute(w http.ResponseWriter, r *http.Request) {
 	z, ok := s.zoneOf(w, r)
@@ -146,12 +141,12 @@ func (s *Server) handleCreateRoute(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	rp, err := parsePattern(body.Pattern)
+	rp, err := routepattern.Parse(body.Pattern)
 	if err != nil {
 		writeError(w, newAPIError(http.StatusBadRequest, codeRouteInvalid, "%s", err.Error()))
 		return
 	}
-	if !checkInZone(rp.host, z) && !(rp.hostWild && rp.host == "") {
+	if !routepattern.InZone(rp.Host, z.Name) && !(rp.HostWild && rp.Host == "") {
 		writeError(w, newAPIError(http.StatusBadRequest, codeRouteInvalid,
 			"route pattern %q is not in zone %s", body.Pattern, z.Name))
 		return
@@ -258,9 +253,11 @@ func (s *Server) handleAttachDomain(w http.ResponseWriter, r *http.Request) {
 	case !found:
 		writeError(w, newAPIError(http.StatusBadRequest, codeDomainInvalid, "zone %q not found in the account", body.ZoneID+body.ZoneName))
 		return
-	case strings.ContainsAny(body.Hostname, "*/:") || !checkInZone(body.Hostname, z) || body.Hostname == "":
-		writeError(w, newAPIError(http.StatusBadRequest, codeDomainInvalid,
-			"hostname %q is not a hostname of zone %s (no wildcard, path or port)", body.Hostname, z.Name))
+	case routepattern.CheckHostname(body.Hostname) != nil:
+		writeError(w, newAPIError(http.StatusBadRequest, codeDomainInvalid, "%s", routepattern.CheckHostname(body.Hostname)))
+		return
+	case !routepattern.InZone(body.Hostname, z.Name):
+		writeError(w, newAPIError(http.StatusBadRequest, codeDomainInvalid, "hostname %q is not in zone %s", body.Hostname, z.Name))
 		return
 	}
 	s.mu.Lock()

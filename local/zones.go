@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/lumier-dev/lumier/internal/routepattern"
 )
 
 // DefaultZone is the zone every local account has, so that routes and custom domains work
@@ -66,7 +68,7 @@ func (s *Server) zoneByID(id string) (zone, bool) {
 func (s *Server) zoneOfHost(host string) (zone, bool) {
 	best := zone{}
 	for _, z := range s.zones() {
-		if (host == z.Name || strings.HasSuffix(host, "."+z.Name)) && len(z.Name) > len(best.Name) {
+		if routepattern.InZone(host, z.Name) && len(z.Name) > len(best.Name) {
 			best = z
 		}
 	}
@@ -89,94 +91,6 @@ type domainRecord struct {
 	Service  string `json:"service"`
 }
 
-// routePattern is a route pattern taken apart (docs/cloudflare-api.md, "Routes and custom
-// domains"): an optional scheme, a host that may start with "*" (the host and its subdomains) or
-// "*." (subdomains only), and a path that may end with "*" (any suffix, query included).
-type routePattern struct {
-	scheme     string
-	host       string // without its leading wildcard
-	hostWild   bool   // "*" before host
-	subOnly    bool   // "*." before host: subdomains only
-	path       string // without its trailing wildcard; "/" when the pattern has none
-	pathSuffix bool   // "*" after path
-}
-
-// parsePattern takes a route pattern apart, or says why Cloudflare refuses it.
-func parsePattern(p string) (routePattern, error) {
-	var rp routePattern
-	rest := p
-	if scheme, after, ok := strings.Cut(rest, "://"); ok {
-		if scheme != "http" && scheme != "https" {
-			return rp, fmt.Errorf("route pattern %q: the scheme may only be http:// or https://", p)
-		}
-		rp.scheme, rest = scheme, after
-	}
-	host, path, hasPath := strings.Cut(rest, "/")
-	rp.path = "/" + path
-	if !hasPath {
-		rp.path = "/"
-	}
-	if strings.Contains(rp.path, "?") {
-		return rp, fmt.Errorf("route pattern %q: a route pattern may not hold a query", p)
-	}
-	if strings.HasSuffix(rp.path, "*") {
-		rp.path, rp.pathSuffix = strings.TrimSuffix(rp.path, "*"), true
-	}
-	if strings.Contains(rp.path, "*") {
-		return rp, fmt.Errorf("route pattern %q: a wildcard may only end the path", p)
-	}
-	switch {
-	case strings.HasPrefix(host, "*."):
-		rp.host, rp.hostWild, rp.subOnly = host[2:], true, true
-	case strings.HasPrefix(host, "*"):
-		rp.host, rp.hostWild = host[1:], true
-	default:
-		rp.host = host
-	}
-	if strings.Contains(rp.host, "*") {
-		return rp, fmt.Errorf("route pattern %q: a wildcard may only start the host", p)
-	}
-	return rp, nil
-}
-
-// matches reports whether the pattern matches a request for host and target (path and query).
-func (rp routePattern) matches(scheme, host, target string) bool {
-	if rp.scheme != "" && rp.scheme != scheme {
-		return false
-	}
-	switch {
-	case rp.subOnly:
-		if !strings.HasSuffix(host, "."+rp.host) {
-			return false
-		}
-	case rp.hostWild:
-		if !strings.HasSuffix(host, rp.host) {
-			return false
-		}
-	case host != rp.host:
-		return false
-	}
-	if rp.pathSuffix {
-		return strings.HasPrefix(target, rp.path)
-	}
-	return target == rp.path
-}
-
-// specificity orders patterns matching one request: an exact host before a wildcard one, then
-// the longer host, then the longer path, then an exact path before a path prefix, then a pattern
-// with a scheme. Cloudflare documents that "the most specific pattern wins" with examples
-// (docs/cloudflare-api.md); this order is our reading of them.
-func (rp routePattern) specificity() []int {
-	return []int{b2i(!rp.hostWild), len(rp.host), len(rp.path), b2i(!rp.pathSuffix), b2i(rp.scheme != "")}
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // zoneTarget is the script a request for host and target (path and query) reaches on the
 // account's zones: the most specific matching route first (a Worker on a route runs in front of
 // the hostname's origin), then the hostname's custom domain. A route without a script, or no
@@ -185,11 +99,11 @@ func zoneTarget(st *state, scheme, host, target string) (script string, ok bool)
 	var best []int
 	matched := false
 	for _, r := range st.Routes {
-		rp, err := parsePattern(r.Pattern)
-		if err != nil || !rp.matches(scheme, host, target) {
+		rp, err := routepattern.Parse(r.Pattern)
+		if err != nil || !rp.Matches(scheme, host, target) {
 			continue
 		}
-		if spec := rp.specificity(); !matched || slices.Compare(spec, best) > 0 {
+		if spec := rp.Specificity(); !matched || slices.Compare(spec, best) > 0 {
 			best, script, matched = spec, r.Script, true
 		}
 	}

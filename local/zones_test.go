@@ -131,20 +131,6 @@ func TestZoneRoutesAndDomains(t *testing.T) {
 	assert.Contains(t, string(r.Body), `"result":[]`)
 }
 
-// Route patterns are taken apart the way Cloudflare documents them.
-func TestParsePattern(t *testing.T) {
-	rp, err := parsePattern("https://*.example.com/images/*")
-	require.NoError(t, err)
-	assert.Equal(t, routePattern{scheme: "https", host: "example.com", hostWild: true, subOnly: true, path: "/images/", pathSuffix: true}, rp)
-	assert.True(t, rp.matches("https", "cdn.example.com", "/images/a.png"))
-	assert.False(t, rp.matches("http", "cdn.example.com", "/images/a.png"))
-	assert.False(t, rp.matches("https", "example.com", "/images/a.png"))
-	rp, err = parsePattern("example.com")
-	require.NoError(t, err)
-	assert.True(t, rp.matches("https", "example.com", "/"))
-	assert.False(t, rp.matches("https", "example.com", "/x"))
-}
-
 // A zone option that is not a domain name is refused when the server is made.
 func TestZoneOptionChecked(t *testing.T) {
 	_, err := New(Options{StateDir: t.TempDir(), Zones: []string{"not a zone"}, Workerd: "/bin/true"})
