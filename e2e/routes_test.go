@@ -78,6 +78,22 @@ func TestRoutesExample(t *testing.T) {
 	requireNoDrift(t, ctx, c, s)
 	requireNoop(t, ctx, c, s)
 
+	// A custom domain removed out of band: the refresh sees it gone, the next up sets it again.
+	domainID := apiList(t, ctx, c, "/accounts/"+accountID+"/workers/domains?hostname=api.example.com")[0].ID
+	apiDo(t, ctx, c, http.MethodDelete, "/accounts/"+accountID+"/workers/domains/"+domainID)
+	if status, _ := zoneCall(t, c, "api.example.com", "/"); status != http.StatusNotFound {
+		t.Fatalf("the custom domain deleted out of band still answers %d", status)
+	}
+	if _, err := s.Refresh(ctx); err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	c.ResetCalls()
+	up(t, ctx, s)
+	if n := c.Calls()[local.CallEditDomains]; n != 1 {
+		t.Fatalf("the up after a custom domain went missing: %d custom domain changes, want 1 (%v)", n, c.Calls())
+	}
+	requireRouted(t, c)
+
 	// Another app's Worker on the api's route is refused at preview, naming the script holding it.
 	p := newProject(t)
 	entry := p.write("other", `export default { fetch() { return new Response("other") } };`)
@@ -118,40 +134,62 @@ func TestRoutesExample(t *testing.T) {
 	requireZoneEmpty(t, ctx, c)
 }
 
-// requireZoneEmpty requires that example.com has no route and the account no custom domain.
-func requireZoneEmpty(t *testing.T, ctx context.Context, c *cloud) {
+// apiItem is an element of an API list: its id is all these tests read.
+type apiItem struct{ ID string }
+
+// apiList GETs a list through the API, as any client does.
+func apiList(t *testing.T, ctx context.Context, c *cloud, path string) []apiItem {
 	t.Helper()
-	for _, path := range []string{"/zones/" + zoneIDOf(t, c, local.DefaultZone) + "/workers/routes", "/accounts/" + accountID + "/workers/domains"} {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.URL()+path, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var env struct{ Result []json.RawMessage }
-		err = json.NewDecoder(res.Body).Decode(&env)
-		res.Body.Close()
-		if err != nil || len(env.Result) != 0 {
-			t.Fatalf("GET %s after the destroy: %v %s, want none", path, err, env.Result)
-		}
+	var env struct{ Result []apiItem }
+	if err := json.Unmarshal([]byte(apiDo(t, ctx, c, http.MethodGet, path)), &env); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
 	}
+	return env.Result
 }
 
-// zoneIDOf looks zone name up through the API, as any client does.
-func zoneIDOf(t *testing.T, c *cloud, name string) string {
+// apiDo sends one request to the API and returns its body; an error status fails t.
+func apiDo(t *testing.T, ctx context.Context, c *cloud, method, path string) string {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, c.URL()+"/zones?name="+name, nil)
+	req, _ := http.NewRequestWithContext(ctx, method, c.URL()+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var env struct{ Result []struct{ ID string } }
-	if err := json.NewDecoder(res.Body).Decode(&env); err != nil || len(env.Result) != 1 {
-		t.Fatalf("looking up zone %s: %v %v", name, err, env.Result)
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b)
 	}
-	return env.Result[0].ID
+	return string(b)
+}
+
+// requireZoneEmpty requires that example.com has no route and the account no custom domain.
+func requireZoneEmpty(t *testing.T, ctx context.Context, c *cloud) {
+	t.Helper()
+	zone := apiList(t, ctx, c, "/zones?name="+local.DefaultZone)[0].ID
+	for _, path := range []string{"/zones/" + zone + "/workers/routes", "/accounts/" + accountID + "/workers/domains"} {
+		if items := apiList(t, ctx, c, path); len(items) != 0 {
+			t.Fatalf("GET %s after the destroy: %v, want none", path, items)
+		}
+	}
+}
+
+// TestRoutesExampleYAML deploys examples/routes-yaml, the same app as a Pulumi YAML program.
+func TestRoutesExampleYAML(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	pulumi := yamlExample(t, ctx, c, "routes-yaml", "routes/src")
+	pulumi(t, "stack", "init", "dev")
+	pulumi(t, "up", "--yes")
+	requireScripts(t, c, "routes-dev-api", "routes-dev-site")
+	requireRouted(t, c)
+	if out := pulumi(t, "stack", "output", "apiUrls", "--json"); !jsonHas(out, `"https://api.example.com"`, `"https://example.com/api/*"`) {
+		t.Fatalf("apiUrls output:\n%s", out)
+	}
+	pulumi(t, "refresh", "--yes", "--expect-no-changes")
+	pulumi(t, "destroy", "--yes")
+	requireZoneEmpty(t, ctx, c)
 }
 
 // TestRoutesExampleTypeScript deploys examples/routes-ts with a plain `pulumi up`: the same
