@@ -291,7 +291,7 @@ func (s *Server) Start(ctx context.Context) error {
 		s.startCron()
 	}
 	s.startQueues()
-	s.logger.Info("local Cloudflare listening", "url", s.URL(), "state", s.store.dir)
+	s.logger.Info("local Cloudflare listening", "url", s.URL(), "state", s.store.dir, "zones", s.Zones())
 	return nil
 }
 

@@ -55,6 +55,16 @@ func (s *Server) zones() []zone {
 	return out
 }
 
+// Zones lists the names of the account's zones: requests for them reach Workers by Host.
+func (s *Server) Zones() []string {
+	zs := s.zones()
+	names := make([]string, len(zs))
+	for i, z := range zs {
+		names[i] = z.Name
+	}
+	return names
+}
+
 func (s *Server) zoneByID(id string) (zone, bool) {
 	for _, z := range s.zones() {
 		if z.ID == id {

@@ -118,6 +118,8 @@ func banner(w io.Writer, srv *local.Server, faults *local.Faults) {
 	fmt.Fprintf(tw, "  account id\t%s\n", srv.AccountID())
 	fmt.Fprintf(tw, "  API token\t%s\n", srv.Token())
 	fmt.Fprintf(tw, "  plan\t%s\n", srv.Plan())
+	fmt.Fprintf(tw, "  zones\t%s (routes and custom domains answer on the API's port by Host: curl -H 'Host: <hostname>' http://%s/)\n",
+		strings.Join(srv.Zones(), ", "), srv.Addr())
 	fmt.Fprintf(tw, "  state\t%s\n", srv.StateDir())
 	fmt.Fprintf(tw, "  request log\t%s\n", srv.RequestLogPath())
 	if f := faults.String(); f != "" {
