@@ -27,6 +27,7 @@ func (s *Server) routes() http.Handler {
 	s.queueRoutes(mux)
 	s.d1Routes(mux)
 	s.r2Routes(mux)
+	s.zoneRoutes(mux)
 	// Credentials first, whatever the path: an unknown path with a wrong token is an
 	// authentication error on Cloudflare, never "no route".
 	mux.HandleFunc(apiPrefix+"/", func(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +40,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newAPIError(http.StatusNotFound, codeNoRoute, "No route for that URI"))
 	})
-	return s.logRequests(mux)
+	return s.serveZones(s.logRequests(mux))
 }
 
 // handle registers an endpoint behind the checks every endpoint shares, in Cloudflare's order:

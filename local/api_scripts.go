@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/lumier-dev/lumier/local/rules"
@@ -264,6 +265,8 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 		}
 		delete(next.Scripts, name)
 		delete(next.Schedules, name)
+		// Cloudflare deletes a Worker's custom domains with it; routes stay, reaching no Worker.
+		next.Domains = slices.DeleteFunc(next.Domains, func(d domainRecord) bool { return d.Service == name })
 		next.Namespaces = del.Namespaces
 		for other, names := range del.Unbound {
 			rec := next.Scripts[other]

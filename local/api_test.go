@@ -16,7 +16,7 @@ func TestRouting(t *testing.T) {
 	_, err = newClient(s).Workers.Scripts.List(ctxT(t), workers.ScriptListParams{AccountID: cloudflare.F("not-an-account")})
 	requireCode(t, err, codeBadIdentifier, "perhaps your object identifier is invalid")
 
-	status, code := rawCall(t, "GET", s.URL()+"/zones", "Bearer "+s.Token())
+	status, code := rawCall(t, "GET", s.URL()+"/zones/"+zoneID(DefaultZone)+"/dns_records", "Bearer "+s.Token())
 	assert.Equal(t, 404, status)
 	assert.Equal(t, codeNoRoute, code)
 }

@@ -43,6 +43,12 @@ const (
 	// CallFaulted counts requests a fault rule failed before they reached their endpoint; they
 	// are not counted under their own kind.
 	CallFaulted = "faulted"
+
+	CallZones       = "zones"        // GET /zones, GET /zones/{id}
+	CallRoutes      = "routes"       // GET /zones/{id}/workers/routes
+	CallEditRoutes  = "edit_routes"  // POST or DELETE /zones/{id}/workers/routes[/{id}]
+	CallDomains     = "domains"      // GET .../workers/domains
+	CallEditDomains = "edit_domains" // PUT or DELETE .../workers/domains[/{id}]
 )
 
 // mutatingCalls are the kinds that change the account.
@@ -52,7 +58,7 @@ var mutatingCalls = map[string]bool{
 	CallEditSecrets:      true,
 	CallKVEditNamespaces: true, CallKVEditValues: true, CallAssetsUpload: true,
 	CallEditQueues: true, CallEditConsumers: true, CallQueueMessages: true,
-	CallD1EditDatabases: true, CallD1Query: true,
+	CallD1EditDatabases: true, CallD1Query: true, CallEditRoutes: true, CallEditDomains: true,
 }
 
 // calls counts API calls by kind.

@@ -71,6 +71,9 @@ type Options struct {
 	// Cloudflare account is: GET .../workers/subdomain answers 10007 until one is registered
 	// with PUT .../workers/subdomain. It only applies when the state directory holds no account yet.
 	NoSubdomain bool
+	// Zones are the account's zones besides DefaultZone, for routes and custom domains
+	// (zones.go): domain names such as "example.org".
+	Zones []string
 }
 
 var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -143,6 +146,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if !validTokenSyntax(opts.Token) {
 		return nil, fmt.Errorf("token: want printable characters without spaces")
+	}
+	if err := checkZones(opts.Zones); err != nil {
+		return nil, err
 	}
 	if opts.Plan, err = ParsePlan(string(opts.Plan)); err != nil {
 		return nil, err
@@ -285,7 +291,7 @@ func (s *Server) Start(ctx context.Context) error {
 		s.startCron()
 	}
 	s.startQueues()
-	s.logger.Info("local Cloudflare listening", "url", s.URL(), "state", s.store.dir)
+	s.logger.Info("local Cloudflare listening", "url", s.URL(), "state", s.store.dir, "zones", s.Zones())
 	return nil
 }
 

@@ -30,6 +30,9 @@ type state struct {
 	// one name for the life of the state directory, so an old URL never reaches another Worker
 	// and a script recreated under its name answers at its old URL.
 	Ports map[string]int `json:"ports,omitempty"`
+	// Routes and Domains are the zones' routes and the account's custom domains (zones.go).
+	Routes  []routeRecord  `json:"routes,omitempty"`
+	Domains []domainRecord `json:"domains,omitempty"`
 }
 
 // scriptRecord is one uploaded script.

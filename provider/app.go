@@ -54,8 +54,8 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 			return nil, fmt.Errorf("app %q: %w", args.Name, err)
 		}
 		workerName := w.Name
-		workers = append(workers, pulumi.All(w.resource.ScriptName, w.resource.URL).ApplyT(func(v []any) WorkerInfo {
-			return WorkerInfo{Type: "worker", Name: workerName, ScriptName: v[0].(string), URL: v[1].(string)}
+		workers = append(workers, pulumi.All(w.resource.ScriptName, w.resource.URL, w.resource.URLs).ApplyT(func(v []any) WorkerInfo {
+			return WorkerInfo{Type: "worker", Name: workerName, ScriptName: v[0].(string), URL: v[1].(string), URLs: v[2].([]string)}
 		}))
 	}
 	for _, d := range plan.objects {
@@ -187,6 +187,8 @@ func (w *appWorker) merge(d AppWorker) []error {
 	mergeField(&w.Assets, d.Assets, "assets", conflict)
 	mergeField(&w.Rollout, d.Rollout, "rollout", conflict)
 	mergeField(&w.QueueConsumers, d.QueueConsumers, "queueConsumers", conflict)
+	mergeField(&w.Routes, d.Routes, "routes", conflict)
+	mergeField(&w.Domains, d.Domains, "domains", conflict)
 	for env, v := range inputEntries(d.Bindings) {
 		if isSecret(v) {
 			w.mergeSecret(env, v, conflict)
@@ -460,6 +462,7 @@ func (p *appPlan) workerArgs(w *appWorker) WorkerArgs {
 		args.Crons = pulumi.ToStringArray(w.Crons)
 	}
 	args.Rollout = w.Rollout
+	args.Routes, args.Domains = w.Routes, w.Domains
 	args.QueueConsumers = w.consumers
 	for _, o := range p.objects {
 		if o.host == w {

@@ -62,6 +62,8 @@ type AppWorker struct {
 	Assets             *Assets               `pulumi:"assets,optional"`
 	Rollout            *Rollout              `pulumi:"rollout,optional"`
 	QueueConsumers     []QueueConsumer       `pulumi:"queueConsumers,optional"`
+	Routes             []any                 `pulumi:"routes,optional"`
+	Domains            []string              `pulumi:"domains,optional"`
 }
 
 // Annotate documents AppWorker.
@@ -83,6 +85,8 @@ func (w *AppWorker) Annotate(a infer.Annotator) {
 	a.Describe(&w.Assets, assetsDoc)
 	a.Describe(&w.Rollout, rolloutDoc)
 	a.Describe(&w.QueueConsumers, queueConsumersDoc+" In an App, queue and deadLetterQueue name queues of the app.")
+	a.Describe(&w.Routes, routesDoc)
+	a.Describe(&w.Domains, domainsDoc)
 }
 
 // AppDurableObject declares a Durable Object of an App.
@@ -125,10 +129,11 @@ type App struct {
 
 // WorkerInfo is what an App reports of one of its Workers.
 type WorkerInfo struct {
-	Type       string `pulumi:"type"`
-	Name       string `pulumi:"name"`
-	ScriptName string `pulumi:"scriptName"`
-	URL        string `pulumi:"url"`
+	Type       string   `pulumi:"type"`
+	Name       string   `pulumi:"name"`
+	ScriptName string   `pulumi:"scriptName"`
+	URL        string   `pulumi:"url"`
+	URLs       []string `pulumi:"urls"`
 }
 
 // Annotate documents WorkerInfo.
@@ -139,6 +144,7 @@ func (w *WorkerInfo) Annotate(a infer.Annotator) {
 	a.Describe(&w.Name, "Worker name in the app.")
 	a.Describe(&w.ScriptName, "Script name on Cloudflare.")
 	a.Describe(&w.URL, "URL the Worker answers at; empty when workersDev is false.")
+	a.Describe(&w.URLs, "Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.")
 }
 
 // DurableObjectInfo is the DurableObjectOutput ({type, name, className}) plus where the
@@ -193,7 +199,7 @@ func (a *App) Annotate(an infer.Annotator) {
 		"after the hosts of the classes they bind, and the stage decides protection and removal.")
 	an.Describe(&a.Name, "App name.")
 	an.Describe(&a.Stage, "Stage deployed.")
-	an.Describe(&a.Workers, "Workers by name: {type: \"worker\", name, scriptName, url}.")
+	an.Describe(&a.Workers, "Workers by name: {type: \"worker\", name, scriptName, url, urls}.")
 	an.Describe(&a.DurableObjects, "Durable Objects by name: {type: \"durable_object\", name, className, scriptName, "+
 		"namespaceId}, usable as binding values.")
 	an.Describe(&a.KvNamespaces, "KV namespace ids by name.")

@@ -131,6 +131,13 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 	if known("bindings") {
 		failures = append(failures, checkServiceEntrypoints(args)...)
 	}
+	if known("routes") && known("domains") && known("scriptName") {
+		var prev *ScriptArgs
+		if hadPrevious {
+			prev = &previous
+		}
+		failures = append(failures, checkRouting(ctx, args, prev)...)
+	}
 	return infer.CheckResponse[ScriptArgs]{Inputs: args, Failures: failures}, nil
 }
 
@@ -334,6 +341,9 @@ func (s *Script) Diff(ctx context.Context, req infer.DiffRequest[ScriptArgs, Scr
 	if consumersChanged(old.QueueConsumers, news.QueueConsumers) {
 		diff["queueConsumers"] = p.PropertyDiff{Kind: p.Update}
 	}
+	if routingChanged(req.State, news) {
+		diff["routes"] = p.PropertyDiff{Kind: p.Update}
+	}
 	if req.State.URL == "" && news.workersDev() && req.ID != "" && old.workersDev() {
 		// A refresh found the workers.dev route gone: turn it back on.
 		diff["workersDev"] = p.PropertyDiff{Kind: p.Update}
@@ -422,6 +432,9 @@ func (s *Script) Create(ctx context.Context, req infer.CreateRequest[ScriptArgs]
 			return infer.CreateResponse[ScriptState]{}, err
 		}
 	}
+	if err := syncRouting(ctx, c, &state, ScriptState{}); err != nil {
+		return infer.CreateResponse[ScriptState]{}, err
+	}
 	return infer.CreateResponse[ScriptState]{ID: scriptID(ctx, req.Inputs.ScriptName), Output: state}, nil
 }
 
@@ -476,6 +489,12 @@ func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs,
 			return infer.UpdateResponse[ScriptState]{}, err
 		}
 	}
+	if routingChanged(req.State, news) {
+		if err := syncRouting(ctx, c, &state, req.State); err != nil {
+			return infer.UpdateResponse[ScriptState]{}, err
+		}
+	}
+	state.URLs = urlsOf(state)
 	return infer.UpdateResponse[ScriptState]{Output: state}, nil
 }
 
@@ -633,6 +652,9 @@ func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, Scr
 	applyReadBindings(&state.ScriptArgs, withoutAssets(settings.Bindings))
 	state.DurableObjects = readClasses(req.State.DurableObjects, remote.classes)
 	state.NamespaceIDs = remote.ids
+	if err := readRouting(ctx, c, &state); err != nil {
+		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
+	}
 	if importing {
 		// The program then declares what Cloudflare has: workers.dev as it is, not the default.
 		state.WorkersDev = ptr(url != "")
@@ -677,6 +699,9 @@ func (s *Script) Delete(ctx context.Context, req infer.DeleteRequest[ScriptState
 		if len(bound) > 0 {
 			return infer.DeleteResponse{}, fmt.Errorf("refusing to delete script %q: %s", name, bound[0].Reason)
 		}
+	}
+	if err := removeRouting(ctx, c, req.State); err != nil {
+		return infer.DeleteResponse{}, err
 	}
 	// A queue keeps its messages when its consumer goes; the consumer must go before the script.
 	if err := removeConsumers(ctx, c, name, req.State.QueueConsumers); err != nil {

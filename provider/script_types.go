@@ -37,6 +37,8 @@ type ScriptArgs struct {
 	AssetsHash         string            `pulumi:"assetsHash,optional"`
 	Rollout            *Rollout          `pulumi:"rollout,optional"`
 	QueueConsumers     []QueueConsumer   `pulumi:"queueConsumers,optional"`
+	Routes             []Route           `pulumi:"routes,optional"`
+	Domains            []string          `pulumi:"domains,optional"`
 }
 
 // Annotate documents ScriptArgs.
@@ -60,6 +62,8 @@ func (a *ScriptArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.AssetsHash, "Digest of the assets directory's manifest. Computed by the provider during check; leave unset.")
 	an.Describe(&a.Rollout, rolloutDoc)
 	an.Describe(&a.QueueConsumers, queueConsumersDoc)
+	an.Describe(&a.Routes, routesDoc)
+	an.Describe(&a.Domains, domainsDoc)
 	an.Describe(&a.CodeHash, "SHA-256 of the bundled code. Computed by the provider during check; leave unset.")
 	an.Describe(&a.Owner, "Who deploys the script: a Worker sets \"<project>/<stack>/<resource>\"; defaults to the "+
 		"resource name. The script is tagged with it, and a create refuses to take over an existing script with "+
@@ -113,6 +117,9 @@ type ScriptState struct {
 	MigrationTag string            `pulumi:"migrationTag"`
 	NamespaceIDs map[string]string `pulumi:"namespaceIds,optional"`
 	VersionID    string            `pulumi:"versionId,optional"`
+	URLs         []string          `pulumi:"urls,optional"`
+	RouteIDs     map[string]string `pulumi:"routeIds,optional"`
+	DomainIDs    map[string]string `pulumi:"domainIds,optional"`
 }
 
 // Annotate documents ScriptState.
@@ -122,6 +129,9 @@ func (s *ScriptState) Annotate(a infer.Annotator) {
 	a.Describe(&s.NamespaceIDs, "Durable Object namespace id of each hosted class, by class name.")
 	a.Describe(&s.VersionID, "Id of the version the last versions upload created (the one a rollout routes to); empty "+
 		"after a direct upload.")
+	a.Describe(&s.URLs, "Where the Worker answers: its workers.dev URL, its custom domains and its routes' patterns.")
+	a.Describe(&s.RouteIDs, "Id of each route, \"<zoneId>/<routeId>\", by pattern.")
+	a.Describe(&s.DomainIDs, "Id of each custom domain, by hostname.")
 }
 
 func (a ScriptArgs) workersDev() bool { return a.WorkersDev == nil || *a.WorkersDev }

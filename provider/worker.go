@@ -60,6 +60,9 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 	if len(args.QueueConsumers) > 0 {
 		inputs["queueConsumers"] = consumersInput(args.QueueConsumers)
 	}
+	if err := routingInputs(name, args, inputs); err != nil {
+		return nil, err
+	}
 	if args.Secrets != nil {
 		inputs["secrets"] = pulumi.ToSecret(args.Secrets)
 	}
@@ -115,15 +118,17 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 	w.ScriptName = script.ScriptName
 	w.URL = script.URL
 	w.NamespaceIDs = script.NamespaceIDs
+	w.URLs = script.URLs
 	return w, nil
 }
 
 // scriptResource is the Go view of a registered Script, for reading its outputs.
 type scriptResource struct {
 	pulumi.CustomResourceState
-	ScriptName   pulumi.StringOutput    `pulumi:"scriptName"`
-	URL          pulumi.StringOutput    `pulumi:"url"`
-	NamespaceIDs pulumi.StringMapOutput `pulumi:"namespaceIds"`
+	ScriptName   pulumi.StringOutput      `pulumi:"scriptName"`
+	URL          pulumi.StringOutput      `pulumi:"url"`
+	NamespaceIDs pulumi.StringMapOutput   `pulumi:"namespaceIds"`
+	URLs         pulumi.StringArrayOutput `pulumi:"urls"`
 }
 
 // bindingsFrom turns a Worker's bindings map into the binding model. A value is a string (plain

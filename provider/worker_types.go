@@ -22,6 +22,8 @@ type WorkerArgs struct {
 	Assets             *Assets                 `pulumi:"assets,optional"`
 	Rollout            *Rollout                `pulumi:"rollout,optional"`
 	QueueConsumers     []QueueConsumer         `pulumi:"queueConsumers,optional"`
+	Routes             []any                   `pulumi:"routes,optional"`
+	Domains            []string                `pulumi:"domains,optional"`
 }
 
 // Annotate documents WorkerArgs.
@@ -46,17 +48,20 @@ func (a *WorkerArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Assets, assetsDoc)
 	an.Describe(&a.Rollout, rolloutDoc)
 	an.Describe(&a.QueueConsumers, queueConsumersDoc)
+	an.Describe(&a.Routes, routesDoc)
+	an.Describe(&a.Domains, domainsDoc)
 	an.Describe(&a.DeleteData, "Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.")
 }
 
 // Worker is the component that deploys one Worker script.
 type Worker struct {
 	pulumi.ResourceState
-	Type         pulumi.StringOutput    `pulumi:"type"`
-	Name         pulumi.StringOutput    `pulumi:"name"`
-	ScriptName   pulumi.StringOutput    `pulumi:"scriptName"`
-	URL          pulumi.StringOutput    `pulumi:"url"`
-	NamespaceIDs pulumi.StringMapOutput `pulumi:"namespaceIds"`
+	Type         pulumi.StringOutput      `pulumi:"type"`
+	Name         pulumi.StringOutput      `pulumi:"name"`
+	ScriptName   pulumi.StringOutput      `pulumi:"scriptName"`
+	URL          pulumi.StringOutput      `pulumi:"url"`
+	NamespaceIDs pulumi.StringMapOutput   `pulumi:"namespaceIds"`
+	URLs         pulumi.StringArrayOutput `pulumi:"urls"`
 }
 
 // Annotate sets the token and documents the outputs.
@@ -69,4 +74,5 @@ func (w *Worker) Annotate(a infer.Annotator) {
 	a.Describe(&w.ScriptName, "Script name on Cloudflare.")
 	a.Describe(&w.URL, "URL the Worker answers at; empty when workersDev is false.")
 	a.Describe(&w.NamespaceIDs, "Durable Object namespace id of each hosted class, by class name.")
+	a.Describe(&w.URLs, "Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.")
 }

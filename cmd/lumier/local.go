@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -39,6 +40,9 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	noSubdomain := fs.Bool("no-subdomain", false, "start a new account without a workers.dev subdomain, as a new Cloudflare account is:\n"+
 		"GET /workers/subdomain answers 10007 until PUT /workers/subdomain {\"subdomain\": ...} registers one\n"+
 		"(no effect on a state directory that already holds an account)")
+	var zones zoneList
+	fs.Var(&zones, "zone", "a zone of the account besides "+local.DefaultZone+", for Workers' routes and custom domains\n"+
+		"(repeatable, or comma-separated); requests reach them on the API's port by their Host header")
 	verbose := fs.Bool("verbose", false, "log debug detail")
 	logRequests := fs.Bool("log-requests", false, "print one line per API request (method, path, status, error code, duration);\n"+
 		"the request log in the state directory (requests.log) records them either way")
@@ -81,6 +85,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Workerd:     *workerd,
 		ManualCron:  *manualCron,
 		NoSubdomain: *noSubdomain,
+		Zones:       zones,
 		LogRequests: func() io.Writer {
 			if *logRequests {
 				return stderr
@@ -113,6 +118,8 @@ func banner(w io.Writer, srv *local.Server, faults *local.Faults) {
 	fmt.Fprintf(tw, "  account id\t%s\n", srv.AccountID())
 	fmt.Fprintf(tw, "  API token\t%s\n", srv.Token())
 	fmt.Fprintf(tw, "  plan\t%s\n", srv.Plan())
+	fmt.Fprintf(tw, "  zones\t%s (routes and custom domains answer on the API's port by Host: curl -H 'Host: <hostname>' http://%s/)\n",
+		strings.Join(srv.Zones(), ", "), srv.Addr())
 	fmt.Fprintf(tw, "  state\t%s\n", srv.StateDir())
 	fmt.Fprintf(tw, "  request log\t%s\n", srv.RequestLogPath())
 	if f := faults.String(); f != "" {
@@ -147,4 +154,18 @@ func envOr(name, fallback string) string {
 		return v
 	}
 	return fallback
+}
+
+// zoneList is the repeatable -zone flag.
+type zoneList []string
+
+func (z *zoneList) String() string { return strings.Join(*z, ",") }
+
+func (z *zoneList) Set(v string) error {
+	for _, name := range strings.Split(v, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			*z = append(*z, name)
+		}
+	}
+	return nil
 }

@@ -49,7 +49,7 @@ func TestLocalServesAndStops(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"local", "--addr", "127.0.0.1:0", "--state", t.TempDir(),
-			"--faults", "GET /user/tokens/verify=503x1", "-log-requests", "-plan", "paid"}, &stdout, &stderr)
+			"--faults", "GET /user/tokens/verify=503x1", "-log-requests", "-plan", "paid", "-zone", "example.org,shop.test"}, &stdout, &stderr)
 	}()
 
 	var url string
@@ -66,6 +66,8 @@ func TestLocalServesAndStops(t *testing.T) {
 	assert.Regexp(t, `^http://127\.0\.0\.1:\d+/client/v4$`, url)
 	assert.Contains(t, out, "GET /user/tokens/verify=503x1")
 	assert.Regexp(t, `plan +paid\n`, out)
+	assert.Regexp(t, `zones +example\.com, example\.org, shop\.test \(routes and custom domains answer on the API's port by Host: `+
+		`curl -H 'Host: <hostname>' http://127\.0\.0\.1:\d+/\)\n`, out)
 	// Every common client's variables: wrangler reads CLOUDFLARE_API_BASE_URL.
 	assert.Contains(t, out, "export CLOUDFLARE_API_BASE_URL="+url+"\n")
 
@@ -109,6 +111,10 @@ func TestLocalRefusesBadSetup(t *testing.T) {
 	errOut.Reset()
 	assert.Equal(t, 2, run(context.Background(), []string{"local", "-plan", "pro"}, &out, &errOut))
 	assert.Contains(t, errOut.String(), `-plan: unknown plan "pro"`)
+
+	errOut.Reset()
+	assert.Equal(t, 1, run(context.Background(), []string{"local", "-zone", "localhost", "--state", t.TempDir()}, &out, &errOut))
+	assert.Contains(t, errOut.String(), `zone "localhost": want a domain name such as "example.org"`)
 
 	errOut.Reset()
 	assert.Equal(t, 2, run(context.Background(), []string{"local", "extra"}, &out, &errOut))

@@ -53,7 +53,7 @@ export class App extends pulumi.ComponentResource {
      */
     declare public readonly stage: pulumi.Output<string>;
     /**
-     * Workers by name: {type: "worker", name, scriptName, url}.
+     * Workers by name: {type: "worker", name, scriptName, url, urls}.
      */
     declare public readonly workers: pulumi.Output<{[key: string]: outputs.WorkerInfo}>;
 

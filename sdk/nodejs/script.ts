@@ -83,6 +83,14 @@ export class Script extends pulumi.CustomResource {
      */
     declare public readonly deleteData: pulumi.Output<boolean | undefined>;
     /**
+     * Id of each custom domain, by hostname.
+     */
+    declare public /*out*/ readonly domainIds: pulumi.Output<{[key: string]: string} | undefined>;
+    /**
+     * Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+     */
+    declare public readonly domains: pulumi.Output<string[] | undefined>;
+    /**
      * Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
      */
     declare public readonly durableObjects: pulumi.Output<outputs.Class[] | undefined>;
@@ -111,6 +119,14 @@ export class Script extends pulumi.CustomResource {
      */
     declare public readonly rollout: pulumi.Output<outputs.Rollout | undefined>;
     /**
+     * Id of each route, "<zoneId>/<routeId>", by pattern.
+     */
+    declare public /*out*/ readonly routeIds: pulumi.Output<{[key: string]: string} | undefined>;
+    /**
+     * Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+     */
+    declare public readonly routes: pulumi.Output<outputs.Route[] | undefined>;
+    /**
      * Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
      */
     declare public readonly scriptName: pulumi.Output<string>;
@@ -122,6 +138,10 @@ export class Script extends pulumi.CustomResource {
      * URL the script answers at when workersDev is on; empty otherwise.
      */
     declare public /*out*/ readonly url: pulumi.Output<string>;
+    /**
+     * Where the Worker answers: its workers.dev URL, its custom domains and its routes' patterns.
+     */
+    declare public /*out*/ readonly urls: pulumi.Output<string[] | undefined>;
     /**
      * Id of the version the last versions upload created (the one a rollout routes to); empty after a direct upload.
      */
@@ -157,17 +177,22 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["compatibilityFlags"] = args?.compatibilityFlags;
             resourceInputs["crons"] = args?.crons;
             resourceInputs["deleteData"] = args?.deleteData;
+            resourceInputs["domains"] = args?.domains;
             resourceInputs["durableObjects"] = args?.durableObjects;
             resourceInputs["entry"] = args?.entry;
             resourceInputs["owner"] = args?.owner;
             resourceInputs["queueConsumers"] = args?.queueConsumers;
             resourceInputs["rollout"] = args?.rollout;
+            resourceInputs["routes"] = args?.routes;
             resourceInputs["scriptName"] = args?.scriptName;
             resourceInputs["secrets"] = args?.secrets ? pulumi.secret(args.secrets) : undefined;
             resourceInputs["workersDev"] = args?.workersDev;
+            resourceInputs["domainIds"] = undefined /*out*/;
             resourceInputs["migrationTag"] = undefined /*out*/;
             resourceInputs["namespaceIds"] = undefined /*out*/;
+            resourceInputs["routeIds"] = undefined /*out*/;
             resourceInputs["url"] = undefined /*out*/;
+            resourceInputs["urls"] = undefined /*out*/;
             resourceInputs["versionId"] = undefined /*out*/;
         } else {
             resourceInputs["assets"] = undefined /*out*/;
@@ -179,6 +204,8 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["compatibilityFlags"] = undefined /*out*/;
             resourceInputs["crons"] = undefined /*out*/;
             resourceInputs["deleteData"] = undefined /*out*/;
+            resourceInputs["domainIds"] = undefined /*out*/;
+            resourceInputs["domains"] = undefined /*out*/;
             resourceInputs["durableObjects"] = undefined /*out*/;
             resourceInputs["entry"] = undefined /*out*/;
             resourceInputs["migrationTag"] = undefined /*out*/;
@@ -186,9 +213,12 @@ export class Script extends pulumi.CustomResource {
             resourceInputs["owner"] = undefined /*out*/;
             resourceInputs["queueConsumers"] = undefined /*out*/;
             resourceInputs["rollout"] = undefined /*out*/;
+            resourceInputs["routeIds"] = undefined /*out*/;
+            resourceInputs["routes"] = undefined /*out*/;
             resourceInputs["scriptName"] = undefined /*out*/;
             resourceInputs["secrets"] = undefined /*out*/;
             resourceInputs["url"] = undefined /*out*/;
+            resourceInputs["urls"] = undefined /*out*/;
             resourceInputs["versionId"] = undefined /*out*/;
             resourceInputs["workersDev"] = undefined /*out*/;
         }
@@ -240,6 +270,10 @@ export interface ScriptArgs {
      */
     deleteData?: pulumi.Input<boolean | undefined>;
     /**
+     * Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+     */
+    domains?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
      * Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
      */
     durableObjects?: pulumi.Input<pulumi.Input<inputs.ClassArgs>[] | undefined>;
@@ -259,6 +293,10 @@ export interface ScriptArgs {
      * Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
      */
     rollout?: pulumi.Input<inputs.RolloutArgs | undefined>;
+    /**
+     * Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+     */
+    routes?: pulumi.Input<pulumi.Input<inputs.RouteArgs>[] | undefined>;
     /**
      * Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
      */

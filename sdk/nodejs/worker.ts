@@ -44,6 +44,10 @@ export class Worker extends pulumi.ComponentResource {
      * URL the Worker answers at; empty when workersDev is false.
      */
     declare public /*out*/ readonly url: pulumi.Output<string>;
+    /**
+     * Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+     */
+    declare public /*out*/ readonly urls: pulumi.Output<string[]>;
 
     /**
      * Create a Worker resource with the given unique name, arguments, and options.
@@ -66,23 +70,27 @@ export class Worker extends pulumi.ComponentResource {
             resourceInputs["compatibilityFlags"] = args?.compatibilityFlags;
             resourceInputs["crons"] = args?.crons;
             resourceInputs["deleteData"] = args?.deleteData;
+            resourceInputs["domains"] = args?.domains;
             resourceInputs["durableObjects"] = args?.durableObjects;
             resourceInputs["entry"] = args?.entry;
             resourceInputs["name"] = args?.name;
             resourceInputs["queueConsumers"] = args?.queueConsumers;
             resourceInputs["rollout"] = args?.rollout;
+            resourceInputs["routes"] = args?.routes;
             resourceInputs["scriptName"] = args?.scriptName;
             resourceInputs["secrets"] = args?.secrets ? pulumi.secret(args.secrets) : undefined;
             resourceInputs["workersDev"] = args?.workersDev;
             resourceInputs["namespaceIds"] = undefined /*out*/;
             resourceInputs["type"] = undefined /*out*/;
             resourceInputs["url"] = undefined /*out*/;
+            resourceInputs["urls"] = undefined /*out*/;
         } else {
             resourceInputs["name"] = undefined /*out*/;
             resourceInputs["namespaceIds"] = undefined /*out*/;
             resourceInputs["scriptName"] = undefined /*out*/;
             resourceInputs["type"] = undefined /*out*/;
             resourceInputs["url"] = undefined /*out*/;
+            resourceInputs["urls"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(Worker.__pulumiType, name, resourceInputs, opts, true /*remote*/);
@@ -122,6 +130,10 @@ export interface WorkerArgs {
      */
     deleteData?: boolean;
     /**
+     * Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+     */
+    domains?: pulumi.Input<string[] | undefined>;
+    /**
      * Durable Object classes this Worker hosts. Migrations are computed for you.
      */
     durableObjects?: pulumi.Input<pulumi.Input<inputs.ClassArgs>[] | undefined>;
@@ -141,6 +153,10 @@ export interface WorkerArgs {
      * Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
      */
     rollout?: pulumi.Input<inputs.RolloutArgs | undefined>;
+    /**
+     * Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+     */
+    routes?: pulumi.Input<any[] | undefined>;
     /**
      * Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
      */

@@ -241,3 +241,21 @@ test("a Worker, Service(worker, entrypoint) and Json(value) become service and j
         CONFIG: { type: "json", value: { on: true } },
     });
 });
+
+test("a Worker's routes and domains reach the App as written; a malformed route is refused where it is written", async () => {
+    const { declarations } = await collect({
+        app: () => ({ name: "my-app" }),
+        run() {
+            Worker("api", { entry: "src/index.ts", routes: ["example.com/api/*", { pattern: "example.org/*", zoneName: "example.org" }], domains: ["api.example.com"] });
+        },
+    }, "dev");
+    const workers = appArgs(declarations).workers as { routes?: unknown; domains?: unknown }[];
+    assert.deepEqual(workers[0].routes, ["example.com/api/*", { pattern: "example.org/*", zoneName: "example.org" }]);
+    assert.deepEqual(workers[0].domains, ["api.example.com"]);
+    await assert.rejects(collect({
+        app: () => ({ name: "my-app" }),
+        run() {
+            Worker("api", { entry: "src/index.ts", routes: [42 as unknown as string] });
+        },
+    }, "dev"), /Worker "api": routes must be a list of patterns or \{ pattern, zoneName \}/);
+});

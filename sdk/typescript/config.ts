@@ -148,6 +148,20 @@ export interface WorkerOptions {
      * rest; for example { percentage: 50 }, later { percentage: 100 } (or no rollout) to finish.
      */
     rollout?: RolloutOptions;
+    /**
+     * Routes: URL patterns in the account's zones that run this Worker, e.g. ["example.com/api/*"], or
+     * { pattern, zoneName } / { pattern, zoneId } naming the zone.
+     */
+    routes?: (string | RouteOptions)[];
+    /** Custom domains, e.g. ["api.example.com"]: every path of each runs this Worker. */
+    domains?: string[];
+}
+
+/** A route naming its zone. */
+export interface RouteOptions {
+    pattern: string;
+    zoneName?: string;
+    zoneId?: string;
 }
 
 /** A Worker's gradual rollout. */
@@ -175,6 +189,8 @@ export interface WorkerOutput {
     type: "worker";
     name: string;
     url: pulumi.Output<string>;
+    /** Where the Worker answers: its workers.dev URL, its custom domains and its routes. */
+    urls: pulumi.Output<string[]>;
     scriptName: pulumi.Output<string>;
 }
 
@@ -248,6 +264,7 @@ class Collector {
                 type: "worker",
                 name,
                 url: fromApp.apply(w => w.url as string),
+                urls: fromApp.apply(w => (w.urls ?? []) as string[]),
                 scriptName: fromApp.apply(w => w.scriptName as string),
             };
             this.workerOutputs.set(name, out);
@@ -282,6 +299,12 @@ export function Worker(name: string, options: WorkerOptions): WorkerOutput {
     checkOption(where, "compatibilityDate", options.compatibilityDate, "string", "\"2025-11-17\"");
     checkOption(where, "compatibilityFlags", options.compatibilityFlags, "string[]", "[\"nodejs_compat\"]");
     checkOption(where, "crons", options.crons, "string[]", "[\"*/5 * * * *\"]");
+    checkOption(where, "domains", options.domains, "string[]", "[\"api.example.com\"]");
+    if (options.routes !== undefined && !(Array.isArray(options.routes) && options.routes.every(
+        (r) => typeof r === "string" || (typeof r === "object" && r !== null && typeof r.pattern === "string")))) {
+        throw new Error(`${where}: routes must be a list of patterns or { pattern, zoneName }, for example routes: ` +
+            `["example.com/api/*"], not ${describe(options.routes)}`);
+    }
     const prev = c.workers.get(name);
     c.workers.set(name, prev ? mergeWorker(name, prev, options) : { ...options, bindings: { ...options.bindings } });
     return c.workerOutput(name);
@@ -488,6 +511,8 @@ export function appArgs(d: Declarations): sdk.AppArgs {
             compatibilityFlags: w.compatibilityFlags,
             build: w.build,
             crons: w.crons,
+            routes: w.routes,
+            domains: w.domains,
             assets: w.assets,
             rollout: w.rollout,
             queueConsumers: w.queueConsumers?.map(q => ({

@@ -21,7 +21,7 @@ test("R2Bucket declares a bucket once and is a binding value the App resolves by
         name: "api", entry: "src/index.ts", workersDev: undefined,
         bindings: { FILES: { type: "r2_bucket", name: "files" } }, secrets: undefined,
         compatibilityDate: undefined, compatibilityFlags: undefined, build: undefined, crons: undefined,
-        assets: undefined, rollout: undefined, queueConsumers: undefined,
+        routes: undefined, domains: undefined, assets: undefined, rollout: undefined, queueConsumers: undefined,
     }]);
 });
 

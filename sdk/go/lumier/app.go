@@ -30,7 +30,7 @@ type App struct {
 	R2Buckets pulumi.StringMapOutput `pulumi:"r2Buckets"`
 	// Stage deployed.
 	Stage pulumi.StringOutput `pulumi:"stage"`
-	// Workers by name: {type: "worker", name, scriptName, url}.
+	// Workers by name: {type: "worker", name, scriptName, url, urls}.
 	Workers WorkerInfoMapOutput `pulumi:"workers"`
 }
 
@@ -222,7 +222,7 @@ func (o AppOutput) Stage() pulumi.StringOutput {
 	return o.ApplyT(func(v *App) pulumi.StringOutput { return v.Stage }).(pulumi.StringOutput)
 }
 
-// Workers by name: {type: "worker", name, scriptName, url}.
+// Workers by name: {type: "worker", name, scriptName, url, urls}.
 func (o AppOutput) Workers() WorkerInfoMapOutput {
 	return o.ApplyT(func(v *App) WorkerInfoMapOutput { return v.Workers }).(WorkerInfoMapOutput)
 }

@@ -117,6 +117,11 @@ type WorkerOptions struct {
 	Rollout *RolloutArgs
 	// Consumers are the queues this Worker consumes (config_queue.go).
 	Consumers []Consumer
+	// Routes are URL patterns in the account's zones that run the Worker: each a pattern string
+	// such as "example.com/api/*", or a Route naming its zone (config_routes.go).
+	Routes []any
+	// Domains are custom domains, such as "api.example.com": every path of each runs the Worker.
+	Domains []string
 }
 
 // Bindings maps env names to binding values.
@@ -232,6 +237,9 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 	}
 	if len(opts.Consumers) > 0 {
 		decl.QueueConsumers = c.consumersInput(name, opts.Consumers)
+	}
+	if err := routingDecl(name, opts, &decl); err != nil {
+		c.errs = append(c.errs, err)
 	}
 	bindings, secrets := pulumi.Map{}, pulumi.StringMap{}
 	for k, v := range opts.Bindings {

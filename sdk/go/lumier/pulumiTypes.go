@@ -581,6 +581,8 @@ type AppWorker struct {
 	CompatibilityFlags []string `pulumi:"compatibilityFlags"`
 	// Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
 	Crons []string `pulumi:"crons"`
+	// Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+	Domains []string `pulumi:"domains"`
 	// Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
 	Entry *string `pulumi:"entry"`
 	// Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
@@ -589,6 +591,8 @@ type AppWorker struct {
 	QueueConsumers []QueueConsumer `pulumi:"queueConsumers"`
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout *Rollout `pulumi:"rollout"`
+	// Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+	Routes []interface{} `pulumi:"routes"`
 	// Secret text bindings by env name. Kept encrypted in state and never read back.
 	Secrets map[string]string `pulumi:"secrets"`
 	// Serve the Worker on its workers.dev URL. Defaults to true.
@@ -620,6 +624,8 @@ type AppWorkerArgs struct {
 	CompatibilityFlags pulumi.StringArrayInput `pulumi:"compatibilityFlags"`
 	// Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
 	Crons pulumi.StringArrayInput `pulumi:"crons"`
+	// Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+	Domains pulumi.StringArrayInput `pulumi:"domains"`
 	// Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
 	Entry pulumi.StringPtrInput `pulumi:"entry"`
 	// Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
@@ -628,6 +634,8 @@ type AppWorkerArgs struct {
 	QueueConsumers QueueConsumerArrayInput `pulumi:"queueConsumers"`
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout RolloutPtrInput `pulumi:"rollout"`
+	// Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+	Routes pulumi.ArrayInput `pulumi:"routes"`
 	// Secret text bindings by env name. Kept encrypted in state and never read back.
 	Secrets pulumi.StringMapInput `pulumi:"secrets"`
 	// Serve the Worker on its workers.dev URL. Defaults to true.
@@ -716,6 +724,11 @@ func (o AppWorkerOutput) Crons() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v AppWorker) []string { return v.Crons }).(pulumi.StringArrayOutput)
 }
 
+// Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+func (o AppWorkerOutput) Domains() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v AppWorker) []string { return v.Domains }).(pulumi.StringArrayOutput)
+}
+
 // Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
 func (o AppWorkerOutput) Entry() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AppWorker) *string { return v.Entry }).(pulumi.StringPtrOutput)
@@ -734,6 +747,11 @@ func (o AppWorkerOutput) QueueConsumers() QueueConsumerArrayOutput {
 // Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 func (o AppWorkerOutput) Rollout() RolloutPtrOutput {
 	return o.ApplyT(func(v AppWorker) *Rollout { return v.Rollout }).(RolloutPtrOutput)
+}
+
+// Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+func (o AppWorkerOutput) Routes() pulumi.ArrayOutput {
+	return o.ApplyT(func(v AppWorker) []interface{} { return v.Routes }).(pulumi.ArrayOutput)
 }
 
 // Secret text bindings by env name. Kept encrypted in state and never read back.
@@ -2386,6 +2404,124 @@ func (o RolloutPtrOutput) Percentage() pulumi.Float64PtrOutput {
 	}).(pulumi.Float64PtrOutput)
 }
 
+// A route: requests matching the URL pattern in a zone of the account run the Worker.
+type Route struct {
+	// URL pattern, for example "example.com/api/*" or "*.example.com/*".
+	Pattern string `pulumi:"pattern"`
+	// Zone of the pattern, by id.
+	ZoneId *string `pulumi:"zoneId"`
+	// Zone of the pattern, by name; looked up from the pattern's host when neither zone option is set.
+	ZoneName *string `pulumi:"zoneName"`
+}
+
+// RouteInput is an input type that accepts RouteArgs and RouteOutput values.
+// You can construct a concrete instance of `RouteInput` via:
+//
+//	RouteArgs{...}
+type RouteInput interface {
+	pulumi.Input
+
+	ToRouteOutput() RouteOutput
+	ToRouteOutputWithContext(context.Context) RouteOutput
+}
+
+// A route: requests matching the URL pattern in a zone of the account run the Worker.
+type RouteArgs struct {
+	// URL pattern, for example "example.com/api/*" or "*.example.com/*".
+	Pattern pulumi.StringInput `pulumi:"pattern"`
+	// Zone of the pattern, by id.
+	ZoneId pulumi.StringPtrInput `pulumi:"zoneId"`
+	// Zone of the pattern, by name; looked up from the pattern's host when neither zone option is set.
+	ZoneName pulumi.StringPtrInput `pulumi:"zoneName"`
+}
+
+func (RouteArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Route)(nil)).Elem()
+}
+
+func (i RouteArgs) ToRouteOutput() RouteOutput {
+	return i.ToRouteOutputWithContext(context.Background())
+}
+
+func (i RouteArgs) ToRouteOutputWithContext(ctx context.Context) RouteOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RouteOutput)
+}
+
+// RouteArrayInput is an input type that accepts RouteArray and RouteArrayOutput values.
+// You can construct a concrete instance of `RouteArrayInput` via:
+//
+//	RouteArray{ RouteArgs{...} }
+type RouteArrayInput interface {
+	pulumi.Input
+
+	ToRouteArrayOutput() RouteArrayOutput
+	ToRouteArrayOutputWithContext(context.Context) RouteArrayOutput
+}
+
+type RouteArray []RouteInput
+
+func (RouteArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Route)(nil)).Elem()
+}
+
+func (i RouteArray) ToRouteArrayOutput() RouteArrayOutput {
+	return i.ToRouteArrayOutputWithContext(context.Background())
+}
+
+func (i RouteArray) ToRouteArrayOutputWithContext(ctx context.Context) RouteArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RouteArrayOutput)
+}
+
+// A route: requests matching the URL pattern in a zone of the account run the Worker.
+type RouteOutput struct{ *pulumi.OutputState }
+
+func (RouteOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Route)(nil)).Elem()
+}
+
+func (o RouteOutput) ToRouteOutput() RouteOutput {
+	return o
+}
+
+func (o RouteOutput) ToRouteOutputWithContext(ctx context.Context) RouteOutput {
+	return o
+}
+
+// URL pattern, for example "example.com/api/*" or "*.example.com/*".
+func (o RouteOutput) Pattern() pulumi.StringOutput {
+	return o.ApplyT(func(v Route) string { return v.Pattern }).(pulumi.StringOutput)
+}
+
+// Zone of the pattern, by id.
+func (o RouteOutput) ZoneId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Route) *string { return v.ZoneId }).(pulumi.StringPtrOutput)
+}
+
+// Zone of the pattern, by name; looked up from the pattern's host when neither zone option is set.
+func (o RouteOutput) ZoneName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Route) *string { return v.ZoneName }).(pulumi.StringPtrOutput)
+}
+
+type RouteArrayOutput struct{ *pulumi.OutputState }
+
+func (RouteArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Route)(nil)).Elem()
+}
+
+func (o RouteArrayOutput) ToRouteArrayOutput() RouteArrayOutput {
+	return o
+}
+
+func (o RouteArrayOutput) ToRouteArrayOutputWithContext(ctx context.Context) RouteArrayOutput {
+	return o
+}
+
+func (o RouteArrayOutput) Index(i pulumi.IntInput) RouteOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Route {
+		return vs[0].([]Route)[vs[1].(int)]
+	}).(RouteOutput)
+}
+
 // A Worker of an App, as its outputs report it.
 type WorkerInfo struct {
 	// Worker name in the app.
@@ -2396,6 +2532,8 @@ type WorkerInfo struct {
 	Type string `pulumi:"type"`
 	// URL the Worker answers at; empty when workersDev is false.
 	Url string `pulumi:"url"`
+	// Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+	Urls []string `pulumi:"urls"`
 }
 
 // A Worker of an App, as its outputs report it.
@@ -2431,6 +2569,11 @@ func (o WorkerInfoOutput) Type() pulumi.StringOutput {
 // URL the Worker answers at; empty when workersDev is false.
 func (o WorkerInfoOutput) Url() pulumi.StringOutput {
 	return o.ApplyT(func(v WorkerInfo) string { return v.Url }).(pulumi.StringOutput)
+}
+
+// Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+func (o WorkerInfoOutput) Urls() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v WorkerInfo) []string { return v.Urls }).(pulumi.StringArrayOutput)
 }
 
 type WorkerInfoMapOutput struct{ *pulumi.OutputState }
@@ -2486,6 +2629,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*QueueConsumerArrayInput)(nil)).Elem(), QueueConsumerArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RolloutInput)(nil)).Elem(), RolloutArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RolloutPtrInput)(nil)).Elem(), RolloutArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RouteInput)(nil)).Elem(), RouteArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RouteArrayInput)(nil)).Elem(), RouteArray{})
 	pulumi.RegisterOutputType(AppD1DatabaseOutput{})
 	pulumi.RegisterOutputType(AppD1DatabaseArrayOutput{})
 	pulumi.RegisterOutputType(AppDurableObjectOutput{})
@@ -2520,6 +2665,8 @@ func init() {
 	pulumi.RegisterOutputType(QueueConsumerArrayOutput{})
 	pulumi.RegisterOutputType(RolloutOutput{})
 	pulumi.RegisterOutputType(RolloutPtrOutput{})
+	pulumi.RegisterOutputType(RouteOutput{})
+	pulumi.RegisterOutputType(RouteArrayOutput{})
 	pulumi.RegisterOutputType(WorkerInfoOutput{})
 	pulumi.RegisterOutputType(WorkerInfoMapOutput{})
 }

@@ -34,6 +34,10 @@ type Script struct {
 	Crons pulumi.StringArrayOutput `pulumi:"crons"`
 	// Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
 	DeleteData pulumi.BoolPtrOutput `pulumi:"deleteData"`
+	// Id of each custom domain, by hostname.
+	DomainIds pulumi.StringMapOutput `pulumi:"domainIds"`
+	// Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+	Domains pulumi.StringArrayOutput `pulumi:"domains"`
 	// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
 	DurableObjects ClassArrayOutput `pulumi:"durableObjects"`
 	// Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
@@ -48,12 +52,18 @@ type Script struct {
 	QueueConsumers QueueConsumerArrayOutput `pulumi:"queueConsumers"`
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout RolloutPtrOutput `pulumi:"rollout"`
+	// Id of each route, "<zoneId>/<routeId>", by pattern.
+	RouteIds pulumi.StringMapOutput `pulumi:"routeIds"`
+	// Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+	Routes RouteArrayOutput `pulumi:"routes"`
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName pulumi.StringOutput `pulumi:"scriptName"`
 	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
 	Secrets pulumi.StringMapOutput `pulumi:"secrets"`
 	// URL the script answers at when workersDev is on; empty otherwise.
 	Url pulumi.StringOutput `pulumi:"url"`
+	// Where the Worker answers: its workers.dev URL, its custom domains and its routes' patterns.
+	Urls pulumi.StringArrayOutput `pulumi:"urls"`
 	// Id of the version the last versions upload created (the one a rollout routes to); empty after a direct upload.
 	VersionId pulumi.StringPtrOutput `pulumi:"versionId"`
 	// Serve the script on its workers.dev URL. Defaults to true.
@@ -137,6 +147,8 @@ type scriptArgs struct {
 	Crons []string `pulumi:"crons"`
 	// Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
 	DeleteData *bool `pulumi:"deleteData"`
+	// Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+	Domains []string `pulumi:"domains"`
 	// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
 	DurableObjects []Class `pulumi:"durableObjects"`
 	// Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
@@ -147,6 +159,8 @@ type scriptArgs struct {
 	QueueConsumers []QueueConsumer `pulumi:"queueConsumers"`
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout *Rollout `pulumi:"rollout"`
+	// Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+	Routes []Route `pulumi:"routes"`
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName string `pulumi:"scriptName"`
 	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -175,6 +189,8 @@ type ScriptArgs struct {
 	Crons pulumi.StringArrayInput
 	// Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
 	DeleteData pulumi.BoolPtrInput
+	// Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+	Domains pulumi.StringArrayInput
 	// Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
 	DurableObjects ClassArrayInput
 	// Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
@@ -185,6 +201,8 @@ type ScriptArgs struct {
 	QueueConsumers QueueConsumerArrayInput
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout RolloutPtrInput
+	// Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+	Routes RouteArrayInput
 	// Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 	ScriptName pulumi.StringInput
 	// Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -325,6 +343,16 @@ func (o ScriptOutput) DeleteData() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *Script) pulumi.BoolPtrOutput { return v.DeleteData }).(pulumi.BoolPtrOutput)
 }
 
+// Id of each custom domain, by hostname.
+func (o ScriptOutput) DomainIds() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *Script) pulumi.StringMapOutput { return v.DomainIds }).(pulumi.StringMapOutput)
+}
+
+// Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+func (o ScriptOutput) Domains() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Script) pulumi.StringArrayOutput { return v.Domains }).(pulumi.StringArrayOutput)
+}
+
 // Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
 func (o ScriptOutput) DurableObjects() ClassArrayOutput {
 	return o.ApplyT(func(v *Script) ClassArrayOutput { return v.DurableObjects }).(ClassArrayOutput)
@@ -360,6 +388,16 @@ func (o ScriptOutput) Rollout() RolloutPtrOutput {
 	return o.ApplyT(func(v *Script) RolloutPtrOutput { return v.Rollout }).(RolloutPtrOutput)
 }
 
+// Id of each route, "<zoneId>/<routeId>", by pattern.
+func (o ScriptOutput) RouteIds() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *Script) pulumi.StringMapOutput { return v.RouteIds }).(pulumi.StringMapOutput)
+}
+
+// Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+func (o ScriptOutput) Routes() RouteArrayOutput {
+	return o.ApplyT(func(v *Script) RouteArrayOutput { return v.Routes }).(RouteArrayOutput)
+}
+
 // Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
 func (o ScriptOutput) ScriptName() pulumi.StringOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringOutput { return v.ScriptName }).(pulumi.StringOutput)
@@ -373,6 +411,11 @@ func (o ScriptOutput) Secrets() pulumi.StringMapOutput {
 // URL the script answers at when workersDev is on; empty otherwise.
 func (o ScriptOutput) Url() pulumi.StringOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringOutput { return v.Url }).(pulumi.StringOutput)
+}
+
+// Where the Worker answers: its workers.dev URL, its custom domains and its routes' patterns.
+func (o ScriptOutput) Urls() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Script) pulumi.StringArrayOutput { return v.Urls }).(pulumi.StringArrayOutput)
 }
 
 // Id of the version the last versions upload created (the one a rollout routes to); empty after a direct upload.

@@ -26,6 +26,8 @@ type Worker struct {
 	Type pulumi.StringOutput `pulumi:"type"`
 	// URL the Worker answers at; empty when workersDev is false.
 	Url pulumi.StringOutput `pulumi:"url"`
+	// Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+	Urls pulumi.StringArrayOutput `pulumi:"urls"`
 }
 
 // NewWorker registers a new resource with the given unique name, arguments, and options.
@@ -62,6 +64,8 @@ type workerArgs struct {
 	Crons []string `pulumi:"crons"`
 	// Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.
 	DeleteData *bool `pulumi:"deleteData"`
+	// Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+	Domains []string `pulumi:"domains"`
 	// Durable Object classes this Worker hosts. Migrations are computed for you.
 	DurableObjects []Class `pulumi:"durableObjects"`
 	// Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
@@ -72,6 +76,8 @@ type workerArgs struct {
 	QueueConsumers []QueueConsumer `pulumi:"queueConsumers"`
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout *Rollout `pulumi:"rollout"`
+	// Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+	Routes []interface{} `pulumi:"routes"`
 	// Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
 	ScriptName *string `pulumi:"scriptName"`
 	// Secret text bindings by env name. Kept encrypted in state and never read back.
@@ -96,6 +102,8 @@ type WorkerArgs struct {
 	Crons pulumi.StringArrayInput
 	// Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.
 	DeleteData *bool
+	// Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+	Domains pulumi.StringArrayInput
 	// Durable Object classes this Worker hosts. Migrations are computed for you.
 	DurableObjects ClassArrayInput
 	// Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
@@ -106,6 +114,8 @@ type WorkerArgs struct {
 	QueueConsumers QueueConsumerArrayInput
 	// Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
 	Rollout RolloutPtrInput
+	// Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+	Routes pulumi.ArrayInput
 	// Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
 	ScriptName *string
 	// Secret text bindings by env name. Kept encrypted in state and never read back.
@@ -224,6 +234,11 @@ func (o WorkerOutput) Type() pulumi.StringOutput {
 // URL the Worker answers at; empty when workersDev is false.
 func (o WorkerOutput) Url() pulumi.StringOutput {
 	return o.ApplyT(func(v *Worker) pulumi.StringOutput { return v.Url }).(pulumi.StringOutput)
+}
+
+// Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+func (o WorkerOutput) Urls() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Worker) pulumi.StringArrayOutput { return v.Urls }).(pulumi.StringArrayOutput)
 }
 
 type WorkerArrayOutput struct{ *pulumi.OutputState }

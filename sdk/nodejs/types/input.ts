@@ -108,6 +108,10 @@ export interface AppWorkerArgs {
      */
     crons?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
+     * Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+     */
+    domains?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
      * Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
      */
     entry?: pulumi.Input<string | undefined>;
@@ -123,6 +127,10 @@ export interface AppWorkerArgs {
      * Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
      */
     rollout?: pulumi.Input<inputs.RolloutArgs | undefined>;
+    /**
+     * Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+     */
+    routes?: pulumi.Input<any[] | undefined>;
     /**
      * Secret text bindings by env name. Kept encrypted in state and never read back.
      */
@@ -367,5 +375,23 @@ export interface RolloutArgs {
      * Percentage of requests routed to the new version: more than 0, at most 100.
      */
     percentage: pulumi.Input<number>;
+}
+
+/**
+ * A route: requests matching the URL pattern in a zone of the account run the Worker.
+ */
+export interface RouteArgs {
+    /**
+     * URL pattern, for example "example.com/api/*" or "*.example.com/*".
+     */
+    pattern: pulumi.Input<string>;
+    /**
+     * Zone of the pattern, by id.
+     */
+    zoneId?: pulumi.Input<string | undefined>;
+    /**
+     * Zone of the pattern, by name; looked up from the pattern's host when neither zone option is set.
+     */
+    zoneName?: pulumi.Input<string | undefined>;
 }
 

@@ -268,6 +268,24 @@ export interface Rollout {
 }
 
 /**
+ * A route: requests matching the URL pattern in a zone of the account run the Worker.
+ */
+export interface Route {
+    /**
+     * URL pattern, for example "example.com/api/*" or "*.example.com/*".
+     */
+    pattern: string;
+    /**
+     * Zone of the pattern, by id.
+     */
+    zoneId?: string;
+    /**
+     * Zone of the pattern, by name; looked up from the pattern's host when neither zone option is set.
+     */
+    zoneName?: string;
+}
+
+/**
  * A Worker of an App, as its outputs report it.
  */
 export interface WorkerInfo {
@@ -287,5 +305,9 @@ export interface WorkerInfo {
      * URL the Worker answers at; empty when workersDev is false.
      */
     url: string;
+    /**
+     * Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+     */
+    urls: string[];
 }
 

@@ -47,6 +47,8 @@ __all__ = [
     'QueueConsumerArgsDict',
     'RolloutArgs',
     'RolloutArgsDict',
+    'RouteArgs',
+    'RouteArgsDict',
 ]
 
 class AppD1DatabaseArgsDict(TypedDict):
@@ -364,6 +366,10 @@ class AppWorkerArgsDict(TypedDict):
     """
     Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
     """
+    domains: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+    """
     entry: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
@@ -375,6 +381,10 @@ class AppWorkerArgsDict(TypedDict):
     rollout: NotRequired[pulumi.Input[Optional['RolloutArgsDict']]]
     """
     Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+    """
+    routes: NotRequired[pulumi.Input[Optional[Sequence[Any]]]]
+    """
+    Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
     """
     secrets: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
     """
@@ -395,9 +405,11 @@ class AppWorkerArgs:
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  crons: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 domains: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
                  queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input['QueueConsumerArgs']]]] = None,
                  rollout: pulumi.Input[Optional['RolloutArgs']] = None,
+                 routes: pulumi.Input[Optional[Sequence[Any]]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None):
         """
@@ -410,9 +422,11 @@ class AppWorkerArgs:
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] crons: Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] domains: Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
         :param pulumi.Input[_builtins.str] entry: Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
         :param pulumi.Input[Sequence[pulumi.Input['QueueConsumerArgs']]] queue_consumers: Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches. In an App, queue and deadLetterQueue name queues of the app.
         :param pulumi.Input['RolloutArgs'] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+        :param pulumi.Input[Sequence[Any]] routes: Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings by env name. Kept encrypted in state and never read back.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the Worker on its workers.dev URL. Defaults to true.
         """
@@ -429,12 +443,16 @@ class AppWorkerArgs:
             pulumi.set(__self__, "compatibility_flags", compatibility_flags)
         if crons is not None:
             pulumi.set(__self__, "crons", crons)
+        if domains is not None:
+            pulumi.set(__self__, "domains", domains)
         if entry is not None:
             pulumi.set(__self__, "entry", entry)
         if queue_consumers is not None:
             pulumi.set(__self__, "queue_consumers", queue_consumers)
         if rollout is not None:
             pulumi.set(__self__, "rollout", rollout)
+        if routes is not None:
+            pulumi.set(__self__, "routes", routes)
         if secrets is not None:
             pulumi.set(__self__, "secrets", secrets)
         if workers_dev is not None:
@@ -526,6 +544,18 @@ class AppWorkerArgs:
 
     @_builtins.property
     @pulumi.getter
+    def domains(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+        """
+        return pulumi.get(self, "domains")
+
+    @domains.setter
+    def domains(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "domains", value)
+
+    @_builtins.property
+    @pulumi.getter
     def entry(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         Entry module (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
@@ -559,6 +589,18 @@ class AppWorkerArgs:
     @rollout.setter
     def rollout(self, value: pulumi.Input[Optional['RolloutArgs']]):
         pulumi.set(self, "rollout", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def routes(self) -> pulumi.Input[Optional[Sequence[Any]]]:
+        """
+        Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+        """
+        return pulumi.get(self, "routes")
+
+    @routes.setter
+    def routes(self, value: pulumi.Input[Optional[Sequence[Any]]]):
+        pulumi.set(self, "routes", value)
 
     @_builtins.property
     @pulumi.getter
@@ -1588,5 +1630,78 @@ class RolloutArgs:
     @percentage.setter
     def percentage(self, value: pulumi.Input[_builtins.float]):
         pulumi.set(self, "percentage", value)
+
+
+class RouteArgsDict(TypedDict):
+    """
+    A route: requests matching the URL pattern in a zone of the account run the Worker.
+    """
+    pattern: pulumi.Input[_builtins.str]
+    """
+    URL pattern, for example "example.com/api/*" or "*.example.com/*".
+    """
+    zone_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Zone of the pattern, by id.
+    """
+    zone_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Zone of the pattern, by name; looked up from the pattern's host when neither zone option is set.
+    """
+
+@pulumi.input_type
+class RouteArgs:
+    def __init__(__self__, *,
+                 pattern: pulumi.Input[_builtins.str],
+                 zone_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 zone_name: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        A route: requests matching the URL pattern in a zone of the account run the Worker.
+
+        :param pulumi.Input[_builtins.str] pattern: URL pattern, for example "example.com/api/*" or "*.example.com/*".
+        :param pulumi.Input[_builtins.str] zone_id: Zone of the pattern, by id.
+        :param pulumi.Input[_builtins.str] zone_name: Zone of the pattern, by name; looked up from the pattern's host when neither zone option is set.
+        """
+        pulumi.set(__self__, "pattern", pattern)
+        if zone_id is not None:
+            pulumi.set(__self__, "zone_id", zone_id)
+        if zone_name is not None:
+            pulumi.set(__self__, "zone_name", zone_name)
+
+    @_builtins.property
+    @pulumi.getter
+    def pattern(self) -> pulumi.Input[_builtins.str]:
+        """
+        URL pattern, for example "example.com/api/*" or "*.example.com/*".
+        """
+        return pulumi.get(self, "pattern")
+
+    @pattern.setter
+    def pattern(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "pattern", value)
+
+    @_builtins.property
+    @pulumi.getter(name="zoneId")
+    def zone_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Zone of the pattern, by id.
+        """
+        return pulumi.get(self, "zone_id")
+
+    @zone_id.setter
+    def zone_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "zone_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="zoneName")
+    def zone_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Zone of the pattern, by name; looked up from the pattern's host when neither zone option is set.
+        """
+        return pulumi.get(self, "zone_name")
+
+    @zone_name.setter
+    def zone_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "zone_name", value)
 
 

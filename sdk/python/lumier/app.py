@@ -344,7 +344,7 @@ class App(pulumi.ComponentResource):
     @pulumi.getter
     def workers(self) -> pulumi.Output[Mapping[str, 'outputs.WorkerInfo']]:
         """
-        Workers by name: {type: "worker", name, scriptName, url}.
+        Workers by name: {type: "worker", name, scriptName, url, urls}.
         """
         return pulumi.get(self, "workers")
 

@@ -27,6 +27,7 @@ __all__ = [
     'GuardedWorker',
     'QueueConsumer',
     'Rollout',
+    'Route',
     'WorkerInfo',
 ]
 
@@ -886,6 +887,72 @@ class Rollout(dict):
 
 
 @pulumi.output_type
+class Route(dict):
+    """
+    A route: requests matching the URL pattern in a zone of the account run the Worker.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "zoneId":
+            suggest = "zone_id"
+        elif key == "zoneName":
+            suggest = "zone_name"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in Route. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        Route.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        Route.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 pattern: _builtins.str,
+                 zone_id: Optional[_builtins.str] = None,
+                 zone_name: Optional[_builtins.str] = None):
+        """
+        A route: requests matching the URL pattern in a zone of the account run the Worker.
+
+        :param _builtins.str pattern: URL pattern, for example "example.com/api/*" or "*.example.com/*".
+        :param _builtins.str zone_id: Zone of the pattern, by id.
+        :param _builtins.str zone_name: Zone of the pattern, by name; looked up from the pattern's host when neither zone option is set.
+        """
+        pulumi.set(__self__, "pattern", pattern)
+        if zone_id is not None:
+            pulumi.set(__self__, "zone_id", zone_id)
+        if zone_name is not None:
+            pulumi.set(__self__, "zone_name", zone_name)
+
+    @_builtins.property
+    @pulumi.getter
+    def pattern(self) -> _builtins.str:
+        """
+        URL pattern, for example "example.com/api/*" or "*.example.com/*".
+        """
+        return pulumi.get(self, "pattern")
+
+    @_builtins.property
+    @pulumi.getter(name="zoneId")
+    def zone_id(self) -> Optional[_builtins.str]:
+        """
+        Zone of the pattern, by id.
+        """
+        return pulumi.get(self, "zone_id")
+
+    @_builtins.property
+    @pulumi.getter(name="zoneName")
+    def zone_name(self) -> Optional[_builtins.str]:
+        """
+        Zone of the pattern, by name; looked up from the pattern's host when neither zone option is set.
+        """
+        return pulumi.get(self, "zone_name")
+
+
+@pulumi.output_type
 class WorkerInfo(dict):
     """
     A Worker of an App, as its outputs report it.
@@ -911,7 +978,8 @@ class WorkerInfo(dict):
                  name: _builtins.str,
                  script_name: _builtins.str,
                  type: _builtins.str,
-                 url: _builtins.str):
+                 url: _builtins.str,
+                 urls: Sequence[_builtins.str]):
         """
         A Worker of an App, as its outputs report it.
 
@@ -919,11 +987,13 @@ class WorkerInfo(dict):
         :param _builtins.str script_name: Script name on Cloudflare.
         :param _builtins.str type: Always "worker".
         :param _builtins.str url: URL the Worker answers at; empty when workersDev is false.
+        :param Sequence[_builtins.str] urls: Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
         """
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "script_name", script_name)
         pulumi.set(__self__, "type", type)
         pulumi.set(__self__, "url", url)
+        pulumi.set(__self__, "urls", urls)
 
     @_builtins.property
     @pulumi.getter
@@ -956,5 +1026,13 @@ class WorkerInfo(dict):
         URL the Worker answers at; empty when workersDev is false.
         """
         return pulumi.get(self, "url")
+
+    @_builtins.property
+    @pulumi.getter
+    def urls(self) -> Sequence[_builtins.str]:
+        """
+        Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+        """
+        return pulumi.get(self, "urls")
 
 

@@ -32,10 +32,12 @@ class ScriptArgs:
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  crons: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
+                 domains: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]] = None,
                  owner: pulumi.Input[Optional[_builtins.str]] = None,
                  queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input['QueueConsumerArgs']]]] = None,
                  rollout: pulumi.Input[Optional['RolloutArgs']] = None,
+                 routes: pulumi.Input[Optional[Sequence[pulumi.Input['RouteArgs']]]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None):
         """
@@ -52,10 +54,12 @@ class ScriptArgs:
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] crons: Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
         :param pulumi.Input[_builtins.bool] delete_data: Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] domains: Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
         :param pulumi.Input[Sequence[pulumi.Input['ClassArgs']]] durable_objects: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         :param pulumi.Input[_builtins.str] owner: Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
         :param pulumi.Input[Sequence[pulumi.Input['QueueConsumerArgs']]] queue_consumers: Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
         :param pulumi.Input['RolloutArgs'] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+        :param pulumi.Input[Sequence[pulumi.Input['RouteArgs']]] routes: Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the script on its workers.dev URL. Defaults to true.
         """
@@ -79,6 +83,8 @@ class ScriptArgs:
             pulumi.set(__self__, "crons", crons)
         if delete_data is not None:
             pulumi.set(__self__, "delete_data", delete_data)
+        if domains is not None:
+            pulumi.set(__self__, "domains", domains)
         if durable_objects is not None:
             pulumi.set(__self__, "durable_objects", durable_objects)
         if owner is not None:
@@ -87,6 +93,8 @@ class ScriptArgs:
             pulumi.set(__self__, "queue_consumers", queue_consumers)
         if rollout is not None:
             pulumi.set(__self__, "rollout", rollout)
+        if routes is not None:
+            pulumi.set(__self__, "routes", routes)
         if secrets is not None:
             pulumi.set(__self__, "secrets", secrets)
         if workers_dev is not None:
@@ -225,6 +233,18 @@ class ScriptArgs:
         pulumi.set(self, "delete_data", value)
 
     @_builtins.property
+    @pulumi.getter
+    def domains(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+        """
+        return pulumi.get(self, "domains")
+
+    @domains.setter
+    def domains(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "domains", value)
+
+    @_builtins.property
     @pulumi.getter(name="durableObjects")
     def durable_objects(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]]:
         """
@@ -274,6 +294,18 @@ class ScriptArgs:
 
     @_builtins.property
     @pulumi.getter
+    def routes(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['RouteArgs']]]]:
+        """
+        Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+        """
+        return pulumi.get(self, "routes")
+
+    @routes.setter
+    def routes(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['RouteArgs']]]]):
+        pulumi.set(self, "routes", value)
+
+    @_builtins.property
+    @pulumi.getter
     def secrets(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
         Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
@@ -312,11 +344,13 @@ class Script(pulumi.CustomResource):
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  crons: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
+                 domains: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
                  owner: pulumi.Input[Optional[_builtins.str]] = None,
                  queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input[Union['QueueConsumerArgs', 'QueueConsumerArgsDict', 'outputs.QueueConsumer']]]]] = None,
                  rollout: pulumi.Input[Optional[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']]] = None,
+                 routes: pulumi.Input[Optional[Sequence[pulumi.Input[Union['RouteArgs', 'RouteArgsDict', 'outputs.Route']]]]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -335,11 +369,13 @@ class Script(pulumi.CustomResource):
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] crons: Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
         :param pulumi.Input[_builtins.bool] delete_data: Allow deleting Durable Object data: removing a class from `durableObjects`, or deleting the script, deletes the data of its objects only when this is true.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] domains: Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
         :param pulumi.Input[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]] durable_objects: Durable Object classes this script hosts. Migrations are computed from the difference between these and the classes Cloudflare has for the script.
         :param pulumi.Input[_builtins.str] entry: Path of the Worker's entry module (TypeScript or JavaScript), absolute or relative to the Pulumi project. It is bundled with esbuild into one ES module.
         :param pulumi.Input[_builtins.str] owner: Who deploys the script: a Worker sets "<project>/<stack>/<resource>"; defaults to the resource name. The script is tagged with it, and a create refuses to take over an existing script with another owner (import it instead).
         :param pulumi.Input[Sequence[pulumi.Input[Union['QueueConsumerArgs', 'QueueConsumerArgsDict', 'outputs.QueueConsumer']]]] queue_consumers: Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
         :param pulumi.Input[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+        :param pulumi.Input[Sequence[pulumi.Input[Union['RouteArgs', 'RouteArgsDict', 'outputs.Route']]]] routes: Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
         :param pulumi.Input[_builtins.str] script_name: Name of the Worker script on Cloudflare. Lowercase letters, digits, '-' and '_', at most 63 characters.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret text bindings (env.NAME is the string). Kept encrypted in state; never read back from Cloudflare.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the script on its workers.dev URL. Defaults to true.
@@ -377,11 +413,13 @@ class Script(pulumi.CustomResource):
                  compatibility_flags: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  crons: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  delete_data: pulumi.Input[Optional[_builtins.bool]] = None,
+                 domains: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: pulumi.Input[Optional[_builtins.str]] = None,
                  owner: pulumi.Input[Optional[_builtins.str]] = None,
                  queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input[Union['QueueConsumerArgs', 'QueueConsumerArgsDict', 'outputs.QueueConsumer']]]]] = None,
                  rollout: pulumi.Input[Optional[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']]] = None,
+                 routes: pulumi.Input[Optional[Sequence[pulumi.Input[Union['RouteArgs', 'RouteArgsDict', 'outputs.Route']]]]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -403,6 +441,7 @@ class Script(pulumi.CustomResource):
             __props__.__dict__["compatibility_flags"] = compatibility_flags
             __props__.__dict__["crons"] = crons
             __props__.__dict__["delete_data"] = delete_data
+            __props__.__dict__["domains"] = domains
             __props__.__dict__["durable_objects"] = durable_objects
             if entry is None and not opts.urn:
                 raise TypeError("Missing required property 'entry'")
@@ -410,14 +449,18 @@ class Script(pulumi.CustomResource):
             __props__.__dict__["owner"] = owner
             __props__.__dict__["queue_consumers"] = queue_consumers
             __props__.__dict__["rollout"] = rollout
+            __props__.__dict__["routes"] = routes
             if script_name is None and not opts.urn:
                 raise TypeError("Missing required property 'script_name'")
             __props__.__dict__["script_name"] = script_name
             __props__.__dict__["secrets"] = None if secrets is None else pulumi.Output.secret(secrets)
             __props__.__dict__["workers_dev"] = workers_dev
+            __props__.__dict__["domain_ids"] = None
             __props__.__dict__["migration_tag"] = None
             __props__.__dict__["namespace_ids"] = None
+            __props__.__dict__["route_ids"] = None
             __props__.__dict__["url"] = None
+            __props__.__dict__["urls"] = None
             __props__.__dict__["version_id"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["secrets"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
@@ -452,6 +495,8 @@ class Script(pulumi.CustomResource):
         __props__.__dict__["compatibility_flags"] = None
         __props__.__dict__["crons"] = None
         __props__.__dict__["delete_data"] = None
+        __props__.__dict__["domain_ids"] = None
+        __props__.__dict__["domains"] = None
         __props__.__dict__["durable_objects"] = None
         __props__.__dict__["entry"] = None
         __props__.__dict__["migration_tag"] = None
@@ -459,9 +504,12 @@ class Script(pulumi.CustomResource):
         __props__.__dict__["owner"] = None
         __props__.__dict__["queue_consumers"] = None
         __props__.__dict__["rollout"] = None
+        __props__.__dict__["route_ids"] = None
+        __props__.__dict__["routes"] = None
         __props__.__dict__["script_name"] = None
         __props__.__dict__["secrets"] = None
         __props__.__dict__["url"] = None
+        __props__.__dict__["urls"] = None
         __props__.__dict__["version_id"] = None
         __props__.__dict__["workers_dev"] = None
         return Script(resource_name, opts=opts, __props__=__props__)
@@ -545,6 +593,22 @@ class Script(pulumi.CustomResource):
         return pulumi.get(self, "delete_data")
 
     @_builtins.property
+    @pulumi.getter(name="domainIds")
+    def domain_ids(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
+        """
+        Id of each custom domain, by hostname.
+        """
+        return pulumi.get(self, "domain_ids")
+
+    @_builtins.property
+    @pulumi.getter
+    def domains(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+        """
+        return pulumi.get(self, "domains")
+
+    @_builtins.property
     @pulumi.getter(name="durableObjects")
     def durable_objects(self) -> pulumi.Output[Optional[Sequence['outputs.Class']]]:
         """
@@ -601,6 +665,22 @@ class Script(pulumi.CustomResource):
         return pulumi.get(self, "rollout")
 
     @_builtins.property
+    @pulumi.getter(name="routeIds")
+    def route_ids(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
+        """
+        Id of each route, "<zoneId>/<routeId>", by pattern.
+        """
+        return pulumi.get(self, "route_ids")
+
+    @_builtins.property
+    @pulumi.getter
+    def routes(self) -> pulumi.Output[Optional[Sequence['outputs.Route']]]:
+        """
+        Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+        """
+        return pulumi.get(self, "routes")
+
+    @_builtins.property
     @pulumi.getter(name="scriptName")
     def script_name(self) -> pulumi.Output[_builtins.str]:
         """
@@ -623,6 +703,14 @@ class Script(pulumi.CustomResource):
         URL the script answers at when workersDev is on; empty otherwise.
         """
         return pulumi.get(self, "url")
+
+    @_builtins.property
+    @pulumi.getter
+    def urls(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        Where the Worker answers: its workers.dev URL, its custom domains and its routes' patterns.
+        """
+        return pulumi.get(self, "urls")
 
     @_builtins.property
     @pulumi.getter(name="versionId")

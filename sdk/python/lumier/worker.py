@@ -29,10 +29,12 @@ class WorkerArgs:
                  compatibility_flags: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  crons: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  delete_data: Optional[_builtins.bool] = None,
+                 domains: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]] = None,
                  name: Optional[_builtins.str] = None,
                  queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input['QueueConsumerArgs']]]] = None,
                  rollout: pulumi.Input[Optional['RolloutArgs']] = None,
+                 routes: pulumi.Input[Optional[Sequence[Any]]] = None,
                  script_name: Optional[_builtins.str] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None):
@@ -47,10 +49,12 @@ class WorkerArgs:
         :param pulumi.Input[Sequence[_builtins.str]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
         :param pulumi.Input[Sequence[_builtins.str]] crons: Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
         :param _builtins.bool delete_data: Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.
+        :param pulumi.Input[Sequence[_builtins.str]] domains: Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
         :param pulumi.Input[Sequence[pulumi.Input['ClassArgs']]] durable_objects: Durable Object classes this Worker hosts. Migrations are computed for you.
         :param _builtins.str name: Logical name of the Worker. Defaults to the resource name.
         :param pulumi.Input[Sequence[pulumi.Input['QueueConsumerArgs']]] queue_consumers: Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
         :param pulumi.Input['RolloutArgs'] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+        :param pulumi.Input[Sequence[Any]] routes: Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
         :param _builtins.str script_name: Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
         :param pulumi.Input[Mapping[str, _builtins.str]] secrets: Secret text bindings by env name. Kept encrypted in state and never read back.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.
@@ -70,6 +74,8 @@ class WorkerArgs:
             pulumi.set(__self__, "crons", crons)
         if delete_data is not None:
             pulumi.set(__self__, "delete_data", delete_data)
+        if domains is not None:
+            pulumi.set(__self__, "domains", domains)
         if durable_objects is not None:
             pulumi.set(__self__, "durable_objects", durable_objects)
         if name is not None:
@@ -78,6 +84,8 @@ class WorkerArgs:
             pulumi.set(__self__, "queue_consumers", queue_consumers)
         if rollout is not None:
             pulumi.set(__self__, "rollout", rollout)
+        if routes is not None:
+            pulumi.set(__self__, "routes", routes)
         if script_name is not None:
             pulumi.set(__self__, "script_name", script_name)
         if secrets is not None:
@@ -182,6 +190,18 @@ class WorkerArgs:
         pulumi.set(self, "delete_data", value)
 
     @_builtins.property
+    @pulumi.getter
+    def domains(self) -> pulumi.Input[Optional[Sequence[_builtins.str]]]:
+        """
+        Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
+        """
+        return pulumi.get(self, "domains")
+
+    @domains.setter
+    def domains(self, value: pulumi.Input[Optional[Sequence[_builtins.str]]]):
+        pulumi.set(self, "domains", value)
+
+    @_builtins.property
     @pulumi.getter(name="durableObjects")
     def durable_objects(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['ClassArgs']]]]:
         """
@@ -228,6 +248,18 @@ class WorkerArgs:
     @rollout.setter
     def rollout(self, value: pulumi.Input[Optional['RolloutArgs']]):
         pulumi.set(self, "rollout", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def routes(self) -> pulumi.Input[Optional[Sequence[Any]]]:
+        """
+        Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
+        """
+        return pulumi.get(self, "routes")
+
+    @routes.setter
+    def routes(self, value: pulumi.Input[Optional[Sequence[Any]]]):
+        pulumi.set(self, "routes", value)
 
     @_builtins.property
     @pulumi.getter(name="scriptName")
@@ -279,11 +311,13 @@ class Worker(pulumi.ComponentResource):
                  compatibility_flags: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  crons: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  delete_data: Optional[_builtins.bool] = None,
+                 domains: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: Optional[_builtins.str] = None,
                  name: Optional[_builtins.str] = None,
                  queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input[Union['QueueConsumerArgs', 'QueueConsumerArgsDict', 'outputs.QueueConsumer']]]]] = None,
                  rollout: pulumi.Input[Optional[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']]] = None,
+                 routes: pulumi.Input[Optional[Sequence[Any]]] = None,
                  script_name: Optional[_builtins.str] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -300,11 +334,13 @@ class Worker(pulumi.ComponentResource):
         :param pulumi.Input[Sequence[_builtins.str]] compatibility_flags: Workers runtime compatibility flags. Defaults to ["nodejs_compat"].
         :param pulumi.Input[Sequence[_builtins.str]] crons: Cron Triggers: cron expressions (five fields, UTC, Cloudflare's syntax) on which Cloudflare runs the Worker's scheduled() handler, for example ["*/5 * * * *"].
         :param _builtins.bool delete_data: Allow deleting Durable Object data when a hosted class is removed or the Worker is deleted.
+        :param pulumi.Input[Sequence[_builtins.str]] domains: Custom domains: hostnames such as "api.example.com" in the account's zones, every path of which runs this Worker (Cloudflare creates the DNS record and certificate). Refused at preview when another script holds the hostname.
         :param pulumi.Input[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]] durable_objects: Durable Object classes this Worker hosts. Migrations are computed for you.
         :param _builtins.str entry: Entry module of the Worker (TypeScript or JavaScript), relative to the Pulumi project. Bundled with esbuild.
         :param _builtins.str name: Logical name of the Worker. Defaults to the resource name.
         :param pulumi.Input[Sequence[pulumi.Input[Union['QueueConsumerArgs', 'QueueConsumerArgsDict', 'outputs.QueueConsumer']]]] queue_consumers: Queues this Worker consumes, with their delivery settings (batch size, batch timeout, retries, dead-letter queue, retry delay); its queue() handler gets their messages in batches.
         :param pulumi.Input[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']] rollout: Gradual rollout: the share of requests the new version gets, the previous version keeping the rest; for example {percentage: 50}, then {percentage: 100} (or no rollout) to finish. An update that needs a Durable Object migration is deployed to all requests (Cloudflare applies migrations only that way).
+        :param pulumi.Input[Sequence[Any]] routes: Routes: URL patterns in the account's zones whose requests run this Worker, for example ["example.com/api/*"], or objects {pattern, zoneName} / {pattern, zoneId} naming the zone. The zone of a bare pattern is looked up from its host. A wildcard may start the host and end the path; the most specific pattern wins. Refused at preview when Cloudflare would refuse the pattern, the account has no such zone, or another script holds the pattern.
         :param _builtins.str script_name: Script name on Cloudflare. Defaults to "<project>-<stack>-<name>"; an App names its Workers "<app>-<stage>-<name>".
         :param pulumi.Input[Mapping[str, _builtins.str]] secrets: Secret text bindings by env name. Kept encrypted in state and never read back.
         :param pulumi.Input[_builtins.bool] workers_dev: Serve the Worker on its workers.dev URL (on the local Cloudflare: a port on 127.0.0.1). Defaults to true.
@@ -340,11 +376,13 @@ class Worker(pulumi.ComponentResource):
                  compatibility_flags: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  crons: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  delete_data: Optional[_builtins.bool] = None,
+                 domains: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClassArgs', 'ClassArgsDict', 'outputs.Class']]]]] = None,
                  entry: Optional[_builtins.str] = None,
                  name: Optional[_builtins.str] = None,
                  queue_consumers: pulumi.Input[Optional[Sequence[pulumi.Input[Union['QueueConsumerArgs', 'QueueConsumerArgsDict', 'outputs.QueueConsumer']]]]] = None,
                  rollout: pulumi.Input[Optional[Union['RolloutArgs', 'RolloutArgsDict', 'outputs.Rollout']]] = None,
+                 routes: pulumi.Input[Optional[Sequence[Any]]] = None,
                  script_name: Optional[_builtins.str] = None,
                  secrets: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
                  workers_dev: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -366,6 +404,7 @@ class Worker(pulumi.ComponentResource):
             __props__.__dict__["compatibility_flags"] = compatibility_flags
             __props__.__dict__["crons"] = crons
             __props__.__dict__["delete_data"] = delete_data
+            __props__.__dict__["domains"] = domains
             __props__.__dict__["durable_objects"] = durable_objects
             if entry is None and not opts.urn:
                 raise TypeError("Missing required property 'entry'")
@@ -373,12 +412,14 @@ class Worker(pulumi.ComponentResource):
             __props__.__dict__["name"] = name
             __props__.__dict__["queue_consumers"] = queue_consumers
             __props__.__dict__["rollout"] = rollout
+            __props__.__dict__["routes"] = routes
             __props__.__dict__["script_name"] = script_name
             __props__.__dict__["secrets"] = None if secrets is None else pulumi.Output.secret(secrets)
             __props__.__dict__["workers_dev"] = workers_dev
             __props__.__dict__["namespace_ids"] = None
             __props__.__dict__["type"] = None
             __props__.__dict__["url"] = None
+            __props__.__dict__["urls"] = None
         super(Worker, __self__).__init__(
             'lumier:index:Worker',
             resource_name,
@@ -425,4 +466,12 @@ class Worker(pulumi.ComponentResource):
         URL the Worker answers at; empty when workersDev is false.
         """
         return pulumi.get(self, "url")
+
+    @_builtins.property
+    @pulumi.getter
+    def urls(self) -> pulumi.Output[Sequence[_builtins.str]]:
+        """
+        Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+        """
+        return pulumi.get(self, "urls")
 
