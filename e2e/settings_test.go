@@ -18,6 +18,7 @@ import (
 
 	appstack "github.com/lumier-dev/lumier/examples/app/stack"
 	"github.com/lumier-dev/lumier/examples/counter/stack"
+	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local"
 )
 
@@ -248,16 +249,105 @@ func TestUpSurvivesAnAPIRestart(t *testing.T) {
 	requireCall(t, http.MethodPost, url+"/counter/a", "", http.StatusOK, `{"count":3}`)
 }
 
+// TestFirstUpSurvivesLostCreates: the first up of examples/app, whose creates are POSTs by name,
+// loses the answer of its first KV namespace, R2 bucket, D1 database and queue creates and of the
+// Durable Object host's upload (with its migration) after each landed, as a restart of the API
+// would (a "drop" fault), and the API does restart, 2 seconds long, at the first of them. Each
+// create is sent again, finds what the lost request created and says so; the up succeeds, with
+// one object of each name, the migration and the D1 migration applied once, and a second up
+// changes nothing.
+func TestFirstUpSurvivesLostCreates(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	faults, err := local.NewFaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []local.Fault{
+		{Method: "POST", Path: "/accounts/*/storage/kv/namespaces"},
+		{Method: "POST", Path: "/accounts/*/r2/buckets"},
+		{Method: "POST", Path: "/accounts/*/d1/database"},
+		{Method: "POST", Path: "/accounts/*/queues", Times: 2},
+		{Method: "PUT", Path: "/accounts/*/workers/scripts/shop-dev-api"},
+	} {
+		f.Drop = true
+		if f.Times == 0 {
+			f.Times = 1
+		}
+		if err := faults.Add(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := startCloud(t, func(o *local.Options) { o.Faults = faults })
+	t.Chdir(copyExample(t, "app"))
+	s := inlineStack(t, ctx, c, "app", "dev", appstack.Config.RunFunc())
+
+	first := c.Server
+	restarted := make(chan error, 1)
+	go func() {
+		for first.Calls()[local.CallDropped] == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		restarted <- restartAfter(t, c, 2*time.Second, faults)
+	}()
+	w := progress(t, "first up across lost creates and a restart")
+	res, upErr := s.Up(ctx, optup.ProgressStreams(w), optup.ErrorProgressStreams(w))
+	if err := <-restarted; err != nil {
+		t.Fatalf("restarting the local Cloudflare: %v", err)
+	}
+	if upErr != nil {
+		t.Fatalf("first up with lost create answers and a restart failed: %v", upErr)
+	}
+	if left := faults.String(); left != "" {
+		t.Fatalf("faults never hit: %s", left)
+	}
+	out := strings.Join(strings.Fields(w.(*syncBuffer).String()), " ")
+	for _, kind := range []struct{ kind, name string }{
+		{"KV namespace", "shop-dev-cache"}, {"R2 bucket", "shop-dev-files"}, {"D1 database", "shop-dev-db"},
+	} {
+		requireContains(t, out, kind.kind+` "`+kind.name+`": the connection dropped after the create request went out, `+
+			`and sending it again found the `+kind.kind+` created by that request: lumier uses it`)
+	}
+	requireContains(t, out, `found the queue created by that request: lumier uses it`,
+		`script "shop-dev-api": the connection dropped after the upload went out, and the script is at its new `+
+			`migration tag "v1", so that upload applied the Durable Object migration: lumier sent the upload again without it`)
+	t.Logf("first up: %v", changes(res.Summary))
+
+	api := cfapi.New(c.URL(), token, accountID)
+	queues, err := api.Queues(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(queues) != 2 {
+		t.Fatalf("queues %v: want shop-dev-jobs and shop-dev-jobs-dlq, once each", queues)
+	}
+	rows, err := api.D1Query(ctx, output(t, res.Outputs, "db"), "SELECT name FROM d1_migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || len(rows[0]) != 2 {
+		t.Fatalf("d1_migrations %v: want examples/app's two migrations, each applied once", rows)
+	}
+	url := output(t, res.Outputs, "url")
+	requireCall(t, http.MethodPost, url+"/counter/a", "", http.StatusOK, `{"count":1}`)
+	requireScripts(t, c, "shop-dev-api", "shop-dev-auth")
+	requireNoop(t, ctx, c, s)
+}
+
 // restartAfter stops c's local Cloudflare and, pause later, starts one at the same address on the
-// same state directory. It may run beside the test's goroutine, so it returns its error.
-func restartAfter(t *testing.T, c *cloud, pause time.Duration) error {
+// same state directory, with faults if given. It may run beside the test's goroutine, so it
+// returns its error.
+func restartAfter(t *testing.T, c *cloud, pause time.Duration, faults ...*local.Faults) error {
 	addr, dir := c.Addr(), c.StateDir()
 	if err := c.Close(); err != nil {
 		return fmt.Errorf("stopping: %w", err)
 	}
 	time.Sleep(pause)
-	srv, err := local.New(local.Options{Addr: addr, StateDir: dir, Token: token, AccountID: accountID, Workerd: workerdBin,
-		ManualCron: true, Logger: slog.New(slog.NewTextHandler(c.log, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	opts := local.Options{Addr: addr, StateDir: dir, Token: token, AccountID: accountID, Workerd: workerdBin,
+		ManualCron: true, Logger: slog.New(slog.NewTextHandler(c.log, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	if len(faults) > 0 {
+		opts.Faults = faults[0]
+	}
+	srv, err := local.New(opts)
 	if err != nil {
 		return err
 	}

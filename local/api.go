@@ -52,7 +52,8 @@ func (s *Server) handle(mux *http.ServeMux, pattern, kind string, h http.Handler
 			writeError(w, err)
 			return
 		}
-		if err := s.inject(r.Context(), r, strings.TrimPrefix(r.URL.Path, apiPrefix)); err != nil {
+		drop, err := s.inject(r.Context(), r, strings.TrimPrefix(r.URL.Path, apiPrefix))
+		if err != nil {
 			s.calls.add(CallFaulted)
 			writeError(w, err, apiMessage{Code: 0, Message: "fault injected by lumier local (" + FaultsEnv + ")"})
 			return
@@ -62,6 +63,11 @@ func (s *Server) handle(mux *http.ServeMux, pattern, kind string, h http.Handler
 			return
 		}
 		s.calls.add(kind)
+		if drop {
+			s.calls.add(CallDropped)
+			dropAfter(w, r, h)
+			return
+		}
 		h(w, r)
 	})
 }

@@ -43,6 +43,9 @@ const (
 	// CallFaulted counts requests a fault rule failed before they reached their endpoint; they
 	// are not counted under their own kind.
 	CallFaulted = "faulted"
+	// CallDropped counts requests a "drop" fault served without an answer; they are counted under
+	// their own kind too, since they reached their endpoint.
+	CallDropped = "dropped"
 
 	CallZones       = "zones"        // GET /zones, GET /zones/{id}
 	CallRoutes      = "routes"       // GET /zones/{id}/workers/routes

@@ -30,6 +30,9 @@ type Fault struct {
 	RetryAfter int
 	// Delay is added before the request is answered (or failed).
 	Delay time.Duration
+	// Drop, instead of a Status, serves the request and then closes its connection without an
+	// answer: the client cannot tell whether the request was acted on (it was).
+	Drop bool
 }
 
 // String renders f in the syntax ParseFaults reads.
@@ -37,6 +40,8 @@ func (f Fault) String() string {
 	var b strings.Builder
 	b.WriteString(f.Method + " " + f.Path + "=")
 	switch {
+	case f.Drop:
+		b.WriteString(dropEffect)
 	case f.Status != 0:
 		b.WriteString(strconv.Itoa(f.Status))
 	default:
@@ -81,6 +86,7 @@ func NewFaults(faults ...Fault) (*Faults, error) {
 //
 //	RULE     = METHOD " " PATH "=" EFFECT [ "x" COUNT ] { ":" OPTION }
 //	EFFECT   = STATUS (400..599: fail with it) | DURATION (answer late, e.g. 250ms)
+//	         | "drop" (serve the request, then close the connection without an answer)
 //	OPTION   = "retry-after=" SECONDS | "delay=" DURATION
 //
 // METHOD is an HTTP method or "*". PATH is under /client/v4 (a leading /client/v4 is ignored);
@@ -90,6 +96,7 @@ func NewFaults(faults ...Fault) (*Faults, error) {
 //	PUT /accounts/*/workers/scripts/*=429x1:retry-after=1   the next upload gets a 429
 //	GET /accounts/*/workers/scripts=500x2                   the next two lists get a 500
 //	* /**=200ms                                             every request answers 200 ms late
+//	POST /accounts/*/storage/kv/namespaces=dropx1          the next namespace is created unanswered
 func ParseFaults(spec string) (*Faults, error) {
 	f := &Faults{}
 	for _, raw := range strings.FieldsFunc(spec, func(r rune) bool { return r == ';' || r == '\n' }) {
@@ -107,6 +114,9 @@ func ParseFaults(spec string) (*Faults, error) {
 	}
 	return f, nil
 }
+
+// dropEffect is the effect that serves a request and closes its connection unanswered.
+const dropEffect = "drop"
 
 var effectCount = regexp.MustCompile(`^(.+?)(?:x(\d+))?$`)
 
@@ -134,12 +144,14 @@ func parseFault(raw string) (Fault, error) {
 		}
 		fault.Times = n
 	}
-	if status, err := strconv.Atoi(m[1]); err == nil {
+	if m[1] == dropEffect {
+		fault.Drop = true
+	} else if status, err := strconv.Atoi(m[1]); err == nil {
 		fault.Status = status
 	} else if d, err := time.ParseDuration(m[1]); err == nil {
 		fault.Delay = d
 	} else {
-		return fault, fmt.Errorf("effect %q is neither an HTTP status (400..599) nor a duration (250ms)", m[1])
+		return fault, fmt.Errorf("effect %q is neither an HTTP status (400..599), a duration (250ms) nor \"drop\"", m[1])
 	}
 	for _, opt := range parts[1:] {
 		key, value, _ := strings.Cut(opt, "=")
@@ -173,8 +185,10 @@ func (f *Faults) Add(fault Fault) error {
 	switch {
 	case fault.Status != 0 && (fault.Status < 400 || fault.Status > 599):
 		return fmt.Errorf("status %d: a fault fails with 400..599", fault.Status)
-	case fault.Status == 0 && fault.Delay <= 0:
-		return fmt.Errorf("a fault needs a status or a delay")
+	case fault.Drop && fault.Status != 0:
+		return fmt.Errorf("a fault either drops the connection or fails with a status, not both")
+	case fault.Status == 0 && fault.Delay <= 0 && !fault.Drop:
+		return fmt.Errorf("a fault needs a status, a delay or drop")
 	case fault.Times < 0:
 		return fmt.Errorf("times %d is negative", fault.Times)
 	}
@@ -242,11 +256,12 @@ func pathMatches(pattern, path string) bool {
 }
 
 // inject applies the fault that hits r, if any: it waits the fault's delay, then reports the
-// error to answer with (nil when the fault only delays).
-func (s *Server) inject(ctx context.Context, r *http.Request, path string) *apiError {
+// error to answer with (nil when the fault only delays or drops), and whether to serve the
+// request unanswered (see dropAfter).
+func (s *Server) inject(ctx context.Context, r *http.Request, path string) (drop bool, _ *apiError) {
 	fault, ok := s.opts.Faults.take(r.Method, path)
 	if !ok {
-		return nil
+		return false, nil
 	}
 	if fault.Delay > 0 {
 		t := time.NewTimer(fault.Delay)
@@ -256,8 +271,12 @@ func (s *Server) inject(ctx context.Context, r *http.Request, path string) *apiE
 			t.Stop()
 		}
 	}
+	if fault.Drop {
+		s.logger.Info("fault injected", "rule", fault.String(), "method", r.Method, "path", path)
+		return true, nil
+	}
 	if fault.Status == 0 {
-		return nil
+		return false, nil
 	}
 	var e *apiError
 	if fault.Status == http.StatusTooManyRequests {
@@ -269,5 +288,24 @@ func (s *Server) inject(ctx context.Context, r *http.Request, path string) *apiE
 		e.Header = http.Header{"Retry-After": {strconv.Itoa(fault.RetryAfter)}}
 	}
 	s.logger.Info("fault injected", "rule", fault.String(), "method", r.Method, "path", path)
-	return e
+	return false, e
 }
+
+// dropAfter serves r with h, its answer discarded, then closes the connection without writing
+// anything: what a client sees when the API or a proxy goes away after acting on a request.
+func dropAfter(w http.ResponseWriter, r *http.Request, h http.HandlerFunc) {
+	h(&discarded{header: http.Header{}}, r)
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		// A connection that cannot be taken over (HTTP/2) is reset by panicking with ErrAbortHandler.
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}
+
+// discarded is a ResponseWriter that keeps nothing.
+type discarded struct{ header http.Header }
+
+func (d *discarded) Header() http.Header         { return d.header }
+func (d *discarded) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discarded) WriteHeader(int)             {}

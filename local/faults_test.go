@@ -1,11 +1,13 @@
 package local
 
 import (
+	"io"
 	"testing"
 	"time"
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/durable_objects"
+	"github.com/cloudflare/cloudflare-go/v4/kv"
 	"github.com/cloudflare/cloudflare-go/v4/option"
 	"github.com/cloudflare/cloudflare-go/v4/workers"
 	"github.com/stretchr/testify/assert"
@@ -30,6 +32,11 @@ func TestParseFaults(t *testing.T) {
 	f, err = ParseFaults("PUT /x=429")
 	require.NoError(t, err)
 	assert.Equal(t, 1, f.rules[0].RetryAfter)
+
+	f, err = ParseFaults("POST /accounts/*/storage/kv/namespaces=dropx1")
+	require.NoError(t, err)
+	assert.Equal(t, Fault{Method: "POST", Path: "/accounts/*/storage/kv/namespaces", Drop: true, Times: 1}, f.rules[0].Fault)
+	assert.Equal(t, "POST /accounts/*/storage/kv/namespaces=dropx1", f.String())
 
 	for spec, want := range map[string]string{
 		"PUT /x":                  `no "="`,
@@ -128,4 +135,21 @@ func TestCallsCountMutations(t *testing.T) {
 	}
 	enableWorkersDev(t, s, "counted")
 	assert.Equal(t, mutating+1, s.MutatingCalls())
+}
+
+// TestDropFaultServesThenHangsUp: a "drop" fault lets the request act (the namespace exists) and
+// closes the connection without an answer, so the client cannot tell that it did.
+func TestDropFaultServesThenHangsUp(t *testing.T) {
+	s := sharedServer(t)
+	require.NoError(t, shared.faults.Add(Fault{Method: "POST", Path: "/accounts/*/storage/kv/namespaces", Drop: true, Times: 1}))
+	before := s.Calls()
+	c := newClient(s, option.WithMaxRetries(0))
+	_, err := c.KV.Namespaces.New(ctxT(t), kv.NamespaceNewParams{AccountID: cloudflare.F(s.AccountID()), Title: cloudflare.F("dropped-create")})
+	require.ErrorIs(t, err, io.EOF, "the connection closed without an answer")
+	after := s.Calls()
+	assert.Equal(t, 1, after[CallDropped]-before[CallDropped])
+	assert.Equal(t, 1, after[CallKVEditNamespaces]-before[CallKVEditNamespaces], "the create reached its endpoint")
+
+	_, err = c.KV.Namespaces.New(ctxT(t), kv.NamespaceNewParams{AccountID: cloudflare.F(s.AccountID()), Title: cloudflare.F("dropped-create")})
+	requireCode(t, err, codeKVTitleTaken, "a namespace with this account ID and title already exists")
 }

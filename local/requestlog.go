@@ -135,6 +135,9 @@ type recorder struct {
 	body   bytes.Buffer
 }
 
+// Unwrap lets http.ResponseController reach the connection (a dropped-connection fault hijacks it).
+func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *recorder) WriteHeader(status int) {
 	if w.status == 0 {
 		w.status = status

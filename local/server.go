@@ -401,7 +401,7 @@ func (s *Server) ScriptURL(script string) (string, bool) {
 func (s *Server) Scripts() []string { return s.st.Load().scriptNames() }
 
 // Calls counts the API calls that reached their endpoint, by kind (the Call* constants), plus
-// CallFaulted for requests a fault rule failed. Requests refused for their credentials are not
+// CallFaulted for requests a fault rule failed and CallDropped for those it served unanswered. Requests refused for their credentials are not
 // counted.
 func (s *Server) Calls() map[string]int { return s.calls.snapshot() }
 

@@ -58,3 +58,23 @@ func TestCheckRefusesNodeImportWithoutNodejsCompat(t *testing.T) {
 	delete(in, "compatibilityFlags")
 	assert.Empty(t, reasons(check(t, s, in, nil)), "the default flags provide node:buffer")
 }
+
+// TestAppHonoursEmptyCompatibilityFlags: an App Worker's `compatibilityFlags: []` reaches its
+// Script as an empty list (no flags), and an absent option stays absent (Check's default).
+func TestAppHonoursEmptyCompatibilityFlags(t *testing.T) {
+	entry := counterEntry(t)
+	reg, _, err := constructApp(t, map[string]property.Value{
+		"name":  property.New("my-app"),
+		"stage": property.New("dev"),
+		"workers": list(
+			obj("name", "none", "entry", entry, "compatibilityFlags", property.New([]property.Value{})),
+			obj("name", "default", "entry", entry),
+		),
+	})
+	require.NoError(t, err)
+	none, ok := reg.byName("lumier:index:Script", "my-app-none").Inputs.GetOk("compatibilityFlags")
+	require.True(t, ok, "[] is passed on")
+	assert.True(t, none.IsArray() && none.AsArray().Len() == 0, "[] stays empty: %v", none)
+	_, ok = reg.byName("lumier:index:Script", "my-app-default").Inputs.GetOk("compatibilityFlags")
+	assert.False(t, ok, "an absent option stays absent")
+}

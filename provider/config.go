@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 
 	"github.com/lumier-dev/lumier/internal/cfapi"
@@ -139,6 +140,9 @@ func (c *Config) Configure(ctx context.Context) error {
 			"CLOUDFLARE_ACCOUNT_ID environment variable)", accountSetting, c.AccountID)
 	}
 	c.client = cfapi.NewWithTimeout(c.APIURL, c.APIToken, c.AccountID, c.timeout)
+	// What a call found out and recovered from (a create whose answer was lost) goes to the log
+	// of the resource being operated on.
+	c.client.SetNotice(func(ctx context.Context, msg string) { p.GetLogger(ctx).Info(msg) })
 	return nil
 }
 

@@ -30,7 +30,8 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	token := fs.String("token", envOr(tokenEnv, local.DefaultToken), "API token clients must send (env "+tokenEnv+")")
 	account := fs.String("account", local.DefaultAccountID, "account id (32 hex digits)")
 	faults := fs.String("faults", os.Getenv(local.FaultsEnv), "fault rules (env "+local.FaultsEnv+"), e.g.\n"+
-		"'PUT /accounts/*/workers/scripts/*=429x1:retry-after=1; GET /**=500x2; * /**=200ms'")
+		"'PUT /accounts/*/workers/scripts/*=429x1:retry-after=1; GET /**=500x2; * /**=200ms';\n"+
+		"'POST /accounts/*/queues=dropx1' serves the next queue create and hangs up without an answer")
 	workerd := fs.String("workerd", "", "workerd binary (default: $LUMIER_WORKERD, node_modules/.bin/workerd, PATH)")
 	plan := fs.String("plan", string(local.DefaultPlan), "the account's plan: free (a new account: Durable Objects must be SQLite-backed),\n"+
 		"paid (no KV-backed Durable Object namespace yet: new ones must be SQLite-backed) or\n"+

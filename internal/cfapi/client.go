@@ -32,6 +32,8 @@ type Client struct {
 	// reached is set once any call got an answer: from then on a refused connection is the API
 	// restarting, worth waiting for, not a wrong URL (see wire.retryable).
 	reached atomic.Bool
+	// notice receives what the user should hear of a call that succeeded (see SetNotice).
+	notice Notice
 }
 
 // New returns a client for accountID at baseURL (DefaultBaseURL when empty, the local
@@ -93,7 +95,16 @@ func (c *Client) callRepeatable(fn func(opts ...option.RequestOption) error) err
 }
 
 func (c *Client) do(repeatable bool, fn func(opts ...option.RequestOption) error) error {
-	w := &wire{start: time.Now(), deadline: time.Now().Add(c.timeout), repeatable: repeatable, reached: &c.reached}
+	return c.send(c.newWire(repeatable, false), fn)
+}
+
+// newWire starts a call now, with the client's timeout.
+func (c *Client) newWire(repeatable, byName bool) *wire {
+	return &wire{start: time.Now(), deadline: time.Now().Add(c.timeout), repeatable: repeatable, byName: byName, reached: &c.reached}
+}
+
+// send runs fn's attempts on w and converts its error.
+func (c *Client) send(w *wire, fn func(opts ...option.RequestOption) error) error {
 	if err := fn(option.WithMiddleware(w.middleware)); err != nil {
 		err = c.convert(err, w)
 		if w.attempts > 1 {

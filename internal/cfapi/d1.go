@@ -32,17 +32,52 @@ func (c *Client) CreateD1Database(ctx context.Context, name string) (D1Database,
 		return D1Database{}, fmt.Errorf("creating D1 database %q: %w", name, err)
 	}
 	var out D1Database
-	err := c.call(func(opts ...option.RequestOption) error {
+	err := c.createByName(ctx, "D1 database", name, codeD1NameTaken, func(opts ...option.RequestOption) error {
 		res, err := c.cf.D1.Database.New(ctx, d1.DatabaseNewParams{AccountID: cloudflare.F(c.accountID), Name: cloudflare.F(name)}, opts...)
 		if res != nil {
 			out = d1Database(res)
 		}
+		return err
+	}, func() (err error) {
+		out, err = c.D1DatabaseByName(ctx, name)
 		return err
 	})
 	if err != nil {
 		return D1Database{}, fmt.Errorf("creating D1 database %q: %w", name, err)
 	}
 	return out, nil
+}
+
+// D1DatabaseByName finds the database named name with the list's name filter (every page of
+// it); IsNotFound(err) when the account has none.
+func (c *Client) D1DatabaseByName(ctx context.Context, name string) (D1Database, error) {
+	if err := c.precheck(ctx); err != nil {
+		return D1Database{}, fmt.Errorf("finding D1 database %q: %w", name, err)
+	}
+	items, err := allPages(func(page int) ([]d1.DatabaseListResponse, resultInfo, error) {
+		var items []d1.DatabaseListResponse
+		var info resultInfo
+		err := c.call(func(opts ...option.RequestOption) error {
+			res, err := c.cf.D1.Database.List(ctx, d1.DatabaseListParams{AccountID: cloudflare.F(c.accountID),
+				Name: cloudflare.F(name), Page: cloudflare.F(float64(page)), PerPage: cloudflare.F(float64(perPage))}, opts...)
+			if err != nil {
+				return err
+			}
+			items = res.Result
+			info, err = parseResultInfo(res.JSON.ResultInfo)
+			return err
+		})
+		return items, info, err
+	})
+	if err != nil {
+		return D1Database{}, fmt.Errorf("finding D1 database %q: %w", name, err)
+	}
+	for _, db := range items {
+		if db.Name == name {
+			return D1Database{ID: db.UUID, Name: db.Name}, nil
+		}
+	}
+	return D1Database{}, fmt.Errorf("finding D1 database %q: %w", name, ErrNotFound)
 }
 
 // D1DatabaseByID reads one database; IsNotFound(err) when the account has none with that id.

@@ -28,7 +28,7 @@ func (c *Client) CreateKVNamespace(ctx context.Context, title string) (KVNamespa
 		return KVNamespace{}, fmt.Errorf("creating KV namespace %q: %w", title, err)
 	}
 	var out KVNamespace
-	err := c.call(func(opts ...option.RequestOption) error {
+	err := c.createByName(ctx, "KV namespace", title, codeKVTitleTaken, func(opts ...option.RequestOption) error {
 		res, err := c.cf.KV.Namespaces.New(ctx, kv.NamespaceNewParams{
 			AccountID: cloudflare.F(c.accountID),
 			Title:     cloudflare.F(title),
@@ -36,6 +36,9 @@ func (c *Client) CreateKVNamespace(ctx context.Context, title string) (KVNamespa
 		if res != nil {
 			out = KVNamespace{ID: res.ID, Title: res.Title}
 		}
+		return err
+	}, func() (err error) {
+		out, err = c.KVNamespaceByTitle(ctx, title)
 		return err
 	})
 	if err != nil {
@@ -61,6 +64,38 @@ func (c *Client) KVNamespaceByID(ctx context.Context, id string) (KVNamespace, e
 		return KVNamespace{}, fmt.Errorf("reading KV namespace %q: %w", id, err)
 	}
 	return out, nil
+}
+
+// KVNamespaceByTitle finds the namespace titled title in the account's list (every page of it);
+// IsNotFound(err) when there is none.
+func (c *Client) KVNamespaceByTitle(ctx context.Context, title string) (KVNamespace, error) {
+	if err := c.precheck(ctx); err != nil {
+		return KVNamespace{}, fmt.Errorf("finding KV namespace %q: %w", title, err)
+	}
+	items, err := allPages(func(page int) ([]kv.Namespace, resultInfo, error) {
+		var items []kv.Namespace
+		var info resultInfo
+		err := c.call(func(opts ...option.RequestOption) error {
+			res, err := c.cf.KV.Namespaces.List(ctx, kv.NamespaceListParams{AccountID: cloudflare.F(c.accountID),
+				Page: cloudflare.F(float64(page)), PerPage: cloudflare.F(float64(perPage))}, opts...)
+			if err != nil {
+				return err
+			}
+			items = res.Result
+			info, err = parseResultInfo(res.JSON.ResultInfo)
+			return err
+		})
+		return items, info, err
+	})
+	if err != nil {
+		return KVNamespace{}, fmt.Errorf("finding KV namespace %q: %w", title, err)
+	}
+	for _, ns := range items {
+		if ns.Title == title {
+			return KVNamespace{ID: ns.ID, Title: ns.Title}, nil
+		}
+	}
+	return KVNamespace{}, fmt.Errorf("finding KV namespace %q: %w", title, ErrNotFound)
 }
 
 // RenameKVNamespace changes a namespace's title; its keys stay.

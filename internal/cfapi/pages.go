@@ -60,9 +60,18 @@ type rawField interface {
 
 // readResultInfo reads result_info from the extra fields of a cloudflare-go list answer.
 func readResultInfo[F rawField](extra map[string]F) (resultInfo, error) {
-	var info resultInfo
 	f, ok := extra["result_info"]
-	if !ok || f.IsNull() {
+	if !ok {
+		return resultInfo{}, nil
+	}
+	return parseResultInfo(f)
+}
+
+// parseResultInfo reads result_info from its field, where cloudflare-go declares it (lists it
+// models as paged).
+func parseResultInfo(f rawField) (resultInfo, error) {
+	var info resultInfo
+	if f.IsNull() {
 		return info, nil
 	}
 	if err := json.Unmarshal([]byte(f.Raw()), &info); err != nil {

@@ -61,13 +61,22 @@ func (c *Client) CreateQueue(ctx context.Context, name string) (Queue, error) {
 		return Queue{}, fmt.Errorf("creating queue %q: %w", name, err)
 	}
 	var out Queue
-	err := c.call(func(opts ...option.RequestOption) error {
+	err := c.createByName(ctx, "queue", name, codeQueueNameTaken, func(opts ...option.RequestOption) error {
 		res, err := c.cf.Queues.New(ctx, queues.QueueNewParams{
 			AccountID: cloudflare.F(c.accountID),
 			QueueName: cloudflare.F(name),
 		}, opts...)
 		if res != nil {
 			out = Queue{ID: res.QueueID, Name: res.QueueName}
+		}
+		return err
+	}, func() error {
+		found, err := c.Queues(ctx, name)
+		if err == nil && len(found) == 0 {
+			err = ErrNotFound
+		}
+		if err == nil {
+			out = found[0]
 		}
 		return err
 	})

@@ -57,11 +57,14 @@ func (c *Client) CreateR2Bucket(ctx context.Context, name, locationHint, storage
 		params.StorageClass = cloudflare.F(r2.BucketNewParamsStorageClass(storageClass))
 	}
 	var out R2Bucket
-	err := c.call(func(opts ...option.RequestOption) error {
+	err := c.createByName(ctx, "R2 bucket", name, codeR2BucketTaken, func(opts ...option.RequestOption) error {
 		res, err := c.cf.R2.Buckets.New(ctx, params, opts...)
 		if res != nil {
 			out = bucketFrom(res)
 		}
+		return err
+	}, func() (err error) {
+		out, err = c.R2BucketByName(ctx, name)
 		return err
 	})
 	if err != nil {

@@ -11,6 +11,10 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/workers"
 )
 
+// codeTagPrecondition is Cloudflare's refusal of a migration whose old_tag is not the script's
+// current tag.
+const codeTagPrecondition = 10079
+
 // Script is what the account's script list says about one script.
 type Script struct {
 	// Name is the script's name (its id in the API).
@@ -44,20 +48,55 @@ func (c *Client) UploadScript(ctx context.Context, name string, md Metadata, mod
 	if err := c.precheckScript(ctx, name); err != nil {
 		return fmt.Errorf("uploading script %q: %w", name, err)
 	}
-	body, contentType, err := buildUpload(md, modules)
+	w, err := c.upload(ctx, name, md, modules)
+	if err != nil && md.Migrations != nil && w.lost > 0 {
+		err = c.uploadAgainAfterLostMigration(ctx, name, md, modules, err)
+	}
 	if err != nil {
 		return fmt.Errorf("uploading script %q: %w", name, err)
 	}
-	err = c.call(func(opts ...option.RequestOption) error {
+	return nil
+}
+
+// upload sends one upload (a PUT, sent again after a 5xx or a dropped connection) and returns
+// what the wire saw with its error.
+func (c *Client) upload(ctx context.Context, name string, md Metadata, modules []Module) (*wire, error) {
+	body, contentType, err := buildUpload(md, modules)
+	if err != nil {
+		return nil, err
+	}
+	w := c.newWire(false, false)
+	return w, c.send(w, func(opts ...option.RequestOption) error {
 		opts = append(opts, option.WithRequestBody(contentType, body))
 		_, err := c.cf.Workers.Scripts.Update(ctx, name, workers.ScriptUpdateParams{
 			AccountID: cloudflare.F(c.accountID),
 		}, opts...)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("uploading script %q: %w", name, err)
+}
+
+// uploadAgainAfterLostMigration handles the one way a repeated upload is not harmless: one that
+// carries a Durable Object migration, whose earlier attempt was acted on although its connection
+// dropped, moved the script's migration tag, so the next attempt's old_tag no longer matches
+// (10079). When the script is now at the migration's new tag, the lost attempt applied it: the
+// upload is sent again without the migration, which changes nothing more. Any other error, or
+// another tag, is returned as it came.
+func (c *Client) uploadAgainAfterLostMigration(ctx context.Context, name string, md Metadata, modules []Module, err error) error {
+	if apiErr, ok := AsAPIError(err); !ok || apiErr.Code != codeTagPrecondition {
+		return err
 	}
+	script, readErr := c.Script(ctx, name)
+	if readErr != nil || script.MigrationTag != md.Migrations.NewTag {
+		return err
+	}
+	tag := md.Migrations.NewTag
+	md.Migrations = nil
+	if _, err := c.upload(ctx, name, md, modules); err != nil {
+		return err
+	}
+	c.notify(ctx, fmt.Sprintf("script %q: the connection dropped after the upload went out, and the script is at its "+
+		"new migration tag %q, so that upload applied the Durable Object migration: lumier sent the upload again "+
+		"without it", name, tag))
 	return nil
 }
 

@@ -48,6 +48,11 @@ type wire struct {
 	// repeatable marks a call whose request may reach the API twice without harm, whatever its
 	// method (see idempotent).
 	repeatable bool
+	// byName marks the create of an object the account names uniquely: sent again after a
+	// dropped connection, since a second copy is refused by name (see Client.createByName).
+	byName bool
+	// lost counts the attempts that went out and got no answer: they may have been acted on.
+	lost int
 	// reached is the client's: whether any call of it got an answer from the API.
 	reached *atomic.Bool
 	// attempts counts the requests sent, the first included.
@@ -75,6 +80,9 @@ func (w *wire) middleware(req *http.Request, next func(*http.Request) (*http.Res
 	res, err := next(req.WithContext(ctx))
 	if err != nil {
 		cancel()
+		if dropped(err) {
+			w.lost++
+		}
 		if isTimeout(err) || !time.Now().Before(w.deadline) {
 			w.timedOut = true
 			return noRetry(), err
@@ -97,16 +105,21 @@ func (w *wire) middleware(req *http.Request, next func(*http.Request) (*http.Res
 // connection never reached the API, so any request may; but before the API has ever answered
 // this client, a refusal means a wrong lumier:apiUrl or a local Cloudflare not started, and
 // waiting out the timeout would only delay saying so. A connection dropped after the request
-// went out may have been acted on: only a call safe to repeat is sent again.
+// went out may have been acted on: only a call safe to repeat, or a create by name, is sent again.
 func (w *wire) retryable(req *http.Request, err error) bool {
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return w.reached.Load()
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, syscall.EPIPE):
-		return w.idempotent(req)
+	case dropped(err):
+		return w.idempotent(req) || w.byName
 	}
 	return false
+}
+
+// dropped reports whether err is a connection closed after the request may have gone out.
+func dropped(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.EPIPE)
 }
 
 // retryStatus reports whether an answer with this status is retried: a 429 (the API did not act
