@@ -28,6 +28,7 @@ func (s *Server) routes() http.Handler {
 	s.d1Routes(mux)
 	s.r2Routes(mux)
 	s.zoneRoutes(mux)
+	s.tailRoutes(mux)
 	// Credentials first, whatever the path: an unknown path with a wrong token is an
 	// authentication error on Cloudflare, never "no route".
 	mux.HandleFunc(apiPrefix+"/", func(w http.ResponseWriter, r *http.Request) {

@@ -155,6 +155,9 @@ func (w *recorder) Write(p []byte) (int, error) {
 	return w.ResponseWriter.Write(p)
 }
 
+// Unwrap lets a handler reach the connection's own writer: a tail's WebSocket hijacks it.
+func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // code is the first Cloudflare error code of the response, if it was an error envelope.
 func (w *recorder) code() int {
 	if w.status < 400 {

@@ -37,6 +37,7 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 			CompatibilityDate:  rec.CompatibilityDate,
 			CompatibilityFlags: rec.CompatibilityFlags,
 			Scheduled:          len(st.Schedules[name]) > 0 || len(consumers[name]) > 0,
+			Tail:               s.tail(name),
 		}
 		for _, m := range rec.Modules {
 			content, err := s.store.module(m.SHA256)

@@ -99,6 +99,7 @@ type Server struct {
 	qloop         *queueLoop // delivery to consumers (queue_delivery.go)
 	r2            *r2Store   // R2 (r2.go); r2Backend serves it to workerd (r2_backend.go)
 	r2Backend     loopback
+	tails         *tailHub // tail sessions and the sink workerd's tails post to (tail.go)
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -183,6 +184,7 @@ func New(opts Options) (*Server, error) {
 		opts:   opts,
 		logger: logger,
 		store:  st,
+		tails:  newTailHub(),
 		runtime: workerd.NewSupervisor(workerd.Options{
 			Binary: opts.Workerd,
 			Dir:    st.workerdDir(),
@@ -264,8 +266,19 @@ func (s *Server) Start(ctx context.Context) error {
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's R2 calls: %w", err)
 	}
+	if err := s.tails.start(); err != nil {
+		ln.Close()
+		s.kvBackend.close()
+		s.assetsBackend.close()
+		s.d1Backend.close()
+		s.queueBackend.close()
+		s.r2Backend.close()
+		s.ln = nil
+		return fmt.Errorf("listening for workerd's tail events: %w", err)
+	}
 	if err := s.restore(ctx); err != nil {
 		ln.Close()
+		s.tails.close()
 		s.kvBackend.close()
 		s.assetsBackend.close()
 		s.d1Backend.close()
@@ -417,6 +430,9 @@ func (s *Server) ResetCalls() { s.calls.reset() }
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
+		if err := s.tails.close(); err != nil {
+			errs = append(errs, err)
+		}
 		if s.srv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			if err := s.srv.Shutdown(ctx); err != nil {

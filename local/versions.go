@@ -274,6 +274,7 @@ func (s *Server) rolloutScripts(st *state) ([]workerd.Script, error) {
 			MainModule:         v.MainModule,
 			CompatibilityDate:  v.CompatibilityDate,
 			CompatibilityFlags: v.CompatibilityFlags,
+			Tail:               s.tail(name),
 		}
 		for _, m := range v.Modules {
 			content, err := s.store.module(m.SHA256)

@@ -112,12 +112,16 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 		Field{"allow", List(Text("public"), Text("local"))},
 		Field{"tlsOptions", Struct(Field{"trustBrowserCas", Bool(true)})})}))
 	services = append(services, externalServices(sorted)...)
+	tails, err := tailServices(sorted, cfg)
+	if err != nil {
+		return nil, err
+	}
+	services = append(services, tails...)
 	if len(cfg.keys) > 0 {
 		services = append(services, Struct(Field{"name", Text(storageService)}, Field{"disk", Struct(
 			Field{"path", Text(storagePath)}, Field{"writable", Bool(true)})}))
 	}
 
-	var err error
 	if cfg.binary, err = encode(Struct(Field{"services", List(services...)}, Field{"sockets", List(sockets...)})); err != nil {
 		return nil, err
 	}
@@ -191,6 +195,9 @@ func renderWorker(s Script, cfg *config) (Value, error) {
 			Field{"durableObjectStorage", Struct(Field{"localDisk", Text(storageService)})})
 	}
 	fields = append(fields, Field{"globalOutbound", Text(internetService)})
+	if fields, err = renderTails(s, fields); err != nil {
+		return Value{}, err
+	}
 	worker := Struct(fields...)
 	worker.lines = true
 	return worker, nil

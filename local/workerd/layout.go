@@ -82,8 +82,11 @@ var (
 	tlsOptionsLayout = &layout{name: "TlsOptions", size: size(1, 3), fields: map[string]field{
 		"trustBrowserCas": boolAt(1),
 	}}
+	serviceDesignatorPropsLayout = &layout{name: "ServiceDesignator.props", fields: map[string]field{
+		"json": member(text(2), 0, 1),
+	}}
 	serviceDesignatorLayout = &layout{name: "ServiceDesignator", size: size(1, 3), fromText: "name", fields: map[string]field{
-		"name": text(0), "entrypoint": text(1),
+		"name": text(0), "entrypoint": text(1), "props": group(serviceDesignatorPropsLayout),
 	}}
 	moduleLayout = &layout{name: "Worker.Module", size: size(1, 3), fields: map[string]field{
 		"name":     text(0),
@@ -122,6 +125,7 @@ var (
 		"globalOutbound":          structAt(4, serviceDesignatorLayout),
 		"durableObjectNamespaces": listOf(5, doNamespaceLayout),
 		"durableObjectStorage":    group(doStorageLayout),
+		"tails":                   listOf(10, serviceDesignatorLayout),
 	}}
 	networkLayout = &layout{name: "Network", size: size(0, 3), fields: map[string]field{
 		"allow": textList(0), "tlsOptions": structAt(2, tlsOptionsLayout),

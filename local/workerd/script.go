@@ -45,6 +45,9 @@ type Script struct {
 	// Scheduled gives the script a companion that runs its scheduled() or queue() handler on
 	// request (Supervisor.ScheduledAddr): scripts with Cron Triggers or queue consumers.
 	Scheduled bool
+	// Tail, if set, receives the script's tail events: console output and uncaught exceptions
+	// with the event they happened in (tail.go).
+	Tail *Tail
 }
 
 // scriptNamePattern is the set of names that are safe both as workerd service and socket names

@@ -1,0 +1,55 @@
+package cfapi
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cloudflare/cloudflare-go/v4"
+	"github.com/cloudflare/cloudflare-go/v4/option"
+	"github.com/cloudflare/cloudflare-go/v4/workers"
+)
+
+// Tail is a started tail of a script: its WebSocket URL (protocol trace-v1) streams the
+// script's events until the tail is deleted or expires.
+type Tail struct {
+	ID        string
+	URL       string
+	ExpiresAt string
+}
+
+// StartTail starts a tail of script name (POST .../scripts/{name}/tails), with no filters.
+func (c *Client) StartTail(ctx context.Context, name string) (Tail, error) {
+	if err := c.precheckScript(ctx, name); err != nil {
+		return Tail{}, fmt.Errorf("starting a tail of script %q: %w", name, err)
+	}
+	var t Tail
+	err := c.call(func(opts ...option.RequestOption) error {
+		res, err := c.cf.Workers.Scripts.Tail.New(ctx, name, workers.ScriptTailNewParams{
+			AccountID: cloudflare.F(c.accountID),
+			Body:      map[string]any{"filters": []any{}},
+		}, opts...)
+		if res != nil {
+			t = Tail{ID: res.ID, URL: res.URL, ExpiresAt: res.ExpiresAt}
+		}
+		return err
+	})
+	if err != nil {
+		return Tail{}, fmt.Errorf("starting a tail of script %q: %w", name, err)
+	}
+	return t, nil
+}
+
+// DeleteTail ends tail id of script name (DELETE .../scripts/{name}/tails/{id}).
+func (c *Client) DeleteTail(ctx context.Context, name, id string) error {
+	if err := c.precheckScript(ctx, name); err != nil {
+		return fmt.Errorf("deleting tail %s of script %q: %w", id, name, err)
+	}
+	err := c.callRepeatable(func(opts ...option.RequestOption) error {
+		_, err := c.cf.Workers.Scripts.Tail.Delete(ctx, name, id, workers.ScriptTailDeleteParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting tail %s of script %q: %w", id, name, err)
+	}
+	return nil
+}
