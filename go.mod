@@ -8,6 +8,7 @@ require (
 	github.com/cloudflare/cloudflare-go/v4 v4.6.0
 	github.com/coder/websocket v1.8.14
 	github.com/evanw/esbuild v0.28.0
+	github.com/go-sourcemap/sourcemap v2.1.4+incompatible
 	github.com/pulumi/pulumi-go-provider v1.5.0
 	github.com/pulumi/pulumi/pkg/v3 v3.274.1
 	github.com/pulumi/pulumi/sdk/v3 v3.274.1

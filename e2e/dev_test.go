@@ -105,8 +105,10 @@ var (
 )
 
 // TestDevRedeploysOnSave runs `lumier dev` on the YAML counter: it deploys, answers, redeploys an
-// edited Worker with the count kept, reports a syntax error while the previous version keeps
-// answering, stops on SIGINT, and leaves a state that `pulumi preview` finds up to date.
+// edited Worker with the count kept, prints the Worker's console output and uncaught exceptions
+// under its script name with the request that caused them (the stack mapped to the source
+// line), reports a syntax error while the previous version keeps answering, stops on SIGINT,
+// and leaves a state that `pulumi preview` finds up to date.
 func TestDevRedeploysOnSave(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
 	c := startCloud(t)
@@ -117,17 +119,33 @@ func TestDevRedeploysOnSave(t *testing.T) {
 
 	dev := startDev(t, bin, project, env)
 	subs, at := dev.waitFor(t, 0, devURL)
-	url := subs[1] + "/hits"
+	base := subs[1]
+	url := base + "/hits"
 	requireCall(t, "POST", url, "", 200, `{"count":1}`)
 
 	// A one-line change of the Worker: the next answer carries it, and the count goes on.
-	editFile(t, entry, "return Response.json({ count });", `return Response.json({ count, dev: "edited" });`)
+	editFile(t, entry, "return Response.json({ count });", `console.log("count is now", count); return Response.json({ count, dev: "edited" });`)
+	editFile(t, entry, "const url = new URL(request.url);\n", "const url = new URL(request.url);\n    if (url.pathname === \"/boom\") throw new Error(\"boom from dev\");\n")
+	throwLine := lineOf(t, entry, `throw new Error("boom from dev")`)
 	_, at = dev.waitFor(t, at, regexp.MustCompile(`lumier dev: changed: \.\./counter/src/index\.ts`))
 	subs, at = dev.waitFor(t, at, devDeployed)
 	if !strings.Contains(subs[1], "1 update") {
 		t.Fatalf("the edit's update: %q, want the Worker updated", subs[1])
 	}
 	requireCall(t, "POST", url, "", 200, `{"count":2,"dev":"edited"}`)
+
+	// The Worker's console.log, under its script name, after the request line that caused it.
+	const script = "counter-yaml-dev-api"
+	_, at = dev.waitFor(t, at, regexp.MustCompile(`(?m)^\[`+script+`\] POST /hits 200\n\[`+script+`\]   log: count is now 2$`))
+	// An uncaught exception, its stack mapped to the line of the source that threw.
+	if status, body, _ := call(t, "GET", base+"/boom", ""); status != 500 {
+		t.Fatalf("GET /boom: %d %s, want 500 from the uncaught exception", status, body)
+	}
+	subs, at = dev.waitFor(t, at, regexp.MustCompile(`(?m)^\[`+script+`\] GET /boom \(exception\)\n\[`+script+`\]   uncaught Error: boom from dev\n\[`+script+`\]       at .*\(\.\./counter/src/index\.ts:(\d+):\d+\)$`))
+	t.Logf("printed:\n%s", subs[0])
+	if subs[1] != strconv.Itoa(throwLine) {
+		t.Fatalf("the exception's stack names line %s of index.ts, want %d (where it throws)", subs[1], throwLine)
+	}
 
 	// A save that does not build: the error is printed with its place, the loop goes on and the
 	// previous version keeps answering.
@@ -210,6 +228,22 @@ func TestDevStartsLocalCloudflareAndDestroysOnExit(t *testing.T) {
 	if _, err := httpClient.Get(api + "/accounts"); err == nil {
 		t.Fatalf("the local Cloudflare at %s still answers after lumier dev exited", api)
 	}
+}
+
+// lineOf is the 1-based line of path holding text.
+func lineOf(t testing.TB, path, text string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		if strings.Contains(line, text) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no line with %q", path, text)
+	return 0
 }
 
 // workerdChildren lists the running workerd processes whose parent is pid, from /proc.

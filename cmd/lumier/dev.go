@@ -21,6 +21,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
+	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/internal/tail"
 	"github.com/lumier-dev/lumier/internal/watch"
 	"github.com/lumier-dev/lumier/local"
 )
@@ -29,6 +31,10 @@ import (
 // PULUMI_BACKEND_URL says otherwise); the local Cloudflare's state is local.DefaultStateDir, the
 // same directory `lumier local` uses there.
 const devStateDir = ".lumier/state"
+
+// devSourceMapsDir is where, in the project, the provider writes each bundle's source map for
+// `lumier dev` (tail.SourceMapsEnv).
+const devSourceMapsDir = ".lumier/sourcemaps"
 
 // devOpTimeout bounds one `up` or the final destroy. An update is never interrupted by Ctrl-C:
 // killing the engine mid-update would leave the stack locked with pending operations.
@@ -44,7 +50,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	destroyOnExit := fs.Bool("destroy", false, "destroy the stack on exit (its Workers and their data)")
 	addr := fs.String("addr", local.DefaultAddr, "API listen address of the local Cloudflare it starts; loopback only")
 	workerdBin := fs.String("workerd", "", "workerd binary (default: $LUMIER_WORKERD, node_modules/.bin/workerd, PATH)")
-	interval := fs.Duration("interval", 200*time.Millisecond, "how often the sources are checked for changes")
+	interval := fs.Duration("interval", 50*time.Millisecond, "how often the sources are checked for changes")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: lumier dev [flags]\n\n"+
 			"Deploys the Pulumi project's stack with the Pulumi engine, then watches every Worker's entry\n"+
@@ -69,6 +75,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usageError{fmt.Sprintf("%s has no Pulumi.yaml: run lumier dev in a Pulumi project, or pass -dir", project)}
 	}
 
+	// The loop's messages and the Workers' output share the terminal.
+	stdout = &syncWriter{w: stdout}
 	env, stopCloud, err := devEnvironment(ctx, project, *addr, *workerdBin, stdout, stderr)
 	if err != nil {
 		return err
@@ -79,8 +87,17 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("selecting stack %q in %s: %w", *stackName, project, err)
 	}
-	d := &devLoop{stack: s, project: project, stdout: stdout, stderr: stderr}
-	if err := d.loop(ctx, *interval); err != nil {
+	d := &devLoop{stack: s, project: project, stdout: stdout, stderr: stderr, inputs: map[string][]string{}}
+	if client := tailClient(env); client != nil {
+		d.tails = newDevTails(client, stdout)
+	} else {
+		fmt.Fprintln(stdout, "lumier dev: the Workers' console output is not shown: set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID")
+	}
+	err = d.loop(ctx, *interval)
+	if d.tails != nil {
+		d.tails.stop()
+	}
+	if err != nil {
 		return err
 	}
 	if *destroyOnExit {
@@ -93,6 +110,12 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // credentials. It starts the local Cloudflare unless CLOUDFLARE_BASE_URL is set; stop stops it.
 func devEnvironment(ctx context.Context, project, addr, workerdBin string, stdout, stderr io.Writer) (env map[string]string, stop func(), err error) {
 	env = map[string]string{}
+	if os.Getenv("PULUMI_SKIP_UPDATE_CHECK") == "" {
+		// Every update is a CLI run: no network call for a newer CLI's version on each save.
+		env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
+	}
+	// The provider writes each bundle's source map there, for mapping the Workers' stacks.
+	env[tail.SourceMapsEnv] = filepath.Join(project, devSourceMapsDir)
 	if os.Getenv("PULUMI_BACKEND_URL") == "" {
 		state := filepath.Join(project, devStateDir)
 		if err := os.MkdirAll(state, 0o700); err != nil {
@@ -140,30 +163,59 @@ func devEnvironment(ctx context.Context, project, addr, workerdBin string, stdou
 	}, nil
 }
 
+// tailClient is the Cloudflare API client the tails are started with: the engine's
+// environment's, else the process's; nil without an account and token.
+func tailClient(env map[string]string) *cfapi.Client {
+	get := func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
+	token, account := get("CLOUDFLARE_API_TOKEN"), get("CLOUDFLARE_ACCOUNT_ID")
+	if token == "" || account == "" {
+		return nil
+	}
+	return cfapi.New(get("CLOUDFLARE_BASE_URL"), token, account)
+}
+
 // devLoop deploys the stack and redeploys it on every change.
 type devLoop struct {
 	stack   auto.Stack
 	project string
 	stdout  io.Writer
 	stderr  io.Writer
+	// inputs are, by Worker entry, the files its last good bundle was made of: while a save
+	// does not build, the entry's previous files stay watched.
+	inputs map[string][]string
+	// tails prints the Workers' output; nil when there are no credentials to start tails.
+	tails *devTails
 }
 
 func (d *devLoop) loop(ctx context.Context, interval time.Duration) error {
+	// Later updates reuse the list made after the previous one: nothing else changes the state,
+	// and reading it (a CLI run) and bundling again would delay every save's update.
+	paths := d.watched(false)
 	for {
 		// The snapshot is taken before the update, so a save made while it runs is the next change.
-		paths := d.watched()
 		since := watch.Snapshot(paths)
 		started := time.Now()
-		if err := d.up(); err != nil {
+		res, took, err := d.up()
+		if err != nil {
 			return err
+		}
+		// The files watched before keep their stamps from before the update. The update may
+		// have brought new Workers or modules into the watch: one saved since the update
+		// started may not be what it deployed, so it counts as changed. After a deployment,
+		// the tails and source maps are in place before its URLs are printed: a request made on
+		// seeing them is shown, its stack mapped.
+		paths = d.watched(res != nil)
+		if res != nil {
+			d.report(res, took)
 		}
 		if ctx.Err() != nil {
 			return nil
 		}
-		// The files watched before keep their stamps from before the update. The update may
-		// have brought new Workers or modules into the watch: one saved since the update
-		// started may not be what it deployed, so it counts as changed.
-		paths = d.watched()
 		from := watch.Snapshot(paths)
 		for p, now := range from {
 			if s, ok := since[p]; ok {
@@ -184,7 +236,9 @@ func (d *devLoop) loop(ctx context.Context, interval time.Duration) error {
 // up runs `pulumi up`. A failed update (a build error, a bad binding) is printed and the loop
 // goes on: the engine stops before changing anything the failure concerns, so the previous
 // version keeps serving. Only a failure to run the engine at all ends the loop.
-func (d *devLoop) up() error {
+//
+// It returns the update's result and how long it took, or a nil result when the update failed.
+func (d *devLoop) up() (*auto.UpResult, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), devOpTimeout)
 	defer cancel()
 	start := time.Now()
@@ -192,20 +246,24 @@ func (d *devLoop) up() error {
 	res, err := d.stack.Up(ctx, optup.ProgressStreams(&out), optup.ErrorProgressStreams(&out), optup.SuppressProgress())
 	if err != nil {
 		if !auto.IsCompilationError(err) && !auto.IsRuntimeError(err) && out.Len() == 0 {
-			return fmt.Errorf("running pulumi up: %w", err)
+			return nil, 0, fmt.Errorf("running pulumi up: %w", err)
 		}
 		fmt.Fprintf(d.stderr, "lumier dev: update failed; the previous version keeps serving. Save again to retry.\n%s\n",
 			strings.TrimSpace(out.String()))
-		return nil
+		return nil, 0, nil
 	}
-	fmt.Fprintf(d.stdout, "lumier dev: deployed in %s (%s)\n", time.Since(start).Round(time.Millisecond), summary(res.Summary))
+	return &res, time.Since(start), nil
+}
+
+// report prints a deployment: its time, its changes and the stack's outputs.
+func (d *devLoop) report(res *auto.UpResult, took time.Duration) {
+	fmt.Fprintf(d.stdout, "lumier dev: deployed in %s (%s)\n", took.Round(time.Millisecond), summary(res.Summary))
 	for _, k := range slices.Sorted(maps.Keys(res.Outputs)) {
 		if o := res.Outputs[k]; !o.Secret {
 			v, _ := json.Marshal(o.Value)
 			fmt.Fprintf(d.stdout, "  %s: %s\n", k, strings.Trim(string(v), `"`))
 		}
 	}
-	return nil
 }
 
 func (d *devLoop) destroy() error {
@@ -233,15 +291,27 @@ func summary(s auto.UpdateSummary) string {
 
 // watched is every path whose change calls for an update: the program's own files (the
 // project directory's top level), and from the stack's state each Worker's entry with the source
-// files beside it, asset directories and D1 migration folders.
-func (d *devLoop) watched() []string {
+// files beside it, asset directories and D1 migration folders. A deployed script's stacks are
+// mapped with the source map the provider wrote for its code (by codeHash). With follow, the
+// tails follow the deployed scripts.
+func (d *devLoop) watched(follow bool) []string {
 	paths := programFiles(d.project)
-	entries, dirs := d.deployedSources()
-	for _, entry := range entries {
+	dep := d.deployed()
+	if d.tails != nil {
+		for _, s := range dep.scripts {
+			if m, err := tail.ReadMapper(filepath.Join(d.project, devSourceMapsDir), s.codeHash); err == nil {
+				d.tails.setMapper(s.name, m)
+			}
+		}
+		if follow {
+			d.tails.follow(dep.scriptNames())
+		}
+	}
+	for _, entry := range dep.entries {
 		paths = append(paths, entry)
 		paths = append(paths, sourceFiles(filepath.Dir(entry))...)
 	}
-	paths = append(paths, dirs...)
+	paths = append(paths, dep.dirs...)
 	slices.Sort(paths)
 	return slices.Compact(paths)
 }
@@ -267,31 +337,64 @@ func sourceFiles(dir string) []string {
 	return files
 }
 
-// deployedSources reads the Worker entries and the source directories from the inputs of
-// the stack's resources; paths in them are relative to the project, as the provider reads them.
-func (d *devLoop) deployedSources() (entries, dirs []string) {
+// deployment is what the stack's state says was deployed: Worker entries, source directories
+// and scripts. Paths are absolute.
+type deployment struct {
+	entries, dirs []string
+	scripts       []deployedScript
+}
+
+// deployedScript is one Script resource: its script name and its code's hash.
+type deployedScript struct {
+	name, codeHash string
+}
+
+func (dep deployment) scriptNames() []string {
+	names := make([]string, len(dep.scripts))
+	for i, s := range dep.scripts {
+		names[i] = s.name
+	}
+	return names
+}
+
+// scriptType is the resource type of a deployed Worker script.
+const scriptType = "lumier:index:Script"
+
+// deployed reads the deployment from the inputs of the stack's resources; paths in them are
+// relative to the project, as the provider reads them.
+func (d *devLoop) deployed() deployment {
+	var out deployment
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	exported, err := d.stack.Export(ctx)
 	if err != nil {
 		fmt.Fprintf(d.stderr, "lumier dev: reading the stack's state: %v\n", err)
-		return nil, nil
+		return out
 	}
 	var dep apitype.DeploymentV3
 	if err := json.Unmarshal(exported.Deployment, &dep); err != nil {
 		fmt.Fprintf(d.stderr, "lumier dev: reading the stack's state: %v\n", err)
-		return nil, nil
+		return out
 	}
 	for _, r := range dep.Resources {
 		sourcePaths(r.Inputs, func(key, path string) {
 			if key == "entry" {
-				entries = append(entries, d.abs(path))
+				out.entries = append(out.entries, d.abs(path))
 			} else {
-				dirs = append(dirs, d.abs(path))
+				out.dirs = append(out.dirs, d.abs(path))
 			}
 		})
+		if string(r.Type) == scriptType && !r.Delete {
+			name, _ := r.Inputs["scriptName"].(string)
+			hash, _ := r.Inputs["codeHash"].(string)
+			if name != "" {
+				out.scripts = append(out.scripts, deployedScript{name: name, codeHash: hash})
+			}
+		}
 	}
-	return entries, dirs
+	slices.Sort(out.entries)
+	out.entries = slices.Compact(out.entries)
+	return out
 }
 
 // sourceKeys are the input properties that name source files: a Worker's entry, an asset

@@ -70,3 +70,15 @@ func TestSourceFilesWatchesTheEntryDirectoryButInstalledPackagesAndState(t *test
 		t.Fatalf("watched %q, want %q", got, want)
 	}
 }
+
+// Without an account and a token no tail can be started.
+func TestTailClientNeedsAccountAndToken(t *testing.T) {
+	t.Setenv("CLOUDFLARE_API_TOKEN", "")
+	t.Setenv("CLOUDFLARE_ACCOUNT_ID", "")
+	if tailClient(map[string]string{"CLOUDFLARE_API_TOKEN": "t"}) != nil {
+		t.Fatal("a client without an account")
+	}
+	if tailClient(map[string]string{"CLOUDFLARE_API_TOKEN": "t", "CLOUDFLARE_ACCOUNT_ID": "0123456789abcdef0123456789abcdef"}) == nil {
+		t.Fatal("no client with both")
+	}
+}

@@ -35,6 +35,9 @@ type Options struct {
 	Minify bool
 	// Sourcemap appends an inline source map to the code.
 	Sourcemap bool
+	// SourceMapOut also returns a source map of Code in Result.SourceMap, leaving Code byte for
+	// byte what it is without it: for mapping the uploaded code's stack traces back to the sources.
+	SourceMapOut bool
 	// MessageDir is the directory the file names in error messages and Inputs are relative to: where the
 	// user runs the tool (the Pulumi project), so the names read like the paths they wrote.
 	// Empty means the project root, like the paths inside the bundle.
@@ -66,6 +69,9 @@ type Result struct {
 	// Inputs are the files that make up Code with the bytes each contributes, largest first:
 	// what to look at when the bundle is too large.
 	Inputs []Input
+	// SourceMap is Code's source map (version 3) when Options.SourceMapOut is set; its sources
+	// are named like Inputs.
+	SourceMap []byte
 }
 
 // Input is one source file's share of the bundle.
@@ -144,8 +150,14 @@ func Bundle(opts Options) (*Result, error) {
 		build.MinifyIdentifiers = true
 		build.MinifySyntax = true
 	}
-	if opts.Sourcemap {
+	switch {
+	case opts.Sourcemap && opts.SourceMapOut:
+		build.Sourcemap = api.SourceMapInlineAndExternal
+	case opts.Sourcemap:
 		build.Sourcemap = api.SourceMapInline
+	case opts.SourceMapOut:
+		// External adds no sourceMappingURL comment: Code stays what is uploaded.
+		build.Sourcemap = api.SourceMapExternal
 	}
 
 	// Messages and Inputs name files relative to dir.
@@ -191,8 +203,35 @@ func Bundle(opts Options) (*Result, error) {
 		return nil, fmt.Errorf("bundling %s: %w", entry, err)
 	}
 	sum := sha256.Sum256(code)
-	return &Result{Code: code, Hash: hex.EncodeToString(sum[:]), Exports: exports, ExportKinds: top.exportKinds(),
-		Handlers: handlers, HandlersKnown: handlersKnown, NodeImports: nodeImports, GzipSize: size, Inputs: inputs}, nil
+	out := &Result{Code: code, Hash: hex.EncodeToString(sum[:]), Exports: exports, ExportKinds: top.exportKinds(),
+		Handlers: handlers, HandlersKnown: handlersKnown, NodeImports: nodeImports, GzipSize: size, Inputs: inputs}
+	if opts.SourceMapOut {
+		if out.SourceMap, err = sourceMap(res.OutputFiles, root, dir); err != nil {
+			return nil, fmt.Errorf("bundling %s: %w", entry, err)
+		}
+	}
+	return out, nil
+}
+
+// sourceMap is the .map output, its sources renamed from root-relative to dir-relative.
+func sourceMap(files []api.OutputFile, root, dir string) ([]byte, error) {
+	for _, f := range files {
+		if !strings.HasSuffix(f.Path, ".js.map") {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal(f.Contents, &m); err != nil {
+			return nil, fmt.Errorf("reading esbuild's source map: %w", err)
+		}
+		sources, _ := m["sources"].([]any)
+		for i, src := range sources {
+			if s, ok := src.(string); ok {
+				sources[i] = displayPath(filepath.FromSlash(s), root, dir)
+			}
+		}
+		return json.Marshal(m)
+	}
+	return nil, errors.New("esbuild produced no source map")
 }
 
 // checkEntry gives a missing entry a plain message; esbuild's own ("Could not resolve") reads

@@ -246,3 +246,23 @@ func TestBundleMessagesRelativeToMessageDir(t *testing.T) {
 	require.ErrorContains(t, err, `../src/index.ts:3:11: ERROR: Expected ";" but found "y"`,
 		"the path the user wrote, relative to the Pulumi project")
 }
+
+// SourceMapOut returns a map of the code as uploaded: the code is the same bytes as without it,
+// and the map's sources are named relative to MessageDir, like Inputs.
+func TestBundleSourceMapOut(t *testing.T) {
+	entry := writeProject(t, doProject())
+	plain, err := Bundle(Options{Entry: entry})
+	require.NoError(t, err)
+	dir := filepath.Dir(filepath.Dir(entry))
+	res, err := Bundle(Options{Entry: entry, SourceMapOut: true, MessageDir: filepath.Join(dir, "src")})
+	require.NoError(t, err)
+	assert.Equal(t, plain.Hash, res.Hash, "the code is what is uploaded without a map")
+	assert.Nil(t, plain.SourceMap)
+	var sm struct {
+		Version int      `json:"version"`
+		Sources []string `json:"sources"`
+	}
+	require.NoError(t, json.Unmarshal(res.SourceMap, &sm))
+	assert.Equal(t, 3, sm.Version)
+	assert.Equal(t, []string{"index.ts", "greet.ts"}, sm.Sources)
+}
