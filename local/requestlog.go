@@ -135,7 +135,8 @@ type recorder struct {
 	body   bytes.Buffer
 }
 
-// Unwrap lets http.ResponseController reach the connection (a dropped-connection fault hijacks it).
+// Unwrap lets http.ResponseController reach the connection (a dropped-connection fault and a
+// tail's WebSocket hijack it).
 func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *recorder) WriteHeader(status int) {
@@ -154,9 +155,6 @@ func (w *recorder) Write(p []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(p)
 }
-
-// Unwrap lets a handler reach the connection's own writer: a tail's WebSocket hijacks it.
-func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // code is the first Cloudflare error code of the response, if it was an error envelope.
 func (w *recorder) code() int {
