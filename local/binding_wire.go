@@ -23,6 +23,7 @@ const (
 	bindingService       = "service"
 	bindingJSON          = "json"
 	bindingAssets        = "assets"
+	bindingWorkflow      = "workflow"
 )
 
 // wireBinding is one entry of an upload's "bindings" and of the settings' "bindings".
@@ -48,6 +49,9 @@ type wireBinding struct {
 	Entrypoint string `json:"entrypoint,omitempty"`
 	// JSON is the value of a json binding.
 	JSON json.RawMessage `json:"json,omitempty"`
+	// WorkflowName is the workflow of a workflow binding (ClassName runs it, ScriptName defines
+	// it when it is another script).
+	WorkflowName string `json:"workflow_name,omitempty"`
 }
 
 // MarshalJSON answers "text" for text bindings even when empty: an empty variable is a value.

@@ -30,9 +30,10 @@ type bindingKind struct {
 }
 
 var bindingKinds = map[string]bindingKind{
-	bindingQueue:    queueBindingKind, // queue_backend.go
-	bindingD1:       d1BindingKind,    // api_d1.go
-	bindingR2Bucket: r2BindingKind,    // api_r2.go
+	bindingQueue:    queueBindingKind,    // queue_backend.go
+	bindingD1:       d1BindingKind,       // api_d1.go
+	bindingR2Bucket: r2BindingKind,       // api_r2.go
+	bindingWorkflow: workflowBindingKind, // workflows.go
 	bindingPlainText: {
 		fields: []string{"text"}, needs: []string{"text"},
 		runtime: textBinding,
@@ -142,7 +143,7 @@ type bindingContext struct {
 var cloudflareOnlyBindings = []string{
 	"ai", "analytics_engine", "browser", "dispatch_namespace", "hyperdrive", "inherit", "images",
 	"mtls_certificate", "pipelines", "secrets_store_secret", "secret_key", "send_email",
-	"tail_consumer", "vectorize", "version_metadata", "wasm_module", "workflow", "data_blob", "text_blob",
+	"tail_consumer", "vectorize", "version_metadata", "wasm_module", "data_blob", "text_blob",
 }
 
 func textBinding(_ *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {

@@ -62,6 +62,7 @@ var mutatingCalls = map[string]bool{
 	CallKVEditNamespaces: true, CallKVEditValues: true, CallAssetsUpload: true,
 	CallEditQueues: true, CallEditConsumers: true, CallQueueMessages: true,
 	CallD1EditDatabases: true, CallD1Query: true, CallEditRoutes: true, CallEditDomains: true,
+	CallEditWorkflows: true,
 }
 
 // calls counts API calls by kind.

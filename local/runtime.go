@@ -20,6 +20,7 @@ type runtime interface {
 	Apply(ctx context.Context, scripts []workerd.Script) error
 	Addr(script string) (string, bool)
 	ScheduledAddr(script string) (string, bool)
+	WorkflowAddr(script, workflow string) (string, bool)
 	Close() error
 }
 
@@ -47,6 +48,7 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 			ws.Modules = append(ws.Modules, workerd.Module{Name: m.Name, Content: content})
 		}
 		ws.Bindings = s.workerdBindings(bindingContext{st: st, script: name, service: name, assets: rec.Assets}, rec.Bindings)
+		ws.Workflows = workflowsDefined(st, name, rec.Bindings)
 		for _, n := range st.namespacesOf(name) {
 			ws.Classes = append(ws.Classes, workerd.Class{Name: n.Class, SQLite: n.SQLite, UniqueKey: n.ID})
 		}

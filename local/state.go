@@ -33,6 +33,8 @@ type state struct {
 	// Routes and Domains are the zones' routes and the account's custom domains (zones.go).
 	Routes  []routeRecord  `json:"routes,omitempty"`
 	Domains []domainRecord `json:"domains,omitempty"`
+	// Workflows is the Workflows API's registry by workflow name (api_workflows.go).
+	Workflows map[string]*workflowRecord `json:"workflows,omitempty"`
 }
 
 // scriptRecord is one uploaded script.

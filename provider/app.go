@@ -164,7 +164,8 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if err := errors.Join(plan.resolveBindings(declared), plan.resolveServices(declared)); err != nil {
+	if err := errors.Join(plan.resolveBindings(declared), plan.resolveServices(declared),
+		plan.resolveWorkflows(args.Workflows, declared)); err != nil {
 		return nil, err
 	}
 	return plan, plan.sort(declared)

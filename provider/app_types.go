@@ -26,6 +26,7 @@ type AppArgs struct {
 	Queues         []AppQueue         `pulumi:"queues,optional"`
 	D1Databases    []AppD1Database    `pulumi:"d1Databases,optional"`
 	R2Buckets      []AppR2Bucket      `pulumi:"r2Buckets,optional"`
+	Workflows      []AppWorkflow      `pulumi:"workflows,optional"`
 }
 
 // Annotate documents AppArgs.
@@ -44,6 +45,9 @@ func (a *AppArgs) Annotate(an infer.Annotator) {
 		"{type: \"kv_namespace\", name}.")
 	an.Describe(&a.Queues, "Queues, named \"<app>-<stage>-<name>\" on Cloudflare. A Worker sends to one with the binding "+
 		"{type: \"queue\", name} and consumes one with queueConsumers: [{queue: name}].")
+	an.Describe(&a.Workflows, "Workflows, named \"<app>-<stage>-<name>\", each run by a class one of the app's "+
+		"Workers exports. The host Worker gets the binding (env.ORDER for \"order\"); another Worker binds one as "+
+		"{type: \"workflow\", name}.")
 	an.Describe(&a.R2Buckets, "R2 buckets, named \"<app>-<stage>-<name>\". A Worker binds one as "+
 		"{type: \"r2_bucket\", name}.")
 }

@@ -29,6 +29,8 @@ type Binding struct {
 	Service     *string `pulumi:"service,optional"`
 	Entrypoint  *string `pulumi:"entrypoint,optional"`
 	JSON        *string `pulumi:"json,optional"`
+	// WorkflowName is the workflow of a workflow binding.
+	WorkflowName *string `pulumi:"workflowName,optional"`
 }
 
 // Annotate documents Binding.
@@ -39,8 +41,11 @@ func (b *Binding) Annotate(a infer.Annotator) {
 	a.Describe(&b.Name, "Env name: a JavaScript identifier, unique within the Worker.")
 	a.Describe(&b.Type, "Binding type: "+kindList()+".")
 	a.Describe(&b.Text, "plain_text: the string.")
-	a.Describe(&b.ClassName, "durable_object_namespace: the Durable Object class the namespace runs.")
-	a.Describe(&b.ScriptName, "durable_object_namespace: the script hosting the class, when it is another script.")
+	a.Describe(&b.ClassName, "durable_object_namespace: the Durable Object class the namespace runs. workflow: the "+
+		"WorkflowEntrypoint class that runs the workflow.")
+	a.Describe(&b.ScriptName, "durable_object_namespace, workflow: the script hosting the class, when it is another "+
+		"script. A workflow binding without it defines the workflow: this Worker exports the class, and the deploy "+
+		"registers the workflow with Cloudflare's Workflows API.")
 	a.Describe(&b.NamespaceID, "kv_namespace: the KV namespace id (a KvNamespace's namespaceId).")
 	a.Describe(&b.QueueName, "queue: the queue the Worker sends to (a Queue's queueName).")
 	a.Describe(&b.DatabaseID, "d1: the D1 database id (a D1Database's databaseId).")
@@ -49,6 +54,7 @@ func (b *Binding) Annotate(a infer.Annotator) {
 	a.Describe(&b.Entrypoint, "service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its "+
 		"default export.")
 	a.Describe(&b.JSON, "json: the value, as JSON text; env.NAME is the parsed value.")
+	a.Describe(&b.WorkflowName, "workflow: the workflow's name in the account; env.NAME.create() starts an instance.")
 }
 
 // kind is what the binding model knows about one binding type. Adding a kind is an entry here
@@ -99,6 +105,10 @@ var kinds = map[string]kind{
 		fields: []string{"service", "entrypoint"}, needs: []string{"service"},
 		resource: "lumier:index:Worker", alias: "worker", from: map[string]string{"service": "scriptName"},
 		reaches: "service",
+	},
+	cfapi.BindingWorkflow: {
+		fields: []string{"workflowName", "className", "scriptName"}, needs: []string{"workflowName", "className"},
+		reaches: "scriptName",
 	},
 	cfapi.BindingJSON: {
 		fields: []string{"json"}, needs: []string{"json"},
@@ -155,6 +165,7 @@ var bindingFields = []bindingField{
 	{"service", func(b *Binding) **string { return &b.Service }, func(a *cfapi.Binding) *string { return &a.Service }},
 	{"entrypoint", func(b *Binding) **string { return &b.Entrypoint }, func(a *cfapi.Binding) *string { return &a.Entrypoint }},
 	{"json", func(b *Binding) **string { return &b.JSON }, nil},
+	{"workflowName", func(b *Binding) **string { return &b.WorkflowName }, func(a *cfapi.Binding) *string { return &a.WorkflowName }},
 }
 
 func fieldNamed(name string) bindingField {
@@ -244,7 +255,7 @@ func (b Binding) api(script string) cfapi.Binding {
 		f := fieldNamed(name)
 		f.setWire(&out, deref(*f.field(&b)))
 	}
-	if b.Type == cfapi.BindingDurableObject && out.ScriptName == script {
+	if (b.Type == cfapi.BindingDurableObject || b.Type == cfapi.BindingWorkflow) && out.ScriptName == script {
 		out.ScriptName = ""
 	}
 	return out

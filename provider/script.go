@@ -85,6 +85,7 @@ func (s *Script) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 	if known("bindings") && known("secrets") && known("durableObjects") {
 		args.Bindings = normalizeBindings(args.Bindings, args.ScriptName)
 		failures = append(failures, checkBindings(args)...)
+		failures = append(failures, checkWorkflows(args)...)
 	}
 	if known("crons") {
 		failures = append(failures, checkCrons(args.Crons)...)
@@ -210,6 +211,9 @@ func checkCode(args *ScriptArgs, known func(string) bool, cfg Config) []p.CheckF
 	var failures []p.CheckFailure
 	if known("durableObjects") {
 		failures = append(failures, checkClassExports(args, b)...)
+	}
+	if known("bindings") {
+		failures = append(failures, checkWorkflowExports(args, b)...)
 	}
 	if known("compatibilityFlags") {
 		failures = append(failures, checkNodeImports(args, b)...)
@@ -422,6 +426,9 @@ func (s *Script) Create(ctx context.Context, req infer.CreateRequest[ScriptArgs]
 	if err != nil {
 		return infer.CreateResponse[ScriptState]{}, err
 	}
+	if err := deployWorkflows(ctx, c, nil, req.Inputs); err != nil {
+		return infer.CreateResponse[ScriptState]{}, err
+	}
 	if len(req.Inputs.Crons) > 0 {
 		if err := setCrons(ctx, c, req.Inputs); err != nil {
 			return infer.CreateResponse[ScriptState]{}, err
@@ -472,6 +479,11 @@ func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs,
 		}
 		if !upload {
 			state.MigrationTag, state.NamespaceIDs, state.VersionID = req.State.MigrationTag, req.State.NamespaceIDs, req.State.VersionID
+		}
+	}
+	if upload {
+		if err := deployWorkflows(ctx, c, &old, news); err != nil {
+			return infer.UpdateResponse[ScriptState]{}, err
 		}
 	}
 	if shift {
@@ -699,6 +711,9 @@ func (s *Script) Delete(ctx context.Context, req infer.DeleteRequest[ScriptState
 		if len(bound) > 0 {
 			return infer.DeleteResponse{}, fmt.Errorf("refusing to delete script %q: %s", name, bound[0].Reason)
 		}
+	}
+	if err := deleteWorkflowsOf(ctx, c, req.State.ScriptArgs); err != nil {
+		return infer.DeleteResponse{}, err
 	}
 	if err := removeRouting(ctx, c, req.State); err != nil {
 		return infer.DeleteResponse{}, err

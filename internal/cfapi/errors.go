@@ -29,6 +29,7 @@ const (
 	codeKVNamespace404  = 10013 // KV: "namespace not found"
 	codeD1NotFound      = 7404  // D1: "The database <id> could not be found"
 	codeR2NoSuchBucket  = 10006 // R2: "The specified bucket does not exist."
+	codeWorkflowMissing = 10200 // Workflows: "Workflow not found"
 )
 
 // APIError is a failed Cloudflare API call: the HTTP status and the first entry of the
@@ -69,7 +70,8 @@ func (e *APIError) Is(target error) bool {
 
 func (e *APIError) notFound() bool {
 	return e.Code == codeScriptNotFound || e.Code == codeServiceNotFound ||
-		e.Code == codeKVKeyNotFound || e.Code == codeKVNamespace404 || e.Code == codeQueueNotFound || e.Code == codeD1NotFound || e.Code == codeR2NoSuchBucket
+		e.Code == codeKVKeyNotFound || e.Code == codeKVNamespace404 || e.Code == codeQueueNotFound || e.Code == codeD1NotFound || e.Code == codeR2NoSuchBucket ||
+		e.Code == codeWorkflowMissing
 }
 
 // IsNotFound reports whether err means the script (or other object) does not exist.

@@ -167,3 +167,29 @@ func TestFixtureSettings(t *testing.T) {
 	assert.Equal(t, "2025-01-01", got.CompatibilityDate)
 	assert.Equal(t, []string{"nodejs_compat"}, got.CompatibilityFlags)
 }
+
+func TestFixtureWorkflow(t *testing.T) {
+	path := "/accounts/" + fixtureAccount + "/workflows/orders-dev-order"
+	c := fixtureClient(t, map[string]string{"GET " + path: "workflows/workflow-get", "PUT " + path: "workflows/workflow-put"})
+	w, err := c.Workflow(context.Background(), "orders-dev-order")
+	require.NoError(t, err)
+	assert.Equal(t, "orders-dev-api", w.ScriptName)
+	assert.Equal(t, "OrderWorkflow", w.ClassName)
+	assert.Equal(t, 2, w.Unfinished(), "one running, one waiting")
+	assert.Equal(t, 2, w.Instances["complete"])
+	require.NoError(t, c.PutWorkflow(context.Background(), "orders-dev-order", "orders-dev-api", "OrderWorkflow"))
+}
+
+func TestFixtureWorkflowNotFound(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := shapetest.Fixture(t, "workflows", "workflow-not-found")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	c := New(srv.URL, "token", fixtureAccount)
+	_, err := c.Workflow(context.Background(), "gone")
+	assert.True(t, IsNotFound(err), "10200 reads as not found: %v", err)
+	assert.NoError(t, c.DeleteWorkflow(context.Background(), "gone"), "deleting a workflow already gone is done")
+}

@@ -19,6 +19,7 @@ const (
 	BindingR2Bucket      = "r2_bucket"
 	BindingService       = "service"
 	BindingJSON          = "json"
+	BindingWorkflow      = "workflow"
 )
 
 // Module is one ES module of a Worker: its name is the multipart part name, the file name and
@@ -54,6 +55,9 @@ type Binding struct {
 	Entrypoint string `json:"entrypoint,omitempty"`
 	// JSON is the value of a json binding, as JSON.
 	JSON json.RawMessage `json:"json,omitempty"`
+	// WorkflowName is the Workflow of a workflow binding (with ClassName, and ScriptName when
+	// another script defines it).
+	WorkflowName string `json:"workflow_name,omitempty"`
 }
 
 // MarshalJSON sends "text" for text bindings even when empty: an empty variable is a valid
@@ -256,6 +260,9 @@ func (b Binding) param() workers.ScriptUpdateParamsMetadataBinding {
 	}
 	if b.Service != "" {
 		p.Service = cloudflare.F(b.Service)
+	}
+	if b.WorkflowName != "" {
+		p.WorkflowName = cloudflare.F(b.WorkflowName)
 	}
 	return p
 }

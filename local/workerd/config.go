@@ -104,6 +104,10 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 			service, socket := renderScheduled(s, cfg)
 			services, sockets = append(services, service), append(sockets, socket)
 		}
+		for _, w := range s.Workflows {
+			service, socket := renderWorkflow(s, w, cfg)
+			services, sockets = append(services, service), append(sockets, socket)
+		}
 	}
 	// Workers reach the internet and this machine's loopback (other local Workers, the local
 	// Cloudflare) but not the rest of the private network. Naming the service explicitly also

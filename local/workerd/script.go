@@ -48,6 +48,9 @@ type Script struct {
 	// Tail, if set, receives the script's tail events: console output and uncaught exceptions
 	// with the event they happened in (tail.go).
 	Tail *Tail
+	// Workflows are the workflows whose class the script exports, each run by an engine in the
+	// script's process (workflow.go).
+	Workflows []Workflow
 }
 
 // scriptNamePattern is the set of names that are safe both as workerd service and socket names

@@ -84,6 +84,7 @@ export class App extends pulumi.ComponentResource {
             resourceInputs["removal"] = args?.removal;
             resourceInputs["stage"] = args?.stage;
             resourceInputs["workers"] = args?.workers;
+            resourceInputs["workflows"] = args?.workflows;
         } else {
             resourceInputs["d1Databases"] = undefined /*out*/;
             resourceInputs["durableObjects"] = undefined /*out*/;
@@ -143,4 +144,8 @@ export interface AppArgs {
      * Worker declarations in program order. Declarations with the same name are merged into one Worker; options they both set must agree.
      */
     workers: pulumi.Input<pulumi.Input<inputs.AppWorkerArgs>[]>;
+    /**
+     * Workflows, named "<app>-<stage>-<name>", each run by a class one of the app's Workers exports. The host Worker gets the binding (env.ORDER for "order"); another Worker binds one as {type: "workflow", name}.
+     */
+    workflows?: pulumi.Input<pulumi.Input<inputs.AppWorkflowArgs>[] | undefined>;
 }

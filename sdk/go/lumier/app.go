@@ -74,6 +74,8 @@ type appArgs struct {
 	Stage *string `pulumi:"stage"`
 	// Worker declarations in program order. Declarations with the same name are merged into one Worker; options they both set must agree.
 	Workers []AppWorker `pulumi:"workers"`
+	// Workflows, named "<app>-<stage>-<name>", each run by a class one of the app's Workers exports. The host Worker gets the binding (env.ORDER for "order"); another Worker binds one as {type: "workflow", name}.
+	Workflows []AppWorkflow `pulumi:"workflows"`
 }
 
 // The set of arguments for constructing a App resource.
@@ -98,6 +100,8 @@ type AppArgs struct {
 	Stage *string
 	// Worker declarations in program order. Declarations with the same name are merged into one Worker; options they both set must agree.
 	Workers AppWorkerArrayInput
+	// Workflows, named "<app>-<stage>-<name>", each run by a class one of the app's Workers exports. The host Worker gets the binding (env.ORDER for "order"); another Worker binds one as {type: "workflow", name}.
+	Workflows AppWorkflowArrayInput
 }
 
 func (AppArgs) ElementType() reflect.Type {

@@ -784,6 +784,133 @@ func (o AppWorkerArrayOutput) Index(i pulumi.IntInput) AppWorkerOutput {
 	}).(AppWorkerOutput)
 }
 
+// A Workflow of an App: durable multi-step runs of a WorkflowEntrypoint class one of its Workers exports. It is named "<app>-<stage>-<name>" on Cloudflare; the host Worker gets the binding, and other Workers of the app bind it as {type: "workflow", name}.
+type AppWorkflow struct {
+	// Env name of the binding on the host Worker. Defaults to the name in upper case with '-' as '_' ("order" is env.ORDER).
+	Binding *string `pulumi:"binding"`
+	// Exported class that extends WorkflowEntrypoint (from "cloudflare:workers").
+	ClassName string `pulumi:"className"`
+	// Workflow name in the app: lowercase letters, digits and '-'.
+	Name string `pulumi:"name"`
+	// Name of the Worker of this app that exports the class.
+	Worker string `pulumi:"worker"`
+}
+
+// AppWorkflowInput is an input type that accepts AppWorkflowArgs and AppWorkflowOutput values.
+// You can construct a concrete instance of `AppWorkflowInput` via:
+//
+//	AppWorkflowArgs{...}
+type AppWorkflowInput interface {
+	pulumi.Input
+
+	ToAppWorkflowOutput() AppWorkflowOutput
+	ToAppWorkflowOutputWithContext(context.Context) AppWorkflowOutput
+}
+
+// A Workflow of an App: durable multi-step runs of a WorkflowEntrypoint class one of its Workers exports. It is named "<app>-<stage>-<name>" on Cloudflare; the host Worker gets the binding, and other Workers of the app bind it as {type: "workflow", name}.
+type AppWorkflowArgs struct {
+	// Env name of the binding on the host Worker. Defaults to the name in upper case with '-' as '_' ("order" is env.ORDER).
+	Binding pulumi.StringPtrInput `pulumi:"binding"`
+	// Exported class that extends WorkflowEntrypoint (from "cloudflare:workers").
+	ClassName pulumi.StringInput `pulumi:"className"`
+	// Workflow name in the app: lowercase letters, digits and '-'.
+	Name pulumi.StringInput `pulumi:"name"`
+	// Name of the Worker of this app that exports the class.
+	Worker pulumi.StringInput `pulumi:"worker"`
+}
+
+func (AppWorkflowArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppWorkflow)(nil)).Elem()
+}
+
+func (i AppWorkflowArgs) ToAppWorkflowOutput() AppWorkflowOutput {
+	return i.ToAppWorkflowOutputWithContext(context.Background())
+}
+
+func (i AppWorkflowArgs) ToAppWorkflowOutputWithContext(ctx context.Context) AppWorkflowOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppWorkflowOutput)
+}
+
+// AppWorkflowArrayInput is an input type that accepts AppWorkflowArray and AppWorkflowArrayOutput values.
+// You can construct a concrete instance of `AppWorkflowArrayInput` via:
+//
+//	AppWorkflowArray{ AppWorkflowArgs{...} }
+type AppWorkflowArrayInput interface {
+	pulumi.Input
+
+	ToAppWorkflowArrayOutput() AppWorkflowArrayOutput
+	ToAppWorkflowArrayOutputWithContext(context.Context) AppWorkflowArrayOutput
+}
+
+type AppWorkflowArray []AppWorkflowInput
+
+func (AppWorkflowArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppWorkflow)(nil)).Elem()
+}
+
+func (i AppWorkflowArray) ToAppWorkflowArrayOutput() AppWorkflowArrayOutput {
+	return i.ToAppWorkflowArrayOutputWithContext(context.Background())
+}
+
+func (i AppWorkflowArray) ToAppWorkflowArrayOutputWithContext(ctx context.Context) AppWorkflowArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppWorkflowArrayOutput)
+}
+
+// A Workflow of an App: durable multi-step runs of a WorkflowEntrypoint class one of its Workers exports. It is named "<app>-<stage>-<name>" on Cloudflare; the host Worker gets the binding, and other Workers of the app bind it as {type: "workflow", name}.
+type AppWorkflowOutput struct{ *pulumi.OutputState }
+
+func (AppWorkflowOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppWorkflow)(nil)).Elem()
+}
+
+func (o AppWorkflowOutput) ToAppWorkflowOutput() AppWorkflowOutput {
+	return o
+}
+
+func (o AppWorkflowOutput) ToAppWorkflowOutputWithContext(ctx context.Context) AppWorkflowOutput {
+	return o
+}
+
+// Env name of the binding on the host Worker. Defaults to the name in upper case with '-' as '_' ("order" is env.ORDER).
+func (o AppWorkflowOutput) Binding() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AppWorkflow) *string { return v.Binding }).(pulumi.StringPtrOutput)
+}
+
+// Exported class that extends WorkflowEntrypoint (from "cloudflare:workers").
+func (o AppWorkflowOutput) ClassName() pulumi.StringOutput {
+	return o.ApplyT(func(v AppWorkflow) string { return v.ClassName }).(pulumi.StringOutput)
+}
+
+// Workflow name in the app: lowercase letters, digits and '-'.
+func (o AppWorkflowOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v AppWorkflow) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// Name of the Worker of this app that exports the class.
+func (o AppWorkflowOutput) Worker() pulumi.StringOutput {
+	return o.ApplyT(func(v AppWorkflow) string { return v.Worker }).(pulumi.StringOutput)
+}
+
+type AppWorkflowArrayOutput struct{ *pulumi.OutputState }
+
+func (AppWorkflowArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AppWorkflow)(nil)).Elem()
+}
+
+func (o AppWorkflowArrayOutput) ToAppWorkflowArrayOutput() AppWorkflowArrayOutput {
+	return o
+}
+
+func (o AppWorkflowArrayOutput) ToAppWorkflowArrayOutputWithContext(ctx context.Context) AppWorkflowArrayOutput {
+	return o
+}
+
+func (o AppWorkflowArrayOutput) Index(i pulumi.IntInput) AppWorkflowOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AppWorkflow {
+		return vs[0].([]AppWorkflow)[vs[1].(int)]
+	}).(AppWorkflowOutput)
+}
+
 // Static assets of a Worker: the files of a directory, served at their paths before the Worker runs. Only files Cloudflare does not have yet are uploaded; an unchanged directory uploads nothing.
 type Assets struct {
 	// Name of the env binding that fetches the assets (env.ASSETS.fetch(request)), for example "ASSETS". No binding when unset.
@@ -1004,7 +1131,7 @@ func (o AssetsPtrOutput) RunWorkerFirst() pulumi.BoolPtrOutput {
 type Binding struct {
 	// r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
 	BucketName *string `pulumi:"bucketName"`
-	// durable_object_namespace: the Durable Object class the namespace runs.
+	// durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
 	ClassName *string `pulumi:"className"`
 	// d1: the D1 database id (a D1Database's databaseId).
 	DatabaseId *string `pulumi:"databaseId"`
@@ -1018,14 +1145,16 @@ type Binding struct {
 	NamespaceId *string `pulumi:"namespaceId"`
 	// queue: the queue the Worker sends to (a Queue's queueName).
 	QueueName *string `pulumi:"queueName"`
-	// durable_object_namespace: the script hosting the class, when it is another script.
+	// durable_object_namespace, workflow: the script hosting the class, when it is another script. A workflow binding without it defines the workflow: this Worker exports the class, and the deploy registers the workflow with Cloudflare's Workflows API.
 	ScriptName *string `pulumi:"scriptName"`
 	// service: the script the binding calls (a Worker's scriptName).
 	Service *string `pulumi:"service"`
 	// plain_text: the string.
 	Text *string `pulumi:"text"`
-	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
 	Type string `pulumi:"type"`
+	// workflow: the workflow's name in the account; env.NAME.create() starts an instance.
+	WorkflowName *string `pulumi:"workflowName"`
 }
 
 // BindingInput is an input type that accepts BindingArgs and BindingOutput values.
@@ -1043,7 +1172,7 @@ type BindingInput interface {
 type BindingArgs struct {
 	// r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
 	BucketName pulumi.StringPtrInput `pulumi:"bucketName"`
-	// durable_object_namespace: the Durable Object class the namespace runs.
+	// durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
 	ClassName pulumi.StringPtrInput `pulumi:"className"`
 	// d1: the D1 database id (a D1Database's databaseId).
 	DatabaseId pulumi.StringPtrInput `pulumi:"databaseId"`
@@ -1057,14 +1186,16 @@ type BindingArgs struct {
 	NamespaceId pulumi.StringPtrInput `pulumi:"namespaceId"`
 	// queue: the queue the Worker sends to (a Queue's queueName).
 	QueueName pulumi.StringPtrInput `pulumi:"queueName"`
-	// durable_object_namespace: the script hosting the class, when it is another script.
+	// durable_object_namespace, workflow: the script hosting the class, when it is another script. A workflow binding without it defines the workflow: this Worker exports the class, and the deploy registers the workflow with Cloudflare's Workflows API.
 	ScriptName pulumi.StringPtrInput `pulumi:"scriptName"`
 	// service: the script the binding calls (a Worker's scriptName).
 	Service pulumi.StringPtrInput `pulumi:"service"`
 	// plain_text: the string.
 	Text pulumi.StringPtrInput `pulumi:"text"`
-	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
 	Type pulumi.StringInput `pulumi:"type"`
+	// workflow: the workflow's name in the account; env.NAME.create() starts an instance.
+	WorkflowName pulumi.StringPtrInput `pulumi:"workflowName"`
 }
 
 func (BindingArgs) ElementType() reflect.Type {
@@ -1124,7 +1255,7 @@ func (o BindingOutput) BucketName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.BucketName }).(pulumi.StringPtrOutput)
 }
 
-// durable_object_namespace: the Durable Object class the namespace runs.
+// durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
 func (o BindingOutput) ClassName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.ClassName }).(pulumi.StringPtrOutput)
 }
@@ -1159,7 +1290,7 @@ func (o BindingOutput) QueueName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.QueueName }).(pulumi.StringPtrOutput)
 }
 
-// durable_object_namespace: the script hosting the class, when it is another script.
+// durable_object_namespace, workflow: the script hosting the class, when it is another script. A workflow binding without it defines the workflow: this Worker exports the class, and the deploy registers the workflow with Cloudflare's Workflows API.
 func (o BindingOutput) ScriptName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.ScriptName }).(pulumi.StringPtrOutput)
 }
@@ -1174,9 +1305,14 @@ func (o BindingOutput) Text() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.Text }).(pulumi.StringPtrOutput)
 }
 
-// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
 func (o BindingOutput) Type() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Type }).(pulumi.StringOutput)
+}
+
+// workflow: the workflow's name in the account; env.NAME.create() starts an instance.
+func (o BindingOutput) WorkflowName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.WorkflowName }).(pulumi.StringPtrOutput)
 }
 
 type BindingArrayOutput struct{ *pulumi.OutputState }
@@ -2609,6 +2745,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AppR2BucketArrayInput)(nil)).Elem(), AppR2BucketArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkerInput)(nil)).Elem(), AppWorkerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkerArrayInput)(nil)).Elem(), AppWorkerArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkflowInput)(nil)).Elem(), AppWorkflowArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppWorkflowArrayInput)(nil)).Elem(), AppWorkflowArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AssetsInput)(nil)).Elem(), AssetsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AssetsPtrInput)(nil)).Elem(), AssetsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BindingInput)(nil)).Elem(), BindingArgs{})
@@ -2643,6 +2781,8 @@ func init() {
 	pulumi.RegisterOutputType(AppR2BucketArrayOutput{})
 	pulumi.RegisterOutputType(AppWorkerOutput{})
 	pulumi.RegisterOutputType(AppWorkerArrayOutput{})
+	pulumi.RegisterOutputType(AppWorkflowOutput{})
+	pulumi.RegisterOutputType(AppWorkflowArrayOutput{})
 	pulumi.RegisterOutputType(AssetsOutput{})
 	pulumi.RegisterOutputType(AssetsPtrOutput{})
 	pulumi.RegisterOutputType(BindingOutput{})

@@ -142,6 +142,28 @@ export interface AppWorkerArgs {
 }
 
 /**
+ * A Workflow of an App: durable multi-step runs of a WorkflowEntrypoint class one of its Workers exports. It is named "<app>-<stage>-<name>" on Cloudflare; the host Worker gets the binding, and other Workers of the app bind it as {type: "workflow", name}.
+ */
+export interface AppWorkflowArgs {
+    /**
+     * Env name of the binding on the host Worker. Defaults to the name in upper case with '-' as '_' ("order" is env.ORDER).
+     */
+    binding?: pulumi.Input<string | undefined>;
+    /**
+     * Exported class that extends WorkflowEntrypoint (from "cloudflare:workers").
+     */
+    className: pulumi.Input<string>;
+    /**
+     * Workflow name in the app: lowercase letters, digits and '-'.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * Name of the Worker of this app that exports the class.
+     */
+    worker: pulumi.Input<string>;
+}
+
+/**
  * Static assets of a Worker: the files of a directory, served at their paths before the Worker runs. Only files Cloudflare does not have yet are uploaded; an unchanged directory uploads nothing.
  */
 export interface AssetsArgs {
@@ -176,7 +198,7 @@ export interface BindingArgs {
      */
     bucketName?: pulumi.Input<string | undefined>;
     /**
-     * durable_object_namespace: the Durable Object class the namespace runs.
+     * durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
      */
     className?: pulumi.Input<string | undefined>;
     /**
@@ -204,7 +226,7 @@ export interface BindingArgs {
      */
     queueName?: pulumi.Input<string | undefined>;
     /**
-     * durable_object_namespace: the script hosting the class, when it is another script.
+     * durable_object_namespace, workflow: the script hosting the class, when it is another script. A workflow binding without it defines the workflow: this Worker exports the class, and the deploy registers the workflow with Cloudflare's Workflows API.
      */
     scriptName?: pulumi.Input<string | undefined>;
     /**
@@ -216,9 +238,13 @@ export interface BindingArgs {
      */
     text?: pulumi.Input<string | undefined>;
     /**
-     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
      */
     type: pulumi.Input<string>;
+    /**
+     * workflow: the workflow's name in the account; env.NAME.create() starts an instance.
+     */
+    workflowName?: pulumi.Input<string | undefined>;
 }
 
 /**

@@ -40,7 +40,7 @@ export interface Binding {
      */
     bucketName?: string;
     /**
-     * durable_object_namespace: the Durable Object class the namespace runs.
+     * durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
      */
     className?: string;
     /**
@@ -68,7 +68,7 @@ export interface Binding {
      */
     queueName?: string;
     /**
-     * durable_object_namespace: the script hosting the class, when it is another script.
+     * durable_object_namespace, workflow: the script hosting the class, when it is another script. A workflow binding without it defines the workflow: this Worker exports the class, and the deploy registers the workflow with Cloudflare's Workflows API.
      */
     scriptName?: string;
     /**
@@ -80,9 +80,13 @@ export interface Binding {
      */
     text?: string;
     /**
-     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
      */
     type: string;
+    /**
+     * workflow: the workflow's name in the account; env.NAME.create() starts an instance.
+     */
+    workflowName?: string;
 }
 
 /**

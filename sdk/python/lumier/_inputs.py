@@ -27,6 +27,8 @@ __all__ = [
     'AppR2BucketArgsDict',
     'AppWorkerArgs',
     'AppWorkerArgsDict',
+    'AppWorkflowArgs',
+    'AppWorkflowArgsDict',
     'AssetsArgs',
     'AssetsArgsDict',
     'BindingArgs',
@@ -627,6 +629,97 @@ class AppWorkerArgs:
         pulumi.set(self, "workers_dev", value)
 
 
+class AppWorkflowArgsDict(TypedDict):
+    """
+    A Workflow of an App: durable multi-step runs of a WorkflowEntrypoint class one of its Workers exports. It is named "<app>-<stage>-<name>" on Cloudflare; the host Worker gets the binding, and other Workers of the app bind it as {type: "workflow", name}.
+    """
+    class_name: pulumi.Input[_builtins.str]
+    """
+    Exported class that extends WorkflowEntrypoint (from "cloudflare:workers").
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    Workflow name in the app: lowercase letters, digits and '-'.
+    """
+    worker: pulumi.Input[_builtins.str]
+    """
+    Name of the Worker of this app that exports the class.
+    """
+    binding: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Env name of the binding on the host Worker. Defaults to the name in upper case with '-' as '_' ("order" is env.ORDER).
+    """
+
+@pulumi.input_type
+class AppWorkflowArgs:
+    def __init__(__self__, *,
+                 class_name: pulumi.Input[_builtins.str],
+                 name: pulumi.Input[_builtins.str],
+                 worker: pulumi.Input[_builtins.str],
+                 binding: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        A Workflow of an App: durable multi-step runs of a WorkflowEntrypoint class one of its Workers exports. It is named "<app>-<stage>-<name>" on Cloudflare; the host Worker gets the binding, and other Workers of the app bind it as {type: "workflow", name}.
+
+        :param pulumi.Input[_builtins.str] class_name: Exported class that extends WorkflowEntrypoint (from "cloudflare:workers").
+        :param pulumi.Input[_builtins.str] name: Workflow name in the app: lowercase letters, digits and '-'.
+        :param pulumi.Input[_builtins.str] worker: Name of the Worker of this app that exports the class.
+        :param pulumi.Input[_builtins.str] binding: Env name of the binding on the host Worker. Defaults to the name in upper case with '-' as '_' ("order" is env.ORDER).
+        """
+        pulumi.set(__self__, "class_name", class_name)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "worker", worker)
+        if binding is not None:
+            pulumi.set(__self__, "binding", binding)
+
+    @_builtins.property
+    @pulumi.getter(name="className")
+    def class_name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Exported class that extends WorkflowEntrypoint (from "cloudflare:workers").
+        """
+        return pulumi.get(self, "class_name")
+
+    @class_name.setter
+    def class_name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "class_name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Workflow name in the app: lowercase letters, digits and '-'.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def worker(self) -> pulumi.Input[_builtins.str]:
+        """
+        Name of the Worker of this app that exports the class.
+        """
+        return pulumi.get(self, "worker")
+
+    @worker.setter
+    def worker(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "worker", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def binding(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Env name of the binding on the host Worker. Defaults to the name in upper case with '-' as '_' ("order" is env.ORDER).
+        """
+        return pulumi.get(self, "binding")
+
+    @binding.setter
+    def binding(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "binding", value)
+
+
 class AssetsArgsDict(TypedDict):
     """
     Static assets of a Worker: the files of a directory, served at their paths before the Worker runs. Only files Cloudflare does not have yet are uploaded; an unchanged directory uploads nothing.
@@ -750,7 +843,7 @@ class BindingArgsDict(TypedDict):
     """
     type: pulumi.Input[_builtins.str]
     """
-    Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+    Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
     """
     bucket_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -758,7 +851,7 @@ class BindingArgsDict(TypedDict):
     """
     class_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    durable_object_namespace: the Durable Object class the namespace runs.
+    durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
     """
     database_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -782,7 +875,7 @@ class BindingArgsDict(TypedDict):
     """
     script_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    durable_object_namespace: the script hosting the class, when it is another script.
+    durable_object_namespace, workflow: the script hosting the class, when it is another script. A workflow binding without it defines the workflow: this Worker exports the class, and the deploy registers the workflow with Cloudflare's Workflows API.
     """
     service: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -791,6 +884,10 @@ class BindingArgsDict(TypedDict):
     text: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     plain_text: the string.
+    """
+    workflow_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    workflow: the workflow's name in the account; env.NAME.create() starts an instance.
     """
 
 @pulumi.input_type
@@ -807,22 +904,24 @@ class BindingArgs:
                  queue_name: pulumi.Input[Optional[_builtins.str]] = None,
                  script_name: pulumi.Input[Optional[_builtins.str]] = None,
                  service: pulumi.Input[Optional[_builtins.str]] = None,
-                 text: pulumi.Input[Optional[_builtins.str]] = None):
+                 text: pulumi.Input[Optional[_builtins.str]] = None,
+                 workflow_name: pulumi.Input[Optional[_builtins.str]] = None):
         """
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param pulumi.Input[_builtins.str] name: Env name: a JavaScript identifier, unique within the Worker.
-        :param pulumi.Input[_builtins.str] type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+        :param pulumi.Input[_builtins.str] type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
         :param pulumi.Input[_builtins.str] bucket_name: r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
-        :param pulumi.Input[_builtins.str] class_name: durable_object_namespace: the Durable Object class the namespace runs.
+        :param pulumi.Input[_builtins.str] class_name: durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
         :param pulumi.Input[_builtins.str] database_id: d1: the D1 database id (a D1Database's databaseId).
         :param pulumi.Input[_builtins.str] entrypoint: service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
         :param pulumi.Input[_builtins.str] json: json: the value, as JSON text; env.NAME is the parsed value.
         :param pulumi.Input[_builtins.str] namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
         :param pulumi.Input[_builtins.str] queue_name: queue: the queue the Worker sends to (a Queue's queueName).
-        :param pulumi.Input[_builtins.str] script_name: durable_object_namespace: the script hosting the class, when it is another script.
+        :param pulumi.Input[_builtins.str] script_name: durable_object_namespace, workflow: the script hosting the class, when it is another script. A workflow binding without it defines the workflow: this Worker exports the class, and the deploy registers the workflow with Cloudflare's Workflows API.
         :param pulumi.Input[_builtins.str] service: service: the script the binding calls (a Worker's scriptName).
         :param pulumi.Input[_builtins.str] text: plain_text: the string.
+        :param pulumi.Input[_builtins.str] workflow_name: workflow: the workflow's name in the account; env.NAME.create() starts an instance.
         """
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "type", type)
@@ -846,6 +945,8 @@ class BindingArgs:
             pulumi.set(__self__, "service", service)
         if text is not None:
             pulumi.set(__self__, "text", text)
+        if workflow_name is not None:
+            pulumi.set(__self__, "workflow_name", workflow_name)
 
     @_builtins.property
     @pulumi.getter
@@ -863,7 +964,7 @@ class BindingArgs:
     @pulumi.getter
     def type(self) -> pulumi.Input[_builtins.str]:
         """
-        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
         """
         return pulumi.get(self, "type")
 
@@ -887,7 +988,7 @@ class BindingArgs:
     @pulumi.getter(name="className")
     def class_name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        durable_object_namespace: the Durable Object class the namespace runs.
+        durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
         """
         return pulumi.get(self, "class_name")
 
@@ -959,7 +1060,7 @@ class BindingArgs:
     @pulumi.getter(name="scriptName")
     def script_name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        durable_object_namespace: the script hosting the class, when it is another script.
+        durable_object_namespace, workflow: the script hosting the class, when it is another script. A workflow binding without it defines the workflow: this Worker exports the class, and the deploy registers the workflow with Cloudflare's Workflows API.
         """
         return pulumi.get(self, "script_name")
 
@@ -990,6 +1091,18 @@ class BindingArgs:
     @text.setter
     def text(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "text", value)
+
+    @_builtins.property
+    @pulumi.getter(name="workflowName")
+    def workflow_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        workflow: the workflow's name in the account; env.NAME.create() starts an instance.
+        """
+        return pulumi.get(self, "workflow_name")
+
+    @workflow_name.setter
+    def workflow_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "workflow_name", value)
 
 
 class BuildOptionsArgsDict(TypedDict):

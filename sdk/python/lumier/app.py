@@ -30,7 +30,8 @@ class AppArgs:
                  queues: pulumi.Input[Optional[Sequence[pulumi.Input['AppQueueArgs']]]] = None,
                  r2_buckets: pulumi.Input[Optional[Sequence[pulumi.Input['AppR2BucketArgs']]]] = None,
                  removal: Optional[_builtins.str] = None,
-                 stage: Optional[_builtins.str] = None):
+                 stage: Optional[_builtins.str] = None,
+                 workflows: pulumi.Input[Optional[Sequence[pulumi.Input['AppWorkflowArgs']]]] = None):
         """
         The set of arguments for constructing a App resource.
 
@@ -44,6 +45,7 @@ class AppArgs:
         :param pulumi.Input[Sequence[pulumi.Input['AppR2BucketArgs']]] r2_buckets: R2 buckets, named "<app>-<stage>-<name>". A Worker binds one as {type: "r2_bucket", name}.
         :param _builtins.str removal: What happens to Workers and their Durable Object data when they leave the app or the stack is destroyed: "retain" (the default) keeps them on Cloudflare; "remove" deletes them, data included.
         :param _builtins.str stage: Stage being deployed. Defaults to the stack name.
+        :param pulumi.Input[Sequence[pulumi.Input['AppWorkflowArgs']]] workflows: Workflows, named "<app>-<stage>-<name>", each run by a class one of the app's Workers exports. The host Worker gets the binding (env.ORDER for "order"); another Worker binds one as {type: "workflow", name}.
         """
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "workers", workers)
@@ -63,6 +65,8 @@ class AppArgs:
             pulumi.set(__self__, "removal", removal)
         if stage is not None:
             pulumi.set(__self__, "stage", stage)
+        if workflows is not None:
+            pulumi.set(__self__, "workflows", workflows)
 
     @_builtins.property
     @pulumi.getter
@@ -184,6 +188,18 @@ class AppArgs:
     def stage(self, value: Optional[_builtins.str]):
         pulumi.set(self, "stage", value)
 
+    @_builtins.property
+    @pulumi.getter
+    def workflows(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['AppWorkflowArgs']]]]:
+        """
+        Workflows, named "<app>-<stage>-<name>", each run by a class one of the app's Workers exports. The host Worker gets the binding (env.ORDER for "order"); another Worker binds one as {type: "workflow", name}.
+        """
+        return pulumi.get(self, "workflows")
+
+    @workflows.setter
+    def workflows(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['AppWorkflowArgs']]]]):
+        pulumi.set(self, "workflows", value)
+
 
 @pulumi.type_token("lumier:index:App")
 class App(pulumi.ComponentResource):
@@ -201,6 +217,7 @@ class App(pulumi.ComponentResource):
                  removal: Optional[_builtins.str] = None,
                  stage: Optional[_builtins.str] = None,
                  workers: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppWorkerArgs', 'AppWorkerArgsDict']]]]] = None,
+                 workflows: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppWorkflowArgs', 'AppWorkflowArgsDict']]]]] = None,
                  __props__=None):
         """
         An app: its Workers and Durable Objects, declared the way `$config({ app, run })` declares them. Repeated Worker declarations are merged, each Durable Object is hosted by its Worker, Workers deploy after the hosts of the classes they bind, and the stage decides protection and removal.
@@ -217,6 +234,7 @@ class App(pulumi.ComponentResource):
         :param _builtins.str removal: What happens to Workers and their Durable Object data when they leave the app or the stack is destroyed: "retain" (the default) keeps them on Cloudflare; "remove" deletes them, data included.
         :param _builtins.str stage: Stage being deployed. Defaults to the stack name.
         :param pulumi.Input[Sequence[pulumi.Input[Union['AppWorkerArgs', 'AppWorkerArgsDict']]]] workers: Worker declarations in program order. Declarations with the same name are merged into one Worker; options they both set must agree.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['AppWorkflowArgs', 'AppWorkflowArgsDict']]]] workflows: Workflows, named "<app>-<stage>-<name>", each run by a class one of the app's Workers exports. The host Worker gets the binding (env.ORDER for "order"); another Worker binds one as {type: "workflow", name}.
         """
         ...
     @overload
@@ -252,6 +270,7 @@ class App(pulumi.ComponentResource):
                  removal: Optional[_builtins.str] = None,
                  stage: Optional[_builtins.str] = None,
                  workers: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppWorkerArgs', 'AppWorkerArgsDict']]]]] = None,
+                 workflows: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AppWorkflowArgs', 'AppWorkflowArgsDict']]]]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -277,6 +296,7 @@ class App(pulumi.ComponentResource):
             if workers is None and not opts.urn:
                 raise TypeError("Missing required property 'workers'")
             __props__.__dict__["workers"] = workers
+            __props__.__dict__["workflows"] = workflows
         super(App, __self__).__init__(
             'lumier:index:App',
             resource_name,

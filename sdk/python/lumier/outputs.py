@@ -143,6 +143,8 @@ class Binding(dict):
             suggest = "queue_name"
         elif key == "scriptName":
             suggest = "script_name"
+        elif key == "workflowName":
+            suggest = "workflow_name"
 
         if suggest:
             pulumi.log.warn(f"Key '{key}' not found in Binding. Access the value via the '{suggest}' property getter instead.")
@@ -167,22 +169,24 @@ class Binding(dict):
                  queue_name: Optional[_builtins.str] = None,
                  script_name: Optional[_builtins.str] = None,
                  service: Optional[_builtins.str] = None,
-                 text: Optional[_builtins.str] = None):
+                 text: Optional[_builtins.str] = None,
+                 workflow_name: Optional[_builtins.str] = None):
         """
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param _builtins.str name: Env name: a JavaScript identifier, unique within the Worker.
-        :param _builtins.str type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+        :param _builtins.str type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
         :param _builtins.str bucket_name: r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
-        :param _builtins.str class_name: durable_object_namespace: the Durable Object class the namespace runs.
+        :param _builtins.str class_name: durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
         :param _builtins.str database_id: d1: the D1 database id (a D1Database's databaseId).
         :param _builtins.str entrypoint: service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
         :param _builtins.str json: json: the value, as JSON text; env.NAME is the parsed value.
         :param _builtins.str namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
         :param _builtins.str queue_name: queue: the queue the Worker sends to (a Queue's queueName).
-        :param _builtins.str script_name: durable_object_namespace: the script hosting the class, when it is another script.
+        :param _builtins.str script_name: durable_object_namespace, workflow: the script hosting the class, when it is another script. A workflow binding without it defines the workflow: this Worker exports the class, and the deploy registers the workflow with Cloudflare's Workflows API.
         :param _builtins.str service: service: the script the binding calls (a Worker's scriptName).
         :param _builtins.str text: plain_text: the string.
+        :param _builtins.str workflow_name: workflow: the workflow's name in the account; env.NAME.create() starts an instance.
         """
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "type", type)
@@ -206,6 +210,8 @@ class Binding(dict):
             pulumi.set(__self__, "service", service)
         if text is not None:
             pulumi.set(__self__, "text", text)
+        if workflow_name is not None:
+            pulumi.set(__self__, "workflow_name", workflow_name)
 
     @_builtins.property
     @pulumi.getter
@@ -219,7 +225,7 @@ class Binding(dict):
     @pulumi.getter
     def type(self) -> _builtins.str:
         """
-        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
         """
         return pulumi.get(self, "type")
 
@@ -235,7 +241,7 @@ class Binding(dict):
     @pulumi.getter(name="className")
     def class_name(self) -> Optional[_builtins.str]:
         """
-        durable_object_namespace: the Durable Object class the namespace runs.
+        durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
         """
         return pulumi.get(self, "class_name")
 
@@ -283,7 +289,7 @@ class Binding(dict):
     @pulumi.getter(name="scriptName")
     def script_name(self) -> Optional[_builtins.str]:
         """
-        durable_object_namespace: the script hosting the class, when it is another script.
+        durable_object_namespace, workflow: the script hosting the class, when it is another script. A workflow binding without it defines the workflow: this Worker exports the class, and the deploy registers the workflow with Cloudflare's Workflows API.
         """
         return pulumi.get(self, "script_name")
 
@@ -302,6 +308,14 @@ class Binding(dict):
         plain_text: the string.
         """
         return pulumi.get(self, "text")
+
+    @_builtins.property
+    @pulumi.getter(name="workflowName")
+    def workflow_name(self) -> Optional[_builtins.str]:
+        """
+        workflow: the workflow's name in the account; env.NAME.create() starts an instance.
+        """
+        return pulumi.get(self, "workflow_name")
 
 
 @pulumi.output_type

@@ -1,0 +1,138 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestWorkflow deploys examples/workflow-yaml (an App with a Worker, a Durable Object and a
+// Workflow) with `pulumi up`. An instance started from a request runs its steps, its charge is
+// retried after a decline, it sleeps, the local Cloudflare restarts mid-sleep, and the instance
+// reports complete with its output; one started from the Durable Object completes too. Pause,
+// resume and terminate reach the instance through the binding. A second up changes nothing,
+// and destroy (removal "remove") deletes the workflow.
+func TestWorkflow(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	pulumi := yamlExample(t, ctx, c, "workflow-yaml")
+	pulumi(t, "stack", "init", "dev")
+	out := pulumi(t, "up", "--yes")
+	const workflow = "orders-dev-order" // <app>-<stage>-<name>
+	if !strings.Contains(out, "created") {
+		t.Fatalf("up output:\n%s", out)
+	}
+	base := strings.TrimSpace(pulumi(t, "stack", "output", "url"))
+	if wf := getWorkflow(t, c, workflow); wf["script_name"] != "orders-dev-api" || wf["class_name"] != "OrderWorkflow" {
+		t.Fatalf("GET /workflows/%s after up: %v", workflow, wf)
+	}
+
+	requireCall(t, http.MethodPost, base+"/orders?id=first&item=lamp&wait=4%20seconds&declineOnce", "", 201, `{"id":"first"}`)
+	requireCall(t, http.MethodPost, base+"/desk/orders?id=from-desk&item=chair&wait=1%20second", "", 201, `{"id":"from-desk"}`)
+	waitInstance(t, base, "first", "waiting")
+	// Restarted here, not in the subtest: the new server stops with the test that started it.
+	restartCloud(t, c)
+
+	t.Run("CompleteAfterRestart", func(t *testing.T) {
+		got := waitInstance(t, base, "first", "complete")
+		if want := `{"item":"lamp","charged":42,"shipped":"shipped lamp"}`; !jsonEqual(string(got["output"]), want) {
+			t.Fatalf("output of instance first: %s, want %s", got["output"], want)
+		}
+		got = waitInstance(t, base, "from-desk", "complete")
+		if want := `{"item":"chair","charged":42,"shipped":"shipped chair"}`; !jsonEqual(string(got["output"]), want) {
+			t.Fatalf("output of instance from-desk: %s, want %s", got["output"], want)
+		}
+		counts := getWorkflow(t, c, workflow)["instances"].(map[string]any)
+		if counts["complete"] != 2.0 {
+			t.Fatalf("GET /workflows/%s counts %v, want 2 complete", workflow, counts)
+		}
+	})
+
+	t.Run("PauseResumeTerminate", func(t *testing.T) {
+		requireCall(t, http.MethodPost, base+"/orders?id=held&wait=2%20seconds", "", 201, `{"id":"held"}`)
+		waitInstance(t, base, "held", "waiting")
+		requireCall(t, http.MethodPost, base+"/orders/held/pause", "", 200, `{"status":"paused"}`)
+		time.Sleep(3 * time.Second) // past its wake time: a paused instance does not run
+		requireCall(t, http.MethodGet, base+"/orders/held", "", 200, `{"status":"paused"}`)
+		if code, body, _ := call(t, http.MethodPost, base+"/orders/held/resume", ""); code != http.StatusOK {
+			t.Fatalf("resume: %d %s", code, body)
+		}
+		waitInstance(t, base, "held", "complete")
+
+		requireCall(t, http.MethodPost, base+"/orders?id=stopped&wait=1%20hour", "", 201, `{"id":"stopped"}`)
+		waitInstance(t, base, "stopped", "waiting")
+		requireCall(t, http.MethodPost, base+"/orders/stopped/terminate", "", 200, `{"status":"terminated"}`)
+		requireCall(t, http.MethodPost, base+"/orders?id=stopped", "", 400,
+			`{"error":"instance.already_exists: workflow instance \"stopped\" already exists"}`)
+	})
+
+	t.Run("NoopUp", func(t *testing.T) {
+		pulumi(t, "up", "--yes", "--expect-no-changes")
+	})
+
+	t.Run("Destroy", func(t *testing.T) {
+		pulumi(t, "destroy", "--yes")
+		requireScripts(t, c)
+		code, body := apiStatus(t, c, "/workflows/"+workflow)
+		if code != http.StatusNotFound || !strings.Contains(body, `"code":10200`) {
+			t.Fatalf("GET /workflows/%s after destroy: %d %s", workflow, code, body)
+		}
+	})
+}
+
+// getWorkflow reads a workflow through the Workflows API.
+func getWorkflow(t *testing.T, c *cloud, name string) map[string]any {
+	t.Helper()
+	code, body := apiStatus(t, c, "/workflows/"+name)
+	var env struct {
+		Result map[string]any `json:"result"`
+	}
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &env) != nil {
+		t.Fatalf("GET /workflows/%s: %d %s", name, code, body)
+	}
+	return env.Result
+}
+
+// waitInstance polls the Worker for instance id until its status is want, and returns the
+// status it read, each field as JSON.
+func waitInstance(t *testing.T, base, id, want string) map[string]json.RawMessage {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	var last string
+	for time.Now().Before(deadline) {
+		code, body, _ := call(t, http.MethodGet, base+"/orders/"+id, "")
+		var got map[string]json.RawMessage
+		if code == http.StatusOK && json.Unmarshal([]byte(body), &got) == nil && string(got["status"]) == `"`+want+`"` {
+			return got
+		}
+		last = body
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("instance %s never reached %q; last status: %s", id, want, last)
+	return nil
+}
+
+// apiStatus is an authenticated GET of path under the account on the local Cloudflare's API.
+func apiStatus(t *testing.T, c *cloud, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.URL()+"/accounts/"+accountID+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading the body: %v", path, err)
+	}
+	return resp.StatusCode, string(data)
+}

@@ -1,0 +1,112 @@
+package cfapi
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/cloudflare/cloudflare-go/v4"
+	"github.com/cloudflare/cloudflare-go/v4/option"
+	"github.com/cloudflare/cloudflare-go/v4/workflows"
+)
+
+// Workflow is one Workflow of the account: the script and exported class that run it, and how
+// many of its instances are in each status.
+type Workflow struct {
+	Name, ScriptName, ClassName string
+	// Instances counts instances by status (queued, running, paused, waiting, waitingForPause,
+	// complete, errored, terminated).
+	Instances map[string]int
+}
+
+// Unfinished is how many instances have not ended: queued, running, paused or waiting. Deleting
+// the workflow stops them.
+func (w Workflow) Unfinished() int {
+	n := 0
+	for _, s := range []string{"queued", "running", "paused", "waiting", "waitingForPause"} {
+		n += w.Instances[s]
+	}
+	return n
+}
+
+// validWorkflowName is the rule lumier applies to workflow names before a request: the name goes
+// into the request path unescaped (docs/cloudflare-api.md, Workflows).
+var validWorkflowName = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,63}$`)
+
+// ValidateWorkflowName reports why name is not a valid workflow name, or nil.
+func ValidateWorkflowName(name string) error {
+	if !validWorkflowName.MatchString(name) {
+		return fmt.Errorf("invalid workflow name %q: use letters, digits, '-' and '_', not starting with '-', "+
+			"at most 64 characters", name)
+	}
+	return nil
+}
+
+// PutWorkflow creates or updates the workflow name, run by class of script: what wrangler deploy
+// does after uploading a script that defines a workflow. It is safe to repeat.
+func (c *Client) PutWorkflow(ctx context.Context, name, script, class string) error {
+	if err := ValidateWorkflowName(name); err != nil {
+		return err
+	}
+	if err := c.precheck(ctx); err != nil {
+		return fmt.Errorf("deploying workflow %q: %w", name, err)
+	}
+	err := c.callRepeatable(func(opts ...option.RequestOption) error {
+		_, err := c.cf.Workflows.Update(ctx, name, workflows.WorkflowUpdateParams{
+			AccountID:  cloudflare.F(c.accountID),
+			ScriptName: cloudflare.F(script),
+			ClassName:  cloudflare.F(class),
+		}, opts...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deploying workflow %q (class %q of script %q): %w", name, class, script, err)
+	}
+	return nil
+}
+
+// Workflow reads one workflow; IsNotFound(err) when the account has none of that name.
+func (c *Client) Workflow(ctx context.Context, name string) (Workflow, error) {
+	if err := ValidateWorkflowName(name); err != nil {
+		return Workflow{}, err
+	}
+	if err := c.precheck(ctx); err != nil {
+		return Workflow{}, fmt.Errorf("reading workflow %q: %w", name, err)
+	}
+	var out Workflow
+	err := c.call(func(opts ...option.RequestOption) error {
+		res, err := c.cf.Workflows.Get(ctx, name, workflows.WorkflowGetParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+		if res != nil {
+			i := res.Instances
+			out = Workflow{Name: res.Name, ScriptName: res.ScriptName, ClassName: res.ClassName, Instances: map[string]int{
+				"queued": int(i.Queued), "running": int(i.Running), "paused": int(i.Paused), "waiting": int(i.Waiting),
+				"waitingForPause": int(i.WaitingForPause), "complete": int(i.Complete), "errored": int(i.Errored),
+				"terminated": int(i.Terminated),
+			}}
+		}
+		return err
+	})
+	if err != nil {
+		return Workflow{}, fmt.Errorf("reading workflow %q: %w", name, err)
+	}
+	return out, nil
+}
+
+// DeleteWorkflow deletes the workflow name and its instances; a workflow already gone is not an
+// error.
+func (c *Client) DeleteWorkflow(ctx context.Context, name string) error {
+	if err := ValidateWorkflowName(name); err != nil {
+		return err
+	}
+	if err := c.precheck(ctx); err != nil {
+		return fmt.Errorf("deleting workflow %q: %w", name, err)
+	}
+	err := c.callRepeatable(func(opts ...option.RequestOption) error {
+		_, err := c.cf.Workflows.Delete(ctx, name, workflows.WorkflowDeleteParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+		return err
+	})
+	if err != nil && !IsNotFound(err) {
+		return fmt.Errorf("deleting workflow %q: %w", name, err)
+	}
+	return nil
+}

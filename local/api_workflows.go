@@ -1,0 +1,369 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"time"
+)
+
+// Kinds of Workflows API call counted by Server.Calls.
+const (
+	CallWorkflows         = "workflows"          // GET .../workflows[/{name}]
+	CallEditWorkflows     = "edit_workflows"     // PUT or DELETE .../workflows/{name}
+	CallWorkflowInstances = "workflow_instances" // .../workflows/{name}/instances[...]
+)
+
+// codeWorkflowNotFound is Cloudflare's code for a workflow the account does not have
+// (docs/cloudflare-api.md, Workflows).
+const codeWorkflowNotFound = 10200
+
+// workflowRecord is one workflow of the registry, with Cloudflare's field names.
+type workflowRecord struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	ScriptName string    `json:"script_name"`
+	ClassName  string    `json:"class_name"`
+	CreatedOn  time.Time `json:"created_on"`
+	ModifiedOn time.Time `json:"modified_on"`
+	VersionID  string    `json:"version_id"`
+}
+
+// workflowJSON is a workflow as GET .../workflows[/{name}] answers it: the record, when it was
+// last triggered (never, here) and its instances counted by status.
+type workflowJSON struct {
+	ID          string         `json:"id"`
+	Name        string         `json:"name"`
+	ScriptName  string         `json:"script_name"`
+	ClassName   string         `json:"class_name"`
+	CreatedOn   time.Time      `json:"created_on"`
+	ModifiedOn  time.Time      `json:"modified_on"`
+	TriggeredOn *time.Time     `json:"triggered_on"`
+	Instances   map[string]int `json:"instances"`
+}
+
+// workflowNameRule is the rule the local Cloudflare applies to workflow names; Cloudflare's own
+// is unconfirmed (docs/cloudflare-api.md, Workflows).
+var workflowNameRule = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,63}$`)
+
+func workflowNotFound() *apiError {
+	return newAPIError(http.StatusNotFound, codeWorkflowNotFound, "Workflow not found")
+}
+
+// workflowRoutes registers the Workflows API.
+func (s *Server) workflowRoutes(mux *http.ServeMux) {
+	const workflows = "/accounts/{account}/workflows"
+	s.handle(mux, "GET "+workflows, CallWorkflows, s.handleListWorkflows)
+	s.handle(mux, "GET "+workflows+"/{workflow}", CallWorkflows, s.handleGetWorkflow)
+	s.handle(mux, "PUT "+workflows+"/{workflow}", CallEditWorkflows, s.handlePutWorkflow)
+	s.handle(mux, "DELETE "+workflows+"/{workflow}", CallEditWorkflows, s.handleDeleteWorkflow)
+	s.handle(mux, "GET "+workflows+"/{workflow}/instances", CallWorkflowInstances, s.handleListInstances)
+	s.handle(mux, "POST "+workflows+"/{workflow}/instances", CallWorkflowInstances, s.handleCreateInstance)
+	s.handle(mux, "GET "+workflows+"/{workflow}/instances/{instance}", CallWorkflowInstances, s.handleGetInstance)
+	s.handle(mux, "PATCH "+workflows+"/{workflow}/instances/{instance}/status", CallWorkflowInstances, s.handleInstanceStatus)
+}
+
+// handlePutWorkflow is PUT .../workflows/{name} {script_name, class_name}: it creates or updates
+// the workflow, as wrangler deploy does after uploading the script that defines it.
+func (s *Server) handlePutWorkflow(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		ScriptName string `json:"script_name"`
+		ClassName  string `json:"class_name"`
+	}
+	if err := readJSON(r, &body); err != nil {
+		writeError(w, err)
+		return
+	}
+	name := r.PathValue("workflow")
+	if !workflowNameRule.MatchString(name) {
+		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "invalid workflow name %q", name))
+		return
+	}
+	if body.ScriptName == "" || body.ClassName == "" {
+		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "script_name and class_name are required"))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	next := prev.clone()
+	if next.Workflows == nil {
+		next.Workflows = map[string]*workflowRecord{}
+	}
+	now := time.Now().UTC()
+	rec := &workflowRecord{ID: newUUID(), Name: name, CreatedOn: now}
+	if old, ok := prev.Workflows[name]; ok {
+		copied := *old
+		rec = &copied
+	}
+	moved := rec.ScriptName != body.ScriptName
+	rec.ScriptName, rec.ClassName, rec.ModifiedOn, rec.VersionID = body.ScriptName, body.ClassName, now, newUUID()
+	next.Workflows[name] = rec
+	// The registry decides which script's process runs the workflow when two define it.
+	if moved {
+		if err := s.apply(r.Context(), prev, next, ""); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	if err := s.store.save(next); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.st.Store(next)
+	writeResult(w, http.StatusOK, struct {
+		workflowRecord
+		IsDeleted         int        `json:"is_deleted"`
+		TerminatorRunning int        `json:"terminator_running"`
+		TriggeredOn       *time.Time `json:"triggered_on"`
+	}{workflowRecord: *rec}, nil)
+}
+
+// handleGetWorkflow is GET .../workflows/{name}.
+func (s *Server) handleGetWorkflow(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
+	if !ok {
+		writeError(w, workflowNotFound())
+		return
+	}
+	writeResult(w, http.StatusOK, s.workflowView(r.Context(), rec), nil)
+}
+
+// handleListWorkflows is GET .../workflows, paged.
+func (s *Server) handleListWorkflows(w http.ResponseWriter, r *http.Request) {
+	st := s.st.Load()
+	var out []workflowJSON
+	for _, name := range slices.Sorted(maps.Keys(st.Workflows)) {
+		out = append(out, s.workflowView(r.Context(), st.Workflows[name]))
+	}
+	writePage(w, r, out)
+}
+
+// workflowView is rec with its instances counted by status, from its engine.
+func (s *Server) workflowView(ctx context.Context, rec *workflowRecord) workflowJSON {
+	counts := map[string]int{}
+	for _, st := range []string{"queued", "running", "paused", "errored", "terminated", "complete", "waiting", "waitingForPause"} {
+		counts[st] = 0
+	}
+	var list []engineInstance
+	if err := s.engineCall(ctx, rec.Name, http.MethodGet, "/instances", nil, &list); err == nil {
+		for _, i := range list {
+			counts[i.Status]++
+		}
+	}
+	return workflowJSON{ID: rec.ID, Name: rec.Name, ScriptName: rec.ScriptName, ClassName: rec.ClassName,
+		CreatedOn: rec.CreatedOn, ModifiedOn: rec.ModifiedOn, Instances: counts}
+}
+
+// handleDeleteWorkflow is DELETE .../workflows/{name}: the workflow leaves the registry and its
+// unfinished instances are terminated.
+func (s *Server) handleDeleteWorkflow(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("workflow")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	if _, ok := prev.Workflows[name]; !ok {
+		writeError(w, workflowNotFound())
+		return
+	}
+	var list []engineInstance
+	if err := s.engineCall(r.Context(), name, http.MethodGet, "/instances", nil, &list); err == nil {
+		for _, i := range list {
+			if i.Status != "complete" && i.Status != "errored" && i.Status != "terminated" {
+				_ = s.engineCall(r.Context(), name, http.MethodPatch, "/instances/"+url.PathEscape(i.ID)+"/status",
+					map[string]string{"status": "terminate"}, nil) // best effort: it may have just ended
+			}
+		}
+	}
+	next := prev.clone()
+	delete(next.Workflows, name)
+	if err := s.store.save(next); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.st.Store(next)
+	writeResult(w, http.StatusOK, map[string]any{"status": "ok", "success": true}, nil)
+}
+
+// engineInstance is one instance as the engine lists it.
+type engineInstance struct {
+	ID       string `json:"id"`
+	Status   string `json:"status"`
+	Created  int64  `json:"created"`
+	Modified int64  `json:"modified"`
+}
+
+// instanceJSON is one instance as GET .../instances lists it.
+type instanceJSON struct {
+	ID         string     `json:"id"`
+	Status     string     `json:"status"`
+	CreatedOn  time.Time  `json:"created_on"`
+	ModifiedOn time.Time  `json:"modified_on"`
+	StartedOn  *time.Time `json:"started_on"`
+	EndedOn    *time.Time `json:"ended_on"`
+	VersionID  string     `json:"version_id"`
+	WorkflowID string     `json:"workflow_id"`
+}
+
+// handleListInstances is GET .../workflows/{name}/instances, paged.
+func (s *Server) handleListInstances(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
+	if !ok {
+		writeError(w, workflowNotFound())
+		return
+	}
+	var list []engineInstance
+	if err := s.engineCall(r.Context(), rec.Name, http.MethodGet, "/instances", nil, &list); err != nil {
+		writeError(w, err)
+		return
+	}
+	out := make([]instanceJSON, 0, len(list))
+	for _, i := range list {
+		if want := r.URL.Query().Get("status"); want != "" && want != i.Status {
+			continue
+		}
+		out = append(out, instanceJSON{ID: i.ID, Status: i.Status, CreatedOn: time.UnixMilli(i.Created).UTC(),
+			ModifiedOn: time.UnixMilli(i.Modified).UTC(), VersionID: rec.VersionID, WorkflowID: rec.ID})
+	}
+	writePage(w, r, out)
+}
+
+// handleCreateInstance is POST .../workflows/{name}/instances {instance_id?, params?}.
+func (s *Server) handleCreateInstance(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
+	if !ok {
+		writeError(w, workflowNotFound())
+		return
+	}
+	var body struct {
+		InstanceID string          `json:"instance_id"`
+		Params     json.RawMessage `json:"params"`
+	}
+	if err := readJSON(r, &body); err != nil {
+		writeError(w, err)
+		return
+	}
+	req := map[string]any{}
+	if body.InstanceID != "" {
+		req["id"] = body.InstanceID
+	}
+	if len(body.Params) > 0 {
+		req["params"] = body.Params
+	}
+	var created struct {
+		ID string `json:"id"`
+	}
+	if err := s.engineCall(r.Context(), rec.Name, http.MethodPost, "/instances", req, &created); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeResult(w, http.StatusOK, map[string]string{"id": created.ID, "status": "queued", "version_id": rec.VersionID,
+		"workflow_id": rec.ID}, nil)
+}
+
+// engineStatus is an instance's status as the engine reports it (workerd's InstanceStatus).
+type engineStatus struct {
+	Status string          `json:"status"`
+	Output json.RawMessage `json:"output,omitempty"`
+	Error  json.RawMessage `json:"error,omitempty"`
+}
+
+// handleGetInstance is GET .../workflows/{name}/instances/{id}: its status, output and error
+// (the local Cloudflare does not report steps).
+func (s *Server) handleGetInstance(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
+	if !ok {
+		writeError(w, workflowNotFound())
+		return
+	}
+	var st engineStatus
+	if err := s.engineCall(r.Context(), rec.Name, http.MethodGet, "/instances/"+url.PathEscape(r.PathValue("instance")), nil, &st); err != nil {
+		writeError(w, err)
+		return
+	}
+	out := map[string]any{"status": st.Status, "output": st.Output, "error": st.Error, "steps": []any{}, "versionId": rec.VersionID}
+	if st.Output == nil {
+		out["output"] = ""
+	}
+	writeResult(w, http.StatusOK, out, nil)
+}
+
+// handleInstanceStatus is PATCH .../instances/{id}/status {status: pause|resume|terminate|restart}.
+func (s *Server) handleInstanceStatus(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
+	if !ok {
+		writeError(w, workflowNotFound())
+		return
+	}
+	var body struct {
+		Status string `json:"status"`
+	}
+	if err := readJSON(r, &body); err != nil {
+		writeError(w, err)
+		return
+	}
+	var st engineStatus
+	path := "/instances/" + url.PathEscape(r.PathValue("instance")) + "/status"
+	if err := s.engineCall(r.Context(), rec.Name, http.MethodPatch, path, body, &st); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeResult(w, http.StatusOK, map[string]any{"status": st.Status, "timestamp": time.Now().UTC()}, nil)
+}
+
+// engineTimeout bounds one call to a workflow's engine.
+const engineTimeout = 30 * time.Second
+
+// engineCall calls the engine of workflow name (local/workerd/workflow_engine.js) and decodes its
+// answer into out. Its refusals become the API's: 404 for an unknown instance, 400 otherwise.
+func (s *Server) engineCall(ctx context.Context, name, method, path string, body, out any) error {
+	host, ok := workflowHost(s.st.Load(), name)
+	if !ok {
+		return newAPIError(http.StatusBadRequest, codeValidation, "workflow %q has no script that runs it", name)
+	}
+	addr, ok := s.runtime.WorkflowAddr(host, name)
+	if !ok {
+		return newAPIError(http.StatusBadRequest, codeValidation, "workflow %q is not running on workerd", name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, engineTimeout)
+	defer cancel()
+	var reader io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("calling the engine of workflow %q: %w", name, err)
+		}
+		reader = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, reader)
+	if err != nil {
+		return fmt.Errorf("calling the engine of workflow %q: %w", name, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("calling the engine of workflow %q: %w", name, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return fmt.Errorf("calling the engine of workflow %q: %w", name, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error string `json:"error"`
+		}
+		_ = json.Unmarshal(data, &e)
+		return newAPIError(resp.StatusCode, codeValidation, "%s", e.Error)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(data, out)
+}

@@ -1,0 +1,67 @@
+package local
+
+import (
+	"slices"
+
+	"github.com/lumier-dev/lumier/local/workerd"
+)
+
+// Workflows on the local Cloudflare. A script defines a workflow with a workflow binding that
+// names no other script (as wrangler uploads its `workflows` config); workerd runs the workflow
+// on an engine of ours in the script's process (local/workerd/workflow.go), whose Durable
+// Objects keep every instance in the state directory, so instances survive restarts. The
+// Workflows API's registry (api_workflows.go) records what `PUT /workflows/{name}` said.
+
+// workflowBindingKind is the workflow binding: workerd's own Workflow binding, calling the
+// engine of the workflow in the defining script's process.
+var workflowBindingKind = bindingKind{
+	fields: []string{"workflow_name", "class_name", "script_name"}, needs: []string{"workflow_name", "class_name"},
+	runtime: func(_ *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool) {
+		host := cmp(b.ScriptName, bc.script)
+		if _, ok := bc.st.Scripts[host]; !ok {
+			return workerd.Binding{}, false // the defining script is gone: nothing runs the workflow
+		}
+		if host == bc.service {
+			host = ""
+		}
+		return workerd.WorkflowBinding(b.Name, b.WorkflowName, host), true
+	},
+}
+
+// workflowsDefined are the workflows script defines in st, each once. A workflow the registry
+// gives to another script is that script's: one engine runs a workflow.
+func workflowsDefined(st *state, script string, bindings []wireBinding) []workerd.Workflow {
+	var out []workerd.Workflow
+	for _, b := range bindings {
+		if b.Type != bindingWorkflow || (b.ScriptName != "" && b.ScriptName != script) {
+			continue
+		}
+		if rec, ok := st.Workflows[b.WorkflowName]; ok && rec.ScriptName != script {
+			continue
+		}
+		if slices.ContainsFunc(out, func(w workerd.Workflow) bool { return w.Name == b.WorkflowName }) {
+			continue
+		}
+		out = append(out, workerd.Workflow{Name: b.WorkflowName, ClassName: b.ClassName})
+	}
+	return out
+}
+
+// workflowHost is the script whose process runs workflow name now: the registry's script, or a
+// script that defines it in its bindings.
+func workflowHost(st *state, name string) (string, bool) {
+	if rec, ok := st.Workflows[name]; ok {
+		if _, live := st.Scripts[rec.ScriptName]; live {
+			return rec.ScriptName, true
+		}
+		return "", false
+	}
+	for _, script := range st.scriptNames() {
+		for _, w := range workflowsDefined(st, script, st.Scripts[script].Bindings) {
+			if w.Name == name {
+				return script, true
+			}
+		}
+	}
+	return "", false
+}
