@@ -99,29 +99,31 @@ func deployWorkflows(ctx context.Context, c *cfapi.Client, old *ScriptArgs, news
 		}
 	}
 	slices.Sort(dropped)
-	_, err := retireWorkflows(ctx, c, news.ScriptName, dropped, news.DeleteData)
-	return err
+	return retireWorkflows(ctx, c, news.ScriptName, dropped, news.DeleteData)
 }
 
-// retireWorkflows deletes workflows a script no longer defines. A workflow with unfinished
-// instances (queued, running, paused, waiting) is kept unless deleteData is set, and the deploy
-// says so; it returns those kept, with their counts, for the caller that must refuse instead.
-func retireWorkflows(ctx context.Context, c *cfapi.Client, script string, names []string, deleteData bool) (map[string]int, error) {
-	kept := map[string]int{}
+// retireWorkflows handles workflows a script no longer defines. Without deleteData (an App's
+// removal "retain") each is kept on Cloudflare with its instances, and the deploy says so,
+// loudly when instances have not finished (queued, running, paused, waiting); with it each is
+// deleted, its instances with it.
+func retireWorkflows(ctx context.Context, c *cfapi.Client, script string, names []string, deleteData bool) error {
 	for _, name := range names {
 		w, err := c.Workflow(ctx, name)
 		if cfapi.IsNotFound(err) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if n := w.Unfinished(); n > 0 && !deleteData {
-			kept[name] = n
+		if n := w.Unfinished(); !deleteData && n > 0 {
 			p.GetLogger(ctx).Warningf("workflow %q is no longer defined by script %q, but %d of its instances have not "+
-				"finished: it is KEPT on Cloudflare so that they are not stopped. Delete it once they finish with "+
-				"`wrangler workflows delete %s`, or deploy with removal \"remove\" (deleteData: true) to delete it now",
-				name, script, n, name)
+				"finished: it is KEPT on Cloudflare with them (removal \"retain\"). Define it again to "+
+				"manage it; delete it with `wrangler workflows delete %s`, or set removal "+
+				"\"remove\" (deleteData: true) before dropping it to delete it with the deploy", name, script, n, name)
+			continue
+		} else if !deleteData {
+			p.GetLogger(ctx).Infof("workflow %q is no longer defined by script %q: it is kept on Cloudflare with its "+
+				"finished instances (removal \"retain\"); delete it with `wrangler workflows delete %s`", name, script, name)
 			continue
 		}
 		if n := w.Unfinished(); n > 0 {
@@ -129,10 +131,10 @@ func retireWorkflows(ctx context.Context, c *cfapi.Client, script string, names 
 				"(deleteData is true)", name, script, n)
 		}
 		if err := c.DeleteWorkflow(ctx, name); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return kept, nil
+	return nil
 }
 
 // deleteWorkflowsOf retires every workflow a script being deleted defines, and refuses, naming
@@ -156,6 +158,5 @@ func deleteWorkflowsOf(ctx context.Context, c *cfapi.Client, state ScriptArgs) e
 			}
 		}
 	}
-	_, err := retireWorkflows(ctx, c, state.ScriptName, names, true)
-	return err
+	return retireWorkflows(ctx, c, state.ScriptName, names, true)
 }
