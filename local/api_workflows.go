@@ -103,11 +103,11 @@ func (s *Server) handlePutWorkflow(w http.ResponseWriter, r *http.Request) {
 		copied := *old
 		rec = &copied
 	}
-	moved := rec.ScriptName != body.ScriptName
+	changed := rec.ScriptName != body.ScriptName || rec.ClassName != body.ClassName
 	rec.ScriptName, rec.ClassName, rec.ModifiedOn, rec.VersionID = body.ScriptName, body.ClassName, now, newUUID()
 	next.Workflows[name] = rec
-	// The registry decides which script's process runs the workflow when two define it.
-	if moved {
+	// The registry says which script's process runs the workflow (workflowsDefined).
+	if changed {
 		if err := s.apply(r.Context(), prev, next, ""); err != nil {
 			writeError(w, err)
 			return
@@ -184,6 +184,10 @@ func (s *Server) handleDeleteWorkflow(w http.ResponseWriter, r *http.Request) {
 	}
 	next := prev.clone()
 	delete(next.Workflows, name)
+	if err := s.apply(r.Context(), prev, next, ""); err != nil {
+		writeError(w, err)
+		return
+	}
 	if err := s.store.save(next); err != nil {
 		writeError(w, err)
 		return

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/lumier-dev/lumier/local/workerd"
@@ -28,10 +29,18 @@ var workflowBindingKind = bindingKind{
 	},
 }
 
-// workflowsDefined are the workflows script defines in st, each once. A workflow the registry
-// gives to another script is that script's: one engine runs a workflow.
+// workflowsDefined are the workflows script runs in st, each once: those the registry gives it
+// (`PUT /workflows/{name}`) while the script exports the class, and those its bindings define
+// that the registry gives no other script (an upload comes before its PUT). One engine runs a
+// workflow.
 func workflowsDefined(st *state, script string, bindings []wireBinding) []workerd.Workflow {
 	var out []workerd.Workflow
+	exports := st.Scripts[script].Exports
+	for _, name := range slices.Sorted(maps.Keys(st.Workflows)) {
+		if rec := st.Workflows[name]; rec.ScriptName == script && slices.Contains(exports, rec.ClassName) {
+			out = append(out, workerd.Workflow{Name: name, ClassName: rec.ClassName})
+		}
+	}
 	for _, b := range bindings {
 		if b.Type != bindingWorkflow || (b.ScriptName != "" && b.ScriptName != script) {
 			continue

@@ -1,11 +1,17 @@
 package provider
 
 import (
+	"context"
+	"net/http"
 	"testing"
+	"time"
 
+	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
 )
 
 // workflowInputs are a Script's inputs whose entry is code, defining workflow "orders-flow" run
@@ -94,4 +100,69 @@ func TestAppRefusesBadWorkflows(t *testing.T) {
 	assert.Contains(t, msg, `workflow "ship" names worker "api", which this app does not declare (it declares "web"): `+
 		"set worker to the Worker that exports ShipFlow")
 	assert.Contains(t, msg, `worker "web" binding LATER names workflow "later", which this app does not declare`)
+}
+
+// sleepyFlow is a Worker whose workflow sleeps for an hour, so an instance it starts stays
+// unfinished; GET /start starts one.
+const sleepyFlow = `import { WorkflowEntrypoint } from "cloudflare:workers";
+export class Sleepy extends WorkflowEntrypoint {
+  async run(event, step) { await step.sleep("nap", "1 hour"); return "rested"; }
+}
+export default {
+  async fetch(request, env) {
+    const instance = await env.NAP.create();
+    return Response.json({ id: instance.id });
+  },
+};
+`
+
+// TestWorkflowRemovalRules: a deploy registers the workflow a Worker defines; deleting the
+// Worker while an instance has not finished is refused without deleteData and deletes the
+// workflow with it; dropping the workflow without deleteData keeps it, instances and all.
+func TestWorkflowRemovalRules(t *testing.T) {
+	srv := startLocal(t)
+	s := configured(t, srv)
+	api := cfapi.New(srv.URL(), testToken, testAccount)
+	ctx := context.Background()
+	inputs := workflowInputs(t, sleepyFlow, "Sleepy")
+	inputs["bindings"] = property.New([]property.Value{obj("name", "NAP", "type", "workflow",
+		"workflowName", "naps", "className", "Sleepy")})
+	urn := scriptURN("api")
+	create := func() p.CreateResponse {
+		created, err := s.Create(p.CreateRequest{Urn: urn, Properties: checked(t, s, inputs, nil)})
+		require.NoError(t, err)
+		wf, err := api.Workflow(ctx, "naps")
+		require.NoError(t, err, "the deploy registers the workflow")
+		assert.Equal(t, "my-app-dev-api", wf.ScriptName)
+		assert.Equal(t, "Sleepy", wf.ClassName)
+		request(t, http.MethodGet, created.Properties.Get("url").AsString()+"/")
+		require.Eventually(t, func() bool {
+			wf, err := api.Workflow(ctx, "naps")
+			return err == nil && wf.Instances["waiting"] == 1
+		}, time.Minute, 50*time.Millisecond, "the instance sleeps")
+		return created
+	}
+
+	created := create()
+	err := s.Delete(p.DeleteRequest{ID: created.ID, Urn: urn, Properties: created.Properties})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `refusing to delete script "my-app-dev-api": its workflow "naps" has 1 unfinished `+
+		`instance(s), which would stop. Wait for them to finish, or set deleteData: true`)
+	_, err = api.Workflow(ctx, "naps")
+	require.NoError(t, err, "the refused delete keeps the workflow")
+	require.NoError(t, s.Delete(p.DeleteRequest{ID: created.ID, Urn: urn,
+		Properties: created.Properties.Set("deleteData", property.New(true))}))
+	_, err = api.Workflow(ctx, "naps")
+	assert.True(t, cfapi.IsNotFound(err), "deleteData deletes the workflow with the script: %v", err)
+
+	created = create()
+	dropped := workflowInputs(t, sleepyFlow, "Sleepy")
+	dropped["bindings"] = property.New([]property.Value{})
+	in := checked(t, s, dropped, inputs)
+	_, err = s.Update(p.UpdateRequest{ID: created.ID, Urn: urn, State: created.Properties, Inputs: in,
+		OldInputs: created.Properties})
+	require.NoError(t, err)
+	wf, err := api.Workflow(ctx, "naps")
+	require.NoError(t, err, "a workflow dropped without deleteData is kept")
+	assert.Equal(t, 1, wf.Unfinished())
 }
