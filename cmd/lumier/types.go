@@ -206,6 +206,8 @@ func bindingType(decl *declarations, worker, env string) (string, error) {
 		return "R2Bucket", nil
 	case "kv_namespace":
 		return "KVNamespace", nil
+	case "workflow":
+		return "Workflow", nil
 	case "json":
 		// JSON text is also a TypeScript type: the literal type of the value the Worker reads.
 		if !json.Valid(bd.JSON) {

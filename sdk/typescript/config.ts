@@ -95,6 +95,29 @@ export interface ServiceBinding {
     entrypoint?: string;
 }
 
+/** A Workflow as declared (Workflow(name, options)): bind it to another Worker as a binding value. */
+export interface WorkflowOutput {
+    type: "workflow";
+    name: string;
+}
+
+/** Options of Workflow(name, options). */
+export interface WorkflowOptions {
+    /** The Worker whose code exports the class; it gets the binding. */
+    worker: WorkerOutput;
+    /** The exported class that extends WorkflowEntrypoint (from "cloudflare:workers"). */
+    className: string;
+    /** The host Worker's env name for it; defaults to the name in upper case, '-' as '_' ("order" is ORDER). */
+    binding?: string;
+}
+
+/** A Workflow declaration as the App takes it. */
+export interface WorkflowDeclaration {
+    worker: string;
+    className: string;
+    binding: string;
+}
+
 /** A json binding: env.NAME is the parsed value; Json(value) makes one. */
 export interface JsonBinding {
     type: "json";
@@ -107,7 +130,7 @@ export interface JsonBinding {
  * or Json(value).
  */
 export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | QueueOutput | D1DatabaseOutput
-    | R2BucketOutput | KvNamespaceOutput | SecretTextBinding | WorkerOutput | ServiceBinding | JsonBinding;
+    | R2BucketOutput | KvNamespaceOutput | SecretTextBinding | WorkerOutput | ServiceBinding | JsonBinding | WorkflowOutput;
 
 /** Service binds worker's WorkerEntrypoint class entrypoint: env.NAME's methods are RPC calls to it. */
 export function Service(worker: WorkerOutput, entrypoint?: string): ServiceBinding {
@@ -229,6 +252,8 @@ export interface Declarations {
     r2Buckets?: string[];
     /** KV namespaces by name in the app (titled "<app>-<stage>-<name>" on Cloudflare). */
     kvNamespaces?: string[];
+    /** Workflows by name in the app (named "<app>-<stage>-<name>" on Cloudflare). */
+    workflows?: Record<string, WorkflowDeclaration>;
 }
 
 /** What $config returns: the program Pulumi's Node.js runtime runs (export it as default). */
@@ -243,6 +268,7 @@ class Collector {
     readonly d1Databases = new Map<string, D1DatabaseOptions>();
     readonly r2Buckets = new Set<string>();
     readonly kvNamespaces = new Set<string>();
+    readonly workflows = new Map<string, WorkflowDeclaration>();
     readonly appWorkers: Promise<pulumi.Output<Record<string, any>>>;
     resolveAppWorkers!: (workers: pulumi.Output<Record<string, any>>) => void;
 
@@ -361,6 +387,37 @@ export function DurableObject(name: string, options: DurableObjectOptions): Dura
     return { type: "durable_object", name, className: options.className };
 }
 
+/**
+ * Declares a Workflow named "<app>-<stage>-<name>", run by a WorkflowEntrypoint class the Worker
+ * exports: the Worker gets env.ORDER (for "order"; see binding) to create instances and read their
+ * status, and another Worker binds it by taking what this returns as a binding value.
+ */
+export function Workflow(name: string, options: WorkflowOptions): WorkflowOutput {
+    const c = collector(`Workflow(${JSON.stringify(name)})`);
+    const where = `Workflow ${JSON.stringify(name)}`;
+    if (typeof name !== "string" || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
+        throw new Error(`Workflow(${JSON.stringify(name)}, options): name must be lowercase letters, digits and '-', for example "order"`);
+    }
+    if (!options || !isWorkerOutput(options.worker)) {
+        throw new Error(`${where}: worker must be what Worker(...) returned for the Worker that exports the class`);
+    }
+    if (typeof options.className !== "string" || options.className === "") {
+        throw new Error(`${where}: className must be the exported WorkflowEntrypoint class, for example "OrderWorkflow"`);
+    }
+    checkOption(where, "binding", options.binding, "string", "\"ORDER\"");
+    const decl: WorkflowDeclaration = {
+        worker: options.worker.name,
+        className: options.className,
+        binding: options.binding ?? name.toUpperCase().replace(/-/g, "_"),
+    };
+    const prev = c.workflows.get(name);
+    if (prev && !sameValue(prev, decl)) {
+        throw new Error(`${where} is declared twice with different options (${describe(prev)} and ${describe(decl)}): declare it once`);
+    }
+    c.workflows.set(name, decl);
+    return { type: "workflow", name };
+}
+
 /** Declares a Queue, named `<app>-<stage>-<name>` on Cloudflare; declaring it again is the same queue. */
 export function Queue(name: string): QueueOutput {
     const c = collector(`Queue(${JSON.stringify(name)})`);
@@ -471,6 +528,11 @@ export async function collect(spec: ConfigSpec, stage: string): Promise<{
             }
         }
     }
+    for (const [name, decl] of c.workflows) {
+        if (!c.workers.has(decl.worker)) {
+            throw new Error(`Workflow ${JSON.stringify(name)}: worker names Worker ${JSON.stringify(decl.worker)}, which this app does not declare`);
+        }
+    }
     const declarations: Declarations = {
         app: { ...settings, stage },
         workers: Object.fromEntries(c.workers),
@@ -479,6 +541,7 @@ export async function collect(spec: ConfigSpec, stage: string): Promise<{
         d1Databases: c.d1Databases.size > 0 ? Object.fromEntries(c.d1Databases) : undefined,
         r2Buckets: [...c.r2Buckets],
         kvNamespaces: [...c.kvNamespaces],
+        workflows: c.workflows.size > 0 ? Object.fromEntries(c.workflows) : undefined,
     };
     return { declarations, result, collector: c };
 }
@@ -538,6 +601,7 @@ export function appArgs(d: Declarations): sdk.AppArgs {
         d1Databases: d1Args(d.d1Databases),
         r2Buckets: d.r2Buckets?.length ? d.r2Buckets.map(name => ({ name })) : undefined,
         kvNamespaces: d.kvNamespaces?.length ? d.kvNamespaces.map(name => ({ name })) : undefined,
+        workflows: d.workflows ? Object.entries(d.workflows).map(([name, w]) => ({ name, ...w })) : undefined,
     };
 }
 

@@ -6,7 +6,7 @@ import { collect, Program } from "./config";
 
 /** A binding as `lumier types` needs it: its kind, and for a Durable Object its name. */
 export interface BindingDeclaration {
-    kind: "text" | "secret" | "durable_object" | "assets" | "queue" | "d1" | "r2_bucket" | "kv_namespace" | "service" | "json";
+    kind: "text" | "secret" | "durable_object" | "assets" | "queue" | "d1" | "r2_bucket" | "kv_namespace" | "service" | "json" | "workflow";
     durableObject?: string;
     /** A service binding's Worker of the config, and the entrypoint class it calls. */
     worker?: string;
@@ -38,6 +38,9 @@ export async function printDeclarations(program: Program, stage: string): Promis
             bindings[w.assets.binding] = { kind: "assets" };
         }
         out.workers[name] = { entry: w.entry, bindings };
+    }
+    for (const w of Object.values(declarations.workflows ?? {})) {
+        out.workers[w.worker].bindings[w.binding] = { kind: "workflow" };
     }
     for (const [name, d] of Object.entries(declarations.durableObjects)) {
         out.durableObjects[name] = { worker: d.worker, className: d.className };
@@ -71,6 +74,9 @@ function bindingDeclaration(value: unknown): BindingDeclaration {
     if ((v?.type === "worker" || v?.type === "service") && typeof v.name === "string") {
         const entrypoint = (v as { entrypoint?: string }).entrypoint;
         return entrypoint === undefined ? { kind: "service", worker: v.name } : { kind: "service", worker: v.name, entrypoint };
+    }
+    if (v?.type === "workflow") {
+        return { kind: "workflow" };
     }
     if (v?.type === "json") {
         return { kind: "json", json: (v as { value?: unknown }).value };

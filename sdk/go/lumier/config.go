@@ -81,6 +81,7 @@ type Context struct {
 	d1        d1Decls          // config_d1.go
 	r2s       AppR2BucketArray // config_r2.go
 	r2Refs    map[string]*R2BucketRef
+	workflows AppWorkflowArray // config_workflow.go
 	exports   []export
 	errs      []error
 	resource  *App
@@ -264,11 +265,13 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 			bindings[k] = serviceBinding(v, "")
 		case ServiceBinding:
 			bindings[k] = serviceBinding(v.worker, v.entrypoint)
+		case *WorkflowRef:
+			bindings[k] = pulumi.Map{"type": pulumi.String("workflow"), "name": pulumi.String(v.name)}
 		case JSONBinding:
 			bindings[k] = pulumi.Map{"type": pulumi.String("json"), "value": pulumi.Any(v.value)}
 		default:
 			c.errs = append(c.errs, fmt.Errorf("worker %q binding %q has a %T value: use a string, a pulumi.StringInput, "+
-				"a Durable Object, a KV namespace, an R2 bucket, a Queue, a D1 database, a Worker, lumier.Service(...), "+
+				"a Durable Object, a KV namespace, an R2 bucket, a Queue, a D1 database, a Workflow, a Worker, lumier.Service(...), "+
 				"lumier.JSON(...) or lumier.Secret(...)", name, k, v))
 		}
 	}
@@ -350,6 +353,7 @@ func (c *Context) register() error {
 		Queues:         c.queues,
 		D1Databases:    c.d1.args(),
 		R2Buckets:      c.r2s,
+		Workflows:      c.workflows,
 	}
 	if c.app.Removal != "" {
 		args.Removal = &c.app.Removal
