@@ -37,7 +37,7 @@ func TestParseBindingsKeepsTheKindsFields(t *testing.T) {
 	assert.ErrorContains(t, err, "binding 'CACHE' of type kv_namespace needs a namespace_id")
 	_, err = parseBindings(rawBindings(t, map[string]any{"type": "vectorize", "name": "V"}))
 	assert.ErrorContains(t, err, "which the local Cloudflare does not run (it runs assets, d1, durable_object_namespace, json, kv_namespace, "+
-		"plain_text, queue, r2_bucket, secret_text, service)")
+		"plain_text, queue, r2_bucket, secret_text, service, workflow)")
 }
 
 // TestWorkerdBindingsDurableObject: a version other than the primary names the script even for
