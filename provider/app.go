@@ -96,6 +96,7 @@ type appPlan struct {
 	order               []*appWorker // hosts before the Workers that bind their classes
 	objects             []*appObject
 	data                map[string]*appDataSet // data resources by binding type (app_data.go)
+	workflows           []*appWorkflow         // app_workflow.go
 }
 
 // appWorker is one Worker after merging its declarations.

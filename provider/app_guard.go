@@ -50,7 +50,17 @@ func (p *appPlan) registerDataGuard(ctx *pulumi.Context, app string, opts []pulu
 				classes = append(classes, pulumi.String(o.ClassName))
 			}
 		}
-		workers[w.Name] = pulumi.Map{"scriptName": pulumi.String(w.script), "durableObjects": classes}
+		guarded := pulumi.Map{"scriptName": pulumi.String(w.script), "durableObjects": classes}
+		var flows pulumi.StringArray
+		for _, wf := range p.workflows {
+			if wf.host == w {
+				flows = append(flows, pulumi.String(wf.title))
+			}
+		}
+		if len(flows) > 0 {
+			guarded["workflows"] = flows // absent when none, so guards deployed before workflows see no change
+		}
+		workers[w.Name] = guarded
 	}
 	guard := &pulumi.CustomResourceState{}
 	err := ctx.RegisterResource("lumier:index:DataGuard", app, pulumi.Map{

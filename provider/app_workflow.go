@@ -73,6 +73,7 @@ func (p *appPlan) resolveWorkflows(decls []AppWorkflow, workers []*appWorker) er
 		}
 		wf := &appWorkflow{AppWorkflow: d, title: title, host: host}
 		byName[d.Name] = wf
+		p.workflows = append(p.workflows, wf)
 		env := workflowEnv(d.Name)
 		if d.Binding != nil {
 			env = *d.Binding

@@ -68,6 +68,7 @@ func (a *DataGuardArgs) Annotate(an infer.Annotator) {
 type GuardedWorker struct {
 	ScriptName     string   `pulumi:"scriptName"`
 	DurableObjects []string `pulumi:"durableObjects,optional"`
+	Workflows      []string `pulumi:"workflows,optional"`
 }
 
 // Annotate documents GuardedWorker.
@@ -76,6 +77,7 @@ func (w *GuardedWorker) Annotate(a infer.Annotator) {
 	a.Describe(w, "One Worker of an App as its DataGuard lists it.")
 	a.Describe(&w.ScriptName, "Its script name on Cloudflare, \"<app>-<stage>-<name>\".")
 	a.Describe(&w.DurableObjects, "The classes of the Durable Objects it hosts, whose data lives with the script.")
+	a.Describe(&w.Workflows, "The workflows it defines, by their names on Cloudflare, whose instances live with them.")
 }
 
 // GuardedData is one data resource of an App, as its DataGuard lists it.
@@ -129,10 +131,14 @@ func (w GuardedWorker) subject(name string) string {
 
 // kept says what a Worker left on Cloudflare goes on doing and holding.
 func (w GuardedWorker) kept() string {
-	if len(w.DurableObjects) == 0 {
-		return "it keeps serving"
+	s := "it keeps serving"
+	if len(w.DurableObjects) > 0 {
+		s += ", with the data of its Durable Objects " + strings.Join(quoteAll(w.DurableObjects), ", ")
 	}
-	return "it keeps serving, with the data of its Durable Objects " + strings.Join(quoteAll(w.DurableObjects), ", ")
+	if len(w.Workflows) > 0 {
+		s += ", and its workflows " + strings.Join(quoteAll(w.Workflows), ", ") + " with their instances"
+	}
+	return s
 }
 
 // deleteCommand is the wrangler command that deletes the Worker's script, its Durable Objects'

@@ -226,7 +226,7 @@ func TestDataGuardDeleteSaysWhatStays(t *testing.T) {
 	args := DataGuardArgs{App: "shop", Removal: RemovalRetain,
 		Workers: map[string]GuardedWorker{
 			"api": {ScriptName: "shop-dev-api", DurableObjects: []string{"Counter", "Room"}},
-			"web": {ScriptName: "shop-dev-web"},
+			"web": {ScriptName: "shop-dev-web", Workflows: []string{"shop-dev-order"}},
 		},
 		Resources: map[string]GuardedData{
 			"kv_namespace/cache": {Kind: kvKindType, Name: "cache", Title: "shop-dev-cache", ID: testAccount + "/ns1"},
@@ -237,7 +237,7 @@ func TestDataGuardDeleteSaysWhatStays(t *testing.T) {
 	assert.Equal(t, `app "shop" left the stack under removal "retain" (the default), so these stay on Cloudflare `+
 		"and no `up` or `destroy` of this stack manages them any more:\n"+
 		`  - Worker "api" (script "shop-dev-api"): it keeps serving, with the data of its Durable Objects "Counter", "Room"`+"\n"+
-		`  - Worker "web" (script "shop-dev-web"): it keeps serving`+"\n"+
+		`  - Worker "web" (script "shop-dev-web"): it keeps serving, and its workflows "shop-dev-order" with their instances`+"\n"+
 		`  - D1 database "db" ("shop-dev-db" on Cloudflare), with its data`+"\n"+
 		`  - KV namespace "cache" ("shop-dev-cache" on Cloudflare), with its data`+"\n"+
 		`  - queue "jobs" ("shop-dev-jobs" on Cloudflare), with its data`+"\n"+

@@ -80,6 +80,13 @@ func TestAppWorkflowsBindTheirHostAndCallers(t *testing.T) {
 	assert.Equal(t, "ORDERS", caller.Get("name").AsString())
 	assert.Equal(t, "shop-dev-order", caller.Get("workflowName").AsString())
 	assert.Equal(t, "shop-dev-store", caller.Get("scriptName").AsString())
+	// The guard lists the host's workflow, so that removal "retain" names it among what stays.
+	guard := reg.of("lumier:index:DataGuard")
+	require.Len(t, guard, 1)
+	workers := guard[0].Inputs.Get("workers").AsMap()
+	assert.Equal(t, "shop-dev-order", workers.Get("store").AsMap().Get("workflows").AsArray().Get(0).AsString())
+	_, has := workers.Get("web").AsMap().GetOk("workflows")
+	assert.False(t, has, "a Worker defining no workflow lists none")
 }
 
 func TestAppRefusesBadWorkflows(t *testing.T) {

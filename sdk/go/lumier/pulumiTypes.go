@@ -2152,6 +2152,8 @@ type GuardedWorker struct {
 	DurableObjects []string `pulumi:"durableObjects"`
 	// Its script name on Cloudflare, "<app>-<stage>-<name>".
 	ScriptName string `pulumi:"scriptName"`
+	// The workflows it defines, by their names on Cloudflare, whose instances live with them.
+	Workflows []string `pulumi:"workflows"`
 }
 
 // GuardedWorkerInput is an input type that accepts GuardedWorkerArgs and GuardedWorkerOutput values.
@@ -2171,6 +2173,8 @@ type GuardedWorkerArgs struct {
 	DurableObjects pulumi.StringArrayInput `pulumi:"durableObjects"`
 	// Its script name on Cloudflare, "<app>-<stage>-<name>".
 	ScriptName pulumi.StringInput `pulumi:"scriptName"`
+	// The workflows it defines, by their names on Cloudflare, whose instances live with them.
+	Workflows pulumi.StringArrayInput `pulumi:"workflows"`
 }
 
 func (GuardedWorkerArgs) ElementType() reflect.Type {
@@ -2233,6 +2237,11 @@ func (o GuardedWorkerOutput) DurableObjects() pulumi.StringArrayOutput {
 // Its script name on Cloudflare, "<app>-<stage>-<name>".
 func (o GuardedWorkerOutput) ScriptName() pulumi.StringOutput {
 	return o.ApplyT(func(v GuardedWorker) string { return v.ScriptName }).(pulumi.StringOutput)
+}
+
+// The workflows it defines, by their names on Cloudflare, whose instances live with them.
+func (o GuardedWorkerOutput) Workflows() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v GuardedWorker) []string { return v.Workflows }).(pulumi.StringArrayOutput)
 }
 
 type GuardedWorkerMapOutput struct{ *pulumi.OutputState }

@@ -361,6 +361,10 @@ export interface GuardedWorkerArgs {
      * Its script name on Cloudflare, "<app>-<stage>-<name>".
      */
     scriptName: pulumi.Input<string>;
+    /**
+     * The workflows it defines, by their names on Cloudflare, whose instances live with them.
+     */
+    workflows?: pulumi.Input<pulumi.Input<string>[] | undefined>;
 }
 
 /**

@@ -229,6 +229,10 @@ export interface GuardedWorker {
      * Its script name on Cloudflare, "<app>-<stage>-<name>".
      */
     scriptName: string;
+    /**
+     * The workflows it defines, by their names on Cloudflare, whose instances live with them.
+     */
+    workflows?: string[];
 }
 
 /**

@@ -1538,21 +1538,29 @@ class GuardedWorkerArgsDict(TypedDict):
     """
     The classes of the Durable Objects it hosts, whose data lives with the script.
     """
+    workflows: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    The workflows it defines, by their names on Cloudflare, whose instances live with them.
+    """
 
 @pulumi.input_type
 class GuardedWorkerArgs:
     def __init__(__self__, *,
                  script_name: pulumi.Input[_builtins.str],
-                 durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
+                 durable_objects: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 workflows: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
         """
         One Worker of an App as its DataGuard lists it.
 
         :param pulumi.Input[_builtins.str] script_name: Its script name on Cloudflare, "<app>-<stage>-<name>".
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] durable_objects: The classes of the Durable Objects it hosts, whose data lives with the script.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] workflows: The workflows it defines, by their names on Cloudflare, whose instances live with them.
         """
         pulumi.set(__self__, "script_name", script_name)
         if durable_objects is not None:
             pulumi.set(__self__, "durable_objects", durable_objects)
+        if workflows is not None:
+            pulumi.set(__self__, "workflows", workflows)
 
     @_builtins.property
     @pulumi.getter(name="scriptName")
@@ -1577,6 +1585,18 @@ class GuardedWorkerArgs:
     @durable_objects.setter
     def durable_objects(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
         pulumi.set(self, "durable_objects", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def workflows(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The workflows it defines, by their names on Cloudflare, whose instances live with them.
+        """
+        return pulumi.get(self, "workflows")
+
+    @workflows.setter
+    def workflows(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "workflows", value)
 
 
 class QueueConsumerArgsDict(TypedDict):

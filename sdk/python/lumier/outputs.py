@@ -741,16 +741,20 @@ class GuardedWorker(dict):
 
     def __init__(__self__, *,
                  script_name: _builtins.str,
-                 durable_objects: Optional[Sequence[_builtins.str]] = None):
+                 durable_objects: Optional[Sequence[_builtins.str]] = None,
+                 workflows: Optional[Sequence[_builtins.str]] = None):
         """
         One Worker of an App as its DataGuard lists it.
 
         :param _builtins.str script_name: Its script name on Cloudflare, "<app>-<stage>-<name>".
         :param Sequence[_builtins.str] durable_objects: The classes of the Durable Objects it hosts, whose data lives with the script.
+        :param Sequence[_builtins.str] workflows: The workflows it defines, by their names on Cloudflare, whose instances live with them.
         """
         pulumi.set(__self__, "script_name", script_name)
         if durable_objects is not None:
             pulumi.set(__self__, "durable_objects", durable_objects)
+        if workflows is not None:
+            pulumi.set(__self__, "workflows", workflows)
 
     @_builtins.property
     @pulumi.getter(name="scriptName")
@@ -767,6 +771,14 @@ class GuardedWorker(dict):
         The classes of the Durable Objects it hosts, whose data lives with the script.
         """
         return pulumi.get(self, "durable_objects")
+
+    @_builtins.property
+    @pulumi.getter
+    def workflows(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        The workflows it defines, by their names on Cloudflare, whose instances live with them.
+        """
+        return pulumi.get(self, "workflows")
 
 
 @pulumi.output_type
