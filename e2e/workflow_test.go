@@ -15,8 +15,8 @@ import (
 // Workflow) with `pulumi up`. An instance started from a request runs its steps, its charge is
 // retried after a decline, it sleeps, the local Cloudflare restarts mid-sleep, and the instance
 // reports complete with its output; one started from the Durable Object completes too. Pause,
-// resume and terminate reach the instance through the binding. A second up changes nothing,
-// and destroy (removal "remove") deletes the workflow.
+// resume and terminate reach the instance through the binding. A second up changes nothing, a
+// refresh finds no drift, and destroy (removal "remove") deletes the workflow.
 func TestWorkflow(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
 	c := startCloud(t)
@@ -71,8 +71,10 @@ func TestWorkflow(t *testing.T) {
 			`{"error":"instance.already_exists: workflow instance \"stopped\" already exists"}`)
 	})
 
-	t.Run("NoopUp", func(t *testing.T) {
+	t.Run("NoopUpAndRefresh", func(t *testing.T) {
 		pulumi(t, "up", "--yes", "--expect-no-changes")
+		// The workflow binding reads back as declared.
+		pulumi(t, "refresh", "--yes", "--expect-no-changes")
 	})
 
 	t.Run("Destroy", func(t *testing.T) {
