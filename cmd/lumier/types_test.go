@@ -78,6 +78,13 @@ func TestEnvFilesTypeD1Bindings(t *testing.T) {
 	assert.Contains(t, string(files["lumier-env.d.ts"]), "    DB: D1Database;")
 }
 
+func TestEnvFilesTypeWorkflowBindings(t *testing.T) {
+	d := parseDeclarations(t, `{"app":"a","workers":{"api":{"entry":"i.ts","bindings":{"ORDER":{"kind":"workflow"}}}},"durableObjects":{}}`)
+	files, err := envFiles(d, "lumier.config.ts")
+	require.NoError(t, err)
+	assert.Contains(t, string(files["lumier-env.d.ts"]), "    ORDER: Workflow;")
+}
+
 func TestEnvFilesTypeKVServiceAndJSONBindings(t *testing.T) {
 	d := parseDeclarations(t, `{"app":"a","workers":{
 		"auth":{"entry":"src/auth.ts","bindings":{}},
