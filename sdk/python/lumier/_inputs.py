@@ -106,7 +106,7 @@ class AppD1DatabaseArgs:
 
 class AppDurableObjectArgsDict(TypedDict):
     """
-    A Durable Object of an App: a class hosted by one of its Workers.
+    A Durable Object of an App: a class hosted by one of its Workers. Declaring the same name again merges the declarations.
     """
     class_name: pulumi.Input[_builtins.str]
     """
@@ -119,6 +119,10 @@ class AppDurableObjectArgsDict(TypedDict):
     worker: pulumi.Input[_builtins.str]
     """
     Name of the Worker of this app that hosts the class.
+    """
+    at: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
     """
     renamed_from: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -139,15 +143,17 @@ class AppDurableObjectArgs:
                  class_name: pulumi.Input[_builtins.str],
                  name: pulumi.Input[_builtins.str],
                  worker: pulumi.Input[_builtins.str],
+                 at: pulumi.Input[Optional[_builtins.str]] = None,
                  renamed_from: pulumi.Input[Optional[_builtins.str]] = None,
                  sqlite: pulumi.Input[Optional[_builtins.bool]] = None,
                  transferred_from: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        A Durable Object of an App: a class hosted by one of its Workers.
+        A Durable Object of an App: a class hosted by one of its Workers. Declaring the same name again merges the declarations.
 
         :param pulumi.Input[_builtins.str] class_name: Exported class that implements the Durable Object.
         :param pulumi.Input[_builtins.str] name: Durable Object name, unique in the app. A new className under the same name is a rename, which keeps the data.
         :param pulumi.Input[_builtins.str] worker: Name of the Worker of this app that hosts the class.
+        :param pulumi.Input[_builtins.str] at: Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
         :param pulumi.Input[_builtins.str] renamed_from: Previous class name; the rename keeps every object and its data.
         :param pulumi.Input[_builtins.bool] sqlite: Use SQLite-backed storage. Defaults to true. Cannot change once deployed.
         :param pulumi.Input[_builtins.str] transferred_from: Name of the Worker of this app the class moves from, with its objects and data. That Worker must no longer bind it.
@@ -155,6 +161,8 @@ class AppDurableObjectArgs:
         pulumi.set(__self__, "class_name", class_name)
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "worker", worker)
+        if at is not None:
+            pulumi.set(__self__, "at", at)
         if renamed_from is not None:
             pulumi.set(__self__, "renamed_from", renamed_from)
         if sqlite is not None:
@@ -197,6 +205,18 @@ class AppDurableObjectArgs:
     @worker.setter
     def worker(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "worker", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def at(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+        """
+        return pulumi.get(self, "at")
+
+    @at.setter
+    def at(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "at", value)
 
     @_builtins.property
     @pulumi.getter(name="renamedFrom")
@@ -346,6 +366,10 @@ class AppWorkerArgsDict(TypedDict):
     """
     Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
     """
+    at: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+    """
     bindings: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
     """
     Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
@@ -400,6 +424,7 @@ class AppWorkerArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str],
                  assets: pulumi.Input[Optional['AssetsArgs']] = None,
+                 at: pulumi.Input[Optional[_builtins.str]] = None,
                  bindings: pulumi.Input[Optional[Mapping[str, Any]]] = None,
                  build: pulumi.Input[Optional['BuildOptionsArgs']] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
@@ -417,6 +442,7 @@ class AppWorkerArgs:
 
         :param pulumi.Input[_builtins.str] name: Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
         :param pulumi.Input['AssetsArgs'] assets: Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
+        :param pulumi.Input[_builtins.str] at: Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
         :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
@@ -433,6 +459,8 @@ class AppWorkerArgs:
         pulumi.set(__self__, "name", name)
         if assets is not None:
             pulumi.set(__self__, "assets", assets)
+        if at is not None:
+            pulumi.set(__self__, "at", at)
         if bindings is not None:
             pulumi.set(__self__, "bindings", bindings)
         if build is not None:
@@ -481,6 +509,18 @@ class AppWorkerArgs:
     @assets.setter
     def assets(self, value: pulumi.Input[Optional['AssetsArgs']]):
         pulumi.set(self, "assets", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def at(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+        """
+        return pulumi.get(self, "at")
+
+    @at.setter
+    def at(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "at", value)
 
     @_builtins.property
     @pulumi.getter
