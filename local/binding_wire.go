@@ -23,6 +23,8 @@ const (
 	bindingService       = "service"
 	bindingJSON          = "json"
 	bindingAssets        = "assets"
+	// bindingVersionMetadata gives the Worker the version it runs (id, tag, timestamp).
+	bindingVersionMetadata = "version_metadata"
 )
 
 // wireBinding is one entry of an upload's "bindings" and of the settings' "bindings".

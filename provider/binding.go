@@ -120,6 +120,8 @@ var kinds = map[string]kind{
 			return "Fetcher"
 		},
 	},
+	// No fields: env.NAME is the metadata of the version the Worker runs.
+	cfapi.BindingVersionMetadata: {env: envIs("WorkerVersionMetadata")},
 	cfapi.BindingJSON: {
 		fields: []string{"json"}, needs: []string{"json"},
 		// JSON text is also a TypeScript type: the literal type of the value the Worker reads.

@@ -19,6 +19,8 @@ const (
 	BindingR2Bucket      = "r2_bucket"
 	BindingService       = "service"
 	BindingJSON          = "json"
+	// BindingVersionMetadata gives the Worker its version's id, tag and timestamp.
+	BindingVersionMetadata = "version_metadata"
 )
 
 // Module is one ES module of a Worker: its name is the multipart part name, the file name and

@@ -97,6 +97,16 @@ export interface ServiceBinding {
     entrypoint?: string;
 }
 
+/** The metadata of the version the Worker runs (env.NAME is {id, tag, timestamp}); VersionMetadata() makes one. */
+export interface VersionMetadataBinding {
+    type: "version_metadata";
+}
+
+/** VersionMetadata binds the metadata of the version the Worker runs. */
+export function VersionMetadata(): VersionMetadataBinding {
+    return { type: "version_metadata" };
+}
+
 /** A json binding: env.NAME is the parsed value; Json(value) makes one. */
 export interface JsonBinding {
     type: "json";
@@ -109,7 +119,8 @@ export interface JsonBinding {
  * or Json(value).
  */
 export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | QueueOutput | D1DatabaseOutput
-    | R2BucketOutput | KvNamespaceOutput | SecretTextBinding | WorkerOutput | ServiceBinding | JsonBinding;
+    | R2BucketOutput | KvNamespaceOutput | SecretTextBinding | WorkerOutput | ServiceBinding | JsonBinding
+    | VersionMetadataBinding;
 
 /** Service binds worker's WorkerEntrypoint class entrypoint: env.NAME's methods are RPC calls to it. */
 export function Service(worker: WorkerOutput, entrypoint?: string): ServiceBinding {

@@ -260,12 +260,14 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 			bindings[k] = serviceBinding(v, "")
 		case ServiceBinding:
 			bindings[k] = serviceBinding(v.worker, v.entrypoint)
+		case KindBinding:
+			bindings[k] = v.input()
 		case JSONBinding:
 			bindings[k] = pulumi.Map{"type": pulumi.String("json"), "value": pulumi.Any(v.value)}
 		default:
 			c.errs = append(c.errs, fmt.Errorf("worker %q binding %q has a %T value: use a string, a pulumi.StringInput, "+
 				"a Durable Object, a KV namespace, an R2 bucket, a Queue, a D1 database, a Worker, lumier.Service(...), "+
-				"lumier.JSON(...) or lumier.Secret(...)", name, k, v))
+				"lumier.JSON(...), lumier.Kind(...), lumier.VersionMetadata() or lumier.Secret(...)", name, k, v))
 		}
 	}
 	if len(bindings) > 0 {
