@@ -98,6 +98,10 @@ func TestEnvFilesTypeKVServiceAndJSONBindings(t *testing.T) {
 	assert.Contains(t, got, `    AUTH_RPC: Service<import("./src/auth").AuthRPC>;`)
 	assert.Contains(t, got, `    CONFIG: {"greeting":"hello","limits":[1,2]};`)
 
+	files, err = typesOf(t, `{"name":"a","workers":[{"name":"api","entry":"i.ts","bindings":{"VERSION":{"type":"version_metadata"}}}]}`)
+	require.NoError(t, err)
+	assert.Contains(t, string(files["lumier-env.d.ts"]), "    VERSION: WorkerVersionMetadata;", "the type comes from the kind's entry")
+
 	_, err = typesOf(t, `{"name":"a","workers":[{"name":"api","entry":"i.ts","bindings":{
 		"AUTH_RPC":{"type":"service","name":"auth","entrypoint":"AuthRPC"}}}]}`)
 	assert.ErrorContains(t, err, `worker "api" binding AUTH_RPC names worker "auth", which this app does not declare`)

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { $config, appArgs, collect, D1Database, DurableObject, Json, Queue, Service, Worker } from "./config";
+import { $config, appArgs, collect, D1Database, DurableObject, Json, Queue, Service, VersionMetadata, Worker } from "./config";
 import { printDeclarations } from "./declarations";
 
 const basicUsage = {
@@ -209,7 +209,7 @@ test("a Worker, Service(worker, entrypoint) and Json(value) become service and j
         app: basicUsage.app,
         run() {
             const auth = Worker("auth", { entry: "src/auth.ts" });
-            Worker("api", { entry: "src/index.ts", bindings: { AUTH: auth, AUTH_RPC: Service(auth, "AuthRPC"), CONFIG: Json({ on: true }) } });
+            Worker("api", { entry: "src/index.ts", bindings: { AUTH: auth, AUTH_RPC: Service(auth, "AuthRPC"), CONFIG: Json({ on: true }), VERSION: VersionMetadata() } });
         },
     }, "dev");
     const api = (appArgs(declarations).workers as any[]).find((w: any) => w.name === "api");
@@ -217,6 +217,7 @@ test("a Worker, Service(worker, entrypoint) and Json(value) become service and j
         AUTH: { type: "service", name: "auth" },
         AUTH_RPC: { type: "service", name: "auth", entrypoint: "AuthRPC" },
         CONFIG: { type: "json", value: { on: true } },
+        VERSION: { type: "version_metadata" },
     });
 });
 

@@ -1042,7 +1042,7 @@ type Binding struct {
 	Service *string `pulumi:"service"`
 	// plain_text: the string.
 	Text *string `pulumi:"text"`
-	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata.
 	Type string `pulumi:"type"`
 }
 
@@ -1081,7 +1081,7 @@ type BindingArgs struct {
 	Service pulumi.StringPtrInput `pulumi:"service"`
 	// plain_text: the string.
 	Text pulumi.StringPtrInput `pulumi:"text"`
-	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata.
 	Type pulumi.StringInput `pulumi:"type"`
 }
 
@@ -1192,7 +1192,7 @@ func (o BindingOutput) Text() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.Text }).(pulumi.StringPtrOutput)
 }
 
-// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata.
 func (o BindingOutput) Type() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Type }).(pulumi.StringOutput)
 }

@@ -224,7 +224,7 @@ export interface BindingArgs {
      */
     text?: pulumi.Input<string | undefined>;
     /**
-     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata.
      */
     type: pulumi.Input<string>;
 }

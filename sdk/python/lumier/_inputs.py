@@ -790,7 +790,7 @@ class BindingArgsDict(TypedDict):
     """
     type: pulumi.Input[_builtins.str]
     """
-    Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+    Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata.
     """
     bucket_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -852,7 +852,7 @@ class BindingArgs:
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param pulumi.Input[_builtins.str] name: Env name: a JavaScript identifier, unique within the Worker.
-        :param pulumi.Input[_builtins.str] type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+        :param pulumi.Input[_builtins.str] type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata.
         :param pulumi.Input[_builtins.str] bucket_name: r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
         :param pulumi.Input[_builtins.str] class_name: durable_object_namespace: the Durable Object class the namespace runs.
         :param pulumi.Input[_builtins.str] database_id: d1: the D1 database id (a D1Database's databaseId).
@@ -903,7 +903,7 @@ class BindingArgs:
     @pulumi.getter
     def type(self) -> pulumi.Input[_builtins.str]:
         """
-        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service.
+        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata.
         """
         return pulumi.get(self, "type")
 
