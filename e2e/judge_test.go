@@ -32,7 +32,7 @@ type (
 	}
 	// jBinding is one env binding: exactly one of its values is set.
 	jBinding struct {
-		env                                string
+		env                              string
 		text, secret, object, worker, kv string
 	}
 	jObject struct{ name, worker, className, transferredFrom string }

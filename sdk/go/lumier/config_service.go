@@ -31,7 +31,9 @@ type KindBinding struct {
 // Kind binds a binding of Cloudflare binding type kind with its fields, as in
 // `lumier.Kind("kv_namespace", map[string]string{"namespaceId": id})`; the App refuses a type it
 // does not know.
-func Kind(kind string, fields map[string]string) KindBinding { return KindBinding{kind: kind, fields: fields} }
+func Kind(kind string, fields map[string]string) KindBinding {
+	return KindBinding{kind: kind, fields: fields}
+}
 
 // VersionMetadata binds the metadata of the version the Worker runs: env.NAME is {id, tag, timestamp}.
 func VersionMetadata() KindBinding { return Kind("version_metadata", nil) }
