@@ -148,8 +148,8 @@ test("a Queue is a binding value and a consumer, passed to the App by name", asy
     assert.deepEqual(args.queues, [{ name: "jobs" }, { name: "jobs-dlq" }, { name: "jobs" }], "each declaration: the App merges them");
     const [api] = args.workers as any[];
     assert.deepEqual(api.bindings.JOBS, { type: "queue", name: "jobs" });
-    assert.deepEqual(api.queueConsumers, [{ queue: "jobs", maxBatchSize: undefined, maxBatchTimeout: undefined, maxRetries: 2,
-        deadLetterQueue: "jobs-dlq", retryDelay: undefined }]);
+    assert.deepEqual(api.queueConsumers, [{ queue: "jobs", maxRetries: 2, deadLetterQueue: "jobs-dlq" }],
+        "the queues are named by their names in the app, the other settings as written");
 });
 
 test("the program creates one App from the declarations and Worker urls come from its outputs", async () => {

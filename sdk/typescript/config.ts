@@ -492,28 +492,16 @@ export function appArgs(d: Declarations): sdk.AppArgs {
                 bindings[env] = value;
             }
         }
+        // Every option goes to the App as written (one place declares an option: WorkerOptions
+        // and the App's input); only values that name things of this program are translated.
         return {
-            name: w.name,
-            at: w.at,
-            entry: w.entry,
-            workersDev: w.workersDev,
+            ...w,
             bindings: Object.keys(bindings).length > 0 ? bindings : undefined,
             secrets: Object.keys(secrets).length > 0 ? secrets : undefined,
-            compatibilityDate: w.compatibilityDate,
-            compatibilityFlags: w.compatibilityFlags,
-            build: w.build,
-            crons: w.crons,
-            routes: w.routes,
-            domains: w.domains,
-            assets: w.assets,
-            rollout: w.rollout,
             queueConsumers: w.queueConsumers?.map(q => ({
+                ...q,
                 queue: q.queue.name,
-                maxBatchSize: q.maxBatchSize,
-                maxBatchTimeout: q.maxBatchTimeout,
-                maxRetries: q.maxRetries,
                 deadLetterQueue: q.deadLetterQueue?.name,
-                retryDelay: q.retryDelay,
             })),
         };
     });

@@ -18,10 +18,8 @@ test("R2Bucket records each declaration and is a binding value the App resolves 
     const args = appArgs(declarations);
     assert.deepEqual(args.r2Buckets, [{ name: "files" }, { name: "files" }]);
     assert.deepEqual((args.workers as any[]).map(({ at, ...w }) => w), [{
-        name: "api", entry: "src/index.ts", workersDev: undefined,
-        bindings: { FILES: { type: "r2_bucket", name: "files" } }, secrets: undefined,
-        compatibilityDate: undefined, compatibilityFlags: undefined, build: undefined, crons: undefined,
-        routes: undefined, domains: undefined, assets: undefined, rollout: undefined, queueConsumers: undefined,
+        name: "api", entry: "src/index.ts",
+        bindings: { FILES: { type: "r2_bucket", name: "files" } }, secrets: undefined, queueConsumers: undefined,
     }]);
 });
 
