@@ -176,17 +176,15 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 // bindings of the same env name, compared by value.
 func (w *appWorker) merge(d AppWorker) []error {
 	m := w.merger.declaration(d.At)
-	mergeOption(m, &w.Entry, d.Entry, "entry")
-	mergeOption(m, &w.WorkersDev, d.WorkersDev, "workersDev")
-	mergeOption(m, &w.CompatibilityDate, d.CompatibilityDate, "compatibilityDate")
-	mergeOption(m, &w.CompatibilityFlags, d.CompatibilityFlags, "compatibilityFlags")
-	mergeOption(m, &w.Build, d.Build, "build options")
-	mergeOption(m, &w.Crons, d.Crons, "crons")
-	mergeOption(m, &w.Assets, d.Assets, "assets")
-	mergeOption(m, &w.Rollout, d.Rollout, "rollout")
-	mergeOption(m, &w.QueueConsumers, d.QueueConsumers, "queueConsumers")
-	mergeOption(m, &w.Routes, d.Routes, "routes")
-	mergeOption(m, &w.Domains, d.Domains, "domains")
+	// Every AppWorker field is an option, merged under its input's name, but the name, the
+	// position, and bindings and secrets (merged by env name, below): a new option is a field.
+	dst, src := reflect.ValueOf(&w.AppWorker).Elem(), reflect.ValueOf(d)
+	for i := range dst.NumField() {
+		option, _, _ := strings.Cut(dst.Type().Field(i).Tag.Get("pulumi"), ",")
+		if !slices.Contains([]string{"name", "at", "bindings", "secrets"}, option) {
+			mergeValue(m, dst.Field(i), src.Field(i), option)
+		}
+	}
 	for env, v := range inputEntries(d.Bindings) {
 		if isSecret(v) {
 			w.mergeSecret(m, env, v)
@@ -271,18 +269,22 @@ func where(at string) string {
 
 // mergeOption sets *dst to v when v is set, reporting a conflict when both are set and differ.
 func mergeOption[T any](d *declMerge, dst *T, v T, option string) {
-	var zero T
-	if reflect.DeepEqual(v, zero) {
+	mergeValue(d, reflect.ValueOf(dst).Elem(), reflect.ValueOf(v), option)
+}
+
+// mergeValue sets dst to v when v is set, reporting a conflict when both are set and differ.
+func mergeValue(d *declMerge, dst, v reflect.Value, option string) {
+	if v.IsZero() {
 		return
 	}
-	if !reflect.DeepEqual(*dst, zero) && !reflect.DeepEqual(*dst, v) {
-		d.conflict(option, describeOption(*dst), describeOption(v))
+	if !dst.IsZero() && !reflect.DeepEqual(dst.Interface(), v.Interface()) {
+		d.conflict(option, describeOption(dst.Interface()), describeOption(v.Interface()))
 		return
 	}
-	if reflect.DeepEqual(*dst, zero) {
+	if dst.IsZero() {
 		d.set(option)
 	}
-	*dst = v
+	dst.Set(v)
 }
 
 func describeOption(v any) string {
