@@ -9,13 +9,17 @@ import (
 	"github.com/lumier-dev/lumier/internal/cfapi"
 )
 
+// EntryMarker prefixes an entry in a type that imports from it, for a caller that turns entries
+// into import specifiers after planning (`lumier types`, through the plugin's app-env mode).
+const EntryMarker = "lumier-entry:"
+
 // WorkerEnv is what the code of one Worker of an app finds in env, as TypeScript types: what
 // `lumier types` writes.
 type WorkerEnv struct {
-	Name  string
-	Entry string
+	Name  string `json:"name"`
+	Entry string `json:"entry"`
 	// Types are the TypeScript types of env's members, by env name.
-	Types map[string]string
+	Types map[string]string `json:"types"`
 }
 
 // AppEnv plans an App from its inputs (JSON, as a language helper declares them) with the App's own

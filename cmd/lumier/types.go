@@ -15,8 +15,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/lumier-dev/lumier/provider"
 )
 
 // declarationsTimeout bounds the Node.js run that evaluates the program's declarations.
@@ -51,7 +49,8 @@ load().then(program => require("lumier").printDeclarations(program, process.argv
 // its code (and Cloudflare.Env, which types `env` from "cloudflare:workers"), from the bindings
 // the config declares. It learns the App's inputs by running the config's app() and run() with
 // Node.js in declarations mode (nothing is deployed and the engine is not involved) and plans
-// them with the App's own planning code (provider.AppEnv).
+// them with the App's own planning code (provider.AppEnv, run by the provider plugin's app-env
+// mode: this binary does not link the provider).
 func runTypes(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("types", flag.ContinueOnError)
 	dir := fs.String("dir", ".", "the Pulumi project directory (holds the config; entries are relative to it)")
@@ -68,7 +67,7 @@ func runTypes(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	envs, err := provider.AppEnv(*stage, decl, func(entry string) string { return modulePath(*dir, entry) })
+	envs, err := planEnv(ctx, *stage, decl, *dir)
 	if err != nil {
 		return fmt.Errorf("%s: %w", filepath.Join(*dir, *config), err)
 	}
@@ -98,6 +97,66 @@ func runTypes(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	return nil
 }
 
+// workerEnv is one Worker's env as the plugin's app-env mode prints it (provider.WorkerEnv).
+type workerEnv struct {
+	Name  string            `json:"name"`
+	Entry string            `json:"entry"`
+	Types map[string]string `json:"types"`
+}
+
+// pluginName is the provider plugin, whose app-env mode plans an App's inputs.
+const pluginName = "pulumi-resource-lumier"
+
+// entryInType is an entry as the plugin writes it inside a type (provider.EntryMarker).
+var entryInType = regexp.MustCompile(`"lumier-entry:((?:[^"\\]|\\.)*)"`)
+
+// planEnv plans the App's inputs with the provider plugin (beside this binary, or on PATH) and
+// returns each Worker's env, its entries made import specifiers relative to dir.
+func planEnv(ctx context.Context, stage string, inputs []byte, dir string) ([]workerEnv, error) {
+	plugin, err := exec.LookPath(pluginName)
+	if self, serr := os.Executable(); serr == nil {
+		if beside := filepath.Join(filepath.Dir(self), pluginName); fileExists(beside) {
+			plugin, err = beside, nil
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lumier types plans the app with the provider plugin, %s, found neither beside lumier nor on PATH: "+
+			"build it (`make build` puts both in bin/) or add its directory to PATH", pluginName)
+	}
+	ctx, cancel := context.WithTimeout(ctx, declarationsTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, plugin, "app-env", stage)
+	cmd.Stdin = bytes.NewReader(inputs)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		if msg := strings.TrimSpace(errOut.String()); msg != "" {
+			return nil, errors.New(msg)
+		}
+		return nil, fmt.Errorf("planning the app with %s: %w", plugin, err)
+	}
+	var envs []workerEnv
+	if err := json.Unmarshal(out.Bytes(), &envs); err != nil {
+		return nil, fmt.Errorf("reading the plan of %s: %w", plugin, err)
+	}
+	for _, w := range envs {
+		for name, typ := range w.Types {
+			w.Types[name] = entryInType.ReplaceAllStringFunc(typ, func(m string) string {
+				var entry string
+				_ = json.Unmarshal([]byte(`"`+entryInType.FindStringSubmatch(m)[1]+`"`), &entry) // JSON-quoted by the plugin
+				q, _ := json.Marshal(modulePath(dir, entry))
+				return string(q)
+			})
+		}
+	}
+	return envs, nil
+}
+
+func fileExists(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && !info.IsDir()
+}
+
 // readDeclarations runs the config in declarations mode with node from PATH and returns the App's
 // inputs it prints.
 func readDeclarations(ctx context.Context, dir, config, stage string) ([]byte, error) {
@@ -125,7 +184,7 @@ func readDeclarations(ctx context.Context, dir, config, stage string) ([]byte, e
 // envFiles renders one .d.ts per Worker, keyed by its path relative to the project directory:
 // lumier-env.d.ts when the config declares one Worker, lumier-env.<worker>.d.ts for each when it
 // declares several (each declares the global Env, so a Worker's tsconfig includes its own).
-func envFiles(envs []provider.WorkerEnv, config string) (map[string][]byte, error) {
+func envFiles(envs []workerEnv, config string) (map[string][]byte, error) {
 	if len(envs) == 0 {
 		return nil, errors.New("run() declares no Worker: nothing to type")
 	}

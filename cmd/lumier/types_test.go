@@ -10,12 +10,17 @@ import (
 	"github.com/lumier-dev/lumier/provider"
 )
 
-// typesOf renders the .d.ts files of an App's inputs (JSON), as `lumier types` does.
+// typesOf renders the .d.ts files of an App's inputs (JSON), as `lumier types` does, with the
+// provider's planning (which the plugin's app-env mode runs for the lumier binary).
 func typesOf(t *testing.T, inputs string) (map[string][]byte, error) {
 	t.Helper()
-	envs, err := provider.AppEnv("dev", []byte(inputs), func(entry string) string { return modulePath(".", entry) })
+	planned, err := provider.AppEnv("dev", []byte(inputs), func(entry string) string { return modulePath(".", entry) })
 	if err != nil {
 		return nil, err
+	}
+	envs := make([]workerEnv, len(planned))
+	for i, w := range planned {
+		envs[i] = workerEnv{Name: w.Name, Entry: w.Entry, Types: w.Types}
 	}
 	return envFiles(envs, "lumier.config.ts")
 }
