@@ -42,9 +42,9 @@ vet:
 
 ## typecheck: compile every generated Python file; tsc --noEmit on the Node.js SDK, the TypeScript
 ## helper and the TypeScript examples (their programs and, with `lumier types` output, their Worker code)
-typecheck: tools
+typecheck: tools build
 	PYTHONPYCACHEPREFIX=$$(mktemp -d) python3 -m py_compile $$(find sdk/python -name '*.py')
-	for d in examples/*-ts; do $(GO) run ./cmd/lumier types -check -dir $$d; done
+	for d in examples/*-ts; do bin/lumier types -check -dir $$d; done
 	for p in sdk/nodejs sdk/typescript $$(ls -d examples/*-ts examples/*-ts/src); do \
 	  echo "tsc --noEmit -p $$p"; node_modules/.bin/tsc --noEmit -p $$p; \
 	done

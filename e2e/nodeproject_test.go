@@ -99,6 +99,8 @@ func (p NodeProject) Lumier(t testing.TB, ctx context.Context, args ...string) s
 	t.Helper()
 	cmd := exec.CommandContext(ctx, filepath.Join(buildNodeTools(t), "lumier"), args...)
 	cmd.Dir = p.Dir
+	// lumier types plans with the provider plugin under test, found on PATH.
+	cmd.Env = append(os.Environ(), "PATH="+providerDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("lumier %s in %s: %v\n%s", strings.Join(args, " "), p.Dir, err, out)

@@ -24,6 +24,8 @@ const (
 	bindingJSON          = "json"
 	bindingAssets        = "assets"
 	bindingWorkflow      = "workflow"
+	// bindingVersionMetadata gives the Worker the version it runs (id, tag, timestamp).
+	bindingVersionMetadata = "version_metadata"
 )
 
 // wireBinding is one entry of an upload's "bindings" and of the settings' "bindings".

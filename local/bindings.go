@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -122,6 +123,18 @@ var bindingKinds = map[string]bindingKind{
 			return out, true
 		},
 	},
+	bindingVersionMetadata: {
+		// workerd has no such binding: the metadata of the version being run is a json binding
+		// of Cloudflare's WorkerVersionMetadata shape.
+		runtime: func(_ *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool) {
+			meta := map[string]string{}
+			if v := bc.version; v != nil {
+				meta = map[string]string{"id": v.ID, "tag": v.Tag, "timestamp": v.CreatedOn.UTC().Format(time.RFC3339Nano)}
+			}
+			value, _ := json.Marshal(meta) // plain strings: cannot fail
+			return workerd.Binding{Name: b.Name, Kind: "json", Value: workerd.Text(string(value))}, true
+		},
+	},
 	bindingJSON: {
 		fields: []string{"json"}, needs: []string{"json"},
 		runtime: func(_ *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
@@ -136,6 +149,7 @@ type bindingContext struct {
 	st              *state
 	script, service string
 	assets          *assetsRecord
+	version         *versionRecord // nil for a state written before versions existed
 }
 
 // cloudflareOnlyBindings are the other types Cloudflare knows, which get a clear "not supported
@@ -143,7 +157,7 @@ type bindingContext struct {
 var cloudflareOnlyBindings = []string{
 	"ai", "analytics_engine", "browser", "dispatch_namespace", "hyperdrive", "inherit", "images",
 	"mtls_certificate", "pipelines", "secrets_store_secret", "secret_key", "send_email",
-	"tail_consumer", "vectorize", "version_metadata", "wasm_module", "data_blob", "text_blob",
+	"tail_consumer", "vectorize", "wasm_module", "data_blob", "text_blob",
 }
 
 func textBinding(_ *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {

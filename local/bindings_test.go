@@ -3,11 +3,13 @@ package local
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/local/rules"
+	"github.com/lumier-dev/lumier/local/workerd"
 )
 
 func rawBindings(t *testing.T, bs ...map[string]any) []json.RawMessage {
@@ -37,7 +39,7 @@ func TestParseBindingsKeepsTheKindsFields(t *testing.T) {
 	assert.ErrorContains(t, err, "binding 'CACHE' of type kv_namespace needs a namespace_id")
 	_, err = parseBindings(rawBindings(t, map[string]any{"type": "vectorize", "name": "V"}))
 	assert.ErrorContains(t, err, "which the local Cloudflare does not run (it runs assets, d1, durable_object_namespace, json, kv_namespace, "+
-		"plain_text, queue, r2_bucket, secret_text, service, workflow)")
+		"plain_text, queue, r2_bucket, secret_text, service, version_metadata, workflow)")
 }
 
 // TestWorkerdBindingsDurableObject: a version other than the primary names the script even for
@@ -113,4 +115,16 @@ func TestWorkerdBindingsBackends(t *testing.T) {
 			assert.Equal(t, map[string]string{tc.header: tc.id}, got[0].Services[0].Headers)
 		})
 	}
+}
+
+// TestWorkerdBindingsVersionMetadata: a version_metadata binding is the running version's id, tag
+// and creation time, as a json binding (workerd has no binding of its own for it).
+func TestWorkerdBindingsVersionMetadata(t *testing.T) {
+	s := &Server{}
+	v := &versionRecord{ID: "v-1", Tag: "t1", CreatedOn: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	got := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api", version: v},
+		[]wireBinding{{Type: bindingVersionMetadata, Name: "VERSION"}})
+	require.Len(t, got, 1)
+	assert.Equal(t, "json", got[0].Kind)
+	assert.Equal(t, workerd.Text(`{"id":"v-1","tag":"t1","timestamp":"2026-01-02T03:04:05Z"}`), got[0].Value)
 }

@@ -47,7 +47,11 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 			}
 			ws.Modules = append(ws.Modules, workerd.Module{Name: m.Name, Content: content})
 		}
-		ws.Bindings = s.workerdBindings(bindingContext{st: st, script: name, service: name, assets: rec.Assets}, rec.Bindings)
+		bc := bindingContext{st: st, script: name, service: name, assets: rec.Assets}
+		if d := rec.currentDeployment(); d != nil {
+			bc.version = rec.version(rec.primaryVersion(d))
+		}
+		ws.Bindings = s.workerdBindings(bc, rec.Bindings)
 		ws.Workflows = workflowsDefined(st, name, rec.Bindings)
 		for _, n := range st.namespacesOf(name) {
 			ws.Classes = append(ws.Classes, workerd.Class{Name: n.Class, SQLite: n.SQLite, UniqueKey: n.ID})

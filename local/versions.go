@@ -283,7 +283,7 @@ func (s *Server) rolloutScripts(st *state) ([]workerd.Script, error) {
 			}
 			ws.Modules = append(ws.Modules, workerd.Module{Name: m.Name, Content: content})
 		}
-		ws.Bindings = s.workerdBindings(bindingContext{st: st, script: name, service: ws.Name, assets: v.Assets}, v.Bindings)
+		ws.Bindings = s.workerdBindings(bindingContext{st: st, script: name, service: ws.Name, assets: v.Assets, version: v}, v.Bindings)
 		out = append(out, ws)
 	}
 	return out, nil

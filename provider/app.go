@@ -110,6 +110,7 @@ type appWorker struct {
 	consumes  []string              // queues of the app it consumes (app_queue.go)
 	consumers []QueueConsumer       // its queueConsumers with names on Cloudflare (app_queue.go)
 	resource  *Worker
+	merger    merger
 }
 
 // appObject is one Durable Object with its host resolved.
@@ -148,7 +149,8 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 				errs = append(errs, fmt.Errorf("worker %q: %w", decl.Name, err))
 				continue
 			}
-			w = &appWorker{AppWorker: AppWorker{Name: decl.Name}, script: script, bindings: pulumi.Map{}, secrets: pulumi.StringMap{}}
+			w = &appWorker{AppWorker: AppWorker{Name: decl.Name}, script: script, bindings: pulumi.Map{}, secrets: pulumi.StringMap{},
+				merger: newMerger("Worker", decl.Name)}
 			plan.workers[decl.Name] = w
 			declared = append(declared, w)
 		}
@@ -156,7 +158,7 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 	}
 	for _, w := range declared {
 		if w.Entry == "" {
-			errs = append(errs, fmt.Errorf("worker %q has no entry: set entry to its entry module, for example \"src/index.ts\"", w.Name))
+			errs = append(errs, fmt.Errorf("worker %q%s has no entry: set entry to its entry module, for example \"src/index.ts\"", w.Name, where(w.merger.first)))
 		}
 	}
 	errs = append(errs, plan.resolveObjects(args.DurableObjects)...)
@@ -175,48 +177,46 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 // merge adds one declaration of the Worker. Options both declarations set must be equal; so must
 // bindings of the same env name, compared by value.
 func (w *appWorker) merge(d AppWorker) []error {
-	var errs []error
-	conflict := func(option string, a, b any) {
-		errs = append(errs, fmt.Errorf("worker %q is declared twice with different %s: %v and %v; declarations of the "+
-			"same Worker are merged, so they must agree", w.Name, option, a, b))
+	m := w.merger.declaration(d.At)
+	// Every AppWorker field is an option, merged under its input's name, but the name, the
+	// position, and bindings and secrets (merged by env name, below): a new option is a field.
+	dst, src := reflect.ValueOf(&w.AppWorker).Elem(), reflect.ValueOf(d)
+	for i := range dst.NumField() {
+		option, _, _ := strings.Cut(dst.Type().Field(i).Tag.Get("pulumi"), ",")
+		if !slices.Contains([]string{"name", "at", "bindings", "secrets"}, option) {
+			mergeValue(m, dst.Field(i), src.Field(i), option)
+		}
 	}
-	mergeField(&w.Entry, d.Entry, "entry", conflict)
-	mergeField(&w.WorkersDev, d.WorkersDev, "workersDev", conflict)
-	mergeField(&w.CompatibilityDate, d.CompatibilityDate, "compatibilityDate", conflict)
-	mergeField(&w.CompatibilityFlags, d.CompatibilityFlags, "compatibilityFlags", conflict)
-	mergeField(&w.Build, d.Build, "build options", conflict)
-	mergeField(&w.Crons, d.Crons, "crons", conflict)
-	mergeField(&w.Assets, d.Assets, "assets", conflict)
-	mergeField(&w.Rollout, d.Rollout, "rollout", conflict)
-	mergeField(&w.QueueConsumers, d.QueueConsumers, "queueConsumers", conflict)
-	mergeField(&w.Routes, d.Routes, "routes", conflict)
-	mergeField(&w.Domains, d.Domains, "domains", conflict)
 	for env, v := range inputEntries(d.Bindings) {
 		if isSecret(v) {
-			w.mergeSecret(env, v, conflict)
+			w.mergeSecret(m, env, v)
 			continue
 		}
+		option := "binding " + env
 		if old, ok := w.bindings[env]; ok {
 			if a, b, same := sameValue(old, v); !same {
-				conflict("binding "+env, a, b)
+				m.conflict(option, a, b)
 			}
 			continue
 		}
 		w.bindings[env] = v
+		m.set(option)
 	}
 	for env, v := range inputEntries(d.Secrets) {
-		w.mergeSecret(env, v, conflict)
+		w.mergeSecret(m, env, v)
 	}
-	return errs
+	return m.errs
 }
 
-func (w *appWorker) mergeSecret(env string, v pulumi.Input, conflict func(string, any, any)) {
+func (w *appWorker) mergeSecret(m *declMerge, env string, v pulumi.Input) {
+	option := "secret " + env
 	if old, ok := w.secrets[env]; ok {
 		if _, _, same := sameValue(old, v); !same {
-			conflict("secret "+env, "one secret value", "another")
+			m.conflict(option, "one secret value", "another")
 		}
 		return
 	}
+	m.set(option)
 	w.secrets[env] = pulumi.StringOutput(pulumi.ToOutput(v).ApplyT(func(x any) (string, error) {
 		s, ok := x.(string)
 		if !ok {
@@ -226,17 +226,67 @@ func (w *appWorker) mergeSecret(env string, v pulumi.Input, conflict func(string
 	}).(pulumi.StringOutput))
 }
 
-// mergeField sets *dst to v when v is set, reporting a conflict when both are set and differ.
-func mergeField[T any](dst *T, v T, option string, conflict func(string, any, any)) {
-	var zero T
-	if reflect.DeepEqual(v, zero) {
+// merger merges the declarations of one thing of an app (a Worker, a Durable Object, a data
+// resource): the same name declared again adds to it, and an option both declarations set must
+// be equal. It remembers where each option was set, for messages.
+type merger struct {
+	what, noun string            // `worker "api"`; "Worker"
+	first      string            // where the first declaration is
+	at         map[string]string // option -> where the declaration that set it is
+}
+
+func newMerger(noun, name string) merger {
+	return merger{what: fmt.Sprintf("%s %q", strings.ToLower(noun), name), noun: noun, at: map[string]string{}}
+}
+
+// declaration starts merging one declaration, made at at ("" where the language gives no position).
+func (m *merger) declaration(at string) *declMerge {
+	if m.first == "" {
+		m.first = at
+	}
+	return &declMerge{merger: m, here: at}
+}
+
+// declMerge is one declaration being merged, and the conflicts it has with the earlier ones.
+type declMerge struct {
+	*merger
+	here string
+	errs []error
+}
+
+func (d *declMerge) set(option string) { d.at[option] = d.here }
+
+func (d *declMerge) conflict(option string, a, b any) {
+	d.errs = append(d.errs, fmt.Errorf("%s is declared twice with different %s: %v%s and %v%s; declarations of the "+
+		"same %s are merged, so they must agree", d.what, option, a, where(d.at[option]), b, where(d.here), d.noun))
+}
+
+// where is a declaration's position for a message: " (file:line)", or nothing when unknown.
+func where(at string) string {
+	if at == "" {
+		return ""
+	}
+	return " (" + at + ")"
+}
+
+// mergeOption sets *dst to v when v is set, reporting a conflict when both are set and differ.
+func mergeOption[T any](d *declMerge, dst *T, v T, option string) {
+	mergeValue(d, reflect.ValueOf(dst).Elem(), reflect.ValueOf(v), option)
+}
+
+// mergeValue sets dst to v when v is set, reporting a conflict when both are set and differ.
+func mergeValue(d *declMerge, dst, v reflect.Value, option string) {
+	if v.IsZero() {
 		return
 	}
-	if !reflect.DeepEqual(*dst, zero) && !reflect.DeepEqual(*dst, v) {
-		conflict(option, describeOption(*dst), describeOption(v))
+	if !dst.IsZero() && !reflect.DeepEqual(dst.Interface(), v.Interface()) {
+		d.conflict(option, describeOption(dst.Interface()), describeOption(v.Interface()))
 		return
 	}
-	*dst = v
+	if dst.IsZero() {
+		d.set(option)
+	}
+	dst.Set(v)
 }
 
 func describeOption(v any) string {
@@ -314,29 +364,55 @@ func inputEntries(in pulumi.Input) map[string]pulumi.Input {
 	return out
 }
 
-// resolveObjects checks each Durable Object against the Workers and attaches it to its host.
-func (p *appPlan) resolveObjects(decls []AppDurableObject) []error {
-	var errs []error
-	names := map[string]bool{}
-	hosted := map[string]string{} // "<worker>/<class>" -> durable object
+// mergeObjects merges the Durable Object declarations of the same name, in declaration order.
+func mergeObjects(decls []AppDurableObject) ([]AppDurableObject, []error) {
+	var (
+		out     []AppDurableObject
+		errs    []error
+		merging = map[string]*merger{}
+		index   = map[string]int{}
+	)
 	for _, d := range decls {
-		o := &appObject{AppDurableObject: d}
-		switch {
-		case d.Name == "":
-			errs = append(errs, fmt.Errorf("a durable object has no name: give each a unique name"))
-			continue
-		case names[d.Name]:
-			errs = append(errs, fmt.Errorf("durable object %q is declared twice: give each a unique name", d.Name))
-			continue
-		case d.ClassName == "":
-			errs = append(errs, fmt.Errorf("durable object %q has no className: set it to the exported class name", d.Name))
+		if d.Name == "" {
+			errs = append(errs, fmt.Errorf("a durable object%s has no name: give each a unique name", where(d.At)))
 			continue
 		}
-		names[d.Name] = true
+		m, ok := merging[d.Name]
+		if !ok {
+			merging[d.Name] = ptr(newMerger("Durable Object", d.Name))
+			m = merging[d.Name]
+			index[d.Name] = len(out)
+			out = append(out, AppDurableObject{Name: d.Name})
+		}
+		o := &out[index[d.Name]]
+		dm := m.declaration(d.At)
+		mergeOption(dm, &o.Worker, d.Worker, "worker")
+		mergeOption(dm, &o.ClassName, d.ClassName, "className")
+		mergeOption(dm, &o.SQLite, d.SQLite, "sqlite")
+		mergeOption(dm, &o.RenamedFrom, d.RenamedFrom, "renamedFrom")
+		mergeOption(dm, &o.TransferredFrom, d.TransferredFrom, "transferredFrom")
+		if o.At == "" {
+			o.At = d.At
+		}
+		errs = append(errs, dm.errs...)
+	}
+	return out, errs
+}
+
+// resolveObjects checks each Durable Object against the Workers and attaches it to its host.
+func (p *appPlan) resolveObjects(decls []AppDurableObject) []error {
+	merged, errs := mergeObjects(decls)
+	hosted := map[string]string{} // "<worker>/<class>" -> durable object
+	for _, d := range merged {
+		o := &appObject{AppDurableObject: d}
+		if d.ClassName == "" {
+			errs = append(errs, fmt.Errorf("durable object %q%s has no className: set it to the exported class name", d.Name, where(d.At)))
+			continue
+		}
 		o.host = p.workers[d.Worker]
 		if o.host == nil {
-			errs = append(errs, fmt.Errorf("durable object %q names worker %q, which this app does not declare (it declares %s): "+
-				"declare the Worker, or fix worker", d.Name, d.Worker, exportList(sortedKeys(p.workers))))
+			errs = append(errs, fmt.Errorf("durable object %q%s names worker %q, which this app does not declare (it declares %s): "+
+				"declare the Worker, or fix worker", d.Name, where(d.At), d.Worker, exportList(sortedKeys(p.workers))))
 			continue
 		}
 		key := d.Worker + "/" + d.ClassName
@@ -349,8 +425,8 @@ func (p *appPlan) resolveObjects(decls []AppDurableObject) []error {
 		if from := deref(d.TransferredFrom); from != "" {
 			o.from = p.workers[from]
 			if o.from == nil {
-				errs = append(errs, fmt.Errorf("durable object %q transfers from worker %q, which this app does not declare: "+
-					"keep that Worker declared until the transfer has run", d.Name, from))
+				errs = append(errs, fmt.Errorf("durable object %q%s transfers from worker %q, which this app does not declare: "+
+					"keep that Worker declared until the transfer has run", d.Name, where(d.At), from))
 				continue
 			}
 		}

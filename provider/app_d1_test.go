@@ -74,14 +74,15 @@ func TestAppD1Databases(t *testing.T) {
 	assert.False(t, reg.of("lumier:index:D1Database")[0].Inputs.Get("deleteData").AsBool())
 }
 
-// TestAppD1RefusesUndeclaredAndDuplicates: a binding to a database the app does not declare and a
-// database declared twice are refused, naming them.
-func TestAppD1RefusesUndeclaredAndDuplicates(t *testing.T) {
+// TestAppD1RefusesUndeclaredAndConflicts: a binding to a database the app does not declare and a
+// database declared twice with different migrations are refused, naming them.
+func TestAppD1RefusesUndeclaredAndConflicts(t *testing.T) {
 	_, err := constructD1App(t, basicApp(t, "stage", property.New("dev"),
-		"d1Databases", list(obj("name", "db"), obj("name", "db")),
+		"d1Databases", list(obj("name", "db", "migrationsDir", "a"), obj("name", "db", "migrationsDir", "b")),
 		"workers", list(obj("name", "api", "entry", counterEntry(t), "bindings", obj("DB", obj("type", "d1", "name", "other"))))))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `d1 database "db" is declared twice`)
+	assert.Contains(t, err.Error(), `d1 database "db" is declared twice with different migrationsDir: "a" and "b"; `+
+		`declarations of the same d1 database are merged, so they must agree`)
 	assert.Contains(t, err.Error(), `worker "api" binding DB names d1 database "other", which this app does not declare`)
 }
 

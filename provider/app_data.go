@@ -61,6 +61,24 @@ type appData struct {
 	appDataDecl
 	title    string
 	resource appDataResource
+	merger   merger
+}
+
+// merge adds one declaration of the resource: declaring a name again is the same resource, and
+// an input both declarations set must be equal.
+func (a *appData) merge(d appDataDecl) []error {
+	m := a.merger.declaration("")
+	for _, key := range sortedKeys(d.inputs) {
+		if old, ok := a.inputs[key]; ok {
+			if x, y, same := sameValue(old, d.inputs[key]); !same {
+				m.conflict(key, x, y)
+			}
+			continue
+		}
+		a.inputs[key] = d.inputs[key]
+		m.set(key)
+	}
+	return m.errs
 }
 
 // appDataRef is a Worker binding to a data resource of the app.
@@ -81,11 +99,13 @@ func (p *appPlan) resolveData(args AppArgs, workers []*appWorker) []error {
 				set.invalid = append(set.invalid, d.name)
 				continue
 			}
-			if _, dup := set.items[d.name]; dup {
-				errs = append(errs, fmt.Errorf("%s %q is declared twice: give each its own name", k.noun, d.name))
+			if had, dup := set.items[d.name]; dup {
+				errs = append(errs, had.merge(d)...)
 				continue
 			}
-			set.items[d.name] = &appData{appDataDecl: d, title: title}
+			set.items[d.name] = &appData{appDataDecl: appDataDecl{name: d.name, inputs: pulumi.Map{}}, title: title,
+				merger: newMerger(k.noun, d.name)}
+			errs = append(errs, set.items[d.name].merge(d)...)
 			set.order = append(set.order, d.name)
 		}
 	}

@@ -35,6 +35,15 @@ func TestAppDataResources(t *testing.T) {
 	}), "the Worker deploys after the namespace it binds: %v", worker.RegisterRPC.GetDependencies())
 }
 
+// TestAppDataDeclaredTwiceIsOne: a data resource declared again under its name is the same one.
+func TestAppDataDeclaredTwiceIsOne(t *testing.T) {
+	reg, _, err := constructApp(t, map[string]property.Value{"name": property.New("app"), "stage": property.New("dev"),
+		"kvNamespaces": list(obj("name", "cache"), obj("name", "cache")),
+		"workers":      list(obj("name", "api", "entry", counterEntry(t)))})
+	require.NoError(t, err)
+	assert.Len(t, reg.of("lumier:index:KvNamespace"), 1)
+}
+
 func TestAppDataResourceRefusals(t *testing.T) {
 	entry := counterEntry(t)
 	for name, tc := range map[string]struct {
@@ -47,10 +56,6 @@ func TestAppDataResourceRefusals(t *testing.T) {
 				obj("CACHE", obj("type", "kv_namespace", "name", "cahce"))))},
 			`worker "api" binding CACHE names kv namespace "cahce", which this app does not declare (it declares "cache"): ` +
 				`add {name: "cahce"} to kvNamespaces, or give namespaceId`},
-		"twice": {map[string]property.Value{"name": property.New("app"), "stage": property.New("dev"),
-			"kvNamespaces": list(obj("name", "cache"), obj("name", "cache")),
-			"workers":      list(obj("name", "api", "entry", entry))},
-			`kv namespace "cache" is declared twice: give each its own name`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, _, err := constructApp(t, tc.inputs)

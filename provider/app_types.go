@@ -38,7 +38,8 @@ func (a *AppArgs) Annotate(an infer.Annotator) {
 		"stack is destroyed: \"retain\" (the default) keeps them on Cloudflare; \"remove\" deletes them, data included.")
 	an.Describe(&a.Workers, "Worker declarations in program order. Declarations with the same name are merged into "+
 		"one Worker; options they both set must agree.")
-	an.Describe(&a.DurableObjects, "Durable Object declarations; each names the Worker of this app that hosts it.")
+	an.Describe(&a.DurableObjects, "Durable Object declarations; each names the Worker of this app that hosts it. "+
+		"Declarations with the same name are merged; options they both set must agree.")
 	an.Describe(&a.D1Databases, "D1 databases, named \"<app>-<stage>-<name>\", with their migrations. A Worker "+
 		"binds one as {type: \"d1\", name}.")
 	an.Describe(&a.KvNamespaces, "Workers KV namespaces, titled \"<app>-<stage>-<name>\". A Worker binds one as "+
@@ -68,6 +69,7 @@ type AppWorker struct {
 	QueueConsumers     []QueueConsumer       `pulumi:"queueConsumers,optional"`
 	Routes             []any                 `pulumi:"routes,optional"`
 	Domains            []string              `pulumi:"domains,optional"`
+	At                 string                `pulumi:"at,optional"`
 }
 
 // Annotate documents AppWorker.
@@ -91,7 +93,12 @@ func (w *AppWorker) Annotate(a infer.Annotator) {
 	a.Describe(&w.QueueConsumers, queueConsumersDoc+" In an App, queue and deadLetterQueue name queues of the app.")
 	a.Describe(&w.Routes, routesDoc)
 	a.Describe(&w.Domains, domainsDoc)
+	a.Describe(&w.At, atDoc)
 }
+
+// atDoc describes the position a language helper records with a declaration.
+const atDoc = "Where the program makes this declaration (file:line), named in the App's messages. The Go and " +
+	"TypeScript helpers set it; it changes nothing deployed."
 
 // AppDurableObject declares a Durable Object of an App.
 type AppDurableObject struct {
@@ -101,12 +108,14 @@ type AppDurableObject struct {
 	SQLite          *bool   `pulumi:"sqlite,optional"`
 	RenamedFrom     *string `pulumi:"renamedFrom,optional"`
 	TransferredFrom *string `pulumi:"transferredFrom,optional"`
+	At              string  `pulumi:"at,optional"`
 }
 
 // Annotate documents AppDurableObject.
 func (d *AppDurableObject) Annotate(a infer.Annotator) {
 	a.SetToken("index", "AppDurableObject")
-	a.Describe(d, "A Durable Object of an App: a class hosted by one of its Workers.")
+	a.Describe(d, "A Durable Object of an App: a class hosted by one of its Workers. Declaring the same name again "+
+		"merges the declarations.")
 	a.Describe(&d.Name, "Durable Object name, unique in the app. A new className under the same name is a rename, "+
 		"which keeps the data.")
 	a.Describe(&d.Worker, "Name of the Worker of this app that hosts the class.")
@@ -115,6 +124,7 @@ func (d *AppDurableObject) Annotate(a infer.Annotator) {
 	a.Describe(&d.RenamedFrom, "Previous class name; the rename keeps every object and its data.")
 	a.Describe(&d.TransferredFrom, "Name of the Worker of this app the class moves from, with its objects and data. "+
 		"That Worker must no longer bind it.")
+	a.Describe(&d.At, atDoc)
 }
 
 // App is the component for a whole app: it creates its Workers and Durable Objects, in order,

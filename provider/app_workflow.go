@@ -57,8 +57,13 @@ func (p *appPlan) resolveWorkflows(decls []AppWorkflow, workers []*appWorker) er
 			errs = append(errs, fmt.Errorf("workflow %q: %w", d.Name, err))
 			continue
 		}
-		if byName[d.Name] != nil {
-			errs = append(errs, fmt.Errorf("workflow %q is declared twice: give each its own name", d.Name))
+		if prev := byName[d.Name]; prev != nil {
+			// A repeated declaration is the same workflow when it says the same (as for Workers).
+			if prev.Worker != d.Worker || prev.ClassName != d.ClassName || deref(prev.Binding) != deref(d.Binding) {
+				errs = append(errs, fmt.Errorf("workflow %q is declared twice with different options (worker %q, className %q "+
+					"and worker %q, className %q): declare it once, or give each its own name",
+					d.Name, prev.Worker, prev.ClassName, d.Worker, d.ClassName))
+			}
 			continue
 		}
 		if d.ClassName == "" {

@@ -77,41 +77,65 @@ type kind struct {
 	reaches string
 	// fromObject reads what the object form {type, ...} gives other than the fields (nil: only them).
 	fromObject func(v map[string]any, b *Binding) error
+	// env is the TypeScript type of env.NAME for a binding b of this kind (`lumier types`);
+	// entryOf gives the import specifier of a script of the app's entry module.
+	env func(b Binding, entryOf func(script string) (string, bool)) string
+}
+
+// envIs is an env function for a kind whose binding always has the same TypeScript type.
+func envIs(typ string) func(Binding, func(string) (string, bool)) string {
+	return func(Binding, func(string) (string, bool)) string { return typ }
 }
 
 var kinds = map[string]kind{
-	cfapi.BindingPlainText: {fields: []string{"text"}, needs: []string{"text"}},
+	cfapi.BindingPlainText: {fields: []string{"text"}, needs: []string{"text"}, env: envIs("string")},
 	cfapi.BindingDurableObject: {
 		fields: []string{"className", "scriptName"}, needs: []string{"className"},
 		resource: "lumier:index:DurableObject", alias: "durable_object", reaches: "scriptName",
+		env: func(b Binding, entryOf func(string) (string, bool)) string {
+			if module, ok := entryOf(b.host()); ok {
+				return "DurableObjectNamespace<" + moduleType(module, deref(b.ClassName)) + ">"
+			}
+			return "DurableObjectNamespace" // a class of a script outside the app
+		},
 	},
 	cfapi.BindingKVNamespace: {
 		fields: []string{"namespaceId"}, needs: []string{"namespaceId"},
-		resource: "lumier:index:KvNamespace",
+		resource: "lumier:index:KvNamespace", env: envIs("KVNamespace"),
 	},
 	cfapi.BindingQueue: {
 		fields: []string{"queueName"}, needs: []string{"queueName"},
-		resource: "lumier:index:Queue",
+		resource: "lumier:index:Queue", env: envIs("Queue"), // the message type is the code's to choose
 	},
 	cfapi.BindingD1: {
 		fields: []string{"databaseId"}, needs: []string{"databaseId"},
-		resource: "lumier:index:D1Database",
+		resource: "lumier:index:D1Database", env: envIs("D1Database"),
 	},
 	cfapi.BindingR2Bucket: {
 		fields: []string{"bucketName"}, needs: []string{"bucketName"},
-		resource: "lumier:index:R2Bucket",
+		resource: "lumier:index:R2Bucket", env: envIs("R2Bucket"),
 	},
 	cfapi.BindingService: {
 		fields: []string{"service", "entrypoint"}, needs: []string{"service"},
 		resource: "lumier:index:Worker", alias: "worker", from: map[string]string{"service": "scriptName"},
 		reaches: "service",
+		env: func(b Binding, entryOf func(string) (string, bool)) string {
+			if module, ok := entryOf(deref(b.Service)); ok && deref(b.Entrypoint) != "" {
+				return "Service<" + moduleType(module, deref(b.Entrypoint)) + ">"
+			}
+			return "Fetcher"
+		},
 	},
 	cfapi.BindingWorkflow: {
 		fields: []string{"workflowName", "className", "scriptName"}, needs: []string{"workflowName", "className"},
-		reaches: "scriptName",
+		reaches: "scriptName", env: envIs("Workflow"),
 	},
+	// No fields: env.NAME is the metadata of the version the Worker runs.
+	cfapi.BindingVersionMetadata: {env: envIs("WorkerVersionMetadata")},
 	cfapi.BindingJSON: {
 		fields: []string{"json"}, needs: []string{"json"},
+		// JSON text is also a TypeScript type: the literal type of the value the Worker reads.
+		env: func(b Binding, _ func(string) (string, bool)) string { return deref(b.JSON) },
 		fromObject: func(v map[string]any, b *Binding) error {
 			// The object form gives the value itself ({type: "json", value: ...}); the model keeps it as JSON text.
 			if val, ok := v["value"]; ok && b.JSON == nil {

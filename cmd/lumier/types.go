@@ -45,31 +45,12 @@ load().then(program => require("lumier").printDeclarations(program, process.argv
 });
 `
 
-// declarations is what the helper's printDeclarations prints (sdk/typescript/declarations.ts).
-type declarations struct {
-	App     string `json:"app"`
-	Workers map[string]struct {
-		Entry    string `json:"entry"`
-		Bindings map[string]struct {
-			Kind          string `json:"kind"`
-			DurableObject string `json:"durableObject"`
-			// Worker and Entrypoint are a service binding's Worker of the config and class.
-			Worker     string `json:"worker"`
-			Entrypoint string `json:"entrypoint"`
-			// JSON is a json binding's value.
-			JSON json.RawMessage `json:"json"`
-		} `json:"bindings"`
-	} `json:"workers"`
-	DurableObjects map[string]struct {
-		Worker    string `json:"worker"`
-		ClassName string `json:"className"`
-	} `json:"durableObjects"`
-}
-
 // runTypes writes, for each Worker a TypeScript config declares, a .d.ts with the global Env of
 // its code (and Cloudflare.Env, which types `env` from "cloudflare:workers"), from the bindings
-// the config declares. It learns them by running the config's app() and run() with Node.js in
-// declarations mode: nothing is deployed and the engine is not involved.
+// the config declares. It learns the App's inputs by running the config's app() and run() with
+// Node.js in declarations mode (nothing is deployed and the engine is not involved) and plans
+// them with the App's own planning code (provider.AppEnv, run by the provider plugin's app-env
+// mode: this binary does not link the provider).
 func runTypes(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("types", flag.ContinueOnError)
 	dir := fs.String("dir", ".", "the Pulumi project directory (holds the config; entries are relative to it)")
@@ -86,7 +67,11 @@ func runTypes(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	files, err := envFiles(decl, *config)
+	envs, err := planEnv(ctx, *stage, decl, *dir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(*dir, *config), err)
+	}
+	files, err := envFiles(envs, *config)
 	if err != nil {
 		return fmt.Errorf("%s: %w", filepath.Join(*dir, *config), err)
 	}
@@ -112,8 +97,69 @@ func runTypes(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	return nil
 }
 
-// readDeclarations runs the config in declarations mode with node from PATH.
-func readDeclarations(ctx context.Context, dir, config, stage string) (*declarations, error) {
+// workerEnv is one Worker's env as the plugin's app-env mode prints it (provider.WorkerEnv).
+type workerEnv struct {
+	Name  string            `json:"name"`
+	Entry string            `json:"entry"`
+	Types map[string]string `json:"types"`
+}
+
+// pluginName is the provider plugin, whose app-env mode plans an App's inputs.
+const pluginName = "pulumi-resource-lumier"
+
+// entryInType is an entry as the plugin writes it inside a type (provider.EntryMarker).
+var entryInType = regexp.MustCompile(`"lumier-entry:((?:[^"\\]|\\.)*)"`)
+
+// planEnv plans the App's inputs with the provider plugin (beside this binary, or on PATH) and
+// returns each Worker's env, its entries made import specifiers relative to dir.
+func planEnv(ctx context.Context, stage string, inputs []byte, dir string) ([]workerEnv, error) {
+	plugin, err := exec.LookPath(pluginName)
+	if self, serr := os.Executable(); serr == nil {
+		if beside := filepath.Join(filepath.Dir(self), pluginName); fileExists(beside) {
+			plugin, err = beside, nil
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lumier types plans the app with the provider plugin, %s, found neither beside lumier nor on PATH: "+
+			"build it (`make build` puts both in bin/) or add its directory to PATH", pluginName)
+	}
+	ctx, cancel := context.WithTimeout(ctx, declarationsTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, plugin, "app-env", stage)
+	cmd.Stdin = bytes.NewReader(inputs)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		if msg := strings.TrimSpace(errOut.String()); msg != "" {
+			return nil, errors.New(msg)
+		}
+		return nil, fmt.Errorf("planning the app with %s: %w", plugin, err)
+	}
+	var envs []workerEnv
+	if err := json.Unmarshal(out.Bytes(), &envs); err != nil {
+		return nil, fmt.Errorf("reading the plan of %s: %w", plugin, err)
+	}
+	for _, w := range envs {
+		for name, typ := range w.Types {
+			w.Types[name] = entryInType.ReplaceAllStringFunc(typ, func(m string) string {
+				var entry string
+				_ = json.Unmarshal([]byte(`"`+entryInType.FindStringSubmatch(m)[1]+`"`), &entry) // JSON-quoted by the plugin
+				q, _ := json.Marshal(modulePath(dir, entry))
+				return string(q)
+			})
+		}
+	}
+	return envs, nil
+}
+
+func fileExists(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && !info.IsDir()
+}
+
+// readDeclarations runs the config in declarations mode with node from PATH and returns the App's
+// inputs it prints.
+func readDeclarations(ctx context.Context, dir, config, stage string) ([]byte, error) {
 	if _, err := os.Stat(filepath.Join(dir, config)); err != nil {
 		return nil, fmt.Errorf("reading the config: %w (give the project directory with -dir and the file with -config)", err)
 	}
@@ -132,105 +178,50 @@ func readDeclarations(ctx context.Context, dir, config, stage string) (*declarat
 	}
 	// The program may print too: the declarations are the last line.
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	var decl declarations
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &decl); err != nil {
-		return nil, fmt.Errorf("reading the declarations of %s: %w", config, err)
-	}
-	return &decl, nil
+	return []byte(lines[len(lines)-1]), nil
 }
 
 // envFiles renders one .d.ts per Worker, keyed by its path relative to the project directory:
 // lumier-env.d.ts when the config declares one Worker, lumier-env.<worker>.d.ts for each when it
 // declares several (each declares the global Env, so a Worker's tsconfig includes its own).
-func envFiles(decl *declarations, config string) (map[string][]byte, error) {
-	if len(decl.Workers) == 0 {
+func envFiles(envs []workerEnv, config string) (map[string][]byte, error) {
+	if len(envs) == 0 {
 		return nil, errors.New("run() declares no Worker: nothing to type")
 	}
-	workers := make([]string, 0, len(decl.Workers))
-	for name := range decl.Workers {
-		workers = append(workers, name)
-	}
-	sort.Strings(workers)
 	files := map[string][]byte{}
-	for _, name := range workers {
-		w := decl.Workers[name]
+	for _, w := range envs {
 		var b strings.Builder
 		fmt.Fprintf(&b, "// Code generated by `lumier types` from %s; DO NOT EDIT.\n", config)
-		fmt.Fprintf(&b, "// The Env of Worker %q (entry %s): the bindings %s declares for it.\n", name, w.Entry, config)
+		fmt.Fprintf(&b, "// The Env of Worker %q (entry %s): the bindings %s declares for it.\n", w.Name, w.Entry, config)
 		b.WriteString("declare namespace Cloudflare {\n  interface Env {\n")
-		envs := make([]string, 0, len(w.Bindings))
-		for env := range w.Bindings {
-			envs = append(envs, env)
+		names := make([]string, 0, len(w.Types))
+		for env := range w.Types {
+			names = append(names, env)
 		}
-		sort.Strings(envs)
-		for _, env := range envs {
-			typ, err := bindingType(decl, name, env)
-			if err != nil {
-				return nil, err
-			}
-			fmt.Fprintf(&b, "    %s: %s;\n", propertyName(env), typ)
+		sort.Strings(names)
+		for _, env := range names {
+			fmt.Fprintf(&b, "    %s: %s;\n", propertyName(env), w.Types[env])
 		}
 		b.WriteString("  }\n}\ninterface Env extends Cloudflare.Env {}\n")
 		file := "lumier-env.d.ts"
-		if len(workers) > 1 {
-			file = "lumier-env." + name + ".d.ts"
+		if len(envs) > 1 {
+			file = "lumier-env." + w.Name + ".d.ts"
 		}
 		files[file] = []byte(b.String())
 	}
 	return files, nil
 }
 
-func bindingType(decl *declarations, worker, env string) (string, error) {
-	bd := decl.Workers[worker].Bindings[env]
-	switch bd.Kind {
-	case "text", "secret":
-		return "string", nil
-	case "assets":
-		return "Fetcher", nil // the static assets: env.ASSETS.fetch(request)
-	case "queue":
-		// A producer binding; the message type is the Worker code's to choose.
-		return "Queue", nil
-	case "d1":
-		return "D1Database", nil
-	case "durable_object":
-		do, ok := decl.DurableObjects[bd.DurableObject]
-		if !ok {
-			return "", fmt.Errorf("Worker %q binds %s to Durable Object %q, which the config does not declare", worker, env, bd.DurableObject)
-		}
-		host, ok := decl.Workers[do.Worker]
-		if !ok {
-			return "", fmt.Errorf("Durable Object %q names Worker %q, which the config does not declare", bd.DurableObject, do.Worker)
-		}
-		return fmt.Sprintf("DurableObjectNamespace<import(%q).%s>", modulePath(host.Entry), do.ClassName), nil
-	case "r2_bucket":
-		return "R2Bucket", nil
-	case "kv_namespace":
-		return "KVNamespace", nil
-	case "workflow":
-		return "Workflow", nil
-	case "json":
-		// JSON text is also a TypeScript type: the literal type of the value the Worker reads.
-		if !json.Valid(bd.JSON) {
-			return "unknown", nil
-		}
-		return string(bd.JSON), nil
-	case "service":
-		if bd.Entrypoint == "" {
-			return "Fetcher", nil
-		}
-		target, ok := decl.Workers[bd.Worker]
-		if !ok {
-			return "", fmt.Errorf("Worker %q binds %s to Worker %q, which the config does not declare", worker, env, bd.Worker)
-		}
-		return fmt.Sprintf("Service<import(%q).%s>", modulePath(target.Entry), bd.Entrypoint), nil
-	default:
-		return "", fmt.Errorf("Worker %q binding %s: unknown kind %q", worker, env, bd.Kind)
-	}
-}
-
-// modulePath is an entry as a TypeScript import specifier relative to the project directory,
+// modulePath is an entry as a TypeScript import specifier relative to the project directory dir,
 // where the .d.ts lives: "src/index.ts" -> "./src/index".
-func modulePath(entry string) string {
+func modulePath(dir, entry string) string {
+	if filepath.IsAbs(entry) {
+		if abs, err := filepath.Abs(dir); err == nil {
+			if rel, err := filepath.Rel(abs, entry); err == nil {
+				entry = rel
+			}
+		}
+	}
 	p := filepath.ToSlash(filepath.Clean(entry))
 	for _, ext := range []string{".ts", ".tsx", ".mts", ".js", ".mjs", ".jsx"} {
 		if trimmed, ok := strings.CutSuffix(p, ext); ok {

@@ -1,28 +1,37 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/provider"
 )
 
-func parseDeclarations(t *testing.T, s string) *declarations {
+// typesOf renders the .d.ts files of an App's inputs (JSON), as `lumier types` does, with the
+// provider's planning (which the plugin's app-env mode runs for the lumier binary).
+func typesOf(t *testing.T, inputs string) (map[string][]byte, error) {
 	t.Helper()
-	var d declarations
-	require.NoError(t, json.Unmarshal([]byte(s), &d))
-	return &d
+	planned, err := provider.AppEnv("dev", []byte(inputs), func(entry string) string { return modulePath(".", entry) })
+	if err != nil {
+		return nil, err
+	}
+	envs := make([]workerEnv, len(planned))
+	for i, w := range planned {
+		envs[i] = workerEnv{Name: w.Name, Entry: w.Entry, Types: w.Types}
+	}
+	return envFiles(envs, "lumier.config.ts")
 }
 
 func TestEnvFilesTypeDurableObjectBindingsWithTheHostsClass(t *testing.T) {
-	d := parseDeclarations(t, `{"app":"my-app",
-		"workers":{"api":{"entry":"src/index.ts","bindings":{"COUNTER":{"kind":"durable_object","durableObject":"counter"},"GREETING":{"kind":"text"},"my-key":{"kind":"secret"}}}},
-		"durableObjects":{"counter":{"worker":"api","className":"Counter"}}}`)
-	files, err := envFiles(d, "lumier.config.ts")
+	files, err := typesOf(t, `{"name":"my-app","workers":[
+		{"name":"api","entry":"src/index.ts"},
+		{"name":"api","bindings":{"COUNTER":{"type":"durable_object","name":"counter"},"GREETING":"hi"},"secrets":{"my-key":""}}],
+		"durableObjects":[{"name":"counter","worker":"api","className":"Counter"}]}`)
 	require.NoError(t, err)
-	require.Len(t, files, 1)
+	require.Len(t, files, 1, "the declarations of one Worker are merged")
 	got := string(files["lumier-env.d.ts"])
 	assert.Contains(t, got, `    COUNTER: DurableObjectNamespace<import("./src/index").Counter>;`)
 	assert.Contains(t, got, "    GREETING: string;")
@@ -32,18 +41,18 @@ func TestEnvFilesTypeDurableObjectBindingsWithTheHostsClass(t *testing.T) {
 }
 
 func TestEnvFilesTypeQueueBindingsAsQueue(t *testing.T) {
-	d := parseDeclarations(t, `{"app":"a","workers":{"api":{"entry":"src/index.ts","bindings":{"JOBS":{"kind":"queue"}}}},
-		"durableObjects":{}}`)
-	files, err := envFiles(d, "lumier.config.ts")
+	files, err := typesOf(t, `{"name":"a","queues":[{"name":"jobs"}],
+		"workers":[{"name":"api","entry":"src/index.ts","bindings":{"JOBS":{"type":"queue","name":"jobs"}}}]}`)
 	require.NoError(t, err)
 	assert.Contains(t, string(files["lumier-env.d.ts"]), "    JOBS: Queue;")
 }
 
+// TestEnvFilesOnePerWorkerWhenSeveral: with several Workers, a client that binds the host's class
+// is typed with the host's module, each Worker in a file of its own.
 func TestEnvFilesOnePerWorkerWhenSeveral(t *testing.T) {
-	d := parseDeclarations(t, `{"app":"a",
-		"workers":{"host":{"entry":"host/main.ts","bindings":{}},"client":{"entry":"client/index.js","bindings":{"ROOM":{"kind":"durable_object","durableObject":"room"}}}},
-		"durableObjects":{"room":{"worker":"host","className":"Room"}}}`)
-	files, err := envFiles(d, "lumier.config.ts")
+	files, err := typesOf(t, `{"name":"a","workers":[{"name":"host","entry":"host/main.ts"},
+		{"name":"client","entry":"client/index.js","bindings":{"ROOM":{"type":"durable_object","name":"room"}}}],
+		"durableObjects":[{"name":"room","worker":"host","className":"Room"}]}`)
 	require.NoError(t, err)
 	assert.Len(t, files, 2)
 	assert.Contains(t, string(files["lumier-env.client.d.ts"]), `ROOM: DurableObjectNamespace<import("./host/main").Room>;`,
@@ -51,47 +60,49 @@ func TestEnvFilesOnePerWorkerWhenSeveral(t *testing.T) {
 	assert.Contains(t, files, "lumier-env.host.d.ts")
 }
 
+// TestEnvFilesErrors: what the App refuses, `lumier types` refuses with the App's message.
 func TestEnvFilesErrors(t *testing.T) {
-	_, err := envFiles(parseDeclarations(t, `{"app":"a","workers":{}}`), "c.ts")
+	_, err := typesOf(t, `{"name":"a","workers":[]}`)
 	assert.ErrorContains(t, err, "declares no Worker")
-	_, err = envFiles(parseDeclarations(t, `{"app":"a","workers":{"api":{"entry":"i.ts","bindings":{"X":{"kind":"durable_object","durableObject":"nope"}}}}}`), "c.ts")
-	assert.ErrorContains(t, err, `binds X to Durable Object "nope", which the config does not declare`)
+	_, err = typesOf(t, `{"name":"a","workers":[{"name":"api","entry":"i.ts","bindings":{"X":{"type":"durable_object","name":"nope"}}}]}`)
+	assert.ErrorContains(t, err, `worker "api" binding X names durable object "nope", which this app does not declare`)
+	_, err = typesOf(t, `{"name":"a","workers":[{"name":"api","entry":"i.ts","bindings":{"X":{"type":"carrier_pigeon"}}}]}`)
+	assert.ErrorContains(t, err, `worker "api" binding X has type "carrier_pigeon", which lumier does not support`,
+		"an unknown kind is an error, never string")
 }
 
 func TestModulePath(t *testing.T) {
-	assert.Equal(t, "./src/index", modulePath("src/index.ts"))
-	assert.Equal(t, "./worker", modulePath("./worker.js"))
-	assert.Equal(t, "../counter/src/index", modulePath("../counter/src/index.ts"))
+	assert.Equal(t, "./src/index", modulePath(".", "src/index.ts"))
+	assert.Equal(t, "./worker", modulePath(".", "./worker.js"))
+	assert.Equal(t, "../counter/src/index", modulePath(".", "../counter/src/index.ts"))
+	assert.Equal(t, "./src/index", modulePath("/p", "/p/src/index.ts"), "an absolute entry (Go) is relative to the project")
 }
 
 func TestEnvFilesTypeTheAssetsBindingAsFetcher(t *testing.T) {
-	d := parseDeclarations(t, `{"app":"a","workers":{"web":{"entry":"src/index.ts","bindings":{"ASSETS":{"kind":"assets"}}}}}`)
-	files, err := envFiles(d, "lumier.config.ts")
+	files, err := typesOf(t, `{"name":"a","workers":[{"name":"web","entry":"src/index.ts","assets":{"directory":"public","binding":"ASSETS"}}]}`)
 	require.NoError(t, err)
 	assert.Contains(t, string(files["lumier-env.d.ts"]), "    ASSETS: Fetcher;")
 }
 
 func TestEnvFilesTypeD1Bindings(t *testing.T) {
-	d := parseDeclarations(t, `{"app":"a","workers":{"api":{"entry":"i.ts","bindings":{"DB":{"kind":"d1"}}}},"durableObjects":{}}`)
-	files, err := envFiles(d, "lumier.config.ts")
+	files, err := typesOf(t, `{"name":"a","d1Databases":[{"name":"db"}],"workers":[{"name":"api","entry":"i.ts","bindings":{"DB":{"type":"d1","name":"db"}}}]}`)
 	require.NoError(t, err)
 	assert.Contains(t, string(files["lumier-env.d.ts"]), "    DB: D1Database;")
 }
 
 func TestEnvFilesTypeWorkflowBindings(t *testing.T) {
-	d := parseDeclarations(t, `{"app":"a","workers":{"api":{"entry":"i.ts","bindings":{"ORDER":{"kind":"workflow"}}}},"durableObjects":{}}`)
-	files, err := envFiles(d, "lumier.config.ts")
+	files, err := typesOf(t, `{"name":"a","workflows":[{"name":"order","worker":"api","className":"OrderFlow"}],
+		"workers":[{"name":"api","entry":"i.ts"}]}`)
 	require.NoError(t, err)
-	assert.Contains(t, string(files["lumier-env.d.ts"]), "    ORDER: Workflow;")
+	assert.Contains(t, string(files["lumier-env.d.ts"]), "    ORDER: Workflow;", "the App gives the host its workflow's binding")
 }
 
 func TestEnvFilesTypeKVServiceAndJSONBindings(t *testing.T) {
-	d := parseDeclarations(t, `{"app":"a","workers":{
-		"auth":{"entry":"src/auth.ts","bindings":{}},
-		"api":{"entry":"src/index.ts","bindings":{"CACHE":{"kind":"kv_namespace"},
-			"AUTH":{"kind":"service","worker":"auth"},"AUTH_RPC":{"kind":"service","worker":"auth","entrypoint":"AuthRPC"},
-			"CONFIG":{"kind":"json","json":{"greeting":"hello","limits":[1,2]}}}}},"durableObjects":{}}`)
-	files, err := envFiles(d, "lumier.config.ts")
+	files, err := typesOf(t, `{"name":"a","kvNamespaces":[{"name":"cache"}],"workers":[
+		{"name":"auth","entry":"src/auth.ts"},
+		{"name":"api","entry":"src/index.ts","bindings":{"CACHE":{"type":"kv_namespace","name":"cache"},
+			"AUTH":{"type":"service","name":"auth"},"AUTH_RPC":{"type":"service","name":"auth","entrypoint":"AuthRPC"},
+			"CONFIG":{"type":"json","value":{"greeting":"hello","limits":[1,2]}}}}]}`)
 	require.NoError(t, err)
 	got := string(files["lumier-env.api.d.ts"])
 	assert.Contains(t, got, "    CACHE: KVNamespace;")
@@ -99,8 +110,11 @@ func TestEnvFilesTypeKVServiceAndJSONBindings(t *testing.T) {
 	assert.Contains(t, got, `    AUTH_RPC: Service<import("./src/auth").AuthRPC>;`)
 	assert.Contains(t, got, `    CONFIG: {"greeting":"hello","limits":[1,2]};`)
 
-	d = parseDeclarations(t, `{"app":"a","workers":{"api":{"entry":"i.ts","bindings":{
-		"AUTH_RPC":{"kind":"service","worker":"auth","entrypoint":"AuthRPC"}}}},"durableObjects":{}}`)
-	_, err = envFiles(d, "lumier.config.ts")
-	assert.ErrorContains(t, err, `Worker "api" binds AUTH_RPC to Worker "auth", which the config does not declare`)
+	files, err = typesOf(t, `{"name":"a","workers":[{"name":"api","entry":"i.ts","bindings":{"VERSION":{"type":"version_metadata"}}}]}`)
+	require.NoError(t, err)
+	assert.Contains(t, string(files["lumier-env.d.ts"]), "    VERSION: WorkerVersionMetadata;", "the type comes from the kind's entry")
+
+	_, err = typesOf(t, `{"name":"a","workers":[{"name":"api","entry":"i.ts","bindings":{
+		"AUTH_RPC":{"type":"service","name":"auth","entrypoint":"AuthRPC"}}}]}`)
+	assert.ErrorContains(t, err, `worker "api" binding AUTH_RPC names worker "auth", which this app does not declare`)
 }

@@ -20,6 +20,8 @@ const (
 	BindingService       = "service"
 	BindingJSON          = "json"
 	BindingWorkflow      = "workflow"
+	// BindingVersionMetadata gives the Worker its version's id, tag and timestamp.
+	BindingVersionMetadata = "version_metadata"
 )
 
 // Module is one ES module of a Worker: its name is the multipart part name, the file name and

@@ -109,7 +109,7 @@ export interface AppArgs {
      */
     d1Databases?: pulumi.Input<pulumi.Input<inputs.AppD1DatabaseArgs>[] | undefined>;
     /**
-     * Durable Object declarations; each names the Worker of this app that hosts it.
+     * Durable Object declarations; each names the Worker of this app that hosts it. Declarations with the same name are merged; options they both set must agree.
      */
     durableObjects?: pulumi.Input<pulumi.Input<inputs.AppDurableObjectArgs>[] | undefined>;
     /**

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { $config, appArgs, collect, D1Database, DurableObject, Json, Queue, Service, Worker } from "./config";
+import { $config, appArgs, collect, D1Database, DurableObject, Json, Queue, Service, VersionMetadata, Worker } from "./config";
 import { printDeclarations } from "./declarations";
 
 const basicUsage = {
@@ -17,58 +17,49 @@ const basicUsage = {
     },
 };
 
-test("repeated Workers merge; DurableObject returns the DurableObjectOutput", async () => {
+test("every declaration is recorded as made, in order, with where it was made", async () => {
     let counterOutput: unknown;
     const { declarations } = await collect({
         app: basicUsage.app,
         run() {
             const api = Worker("api", { entry: "src/index.ts", bindings: { GREETING: "hi" } });
             counterOutput = DurableObject("counter", { worker: api, className: "Counter", sqlite: false });
-            Worker("api", { entry: "src/index.ts", compatibilityDate: "2025-01-01", bindings: { COUNTER: counterOutput as any } });
+            Worker("api", { compatibilityDate: "2025-01-01", bindings: { COUNTER: counterOutput as any } });
+            DurableObject("counter", { worker: api, className: "Counter" });
         },
     }, "dev");
     assert.deepEqual(counterOutput, { type: "durable_object", name: "counter", className: "Counter" });
     assert.deepEqual(declarations.app, { name: "my-app", protect: ["production"], stage: "dev" });
-    assert.deepEqual(declarations.workers, {
-        api: {
-            entry: "src/index.ts",
-            compatibilityDate: "2025-01-01",
-            bindings: { GREETING: "hi", COUNTER: { type: "durable_object", name: "counter", className: "Counter" } },
-        },
-    });
-    assert.deepEqual(declarations.durableObjects.counter, {
-        worker: "api", className: "Counter", sqlite: false, renamedFrom: undefined, transferredFrom: undefined,
-    });
+    const at = /^sdk\/typescript\/bin\/config\.test\.js:\d+$/;
+    assert.match(declarations.workers[0].at!, at, "the position is the caller's file:line");
+    assert.deepEqual(declarations.workers.map(({ at, ...w }) => w), [
+        { name: "api", entry: "src/index.ts", bindings: { GREETING: "hi" } },
+        { name: "api", compatibilityDate: "2025-01-01", bindings: { COUNTER: { type: "durable_object", name: "counter", className: "Counter" } } },
+    ], "both declarations, unmerged: the App merges them");
+    assert.deepEqual(declarations.durableObjects.map(({ at, ...d }) => d), [
+        { name: "counter", worker: "api", className: "Counter", sqlite: false, renamedFrom: undefined, transferredFrom: undefined },
+        { name: "counter", worker: "api", className: "Counter", sqlite: undefined, renamedFrom: undefined, transferredFrom: undefined },
+    ]);
 });
 
-test("conflicting declarations are errors naming the Worker and the option", async () => {
-    await assert.rejects(collect({
+test("declarations that disagree are recorded: the App, not the helper, refuses them", async () => {
+    const { declarations } = await collect({
         app: basicUsage.app,
         run() {
-            Worker("api", { entry: "src/index.ts" });
-            Worker("api", { entry: "src/other.ts" });
-        },
-    }, "dev"), /Worker "api" is declared twice with different entry \("src\/index.ts" and "src\/other.ts"\)/);
-    await assert.rejects(collect({
-        app: basicUsage.app,
-        run() {
-            Worker("api", { entry: "src/index.ts", bindings: { MODE: "a" } });
-            Worker("api", { entry: "src/index.ts", bindings: { MODE: "b" } });
-        },
-    }, "dev"), /Worker "api" binds MODE twice to different values \("a" and "b"\)/);
-    await assert.rejects(collect({
-        app: basicUsage.app,
-        run() {
-            const api = Worker("api", { entry: "src/index.ts" });
+            const api = Worker("api", { entry: "src/index.ts", bindings: { MODE: "a" } });
+            Worker("api", { entry: "src/other.ts", bindings: { MODE: "b" } });
             DurableObject("counter", { worker: api, className: "Counter" });
             DurableObject("counter", { worker: api, className: "Other" });
         },
-    }, "dev"), /DurableObject "counter" is declared twice with different options/);
+    }, "dev");
+    assert.equal((appArgs(declarations).workers as unknown[]).length, 2);
+    assert.equal((appArgs(declarations).durableObjects as unknown[]).length, 2);
 });
 
 test("bad input is refused with what to write", async () => {
     assert.throws(() => Worker("api", { entry: "src/index.ts" }), /called outside run\(\)/);
-    await assert.rejects(collect({ app: basicUsage.app, run() { Worker("api", { entry: "" }); } }, "dev"), /entry must be the Worker's entry module/);
+    await assert.rejects(collect({ app: basicUsage.app, run() { Worker("api", { entry: 1 as any }); } }, "dev"),
+        { message: 'Worker "api": entry must be a string, for example entry: "src/index.ts", not 1' });
     await assert.rejects(collect({ app: basicUsage.app, run() { DurableObject("c", { worker: {} as any, className: "C" }); } }, "dev"),
         /worker must be what Worker\(\.\.\.\) returned/);
     await assert.rejects(collect({ app: () => ({ name: "" }), run() {} }, "dev"), /app\(\) must return \{ name/);
@@ -84,7 +75,7 @@ test("bad input is refused with what to write", async () => {
     assert.throws(() => $config({ app: basicUsage.app } as any), /both app\(\) and run\(\) are required/);
 });
 
-test("printDeclarations prints the basic usage's bindings for lumier types", async () => {
+test("printDeclarations prints the App's inputs for lumier types", async () => {
     const chunks: string[] = [];
     const write = process.stdout.write;
     process.stdout.write = ((s: string) => (chunks.push(s), true)) as any;
@@ -93,19 +84,21 @@ test("printDeclarations prints the basic usage's bindings for lumier types", asy
     } finally {
         process.stdout.write = write;
     }
-    assert.deepEqual(JSON.parse(chunks.join("")), {
-        app: "my-app",
-        workers: { api: { entry: "src/index.ts", bindings: { COUNTER: { kind: "durable_object", durableObject: "counter" } } } },
-        durableObjects: { counter: { worker: "api", className: "Counter" } },
-    });
+    const printed = JSON.parse(chunks.join(""));
+    assert.equal(printed.name, "my-app");
+    assert.deepEqual(printed.workers.map((w: any) => [w.name, w.entry, w.bindings]), [
+        ["api", "src/index.ts", undefined],
+        ["api", "src/index.ts", { COUNTER: { type: "durable_object", name: "counter", className: "Counter" } }],
+    ]);
+    assert.deepEqual(printed.durableObjects.map((d: any) => [d.name, d.worker, d.className]), [["counter", "api", "Counter"]]);
 });
 
 test("secret text goes to the Worker's secrets, everything else stays a binding", () => {
     const secret = pulumi.secret("s3cret");
     const args = appArgs({
         app: { name: "a", stage: "dev" },
-        workers: { api: { entry: "i.ts", bindings: { TOKEN: { type: "secret_text", text: "t" }, KEY: secret, MODE: "x" } } },
-        durableObjects: {},
+        workers: [{ name: "api", entry: "i.ts", bindings: { TOKEN: { type: "secret_text", text: "t" }, KEY: secret, MODE: "x" } }],
+        durableObjects: [], queues: [], d1Databases: [], r2Buckets: [], kvNamespaces: [],
     });
     const [api] = args.workers as any[];
     assert.deepEqual(api.secrets, { TOKEN: "t" });
@@ -114,7 +107,7 @@ test("secret text goes to the Worker's secrets, everything else stays a binding"
     assert.equal(args.durableObjects, undefined);
 });
 
-test("assets reach the App's Worker, and two different declarations are refused", async () => {
+test("assets reach the App's Worker", async () => {
     const assets = { directory: "public", notFoundHandling: "404-page", binding: "ASSETS" };
     const { declarations } = await collect({
         app: basicUsage.app,
@@ -125,16 +118,9 @@ test("assets reach the App's Worker, and two different declarations are refused"
     }, "dev");
     const [web] = appArgs(declarations).workers as any[];
     assert.deepEqual(web.assets, assets);
-    await assert.rejects(collect({
-        app: basicUsage.app,
-        run() {
-            Worker("web", { entry: "src/index.ts", assets });
-            Worker("web", { entry: "src/index.ts", assets: { directory: "dist" } });
-        },
-    }, "dev"), /declared twice with different assets/);
 });
 
-test("rollout reaches the App's Worker, and two different declarations are refused", async () => {
+test("rollout reaches the App's Worker", async () => {
     const { declarations } = await collect({
         app: basicUsage.app,
         run() {
@@ -146,13 +132,6 @@ test("rollout reaches the App's Worker, and two different declarations are refus
     const workers = appArgs(declarations).workers as any[];
     assert.deepEqual(workers.find(w => w.name === "api").rollout, { percentage: 50 });
     assert.equal(workers.find(w => w.name === "web").rollout, undefined, "no rollout: every request on the new version");
-    await assert.rejects(collect({
-        app: basicUsage.app,
-        run() {
-            Worker("api", { entry: "src/index.ts", rollout: { percentage: 50 } });
-            Worker("api", { entry: "src/index.ts", rollout: { percentage: 100 } });
-        },
-    }, "dev"), /Worker "api" is declared twice with different rollout \(\{"percentage":50\} and \{"percentage":100\}\)/);
 });
 
 test("a Queue is a binding value and a consumer, passed to the App by name", async () => {
@@ -166,11 +145,11 @@ test("a Queue is a binding value and a consumer, passed to the App by name", asy
         },
     }, "dev");
     const args = appArgs(declarations);
-    assert.deepEqual(args.queues, [{ name: "jobs" }, { name: "jobs-dlq" }], "declared once each");
+    assert.deepEqual(args.queues, [{ name: "jobs" }, { name: "jobs-dlq" }, { name: "jobs" }], "each declaration: the App merges them");
     const [api] = args.workers as any[];
     assert.deepEqual(api.bindings.JOBS, { type: "queue", name: "jobs" });
-    assert.deepEqual(api.queueConsumers, [{ queue: "jobs", maxBatchSize: undefined, maxBatchTimeout: undefined, maxRetries: 2,
-        deadLetterQueue: "jobs-dlq", retryDelay: undefined }]);
+    assert.deepEqual(api.queueConsumers, [{ queue: "jobs", maxRetries: 2, deadLetterQueue: "jobs-dlq" }],
+        "the queues are named by their names in the app, the other settings as written");
 });
 
 test("the program creates one App from the declarations and Worker urls come from its outputs", async () => {
@@ -202,12 +181,12 @@ test("the program creates one App from the declarations and Worker urls come fro
     assert.equal(created[0].type, "lumier:index:App");
     assert.equal(created[0].inputs.name, "my-app");
     assert.equal(created[0].inputs.stage, "dev");
-    assert.deepEqual(created[0].inputs.workers, [{
-        name: "api",
-        entry: "src/index.ts",
-        bindings: { COUNTER: { type: "durable_object", name: "counter", className: "Counter" } },
-    }], "one entry per Worker name, the repeated declarations merged");
-    assert.deepEqual(created[0].inputs.durableObjects, [{ name: "counter", worker: "api", className: "Counter" }]);
+    assert.deepEqual(created[0].inputs.workers.map(({ at, ...w }: any) => w), [
+        { name: "api", entry: "src/index.ts" },
+        { name: "api", entry: "src/index.ts", bindings: { COUNTER: { type: "durable_object", name: "counter", className: "Counter" } } },
+        { name: "api", entry: "src/index.ts" },
+    ], "every declaration, in order: the App merges them");
+    assert.deepEqual(created[0].inputs.durableObjects.map(({ at, ...d }: any) => d), [{ name: "counter", worker: "api", className: "Counter" }]);
     assert.ok("workers" in outputs && "durableObjects" in outputs);
 });
 
@@ -217,12 +196,11 @@ test("D1Database is a binding value and reaches the App with its migrations fold
         run() {
             const db = D1Database("db", { migrations: "migrations" });
             assert.deepEqual(D1Database("db", { migrations: "migrations" }), db, "declaring it again returns the same");
-            assert.throws(() => D1Database("db", { migrations: "other" }), /D1Database "db" is declared twice with different options/);
             Worker("api", { entry: "i.ts", bindings: { DB: db } });
         },
     }, "dev");
     const args = appArgs(declarations);
-    assert.deepEqual(args.d1Databases, [{ name: "db", migrationsDir: "migrations" }]);
+    assert.deepEqual(args.d1Databases, [{ name: "db", migrationsDir: "migrations" }, { name: "db", migrationsDir: "migrations" }]);
     assert.deepEqual((args.workers as any[])[0].bindings.DB, { type: "d1", name: "db" });
 });
 
@@ -231,7 +209,7 @@ test("a Worker, Service(worker, entrypoint) and Json(value) become service and j
         app: basicUsage.app,
         run() {
             const auth = Worker("auth", { entry: "src/auth.ts" });
-            Worker("api", { entry: "src/index.ts", bindings: { AUTH: auth, AUTH_RPC: Service(auth, "AuthRPC"), CONFIG: Json({ on: true }) } });
+            Worker("api", { entry: "src/index.ts", bindings: { AUTH: auth, AUTH_RPC: Service(auth, "AuthRPC"), CONFIG: Json({ on: true }), VERSION: VersionMetadata() } });
         },
     }, "dev");
     const api = (appArgs(declarations).workers as any[]).find((w: any) => w.name === "api");
@@ -239,6 +217,7 @@ test("a Worker, Service(worker, entrypoint) and Json(value) become service and j
         AUTH: { type: "service", name: "auth" },
         AUTH_RPC: { type: "service", name: "auth", entrypoint: "AuthRPC" },
         CONFIG: { type: "json", value: { on: true } },
+        VERSION: { type: "version_metadata" },
     });
 });
 

@@ -1,7 +1,9 @@
-// The `$config({ app, run })` shape for TypeScript programs: Worker(...) and
-// DurableObject(...) only record declarations while run() executes; $config then creates ONE
-// lumier:index:App component (generated SDK, @lumier-dev/lumier) from them. The App does the
-// real work (script names, ordering, migrations), exactly as for Go and YAML programs.
+// The `$config({ app, run })` shape for TypeScript programs: Worker(...), DurableObject(...) and
+// the data declarations only record what they are given, verbatim, in order, with where the call
+// is; $config then creates ONE lumier:index:App component (generated SDK, @lumier-dev/lumier)
+// from them. The App alone merges, deduplicates, checks and names, exactly as for Go and YAML
+// programs, so every language gets the same answer and the same message.
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as sdk from "@lumier-dev/lumier";
 import { attachToRunner, callerFile, underPulumiRunner } from "./runner";
@@ -111,11 +113,22 @@ export interface WorkflowOptions {
     binding?: string;
 }
 
-/** A Workflow declaration as the App takes it. */
+/** A Workflow declaration as made, in the App's input shape. */
 export interface WorkflowDeclaration {
+    name: string;
     worker: string;
     className: string;
-    binding: string;
+    binding?: string;
+}
+
+/** The metadata of the version the Worker runs (env.NAME is {id, tag, timestamp}); VersionMetadata() makes one. */
+export interface VersionMetadataBinding {
+    type: "version_metadata";
+}
+
+/** VersionMetadata binds the metadata of the version the Worker runs. */
+export function VersionMetadata(): VersionMetadataBinding {
+    return { type: "version_metadata" };
 }
 
 /** A json binding: env.NAME is the parsed value; Json(value) makes one. */
@@ -130,7 +143,8 @@ export interface JsonBinding {
  * or Json(value).
  */
 export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | QueueOutput | D1DatabaseOutput
-    | R2BucketOutput | KvNamespaceOutput | SecretTextBinding | WorkerOutput | ServiceBinding | JsonBinding | WorkflowOutput;
+    | R2BucketOutput | KvNamespaceOutput | SecretTextBinding | WorkerOutput | ServiceBinding | JsonBinding
+    | VersionMetadataBinding | WorkflowOutput;
 
 /** Service binds worker's WorkerEntrypoint class entrypoint: env.NAME's methods are RPC calls to it. */
 export function Service(worker: WorkerOutput, entrypoint?: string): ServiceBinding {
@@ -152,8 +166,11 @@ export interface BuildOptions {
 
 /** Options of Worker(name, options). */
 export interface WorkerOptions {
-    /** The Worker's entry module, relative to the Pulumi project directory. */
-    entry: string;
+    /**
+     * The Worker's entry module, relative to the Pulumi project directory. One declaration of the
+     * Worker sets it; the others may leave it out.
+     */
+    entry?: string;
     /** Serve the Worker on its workers.dev URL (default true). */
     workersDev?: boolean;
     bindings?: Record<string, BindingValue>;
@@ -231,8 +248,18 @@ export interface DurableObjectOptions {
     transferredFrom?: WorkerOutput;
 }
 
+/** One Worker(...) call: its name and options as given, and where the program made it. */
+export interface WorkerDeclaration extends WorkerOptions {
+    name: string;
+    /** file:line of the call, for the App's messages. */
+    at?: string;
+}
+
 /** A Durable Object declaration as the App takes it. */
 export interface DurableObjectDeclaration {
+    name: string;
+    /** file:line of the call, for the App's messages. */
+    at?: string;
     worker: string;
     className: string;
     sqlite?: boolean;
@@ -240,20 +267,20 @@ export interface DurableObjectDeclaration {
     transferredFrom?: string;
 }
 
-/** Everything a run() declared, in the App's input shape. */
+/** Everything a run() declared, each call as made and in order (repeats included: the App merges them). */
 export interface Declarations {
     app: AppSettings & { stage: string };
-    workers: Record<string, WorkerOptions>;
-    durableObjects: Record<string, DurableObjectDeclaration>;
+    workers: WorkerDeclaration[];
+    durableObjects: DurableObjectDeclaration[];
     /** Names of the app's queues. */
-    queues?: string[];
-    d1Databases?: Record<string, D1DatabaseOptions>;
+    queues: string[];
+    d1Databases: ({ name: string } & D1DatabaseOptions)[];
     /** R2 buckets by name in the app (named "<app>-<stage>-<name>" on Cloudflare). */
-    r2Buckets?: string[];
+    r2Buckets: string[];
     /** KV namespaces by name in the app (titled "<app>-<stage>-<name>" on Cloudflare). */
-    kvNamespaces?: string[];
-    /** Workflows by name in the app (named "<app>-<stage>-<name>" on Cloudflare). */
-    workflows?: Record<string, WorkflowDeclaration>;
+    kvNamespaces: string[];
+    /** Workflows in the app (named "<app>-<stage>-<name>" on Cloudflare). */
+    workflows?: WorkflowDeclaration[];
 }
 
 /** What $config returns: the program Pulumi's Node.js runtime runs (export it as default). */
@@ -261,14 +288,14 @@ export type Program = (() => Promise<Record<string, unknown>>) & { readonly spec
 
 /** Collects one run()'s declarations; Worker outputs resolve from the App it leads to. */
 class Collector {
-    readonly workers = new Map<string, WorkerOptions>();
+    readonly workers: WorkerDeclaration[] = [];
     readonly workerOutputs = new Map<string, WorkerOutput>();
-    readonly durableObjects = new Map<string, DurableObjectDeclaration>();
-    readonly queues = new Set<string>();
-    readonly d1Databases = new Map<string, D1DatabaseOptions>();
-    readonly r2Buckets = new Set<string>();
-    readonly kvNamespaces = new Set<string>();
-    readonly workflows = new Map<string, WorkflowDeclaration>();
+    readonly durableObjects: DurableObjectDeclaration[] = [];
+    readonly queues: string[] = [];
+    readonly d1Databases: ({ name: string } & D1DatabaseOptions)[] = [];
+    readonly r2Buckets: string[] = [];
+    readonly kvNamespaces: string[] = [];
+    readonly workflows: WorkflowDeclaration[] = [];
     readonly appWorkers: Promise<pulumi.Output<Record<string, any>>>;
     resolveAppWorkers!: (workers: pulumi.Output<Record<string, any>>) => void;
 
@@ -310,17 +337,15 @@ function collector(call: string): Collector {
 
 /**
  * Declares a Worker. Declaring the same name again (the basic usage adds bindings that way) merges the
- * declarations: bindings are combined, and any option given twice must have the same value.
+ * declarations in the App: bindings are combined, and any option given twice must have the same value.
  */
-export function Worker(name: string, options: WorkerOptions): WorkerOutput {
+export function Worker(name: string, options: WorkerOptions = {}): WorkerOutput {
     const c = collector(`Worker(${JSON.stringify(name)})`);
-    if (typeof name !== "string" || name === "") {
-        throw new Error("Worker(name, options): name must be a non-empty string, for example \"api\"");
-    }
-    if (!options || typeof options.entry !== "string" || options.entry === "") {
-        throw new Error(`Worker ${JSON.stringify(name)}: entry must be the Worker's entry module, for example "src/index.ts"`);
+    if (typeof name !== "string") {
+        throw new Error("Worker(name, options): name must be a string, for example \"api\"");
     }
     const where = `Worker ${JSON.stringify(name)}`;
+    checkOption(where, "entry", options.entry, "string", "\"src/index.ts\"");
     checkOption(where, "workersDev", options.workersDev, "boolean", "true");
     checkOption(where, "compatibilityDate", options.compatibilityDate, "string", "\"2025-11-17\"");
     checkOption(where, "compatibilityFlags", options.compatibilityFlags, "string[]", "[\"nodejs_compat\"]");
@@ -331,8 +356,7 @@ export function Worker(name: string, options: WorkerOptions): WorkerOutput {
         throw new Error(`${where}: routes must be a list of patterns or { pattern, zoneName }, for example routes: ` +
             `["example.com/api/*"], not ${describe(options.routes)}`);
     }
-    const prev = c.workers.get(name);
-    c.workers.set(name, prev ? mergeWorker(name, prev, options) : { ...options, bindings: { ...options.bindings } });
+    c.workers.push({ name, at: position(Worker), ...options });
     return c.workerOutput(name);
 }
 
@@ -358,32 +382,27 @@ function checkOption(where: string, field: string, value: unknown, type: "boolea
 export function DurableObject(name: string, options: DurableObjectOptions): DurableObjectOutput {
     const c = collector(`DurableObject(${JSON.stringify(name)})`);
     const where = `DurableObject ${JSON.stringify(name)}`;
-    if (typeof name !== "string" || name === "") {
-        throw new Error("DurableObject(name, options): name must be a non-empty string, for example \"counter\"");
+    if (typeof name !== "string") {
+        throw new Error("DurableObject(name, options): name must be a string, for example \"counter\"");
     }
     if (!options || !isWorkerOutput(options.worker)) {
         throw new Error(`${where}: worker must be what Worker(...) returned for the Worker that exports the class`);
     }
-    if (typeof options.className !== "string" || options.className === "") {
-        throw new Error(`${where}: className must be the exported class name, for example "Counter"`);
-    }
+    checkOption(where, "className", options.className, "string", "\"Counter\"");
     if (options.transferredFrom !== undefined && !isWorkerOutput(options.transferredFrom)) {
         throw new Error(`${where}: transferredFrom must be what Worker(...) returned for the Worker the class moves from`);
     }
     checkOption(where, "sqlite", options.sqlite, "boolean", "true");
     checkOption(where, "renamedFrom", options.renamedFrom, "string", "\"OldCounter\"");
-    const decl: DurableObjectDeclaration = {
+    c.durableObjects.push({
+        name,
+        at: position(DurableObject),
         worker: options.worker.name,
         className: options.className,
         sqlite: options.sqlite,
         renamedFrom: options.renamedFrom,
         transferredFrom: options.transferredFrom?.name,
-    };
-    const prev = c.durableObjects.get(name);
-    if (prev && !sameValue(prev, decl)) {
-        throw new Error(`${where} is declared twice with different options (${describe(prev)} and ${describe(decl)}): declare it once`);
-    }
-    c.durableObjects.set(name, decl);
+    });
     return { type: "durable_object", name, className: options.className };
 }
 
@@ -395,36 +414,27 @@ export function DurableObject(name: string, options: DurableObjectOptions): Dura
 export function Workflow(name: string, options: WorkflowOptions): WorkflowOutput {
     const c = collector(`Workflow(${JSON.stringify(name)})`);
     const where = `Workflow ${JSON.stringify(name)}`;
-    if (typeof name !== "string" || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
-        throw new Error(`Workflow(${JSON.stringify(name)}, options): name must be lowercase letters, digits and '-', for example "order"`);
+    if (typeof name !== "string") {
+        throw new Error(`Workflow(name, options): name must be a string, for example "order", not ${describe(name)}`);
     }
     if (!options || !isWorkerOutput(options.worker)) {
         throw new Error(`${where}: worker must be what Worker(...) returned for the Worker that exports the class`);
     }
-    if (typeof options.className !== "string" || options.className === "") {
-        throw new Error(`${where}: className must be the exported WorkflowEntrypoint class, for example "OrderWorkflow"`);
-    }
+    checkOption(where, "className", options.className, "string", "\"OrderWorkflow\"");
     checkOption(where, "binding", options.binding, "string", "\"ORDER\"");
-    const decl: WorkflowDeclaration = {
+    // Recorded as written: the App checks the name, the class and the Worker, and merges repeats.
+    c.workflows.push({
+        name,
         worker: options.worker.name,
         className: options.className,
-        binding: options.binding ?? name.toUpperCase().replace(/-/g, "_"),
-    };
-    const prev = c.workflows.get(name);
-    if (prev && !sameValue(prev, decl)) {
-        throw new Error(`${where} is declared twice with different options (${describe(prev)} and ${describe(decl)}): declare it once`);
-    }
-    c.workflows.set(name, decl);
+        ...(options.binding !== undefined ? { binding: options.binding } : {}),
+    });
     return { type: "workflow", name };
 }
 
 /** Declares a Queue, named `<app>-<stage>-<name>` on Cloudflare; declaring it again is the same queue. */
 export function Queue(name: string): QueueOutput {
-    const c = collector(`Queue(${JSON.stringify(name)})`);
-    if (typeof name !== "string" || name === "") {
-        throw new Error("Queue(name): name must be a non-empty string, for example \"jobs\"");
-    }
-    c.queues.add(name);
+    collector(`Queue(${JSON.stringify(name)})`).queues.push(dataName("Queue", name, "jobs"));
     return { type: "queue", name };
 }
 
@@ -434,15 +444,7 @@ export function Queue(name: string): QueueOutput {
  */
 export function D1Database(name: string, options: D1DatabaseOptions = {}): D1DatabaseOutput {
     const c = collector(`D1Database(${JSON.stringify(name)})`);
-    if (typeof name !== "string" || name === "") {
-        throw new Error("D1Database(name, options): name must be a non-empty string, for example \"db\"");
-    }
-    const decl: D1DatabaseOptions = options.migrations === undefined ? {} : { migrations: options.migrations };
-    const prev = c.d1Databases.get(name);
-    if (prev && !sameValue(prev, decl)) {
-        throw new Error(`D1Database ${JSON.stringify(name)} is declared twice with different options (${describe(prev)} and ${describe(decl)}): declare it once`);
-    }
-    c.d1Databases.set(name, decl);
+    c.d1Databases.push({ name: dataName("D1Database", name, "db"), migrations: options.migrations });
     return { type: "d1", name };
 }
 
@@ -451,11 +453,7 @@ export function D1Database(name: string, options: D1DatabaseOptions = {}): D1Dat
  * Worker binding (the Worker sees an R2Bucket). Declaring the same name again is the same bucket.
  */
 export function R2Bucket(name: string): R2BucketOutput {
-    const c = collector(`R2Bucket(${JSON.stringify(name)})`);
-    if (typeof name !== "string" || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
-        throw new Error(`R2Bucket(${JSON.stringify(name)}): name must be lowercase letters, digits and '-', for example "files"`);
-    }
-    c.r2Buckets.add(name);
+    collector(`R2Bucket(${JSON.stringify(name)})`).r2Buckets.push(dataName("R2Bucket", name, "files"));
     return { type: "r2_bucket", name };
 }
 
@@ -465,11 +463,7 @@ export function R2Bucket(name: string): R2BucketOutput {
  * the same namespace.
  */
 export function KvNamespace(name: string): KvNamespaceOutput {
-    const c = collector(`KvNamespace(${JSON.stringify(name)})`);
-    if (typeof name !== "string" || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
-        throw new Error(`KvNamespace(${JSON.stringify(name)}): name must be lowercase letters, digits and '-', for example "cache"`);
-    }
-    c.kvNamespaces.add(name);
+    collector(`KvNamespace(${JSON.stringify(name)})`).kvNamespaces.push(dataName("KvNamespace", name, "cache"));
     return { type: "kv_namespace", name };
 }
 
@@ -521,38 +515,26 @@ export async function collect(spec: ConfigSpec, stage: string): Promise<{
     } finally {
         current = undefined;
     }
-    for (const [name, decl] of c.durableObjects) {
-        for (const [field, worker] of [["worker", decl.worker], ["transferredFrom", decl.transferredFrom]] as const) {
-            if (worker !== undefined && !c.workers.has(worker)) {
-                throw new Error(`DurableObject ${JSON.stringify(name)}: ${field} names Worker ${JSON.stringify(worker)}, which this app does not declare`);
-            }
-        }
-    }
-    for (const [name, decl] of c.workflows) {
-        if (!c.workers.has(decl.worker)) {
-            throw new Error(`Workflow ${JSON.stringify(name)}: worker names Worker ${JSON.stringify(decl.worker)}, which this app does not declare`);
-        }
-    }
     const declarations: Declarations = {
         app: { ...settings, stage },
-        workers: Object.fromEntries(c.workers),
-        durableObjects: Object.fromEntries(c.durableObjects),
-        queues: c.queues.size > 0 ? [...c.queues] : undefined,
-        d1Databases: c.d1Databases.size > 0 ? Object.fromEntries(c.d1Databases) : undefined,
-        r2Buckets: [...c.r2Buckets],
-        kvNamespaces: [...c.kvNamespaces],
-        workflows: c.workflows.size > 0 ? Object.fromEntries(c.workflows) : undefined,
+        workers: c.workers,
+        durableObjects: c.durableObjects,
+        queues: c.queues,
+        d1Databases: c.d1Databases,
+        r2Buckets: c.r2Buckets,
+        kvNamespaces: c.kvNamespaces,
+        workflows: c.workflows,
     };
     return { declarations, result, collector: c };
 }
 
 /**
- * The App's inputs: one Worker entry per name (already merged) and the Durable Objects, each with
- * its name. Secret text given as {type: "secret_text", text} goes to the Worker's secrets; a
+ * The App's inputs: every declaration, in order, as made (the App merges those of the same name).
+ * Secret text given as {type: "secret_text", text} goes to the Worker's secrets; a
  * pulumi.secret(...) binding stays a binding (the App keeps it secret).
  */
 export function appArgs(d: Declarations): sdk.AppArgs {
-    const workers: sdk.types.input.AppWorkerArgs[] = Object.entries(d.workers).map(([name, w]) => {
+    const workers: sdk.types.input.AppWorkerArgs[] = d.workers.map(w => {
         const bindings: Record<string, unknown> = {};
         const secrets: Record<string, pulumi.Input<string>> = {};
         for (const [env, value] of Object.entries(w.bindings ?? {})) {
@@ -564,32 +546,20 @@ export function appArgs(d: Declarations): sdk.AppArgs {
                 bindings[env] = value;
             }
         }
+        // Every option goes to the App as written (one place declares an option: WorkerOptions
+        // and the App's input); only values that name things of this program are translated.
         return {
-            name,
-            entry: w.entry,
-            workersDev: w.workersDev,
+            ...w,
             bindings: Object.keys(bindings).length > 0 ? bindings : undefined,
             secrets: Object.keys(secrets).length > 0 ? secrets : undefined,
-            compatibilityDate: w.compatibilityDate,
-            compatibilityFlags: w.compatibilityFlags,
-            build: w.build,
-            crons: w.crons,
-            routes: w.routes,
-            domains: w.domains,
-            assets: w.assets,
-            rollout: w.rollout,
             queueConsumers: w.queueConsumers?.map(q => ({
+                ...q,
                 queue: q.queue.name,
-                maxBatchSize: q.maxBatchSize,
-                maxBatchTimeout: q.maxBatchTimeout,
-                maxRetries: q.maxRetries,
                 deadLetterQueue: q.deadLetterQueue?.name,
-                retryDelay: q.retryDelay,
             })),
         };
     });
-    const durableObjects: sdk.types.input.AppDurableObjectArgs[] = Object.entries(d.durableObjects)
-        .map(([name, o]) => ({ name, ...o }));
+    const durableObjects: sdk.types.input.AppDurableObjectArgs[] = d.durableObjects;
     return {
         name: d.app.name,
         stage: d.app.stage,
@@ -597,60 +567,55 @@ export function appArgs(d: Declarations): sdk.AppArgs {
         removal: d.app.removal,
         workers,
         durableObjects: durableObjects.length > 0 ? durableObjects : undefined,
-        queues: d.queues?.map(name => ({ name })),
-        d1Databases: d1Args(d.d1Databases),
-        r2Buckets: d.r2Buckets?.length ? d.r2Buckets.map(name => ({ name })) : undefined,
-        kvNamespaces: d.kvNamespaces?.length ? d.kvNamespaces.map(name => ({ name })) : undefined,
-        workflows: d.workflows ? Object.entries(d.workflows).map(([name, w]) => ({ name, ...w })) : undefined,
+        queues: named(d.queues),
+        d1Databases: d.d1Databases.length > 0
+            ? d.d1Databases.map(o => ({ name: o.name, migrationsDir: o.migrations }))
+            : undefined,
+        r2Buckets: named(d.r2Buckets),
+        kvNamespaces: named(d.kvNamespaces),
+        workflows: d.workflows?.length ? d.workflows : undefined,
     };
 }
 
-// The App takes the migrations folder relative to the provider's working directory, which is
-// the project directory when Pulumi runs the program, and this program's too.
-function d1Args(dbs: Record<string, D1DatabaseOptions> | undefined): sdk.types.input.AppD1DatabaseArgs[] | undefined {
-    const out = Object.entries(dbs ?? {}).map(([name, o]) => ({ name, migrationsDir: o.migrations }));
-    return out.length > 0 ? out : undefined;
+function named(names: string[]): { name: string }[] | undefined {
+    return names.length > 0 ? names.map(name => ({ name })) : undefined;
 }
 
 function isSecretText(v: unknown): v is SecretTextBinding {
     return typeof v === "object" && v !== null && !pulumi.Output.isInstance(v) && (v as SecretTextBinding).type === "secret_text";
 }
 
-function mergeWorker(name: string, prev: WorkerOptions, next: WorkerOptions): WorkerOptions {
-    const merged: WorkerOptions = { ...prev, bindings: { ...prev.bindings } };
-    for (const key of Object.keys(next) as (keyof WorkerOptions)[]) {
-        if (key === "bindings" || next[key] === undefined) {
-            continue;
-        }
-        if (prev[key] !== undefined && !sameValue(prev[key], next[key])) {
-            throw new Error(`Worker ${JSON.stringify(name)} is declared twice with different ${key} (${describe(prev[key])} and ${describe(next[key])}): give both the same ${key}, or set it once`);
-        }
-        (merged as any)[key] = next[key];
-    }
-    for (const [env, value] of Object.entries(next.bindings ?? {})) {
-        const had = merged.bindings![env];
-        if (had !== undefined && !sameValue(had, value)) {
-            throw new Error(`Worker ${JSON.stringify(name)} binds ${env} twice to different values (${describe(had)} and ${describe(value)}): bind it once`);
-        }
-        merged.bindings![env] = value;
-    }
-    return merged;
-}
-
 function isWorkerOutput(v: unknown): v is WorkerOutput {
     return typeof v === "object" && v !== null && (v as WorkerOutput).type === "worker" && typeof (v as WorkerOutput).name === "string";
 }
 
-// Outputs (secrets among them) cannot be compared before they resolve: only the same Output is
-// the same value. Everything else compares by its JSON form.
-function sameValue(a: unknown, b: unknown): boolean {
-    if (a === b) {
-        return true;
+/** A data declaration's name, which the App checks: the helper needs only a string. */
+function dataName(call: string, name: unknown, example: string): string {
+    if (typeof name !== "string") {
+        throw new Error(`${call}(name): name must be a string, for example "${example}", not ${describe(name)}`);
     }
-    if (pulumi.Output.isInstance(a) || pulumi.Output.isInstance(b)) {
-        return false;
+    return name;
+}
+
+/**
+ * Where the program called fn: "file:line" of the first frame outside it, relative to the working
+ * directory (the project's), for the App's messages. The formatted stack is read, so a source map
+ * (ts-node's) gives the line in the TypeScript file.
+ */
+function position(fn: Function): string | undefined {
+    const holder: { stack?: string } = {};
+    Error.captureStackTrace(holder, fn);
+    const frame = holder.stack?.split("\n").find(line => line.trimStart().startsWith("at "));
+    const m = frame && /\(?((?:file:\/\/)?[^()]+):(\d+):\d+\)?$/.exec(frame.trim());
+    if (!m) {
+        return undefined;
     }
-    return JSON.stringify(a) === JSON.stringify(b);
+    let file = m[1].replace(/^at /, "");
+    if (file.startsWith("file://")) {
+        file = new URL(file).pathname;
+    }
+    const rel = path.relative(process.cwd(), file);
+    return `${rel.startsWith("..") ? file : rel}:${m[2]}`;
 }
 
 function describe(v: unknown): string {

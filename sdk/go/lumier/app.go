@@ -56,7 +56,7 @@ func NewApp(ctx *pulumi.Context,
 type appArgs struct {
 	// D1 databases, named "<app>-<stage>-<name>", with their migrations. A Worker binds one as {type: "d1", name}.
 	D1Databases []AppD1Database `pulumi:"d1Databases"`
-	// Durable Object declarations; each names the Worker of this app that hosts it.
+	// Durable Object declarations; each names the Worker of this app that hosts it. Declarations with the same name are merged; options they both set must agree.
 	DurableObjects []AppDurableObject `pulumi:"durableObjects"`
 	// Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
 	KvNamespaces []AppKvNamespace `pulumi:"kvNamespaces"`
@@ -82,7 +82,7 @@ type appArgs struct {
 type AppArgs struct {
 	// D1 databases, named "<app>-<stage>-<name>", with their migrations. A Worker binds one as {type: "d1", name}.
 	D1Databases AppD1DatabaseArrayInput
-	// Durable Object declarations; each names the Worker of this app that hosts it.
+	// Durable Object declarations; each names the Worker of this app that hosts it. Declarations with the same name are merged; options they both set must agree.
 	DurableObjects AppDurableObjectArrayInput
 	// Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
 	KvNamespaces AppKvNamespaceArrayInput

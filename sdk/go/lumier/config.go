@@ -1,6 +1,7 @@
 // This file is written by hand (the rest of the package is generated): it gives Go programs the
-// `$config({ app, run })` shape. It only collects declarations; the App component
-// in the provider merges them, names and orders the Workers, and wires the Durable Objects.
+// `$config({ app, run })` shape. It only records declarations, verbatim, in order, with where the
+// program makes them; the App component in the provider alone merges, deduplicates, checks and
+// names them, orders the Workers and wires the Durable Objects, as for TypeScript and YAML.
 
 package lumier
 
@@ -9,6 +10,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -75,13 +78,10 @@ type Context struct {
 	decls     AppWorkerArray
 	objects   AppDurableObjectArray
 	kvs       AppKvNamespaceArray
-	kvRefs    map[string]*KvNamespaceRef
 	queues    AppQueueArray
-	queueRefs map[string]*QueueRef
-	d1        d1Decls          // config_d1.go
-	r2s       AppR2BucketArray // config_r2.go
-	r2Refs    map[string]*R2BucketRef
-	workflows AppWorkflowArray // config_workflow.go
+	d1        AppD1DatabaseArray // config_d1.go
+	r2s       AppR2BucketArray   // config_r2.go
+	workflows AppWorkflowArray   // config_workflow.go
 	exports   []export
 	errs      []error
 	resource  *App
@@ -143,8 +143,12 @@ type WorkerRef struct {
 // Name returns the Worker's name.
 func (w *WorkerRef) Name() string { return w.name }
 
-// ScriptName returns the Worker's script name, "<app>-<stage>-<name>".
-func (w *WorkerRef) ScriptName() string { return w.ctx.app.Name + "-" + w.ctx.stage + "-" + w.name }
+// ScriptName is the Worker's script name on Cloudflare, as the App names it, for Export.
+func (w *WorkerRef) ScriptName() Deferred {
+	return func() pulumi.Input {
+		return w.ctx.resource.Workers.MapIndex(pulumi.String(w.name)).ScriptName()
+	}
+}
 
 // URL is the Worker's URL, for Export.
 func (w *WorkerRef) URL() Deferred {
@@ -203,17 +207,9 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 		w = &WorkerRef{ctx: c, name: name}
 		c.workers[name] = w
 	}
-	decl := AppWorkerArgs{Name: pulumi.String(name)}
+	decl := AppWorkerArgs{Name: pulumi.String(name), At: position()}
 	if opts.Entry != "" {
-		entry, err := filepath.Abs(opts.Entry)
-		if err == nil {
-			_, err = os.Stat(entry)
-		}
-		if err != nil {
-			c.errs = append(c.errs, fmt.Errorf("worker %q: entry %q: %w (entries are relative to the program's directory)",
-				name, opts.Entry, err))
-		}
-		decl.Entry = pulumi.String(entry)
+		decl.Entry = pulumi.String(absolute(opts.Entry))
 	}
 	if opts.WorkersDev != nil {
 		decl.WorkersDev = pulumi.Bool(*opts.WorkersDev)
@@ -267,12 +263,14 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 			bindings[k] = serviceBinding(v.worker, v.entrypoint)
 		case *WorkflowRef:
 			bindings[k] = pulumi.Map{"type": pulumi.String("workflow"), "name": pulumi.String(v.name)}
+		case KindBinding:
+			bindings[k] = v.input()
 		case JSONBinding:
 			bindings[k] = pulumi.Map{"type": pulumi.String("json"), "value": pulumi.Any(v.value)}
 		default:
 			c.errs = append(c.errs, fmt.Errorf("worker %q binding %q has a %T value: use a string, a pulumi.StringInput, "+
 				"a Durable Object, a KV namespace, an R2 bucket, a Queue, a D1 database, a Workflow, a Worker, lumier.Service(...), "+
-				"lumier.JSON(...) or lumier.Secret(...)", name, k, v))
+				"lumier.JSON(...), lumier.Kind(...), lumier.VersionMetadata() or lumier.Secret(...)", name, k, v))
 		}
 	}
 	if len(bindings) > 0 {
@@ -298,6 +296,7 @@ func (c *Context) DurableObject(name string, opts DurableObjectOptions) *Durable
 		Name:      pulumi.String(name),
 		Worker:    pulumi.String(opts.Worker.name),
 		ClassName: pulumi.String(opts.ClassName),
+		At:        position(),
 	}
 	if opts.SQLite != nil {
 		decl.Sqlite = pulumi.Bool(*opts.SQLite)
@@ -327,18 +326,34 @@ func (k *KvNamespaceRef) ID() Deferred {
 }
 
 // KvNamespace declares a Workers KV namespace titled "<app>-<stage>-<name>". Declaring the same
-// name again returns the same namespace.
+// name again is the same namespace (the App merges the declarations).
 func (c *Context) KvNamespace(name string) *KvNamespaceRef {
-	if k, ok := c.kvRefs[name]; ok {
-		return k
-	}
-	k := &KvNamespaceRef{ctx: c, name: name}
-	if c.kvRefs == nil {
-		c.kvRefs = map[string]*KvNamespaceRef{}
-	}
-	c.kvRefs[name] = k
 	c.kvs = append(c.kvs, AppKvNamespaceArgs{Name: pulumi.String(name)})
-	return k
+	return &KvNamespaceRef{ctx: c, name: name}
+}
+
+// position is where the program called the declaration that calls position: "file:line",
+// relative to the working directory when it is under it, for the App's messages.
+func position() pulumi.StringPtrInput {
+	_, file, line, ok := runtime.Caller(2)
+	if !ok {
+		return nil
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, file); err == nil && !strings.HasPrefix(rel, "..") {
+			file = rel
+		}
+	}
+	return pulumi.StringPtr(fmt.Sprintf("%s:%d", file, line))
+}
+
+// absolute is a path of the program's, relative to its directory, made absolute: the provider
+// reads it from its own working directory, which need not be the program's.
+func absolute(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // register creates the App from the declarations, then the exports.
@@ -351,7 +366,7 @@ func (c *Context) register() error {
 		DurableObjects: c.objects,
 		KvNamespaces:   c.kvs,
 		Queues:         c.queues,
-		D1Databases:    c.d1.args(),
+		D1Databases:    c.d1,
 		R2Buckets:      c.r2s,
 		Workflows:      c.workflows,
 	}

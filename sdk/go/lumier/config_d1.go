@@ -1,12 +1,6 @@
 package lumier
 
-import (
-	"fmt"
-	"os"
-	"path/filepath"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
+import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 // D1Options are the options of a D1 database.
 type D1Options struct {
@@ -19,8 +13,6 @@ type D1Options struct {
 type D1DatabaseRef struct {
 	ctx  *Context
 	name string
-	opts D1Options
-	dir  string // the migrations folder, absolute
 }
 
 // Name returns the database's name in the app.
@@ -31,55 +23,15 @@ func (d *D1DatabaseRef) ID() Deferred {
 	return func() pulumi.Input { return d.ctx.resource.D1Databases.MapIndex(pulumi.String(d.name)) }
 }
 
-// d1Decls are the D1 databases a Context declared, in order.
-type d1Decls struct {
-	refs  map[string]*D1DatabaseRef
-	order []*D1DatabaseRef
-}
-
 // D1Database declares a D1 database named "<app>-<stage>-<name>" with its migrations. Declaring
-// the same name again returns the same database; its options must then agree.
+// the same name again is the same database; the App refuses options that disagree.
 func (c *Context) D1Database(name string, opts D1Options) *D1DatabaseRef {
-	if d, ok := c.d1.refs[name]; ok {
-		if d.opts != opts {
-			c.errs = append(c.errs, fmt.Errorf("d1 database %q is declared twice with different options (%+v, then %+v): "+
-				"declare it once, or with the same options", name, d.opts, opts))
-		}
-		return d
-	}
-	d := &D1DatabaseRef{ctx: c, name: name, opts: opts}
+	decl := AppD1DatabaseArgs{Name: pulumi.String(name)}
 	if opts.Migrations != "" {
-		// The provider reads the folder from its own working directory, which need not be the
-		// program's: pass it absolute, as Worker entries are.
-		dir, err := filepath.Abs(opts.Migrations)
-		if err == nil {
-			_, err = os.Stat(dir)
-		}
-		if err != nil {
-			c.errs = append(c.errs, fmt.Errorf("d1 database %q: migrations folder %q: %w (it is relative to the "+
-				"program's directory)", name, opts.Migrations, err))
-		}
-		d.dir = dir
+		decl.MigrationsDir = pulumi.StringPtr(absolute(opts.Migrations))
 	}
-	if c.d1.refs == nil {
-		c.d1.refs = map[string]*D1DatabaseRef{}
-	}
-	c.d1.refs[name] = d
-	c.d1.order = append(c.d1.order, d)
-	return d
-}
-
-// args is the App's d1Databases input.
-func (d d1Decls) args() AppD1DatabaseArray {
-	var out AppD1DatabaseArray
-	for _, ref := range d.order {
-		a := AppD1DatabaseArgs{Name: pulumi.String(ref.name)}
-		if ref.dir != "" {
-			a.MigrationsDir = pulumi.StringPtr(ref.dir)
-		}
-		out = append(out, a)
-	}
-	return out
+	c.d1 = append(c.d1, decl)
+	return &D1DatabaseRef{ctx: c, name: name}
 }
 
 // d1Binding is a Worker's binding value for a declared database.

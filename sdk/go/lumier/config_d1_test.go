@@ -12,15 +12,13 @@ import (
 )
 
 // TestD1DatabaseIsABindingValue: ctx.D1Database reaches the App as a d1Databases entry with its
-// migrations folder, and as a binding {type: d1, name}; declaring it again returns the same one.
+// migrations folder, and as a binding {type: d1, name}; each declaration reaches the App.
 func TestD1DatabaseIsABindingValue(t *testing.T) {
 	reg, err := run(t, Config{
 		App: func(AppContext) AppConfig { return AppConfig{Name: "my-app"} },
 		Run: func(ctx *Context) error {
 			db := ctx.D1Database("db", D1Options{Migrations: "testdata/migrations"})
-			if again := ctx.D1Database("db", D1Options{Migrations: "testdata/migrations"}); again != db {
-				t.Error("declaring the same database again must return it")
-			}
+			assert.Equal(t, db, ctx.D1Database("db", D1Options{Migrations: "testdata/migrations"}), "the same database")
 			ctx.D1Database("plain", D1Options{})
 			ctx.Worker("api", WorkerOptions{Entry: counterEntry, Bindings: Bindings{"DB": db}})
 			return nil
@@ -29,29 +27,27 @@ func TestD1DatabaseIsABindingValue(t *testing.T) {
 	require.NoError(t, err)
 	in := reg.apps[0].Inputs
 	dbs := in["d1Databases"].ArrayValue()
-	require.Len(t, dbs, 2)
+	require.Len(t, dbs, 3)
 	assert.Equal(t, "db", dbs[0].ObjectValue()["name"].StringValue())
 	want, err := filepath.Abs("testdata/migrations")
 	require.NoError(t, err)
 	assert.Equal(t, want, dbs[0].ObjectValue()["migrationsDir"].StringValue(), "the folder is passed absolute")
-	assert.NotContains(t, dbs[1].ObjectValue(), resource.PropertyKey("migrationsDir"))
+	assert.NotContains(t, dbs[2].ObjectValue(), resource.PropertyKey("migrationsDir"))
 	b := in["workers"].ArrayValue()[0].ObjectValue()["bindings"].ObjectValue()["DB"].ObjectValue()
 	assert.Equal(t, "d1", b["type"].StringValue())
 	assert.Equal(t, "db", b["name"].StringValue())
 }
 
-func TestD1DatabaseDeclaredTwiceDifferently(t *testing.T) {
-	_, err := run(t, Config{
+func TestD1DatabaseDeclaredTwiceReachesTheApp(t *testing.T) {
+	reg, err := run(t, Config{
 		App: func(AppContext) AppConfig { return AppConfig{Name: "my-app"} },
 		Run: func(ctx *Context) error {
 			ctx.D1Database("db", D1Options{Migrations: "testdata/migrations"})
 			ctx.D1Database("db", D1Options{Migrations: "b"})
-			ctx.D1Database("other", D1Options{Migrations: "no/such/folder"})
 			ctx.Worker("api", WorkerOptions{Entry: counterEntry})
 			return nil
 		},
 	})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `d1 database "db" is declared twice with different options`)
-	assert.Contains(t, err.Error(), `d1 database "other": migrations folder "no/such/folder"`)
+	require.NoError(t, err, "the App judges declarations that disagree")
+	assert.Len(t, reg.apps[0].Inputs["d1Databases"].ArrayValue(), 2)
 }

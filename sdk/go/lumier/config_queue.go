@@ -22,18 +22,10 @@ func (q *QueueRef) QueueName() Deferred {
 }
 
 // Queue declares a Queue named "<app>-<stage>-<name>" on Cloudflare. Declaring the same name
-// again returns the same queue.
+// again is the same queue (the App merges the declarations).
 func (c *Context) Queue(name string) *QueueRef {
-	if q, ok := c.queueRefs[name]; ok {
-		return q
-	}
-	q := &QueueRef{ctx: c, name: name}
-	if c.queueRefs == nil {
-		c.queueRefs = map[string]*QueueRef{}
-	}
-	c.queueRefs[name] = q
 	c.queues = append(c.queues, AppQueueArgs{Name: pulumi.String(name)})
-	return q
+	return &QueueRef{ctx: c, name: name}
 }
 
 // NoRetries is MaxRetries for a consumer that never retries (0 means Cloudflare's default, 3).

@@ -17,17 +17,9 @@ func (b *R2BucketRef) BucketName() Deferred {
 	return func() pulumi.Input { return b.ctx.resource.R2Buckets.MapIndex(pulumi.String(b.name)) }
 }
 
-// R2Bucket declares an R2 bucket named "<app>-<stage>-<name>". Declaring the same name again
-// returns the same bucket.
+// R2Bucket declares an R2 bucket named "<app>-<stage>-<name>". Declaring the same name again is
+// the same bucket (the App merges the declarations).
 func (c *Context) R2Bucket(name string) *R2BucketRef {
-	if b, ok := c.r2Refs[name]; ok {
-		return b
-	}
-	b := &R2BucketRef{ctx: c, name: name}
-	if c.r2Refs == nil {
-		c.r2Refs = map[string]*R2BucketRef{}
-	}
-	c.r2Refs[name] = b
 	c.r2s = append(c.r2s, AppR2BucketArgs{Name: pulumi.String(name)})
-	return b
+	return &R2BucketRef{ctx: c, name: name}
 }

@@ -21,6 +21,31 @@ type JSONBinding struct{ value any }
 // JSON binds any value that encodes as JSON: env.NAME is the parsed value.
 func JSON(value any) JSONBinding { return JSONBinding{value: value} }
 
+// KindBinding is a binding given by its Cloudflare binding type and that type's fields (the
+// provider's Binding names): any kind the provider knows, with no helper of its own needed.
+type KindBinding struct {
+	kind   string
+	fields map[string]string
+}
+
+// Kind binds a binding of Cloudflare binding type kind with its fields, as in
+// `lumier.Kind("kv_namespace", map[string]string{"namespaceId": id})`; the App refuses a type it
+// does not know.
+func Kind(kind string, fields map[string]string) KindBinding {
+	return KindBinding{kind: kind, fields: fields}
+}
+
+// VersionMetadata binds the metadata of the version the Worker runs: env.NAME is {id, tag, timestamp}.
+func VersionMetadata() KindBinding { return Kind("version_metadata", nil) }
+
+func (k KindBinding) input() pulumi.Map {
+	m := pulumi.Map{"type": pulumi.String(k.kind)}
+	for name, v := range k.fields {
+		m[name] = pulumi.String(v)
+	}
+	return m
+}
+
 // serviceBinding is the App's form of a service binding to a Worker of the app.
 func serviceBinding(w *WorkerRef, entrypoint string) pulumi.Map {
 	m := pulumi.Map{"type": pulumi.String("service"), "name": pulumi.String(w.name)}

@@ -117,7 +117,6 @@ func TestBadDeclarationsAreNamed(t *testing.T) {
 		},
 	})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `worker "api": entry "no/such/file.ts"`)
 	assert.Contains(t, err.Error(), `worker "api" binding "N" has a int value`)
 	assert.Contains(t, err.Error(), `durable object "counter" has no Worker of this app`)
 }

@@ -122,8 +122,10 @@ func (o AppD1DatabaseArrayOutput) Index(i pulumi.IntInput) AppD1DatabaseOutput {
 	}).(AppD1DatabaseOutput)
 }
 
-// A Durable Object of an App: a class hosted by one of its Workers.
+// A Durable Object of an App: a class hosted by one of its Workers. Declaring the same name again merges the declarations.
 type AppDurableObject struct {
+	// Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+	At *string `pulumi:"at"`
 	// Exported class that implements the Durable Object.
 	ClassName string `pulumi:"className"`
 	// Durable Object name, unique in the app. A new className under the same name is a rename, which keeps the data.
@@ -149,8 +151,10 @@ type AppDurableObjectInput interface {
 	ToAppDurableObjectOutputWithContext(context.Context) AppDurableObjectOutput
 }
 
-// A Durable Object of an App: a class hosted by one of its Workers.
+// A Durable Object of an App: a class hosted by one of its Workers. Declaring the same name again merges the declarations.
 type AppDurableObjectArgs struct {
+	// Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+	At pulumi.StringPtrInput `pulumi:"at"`
 	// Exported class that implements the Durable Object.
 	ClassName pulumi.StringInput `pulumi:"className"`
 	// Durable Object name, unique in the app. A new className under the same name is a rename, which keeps the data.
@@ -202,7 +206,7 @@ func (i AppDurableObjectArray) ToAppDurableObjectArrayOutputWithContext(ctx cont
 	return pulumi.ToOutputWithContext(ctx, i).(AppDurableObjectArrayOutput)
 }
 
-// A Durable Object of an App: a class hosted by one of its Workers.
+// A Durable Object of an App: a class hosted by one of its Workers. Declaring the same name again merges the declarations.
 type AppDurableObjectOutput struct{ *pulumi.OutputState }
 
 func (AppDurableObjectOutput) ElementType() reflect.Type {
@@ -215,6 +219,11 @@ func (o AppDurableObjectOutput) ToAppDurableObjectOutput() AppDurableObjectOutpu
 
 func (o AppDurableObjectOutput) ToAppDurableObjectOutputWithContext(ctx context.Context) AppDurableObjectOutput {
 	return o
+}
+
+// Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+func (o AppDurableObjectOutput) At() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AppDurableObject) *string { return v.At }).(pulumi.StringPtrOutput)
 }
 
 // Exported class that implements the Durable Object.
@@ -571,6 +580,8 @@ func (o AppR2BucketArrayOutput) Index(i pulumi.IntInput) AppR2BucketOutput {
 type AppWorker struct {
 	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
 	Assets *Assets `pulumi:"assets"`
+	// Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+	At *string `pulumi:"at"`
 	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 	Bindings map[string]interface{} `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
@@ -614,6 +625,8 @@ type AppWorkerInput interface {
 type AppWorkerArgs struct {
 	// Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
 	Assets AssetsPtrInput `pulumi:"assets"`
+	// Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+	At pulumi.StringPtrInput `pulumi:"at"`
 	// Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
 	Bindings pulumi.MapInput `pulumi:"bindings"`
 	// esbuild options: define, external, minify, sourcemap.
@@ -697,6 +710,11 @@ func (o AppWorkerOutput) ToAppWorkerOutputWithContext(ctx context.Context) AppWo
 // Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
 func (o AppWorkerOutput) Assets() AssetsPtrOutput {
 	return o.ApplyT(func(v AppWorker) *Assets { return v.Assets }).(AssetsPtrOutput)
+}
+
+// Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+func (o AppWorkerOutput) At() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AppWorker) *string { return v.At }).(pulumi.StringPtrOutput)
 }
 
 // Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
@@ -1151,7 +1169,7 @@ type Binding struct {
 	Service *string `pulumi:"service"`
 	// plain_text: the string.
 	Text *string `pulumi:"text"`
-	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
+	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
 	Type string `pulumi:"type"`
 	// workflow: the workflow's name in the account; env.NAME.create() starts an instance.
 	WorkflowName *string `pulumi:"workflowName"`
@@ -1192,7 +1210,7 @@ type BindingArgs struct {
 	Service pulumi.StringPtrInput `pulumi:"service"`
 	// plain_text: the string.
 	Text pulumi.StringPtrInput `pulumi:"text"`
-	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
+	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
 	Type pulumi.StringInput `pulumi:"type"`
 	// workflow: the workflow's name in the account; env.NAME.create() starts an instance.
 	WorkflowName pulumi.StringPtrInput `pulumi:"workflowName"`
@@ -1305,7 +1323,7 @@ func (o BindingOutput) Text() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.Text }).(pulumi.StringPtrOutput)
 }
 
-// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
+// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
 func (o BindingOutput) Type() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Type }).(pulumi.StringOutput)
 }

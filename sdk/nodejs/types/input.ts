@@ -20,9 +20,13 @@ export interface AppD1DatabaseArgs {
 }
 
 /**
- * A Durable Object of an App: a class hosted by one of its Workers.
+ * A Durable Object of an App: a class hosted by one of its Workers. Declaring the same name again merges the declarations.
  */
 export interface AppDurableObjectArgs {
+    /**
+     * Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+     */
+    at?: pulumi.Input<string | undefined>;
     /**
      * Exported class that implements the Durable Object.
      */
@@ -87,6 +91,10 @@ export interface AppWorkerArgs {
      * Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
      */
     assets?: pulumi.Input<inputs.AssetsArgs | undefined>;
+    /**
+     * Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+     */
+    at?: pulumi.Input<string | undefined>;
     /**
      * Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
      */
@@ -238,7 +246,7 @@ export interface BindingArgs {
      */
     text?: pulumi.Input<string | undefined>;
     /**
-     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
+     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
      */
     type: pulumi.Input<string>;
     /**

@@ -80,7 +80,7 @@ export interface Binding {
      */
     text?: string;
     /**
-     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
+     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
      */
     type: string;
     /**

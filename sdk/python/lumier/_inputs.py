@@ -108,7 +108,7 @@ class AppD1DatabaseArgs:
 
 class AppDurableObjectArgsDict(TypedDict):
     """
-    A Durable Object of an App: a class hosted by one of its Workers.
+    A Durable Object of an App: a class hosted by one of its Workers. Declaring the same name again merges the declarations.
     """
     class_name: pulumi.Input[_builtins.str]
     """
@@ -121,6 +121,10 @@ class AppDurableObjectArgsDict(TypedDict):
     worker: pulumi.Input[_builtins.str]
     """
     Name of the Worker of this app that hosts the class.
+    """
+    at: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
     """
     renamed_from: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -141,15 +145,17 @@ class AppDurableObjectArgs:
                  class_name: pulumi.Input[_builtins.str],
                  name: pulumi.Input[_builtins.str],
                  worker: pulumi.Input[_builtins.str],
+                 at: pulumi.Input[Optional[_builtins.str]] = None,
                  renamed_from: pulumi.Input[Optional[_builtins.str]] = None,
                  sqlite: pulumi.Input[Optional[_builtins.bool]] = None,
                  transferred_from: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        A Durable Object of an App: a class hosted by one of its Workers.
+        A Durable Object of an App: a class hosted by one of its Workers. Declaring the same name again merges the declarations.
 
         :param pulumi.Input[_builtins.str] class_name: Exported class that implements the Durable Object.
         :param pulumi.Input[_builtins.str] name: Durable Object name, unique in the app. A new className under the same name is a rename, which keeps the data.
         :param pulumi.Input[_builtins.str] worker: Name of the Worker of this app that hosts the class.
+        :param pulumi.Input[_builtins.str] at: Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
         :param pulumi.Input[_builtins.str] renamed_from: Previous class name; the rename keeps every object and its data.
         :param pulumi.Input[_builtins.bool] sqlite: Use SQLite-backed storage. Defaults to true. Cannot change once deployed.
         :param pulumi.Input[_builtins.str] transferred_from: Name of the Worker of this app the class moves from, with its objects and data. That Worker must no longer bind it.
@@ -157,6 +163,8 @@ class AppDurableObjectArgs:
         pulumi.set(__self__, "class_name", class_name)
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "worker", worker)
+        if at is not None:
+            pulumi.set(__self__, "at", at)
         if renamed_from is not None:
             pulumi.set(__self__, "renamed_from", renamed_from)
         if sqlite is not None:
@@ -199,6 +207,18 @@ class AppDurableObjectArgs:
     @worker.setter
     def worker(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "worker", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def at(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+        """
+        return pulumi.get(self, "at")
+
+    @at.setter
+    def at(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "at", value)
 
     @_builtins.property
     @pulumi.getter(name="renamedFrom")
@@ -348,6 +368,10 @@ class AppWorkerArgsDict(TypedDict):
     """
     Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
     """
+    at: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+    """
     bindings: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
     """
     Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
@@ -402,6 +426,7 @@ class AppWorkerArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str],
                  assets: pulumi.Input[Optional['AssetsArgs']] = None,
+                 at: pulumi.Input[Optional[_builtins.str]] = None,
                  bindings: pulumi.Input[Optional[Mapping[str, Any]]] = None,
                  build: pulumi.Input[Optional['BuildOptionsArgs']] = None,
                  compatibility_date: pulumi.Input[Optional[_builtins.str]] = None,
@@ -419,6 +444,7 @@ class AppWorkerArgs:
 
         :param pulumi.Input[_builtins.str] name: Worker name: lowercase letters, digits and '-'. Its script is "<app>-<stage>-<name>".
         :param pulumi.Input['AssetsArgs'] assets: Static assets: {directory, htmlHandling?, notFoundHandling?, runWorkerFirst?, binding?}. The directory's files are served at their paths before the Worker runs (unless runWorkerFirst); binding names an env binding that fetches them.
+        :param pulumi.Input[_builtins.str] at: Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
         :param pulumi.Input[Mapping[str, Any]] bindings: Bindings by env name: a string (plain text); a Durable Object of this app as {type: "durable_object", name} (its output, or the DurableObject resource itself); a KV namespace of this app as {type: "kv_namespace", name}; a queue of this app as {type: "queue", name} (a producer); a D1 database of this app as {type: "d1", name}; an R2 bucket of this app as {type: "r2_bucket", name}; or an object {type, ...} with one of Cloudflare's binding types (see Binding), such as {type: "kv_namespace", namespaceId}.
         :param pulumi.Input['BuildOptionsArgs'] build: esbuild options: define, external, minify, sourcemap.
         :param pulumi.Input[_builtins.str] compatibility_date: Workers runtime compatibility date. Defaults to 2025-11-17.
@@ -435,6 +461,8 @@ class AppWorkerArgs:
         pulumi.set(__self__, "name", name)
         if assets is not None:
             pulumi.set(__self__, "assets", assets)
+        if at is not None:
+            pulumi.set(__self__, "at", at)
         if bindings is not None:
             pulumi.set(__self__, "bindings", bindings)
         if build is not None:
@@ -483,6 +511,18 @@ class AppWorkerArgs:
     @assets.setter
     def assets(self, value: pulumi.Input[Optional['AssetsArgs']]):
         pulumi.set(self, "assets", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def at(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Where the program makes this declaration (file:line), named in the App's messages. The Go and TypeScript helpers set it; it changes nothing deployed.
+        """
+        return pulumi.get(self, "at")
+
+    @at.setter
+    def at(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "at", value)
 
     @_builtins.property
     @pulumi.getter
@@ -843,7 +883,7 @@ class BindingArgsDict(TypedDict):
     """
     type: pulumi.Input[_builtins.str]
     """
-    Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
+    Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
     """
     bucket_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -910,7 +950,7 @@ class BindingArgs:
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param pulumi.Input[_builtins.str] name: Env name: a JavaScript identifier, unique within the Worker.
-        :param pulumi.Input[_builtins.str] type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
+        :param pulumi.Input[_builtins.str] type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
         :param pulumi.Input[_builtins.str] bucket_name: r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
         :param pulumi.Input[_builtins.str] class_name: durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
         :param pulumi.Input[_builtins.str] database_id: d1: the D1 database id (a D1Database's databaseId).
@@ -964,7 +1004,7 @@ class BindingArgs:
     @pulumi.getter
     def type(self) -> pulumi.Input[_builtins.str]:
         """
-        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
+        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
         """
         return pulumi.get(self, "type")
 

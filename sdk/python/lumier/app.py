@@ -38,7 +38,7 @@ class AppArgs:
         :param _builtins.str name: App name: Workers are named "<app>-<stage>-<name>" on Cloudflare.
         :param pulumi.Input[Sequence[pulumi.Input['AppWorkerArgs']]] workers: Worker declarations in program order. Declarations with the same name are merged into one Worker; options they both set must agree.
         :param pulumi.Input[Sequence[pulumi.Input['AppD1DatabaseArgs']]] d1_databases: D1 databases, named "<app>-<stage>-<name>", with their migrations. A Worker binds one as {type: "d1", name}.
-        :param pulumi.Input[Sequence[pulumi.Input['AppDurableObjectArgs']]] durable_objects: Durable Object declarations; each names the Worker of this app that hosts it.
+        :param pulumi.Input[Sequence[pulumi.Input['AppDurableObjectArgs']]] durable_objects: Durable Object declarations; each names the Worker of this app that hosts it. Declarations with the same name are merged; options they both set must agree.
         :param pulumi.Input[Sequence[pulumi.Input['AppKvNamespaceArgs']]] kv_namespaces: Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
         :param pulumi.Input[Sequence[_builtins.str]] protect: Stages whose resources are all protected: Pulumi refuses to delete them.
         :param pulumi.Input[Sequence[pulumi.Input['AppQueueArgs']]] queues: Queues, named "<app>-<stage>-<name>" on Cloudflare. A Worker sends to one with the binding {type: "queue", name} and consumes one with queueConsumers: [{queue: name}].
@@ -108,7 +108,7 @@ class AppArgs:
     @pulumi.getter(name="durableObjects")
     def durable_objects(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['AppDurableObjectArgs']]]]:
         """
-        Durable Object declarations; each names the Worker of this app that hosts it.
+        Durable Object declarations; each names the Worker of this app that hosts it. Declarations with the same name are merged; options they both set must agree.
         """
         return pulumi.get(self, "durable_objects")
 
@@ -225,7 +225,7 @@ class App(pulumi.ComponentResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Sequence[pulumi.Input[Union['AppD1DatabaseArgs', 'AppD1DatabaseArgsDict']]]] d1_databases: D1 databases, named "<app>-<stage>-<name>", with their migrations. A Worker binds one as {type: "d1", name}.
-        :param pulumi.Input[Sequence[pulumi.Input[Union['AppDurableObjectArgs', 'AppDurableObjectArgsDict']]]] durable_objects: Durable Object declarations; each names the Worker of this app that hosts it.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['AppDurableObjectArgs', 'AppDurableObjectArgsDict']]]] durable_objects: Durable Object declarations; each names the Worker of this app that hosts it. Declarations with the same name are merged; options they both set must agree.
         :param pulumi.Input[Sequence[pulumi.Input[Union['AppKvNamespaceArgs', 'AppKvNamespaceArgsDict']]]] kv_namespaces: Workers KV namespaces, titled "<app>-<stage>-<name>". A Worker binds one as {type: "kv_namespace", name}.
         :param _builtins.str name: App name: Workers are named "<app>-<stage>-<name>" on Cloudflare.
         :param pulumi.Input[Sequence[_builtins.str]] protect: Stages whose resources are all protected: Pulumi refuses to delete them.

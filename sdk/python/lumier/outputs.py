@@ -175,7 +175,7 @@ class Binding(dict):
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param _builtins.str name: Env name: a JavaScript identifier, unique within the Worker.
-        :param _builtins.str type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
+        :param _builtins.str type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
         :param _builtins.str bucket_name: r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
         :param _builtins.str class_name: durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
         :param _builtins.str database_id: d1: the D1 database id (a D1Database's databaseId).
@@ -225,7 +225,7 @@ class Binding(dict):
     @pulumi.getter
     def type(self) -> _builtins.str:
         """
-        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, workflow.
+        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
         """
         return pulumi.get(self, "type")
 
