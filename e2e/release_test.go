@@ -81,7 +81,9 @@ func TestReleaseAsAUser(t *testing.T) {
 		pulumi("stack", "init", "dev")
 		pulumi("up", "--yes")
 		requireCounts(t, strings.TrimSpace(pulumi("stack", "output", "url")))
-		requireProviderVersion(t, pulumi("stack", "export"))
+		// A YAML program's one provider names no version: the engine loads the newest lumier it
+		// finds, and the released plugin is the only one there is.
+		requireOnlyReleasedPlugin(t, pulumi("plugin", "ls"))
 		pulumi("destroy", "--yes")
 		requireScripts(t, c)
 	})
@@ -146,6 +148,24 @@ func requireCounts(t *testing.T, url string) {
 	requireCall(t, http.MethodPost, url, "", 200, `{"count":1}`)
 	requireCall(t, http.MethodPost, url, "", 200, `{"count":2}`)
 	requireCall(t, http.MethodGet, url, "", 200, `{"count":2}`)
+}
+
+// requireOnlyReleasedPlugin requires the released plugin to be the only lumier plugin the engine
+// can load: the one `pulumi plugin ls` lists (out), and none on PATH.
+func requireOnlyReleasedPlugin(t *testing.T, out string) {
+	t.Helper()
+	if p, err := exec.LookPath("pulumi-resource-lumier"); err == nil {
+		t.Fatalf("a lumier plugin is on PATH (%s): the test cannot tell which plugin ran", p)
+	}
+	var versions []string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) >= 3 && f[0] == "lumier" && f[1] == "resource" {
+			versions = append(versions, f[2])
+		}
+	}
+	if len(versions) != 1 || versions[0] != releaseVersion {
+		t.Fatalf("installed lumier plugins: %v, want only %s\n%s", versions, releaseVersion, out)
+	}
 }
 
 // requireProviderVersion requires the stack's lumier providers that name a version to name the
