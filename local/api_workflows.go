@@ -113,11 +113,10 @@ func (s *Server) handlePutWorkflow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.store.save(next); err != nil {
+	if err := s.commit(r.Context(), prev, next); err != nil {
 		writeError(w, err)
 		return
 	}
-	s.st.Store(next)
 	writeResult(w, http.StatusOK, struct {
 		workflowRecord
 		IsDeleted         int        `json:"is_deleted"`
@@ -188,11 +187,10 @@ func (s *Server) handleDeleteWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if err := s.store.save(next); err != nil {
+	if err := s.commit(r.Context(), prev, next); err != nil {
 		writeError(w, err)
 		return
 	}
-	s.st.Store(next)
 	writeResult(w, http.StatusOK, map[string]any{"status": "ok", "success": true}, nil)
 }
 
