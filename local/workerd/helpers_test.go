@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -90,7 +89,7 @@ func (s *testSupervisor) close(tb testing.TB) {
 	s.notePID()
 	require.NoError(tb, s.Close())
 	for _, pid := range s.pids {
-		require.ErrorIs(tb, syscall.Kill(pid, 0), syscall.ESRCH, "workerd pid %d still running after Close", pid)
+		requireExited(tb, pid, "workerd")
 	}
 }
 

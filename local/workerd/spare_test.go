@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -49,7 +48,7 @@ func TestDeadSpareIsNotUsed(t *testing.T) {
 	s := newTestSupervisor(t, t.TempDir())
 	require.NoError(t, s.apply(t, runnableCounter(t, "c")))
 	spare := s.sparePID(t, false)
-	require.NoError(t, syscall.Kill(spare, syscall.SIGKILL))
+	kill(t, spare)
 	require.Eventually(t, func() bool {
 		s.spares.mu.Lock()
 		defer s.spares.mu.Unlock()
@@ -69,7 +68,7 @@ func TestCloseStopsSpares(t *testing.T) {
 	require.NoError(t, s.apply(t, runnableCounter(t, "c")))
 	spare := s.sparePID(t, false)
 	require.NoError(t, s.Close())
-	assert.ErrorIs(t, syscall.Kill(spare, 0), syscall.ESRCH, "spare pid %d still running after Close", spare)
+	requireExited(t, spare, "spare")
 	assert.Empty(t, childWorkerds(t))
 }
 

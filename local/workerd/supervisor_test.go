@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -193,7 +192,7 @@ func TestKilledWorkerdIsRestarted(t *testing.T) {
 	oldAddr, _ := s.Addr("api")
 	oldPID := s.pid()
 
-	require.NoError(t, syscall.Kill(oldPID, syscall.SIGKILL))
+	kill(t, oldPID)
 	require.Eventually(t, func() bool {
 		pid := s.pid()
 		addr, ok := s.Addr("api")
