@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,14 +23,21 @@ import (
 // `curl -H 'Host: api.example.com' http://127.0.0.1:<port>/` does, and returns the Worker's answer.
 func zoneCall(t *testing.T, c *cloud, host, path string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, "http://"+c.Addr()+path, nil)
+	return hostCall(t, c, http.MethodGet, host, path)
+}
+
+// hostCall sends method path to the local Cloudflare's port with Host host and returns the
+// Worker's answer.
+func hostCall(t *testing.T, c *cloud, method, host, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+c.Addr()+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Host = host
 	res, err := (&http.Client{Timeout: time.Minute}).Do(req)
 	if err != nil {
-		t.Fatalf("GET %s%s: %v", host, path, err)
+		t.Fatalf("%s %s%s: %v", method, host, path, err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
@@ -150,8 +158,18 @@ func apiList(t *testing.T, ctx context.Context, c *cloud, path string) []apiItem
 // apiDo sends one request to the API and returns its body; an error status fails t.
 func apiDo(t *testing.T, ctx context.Context, c *cloud, method, path string) string {
 	t.Helper()
-	req, _ := http.NewRequestWithContext(ctx, method, c.URL()+path, nil)
+	return apiSend(t, ctx, c, method, path, "")
+}
+
+// apiSend sends one request with a JSON body (none when empty) to the API and returns its
+// body; an error status fails t.
+func apiSend(t *testing.T, ctx context.Context, c *cloud, method, path, body string) string {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, method, c.URL()+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

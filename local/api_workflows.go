@@ -68,6 +68,7 @@ func (s *Server) workflowRoutes(mux *http.ServeMux) {
 	s.handle(mux, "POST "+workflows+"/{workflow}/instances", CallWorkflowInstances, s.handleCreateInstance)
 	s.handle(mux, "GET "+workflows+"/{workflow}/instances/{instance}", CallWorkflowInstances, s.handleGetInstance)
 	s.handle(mux, "PATCH "+workflows+"/{workflow}/instances/{instance}/status", CallWorkflowInstances, s.handleInstanceStatus)
+	s.handle(mux, "POST "+workflows+"/{workflow}/instances/{instance}/events/{type}", CallWorkflowInstances, s.handleInstanceEvent)
 }
 
 // handlePutWorkflow is PUT .../workflows/{name} {script_name, class_name}: it creates or updates
@@ -318,6 +319,32 @@ func (s *Server) handleInstanceStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeResult(w, http.StatusOK, map[string]any{"status": st.Status, "timestamp": time.Now().UTC()}, nil)
+}
+
+// handleInstanceEvent is POST .../instances/{id}/events/{type} with the event's payload as the
+// JSON body (none is {}): the instance's step.waitForEvent for that type takes it, now or when it
+// reaches the wait. The result Cloudflare answers is an untyped object (docs/cloudflare-api.md).
+func (s *Server) handleInstanceEvent(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
+	if !ok {
+		writeError(w, workflowNotFound())
+		return
+	}
+	var payload any // nil for no body: the engine takes none as {}
+	if r.ContentLength != 0 {
+		var raw json.RawMessage
+		if err := readJSON(r, &raw); err != nil {
+			writeError(w, err)
+			return
+		}
+		payload = raw
+	}
+	path := "/instances/" + url.PathEscape(r.PathValue("instance")) + "/events/" + url.PathEscape(r.PathValue("type"))
+	if err := s.engineCall(r.Context(), rec.Name, http.MethodPost, path, payload, nil); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeResult(w, http.StatusOK, map[string]any{}, nil)
 }
 
 // engineTimeout bounds one call to a workflow's engine.

@@ -33,7 +33,7 @@ class Stopped extends Error {
   constructor() { super("lumier: this run of the workflow instance stopped here; it resumes from storage"); this.name = "Stopped"; }
 }
 
-// Step is the WorkflowStep a run gets: do, sleep and sleepUntil, keyed by name and the count
+// Step is the WorkflowStep a run gets: do, sleep, sleepUntil and waitForEvent, keyed by name and the count
 // of calls with that name, as Cloudflare keys step results.
 class Step extends RpcTarget {
   #engine; #run; #counts = new Map();
@@ -105,8 +105,35 @@ class Step extends RpcTarget {
     throw new Stopped();
   }
 
-  async waitForEvent() {
-    throw new Error("step.waitForEvent is not supported by the local Cloudflare");
+  // waitForEvent returns the first event of options.type sent to the instance that no earlier
+  // wait took (events sent before the wait are kept for it), or fails when none came within
+  // options.timeout (24 hours by default, as Cloudflare's).
+  async waitForEvent(name, options) {
+    const type = options?.type;
+    if (typeof type !== "string" || type === "") throw new TypeError(`step.waitForEvent("${name}"): options.type must name the event type`);
+    const key = this.#key("wait", name);
+    const storage = this.#engine.ctx.storage;
+    const done = await storage.get(key);
+    if (done?.error) throw Object.assign(new Error(done.error.message), { name: done.error.name });
+    if (done) return { ...done.event, timestamp: new Date(done.event.timestamp) };
+    this.#engine.check(this.#run);
+    const event = await this.#engine.takeEvent(type);
+    if (event) {
+      await storage.put(key, { event });
+      return { ...event, timestamp: new Date(event.timestamp) };
+    }
+    let deadline = await storage.get(key + ":deadline");
+    if (deadline === undefined) {
+      deadline = Date.now() + millis(options.timeout ?? "24 hours");
+      await storage.put(key + ":deadline", deadline);
+    }
+    if (Date.now() >= deadline) {
+      const error = { name: "Error", message: `step.waitForEvent("${name}") timed out waiting for an event of type "${type}"` };
+      await storage.put(key, { error });
+      throw Object.assign(new Error(error.message), { name: error.name });
+    }
+    await this.#engine.stop(this.#run, deadline, "waiting");
+    throw new Stopped();
   }
 }
 
@@ -132,12 +159,14 @@ export class Engine extends DurableObject {
     if (run !== this.run) throw new Stopped();
   }
 
-  // stop ends run and wakes the instance at wake with status.
+  // stop ends run and wakes the instance at wake with status. The alarm is set before the
+  // status is recorded: recording it calls the Index, during which a sendEvent may set an
+  // earlier alarm, which must stand.
   async stop(run, wake, status) {
     this.check(run);
     this.run++;
-    await this.#set(await this.meta(), { status });
     await this.ctx.storage.setAlarm(wake);
+    await this.#set(await this.meta(), { status });
   }
 
   async create(id, params) {
@@ -176,6 +205,28 @@ export class Engine extends DurableObject {
     this.run++;
     await this.ctx.storage.deleteAlarm();
     await this.#set(meta, { status: "terminated" });
+  }
+
+  // sendEvent keeps event {type, payload} for the instance's waitForEvent calls, and wakes a
+  // waiting instance so that its run takes it; an instance that has ended takes no events.
+  async sendEvent(event) {
+    const meta = await this.meta();
+    if (typeof event?.type !== "string" || event.type === "") throw new Error("instance.invalid_event: an event needs a type");
+    if (ENDED.includes(meta.status)) throw new Error(`instance.not_running: workflow instance "${meta.id}" has already ended (${meta.status})`);
+    const events = (await this.ctx.storage.get("events")) ?? [];
+    events.push({ type: event.type, payload: event.payload ?? {}, timestamp: Date.now() });
+    await this.ctx.storage.put("events", events);
+    if (meta.status === "waiting") await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  // takeEvent removes and returns the oldest kept event of type, if any.
+  async takeEvent(type) {
+    const events = (await this.ctx.storage.get("events")) ?? [];
+    const i = events.findIndex((e) => e.type === type);
+    if (i < 0) return undefined;
+    const [event] = events.splice(i, 1);
+    await this.ctx.storage.put("events", events);
+    return event;
   }
 
   async restart() {
@@ -244,12 +295,13 @@ export class WorkflowBinding extends WorkerEntrypoint {
   async resume(id) { await engine(this.env, id).resume(); }
   async terminate(id) { await engine(this.env, id).terminate(); }
   async restart(id) { await engine(this.env, id).restart(); }
-  async sendEvent() { throw new Error("sendEvent is not supported by the local Cloudflare"); }
+  async sendEvent(id, event) { await engine(this.env, id).sendEvent(event); }
 }
 
 // The default export answers the local Cloudflare's Workflows API (local/api_workflows.go) on
 // the engine's socket: GET /instances, POST /instances {id?, params?}, GET /instances/<id>,
-// PATCH /instances/<id>/status {status: pause|resume|terminate|restart}.
+// PATCH /instances/<id>/status {status: pause|resume|terminate|restart}, POST
+// /instances/<id>/events/<type> with the event's payload as the body.
 export default {
   async fetch(request, env) {
     const parts = new URL(request.url).pathname.split("/").filter(Boolean).map(decodeURIComponent);
@@ -263,6 +315,11 @@ export default {
       }
       if (parts.length === 2 && request.method === "GET") {
         return Response.json(await engine(env, parts[1]).status());
+      }
+      if (parts.length === 4 && parts[2] === "events" && request.method === "POST") {
+        const text = await request.text();
+        await engine(env, parts[1]).sendEvent({ type: parts[3], payload: text === "" ? {} : JSON.parse(text) });
+        return Response.json({});
       }
       if (parts.length === 3 && parts[2] === "status" && request.method === "PATCH") {
         const { status } = await request.json();
