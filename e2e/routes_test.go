@@ -80,7 +80,7 @@ func TestRoutesExample(t *testing.T) {
 	requireRouted(t, c)
 	var apiURLs []string
 	if err := json.Unmarshal([]byte(mustJSON(res.Outputs["apiUrls"].Value)), &apiURLs); err != nil ||
-		!slices.Contains(apiURLs, "https://api.example.com") || !slices.Contains(apiURLs, "https://example.com/api/*") {
+		!slices.Contains(apiURLs, "https://api.example.com/") || !slices.Contains(apiURLs, "https://example.com/api/") {
 		t.Fatalf("outputs apiUrls = %v, want the custom domain and the route among them", res.Outputs["apiUrls"].Value)
 	}
 	requireNoDrift(t, ctx, c, s)
@@ -202,7 +202,7 @@ func TestRoutesExampleYAML(t *testing.T) {
 	pulumi(t, "up", "--yes")
 	requireScripts(t, c, "routes-dev-api", "routes-dev-site")
 	requireRouted(t, c)
-	if out := pulumi(t, "stack", "output", "apiUrls", "--json"); !jsonHas(out, `"https://api.example.com"`, `"https://example.com/api/*"`) {
+	if out := pulumi(t, "stack", "output", "apiUrls", "--json"); !jsonHas(out, `"https://api.example.com/"`, `"https://example.com/api/"`) {
 		t.Fatalf("apiUrls output:\n%s", out)
 	}
 	pulumi(t, "refresh", "--yes", "--expect-no-changes")
@@ -222,7 +222,7 @@ func TestRoutesExampleTypeScript(t *testing.T) {
 	requireScripts(t, c, "routes-dev-api", "routes-dev-site")
 	requireRouted(t, c)
 	var apiURLs []string
-	if err := json.Unmarshal(outputs["apiUrls"], &apiURLs); err != nil || !slices.Contains(apiURLs, "https://api.example.com") {
+	if err := json.Unmarshal(outputs["apiUrls"], &apiURLs); err != nil || !slices.Contains(apiURLs, "https://api.example.com/") {
 		t.Fatalf("outputs apiUrls = %s, want the custom domain among them", outputs["apiUrls"])
 	}
 	p.Pulumi(t, ctx, "destroy", "--yes")

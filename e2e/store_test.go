@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -79,7 +80,7 @@ func TestStoreExampleTypeScript(t *testing.T) {
 // specific route or the custom domain; an order placed on the API makes the Desk Durable Object
 // start a workflow instance, which runs its first step and waits; the payment event, sent by
 // the Worker's binding (instance.sendEvent) or by the Workflows API, lets it run its last steps
-// and report complete with its output; the outputs list the API's URLs.
+// and report complete with its output; every URL the outputs list answers from its Worker.
 func requireStore(t *testing.T, ctx context.Context, c *cloud, outputs map[string]json.RawMessage) {
 	t.Helper()
 	requireScripts(t, c, "store-dev-api", "store-dev-site")
@@ -130,9 +131,34 @@ func requireStore(t *testing.T, ctx context.Context, c *cloud, outputs map[strin
 		t.Fatalf("paying a complete order: %d %s, want 400 saying it has ended", status, body)
 	}
 
-	var apiURLs []string
-	if err := json.Unmarshal(outputs["apiUrls"], &apiURLs); err != nil || !slices.Contains(apiURLs, "https://api.example.com") {
-		t.Fatalf("outputs apiUrls = %s, want the custom domain among them", outputs["apiUrls"])
+	// Every URL the outputs list answers from its Worker: the zones' by Host, workers.dev directly.
+	for output, want := range map[string][]string{
+		"siteUrls": {"https://example.com/"},
+		"apiUrls":  {"https://api.example.com/", "https://example.com/api/"},
+	} {
+		var urls []string
+		if err := json.Unmarshal(outputs[output], &urls); err != nil || len(urls) != len(want)+1 {
+			t.Fatalf("outputs %s = %s, want the workers.dev URL and %v", output, outputs[output], want)
+		}
+		for _, u := range want {
+			if !slices.Contains(urls, u) {
+				t.Fatalf("outputs %s = %v, want %s among them", output, urls, u)
+			}
+		}
+		worker := strings.TrimSuffix(output, "Urls")
+		for _, u := range urls {
+			var status int
+			var body string
+			if parsed, err := url.Parse(u); err == nil && parsed.Scheme == "https" {
+				status, body = hostCall(t, c, http.MethodGet, parsed.Host, parsed.Path)
+			} else {
+				status, body, _ = call(t, http.MethodGet, u, "")
+			}
+			var got struct{ Worker string }
+			if status != http.StatusOK || json.Unmarshal([]byte(body), &got) != nil || got.Worker != worker {
+				t.Fatalf("GET %s (from %s): %d %s, want Worker %q", u, output, status, body, worker)
+			}
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -137,4 +138,57 @@ func apiStatus(t *testing.T, c *cloud, path string) (int, string) {
 		t.Fatalf("GET %s: reading the body: %v", path, err)
 	}
 	return resp.StatusCode, string(data)
+}
+
+// TestWorkflowRemovalUnderRetain: under removal "retain", a `pulumi preview` that drops a
+// workflow whose instance is still waiting fails, naming the workflow, its unfinished instances
+// and the ways forward, and changes nothing; once the instance has ended, the same preview passes.
+func TestWorkflowRemovalUnderRetain(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	dir := copyExample(t, "workflow-yaml")
+	program := filepath.Join(dir, "Pulumi.yaml")
+	editFile(t, program, "path: ../../bin", "path: "+providerDir)
+	editFile(t, program, "removal: remove", "removal: retain")
+	env := c.env(t.TempDir())
+	pulumi := func(args ...string) string {
+		t.Helper()
+		out, err := runPulumi(t, ctx, dir, env, args...)
+		if err != nil {
+			t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	pulumi("stack", "init", "dev")
+	pulumi("up", "--yes")
+	base := strings.TrimSpace(pulumi("stack", "output", "url"))
+	requireCall(t, http.MethodPost, base+"/orders?id=held&wait=1%20hour", "", 201, `{"id":"held"}`)
+	waitInstance(t, base, "held", "waiting")
+
+	editFile(t, program, `      workflows:
+        - name: order
+          worker: api
+          className: OrderWorkflow
+`, "")
+	c.ResetCalls()
+	out, err := runPulumi(t, ctx, dir, env, "preview")
+	if err == nil {
+		t.Fatalf("preview dropping a workflow with a waiting instance under removal \"retain\" passed:\n%s", out)
+	}
+	requireContains(t, out,
+		`app "orders": workflow "orders-dev-order" is no longer defined by Worker "api", and 1 of its instances have not finished (1 waiting).`,
+		`A workflow that leaves the app under removal "retain" (the default) is not deleted`,
+		"Refused so that no running work is left behind unnoticed.",
+		"wrangler workflows instances terminate <workflow> <id>",
+		`deploy removal "remove" while it is still declared, then remove it`)
+	if mutating, _ := c.mutations(); mutating != 0 {
+		t.Fatalf("a refused preview changed the account: %v", c.Calls())
+	}
+	if wf := getWorkflow(t, c, "orders-dev-order"); wf["instances"].(map[string]any)["waiting"] != 1.0 {
+		t.Fatalf("after the refused preview: %v, want the instance still waiting", wf)
+	}
+
+	// The instance ended: nothing is left running, and the workflow may leave.
+	requireCall(t, http.MethodPost, base+"/orders/held/terminate", "", 200, `{"status":"terminated"}`)
+	pulumi("preview")
 }

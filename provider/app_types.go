@@ -158,7 +158,7 @@ func (w *WorkerInfo) Annotate(a infer.Annotator) {
 	a.Describe(&w.Name, "Worker name in the app.")
 	a.Describe(&w.ScriptName, "Script name on Cloudflare.")
 	a.Describe(&w.URL, "URL the Worker answers at; empty when workersDev is false.")
-	a.Describe(&w.URLs, "Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.")
+	a.Describe(&w.URLs, "The URLs the Worker can be called at: its workers.dev URL (when on), \"https://<hostname>/\" for each custom domain, and for each route whose host has no wildcard the route's pattern as a URL without its trailing \"*\" (https unless the pattern names http: \"example.com/api/*\" is \"https://example.com/api/\"); a route such as \"*.example.com/*\" names no one URL and is not listed.")
 }
 
 // DurableObjectInfo is the DurableObjectOutput ({type, name, className}) plus where the

@@ -217,6 +217,9 @@ func (g *DataGuard) Diff(ctx context.Context, req infer.DiffRequest[DataGuardArg
 		for _, w := range workersLeaving(req.State.DataGuardArgs, req.Inputs) {
 			p.GetLogger(ctx).Warning(w)
 		}
+		if err := judgeWorkflowsLeaving(ctx, req.State.DataGuardArgs, req.Inputs); err != nil {
+			return infer.DiffResponse{}, err
+		}
 	}
 	if gone := removedData(req.State.DataGuardArgs, req.Inputs); len(gone) > 0 {
 		c, err := clientFrom(ctx)

@@ -411,21 +411,27 @@ func removeRouting(ctx context.Context, c *cfapi.Client, state ScriptState) erro
 	return nil
 }
 
-// urlsOf lists where the Worker answers: its workers.dev URL, its custom domains, then its
-// routes' patterns as URLs (a pattern's wildcards stay in it).
+// urlsOf lists the URLs the Worker can be called at: its workers.dev URL, "https://<hostname>/"
+// for each custom domain, then each route's URL (routepattern.Pattern.URL: the pattern without its
+// trailing wildcard, https unless it names http; a route whose host has a wildcard names no URL).
 func urlsOf(s ScriptState) []string {
 	urls := []string{}
+	add := func(u string) {
+		if !slices.Contains(urls, u) {
+			urls = append(urls, u)
+		}
+	}
 	if s.URL != "" {
-		urls = append(urls, s.URL)
+		add(s.URL)
 	}
 	for _, d := range s.Domains {
-		urls = append(urls, "https://"+d)
+		add("https://" + d + "/")
 	}
 	for _, r := range s.Routes {
-		if strings.Contains(r.Pattern, "://") {
-			urls = append(urls, r.Pattern)
-		} else {
-			urls = append(urls, "https://"+r.Pattern)
+		if rp, err := routepattern.Parse(r.Pattern); err == nil {
+			if u, ok := rp.URL(); ok {
+				add(u)
+			}
 		}
 	}
 	return urls

@@ -55,11 +55,14 @@ func TestCheckRoutingRefusesBadPatterns(t *testing.T) {
 	}, reasons)
 }
 
-// The urls output lists the workers.dev URL, the custom domains, then the routes.
+// The urls output lists URLs one can call: the workers.dev URL, the custom domains, then the
+// routes whose host has no wildcard, each without its trailing wildcard and once.
 func TestURLsOf(t *testing.T) {
 	s := ScriptState{URL: "https://api.sub.workers.dev", ScriptArgs: ScriptArgs{Domains: []string{"api.example.com"},
-		Routes: []Route{{Pattern: "example.com/api/*"}, {Pattern: "http://example.com/x"}}}}
-	assert.Equal(t, []string{"https://api.sub.workers.dev", "https://api.example.com", "https://example.com/api/*", "http://example.com/x"}, urlsOf(s))
+		Routes: []Route{{Pattern: "example.com/api/*"}, {Pattern: "http://example.com/x"}, {Pattern: "*.example.com/*"},
+			{Pattern: "example.com/shop*"}, {Pattern: "example.com"}, {Pattern: "api.example.com/*"}}}}
+	assert.Equal(t, []string{"https://api.sub.workers.dev", "https://api.example.com/", "https://example.com/api/",
+		"http://example.com/x", "https://example.com/shop", "https://example.com/"}, urlsOf(s))
 	assert.Equal(t, []string{}, urlsOf(ScriptState{}))
 }
 

@@ -129,7 +129,7 @@ func (s *ScriptState) Annotate(a infer.Annotator) {
 	a.Describe(&s.NamespaceIDs, "Durable Object namespace id of each hosted class, by class name.")
 	a.Describe(&s.VersionID, "Id of the version the last versions upload created (the one a rollout routes to); empty "+
 		"after a direct upload.")
-	a.Describe(&s.URLs, "Where the Worker answers: its workers.dev URL, its custom domains and its routes' patterns.")
+	a.Describe(&s.URLs, "The URLs the Worker can be called at: its workers.dev URL (when on), \"https://<hostname>/\" for each custom domain, and for each route whose host has no wildcard the route's pattern as a URL without its trailing \"*\" (https unless the pattern names http: \"example.com/api/*\" is \"https://example.com/api/\"); a route such as \"*.example.com/*\" names no one URL and is not listed.")
 	a.Describe(&s.RouteIDs, "Id of each route, \"<zoneId>/<routeId>\", by pattern.")
 	a.Describe(&s.DomainIDs, "Id of each custom domain, by hostname.")
 }

@@ -23,11 +23,14 @@ type Workflow struct {
 // the workflow stops them.
 func (w Workflow) Unfinished() int {
 	n := 0
-	for _, s := range []string{"queued", "running", "paused", "waiting", "waitingForPause"} {
+	for _, s := range UnfinishedStatuses {
 		n += w.Instances[s]
 	}
 	return n
 }
+
+// UnfinishedStatuses are the statuses of an instance that has not ended.
+var UnfinishedStatuses = []string{"queued", "running", "paused", "waiting", "waitingForPause"}
 
 // validWorkflowName is the rule lumier applies to workflow names before a request: the name goes
 // into the request path unescaped (docs/cloudflare-api.md, Workflows).

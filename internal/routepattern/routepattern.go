@@ -62,6 +62,20 @@ func Parse(p string) (Pattern, error) {
 	return rp, nil
 }
 
+// URL is the URL a request to the pattern can be sent to: its scheme (https when it names none),
+// its host and its path without the trailing wildcard, as "example.com/api/*" is
+// "https://example.com/api/". A pattern with a wildcard in its host names no one host: ok is false.
+func (rp Pattern) URL() (url string, ok bool) {
+	if rp.HostWild {
+		return "", false
+	}
+	scheme := rp.Scheme
+	if scheme == "" {
+		scheme = "https"
+	}
+	return scheme + "://" + rp.Host + rp.Path, true
+}
+
 // Matches reports whether the pattern matches a request for host and target (path and query).
 func (rp Pattern) Matches(scheme, host, target string) bool {
 	if rp.Scheme != "" && rp.Scheme != scheme {

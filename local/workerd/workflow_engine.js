@@ -107,7 +107,7 @@ class Step extends RpcTarget {
 
   // waitForEvent returns the first event of options.type sent to the instance that no earlier
   // wait took (events sent before the wait are kept for it), or fails when none came within
-  // options.timeout (24 hours by default, as Cloudflare's).
+  // options.timeout (24 hours by default), as wrangler's local engine does (docs/cloudflare-api.md).
   async waitForEvent(name, options) {
     const type = options?.type;
     if (typeof type !== "string" || type === "") throw new TypeError(`step.waitForEvent("${name}"): options.type must name the event type`);
@@ -128,7 +128,7 @@ class Step extends RpcTarget {
       await storage.put(key + ":deadline", deadline);
     }
     if (Date.now() >= deadline) {
-      const error = { name: "Error", message: `step.waitForEvent("${name}") timed out waiting for an event of type "${type}"` };
+      const error = { name: "WorkflowTimeoutError", message: `Execution timed out after ${millis(options.timeout ?? "24 hours")}ms` };
       await storage.put(key, { error });
       throw Object.assign(new Error(error.message), { name: error.name });
     }

@@ -229,7 +229,7 @@ export interface WorkerOutput {
     type: "worker";
     name: string;
     url: pulumi.Output<string>;
-    /** Where the Worker answers: its workers.dev URL, its custom domains and its routes. */
+    /** The URLs the Worker can be called at: workers.dev, https://<domain>/ per custom domain, and each route without a host wildcard, its trailing "*" dropped. */
     urls: pulumi.Output<string[]>;
     scriptName: pulumi.Output<string>;
 }

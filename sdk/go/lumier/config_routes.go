@@ -36,7 +36,8 @@ func routingDecl(name string, opts WorkerOptions, decl *AppWorkerArgs) error {
 	return nil
 }
 
-// URLs lists where the Worker answers (its workers.dev URL, custom domains and routes), for Export.
+// URLs lists the URLs the Worker can be called at (its workers.dev URL, https://<domain>/ per
+// custom domain, and each route whose host has no wildcard, its trailing "*" dropped), for Export.
 func (w *WorkerRef) URLs() Deferred {
 	return func() pulumi.Input {
 		return w.ctx.resource.Workers.MapIndex(pulumi.String(w.name)).Urls()

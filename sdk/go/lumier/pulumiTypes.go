@@ -2695,7 +2695,7 @@ type WorkerInfo struct {
 	Type string `pulumi:"type"`
 	// URL the Worker answers at; empty when workersDev is false.
 	Url string `pulumi:"url"`
-	// Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+	// The URLs the Worker can be called at: its workers.dev URL (when on), "https://<hostname>/" for each custom domain, and for each route whose host has no wildcard the route's pattern as a URL without its trailing "*" (https unless the pattern names http: "example.com/api/*" is "https://example.com/api/"); a route such as "*.example.com/*" names no one URL and is not listed.
 	Urls []string `pulumi:"urls"`
 }
 
@@ -2734,7 +2734,7 @@ func (o WorkerInfoOutput) Url() pulumi.StringOutput {
 	return o.ApplyT(func(v WorkerInfo) string { return v.Url }).(pulumi.StringOutput)
 }
 
-// Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+// The URLs the Worker can be called at: its workers.dev URL (when on), "https://<hostname>/" for each custom domain, and for each route whose host has no wildcard the route's pattern as a URL without its trailing "*" (https unless the pattern names http: "example.com/api/*" is "https://example.com/api/"); a route such as "*.example.com/*" names no one URL and is not listed.
 func (o WorkerInfoOutput) Urls() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v WorkerInfo) []string { return v.Urls }).(pulumi.StringArrayOutput)
 }

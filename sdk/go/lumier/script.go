@@ -62,7 +62,7 @@ type Script struct {
 	Secrets pulumi.StringMapOutput `pulumi:"secrets"`
 	// URL the script answers at when workersDev is on; empty otherwise.
 	Url pulumi.StringOutput `pulumi:"url"`
-	// Where the Worker answers: its workers.dev URL, its custom domains and its routes' patterns.
+	// The URLs the Worker can be called at: its workers.dev URL (when on), "https://<hostname>/" for each custom domain, and for each route whose host has no wildcard the route's pattern as a URL without its trailing "*" (https unless the pattern names http: "example.com/api/*" is "https://example.com/api/"); a route such as "*.example.com/*" names no one URL and is not listed.
 	Urls pulumi.StringArrayOutput `pulumi:"urls"`
 	// Id of the version the last versions upload created (the one a rollout routes to); empty after a direct upload.
 	VersionId pulumi.StringPtrOutput `pulumi:"versionId"`
@@ -413,7 +413,7 @@ func (o ScriptOutput) Url() pulumi.StringOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringOutput { return v.Url }).(pulumi.StringOutput)
 }
 
-// Where the Worker answers: its workers.dev URL, its custom domains and its routes' patterns.
+// The URLs the Worker can be called at: its workers.dev URL (when on), "https://<hostname>/" for each custom domain, and for each route whose host has no wildcard the route's pattern as a URL without its trailing "*" (https unless the pattern names http: "example.com/api/*" is "https://example.com/api/"); a route such as "*.example.com/*" names no one URL and is not listed.
 func (o ScriptOutput) Urls() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringArrayOutput { return v.Urls }).(pulumi.StringArrayOutput)
 }

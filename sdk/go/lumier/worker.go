@@ -26,7 +26,7 @@ type Worker struct {
 	Type pulumi.StringOutput `pulumi:"type"`
 	// URL the Worker answers at; empty when workersDev is false.
 	Url pulumi.StringOutput `pulumi:"url"`
-	// Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+	// The URLs the Worker can be called at: its workers.dev URL (when on), "https://<hostname>/" for each custom domain, and for each route whose host has no wildcard the route's pattern as a URL without its trailing "*" (https unless the pattern names http: "example.com/api/*" is "https://example.com/api/"); a route such as "*.example.com/*" names no one URL and is not listed.
 	Urls pulumi.StringArrayOutput `pulumi:"urls"`
 }
 
@@ -236,7 +236,7 @@ func (o WorkerOutput) Url() pulumi.StringOutput {
 	return o.ApplyT(func(v *Worker) pulumi.StringOutput { return v.Url }).(pulumi.StringOutput)
 }
 
-// Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+// The URLs the Worker can be called at: its workers.dev URL (when on), "https://<hostname>/" for each custom domain, and for each route whose host has no wildcard the route's pattern as a URL without its trailing "*" (https unless the pattern names http: "example.com/api/*" is "https://example.com/api/"); a route such as "*.example.com/*" names no one URL and is not listed.
 func (o WorkerOutput) Urls() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *Worker) pulumi.StringArrayOutput { return v.Urls }).(pulumi.StringArrayOutput)
 }

@@ -314,7 +314,7 @@ export interface WorkerInfo {
      */
     url: string;
     /**
-     * Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+     * The URLs the Worker can be called at: its workers.dev URL (when on), "https://<hostname>/" for each custom domain, and for each route whose host has no wildcard the route's pattern as a URL without its trailing "*" (https unless the pattern names http: "example.com/api/*" is "https://example.com/api/"); a route such as "*.example.com/*" names no one URL and is not listed.
      */
     urls: string[];
 }

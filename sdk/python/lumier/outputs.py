@@ -1013,7 +1013,7 @@ class WorkerInfo(dict):
         :param _builtins.str script_name: Script name on Cloudflare.
         :param _builtins.str type: Always "worker".
         :param _builtins.str url: URL the Worker answers at; empty when workersDev is false.
-        :param Sequence[_builtins.str] urls: Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+        :param Sequence[_builtins.str] urls: The URLs the Worker can be called at: its workers.dev URL (when on), "https://<hostname>/" for each custom domain, and for each route whose host has no wildcard the route's pattern as a URL without its trailing "*" (https unless the pattern names http: "example.com/api/*" is "https://example.com/api/"); a route such as "*.example.com/*" names no one URL and is not listed.
         """
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "script_name", script_name)
@@ -1057,7 +1057,7 @@ class WorkerInfo(dict):
     @pulumi.getter
     def urls(self) -> Sequence[_builtins.str]:
         """
-        Where the Worker answers: its workers.dev URL (when on), its custom domains and its routes.
+        The URLs the Worker can be called at: its workers.dev URL (when on), "https://<hostname>/" for each custom domain, and for each route whose host has no wildcard the route's pattern as a URL without its trailing "*" (https unless the pattern names http: "example.com/api/*" is "https://example.com/api/"); a route such as "*.example.com/*" names no one URL and is not listed.
         """
         return pulumi.get(self, "urls")
 
