@@ -395,6 +395,32 @@ func readRouting(ctx context.Context, c *cfapi.Client, state *ScriptState) error
 	return nil
 }
 
+// readImportedRoutes sets state's routes to those of every zone of the account that run the
+// script: an imported script has no recorded routes, so their zones are unknown.
+func readImportedRoutes(ctx context.Context, c *cfapi.Client, state *ScriptState) error {
+	zones, err := c.Zones(ctx)
+	if err != nil {
+		return err
+	}
+	var routes []Route
+	ids := map[string]string{}
+	for _, z := range zones {
+		list, err := c.Routes(ctx, z.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range list {
+			if r.Script == state.ScriptName {
+				routes, ids[r.Pattern] = append(routes, Route{Pattern: r.Pattern}), z.ID+"/"+r.ID
+			}
+		}
+	}
+	slices.SortFunc(routes, func(a, b Route) int { return strings.Compare(a.Pattern, b.Pattern) })
+	state.Routes, state.RouteIDs = routes, ids
+	state.URLs = urlsOf(*state)
+	return nil
+}
+
 // removeRouting removes the script's recorded routes and custom domains, before the script goes.
 func removeRouting(ctx context.Context, c *cfapi.Client, state ScriptState) error {
 	for _, pattern := range sortedKeys(state.RouteIDs) {

@@ -3,9 +3,14 @@ package provider
 import (
 	"context"
 	"testing"
+	"time"
 
+	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/local"
 )
 
 // A routes option takes patterns and {pattern, zoneName | zoneId} objects, as YAML and the
@@ -82,4 +87,49 @@ func TestAppRoutes(t *testing.T) {
 		{Name: "api", Routes: []any{"example.com/v2/*"}},
 	}})
 	require.ErrorContains(t, err, `worker "api" is declared twice with different routes: [example.com/api/*] and [example.com/v2/*]`)
+}
+
+// TestImportReadsRoutesOfEveryZone: an imported script has no recorded routes, so its Read
+// looks through every zone of the account for the routes that run it.
+func TestImportReadsRoutesOfEveryZone(t *testing.T) {
+	srv, err := local.New(local.Options{Addr: "127.0.0.1:0", StateDir: t.TempDir(), Token: testToken,
+		AccountID: testAccount, Zones: []string{"example.org"}})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, srv.Start(ctx))
+	t.Cleanup(func() { _ = srv.Close() })
+	s := configured(t, srv)
+	urn := scriptURN("api")
+	_, err = s.Create(p.CreateRequest{Urn: urn, Properties: checked(t, s, counterInputs(t), nil)})
+	require.NoError(t, err)
+
+	api := cfapi.New(srv.URL(), testToken, testAccount)
+	want := map[string]string{}
+	for _, r := range []struct{ zone, pattern string }{{"example.org", "shop.example.org/*"}, {"example.com", "example.com/api/*"}} {
+		z, found, err := api.ZoneByName(ctx, r.zone)
+		require.NoError(t, err)
+		require.True(t, found, r.zone)
+		route, err := api.CreateRoute(ctx, z.ID, r.pattern, "my-app-dev-api")
+		require.NoError(t, err)
+		want[r.pattern] = z.ID + "/" + route.ID
+	}
+
+	imported, err := s.Read(p.ReadRequest{ID: testAccount + "/my-app-dev-api", Urn: urn})
+	require.NoError(t, err)
+	var patterns []string
+	for _, r := range imported.Inputs.Get("routes").AsArray().All {
+		patterns = append(patterns, r.AsMap().Get("pattern").AsString())
+	}
+	assert.Equal(t, []string{"example.com/api/*", "shop.example.org/*"}, patterns, "the imported inputs declare the routes")
+	ids := map[string]string{}
+	for k, v := range imported.Properties.Get("routeIds").AsMap().All {
+		ids[k] = v.AsString()
+	}
+	assert.Equal(t, want, ids)
+	var urls []string
+	for _, u := range imported.Properties.Get("urls").AsArray().All {
+		urls = append(urls, u.AsString())
+	}
+	assert.Contains(t, urls, "https://shop.example.org/")
 }

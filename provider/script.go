@@ -668,6 +668,9 @@ func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, Scr
 		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
 	}
 	if importing {
+		if err := readImportedRoutes(ctx, c, &state); err != nil {
+			return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
+		}
 		// The program then declares what Cloudflare has: workers.dev as it is, not the default.
 		state.WorkersDev = ptr(url != "")
 	}

@@ -63,19 +63,45 @@ func checkID(what, id string) error {
 // ZoneByName returns the account's zone named name (GET /zones?name=&account.id=, paged), or
 // found false when the account has none by that name.
 func (c *Client) ZoneByName(ctx context.Context, name string) (zone Zone, found bool, err error) {
-	if err := c.precheck(ctx); err != nil {
+	all, err := c.listZones(ctx, name)
+	if err != nil {
 		return Zone{}, false, fmt.Errorf("looking up zone %q: %w", name, err)
 	}
-	all, err := allPages(func(page int) ([]Zone, resultInfo, error) {
+	for _, z := range all {
+		if z.Name == name {
+			return z, true, nil
+		}
+	}
+	return Zone{}, false, nil
+}
+
+// Zones lists every zone of the account (GET /zones?account.id=, paged).
+func (c *Client) Zones(ctx context.Context) ([]Zone, error) {
+	all, err := c.listZones(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("listing the account's zones: %w", err)
+	}
+	return all, nil
+}
+
+// listZones lists the account's zones, those named name when it is not empty.
+func (c *Client) listZones(ctx context.Context, name string) ([]Zone, error) {
+	if err := c.precheck(ctx); err != nil {
+		return nil, err
+	}
+	return allPages(func(page int) ([]Zone, resultInfo, error) {
 		var out []Zone
 		var info resultInfo
 		err := c.call(func(opts ...option.RequestOption) error {
-			res, err := c.cf.Zones.List(ctx, zones.ZoneListParams{
-				Name:    cloudflare.F(name),
+			params := zones.ZoneListParams{
 				Account: cloudflare.F(zones.ZoneListParamsAccount{ID: cloudflare.F(c.accountID)}),
 				Page:    cloudflare.F(float64(page)),
 				PerPage: cloudflare.F(float64(50)), // the zones list allows at most 50 a page
-			}, opts...)
+			}
+			if name != "" {
+				params.Name = cloudflare.F(name)
+			}
+			res, err := c.cf.Zones.List(ctx, params, opts...)
 			if res != nil {
 				for _, z := range res.Result {
 					out = append(out, Zone{ID: z.ID, Name: z.Name})
@@ -86,15 +112,6 @@ func (c *Client) ZoneByName(ctx context.Context, name string) (zone Zone, found 
 		})
 		return out, info, err
 	})
-	if err != nil {
-		return Zone{}, false, fmt.Errorf("looking up zone %q: %w", name, err)
-	}
-	for _, z := range all {
-		if z.Name == name {
-			return z, true, nil
-		}
-	}
-	return Zone{}, false, nil
 }
 
 // ZoneByID returns zone id (GET /zones/{id}), or found false when the account has no such zone.
