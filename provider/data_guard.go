@@ -217,8 +217,18 @@ func (g *DataGuard) Diff(ctx context.Context, req infer.DiffRequest[DataGuardArg
 		for _, w := range workersLeaving(req.State.DataGuardArgs, req.Inputs) {
 			p.GetLogger(ctx).Warning(w)
 		}
-		if err := judgeWorkflowsLeaving(ctx, req.State.DataGuardArgs, req.Inputs); err != nil {
-			return infer.DiffResponse{}, err
+		if leaving := workflowsLeaving(req.State.DataGuardArgs, req.Inputs); len(leaving) > 0 {
+			c, err := clientFrom(ctx)
+			if err != nil {
+				return infer.DiffResponse{}, err
+			}
+			warnings, refusal := judgeWorkflowsLeaving(ctx, c, leaving, req.State.DataGuardArgs, req.Inputs)
+			for _, w := range warnings {
+				p.GetLogger(ctx).Warning(w)
+			}
+			if refusal != nil {
+				return infer.DiffResponse{}, refusal
+			}
 		}
 	}
 	if gone := removedData(req.State.DataGuardArgs, req.Inputs); len(gone) > 0 {

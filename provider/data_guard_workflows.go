@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	p "github.com/pulumi/pulumi-go-provider"
-
 	"github.com/lumier-dev/lumier/internal/cfapi"
 )
 
@@ -50,15 +48,9 @@ func workflowsLeaving(old, news DataGuardArgs) []leavingWorkflow {
 // Which removal decides is the one Pulumi applies: a Worker that leaves is deleted or kept by the
 // options it was last deployed with (old's), while a workflow dropped from a Worker that stays is
 // deleted or kept by the Worker's update, under this deploy's removal.
-func judgeWorkflowsLeaving(ctx context.Context, old, news DataGuardArgs) error {
-	leaving := workflowsLeaving(old, news)
-	if len(leaving) == 0 {
-		return nil
-	}
-	c, err := clientFrom(ctx)
-	if err != nil {
-		return err
-	}
+//
+// It returns the warnings to log and the refusal, if any.
+func judgeWorkflowsLeaving(ctx context.Context, c *cfapi.Client, leaving []leavingWorkflow, old, news DataGuardArgs) (warnings []string, refusal error) {
 	var kept, deleted []string
 	for _, l := range leaving {
 		w, err := c.Workflow(ctx, l.title)
@@ -66,7 +58,7 @@ func judgeWorkflowsLeaving(ctx context.Context, old, news DataGuardArgs) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("app %q: reading workflow %q, which leaves the app: %w", old.App, l.title, err)
+			return nil, fmt.Errorf("app %q: reading workflow %q, which leaves the app: %w", old.App, l.title, err)
 		}
 		n := w.Unfinished()
 		if n == 0 {
@@ -82,7 +74,8 @@ func judgeWorkflowsLeaving(ctx context.Context, old, news DataGuardArgs) error {
 			old.App, l.title, leaves, n, unfinishedCounts(w))
 		switch {
 		case removal == RemovalRemove && news.Removal == RemovalRemove:
-			p.GetLogger(ctx).Warningf("%s: removal is %q, so this deploy DELETES the workflow and stops them", subject, RemovalRemove)
+			warnings = append(warnings, fmt.Sprintf("%s: removal is %q, so this deploy DELETES the workflow and stops them",
+				subject, RemovalRemove))
 		case removal == RemovalRemove:
 			deleted = append(deleted, subject+".")
 		default:
@@ -106,9 +99,9 @@ func judgeWorkflowsLeaving(ctx context.Context, old, news DataGuardArgs) error {
 			RemovalRemove, news.Removal, RemovalRemove))
 	}
 	if len(msgs) == 0 {
-		return nil
+		return warnings, nil
 	}
-	return errors.New(strings.Join(msgs, "\n"))
+	return warnings, errors.New(strings.Join(msgs, "\n"))
 }
 
 // unfinishedCounts is w's unfinished instances by status, e.g. "1 running, 2 waiting".
