@@ -78,9 +78,10 @@ func TestStoreExampleTypeScript(t *testing.T) {
 
 // requireStore checks a deployed store: requests by Host and path reach the Worker of the most
 // specific route or the custom domain; an order placed on the API makes the Desk Durable Object
-// start a workflow instance, which runs its first step and waits; the payment event, sent by
-// the Worker's binding (instance.sendEvent) or by the Workflows API, lets it run its last steps
-// and report complete with its output; every URL the outputs list answers from its Worker.
+// start a workflow instance, which runs its first step and waits, through a restart of the local
+// Cloudflare; the payment event, sent by the Worker's binding (instance.sendEvent) or by the
+// Workflows API, lets it run its last steps and report complete with its output; every URL the
+// outputs list answers from its Worker.
 func requireStore(t *testing.T, ctx context.Context, c *cloud, outputs map[string]json.RawMessage) {
 	t.Helper()
 	requireScripts(t, c, "store-dev-api", "store-dev-site")
@@ -109,6 +110,9 @@ func requireStore(t *testing.T, ctx context.Context, c *cloud, outputs map[strin
 	}
 	// Through the custom domain, paid through the Worker's binding on the route.
 	order("api.example.com", "", "first", "lamp")
+	waitOrder(t, c, "first", "waiting")
+	// The wait is kept across a restart of the local Cloudflare, and the event still ends it.
+	restartCloud(t, c)
 	waitOrder(t, c, "first", "waiting")
 	if status, body := hostCall(t, c, http.MethodPost, "example.com", "/api/orders/first/pay?amount=42"); status != http.StatusOK {
 		t.Fatalf("POST example.com/api/orders/first/pay: %d %s", status, body)
