@@ -38,24 +38,16 @@ func TestStoreExampleGo(t *testing.T) {
 		t.Fatalf("go build ./examples/store-go: %v\n%s", err, out)
 	}
 	host := startGoHost(t, bin)
-	env := c.env(t.TempDir())
-	pulumi := func(args ...string) string {
-		t.Helper()
-		out, err := runPulumi(t, ctx, dir, env, args...)
-		if err != nil {
-			t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
-	pulumi("stack", "init", "dev")
-	pulumi("up", "--yes", "--client="+host)
+	pulumi := folderPulumi(ctx, dir, c.env(t.TempDir()))
+	pulumi(t, "stack", "init", "dev")
+	pulumi(t, "up", "--yes", "--client="+host)
 	outputs := map[string]json.RawMessage{}
-	if err := json.Unmarshal([]byte(pulumi("stack", "output", "--json")), &outputs); err != nil {
+	if err := json.Unmarshal([]byte(pulumi(t, "stack", "output", "--json")), &outputs); err != nil {
 		t.Fatalf("stack outputs: %v", err)
 	}
 	requireStore(t, ctx, c, outputs)
-	pulumi("up", "--yes", "--expect-no-changes", "--client="+host)
-	pulumi("destroy", "--yes", "--client="+host)
+	pulumi(t, "up", "--yes", "--expect-no-changes", "--client="+host)
+	pulumi(t, "destroy", "--yes", "--client="+host)
 	requireScripts(t, c)
 	requireZoneEmpty(t, ctx, c)
 }
@@ -170,17 +162,7 @@ func requireStore(t *testing.T, ctx context.Context, c *cloud, outputs map[strin
 // instance's status is want, and returns the status it read, each field as JSON.
 func waitOrder(t *testing.T, c *cloud, id, want string) map[string]json.RawMessage {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	var last string
-	for time.Now().Before(deadline) {
-		status, body := hostCall(t, c, http.MethodGet, "api.example.com", "/orders/"+id)
-		var got map[string]json.RawMessage
-		if status == http.StatusOK && json.Unmarshal([]byte(body), &got) == nil && string(got["status"]) == `"`+want+`"` {
-			return got
-		}
-		last = body
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("order %s never reached %q; last status: %s", id, want, last)
-	return nil
+	return waitStatus(t, "order "+id, want, func() (int, string) {
+		return hostCall(t, c, http.MethodGet, "api.example.com", "/orders/"+id)
+	})
 }

@@ -105,10 +105,20 @@ func getWorkflow(t *testing.T, c *cloud, name string) map[string]any {
 // status it read, each field as JSON.
 func waitInstance(t *testing.T, base, id, want string) map[string]json.RawMessage {
 	t.Helper()
+	return waitStatus(t, "instance "+id, want, func() (int, string) {
+		code, body, _ := call(t, http.MethodGet, base+"/orders/"+id, "")
+		return code, body
+	})
+}
+
+// waitStatus polls get, which reads what's status, until the status it answers is want, and
+// returns the status it read, each field as JSON.
+func waitStatus(t *testing.T, what, want string, get func() (int, string)) map[string]json.RawMessage {
+	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	var last string
 	for time.Now().Before(deadline) {
-		code, body, _ := call(t, http.MethodGet, base+"/orders/"+id, "")
+		code, body := get()
 		var got map[string]json.RawMessage
 		if code == http.StatusOK && json.Unmarshal([]byte(body), &got) == nil && string(got["status"]) == `"`+want+`"` {
 			return got
@@ -116,7 +126,7 @@ func waitInstance(t *testing.T, base, id, want string) map[string]json.RawMessag
 		last = body
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("instance %s never reached %q; last status: %s", id, want, last)
+	t.Fatalf("%s never reached %q; last status: %s", what, want, last)
 	return nil
 }
 
@@ -151,17 +161,10 @@ func TestWorkflowRemovalUnderRetain(t *testing.T) {
 	editFile(t, program, "path: ../../bin", "path: "+providerDir)
 	editFile(t, program, "removal: remove", "removal: retain")
 	env := c.env(t.TempDir())
-	pulumi := func(args ...string) string {
-		t.Helper()
-		out, err := runPulumi(t, ctx, dir, env, args...)
-		if err != nil {
-			t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
-	pulumi("stack", "init", "dev")
-	pulumi("up", "--yes")
-	base := strings.TrimSpace(pulumi("stack", "output", "url"))
+	pulumi := folderPulumi(ctx, dir, env)
+	pulumi(t, "stack", "init", "dev")
+	pulumi(t, "up", "--yes")
+	base := strings.TrimSpace(pulumi(t, "stack", "output", "url"))
 	requireCall(t, http.MethodPost, base+"/orders?id=held&wait=1%20hour", "", 201, `{"id":"held"}`)
 	waitInstance(t, base, "held", "waiting")
 
@@ -190,5 +193,5 @@ func TestWorkflowRemovalUnderRetain(t *testing.T) {
 
 	// The instance ended: nothing is left running, and the workflow may leave.
 	requireCall(t, http.MethodPost, base+"/orders/held/terminate", "", 200, `{"status":"terminated"}`)
-	pulumi("preview")
+	pulumi(t, "preview")
 }

@@ -105,7 +105,12 @@ func yamlExample(t *testing.T, ctx context.Context, c *cloud, name string, uses 
 		copyDir(t, filepath.Join(repoRoot, "examples", u), filepath.Join(filepath.Dir(dir), u))
 	}
 	editFile(t, filepath.Join(dir, "Pulumi.yaml"), "path: ../../bin", "path: "+providerDir)
-	env := c.env(t.TempDir())
+	return folderPulumi(ctx, dir, c.env(t.TempDir()))
+}
+
+// folderPulumi returns a function that runs the CLI in the project folder dir with the extra
+// environment, failing the test when a command fails, and returns its output.
+func folderPulumi(ctx context.Context, dir string, env map[string]string) func(t *testing.T, args ...string) string {
 	return func(t *testing.T, args ...string) string {
 		t.Helper()
 		out, err := runPulumi(t, ctx, dir, env, args...)
