@@ -184,6 +184,46 @@ func TestDevRedeploysOnSave(t *testing.T) {
 	requireCall(t, "GET", url, "", 200, `{"count":4,"dev":"edited"}`)
 }
 
+// TestDevWatchesModulesOutsideTheEntryDirectory runs `lumier dev` on the YAML counter and makes
+// its Worker import a module from a folder beside the Worker's (shared/, outside the entry's
+// directory counter/src): once a build has brought the module in, a save of that module alone
+// redeploys, and the next answer carries it.
+func TestDevWatchesModulesOutsideTheEntryDirectory(t *testing.T) {
+	c := startCloud(t)
+	bin := buildLumier(t)
+	project := devProject(t)
+	entry := filepath.Join(project, "..", "counter", "src", "index.ts")
+	shared := filepath.Join(project, "..", "shared", "greeting.ts")
+	if err := os.MkdirAll(filepath.Dir(shared), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(shared, []byte("export const greeting = \"hello\";\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	dev := startDev(t, bin, project, c.env(t.TempDir()))
+	subs, at := dev.waitFor(t, 0, devURL)
+	url := subs[1] + "/hits"
+	requireCall(t, "POST", url, "", 200, `{"count":1}`)
+
+	// The Worker starts importing the shared module: the watch list is made again after the build.
+	editFile(t, entry, `import { env, DurableObject } from "cloudflare:workers";`,
+		"import { env, DurableObject } from \"cloudflare:workers\";\nimport { greeting } from \"../../shared/greeting\";")
+	editFile(t, entry, "      return Response.json({ count });", "      return Response.json({ count, greeting });")
+	_, at = dev.waitFor(t, at, regexp.MustCompile(`lumier dev: changed: \.\./counter/src/index\.ts`))
+	_, at = dev.waitFor(t, at, devDeployed)
+	requireCall(t, "POST", url, "", 200, `{"count":2,"greeting":"hello"}`)
+
+	// A save of the shared module alone redeploys.
+	editFile(t, shared, `"hello"`, `"hello from shared"`)
+	_, at = dev.waitFor(t, at, regexp.MustCompile(`lumier dev: changed: \.\./shared/greeting\.ts`))
+	subs, _ = dev.waitFor(t, at, devDeployed)
+	if !strings.Contains(subs[1], "1 update") {
+		t.Fatalf("the shared module's update: %q, want the Worker updated", subs[1])
+	}
+	requireCall(t, "POST", url, "", 200, `{"count":3,"greeting":"hello from shared"}`)
+}
+
 // TestDevStartsLocalCloudflareAndDestroysOnExit runs `lumier dev --destroy` with no Cloudflare
 // in the environment: it starts the local Cloudflare itself with its state and the stack's in
 // the project's .lumier, and on SIGINT destroys the stack and stops the workerd processes it

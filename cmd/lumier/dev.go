@@ -54,8 +54,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: lumier dev [flags]\n\n"+
 			"Deploys the Pulumi project's stack with the Pulumi engine, then watches every Worker's entry\n"+
-			"directory (node_modules and hidden directories aside), asset directories, D1 migration folders\n"+
-			"and the program's own files, and\n"+
+			"directory (node_modules and hidden directories aside), the directory of every module its bundle\n"+
+			"imports (outside node_modules), asset directories, D1 migration folders and the program's own\n"+
+			"files, and\n"+
 			"runs `up` again on every save. The local Cloudflare is started in the project (state in\n"+
 			".lumier/local) unless CLOUDFLARE_BASE_URL points at one; the stack's state is a file backend in\n"+
 			".lumier/state unless PULUMI_BACKEND_URL is set. Ctrl-C stops.\n\nflags:")
@@ -87,7 +88,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("selecting stack %q in %s: %w", *stackName, project, err)
 	}
-	d := &devLoop{stack: s, project: project, stdout: stdout, stderr: stderr, inputs: map[string][]string{}}
+	d := &devLoop{stack: s, project: project, stdout: stdout, stderr: stderr}
 	if client := tailClient(env); client != nil {
 		d.tails = newDevTails(client, stdout)
 	} else {
@@ -185,9 +186,6 @@ type devLoop struct {
 	project string
 	stdout  io.Writer
 	stderr  io.Writer
-	// inputs are, by Worker entry, the files its last good bundle was made of: while a save
-	// does not build, the entry's previous files stay watched.
-	inputs map[string][]string
 	// tails prints the Workers' output; nil when there are no credentials to start tails.
 	tails *devTails
 }
@@ -291,15 +289,18 @@ func summary(s auto.UpdateSummary) string {
 
 // watched is every path whose change calls for an update: the program's own files (the
 // project directory's top level), and from the stack's state each Worker's entry with the source
-// files beside it, asset directories and D1 migration folders. A deployed script's stacks are
-// mapped with the source map the provider wrote for its code (by codeHash). With follow, the
-// tails follow the deployed scripts.
+// files beside it, the files beside every module its deployed bundle was made of, asset
+// directories and D1 migration folders. A deployed script's stacks are mapped with the source map
+// the provider wrote for its code (by codeHash); the same map names the bundle's modules. The
+// state keeps the last deployed codeHash while a save does not build, so the modules of the
+// version that serves stay watched. With follow, the tails follow the deployed scripts.
 func (d *devLoop) watched(follow bool) []string {
 	paths := programFiles(d.project)
 	dep := d.deployed()
+	mapsDir := filepath.Join(d.project, devSourceMapsDir)
 	if d.tails != nil {
 		for _, s := range dep.scripts {
-			if m, err := tail.ReadMapper(filepath.Join(d.project, devSourceMapsDir), s.codeHash); err == nil {
+			if m, err := tail.ReadMapper(mapsDir, s.codeHash); err == nil {
 				d.tails.setMapper(s.name, m)
 			}
 		}
@@ -311,14 +312,63 @@ func (d *devLoop) watched(follow bool) []string {
 		paths = append(paths, entry)
 		paths = append(paths, sourceFiles(filepath.Dir(entry))...)
 	}
+	for _, s := range dep.scripts {
+		if sources, err := tail.ReadSources(mapsDir, s.codeHash); err == nil {
+			paths = append(paths, moduleFiles(d.providerDir(), sources)...)
+		}
+	}
 	paths = append(paths, dep.dirs...)
 	slices.Sort(paths)
 	return slices.Compact(paths)
 }
 
+// moduleFiles are, for a bundle's sources (its source map's, relative to dir), each source and
+// the files beside it, so that a module imported from outside the entry's directory (a shared
+// folder next to the Worker's) is watched, and so is a file created beside it for an import that
+// does not resolve yet. Only the source's own directory is listed, not what is under it: a
+// module at the top of a large tree must not make every poll walk the tree. Installed packages
+// (a node_modules anywhere on the path) and esbuild's virtual modules ("<stdin>", "<define:...>")
+// are left out.
+func moduleFiles(dir string, sources []string) []string {
+	var files []string
+	for _, src := range sources {
+		if src == "" || strings.HasPrefix(src, "<") {
+			continue
+		}
+		path := src
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, filepath.FromSlash(src))
+		}
+		if slices.Contains(strings.Split(filepath.ToSlash(path), "/"), "node_modules") {
+			continue
+		}
+		files = append(files, path)
+		entries, err := os.ReadDir(filepath.Dir(path))
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+				files = append(files, filepath.Join(filepath.Dir(path), e.Name()))
+			}
+		}
+	}
+	return files
+}
+
+// providerDir is the directory the provider runs in, which the source maps' sources are relative
+// to: the project, as a real path (the bundler resolves symbolic links, so a source "../shared/x.ts"
+// is beside the real project directory, not beside a link to it).
+func (d *devLoop) providerDir() string {
+	if real, err := filepath.EvalSymlinks(d.project); err == nil {
+		return real
+	}
+	return d.project
+}
+
 // sourceFiles are the files under dir, a Worker entry's directory, where the modules it imports
-// live: dev does not bundle (the provider does, and the lumier binary links no bundler), so it
-// watches the entry's whole directory rather than the bundle's exact inputs. Installed packages
+// usually live: watching the whole directory, not only the last bundle's modules (moduleFiles),
+// also catches a file added for an import that did not build yet. Installed packages
 // (node_modules) and hidden directories (.lumier holds the stack's and the local Cloudflare's
 // state, which every update writes) are left out.
 func sourceFiles(dir string) []string {

@@ -82,3 +82,30 @@ func TestTailClientNeedsAccountAndToken(t *testing.T) {
 		t.Fatal("no client with both")
 	}
 }
+
+// A bundle's modules are watched with the files beside them, wherever they are relative to the
+// entry; installed packages and esbuild's virtual modules are not.
+func TestModuleFilesWatchesEveryModulesDirectoryButInstalledPackages(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"app/src/index.ts", "shared/util.ts", "shared/new.ts", "shared/.swp", "shared/deep/x.ts", "node_modules/dep/index.js", "node_modules/dep/other.js"} {
+		path := filepath.Join(root, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	project := filepath.Join(root, "app")
+	sources := []string{"src/index.ts", "../shared/util.ts", "../node_modules/dep/index.js", "<define:process.env.X>"}
+	var got []string
+	for _, f := range moduleFiles(project, sources) {
+		rel, _ := filepath.Rel(root, f)
+		got = append(got, filepath.ToSlash(rel))
+	}
+	slices.Sort(got)
+	got = slices.Compact(got)
+	if want := []string{"app/src/index.ts", "shared/new.ts", "shared/util.ts"}; !slices.Equal(got, want) {
+		t.Fatalf("watched %q, want %q", got, want)
+	}
+}

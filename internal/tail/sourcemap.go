@@ -1,6 +1,7 @@
 package tail
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -54,16 +55,37 @@ func SourceMapPath(dir, codeHash string) string {
 // ReadMapper reads the map of the code with hash codeHash from dir (see SourceMapsEnv), for the
 // bundle's one module.
 func ReadMapper(dir, codeHash string) (*Mapper, error) {
-	if codeHash == "" {
-		return nil, fmt.Errorf("no code hash")
-	}
-	b, err := os.ReadFile(SourceMapPath(dir, codeHash))
+	b, err := readMap(dir, codeHash)
 	if err != nil {
 		return nil, err
 	}
 	return NewMapper(MainModule, b)
 }
 
+// readMap reads the map of the code with hash codeHash from dir.
+func readMap(dir, codeHash string) ([]byte, error) {
+	if codeHash == "" {
+		return nil, fmt.Errorf("no code hash")
+	}
+	return os.ReadFile(SourceMapPath(dir, codeHash))
+}
+
 // MainModule is the uploaded bundle's module name, as stacks name it (internal/bundle's
 // MainModule; this package does not link the bundler).
 const MainModule = "index.js"
+
+// ReadSources lists the source files the code with hash codeHash was bundled from, as its map
+// in dir names them (relative to the directory the provider ran in, see SourceMapsEnv).
+func ReadSources(dir, codeHash string) ([]string, error) {
+	b, err := readMap(dir, codeHash)
+	if err != nil {
+		return nil, err
+	}
+	var m struct {
+		Sources []string `json:"sources"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("reading the source map of %s: %w", codeHash, err)
+	}
+	return m.Sources, nil
+}
