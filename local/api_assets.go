@@ -22,8 +22,25 @@ const (
 func (s *Server) assetRoutes(mux *http.ServeMux) {
 	s.handle(mux, "POST /accounts/{account}/workers/scripts/{script}/assets-upload-session", CallAssetsSession, s.handleAssetsSession)
 	// The upload is authorised by the session's token, not the API token, so it skips handle's
-	// credential check and does its own.
-	mux.HandleFunc("POST "+apiPrefix+"/accounts/{account}/workers/assets/upload", s.handleAssetsUpload)
+	// credential check and does its own; faults apply to it as to every endpoint.
+	mux.HandleFunc("POST "+apiPrefix+"/accounts/{account}/workers/assets/upload", s.withFaults(s.handleAssetsUpload))
+}
+
+// withFaults applies the injected faults to h, an endpoint not registered through handle.
+func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		drop, err := s.inject(r.Context(), r, strings.TrimPrefix(r.URL.Path, apiPrefix))
+		switch {
+		case err != nil:
+			s.calls.add(CallFaulted)
+			writeError(w, err, apiMessage{Code: 0, Message: "fault injected by lumier local (" + FaultsEnv + ")"})
+		case drop:
+			s.calls.add(CallDropped)
+			dropAfter(w, r, h)
+		default:
+			h(w, r)
+		}
+	}
 }
 
 // handleAssetsSession is POST .../scripts/{name}/assets-upload-session {"manifest": {"/path":

@@ -268,6 +268,12 @@ func applyMigrations(ctx context.Context, c d1Querier, id, dir string, applied, 
 // statement. Each call is one transaction (docs/cloudflare-api.md, D1), so the probe changes nothing.
 func migrationError(ctx context.Context, c d1Querier, id, file string, stmts []string, err error) error {
 	const tail = "the migrations before it are applied and recorded; fix the file and run `pulumi up` again"
+	var lost *cfapi.LostAnswerError
+	if errors.As(err, &lost) {
+		return fmt.Errorf("applying migration %q: %w. The file and its record in %s are one transaction, applied "+
+			"wholly or not at all, and the migrations before it are applied and recorded: run `pulumi up` again, which "+
+			"applies the file only if %s does not record it", file, err, d1MigrationsTable, d1MigrationsTable)
+	}
 	apiErr, ok := cfapi.AsAPIError(err)
 	if !ok || apiErr.Code != d1SQLErrorCode || len(stmts) == 0 {
 		return fmt.Errorf("applying migration %q: %w; %s", file, err, tail)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/cfapi"
+	"github.com/lumier-dev/lumier/local"
 )
 
 func TestReadMigrationsSortsAndHashes(t *testing.T) {
@@ -91,4 +92,54 @@ func TestApplyMigrationsSkipsWhatAnotherToolRecorded(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, cfapi.D1Rows{{"n": float64(1)}}, res[0])
 	assert.Equal(t, cfapi.D1Rows{{"n": float64(2)}}, res[1])
+}
+
+// dropNthQuery passes queries on to the local Cloudflare, and drops the connection of the nth
+// after the query landed.
+type dropNthQuery struct {
+	d1Querier
+	faults *local.Faults
+	n      int
+}
+
+func (q *dropNthQuery) D1Query(ctx context.Context, id, sql string, params ...string) ([]cfapi.D1Rows, error) {
+	if q.n--; q.n == 0 {
+		if err := q.faults.Add(local.Fault{Method: "POST", Path: "/accounts/*/d1/database/*/query", Drop: true, Times: 1}); err != nil {
+			return nil, err
+		}
+	}
+	return q.d1Querier.D1Query(ctx, id, sql, params...)
+}
+
+// TestApplyMigrationsAfterALostAnswerSaysToRunAgain: a migration whose query lost its answer is
+// not sent again (a query may not be idempotent); the error says it was applied wholly or not at
+// all and that running again is safe, and running again indeed neither repeats nor loses it.
+func TestApplyMigrationsAfterALostAnswerSaysToRunAgain(t *testing.T) {
+	srv, faults := startFaulty(t)
+	api := cfapi.New(srv.URL(), testToken, testAccount)
+	ctx := context.Background()
+	db, err := api.CreateD1Database(ctx, "notes")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	writeMigration(t, dir, "0001_init.sql", "CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+	files, err := readMigrations(dir)
+	require.NoError(t, err)
+
+	// The first query reads what is recorded; the second applies 0001_init.sql.
+	applied, err := applyMigrations(ctx, &dropNthQuery{d1Querier: api, faults: faults, n: 2}, db.ID, dir, nil, files)
+	require.Error(t, err)
+	assert.Empty(t, applied)
+	assert.Contains(t, err.Error(), `applying migration "0001_init.sql": querying D1 database "`+db.ID+`": the connection `+
+		`to the Cloudflare API at `+srv.URL()+` dropped after the request went out, before any answer`)
+	assert.Contains(t, err.Error(), `. The file and its record in d1_migrations are one transaction, applied wholly or not `+
+		`at all, and the migrations before it are applied and recorded: run `+"`pulumi up`"+` again, which applies the file `+
+		`only if d1_migrations does not record it`)
+
+	applied, err = applyMigrations(ctx, api, db.ID, dir, nil, files)
+	require.NoError(t, err, "running again")
+	assert.Equal(t, files, applied)
+	res, err := api.D1Query(ctx, db.ID, "SELECT count(*) AS n FROM t; SELECT count(*) AS n FROM d1_migrations")
+	require.NoError(t, err)
+	assert.Equal(t, cfapi.D1Rows{{"n": float64(1)}}, res[0], "the migration ran once")
+	assert.Equal(t, cfapi.D1Rows{{"n": float64(1)}}, res[1])
 }

@@ -107,7 +107,9 @@ func manifestBody(manifest map[string]AssetEntry) ([]byte, error) {
 
 // UploadAssets sends one bucket of files (POST .../workers/assets/upload?base64=true),
 // authorised by the session's JWT instead of the API token. files is keyed by hash. It returns
-// the completion token when this upload completed the session, "" otherwise.
+// the completion token when this upload completed the session, "" otherwise. A file is stored
+// under the hash of its content, so sending a bucket again stores the same bytes under the same
+// names: it is sent again after a 5xx or a dropped connection, as Cloudflare's CLI does.
 func (c *Client) UploadAssets(ctx context.Context, jwt string, files map[string]AssetContent) (string, error) {
 	if err := c.precheck(ctx); err != nil {
 		return "", fmt.Errorf("uploading assets: %w", err)
@@ -117,7 +119,7 @@ func (c *Client) UploadAssets(ctx context.Context, jwt string, files map[string]
 		return "", fmt.Errorf("uploading assets: %w", err)
 	}
 	var completion string
-	err = c.call(func(opts ...option.RequestOption) error {
+	err = c.callRepeatable(func(opts ...option.RequestOption) error {
 		opts = append(opts, option.WithRequestBody(contentType, body), option.WithHeader("Authorization", "Bearer "+jwt))
 		res, err := c.cf.Workers.Assets.Upload.New(ctx, workers.AssetUploadNewParams{
 			AccountID: cloudflare.F(c.accountID),

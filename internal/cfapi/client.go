@@ -99,8 +99,8 @@ func (c *Client) do(repeatable bool, fn func(opts ...option.RequestOption) error
 }
 
 // newWire starts a call now, with the client's timeout.
-func (c *Client) newWire(repeatable, byName bool) *wire {
-	return &wire{start: time.Now(), deadline: time.Now().Add(c.timeout), repeatable: repeatable, byName: byName, reached: &c.reached}
+func (c *Client) newWire(repeatable, resendOnDrop bool) *wire {
+	return &wire{start: time.Now(), deadline: time.Now().Add(c.timeout), repeatable: repeatable, resendOnDrop: resendOnDrop, reached: &c.reached}
 }
 
 // send runs fn's attempts on w and converts its error.

@@ -14,6 +14,7 @@ const (
 	codeR2BucketTaken  = 10004 // "The bucket you tried to create already exists, and you own it."
 	codeQueueNameTaken = 11009 // "A queue with this name already exists" (unconfirmed)
 	codeD1NameTaken    = 7502  // "A database with that name already exists"
+	codeConsumerExists = 11004 // "This queue already has a Worker consumer"
 )
 
 // Notice is what a call did that the user should hear of although it succeeded.
@@ -30,7 +31,7 @@ func (c *Client) notify(ctx context.Context, msg string) {
 }
 
 // createByName runs the create call of an object the account names uniquely (a KV namespace's
-// title, a D1 database's, R2 bucket's or queue's name), which is what makes it safe to send
+// title, a D1 database's, R2 bucket's or queue's name, a queue's one Worker consumer), which is what makes it safe to send
 // again after its connection dropped: if the lost request was acted on, the next one is refused
 // with takenCode, and the object that request created is found by name (find) and adopted.
 //

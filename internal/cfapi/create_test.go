@@ -61,8 +61,10 @@ func (f *faultyCloud) said() []string {
 func TestCreateByNameSurvivesALostAnswer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	var queueID string // the queue a consumer is created on (its setup makes it)
 	for _, tc := range []struct {
 		kind, path, name string
+		setup            func(t *testing.T, c *cfapi.Client)
 		create           func(c *cfapi.Client, name string) (id string, err error)
 		count            func(t *testing.T, c *cfapi.Client, name string) int
 		takenCode        int
@@ -114,9 +116,35 @@ func TestCreateByNameSurvivesALostAnswer(t *testing.T) {
 			require.NoError(t, err)
 			return len(qs)
 		},
+	}, {
+		// A queue has one Worker consumer: the script's consumer is found among the queue's.
+		kind: "queue consumer", path: "/accounts/*/queues/*/consumers", name: "app-dev-worker", takenCode: 11004,
+		setup: func(t *testing.T, c *cfapi.Client) {
+			q, err := c.CreateQueue(ctx, "app-dev-jobs")
+			require.NoError(t, err)
+			queueID = q.ID
+			require.NoError(t, c.UploadScript(ctx, "app-dev-worker", cfapi.Metadata{MainModule: "index.js", CompatibilityDate: "2025-11-17"},
+				[]cfapi.Module{{Name: "index.js", Content: []byte(`export default { async queue() {} };`)}}))
+		},
+		create: func(c *cfapi.Client, name string) (string, error) {
+			con, err := c.CreateConsumer(ctx, queueID, cfapi.Consumer{Script: name, BatchSize: 10, MaxRetries: 3, MaxWaitTimeMs: 5000})
+			return con.ID, err
+		},
+		count: func(t *testing.T, c *cfapi.Client, name string) int {
+			cons, err := c.Consumers(ctx, queueID)
+			require.NoError(t, err)
+			for _, con := range cons {
+				assert.Equal(t, name, con.Script)
+				assert.Equal(t, 10, con.BatchSize, "the consumer the lost create made, with its settings")
+			}
+			return len(cons)
+		},
 	}} {
 		t.Run(tc.kind, func(t *testing.T) {
 			f := startFaultyCloud(t)
+			if tc.setup != nil {
+				tc.setup(t, f.c)
+			}
 			f.drop(t, "POST", tc.path)
 			id, err := tc.create(f.c, tc.name)
 			require.NoError(t, err, "a create whose answer was lost is sent again and finds its object")

@@ -141,6 +141,9 @@ func (c *Client) convert(err error, w *wire) error {
 			http.StatusText(w.status), c.redact(err.Error()))}
 	}
 	msg := c.redact(err.Error())
+	if w.notResent {
+		return &LostAnswerError{URL: c.baseURL, err: &redactedError{msg: msg, err: err}}
+	}
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
 	switch {
@@ -219,6 +222,24 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
+
+// LostAnswerError is a request whose connection dropped after it went out, on a call that is
+// not safe to send twice (a D1 query, for one): Cloudflare may have carried it out or not, and
+// lumier does not send it again.
+type LostAnswerError struct {
+	// URL is the API base URL the request went to.
+	URL string
+	err error
+}
+
+// Error says what is known: the request went out, and nothing came back.
+func (e *LostAnswerError) Error() string {
+	return fmt.Sprintf("the connection to the Cloudflare API at %s dropped after the request went out, before any answer "+
+		"(%v): Cloudflare may or may not have carried it out, and lumier does not send it again, since doing it twice "+
+		"is not the same as doing it once", e.URL, e.err)
+}
+
+func (e *LostAnswerError) Unwrap() error { return e.err }
 
 // RetriedError is a call that failed after lumier had already retried it: the user should not
 // retry it at once by hand, and should know how long it was tried.

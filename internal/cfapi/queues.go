@@ -231,13 +231,16 @@ func consumerFrom(r queues.Consumer) Consumer {
 	return out
 }
 
-// CreateConsumer makes script a consumer of queueID with con's settings.
+// CreateConsumer makes script a consumer of queueID with con's settings. A queue has one Worker
+// consumer, so the create is one by name (createByName): after a dropped connection it is sent
+// again, and when that is refused (11004) because the lost attempt made the consumer, the queue's
+// consumer for con.Script is the one it made.
 func (c *Client) CreateConsumer(ctx context.Context, queueID string, con Consumer) (Consumer, error) {
 	if err := c.precheckQueueID(ctx, queueID); err != nil {
 		return Consumer{}, fmt.Errorf("adding consumer %q to queue %q: %w", con.Script, queueID, err)
 	}
 	var out Consumer
-	err := c.call(func(opts ...option.RequestOption) error {
+	err := c.createByName(ctx, "queue consumer", con.Script, codeConsumerExists, func(opts ...option.RequestOption) error {
 		body := queues.ConsumerNewParamsBodyMqWorkerConsumer{
 			ScriptName: cloudflare.F(con.Script),
 			Type:       cloudflare.F(queues.ConsumerNewParamsBodyMqWorkerConsumerTypeWorker),
@@ -258,6 +261,17 @@ func (c *Client) CreateConsumer(ctx context.Context, queueID string, con Consume
 			out = consumerFrom(*res)
 		}
 		return err
+	}, func() error {
+		found, err := c.Consumers(ctx, queueID)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(found, func(x Consumer) bool { return x.Script == con.Script })
+		if i < 0 {
+			return fmt.Errorf("the queue's consumer is not script %q's: %w", con.Script, ErrNotFound)
+		}
+		out = found[i]
+		return nil
 	})
 	if err != nil {
 		return Consumer{}, fmt.Errorf("adding consumer %q to queue %q: %w", con.Script, queueID, err)

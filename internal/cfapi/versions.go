@@ -22,6 +22,13 @@ type VersionShare struct {
 // no migrations: Cloudflare applies migrations only through a direct upload (10211, see
 // docs/cloudflare-api.md). Tags are script settings, not part of a version (PatchTags).
 //
+// After a dropped connection the upload is sent again (and a notice says so): the lost attempt,
+// if Cloudflare carried it out, made a version that nothing deploys, since the deployment names
+// the id this call returns, and a version acts on nothing by itself (no migrations, refused above;
+// crons, routes and queue consumers are the script's, not a version's). The worst a repeat does
+// is one unused version in the script's list; failing the update instead would leave the same
+// version behind. After a 5xx it is not sent again.
+//
 // cloudflare-go v4.6.0's Versions.New encodes only the metadata part, so, as in UploadScript,
 // the typed call is used with our multipart body.
 func (c *Client) UploadVersion(ctx context.Context, name string, md Metadata, modules []Module) (string, error) {
@@ -38,7 +45,8 @@ func (c *Client) UploadVersion(ctx context.Context, name string, md Metadata, mo
 		return "", fmt.Errorf("uploading a version of script %q: %w", name, err)
 	}
 	var id string
-	err = c.call(func(opts ...option.RequestOption) error {
+	w := c.newWire(false, true)
+	err = c.send(w, func(opts ...option.RequestOption) error {
 		opts = append(opts, option.WithRequestBody(contentType, body))
 		res, err := c.cf.Workers.Scripts.Versions.New(ctx, name, workers.ScriptVersionNewParams{
 			AccountID: cloudflare.F(c.accountID),
@@ -53,6 +61,11 @@ func (c *Client) UploadVersion(ctx context.Context, name string, md Metadata, mo
 	}
 	if id == "" {
 		return "", fmt.Errorf("uploading a version of script %q: the answer has no version id", name)
+	}
+	if w.lost > 0 {
+		c.notify(ctx, fmt.Sprintf("script %q: the connection dropped after a version upload went out, and lumier sent "+
+			"it again: version %s is the one deployed; if the lost upload arrived, the script has one more version "+
+			"that is never deployed", name, id))
 	}
 	return id, nil
 }

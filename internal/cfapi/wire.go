@@ -48,11 +48,16 @@ type wire struct {
 	// repeatable marks a call whose request may reach the API twice without harm, whatever its
 	// method (see idempotent).
 	repeatable bool
-	// byName marks the create of an object the account names uniquely: sent again after a
-	// dropped connection, since a second copy is refused by name (see Client.createByName).
-	byName bool
+	// resendOnDrop marks a call sent again after a dropped connection (never after a 5xx)
+	// although a repeat is not harmless by itself: the caller makes the repeat safe (a create of
+	// an object the account names uniquely, refused by name the second time, see
+	// Client.createByName), or its worst outcome harmless (a version upload, see UploadVersion).
+	resendOnDrop bool
 	// lost counts the attempts that went out and got no answer: they may have been acted on.
 	lost int
+	// notResent is set when an attempt's connection dropped and the call is not safe to send
+	// again: what the API did with it is unknown (see LostAnswerError).
+	notResent bool
 	// reached is the client's: whether any call of it got an answer from the API.
 	reached *atomic.Bool
 	// attempts counts the requests sent, the first included.
@@ -87,7 +92,11 @@ func (w *wire) middleware(req *http.Request, next func(*http.Request) (*http.Res
 			w.timedOut = true
 			return noRetry(), err
 		}
-		if !w.retryable(req, err) || time.Now().Add(retryWait(nil, attempt)).After(w.deadline) {
+		if !w.retryable(req, err) {
+			w.notResent = dropped(err)
+			return noRetry(), err
+		}
+		if time.Now().Add(retryWait(nil, attempt)).After(w.deadline) {
 			return noRetry(), err
 		}
 		return nil, err // no response: cloudflare-go retries
@@ -105,13 +114,13 @@ func (w *wire) middleware(req *http.Request, next func(*http.Request) (*http.Res
 // connection never reached the API, so any request may; but before the API has ever answered
 // this client, a refusal means a wrong lumier:apiUrl or a local Cloudflare not started, and
 // waiting out the timeout would only delay saying so. A connection dropped after the request
-// went out may have been acted on: only a call safe to repeat, or a create by name, is sent again.
+// went out may have been acted on: only a call safe to repeat, or one marked resendOnDrop, is sent again.
 func (w *wire) retryable(req *http.Request, err error) bool {
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return w.reached.Load()
 	case dropped(err):
-		return w.idempotent(req) || w.byName
+		return w.idempotent(req) || w.resendOnDrop
 	}
 	return false
 }
