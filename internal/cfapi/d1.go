@@ -54,20 +54,14 @@ func (c *Client) D1DatabaseByName(ctx context.Context, name string) (D1Database,
 	if err := c.precheck(ctx); err != nil {
 		return D1Database{}, fmt.Errorf("finding D1 database %q: %w", name, err)
 	}
-	items, err := allPages(func(page int) ([]d1.DatabaseListResponse, resultInfo, error) {
-		var items []d1.DatabaseListResponse
-		var info resultInfo
-		err := c.call(func(opts ...option.RequestOption) error {
-			res, err := c.cf.D1.Database.List(ctx, d1.DatabaseListParams{AccountID: cloudflare.F(c.accountID),
-				Name: cloudflare.F(name), Page: cloudflare.F(float64(page)), PerPage: cloudflare.F(float64(perPage))}, opts...)
-			if err != nil {
-				return err
-			}
-			items = res.Result
-			info, err = parseResultInfo(res.JSON.ResultInfo)
-			return err
-		})
-		return items, info, err
+	items, err := listPages(c, func(page int, opts ...option.RequestOption) ([]d1.DatabaseListResponse, resultInfo, error) {
+		res, err := c.cf.D1.Database.List(ctx, d1.DatabaseListParams{AccountID: cloudflare.F(c.accountID),
+			Name: cloudflare.F(name), Page: cloudflare.F(float64(page)), PerPage: cloudflare.F(float64(perPage))}, opts...)
+		if err != nil {
+			return nil, resultInfo{}, err
+		}
+		info, err := parseResultInfo(res.JSON.ResultInfo)
+		return res.Result, info, err
 	})
 	if err != nil {
 		return D1Database{}, fmt.Errorf("finding D1 database %q: %w", name, err)

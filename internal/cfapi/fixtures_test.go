@@ -90,27 +90,52 @@ func TestFixtureNamespaceList(t *testing.T) {
 		Class: "Counter", SQLite: true}}, nss)
 }
 
-// The client reads every page of a paged list, whatever page size the server chose.
-func TestQueuesReadsEveryPage(t *testing.T) {
-	var pages []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		page := r.URL.Query().Get("page")
-		pages = append(pages, page)
-		w.Header().Set("Content-Type", "application/json")
-		switch page {
-		case "1":
-			_, _ = w.Write([]byte(`{"success":true,"errors":[],"messages":[],"result":[{"queue_id":"a","queue_name":"first"}],` +
-				`"result_info":{"page":1,"per_page":1,"count":1,"total_count":2,"total_pages":2}}`))
-		default:
-			_, _ = w.Write([]byte(`{"success":true,"errors":[],"messages":[],"result":[{"queue_id":"b","queue_name":"last"}],` +
-				`"result_info":{"page":2,"per_page":1,"count":1,"total_count":2,"total_pages":2}}`))
-		}
-	}))
-	defer srv.Close()
-	qs, err := New(srv.URL, "token", fixtureAccount).Queues(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, []Queue{{ID: "a", Name: "first"}, {ID: "b", Name: "last"}}, qs)
-	assert.Equal(t, []string{"1", "2"}, pages)
+// The client reads every page of a paged list, whatever page size the server chose: the item
+// sought is on the last page.
+func TestListsReadEveryPage(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		list        string
+		first, last string // one item of page 1 and of page 2, with ids "a" and "b"
+		read        func(c *Client) (any, error)
+		want        any
+	}{{
+		list: "queues", first: `{"queue_id":"a","queue_name":"first"}`, last: `{"queue_id":"b","queue_name":"last"}`,
+		read: func(c *Client) (any, error) { return c.Queues(ctx) },
+		want: []Queue{{ID: "a", Name: "first"}, {ID: "b", Name: "last"}},
+	}, {
+		list: "KV namespaces", first: `{"id":"a","title":"first"}`, last: `{"id":"b","title":"last"}`,
+		read: func(c *Client) (any, error) { return c.KVNamespaceByTitle(ctx, "last") },
+		want: KVNamespace{ID: "b", Title: "last"},
+	}, {
+		list: "D1 databases", first: `{"uuid":"a","name":"first"}`, last: `{"uuid":"b","name":"last"}`,
+		read: func(c *Client) (any, error) { return c.D1DatabaseByName(ctx, "last") },
+		want: D1Database{ID: "b", Name: "last"},
+	}, {
+		list: "Durable Object namespaces", first: `{"id":"a","name":"first"}`, last: `{"id":"b","name":"last"}`,
+		read: func(c *Client) (any, error) { return c.Namespaces(ctx) },
+		want: []Namespace{{ID: "a", Name: "first"}, {ID: "b", Name: "last"}},
+	}} {
+		t.Run(tc.list, func(t *testing.T) {
+			var pages []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				page := r.URL.Query().Get("page")
+				pages = append(pages, page)
+				item := tc.last
+				if page == "1" {
+					item = tc.first
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{"success":true,"errors":[],"messages":[],"result":[` + item + `],` +
+					`"result_info":{"page":` + page + `,"per_page":1,"count":1,"total_count":2,"total_pages":2}}`))
+			}))
+			defer srv.Close()
+			got, err := tc.read(New(srv.URL, "token", fixtureAccount))
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, []string{"1", "2"}, pages)
+		})
+	}
 }
 
 // An account's workers.dev subdomain reads as Cloudflare sends it; an account without one

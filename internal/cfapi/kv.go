@@ -72,20 +72,14 @@ func (c *Client) KVNamespaceByTitle(ctx context.Context, title string) (KVNamesp
 	if err := c.precheck(ctx); err != nil {
 		return KVNamespace{}, fmt.Errorf("finding KV namespace %q: %w", title, err)
 	}
-	items, err := allPages(func(page int) ([]kv.Namespace, resultInfo, error) {
-		var items []kv.Namespace
-		var info resultInfo
-		err := c.call(func(opts ...option.RequestOption) error {
-			res, err := c.cf.KV.Namespaces.List(ctx, kv.NamespaceListParams{AccountID: cloudflare.F(c.accountID),
-				Page: cloudflare.F(float64(page)), PerPage: cloudflare.F(float64(perPage))}, opts...)
-			if err != nil {
-				return err
-			}
-			items = res.Result
-			info, err = parseResultInfo(res.JSON.ResultInfo)
-			return err
-		})
-		return items, info, err
+	items, err := listPages(c, func(page int, opts ...option.RequestOption) ([]kv.Namespace, resultInfo, error) {
+		res, err := c.cf.KV.Namespaces.List(ctx, kv.NamespaceListParams{AccountID: cloudflare.F(c.accountID),
+			Page: cloudflare.F(float64(page)), PerPage: cloudflare.F(float64(perPage))}, opts...)
+		if err != nil {
+			return nil, resultInfo{}, err
+		}
+		info, err := parseResultInfo(res.JSON.ResultInfo)
+		return res.Result, info, err
 	})
 	if err != nil {
 		return KVNamespace{}, fmt.Errorf("finding KV namespace %q: %w", title, err)

@@ -32,8 +32,15 @@ func (c *Client) Namespaces(ctx context.Context) ([]Namespace, error) {
 	if err := c.precheck(ctx); err != nil {
 		return nil, fmt.Errorf("listing Durable Object namespaces: %w", err)
 	}
-	items, err := allPages(func(page int) ([]durable_objects.Namespace, resultInfo, error) {
-		return c.namespacePage(ctx, page)
+	items, err := listPages(c, func(page int, opts ...option.RequestOption) ([]durable_objects.Namespace, resultInfo, error) {
+		res, err := c.cf.DurableObjects.Namespaces.List(ctx, durable_objects.NamespaceListParams{
+			AccountID: cloudflare.F(c.accountID),
+		}, append(opts, pageQuery(page)...)...)
+		if err != nil {
+			return nil, resultInfo{}, err
+		}
+		info, err := readResultInfo(res.JSON.ExtraFields)
+		return res.Result, info, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing Durable Object namespaces: %w", err)
@@ -43,21 +50,4 @@ func (c *Client) Namespaces(ctx context.Context) ([]Namespace, error) {
 		all = append(all, Namespace{ID: n.ID, Name: n.Name, Script: n.Script, Class: n.Class, SQLite: n.UseSqlite})
 	}
 	return all, nil
-}
-
-func (c *Client) namespacePage(ctx context.Context, page int) ([]durable_objects.Namespace, resultInfo, error) {
-	var info resultInfo
-	var items []durable_objects.Namespace
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.DurableObjects.Namespaces.List(ctx, durable_objects.NamespaceListParams{
-			AccountID: cloudflare.F(c.accountID),
-		}, append(opts, pageQuery(page)...)...)
-		if err != nil {
-			return err
-		}
-		items = res.Result
-		info, err = readResultInfo(res.JSON.ExtraFields)
-		return err
-	})
-	return items, info, err
 }

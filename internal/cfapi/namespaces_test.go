@@ -33,7 +33,7 @@ func TestResultInfoLastPage(t *testing.T) {
 	}
 }
 
-// TestNamespacePageKeepsResultInfo pins what namespacePage relies on: cloudflare-go's single
+// TestNamespacePageKeepsResultInfo pins what Namespaces' paging relies on: cloudflare-go's single
 // page type keeps result_info among its extra fields and decodes use_sqlite.
 func TestNamespacePageKeepsResultInfo(t *testing.T) {
 	var page pagination.SinglePage[durable_objects.Namespace]

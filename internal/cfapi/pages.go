@@ -44,6 +44,21 @@ func allPages[T any](fetch func(page int) ([]T, resultInfo, error)) ([]T, error)
 	}
 }
 
+// listPages reads every page of a list (allPages), each page one call (c.call) whose request
+// fetch makes with the call's options, returning the page's items and its result_info.
+func listPages[T any](c *Client, fetch func(page int, opts ...option.RequestOption) ([]T, resultInfo, error)) ([]T, error) {
+	return allPages(func(page int) ([]T, resultInfo, error) {
+		var items []T
+		var info resultInfo
+		err := c.call(func(opts ...option.RequestOption) error {
+			var err error
+			items, info, err = fetch(page, opts...)
+			return err
+		})
+		return items, info, err
+	})
+}
+
 // resultInfo is the list envelope's result_info; fields a server leaves out stay zero.
 type resultInfo struct {
 	present    bool

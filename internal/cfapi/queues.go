@@ -113,23 +113,17 @@ func (c *Client) Queues(ctx context.Context, names ...string) ([]Queue, error) {
 	if err := c.precheck(ctx); err != nil {
 		return nil, fmt.Errorf("listing queues: %w", err)
 	}
-	items, err := allPages(func(page int) ([]queues.Queue, resultInfo, error) {
-		var items []queues.Queue
-		var info resultInfo
-		err := c.call(func(opts ...option.RequestOption) error {
-			opts = append(opts, pageQuery(page)...)
-			for _, n := range names {
-				opts = append(opts, option.WithQueryAdd("name", n))
-			}
-			res, err := c.cf.Queues.List(ctx, queues.QueueListParams{AccountID: cloudflare.F(c.accountID)}, opts...)
-			if err != nil {
-				return err
-			}
-			items = res.Result
-			info, err = readResultInfo(res.JSON.ExtraFields)
-			return err
-		})
-		return items, info, err
+	items, err := listPages(c, func(page int, opts ...option.RequestOption) ([]queues.Queue, resultInfo, error) {
+		opts = append(opts, pageQuery(page)...)
+		for _, n := range names {
+			opts = append(opts, option.WithQueryAdd("name", n))
+		}
+		res, err := c.cf.Queues.List(ctx, queues.QueueListParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+		if err != nil {
+			return nil, resultInfo{}, err
+		}
+		info, err := readResultInfo(res.JSON.ExtraFields)
+		return res.Result, info, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing queues: %w", err)
