@@ -40,6 +40,17 @@ type (
 	jData struct{ kind, name string }
 )
 
+// kind names which of b's values is set ("text", "secret", "object", "worker" or "kv") and
+// returns it.
+func (b jBinding) kind() (kind, value string) {
+	for _, v := range [][2]string{{"text", b.text}, {"secret", b.secret}, {"object", b.object}, {"worker", b.worker}, {"kv", b.kv}} {
+		if v[1] != "" {
+			return v[0], v[1]
+		}
+	}
+	return "", ""
+}
+
 func jw(name, entry string, bindings ...jBinding) jDecl {
 	return jDecl{worker: &jWorker{name: name, entry: entry, bindings: bindings}}
 }
@@ -164,23 +175,40 @@ func TestOneJudge(t *testing.T) {
 	copyDir(t, src, filepath.Join(goDir, "src"))
 	goStack := inlineStack(t, ctx, c, "judge-go", "dev", goProgram(goDir, nil))
 
+	// Each language previews the declarations as its program; at is the pattern a declaration's
+	// position takes in its messages ("" where it gives none).
+	languages := []struct {
+		name, at string
+		preview  func(t *testing.T, decls []jDecl) (string, error)
+	}{{
+		name: "TypeScript", at: ` \(lumier\.config\.ts:\d+\)`,
+		preview: func(t *testing.T, decls []jDecl) (string, error) {
+			writeFile(t, filepath.Join(tsDir, "lumier.config.ts"), tsProgram(decls))
+			return runPulumi(t, ctx, tsDir, ts.env, "preview")
+		},
+	}, {
+		name: "YAML",
+		preview: func(t *testing.T, decls []jDecl) (string, error) {
+			writeFile(t, filepath.Join(yamlDir, "Pulumi.yaml"), yamlProgram(decls))
+			return runPulumi(t, ctx, yamlDir, yamlEnv, "preview")
+		},
+	}, {
+		name: "Go", at: ` \(judge_test\.go:\d+\)`,
+		preview: func(t *testing.T, decls []jDecl) (string, error) {
+			goStack.Workspace().SetProgram(goProgram(goDir, decls))
+			var buf strings.Builder
+			_, err := goStack.Preview(ctx, optpreview.ProgressStreams(&buf), optpreview.ErrorProgressStreams(&buf))
+			return buf.String(), err
+		},
+	}}
+
 	for _, tc := range judgeCases {
 		t.Run(tc.name, func(t *testing.T) {
 			outcomes := map[string]string{}
-
-			writeFile(t, filepath.Join(tsDir, "lumier.config.ts"), tsProgram(tc.decls))
-			out, err := runPulumi(t, ctx, tsDir, ts.env, "preview")
-			outcomes["TypeScript"] = judged(t, "TypeScript", out, err, tc.want, ` \(lumier\.config\.ts:\d+\)`)
-
-			writeFile(t, filepath.Join(yamlDir, "Pulumi.yaml"), yamlProgram(tc.decls))
-			out, err = runPulumi(t, ctx, yamlDir, yamlEnv, "preview")
-			outcomes["YAML"] = judged(t, "YAML", out, err, tc.want, "")
-
-			goStack.Workspace().SetProgram(goProgram(goDir, tc.decls))
-			var buf strings.Builder
-			_, err = goStack.Preview(ctx, optpreview.ProgressStreams(&buf), optpreview.ErrorProgressStreams(&buf))
-			outcomes["Go"] = judged(t, "Go", buf.String(), err, tc.want, ` \(judge_test\.go:\d+\)`)
-
+			for _, l := range languages {
+				out, err := l.preview(t, tc.decls)
+				outcomes[l.name] = judged(t, l.name, out, err, tc.want, l.at)
+			}
 			t.Logf("outcomes: %v", outcomes)
 		})
 	}
@@ -234,17 +262,17 @@ func goProgram(dir string, decls []jDecl) pulumi.RunFunc {
 						opts.Entry = filepath.Join(dir, d.worker.entry)
 					}
 					for _, b := range d.worker.bindings {
-						switch {
-						case b.text != "":
-							opts.Bindings[b.env] = b.text
-						case b.secret != "":
-							opts.Bindings[b.env] = lumier.Secret(pulumi.String(b.secret))
-						case b.object != "":
-							opts.Bindings[b.env] = objects[b.object]
-						case b.worker != "":
-							opts.Bindings[b.env] = workers[b.worker]
-						case b.kv != "":
-							opts.Bindings[b.env] = kvs[b.kv]
+						switch kind, v := b.kind(); kind {
+						case "text":
+							opts.Bindings[b.env] = v
+						case "secret":
+							opts.Bindings[b.env] = lumier.Secret(pulumi.String(v))
+						case "object":
+							opts.Bindings[b.env] = objects[v]
+						case "worker":
+							opts.Bindings[b.env] = workers[v]
+						case "kv":
+							opts.Bindings[b.env] = kvs[v]
 						}
 					}
 					workers[d.worker.name] = ctx.Worker(d.worker.name, opts)
@@ -265,6 +293,16 @@ func goProgram(dir string, decls []jDecl) pulumi.RunFunc {
 			return nil
 		},
 	}.RunFunc()
+}
+
+// tsBindings renders a binding, by kind, as a property of a Worker's bindings in lumier.config.ts
+// (env name, value).
+var tsBindings = map[string]string{
+	"text":   "%s: %q",
+	"secret": "%s: pulumi.secret(%q)",
+	"object": "%s: objects[%q]",
+	"worker": "%s: workers[%q]",
+	"kv":     "%s: kvs[%q]",
 }
 
 // tsProgram is the declarations as a lumier.config.ts of the TypeScript helper.
@@ -289,18 +327,8 @@ func tsProgram(decls []jDecl) string {
 			}
 			var bindings []string
 			for _, x := range d.worker.bindings {
-				switch {
-				case x.text != "":
-					bindings = append(bindings, fmt.Sprintf("%s: %q", x.env, x.text))
-				case x.secret != "":
-					bindings = append(bindings, fmt.Sprintf("%s: pulumi.secret(%q)", x.env, x.secret))
-				case x.object != "":
-					bindings = append(bindings, fmt.Sprintf("%s: objects[%q]", x.env, x.object))
-				case x.worker != "":
-					bindings = append(bindings, fmt.Sprintf("%s: workers[%q]", x.env, x.worker))
-				case x.kv != "":
-					bindings = append(bindings, fmt.Sprintf("%s: kvs[%q]", x.env, x.kv))
-				}
+				kind, v := x.kind()
+				bindings = append(bindings, fmt.Sprintf(tsBindings[kind], x.env, v))
 			}
 			if len(bindings) > 0 {
 				opts = append(opts, "bindings: { "+strings.Join(bindings, ", ")+" }")
@@ -325,6 +353,15 @@ func tsProgram(decls []jDecl) string {
 	return b.String()
 }
 
+// yamlBindings renders a binding, by kind, as an entry of a Worker's bindings in the YAML App
+// (env name, value); secrets are the App's Worker secrets instead.
+var yamlBindings = map[string]string{
+	"text":   "%s: %q",
+	"object": "%s: {type: durable_object, name: %q}",
+	"worker": "%s: {type: service, name: %q}",
+	"kv":     "%s: {type: kv_namespace, name: %q}",
+}
+
 // yamlProgram is the declarations as a Pulumi YAML program with one App.
 func yamlProgram(decls []jDecl) string {
 	var workers, objects, lists strings.Builder
@@ -344,17 +381,11 @@ func yamlProgram(decls []jDecl) string {
 			}
 			var bindings, secrets []string
 			for _, x := range d.worker.bindings {
-				switch {
-				case x.text != "":
-					bindings = append(bindings, fmt.Sprintf("%s: %q", x.env, x.text))
-				case x.secret != "":
-					secrets = append(secrets, fmt.Sprintf("%s: %q", x.env, x.secret))
-				case x.object != "":
-					bindings = append(bindings, fmt.Sprintf("%s: {type: durable_object, name: %q}", x.env, x.object))
-				case x.worker != "":
-					bindings = append(bindings, fmt.Sprintf("%s: {type: service, name: %q}", x.env, x.worker))
-				case x.kv != "":
-					bindings = append(bindings, fmt.Sprintf("%s: {type: kv_namespace, name: %q}", x.env, x.kv))
+				// A secret goes into the Worker's secrets, every other binding into its bindings.
+				if kind, v := x.kind(); kind == "secret" {
+					secrets = append(secrets, fmt.Sprintf("%s: %q", x.env, v))
+				} else {
+					bindings = append(bindings, fmt.Sprintf(yamlBindings[kind], x.env, v))
 				}
 			}
 			if len(bindings) > 0 {

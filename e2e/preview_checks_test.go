@@ -68,8 +68,14 @@ func previewRefuses(t *testing.T, c *cloud, src, body string, more [][]string, f
 // property, and a stack name that cannot be a stage.
 func TestPreviewRefusesWhatCloudflareWould(t *testing.T) {
 	c := startCloud(t)
-	t.Run("QueueConsumerWithoutHandler", func(t *testing.T) {
-		previewRefuses(t, c, srcDir(t, map[string]string{"index.ts": fetchOnly}), `
+	for _, tc := range []struct {
+		name      string
+		src       func(t *testing.T) string // the project's src folder
+		body      string                    // the YAML program's resources
+		more      [][]string                // CLI commands run before the preview
+		fragments []string                  // what the preview's message says
+	}{{
+		name: "QueueConsumerWithoutHandler", src: workerSrc(fetchOnly), body: `
 resources:
   app:
     type: lumier:index:App
@@ -77,12 +83,11 @@ resources:
       name: q
       queues: [{ name: jobs }]
       workers: [{ name: api, entry: src/index.ts, queueConsumers: [{ queue: jobs }] }]
-`, nil, `script "q-dev-api" consumes queue "q-dev-jobs", but the default export of`,
-			"has no queue() handler (it has fetch): every message would fail, be retried and then be dropped. "+
-				"Add `async queue(batch, env) { ... }` to the default export, or remove the queue from queueConsumers")
-	})
-	t.Run("QueueConsumedByTwoWorkers", func(t *testing.T) {
-		previewRefuses(t, c, srcDir(t, map[string]string{"index.ts": fetchAndQueue}), `
+`, fragments: []string{`script "q-dev-api" consumes queue "q-dev-jobs", but the default export of`,
+			"has no queue() handler (it has fetch): every message would fail, be retried and then be dropped. " +
+				"Add `async queue(batch, env) { ... }` to the default export, or remove the queue from queueConsumers"},
+	}, {
+		name: "QueueConsumedByTwoWorkers", src: workerSrc(fetchAndQueue), body: `
 resources:
   app:
     type: lumier:index:App
@@ -92,78 +97,93 @@ resources:
       workers:
         - { name: api, entry: src/index.ts, queueConsumers: [{ queue: jobs }] }
         - { name: mailer, entry: src/index.ts, queueConsumers: [{ queue: jobs }] }
-`, nil, `queue "jobs" is consumed by two Workers, "api" and "mailer", and Cloudflare allows one consumer Worker `+
-			`per queue: keep {queue: "jobs"} in the queueConsumers of one of them`)
-	})
-	t.Run("NodeImportWithoutNodejsCompat", func(t *testing.T) {
-		previewRefuses(t, c, srcDir(t, map[string]string{"index.ts": nodeBuffer}), `
+`, fragments: []string{`queue "jobs" is consumed by two Workers, "api" and "mailer", and Cloudflare allows one consumer Worker ` +
+			`per queue: keep {queue: "jobs"} in the queueConsumers of one of them`},
+	}, {
+		name: "NodeImportWithoutNodejsCompat", src: workerSrc(nodeBuffer), body: `
 resources:
   app:
     type: lumier:index:App
     properties:
       name: n
       workers: [{ name: api, entry: src/index.ts, compatibilityFlags: [] }]
-`, nil, `imports "node:buffer", which the Workers runtime provides only with the nodejs_compat compatibility flag, `+
-			`and compatibilityFlags is []: add "nodejs_compat" to compatibilityFlags (or leave compatibilityFlags unset, `+
-			`which means ["nodejs_compat"]), or remove the import`)
-	})
-	t.Run("WorkerOverTheFreePlansSize", func(t *testing.T) {
-		// 5 MB of random base64 gzips to about 3.8 MB, over the free plan's 3 MiB.
-		blob := make([]byte, 3_750_000)
-		if _, err := rand.Read(blob); err != nil {
-			t.Fatal(err)
-		}
-		code := "const blob = \"" + base64.StdEncoding.EncodeToString(blob) + "\";\n" +
-			"export default { async fetch() { return new Response(blob.slice(0, 8)); } };\n"
-		previewRefuses(t, c, srcDir(t, map[string]string{"index.ts": code}), `
+`, fragments: []string{`imports "node:buffer", which the Workers runtime provides only with the nodejs_compat compatibility flag, ` +
+			`and compatibilityFlags is []: add "nodejs_compat" to compatibilityFlags (or leave compatibilityFlags unset, ` +
+			`which means ["nodejs_compat"]), or remove the import`},
+	}, {
+		name: "WorkerOverTheFreePlansSize", src: bigWorkerSrc, body: `
 resources:
   api:
     type: lumier:index:Worker
     properties: { entry: src/index.ts }
-`, nil, "entry: src/index.ts bundles to ", " after gzip, over the 3.00 MiB limit of Cloudflare's Workers free plan "+
+`, fragments: []string{"entry: src/index.ts bundles to ", " after gzip, over the 3.00 MiB limit of Cloudflare's Workers free plan " +
 			"(lumier:workersPlan); largest inputs before compression: src/index.ts (",
-			"if the account is on Workers Paid, set `pulumi config set lumier:workersPlan paid`")
-	})
-	t.Run("AssetsOverTheFreePlansFileCount", func(t *testing.T) {
-		src := srcDir(t, map[string]string{"index.ts": fetchOnly})
-		public := filepath.Join(src, "public")
-		for i := range 20 {
-			if err := os.MkdirAll(filepath.Join(public, fmt.Sprint(i)), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for i := 0; i <= 20_000; i++ {
-			if err := os.WriteFile(filepath.Join(public, fmt.Sprint(i%20), fmt.Sprintf("%05d.txt", i)), nil, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		previewRefuses(t, c, src, `
+			"if the account is on Workers Paid, set `pulumi config set lumier:workersPlan paid`"},
+	}, {
+		name: "AssetsOverTheFreePlansFileCount", src: manyAssetsSrc, body: `
 resources:
   site:
     type: lumier:index:Worker
     properties: { entry: src/index.ts, assets: { directory: src/public } }
-`, nil, "assets.directory: assets directory ", "holds 20001 files, over Cloudflare's limit of 20000 files per Worker "+
-			"version on the Workers free plan: leave out files the site does not serve")
-	})
-	t.Run("EmptyAssetsDirectoryNamesTheProperty", func(t *testing.T) {
-		previewRefuses(t, c, srcDir(t, map[string]string{"index.ts": fetchOnly}), `
+`, fragments: []string{"assets.directory: assets directory ", "holds 20001 files, over Cloudflare's limit of 20000 files per Worker " +
+			"version on the Workers free plan: leave out files the site does not serve"},
+	}, {
+		name: "EmptyAssetsDirectoryNamesTheProperty", src: workerSrc(fetchOnly), body: `
 resources:
   site:
     type: lumier:index:Worker
     properties: { entry: src/index.ts, assets: { directory: "" } }
-`, nil, "assets.directory is empty: set it to the directory of the static files")
-	})
-	t.Run("StageIsTheStackName", func(t *testing.T) {
-		previewRefuses(t, c, srcDir(t, map[string]string{"index.ts": fetchOnly}), `
+`, fragments: []string{"assets.directory is empty: set it to the directory of the static files"},
+	}, {
+		name: "StageIsTheStackName", src: workerSrc(fetchOnly), body: `
 resources:
   app:
     type: lumier:index:App
     properties:
       name: s
       workers: [{ name: api, entry: src/index.ts }]
-`, [][]string{{"stack", "init", "Team_Dev"}}, `The stage is the stack's name, "Team_Dev": create a stack with a valid name `+
-			"(`pulumi stack init team-dev`) or rename this one (`pulumi stack rename team-dev`), or set the app's stage")
-	})
+`, more: [][]string{{"stack", "init", "Team_Dev"}},
+		fragments: []string{`The stage is the stack's name, "Team_Dev": create a stack with a valid name ` +
+			"(`pulumi stack init team-dev`) or rename this one (`pulumi stack rename team-dev`), or set the app's stage"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			previewRefuses(t, c, tc.src(t), tc.body, tc.more, tc.fragments...)
+		})
+	}
+}
+
+// workerSrc is a src folder holding index.ts with code.
+func workerSrc(code string) func(t *testing.T) string {
+	return func(t *testing.T) string { return srcDir(t, map[string]string{"index.ts": code}) }
+}
+
+// bigWorkerSrc is a src folder whose index.ts holds 5 MB of random base64, which gzips to about
+// 3.8 MB, over the free plan's 3 MiB.
+func bigWorkerSrc(t *testing.T) string {
+	blob := make([]byte, 3_750_000)
+	if _, err := rand.Read(blob); err != nil {
+		t.Fatal(err)
+	}
+	return workerSrc("const blob = \"" + base64.StdEncoding.EncodeToString(blob) + "\";\n" +
+		"export default { async fetch() { return new Response(blob.slice(0, 8)); } };\n")(t)
+}
+
+// manyAssetsSrc is a src folder with a Worker and public/, 20,001 empty files in 20 folders:
+// one over the free plan's 20,000 files.
+func manyAssetsSrc(t *testing.T) string {
+	src := workerSrc(fetchOnly)(t)
+	public := filepath.Join(src, "public")
+	for i := range 20 {
+		if err := os.MkdirAll(filepath.Join(public, fmt.Sprint(i)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i <= 20_000; i++ {
+		if err := os.WriteFile(filepath.Join(public, fmt.Sprint(i%20), fmt.Sprintf("%05d.txt", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return src
 }
 
 // TestCompatibilityFlagsAsWritten: `compatibilityFlags: []` deploys a script with no flags through
