@@ -89,28 +89,24 @@ func (c *Client) listZones(ctx context.Context, name string) ([]Zone, error) {
 	if err := c.precheck(ctx); err != nil {
 		return nil, err
 	}
-	return allPages(func(page int) ([]Zone, resultInfo, error) {
-		var out []Zone
-		var info resultInfo
-		err := c.call(func(opts ...option.RequestOption) error {
-			params := zones.ZoneListParams{
-				Account: cloudflare.F(zones.ZoneListParamsAccount{ID: cloudflare.F(c.accountID)}),
-				Page:    cloudflare.F(float64(page)),
-				PerPage: cloudflare.F(float64(50)), // the zones list allows at most 50 a page
-			}
-			if name != "" {
-				params.Name = cloudflare.F(name)
-			}
-			res, err := c.cf.Zones.List(ctx, params, opts...)
-			if res != nil {
-				for _, z := range res.Result {
-					out = append(out, Zone{ID: z.ID, Name: z.Name})
-				}
-				info = resultInfo{present: true, PerPage: int(res.ResultInfo.PerPage)}
-			}
-			return err
-		})
-		return out, info, err
+	return listPages(c, func(page int, opts ...option.RequestOption) ([]Zone, resultInfo, error) {
+		params := zones.ZoneListParams{
+			Account: cloudflare.F(zones.ZoneListParamsAccount{ID: cloudflare.F(c.accountID)}),
+			Page:    cloudflare.F(float64(page)),
+			PerPage: cloudflare.F(float64(50)), // the zones list allows at most 50 a page
+		}
+		if name != "" {
+			params.Name = cloudflare.F(name)
+		}
+		res, err := c.cf.Zones.List(ctx, params, opts...)
+		if err != nil {
+			return nil, resultInfo{}, err
+		}
+		out := make([]Zone, 0, len(res.Result))
+		for _, z := range res.Result {
+			out = append(out, Zone{ID: z.ID, Name: z.Name})
+		}
+		return out, resultInfo{present: true, PerPage: int(res.ResultInfo.PerPage)}, nil
 	})
 }
 
