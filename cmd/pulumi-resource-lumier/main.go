@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 
+	_ "github.com/lumier-dev/lumier/internal/gcstart" // before Pulumi's packages initialise
 	"github.com/lumier-dev/lumier/provider"
 )
 
