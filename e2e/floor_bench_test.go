@@ -12,12 +12,14 @@ import (
 	"time"
 )
 
-// BenchmarkCounterAboveFloor measures what the YAML counter (examples/yaml) costs above the
-// engine's floor, in one run: the floor is an empty YAML stack's `pulumi up --skip-preview`
-// (engine start, language host, no provider), timed alternately with the counter's first `up`
-// (a fresh stack) and its no-op `up`, all through the pinned CLI against one in-process local
-// Cloudflare. It prints medians and each one's difference from the floor, and the API calls per
-// `up`; nothing is asserted. Run it with `make bench` (-benchtime Nx: N rounds).
+// BenchmarkCounterAboveFloor measures what the counter costs above the engine's floor, in one
+// run: the floor is an empty YAML stack's `pulumi up --skip-preview` (engine start, language
+// host, no provider), timed alternately with the YAML counter's (examples/yaml) first `up` (a
+// fresh stack) and no-op `up`, and the TypeScript counter's (examples/counter-ts, a plain
+// `pulumi up` through @pulumi/pulumi's program runner, as TestTypeScriptUp runs it), all through
+// the pinned CLI against one in-process local Cloudflare. It prints medians and each one's
+// difference from the floor, and the API calls per `up`; nothing is asserted. Run it with
+// `make bench` (-benchtime Nx: N rounds).
 func BenchmarkCounterAboveFloor(b *testing.B) {
 	ctx := testContext(b, 30*time.Minute)
 	c := startCloud(b)
@@ -31,6 +33,8 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 		b.Fatal(err)
 	}
 	counterDir := devProject(b)
+	tsDir := nodeProjectDir(b, "counter-ts", `{"name": "counter-ts", "private": true}`)
+	ts := newNodeProject(b, ctx, c, tsDir, "bench0")
 	pulumi := func(dir string, args ...string) time.Duration {
 		start := time.Now()
 		if out, err := runPulumi(b, ctx, dir, env, args...); err != nil {
@@ -41,8 +45,13 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	pulumi(floorDir, "stack", "init", "floor")
 	pulumi(floorDir, "up", "--yes", "--skip-preview") // the first run loads the files into the page cache
 
-	var floor, first, noop []time.Duration
-	firstCalls, noopCalls := map[string]int{}, map[string]int{}
+	var floor, first, noop, tsFirst, tsNoop []time.Duration
+	firstCalls, noopCalls, tsFirstCalls, tsNoopCalls := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	tsUp := func(args ...string) time.Duration {
+		start := time.Now()
+		ts.Pulumi(b, ctx, append([]string{"up", "--yes", "--skip-preview"}, args...)...)
+		return time.Since(start)
+	}
 	i := 0
 	for b.Loop() {
 		floor = append(floor, pulumi(floorDir, "up", "--yes", "--skip-preview"))
@@ -54,8 +63,17 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 		c.ResetCalls()
 		noop = append(noop, pulumi(counterDir, "up", "--yes", "--skip-preview", "--expect-no-changes"))
 		add(noopCalls, c.Calls())
+
+		c.ResetCalls()
+		tsFirst = append(tsFirst, tsUp())
+		add(tsFirstCalls, c.Calls())
+		c.ResetCalls()
+		tsNoop = append(tsNoop, tsUp("--expect-no-changes"))
+		add(tsNoopCalls, c.Calls())
 		b.StopTimer()
 		pulumi(counterDir, "destroy", "--yes", "--skip-preview", "--remove")
+		ts.Pulumi(b, ctx, "destroy", "--yes", "--skip-preview", "--remove")
+		ts.Pulumi(b, ctx, "stack", "select", "--create", fmt.Sprintf("bench%d", i+1))
 		b.StartTimer()
 		i++
 	}
@@ -64,13 +82,22 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	b.ReportMetric(f.Seconds(), "floor-s")
 	b.ReportMetric((median(first) - f).Seconds(), "first-above-floor-s")
 	b.ReportMetric((median(noop) - f).Seconds(), "noop-above-floor-s")
-	fmt.Printf("YAML counter against the engine's floor, %d alternating rounds (pulumi up --skip-preview, pinned CLI -> in-process local Cloudflare), medians\n"+
-		"  floor (empty YAML stack): %s (runs %s)\n"+
-		"  counter first up:         %s = floor + %s (runs %s)  API calls per up: %s\n"+
-		"  counter no-op up:         %s = floor + %s (runs %s)  API calls per up: %s\n",
-		i, f.Round(time.Millisecond), durations(floor),
-		median(first).Round(time.Millisecond), (median(first) - f).Round(time.Millisecond), durations(first), perUp(firstCalls, i),
-		median(noop).Round(time.Millisecond), (median(noop) - f).Round(time.Millisecond), durations(noop), perUp(noopCalls, i))
+	b.ReportMetric((median(tsNoop) - f).Seconds(), "ts-noop-above-floor-s")
+	fmt.Printf("The counter against the engine's floor, %d alternating rounds (pulumi up --skip-preview, pinned CLI -> in-process local Cloudflare), medians\n"+
+		"  floor (empty YAML stack):    %s (runs %s)\n", i, f.Round(time.Millisecond), durations(floor))
+	for _, r := range []struct {
+		name  string
+		runs  []time.Duration
+		calls map[string]int
+	}{
+		{"YAML counter first up:      ", first, firstCalls},
+		{"YAML counter no-op up:      ", noop, noopCalls},
+		{"TypeScript counter first up:", tsFirst, tsFirstCalls},
+		{"TypeScript counter no-op up:", tsNoop, tsNoopCalls},
+	} {
+		fmt.Printf("  %s %s = floor + %s (runs %s)  API calls per up: %s\n", r.name,
+			median(r.runs).Round(time.Millisecond), (median(r.runs) - f).Round(time.Millisecond), durations(r.runs), perUp(r.calls, i))
+	}
 }
 
 func add(to, calls map[string]int) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,10 +92,12 @@ func TestTypeScriptUpConfigNeverRun(t *testing.T) {
 
 // nodeProjectDir copies examples/<example> into a project folder of its own with the given
 // package.json, the checkout's node_modules, and the provider under test as its plugin.
-func nodeProjectDir(t *testing.T, example, packageJSON string) string {
+func nodeProjectDir(t testing.TB, example, packageJSON string) string {
 	t.Helper()
 	dir := copyExample(t, example)
-	writeFile(t, filepath.Join(dir, "package.json"), packageJSON+"\n")
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(packageJSON+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Symlink(filepath.Join(repoRoot, "node_modules"), filepath.Join(dir, "node_modules")); err != nil {
 		t.Fatal(err)
 	}
@@ -105,4 +108,27 @@ func nodeProjectDir(t *testing.T, example, packageJSON string) string {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestTypeScriptUpTranspilesOnly: the TypeScript examples' tsconfig.json has `pulumi up` run the
+// program without type checking it (ts-node's transpileOnly), which took most of a no-op
+// update's time, while `tsc --noEmit` (the editor, make typecheck) still checks it. A type error
+// that changes nothing at run time: tsc reports it, `pulumi up` deploys.
+func TestTypeScriptUpTranspilesOnly(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	dir := nodeProjectDir(t, "counter-ts", `{"name": "counter-ts", "private": true}`)
+	editFile(t, filepath.Join(dir, "lumier.config.ts"), "export default $config(",
+		"const notANumber: number = \"one\";\nexport default $config(")
+
+	tsc := exec.CommandContext(ctx, filepath.Join(repoRoot, "node_modules", ".bin", "tsc"), "--noEmit", "-p", dir)
+	out, err := tsc.CombinedOutput()
+	const want = "error TS2322: Type 'string' is not assignable to type 'number'."
+	if err == nil || !strings.Contains(string(out), want) {
+		t.Fatalf("tsc --noEmit on the example with a type error: %v, want %q in:\n%s", err, want, out)
+	}
+
+	p := newNodeProject(t, ctx, c, dir, "dev")
+	p.Up(t, ctx)
+	requireScripts(t, c, "my-app-dev-api")
 }
