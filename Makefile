@@ -72,8 +72,8 @@ demo: tools build
 ## bench: the machine's load (uptime, before and after: every figure depends on it); a KV put and
 ## get with 10, 10k, 100k keys in the namespace (table); the local Cloudflare's upload to first
 ## answer (Durable Object counter, plain Worker); static assets of 1k, 5k, 20k files; the engine's
-## floor (an empty YAML stack's `up --skip-preview`) and the YAML counter's first and no-op `up`
-## above it, alternating, with API calls per `up`; `lumier dev`'s save to first answer; then stacks
+## floor (an empty YAML stack's `up --skip-preview`) and the YAML and TypeScript counters' first and
+## no-op `up` above it, alternating, with API calls per `up`; `lumier dev`'s save to first answer; then stacks
 ## of N = 10, 100, 1,000 Workers each hosting a Durable Object (first up, no-op up, destroy, the
 ## local Cloudflare's peak memory, API calls; LUMIER_BENCH_SCALE=10,100 for other sizes)
 bench:

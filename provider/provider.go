@@ -51,7 +51,7 @@ func New() (p.Provider, error) {
 				"packageDescription":   "Generated Pulumi SDK for lumier: Cloudflare Workers and Durable Objects.",
 				"respectSchemaVersion": true,
 				"typescriptVersion":    "5.9.3",
-				"dependencies":         map[string]any{"@pulumi/pulumi": "^3.270.0"},
+				"dependencies":         map[string]any{"@pulumi/pulumi": "^3.276.0"},
 				"devDependencies":      map[string]any{"@types/node": "^20.19.43"},
 			},
 			"python": map[string]any{
