@@ -34,6 +34,8 @@ type Client struct {
 	reached atomic.Bool
 	// notice receives what the user should hear of a call that succeeded (see SetNotice).
 	notice Notice
+	// namespaces shares reads of the Durable Object namespace list among concurrent calls.
+	namespaces namespaceReads
 }
 
 // New returns a client for accountID at baseURL (DefaultBaseURL when empty, the local

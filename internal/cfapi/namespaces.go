@@ -3,6 +3,8 @@ package cfapi
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/durable_objects"
@@ -26,9 +28,69 @@ type Namespace struct {
 
 // Namespaces lists every Durable Object namespace of the account, following pages.
 //
-// The API pages this list (page, per_page, result_info), but cloudflare-go v4.6.0 models it
-// as a single page, so the typed call is repeated with explicit page parameters.
+// Calls made at the same time share one read of the list, which starts after each of them
+// began, so each sees at least the namespaces that existed when it asked (a new Worker's classes,
+// listed after its upload). The engine creates several Workers at once and each new one reads
+// the list, which grows with the account: one read for the creates waiting together instead of
+// one each (see namespaceReads).
 func (c *Client) Namespaces(ctx context.Context) ([]Namespace, error) {
+	read := c.namespaces.join()
+	c.namespaces.running.Lock()
+	if c.namespaces.start(read) {
+		read.list, read.err = c.listNamespaces(ctx)
+		close(read.done)
+	}
+	c.namespaces.running.Unlock()
+	<-read.done // closed: the read that started it has finished before releasing running
+	return slices.Clone(read.list), read.err
+}
+
+// namespaceReads shares reads of the namespace list among the calls waiting for one. A call
+// joins the read not started yet (next), then waits its turn behind the read in progress; the
+// first of next's calls to get its turn detaches it, so that calls arriving from then on wait for
+// a later read, and makes the request for all of them.
+type namespaceReads struct {
+	running sync.Mutex // held while a read is made
+
+	mu   sync.Mutex
+	next *namespaceRead
+}
+
+// namespaceRead is one read of the list and its answer, set before done is closed.
+type namespaceRead struct {
+	calls int // how many calls it answers
+	done  chan struct{}
+	list  []Namespace
+	err   error
+}
+
+// join returns the read the caller will get: the next one to start.
+func (r *namespaceReads) join() *namespaceRead {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.next == nil {
+		r.next = &namespaceRead{done: make(chan struct{})}
+	}
+	r.next.calls++
+	return r.next
+}
+
+// start reports whether read has not started yet, detaching it if so: the caller, holding
+// running, makes it.
+func (r *namespaceReads) start(read *namespaceRead) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.next != read {
+		return false
+	}
+	r.next = nil
+	return true
+}
+
+// listNamespaces reads the whole list. The API pages it (page, per_page, result_info), but
+// cloudflare-go v4.6.0 models it as a single page, so the typed call is repeated with explicit
+// page parameters.
+func (c *Client) listNamespaces(ctx context.Context) ([]Namespace, error) {
 	if err := c.precheck(ctx); err != nil {
 		return nil, fmt.Errorf("listing Durable Object namespaces: %w", err)
 	}

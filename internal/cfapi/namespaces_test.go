@@ -1,8 +1,16 @@
 package cfapi
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cloudflare/cloudflare-go/v4/durable_objects"
 	"github.com/cloudflare/cloudflare-go/v4/packages/pagination"
@@ -52,4 +60,71 @@ func TestNamespacePageKeepsResultInfo(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(f.Raw()), &info))
 	assert.Equal(t, 1, info.TotalCount, "total_count")
 	assert.Equal(t, 1000, info.PerPage, "per_page")
+}
+
+// TestNamespacesShareAReadStartedAfterThem: calls made while a read of the namespace list is in
+// progress do not take that read's answer (it began before them: a Worker uploaded meanwhile
+// would be missing) but share the next one, one request for all of them.
+func TestNamespacesShareAReadStartedAfterThem(t *testing.T) {
+	var requests atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := int(requests.Add(1))
+		if n == 1 {
+			<-release
+		}
+		// The n-th request answers n namespaces: a caller can tell which read answered it.
+		items := make([]string, n)
+		for i := range items {
+			items[i] = fmt.Sprintf(`{"id":"ns%d","name":"s_C%d","script":"s","class":"C%d","use_sqlite":true}`, i+1, i+1, i+1)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"success":true,"errors":[],"messages":[],"result":[%s],"result_info":{"page":1,"per_page":1000,"count":%d,"total_count":%d,"total_pages":1}}`,
+			strings.Join(items, ","), n, n)
+	}))
+	defer srv.Close()
+	c := New(srv.URL, "token", fixtureAccount)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	first := make(chan []Namespace, 1)
+	go func() {
+		nss, err := c.Namespaces(ctx)
+		assert.NoError(t, err)
+		first <- nss
+	}()
+	for requests.Load() == 0 { // the first read is at the server
+		time.Sleep(time.Millisecond)
+	}
+
+	const later = 5
+	var wg sync.WaitGroup
+	got := make([][]Namespace, later)
+	for i := range later {
+		wg.Go(func() {
+			nss, err := c.Namespaces(ctx)
+			assert.NoError(t, err)
+			got[i] = nss
+		})
+	}
+	for { // every later call has joined the read that has not started
+		c.namespaces.mu.Lock()
+		joined := c.namespaces.next != nil && c.namespaces.next.calls == later
+		c.namespaces.mu.Unlock()
+		if joined {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("the %d later calls never all waited for one read", later)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+
+	require.Len(t, <-first, 1, "the first call: the first read")
+	for i, nss := range got {
+		assert.Len(t, nss, 2, "later call %d: answered by the read that started after it", i)
+	}
+	assert.Equal(t, int32(2), requests.Load(), "requests: the first read, then one for the %d later calls", later)
 }
