@@ -327,3 +327,101 @@ func running(pids []string) []string {
 	}
 	return alive
 }
+
+// TestDevRedeploysTypeScriptProgram runs `lumier dev` on examples/counter-ts, a `runtime: nodejs`
+// project whose main is lumier.config.ts (the engine runs it with the Node.js language host): an
+// edit of the Worker (src/index.ts, beside the program) redeploys it, the next answer carries the
+// change, and the Durable Object's count goes on.
+func TestDevRedeploysTypeScriptProgram(t *testing.T) {
+	c := startCloud(t)
+	bin := buildLumier(t)
+	project := nodeProjectDir(t, "counter-ts", `{"name": "counter-ts", "private": true}`)
+	entry := filepath.Join(project, "src", "index.ts")
+	env := c.env(t.TempDir())
+	// The Node.js language host the engine starts for `runtime: nodejs` comes first on PATH.
+	env["PATH"] = buildNodeTools(t) + string(os.PathListSeparator) + os.Getenv("PATH")
+
+	dev := startDev(t, bin, project, env)
+	// The program's output is its Workers: {"api":{"scriptName":...,"url":...}}.
+	subs, at := dev.waitFor(t, 0, regexp.MustCompile(`(?m)^  workers: \{"api":\{[^\n]*"url":"([^"]+)"`))
+	url := subs[1] + "/hits"
+	requireCall(t, "POST", url, "", 200, `{"count":1}`)
+
+	editFile(t, entry, "const count = await stub.increment();\n      return Response.json({ count });",
+		"const count = await stub.increment();\n      return Response.json({ count, dev: \"edited\" });")
+	_, at = dev.waitFor(t, at, regexp.MustCompile(`lumier dev: changed: src/index\.ts`))
+	subs, _ = dev.waitFor(t, at, devDeployed)
+	if !strings.Contains(subs[1], "1 update") {
+		t.Fatalf("the edit's update: %q, want the Worker updated", subs[1])
+	}
+	requireCall(t, "POST", url, "", 200, `{"count":2,"dev":"edited"}`)
+}
+
+// TestDevRedeploysAssetsAndMigrations runs `lumier dev` on the YAML counter given an asset
+// directory and a D1 database with a migrations folder (both beside the project, as an app's
+// front end and migrations usually are): saving an asset and adding one redeploys and both are
+// served; adding a migration file applies it, and the Worker reads the table it makes.
+func TestDevRedeploysAssetsAndMigrations(t *testing.T) {
+	c := startCloud(t)
+	bin := buildLumier(t)
+	project := devProject(t)
+	public := filepath.Join(project, "..", "public")
+	migrations := filepath.Join(project, "..", "migrations")
+	for _, dir := range []string{public, migrations} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, filepath.Join(public, "hello.txt"), "hello v1")
+	writeFile(t, filepath.Join(migrations, "0001_notes.sql"), "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n")
+	editFile(t, filepath.Join(project, "Pulumi.yaml"), "            COUNTER: { type: durable_object, name: counter }\n",
+		"            COUNTER: { type: durable_object, name: counter }\n"+
+			"            DB: { type: d1, name: db }\n"+
+			"          assets:\n"+
+			"            directory: ../public\n")
+	editFile(t, filepath.Join(project, "Pulumi.yaml"), "      durableObjects:\n",
+		"      d1Databases:\n        - name: db\n          migrationsDir: ../migrations\n      durableObjects:\n")
+	// The Worker answers /tables with the database's tables, the ones the migrations made.
+	editFile(t, filepath.Join(project, "..", "counter", "src", "index.ts"), "const url = new URL(request.url);\n",
+		"const url = new URL(request.url);\n"+
+			"    if (url.pathname === \"/tables\") {\n"+
+			"      const { results } = await (env as any).DB.prepare(\"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('notes', 'tags') ORDER BY name\").all();\n"+
+			"      return Response.json(results.map((r: { name: string }) => r.name));\n"+
+			"    }\n")
+
+	dev := startDev(t, bin, project, c.env(t.TempDir()))
+	subs, at := dev.waitFor(t, 0, devURL)
+	base := subs[1]
+	requireCall(t, "POST", base+"/hits", "", 200, `{"count":1}`)
+	requireText(t, base+"/hello.txt", "hello v1")
+	requireCall(t, "GET", base+"/tables", "", 200, `["notes"]`)
+
+	// A saved asset and a new one: redeployed, both served.
+	writeFile(t, filepath.Join(public, "hello.txt"), "hello v2")
+	writeFile(t, filepath.Join(public, "new.txt"), "a new asset")
+	_, at = dev.waitFor(t, at, regexp.MustCompile(`lumier dev: changed: [^\n]*\.\./public/hello\.txt`))
+	subs, at = dev.waitFor(t, at, devDeployed)
+	if !strings.Contains(subs[1], "1 update") {
+		t.Fatalf("the assets' update: %q, want the Worker updated", subs[1])
+	}
+	requireText(t, base+"/hello.txt", "hello v2")
+	requireText(t, base+"/new.txt", "a new asset")
+
+	// A new migration file: applied, the Worker sees its table, and the counter's data is kept.
+	writeFile(t, filepath.Join(migrations, "0002_tags.sql"), "CREATE TABLE tags (name TEXT PRIMARY KEY);\n")
+	_, at = dev.waitFor(t, at, regexp.MustCompile(`lumier dev: changed: \.\./migrations/0002_tags\.sql`))
+	subs, _ = dev.waitFor(t, at, devDeployed)
+	if !strings.Contains(subs[1], "1 update") {
+		t.Fatalf("the migration's update: %q, want the database updated", subs[1])
+	}
+	requireCall(t, "GET", base+"/tables", "", 200, `["notes","tags"]`)
+	requireCall(t, "POST", base+"/hits", "", 200, `{"count":2}`)
+}
+
+// requireText fails t unless GET url answers 200 with body want.
+func requireText(t *testing.T, url, want string) {
+	t.Helper()
+	if status, body, _ := call(t, "GET", url, ""); status != 200 || body != want {
+		t.Fatalf("GET %s: %d %q, want 200 %q", url, status, body, want)
+	}
+}
