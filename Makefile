@@ -28,6 +28,7 @@ build:
 
 ## schema, sdk, gen: regenerate schema.json and the Go, Node.js and Python SDKs from the provider
 schema sdk gen:
+	$(GO) run ./cmd/lumier-bindings
 	$(GO) run ./cmd/lumier-gen
 
 ## gen-check: fail if schema.json or any generated SDK is stale

@@ -30,6 +30,7 @@ func (s *Server) routes() http.Handler {
 	s.zoneRoutes(mux)
 	s.tailRoutes(mux)
 	s.workflowRoutes(mux)
+	s.analyticsRoutes(mux)
 	// Credentials first, whatever the path: an unknown path with a wrong token is an
 	// authentication error on Cloudflare, never "no route".
 	mux.HandleFunc(apiPrefix+"/", func(w http.ResponseWriter, r *http.Request) {

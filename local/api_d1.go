@@ -219,7 +219,6 @@ func (res d1Result) objects() []map[string]any {
 // cloudflare-internal:d1-api wrapping a fetcher, which reaches the D1 backend through a service
 // that injects the database id.
 var d1BindingKind = bindingKind{
-	fields: []string{"id"}, needs: []string{"id"},
 	exists: func(s *Server, _ string, b wireBinding) error {
 		if _, err := s.d1.get(b.DatabaseID); err != nil {
 			return newAPIError(http.StatusBadRequest, codeD1BindingInvalid,

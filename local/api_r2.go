@@ -279,7 +279,6 @@ func (s *Server) handleR2ObjectDelete(w http.ResponseWriter, r *http.Request) {
 // r2BindingKind is the r2_bucket binding: workerd's r2Bucket binding, whose calls never name the
 // bucket, reaching the R2 backend through a service that injects the bucket name.
 var r2BindingKind = bindingKind{
-	fields: []string{"bucket_name"}, needs: []string{"bucket_name"},
 	exists: func(s *Server, _ string, b wireBinding) error {
 		if _, err := s.r2.get(b.BucketName); err != nil {
 			// Cloudflare's code and text for this refusal are unconfirmed; 10021 is its validation code.

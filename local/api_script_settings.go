@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lumier-dev/lumier/internal/bindingkind"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -264,7 +265,7 @@ func inheritBindings(raw []json.RawMessage, current []wireBinding) ([]wireBindin
 // type and name.
 func valueless(raw json.RawMessage, typ string) bool {
 	var fields map[string]json.RawMessage
-	if json.Unmarshal(raw, &fields) != nil || len(bindingKinds[typ].needs) == 0 {
+	if k, _ := bindingkind.Lookup(typ); json.Unmarshal(raw, &fields) != nil || len(k.Needs) == 0 {
 		return false
 	}
 	for f := range fields {

@@ -8,18 +8,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lumier-dev/lumier/internal/bindingkind"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
 // The local Cloudflare keeps a binding as wireBinding, the wire form it is uploaded and read
-// back in. This file is the one place that knows binding kinds: adding one is an entry in
-// bindingKinds (docs/architecture.md, "Adding a binding kind").
+// back in. The wire fields each type uses and needs come from the registry of binding kinds
+// (internal/bindingkind); how the local Cloudflare runs a type is its entry in bindingKinds
+// (docs/architecture.md, "Adding a binding kind").
 
-// bindingKind is how the local Cloudflare takes one Cloudflare binding type.
+// bindingKind is how the local Cloudflare runs one Cloudflare binding type.
 type bindingKind struct {
-	// fields are the wire fields the type uses; an upload's other fields are dropped. needs are
-	// the ones it must set: present, and not empty unless the field is "text".
-	fields, needs []string
 	// exists refuses a binding of script to a resource the account does not have, as
 	// Cloudflare does (nil: nothing to look up).
 	exists func(s *Server, script string, b wireBinding) error
@@ -31,20 +30,18 @@ type bindingKind struct {
 }
 
 var bindingKinds = map[string]bindingKind{
-	bindingQueue:    queueBindingKind,    // queue_backend.go
-	bindingD1:       d1BindingKind,       // api_d1.go
-	bindingR2Bucket: r2BindingKind,       // api_r2.go
-	bindingWorkflow: workflowBindingKind, // workflows.go
+	bindingQueue:           queueBindingKind,     // queue_backend.go
+	bindingD1:              d1BindingKind,        // api_d1.go
+	bindingR2Bucket:        r2BindingKind,        // api_r2.go
+	bindingWorkflow:        workflowBindingKind,  // workflows.go
+	bindingAnalyticsEngine: analyticsBindingKind, // analytics.go
 	bindingPlainText: {
-		fields: []string{"text"}, needs: []string{"text"},
 		runtime: textBinding,
 	},
 	bindingSecretText: {
-		fields: []string{"text"}, needs: []string{"text"},
 		runtime: textBinding,
 	},
 	bindingDurableObject: {
-		fields: []string{"class_name", "script_name"}, needs: []string{"class_name"},
 		runtime: func(_ *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool) {
 			fields := []workerd.Field{{Name: "className", Value: workerd.Text(b.ClassName)}}
 			out := workerd.Binding{Name: b.Name, Kind: "durableObjectNamespace"}
@@ -69,7 +66,6 @@ var bindingKinds = map[string]bindingKind{
 		},
 	},
 	bindingKVNamespace: {
-		fields: []string{"namespace_id"}, needs: []string{"namespace_id"},
 		exists: func(s *Server, _ string, b wireBinding) error {
 			if _, err := s.kv.get(b.NamespaceID); err != nil {
 				return newAPIError(http.StatusBadRequest, codeKVBindingInvalid,
@@ -97,7 +93,6 @@ var bindingKinds = map[string]bindingKind{
 		},
 	},
 	bindingService: {
-		fields: []string{"service", "entrypoint"}, needs: []string{"service"},
 		exists: func(s *Server, script string, b wireBinding) error {
 			if _, ok := s.st.Load().Scripts[b.Service]; ok || b.Service == script {
 				return nil
@@ -136,7 +131,6 @@ var bindingKinds = map[string]bindingKind{
 		},
 	},
 	bindingJSON: {
-		fields: []string{"json"}, needs: []string{"json"},
 		runtime: func(_ *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
 			return workerd.Binding{Name: b.Name, Kind: "json", Value: workerd.Text(string(b.JSON))}, true
 		},
@@ -155,7 +149,7 @@ type bindingContext struct {
 // cloudflareOnlyBindings are the other types Cloudflare knows, which get a clear "not supported
 // here" rather than "unknown".
 var cloudflareOnlyBindings = []string{
-	"ai", "analytics_engine", "browser", "dispatch_namespace", "hyperdrive", "inherit", "images",
+	"ai", "browser", "dispatch_namespace", "hyperdrive", "inherit", "images",
 	"mtls_certificate", "pipelines", "secrets_store_secret", "secret_key", "send_email",
 	"tail_consumer", "vectorize", "wasm_module", "data_blob", "text_blob",
 }
@@ -206,8 +200,8 @@ func parseBindings(raw []json.RawMessage) ([]wireBinding, error) {
 			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding name '%s' is used more than once", name)
 		}
 		names[name] = true
-		k, ok := bindingKinds[typ]
-		if !ok {
+		reg, known := bindingkind.Lookup(typ)
+		if _, runs := bindingKinds[typ]; !known || !runs {
 			if slices.Contains(cloudflareOnlyBindings, typ) {
 				return nil, newAPIError(http.StatusBadRequest, codeValidation,
 					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs %s)", name, typ, runnableKinds())
@@ -215,14 +209,14 @@ func parseBindings(raw []json.RawMessage) ([]wireBinding, error) {
 			// Cloudflare's text for an unknown type is unconfirmed; 10021 is its validation code.
 			return nil, newAPIError(http.StatusBadRequest, codeValidation, "unknown binding type '%s' for binding '%s'", typ, name)
 		}
-		for _, f := range k.needs {
+		for _, f := range reg.WireNeeds() {
 			v, present := fields[f]
 			if !present || v == nil || (v == "" && f != "text") {
 				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a %s", name, typ, f)
 			}
 		}
 		kept := map[string]any{"type": typ, "name": name}
-		for _, f := range k.fields {
+		for _, f := range reg.WireFields() {
 			if v, ok := fields[f]; ok {
 				kept[f] = v
 			}

@@ -38,7 +38,7 @@ func TestParseBindingsKeepsTheKindsFields(t *testing.T) {
 	_, err = parseBindings(rawBindings(t, map[string]any{"type": "kv_namespace", "name": "CACHE", "namespace_id": ""}))
 	assert.ErrorContains(t, err, "binding 'CACHE' of type kv_namespace needs a namespace_id")
 	_, err = parseBindings(rawBindings(t, map[string]any{"type": "vectorize", "name": "V"}))
-	assert.ErrorContains(t, err, "which the local Cloudflare does not run (it runs assets, d1, durable_object_namespace, json, kv_namespace, "+
+	assert.ErrorContains(t, err, "which the local Cloudflare does not run (it runs analytics_engine, assets, d1, durable_object_namespace, json, kv_namespace, "+
 		"plain_text, queue, r2_bucket, secret_text, service, version_metadata, workflow)")
 }
 

@@ -141,7 +141,6 @@ func delaySecs(v string) (int, error) {
 // queueBindingKind is the queue (producer) binding: workerd's queue binding, whose calls name no
 // queue, reaching this backend through a service that injects the queue name.
 var queueBindingKind = bindingKind{
-	fields: []string{"queue_name"}, needs: []string{"queue_name"},
 	exists: func(s *Server, _ string, b wireBinding) error {
 		if _, err := s.queues.byName(b.QueueName); err != nil {
 			return newAPIError(http.StatusBadRequest, codeValidation, "binding '%s': queue '%s' does not exist "+

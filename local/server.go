@@ -99,7 +99,8 @@ type Server struct {
 	qloop         *queueLoop // delivery to consumers (queue_delivery.go)
 	r2            *r2Store   // R2 (r2.go); r2Backend serves it to workerd (r2_backend.go)
 	r2Backend     loopback
-	tails         *tailHub // tail sessions and the sink workerd's tails post to (tail.go)
+	tails         *tailHub      // tail sessions and the sink workerd's tails post to (tail.go)
+	analytics     analyticsSink // Analytics Engine data points (analytics.go)
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -465,6 +466,9 @@ func (s *Server) Close() error {
 			errs = append(errs, err)
 		}
 		if err := s.r2Backend.close(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.closeAnalytics(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.reqlog.close(); err != nil {

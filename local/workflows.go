@@ -16,7 +16,6 @@ import (
 // workflowBindingKind is the workflow binding: workerd's own Workflow binding, calling the
 // engine of the workflow in the defining script's process.
 var workflowBindingKind = bindingKind{
-	fields: []string{"workflow_name", "class_name", "script_name"}, needs: []string{"workflow_name", "class_name"},
 	runtime: func(_ *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool) {
 		host := cmp(b.ScriptName, bc.script)
 		if _, ok := bc.st.Scripts[host]; !ok {

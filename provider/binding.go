@@ -9,29 +9,9 @@ import (
 
 	"github.com/pulumi/pulumi-go-provider/infer"
 
+	"github.com/lumier-dev/lumier/internal/bindingkind"
 	"github.com/lumier-dev/lumier/internal/cfapi"
 )
-
-// Binding is one entry of a Worker's env: its kind (Cloudflare's binding type) and the fields that
-// kind uses. It is the one representation of a binding from the schema through Check, Diff and
-// the upload to the read-back; secret text is the exception and lives in the Script's secrets,
-// so that it stays encrypted in state.
-type Binding struct {
-	Name        string  `pulumi:"name"`
-	Type        string  `pulumi:"type"`
-	Text        *string `pulumi:"text,optional"`
-	ClassName   *string `pulumi:"className,optional"`
-	ScriptName  *string `pulumi:"scriptName,optional"`
-	NamespaceID *string `pulumi:"namespaceId,optional"`
-	QueueName   *string `pulumi:"queueName,optional"`
-	DatabaseID  *string `pulumi:"databaseId,optional"`
-	BucketName  *string `pulumi:"bucketName,optional"`
-	Service     *string `pulumi:"service,optional"`
-	Entrypoint  *string `pulumi:"entrypoint,optional"`
-	JSON        *string `pulumi:"json,optional"`
-	// WorkflowName is the workflow of a workflow binding.
-	WorkflowName *string `pulumi:"workflowName,optional"`
-}
 
 // Annotate documents Binding.
 func (b *Binding) Annotate(a infer.Annotator) {
@@ -40,26 +20,13 @@ func (b *Binding) Annotate(a infer.Annotator) {
 		"each type uses the fields listed on them.")
 	a.Describe(&b.Name, "Env name: a JavaScript identifier, unique within the Worker.")
 	a.Describe(&b.Type, "Binding type: "+kindList()+".")
-	a.Describe(&b.Text, "plain_text: the string.")
-	a.Describe(&b.ClassName, "durable_object_namespace: the Durable Object class the namespace runs. workflow: the "+
-		"WorkflowEntrypoint class that runs the workflow.")
-	a.Describe(&b.ScriptName, "durable_object_namespace, workflow: the script hosting the class, when it is another "+
-		"script. A workflow binding without it defines the workflow: this Worker exports the class, and the deploy "+
-		"registers the workflow with Cloudflare's Workflows API.")
-	a.Describe(&b.NamespaceID, "kv_namespace: the KV namespace id (a KvNamespace's namespaceId).")
-	a.Describe(&b.QueueName, "queue: the queue the Worker sends to (a Queue's queueName).")
-	a.Describe(&b.DatabaseID, "d1: the D1 database id (a D1Database's databaseId).")
-	a.Describe(&b.BucketName, "r2_bucket: the R2 bucket name (an R2Bucket's bucketName).")
-	a.Describe(&b.Service, "service: the script the binding calls (a Worker's scriptName).")
-	a.Describe(&b.Entrypoint, "service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its "+
-		"default export.")
-	a.Describe(&b.JSON, "json: the value, as JSON text; env.NAME is the parsed value.")
-	a.Describe(&b.WorkflowName, "workflow: the workflow's name in the account; env.NAME.create() starts an instance.")
+	b.describeFields(a)
 }
 
-// kind is what the binding model knows about one binding type. Adding a kind is an entry here
-// (and its fields on Binding, bindingFields and cfapi.Binding), plus the local Cloudflare's
-// runtime mapping (local/bindings.go); docs/architecture.md, "Adding a binding kind".
+// kind is what the binding model knows about one binding type: its fields from the registry
+// (internal/bindingkind), and what the provider adds in kindExtras. Adding a kind is an entry in
+// the registry, plus kindExtras when it is bound by reference or typed by its value;
+// docs/architecture.md, "Adding a binding kind".
 type kind struct {
 	// fields are the Binding fields (schema names) the kind uses; needs are the ones it must set.
 	fields, needs []string
@@ -78,8 +45,29 @@ type kind struct {
 	// fromObject reads what the object form {type, ...} gives other than the fields (nil: only them).
 	fromObject func(v map[string]any, b *Binding) error
 	// env is the TypeScript type of env.NAME for a binding b of this kind (`lumier types`);
-	// entryOf gives the import specifier of a script of the app's entry module.
+	// entryOf gives the import specifier of a script of the app's entry module. The registry's
+	// Env makes it for a kind whose type does not depend on the binding.
 	env func(b Binding, entryOf func(script string) (string, bool)) string
+}
+
+// kinds are the types a Worker's bindings may declare: the registry's declared kinds with their
+// kindExtras.
+var kinds = declaredKinds()
+
+func declaredKinds() map[string]kind {
+	out := map[string]kind{}
+	for _, r := range bindingkind.Kinds {
+		if !r.Declared {
+			continue
+		}
+		k := kindExtras[r.Type]
+		k.fields, k.needs = r.Fields, r.Needs
+		if k.env == nil && r.Env != "" {
+			k.env = envIs(r.Env)
+		}
+		out[r.Type] = k
+	}
+	return out
 }
 
 // envIs is an env function for a kind whose binding always has the same TypeScript type.
@@ -87,10 +75,10 @@ func envIs(typ string) func(Binding, func(string) (string, bool)) string {
 	return func(Binding, func(string) (string, bool)) string { return typ }
 }
 
-var kinds = map[string]kind{
-	cfapi.BindingPlainText: {fields: []string{"text"}, needs: []string{"text"}, env: envIs("string")},
+// kindExtras are what the provider adds to a registry kind: how a resource passed by reference
+// binds it, the script it reaches, its object form, and its env type when the binding decides it.
+var kindExtras = map[string]kind{
 	cfapi.BindingDurableObject: {
-		fields: []string{"className", "scriptName"}, needs: []string{"className"},
 		resource: "lumier:index:DurableObject", alias: "durable_object", reaches: "scriptName",
 		env: func(b Binding, entryOf func(string) (string, bool)) string {
 			if module, ok := entryOf(b.host()); ok {
@@ -99,24 +87,11 @@ var kinds = map[string]kind{
 			return "DurableObjectNamespace" // a class of a script outside the app
 		},
 	},
-	cfapi.BindingKVNamespace: {
-		fields: []string{"namespaceId"}, needs: []string{"namespaceId"},
-		resource: "lumier:index:KvNamespace", env: envIs("KVNamespace"),
-	},
-	cfapi.BindingQueue: {
-		fields: []string{"queueName"}, needs: []string{"queueName"},
-		resource: "lumier:index:Queue", env: envIs("Queue"), // the message type is the code's to choose
-	},
-	cfapi.BindingD1: {
-		fields: []string{"databaseId"}, needs: []string{"databaseId"},
-		resource: "lumier:index:D1Database", env: envIs("D1Database"),
-	},
-	cfapi.BindingR2Bucket: {
-		fields: []string{"bucketName"}, needs: []string{"bucketName"},
-		resource: "lumier:index:R2Bucket", env: envIs("R2Bucket"),
-	},
+	cfapi.BindingKVNamespace: {resource: "lumier:index:KvNamespace"},
+	cfapi.BindingQueue:       {resource: "lumier:index:Queue"},
+	cfapi.BindingD1:          {resource: "lumier:index:D1Database"},
+	cfapi.BindingR2Bucket:    {resource: "lumier:index:R2Bucket"},
 	cfapi.BindingService: {
-		fields: []string{"service", "entrypoint"}, needs: []string{"service"},
 		resource: "lumier:index:Worker", alias: "worker", from: map[string]string{"service": "scriptName"},
 		reaches: "service",
 		env: func(b Binding, entryOf func(string) (string, bool)) string {
@@ -126,14 +101,8 @@ var kinds = map[string]kind{
 			return "Fetcher"
 		},
 	},
-	cfapi.BindingWorkflow: {
-		fields: []string{"workflowName", "className", "scriptName"}, needs: []string{"workflowName", "className"},
-		reaches: "scriptName", env: envIs("Workflow"),
-	},
-	// No fields: env.NAME is the metadata of the version the Worker runs.
-	cfapi.BindingVersionMetadata: {env: envIs("WorkerVersionMetadata")},
+	cfapi.BindingWorkflow: {reaches: "scriptName"},
 	cfapi.BindingJSON: {
-		fields: []string{"json"}, needs: []string{"json"},
 		// JSON text is also a TypeScript type: the literal type of the value the Worker reads.
 		env: func(b Binding, _ func(string) (string, bool)) string { return deref(b.JSON) },
 		fromObject: func(v map[string]any, b *Binding) error {
@@ -178,19 +147,6 @@ func (f bindingField) setWire(a *cfapi.Binding, v string) {
 	*f.wire(a) = v
 }
 
-var bindingFields = []bindingField{
-	{"text", func(b *Binding) **string { return &b.Text }, func(a *cfapi.Binding) *string { return &a.Text }},
-	{"className", func(b *Binding) **string { return &b.ClassName }, func(a *cfapi.Binding) *string { return &a.ClassName }},
-	{"scriptName", func(b *Binding) **string { return &b.ScriptName }, func(a *cfapi.Binding) *string { return &a.ScriptName }},
-	{"namespaceId", func(b *Binding) **string { return &b.NamespaceID }, func(a *cfapi.Binding) *string { return &a.NamespaceID }},
-	{"queueName", func(b *Binding) **string { return &b.QueueName }, func(a *cfapi.Binding) *string { return &a.QueueName }},
-	{"databaseId", func(b *Binding) **string { return &b.DatabaseID }, func(a *cfapi.Binding) *string { return &a.DatabaseID }},
-	{"bucketName", func(b *Binding) **string { return &b.BucketName }, func(a *cfapi.Binding) *string { return &a.BucketName }},
-	{"service", func(b *Binding) **string { return &b.Service }, func(a *cfapi.Binding) *string { return &a.Service }},
-	{"entrypoint", func(b *Binding) **string { return &b.Entrypoint }, func(a *cfapi.Binding) *string { return &a.Entrypoint }},
-	{"json", func(b *Binding) **string { return &b.JSON }, nil},
-	{"workflowName", func(b *Binding) **string { return &b.WorkflowName }, func(a *cfapi.Binding) *string { return &a.WorkflowName }},
-}
 
 func fieldNamed(name string) bindingField {
 	for _, f := range bindingFields {
@@ -198,7 +154,7 @@ func fieldNamed(name string) bindingField {
 			return f
 		}
 	}
-	panic("provider: no binding field " + name) // the kinds table names only fields of bindingFields
+	panic("provider: no binding field " + name) // the registry names only its own fields, all in bindingFields
 }
 
 // output is the output of a resource (or object of the kind's alias type) that fills field.
@@ -209,14 +165,7 @@ func (k kind) output(field string) string {
 	return field
 }
 
-func kindList() string {
-	names := make([]string, 0, len(kinds))
-	for k := range kinds {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
-}
+func kindList() string { return bindingkind.DeclaredTypes() }
 
 // kindOfResource is the kind whose resource has token typ.
 func kindOfResource(typ string) (string, kind, bool) {

@@ -43,6 +43,7 @@ func run(args []string) error {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	out := codegen.Output{
+		Root:    ".",
 		Version: *version,
 		Schema:  *schemaPath,
 		Dirs:    map[string]string{"go": *goDir, "nodejs": *nodejsDir, "python": *pythonDir},

@@ -21,6 +21,7 @@ import (
 	pythongen "github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 
+	"github.com/lumier-dev/lumier/devtools/bindinggen"
 	"github.com/lumier-dev/lumier/provider"
 )
 
@@ -128,6 +129,8 @@ type Output struct {
 	Schema string
 	// Dirs is each SDK's directory, by language (see SDK.Language).
 	Dirs map[string]string
+	// Root is the repository's root, where the binding files go (bindinggen.Files).
+	Root string
 }
 
 // Write writes the schema and every SDK to out.
@@ -142,6 +145,9 @@ func Check(ctx context.Context, out Output) error {
 }
 
 func generate(ctx context.Context, out Output, check bool) error {
+	if err := bindinggen.Write(out.Root, check); err != nil {
+		return err
+	}
 	schemaJSON, err := Schema(ctx, out.Version)
 	if err != nil {
 		return err

@@ -16,8 +16,6 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/workers"
 )
 
-// BindingAssets is the binding type of a Worker's static assets (env.ASSETS.fetch).
-const BindingAssets = "assets"
 
 // Assets is the upload metadata's "assets": the completion token of an assets upload session
 // and how the assets are served (docs/cloudflare-api.md, "Static assets").

@@ -8,58 +8,11 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/workers"
 )
 
-// Binding types lumier uploads (the `type` of a metadata binding).
-const (
-	BindingPlainText     = "plain_text"
-	BindingSecretText    = "secret_text"
-	BindingDurableObject = "durable_object_namespace"
-	BindingKVNamespace   = "kv_namespace"
-	BindingQueue         = "queue"
-	BindingD1            = "d1"
-	BindingR2Bucket      = "r2_bucket"
-	BindingService       = "service"
-	BindingJSON          = "json"
-	BindingWorkflow      = "workflow"
-	// BindingVersionMetadata gives the Worker its version's id, tag and timestamp.
-	BindingVersionMetadata = "version_metadata"
-)
-
 // Module is one ES module of a Worker: its name is the multipart part name, the file name and
 // the specifier other modules import it by.
 type Module struct {
 	Name    string
 	Content []byte
-}
-
-// Binding is one entry of the upload's "bindings" and of the settings' "bindings".
-type Binding struct {
-	// Type is plain_text, secret_text or durable_object_namespace (others pass through).
-	Type string `json:"type"`
-	// Name is the variable name the Worker sees on env.
-	Name string `json:"name"`
-	// Text is the value of a plain_text or secret_text binding (reads never return secrets).
-	Text string `json:"text,omitempty"`
-	// ClassName is the Durable Object class of a durable_object_namespace binding.
-	ClassName string `json:"class_name,omitempty"`
-	// ScriptName is the script hosting ClassName, when it is not the uploaded script.
-	ScriptName string `json:"script_name,omitempty"`
-	// NamespaceID is the Workers KV namespace of a kv_namespace binding.
-	NamespaceID string `json:"namespace_id,omitempty"`
-	// QueueName is the queue of a queue (producer) binding.
-	QueueName string `json:"queue_name,omitempty"`
-	// DatabaseID is the D1 database of a d1 binding (Cloudflare's metadata calls it id).
-	DatabaseID string `json:"id,omitempty"`
-	// BucketName is the R2 bucket of an r2_bucket binding.
-	BucketName string `json:"bucket_name,omitempty"`
-	// Service is the script a service binding calls; Entrypoint the WorkerEntrypoint class
-	// it calls (empty: the default export).
-	Service    string `json:"service,omitempty"`
-	Entrypoint string `json:"entrypoint,omitempty"`
-	// JSON is the value of a json binding, as JSON.
-	JSON json.RawMessage `json:"json,omitempty"`
-	// WorkflowName is the Workflow of a workflow binding (with ClassName, and ScriptName when
-	// another script defines it).
-	WorkflowName string `json:"workflow_name,omitempty"`
 }
 
 // MarshalJSON sends "text" for text bindings even when empty: an empty variable is a valid
@@ -186,20 +139,6 @@ func (m Metadata) MarshalJSON() ([]byte, error) {
 	return json.Marshal(md)
 }
 
-// extraFields are a binding's fields that cloudflare-go v4.6.0's binding params cannot carry:
-// a service binding's entrypoint (no field for it), and a json binding's value, which its
-// param types as a string while Cloudflare takes any JSON value.
-func (b Binding) extraFields() map[string]json.RawMessage {
-	extra := map[string]json.RawMessage{}
-	if b.Entrypoint != "" {
-		extra["entrypoint"], _ = json.Marshal(b.Entrypoint) // a string: cannot fail
-	}
-	if len(b.JSON) > 0 {
-		extra["json"] = b.JSON
-	}
-	return extra
-}
-
 // addExtraFields adds each binding's extraFields to the encoded metadata.
 func addExtraFields(data []byte, bindings []Binding) ([]byte, error) {
 	extras := make([]map[string]json.RawMessage, len(bindings))
@@ -241,31 +180,7 @@ func (b Binding) param() workers.ScriptUpdateParamsMetadataBinding {
 	if b.Type == BindingPlainText || b.Type == BindingSecretText {
 		p.Text = cloudflare.F(b.Text)
 	}
-	// The library's param fields live in an internal package, so each is set by name.
-	if b.ClassName != "" {
-		p.ClassName = cloudflare.F(b.ClassName)
-	}
-	if b.ScriptName != "" {
-		p.ScriptName = cloudflare.F(b.ScriptName)
-	}
-	if b.NamespaceID != "" {
-		p.NamespaceID = cloudflare.F(b.NamespaceID)
-	}
-	if b.QueueName != "" {
-		p.QueueName = cloudflare.F(b.QueueName)
-	}
-	if b.DatabaseID != "" {
-		p.ID = cloudflare.F(b.DatabaseID)
-	}
-	if b.BucketName != "" {
-		p.BucketName = cloudflare.F(b.BucketName)
-	}
-	if b.Service != "" {
-		p.Service = cloudflare.F(b.Service)
-	}
-	if b.WorkflowName != "" {
-		p.WorkflowName = cloudflare.F(b.WorkflowName)
-	}
+	b.setParamFields(&p)
 	return p
 }
 

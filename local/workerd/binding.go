@@ -24,6 +24,9 @@ type Binding struct {
 	Scripts []string
 	// Services are the external services the binding calls; each is declared once per config.
 	Services []External
+	// Experimental is set for a member workerd runs only with --experimental (analyticsEngine):
+	// the script's process then runs with it.
+	Experimental bool
 }
 
 // External is an HTTP service outside workerd that a binding calls (a backend of the local
@@ -57,6 +60,16 @@ func renderBinding(b Binding) (Value, error) {
 		}
 	}
 	return Struct(Field{"name", Text(b.Name)}, Field{b.Kind, b.Value}), nil
+}
+
+// needsExperimental reports whether a binding of scripts needs workerd's --experimental.
+func needsExperimental(scripts []Script) bool {
+	for _, s := range scripts {
+		if slices.ContainsFunc(s.Bindings, func(b Binding) bool { return b.Experimental }) {
+			return true
+		}
+	}
+	return false
 }
 
 // externalServices declares the external services the scripts' bindings call, each once, in a

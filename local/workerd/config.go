@@ -116,6 +116,7 @@ func buildConfig(scripts []Script, storagePath string) (*config, error) {
 		Field{"allow", List(Text("public"), Text("local"))},
 		Field{"tlsOptions", Struct(Field{"trustBrowserCas", Bool(true)})})}))
 	services = append(services, externalServices(sorted)...)
+	cfg.experimental = cfg.experimental || needsExperimental(sorted)
 	tails, err := tailServices(sorted, cfg)
 	if err != nil {
 		return nil, err

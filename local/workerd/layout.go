@@ -108,6 +108,7 @@ var (
 		"r2Bucket":               member(structAt(1, serviceDesignatorLayout), 0, 10),
 		"wrapped":                member(structAt(1, wrappedBindingLayout), 0, 12),
 		"queue":                  member(structAt(1, serviceDesignatorLayout), 0, 13),
+		"analyticsEngine":        member(structAt(1, serviceDesignatorLayout), 0, 15),
 	}}
 	doNamespaceLayout = &layout{name: "Worker.DurableObjectNamespace", size: size(1, 3), fields: map[string]field{
 		"className": text(0),

@@ -6,7 +6,10 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as sdk from "@lumier-dev/lumier";
+import { KindBinding } from "./kinds";
 import { attachToRunner, callerFile, underPulumiRunner } from "./runner";
+
+export * from "./kinds";
 
 /** What the config's app() receives. */
 export interface AppInput {
@@ -121,16 +124,6 @@ export interface WorkflowDeclaration {
     binding?: string;
 }
 
-/** The metadata of the version the Worker runs (env.NAME is {id, tag, timestamp}); VersionMetadata() makes one. */
-export interface VersionMetadataBinding {
-    type: "version_metadata";
-}
-
-/** VersionMetadata binds the metadata of the version the Worker runs. */
-export function VersionMetadata(): VersionMetadataBinding {
-    return { type: "version_metadata" };
-}
-
 /** A json binding: env.NAME is the parsed value; Json(value) makes one. */
 export interface JsonBinding {
     type: "json";
@@ -139,12 +132,12 @@ export interface JsonBinding {
 
 /**
  * A binding value: plain text, a secret, a Durable Object, Queue, D1 database, R2 bucket or KV namespace of this
- * app, a Worker of this app (a service binding to its default export), Service(worker, entrypoint)
- * or Json(value).
+ * app, a Worker of this app (a service binding to its default export), Service(worker, entrypoint),
+ * Json(value), or a kind's helper (VersionMetadata(), AnalyticsEngine(dataset): sdk/typescript/kinds.ts).
  */
 export type BindingValue = string | pulumi.Output<string> | DurableObjectOutput | QueueOutput | D1DatabaseOutput
     | R2BucketOutput | KvNamespaceOutput | SecretTextBinding | WorkerOutput | ServiceBinding | JsonBinding
-    | VersionMetadataBinding | WorkflowOutput;
+    | KindBinding | WorkflowOutput;
 
 /** Service binds worker's WorkerEntrypoint class entrypoint: env.NAME's methods are RPC calls to it. */
 export function Service(worker: WorkerOutput, entrypoint?: string): ServiceBinding {

@@ -35,9 +35,6 @@ func Kind(kind string, fields map[string]string) KindBinding {
 	return KindBinding{kind: kind, fields: fields}
 }
 
-// VersionMetadata binds the metadata of the version the Worker runs: env.NAME is {id, tag, timestamp}.
-func VersionMetadata() KindBinding { return Kind("version_metadata", nil) }
-
 func (k KindBinding) input() pulumi.Map {
 	m := pulumi.Map{"type": pulumi.String(k.kind)}
 	for name, v := range k.fields {

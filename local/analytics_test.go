@@ -1,0 +1,103 @@
+package local
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/internal/bindingkind"
+)
+
+const analyticsWriter = `export default {
+  async fetch(request, env) {
+    const n = Number(new URL(request.url).searchParams.get("n"));
+    env.EVENTS.writeDataPoint({ blobs: ["/home", new TextEncoder().encode("GB")], doubles: [n, 0.5], indexes: ["user-" + n] });
+    return new Response("written");
+  },
+};
+`
+
+// readAnalytics is GET /__lumier/analytics/{dataset} with s's token.
+func readAnalytics(t *testing.T, s *Server, dataset string) (int, []analyticsPoint) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctxT(t), http.MethodGet, "http://"+s.Addr()+"/__lumier/analytics/"+dataset, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+s.Token())
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var env struct {
+		Result []analyticsPoint `json:"result"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&env))
+	return resp.StatusCode, env.Result
+}
+
+// TestAnalyticsEngineBinding: a Worker's writeDataPoint calls (not awaited) reach the sink with
+// the script and dataset; they survive a restart of the local Cloudflare, the read is per
+// dataset and needs the token; an upload without a dataset is refused.
+func TestAnalyticsEngineBinding(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir, Options{})
+	binding := map[string]any{"type": "analytics_engine", "name": "EVENTS", "dataset": "page_views"}
+
+	_, err := putScript(t, s, "writer", meta(map[string]any{"bindings": []any{map[string]any{"type": "analytics_engine", "name": "EVENTS"}}}),
+		module{name: "index.js", src: analyticsWriter})
+	requireCode(t, err, codeValidation, "binding 'EVENTS' of type analytics_engine needs a dataset")
+
+	mustUpload(t, s, "writer", meta(map[string]any{"bindings": []any{binding}}), module{name: "index.js", src: analyticsWriter})
+	url := enableWorkersDev(t, s, "writer")
+	for _, n := range []string{"1", "2"} {
+		code, body := call(t, http.MethodGet, url+"?n="+n, "")
+		require.Equal(t, http.StatusOK, code, body)
+	}
+	var points []analyticsPoint
+	require.Eventually(t, func() bool {
+		_, points = readAnalytics(t, s, "page_views")
+		return len(points) == 2
+	}, 10*time.Second, 50*time.Millisecond, "two data points in the sink")
+	slices.SortFunc(points, func(a, b analyticsPoint) int { return int(a.Doubles[0] - b.Doubles[0]) })
+	for i, p := range points {
+		assert.Equal(t, "writer", p.Script)
+		assert.Equal(t, "page_views", p.Dataset)
+		assert.Equal(t, append([]float64{float64(i + 1), 0.5}, make([]float64, 18)...), p.Doubles, "double1..double20")
+		assert.Equal(t, []string{"/home", "GB"}, p.Blobs)
+		assert.Equal(t, fmt.Sprintf("user-%d", i+1), p.Index1)
+		_, err := time.Parse(time.RFC3339Nano, p.Timestamp)
+		assert.NoError(t, err)
+	}
+	_, other := readAnalytics(t, s, "other")
+	assert.Empty(t, other)
+
+	req, err := http.NewRequestWithContext(ctxT(t), http.MethodGet, "http://"+s.Addr()+"/__lumier/analytics/page_views", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "no token: refused as the API refuses it")
+
+	require.NoError(t, s.Close())
+	s = startServer(t, dir, Options{})
+	_, points = readAnalytics(t, s, "page_views")
+	assert.Len(t, points, 2, "the data points outlive a restart")
+}
+
+// TestEveryRegistryKindRuns: the local Cloudflare runs every binding type of the registry, and
+// no other: a kind lumier can declare that the local Cloudflare refused would fail every test.
+func TestEveryRegistryKindRuns(t *testing.T) {
+	for _, k := range bindingkind.Kinds {
+		_, ok := bindingKinds[k.Type]
+		assert.True(t, ok, "registry kind %q has no bindingKinds entry", k.Type)
+		assert.NotContains(t, cloudflareOnlyBindings, k.Type)
+	}
+	for typ := range bindingKinds {
+		_, ok := bindingkind.Lookup(typ)
+		assert.True(t, ok, "bindingKinds runs %q, which the registry lacks", typ)
+	}
+}
