@@ -147,7 +147,6 @@ func (f bindingField) setWire(a *cfapi.Binding, v string) {
 	*f.wire(a) = v
 }
 
-
 func fieldNamed(name string) bindingField {
 	for _, f := range bindingFields {
 		if f.name == name {

@@ -45,10 +45,12 @@ load().then(program => require("lumier").printDeclarations(program, process.argv
 });
 `
 
-// runTypes writes, for each Worker a TypeScript config declares, a .d.ts with the global Env of
-// its code (and Cloudflare.Env, which types `env` from "cloudflare:workers"), from the bindings
-// the config declares. It learns the App's inputs by running the config's app() and run() with
-// Node.js in declarations mode (nothing is deployed and the engine is not involved) and plans
+// runTypes writes, for each Worker a TypeScript config or a YAML program declares, a .d.ts with
+// the global Env of its code (and Cloudflare.Env, which types `env` from "cloudflare:workers"),
+// from the bindings declared for it. It learns the App's inputs by running the config's app() and
+// run() with Node.js in declarations mode (nothing is deployed and the engine is not involved),
+// or, for a YAML program (no config, a Pulumi.yaml of runtime yaml), from its App resource's
+// properties, and plans
 // them with the App's own planning code (provider.AppEnv, run by the provider plugin's app-env
 // mode: this binary does not link the provider).
 func runTypes(ctx context.Context, args []string, stdout, _ io.Writer) error {
@@ -63,17 +65,26 @@ func runTypes(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected arguments %q: lumier types [-dir D] [-config F] [-stage S] [-check]", fs.Args())}
 	}
-	decl, err := readDeclarations(ctx, *dir, *config, *stage)
+	source := *config
+	var decl []byte
+	var err error
+	if !fileExists(filepath.Join(*dir, *config)) && isYAMLProject(*dir) {
+		// A YAML program declares the App itself: its inputs are the App resource's properties.
+		source = "Pulumi.yaml"
+		decl, err = yamlDeclarations(*dir)
+	} else {
+		decl, err = readDeclarations(ctx, *dir, *config, *stage)
+	}
 	if err != nil {
 		return err
 	}
 	envs, err := planEnv(ctx, *stage, decl, *dir)
 	if err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(*dir, *config), err)
+		return fmt.Errorf("%s: %w", filepath.Join(*dir, source), err)
 	}
-	files, err := envFiles(envs, *config)
+	files, err := envFiles(envs, source)
 	if err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(*dir, *config), err)
+		return fmt.Errorf("%s: %w", filepath.Join(*dir, source), err)
 	}
 	names := make([]string, 0, len(files))
 	for name := range files {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -114,7 +116,57 @@ func TestEnvFilesTypeKVServiceAndJSONBindings(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(files["lumier-env.d.ts"]), "    VERSION: WorkerVersionMetadata;", "the type comes from the kind's entry")
 
+	files, err = typesOf(t, `{"name":"a","workers":[{"name":"api","entry":"i.ts","bindings":{"EVENTS":{"type":"analytics_engine","dataset":"page_views"}}}]}`)
+	require.NoError(t, err)
+	assert.Contains(t, string(files["lumier-env.d.ts"]), "    EVENTS: AnalyticsEngineDataset;", "the type comes from the registry's entry")
+	_, err = typesOf(t, `{"name":"a","workers":[{"name":"api","entry":"i.ts","bindings":{"EVENTS":{"type":"analytics_engine"}}}]}`)
+	assert.ErrorContains(t, err, "(analytics_engine) has no dataset: set it")
+
 	_, err = typesOf(t, `{"name":"a","workers":[{"name":"api","entry":"i.ts","bindings":{
 		"AUTH_RPC":{"type":"service","name":"auth","entrypoint":"AuthRPC"}}}]}`)
 	assert.ErrorContains(t, err, `worker "api" binding AUTH_RPC names worker "auth", which this app does not declare`)
+}
+
+// TestYAMLProgramIsTypedFromItsApp: a YAML program's App resource properties are the App's
+// inputs, planned as a TypeScript config's are; a program without an App is refused by name.
+func TestYAMLProgramIsTypedFromItsApp(t *testing.T) {
+	dir := t.TempDir()
+	write := func(program string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte(program), 0o644))
+	}
+	write(`name: shop
+runtime: yaml
+resources:
+  app:
+    type: lumier:index:App
+    properties:
+      name: shop
+      kvNamespaces: [{ name: cache }]
+      workers:
+        - name: api
+          entry: src/index.ts
+          bindings:
+            CACHE: { type: kv_namespace, name: cache }
+            EVENTS: { type: analytics_engine, dataset: page_views }
+            TOKEN: ${token}
+            COUNTER: { type: durable_object, name: counter }
+      durableObjects:
+        - { name: counter, worker: api, className: Counter }
+`)
+	require.True(t, isYAMLProject(dir))
+	inputs, err := yamlDeclarations(dir)
+	require.NoError(t, err)
+	files, err := typesOf(t, string(inputs))
+	require.NoError(t, err)
+	got := string(files["lumier-env.d.ts"])
+	assert.Contains(t, got, "    CACHE: KVNamespace;")
+	assert.Contains(t, got, "    EVENTS: AnalyticsEngineDataset;")
+	assert.Contains(t, got, "    TOKEN: string;", "an interpolation is a string known at deploy time")
+	assert.Contains(t, got, `    COUNTER: DurableObjectNamespace<import("./src/index").Counter>;`, "the App's own planning resolves the class")
+
+	write("name: shop\nruntime: yaml\nresources:\n  cache:\n    type: lumier:index:KvNamespace\n")
+	_, err = yamlDeclarations(dir)
+	assert.ErrorContains(t, err, "declares no lumier:index:App resource: nothing to type")
+	write("name: shop\nruntime: nodejs\n")
+	assert.False(t, isYAMLProject(dir))
 }

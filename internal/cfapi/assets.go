@@ -16,7 +16,6 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/workers"
 )
 
-
 // Assets is the upload metadata's "assets": the completion token of an assets upload session
 // and how the assets are served (docs/cloudflare-api.md, "Static assets").
 type Assets struct {

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { $config, appArgs, collect, D1Database, DurableObject, Json, Queue, Service, VersionMetadata, Worker } from "./config";
+import { $config, AnalyticsEngine, appArgs, collect, D1Database, DurableObject, Json, Queue, Service, VersionMetadata, Worker } from "./config";
 import { printDeclarations } from "./declarations";
 
 const basicUsage = {
@@ -204,12 +204,12 @@ test("D1Database is a binding value and reaches the App with its migrations fold
     assert.deepEqual((args.workers as any[])[0].bindings.DB, { type: "d1", name: "db" });
 });
 
-test("a Worker, Service(worker, entrypoint) and Json(value) become service and json bindings", async () => {
+test("a Worker, Service(worker, entrypoint), Json(value) and the kinds' helpers become their bindings", async () => {
     const { declarations } = await collect({
         app: basicUsage.app,
         run() {
             const auth = Worker("auth", { entry: "src/auth.ts" });
-            Worker("api", { entry: "src/index.ts", bindings: { AUTH: auth, AUTH_RPC: Service(auth, "AuthRPC"), CONFIG: Json({ on: true }), VERSION: VersionMetadata() } });
+            Worker("api", { entry: "src/index.ts", bindings: { AUTH: auth, AUTH_RPC: Service(auth, "AuthRPC"), CONFIG: Json({ on: true }), VERSION: VersionMetadata(), EVENTS: AnalyticsEngine("page_views") } });
         },
     }, "dev");
     const api = (appArgs(declarations).workers as any[]).find((w: any) => w.name === "api");
@@ -218,6 +218,7 @@ test("a Worker, Service(worker, entrypoint) and Json(value) become service and j
         AUTH_RPC: { type: "service", name: "auth", entrypoint: "AuthRPC" },
         CONFIG: { type: "json", value: { on: true } },
         VERSION: { type: "version_metadata" },
+        EVENTS: { type: "analytics_engine", dataset: "page_views" },
     });
 });
 

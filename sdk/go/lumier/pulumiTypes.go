@@ -1153,6 +1153,8 @@ type Binding struct {
 	ClassName *string `pulumi:"className"`
 	// d1: the D1 database id (a D1Database's databaseId).
 	DatabaseId *string `pulumi:"databaseId"`
+	// analytics_engine: the Analytics Engine dataset env.NAME.writeDataPoint() writes to (created on first write).
+	Dataset *string `pulumi:"dataset"`
 	// service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
 	Entrypoint *string `pulumi:"entrypoint"`
 	// json: the value, as JSON text; env.NAME is the parsed value.
@@ -1169,7 +1171,7 @@ type Binding struct {
 	Service *string `pulumi:"service"`
 	// plain_text: the string.
 	Text *string `pulumi:"text"`
-	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
+	// Binding type: analytics_engine, d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
 	Type string `pulumi:"type"`
 	// workflow: the workflow's name in the account; env.NAME.create() starts an instance.
 	WorkflowName *string `pulumi:"workflowName"`
@@ -1194,6 +1196,8 @@ type BindingArgs struct {
 	ClassName pulumi.StringPtrInput `pulumi:"className"`
 	// d1: the D1 database id (a D1Database's databaseId).
 	DatabaseId pulumi.StringPtrInput `pulumi:"databaseId"`
+	// analytics_engine: the Analytics Engine dataset env.NAME.writeDataPoint() writes to (created on first write).
+	Dataset pulumi.StringPtrInput `pulumi:"dataset"`
 	// service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
 	Entrypoint pulumi.StringPtrInput `pulumi:"entrypoint"`
 	// json: the value, as JSON text; env.NAME is the parsed value.
@@ -1210,7 +1214,7 @@ type BindingArgs struct {
 	Service pulumi.StringPtrInput `pulumi:"service"`
 	// plain_text: the string.
 	Text pulumi.StringPtrInput `pulumi:"text"`
-	// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
+	// Binding type: analytics_engine, d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
 	Type pulumi.StringInput `pulumi:"type"`
 	// workflow: the workflow's name in the account; env.NAME.create() starts an instance.
 	WorkflowName pulumi.StringPtrInput `pulumi:"workflowName"`
@@ -1283,6 +1287,11 @@ func (o BindingOutput) DatabaseId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.DatabaseId }).(pulumi.StringPtrOutput)
 }
 
+// analytics_engine: the Analytics Engine dataset env.NAME.writeDataPoint() writes to (created on first write).
+func (o BindingOutput) Dataset() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Binding) *string { return v.Dataset }).(pulumi.StringPtrOutput)
+}
+
 // service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
 func (o BindingOutput) Entrypoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.Entrypoint }).(pulumi.StringPtrOutput)
@@ -1323,7 +1332,7 @@ func (o BindingOutput) Text() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Binding) *string { return v.Text }).(pulumi.StringPtrOutput)
 }
 
-// Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
+// Binding type: analytics_engine, d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
 func (o BindingOutput) Type() pulumi.StringOutput {
 	return o.ApplyT(func(v Binding) string { return v.Type }).(pulumi.StringOutput)
 }

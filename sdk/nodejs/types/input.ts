@@ -214,6 +214,10 @@ export interface BindingArgs {
      */
     databaseId?: pulumi.Input<string | undefined>;
     /**
+     * analytics_engine: the Analytics Engine dataset env.NAME.writeDataPoint() writes to (created on first write).
+     */
+    dataset?: pulumi.Input<string | undefined>;
+    /**
      * service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
      */
     entrypoint?: pulumi.Input<string | undefined>;
@@ -246,7 +250,7 @@ export interface BindingArgs {
      */
     text?: pulumi.Input<string | undefined>;
     /**
-     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
+     * Binding type: analytics_engine, d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
      */
     type: pulumi.Input<string>;
     /**

@@ -48,6 +48,10 @@ export interface Binding {
      */
     databaseId?: string;
     /**
+     * analytics_engine: the Analytics Engine dataset env.NAME.writeDataPoint() writes to (created on first write).
+     */
+    dataset?: string;
+    /**
      * service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
      */
     entrypoint?: string;
@@ -80,7 +84,7 @@ export interface Binding {
      */
     text?: string;
     /**
-     * Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
+     * Binding type: analytics_engine, d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
      */
     type: string;
     /**

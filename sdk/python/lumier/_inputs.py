@@ -883,7 +883,7 @@ class BindingArgsDict(TypedDict):
     """
     type: pulumi.Input[_builtins.str]
     """
-    Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
+    Binding type: analytics_engine, d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
     """
     bucket_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -896,6 +896,10 @@ class BindingArgsDict(TypedDict):
     database_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     d1: the D1 database id (a D1Database's databaseId).
+    """
+    dataset: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    analytics_engine: the Analytics Engine dataset env.NAME.writeDataPoint() writes to (created on first write).
     """
     entrypoint: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -938,6 +942,7 @@ class BindingArgs:
                  bucket_name: pulumi.Input[Optional[_builtins.str]] = None,
                  class_name: pulumi.Input[Optional[_builtins.str]] = None,
                  database_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 dataset: pulumi.Input[Optional[_builtins.str]] = None,
                  entrypoint: pulumi.Input[Optional[_builtins.str]] = None,
                  json: pulumi.Input[Optional[_builtins.str]] = None,
                  namespace_id: pulumi.Input[Optional[_builtins.str]] = None,
@@ -950,10 +955,11 @@ class BindingArgs:
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param pulumi.Input[_builtins.str] name: Env name: a JavaScript identifier, unique within the Worker.
-        :param pulumi.Input[_builtins.str] type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
+        :param pulumi.Input[_builtins.str] type: Binding type: analytics_engine, d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
         :param pulumi.Input[_builtins.str] bucket_name: r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
         :param pulumi.Input[_builtins.str] class_name: durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
         :param pulumi.Input[_builtins.str] database_id: d1: the D1 database id (a D1Database's databaseId).
+        :param pulumi.Input[_builtins.str] dataset: analytics_engine: the Analytics Engine dataset env.NAME.writeDataPoint() writes to (created on first write).
         :param pulumi.Input[_builtins.str] entrypoint: service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
         :param pulumi.Input[_builtins.str] json: json: the value, as JSON text; env.NAME is the parsed value.
         :param pulumi.Input[_builtins.str] namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
@@ -971,6 +977,8 @@ class BindingArgs:
             pulumi.set(__self__, "class_name", class_name)
         if database_id is not None:
             pulumi.set(__self__, "database_id", database_id)
+        if dataset is not None:
+            pulumi.set(__self__, "dataset", dataset)
         if entrypoint is not None:
             pulumi.set(__self__, "entrypoint", entrypoint)
         if json is not None:
@@ -1004,7 +1012,7 @@ class BindingArgs:
     @pulumi.getter
     def type(self) -> pulumi.Input[_builtins.str]:
         """
-        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
+        Binding type: analytics_engine, d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
         """
         return pulumi.get(self, "type")
 
@@ -1047,6 +1055,18 @@ class BindingArgs:
     @database_id.setter
     def database_id(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "database_id", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def dataset(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        analytics_engine: the Analytics Engine dataset env.NAME.writeDataPoint() writes to (created on first write).
+        """
+        return pulumi.get(self, "dataset")
+
+    @dataset.setter
+    def dataset(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "dataset", value)
 
     @_builtins.property
     @pulumi.getter

@@ -163,6 +163,7 @@ class Binding(dict):
                  bucket_name: Optional[_builtins.str] = None,
                  class_name: Optional[_builtins.str] = None,
                  database_id: Optional[_builtins.str] = None,
+                 dataset: Optional[_builtins.str] = None,
                  entrypoint: Optional[_builtins.str] = None,
                  json: Optional[_builtins.str] = None,
                  namespace_id: Optional[_builtins.str] = None,
@@ -175,10 +176,11 @@ class Binding(dict):
         One binding of a Worker: the Worker reads it as env.NAME. The type is Cloudflare's binding type; each type uses the fields listed on them.
 
         :param _builtins.str name: Env name: a JavaScript identifier, unique within the Worker.
-        :param _builtins.str type: Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
+        :param _builtins.str type: Binding type: analytics_engine, d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
         :param _builtins.str bucket_name: r2_bucket: the R2 bucket name (an R2Bucket's bucketName).
         :param _builtins.str class_name: durable_object_namespace: the Durable Object class the namespace runs. workflow: the WorkflowEntrypoint class that runs the workflow.
         :param _builtins.str database_id: d1: the D1 database id (a D1Database's databaseId).
+        :param _builtins.str dataset: analytics_engine: the Analytics Engine dataset env.NAME.writeDataPoint() writes to (created on first write).
         :param _builtins.str entrypoint: service: the WorkerEntrypoint class of that script to call, for RPC; unset calls its default export.
         :param _builtins.str json: json: the value, as JSON text; env.NAME is the parsed value.
         :param _builtins.str namespace_id: kv_namespace: the KV namespace id (a KvNamespace's namespaceId).
@@ -196,6 +198,8 @@ class Binding(dict):
             pulumi.set(__self__, "class_name", class_name)
         if database_id is not None:
             pulumi.set(__self__, "database_id", database_id)
+        if dataset is not None:
+            pulumi.set(__self__, "dataset", dataset)
         if entrypoint is not None:
             pulumi.set(__self__, "entrypoint", entrypoint)
         if json is not None:
@@ -225,7 +229,7 @@ class Binding(dict):
     @pulumi.getter
     def type(self) -> _builtins.str:
         """
-        Binding type: d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
+        Binding type: analytics_engine, d1, durable_object_namespace, json, kv_namespace, plain_text, queue, r2_bucket, service, version_metadata, workflow.
         """
         return pulumi.get(self, "type")
 
@@ -252,6 +256,14 @@ class Binding(dict):
         d1: the D1 database id (a D1Database's databaseId).
         """
         return pulumi.get(self, "database_id")
+
+    @_builtins.property
+    @pulumi.getter
+    def dataset(self) -> Optional[_builtins.str]:
+        """
+        analytics_engine: the Analytics Engine dataset env.NAME.writeDataPoint() writes to (created on first write).
+        """
+        return pulumi.get(self, "dataset")
 
     @_builtins.property
     @pulumi.getter
