@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,7 +26,7 @@ func typesOf(t *testing.T, inputs string) (map[string][]byte, error) {
 	for i, w := range planned {
 		envs[i] = workerEnv{Name: w.Name, Entry: w.Entry, Types: w.Types}
 	}
-	return envFiles(envs, "lumier.config.ts")
+	return envFiles(envs, "lumier.config.ts", ".")
 }
 
 func TestEnvFilesTypeDurableObjectBindingsWithTheHostsClass(t *testing.T) {
@@ -169,4 +171,68 @@ resources:
 	assert.ErrorContains(t, err, "declares no lumier:index:App resource: nothing to type")
 	write("name: shop\nruntime: nodejs\n")
 	assert.False(t, isYAMLProject(dir))
+}
+
+const (
+	roomHost = `import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject<Env> {
+  async greet(name: string): Promise<string> { return this.env.GREETING + " " + name; }
+}
+export default { async fetch(_req: Request, env: Env) { return new Response(env.GREETING); } };
+`
+	roomClient = `export default {
+  async fetch(_req: Request, env: Env) {
+    const room = env.ROOM.get(env.ROOM.idFromName("a"));
+    return new Response(await room.greet("ada"));
+  },
+};
+`
+	workerTSConfig = `{"compilerOptions": {"target": "es2022", "module": "es2022", "moduleResolution": "bundler", "lib": ["es2022"],
+  "types": ["@cloudflare/workers-types"], "strict": true, "noEmit": true}, "files": %s}`
+)
+
+// TestTwoWorkersTypeCheckWithTsc: a client Worker that binds the host Worker's Durable Object
+// class type-checks with tsc, with its own tsconfig (which pulls the host's code in through the
+// class's import) and with one tsconfig for both. The host's code reads a binding the client does
+// not have, which the client's Env must then carry.
+func TestTwoWorkersTypeCheckWithTsc(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	tsc := filepath.Join(root, "node_modules", ".bin", "tsc")
+	require.FileExists(t, tsc, "typescript is installed by scripts/tools.sh (npm ci)")
+	dir, err := os.MkdirTemp(root, ".types-test-") // under the root, so node_modules resolves
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	write := func(name, content string) {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
+	}
+	write("host/main.ts", roomHost)
+	write("client/index.ts", roomClient)
+	files, err := typesOf(t, `{"name":"a","workers":[{"name":"host","entry":"host/main.ts","bindings":{"GREETING":"hello"}},
+		{"name":"client","entry":"client/index.ts","bindings":{"ROOM":{"type":"durable_object","name":"room"}}}],
+		"durableObjects":[{"name":"room","worker":"host","className":"Room"}]}`)
+	require.NoError(t, err)
+	for name, content := range files {
+		write(name, string(content))
+	}
+	assert.Contains(t, string(files["lumier-env.client.d.ts"]), "    GREETING: string;", "the host's binding, read by the host's code the client imports")
+	assert.NotContains(t, string(files["lumier-env.host.d.ts"]), "ROOM", "the host imports nothing of the client")
+	write("tsconfig.client.json", fmt.Sprintf(workerTSConfig, `["client/index.ts", "lumier-env.client.d.ts"]`))
+	write("tsconfig.host.json", fmt.Sprintf(workerTSConfig, `["host/main.ts", "lumier-env.host.d.ts"]`))
+	write("tsconfig.json", fmt.Sprintf(workerTSConfig, `["host/main.ts", "client/index.ts", "lumier-env.host.d.ts", "lumier-env.client.d.ts"]`))
+	for _, project := range []string{"tsconfig.client.json", "tsconfig.host.json", "tsconfig.json"} {
+		out, err := exec.Command(tsc, "-p", filepath.Join(dir, project)).CombinedOutput()
+		assert.NoError(t, err, "tsc -p %s:\n%s", project, out)
+	}
+}
+
+// TestEnvFilesRefuseTwoTypesOfOneNameAcrossImportedWorkers: a client whose Env must carry the
+// host's bindings cannot when both bind one name with different types.
+func TestEnvFilesRefuseTwoTypesOfOneNameAcrossImportedWorkers(t *testing.T) {
+	_, err := typesOf(t, `{"name":"a","workers":[{"name":"host","entry":"host/main.ts","bindings":{"X":"hello"}},
+		{"name":"client","entry":"client/index.ts","bindings":{"ROOM":{"type":"durable_object","name":"room"},"X":{"type":"json","value":1}}}],
+		"durableObjects":[{"name":"room","worker":"host","className":"Room"}]}`)
+	assert.ErrorContains(t, err, `worker "client"'s Env must also carry the bindings of worker "host", whose code its types import, `+
+		`but X is 1 in worker "client" and string in worker "host": give one of them another name`)
 }
