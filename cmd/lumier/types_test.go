@@ -18,7 +18,13 @@ import (
 // provider's planning (which the plugin's app-env mode runs for the lumier binary).
 func typesOf(t *testing.T, inputs string) (map[string][]byte, error) {
 	t.Helper()
-	planned, err := provider.AppEnv("dev", []byte(inputs), func(entry string) string { return modulePath(".", entry) })
+	return typesIn(t, inputs, ".")
+}
+
+// typesIn is typesOf for a project in dir.
+func typesIn(t *testing.T, inputs, dir string) (map[string][]byte, error) {
+	t.Helper()
+	planned, err := provider.AppEnv("dev", []byte(inputs), func(entry string) string { return modulePath(dir, entry) })
 	if err != nil {
 		return nil, err
 	}
@@ -26,7 +32,7 @@ func typesOf(t *testing.T, inputs string) (map[string][]byte, error) {
 	for i, w := range planned {
 		envs[i] = workerEnv{Name: w.Name, Entry: w.Entry, Types: w.Types}
 	}
-	return envFiles(envs, "lumier.config.ts", ".")
+	return envFiles(envs, "lumier.config.ts", dir)
 }
 
 func TestEnvFilesTypeDurableObjectBindingsWithTheHostsClass(t *testing.T) {
@@ -235,4 +241,46 @@ func TestEnvFilesRefuseTwoTypesOfOneNameAcrossImportedWorkers(t *testing.T) {
 		"durableObjects":[{"name":"room","worker":"host","className":"Room"}]}`)
 	assert.ErrorContains(t, err, `worker "client"'s Env must also carry the bindings of worker "host", whose code its types import, `+
 		`but X is 1 in worker "client" and string in worker "host": give one of them another name`)
+}
+
+// TestGoProgramIsTypedFromItsApp: a Go program that calls lumier.Run is run (`go run .`) in
+// declarations mode, against Pulumi's mock monitor, and its App's inputs are planned as a
+// TypeScript config's are.
+func TestGoProgramIsTypedFromItsApp(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	dir, err := os.MkdirTemp(root, ".types-go-test-") // in the repository's module, which has the Go helper
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte("name: shop\nruntime: go\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(`package main
+
+import lumier "github.com/lumier-dev/lumier/sdk/go/lumier"
+
+func main() {
+	lumier.Run(lumier.Config{
+		App: func(a lumier.AppContext) lumier.AppConfig { return lumier.AppConfig{Name: "shop"} },
+		Run: func(ctx *lumier.Context) error {
+			api := ctx.Worker("api", lumier.WorkerOptions{Entry: "src/index.ts", Bindings: lumier.Bindings{"EVENTS": lumier.AnalyticsEngine("page_views")}})
+			counter := ctx.DurableObject("counter", lumier.DurableObjectOptions{Worker: api, ClassName: "Counter"})
+			ctx.Worker("api", lumier.WorkerOptions{Bindings: lumier.Bindings{"COUNTER": counter}})
+			ctx.Export("url", api.URL())
+			return nil
+		},
+	})
+}
+`), 0o644))
+	require.Equal(t, "go", projectRuntime(dir))
+	inputs, err := goDeclarations(t.Context(), dir, "dev")
+	require.NoError(t, err)
+	files, err := typesIn(t, string(inputs), dir)
+	require.NoError(t, err, "inputs: %s", inputs)
+	assert.Contains(t, string(files["lumier-env.d.ts"]), "(entry src/index.ts)", "the program's absolute entry, relative to the project")
+	got := string(files["lumier-env.d.ts"])
+	assert.Contains(t, got, "    EVENTS: AnalyticsEngineDataset;")
+	assert.Contains(t, got, `    COUNTER: DurableObjectNamespace<import("./src/index").Counter>;`)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644))
+	_, err = goDeclarations(t.Context(), dir, "dev")
+	assert.ErrorContains(t, err, "printed no App inputs: its main must call lumier.Run(config)")
 }

@@ -24,16 +24,20 @@ type yamlProgram struct {
 }
 
 // isYAMLProject reports whether dir's Pulumi.yaml is a YAML program.
-func isYAMLProject(dir string) bool {
+func isYAMLProject(dir string) bool { return projectRuntime(dir) == "yaml" }
+
+// projectRuntime is the runtime dir's Pulumi.yaml names ("" without one).
+func projectRuntime(dir string) string {
 	p, err := readYAMLProgram(filepath.Join(dir, "Pulumi.yaml"))
 	if err != nil {
-		return false
+		return ""
 	}
 	name := p.Runtime
 	if m, ok := p.Runtime.(map[string]any); ok {
 		name = m["name"]
 	}
-	return name == "yaml"
+	s, _ := name.(string)
+	return s
 }
 
 func readYAMLProgram(path string) (yamlProgram, error) {

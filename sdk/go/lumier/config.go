@@ -48,9 +48,6 @@ const (
 	RemovalRemove = "remove"
 )
 
-// Run runs cfg as a Pulumi program; call it from main.
-func Run(cfg Config) { pulumi.Run(cfg.RunFunc()) }
-
 // RunFunc returns cfg as a pulumi.RunFunc, for the Automation API's inline programs.
 func (cfg Config) RunFunc() pulumi.RunFunc {
 	return func(pctx *pulumi.Context) error {
