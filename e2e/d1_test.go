@@ -17,6 +17,7 @@ import (
 
 	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local"
+	"github.com/lumier-dev/lumier/local/d1"
 	lumier "github.com/lumier-dev/lumier/sdk/go/lumier"
 )
 
@@ -91,7 +92,7 @@ func TestD1MigrationsAndBinding(t *testing.T) {
 		}
 		// The diff reads what d1_migrations records (whether the table exists, then its names), to
 		// say in the preview which files run; the update creates and reads it, then applies the file.
-		if calls := c.Calls(); calls[local.CallD1Query] != 4 || calls[local.CallUpload] != 0 {
+		if calls := c.Calls(); calls[d1.CallQuery] != 4 || calls[local.CallUpload] != 0 {
 			t.Fatalf("two queries read the applied migrations at the diff, one at the update, one applies the new file, "+
 				"nothing is uploaded: %v", calls)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lumier-dev/lumier/examples/counter/stack"
 	"github.com/lumier-dev/lumier/local"
+	"github.com/lumier-dev/lumier/local/requestlog"
 )
 
 // TestRequestLogShowsUp: the local Cloudflare's request log holds every API call of a real
@@ -28,7 +29,7 @@ func TestRequestLogShowsUp(t *testing.T) {
 	for _, n := range c.Calls() {
 		calls += n
 	}
-	var recs []local.RequestRecord
+	var recs []requestlog.Record
 	for { // a record is written just after its response is sent: wait for the last ones
 		recs = readRequestLog(t, c.RequestLogPath())
 		if len(recs) >= calls {
@@ -64,17 +65,17 @@ func TestRequestLogShowsUp(t *testing.T) {
 	}
 }
 
-func readRequestLog(t testing.TB, path string) []local.RequestRecord {
+func readRequestLog(t testing.TB, path string) []requestlog.Record {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatalf("request log: %v", err)
 	}
 	defer f.Close()
-	var out []local.RequestRecord
+	var out []requestlog.Record
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var r local.RequestRecord
+		var r requestlog.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("request log line %q: %v", sc.Text(), err)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/lumier-dev/lumier/examples/counter/stack"
 	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local"
+	"github.com/lumier-dev/lumier/local/fault"
 )
 
 // otherAccount is a well-formed account id that is not the local Cloudflare's.
@@ -258,11 +259,11 @@ func TestUpSurvivesAnAPIRestart(t *testing.T) {
 // changes nothing.
 func TestFirstUpSurvivesLostCreates(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
-	faults, err := local.NewFaults()
+	faults, err := fault.NewSet()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []local.Fault{
+	for _, f := range []fault.Rule{
 		{Method: "POST", Path: "/accounts/*/storage/kv/namespaces"},
 		{Method: "POST", Path: "/accounts/*/r2/buckets"},
 		{Method: "POST", Path: "/accounts/*/d1/database"},
@@ -336,7 +337,7 @@ func TestFirstUpSurvivesLostCreates(t *testing.T) {
 // restartAfter stops c's local Cloudflare and, pause later, starts one at the same address on the
 // same state directory, with faults if given. It may run beside the test's goroutine, so it
 // returns its error.
-func restartAfter(t *testing.T, c *cloud, pause time.Duration, faults ...*local.Faults) error {
+func restartAfter(t *testing.T, c *cloud, pause time.Duration, faults ...*fault.Set) error {
 	addr, dir := c.Addr(), c.StateDir()
 	if err := c.Close(); err != nil {
 		return fmt.Errorf("stopping: %w", err)

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/loopback"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
@@ -107,7 +109,7 @@ func (e analyticsEvent) point(p *analyticsPoint) error {
 // analyticsSink takes the own Worker's posts and keeps them in a file of the state directory.
 type analyticsSink struct {
 	once sync.Once
-	lb   loopback
+	lb   loopback.Server
 	err  error
 	mu   sync.Mutex // serializes appends and reads of file
 	file string
@@ -132,11 +134,11 @@ func (s *Server) analyticsSinkAddr() (string, error) {
 	a := &s.analytics
 	a.once.Do(func() {
 		a.file = filepath.Join(s.store.dir, "analytics.jsonl")
-		if err := a.lb.start(http.HandlerFunc(s.serveAnalyticsSink)); err != nil {
+		if err := a.lb.Start(http.HandlerFunc(s.serveAnalyticsSink)); err != nil {
 			a.err = fmt.Errorf("listening for Analytics Engine data points: %w", err)
 		}
 	})
-	return a.lb.addr(), a.err
+	return a.lb.Addr(), a.err
 }
 
 // serveAnalyticsSink appends one posted data point.
@@ -172,16 +174,16 @@ func (s *Server) serveAnalyticsSink(w http.ResponseWriter, r *http.Request) {
 func (s *Server) analyticsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+analyticsPath, func(w http.ResponseWriter, r *http.Request) {
 		if err := s.authenticate(r, false); err != nil {
-			writeError(w, err)
+			envelope.WriteError(w, err)
 			return
 		}
-		s.calls.add(CallReadAnalytics)
+		s.calls.Add(CallReadAnalytics)
 		points, err := s.analyticsPoints(r.PathValue("dataset"))
 		if err != nil {
-			writeError(w, newAPIError(http.StatusInternalServerError, codeInternal, "reading Analytics Engine data points: %v", err))
+			envelope.WriteError(w, envelope.NewError(http.StatusInternalServerError, envelope.CodeInternal, "reading Analytics Engine data points: %v", err))
 			return
 		}
-		writeResult(w, http.StatusOK, points, nil)
+		envelope.WriteResult(w, http.StatusOK, points, nil)
 	})
 }
 
@@ -214,4 +216,4 @@ func (s *Server) analyticsPoints(dataset string) ([]analyticsPoint, error) {
 }
 
 // closeAnalytics stops the sink, when it started.
-func (s *Server) closeAnalytics() error { return s.analytics.lb.close() }
+func (s *Server) closeAnalytics() error { return s.analytics.lb.Close() }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/bindingkind"
+	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 const analyticsWriter = `export default {
@@ -49,7 +50,7 @@ func TestAnalyticsEngineBinding(t *testing.T) {
 
 	_, err := putScript(t, s, "writer", meta(map[string]any{"bindings": []any{map[string]any{"type": "analytics_engine", "name": "EVENTS"}}}),
 		module{name: "index.js", src: analyticsWriter})
-	requireCode(t, err, codeValidation, "binding 'EVENTS' of type analytics_engine needs a dataset")
+	requireCode(t, err, envelope.CodeValidation, "binding 'EVENTS' of type analytics_engine needs a dataset")
 
 	mustUpload(t, s, "writer", meta(map[string]any{"bindings": []any{binding}}), module{name: "index.js", src: analyticsWriter})
 	url := enableWorkersDev(t, s, "writer")

@@ -1,13 +1,28 @@
 package local
 
 import (
+	"context"
+	"net"
 	"net/http"
 	"strings"
+
+	"github.com/lumier-dev/lumier/local/d1"
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/fault"
+	"github.com/lumier-dev/lumier/local/identity"
+	"github.com/lumier-dev/lumier/local/kv"
+	"github.com/lumier-dev/lumier/local/queues"
+	"github.com/lumier-dev/lumier/local/r2"
+	"github.com/lumier-dev/lumier/local/schedules"
+	"github.com/lumier-dev/lumier/local/tails"
+	"github.com/lumier-dev/lumier/local/zones"
 )
 
 // routes is the API: each endpoint with the kind its calls are counted under.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
+	// route is s.handle on mux, for the endpoint families of their own packages.
+	route := func(pattern, kind string, h http.HandlerFunc) { s.handle(mux, pattern, kind, h) }
 	const scripts = "/accounts/{account}/workers/scripts"
 	s.handle(mux, "PUT "+scripts+"/{script}", CallUpload, s.handleUpload)
 	s.handle(mux, "GET "+scripts, CallListScripts, s.handleListScripts)
@@ -19,31 +34,51 @@ func (s *Server) routes() http.Handler {
 	s.handle(mux, "GET "+scripts+"/{script}/subdomain", CallScriptSubdomain, s.handleScriptSubdomain)
 	s.handle(mux, "POST "+scripts+"/{script}/subdomain", CallSetWorkersDev, s.handleSetWorkersDev)
 	s.handle(mux, "DELETE "+scripts+"/{script}/subdomain", CallSetWorkersDev, s.handleDisableWorkersDev)
-	s.handle(mux, "GET /user/tokens/verify", CallVerifyToken, s.handleVerifyToken)
+	identity.NewAPI(s.opts.AccountID, s.opts.Token).Routes(route)
 	s.apiRoutes(mux)
-	s.scheduleRoutes(mux)
-	s.kvRoutes(mux)
+	s.triggers.Routes(route)
+	// Outside the v4 API (it is ours, not Cloudflare's), but authenticated like it.
+	mux.HandleFunc("POST "+schedules.FirePath, func(w http.ResponseWriter, r *http.Request) {
+		if err := s.authenticate(r, false); err != nil {
+			envelope.WriteError(w, err)
+			return
+		}
+		s.calls.Add(CallFireScheduled)
+		s.triggers.ServeFire(w, r)
+	})
+	kv.NewAPI(s.kv, s.logger).Routes(route)
 	s.assetRoutes(mux)
-	s.queueRoutes(mux)
-	s.d1Routes(mux)
-	s.r2Routes(mux)
-	s.zoneRoutes(mux)
-	s.tailRoutes(mux)
+	queueAPI := queues.NewAPI(s.queues, s.delivery, accountView{s}, s.logger)
+	queueAPI.Routes(route)
+	// Outside the v4 API (it is ours, not Cloudflare's), but authenticated like it.
+	mux.HandleFunc("POST "+deliverPath, func(w http.ResponseWriter, r *http.Request) {
+		if err := s.authenticate(r, false); err != nil {
+			envelope.WriteError(w, err)
+			return
+		}
+		s.calls.Add(CallDeliverMessages)
+		queueAPI.ServeDeliver(w, r)
+	})
+	d1.NewAPI(s.d1, s.logger).Routes(route)
+	r2.NewAPI(s.r2, s.logger).Routes(route)
+	zones.NewAPI(s.opts.AccountID, s.zones, accountView{s}).Routes(route)
+	s.tails.Routes(route)
+	mux.HandleFunc("GET "+tails.SocketPath, s.tails.ServeSocket)
 	s.workflowRoutes(mux)
 	s.analyticsRoutes(mux)
 	// Credentials first, whatever the path: an unknown path with a wrong token is an
 	// authentication error on Cloudflare, never "no route".
 	mux.HandleFunc(apiPrefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		if err := s.authenticate(r, false); err != nil {
-			writeError(w, err)
+			envelope.WriteError(w, err)
 			return
 		}
-		writeError(w, newAPIError(http.StatusNotFound, codeNoRoute, "No route for that URI"))
+		envelope.WriteError(w, envelope.NewError(http.StatusNotFound, envelope.CodeNoRoute, "No route for that URI"))
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, newAPIError(http.StatusNotFound, codeNoRoute, "No route for that URI"))
+		envelope.WriteError(w, envelope.NewError(http.StatusNotFound, envelope.CodeNoRoute, "No route for that URI"))
 	})
-	return s.serveZones(s.logRequests(mux))
+	return s.serveZones(s.reqlog.Middleware(mux))
 }
 
 // handle registers an endpoint behind the checks every endpoint shares, in Cloudflare's order:
@@ -52,23 +87,23 @@ func (s *Server) handle(mux *http.ServeMux, pattern, kind string, h http.Handler
 	method, path, _ := strings.Cut(pattern, " ")
 	mux.HandleFunc(method+" "+apiPrefix+path, func(w http.ResponseWriter, r *http.Request) {
 		if err := s.authenticate(r, kind == CallVerifyToken); err != nil {
-			writeError(w, err)
+			envelope.WriteError(w, err)
 			return
 		}
-		drop, err := s.inject(r.Context(), r, strings.TrimPrefix(r.URL.Path, apiPrefix))
+		drop, err := s.opts.Faults.Inject(r, strings.TrimPrefix(r.URL.Path, apiPrefix), s.logger)
 		if err != nil {
-			s.calls.add(CallFaulted)
-			writeError(w, err, apiMessage{Code: 0, Message: "fault injected by lumier local (" + FaultsEnv + ")"})
+			s.calls.Add(CallFaulted)
+			envelope.WriteError(w, err, envelope.Message{Code: 0, Message: "fault injected by lumier local (" + fault.Env + ")"})
 			return
 		}
 		if account := r.PathValue("account"); strings.Contains(path, "{account}") && account != s.opts.AccountID {
-			writeError(w, s.wrongAccount(r, account))
+			envelope.WriteError(w, s.wrongAccount(r, account))
 			return
 		}
-		s.calls.add(kind)
+		s.calls.Add(kind)
 		if drop {
-			s.calls.add(CallDropped)
-			dropAfter(w, r, h)
+			s.calls.Add(CallDropped)
+			fault.DropAfter(w, r, h)
 			return
 		}
 		h(w, r)
@@ -77,10 +112,152 @@ func (s *Server) handle(mux *http.ServeMux, pattern, kind string, h http.Handler
 
 // wrongAccount is Cloudflare's answer for an account id in the path that is not ours: a
 // malformed id cannot be routed at all; a well-formed one is an account the token cannot access.
-func (s *Server) wrongAccount(r *http.Request, account string) *apiError {
+func (s *Server) wrongAccount(r *http.Request, account string) *envelope.Error {
 	if !accountIDPattern.MatchString(account) {
-		return newAPIError(http.StatusNotFound, codeBadIdentifier,
+		return envelope.NewError(http.StatusNotFound, envelope.CodeBadIdentifier,
 			"Could not route to %s, perhaps your object identifier is invalid?", r.URL.Path)
 	}
-	return newAPIError(http.StatusForbidden, codeAuthentication, "Authentication error")
+	return envelope.NewError(http.StatusForbidden, envelope.CodeAuthentication, "Authentication error")
+}
+
+// deliverPath delivers a queue's ready messages now: POST /__lumier/queues/{name}/deliver.
+const deliverPath = "/__lumier/queues/{name}/deliver"
+
+// accountView is the account as the packages of its families see it (queues.Account,
+// tails.Scripts, zones.Account, schedules.Account).
+type accountView struct{ s *Server }
+
+// Producers are the scripts with a queue binding to queue, sorted.
+func (a accountView) Producers(queue string) []string {
+	var out []string
+	st := a.s.st.Load()
+	for _, name := range st.scriptNames() {
+		for _, b := range st.Scripts[name].Bindings {
+			if b.Type == bindingQueue && b.QueueName == queue {
+				out = append(out, name)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// HasScript reports whether the account has script name.
+func (a accountView) HasScript(name string) bool {
+	_, ok := a.s.st.Load().Scripts[name]
+	return ok
+}
+
+// ReloadConsumers runs the scripts again after a consumer changed: a consuming script gets the
+// companion that delivers batches to its queue() handler (local/workerd/scheduled.go).
+func (a accountView) ReloadConsumers(ctx context.Context) {
+	s := a.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st.Load()
+	if err := s.apply(ctx, st, st, ""); err != nil {
+		s.logger.Warn("reloading scripts after a queue consumer changed", "err", err)
+	}
+}
+
+// serveZones sends a request whose Host belongs to one of the account's zones to the Worker its
+// routes and custom domains select, and any other request to api. This is how the zones are
+// reached locally: `curl -H 'Host: api.example.com' http://127.0.0.1:<api port>/`.
+func (s *Server) serveZones(api http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.ToLower(host)
+		if _, ok := s.zones.OfHost(host); !ok {
+			api.ServeHTTP(w, r)
+			return
+		}
+		scheme := "https" // Cloudflare serves zones over HTTPS; a scheme-less pattern matches both
+		if p := r.Header.Get("X-Forwarded-Proto"); p == "http" {
+			scheme = p
+		}
+		st := s.st.Load()
+		script, ok := zones.Target(st.Routes, st.Domains, scheme, host, r.URL.RequestURI())
+		if !ok {
+			http.Error(w, "lumier local: no route or custom domain of zone matches "+host+r.URL.Path+
+				" (routes and custom domains are set on a Worker with routes and domains)", http.StatusNotFound)
+			return
+		}
+		s.router.handler(script).ServeHTTP(w, r)
+	})
+}
+
+// Records are the account's routes and custom domains (zones.Account).
+func (a accountView) Records() ([]zones.Route, []zones.Domain) {
+	st := a.s.st.Load()
+	return st.Routes, st.Domains
+}
+
+// Change changes the account's routes and custom domains (zones.Account): under the account's
+// lock, on a copy of the state, which is written and published when change changed it.
+func (a accountView) Change(change func(hasScript func(string) bool, routes []zones.Route, domains []zones.Domain) ([]zones.Route, []zones.Domain, bool, error)) error {
+	s := a.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := s.st.Load().clone()
+	hasScript := func(name string) bool { _, ok := next.Scripts[name]; return ok }
+	routes, domains, changed, err := change(hasScript, next.Routes, next.Domains)
+	if err != nil || !changed {
+		return err
+	}
+	next.Routes, next.Domains = routes, domains
+	if err := s.store.save(next); err != nil {
+		return err
+	}
+	s.st.Store(next)
+	return nil
+}
+
+// Schedules are the Cron Triggers of every script, and the scripts' names (schedules.Account).
+func (a accountView) Schedules() (map[string][]schedules.Record, []string) {
+	st := a.s.st.Load()
+	return st.Schedules, st.scriptNames()
+}
+
+// Of is script's Cron Triggers; false when the account has no such script (schedules.Account).
+func (a accountView) Of(script string) ([]schedules.Record, bool) {
+	st := a.s.st.Load()
+	if _, ok := st.Scripts[script]; !ok {
+		return nil, false
+	}
+	return st.Schedules[script], true
+}
+
+// Set replaces script's Cron Triggers (schedules.Account). A script that gains or loses its
+// first trigger is reloaded, since workerd serves scheduled events through a companion service.
+func (a accountView) Set(ctx context.Context, script string, set func(prev []schedules.Record) []schedules.Record) ([]schedules.Record, error) {
+	s := a.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	if _, ok := prev.Scripts[script]; !ok {
+		return nil, envelope.ScriptNotFound()
+	}
+	next := prev.clone()
+	if next.Schedules == nil {
+		next.Schedules = map[string][]schedules.Record{}
+	}
+	recs := set(prev.Schedules[script])
+	if len(recs) == 0 {
+		delete(next.Schedules, script)
+	} else {
+		next.Schedules[script] = recs
+	}
+	if (len(prev.Schedules[script]) > 0) != (len(recs) > 0) {
+		if err := s.apply(ctx, prev, next, ""); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.store.save(next); err != nil {
+		return nil, err
+	}
+	s.st.Store(next)
+	return recs, nil
 }

@@ -9,6 +9,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
+
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/fault"
 )
 
 // Cloudflare's static assets limits the API enforces (docs/cloudflare-api.md, "Static assets").
@@ -29,14 +32,14 @@ func (s *Server) assetRoutes(mux *http.ServeMux) {
 // withFaults applies the injected faults to h, an endpoint not registered through handle.
 func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		drop, err := s.inject(r.Context(), r, strings.TrimPrefix(r.URL.Path, apiPrefix))
+		drop, err := s.opts.Faults.Inject(r, strings.TrimPrefix(r.URL.Path, apiPrefix), s.logger)
 		switch {
 		case err != nil:
-			s.calls.add(CallFaulted)
-			writeError(w, err, apiMessage{Code: 0, Message: "fault injected by lumier local (" + FaultsEnv + ")"})
+			s.calls.Add(CallFaulted)
+			envelope.WriteError(w, err, envelope.Message{Code: 0, Message: "fault injected by lumier local (" + fault.Env + ")"})
 		case drop:
-			s.calls.add(CallDropped)
-			dropAfter(w, r, h)
+			s.calls.Add(CallDropped)
+			fault.DropAfter(w, r, h)
 		default:
 			h(w, r)
 		}
@@ -48,42 +51,42 @@ func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
 func (s *Server) handleAssetsSession(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	if err := validScriptName(name); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	var body struct {
 		Manifest assetManifest `json:"manifest"`
 	}
 	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<20)).Decode(&body); err != nil {
-		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "could not parse the manifest: %v", err))
+		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not parse the manifest: %v", err))
 		return
 	}
 	if err := s.opts.Plan.checkManifest(body.Manifest); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	jwt, buckets := s.assets.startSession(name, body.Manifest)
-	writeResult(w, http.StatusOK, map[string]any{"jwt": jwt, "buckets": buckets}, nil)
+	envelope.WriteResult(w, http.StatusOK, map[string]any{"jwt": jwt, "buckets": buckets}, nil)
 }
 
 // checkManifest applies Cloudflare's rules on a manifest: paths start with '/', hashes are 32 hex
 // digits, and the file count and sizes are within the limits.
-func (p Plan) checkManifest(m assetManifest) *apiError {
+func (p Plan) checkManifest(m assetManifest) *envelope.Error {
 	if m == nil {
-		return newAPIError(http.StatusBadRequest, codeValidation, "manifest is required")
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "manifest is required")
 	}
 	if len(m) > p.maxAssetFiles() {
-		return newAPIError(http.StatusBadRequest, codeValidation,
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
 			"the manifest has %d files; a Worker version may have at most %d", len(m), p.maxAssetFiles())
 	}
 	for path, e := range m {
 		switch {
 		case !strings.HasPrefix(path, "/"):
-			return newAPIError(http.StatusBadRequest, codeValidation, "manifest path %q must start with '/'", path)
+			return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "manifest path %q must start with '/'", path)
 		case !assetHashPattern.MatchString(e.Hash):
-			return newAPIError(http.StatusBadRequest, codeValidation, "manifest entry %q: hash %q is not 32 hex digits", path, e.Hash)
+			return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "manifest entry %q: hash %q is not 32 hex digits", path, e.Hash)
 		case e.Size < 0 || e.Size > maxAssetFileSize:
-			return newAPIError(http.StatusBadRequest, codeValidation,
+			return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
 				"manifest entry %q: size %d is over the limit of %d bytes per file", path, e.Size, maxAssetFileSize)
 		}
 	}
@@ -96,26 +99,26 @@ func (p Plan) checkManifest(m assetManifest) *apiError {
 // completion token once the session has them all.
 func (s *Server) handleAssetsUpload(w http.ResponseWriter, r *http.Request) {
 	if r.PathValue("account") != s.opts.AccountID {
-		writeError(w, s.wrongAccount(r, r.PathValue("account")))
+		envelope.WriteError(w, s.wrongAccount(r, r.PathValue("account")))
 		return
 	}
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || token == "" {
-		writeError(w, newAPIError(http.StatusUnauthorized, codeAuthentication, "Authentication error: an assets upload needs the upload session's token"))
+		envelope.WriteError(w, envelope.NewError(http.StatusUnauthorized, envelope.CodeAuthentication, "Authentication error: an assets upload needs the upload session's token"))
 		return
 	}
 	if _, err := s.assets.session(token); err != nil {
-		writeError(w, newAPIError(http.StatusUnauthorized, codeAuthentication, "Authentication error: %v", err))
+		envelope.WriteError(w, envelope.NewError(http.StatusUnauthorized, envelope.CodeAuthentication, "Authentication error: %v", err))
 		return
 	}
-	s.calls.add(CallAssetsUpload)
+	s.calls.Add(CallAssetsUpload)
 	if r.URL.Query().Get("base64") != "true" {
-		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "base64 must be true: send each file's content base64-encoded"))
+		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "base64 must be true: send each file's content base64-encoded"))
 		return
 	}
 	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" {
-		writeError(w, newAPIError(http.StatusUnsupportedMediaType, codeContentType, "Content-Type must be multipart/form-data"))
+		envelope.WriteError(w, envelope.NewError(http.StatusUnsupportedMediaType, envelope.CodeContentType, "Content-Type must be multipart/form-data"))
 		return
 	}
 	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, maxAssetsUploadBytes), params["boundary"])
@@ -126,28 +129,28 @@ func (s *Server) handleAssetsUpload(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "could not parse multipart body: %v", err))
+			envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not parse multipart body: %v", err))
 			return
 		}
 		hash := part.FormName()
 		content, err := io.ReadAll(base64.NewDecoder(base64.StdEncoding, part))
 		if err != nil {
-			writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "file %s is not valid base64: %v", hash, err))
+			envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "file %s is not valid base64: %v", hash, err))
 			return
 		}
 		done, err := s.assets.put(token, hash, part.Header.Get("Content-Type"), content)
 		if err != nil {
-			writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "%v", err))
+			envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "%v", err))
 			return
 		}
-		s.calls.add(CallAssetFile)
+		s.calls.Add(CallAssetFile)
 		completion = done
 	}
 	if completion == "" {
-		writeResult(w, http.StatusAccepted, map[string]any{}, nil)
+		envelope.WriteResult(w, http.StatusAccepted, map[string]any{}, nil)
 		return
 	}
-	writeResult(w, http.StatusCreated, map[string]any{"jwt": completion}, nil)
+	envelope.WriteResult(w, http.StatusCreated, map[string]any{"jwt": completion}, nil)
 }
 
 // uploadedAssets resolves a script upload's assets.jwt to the manifest it completed; nil when the
@@ -161,13 +164,13 @@ func (s *Server) uploadedAssets(script string, up *upload) (*assetsRecord, error
 	}
 	id, err := s.assets.redeem(up.meta.Assets.JWT, script)
 	if err != nil {
-		return nil, newAPIError(http.StatusBadRequest, codeValidation, "assets: %v", err)
+		return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "assets: %v", err)
 	}
 	return &assetsRecord{Manifest: id, Config: up.meta.Assets.Config}, nil
 }
 
 // errAssetsBindingWithoutAssets refuses an upload that binds assets it does not have.
-var errAssetsBindingWithoutAssets = newAPIError(http.StatusBadRequest, codeValidation,
+var errAssetsBindingWithoutAssets = envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
 	"binding of type assets needs assets: upload them first and send assets.jwt (or keep_assets) in the metadata")
 
 // hasBinding reports whether bindings hold one of type kind.

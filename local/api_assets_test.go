@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -145,7 +146,7 @@ func TestAssetsBindingNeedsAssets(t *testing.T) {
 	s := sharedServer(t)
 	md := meta(map[string]any{"bindings": []map[string]any{{"type": "assets", "name": "ASSETS"}}})
 	_, err := putScript(t, s, "assets-missing", md, module{name: "index.js", src: assetsWorker})
-	requireCode(t, err, codeValidation, "binding of type assets needs assets")
+	requireCode(t, err, envelope.CodeValidation, "binding of type assets needs assets")
 }
 
 // TestAssetsFollowVersions: a versions upload carries its own assets, served once a deployment

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/shapetest"
+	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 // readContent reads GET .../content/v2 as wrangler's fetchWorkerDefinitionFromDash does: the
@@ -76,7 +77,7 @@ func TestScriptContent(t *testing.T) {
 	assert.Equal(t, 200, res.StatusCode, "the services path wrangler init --from-dash reads")
 	assert.Equal(t, "index.js", res.Header.Get("cf-entrypoint"))
 	_, err = newClient(s).Workers.Scripts.Content.Get(ctxT(t), "no-such-script", workers.ScriptContentGetParams{AccountID: cloudflare.F(s.AccountID())})
-	requireCode(t, err, codeScriptNotFound, "does not exist")
+	requireCode(t, err, envelope.CodeScriptNotFound, "does not exist")
 }
 
 // Versions and deployments say who made them as Cloudflare reports it: source and

@@ -5,11 +5,13 @@ import (
 	"testing"
 
 	"github.com/cloudflare/cloudflare-go/v4"
-	"github.com/cloudflare/cloudflare-go/v4/d1"
+	cfd1 "github.com/cloudflare/cloudflare-go/v4/d1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/shapetest"
+	"github.com/lumier-dev/lumier/local/d1"
+	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 // TestD1APIDatabasesAndQueries drives the D1 API through cloudflare-go: create, get, list,
@@ -19,50 +21,50 @@ func TestD1APIDatabasesAndQueries(t *testing.T) {
 	c := newClient(s)
 	acct := cloudflare.F(s.AccountID())
 
-	db, err := c.D1.Database.New(ctxT(t), d1.DatabaseNewParams{AccountID: acct, Name: cloudflare.F("app-dev-db")})
+	db, err := c.D1.Database.New(ctxT(t), cfd1.DatabaseNewParams{AccountID: acct, Name: cloudflare.F("app-dev-db")})
 	require.NoError(t, err)
 	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, db.UUID)
 	assert.Equal(t, "app-dev-db", db.Name)
-	_, err = c.D1.Database.New(ctxT(t), d1.DatabaseNewParams{AccountID: acct, Name: cloudflare.F("app-dev-db")})
-	requireCode(t, err, codeD1NameTaken, "already exists")
-	_, err = c.D1.Database.New(ctxT(t), d1.DatabaseNewParams{AccountID: acct, Name: cloudflare.F("Bad Name")})
-	requireCode(t, err, codeValidation, "is invalid")
+	_, err = c.D1.Database.New(ctxT(t), cfd1.DatabaseNewParams{AccountID: acct, Name: cloudflare.F("app-dev-db")})
+	requireCode(t, err, d1.CodeNameTaken, "already exists")
+	_, err = c.D1.Database.New(ctxT(t), cfd1.DatabaseNewParams{AccountID: acct, Name: cloudflare.F("Bad Name")})
+	requireCode(t, err, envelope.CodeValidation, "is invalid")
 
-	q, err := c.D1.Database.Query(ctxT(t), db.UUID, d1.DatabaseQueryParams{AccountID: acct,
+	q, err := c.D1.Database.Query(ctxT(t), db.UUID, cfd1.DatabaseQueryParams{AccountID: acct,
 		Sql: cloudflare.F("CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT); INSERT INTO kv VALUES ('a', '1'), ('b', '2')")})
 	require.NoError(t, err)
 	require.Len(t, q.Result, 2)
 	assert.Equal(t, float64(2), q.Result[1].Meta.Changes)
-	q, err = c.D1.Database.Query(ctxT(t), db.UUID, d1.DatabaseQueryParams{AccountID: acct,
+	q, err = c.D1.Database.Query(ctxT(t), db.UUID, cfd1.DatabaseQueryParams{AccountID: acct,
 		Sql: cloudflare.F("SELECT k, v FROM kv WHERE k = ?"), Params: cloudflare.F([]string{"b"})})
 	require.NoError(t, err)
 	require.Len(t, q.Result, 1)
 	assert.Equal(t, []any{map[string]any{"k": "b", "v": "2"}}, q.Result[0].Results)
 
-	r, err := c.D1.Database.Raw(ctxT(t), db.UUID, d1.DatabaseRawParams{AccountID: acct, Sql: cloudflare.F("SELECT k, v FROM kv ORDER BY k")})
+	r, err := c.D1.Database.Raw(ctxT(t), db.UUID, cfd1.DatabaseRawParams{AccountID: acct, Sql: cloudflare.F("SELECT k, v FROM kv ORDER BY k")})
 	require.NoError(t, err)
 	require.Len(t, r.Result, 1)
 	assert.Equal(t, []string{"k", "v"}, r.Result[0].Results.Columns)
 	assert.Len(t, r.Result[0].Results.Rows, 2)
 
-	_, err = c.D1.Database.Query(ctxT(t), db.UUID, d1.DatabaseQueryParams{AccountID: acct, Sql: cloudflare.F("SELECT * FROM nope")})
-	requireCode(t, err, codeD1SQL, "no such table: nope: SQLITE_ERROR")
+	_, err = c.D1.Database.Query(ctxT(t), db.UUID, cfd1.DatabaseQueryParams{AccountID: acct, Sql: cloudflare.F("SELECT * FROM nope")})
+	requireCode(t, err, d1.CodeSQL, "no such table: nope: SQLITE_ERROR")
 
-	got, err := c.D1.Database.Get(ctxT(t), db.UUID, d1.DatabaseGetParams{AccountID: acct})
+	got, err := c.D1.Database.Get(ctxT(t), db.UUID, cfd1.DatabaseGetParams{AccountID: acct})
 	require.NoError(t, err)
 	assert.Equal(t, float64(1), got.NumTables)
 	assert.Positive(t, got.FileSize)
-	list, err := c.D1.Database.List(ctxT(t), d1.DatabaseListParams{AccountID: acct, Name: cloudflare.F("dev-db")})
+	list, err := c.D1.Database.List(ctxT(t), cfd1.DatabaseListParams{AccountID: acct, Name: cloudflare.F("dev-db")})
 	require.NoError(t, err)
 	require.Len(t, list.Result, 1)
 	assert.Equal(t, db.UUID, list.Result[0].UUID)
 
-	_, err = c.D1.Database.Delete(ctxT(t), db.UUID, d1.DatabaseDeleteParams{AccountID: acct})
+	_, err = c.D1.Database.Delete(ctxT(t), db.UUID, cfd1.DatabaseDeleteParams{AccountID: acct})
 	require.NoError(t, err)
-	_, err = c.D1.Database.Get(ctxT(t), db.UUID, d1.DatabaseGetParams{AccountID: acct})
-	requireCode(t, err, codeD1NotFound, "could not be found")
-	assert.Equal(t, 4, s.Calls()[CallD1Query])
-	assert.Equal(t, 4, s.Calls()[CallD1EditDatabases], "creates (one refused twice) and the delete")
+	_, err = c.D1.Database.Get(ctxT(t), db.UUID, cfd1.DatabaseGetParams{AccountID: acct})
+	requireCode(t, err, d1.CodeNotFound, "could not be found")
+	assert.Equal(t, 4, s.Calls()[d1.CallQuery])
+	assert.Equal(t, 4, s.Calls()[d1.CallEditDatabases], "creates (one refused twice) and the delete")
 }
 
 // TestD1BindingKeepsRowsAcrossRestart: a Worker's d1 binding on workerd runs prepare/bind with
@@ -73,7 +75,7 @@ func TestD1BindingKeepsRowsAcrossRestart(t *testing.T) {
 	s := startServer(t, dir, Options{})
 	c := newClient(s)
 	acct := cloudflare.F(s.AccountID())
-	db, err := c.D1.Database.New(ctxT(t), d1.DatabaseNewParams{AccountID: acct, Name: cloudflare.F("bound")})
+	db, err := c.D1.Database.New(ctxT(t), cfd1.DatabaseNewParams{AccountID: acct, Name: cloudflare.F("bound")})
 	require.NoError(t, err)
 
 	_, err = putScript(t, s, "d1w", meta(map[string]any{"bindings": []any{d1Binding("DB", "00000000-0000-4000-8000-000000000000")}}),
@@ -102,7 +104,7 @@ func TestD1BindingKeepsRowsAcrossRestart(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, body)
 	assert.JSONEq(t, `[["id","body"],[1,"hello"],[2,"b1"],[3,"b2"]]`, body)
 
-	r, err := c.D1.Database.Raw(ctxT(t), db.UUID, d1.DatabaseRawParams{AccountID: acct, Sql: cloudflare.F("SELECT count(*) FROM notes")})
+	r, err := c.D1.Database.Raw(ctxT(t), db.UUID, cfd1.DatabaseRawParams{AccountID: acct, Sql: cloudflare.F("SELECT count(*) FROM notes")})
 	require.NoError(t, err)
 	assert.Equal(t, [][]any{{float64(3)}}, toAnyRows(r.Result[0].Results.Rows), "the API sees the Worker's rows")
 
@@ -176,22 +178,22 @@ func TestD1ReturnsStoredText(t *testing.T) {
 	s := sharedServer(t)
 	c := newClient(s)
 	acct := cloudflare.F(s.AccountID())
-	db, err := c.D1.Database.New(ctxT(t), d1.DatabaseNewParams{AccountID: acct, Name: cloudflare.F("stored-text")})
+	db, err := c.D1.Database.New(ctxT(t), cfd1.DatabaseNewParams{AccountID: acct, Name: cloudflare.F("stored-text")})
 	require.NoError(t, err)
-	_, err = c.D1.Database.Query(ctxT(t), db.UUID, d1.DatabaseQueryParams{AccountID: acct, Sql: cloudflare.F(
+	_, err = c.D1.Database.Query(ctxT(t), db.UUID, cfd1.DatabaseQueryParams{AccountID: acct, Sql: cloudflare.F(
 		"CREATE TABLE events (id INTEGER PRIMARY KEY, at DATETIME, ts TIMESTAMP, d DATE, n INTEGER, x REAL);" +
 			"INSERT INTO events VALUES (1, '2020-01-01 10:00:00', '2020-01-01T10:00:00.000Z', '2020-01-01', 7, 1.5)")})
 	require.NoError(t, err)
 	const sel = "SELECT at, ts, d, n, x FROM events"
 	want := map[string]any{"at": "2020-01-01 10:00:00", "ts": "2020-01-01T10:00:00.000Z", "d": "2020-01-01", "n": float64(7), "x": 1.5}
 
-	q, err := c.D1.Database.Query(ctxT(t), db.UUID, d1.DatabaseQueryParams{AccountID: acct, Sql: cloudflare.F(sel)})
+	q, err := c.D1.Database.Query(ctxT(t), db.UUID, cfd1.DatabaseQueryParams{AccountID: acct, Sql: cloudflare.F(sel)})
 	require.NoError(t, err)
 	assert.Equal(t, []any{want}, q.Result[0].Results, "/query")
 	rq := raw(t, s, "POST", "/accounts/"+s.AccountID()+"/d1/database/"+db.UUID+"/query", s.Token(), "application/json",
 		[]byte(`{"sql":"SELECT id, at FROM events"}`))
 	shapetest.Check(t, "d1", "database-query", rq.Body)
-	r, err := c.D1.Database.Raw(ctxT(t), db.UUID, d1.DatabaseRawParams{AccountID: acct, Sql: cloudflare.F(sel)})
+	r, err := c.D1.Database.Raw(ctxT(t), db.UUID, cfd1.DatabaseRawParams{AccountID: acct, Sql: cloudflare.F(sel)})
 	require.NoError(t, err)
 	assert.Equal(t, [][]any{{"2020-01-01 10:00:00", "2020-01-01T10:00:00.000Z", "2020-01-01", float64(7), 1.5}},
 		toAnyRows(r.Result[0].Results.Rows), "/raw")

@@ -4,6 +4,10 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/identity"
+	"github.com/lumier-dev/lumier/local/ids"
 )
 
 // deploymentJSON is one deployment as the deployments endpoints return it.
@@ -30,7 +34,7 @@ func (d *deploymentRecord) json() deploymentJSON {
 	}
 	return deploymentJSON{
 		ID: d.ID, CreatedOn: d.CreatedOn, Source: d.Source, Strategy: strategyPercentage,
-		AuthorEmail: authorEmail, Annotations: ann, Versions: slices.Clone(d.Versions),
+		AuthorEmail: identity.Email, Annotations: ann, Versions: slices.Clone(d.Versions),
 	}
 }
 
@@ -39,7 +43,7 @@ func (d *deploymentRecord) json() deploymentJSON {
 func (s *Server) handleListDeployments(w http.ResponseWriter, r *http.Request) {
 	stored, ok := s.st.Load().Scripts[r.PathValue("script")]
 	if !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	rec := *stored
@@ -48,7 +52,7 @@ func (s *Server) handleListDeployments(w http.ResponseWriter, r *http.Request) {
 	for i := len(rec.Deployments) - 1; i >= 0; i-- {
 		out = append(out, rec.Deployments[i].json())
 	}
-	writeResult(w, http.StatusOK, map[string]any{"deployments": out}, nil)
+	envelope.WriteResult(w, http.StatusOK, map[string]any{"deployments": out}, nil)
 }
 
 // handleNewDeployment is POST .../scripts/{name}/deployments {"strategy":"percentage",
@@ -61,60 +65,60 @@ func (s *Server) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
 		Versions    []deployedVersion `json:"versions"`
 		Annotations map[string]string `json:"annotations"`
 	}
-	if err := readJSON(r, &body); err != nil {
-		writeError(w, err)
+	if err := envelope.ReadJSON(r, &body); err != nil {
+		envelope.WriteError(w, err)
 		return
 	}
 	if err := checkDeployment(body.Strategy, body.Versions); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	name := r.PathValue("script")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.st.Load().Scripts[name]; !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	d := &deploymentRecord{
-		ID: newUUID(), CreatedOn: time.Now().UTC(), Source: requestSource(r),
+		ID: ids.UUID(), CreatedOn: time.Now().UTC(), Source: requestSource(r),
 		Message: body.Annotations["workers/message"], Versions: body.Versions,
 	}
 	ctx, cancel := contextFor(r)
 	defer cancel()
 	if err := s.deploy(ctx, name, d); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	s.logger.Info("deployment created", "script", name, "deployment", d.ID, "versions", d.Versions)
-	writeResult(w, http.StatusOK, d.json(), nil)
+	envelope.WriteResult(w, http.StatusOK, d.json(), nil)
 }
 
 // checkDeployment applies Cloudflare's shape rules to a deployment: the percentage strategy, one
 // or two distinct versions, percentages in (0, 100] adding up to 100.
 func checkDeployment(strategy string, versions []deployedVersion) error {
 	if strategy != strategyPercentage {
-		return newAPIError(http.StatusBadRequest, codeValidation, "strategy %q is not supported: use %q", strategy, strategyPercentage)
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "strategy %q is not supported: use %q", strategy, strategyPercentage)
 	}
 	if len(versions) == 0 || len(versions) > 2 {
-		return newAPIError(http.StatusBadRequest, codeValidation,
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
 			"a deployment routes traffic to one or two versions, got %d", len(versions))
 	}
 	total := 0.0
 	for i, v := range versions {
 		if v.VersionID == "" {
-			return newAPIError(http.StatusBadRequest, codeValidation, "versions[%d].version_id is required", i)
+			return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "versions[%d].version_id is required", i)
 		}
 		if v.Percentage <= 0 || v.Percentage > 100 {
-			return newAPIError(http.StatusBadRequest, codeValidation, "versions[%d].percentage must be in (0, 100], got %v", i, v.Percentage)
+			return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "versions[%d].percentage must be in (0, 100], got %v", i, v.Percentage)
 		}
 		total += v.Percentage
 	}
 	if len(versions) == 2 && versions[0].VersionID == versions[1].VersionID {
-		return newAPIError(http.StatusBadRequest, codeValidation, "version %s is listed twice", versions[0].VersionID)
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "version %s is listed twice", versions[0].VersionID)
 	}
 	if total < 99.99 || total > 100.01 {
-		return newAPIError(http.StatusBadRequest, codeValidation, "the versions' percentages must add up to 100, got %v", total)
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "the versions' percentages must add up to 100, got %v", total)
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/workers"
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/identity"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,7 +29,7 @@ func TestContractDeployments(t *testing.T) {
 		{at("00000000-0000-4000-8000-000000000000", 100)}, // unknown version
 	} {
 		_, err := deployVersions(t, s, name, bad...)
-		requireCode(t, err, codeValidation, "")
+		requireCode(t, err, envelope.CodeValidation, "")
 	}
 
 	d, err := deployVersions(t, s, name, at(v2.ID, 30), at(v1, 70))
@@ -35,7 +37,7 @@ func TestContractDeployments(t *testing.T) {
 	assert.Equal(t, workers.ScriptDeploymentNewResponseStrategyPercentage, d.Strategy)
 	assert.NotEmpty(t, d.ID)
 	assert.NotEmpty(t, d.CreatedOn)
-	assert.Equal(t, authorEmail, d.AuthorEmail)
+	assert.Equal(t, identity.Email, d.AuthorEmail)
 	require.Len(t, d.Versions, 2)
 
 	deps, err = newClient(s).Workers.Scripts.Deployments.Get(ctxT(t), name, workers.ScriptDeploymentGetParams{AccountID: cloudflare.F(s.AccountID())})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/workers"
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -25,16 +26,16 @@ func TestDeployToolFlow(t *testing.T) {
 
 	r := raw(t, s, "GET", svcPath, s.Token(), "", nil)
 	require.Equal(t, http.StatusNotFound, r.Status)
-	require.Equal(t, codeScriptNotFound, r.code(), "a new script is not found by its service")
+	require.Equal(t, envelope.CodeScriptNotFound, r.code(), "a new script is not found by its service")
 	_, err := c.Workers.Scripts.Deployments.Get(ctxT(t), name, workers.ScriptDeploymentGetParams{AccountID: acct})
-	requireCode(t, err, codeScriptNotFound, "")
+	requireCode(t, err, envelope.CodeScriptNotFound, "")
 	list, err := c.Workers.Scripts.List(ctxT(t), workers.ScriptListParams{AccountID: acct})
 	require.NoError(t, err)
 	for _, sc := range list.Result {
 		require.NotEqual(t, name, sc.ID)
 	}
 	_, err = c.Workers.Scripts.ScriptAndVersionSettings.Get(ctxT(t), name, workers.ScriptScriptAndVersionSettingGetParams{AccountID: acct})
-	requireCode(t, err, codeScriptNotFound, "")
+	requireCode(t, err, envelope.CodeScriptNotFound, "")
 
 	mustUpload(t, s, name, counterMeta("", "v1"), workerModule(t, "counter.js"))
 	sub, err := c.Workers.Scripts.Subdomain.Get(ctxT(t), name, workers.ScriptSubdomainGetParams{AccountID: acct})
@@ -67,7 +68,7 @@ func TestDeployToolFlow(t *testing.T) {
 	r = raw(t, s, "DELETE", svcPath+"?force=true", s.Token(), "", nil)
 	require.Equal(t, http.StatusOK, r.Status, "%v", r.Errors)
 	r = raw(t, s, "GET", svcPath, s.Token(), "", nil)
-	assert.Equal(t, codeScriptNotFound, r.code(), "deleted")
+	assert.Equal(t, envelope.CodeScriptNotFound, r.code(), "deleted")
 	if res, err := http.Get(url + "/room"); err == nil {
 		res.Body.Close()
 		assert.NotEqual(t, http.StatusOK, res.StatusCode, "the Worker no longer answers")
@@ -139,17 +140,17 @@ func TestAuthBeforeRouting(t *testing.T) {
 		method, path, _ := strings.Cut(route, " ")
 		missing := raw(t, s, method, path, "", "", nil)
 		assert.Equal(t, http.StatusBadRequest, missing.Status, "%s without a token", route)
-		assert.Equal(t, codeAuthMissing, missing.code(), "%s without a token", route)
+		assert.Equal(t, envelope.CodeAuthMissing, missing.code(), "%s without a token", route)
 		wrong := raw(t, s, method, path, "wrong-token", "", nil)
 		assert.Equal(t, http.StatusForbidden, wrong.Status, "%s with a wrong token", route)
-		assert.Equal(t, codeAuthentication, wrong.code(), "%s with a wrong token", route)
+		assert.Equal(t, envelope.CodeAuthentication, wrong.code(), "%s with a wrong token", route)
 	}
 	for _, path := range []string{"/user/tokens/verify", a + "/tokens/verify"} {
-		assert.Equal(t, codeAuthMissing, raw(t, s, "GET", path, "", "", nil).code(), path)
-		assert.Equal(t, codeInvalidToken, raw(t, s, "GET", path, "wrong-token", "", nil).code(), path)
+		assert.Equal(t, envelope.CodeAuthMissing, raw(t, s, "GET", path, "", "", nil).code(), path)
+		assert.Equal(t, envelope.CodeInvalidToken, raw(t, s, "GET", path, "wrong-token", "", nil).code(), path)
 	}
 	// Only with the right token does an unknown path get 7000.
 	r := raw(t, s, "GET", "/no/such/path", s.Token(), "", nil)
 	assert.Equal(t, http.StatusNotFound, r.Status)
-	assert.Equal(t, codeNoRoute, r.code())
+	assert.Equal(t, envelope.CodeNoRoute, r.code())
 }

@@ -11,16 +11,17 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/option"
 	"github.com/cloudflare/cloudflare-go/v4/workers"
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/stretchr/testify/require"
 )
 
 // rawResponse is a v4 envelope read without cloudflare-go, for endpoints it has no method for.
 type rawResponse struct {
 	Status   int
-	Success  bool            `json:"success"`
-	Result   json.RawMessage `json:"result"`
-	Errors   []apiMessage    `json:"errors"`
-	Messages []apiMessage    `json:"messages"`
+	Success  bool               `json:"success"`
+	Result   json.RawMessage    `json:"result"`
+	Errors   []envelope.Message `json:"errors"`
+	Messages []envelope.Message `json:"messages"`
 	// Body is the whole answer, for comparing its shape with a fixture.
 	Body []byte `json:"-"`
 }

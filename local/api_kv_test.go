@@ -6,7 +6,8 @@ import (
 	"testing"
 
 	"github.com/cloudflare/cloudflare-go/v4"
-	"github.com/cloudflare/cloudflare-go/v4/kv"
+	cfkv "github.com/cloudflare/cloudflare-go/v4/kv"
+	"github.com/lumier-dev/lumier/local/kv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -16,29 +17,29 @@ func TestKVAPINamespaces(t *testing.T) {
 	c := newClient(s)
 	acct := cloudflare.F(s.AccountID())
 
-	ns, err := c.KV.Namespaces.New(ctxT(t), kv.NamespaceNewParams{AccountID: acct, Title: cloudflare.F("app-dev-cache")})
+	ns, err := c.KV.Namespaces.New(ctxT(t), cfkv.NamespaceNewParams{AccountID: acct, Title: cloudflare.F("app-dev-cache")})
 	require.NoError(t, err)
 	assert.Regexp(t, `^[0-9a-f]{32}$`, ns.ID)
-	_, err = c.KV.Namespaces.New(ctxT(t), kv.NamespaceNewParams{AccountID: acct, Title: cloudflare.F("app-dev-cache")})
-	requireCode(t, err, codeKVTitleTaken, "already exists")
+	_, err = c.KV.Namespaces.New(ctxT(t), cfkv.NamespaceNewParams{AccountID: acct, Title: cloudflare.F("app-dev-cache")})
+	requireCode(t, err, kv.CodeTitleTaken, "already exists")
 
-	renamed, err := c.KV.Namespaces.Update(ctxT(t), ns.ID, kv.NamespaceUpdateParams{AccountID: acct, Title: cloudflare.F("app-dev-kv")})
+	renamed, err := c.KV.Namespaces.Update(ctxT(t), ns.ID, cfkv.NamespaceUpdateParams{AccountID: acct, Title: cloudflare.F("app-dev-kv")})
 	require.NoError(t, err)
 	assert.Equal(t, "app-dev-kv", renamed.Title)
-	got, err := c.KV.Namespaces.Get(ctxT(t), ns.ID, kv.NamespaceGetParams{AccountID: acct})
+	got, err := c.KV.Namespaces.Get(ctxT(t), ns.ID, cfkv.NamespaceGetParams{AccountID: acct})
 	require.NoError(t, err)
 	assert.Equal(t, "app-dev-kv", got.Title)
-	list, err := c.KV.Namespaces.List(ctxT(t), kv.NamespaceListParams{AccountID: acct})
+	list, err := c.KV.Namespaces.List(ctxT(t), cfkv.NamespaceListParams{AccountID: acct})
 	require.NoError(t, err)
 	require.Len(t, list.Result, 1)
 	assert.Equal(t, ns.ID, list.Result[0].ID)
 
-	_, err = c.KV.Namespaces.Delete(ctxT(t), ns.ID, kv.NamespaceDeleteParams{AccountID: acct})
+	_, err = c.KV.Namespaces.Delete(ctxT(t), ns.ID, cfkv.NamespaceDeleteParams{AccountID: acct})
 	require.NoError(t, err)
-	_, err = c.KV.Namespaces.Get(ctxT(t), ns.ID, kv.NamespaceGetParams{AccountID: acct})
-	requireCode(t, err, codeKVNamespaceNotFound, "namespace not found")
-	assert.Equal(t, 4, s.Calls()[CallKVEditNamespaces], "creates, rename and delete counted as edits")
-	assert.Equal(t, 3, s.Calls()[CallKVNamespaces], "gets and list counted as reads")
+	_, err = c.KV.Namespaces.Get(ctxT(t), ns.ID, cfkv.NamespaceGetParams{AccountID: acct})
+	requireCode(t, err, kv.CodeNamespaceNotFound, "namespace not found")
+	assert.Equal(t, 4, s.Calls()[kv.CallEditNamespaces], "creates, rename and delete counted as edits")
+	assert.Equal(t, 3, s.Calls()[kv.CallNamespaces], "gets and list counted as reads")
 }
 
 // TestKVBindingKeepsContentsAcrossRestart: a Worker's kv_namespace binding on workerd reads what
@@ -48,7 +49,7 @@ func TestKVBindingKeepsContentsAcrossRestart(t *testing.T) {
 	s := startServer(t, dir, Options{})
 	c := newClient(s)
 	acct := cloudflare.F(s.AccountID())
-	ns, err := c.KV.Namespaces.New(ctxT(t), kv.NamespaceNewParams{AccountID: acct, Title: cloudflare.F("restart")})
+	ns, err := c.KV.Namespaces.New(ctxT(t), cfkv.NamespaceNewParams{AccountID: acct, Title: cloudflare.F("restart")})
 	require.NoError(t, err)
 
 	// A binding to a namespace the account does not have is refused, as on Cloudflare.
@@ -73,7 +74,7 @@ func TestKVBindingKeepsContentsAcrossRestart(t *testing.T) {
 	assert.JSONEq(t, `{"value":null,"metadata":null}`, body)
 
 	// The API sees what the Worker wrote.
-	res, err := c.KV.Namespaces.Values.Get(ctxT(t), ns.ID, "greeting", kv.NamespaceValueGetParams{AccountID: acct})
+	res, err := c.KV.Namespaces.Values.Get(ctxT(t), ns.ID, "greeting", cfkv.NamespaceValueGetParams{AccountID: acct})
 	require.NoError(t, err)
 	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
@@ -89,8 +90,8 @@ func TestKVBindingKeepsContentsAcrossRestart(t *testing.T) {
 
 	code, body = call(t, http.MethodDelete, url2+"/greeting", "")
 	require.Equal(t, http.StatusOK, code, body)
-	_, err = newClient(s2).KV.Namespaces.Values.Get(ctxT(t), ns.ID, "greeting", kv.NamespaceValueGetParams{AccountID: acct})
-	requireCode(t, err, codeKVKeyNotFound, "key not found")
+	_, err = newClient(s2).KV.Namespaces.Values.Get(ctxT(t), ns.ID, "greeting", cfkv.NamespaceValueGetParams{AccountID: acct})
+	requireCode(t, err, kv.CodeKeyNotFound, "key not found")
 }
 
 func kvBinding(name, id string) map[string]any {

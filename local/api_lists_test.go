@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/shapetest"
+	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 // Paged lists answer the page asked for, with result_info saying how many there are, and an
@@ -28,7 +29,7 @@ func TestListsPage(t *testing.T) {
 	}
 	fixtures := map[string]string{"/storage/kv/namespaces": "kv/namespace-list", "/d1/database": "d1/database-list"}
 	for _, path := range []string{"/queues", "/storage/kv/namespaces", "/d1/database"} {
-		var info resultInfo
+		var info envelope.ResultInfo
 		var items []map[string]any
 		r := raw(t, s, "GET", base+path+"?page=2&per_page=10", s.Token(), "", nil)
 		require.Equal(t, 200, r.Status)
@@ -39,7 +40,7 @@ func TestListsPage(t *testing.T) {
 			shapetest.Check(t, family, endpoint, r.Body)
 		}
 		assert.Len(t, items, 10, path)
-		assert.Equal(t, resultInfo{Page: 2, PerPage: 10, Count: 10, TotalCount: 25, TotalPages: 3}, info, path)
+		assert.Equal(t, envelope.ResultInfo{Page: 2, PerPage: 10, Count: 10, TotalCount: 25, TotalPages: 3}, info, path)
 
 		r = raw(t, s, "GET", base+path+"?page=3&per_page=10", s.Token(), "", nil)
 		require.NoError(t, json.Unmarshal(r.Result, &items))
@@ -53,10 +54,10 @@ func TestListsPage(t *testing.T) {
 	}
 }
 
-func pageInfo(t *testing.T, r rawResponse) resultInfo {
+func pageInfo(t *testing.T, r rawResponse) envelope.ResultInfo {
 	t.Helper()
 	var env struct {
-		ResultInfo resultInfo `json:"result_info"`
+		ResultInfo envelope.ResultInfo `json:"result_info"`
 	}
 	require.NoError(t, json.Unmarshal(r.Body, &env))
 	return env.ResultInfo

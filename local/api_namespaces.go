@@ -1,6 +1,10 @@
 package local
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/lumier-dev/lumier/local/envelope"
+)
 
 // namespaceJSON is one item of GET .../workers/durable_objects/namespaces.
 type namespaceJSON struct {
@@ -18,5 +22,5 @@ func (s *Server) handleNamespaces(w http.ResponseWriter, r *http.Request) {
 	for _, n := range st.Namespaces {
 		items = append(items, namespaceJSON{ID: n.ID, Name: n.Name(), Script: n.Script, Class: n.Class, UseSqlite: n.SQLite})
 	}
-	writePage(w, r, items)
+	envelope.WritePage(w, r, items)
 }

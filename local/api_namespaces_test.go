@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -16,8 +17,8 @@ func TestNamespacesList(t *testing.T) {
 		step("new_classes", []string{"Kv"}), step("new_sqlite_classes", []string{"Sql"}))}), doSrc("Kv", "Sql"))
 
 	var page struct {
-		Result     []namespaceJSON `json:"result"`
-		ResultInfo resultInfo      `json:"result_info"`
+		Result     []namespaceJSON     `json:"result"`
+		ResultInfo envelope.ResultInfo `json:"result_info"`
 	}
 	err := newClient(s).Get(ctxT(t), "accounts/"+s.AccountID()+"/workers/durable_objects/namespaces", nil, &page)
 	require.NoError(t, err)

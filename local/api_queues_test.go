@@ -8,7 +8,9 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/kv"
-	"github.com/cloudflare/cloudflare-go/v4/queues"
+	cfqueues "github.com/cloudflare/cloudflare-go/v4/queues"
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/queues"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -38,7 +40,7 @@ func queueBinding(name, queue string) map[string]any {
 }
 
 // deliver calls the on-demand delivery endpoint and decodes its report.
-func deliver(t *testing.T, s *Server, queue string) deliverReport {
+func deliver(t *testing.T, s *Server, queue string) queues.Report {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctxT(t), http.MethodPost, "http://"+s.Addr()+"/__lumier/queues/"+queue+"/deliver", nil)
 	require.NoError(t, err)
@@ -49,7 +51,7 @@ func deliver(t *testing.T, s *Server, queue string) deliverReport {
 	var out rawResponse
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
 	require.Equal(t, http.StatusOK, res.StatusCode, "%+v", out.Errors)
-	var rep deliverReport
+	var rep queues.Report
 	require.NoError(t, json.Unmarshal(out.Result, &rep))
 	return rep
 }
@@ -85,45 +87,45 @@ func TestQueueDeliveryAckRetryDeadLetter(t *testing.T) {
 	c := newClient(s)
 	acct := cloudflare.F(s.AccountID())
 
-	jobs, err := c.Queues.New(ctxT(t), queues.QueueNewParams{AccountID: acct, QueueName: cloudflare.F("jobs")})
+	jobs, err := c.Queues.New(ctxT(t), cfqueues.QueueNewParams{AccountID: acct, QueueName: cloudflare.F("jobs")})
 	require.NoError(t, err)
-	dlq, err := c.Queues.New(ctxT(t), queues.QueueNewParams{AccountID: acct, QueueName: cloudflare.F("jobs-dlq")})
+	dlq, err := c.Queues.New(ctxT(t), cfqueues.QueueNewParams{AccountID: acct, QueueName: cloudflare.F("jobs-dlq")})
 	require.NoError(t, err)
-	_, err = c.Queues.New(ctxT(t), queues.QueueNewParams{AccountID: acct, QueueName: cloudflare.F("jobs")})
-	requireCode(t, err, codeQueueNameTaken, "already exists")
+	_, err = c.Queues.New(ctxT(t), cfqueues.QueueNewParams{AccountID: acct, QueueName: cloudflare.F("jobs")})
+	requireCode(t, err, queues.CodeNameTaken, "already exists")
 	ns, err := c.KV.Namespaces.New(ctxT(t), kv.NamespaceNewParams{AccountID: acct, Title: cloudflare.F("seen")})
 	require.NoError(t, err)
 
 	_, err = putScript(t, s, "qw", meta(map[string]any{"bindings": []any{queueBinding("Q", "nope")}}), module{name: "index.js", src: queueWorker})
-	requireCode(t, err, codeValidation, "queue 'nope' does not exist")
+	requireCode(t, err, envelope.CodeValidation, "queue 'nope' does not exist")
 	mustUpload(t, s, "qw", meta(map[string]any{"bindings": []any{queueBinding("Q", "jobs"), kvBinding("SEEN", ns.ID)}}),
 		module{name: "index.js", src: queueWorker})
 	url := enableWorkersDev(t, s, "qw")
 
 	// A long max wait keeps the loop from delivering before the test asks.
-	_, err = c.Queues.Consumers.New(ctxT(t), jobs.QueueID, queues.ConsumerNewParams{AccountID: acct,
-		Body: queues.ConsumerNewParamsBodyMqWorkerConsumer{
+	_, err = c.Queues.Consumers.New(ctxT(t), jobs.QueueID, cfqueues.ConsumerNewParams{AccountID: acct,
+		Body: cfqueues.ConsumerNewParamsBodyMqWorkerConsumer{
 			ScriptName: cloudflare.F("qw"), DeadLetterQueue: cloudflare.F("jobs-dlq"),
-			Settings: cloudflare.F(queues.ConsumerNewParamsBodyMqWorkerConsumerSettings{
+			Settings: cloudflare.F(cfqueues.ConsumerNewParamsBodyMqWorkerConsumerSettings{
 				BatchSize: cloudflare.F(10.0), MaxRetries: cloudflare.F(2.0), MaxWaitTimeMs: cloudflare.F(60000.0),
 			}),
 		}})
 	require.NoError(t, err)
-	_, err = c.Queues.Consumers.New(ctxT(t), jobs.QueueID, queues.ConsumerNewParams{AccountID: acct,
-		Body: queues.ConsumerNewParamsBodyMqWorkerConsumer{ScriptName: cloudflare.F("qw")}})
-	requireCode(t, err, codeConsumerExists, "already has")
+	_, err = c.Queues.Consumers.New(ctxT(t), jobs.QueueID, cfqueues.ConsumerNewParams{AccountID: acct,
+		Body: cfqueues.ConsumerNewParamsBodyMqWorkerConsumer{ScriptName: cloudflare.F("qw")}})
+	requireCode(t, err, queues.CodeConsumerExists, "already has")
 
 	code, body := call(t, http.MethodPost, url, `[{"n":1},{"n":2},{"n":3,"fail":true}]`)
 	require.Equal(t, http.StatusOK, code, body)
 	assert.Equal(t, 4, backlog(t, s, jobs.QueueID), "three batched messages and one text message wait")
 
 	rep := deliver(t, s, "jobs")
-	assert.Equal(t, deliverReport{Queue: "jobs", Batches: 3, Delivered: 6, Acked: 3, Retried: 2, DeadLettered: 1}, rep)
+	assert.Equal(t, queues.Report{Queue: "jobs", Batches: 3, Delivered: 6, Acked: 3, Retried: 2, DeadLettered: 1}, rep)
 	assert.Equal(t, []string{"jobs:1:1", "jobs:2:1", "jobs:3:1", "jobs:3:2", "jobs:3:3", "jobs:text:1"},
 		seenKeys(t, c, s.AccountID(), ns.ID), "each acked message once; the failing one 1 + max_retries times")
 	assert.Equal(t, 0, backlog(t, s, jobs.QueueID))
 	assert.Equal(t, 1, backlog(t, s, dlq.QueueID), "the failing message is in the dead-letter queue")
-	assert.Equal(t, deliverReport{}, deliver(t, s, "jobs"), "nothing is delivered twice")
+	assert.Equal(t, queues.Report{}, deliver(t, s, "jobs"), "nothing is delivered twice")
 
 	// Undelivered messages survive a restart and are delivered once after it.
 	code, body = call(t, http.MethodPost, url, `[{"n":4},{"n":5}]`)

@@ -7,7 +7,9 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/option"
-	"github.com/cloudflare/cloudflare-go/v4/r2"
+	cfr2 "github.com/cloudflare/cloudflare-go/v4/r2"
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/r2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,23 +19,23 @@ func TestR2APIBuckets(t *testing.T) {
 	c := newClient(s, option.WithMaxRetries(0)) // cloudflare-go retries a 409, which would double-count the refusals
 	acct := cloudflare.F(s.AccountID())
 
-	b, err := c.R2.Buckets.New(ctxT(t), r2.BucketNewParams{AccountID: acct, Name: cloudflare.F("app-dev-files"),
-		LocationHint: cloudflare.F(r2.BucketNewParamsLocationHintWeur), StorageClass: cloudflare.F(r2.BucketNewParamsStorageClassInfrequentAccess)})
+	b, err := c.R2.Buckets.New(ctxT(t), cfr2.BucketNewParams{AccountID: acct, Name: cloudflare.F("app-dev-files"),
+		LocationHint: cloudflare.F(cfr2.BucketNewParamsLocationHintWeur), StorageClass: cloudflare.F(cfr2.BucketNewParamsStorageClassInfrequentAccess)})
 	require.NoError(t, err)
 	assert.Equal(t, "app-dev-files", b.Name)
-	assert.Equal(t, r2.BucketLocationWeur, b.Location)
-	assert.Equal(t, r2.BucketStorageClassInfrequentAccess, b.StorageClass)
+	assert.Equal(t, cfr2.BucketLocationWeur, b.Location)
+	assert.Equal(t, cfr2.BucketStorageClassInfrequentAccess, b.StorageClass)
 	assert.NotEmpty(t, b.CreationDate)
-	_, err = c.R2.Buckets.New(ctxT(t), r2.BucketNewParams{AccountID: acct, Name: cloudflare.F("app-dev-files")})
-	requireCode(t, err, codeR2BucketTaken, "already exists")
-	_, err = c.R2.Buckets.New(ctxT(t), r2.BucketNewParams{AccountID: acct, Name: cloudflare.F("Bad_Name")})
-	requireCode(t, err, codeR2InvalidName, "not valid")
+	_, err = c.R2.Buckets.New(ctxT(t), cfr2.BucketNewParams{AccountID: acct, Name: cloudflare.F("app-dev-files")})
+	requireCode(t, err, r2.CodeBucketTaken, "already exists")
+	_, err = c.R2.Buckets.New(ctxT(t), cfr2.BucketNewParams{AccountID: acct, Name: cloudflare.F("Bad_Name")})
+	requireCode(t, err, r2.CodeInvalidName, "not valid")
 
-	edited, err := c.R2.Buckets.Edit(ctxT(t), "app-dev-files", r2.BucketEditParams{AccountID: acct,
-		StorageClass: cloudflare.F(r2.BucketEditParamsCfR2StorageClassStandard)})
+	edited, err := c.R2.Buckets.Edit(ctxT(t), "app-dev-files", cfr2.BucketEditParams{AccountID: acct,
+		StorageClass: cloudflare.F(cfr2.BucketEditParamsCfR2StorageClassStandard)})
 	require.NoError(t, err)
-	assert.Equal(t, r2.BucketStorageClassStandard, edited.StorageClass)
-	list, err := c.R2.Buckets.List(ctxT(t), r2.BucketListParams{AccountID: acct})
+	assert.Equal(t, cfr2.BucketStorageClassStandard, edited.StorageClass)
+	list, err := c.R2.Buckets.List(ctxT(t), cfr2.BucketListParams{AccountID: acct})
 	require.NoError(t, err)
 	require.Len(t, list.Buckets, 1)
 
@@ -44,23 +46,28 @@ func TestR2APIBuckets(t *testing.T) {
 	}
 	res := raw(t, s, http.MethodGet, "/accounts/"+s.AccountID()+"/r2/buckets/app-dev-files/objects?per_page=1", s.Token(), "", nil)
 	require.True(t, res.Success, "%+v", res)
-	var objs []r2APIObject
+	var objs []struct {
+		Key          string `json:"key"`
+		HTTPMetadata struct {
+			ContentType string `json:"contentType"`
+		} `json:"http_metadata"`
+	}
 	require.NoError(t, json.Unmarshal(res.Result, &objs))
 	require.Len(t, objs, 1)
 	assert.Equal(t, "dir/two", objs[0].Key)
 	assert.Equal(t, "text/plain", objs[0].HTTPMetadata.ContentType)
 
-	_, err = c.R2.Buckets.Delete(ctxT(t), "app-dev-files", r2.BucketDeleteParams{AccountID: acct})
-	requireCode(t, err, codeR2BucketNotEmpty, "not empty")
+	_, err = c.R2.Buckets.Delete(ctxT(t), "app-dev-files", cfr2.BucketDeleteParams{AccountID: acct})
+	requireCode(t, err, r2.CodeBucketNotEmpty, "not empty")
 	for _, k := range []string{"one", "dir%2Ftwo"} {
 		res := raw(t, s, http.MethodDelete, "/accounts/"+s.AccountID()+"/r2/buckets/app-dev-files/objects/"+k, s.Token(), "", nil)
 		require.True(t, res.Success, "%+v", res)
 	}
-	_, err = c.R2.Buckets.Delete(ctxT(t), "app-dev-files", r2.BucketDeleteParams{AccountID: acct})
+	_, err = c.R2.Buckets.Delete(ctxT(t), "app-dev-files", cfr2.BucketDeleteParams{AccountID: acct})
 	require.NoError(t, err)
-	_, err = c.R2.Buckets.Get(ctxT(t), "app-dev-files", r2.BucketGetParams{AccountID: acct})
-	requireCode(t, err, codeR2NoSuchBucket, "does not exist")
-	assert.Equal(t, 6, s.Calls()[CallR2EditBuckets], "three creates, the edit and two deletes counted as edits")
+	_, err = c.R2.Buckets.Get(ctxT(t), "app-dev-files", cfr2.BucketGetParams{AccountID: acct})
+	requireCode(t, err, r2.CodeNoSuchBucket, "does not exist")
+	assert.Equal(t, 6, s.Calls()[r2.CallEditBuckets], "three creates, the edit and two deletes counted as edits")
 }
 
 // TestR2BindingKeepsContentsAcrossRestart: a Worker's r2_bucket binding on workerd puts, gets
@@ -71,12 +78,12 @@ func TestR2BindingKeepsContentsAcrossRestart(t *testing.T) {
 	s := startServer(t, dir, Options{})
 	c := newClient(s)
 	acct := cloudflare.F(s.AccountID())
-	_, err := c.R2.Buckets.New(ctxT(t), r2.BucketNewParams{AccountID: acct, Name: cloudflare.F("restart-files")})
+	_, err := c.R2.Buckets.New(ctxT(t), cfr2.BucketNewParams{AccountID: acct, Name: cloudflare.F("restart-files")})
 	require.NoError(t, err)
 
 	_, err = putScript(t, s, "r2w", meta(map[string]any{"bindings": []any{r2Binding("FILES", "no-such-bucket")}}),
 		module{name: "index.js", src: r2Worker})
-	requireCode(t, err, codeValidation, "R2 bucket 'no-such-bucket' is not valid")
+	requireCode(t, err, envelope.CodeValidation, "R2 bucket 'no-such-bucket' is not valid")
 
 	mustUpload(t, s, "r2w", meta(map[string]any{"bindings": []any{r2Binding("FILES", "restart-files")}}), module{name: "index.js", src: r2Worker})
 	url := enableWorkersDev(t, s, "r2w")

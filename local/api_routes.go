@@ -29,9 +29,4 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	s.handle(mux, "PUT "+script+"/secrets", CallEditSecrets, s.handlePutSecret)
 	s.handle(mux, "DELETE "+script+"/secrets/{secret}", CallEditSecrets, s.handleDeleteSecret)
 	s.handle(mux, "PATCH "+script+"/secrets-bulk", CallEditSecrets, s.handlePatchSecrets)
-	s.handle(mux, "GET /accounts/{account}/tokens/verify", CallVerifyToken, s.handleVerifyToken)
-	s.handle(mux, "GET /user", CallIdentity, s.handleUser)
-	s.handle(mux, "GET /accounts", CallIdentity, s.handleAccounts)
-	s.handle(mux, "GET /accounts/{account}", CallIdentity, s.handleAccount)
-	s.handle(mux, "GET /memberships", CallIdentity, s.handleMemberships)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/workers"
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -64,6 +65,6 @@ func TestContractNotFoundOnEveryScriptPath(t *testing.T) {
 	} {
 		r := raw(t, s, c.method, c.path, s.Token(), c.contentType, c.body)
 		assert.Equal(t, http.StatusNotFound, r.Status, "%s %s", c.method, c.path)
-		assert.Equal(t, codeScriptNotFound, r.code(), "%s %s: %v", c.method, c.path, r.Errors)
+		assert.Equal(t, envelope.CodeScriptNotFound, r.code(), "%s %s: %v", c.method, c.path, r.Errors)
 	}
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/workers"
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/schedules"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -69,7 +71,7 @@ func TestSchedulesEndpointsAndOnDemandFiring(t *testing.T) {
 
 	_, err = c.Workers.Scripts.Schedules.Update(ctxT(t), "ticker", workers.ScriptScheduleUpdateParams{AccountID: acct,
 		Body: []workers.ScriptScheduleUpdateParamsBody{{Cron: cloudflare.F("* 24 * * *")}}})
-	requireCode(t, err, codeValidation, `hour field "24"`)
+	requireCode(t, err, envelope.CodeValidation, `hour field "24"`)
 
 	status, _ = fire(t, s, "ticker", "", "wrong-token")
 	assert.Equal(t, http.StatusForbidden, status, "the trigger is authenticated like the API")
@@ -111,7 +113,7 @@ func TestOnDemandFiringReportsException(t *testing.T) {
 	require.NoError(t, err)
 	status, res := fire(t, s, "ticker-throws", "", s.Token())
 	require.Equal(t, http.StatusOK, status)
-	var out scheduledResult
+	var out schedules.Result
 	require.NoError(t, json.Unmarshal(res.Result, &out))
 	assert.Equal(t, "exception", out.Outcome)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lumier-dev/lumier/internal/bindingkind"
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -103,25 +104,25 @@ func (p settingsPatch) apply(st scriptSettings) scriptSettings {
 func (s *Server) handleGetScriptSettings(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
 	if !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	writeResult(w, http.StatusOK, rec.settings().json(), nil)
+	envelope.WriteResult(w, http.StatusOK, rec.settings().json(), nil)
 }
 
 // handlePatchScriptSettings is PATCH .../scripts/{name}/script-settings: a JSON body of the
 // fields to change. No new version, no reload: nothing here changes what workerd runs.
 func (s *Server) handlePatchScriptSettings(w http.ResponseWriter, r *http.Request) {
 	var p settingsPatch
-	if err := readJSON(r, &p); err != nil {
-		writeError(w, err)
+	if err := envelope.ReadJSON(r, &p); err != nil {
+		envelope.WriteError(w, err)
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev := s.st.Load()
 	if _, ok := prev.Scripts[r.PathValue("script")]; !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	next := prev.clone()
@@ -129,11 +130,11 @@ func (s *Server) handlePatchScriptSettings(w http.ResponseWriter, r *http.Reques
 	st := p.apply(rec.settings())
 	rec.Settings = &st
 	if err := s.store.save(next); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	s.st.Store(next)
-	writeResult(w, http.StatusOK, st.json(), nil)
+	envelope.WriteResult(w, http.StatusOK, st.json(), nil)
 }
 
 // versionPatch is the part of a settings PATCH that changes what runs: a new version, deployed
@@ -154,16 +155,16 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	raw, err := settingsPart(r)
 	if err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	var p versionPatch
 	if err := json.Unmarshal(raw, &p); err != nil {
-		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part settings: %v", err))
+		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not read content for part settings: %v", err))
 		return
 	}
 	if len(p.Migrations) > 0 && string(p.Migrations) != "null" {
-		writeError(w, newAPIError(http.StatusBadRequest, codeValidation,
+		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
 			"the local Cloudflare applies Durable Object migrations through a script upload (PUT .../workers/scripts/{name}) only"))
 		return
 	}
@@ -173,7 +174,7 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 	prev := s.st.Load()
 	old, ok := prev.Scripts[name]
 	if !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	next := prev.clone()
@@ -193,12 +194,12 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 		}
 		if p.Bindings != nil {
 			if v.Bindings, err = inheritBindings(p.Bindings, old.Bindings); err != nil {
-				writeError(w, err)
+				envelope.WriteError(w, err)
 				return
 			}
 		}
 		if err := checkVersion(prev, name, v); err != nil {
-			writeError(w, err)
+			envelope.WriteError(w, err)
 			return
 		}
 		rec.addVersion(v)
@@ -208,16 +209,16 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := contextFor(r)
 		defer cancel()
 		if err := s.apply(ctx, prev, next, name); err != nil {
-			writeError(w, err)
+			envelope.WriteError(w, err)
 			return
 		}
 		if err := s.commit(ctx, prev, next); err != nil {
-			writeError(w, err)
+			envelope.WriteError(w, err)
 			return
 		}
 	} else {
 		if err := s.store.save(next); err != nil {
-			writeError(w, err)
+			envelope.WriteError(w, err)
 			return
 		}
 		s.st.Store(next)
@@ -247,9 +248,9 @@ func inheritBindings(raw []json.RawMessage, current []wireBinding) ([]wireBindin
 		})
 		if i < 0 {
 			if b.Type == "inherit" {
-				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type inherit names no current binding", b.Name)
+				return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "binding '%s' of type inherit names no current binding", b.Name)
 			}
-			return nil, newAPIError(http.StatusBadRequest, codeValidation,
+			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
 				"binding '%s' of type %s has no value, and the script has no current %s binding of that name to keep", b.Name, b.Type, b.Type)
 		}
 		inherited = append(inherited, current[i])
@@ -283,28 +284,28 @@ func settingsPart(r *http.Request) ([]byte, error) {
 		var body struct {
 			Settings json.RawMessage `json:"settings"`
 		}
-		if err := readJSON(r, &body); err != nil {
+		if err := envelope.ReadJSON(r, &body); err != nil {
 			return nil, err
 		}
 		return body.Settings, nil
 	}
 	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
-		return nil, newAPIError(http.StatusUnsupportedMediaType, codeContentType,
+		return nil, envelope.NewError(http.StatusUnsupportedMediaType, envelope.CodeContentType,
 			"Content-Type must be one of: application/javascript, text/javascript, multipart/form-data")
 	}
 	mr := multipart.NewReader(http.MaxBytesReader(nil, r.Body, 1<<20), params["boundary"])
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part settings")
+			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not read content for part settings")
 		}
 		if err != nil {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not parse multipart body: %v", err)
+			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not parse multipart body: %v", err)
 		}
 		if part.FormName() == "settings" {
 			b, err := io.ReadAll(part)
 			if err != nil {
-				return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part settings")
+				return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not read content for part settings")
 			}
 			return b, nil
 		}
@@ -334,7 +335,7 @@ func (s *Server) handleReferences(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	st := s.st.Load()
 	if _, ok := st.Scripts[name]; !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	dos := []durableObjectRefJSON{}
@@ -364,7 +365,7 @@ func (s *Server) handleReferences(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	writeResult(w, http.StatusOK, map[string]any{
+	envelope.WriteResult(w, http.StatusOK, map[string]any{
 		"services":           map[string]any{"incoming": incoming, "outgoing": outgoing, "pages_function": false},
 		"durable_objects":    dos,
 		"dispatch_outbounds": []any{},

@@ -2,8 +2,9 @@ package local
 
 import (
 	"encoding/json"
-	"github.com/lumier-dev/lumier/internal/shapetest"
 	"testing"
+
+	"github.com/lumier-dev/lumier/internal/shapetest"
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/option"

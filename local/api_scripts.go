@@ -10,7 +10,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/ids"
 	"github.com/lumier-dev/lumier/local/rules"
+	"github.com/lumier-dev/lumier/local/zones"
 )
 
 // applyTimeout bounds one workerd reload within a request. workerd starts in well under a second;
@@ -67,7 +70,7 @@ func (rec *scriptRecord) json() scriptJSON {
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	if err := validScriptName(name); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	up, err := parseUpload(r, s.opts.Plan)
@@ -79,7 +82,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		assets, err = s.uploadedAssets(name, up)
 	}
 	if err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	exports := up.exports()
@@ -107,7 +110,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 			Bindings:   rec.ruleBindings(),
 			Exports:    exports,
 			Migrations: up.meta.Migrations.rules(),
-		}, newNamespaceID)
+		}, ids.New)
 		if err == nil {
 			err = s.opts.Plan.checkNewClasses(next.Namespaces, up.meta.Migrations.rules())
 		}
@@ -154,14 +157,14 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}})
 	if err != nil {
 		s.logger.Info("upload rejected", "script", name, "err", err)
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	s.logger.Info("script uploaded", "script", name, "etag", rec.Etag, "tag", rec.MigrationTag, "reload_ms", startup)
 
 	out := rec.json()
 	out.StartupTimeMs = &startup
-	writeResult(w, http.StatusOK, out, nil)
+	envelope.WriteResult(w, http.StatusOK, out, nil)
 }
 
 // commit writes next and publishes it. If the state cannot be written, workerd goes back to
@@ -201,7 +204,7 @@ func (s *Server) handleListScripts(w http.ResponseWriter, r *http.Request) {
 	for _, name := range st.scriptNames() {
 		items = append(items, st.Scripts[name].json())
 	}
-	writeList(w, items)
+	envelope.WriteList(w, items)
 }
 
 // settingsJSON is GET .../scripts/{name}/settings.
@@ -224,7 +227,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {
 	st := s.st.Load()
 	rec, ok := st.Scripts[r.PathValue("script")]
 	if !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	s.writeSettings(w, st, rec)
@@ -247,7 +250,7 @@ func (s *Server) writeSettings(w http.ResponseWriter, st *state, rec *scriptReco
 	}
 	rec.settings().fill(&out)
 	out.Bindings = bindingsRead(st, rec.Name, rec.Bindings)
-	writeResult(w, http.StatusOK, out, nil)
+	envelope.WriteResult(w, http.StatusOK, out, nil)
 }
 
 // handleDelete is DELETE .../scripts/{name}[?force=true].
@@ -257,7 +260,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 
 	err := s.submit(&change{build: func(next *state) (*state, func(time.Duration), error) {
 		if _, ok := next.Scripts[name]; !ok {
-			return nil, nil, scriptNotFound()
+			return nil, nil, envelope.ScriptNotFound()
 		}
 		del, err := rules.CheckDelete(next.account(), name, force)
 		if err != nil {
@@ -266,7 +269,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 		delete(next.Scripts, name)
 		delete(next.Schedules, name)
 		// Cloudflare deletes a Worker's custom domains with it; routes stay, reaching no Worker.
-		next.Domains = slices.DeleteFunc(next.Domains, func(d domainRecord) bool { return d.Service == name })
+		next.Domains = slices.DeleteFunc(next.Domains, func(d zones.Domain) bool { return d.Service == name })
 		next.Namespaces = del.Namespaces
 		for other, names := range del.Unbound {
 			rec := next.Scripts[other]
@@ -285,14 +288,17 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 		}, nil
 	}})
 	if err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
-	if removed, err := s.queues.removeConsumersOf(name); err != nil {
+	if removed, err := s.queues.RemoveConsumersOf(name); err != nil {
 		s.logger.Warn("removing the deleted script's queue consumers", "script", name, "err", err)
 	} else if removed {
 		s.logger.Info("queue consumers removed with their script", "script", name)
 	}
 	s.logger.Info("script deleted", "script", name, "force", force)
-	writeResult(w, http.StatusOK, map[string]string{"id": name}, nil)
+	envelope.WriteResult(w, http.StatusOK, map[string]string{"id": name}, nil)
 }
+
+// codeInvalidName is Cloudflare's refusal of a script name that does not match its rule.
+const codeInvalidName = 10016

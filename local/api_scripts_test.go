@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -75,7 +76,7 @@ func TestUploadRules(t *testing.T) {
 			AccountID: acct,
 			Metadata:  cloudflare.F(workers.ScriptUpdateParamsMetadata{MainModule: cloudflare.F("index.js")}),
 		})
-		requireCode(t, err, codeContentType, "multipart/form-data")
+		requireCode(t, err, envelope.CodeContentType, "multipart/form-data")
 		_, status, _ := apiCode(t, err)
 		assert.Equal(t, http.StatusUnsupportedMediaType, status)
 	})
@@ -93,16 +94,16 @@ func TestUploadRules(t *testing.T) {
 
 	t.Run("malformed metadata is code 10021", func(t *testing.T) {
 		_, err := putScript(t, s, "bad-meta", []byte(`{"main_module": "index.js",`), doSrc())
-		requireCode(t, err, codeValidation, "could not read content for part metadata")
+		requireCode(t, err, envelope.CodeValidation, "could not read content for part metadata")
 		_, err = putScript(t, s, "bad-meta", meta(map[string]any{"main_module": "missing.js"}), doSrc())
-		requireCode(t, err, codeValidation, `No such module "missing.js"`)
+		requireCode(t, err, envelope.CodeValidation, `No such module "missing.js"`)
 	})
 
 	t.Run("unknown binding types are code 10021", func(t *testing.T) {
 		_, err := putScript(t, s, "bad-binding", withBindings(meta(nil), map[string]any{"type": "frobnicator", "name": "X"}), doSrc())
-		requireCode(t, err, codeValidation, "unknown binding type 'frobnicator'")
+		requireCode(t, err, envelope.CodeValidation, "unknown binding type 'frobnicator'")
 		_, err = putScript(t, s, "bad-binding", withBindings(meta(nil), map[string]any{"type": "vectorize", "name": "VEC", "index_name": "x"}), doSrc())
-		requireCode(t, err, codeValidation, "does not run")
+		requireCode(t, err, envelope.CodeValidation, "does not run")
 		_, err = putScript(t, s, "bad-binding", withBindings(meta(nil), map[string]any{"type": "kv_namespace", "name": "KV", "namespace_id": "x"}), doSrc())
 		requireCode(t, err, codeKVBindingInvalid, "KV namespace 'x' is not valid")
 	})
@@ -216,7 +217,7 @@ func TestUploadThatFailsToLoad(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, err := putScript(t, s, "loads", meta(nil), module{"index.js", c.src})
-			requireCode(t, err, codeValidation, c.want)
+			requireCode(t, err, envelope.CodeValidation, c.want)
 			_, status, _ := apiCode(t, err)
 			assert.Equal(t, http.StatusBadRequest, status)
 
@@ -236,7 +237,7 @@ func TestDeleteRules(t *testing.T) {
 	acct := cloudflare.F(s.AccountID())
 
 	_, err := c.Workers.Scripts.Delete(ctxT(t), "never-uploaded", workers.ScriptDeleteParams{AccountID: acct})
-	requireCode(t, err, codeScriptNotFound, "This Worker does not exist on your account.")
+	requireCode(t, err, envelope.CodeScriptNotFound, "This Worker does not exist on your account.")
 
 	mustUpload(t, s, "host", withBindings(meta(map[string]any{"migrations": migrations("", "v1", step("new_sqlite_classes", []string{"Room"}))}), doBinding("ROOM", "Room")), doSrc("Room"))
 	b := doBinding("ROOM", "Room")
@@ -421,7 +422,7 @@ func TestSettingsAndNamespaces(t *testing.T) {
 
 	_, err = c.Workers.Scripts.ScriptAndVersionSettings.Get(ctxT(t), "nope",
 		workers.ScriptScriptAndVersionSettingGetParams{AccountID: cloudflare.F(s.AccountID())})
-	requireCode(t, err, codeScriptNotFound, "does not exist")
+	requireCode(t, err, envelope.CodeScriptNotFound, "does not exist")
 }
 
 // An upload that changes only a binding's value (same code, same settings) runs the new value.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 // Cloudflare's codes for the secrets API (docs/cloudflare-api.md).
@@ -18,7 +20,7 @@ const (
 	codeBindingNameInUse = 10053
 	// codeSecretNotFound is a secret the script does not have: Cloudflare's code is
 	// unconfirmed; 10021 is its validation code.
-	codeSecretNotFound = codeValidation
+	codeSecretNotFound = envelope.CodeValidation
 )
 
 // secretJSON is one secret as the secrets API answers it: its name and type, never its text
@@ -38,14 +40,14 @@ type secretUpload struct {
 // check refuses a secret the local Cloudflare cannot keep: only secret_text, with a text.
 func (u secretUpload) check() error {
 	if u.Name == "" {
-		return newAPIError(http.StatusBadRequest, codeValidation, "a secret needs a name")
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "a secret needs a name")
 	}
 	if u.Type != bindingSecretText {
-		return newAPIError(http.StatusBadRequest, codeValidation,
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
 			"secret '%s' has type '%s': the local Cloudflare keeps secrets of type secret_text only", u.Name, u.Type)
 	}
 	if u.Text == nil {
-		return newAPIError(http.StatusBadRequest, codeValidation, "secret '%s' of type secret_text needs a text", u.Name)
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "secret '%s' of type secret_text needs a text", u.Name)
 	}
 	return nil
 }
@@ -71,7 +73,7 @@ func setSecret(bindings []wireBinding, u secretUpload) ([]wireBinding, error) {
 	case i < 0:
 		return append(bindings, secret), nil
 	case bindings[i].Type != bindingSecretText:
-		return nil, newAPIError(http.StatusBadRequest, codeBindingNameInUse,
+		return nil, envelope.NewError(http.StatusBadRequest, codeBindingNameInUse,
 			"Binding name '%s' already in use. Please use a different name and try again.", u.Name)
 	}
 	bindings[i] = secret
@@ -82,31 +84,31 @@ func setSecret(bindings []wireBinding, u secretUpload) ([]wireBinding, error) {
 func (s *Server) handleListSecrets(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
 	if !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	writeResult(w, http.StatusOK, secretsOf(rec.Bindings), nil)
+	envelope.WriteResult(w, http.StatusOK, secretsOf(rec.Bindings), nil)
 }
 
 // handleGetSecret is GET .../scripts/{name}/secrets/{secret}: its name and type.
 func (s *Server) handleGetSecret(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
 	if !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	name := r.PathValue("secret")
 	for _, sec := range secretsOf(rec.Bindings) {
 		if sec.Name == name {
-			writeResult(w, http.StatusOK, sec, nil)
+			envelope.WriteResult(w, http.StatusOK, sec, nil)
 			return
 		}
 	}
-	writeError(w, secretNotFound(rec.Name, name))
+	envelope.WriteError(w, secretNotFound(rec.Name, name))
 }
 
-func secretNotFound(script, name string) *apiError {
-	return newAPIError(http.StatusNotFound, codeSecretNotFound, "script %s has no secret named '%s'", script, name)
+func secretNotFound(script, name string) *envelope.Error {
+	return envelope.NewError(http.StatusNotFound, codeSecretNotFound, "script %s has no secret named '%s'", script, name)
 }
 
 // handlePutSecret is PUT .../scripts/{name}/secrets {"name","text","type":"secret_text"}: adds
@@ -114,22 +116,22 @@ func secretNotFound(script, name string) *apiError {
 // serving, with the change, and deploys it at 100%.
 func (s *Server) handlePutSecret(w http.ResponseWriter, r *http.Request) {
 	var u secretUpload
-	if err := readJSON(r, &u); err != nil {
-		writeError(w, err)
+	if err := envelope.ReadJSON(r, &u); err != nil {
+		envelope.WriteError(w, err)
 		return
 	}
 	if err := u.check(); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	err := s.changeSecrets(r, func(bindings []wireBinding) ([]wireBinding, error) {
 		return setSecret(bindings, u)
 	})
 	if err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
-	writeResult(w, http.StatusOK, secretJSON{Name: u.Name, Type: u.Type}, nil)
+	envelope.WriteResult(w, http.StatusOK, secretJSON{Name: u.Name, Type: u.Type}, nil)
 }
 
 // handleDeleteSecret is DELETE .../scripts/{name}/secrets/{secret}[?url_encoded=true] (the name
@@ -144,10 +146,10 @@ func (s *Server) handleDeleteSecret(w http.ResponseWriter, r *http.Request) {
 		return slices.Delete(bindings, i, i+1), nil
 	})
 	if err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
-	writeResult(w, http.StatusOK, nil, nil)
+	envelope.WriteResult(w, http.StatusOK, nil, nil)
 }
 
 // handlePatchSecrets is PATCH .../scripts/{name}/secrets-bulk, a JSON merge patch (RFC 7396)
@@ -158,8 +160,8 @@ func (s *Server) handlePatchSecrets(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Secrets map[string]*secretUpload `json:"secrets"`
 	}
-	if err := readJSON(r, &body); err != nil {
-		writeError(w, err)
+	if err := envelope.ReadJSON(r, &body); err != nil {
+		envelope.WriteError(w, err)
 		return
 	}
 	names := make([]string, 0, len(body.Secrets))
@@ -169,11 +171,11 @@ func (s *Server) handlePatchSecrets(w http.ResponseWriter, r *http.Request) {
 				u.Name = name
 			}
 			if u.Name != name {
-				writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "secret '%s' is named '%s' in its body", name, u.Name))
+				envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "secret '%s' is named '%s' in its body", name, u.Name))
 				return
 			}
 			if err := u.check(); err != nil {
-				writeError(w, err)
+				envelope.WriteError(w, err)
 				return
 			}
 		}
@@ -194,10 +196,10 @@ func (s *Server) handlePatchSecrets(w http.ResponseWriter, r *http.Request) {
 		return bindings, nil
 	})
 	if err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
-	writeResult(w, http.StatusOK, nil, nil)
+	envelope.WriteResult(w, http.StatusOK, nil, nil)
 }
 
 // changeSecrets makes a new version of the script in r's path from the version serving, with
@@ -210,14 +212,14 @@ func (s *Server) changeSecrets(r *http.Request, edit func([]wireBinding) ([]wire
 	defer s.mu.Unlock()
 	prev := s.st.Load()
 	if _, ok := prev.Scripts[name]; !ok {
-		return scriptNotFound()
+		return envelope.ScriptNotFound()
 	}
 	next := prev.clone()
 	rec := next.Scripts[name]
 	rec.ensureVersions()
 	latest := rec.Versions[len(rec.Versions)-1]
 	if d := rec.currentDeployment(); len(d.Versions) != 1 || d.Versions[0].VersionID != latest.ID {
-		return newAPIError(http.StatusBadRequest, codeVersionNotDeployed,
+		return envelope.NewError(http.StatusBadRequest, codeVersionNotDeployed,
 			"the latest version of script %s is not deployed at 100%%: deploy it, or change secrets with a new version (POST .../versions)", name)
 	}
 	v := rec.snapshot(time.Now().UTC(), requestSource(r))

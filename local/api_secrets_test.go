@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/shapetest"
+	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 // secretWorker answers GREETING and API_KEY from its env ("none" when the secret is unset).
@@ -123,7 +124,7 @@ func TestSecretsRefusals(t *testing.T) {
 
 	r = raw(t, s, "PUT", base+"no-such-script/secrets", s.Token(), "application/json", []byte(`{"name":"K","text":"x","type":"secret_text"}`))
 	assert.Equal(t, 404, r.Status)
-	assert.Equal(t, codeScriptNotFound, r.code(), "wrangler reads 10007 as 'no such Worker' and offers to create one")
+	assert.Equal(t, envelope.CodeScriptNotFound, r.code(), "wrangler reads 10007 as 'no such Worker' and offers to create one")
 
 	_, err := uploadVersion(t, s, name, secretMeta(nil), secretWorker)
 	require.NoError(t, err)
@@ -185,5 +186,5 @@ func TestSettingsRoundTripKeepsSecrets(t *testing.T) {
 	_, err := newClient(s).Workers.Scripts.ScriptAndVersionSettings.Edit(ctxT(t), name,
 		workers.ScriptScriptAndVersionSettingEditParams{AccountID: cloudflare.F(s.AccountID())},
 		option.WithRequestBody("application/json", []byte(`{"settings":{"bindings":[{"type":"secret_text","name":"OTHER"}]}}`)))
-	requireCode(t, err, codeValidation, "binding 'OTHER' of type secret_text has no value, and the script has no current secret_text binding of that name to keep")
+	requireCode(t, err, envelope.CodeValidation, "binding 'OTHER' of type secret_text has no value, and the script has no current secret_text binding of that name to keep")
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"net/http"
 	"time"
+
+	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 // productionEnvironment is the one environment of a service: Cloudflare's services API predates
@@ -39,7 +41,7 @@ func scriptTag(name string) string {
 func (s *Server) handleGetService(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
 	if !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	script := rec.json()
@@ -49,7 +51,7 @@ func (s *Server) handleGetService(w http.ResponseWriter, r *http.Request) {
 	}
 	short := env
 	short.Script = nil
-	writeResult(w, http.StatusOK, serviceJSON{
+	envelope.WriteResult(w, http.StatusOK, serviceJSON{
 		ID: rec.Name, CreatedOn: rec.CreatedOn, ModifiedOn: rec.ModifiedOn,
 		DefaultEnvironment: env, Environments: []environmentJSON{short},
 	}, nil)

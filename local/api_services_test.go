@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -31,5 +32,5 @@ func TestContractServices(t *testing.T) {
 	assert.NotContains(t, s.Scripts(), name)
 	r = raw(t, s, "GET", path, s.Token(), "", nil)
 	assert.Equal(t, 404, r.Status)
-	assert.Equal(t, codeScriptNotFound, r.code())
+	assert.Equal(t, envelope.CodeScriptNotFound, r.code())
 }

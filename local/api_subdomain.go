@@ -1,10 +1,10 @@
 package local
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"regexp"
+
+	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 // subdomainPattern is what a workers.dev subdomain can be: one DNS label.
@@ -16,10 +16,10 @@ var subdomainPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
 func (s *Server) handleSubdomain(w http.ResponseWriter, r *http.Request) {
 	sub := s.st.Load().Subdomain
 	if sub == "" {
-		writeError(w, newAPIError(http.StatusNotFound, codeScriptNotFound, "This account has no workers.dev subdomain registered yet."))
+		envelope.WriteError(w, envelope.NewError(http.StatusNotFound, envelope.CodeScriptNotFound, "This account has no workers.dev subdomain registered yet."))
 		return
 	}
-	writeResult(w, http.StatusOK, map[string]string{"subdomain": sub}, nil)
+	envelope.WriteResult(w, http.StatusOK, map[string]string{"subdomain": sub}, nil)
 }
 
 // handleSetSubdomain is PUT /accounts/{a}/workers/subdomain {"subdomain": "..."}. Locally the
@@ -28,12 +28,12 @@ func (s *Server) handleSetSubdomain(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Subdomain string `json:"subdomain"`
 	}
-	if err := readJSON(r, &body); err != nil {
-		writeError(w, err)
+	if err := envelope.ReadJSON(r, &body); err != nil {
+		envelope.WriteError(w, err)
 		return
 	}
 	if !subdomainPattern.MatchString(body.Subdomain) {
-		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "invalid subdomain %q: use lowercase letters, digits and -", body.Subdomain))
+		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "invalid subdomain %q: use lowercase letters, digits and -", body.Subdomain))
 		return
 	}
 	s.mu.Lock()
@@ -42,11 +42,11 @@ func (s *Server) handleSetSubdomain(w http.ResponseWriter, r *http.Request) {
 	next := prev.clone()
 	next.Subdomain = body.Subdomain
 	if err := s.store.save(next); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	s.st.Store(next)
-	writeResult(w, http.StatusOK, map[string]string{"subdomain": next.Subdomain}, nil)
+	envelope.WriteResult(w, http.StatusOK, map[string]string{"subdomain": next.Subdomain}, nil)
 }
 
 // workersDevJSON is the result of the script subdomain endpoints. URL is the local extension
@@ -62,14 +62,14 @@ func (s *Server) handleScriptSubdomain(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	rec, ok := s.st.Load().Scripts[name]
 	if !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	out := workersDevJSON{Enabled: rec.WorkersDev, PreviewsEnabled: rec.PreviewsEnabled}
 	if rec.WorkersDev {
 		out.URL, _ = s.ScriptURL(name)
 	}
-	writeResult(w, http.StatusOK, out, nil)
+	envelope.WriteResult(w, http.StatusOK, out, nil)
 }
 
 // handleSetWorkersDev is POST .../scripts/{name}/subdomain {"enabled", "previews_enabled"}.
@@ -78,12 +78,12 @@ func (s *Server) handleSetWorkersDev(w http.ResponseWriter, r *http.Request) {
 		Enabled         *bool `json:"enabled"`
 		PreviewsEnabled *bool `json:"previews_enabled"`
 	}
-	if err := readJSON(r, &body); err != nil {
-		writeError(w, err)
+	if err := envelope.ReadJSON(r, &body); err != nil {
+		envelope.WriteError(w, err)
 		return
 	}
 	if body.Enabled == nil {
-		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "enabled is required"))
+		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "enabled is required"))
 		return
 	}
 	previews := *body.Enabled
@@ -105,7 +105,7 @@ func (s *Server) setWorkersDev(w http.ResponseWriter, name string, enabled, prev
 	defer s.mu.Unlock()
 	prev := s.st.Load()
 	if _, ok := prev.Scripts[name]; !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	next := prev.clone()
@@ -113,7 +113,7 @@ func (s *Server) setWorkersDev(w http.ResponseWriter, name string, enabled, prev
 	rec.WorkersDev, rec.PreviewsEnabled = enabled, previews
 	if enabled {
 		if _, err := s.openPort(next, name); err != nil {
-			writeError(w, err)
+			envelope.WriteError(w, err)
 			return
 		}
 	}
@@ -121,7 +121,7 @@ func (s *Server) setWorkersDev(w http.ResponseWriter, name string, enabled, prev
 		if enabled && !prev.Scripts[name].WorkersDev {
 			s.router.close(name)
 		}
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	s.st.Store(next)
@@ -134,17 +134,5 @@ func (s *Server) setWorkersDev(w http.ResponseWriter, name string, enabled, prev
 		// learn where the script answers.
 		out.URL, _ = s.ScriptURL(name)
 	}
-	writeResult(w, http.StatusOK, out, nil)
-}
-
-// readJSON decodes a small JSON request body.
-func readJSON(r *http.Request, v any) error {
-	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
-	if err != nil {
-		return newAPIError(http.StatusBadRequest, codeValidation, "could not read the request body: %v", err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return newAPIError(http.StatusBadRequest, codeValidation, "could not parse the request body as JSON: %v", err)
-	}
-	return nil
+	envelope.WriteResult(w, http.StatusOK, out, nil)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/shapetest"
+	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 // Turning workers.dev off closes the script's port; on again, the same port answers.
@@ -53,10 +54,10 @@ func TestAccountSubdomain(t *testing.T) {
 	assert.Equal(t, "team-a", set.Subdomain)
 
 	_, err = c.Workers.Subdomains.Update(ctxT(t), workers.SubdomainUpdateParams{AccountID: acct, Subdomain: cloudflare.F("Not OK")})
-	requireCode(t, err, codeValidation, "invalid subdomain")
+	requireCode(t, err, envelope.CodeValidation, "invalid subdomain")
 
 	_, err = c.Workers.Scripts.Subdomain.New(ctxT(t), "missing", workers.ScriptSubdomainNewParams{AccountID: acct, Enabled: cloudflare.F(true)})
-	requireCode(t, err, codeScriptNotFound, "")
+	requireCode(t, err, envelope.CodeScriptNotFound, "")
 }
 
 // A new account started with NoSubdomain has none: the read answers 10007 in Cloudflare's
@@ -70,7 +71,7 @@ func TestNoSubdomainAccount(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, r.Status)
 	shapetest.Check(t, "workers", "subdomain-none", r.Body)
 	_, err := newClient(s).Workers.Subdomains.Get(ctxT(t), workers.SubdomainGetParams{AccountID: cloudflare.F(s.AccountID())})
-	requireCode(t, err, codeScriptNotFound, "no workers.dev subdomain")
+	requireCode(t, err, envelope.CodeScriptNotFound, "no workers.dev subdomain")
 
 	r = raw(t, s, "PUT", path, s.Token(), "application/json", []byte(`{"subdomain":"team-b"}`))
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))

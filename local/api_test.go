@@ -5,6 +5,8 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/workers"
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/zones"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -12,11 +14,11 @@ import (
 func TestRouting(t *testing.T) {
 	s := sharedServer(t)
 	_, err := newClient(s).Workers.Scripts.List(ctxT(t), workers.ScriptListParams{AccountID: cloudflare.F("ffffffffffffffffffffffffffffffff")})
-	requireCode(t, err, codeAuthentication, "Authentication error")
+	requireCode(t, err, envelope.CodeAuthentication, "Authentication error")
 	_, err = newClient(s).Workers.Scripts.List(ctxT(t), workers.ScriptListParams{AccountID: cloudflare.F("not-an-account")})
-	requireCode(t, err, codeBadIdentifier, "perhaps your object identifier is invalid")
+	requireCode(t, err, envelope.CodeBadIdentifier, "perhaps your object identifier is invalid")
 
-	status, code := rawCall(t, "GET", s.URL()+"/zones/"+zoneID(DefaultZone)+"/dns_records", "Bearer "+s.Token())
+	status, code := rawCall(t, "GET", s.URL()+"/zones/"+zones.ID(DefaultZone)+"/dns_records", "Bearer "+s.Token())
 	assert.Equal(t, 404, status)
-	assert.Equal(t, codeNoRoute, code)
+	assert.Equal(t, envelope.CodeNoRoute, code)
 }

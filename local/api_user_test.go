@@ -7,6 +7,8 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/accounts"
 	"github.com/cloudflare/cloudflare-go/v4/memberships"
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/identity"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -39,10 +41,10 @@ func TestContractIdentity(t *testing.T) {
 	assert.Equal(t, s.AccountID(), accts.Result[0].ID)
 	one, err := c.Accounts.Get(ctxT(t), accounts.AccountGetParams{AccountID: cloudflare.F(s.AccountID())})
 	require.NoError(t, err)
-	assert.Equal(t, accountName, one.Name)
+	assert.Equal(t, identity.AccountName, one.Name)
 
 	// A wrong token on the verify endpoints is "Invalid API Token" (1000), like Cloudflare.
 	r := raw(t, s, "GET", "/accounts/"+s.AccountID()+"/tokens/verify", "wrong", "", nil)
 	assert.Equal(t, http.StatusUnauthorized, r.Status)
-	assert.Equal(t, codeInvalidToken, r.code())
+	assert.Equal(t, envelope.CodeInvalidToken, r.code())
 }

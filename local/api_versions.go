@@ -8,6 +8,10 @@ import (
 	"net/textproto"
 	"slices"
 	"time"
+
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/identity"
+	"github.com/lumier-dev/lumier/local/ids"
 )
 
 // Cloudflare's codes for the versions API (see docs/cloudflare-api.md).
@@ -17,7 +21,7 @@ const (
 	codeVersionMigrations = 10211
 	// codeVersionNotFound is a version id the script does not have. Cloudflare's own code for it
 	// is unconfirmed; 10021 is its validation code.
-	codeVersionNotFound = codeValidation
+	codeVersionNotFound = envelope.CodeValidation
 )
 
 // versionJSON is one version as GET .../versions/{id} and POST .../versions return it.
@@ -45,15 +49,11 @@ type versionResources struct {
 	ScriptRuntime map[string]any `json:"script_runtime"`
 }
 
-// authorEmail is the author every version and deployment reports: the local Cloudflare has one
-// user (see api_user.go).
-const authorEmail = "local@lumier.dev"
-
 func (s *Server) versionJSON(st *state, rec *scriptRecord, v *versionRecord, full bool) versionJSON {
 	out := versionJSON{
 		ID: v.ID, Number: v.Number,
 		Metadata: versionMetadataJSON{
-			AuthorEmail: authorEmail, AuthorID: s.userID(), CreatedOn: v.CreatedOn, ModifiedOn: v.CreatedOn, Source: v.Source,
+			AuthorEmail: identity.Email, AuthorID: identity.UserID(s.opts.AccountID), CreatedOn: v.CreatedOn, ModifiedOn: v.CreatedOn, Source: v.Source,
 		},
 		Annotations: map[string]string{},
 	}
@@ -97,21 +97,21 @@ func (s *Server) versionJSON(st *state, rec *scriptRecord, v *versionRecord, ful
 func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	if err := validScriptName(name); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	up, err := parseUpload(r, s.opts.Plan)
 	if err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	assets, err := s.uploadedAssets(name, up)
 	if err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	if up.meta.Migrations != nil {
-		writeError(w, newAPIError(http.StatusBadRequest, codeVersionMigrations,
+		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, codeVersionMigrations,
 			"A version upload cannot carry Durable Object migrations: apply them with a direct upload (PUT .../workers/scripts/%s), then upload versions.", name))
 		return
 	}
@@ -119,7 +119,7 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	prev := s.st.Load()
 	if _, ok := prev.Scripts[name]; !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	next := prev.clone()
@@ -127,7 +127,7 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 	rec.ensureVersions()
 	latest := rec.Versions[len(rec.Versions)-1]
 	v := &versionRecord{
-		ID: newUUID(), CreatedOn: time.Now().UTC(), Source: requestSource(r), TriggeredBy: triggeredByUpload,
+		ID: ids.UUID(), CreatedOn: time.Now().UTC(), Source: requestSource(r), TriggeredBy: triggeredByUpload,
 		Message: up.meta.Annotations["workers/message"], Tag: up.meta.Annotations["workers/tag"],
 		MainModule: up.meta.MainModule, CompatibilityDate: up.meta.CompatibilityDate, CompatibilityFlags: up.meta.CompatibilityFlags,
 		Bindings: keepBindings(up.bindings, latest.Bindings, up.meta.KeepBindings),
@@ -138,17 +138,17 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 		v.Assets = latest.Assets
 	}
 	if hasBinding(v.Bindings, bindingAssets) && v.Assets == nil {
-		writeError(w, errAssetsBindingWithoutAssets)
+		envelope.WriteError(w, errAssetsBindingWithoutAssets)
 		return
 	}
 	if err := checkVersion(prev, name, v); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	for _, m := range up.modules {
 		sha, err := s.store.putModule(m.content)
 		if err != nil {
-			writeError(w, err)
+			envelope.WriteError(w, err)
 			return
 		}
 		v.Modules = append(v.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
@@ -157,11 +157,11 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := contextFor(r)
 	defer cancel()
 	if err := s.commit(ctx, prev, next); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	s.logger.Info("version uploaded", "script", name, "version", v.ID, "number", v.Number)
-	writeResult(w, http.StatusOK, s.versionJSON(next, rec, v, true), nil)
+	envelope.WriteResult(w, http.StatusOK, s.versionJSON(next, rec, v, true), nil)
 }
 
 // handleListVersions is GET .../scripts/{name}/versions, newest first, paged with page and
@@ -170,21 +170,21 @@ func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
 	st := s.st.Load()
 	stored, ok := st.Scripts[r.PathValue("script")]
 	if !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	rec := *stored // ensureVersions on a copy: reads never write
 	rec.ensureVersions()
 	versions := slices.Clone(rec.Versions)
 	slices.Reverse(versions)
-	page, perPage := pageParams(r, 10, 100)
+	page, perPage := envelope.PageParams(r, 10, 100)
 	from := min((page-1)*perPage, len(versions))
 	to := min(from+perPage, len(versions))
 	items := make([]versionJSON, 0, to-from)
 	for _, v := range versions[from:to] {
 		items = append(items, s.versionJSON(st, &rec, v, false))
 	}
-	writeResult(w, http.StatusOK, map[string]any{"items": items}, &resultInfo{
+	envelope.WriteResult(w, http.StatusOK, map[string]any{"items": items}, &envelope.ResultInfo{
 		Page: page, PerPage: perPage, Count: len(items), TotalCount: len(versions),
 		TotalPages: (len(versions) + perPage - 1) / perPage,
 	})
@@ -195,17 +195,17 @@ func (s *Server) handleGetVersion(w http.ResponseWriter, r *http.Request) {
 	st := s.st.Load()
 	stored, ok := st.Scripts[r.PathValue("script")]
 	if !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	rec := *stored
 	rec.ensureVersions()
 	v := rec.version(r.PathValue("version"))
 	if v == nil {
-		writeError(w, newAPIError(http.StatusNotFound, codeVersionNotFound, "version %s of script %s does not exist", r.PathValue("version"), rec.Name))
+		envelope.WriteError(w, envelope.NewError(http.StatusNotFound, codeVersionNotFound, "version %s of script %s does not exist", r.PathValue("version"), rec.Name))
 		return
 	}
-	writeResult(w, http.StatusOK, s.versionJSON(st, &rec, v, true), nil)
+	envelope.WriteResult(w, http.StatusOK, s.versionJSON(st, &rec, v, true), nil)
 }
 
 // handlePutContent is PUT .../scripts/{name}/content: new code for the script, keeping its
@@ -215,14 +215,14 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	up, err := parseUpload(r, s.opts.Plan)
 	if err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev := s.st.Load()
 	if _, ok := prev.Scripts[name]; !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	next := prev.clone()
@@ -231,13 +231,13 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 	v := rec.snapshot(time.Now().UTC(), requestSource(r))
 	v.MainModule, v.Exports, v.Modules, v.TriggeredBy = up.meta.MainModule, up.exports(), nil, triggeredByUpload
 	if err := checkVersion(prev, name, v); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	for _, m := range up.modules {
 		sha, err := s.store.putModule(m.content)
 		if err != nil {
-			writeError(w, err)
+			envelope.WriteError(w, err)
 			return
 		}
 		v.Modules = append(v.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
@@ -250,19 +250,19 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	started := time.Now()
 	if err := s.apply(ctx, prev, next, name); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	v.StartupTimeMs = time.Since(started).Milliseconds()
 	if err := s.commit(ctx, prev, next); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	// The answer is the script (cloudflare-go v6 ScriptContentService.Update answers Script),
 	// which has neither the upload's startup_time_ms nor a deployment id.
 	out := rec.json()
 	out.DeploymentID = ""
-	writeResult(w, http.StatusOK, out, nil)
+	envelope.WriteResult(w, http.StatusOK, out, nil)
 }
 
 // handleGetContent is GET .../scripts/{name}/content/v2: the modules the script serves, as a
@@ -273,7 +273,7 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleGetContent(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
 	if !ok {
-		writeError(w, scriptNotFound())
+		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	var buf bytes.Buffer
@@ -281,7 +281,7 @@ func (s *Server) handleGetContent(w http.ResponseWriter, r *http.Request) {
 	for _, m := range rec.Modules {
 		content, err := s.store.module(m.SHA256)
 		if err != nil {
-			writeError(w, fmt.Errorf("reading module %s of script %s: %w", m.Name, rec.Name, err))
+			envelope.WriteError(w, fmt.Errorf("reading module %s of script %s: %w", m.Name, rec.Name, err))
 			return
 		}
 		h := textproto.MIMEHeader{}
@@ -292,12 +292,12 @@ func (s *Server) handleGetContent(w http.ResponseWriter, r *http.Request) {
 			_, err = pw.Write(content)
 		}
 		if err != nil {
-			writeError(w, fmt.Errorf("writing module %s of script %s: %w", m.Name, rec.Name, err))
+			envelope.WriteError(w, fmt.Errorf("writing module %s of script %s: %w", m.Name, rec.Name, err))
 			return
 		}
 	}
 	if err := mw.Close(); err != nil {
-		writeError(w, fmt.Errorf("writing the content of script %s: %w", rec.Name, err))
+		envelope.WriteError(w, fmt.Errorf("writing the content of script %s: %w", rec.Name, err))
 		return
 	}
 	w.Header().Set("Content-Type", mw.FormDataContentType())

@@ -12,6 +12,9 @@ import (
 	"regexp"
 	"slices"
 	"time"
+
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/ids"
 )
 
 // Kinds of Workflows API call counted by Server.Calls.
@@ -53,8 +56,8 @@ type workflowJSON struct {
 // is unconfirmed (docs/cloudflare-api.md, Workflows).
 var workflowNameRule = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,63}$`)
 
-func workflowNotFound() *apiError {
-	return newAPIError(http.StatusNotFound, codeWorkflowNotFound, "Workflow not found")
+func workflowNotFound() *envelope.Error {
+	return envelope.NewError(http.StatusNotFound, codeWorkflowNotFound, "Workflow not found")
 }
 
 // workflowRoutes registers the Workflows API.
@@ -78,17 +81,17 @@ func (s *Server) handlePutWorkflow(w http.ResponseWriter, r *http.Request) {
 		ScriptName string `json:"script_name"`
 		ClassName  string `json:"class_name"`
 	}
-	if err := readJSON(r, &body); err != nil {
-		writeError(w, err)
+	if err := envelope.ReadJSON(r, &body); err != nil {
+		envelope.WriteError(w, err)
 		return
 	}
 	name := r.PathValue("workflow")
 	if !workflowNameRule.MatchString(name) {
-		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "invalid workflow name %q", name))
+		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "invalid workflow name %q", name))
 		return
 	}
 	if body.ScriptName == "" || body.ClassName == "" {
-		writeError(w, newAPIError(http.StatusBadRequest, codeValidation, "script_name and class_name are required"))
+		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "script_name and class_name are required"))
 		return
 	}
 	s.mu.Lock()
@@ -99,26 +102,26 @@ func (s *Server) handlePutWorkflow(w http.ResponseWriter, r *http.Request) {
 		next.Workflows = map[string]*workflowRecord{}
 	}
 	now := time.Now().UTC()
-	rec := &workflowRecord{ID: newUUID(), Name: name, CreatedOn: now}
+	rec := &workflowRecord{ID: ids.UUID(), Name: name, CreatedOn: now}
 	if old, ok := prev.Workflows[name]; ok {
 		copied := *old
 		rec = &copied
 	}
 	changed := rec.ScriptName != body.ScriptName || rec.ClassName != body.ClassName
-	rec.ScriptName, rec.ClassName, rec.ModifiedOn, rec.VersionID = body.ScriptName, body.ClassName, now, newUUID()
+	rec.ScriptName, rec.ClassName, rec.ModifiedOn, rec.VersionID = body.ScriptName, body.ClassName, now, ids.UUID()
 	next.Workflows[name] = rec
 	// The registry says which script's process runs the workflow (workflowsDefined).
 	if changed {
 		if err := s.apply(r.Context(), prev, next, ""); err != nil {
-			writeError(w, err)
+			envelope.WriteError(w, err)
 			return
 		}
 	}
 	if err := s.commit(r.Context(), prev, next); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
-	writeResult(w, http.StatusOK, struct {
+	envelope.WriteResult(w, http.StatusOK, struct {
 		workflowRecord
 		IsDeleted         int        `json:"is_deleted"`
 		TerminatorRunning int        `json:"terminator_running"`
@@ -130,10 +133,10 @@ func (s *Server) handlePutWorkflow(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleGetWorkflow(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
 	if !ok {
-		writeError(w, workflowNotFound())
+		envelope.WriteError(w, workflowNotFound())
 		return
 	}
-	writeResult(w, http.StatusOK, s.workflowView(r.Context(), rec), nil)
+	envelope.WriteResult(w, http.StatusOK, s.workflowView(r.Context(), rec), nil)
 }
 
 // handleListWorkflows is GET .../workflows, paged.
@@ -143,7 +146,7 @@ func (s *Server) handleListWorkflows(w http.ResponseWriter, r *http.Request) {
 	for _, name := range slices.Sorted(maps.Keys(st.Workflows)) {
 		out = append(out, s.workflowView(r.Context(), st.Workflows[name]))
 	}
-	writePage(w, r, out)
+	envelope.WritePage(w, r, out)
 }
 
 // workflowView is rec with its instances counted by status, from its engine.
@@ -170,7 +173,7 @@ func (s *Server) handleDeleteWorkflow(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	prev := s.st.Load()
 	if _, ok := prev.Workflows[name]; !ok {
-		writeError(w, workflowNotFound())
+		envelope.WriteError(w, workflowNotFound())
 		return
 	}
 	var list []engineInstance
@@ -185,14 +188,14 @@ func (s *Server) handleDeleteWorkflow(w http.ResponseWriter, r *http.Request) {
 	next := prev.clone()
 	delete(next.Workflows, name)
 	if err := s.apply(r.Context(), prev, next, ""); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	if err := s.commit(r.Context(), prev, next); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
-	writeResult(w, http.StatusOK, map[string]any{"status": "ok", "success": true}, nil)
+	envelope.WriteResult(w, http.StatusOK, map[string]any{"status": "ok", "success": true}, nil)
 }
 
 // engineInstance is one instance as the engine lists it.
@@ -219,12 +222,12 @@ type instanceJSON struct {
 func (s *Server) handleListInstances(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
 	if !ok {
-		writeError(w, workflowNotFound())
+		envelope.WriteError(w, workflowNotFound())
 		return
 	}
 	var list []engineInstance
 	if err := s.engineCall(r.Context(), rec.Name, http.MethodGet, "/instances", nil, &list); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	out := make([]instanceJSON, 0, len(list))
@@ -235,22 +238,22 @@ func (s *Server) handleListInstances(w http.ResponseWriter, r *http.Request) {
 		out = append(out, instanceJSON{ID: i.ID, Status: i.Status, CreatedOn: time.UnixMilli(i.Created).UTC(),
 			ModifiedOn: time.UnixMilli(i.Modified).UTC(), VersionID: rec.VersionID, WorkflowID: rec.ID})
 	}
-	writePage(w, r, out)
+	envelope.WritePage(w, r, out)
 }
 
 // handleCreateInstance is POST .../workflows/{name}/instances {instance_id?, params?}.
 func (s *Server) handleCreateInstance(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
 	if !ok {
-		writeError(w, workflowNotFound())
+		envelope.WriteError(w, workflowNotFound())
 		return
 	}
 	var body struct {
 		InstanceID string          `json:"instance_id"`
 		Params     json.RawMessage `json:"params"`
 	}
-	if err := readJSON(r, &body); err != nil {
-		writeError(w, err)
+	if err := envelope.ReadJSON(r, &body); err != nil {
+		envelope.WriteError(w, err)
 		return
 	}
 	req := map[string]any{}
@@ -264,10 +267,10 @@ func (s *Server) handleCreateInstance(w http.ResponseWriter, r *http.Request) {
 		ID string `json:"id"`
 	}
 	if err := s.engineCall(r.Context(), rec.Name, http.MethodPost, "/instances", req, &created); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
-	writeResult(w, http.StatusOK, map[string]string{"id": created.ID, "status": "queued", "version_id": rec.VersionID,
+	envelope.WriteResult(w, http.StatusOK, map[string]string{"id": created.ID, "status": "queued", "version_id": rec.VersionID,
 		"workflow_id": rec.ID}, nil)
 }
 
@@ -283,42 +286,42 @@ type engineStatus struct {
 func (s *Server) handleGetInstance(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
 	if !ok {
-		writeError(w, workflowNotFound())
+		envelope.WriteError(w, workflowNotFound())
 		return
 	}
 	var st engineStatus
 	if err := s.engineCall(r.Context(), rec.Name, http.MethodGet, "/instances/"+url.PathEscape(r.PathValue("instance")), nil, &st); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
 	out := map[string]any{"status": st.Status, "output": st.Output, "error": st.Error, "steps": []any{}, "versionId": rec.VersionID}
 	if st.Output == nil {
 		out["output"] = ""
 	}
-	writeResult(w, http.StatusOK, out, nil)
+	envelope.WriteResult(w, http.StatusOK, out, nil)
 }
 
 // handleInstanceStatus is PATCH .../instances/{id}/status {status: pause|resume|terminate|restart}.
 func (s *Server) handleInstanceStatus(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
 	if !ok {
-		writeError(w, workflowNotFound())
+		envelope.WriteError(w, workflowNotFound())
 		return
 	}
 	var body struct {
 		Status string `json:"status"`
 	}
-	if err := readJSON(r, &body); err != nil {
-		writeError(w, err)
+	if err := envelope.ReadJSON(r, &body); err != nil {
+		envelope.WriteError(w, err)
 		return
 	}
 	var st engineStatus
 	path := "/instances/" + url.PathEscape(r.PathValue("instance")) + "/status"
 	if err := s.engineCall(r.Context(), rec.Name, http.MethodPatch, path, body, &st); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
-	writeResult(w, http.StatusOK, map[string]any{"status": st.Status, "timestamp": time.Now().UTC()}, nil)
+	envelope.WriteResult(w, http.StatusOK, map[string]any{"status": st.Status, "timestamp": time.Now().UTC()}, nil)
 }
 
 // handleInstanceEvent is POST .../instances/{id}/events/{type} with the event's payload as the
@@ -327,24 +330,24 @@ func (s *Server) handleInstanceStatus(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleInstanceEvent(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
 	if !ok {
-		writeError(w, workflowNotFound())
+		envelope.WriteError(w, workflowNotFound())
 		return
 	}
 	var payload any // nil for no body: the engine takes none as {}
 	if r.ContentLength != 0 {
 		var raw json.RawMessage
-		if err := readJSON(r, &raw); err != nil {
-			writeError(w, err)
+		if err := envelope.ReadJSON(r, &raw); err != nil {
+			envelope.WriteError(w, err)
 			return
 		}
 		payload = raw
 	}
 	path := "/instances/" + url.PathEscape(r.PathValue("instance")) + "/events/" + url.PathEscape(r.PathValue("type"))
 	if err := s.engineCall(r.Context(), rec.Name, http.MethodPost, path, payload, nil); err != nil {
-		writeError(w, err)
+		envelope.WriteError(w, err)
 		return
 	}
-	writeResult(w, http.StatusOK, map[string]any{}, nil)
+	envelope.WriteResult(w, http.StatusOK, map[string]any{}, nil)
 }
 
 // engineTimeout bounds one call to a workflow's engine.
@@ -355,11 +358,11 @@ const engineTimeout = 30 * time.Second
 func (s *Server) engineCall(ctx context.Context, name, method, path string, body, out any) error {
 	host, ok := workflowHost(s.st.Load(), name)
 	if !ok {
-		return newAPIError(http.StatusBadRequest, codeValidation, "workflow %q has no script that runs it", name)
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "workflow %q has no script that runs it", name)
 	}
 	addr, ok := s.runtime.WorkflowAddr(host, name)
 	if !ok {
-		return newAPIError(http.StatusBadRequest, codeValidation, "workflow %q is not running on workerd", name)
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "workflow %q is not running on workerd", name)
 	}
 	ctx, cancel := context.WithTimeout(ctx, engineTimeout)
 	defer cancel()
@@ -389,7 +392,7 @@ func (s *Server) engineCall(ctx context.Context, name, method, path string, body
 			Error string `json:"error"`
 		}
 		_ = json.Unmarshal(data, &e)
-		return newAPIError(resp.StatusCode, codeValidation, "%s", e.Error)
+		return envelope.NewError(resp.StatusCode, envelope.CodeValidation, "%s", e.Error)
 	}
 	if out == nil {
 		return nil

@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
@@ -48,17 +49,17 @@ func (c assetsConfig) html() string {
 }
 
 // checkAssetsConfig refuses values Cloudflare does not know.
-func checkAssetsConfig(c assetsConfig) *apiError {
+func checkAssetsConfig(c assetsConfig) *envelope.Error {
 	switch c.HTMLHandling {
 	case "", htmlAutoTrailingSlash, htmlForceTrailingSlash, htmlDropTrailingSlash, htmlNone:
 	default:
-		return newAPIError(http.StatusBadRequest, codeValidation, "assets.config.html_handling %q is not one of %s, %s, %s, %s",
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "assets.config.html_handling %q is not one of %s, %s, %s, %s",
 			c.HTMLHandling, htmlAutoTrailingSlash, htmlForceTrailingSlash, htmlDropTrailingSlash, htmlNone)
 	}
 	switch c.NotFoundHandling {
 	case "", notFound404Page, notFoundSPA, notFoundNone:
 	default:
-		return newAPIError(http.StatusBadRequest, codeValidation, "assets.config.not_found_handling %q is not one of %s, %s, %s",
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "assets.config.not_found_handling %q is not one of %s, %s, %s",
 			c.NotFoundHandling, notFound404Page, notFoundSPA, notFoundNone)
 	}
 	return nil

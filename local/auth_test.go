@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,10 +25,10 @@ func TestAuthAndLoopback(t *testing.T) {
 		name, header string
 		status, code int
 	}{
-		{"no header", "", 400, codeAuthMissing},
-		{"not bearer", "Basic abc", 400, codeBadHeaders},
-		{"empty token", "Bearer ", 400, codeBadHeaders},
-		{"wrong token", "Bearer nope", 403, codeAuthentication},
+		{"no header", "", 400, envelope.CodeAuthMissing},
+		{"not bearer", "Basic abc", 400, envelope.CodeBadHeaders},
+		{"empty token", "Bearer ", 400, envelope.CodeBadHeaders},
+		{"wrong token", "Bearer nope", 403, envelope.CodeAuthentication},
 	}
 	before := s.Calls()[CallListScripts]
 	for _, c := range cases {
@@ -41,7 +42,7 @@ func TestAuthAndLoopback(t *testing.T) {
 
 	status, code := rawCall(t, "GET", s.URL()+"/user/tokens/verify", "Bearer nope")
 	assert.Equal(t, 401, status)
-	assert.Equal(t, codeInvalidToken, code)
+	assert.Equal(t, envelope.CodeInvalidToken, code)
 
 	res, err := newClient(s).User.Tokens.Verify(ctxT(t))
 	require.NoError(t, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
@@ -127,7 +128,7 @@ func TestParallelUploadsOneBad(t *testing.T) {
 	for i := range n {
 		name := fmt.Sprintf("par-%02d", i)
 		if i == bad {
-			requireCode(t, errs[i], codeValidation, "Uncaught Error: boom in script 13")
+			requireCode(t, errs[i], envelope.CodeValidation, "Uncaught Error: boom in script 13")
 			continue
 		}
 		require.NoError(t, errs[i], name)

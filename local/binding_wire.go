@@ -2,8 +2,6 @@ package local
 
 import (
 	"encoding/json"
-	"fmt"
-	"regexp"
 )
 
 // The local Cloudflare's own wire types: it reads uploads and answers as Cloudflare does, and
@@ -24,16 +22,4 @@ func (b wireBinding) MarshalJSON() ([]byte, error) {
 		Name string `json:"name"`
 		Text string `json:"text"`
 	}{b.Type, b.Name, b.Text})
-}
-
-// queueNameRule is Cloudflare's rule for a queue name (its Queues documentation): lowercase
-// letters, digits and '-', starting with a letter or digit, at most 63 characters.
-var queueNameRule = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-
-func checkQueueName(name string) error {
-	if !queueNameRule.MatchString(name) {
-		return fmt.Errorf("invalid queue name %q: Cloudflare allows lowercase letters, digits and '-', "+
-			"starting with a letter or digit, at most 63 characters", name)
-	}
-	return nil
 }

@@ -9,6 +9,11 @@ import (
 	"time"
 
 	"github.com/lumier-dev/lumier/internal/bindingkind"
+	"github.com/lumier-dev/lumier/local/d1"
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/kv"
+	"github.com/lumier-dev/lumier/local/queues"
+	"github.com/lumier-dev/lumier/local/r2"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
@@ -30,9 +35,9 @@ type bindingKind struct {
 }
 
 var bindingKinds = map[string]bindingKind{
-	bindingQueue:           queueBindingKind,     // queue_backend.go
-	bindingD1:              d1BindingKind,        // api_d1.go
-	bindingR2Bucket:        r2BindingKind,        // api_r2.go
+	bindingQueue:           queueBindingKind,     // below
+	bindingD1:              d1BindingKind,        // below
+	bindingR2Bucket:        r2BindingKind,        // below
 	bindingWorkflow:        workflowBindingKind,  // workflows.go
 	bindingAnalyticsEngine: analyticsBindingKind, // analytics.go
 	bindingPlainText: {
@@ -67,15 +72,15 @@ var bindingKinds = map[string]bindingKind{
 	},
 	bindingKVNamespace: {
 		exists: func(s *Server, _ string, b wireBinding) error {
-			if _, err := s.kv.get(b.NamespaceID); err != nil {
-				return newAPIError(http.StatusBadRequest, codeKVBindingInvalid,
+			if _, err := s.kv.Get(b.NamespaceID); err != nil {
+				return envelope.NewError(http.StatusBadRequest, codeKVBindingInvalid,
 					"KV namespace '%s' is not valid. Please verify the namespace_id in your configuration.", b.NamespaceID)
 			}
 			return nil
 		},
 		runtime: func(s *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
-			// Nothing in workerd's KV calls names the namespace: the service injects it (kv_backend.go).
-			return backendBinding(b, "kvNamespace", nil, "lumier:kv:", s.kvBackend.addr(), kvNamespaceHeader, b.NamespaceID), true
+			// Nothing in workerd's KV calls names the namespace: the service injects it (kv.Store.ServeBinding).
+			return backendBinding(b, "kvNamespace", nil, "lumier:kv:", s.kvBackend.Addr(), kv.NamespaceHeader, b.NamespaceID), true
 		},
 	},
 	bindingAssets: {
@@ -89,7 +94,7 @@ var bindingKinds = map[string]bindingKind{
 				headers[workerd.AssetsManifestHeader], headers[workerd.AssetsConfigHeader] = bc.assets.Manifest, string(cfg)
 			}
 			return workerd.Binding{Name: b.Name, Kind: "service", Value: workerd.Text(service),
-				Services: []workerd.External{{Name: service, Address: s.assetsBackend.addr(), Headers: headers}}}, true
+				Services: []workerd.External{{Name: service, Address: s.assetsBackend.Addr(), Headers: headers}}}, true
 		},
 	},
 	bindingService: {
@@ -98,7 +103,7 @@ var bindingKinds = map[string]bindingKind{
 				return nil
 			}
 			// Cloudflare's exact code for this case is unconfirmed; 10021 is its validation code.
-			return newAPIError(http.StatusBadRequest, codeValidation,
+			return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
 				"service binding '%s' references Worker '%s', which does not exist: deploy it first", b.Name, b.Service)
 		},
 		// workerd calls the service in-process, so both scripts share a shard (Scripts). A
@@ -189,30 +194,30 @@ func parseBindings(raw []json.RawMessage) ([]wireBinding, error) {
 	for i, r := range raw {
 		var fields map[string]any
 		if err := json.Unmarshal(r, &fields); err != nil {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: binding %d: %v", i, err)
+			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not read content for part metadata: binding %d: %v", i, err)
 		}
 		name, _ := fields["name"].(string)
 		typ, _ := fields["type"].(string)
 		if name == "" {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding %d has no name", i)
+			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "binding %d has no name", i)
 		}
 		if names[name] {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding name '%s' is used more than once", name)
+			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "binding name '%s' is used more than once", name)
 		}
 		names[name] = true
 		reg, known := bindingkind.Lookup(typ)
 		if _, runs := bindingKinds[typ]; !known || !runs {
 			if slices.Contains(cloudflareOnlyBindings, typ) {
-				return nil, newAPIError(http.StatusBadRequest, codeValidation,
+				return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
 					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs %s)", name, typ, runnableKinds())
 			}
 			// Cloudflare's text for an unknown type is unconfirmed; 10021 is its validation code.
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "unknown binding type '%s' for binding '%s'", typ, name)
+			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "unknown binding type '%s' for binding '%s'", typ, name)
 		}
 		for _, f := range reg.WireNeeds() {
 			v, present := fields[f]
 			if !present || v == nil || (v == "" && f != "text") {
-				return nil, newAPIError(http.StatusBadRequest, codeValidation, "binding '%s' of type %s needs a %s", name, typ, f)
+				return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "binding '%s' of type %s needs a %s", name, typ, f)
 			}
 		}
 		kept := map[string]any{"type": typ, "name": name}
@@ -223,7 +228,7 @@ func parseBindings(raw []json.RawMessage) ([]wireBinding, error) {
 		}
 		var b wireBinding
 		if err := remarshal(kept, &b); err != nil {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: binding '%s': %v", name, err)
+			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not read content for part metadata: binding '%s': %v", name, err)
 		}
 		out = append(out, b)
 	}
@@ -284,4 +289,75 @@ func bindingsRead(st *state, script string, bindings []wireBinding) []any {
 		out = append(out, b)
 	}
 	return out
+}
+
+// codeKVBindingInvalid is Cloudflare's refusal of an upload binding a KV namespace the account
+// does not have (docs/cloudflare-api.md, Workers KV).
+const codeKVBindingInvalid = 10042
+
+// r2BindingKind is the r2_bucket binding: workerd's r2Bucket binding, whose calls never name the
+// bucket, reaching the R2 backend through a service that injects the bucket name.
+var r2BindingKind = bindingKind{
+	exists: func(s *Server, _ string, b wireBinding) error {
+		if _, err := s.r2.Get(b.BucketName); err != nil {
+			// Cloudflare's code and text for this refusal are unconfirmed; 10021 is its validation code.
+			return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
+				"R2 bucket '%s' is not valid. Please verify the bucket_name in your configuration. [binding %s]", b.BucketName, b.Name)
+		}
+		return nil
+	},
+	runtime: func(s *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
+		return backendBinding(b, "r2Bucket", nil, "lumier:r2:", s.r2Backend.Addr(), r2.BucketHeader, b.BucketName), true
+	},
+}
+
+// d1BindingKind is the d1 binding: workerd runs D1 as its JavaScript module
+// cloudflare-internal:d1-api wrapping a fetcher, which reaches the D1 backend through a service
+// that injects the database id.
+var d1BindingKind = bindingKind{
+	exists: func(s *Server, _ string, b wireBinding) error {
+		if _, err := s.d1.Get(b.DatabaseID); err != nil {
+			return envelope.NewError(http.StatusBadRequest, codeD1BindingInvalid,
+				"D1 binding '%s' references database '%s' which was not found. Verify the database exists in your "+
+					"account and that the database_id in your configuration is correct.", b.Name, b.DatabaseID)
+		}
+		return nil
+	},
+	runtime: func(s *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
+		return backendBinding(b, "wrapped", func(service string) workerd.Value {
+			return workerd.Struct(
+				workerd.Field{Name: "moduleName", Value: workerd.Text("cloudflare-internal:d1-api")},
+				workerd.Field{Name: "innerBindings", Value: workerd.List(workerd.Struct(
+					workerd.Field{Name: "name", Value: workerd.Text("fetcher")},
+					workerd.Field{Name: "service", Value: workerd.Text(service)}))})
+		}, "lumier:d1:", s.d1Backend.Addr(), d1.DatabaseHeader, b.DatabaseID), true
+	},
+}
+
+// codeD1BindingInvalid is Cloudflare's refusal of an upload binding a D1 database the account
+// does not have (docs/cloudflare-api.md, D1).
+const codeD1BindingInvalid = 10181
+
+// queueBindingKind is the queue (producer) binding: workerd's queue binding, whose calls name no
+// queue, reaching this backend through a service that injects the queue name.
+var queueBindingKind = bindingKind{
+	exists: func(s *Server, _ string, b wireBinding) error {
+		if _, err := s.queues.ByName(b.QueueName); err != nil {
+			return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "binding '%s': queue '%s' does not exist "+
+				"(the account has: %s); create it first", b.Name, b.QueueName, queueNamesOf(s.queues))
+		}
+		return nil
+	},
+	runtime: func(s *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
+		return backendBinding(b, "queue", nil, "lumier:queue:", s.queueBackend.Addr(), queues.NameHeader, b.QueueName), true
+	},
+}
+
+// queueNamesOf lists the queue names a queue binding may use, for messages.
+func queueNamesOf(qs *queues.Store) string {
+	var names []string
+	for _, q := range qs.List() {
+		names = append(names, q.Name)
+	}
+	return strings.Join(names, ", ")
 }

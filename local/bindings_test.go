@@ -8,6 +8,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lumier-dev/lumier/local/d1"
+	"github.com/lumier-dev/lumier/local/kv"
+	"github.com/lumier-dev/lumier/local/queues"
+	"github.com/lumier-dev/lumier/local/r2"
 	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -95,14 +99,14 @@ func TestWorkerdBindingsBackends(t *testing.T) {
 		service, header, id string
 	}{
 		{wireBinding{Type: bindingKVNamespace, Name: "CACHE", NamespaceID: "ns1"},
-			"kvNamespace", `"lumier:kv:ns1"`, "lumier:kv:ns1", kvNamespaceHeader, "ns1"},
+			"kvNamespace", `"lumier:kv:ns1"`, "lumier:kv:ns1", kv.NamespaceHeader, "ns1"},
 		{wireBinding{Type: bindingQueue, Name: "JOBS", QueueName: "app-dev-jobs"},
-			"queue", `"lumier:queue:app-dev-jobs"`, "lumier:queue:app-dev-jobs", queueNameHeader, "app-dev-jobs"},
+			"queue", `"lumier:queue:app-dev-jobs"`, "lumier:queue:app-dev-jobs", queues.NameHeader, "app-dev-jobs"},
 		{wireBinding{Type: bindingR2Bucket, Name: "FILES", BucketName: "app-dev-files"},
-			"r2Bucket", `"lumier:r2:app-dev-files"`, "lumier:r2:app-dev-files", r2BucketHeader, "app-dev-files"},
+			"r2Bucket", `"lumier:r2:app-dev-files"`, "lumier:r2:app-dev-files", r2.BucketHeader, "app-dev-files"},
 		{wireBinding{Type: bindingD1, Name: "DB", DatabaseID: "db-1"},
 			"wrapped", `(moduleName = "cloudflare-internal:d1-api", innerBindings = [(name = "fetcher", service = "lumier:d1:db-1")])`,
-			"lumier:d1:db-1", d1DatabaseHeader, "db-1"},
+			"lumier:d1:db-1", d1.DatabaseHeader, "db-1"},
 	} {
 		t.Run(tc.binding.Type, func(t *testing.T) {
 			got := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api"}, []wireBinding{tc.binding})

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fireDue runs the triggers due in a minute, and only those.
+// FireDue runs the triggers due in a minute, and only those.
 func TestFireDueRunsMatchingTriggers(t *testing.T) {
 	s := sharedServer(t)
 	mustUpload(t, s, "ticker-due", meta(nil), module{"index.js", scheduledSource})
@@ -20,13 +20,13 @@ func TestFireDueRunsMatchingTriggers(t *testing.T) {
 		Body:      []workers.ScriptScheduleUpdateParamsBody{{Cron: cloudflare.F("0 12 * * *")}, {Cron: cloudflare.F("30 * * * *")}}})
 	require.NoError(t, err)
 
-	s.fireDue(ctxT(t), time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
+	s.triggers.FireDue(ctxT(t), time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
 	_, body := call(t, "GET", scriptURL, "")
 	assert.JSONEq(t, `{"runs":1,"last":"0 12 * * *"}`, body)
-	s.fireDue(ctxT(t), time.Date(2026, 11, 30, 12, 1, 0, 0, time.UTC))
+	s.triggers.FireDue(ctxT(t), time.Date(2026, 11, 30, 12, 1, 0, 0, time.UTC))
 	_, body = call(t, "GET", scriptURL, "")
 	assert.JSONEq(t, `{"runs":1,"last":"0 12 * * *"}`, body, "nothing is due at 12:01")
-	s.fireDue(ctxT(t), time.Date(2026, 11, 30, 13, 30, 0, 0, time.UTC))
+	s.triggers.FireDue(ctxT(t), time.Date(2026, 11, 30, 13, 30, 0, 0, time.UTC))
 	_, body = call(t, "GET", scriptURL, "")
 	assert.JSONEq(t, `{"runs":2,"last":"30 * * * *"}`, body)
 }
@@ -34,10 +34,10 @@ func TestFireDueRunsMatchingTriggers(t *testing.T) {
 // The loop stops with the server.
 func TestCronLoopStopsWithServer(t *testing.T) {
 	s := startServer(t, t.TempDir(), Options{})
-	require.NotNil(t, s.cron)
+	require.True(t, s.triggers.Running())
 	require.NoError(t, s.Close())
 	select {
-	case <-s.cron.done:
+	case <-s.triggers.Stopped():
 	default:
 		t.Fatal("the cron loop still runs after Close")
 	}
@@ -46,6 +46,6 @@ func TestCronLoopStopsWithServer(t *testing.T) {
 // With ManualCron no loop runs; triggers still fire on demand (TestSchedulesEndpointsAndOnDemandFiring).
 func TestManualCronHasNoLoop(t *testing.T) {
 	s := startServer(t, t.TempDir(), Options{ManualCron: true})
-	assert.Nil(t, s.cron, "a cron loop started under ManualCron")
+	assert.False(t, s.triggers.Running(), "a cron loop started under ManualCron")
 	require.NoError(t, s.Close())
 }

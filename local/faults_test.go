@@ -7,81 +7,21 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/durable_objects"
-	"github.com/cloudflare/cloudflare-go/v4/kv"
+	cfkv "github.com/cloudflare/cloudflare-go/v4/kv"
 	"github.com/cloudflare/cloudflare-go/v4/option"
 	"github.com/cloudflare/cloudflare-go/v4/workers"
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/fault"
+	"github.com/lumier-dev/lumier/local/kv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func TestParseFaults(t *testing.T) {
-	f, err := ParseFaults(`PUT /accounts/*/workers/scripts/*=429x1:retry-after=2;
-		get /client/v4/accounts/*/workers/scripts=500x2
-		* /**=250ms
-		DELETE /accounts/*/workers/scripts/*=503:delay=1s`)
-	require.NoError(t, err)
-	require.Len(t, f.rules, 4)
-	assert.Equal(t, Fault{Method: "PUT", Path: "/accounts/*/workers/scripts/*", Status: 429, Times: 1, RetryAfter: 2}, f.rules[0].Fault)
-	assert.Equal(t, Fault{Method: "GET", Path: "/accounts/*/workers/scripts", Status: 500, Times: 2}, f.rules[1].Fault)
-	assert.Equal(t, Fault{Method: "*", Path: "/**", Delay: 250 * time.Millisecond}, f.rules[2].Fault)
-	assert.Equal(t, Fault{Method: "DELETE", Path: "/accounts/*/workers/scripts/*", Status: 503, Delay: time.Second}, f.rules[3].Fault)
-	assert.Equal(t, "PUT /accounts/*/workers/scripts/*=429x1:retry-after=2; GET /accounts/*/workers/scripts=500x2; "+
-		"* /**=250ms; DELETE /accounts/*/workers/scripts/*=503:delay=1s", f.String())
-
-	// A 429 without retry-after gets Retry-After: 1.
-	f, err = ParseFaults("PUT /x=429")
-	require.NoError(t, err)
-	assert.Equal(t, 1, f.rules[0].RetryAfter)
-
-	f, err = ParseFaults("POST /accounts/*/storage/kv/namespaces=dropx1")
-	require.NoError(t, err)
-	assert.Equal(t, Fault{Method: "POST", Path: "/accounts/*/storage/kv/namespaces", Drop: true, Times: 1}, f.rules[0].Fault)
-	assert.Equal(t, "POST /accounts/*/storage/kv/namespaces=dropx1", f.String())
-
-	for spec, want := range map[string]string{
-		"PUT /x":                  `no "="`,
-		"/x=500":                  `want "METHOD PATH"`,
-		"PUT /x=200":              "400..599",
-		"PUT /x=soon":             "neither an HTTP status",
-		"PUT /x=500x0":            "positive",
-		"PUT /x=500:retry-after=": "whole seconds",
-		"PUT /x=500:bogus=1":      "unknown option",
-	} {
-		_, err := ParseFaults(spec)
-		assert.ErrorContains(t, err, want, spec)
-	}
-}
-
-func TestFaultMatching(t *testing.T) {
-	f, err := ParseFaults("PUT /accounts/*/workers/scripts/*=500x2; GET /accounts/**=502")
-	require.NoError(t, err)
-
-	_, ok := f.take("PUT", "/accounts/a/workers/scripts")
-	assert.False(t, ok, "one * is one segment")
-	_, ok = f.take("GET", "/accounts/a/workers/scripts/x")
-	assert.True(t, ok, "** matches the rest")
-	_, ok = f.take("GET", "/user/tokens/verify")
-	assert.False(t, ok)
-
-	for i := 0; i < 2; i++ {
-		got, ok := f.take("PUT", "/accounts/a/workers/scripts/x")
-		require.True(t, ok)
-		assert.Equal(t, 500, got.Status)
-	}
-	_, ok = f.take("PUT", "/accounts/a/workers/scripts/x")
-	assert.False(t, ok, "x2 hits twice")
-	assert.Equal(t, "GET /accounts/**=502", f.String(), "used-up rules are gone from the listing")
-
-	var none *Faults
-	_, ok = none.take("GET", "/")
-	assert.False(t, ok)
-}
 
 // A 429 with Retry-After: 1 on the upload is retried by cloudflare-go after a second, and the
 // upload then reaches the endpoint exactly once.
 func TestFaultInjectionRetried(t *testing.T) {
 	s := sharedServer(t)
-	require.NoError(t, shared.faults.Add(Fault{Method: "PUT", Path: "/accounts/*/workers/scripts/faulty", Status: 429, Times: 1, RetryAfter: 1}))
+	require.NoError(t, shared.faults.Add(fault.Rule{Method: "PUT", Path: "/accounts/*/workers/scripts/faulty", Status: 429, Times: 1, RetryAfter: 1}))
 	before := s.Calls()
 
 	start := time.Now()
@@ -93,17 +33,17 @@ func TestFaultInjectionRetried(t *testing.T) {
 	assert.Equal(t, 1, after[CallFaulted]-before[CallFaulted], "one attempt was failed by the fault")
 
 	// Without retries the client sees Cloudflare's rate-limit error and the header.
-	require.NoError(t, shared.faults.Add(Fault{Method: "GET", Path: "/accounts/*/workers/durable_objects/namespaces", Status: 429, Times: 1}))
+	require.NoError(t, shared.faults.Add(fault.Rule{Method: "GET", Path: "/accounts/*/workers/durable_objects/namespaces", Status: 429, Times: 1}))
 	_, err := newClient(s, option.WithMaxRetries(0)).DurableObjects.Namespaces.List(ctxT(t),
 		durable_objects.NamespaceListParams{AccountID: cloudflare.F(s.AccountID())})
-	requireCode(t, err, codeRateLimited, "Please wait and consider throttling your request speed")
+	requireCode(t, err, envelope.CodeRateLimited, "Please wait and consider throttling your request speed")
 	var cfErr *cloudflare.Error
 	require.ErrorAs(t, err, &cfErr)
 	assert.Equal(t, "1", cfErr.Response.Header.Get("Retry-After"))
 
 	// 500s are retried too; latency is added.
-	require.NoError(t, shared.faults.Add(Fault{Method: "GET", Path: "/accounts/*/workers/subdomain", Status: 500, Times: 1}))
-	require.NoError(t, shared.faults.Add(Fault{Method: "GET", Path: "/accounts/*/workers/subdomain", Delay: 300 * time.Millisecond, Times: 1}))
+	require.NoError(t, shared.faults.Add(fault.Rule{Method: "GET", Path: "/accounts/*/workers/subdomain", Status: 500, Times: 1}))
+	require.NoError(t, shared.faults.Add(fault.Rule{Method: "GET", Path: "/accounts/*/workers/subdomain", Delay: 300 * time.Millisecond, Times: 1}))
 	start = time.Now()
 	_, err = newClient(s).Workers.Subdomains.Get(ctxT(t), workers.SubdomainGetParams{AccountID: cloudflare.F(s.AccountID())})
 	require.NoError(t, err)
@@ -141,15 +81,15 @@ func TestCallsCountMutations(t *testing.T) {
 // closes the connection without an answer, so the client cannot tell that it did.
 func TestDropFaultServesThenHangsUp(t *testing.T) {
 	s := sharedServer(t)
-	require.NoError(t, shared.faults.Add(Fault{Method: "POST", Path: "/accounts/*/storage/kv/namespaces", Drop: true, Times: 1}))
+	require.NoError(t, shared.faults.Add(fault.Rule{Method: "POST", Path: "/accounts/*/storage/kv/namespaces", Drop: true, Times: 1}))
 	before := s.Calls()
 	c := newClient(s, option.WithMaxRetries(0))
-	_, err := c.KV.Namespaces.New(ctxT(t), kv.NamespaceNewParams{AccountID: cloudflare.F(s.AccountID()), Title: cloudflare.F("dropped-create")})
+	_, err := c.KV.Namespaces.New(ctxT(t), cfkv.NamespaceNewParams{AccountID: cloudflare.F(s.AccountID()), Title: cloudflare.F("dropped-create")})
 	require.ErrorIs(t, err, io.EOF, "the connection closed without an answer")
 	after := s.Calls()
 	assert.Equal(t, 1, after[CallDropped]-before[CallDropped])
-	assert.Equal(t, 1, after[CallKVEditNamespaces]-before[CallKVEditNamespaces], "the create reached its endpoint")
+	assert.Equal(t, 1, after[kv.CallEditNamespaces]-before[kv.CallEditNamespaces], "the create reached its endpoint")
 
-	_, err = c.KV.Namespaces.New(ctxT(t), kv.NamespaceNewParams{AccountID: cloudflare.F(s.AccountID()), Title: cloudflare.F("dropped-create")})
-	requireCode(t, err, codeKVTitleTaken, "a namespace with this account ID and title already exists")
+	_, err = c.KV.Namespaces.New(ctxT(t), cfkv.NamespaceNewParams{AccountID: cloudflare.F(s.AccountID()), Title: cloudflare.F("dropped-create")})
+	requireCode(t, err, kv.CodeTitleTaken, "a namespace with this account ID and title already exists")
 }

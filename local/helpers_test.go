@@ -22,7 +22,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/workers"
 	"github.com/stretchr/testify/require"
 
-	"github.com/lumier-dev/lumier/local/storage"
+	"github.com/lumier-dev/lumier/local/fault"
 )
 
 // testTimeout bounds each test's calls, so a wedged workerd fails a test instead of hanging it.
@@ -41,7 +41,7 @@ var shared struct {
 	once   sync.Once
 	dir    string
 	srv    *Server
-	faults *Faults // the shared server's fault rules; tests add rules naming their own scripts
+	faults *fault.Set // the shared server's fault rules; tests add rules naming their own scripts
 	err    error
 }
 
@@ -69,7 +69,7 @@ func sharedServer(t testing.TB) *Server {
 		if shared.err != nil {
 			return
 		}
-		shared.faults = &Faults{}
+		shared.faults = &fault.Set{}
 		// The migration tests create KV-backed classes: an account that may (plan.go). The cron
 		// tests count runs, which the clock must not add to.
 		shared.srv, shared.err = New(Options{Addr: "127.0.0.1:0", StateDir: shared.dir, Logger: testLogger(), Faults: shared.faults,
@@ -256,14 +256,4 @@ func call(t testing.TB, method, url string, body string) (int, string) {
 	b, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
 	return res.StatusCode, strings.TrimSpace(string(b))
-}
-
-// openTestDB opens the storage database of dir, closed when the test ends (a second Close is
-// harmless, so a test may close it early to reopen the directory).
-func openTestDB(t testing.TB, dir string) *storage.DB {
-	t.Helper()
-	db, err := storage.Open(dir)
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	return db
 }

@@ -5,26 +5,26 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/requestlog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // readRequestLog parses the request log's lines.
-func readRequestLog(t testing.TB, path string) []RequestRecord {
+func readRequestLog(t testing.TB, path string) []requestlog.Record {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
-	var out []RequestRecord
+	var out []requestlog.Record
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var rec RequestRecord
+		var rec requestlog.Record
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &rec), sc.Text())
 		out = append(out, rec)
 	}
@@ -45,10 +45,10 @@ func TestRequestLog(t *testing.T) {
 
 	recs := readRequestLog(t, s.RequestLogPath())
 	require.Len(t, recs, 4)
-	assert.Equal(t, RequestRecord{Method: "PUT", Path: "/client/v4/accounts/" + s.AccountID() + "/workers/scripts/logged", Status: 200},
-		RequestRecord{Method: recs[0].Method, Path: recs[0].Path, Status: recs[0].Status, Code: recs[0].Code})
+	assert.Equal(t, requestlog.Record{Method: "PUT", Path: "/client/v4/accounts/" + s.AccountID() + "/workers/scripts/logged", Status: 200},
+		requestlog.Record{Method: recs[0].Method, Path: recs[0].Path, Status: recs[0].Status, Code: recs[0].Code})
 	assert.Equal(t, []int{404, 403, 404}, []int{recs[1].Status, recs[2].Status, recs[3].Status})
-	assert.Equal(t, []int{codeNoRoute, codeAuthentication, codeScriptNotFound}, []int{recs[1].Code, recs[2].Code, recs[3].Code})
+	assert.Equal(t, []int{envelope.CodeNoRoute, envelope.CodeAuthentication, envelope.CodeScriptNotFound}, []int{recs[1].Code, recs[2].Code, recs[3].Code})
 	assert.Greater(t, recs[0].DurationMs, 0.0)
 	assert.WithinDuration(t, time.Now(), recs[0].Time, time.Minute)
 
@@ -59,27 +59,6 @@ func TestRequestLog(t *testing.T) {
 		assert.NotContains(t, out, "secret-value-456")
 	}
 	assert.Contains(t, echo.String(), "GET /client/v4/user -> 403 code=10000")
-}
-
-// The log rotates at its size bound, keeping requestLogKeep older files.
-func TestRequestLogRotates(t *testing.T) {
-	dir := t.TempDir()
-	l, err := openRequestLog(dir, nil)
-	require.NoError(t, err)
-	defer l.close()
-	rec := RequestRecord{Method: "GET", Path: "/" + strings.Repeat("p", 1000), Status: 200}
-	line, _ := json.Marshal(rec)
-	n := 3*requestLogMax/(len(line)+1) + 10
-	for i := 0; i < n; i++ {
-		l.write(rec)
-	}
-	for _, name := range []string{requestLogFile, requestLogFile + ".1", requestLogFile + ".2"} {
-		fi, err := os.Stat(filepath.Join(dir, name))
-		require.NoError(t, err, name)
-		assert.LessOrEqual(t, fi.Size(), int64(requestLogMax), name)
-	}
-	_, err = os.Stat(filepath.Join(dir, requestLogFile+".3"))
-	assert.True(t, os.IsNotExist(err), "at most %d old files", requestLogKeep)
 }
 
 // syncBuffer is a bytes.Buffer safe to read while the server writes it.

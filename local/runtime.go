@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -29,7 +30,7 @@ type runtime interface {
 // its object IDs, so keeping the ID through a rename or transfer is what keeps the data.
 func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 	out := make([]workerd.Script, 0, len(st.Scripts))
-	consumers := s.queues.consumers()
+	consumers := s.queues.Consumers()
 	for _, name := range st.scriptNames() {
 		rec := st.Scripts[name]
 		ws := workerd.Script{
@@ -38,7 +39,7 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 			CompatibilityDate:  rec.CompatibilityDate,
 			CompatibilityFlags: rec.CompatibilityFlags,
 			Scheduled:          len(st.Schedules[name]) > 0 || len(consumers[name]) > 0,
-			Tail:               s.tail(name),
+			Tail:               s.tails.Tail(name),
 		}
 		for _, m := range rec.Modules {
 			content, err := s.store.module(m.SHA256)
@@ -92,21 +93,21 @@ var missingClass = regexp.MustCompile(`referenced the class "([^"]+)", but no su
 func runtimeRejection(prev, next *state, uploaded, message string) error {
 	m := missingClass.FindStringSubmatch(message)
 	if m == nil {
-		return newAPIError(http.StatusBadRequest, codeValidation, "%s", strings.TrimSpace(message))
+		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "%s", strings.TrimSpace(message))
 	}
 	class := m[1]
 	if rec, ok := next.Scripts[uploaded]; ok && slices.ContainsFunc(rec.Bindings, func(b wireBinding) bool {
 		return b.Type == rules.BindingDurableObject && b.ClassName == class && (b.ScriptName == "" || b.ScriptName == uploaded)
 	}) {
-		return newAPIError(http.StatusBadRequest, rules.CodeBinding, "Cannot create binding for class '%s' that is not exported by the script", class)
+		return envelope.NewError(http.StatusBadRequest, rules.CodeBinding, "Cannot create binding for class '%s' that is not exported by the script", class)
 	}
 	for _, n := range next.namespacesOf(uploaded) {
 		if n.Class == class && !slices.ContainsFunc(prev.Namespaces, func(p rules.Namespace) bool { return p.ID == n.ID }) {
-			return newAPIError(http.StatusBadRequest, rules.CodeMigration,
+			return envelope.NewError(http.StatusBadRequest, rules.CodeMigration,
 				"Cannot apply %s migration to class '%s' that is not exported by the script", newClassKind(n.SQLite), class)
 		}
 	}
-	return newAPIError(http.StatusBadRequest, rules.CodeNotExported,
+	return envelope.NewError(http.StatusBadRequest, rules.CodeNotExported,
 		"New version of script does not export class '%s' which is depended on by existing Durable Objects", class)
 }
 

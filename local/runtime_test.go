@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -22,7 +23,7 @@ func TestRuntimeRejection(t *testing.T) {
 		rules.Namespace{ID: "b", Script: "api", Class: "Bound"})
 
 	code := func(msg string) (int, string) {
-		err := runtimeRejection(prev, next, "api", msg).(*apiError)
+		err := runtimeRejection(prev, next, "api", msg).(*envelope.Error)
 		return err.Code, err.Message
 	}
 	c, msg := code(fmt.Sprintf(warning, "Bound"))
@@ -33,6 +34,6 @@ func TestRuntimeRejection(t *testing.T) {
 	assert.Equal(t, rules.CodeMigration, c)
 	assert.Contains(t, msg, "new-sqlite-class")
 	c, msg = code("service api: Uncaught SyntaxError: Unexpected token\n  at index.js:1:2")
-	assert.Equal(t, codeValidation, c)
+	assert.Equal(t, envelope.CodeValidation, c)
 	assert.Equal(t, "service api: Uncaught SyntaxError: Unexpected token\n  at index.js:1:2", msg)
 }

@@ -8,8 +8,6 @@ package local
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -17,17 +15,32 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/calls"
+	"github.com/lumier-dev/lumier/local/d1"
+	"github.com/lumier-dev/lumier/local/fault"
+	"github.com/lumier-dev/lumier/local/kv"
+	"github.com/lumier-dev/lumier/local/loopback"
+	"github.com/lumier-dev/lumier/local/queues"
+	"github.com/lumier-dev/lumier/local/r2"
+	"github.com/lumier-dev/lumier/local/requestlog"
+	"github.com/lumier-dev/lumier/local/schedules"
+	"github.com/lumier-dev/lumier/local/tails"
 	"github.com/lumier-dev/lumier/local/workerd"
+	"github.com/lumier-dev/lumier/local/zones"
 )
 
 // Defaults of Options, also used by `lumier local`.
 const (
+	// DefaultZone is the zone every local account has, so that routes and custom domains work
+	// without set-up; Options.Zones adds more.
+	DefaultZone = zones.Default
 	// DefaultAddr is where the API listens.
 	DefaultAddr = "127.0.0.1:8787"
 	// DefaultStateDir is the state directory, relative to the working directory.
@@ -51,14 +64,14 @@ type Options struct {
 	Token string
 	// AccountID is the account id in API paths: 32 lowercase hex digits, like Cloudflare's.
 	AccountID string
-	// Faults, if set, fails or delays matching API requests (see ParseFaults).
-	Faults *Faults
+	// Faults, if set, fails, delays or drops matching API requests (see fault.Parse).
+	Faults *fault.Set
 	// Logger receives the server's and workerd's logs; nil discards them.
 	Logger *slog.Logger
 	// Workerd is the workerd binary; empty looks it up (see workerd.FindBinary).
 	Workerd string
 	// LogRequests, if set, also receives one line per API request (the request log in the state
-	// directory always gets them; see requestlog.go).
+	// directory always gets them; see local/requestlog).
 	LogRequests io.Writer
 	// Plan is the account's plan, which decides whether new KV-backed Durable Object classes are
 	// allowed (plan.go); empty is DefaultPlan, a new account's.
@@ -72,7 +85,7 @@ type Options struct {
 	// with PUT .../workers/subdomain. It only applies when the state directory holds no account yet.
 	NoSubdomain bool
 	// Zones are the account's zones besides DefaultZone, for routes and custom domains
-	// (zones.go): domain names such as "example.org".
+	// (local/zones): domain names such as "example.org".
 	Zones []string
 }
 
@@ -85,22 +98,23 @@ type Server struct {
 	store         *store
 	runtime       runtime
 	router        *router
-	calls         calls
-	reqlog        *requestLog
-	cron          *cronLoop
-	kv            *kvStore // Workers KV (kv.go); kvBackend serves it to workerd (kv_backend.go)
-	kvBackend     loopback
+	calls         calls.Counter
+	reqlog        *requestlog.Log
+	triggers      *schedules.Triggers // Cron Triggers: the schedules endpoints and the loop
+	kv            *kv.Store           // Workers KV (local/kv); kvBackend serves it to workerd
+	kvBackend     loopback.Server
 	assets        *assetStore // static assets (assets.go); assetsBackend serves ASSETS bindings
-	assetsBackend loopback
-	d1            *d1Store // D1 (d1.go); d1Backend serves it to workerd (d1_backend.go)
-	d1Backend     loopback
-	queues        *queueStore // Queues (queues.go); queueBackend serves producers (queue_backend.go)
-	queueBackend  loopback
-	qloop         *queueLoop // delivery to consumers (queue_delivery.go)
-	r2            *r2Store   // R2 (r2.go); r2Backend serves it to workerd (r2_backend.go)
-	r2Backend     loopback
-	tails         *tailHub      // tail sessions and the sink workerd's tails post to (tail.go)
+	assetsBackend loopback.Server
+	d1            *d1.Store // D1 (local/d1); d1Backend serves it to workerd
+	d1Backend     loopback.Server
+	queues        *queues.Store // Queues (local/queues); queueBackend serves producers through delivery
+	queueBackend  loopback.Server
+	delivery      *queues.Delivery // delivery to consumers, and the producers' service
+	r2            *r2.Store        // R2 (local/r2); r2Backend serves it to workerd
+	r2Backend     loopback.Server
+	zones         zones.Set     // the account's zones (Options.Zones and DefaultZone)
 	analytics     analyticsSink // Analytics Engine data points (analytics.go)
+	tails         *tails.Hub    // tail sessions and the sink workerd's tails post to (local/tails)
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -149,7 +163,7 @@ func New(opts Options) (*Server, error) {
 	if !validTokenSyntax(opts.Token) {
 		return nil, fmt.Errorf("token: want printable characters without spaces")
 	}
-	if err := checkZones(opts.Zones); err != nil {
+	if err := zones.Check(opts.Zones); err != nil {
 		return nil, err
 	}
 	if opts.Plan, err = ParsePlan(string(opts.Plan)); err != nil {
@@ -185,14 +199,16 @@ func New(opts Options) (*Server, error) {
 		opts:   opts,
 		logger: logger,
 		store:  st,
-		tails:  newTailHub(),
 		runtime: workerd.NewSupervisor(workerd.Options{
 			Binary: opts.Workerd,
 			Dir:    st.workerdDir(),
 			Logger: logger,
 		}),
 	}
-	if s.kv, err = openKV(st.db); err != nil {
+	s.tails = tails.NewHub(accountView{s})
+	s.zones = zones.NewSet(opts.Zones)
+	s.triggers = schedules.NewTriggers(accountView{s}, s.runtime, logger)
+	if s.kv, err = kv.Open(st.db); err != nil {
 		st.close()
 		return nil, err
 	}
@@ -200,21 +216,22 @@ func New(opts Options) (*Server, error) {
 		st.close()
 		return nil, err
 	}
-	if s.queues, err = openQueues(st.db); err != nil {
+	if s.queues, err = queues.Open(st.db); err != nil {
 		st.close()
 		return nil, err
 	}
-	if s.d1, err = openD1(st.dir, st.db); err != nil {
+	s.delivery = queues.NewDelivery(s.queues, s.runtime, logger)
+	if s.d1, err = d1.Open(st.dir, st.db); err != nil {
 		st.close()
 		return nil, err
 	}
-	if s.r2, err = openR2(st.dir, st.db); err != nil {
+	if s.r2, err = r2.Open(st.dir, st.db); err != nil {
 		st.close()
 		return nil, err
 	}
 	s.router = newRouter(logger.With("component", "router"), s.route)
 	s.st.Store(loaded)
-	if s.reqlog, err = openRequestLog(st.dir, opts.LogRequests); err != nil {
+	if s.reqlog, err = requestlog.Open(st.dir, opts.LogRequests); err != nil {
 		st.close()
 		return nil, err
 	}
@@ -232,59 +249,59 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.ln = ln
-	if err := s.kvBackend.start(http.HandlerFunc(s.serveKV)); err != nil {
+	if err := s.kvBackend.Start(http.HandlerFunc(s.kv.ServeBinding)); err != nil {
 		ln.Close()
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's KV calls: %w", err)
 	}
-	if err := s.assetsBackend.start(http.HandlerFunc(s.serveAssetsBinding)); err != nil {
+	if err := s.assetsBackend.Start(http.HandlerFunc(s.serveAssetsBinding)); err != nil {
 		ln.Close()
-		s.kvBackend.close()
+		s.kvBackend.Close()
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's assets calls: %w", err)
 	}
-	if err := s.d1Backend.start(http.HandlerFunc(s.serveD1)); err != nil {
+	if err := s.d1Backend.Start(http.HandlerFunc(s.d1.ServeBinding)); err != nil {
 		ln.Close()
-		s.kvBackend.close()
-		s.assetsBackend.close()
+		s.kvBackend.Close()
+		s.assetsBackend.Close()
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's D1 calls: %w", err)
 	}
-	if err := s.queueBackend.start(http.HandlerFunc(s.serveQueue)); err != nil {
+	if err := s.queueBackend.Start(http.HandlerFunc(s.delivery.ServeProducer)); err != nil {
 		ln.Close()
-		s.kvBackend.close()
-		s.assetsBackend.close()
-		s.d1Backend.close()
+		s.kvBackend.Close()
+		s.assetsBackend.Close()
+		s.d1Backend.Close()
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's queue calls: %w", err)
 	}
-	if err := s.r2Backend.start(http.HandlerFunc(s.serveR2)); err != nil {
+	if err := s.r2Backend.Start(http.HandlerFunc(s.r2.ServeBinding)); err != nil {
 		ln.Close()
-		s.kvBackend.close()
-		s.assetsBackend.close()
-		s.d1Backend.close()
-		s.queueBackend.close()
+		s.kvBackend.Close()
+		s.assetsBackend.Close()
+		s.d1Backend.Close()
+		s.queueBackend.Close()
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's R2 calls: %w", err)
 	}
-	if err := s.tails.start(); err != nil {
+	if err := s.tails.Start(); err != nil {
 		ln.Close()
-		s.kvBackend.close()
-		s.assetsBackend.close()
-		s.d1Backend.close()
-		s.queueBackend.close()
-		s.r2Backend.close()
+		s.kvBackend.Close()
+		s.assetsBackend.Close()
+		s.d1Backend.Close()
+		s.queueBackend.Close()
+		s.r2Backend.Close()
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's tail events: %w", err)
 	}
 	if err := s.restore(ctx); err != nil {
 		ln.Close()
-		s.tails.close()
-		s.kvBackend.close()
-		s.assetsBackend.close()
-		s.d1Backend.close()
-		s.queueBackend.close()
-		s.r2Backend.close()
+		s.tails.Close()
+		s.kvBackend.Close()
+		s.assetsBackend.Close()
+		s.d1Backend.Close()
+		s.queueBackend.Close()
+		s.r2Backend.Close()
 		s.ln = nil
 		s.router.closeAll()
 		return err
@@ -302,9 +319,9 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 	}()
 	if !s.opts.ManualCron {
-		s.startCron()
+		s.triggers.Start()
 	}
-	s.startQueues()
+	s.delivery.Start()
 	s.logger.Info("local Cloudflare listening", "url", s.URL(), "state", s.store.dir, "zones", s.Zones())
 	return nil
 }
@@ -417,21 +434,23 @@ func (s *Server) Scripts() []string { return s.st.Load().scriptNames() }
 // Calls counts the API calls that reached their endpoint, by kind (the Call* constants), plus
 // CallFaulted for requests a fault rule failed and CallDropped for those it served unanswered. Requests refused for their credentials are not
 // counted.
-func (s *Server) Calls() map[string]int { return s.calls.snapshot() }
+func (s *Server) Calls() map[string]int { return s.calls.Snapshot() }
 
 // MutatingCalls is the number of counted calls that change the account (uploads, deletes,
 // subdomain changes), whether or not they succeeded: a no-op update must make none.
-func (s *Server) MutatingCalls() int { return s.calls.mutating() }
+func (s *Server) MutatingCalls() int {
+	return s.calls.Sum(func(kind string) bool { return mutatingCalls[kind] })
+}
 
 // ResetCalls sets every counter back to zero.
-func (s *Server) ResetCalls() { s.calls.reset() }
+func (s *Server) ResetCalls() { s.calls.Reset() }
 
 // Close stops the API, the scripts' ports and workerd, and releases the state directory. Durable
 // Object data and the state stay on disk.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
-		if err := s.tails.close(); err != nil {
+		if err := s.tails.Close(); err != nil {
 			errs = append(errs, err)
 		}
 		if s.srv != nil {
@@ -444,34 +463,34 @@ func (s *Server) Close() error {
 		} else if s.ln != nil {
 			s.ln.Close()
 		}
-		s.stopCron()
-		s.stopQueues()
+		s.triggers.Stop()
+		s.delivery.Stop()
 		s.router.closeAll()
 		if err := s.runtime.Close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.kvBackend.close(); err != nil {
+		if err := s.kvBackend.Close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.assetsBackend.close(); err != nil {
+		if err := s.assetsBackend.Close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.d1Backend.close(); err != nil {
+		if err := s.d1Backend.Close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.d1.close(); err != nil {
+		if err := s.d1.Close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.queueBackend.close(); err != nil {
+		if err := s.queueBackend.Close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.r2Backend.close(); err != nil {
+		if err := s.r2Backend.Close(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.closeAnalytics(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.reqlog.close(); err != nil {
+		if err := s.reqlog.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("closing the request log: %w", err))
 		}
 		if err := s.store.close(); err != nil {
@@ -482,13 +501,8 @@ func (s *Server) Close() error {
 	return s.closeErr
 }
 
-// newNamespaceID makes a Durable Object namespace id: 32 hex digits, like Cloudflare's. It is
-// also the namespace's workerd storage key, and is never reused, so data deleted with a class
-// can never reappear under a new class of the same name.
-func newNamespaceID() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("local: no randomness: %v", err)) // crypto/rand does not fail on supported systems
-	}
-	return hex.EncodeToString(b)
-}
+// RequestLogPath is the request log's file in the state directory.
+func (s *Server) RequestLogPath() string { return filepath.Join(s.store.dir, requestlog.File) }
+
+// Zones lists the names of the account's zones: requests for them reach Workers by Host.
+func (s *Server) Zones() []string { return s.zones.Names() }

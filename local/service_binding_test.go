@@ -6,6 +6,7 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/workers"
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -42,7 +43,7 @@ func TestServiceAndJSONBindings(t *testing.T) {
 		map[string]any{"type": "json", "name": "CONFIG", "json": map[string]any{"limits": []int{1, 2}, "on": true}}}
 
 	_, err := putScript(t, s, "caller", meta(map[string]any{"bindings": bindings}), module{name: "index.js", src: callerWorker})
-	requireCode(t, err, codeValidation, "service binding 'AUTH' references Worker 'auth', which does not exist")
+	requireCode(t, err, envelope.CodeValidation, "service binding 'AUTH' references Worker 'auth', which does not exist")
 
 	mustUpload(t, s, "auth", meta(nil), module{name: "index.js", src: authWorker})
 	mustUpload(t, s, "caller", meta(map[string]any{"bindings": bindings}), module{name: "index.js", src: callerWorker})

@@ -4,6 +4,8 @@ import (
 	"compress/gzip"
 	"fmt"
 	"net/http"
+
+	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 // Cloudflare refuses a Worker whose modules exceed its plan's size limit after gzip compression
@@ -29,7 +31,7 @@ func (p Plan) maxAssetFiles() int {
 }
 
 // checkWorkerSize refuses modules whose gzip size is over the plan's limit, in Cloudflare's words.
-func (p Plan) checkWorkerSize(modules []uploadedModule) *apiError {
+func (p Plan) checkWorkerSize(modules []uploadedModule) *envelope.Error {
 	maxWorkerGzipBytes := p.maxWorkerGzipBytes()
 	var n byteCounter
 	w := gzip.NewWriter(&n)
@@ -40,7 +42,7 @@ func (p Plan) checkWorkerSize(modules []uploadedModule) *apiError {
 	if int(n) <= maxWorkerGzipBytes {
 		return nil
 	}
-	return newAPIError(http.StatusBadRequest, codeScriptTooLarge, "Your Worker exceeded the size limit of %d MiB. "+
+	return envelope.NewError(http.StatusBadRequest, codeScriptTooLarge, "Your Worker exceeded the size limit of %d MiB. "+
 		"Refer to the Workers documentation (https://developers.cloudflare.com/workers/observability/errors/"+
 		"#errors-on-worker-upload) for more details.", maxWorkerGzipBytes>>20)
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/lumier-dev/lumier/local/rules"
+	"github.com/lumier-dev/lumier/local/schedules"
+	"github.com/lumier-dev/lumier/local/zones"
 )
 
 // stateVersion is the version of the state file's format.
@@ -23,16 +25,16 @@ type state struct {
 	Subdomain  string                   `json:"subdomain"`
 	Scripts    map[string]*scriptRecord `json:"scripts"`
 	Namespaces []rules.Namespace        `json:"namespaces"`
-	// Schedules are the scripts' Cron Triggers by script name (api_schedules.go). They live
+	// Schedules are the scripts' Cron Triggers by script name (local/schedules). They live
 	// apart from the script records because uploads and deployments replace those.
-	Schedules map[string][]scheduleRecord `json:"schedules,omitempty"`
+	Schedules map[string][]schedules.Record `json:"schedules,omitempty"`
 	// Ports is every script name's port, kept after the script is deleted: a port belongs to
 	// one name for the life of the state directory, so an old URL never reaches another Worker
 	// and a script recreated under its name answers at its old URL.
 	Ports map[string]int `json:"ports,omitempty"`
-	// Routes and Domains are the zones' routes and the account's custom domains (zones.go).
-	Routes  []routeRecord  `json:"routes,omitempty"`
-	Domains []domainRecord `json:"domains,omitempty"`
+	// Routes and Domains are the zones' routes and the account's custom domains (local/zones).
+	Routes  []zones.Route  `json:"routes,omitempty"`
+	Domains []zones.Domain `json:"domains,omitempty"`
 	// Workflows is the Workflows API's registry by workflow name (api_workflows.go).
 	Workflows map[string]*workflowRecord `json:"workflows,omitempty"`
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/shapetest"
+	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 // tailingWorker logs on every request and throws on /boom.
@@ -36,7 +37,7 @@ const tailingWorker = `export default {
 // filters message.
 func dialTail(t *testing.T, url string) *websocket.Conn {
 	t.Helper()
-	c, _, err := websocket.Dial(ctxT(t), url, &websocket.DialOptions{Subprotocols: []string{tailProtocol}})
+	c, _, err := websocket.Dial(ctxT(t), url, &websocket.DialOptions{Subprotocols: []string{"trace-v1"}})
 	require.NoError(t, err)
 	t.Cleanup(func() { c.CloseNow() })
 	require.NoError(t, c.Write(ctxT(t), websocket.MessageText, []byte(`{"debug":false}`)))
@@ -69,7 +70,7 @@ func TestTailStreamsAScriptsEvents(t *testing.T) {
 	r := raw(t, s, "POST", tails, s.Token(), "application/json", []byte(`{"filters":[]}`))
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	shapetest.Check(t, "workers", "tail-start", r.Body)
-	var tail tailJSON
+	var tail tailAnswer
 	require.NoError(t, json.Unmarshal(r.Result, &tail))
 	assert.True(t, strings.HasPrefix(tail.URL, "ws://127.0.0.1:"), "the WebSocket is the local Cloudflare's: %s", tail.URL)
 	expires, err := time.Parse(time.RFC3339, tail.ExpiresAt)
@@ -124,12 +125,12 @@ func TestTailRefusals(t *testing.T) {
 	base := "/accounts/" + s.AccountID() + "/workers/scripts/"
 	r := raw(t, s, "POST", base+"no-such-script/tails", s.Token(), "application/json", []byte(`{}`))
 	assert.Equal(t, http.StatusNotFound, r.Status)
-	assert.Equal(t, codeScriptNotFound, r.code())
+	assert.Equal(t, envelope.CodeScriptNotFound, r.code())
 
 	mustUpload(t, s, "tail-refusals", meta(nil), module{name: "index.js", src: tailingWorker})
 	r = raw(t, s, "POST", base+"tail-refusals/tails", s.Token(), "application/json", []byte(`{}`))
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	var tail tailJSON
+	var tail tailAnswer
 	require.NoError(t, json.Unmarshal(r.Result, &tail))
 	c, _, err := websocket.Dial(ctxT(t), tail.URL, nil)
 	require.NoError(t, err)
@@ -139,7 +140,7 @@ func TestTailRefusals(t *testing.T) {
 
 	r = raw(t, s, "GET", "/accounts/"+s.AccountID()+"/workers/scripts/tail-refusals/tails", "", "", nil)
 	assert.NotEqual(t, http.StatusOK, r.Status, "listing tails takes the token")
-	_, _, err = websocket.Dial(ctxT(t), strings.Replace(tail.URL, tail.ID, "0123", 1), &websocket.DialOptions{Subprotocols: []string{tailProtocol}})
+	_, _, err = websocket.Dial(ctxT(t), strings.Replace(tail.URL, tail.ID, "0123", 1), &websocket.DialOptions{Subprotocols: []string{"trace-v1"}})
 	assert.ErrorContains(t, err, "404", "an unknown tail id")
 }
 
@@ -151,7 +152,7 @@ func TestTailAcceptsWranglersUnmaskedMessage(t *testing.T) {
 	url := enableWorkersDev(t, s, "tailed")
 	r := raw(t, s, "POST", "/accounts/"+s.AccountID()+"/workers/scripts/tailed/tails", s.Token(), "application/json", []byte(`{}`))
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
-	var tail tailJSON
+	var tail tailAnswer
 	require.NoError(t, json.Unmarshal(r.Result, &tail))
 
 	u, err := neturl.Parse(tail.URL)
@@ -166,7 +167,7 @@ func TestTailAcceptsWranglersUnmaskedMessage(t *testing.T) {
 	resp, err := http.ReadResponse(br, nil)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
-	assert.Equal(t, tailProtocol, resp.Header.Get("Sec-WebSocket-Protocol"))
+	assert.Equal(t, "trace-v1", resp.Header.Get("Sec-WebSocket-Protocol"))
 	// An unmasked text frame, FIN set: {"debug":false}.
 	msg := []byte(`{"debug":false}`)
 	_, err = conn.Write(append([]byte{0x81, byte(len(msg))}, msg...))
@@ -204,4 +205,11 @@ func TestTailAcceptsWranglersUnmaskedMessage(t *testing.T) {
 	assert.Equal(t, "tailed", e.ScriptName)
 	require.Len(t, e.Logs, 1)
 	assert.Equal(t, []string{"hit /after-unmasked"}, e.Logs[0].Message)
+}
+
+// tailAnswer is a tail as the API answers it (Cloudflare's shape: docs/cloudflare-api.md, "Tails").
+type tailAnswer struct {
+	ID        string `json:"id"`
+	URL       string `json:"url"`
+	ExpiresAt string `json:"expires_at"`
 }

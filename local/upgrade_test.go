@@ -56,7 +56,9 @@ func TestUpgradeFromJSONState(t *testing.T) {
 
 		r := raw(t, s, http.MethodGet, "/accounts/"+s.AccountID()+"/r2/buckets/recorded-r2/objects", s.Token(), "", nil)
 		require.True(t, r.Success, "%+v", r)
-		var objs []r2APIObject
+		var objs []struct {
+			Key string `json:"key"`
+		}
 		require.NoError(t, json.Unmarshal(r.Result, &objs))
 		require.Len(t, objs, 2)
 		assert.Equal(t, "a.txt", objs[0].Key)

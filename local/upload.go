@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -27,11 +28,11 @@ const defaultCompatibilityDate = "2021-11-02"
 // digits, '-' and '_', not starting with '-', at most 63 characters.
 var scriptName = regexp.MustCompile(`^[a-z0-9_][a-z0-9_-]*$`)
 
-func validScriptName(name string) *apiError {
+func validScriptName(name string) *envelope.Error {
 	if !scriptName.MatchString(name) || len(name) > 63 {
 		// Cloudflare's code and text for an invalid name (lowercase letters, digits, "-" and "_",
 		// at most 63 characters).
-		return newAPIError(http.StatusBadRequest, codeInvalidName, "workers.api.error.invalid_script_name")
+		return envelope.NewError(http.StatusBadRequest, codeInvalidName, "workers.api.error.invalid_script_name")
 	}
 	return nil
 }
@@ -104,7 +105,7 @@ type uploadedModule struct {
 func parseUpload(r *http.Request, plan Plan) (*upload, error) {
 	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
-		return nil, newAPIError(http.StatusUnsupportedMediaType, codeContentType,
+		return nil, envelope.NewError(http.StatusUnsupportedMediaType, envelope.CodeContentType,
 			"Content-Type must be one of: application/javascript, text/javascript, multipart/form-data")
 	}
 	mr := multipart.NewReader(http.MaxBytesReader(nil, r.Body, maxUploadBytes), params["boundary"])
@@ -120,11 +121,11 @@ func parseUpload(r *http.Request, plan Plan) (*upload, error) {
 			break
 		}
 		if err != nil {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not parse multipart body: %v", err)
+			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not parse multipart body: %v", err)
 		}
 		content, err := io.ReadAll(part)
 		if err != nil {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part %s", part.FormName())
+			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not read content for part %s", part.FormName())
 		}
 		if part.FormName() == "metadata" {
 			rawMeta = content
@@ -138,35 +139,35 @@ func parseUpload(r *http.Request, plan Plan) (*upload, error) {
 			name = disp["filename"]
 		}
 		if name == "" || seen[name] {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation, "module part %q is unnamed or uploaded twice", name)
+			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "module part %q is unnamed or uploaded twice", name)
 		}
 		seen[name] = true
 		ct, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
 		if ct != moduleContentType {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation,
+			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
 				"part %q has content type %q; the local Cloudflare runs ES modules only (%s)", name, ct, moduleContentType)
 		}
 		up.modules = append(up.modules, uploadedModule{name: name, content: content})
 	}
 
 	if rawMeta == nil {
-		return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata")
+		return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not read content for part metadata")
 	}
 	if err := plan.checkWorkerSize(up.modules); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(rawMeta, &up.meta); err != nil {
-		return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: %v", err)
+		return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not read content for part metadata: %v", err)
 	}
 	if up.meta.MainModule == "" {
 		if up.meta.BodyPart != "" {
-			return nil, newAPIError(http.StatusBadRequest, codeValidation,
+			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
 				"service-worker syntax (body_part) is not supported by the local Cloudflare: upload ES modules with main_module")
 		}
-		return nil, newAPIError(http.StatusBadRequest, codeValidation, "could not read content for part metadata: main_module is required")
+		return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not read content for part metadata: main_module is required")
 	}
 	if !seen[up.meta.MainModule] {
-		return nil, newAPIError(http.StatusBadRequest, codeValidation, "Uncaught Error: No such module %q.", up.meta.MainModule)
+		return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "Uncaught Error: No such module %q.", up.meta.MainModule)
 	}
 	if up.meta.CompatibilityDate == "" {
 		up.meta.CompatibilityDate = defaultCompatibilityDate

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
@@ -56,7 +57,7 @@ func TestParseUpload(t *testing.T) {
 	r := uploadRequest(t, map[string]any{"main_module": "index.js"}, module{"index.js", "x"})
 	r.Header.Set("Content-Type", "application/json")
 	_, err = parseUpload(r, PlanPaid)
-	assert.Equal(t, codeContentType, err.(*apiError).Code)
+	assert.Equal(t, envelope.CodeContentType, err.(*envelope.Error).Code)
 }
 
 func TestKeepBindingsMerge(t *testing.T) {

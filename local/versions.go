@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/ids"
 	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -125,7 +127,7 @@ func (rec *scriptRecord) ensureVersions() {
 	v.Number, v.TriggeredBy = 1, triggeredByUpload
 	rec.Versions = []*versionRecord{v}
 	rec.Deployments = []*deploymentRecord{{
-		ID: newUUID(), CreatedOn: rec.ModifiedOn, Source: sourceAPI, TriggeredBy: triggeredByUpload,
+		ID: ids.UUID(), CreatedOn: rec.ModifiedOn, Source: sourceAPI, TriggeredBy: triggeredByUpload,
 		Versions: []deployedVersion{{VersionID: v.ID, Percentage: 100}},
 	}}
 }
@@ -133,7 +135,7 @@ func (rec *scriptRecord) ensureVersions() {
 // snapshot is a new version holding what rec runs now.
 func (rec *scriptRecord) snapshot(now time.Time, source string) *versionRecord {
 	return &versionRecord{
-		ID: newUUID(), CreatedOn: now, Source: source,
+		ID: ids.UUID(), CreatedOn: now, Source: source,
 		MainModule: rec.MainModule, Modules: slices.Clone(rec.Modules),
 		CompatibilityDate: rec.CompatibilityDate, CompatibilityFlags: slices.Clone(rec.CompatibilityFlags),
 		Bindings: slices.Clone(rec.Bindings), Exports: slices.Clone(rec.Exports), Assets: rec.Assets,
@@ -161,7 +163,7 @@ func (rec *scriptRecord) addVersion(v *versionRecord) {
 // secret change does on Cloudflare) and makes rec run it. The deployment is annotated like v.
 func (rec *scriptRecord) deployAll(v *versionRecord) *deploymentRecord {
 	d := &deploymentRecord{
-		ID: newUUID(), CreatedOn: v.CreatedOn, Source: v.Source, TriggeredBy: v.TriggeredBy, Message: v.Message,
+		ID: ids.UUID(), CreatedOn: v.CreatedOn, Source: v.Source, TriggeredBy: v.TriggeredBy, Message: v.Message,
 		Versions: []deployedVersion{{VersionID: v.ID, Percentage: 100}},
 	}
 	rec.Deployments = append(rec.Deployments, d)
@@ -274,7 +276,7 @@ func (s *Server) rolloutScripts(st *state) ([]workerd.Script, error) {
 			MainModule:         v.MainModule,
 			CompatibilityDate:  v.CompatibilityDate,
 			CompatibilityFlags: v.CompatibilityFlags,
-			Tail:               s.tail(name),
+			Tail:               s.tails.Tail(name),
 		}
 		for _, m := range v.Modules {
 			content, err := s.store.module(m.SHA256)
@@ -326,7 +328,7 @@ func (s *Server) deploy(ctx context.Context, name string, d *deploymentRecord) e
 	for _, dv := range d.Versions {
 		v := rec.version(dv.VersionID)
 		if v == nil {
-			return newAPIError(http.StatusBadRequest, codeVersionNotFound, "version %s of script %s does not exist", dv.VersionID, name)
+			return envelope.NewError(http.StatusBadRequest, codeVersionNotFound, "version %s of script %s does not exist", dv.VersionID, name)
 		}
 		if err := checkVersion(prev, name, v); err != nil {
 			return err
@@ -349,7 +351,7 @@ func checkVersion(st *state, name string, v *versionRecord) error {
 	rec := &scriptRecord{Name: name, Bindings: v.Bindings}
 	_, err := rules.CheckUpload(st.account(), rules.Upload{
 		Script: name, Bindings: rec.ruleBindings(), Exports: v.Exports,
-	}, newNamespaceID)
+	}, ids.New)
 	return err
 }
 
@@ -360,15 +362,6 @@ func (rec *scriptRecord) moduleRefs() []moduleRef {
 		out = append(out, v.Modules...)
 	}
 	return out
-}
-
-// newUUID is a random version-4 UUID, the form of Cloudflare's version and deployment ids.
-func newUUID() string {
-	b := []byte(newNamespaceID()) // 32 random hex digits
-	b[12] = '4'
-	b[16] = "89ab"[b[16]%4]
-	h := string(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // contextFor bounds a request's workerd reload.

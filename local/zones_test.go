@@ -7,11 +7,12 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/workers"
-	"github.com/cloudflare/cloudflare-go/v4/zones"
+	cfzones "github.com/cloudflare/cloudflare-go/v4/zones"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/shapetest"
+	"github.com/lumier-dev/lumier/local/zones"
 )
 
 // zoneGet sends a request for host and path to the API's port, as `curl -H 'Host: ...'` does.
@@ -46,11 +47,11 @@ func TestZoneRoutesAndDomains(t *testing.T) {
 	r := raw(t, s, "GET", "/zones?name=example.com&account.id="+s.AccountID(), s.Token(), "", nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	shapetest.Check(t, "zones", "zone-list", r.Body)
-	list, err := c.Zones.List(ctxT(t), zones.ZoneListParams{Name: cloudflare.F("example.org")})
+	list, err := c.Zones.List(ctxT(t), cfzones.ZoneListParams{Name: cloudflare.F("example.org")})
 	require.NoError(t, err)
 	require.Len(t, list.Result, 1)
 	org := list.Result[0].ID
-	list, err = c.Zones.List(ctxT(t), zones.ZoneListParams{Name: cloudflare.F("example.com")})
+	list, err = c.Zones.List(ctxT(t), cfzones.ZoneListParams{Name: cloudflare.F("example.com")})
 	require.NoError(t, err)
 	com := list.Result[0].ID
 
@@ -71,7 +72,7 @@ func TestZoneRoutesAndDomains(t *testing.T) {
 	// The same pattern again is refused, naming the script that holds it.
 	_, err = c.Workers.Routes.New(ctxT(t), workers.RouteNewParams{ZoneID: cloudflare.F(com),
 		Pattern: cloudflare.F("example.com/api/*"), Script: cloudflare.F("site")})
-	requireCode(t, err, codeRouteTaken, `script "api"`)
+	requireCode(t, err, zones.CodeRouteTaken, `script "api"`)
 	for pattern, why := range map[string]string{
 		"example.com/*.jpg":   "a wildcard may only end the path",
 		"ftp://example.com/*": "the scheme may only be http:// or https://",
@@ -81,7 +82,7 @@ func TestZoneRoutesAndDomains(t *testing.T) {
 	} {
 		_, err = c.Workers.Routes.New(ctxT(t), workers.RouteNewParams{ZoneID: cloudflare.F(com),
 			Pattern: cloudflare.F(pattern), Script: cloudflare.F("site")})
-		requireCode(t, err, codeRouteInvalid, why)
+		requireCode(t, err, zones.CodeRouteInvalid, why)
 	}
 
 	d, err := c.Workers.Domains.Update(ctxT(t), workers.DomainUpdateParams{AccountID: cloudflare.F(s.AccountID()),
@@ -92,7 +93,7 @@ func TestZoneRoutesAndDomains(t *testing.T) {
 	_, err = c.Workers.Domains.Update(ctxT(t), workers.DomainUpdateParams{AccountID: cloudflare.F(s.AccountID()),
 		Environment: cloudflare.F("production"), Hostname: cloudflare.F("api.example.org"), Service: cloudflare.F("site"),
 		ZoneID: cloudflare.F(org)})
-	requireCode(t, err, codeDomainTaken, `custom domain of script "api"`)
+	requireCode(t, err, zones.CodeDomainTaken, `custom domain of script "api"`)
 	r = raw(t, s, "GET", "/accounts/"+s.AccountID()+"/workers/domains?service=api", s.Token(), "", nil)
 	shapetest.Check(t, "workers", "domain-list", r.Body)
 

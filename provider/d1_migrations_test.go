@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/cfapi"
-	"github.com/lumier-dev/lumier/local"
+	"github.com/lumier-dev/lumier/local/fault"
 )
 
 func TestReadMigrationsSortsAndHashes(t *testing.T) {
@@ -98,13 +98,13 @@ func TestApplyMigrationsSkipsWhatAnotherToolRecorded(t *testing.T) {
 // after the query landed.
 type dropNthQuery struct {
 	d1Querier
-	faults *local.Faults
+	faults *fault.Set
 	n      int
 }
 
 func (q *dropNthQuery) D1Query(ctx context.Context, id, sql string, params ...string) ([]cfapi.D1Rows, error) {
 	if q.n--; q.n == 0 {
-		if err := q.faults.Add(local.Fault{Method: "POST", Path: "/accounts/*/d1/database/*/query", Drop: true, Times: 1}); err != nil {
+		if err := q.faults.Add(fault.Rule{Method: "POST", Path: "/accounts/*/d1/database/*/query", Drop: true, Times: 1}); err != nil {
 			return nil, err
 		}
 	}

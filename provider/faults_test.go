@@ -12,12 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/local"
+	"github.com/lumier-dev/lumier/local/fault"
 )
 
 // startFaulty runs the local Cloudflare with fault rules the test can add to.
-func startFaulty(t *testing.T) (*local.Server, *local.Faults) {
+func startFaulty(t *testing.T) (*local.Server, *fault.Set) {
 	t.Helper()
-	faults, err := local.NewFaults()
+	faults, err := fault.NewSet()
 	require.NoError(t, err)
 	srv, err := local.New(local.Options{Addr: "127.0.0.1:0", StateDir: t.TempDir(), Token: testToken, AccountID: testAccount, Faults: faults})
 	require.NoError(t, err)
@@ -33,7 +34,7 @@ func startFaulty(t *testing.T) (*local.Server, *local.Faults) {
 func TestCreateRetriesRateLimits(t *testing.T) {
 	srv, faults := startFaulty(t)
 	s := configured(t, srv)
-	require.NoError(t, faults.Add(local.Fault{Method: "PUT", Path: "/accounts/*/workers/scripts/*", Status: 429, Times: 1, RetryAfter: 1}))
+	require.NoError(t, faults.Add(fault.Rule{Method: "PUT", Path: "/accounts/*/workers/scripts/*", Status: 429, Times: 1, RetryAfter: 1}))
 	in := checked(t, s, counterInputs(t), nil)
 	_, err := s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
 	require.NoError(t, err)
@@ -50,7 +51,7 @@ func TestRerunAfterFailedCreateConverges(t *testing.T) {
 	srv, faults := startFaulty(t)
 	s, err := configureWith(t, map[string]property.Value{"requestTimeout": property.New("2s")}, srv.URL())
 	require.NoError(t, err)
-	require.NoError(t, faults.Add(local.Fault{Method: "POST", Path: "/accounts/*/workers/scripts/*/subdomain", Status: 500, Times: 4}))
+	require.NoError(t, faults.Add(fault.Rule{Method: "POST", Path: "/accounts/*/workers/scripts/*/subdomain", Status: 500, Times: 4}))
 	in := checked(t, s, counterInputs(t), nil)
 	_, err = s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
 	require.Error(t, err)
@@ -73,7 +74,7 @@ func TestRateLimitedCreateSaysItRetried(t *testing.T) {
 	srv, faults := startFaulty(t)
 	s, err := configureWith(t, map[string]property.Value{"requestTimeout": property.New("3s")}, srv.URL())
 	require.NoError(t, err)
-	require.NoError(t, faults.Add(local.Fault{Method: "PUT", Path: "/accounts/*/workers/scripts/*", Status: 429, RetryAfter: 1}))
+	require.NoError(t, faults.Add(fault.Rule{Method: "PUT", Path: "/accounts/*/workers/scripts/*", Status: 429, RetryAfter: 1}))
 	in := checked(t, s, counterInputs(t), nil)
 	_, err = s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
 	require.Error(t, err)

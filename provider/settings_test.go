@@ -15,6 +15,7 @@ import (
 
 	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local"
+	"github.com/lumier-dev/lumier/local/requestlog"
 )
 
 const otherAccount = "fedcba9876543210fedcba9876543210"
@@ -185,7 +186,7 @@ func verifyRequests(t *testing.T, srv *local.Server) int {
 	require.NoError(t, err)
 	n := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var r local.RequestRecord
+		var r requestlog.Record
 		require.NoError(t, json.Unmarshal([]byte(line), &r), line)
 		if strings.HasSuffix(r.Path, "/user/tokens/verify") {
 			n++

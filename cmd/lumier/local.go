@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lumier-dev/lumier/local"
+	"github.com/lumier-dev/lumier/local/fault"
 )
 
 // tokenEnv overrides the default token of `lumier local`.
@@ -29,7 +30,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	state := fs.String("state", local.DefaultStateDir, "state directory: scripts, tags, namespaces, ports, Durable Object data")
 	token := fs.String("token", envOr(tokenEnv, local.DefaultToken), "API token clients must send (env "+tokenEnv+")")
 	account := fs.String("account", local.DefaultAccountID, "account id (32 hex digits)")
-	faults := fs.String("faults", os.Getenv(local.FaultsEnv), "fault rules (env "+local.FaultsEnv+"), e.g.\n"+
+	faults := fs.String("faults", os.Getenv(fault.Env), "fault rules (env "+fault.Env+"), e.g.\n"+
 		"'PUT /accounts/*/workers/scripts/*=429x1:retry-after=1; GET /**=500x2; * /**=200ms';\n"+
 		"'POST /accounts/*/queues=dropx1' serves the next queue create and hangs up without an answer")
 	workerd := fs.String("workerd", "", "workerd binary (default: $LUMIER_WORKERD, node_modules/.bin/workerd, PATH)")
@@ -63,10 +64,10 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	var rules *local.Faults
+	var rules *fault.Set
 	if *faults != "" {
 		var err error
-		if rules, err = local.ParseFaults(*faults); err != nil {
+		if rules, err = fault.Parse(*faults); err != nil {
 			return usageError{fmt.Sprintf("--faults: %v", err)}
 		}
 	}
@@ -112,7 +113,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // banner says where the API is and how to point the provider at it.
-func banner(w io.Writer, srv *local.Server, faults *local.Faults) {
+func banner(w io.Writer, srv *local.Server, faults *fault.Set) {
 	fmt.Fprintf(w, "lumier local: the local Cloudflare is running.\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  API base URL\t%s\n", srv.URL())

@@ -11,12 +11,13 @@ import (
 
 	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local"
+	"github.com/lumier-dev/lumier/local/fault"
 )
 
 // faultyCloud is a local Cloudflare with fault rules, and a client of it whose notices are kept.
 type faultyCloud struct {
 	srv     *local.Server
-	faults  *local.Faults
+	faults  *fault.Set
 	c       *cfapi.Client
 	mu      sync.Mutex
 	notices []string
@@ -24,7 +25,7 @@ type faultyCloud struct {
 
 func startFaultyCloud(t *testing.T) *faultyCloud {
 	t.Helper()
-	faults, err := local.NewFaults()
+	faults, err := fault.NewSet()
 	require.NoError(t, err)
 	srv, err := local.New(local.Options{Addr: "127.0.0.1:0", StateDir: t.TempDir(), Faults: faults})
 	require.NoError(t, err)
@@ -44,7 +45,7 @@ func startFaultyCloud(t *testing.T) *faultyCloud {
 // drop makes the next request of method on path act and then lose its answer.
 func (f *faultyCloud) drop(t *testing.T, method, path string) {
 	t.Helper()
-	require.NoError(t, f.faults.Add(local.Fault{Method: method, Path: path, Drop: true, Times: 1}))
+	require.NoError(t, f.faults.Add(fault.Rule{Method: method, Path: path, Drop: true, Times: 1}))
 }
 
 func (f *faultyCloud) said() []string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lumier-dev/lumier/internal/cfapi"
 	"github.com/lumier-dev/lumier/local"
+	"github.com/lumier-dev/lumier/local/d1"
 )
 
 // TestAssetsUploadSurvivesALostAnswer: a bucket upload whose connection drops after it landed is
@@ -97,7 +98,7 @@ func TestD1QueryIsNotSentAgainAfterALostAnswer(t *testing.T) {
 	assert.Contains(t, err.Error(), `): Cloudflare may or may not have carried it out, and lumier does not send it again, `+
 		`since doing it twice is not the same as doing it once`)
 	assert.NotContains(t, err.Error(), f.srv.Token())
-	assert.Equal(t, 1, f.srv.Calls()[local.CallD1Query], "sent once: %v", f.srv.Calls())
+	assert.Equal(t, 1, f.srv.Calls()[d1.CallQuery], "sent once: %v", f.srv.Calls())
 
 	res, err := f.c.D1Query(ctx, db.ID, "SELECT count(*) AS n FROM hits")
 	require.NoError(t, err)

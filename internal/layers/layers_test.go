@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"fmt"
 	"os/exec"
 	"slices"
 	"strings"
@@ -62,6 +63,91 @@ func TestEveryImportRunsDown(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("go list found no package of the layers")
+	}
+}
+
+// localRanks are the layers inside local/ (docs/architecture.md, "The local Cloudflare's
+// packages"), bottom first, by package path under the module. A package of local/ may import one
+// of a lower rank only: the resource families and the developer aids know nothing of each other
+// nor of the server that assembles them. A package of local/ missing here fails the test, so a
+// new one is placed on the map.
+var localRanks = map[string]int{
+	"local/rules":    0,
+	"local/storage":  0,
+	"local/ids":      0,
+	"local/loopback": 0,
+	"local/workerd":  0,
+
+	"local/envelope":            1,
+	"local/storage/storagetest": 1,
+
+	"local/fault":      2,
+	"local/requestlog": 2,
+	"local/calls":      2,
+	"local/kv":         2,
+	"local/r2":         2,
+	"local/d1":         2,
+	"local/queues":     2,
+	"local/identity":   2,
+	"local/tails":      2,
+	"local/zones":      2,
+	"local/schedules":  2,
+
+	"local": 3,
+}
+
+// localBackImports lists the imports among local/'s packages that do not run down localRanks,
+// from go list lines of "package import...".
+func localBackImports(lines []string) []string {
+	var bad []string
+	for _, line := range lines {
+		fields := strings.Fields(line)
+		if len(fields) == 0 || topDir(fields[0]) != "local" {
+			continue
+		}
+		pkg := strings.TrimPrefix(fields[0], module)
+		from, ok := localRanks[pkg]
+		if !ok {
+			bad = append(bad, pkg+" is not on the map of local/'s packages")
+			continue
+		}
+		for _, imp := range fields[1:] {
+			if topDir(imp) != "local" || !strings.HasPrefix(imp, module) {
+				continue
+			}
+			dep := strings.TrimPrefix(imp, module)
+			if to, ok := localRanks[dep]; ok && to >= from {
+				bad = append(bad, fmt.Sprintf("%s (rank %d) imports %s (rank %d)", pkg, from, dep, to))
+			}
+		}
+	}
+	return bad
+}
+
+func TestLocalImportsRunDown(t *testing.T) {
+	lines := goList(t, "-f", "{{.ImportPath}} {{join .Imports \" \"}}", module+"local/...")
+	if len(lines) < len(localRanks) {
+		t.Fatalf("go list found %d packages under local/, the map has %d", len(lines), len(localRanks))
+	}
+	for _, bad := range localBackImports(lines) {
+		t.Errorf("%s: imports inside local/ run down the map of docs/architecture.md", bad)
+	}
+}
+
+// A family importing the server, or another family, is reported; an import down the map is not.
+func TestLocalBackImportReported(t *testing.T) {
+	got := localBackImports([]string{
+		module + "local/kv " + module + "local/envelope " + module + "local " + module + "local/r2",
+		module + "local " + module + "local/kv",
+		module + "local/newthing",
+	})
+	want := []string{
+		"local/kv (rank 2) imports local (rank 3)",
+		"local/kv (rank 2) imports local/r2 (rank 2)",
+		"local/newthing is not on the map of local/'s packages",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
 
