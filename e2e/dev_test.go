@@ -339,7 +339,7 @@ func TestDevRedeploysTypeScriptProgram(t *testing.T) {
 	entry := filepath.Join(project, "src", "index.ts")
 	env := c.env(t.TempDir())
 	// The Node.js language host the engine starts for `runtime: nodejs` comes first on PATH.
-	env["PATH"] = buildNodeTools(t) + string(os.PathListSeparator) + os.Getenv("PATH")
+	env["PATH"] = buildTools(t) + string(os.PathListSeparator) + os.Getenv("PATH")
 
 	dev := startDev(t, bin, project, env)
 	// The program's output is its Workers: {"api":{"scriptName":...,"url":...}}.
@@ -424,4 +424,43 @@ func requireText(t *testing.T, url, want string) {
 	if status, body, _ := call(t, "GET", url, ""); status != 200 || body != want {
 		t.Fatalf("GET %s: %d %q, want 200 %q", url, status, body, want)
 	}
+}
+
+// TestDevRedeploysGoProgram runs `lumier dev` on examples/counter, a `runtime: go` project whose
+// program is built once and named by the runtime option binary: (the engine runs it through the
+// test-only Go language host, first on PATH). The Worker's source is what is watched, not the Go
+// program: a save of the Worker redeploys it, the next answer carries the change and the count
+// goes on.
+func TestDevRedeploysGoProgram(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	bin := buildLumier(t)
+	root := t.TempDir()
+	project := filepath.Join(root, "counter")
+	copyDir(t, filepath.Join(repoRoot, "examples", "counter"), project)
+	editFile(t, filepath.Join(project, "Pulumi.yaml"), "path: ../../bin", "path: "+providerDir)
+	program := filepath.Join(root, "counter-program")
+	build := exec.CommandContext(ctx, "go", "build", "-o", program, "./examples/counter")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./examples/counter: %v\n%s", err, out)
+	}
+	editFile(t, filepath.Join(project, "Pulumi.yaml"), "runtime: go\n",
+		"runtime:\n  name: go\n  options:\n    binary: "+program+"\n")
+	entry := filepath.Join(project, "src", "index.ts")
+	env := c.env(t.TempDir())
+	env["PATH"] = buildTools(t) + string(os.PathListSeparator) + os.Getenv("PATH")
+
+	dev := startDev(t, bin, project, env)
+	subs, at := dev.waitFor(t, 0, devURL)
+	url := subs[1] + "/hits"
+	requireCall(t, "POST", url, "", 200, `{"count":1}`)
+
+	editFile(t, entry, "return Response.json({ count });", `return Response.json({ count, dev: "edited" });`)
+	_, at = dev.waitFor(t, at, regexp.MustCompile(`lumier dev: changed: src/index\.ts`))
+	subs, _ = dev.waitFor(t, at, devDeployed)
+	if !strings.Contains(subs[1], "1 update") {
+		t.Fatalf("the edit's update: %q, want the Worker updated", subs[1])
+	}
+	requireCall(t, "POST", url, "", 200, `{"count":2,"dev":"edited"}`)
 }

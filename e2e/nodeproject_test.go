@@ -15,35 +15,37 @@ import (
 	"time"
 )
 
-// nodeHostDir is the directory holding the test-only Node.js language host (e2e/nodehost, built as
-// pulumi-language-nodejs) and the lumier CLI, built once by buildNodeTools.
+// toolsDir is the directory holding the test-only language hosts (e2e/nodehost built as
+// pulumi-language-nodejs, e2e/gohost built as pulumi-language-go) and the lumier CLI, built once
+// by buildTools: put first on PATH, it gives the engine the hosts of `runtime: nodejs` and
+// `runtime: go` projects.
 var (
-	nodeHostOnce sync.Once
-	nodeHostDir  string
-	nodeHostErr  error
+	toolsOnce sync.Once
+	toolsDir  string
+	toolsErr  error
 )
 
-// buildNodeTools builds e2e/nodehost as pulumi-language-nodejs, and cmd/lumier, into nodeHostDir.
-func buildNodeTools(t testing.TB) string {
+// buildTools builds the language hosts and cmd/lumier into toolsDir.
+func buildTools(t testing.TB) string {
 	t.Helper()
-	nodeHostOnce.Do(func() {
-		nodeHostDir = filepath.Join(harnessDir, "nodehost")
-		for _, b := range [][2]string{{"pulumi-language-nodejs", "./e2e/nodehost"}, {"lumier", "./cmd/lumier"}} {
+	toolsOnce.Do(func() {
+		toolsDir = filepath.Join(harnessDir, "tools")
+		for _, b := range [][2]string{{"pulumi-language-nodejs", "./e2e/nodehost"}, {"pulumi-language-go", "./e2e/gohost"}, {"lumier", "./cmd/lumier"}} {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(nodeHostDir, b[0]), b[1])
+			cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(toolsDir, b[0]), b[1])
 			cmd.Dir = repoRoot
 			out, err := cmd.CombinedOutput()
 			cancel()
 			if err != nil {
-				nodeHostErr = fmt.Errorf("building %s: %v\n%s", b[1], err, out)
+				toolsErr = fmt.Errorf("building %s: %v\n%s", b[1], err, out)
 				return
 			}
 		}
 	})
-	if nodeHostErr != nil {
-		t.Fatal(nodeHostErr)
+	if toolsErr != nil {
+		t.Fatal(toolsErr)
 	}
-	return nodeHostDir
+	return toolsDir
 }
 
 // NodeProject is a Node.js Pulumi project folder (Pulumi.yaml with `runtime: nodejs`, its
@@ -58,7 +60,7 @@ type NodeProject struct {
 // newNodeProject selects (creating it) stack in the project folder dir, against c.
 func newNodeProject(t testing.TB, ctx context.Context, c *cloud, dir, stack string) NodeProject {
 	t.Helper()
-	bin := buildNodeTools(t)
+	bin := buildTools(t)
 	env := c.env(t.TempDir())
 	env["PATH"] = bin + string(os.PathListSeparator) + os.Getenv("PATH")
 	p := NodeProject{Dir: dir, Stack: stack, env: env}
@@ -97,7 +99,7 @@ func (p NodeProject) Outputs(t testing.TB, ctx context.Context) map[string]json.
 // Lumier runs the lumier CLI in the project folder; a failure fails t.
 func (p NodeProject) Lumier(t testing.TB, ctx context.Context, args ...string) string {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, filepath.Join(buildNodeTools(t), "lumier"), args...)
+	cmd := exec.CommandContext(ctx, filepath.Join(buildTools(t), "lumier"), args...)
 	cmd.Dir = p.Dir
 	// lumier types plans with the provider plugin under test, found on PATH.
 	cmd.Env = append(os.Environ(), "PATH="+providerDir+string(os.PathListSeparator)+os.Getenv("PATH"))

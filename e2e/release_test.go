@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -18,12 +17,11 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/lumier-dev/lumier/devtools/release"
+	"github.com/lumier-dev/lumier/e2e/goruntime"
 )
 
 // releaseVersion is the version the test releases as: any version works, this one is no real
@@ -273,19 +271,15 @@ func goUserModule(t *testing.T, ctx context.Context, dist string) string {
 	return dir
 }
 
-// startGoHost serves the language host protocol for a prebuilt Go program and returns its address
-// for `pulumi --client`. It runs the program the way Pulumi's Go language host runs a prebuilt
-// binary (runtime option binary:): in the project directory, with the run's project, stack,
-// config and engine addresses in the PULUMI_* environment variables the Go SDK reads. The Go host
-// itself cannot be built here: its module (sdk/go/pulumi-language-go) has no published versions.
+// startGoHost serves the language host protocol for a prebuilt Go program (goruntime.Host) and
+// returns its address for `pulumi --client`.
 func startGoHost(t *testing.T, binary string) string {
 	t.Helper()
 	cancel := make(chan bool)
-	h := &goHost{binary: binary}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Cancel: cancel,
 		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
+			pulumirpc.RegisterLanguageRuntimeServer(srv, &goruntime.Host{Binary: binary})
 			return nil
 		},
 	})
@@ -297,53 +291,6 @@ func startGoHost(t *testing.T, binary string) string {
 		<-handle.Done
 	})
 	return "127.0.0.1:" + strconv.Itoa(handle.Port)
-}
-
-type goHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-	binary string
-}
-
-func (h *goHost) GetRequiredPlugins(context.Context, *pulumirpc.GetRequiredPluginsRequest) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return &pulumirpc.GetRequiredPluginsResponse{}, nil
-}
-
-func (h *goHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: "1.0.0"}, nil
-}
-
-func (h *goHost) InstallDependencies(*pulumirpc.InstallDependenciesRequest, pulumirpc.LanguageRuntime_InstallDependenciesServer) error {
-	return nil
-}
-
-func (h *goHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
-	config, err := json.Marshal(req.GetConfig())
-	if err != nil {
-		return nil, err
-	}
-	secretKeys, err := json.Marshal(req.GetConfigSecretKeys())
-	if err != nil {
-		return nil, err
-	}
-	env := append(os.Environ(),
-		pulumi.EnvOrganization+"="+req.GetOrganization(),
-		pulumi.EnvProject+"="+req.GetProject(),
-		pulumi.EnvStack+"="+req.GetStack(),
-		pulumi.EnvConfig+"="+string(config),
-		pulumi.EnvConfigSecretKeys+"="+string(secretKeys),
-		pulumi.EnvDryRun+"="+strconv.FormatBool(req.GetDryRun()),
-		pulumi.EnvParallel+"="+strconv.Itoa(int(req.GetParallel())),
-		pulumi.EnvMonitor+"="+req.GetMonitorAddress(),
-	)
-	if args := req.GetArgs(); len(args) > 0 {
-		env = append(env, pulumi.EnvEngine+"="+args[0])
-	}
-	cmd := exec.CommandContext(ctx, h.binary)
-	cmd.Dir, cmd.Env = req.GetPwd(), env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("%s: %v\n%s", h.binary, err, out)}, nil
-	}
-	return &pulumirpc.RunResponse{}, nil
 }
 
 // testWriter logs each write to the test's log.

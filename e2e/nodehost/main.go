@@ -20,20 +20,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/lumier-dev/lumier/e2e/langhost"
 )
 
 // runnerExitedAfterMessage is the runner's exit code when it has already shown the user an
@@ -41,47 +39,9 @@ import (
 const runnerExitedAfterMessage = 32
 
 func main() {
-	// The engine passes logging flags (registered by Pulumi's logging package) and tracing before
-	// its own address; none is used here.
-	flag.String("tracing", "", "ignored")
-	flag.Parse()
-	var engine string
-	if flag.NArg() > 0 {
-		engine = flag.Arg(flag.NArg() - 1)
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if engine != "" {
-		// Stop when the engine goes away, as every plugin does.
-		if err := rpcutil.Healthcheck(ctx, engine, 5*time.Minute, cancel); err != nil {
-			fail(fmt.Errorf("engine health check: %w", err))
-		}
-	}
-	stop := make(chan bool)
-	go func() {
-		<-ctx.Done()
-		close(stop)
-	}()
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Cancel: stop,
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, &host{engine: engine})
-			return nil
-		},
+	langhost.Main("pulumi-language-nodejs", func(engine string) pulumirpc.LanguageRuntimeServer {
+		return &host{engine: engine}
 	})
-	if err != nil {
-		fail(fmt.Errorf("serving the language runtime: %w", err))
-	}
-	fmt.Printf("%d\n", handle.Port) // the engine reads the port from the first line
-	if err := <-handle.Done; err != nil {
-		fail(err)
-	}
-}
-
-func fail(err error) {
-	fmt.Fprintf(os.Stderr, "pulumi-language-nodejs (lumier e2e): %v\n", err)
-	os.Exit(1)
 }
 
 // host runs Node.js programs through @pulumi/pulumi's program runner.
