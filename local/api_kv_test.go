@@ -114,3 +114,25 @@ const kvWorker = `export default {
   },
 };
 `
+
+// TestKVWriteOfAJSONBodyIsTheValue: a value write that is not a form stores its body whole, as
+// Cloudflare does; cloudflare-go v4.6.0's Values.Update sends such a body (reported against the
+// generated clients, e.g. cloudflare/cloudflare-go#3911), which is why internal/cfapi sends a form.
+func TestKVWriteOfAJSONBodyIsTheValue(t *testing.T) {
+	s := startServer(t, t.TempDir(), Options{})
+	c := newClient(s)
+	acct := cloudflare.F(s.AccountID())
+	ns, err := c.KV.Namespaces.New(ctxT(t), cfkv.NamespaceNewParams{AccountID: acct, Title: cloudflare.F("json-body")})
+	require.NoError(t, err)
+
+	_, err = c.KV.Namespaces.Values.Update(ctxT(t), ns.ID, "k", cfkv.NamespaceValueUpdateParams{
+		AccountID: acct, Value: cloudflare.F("v1"), Metadata: cloudflare.F[any](map[string]any{"by": "api"}),
+	})
+	require.NoError(t, err)
+	res, err := c.KV.Namespaces.Values.Get(ctxT(t), ns.ID, "k", cfkv.NamespaceValueGetParams{AccountID: acct})
+	require.NoError(t, err)
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"value":"v1","metadata":{"by":"api"}}`, string(b), "the body is the value, metadata and all")
+}
