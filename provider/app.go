@@ -178,15 +178,7 @@ func planApp(stack string, args AppArgs) (*appPlan, error) {
 // bindings of the same env name, compared by value.
 func (w *appWorker) merge(d AppWorker) []error {
 	m := w.merger.declaration(d.At)
-	// Every AppWorker field is an option, merged under its input's name, but the name, the
-	// position, and bindings and secrets (merged by env name, below): a new option is a field.
-	dst, src := reflect.ValueOf(&w.AppWorker).Elem(), reflect.ValueOf(d)
-	for i := range dst.NumField() {
-		option, _, _ := strings.Cut(dst.Type().Field(i).Tag.Get("pulumi"), ",")
-		if !slices.Contains([]string{"name", "at", "bindings", "secrets"}, option) {
-			mergeValue(m, dst.Field(i), src.Field(i), option)
-		}
-	}
+	w.mergeOptions(m, d) // worker_options_gen.go, from internal/workeroption
 	for env, v := range inputEntries(d.Bindings) {
 		if isSecret(v) {
 			w.mergeSecret(m, env, v)
@@ -522,25 +514,9 @@ func (p *appPlan) workerArgs(w *appWorker) WorkerArgs {
 	args := WorkerArgs{
 		Name:       w.Name,
 		ScriptName: w.script,
-		Entry:      w.Entry,
-		Build:      w.Build,
-		Assets:     w.Assets,
 		DeleteData: p.removal == RemovalRemove,
 	}
-	if w.WorkersDev != nil {
-		args.WorkersDev = pulumi.Bool(*w.WorkersDev)
-	}
-	if w.CompatibilityDate != "" {
-		args.CompatibilityDate = pulumi.String(w.CompatibilityDate)
-	}
-	if w.CompatibilityFlags != nil {
-		args.CompatibilityFlags = pulumi.ToStringArray(w.CompatibilityFlags)
-	}
-	if w.Crons != nil {
-		args.Crons = pulumi.ToStringArray(w.Crons)
-	}
-	args.Rollout = w.Rollout
-	args.Routes, args.Domains = w.Routes, w.Domains
+	copyOptions(w.AppWorker, &args) // worker_options_gen.go, from internal/workeroption
 	args.QueueConsumers = w.consumers
 	for _, o := range p.objects {
 		if o.host == w {

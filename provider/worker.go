@@ -42,38 +42,12 @@ func NewWorker(ctx *pulumi.Context, name string, args WorkerArgs, opts ...pulumi
 		"deleteData": pulumi.Bool(args.DeleteData),
 		"owner":      pulumi.String(ctx.Project() + "/" + ctx.Stack() + "/" + name),
 	}
-	if args.WorkersDev != nil {
-		inputs["workersDev"] = args.WorkersDev
-	}
-	if args.CompatibilityDate != nil {
-		inputs["compatibilityDate"] = args.CompatibilityDate
-	}
-	if args.CompatibilityFlags != nil {
-		inputs["compatibilityFlags"] = args.CompatibilityFlags
-	}
-	if args.Crons != nil {
-		inputs["crons"] = args.Crons
-	}
-	if args.Rollout != nil {
-		inputs["rollout"] = pulumi.Map{"percentage": pulumi.Float64(args.Rollout.Percentage)}
-	}
-	if len(args.QueueConsumers) > 0 {
-		inputs["queueConsumers"] = consumersInput(args.QueueConsumers)
-	}
+	scriptOptionInputs(args, inputs) // worker_options_gen.go, from internal/workeroption
 	if err := routingInputs(name, args, inputs); err != nil {
 		return nil, err
 	}
 	if args.Secrets != nil {
 		inputs["secrets"] = pulumi.ToSecret(args.Secrets)
-	}
-	if len(args.DurableObjects) > 0 {
-		inputs["durableObjects"] = classesInput(args.DurableObjects)
-	}
-	if args.Build != nil {
-		inputs["build"] = buildInput(*args.Build)
-	}
-	if args.Assets != nil {
-		inputs["assets"] = assetsInput(*args.Assets)
 	}
 	var hosts []pulumi.Resource
 	if args.Bindings != nil {
@@ -308,6 +282,10 @@ func classesInput(classes []Class) pulumi.Array {
 		arr = append(arr, m)
 	}
 	return arr
+}
+
+func rolloutInput(r Rollout) pulumi.Map {
+	return pulumi.Map{"percentage": pulumi.Float64(r.Percentage)}
 }
 
 func buildInput(b BuildOptions) pulumi.Map {

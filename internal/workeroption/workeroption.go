@@ -1,0 +1,111 @@
+// Package workeroption is the one registry of a Worker's options: per option its schema name, its
+// Go name, the provider structs that declare it and how generated code carries it from one to the
+// next (the App's merged Worker to the Worker component's args, those args to the Script's
+// inputs). `make gen` (cmd/lumier-bindings, devtools/optiongen) writes from it
+// provider/worker_options_gen.go; provider's TestWorkerOptionsRegistry holds the provider's
+// structs, the Go helper's WorkerOptions and the TypeScript WorkerOptions to it.
+// docs/architecture.md, "Adding a Worker option".
+package workeroption
+
+// Place is a set of the provider structs that declare an option.
+type Place uint8
+
+// The provider structs a Worker option can be declared on.
+const (
+	// App is provider.AppWorker: one Worker declaration of an App, merged by the App.
+	App Place = 1 << iota
+	// Worker is provider.WorkerArgs: the Worker component's inputs.
+	Worker
+	// Script is provider.ScriptArgs: the Script resource's inputs, what is deployed.
+	Script
+	// All is the three.
+	All = App | Worker | Script
+)
+
+// ToWorker says how an option goes from the App's merged Worker (AppWorker's field) to the
+// Worker component's args (WorkerArgs' field).
+type ToWorker uint8
+
+// The ways an option goes from AppWorker to WorkerArgs.
+const (
+	// WorkerByHand is copied by provider/app.go's workerArgs itself (a value the App resolves).
+	WorkerByHand ToWorker = iota
+	// Same is the same Go type on both: assigned as it is.
+	Same
+	// StringInput is a string, passed as a pulumi.StringInput when not empty.
+	StringInput
+	// BoolInput is a *bool, passed as a pulumi.BoolInput when set.
+	BoolInput
+	// StringArrayInput is a []string, passed as a pulumi.StringArrayInput when set.
+	StringArrayInput
+)
+
+// ToScript says how an option goes from the Worker component's args to the Script's inputs.
+type ToScript uint8
+
+// The ways an option goes from WorkerArgs to the Script's inputs.
+const (
+	// ScriptByHand is put into the inputs by provider/worker.go itself (it is checked there, or
+	// it can fail).
+	ScriptByHand ToScript = iota
+	// Input is a pulumi input, passed as it is when set.
+	Input
+	// Convert is a pointer to a struct, passed through the provider function Func when set.
+	Convert
+	// ConvertList is a list of structs, passed through the provider function Func when not empty.
+	ConvertList
+)
+
+// Option is one option of a Worker.
+type Option struct {
+	// Name is the option's name in the schema and in TypeScript, e.g. "compatibilityDate".
+	Name string
+	// GoName is its field's name on the provider's structs, e.g. "CompatibilityDate".
+	GoName string
+	// In are the provider structs that declare it.
+	In Place
+	// ToWorker and ToScript say how generated code carries it (for options in App and Worker,
+	// and in Worker and Script).
+	ToWorker ToWorker
+	ToScript ToScript
+	// Func converts the option's value into the Script's input, for Convert and ConvertList.
+	Func string
+	// GoHelper is its field's name on the Go helper's lumier.WorkerOptions ("" when the helper
+	// does not take it); the TypeScript WorkerOptions names it Name.
+	GoHelper string
+	// TypeScript means the TypeScript helper's WorkerOptions takes it.
+	TypeScript bool
+	// Merge means the App merges the option's declarations as one value: equal or a conflict.
+	// Bindings and secrets are merged entry by entry, by env name, in provider/app.go.
+	Merge bool
+}
+
+// Options are a Worker's options, in the order the generated code lists them.
+var Options = []Option{
+	{Name: "entry", GoName: "Entry", In: All, Merge: true, ToWorker: Same, GoHelper: "Entry", TypeScript: true},
+	{Name: "workersDev", GoName: "WorkersDev", In: All, Merge: true, ToWorker: BoolInput, ToScript: Input, GoHelper: "WorkersDev", TypeScript: true},
+	{Name: "compatibilityDate", GoName: "CompatibilityDate", In: All, Merge: true, ToWorker: StringInput, ToScript: Input,
+		GoHelper: "CompatibilityDate", TypeScript: true},
+	{Name: "compatibilityFlags", GoName: "CompatibilityFlags", In: All, Merge: true, ToWorker: StringArrayInput, ToScript: Input,
+		GoHelper: "CompatibilityFlags", TypeScript: true},
+	{Name: "build", GoName: "Build", In: All, Merge: true, ToWorker: Same, ToScript: Convert, Func: "buildInput", GoHelper: "Build", TypeScript: true},
+	{Name: "crons", GoName: "Crons", In: All, Merge: true, ToWorker: StringArrayInput, ToScript: Input, GoHelper: "Crons", TypeScript: true},
+	{Name: "assets", GoName: "Assets", In: All, Merge: true, ToWorker: Same, ToScript: Convert, Func: "assetsInput", GoHelper: "Assets", TypeScript: true},
+	{Name: "rollout", GoName: "Rollout", In: All, Merge: true, ToWorker: Same, ToScript: Convert, Func: "rolloutInput", GoHelper: "Rollout", TypeScript: true},
+	// The App names the app's queues on Cloudflare (app_queue.go).
+	{Name: "queueConsumers", GoName: "QueueConsumers", In: All, Merge: true, ToWorker: WorkerByHand, ToScript: ConvertList,
+		Func: "consumersInput", GoHelper: "Consumers", TypeScript: true},
+	// Routes are checked, and can fail, on their way to the Script (routes.go, routingInputs).
+	{Name: "routes", GoName: "Routes", In: All, Merge: true, ToWorker: Same, GoHelper: "Routes", TypeScript: true},
+	{Name: "domains", GoName: "Domains", In: All, Merge: true, ToWorker: Same, GoHelper: "Domains", TypeScript: true},
+	// Bindings and secrets are merged by env name, resolved by the App and read by the Worker
+	// (Durable Objects and data of the app, by reference), so they are carried by hand.
+	{Name: "bindings", GoName: "Bindings", In: All, GoHelper: "Bindings", TypeScript: true},
+	{Name: "secrets", GoName: "Secrets", In: All},
+	// The App declares Durable Objects and removal itself (AppArgs), and gives its Workers these.
+	{Name: "durableObjects", GoName: "DurableObjects", In: Worker | Script, ToScript: ConvertList, Func: "classesInput"},
+	{Name: "deleteData", GoName: "DeleteData", In: Worker | Script},
+}
+
+// Is reports whether o is declared on the struct place.
+func (o Option) Is(place Place) bool { return o.In&place != 0 }
