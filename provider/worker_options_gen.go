@@ -20,7 +20,7 @@ func (w *appWorker) mergeOptions(m *declMerge, d AppWorker) {
 	mergeOption(m, &w.Domains, d.Domains, "domains")
 }
 
-// copyOptions sets the options of args that w's carry as they are (workerArgs sets the others).
+// copyOptions sets the options of args that w carries over (workerArgs sets the others).
 func copyOptions(w AppWorker, args *WorkerArgs) {
 	args.Entry = w.Entry
 	if w.WorkersDev != nil {
