@@ -32,6 +32,8 @@ func Files() (map[string][]byte, error) {
 		"sdk/go/lumier/config_kinds_gen.go": goHelpers,
 		"sdk/typescript/kinds.ts":           tsHelpers,
 		optiongen.Path:                      optiongen.Provider,
+		optiongen.GoHelperPath:              optiongen.GoHelper,
+		optiongen.TypeScriptPath:            optiongen.TypeScript,
 	} {
 		var b bytes.Buffer
 		gen(&b)

@@ -6,6 +6,7 @@ package optiongen
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/lumier-dev/lumier/internal/workeroption"
 )
@@ -65,6 +66,38 @@ func Provider(b *bytes.Buffer) {
 			fmt.Fprintf(b, "\tif args.%s != nil {\n\t\tinputs[%q] = %s(*args.%s)\n\t}\n", g, n, o.Func, g)
 		case workeroption.ConvertList:
 			fmt.Fprintf(b, "\tif len(args.%s) > 0 {\n\t\tinputs[%q] = %s(args.%s)\n\t}\n", g, n, o.Func, g)
+		}
+	}
+	b.WriteString("}\n")
+}
+
+// GoHelperPath and TypeScriptPath are the files GoHelper and TypeScript write.
+const (
+	GoHelperPath   = "sdk/go/lumier/config_options_gen.go"
+	TypeScriptPath = "sdk/typescript/options.ts"
+)
+
+// GoHelper writes the Go helper's WorkerOptions (unformatted).
+func GoHelper(b *bytes.Buffer) {
+	fmt.Fprintf(b, "// %s\n\npackage lumier\n\n", header)
+	b.WriteString("// WorkerOptions are a Worker's options, after the `$config` helpers' Worker; Context.Worker\n")
+	b.WriteString("// passes each to the App.\ntype WorkerOptions struct {\n")
+	for _, o := range workeroption.Options {
+		if o.GoHelper != "" {
+			fmt.Fprintf(b, "\t// %s\n\t%s %s\n", o.Doc, o.GoHelper, o.GoType)
+		}
+	}
+	b.WriteString("}\n")
+}
+
+// TypeScript writes the TypeScript helper's WorkerOptions.
+func TypeScript(b *bytes.Buffer) {
+	fmt.Fprintf(b, "// %s\n\n", header)
+	b.WriteString("import type { AssetsOptions, BindingValue, BuildOptions, QueueConsumerOptions, RolloutOptions, RouteOptions } from \"./config\";\n\n")
+	b.WriteString("/** Options of Worker(name, options). */\nexport interface WorkerOptions {\n")
+	for _, o := range workeroption.Options {
+		if o.TypeScript != "" {
+			fmt.Fprintf(b, "    /** %s */\n    %s?: %s;\n", strings.ReplaceAll(o.Doc, "*/", "*\\/"), o.Name, o.TypeScript)
 		}
 	}
 	b.WriteString("}\n")

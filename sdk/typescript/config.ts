@@ -7,9 +7,11 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as sdk from "@lumier-dev/lumier";
 import { KindBinding } from "./kinds";
+import { WorkerOptions } from "./options";
 import { attachToRunner, callerFile, underPulumiRunner } from "./runner";
 
 export * from "./kinds";
+export * from "./options";
 
 /** What the config's app() receives. */
 export interface AppInput {
@@ -155,39 +157,6 @@ export interface BuildOptions {
     external?: string[];
     minify?: boolean;
     sourcemap?: boolean;
-}
-
-/** Options of Worker(name, options). */
-export interface WorkerOptions {
-    /**
-     * The Worker's entry module, relative to the Pulumi project directory. One declaration of the
-     * Worker sets it; the others may leave it out.
-     */
-    entry?: string;
-    /** Serve the Worker on its workers.dev URL (default true). */
-    workersDev?: boolean;
-    bindings?: Record<string, BindingValue>;
-    compatibilityDate?: string;
-    compatibilityFlags?: string[];
-    build?: BuildOptions;
-    /** Cron Triggers: cron expressions (five fields, UTC) on which scheduled() runs, e.g. ["*\/5 * * * *"]. */
-    crons?: string[];
-    /** Static assets served at their paths before the Worker runs; binding names env.<binding> that fetches them. */
-    assets?: AssetsOptions;
-    /** Queues whose messages this Worker's queue() handler consumes. */
-    queueConsumers?: QueueConsumerOptions[];
-    /**
-     * Gradual rollout: the new version gets this share of the requests, the previous version the
-     * rest; for example { percentage: 50 }, later { percentage: 100 } (or no rollout) to finish.
-     */
-    rollout?: RolloutOptions;
-    /**
-     * Routes: URL patterns in the account's zones that run this Worker, e.g. ["example.com/api/*"], or
-     * { pattern, zoneName } / { pattern, zoneId } naming the zone.
-     */
-    routes?: (string | RouteOptions)[];
-    /** Custom domains, e.g. ["api.example.com"]: every path of each runs this Worker. */
-    domains?: string[];
 }
 
 /** A route naming its zone. */

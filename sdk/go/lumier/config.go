@@ -90,38 +90,6 @@ func (c *Context) Stage() string { return c.stage }
 // AppName returns the app's name.
 func (c *Context) AppName() string { return c.app.Name }
 
-// WorkerOptions are a Worker's options, after the `$config` helpers' Worker.
-type WorkerOptions struct {
-	// Entry is the Worker's entry module, relative to the program's directory.
-	Entry string
-	// WorkersDev serves the Worker on its workers.dev URL. Defaults to true.
-	WorkersDev *bool
-	// Bindings by env name: a string or pulumi.StringInput (plain text), a *DurableObjectRef,
-	// or Secret(...).
-	Bindings Bindings
-	// CompatibilityDate defaults to 2025-11-17.
-	CompatibilityDate string
-	// CompatibilityFlags defaults to ["nodejs_compat"].
-	CompatibilityFlags []string
-	// Build holds esbuild options.
-	Build *BuildOptionsArgs
-	// Crons are Cron Triggers: cron expressions (five fields, UTC) on which the Worker's
-	// scheduled() handler runs, for example []string{"*/5 * * * *"}.
-	Crons []string
-	// Assets are static assets served before the Worker runs (config_assets.go).
-	Assets *AssetsOptions
-	// Rollout deploys a new version to a share of the requests, the previous version keeping the
-	// rest: &RolloutArgs{Percentage: pulumi.Float64(50)}, later 100 (or nil) to finish.
-	Rollout *RolloutArgs
-	// Consumers are the queues this Worker consumes (config_queue.go).
-	Consumers []Consumer
-	// Routes are URL patterns in the account's zones that run the Worker: each a pattern string
-	// such as "example.com/api/*", or a Route naming its zone (config_routes.go).
-	Routes []any
-	// Domains are custom domains, such as "api.example.com": every path of each runs the Worker.
-	Domains []string
-}
-
 // Bindings maps env names to binding values.
 type Bindings map[string]any
 
