@@ -34,19 +34,8 @@ func Provider(b *bytes.Buffer) {
 	b.WriteString("// copyOptions sets the options of args that w carries over (workerArgs sets the others).\n")
 	b.WriteString("func copyOptions(w AppWorker, args *WorkerArgs) {\n")
 	for _, o := range workeroption.Options {
-		if !o.Is(workeroption.App) || !o.Is(workeroption.Worker) {
-			continue
-		}
-		g := o.GoName
-		switch o.ToWorker {
-		case workeroption.Same:
-			fmt.Fprintf(b, "\targs.%s = w.%s\n", g, g)
-		case workeroption.StringInput:
-			fmt.Fprintf(b, "\tif w.%s != \"\" {\n\t\targs.%s = pulumi.String(w.%s)\n\t}\n", g, g, g)
-		case workeroption.BoolInput:
-			fmt.Fprintf(b, "\tif w.%s != nil {\n\t\targs.%s = pulumi.Bool(*w.%s)\n\t}\n", g, g, g)
-		case workeroption.StringArrayInput:
-			fmt.Fprintf(b, "\tif w.%s != nil {\n\t\targs.%s = pulumi.ToStringArray(w.%s)\n\t}\n", g, g, g)
+		if o.Is(workeroption.App) && o.Is(workeroption.Worker) {
+			carry(b, o.ToWorker, "w."+o.GoName, "args."+o.GoName, false)
 		}
 	}
 	b.WriteString("}\n\n")
@@ -77,9 +66,9 @@ const (
 	TypeScriptPath = "sdk/typescript/options.ts"
 )
 
-// GoHelper writes the Go helper's WorkerOptions (unformatted).
+// GoHelper writes the Go helper's WorkerOptions and its copy into the App's input (unformatted).
 func GoHelper(b *bytes.Buffer) {
-	fmt.Fprintf(b, "// %s\n\npackage lumier\n\n", header)
+	fmt.Fprintf(b, "// %s\n\npackage lumier\n\nimport \"github.com/pulumi/pulumi/sdk/v3/go/pulumi\"\n\n", header)
 	b.WriteString("// WorkerOptions are a Worker's options, after the `$config` helpers' Worker; Context.Worker\n")
 	b.WriteString("// passes each to the App.\ntype WorkerOptions struct {\n")
 	for _, o := range workeroption.Options {
@@ -87,7 +76,35 @@ func GoHelper(b *bytes.Buffer) {
 			fmt.Fprintf(b, "\t// %s\n\t%s %s\n", o.Doc, o.GoHelper, o.GoType)
 		}
 	}
+	b.WriteString("}\n\n")
+
+	b.WriteString("// optionsDecl sets the options of decl that opts carries over (Context.Worker sets the others).\n")
+	b.WriteString("func optionsDecl(opts WorkerOptions, decl *AppWorkerArgs) {\n")
+	for _, o := range workeroption.Options {
+		if o.GoHelper != "" {
+			carry(b, o.FromGoHelper, "opts."+o.GoHelper, "decl."+o.GoName, true)
+		}
+	}
 	b.WriteString("}\n")
+}
+
+// carry writes the statement that sets dst from src the way c says; with setOnly, Same assigns
+// only a set pointer (dst is an interface, which a nil pointer would make non-nil).
+func carry(b *bytes.Buffer, c workeroption.Carry, src, dst string, setOnly bool) {
+	switch c {
+	case workeroption.Same:
+		if setOnly {
+			fmt.Fprintf(b, "\tif %s != nil {\n\t\t%s = %s\n\t}\n", src, dst, src)
+		} else {
+			fmt.Fprintf(b, "\t%s = %s\n", dst, src)
+		}
+	case workeroption.StringInput:
+		fmt.Fprintf(b, "\tif %s != \"\" {\n\t\t%s = pulumi.String(%s)\n\t}\n", src, dst, src)
+	case workeroption.BoolInput:
+		fmt.Fprintf(b, "\tif %s != nil {\n\t\t%s = pulumi.Bool(*%s)\n\t}\n", src, dst, src)
+	case workeroption.StringArrayInput:
+		fmt.Fprintf(b, "\tif %s != nil {\n\t\t%s = pulumi.ToStringArray(%s)\n\t}\n", src, dst, src)
+	}
 }
 
 // TypeScript writes the TypeScript helper's WorkerOptions.

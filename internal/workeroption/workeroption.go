@@ -23,15 +23,17 @@ const (
 	All = App | Worker | Script
 )
 
-// ToWorker says how an option goes from the App's merged Worker (AppWorker's field) to the
-// Worker component's args (WorkerArgs' field).
-type ToWorker uint8
+// Carry says how generated code carries an option from a struct of plain values to a struct of
+// Pulumi inputs: from the App's merged Worker (AppWorker) to the Worker component's args
+// (WorkerArgs), and from the Go helper's WorkerOptions to the App's input (AppWorkerArgs).
+type Carry uint8
 
-// The ways an option goes from AppWorker to WorkerArgs.
+// The ways an option goes from plain values to inputs.
 const (
-	// WorkerByHand is copied by provider/app.go's workerArgs itself (a value the App resolves).
-	WorkerByHand ToWorker = iota
-	// Same is the same Go type on both: assigned as it is.
+	// ByHand is carried by hand: provider/app.go's workerArgs, or the Go helper's Context.Worker
+	// (a value resolved on the way, such as a path made absolute or a queue's name).
+	ByHand Carry = iota
+	// Same is the same Go type on both: assigned as it is (a pointer, when set).
 	Same
 	// StringInput is a string, passed as a pulumi.StringInput when not empty.
 	StringInput
@@ -66,9 +68,10 @@ type Option struct {
 	// In are the provider structs that declare it.
 	In Place
 	// ToWorker and ToScript say how generated code carries it (for options in App and Worker,
-	// and in Worker and Script).
-	ToWorker ToWorker
-	ToScript ToScript
+	// and in Worker and Script); FromGoHelper, from the Go helper's WorkerOptions to the App.
+	ToWorker     Carry
+	ToScript     ToScript
+	FromGoHelper Carry
 	// Func converts the option's value into the Script's input, for Convert and ConvertList.
 	Func string
 	// GoHelper is its field's name on the Go helper's lumier.WorkerOptions ("" when the helper
@@ -91,31 +94,31 @@ var Options = []Option{
 	{Name: "entry", GoName: "Entry", In: All, Merge: true, ToWorker: Same, GoHelper: "Entry",
 		GoType: "string", TypeScript: "string",
 		Doc: "The Worker's entry module, relative to the program's directory. One declaration of the Worker sets it; the others may leave it out."},
-	{Name: "workersDev", GoName: "WorkersDev", In: All, Merge: true, ToWorker: BoolInput, ToScript: Input, GoHelper: "WorkersDev",
+	{Name: "workersDev", GoName: "WorkersDev", In: All, Merge: true, ToWorker: BoolInput, ToScript: Input, FromGoHelper: BoolInput, GoHelper: "WorkersDev",
 		GoType: "*bool", TypeScript: "boolean",
 		Doc: "Serve the Worker on its workers.dev URL (default true)."},
 	{Name: "compatibilityDate", GoName: "CompatibilityDate", In: All, Merge: true, ToWorker: StringInput, ToScript: Input,
-		GoHelper: "CompatibilityDate",
-		GoType:   "string", TypeScript: "string",
+		FromGoHelper: StringInput, GoHelper: "CompatibilityDate",
+		GoType: "string", TypeScript: "string",
 		Doc: "Workers runtime compatibility date (default 2025-11-17)."},
 	{Name: "compatibilityFlags", GoName: "CompatibilityFlags", In: All, Merge: true, ToWorker: StringArrayInput, ToScript: Input,
-		GoHelper: "CompatibilityFlags",
-		GoType:   "[]string", TypeScript: "string[]",
+		FromGoHelper: StringArrayInput, GoHelper: "CompatibilityFlags",
+		GoType: "[]string", TypeScript: "string[]",
 		Doc: "Workers runtime compatibility flags (default [\"nodejs_compat\"])."},
-	{Name: "build", GoName: "Build", In: All, Merge: true, ToWorker: Same, ToScript: Convert, Func: "buildInput", GoHelper: "Build",
+	{Name: "build", GoName: "Build", In: All, Merge: true, ToWorker: Same, ToScript: Convert, Func: "buildInput", FromGoHelper: Same, GoHelper: "Build",
 		GoType: "*BuildOptionsArgs", TypeScript: "BuildOptions",
 		Doc: "esbuild options for the Worker's bundle."},
-	{Name: "crons", GoName: "Crons", In: All, Merge: true, ToWorker: StringArrayInput, ToScript: Input, GoHelper: "Crons",
+	{Name: "crons", GoName: "Crons", In: All, Merge: true, ToWorker: StringArrayInput, ToScript: Input, FromGoHelper: StringArrayInput, GoHelper: "Crons",
 		GoType: "[]string", TypeScript: "string[]",
 		Doc: "Cron Triggers: cron expressions (five fields, UTC) on which the Worker's scheduled() handler runs, for example [\"*/5 * * * *\"]."},
 	{Name: "assets", GoName: "Assets", In: All, Merge: true, ToWorker: Same, ToScript: Convert, Func: "assetsInput", GoHelper: "Assets",
 		GoType: "*AssetsOptions", TypeScript: "AssetsOptions",
 		Doc: "Static assets served at their paths before the Worker runs; their binding names the env binding that fetches them."},
-	{Name: "rollout", GoName: "Rollout", In: All, Merge: true, ToWorker: Same, ToScript: Convert, Func: "rolloutInput", GoHelper: "Rollout",
+	{Name: "rollout", GoName: "Rollout", In: All, Merge: true, ToWorker: Same, ToScript: Convert, Func: "rolloutInput", FromGoHelper: Same, GoHelper: "Rollout",
 		GoType: "*RolloutArgs", TypeScript: "RolloutOptions",
 		Doc: "Gradual rollout: the new version gets this share of the requests, the previous version the rest; for example {percentage: 50}, later {percentage: 100} (or no rollout) to finish."},
 	// The App names the app's queues on Cloudflare (app_queue.go).
-	{Name: "queueConsumers", GoName: "QueueConsumers", In: All, Merge: true, ToWorker: WorkerByHand, ToScript: ConvertList,
+	{Name: "queueConsumers", GoName: "QueueConsumers", In: All, Merge: true, ToWorker: ByHand, ToScript: ConvertList,
 		Func: "consumersInput", GoHelper: "Consumers",
 		GoType: "[]Consumer", TypeScript: "QueueConsumerOptions[]",
 		Doc: "Queues whose messages this Worker's queue() handler consumes."},

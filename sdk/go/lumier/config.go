@@ -176,26 +176,9 @@ func (c *Context) Worker(name string, opts WorkerOptions) *WorkerRef {
 	if opts.Entry != "" {
 		decl.Entry = pulumi.String(absolute(opts.Entry))
 	}
-	if opts.WorkersDev != nil {
-		decl.WorkersDev = pulumi.Bool(*opts.WorkersDev)
-	}
-	if opts.CompatibilityDate != "" {
-		decl.CompatibilityDate = pulumi.String(opts.CompatibilityDate)
-	}
-	if opts.CompatibilityFlags != nil {
-		decl.CompatibilityFlags = pulumi.ToStringArray(opts.CompatibilityFlags)
-	}
-	if opts.Build != nil {
-		decl.Build = opts.Build
-	}
-	if opts.Crons != nil {
-		decl.Crons = pulumi.ToStringArray(opts.Crons)
-	}
+	optionsDecl(opts, &decl) // config_options_gen.go, from the registry of Worker options
 	if opts.Assets != nil {
 		decl.Assets = opts.Assets.args()
-	}
-	if opts.Rollout != nil {
-		decl.Rollout = opts.Rollout
 	}
 	if len(opts.Consumers) > 0 {
 		decl.QueueConsumers = c.consumersInput(name, opts.Consumers)

@@ -2,6 +2,8 @@
 
 package lumier
 
+import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 // WorkerOptions are a Worker's options, after the `$config` helpers' Worker; Context.Worker
 // passes each to the App.
 type WorkerOptions struct {
@@ -29,4 +31,26 @@ type WorkerOptions struct {
 	Domains []string
 	// Bindings by env name: a string (plain text), a Durable Object, data resource or Worker of this app, secret text, or an object {type, ...} of a binding kind (a kind's helper makes one).
 	Bindings Bindings
+}
+
+// optionsDecl sets the options of decl that opts carries over (Context.Worker sets the others).
+func optionsDecl(opts WorkerOptions, decl *AppWorkerArgs) {
+	if opts.WorkersDev != nil {
+		decl.WorkersDev = pulumi.Bool(*opts.WorkersDev)
+	}
+	if opts.CompatibilityDate != "" {
+		decl.CompatibilityDate = pulumi.String(opts.CompatibilityDate)
+	}
+	if opts.CompatibilityFlags != nil {
+		decl.CompatibilityFlags = pulumi.ToStringArray(opts.CompatibilityFlags)
+	}
+	if opts.Build != nil {
+		decl.Build = opts.Build
+	}
+	if opts.Crons != nil {
+		decl.Crons = pulumi.ToStringArray(opts.Crons)
+	}
+	if opts.Rollout != nil {
+		decl.Rollout = opts.Rollout
+	}
 }
