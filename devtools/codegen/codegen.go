@@ -129,7 +129,9 @@ type Output struct {
 	Schema string
 	// Dirs is each SDK's directory, by language (see SDK.Language).
 	Dirs map[string]string
-	// Root is the repository's root, where the binding files go (bindinggen.Files).
+	// Root is the repository's root, where the files generated from the registries go
+	// (bindinggen.Files). Empty writes none: a release stamps the committed ones, which
+	// gen-check keeps current.
 	Root string
 }
 
@@ -145,8 +147,10 @@ func Check(ctx context.Context, out Output) error {
 }
 
 func generate(ctx context.Context, out Output, check bool) error {
-	if err := bindinggen.Write(out.Root, check); err != nil {
-		return err
+	if out.Root != "" {
+		if err := bindinggen.Write(out.Root, check); err != nil {
+			return err
+		}
 	}
 	schemaJSON, err := Schema(ctx, out.Version)
 	if err != nil {
