@@ -15,6 +15,7 @@ import (
 	"github.com/lumier-dev/lumier/local/r2"
 	"github.com/lumier-dev/lumier/local/schedules"
 	"github.com/lumier-dev/lumier/local/tails"
+	"github.com/lumier-dev/lumier/local/workflows"
 	"github.com/lumier-dev/lumier/local/zones"
 )
 
@@ -64,7 +65,7 @@ func (s *Server) routes() http.Handler {
 	zones.NewAPI(s.opts.AccountID, s.zones, accountView{s}).Routes(route)
 	s.tails.Routes(route)
 	mux.HandleFunc("GET "+tails.SocketPath, s.tails.ServeSocket)
-	s.workflowRoutes(mux)
+	workflows.NewAPI(accountView{s}).Routes(route)
 	s.analyticsRoutes(mux)
 	// Credentials first, whatever the path: an unknown path with a wrong token is an
 	// authentication error on Cloudflare, never "no route".
@@ -260,4 +261,47 @@ func (a accountView) Set(ctx context.Context, script string, set func(prev []sch
 	}
 	s.st.Store(next)
 	return recs, nil
+}
+
+// Workflows is the Workflows API's registry (workflows.Account).
+func (a accountView) Workflows() map[string]*workflows.Record {
+	return a.s.st.Load().Workflows
+}
+
+// EditWorkflows changes the Workflows API's registry (workflows.Account): under the account's
+// lock, on a copy of the state, which is written and published; the scripts run again first
+// when edit says so.
+func (a accountView) EditWorkflows(ctx context.Context, edit func(reg map[string]*workflows.Record) (bool, error)) error {
+	s := a.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	next := prev.clone()
+	if next.Workflows == nil {
+		next.Workflows = map[string]*workflows.Record{}
+	}
+	restart, err := edit(next.Workflows)
+	if err != nil {
+		return err
+	}
+	if restart {
+		if err := s.apply(ctx, prev, next, ""); err != nil {
+			return err
+		}
+	}
+	return s.commit(ctx, prev, next)
+}
+
+// EngineAddr is where the engine of workflow name answers (workflows.Account): in the process
+// of the script that runs it.
+func (a accountView) EngineAddr(name string) (string, error) {
+	host, ok := workflowHost(a.s.st.Load(), name)
+	if !ok {
+		return "", envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "workflow %q has no script that runs it", name)
+	}
+	addr, ok := a.s.runtime.WorkflowAddr(host, name)
+	if !ok {
+		return "", envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "workflow %q is not running on workerd", name)
+	}
+	return addr, nil
 }

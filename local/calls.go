@@ -7,6 +7,7 @@ import (
 	"github.com/lumier-dev/lumier/local/queues"
 	"github.com/lumier-dev/lumier/local/r2"
 	"github.com/lumier-dev/lumier/local/schedules"
+	"github.com/lumier-dev/lumier/local/workflows"
 	"github.com/lumier-dev/lumier/local/zones"
 )
 
@@ -69,5 +70,5 @@ var mutatingCalls = map[string]bool{
 	queues.CallEditQueues: true, queues.CallEditConsumers: true, queues.CallQueueMessages: true,
 	d1.CallEditDatabases: true, d1.CallQuery: true, CallEditRoutes: true, CallEditDomains: true,
 	r2.CallEditBuckets: true, r2.CallEditObjects: true,
-	CallEditWorkflows: true,
+	workflows.CallEditWorkflows: true,
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/schedules"
+	"github.com/lumier-dev/lumier/local/workflows"
 	"github.com/lumier-dev/lumier/local/zones"
 )
 
@@ -35,8 +36,8 @@ type state struct {
 	// Routes and Domains are the zones' routes and the account's custom domains (local/zones).
 	Routes  []zones.Route  `json:"routes,omitempty"`
 	Domains []zones.Domain `json:"domains,omitempty"`
-	// Workflows is the Workflows API's registry by workflow name (api_workflows.go).
-	Workflows map[string]*workflowRecord `json:"workflows,omitempty"`
+	// Workflows is the Workflows API's registry by workflow name (local/workflows).
+	Workflows map[string]*workflows.Record `json:"workflows,omitempty"`
 }
 
 // scriptRecord is one uploaded script.

@@ -11,7 +11,7 @@ import (
 // names no other script (as wrangler uploads its `workflows` config); workerd runs the workflow
 // on an engine of ours in the script's process (local/workerd/workflow.go), whose Durable
 // Objects keep every instance in the state directory, so instances survive restarts. The
-// Workflows API's registry (api_workflows.go) records what `PUT /workflows/{name}` said.
+// Workflows API's registry (local/workflows) records what `PUT /workflows/{name}` said.
 
 // workflowBindingKind is the workflow binding: workerd's own Workflow binding, calling the
 // engine of the workflow in the defining script's process.

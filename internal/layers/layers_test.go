@@ -92,6 +92,7 @@ var localRanks = map[string]int{
 	"local/tails":      2,
 	"local/zones":      2,
 	"local/schedules":  2,
+	"local/workflows":  2,
 
 	"local": 3,
 }

@@ -1,4 +1,7 @@
-package local
+// Package workflows serves the Workflows API: the registry of workflows, kept in the account
+// (over an Account the server implements), and their instances, kept by each workflow's engine
+// on workerd (local/workerd/workflow.go).
+package workflows
 
 import (
 	"bytes"
@@ -17,7 +20,7 @@ import (
 	"github.com/lumier-dev/lumier/local/ids"
 )
 
-// Kinds of Workflows API call counted by Server.Calls.
+// Kinds of Workflows API call counted by the server's call counters.
 const (
 	CallWorkflows         = "workflows"          // GET .../workflows[/{name}]
 	CallEditWorkflows     = "edit_workflows"     // PUT or DELETE .../workflows/{name}
@@ -28,8 +31,8 @@ const (
 // (docs/cloudflare-api.md, Workflows).
 const codeWorkflowNotFound = 10200
 
-// workflowRecord is one workflow of the registry, with Cloudflare's field names.
-type workflowRecord struct {
+// Record is one workflow of the registry, with Cloudflare's field names.
+type Record struct {
 	ID         string    `json:"id"`
 	Name       string    `json:"name"`
 	ScriptName string    `json:"script_name"`
@@ -60,23 +63,45 @@ func workflowNotFound() *envelope.Error {
 	return envelope.NewError(http.StatusNotFound, codeWorkflowNotFound, "Workflow not found")
 }
 
-// workflowRoutes registers the Workflows API.
-func (s *Server) workflowRoutes(mux *http.ServeMux) {
+// Account is the account as the Workflows API sees it; the server implements it.
+type Account interface {
+	// Workflows is the registry now, by workflow name; callers do not change it.
+	Workflows() map[string]*Record
+	// EditWorkflows runs edit on a copy of the registry under the account's lock, then writes
+	// and publishes it; when edit says restart, the scripts run again first, since the registry
+	// says which script's process runs a workflow. An error from edit changes nothing.
+	EditWorkflows(ctx context.Context, edit func(reg map[string]*Record) (restart bool, err error)) error
+	// EngineAddr is where the engine of workflow name answers, or why it does not run.
+	EngineAddr(name string) (string, error)
+}
+
+// API serves the Workflows API (docs/cloudflare-api.md, Workflows): the registry, kept in the
+// account, and the instances, kept by each workflow's engine on workerd.
+type API struct {
+	account Account
+}
+
+// NewAPI serves account's workflows.
+func NewAPI(account Account) *API { return &API{account: account} }
+
+// Routes registers the API's endpoints with handle, which puts each behind the checks every
+// endpoint shares and counts its calls under kind.
+func (a *API) Routes(handle func(pattern, kind string, h http.HandlerFunc)) {
 	const workflows = "/accounts/{account}/workflows"
-	s.handle(mux, "GET "+workflows, CallWorkflows, s.handleListWorkflows)
-	s.handle(mux, "GET "+workflows+"/{workflow}", CallWorkflows, s.handleGetWorkflow)
-	s.handle(mux, "PUT "+workflows+"/{workflow}", CallEditWorkflows, s.handlePutWorkflow)
-	s.handle(mux, "DELETE "+workflows+"/{workflow}", CallEditWorkflows, s.handleDeleteWorkflow)
-	s.handle(mux, "GET "+workflows+"/{workflow}/instances", CallWorkflowInstances, s.handleListInstances)
-	s.handle(mux, "POST "+workflows+"/{workflow}/instances", CallWorkflowInstances, s.handleCreateInstance)
-	s.handle(mux, "GET "+workflows+"/{workflow}/instances/{instance}", CallWorkflowInstances, s.handleGetInstance)
-	s.handle(mux, "PATCH "+workflows+"/{workflow}/instances/{instance}/status", CallWorkflowInstances, s.handleInstanceStatus)
-	s.handle(mux, "POST "+workflows+"/{workflow}/instances/{instance}/events/{type}", CallWorkflowInstances, s.handleInstanceEvent)
+	handle("GET "+workflows, CallWorkflows, a.handleListWorkflows)
+	handle("GET "+workflows+"/{workflow}", CallWorkflows, a.handleGetWorkflow)
+	handle("PUT "+workflows+"/{workflow}", CallEditWorkflows, a.handlePutWorkflow)
+	handle("DELETE "+workflows+"/{workflow}", CallEditWorkflows, a.handleDeleteWorkflow)
+	handle("GET "+workflows+"/{workflow}/instances", CallWorkflowInstances, a.handleListInstances)
+	handle("POST "+workflows+"/{workflow}/instances", CallWorkflowInstances, a.handleCreateInstance)
+	handle("GET "+workflows+"/{workflow}/instances/{instance}", CallWorkflowInstances, a.handleGetInstance)
+	handle("PATCH "+workflows+"/{workflow}/instances/{instance}/status", CallWorkflowInstances, a.handleInstanceStatus)
+	handle("POST "+workflows+"/{workflow}/instances/{instance}/events/{type}", CallWorkflowInstances, a.handleInstanceEvent)
 }
 
 // handlePutWorkflow is PUT .../workflows/{name} {script_name, class_name}: it creates or updates
 // the workflow, as wrangler deploy does after uploading the script that defines it.
-func (s *Server) handlePutWorkflow(w http.ResponseWriter, r *http.Request) {
+func (a *API) handlePutWorkflow(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		ScriptName string `json:"script_name"`
 		ClassName  string `json:"class_name"`
@@ -94,69 +119,59 @@ func (s *Server) handlePutWorkflow(w http.ResponseWriter, r *http.Request) {
 		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "script_name and class_name are required"))
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
-	next := prev.clone()
-	if next.Workflows == nil {
-		next.Workflows = map[string]*workflowRecord{}
-	}
-	now := time.Now().UTC()
-	rec := &workflowRecord{ID: ids.UUID(), Name: name, CreatedOn: now}
-	if old, ok := prev.Workflows[name]; ok {
-		copied := *old
-		rec = &copied
-	}
-	changed := rec.ScriptName != body.ScriptName || rec.ClassName != body.ClassName
-	rec.ScriptName, rec.ClassName, rec.ModifiedOn, rec.VersionID = body.ScriptName, body.ClassName, now, ids.UUID()
-	next.Workflows[name] = rec
-	// The registry says which script's process runs the workflow (workflowsDefined).
-	if changed {
-		if err := s.apply(r.Context(), prev, next, ""); err != nil {
-			envelope.WriteError(w, err)
-			return
+	var rec *Record
+	err := a.account.EditWorkflows(r.Context(), func(reg map[string]*Record) (bool, error) {
+		now := time.Now().UTC()
+		rec = &Record{ID: ids.UUID(), Name: name, CreatedOn: now}
+		if old, ok := reg[name]; ok {
+			copied := *old
+			rec = &copied
 		}
-	}
-	if err := s.commit(r.Context(), prev, next); err != nil {
+		changed := rec.ScriptName != body.ScriptName || rec.ClassName != body.ClassName
+		rec.ScriptName, rec.ClassName, rec.ModifiedOn, rec.VersionID = body.ScriptName, body.ClassName, now, ids.UUID()
+		reg[name] = rec
+		return changed, nil
+	})
+	if err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
 	envelope.WriteResult(w, http.StatusOK, struct {
-		workflowRecord
+		Record
 		IsDeleted         int        `json:"is_deleted"`
 		TerminatorRunning int        `json:"terminator_running"`
 		TriggeredOn       *time.Time `json:"triggered_on"`
-	}{workflowRecord: *rec}, nil)
+	}{Record: *rec}, nil)
 }
 
 // handleGetWorkflow is GET .../workflows/{name}.
-func (s *Server) handleGetWorkflow(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
+func (a *API) handleGetWorkflow(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.account.Workflows()[r.PathValue("workflow")]
 	if !ok {
 		envelope.WriteError(w, workflowNotFound())
 		return
 	}
-	envelope.WriteResult(w, http.StatusOK, s.workflowView(r.Context(), rec), nil)
+	envelope.WriteResult(w, http.StatusOK, a.workflowView(r.Context(), rec), nil)
 }
 
 // handleListWorkflows is GET .../workflows, paged.
-func (s *Server) handleListWorkflows(w http.ResponseWriter, r *http.Request) {
-	st := s.st.Load()
+func (a *API) handleListWorkflows(w http.ResponseWriter, r *http.Request) {
+	reg := a.account.Workflows()
 	var out []workflowJSON
-	for _, name := range slices.Sorted(maps.Keys(st.Workflows)) {
-		out = append(out, s.workflowView(r.Context(), st.Workflows[name]))
+	for _, name := range slices.Sorted(maps.Keys(reg)) {
+		out = append(out, a.workflowView(r.Context(), reg[name]))
 	}
 	envelope.WritePage(w, r, out)
 }
 
 // workflowView is rec with its instances counted by status, from its engine.
-func (s *Server) workflowView(ctx context.Context, rec *workflowRecord) workflowJSON {
+func (a *API) workflowView(ctx context.Context, rec *Record) workflowJSON {
 	counts := map[string]int{}
 	for _, st := range []string{"queued", "running", "paused", "errored", "terminated", "complete", "waiting", "waitingForPause"} {
 		counts[st] = 0
 	}
 	var list []engineInstance
-	if err := s.engineCall(ctx, rec.Name, http.MethodGet, "/instances", nil, &list); err == nil {
+	if err := a.engineCall(ctx, rec.Name, http.MethodGet, "/instances", nil, &list); err == nil {
 		for _, i := range list {
 			counts[i.Status]++
 		}
@@ -167,31 +182,25 @@ func (s *Server) workflowView(ctx context.Context, rec *workflowRecord) workflow
 
 // handleDeleteWorkflow is DELETE .../workflows/{name}: the workflow leaves the registry and its
 // unfinished instances are terminated.
-func (s *Server) handleDeleteWorkflow(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleDeleteWorkflow(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("workflow")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
-	if _, ok := prev.Workflows[name]; !ok {
-		envelope.WriteError(w, workflowNotFound())
-		return
-	}
-	var list []engineInstance
-	if err := s.engineCall(r.Context(), name, http.MethodGet, "/instances", nil, &list); err == nil {
-		for _, i := range list {
-			if i.Status != "complete" && i.Status != "errored" && i.Status != "terminated" {
-				_ = s.engineCall(r.Context(), name, http.MethodPatch, "/instances/"+url.PathEscape(i.ID)+"/status",
-					map[string]string{"status": "terminate"}, nil) // best effort: it may have just ended
+	err := a.account.EditWorkflows(r.Context(), func(reg map[string]*Record) (bool, error) {
+		if _, ok := reg[name]; !ok {
+			return false, workflowNotFound()
+		}
+		var list []engineInstance
+		if err := a.engineCall(r.Context(), name, http.MethodGet, "/instances", nil, &list); err == nil {
+			for _, i := range list {
+				if i.Status != "complete" && i.Status != "errored" && i.Status != "terminated" {
+					_ = a.engineCall(r.Context(), name, http.MethodPatch, "/instances/"+url.PathEscape(i.ID)+"/status",
+						map[string]string{"status": "terminate"}, nil) // best effort: it may have just ended
+				}
 			}
 		}
-	}
-	next := prev.clone()
-	delete(next.Workflows, name)
-	if err := s.apply(r.Context(), prev, next, ""); err != nil {
-		envelope.WriteError(w, err)
-		return
-	}
-	if err := s.commit(r.Context(), prev, next); err != nil {
+		delete(reg, name)
+		return true, nil
+	})
+	if err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
@@ -219,14 +228,14 @@ type instanceJSON struct {
 }
 
 // handleListInstances is GET .../workflows/{name}/instances, paged.
-func (s *Server) handleListInstances(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
+func (a *API) handleListInstances(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.account.Workflows()[r.PathValue("workflow")]
 	if !ok {
 		envelope.WriteError(w, workflowNotFound())
 		return
 	}
 	var list []engineInstance
-	if err := s.engineCall(r.Context(), rec.Name, http.MethodGet, "/instances", nil, &list); err != nil {
+	if err := a.engineCall(r.Context(), rec.Name, http.MethodGet, "/instances", nil, &list); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
@@ -242,8 +251,8 @@ func (s *Server) handleListInstances(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleCreateInstance is POST .../workflows/{name}/instances {instance_id?, params?}.
-func (s *Server) handleCreateInstance(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
+func (a *API) handleCreateInstance(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.account.Workflows()[r.PathValue("workflow")]
 	if !ok {
 		envelope.WriteError(w, workflowNotFound())
 		return
@@ -266,7 +275,7 @@ func (s *Server) handleCreateInstance(w http.ResponseWriter, r *http.Request) {
 	var created struct {
 		ID string `json:"id"`
 	}
-	if err := s.engineCall(r.Context(), rec.Name, http.MethodPost, "/instances", req, &created); err != nil {
+	if err := a.engineCall(r.Context(), rec.Name, http.MethodPost, "/instances", req, &created); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
@@ -283,14 +292,14 @@ type engineStatus struct {
 
 // handleGetInstance is GET .../workflows/{name}/instances/{id}: its status, output and error
 // (the local Cloudflare does not report steps).
-func (s *Server) handleGetInstance(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
+func (a *API) handleGetInstance(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.account.Workflows()[r.PathValue("workflow")]
 	if !ok {
 		envelope.WriteError(w, workflowNotFound())
 		return
 	}
 	var st engineStatus
-	if err := s.engineCall(r.Context(), rec.Name, http.MethodGet, "/instances/"+url.PathEscape(r.PathValue("instance")), nil, &st); err != nil {
+	if err := a.engineCall(r.Context(), rec.Name, http.MethodGet, "/instances/"+url.PathEscape(r.PathValue("instance")), nil, &st); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
@@ -302,8 +311,8 @@ func (s *Server) handleGetInstance(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleInstanceStatus is PATCH .../instances/{id}/status {status: pause|resume|terminate|restart}.
-func (s *Server) handleInstanceStatus(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
+func (a *API) handleInstanceStatus(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.account.Workflows()[r.PathValue("workflow")]
 	if !ok {
 		envelope.WriteError(w, workflowNotFound())
 		return
@@ -317,7 +326,7 @@ func (s *Server) handleInstanceStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	var st engineStatus
 	path := "/instances/" + url.PathEscape(r.PathValue("instance")) + "/status"
-	if err := s.engineCall(r.Context(), rec.Name, http.MethodPatch, path, body, &st); err != nil {
+	if err := a.engineCall(r.Context(), rec.Name, http.MethodPatch, path, body, &st); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
@@ -327,8 +336,8 @@ func (s *Server) handleInstanceStatus(w http.ResponseWriter, r *http.Request) {
 // handleInstanceEvent is POST .../instances/{id}/events/{type} with the event's payload as the
 // JSON body (none is {}): the instance's step.waitForEvent for that type takes it, now or when it
 // reaches the wait. The result Cloudflare answers is an untyped object (docs/cloudflare-api.md).
-func (s *Server) handleInstanceEvent(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Workflows[r.PathValue("workflow")]
+func (a *API) handleInstanceEvent(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.account.Workflows()[r.PathValue("workflow")]
 	if !ok {
 		envelope.WriteError(w, workflowNotFound())
 		return
@@ -343,7 +352,7 @@ func (s *Server) handleInstanceEvent(w http.ResponseWriter, r *http.Request) {
 		payload = raw
 	}
 	path := "/instances/" + url.PathEscape(r.PathValue("instance")) + "/events/" + url.PathEscape(r.PathValue("type"))
-	if err := s.engineCall(r.Context(), rec.Name, http.MethodPost, path, payload, nil); err != nil {
+	if err := a.engineCall(r.Context(), rec.Name, http.MethodPost, path, payload, nil); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
@@ -355,14 +364,10 @@ const engineTimeout = 30 * time.Second
 
 // engineCall calls the engine of workflow name (local/workerd/workflow_engine.js) and decodes its
 // answer into out. Its refusals become the API's: 404 for an unknown instance, 400 otherwise.
-func (s *Server) engineCall(ctx context.Context, name, method, path string, body, out any) error {
-	host, ok := workflowHost(s.st.Load(), name)
-	if !ok {
-		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "workflow %q has no script that runs it", name)
-	}
-	addr, ok := s.runtime.WorkflowAddr(host, name)
-	if !ok {
-		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "workflow %q is not running on workerd", name)
+func (a *API) engineCall(ctx context.Context, name, method, path string, body, out any) error {
+	addr, err := a.account.EngineAddr(name)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, engineTimeout)
 	defer cancel()
