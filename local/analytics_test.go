@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/bindingkind"
+	"github.com/lumier-dev/lumier/local/analytics"
 	"github.com/lumier-dev/lumier/local/envelope"
 )
 
@@ -25,7 +26,7 @@ const analyticsWriter = `export default {
 `
 
 // readAnalytics is GET /__lumier/analytics/{dataset} with s's token.
-func readAnalytics(t *testing.T, s *Server, dataset string) (int, []analyticsPoint) {
+func readAnalytics(t *testing.T, s *Server, dataset string) (int, []analytics.Point) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctxT(t), http.MethodGet, "http://"+s.Addr()+"/__lumier/analytics/"+dataset, nil)
 	require.NoError(t, err)
@@ -34,7 +35,7 @@ func readAnalytics(t *testing.T, s *Server, dataset string) (int, []analyticsPoi
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var env struct {
-		Result []analyticsPoint `json:"result"`
+		Result []analytics.Point `json:"result"`
 	}
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&env))
 	return resp.StatusCode, env.Result
@@ -58,12 +59,12 @@ func TestAnalyticsEngineBinding(t *testing.T) {
 		code, body := call(t, http.MethodGet, url+"?n="+n, "")
 		require.Equal(t, http.StatusOK, code, body)
 	}
-	var points []analyticsPoint
+	var points []analytics.Point
 	require.Eventually(t, func() bool {
 		_, points = readAnalytics(t, s, "page_views")
 		return len(points) == 2
 	}, 10*time.Second, 50*time.Millisecond, "two data points in the sink")
-	slices.SortFunc(points, func(a, b analyticsPoint) int { return int(a.Doubles[0] - b.Doubles[0]) })
+	slices.SortFunc(points, func(a, b analytics.Point) int { return int(a.Doubles[0] - b.Doubles[0]) })
 	for i, p := range points {
 		assert.Equal(t, "writer", p.Script)
 		assert.Equal(t, "page_views", p.Dataset)

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/analytics"
 	"github.com/lumier-dev/lumier/local/calls"
 	"github.com/lumier-dev/lumier/local/d1"
 	"github.com/lumier-dev/lumier/local/fault"
@@ -112,9 +113,9 @@ type Server struct {
 	delivery      *queues.Delivery // delivery to consumers, and the producers' service
 	r2            *r2.Store        // R2 (local/r2); r2Backend serves it to workerd
 	r2Backend     loopback.Server
-	zones         zones.Set     // the account's zones (Options.Zones and DefaultZone)
-	analytics     analyticsSink // Analytics Engine data points (analytics.go)
-	tails         *tails.Hub    // tail sessions and the sink workerd's tails post to (local/tails)
+	zones         zones.Set       // the account's zones (Options.Zones and DefaultZone)
+	analytics     *analytics.Sink // Analytics Engine data points (local/analytics)
+	tails         *tails.Hub      // tail sessions and the sink workerd's tails post to (local/tails)
 
 	// mu serializes requests that change the account: each builds the next state, has workerd
 	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
@@ -206,6 +207,7 @@ func New(opts Options) (*Server, error) {
 		}),
 	}
 	s.tails = tails.NewHub(accountView{s})
+	s.analytics = analytics.NewSink(st.dir, logger)
 	s.zones = zones.NewSet(opts.Zones)
 	s.triggers = schedules.NewTriggers(accountView{s}, s.runtime, logger)
 	if s.kv, err = kv.Open(st.db); err != nil {
@@ -487,7 +489,7 @@ func (s *Server) Close() error {
 		if err := s.r2Backend.Close(); err != nil {
 			errs = append(errs, err)
 		}
-		if err := s.closeAnalytics(); err != nil {
+		if err := s.analytics.Close(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.reqlog.Close(); err != nil {

@@ -93,6 +93,7 @@ var localRanks = map[string]int{
 	"local/zones":      2,
 	"local/schedules":  2,
 	"local/workflows":  2,
+	"local/analytics":  2,
 
 	"local": 3,
 }
