@@ -14,6 +14,7 @@ import (
 	"github.com/lumier-dev/lumier/local/queues"
 	"github.com/lumier-dev/lumier/local/r2"
 	"github.com/lumier-dev/lumier/local/schedules"
+	"github.com/lumier-dev/lumier/local/subdomain"
 	"github.com/lumier-dev/lumier/local/tails"
 	"github.com/lumier-dev/lumier/local/workflows"
 	"github.com/lumier-dev/lumier/local/zones"
@@ -30,11 +31,7 @@ func (s *Server) routes() http.Handler {
 	s.handle(mux, "GET "+scripts+"/{script}/settings", CallSettings, s.handleSettings)
 	s.handle(mux, "DELETE "+scripts+"/{script}", CallDelete, s.handleDelete)
 	s.handle(mux, "GET /accounts/{account}/workers/durable_objects/namespaces", CallNamespaces, s.handleNamespaces)
-	s.handle(mux, "GET /accounts/{account}/workers/subdomain", CallSubdomain, s.handleSubdomain)
-	s.handle(mux, "PUT /accounts/{account}/workers/subdomain", CallSetSubdomain, s.handleSetSubdomain)
-	s.handle(mux, "GET "+scripts+"/{script}/subdomain", CallScriptSubdomain, s.handleScriptSubdomain)
-	s.handle(mux, "POST "+scripts+"/{script}/subdomain", CallSetWorkersDev, s.handleSetWorkersDev)
-	s.handle(mux, "DELETE "+scripts+"/{script}/subdomain", CallSetWorkersDev, s.handleDisableWorkersDev)
+	subdomain.NewAPI(accountView{s}).Routes(route)
 	identity.NewAPI(s.opts.AccountID, s.opts.Token).Routes(route)
 	s.apiRoutes(mux)
 	s.triggers.Routes(route)

@@ -7,26 +7,27 @@ import (
 	"github.com/lumier-dev/lumier/local/queues"
 	"github.com/lumier-dev/lumier/local/r2"
 	"github.com/lumier-dev/lumier/local/schedules"
+	"github.com/lumier-dev/lumier/local/subdomain"
 	"github.com/lumier-dev/lumier/local/workflows"
 	"github.com/lumier-dev/lumier/local/zones"
 )
 
 // Kinds of API call counted by Server.Calls.
 const (
-	CallUpload          = "upload"                    // PUT .../workers/scripts/{name}
-	CallListScripts     = "list_scripts"              // GET .../workers/scripts
-	CallSettings        = "settings"                  // GET .../workers/scripts/{name}/settings
-	CallDelete          = "delete"                    // DELETE .../workers/scripts/{name}
-	CallNamespaces      = "namespaces"                // GET .../workers/durable_objects/namespaces
-	CallSubdomain       = "subdomain"                 // GET .../workers/subdomain
-	CallSetSubdomain    = "set_subdomain"             // PUT .../workers/subdomain
-	CallScriptSubdomain = "script_subdomain"          // GET .../workers/scripts/{name}/subdomain
-	CallSetWorkersDev   = "set_workers_dev"           // POST or DELETE .../workers/scripts/{name}/subdomain
-	CallVerifyToken     = identity.CallVerifyToken    // GET /user/tokens/verify, GET /accounts/{a}/tokens/verify
-	CallSchedules       = schedules.CallSchedules     // GET .../workers/scripts/{name}/schedules
-	CallSetSchedules    = schedules.CallSetSchedules  // PUT .../workers/scripts/{name}/schedules
-	CallFireScheduled   = schedules.CallFireScheduled // POST /__lumier/scripts/{name}/scheduled (ours)
-	CallDeliverMessages = "deliver_messages"          // POST /__lumier/queues/{name}/deliver (ours)
+	CallUpload          = "upload"                      // PUT .../workers/scripts/{name}
+	CallListScripts     = "list_scripts"                // GET .../workers/scripts
+	CallSettings        = "settings"                    // GET .../workers/scripts/{name}/settings
+	CallDelete          = "delete"                      // DELETE .../workers/scripts/{name}
+	CallNamespaces      = "namespaces"                  // GET .../workers/durable_objects/namespaces
+	CallSubdomain       = subdomain.CallSubdomain       // GET .../workers/subdomain
+	CallSetSubdomain    = subdomain.CallSetSubdomain    // PUT .../workers/subdomain
+	CallScriptSubdomain = subdomain.CallScriptSubdomain // GET .../workers/scripts/{name}/subdomain
+	CallSetWorkersDev   = subdomain.CallSetWorkersDev   // POST or DELETE .../workers/scripts/{name}/subdomain
+	CallVerifyToken     = identity.CallVerifyToken      // GET /user/tokens/verify, GET /accounts/{a}/tokens/verify
+	CallSchedules       = schedules.CallSchedules       // GET .../workers/scripts/{name}/schedules
+	CallSetSchedules    = schedules.CallSetSchedules    // PUT .../workers/scripts/{name}/schedules
+	CallFireScheduled   = schedules.CallFireScheduled   // POST /__lumier/scripts/{name}/scheduled (ours)
+	CallDeliverMessages = "deliver_messages"            // POST /__lumier/queues/{name}/deliver (ours)
 	// The endpoints other Cloudflare clients use (api_routes.go).
 	CallService            = "service"              // GET .../workers/services/{name}
 	CallVersionUpload      = "version_upload"       // POST .../scripts/{name}/versions

@@ -94,6 +94,7 @@ var localRanks = map[string]int{
 	"local/schedules":  2,
 	"local/workflows":  2,
 	"local/analytics":  2,
+	"local/subdomain":  2,
 
 	"local": 3,
 }

@@ -1,0 +1,69 @@
+package local
+
+import (
+	"github.com/lumier-dev/lumier/local/envelope"
+)
+
+// Subdomain is the account's workers.dev subdomain (subdomain.Account).
+func (a accountView) Subdomain() string { return a.s.st.Load().Subdomain }
+
+// SetSubdomain records the account's workers.dev subdomain (subdomain.Account). Locally the name
+// only shows up in reads (scripts answer on ports), but it is kept like Cloudflare keeps it.
+func (a accountView) SetSubdomain(sub string) error {
+	s := a.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := s.st.Load().clone()
+	next.Subdomain = sub
+	if err := s.store.save(next); err != nil {
+		return err
+	}
+	s.st.Store(next)
+	return nil
+}
+
+// WorkersDev is script's workers.dev route (subdomain.Account): the URL is where the script
+// answers when the route is on (a local extension, see docs/architecture.md).
+func (a accountView) WorkersDev(script string) (enabled, previews bool, url string, ok bool) {
+	rec, ok := a.s.st.Load().Scripts[script]
+	if !ok {
+		return false, false, "", false
+	}
+	if rec.WorkersDev {
+		url, _ = a.s.ScriptURL(script)
+	}
+	return rec.WorkersDev, rec.PreviewsEnabled, url, true
+}
+
+// SetWorkersDev turns a script's port on or off (subdomain.Account). The port number stays
+// recorded while off, so turning workers.dev back on gives the same URL.
+func (a accountView) SetWorkersDev(name string, enabled, previews bool) (string, error) {
+	s := a.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.Load()
+	if _, ok := prev.Scripts[name]; !ok {
+		return "", envelope.ScriptNotFound()
+	}
+	next := prev.clone()
+	rec := next.Scripts[name]
+	rec.WorkersDev, rec.PreviewsEnabled = enabled, previews
+	if enabled {
+		if _, err := s.openPort(next, name); err != nil {
+			return "", err
+		}
+	}
+	if err := s.store.save(next); err != nil {
+		if enabled && !prev.Scripts[name].WorkersDev {
+			s.router.close(name)
+		}
+		return "", err
+	}
+	s.st.Store(next)
+	if !enabled {
+		s.router.close(name)
+		return "", nil
+	}
+	url, _ := s.ScriptURL(name)
+	return url, nil
+}
