@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -59,8 +60,9 @@ type assetSession struct {
 
 // assetStore keeps the account's asset files and manifests, and the open upload sessions.
 type assetStore struct {
-	dir string
-	now func() time.Time
+	dir    string
+	now    func() time.Time
+	logger *slog.Logger // hears of assets that cannot be served
 
 	mu          sync.Mutex
 	sessions    map[string]*assetSession // by session token
@@ -71,14 +73,14 @@ type assetStore struct {
 // errAssetToken is an upload or a script upload with a token no session issued, or an expired one.
 var errAssetToken = errors.New("the assets upload token is unknown or expired")
 
-func openAssets(stateDir string) (*assetStore, error) {
+func openAssets(stateDir string, logger *slog.Logger) (*assetStore, error) {
 	dir := filepath.Join(stateDir, assetsDir)
 	for _, sub := range []string{"files", "manifests"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
 			return nil, fmt.Errorf("assets directory %s: %w", dir, err)
 		}
 	}
-	return &assetStore{dir: dir, now: time.Now, sessions: map[string]*assetSession{},
+	return &assetStore{dir: dir, now: time.Now, logger: logger, sessions: map[string]*assetSession{},
 		completions: map[string]*assetSession{}, manifests: map[string]assetManifest{}}, nil
 }
 

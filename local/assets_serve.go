@@ -146,7 +146,7 @@ func notFoundAsset(m assetManifest, mode, p string) (string, int) {
 // serveAssetRequest answers r from manifest: the asset, a redirect, or (when notFound) the
 // not-found handling. It reports false, having written nothing, when nothing matched and
 // notFound is off or found nothing to serve.
-func (s *Server) serveAssetRequest(w http.ResponseWriter, r *http.Request, m assetManifest, cfg assetsConfig, notFound bool) bool {
+func (a *assetStore) serveAssetRequest(w http.ResponseWriter, r *http.Request, m assetManifest, cfg assetsConfig, notFound bool) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		if notFound {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -173,14 +173,14 @@ func (s *Server) serveAssetRequest(w http.ResponseWriter, r *http.Request, m ass
 			return true
 		}
 	}
-	s.writeAsset(w, r, m[match.path], status)
+	a.writeAsset(w, r, m[match.path], status)
 	return true
 }
 
 // writeAsset writes one stored file with Cloudflare's validators: an ETag of its hash, and 304
 // for a matching If-None-Match.
-func (s *Server) writeAsset(w http.ResponseWriter, r *http.Request, e assetEntry, status int) {
-	file, contentType := s.assets.open(e.Hash)
+func (a *assetStore) writeAsset(w http.ResponseWriter, r *http.Request, e assetEntry, status int) {
+	file, contentType := a.open(e.Hash)
 	etag := `"` + e.Hash + `"`
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Cache-Control", "public, max-age=0, must-revalidate")
@@ -190,7 +190,7 @@ func (s *Server) writeAsset(w http.ResponseWriter, r *http.Request, e assetEntry
 	}
 	content, err := os.ReadFile(file)
 	if err != nil {
-		s.logger.Warn("reading an asset", "hash", e.Hash, "err", err)
+		a.logger.Warn("reading an asset", "hash", e.Hash, "err", err)
 		http.Error(w, "lumier local: asset missing from the state directory", http.StatusInternalServerError)
 		return
 	}
@@ -206,22 +206,22 @@ func (s *Server) writeAsset(w http.ResponseWriter, r *http.Request, e assetEntry
 // off), reporting whether it did. A navigation request of a single-page application that matches
 // nothing gets index.html, as Cloudflare does for compatibility dates (the version's) from
 // 2025-04-01; anything else goes on to the Worker.
-func (s *Server) frontAssets(script string, assets *assetsRecord, compatDate string, w http.ResponseWriter, r *http.Request) bool {
+func (a *assetStore) frontAssets(script string, assets *assetsRecord, compatDate string, w http.ResponseWriter, r *http.Request) bool {
 	if assets == nil || assets.Config.RunWorkerFirst {
 		return false
 	}
-	m, err := s.assets.manifest(assets.Manifest)
+	m, err := a.manifest(assets.Manifest)
 	if err != nil {
-		s.logger.Warn("serving assets", "script", script, "err", err)
+		a.logger.Warn("serving assets", "script", script, "err", err)
 		return false
 	}
-	if s.serveAssetRequest(w, r, m, assets.Config, false) {
+	if a.serveAssetRequest(w, r, m, assets.Config, false) {
 		return true
 	}
 	if assets.Config.NotFoundHandling == notFoundSPA && r.Header.Get("Sec-Fetch-Mode") == "navigate" &&
 		compatDate >= "2025-04-01" && r.Method == http.MethodGet {
 		if e, ok := m["/index.html"]; ok {
-			s.writeAsset(w, r, e, http.StatusOK)
+			a.writeAsset(w, r, e, http.StatusOK)
 			return true
 		}
 	}
@@ -236,13 +236,13 @@ const (
 )
 
 // serveAssetsBinding answers env.ASSETS.fetch(): the asset, a redirect, or not-found handling.
-func (s *Server) serveAssetsBinding(w http.ResponseWriter, r *http.Request) {
-	m, err := s.assets.manifest(r.Header.Get(assetsManifestHeader))
+func (a *assetStore) serveAssetsBinding(w http.ResponseWriter, r *http.Request) {
+	m, err := a.manifest(r.Header.Get(assetsManifestHeader))
 	if err != nil {
 		http.Error(w, "lumier local: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
 	var cfg assetsConfig
 	_ = json.Unmarshal([]byte(r.Header.Get(assetsConfigHeader)), &cfg)
-	s.serveAssetRequest(w, r, m, cfg, true)
+	a.serveAssetRequest(w, r, m, cfg, true)
 }

@@ -76,9 +76,8 @@ func TestCheckAssetsConfig(t *testing.T) {
 
 func TestServeAssetRequestWritesValidators(t *testing.T) {
 	dir := t.TempDir()
-	a, err := openAssets(dir)
+	a, err := openAssets(dir, testLogger())
 	require.NoError(t, err)
-	s := &Server{assets: a, logger: testLogger()}
 	hash := "0123456789abcdef0123456789abcdef"
 	token, buckets := a.startSession("site", assetManifest{"/index.html": {Hash: hash, Size: 2}})
 	require.Equal(t, [][]string{{hash}}, buckets)
@@ -87,7 +86,7 @@ func TestServeAssetRequestWritesValidators(t *testing.T) {
 	m := assetManifest{"/index.html": {Hash: hash, Size: 2}}
 
 	w := httptest.NewRecorder()
-	require.True(t, s.serveAssetRequest(w, httptest.NewRequest("GET", "/", nil), m, assetsConfig{}, false))
+	require.True(t, a.serveAssetRequest(w, httptest.NewRequest("GET", "/", nil), m, assetsConfig{}, false))
 	assert.Equal(t, 200, w.Code)
 	assert.Equal(t, "hi", w.Body.String())
 	assert.Equal(t, `"`+hash+`"`, w.Header().Get("ETag"))
@@ -95,15 +94,15 @@ func TestServeAssetRequestWritesValidators(t *testing.T) {
 	r := httptest.NewRequest("GET", "/", nil)
 	r.Header.Set("If-None-Match", `"`+hash+`"`)
 	w = httptest.NewRecorder()
-	s.serveAssetRequest(w, r, m, assetsConfig{}, false)
+	a.serveAssetRequest(w, r, m, assetsConfig{}, false)
 	assert.Equal(t, http.StatusNotModified, w.Code)
 
 	w = httptest.NewRecorder()
-	assert.False(t, s.serveAssetRequest(w, httptest.NewRequest("POST", "/", nil), m, assetsConfig{}, false),
+	assert.False(t, a.serveAssetRequest(w, httptest.NewRequest("POST", "/", nil), m, assetsConfig{}, false),
 		"a POST goes on to the Worker")
 	w = httptest.NewRecorder()
-	assert.False(t, s.serveAssetRequest(w, httptest.NewRequest("GET", "/api", nil), m, assetsConfig{}, false))
+	assert.False(t, a.serveAssetRequest(w, httptest.NewRequest("GET", "/api", nil), m, assetsConfig{}, false))
 	w = httptest.NewRecorder()
-	assert.True(t, s.serveAssetRequest(w, httptest.NewRequest("GET", "/api", nil), m, assetsConfig{}, true))
+	assert.True(t, a.serveAssetRequest(w, httptest.NewRequest("GET", "/api", nil), m, assetsConfig{}, true))
 	assert.Equal(t, 404, w.Code, "through the binding, a miss is answered 404")
 }

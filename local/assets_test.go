@@ -15,7 +15,7 @@ const (
 
 func TestAssetStoreSessions(t *testing.T) {
 	dir := t.TempDir()
-	a, err := openAssets(dir)
+	a, err := openAssets(dir, testLogger())
 	require.NoError(t, err)
 	m := assetManifest{"/a.txt": {Hash: hashA, Size: 1}, "/b.txt": {Hash: hashB, Size: 1}, "/copy.txt": {Hash: hashA, Size: 1}}
 
@@ -46,7 +46,7 @@ func TestAssetStoreSessions(t *testing.T) {
 	assert.Equal(t, id, id2, "one manifest, one id")
 
 	// Persisted: a new store on the same directory reads the manifest and the files.
-	b, err := openAssets(dir)
+	b, err := openAssets(dir, testLogger())
 	require.NoError(t, err)
 	got, err := b.manifest(id)
 	require.NoError(t, err)
@@ -57,7 +57,7 @@ func TestAssetStoreSessions(t *testing.T) {
 }
 
 func TestAssetSessionsExpire(t *testing.T) {
-	a, err := openAssets(t.TempDir())
+	a, err := openAssets(t.TempDir(), testLogger())
 	require.NoError(t, err)
 	now := time.Now()
 	a.now = func() time.Time { return now }

@@ -214,7 +214,7 @@ func New(opts Options) (*Server, error) {
 		st.close()
 		return nil, err
 	}
-	if s.assets, err = openAssets(st.dir); err != nil {
+	if s.assets, err = openAssets(st.dir, logger); err != nil {
 		st.close()
 		return nil, err
 	}
@@ -256,7 +256,7 @@ func (s *Server) Start(ctx context.Context) error {
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's KV calls: %w", err)
 	}
-	if err := s.assetsBackend.Start(http.HandlerFunc(s.serveAssetsBinding)); err != nil {
+	if err := s.assetsBackend.Start(http.HandlerFunc(s.assets.serveAssetsBinding)); err != nil {
 		ln.Close()
 		s.kvBackend.Close()
 		s.ln = nil

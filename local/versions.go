@@ -311,7 +311,7 @@ func (s *Server) route(script string) routeTarget {
 	}
 	if assets != nil {
 		t.front = func(w http.ResponseWriter, r *http.Request) bool {
-			return s.frontAssets(script, assets, compatDate, w, r)
+			return s.assets.frontAssets(script, assets, compatDate, w, r)
 		}
 	}
 	return t
