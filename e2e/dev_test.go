@@ -185,7 +185,7 @@ func TestDevRedeploysOnSave(t *testing.T) {
 }
 
 // TestDevWatchesModulesOutsideTheEntryDirectory runs `lumier dev` on the YAML counter and makes
-// its Worker import a module from a folder beside the Worker's (shared/, outside the entry's
+// its Worker import a module from a folder beside the Worker's (common/, outside the entry's
 // directory counter/src): once a build has brought the module in, a save of that module alone
 // redeploys, and the next answer carries it.
 func TestDevWatchesModulesOutsideTheEntryDirectory(t *testing.T) {
@@ -193,7 +193,7 @@ func TestDevWatchesModulesOutsideTheEntryDirectory(t *testing.T) {
 	bin := buildLumier(t)
 	project := devProject(t)
 	entry := filepath.Join(project, "..", "counter", "src", "index.ts")
-	shared := filepath.Join(project, "..", "shared", "greeting.ts")
+	shared := filepath.Join(project, "..", "common", "greeting.ts")
 	if err := os.MkdirAll(filepath.Dir(shared), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -208,20 +208,20 @@ func TestDevWatchesModulesOutsideTheEntryDirectory(t *testing.T) {
 
 	// The Worker starts importing the shared module: the watch list is made again after the build.
 	editFile(t, entry, `import { env, DurableObject } from "cloudflare:workers";`,
-		"import { env, DurableObject } from \"cloudflare:workers\";\nimport { greeting } from \"../../shared/greeting\";")
+		"import { env, DurableObject } from \"cloudflare:workers\";\nimport { greeting } from \"../../common/greeting\";")
 	editFile(t, entry, "      return Response.json({ count });", "      return Response.json({ count, greeting });")
 	_, at = dev.waitFor(t, at, regexp.MustCompile(`lumier dev: changed: \.\./counter/src/index\.ts`))
 	_, at = dev.waitFor(t, at, devDeployed)
 	requireCall(t, "POST", url, "", 200, `{"count":2,"greeting":"hello"}`)
 
 	// A save of the shared module alone redeploys.
-	editFile(t, shared, `"hello"`, `"hello from shared"`)
-	_, at = dev.waitFor(t, at, regexp.MustCompile(`lumier dev: changed: \.\./shared/greeting\.ts`))
+	editFile(t, shared, `"hello"`, `"hello from common"`)
+	_, at = dev.waitFor(t, at, regexp.MustCompile(`lumier dev: changed: \.\./common/greeting\.ts`))
 	subs, _ = dev.waitFor(t, at, devDeployed)
 	if !strings.Contains(subs[1], "1 update") {
 		t.Fatalf("the shared module's update: %q, want the Worker updated", subs[1])
 	}
-	requireCall(t, "POST", url, "", 200, `{"count":3,"greeting":"hello from shared"}`)
+	requireCall(t, "POST", url, "", 200, `{"count":3,"greeting":"hello from common"}`)
 }
 
 // TestDevStartsLocalCloudflareAndDestroysOnExit runs `lumier dev --destroy` with no Cloudflare

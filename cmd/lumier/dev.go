@@ -357,7 +357,7 @@ func moduleFiles(dir string, sources []string) []string {
 }
 
 // providerDir is the directory the provider runs in, which the source maps' sources are relative
-// to: the project, as a real path (the bundler resolves symbolic links, so a source "../shared/x.ts"
+// to: the project, as a real path (the bundler resolves symbolic links, so a source "../common/x.ts"
 // is beside the real project directory, not beside a link to it).
 func (d *devLoop) providerDir() string {
 	if real, err := filepath.EvalSymlinks(d.project); err == nil {

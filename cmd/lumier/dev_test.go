@@ -87,7 +87,7 @@ func TestTailClientNeedsAccountAndToken(t *testing.T) {
 // entry; installed packages and esbuild's virtual modules are not.
 func TestModuleFilesWatchesEveryModulesDirectoryButInstalledPackages(t *testing.T) {
 	root := t.TempDir()
-	for _, f := range []string{"app/src/index.ts", "shared/util.ts", "shared/new.ts", "shared/.swp", "shared/deep/x.ts", "node_modules/dep/index.js", "node_modules/dep/other.js"} {
+	for _, f := range []string{"app/src/index.ts", "common/util.ts", "common/new.ts", "common/.swp", "common/deep/x.ts", "node_modules/dep/index.js", "node_modules/dep/other.js"} {
 		path := filepath.Join(root, filepath.FromSlash(f))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -97,7 +97,7 @@ func TestModuleFilesWatchesEveryModulesDirectoryButInstalledPackages(t *testing.
 		}
 	}
 	project := filepath.Join(root, "app")
-	sources := []string{"src/index.ts", "../shared/util.ts", "../node_modules/dep/index.js", "<define:process.env.X>"}
+	sources := []string{"src/index.ts", "../common/util.ts", "../node_modules/dep/index.js", "<define:process.env.X>"}
 	var got []string
 	for _, f := range moduleFiles(project, sources) {
 		rel, _ := filepath.Rel(root, f)
@@ -105,7 +105,7 @@ func TestModuleFilesWatchesEveryModulesDirectoryButInstalledPackages(t *testing.
 	}
 	slices.Sort(got)
 	got = slices.Compact(got)
-	if want := []string{"app/src/index.ts", "shared/new.ts", "shared/util.ts"}; !slices.Equal(got, want) {
+	if want := []string{"app/src/index.ts", "common/new.ts", "common/util.ts"}; !slices.Equal(got, want) {
 		t.Fatalf("watched %q, want %q", got, want)
 	}
 }
