@@ -88,10 +88,8 @@ func (s *Server) handle(mux *http.ServeMux, pattern, kind string, h http.Handler
 			envelope.WriteError(w, err)
 			return
 		}
-		drop, err := s.opts.Faults.Inject(r, strings.TrimPrefix(r.URL.Path, apiPrefix), s.logger)
-		if err != nil {
-			s.calls.Add(CallFaulted)
-			envelope.WriteError(w, err, envelope.Message{Code: 0, Message: "fault injected by lumier local (" + fault.Env + ")"})
+		serve, answered := s.injectFaults(w, r, h)
+		if answered {
 			return
 		}
 		if account := r.PathValue("account"); strings.Contains(path, "{account}") && account != s.opts.AccountID {
@@ -99,13 +97,26 @@ func (s *Server) handle(mux *http.ServeMux, pattern, kind string, h http.Handler
 			return
 		}
 		s.calls.Add(kind)
-		if drop {
+		serve(w, r)
+	})
+}
+
+// injectFaults applies the injected faults to r: a failing fault answers it (answered is true);
+// otherwise serve is h, or h followed by a dropped connection.
+func (s *Server) injectFaults(w http.ResponseWriter, r *http.Request, h http.HandlerFunc) (serve http.HandlerFunc, answered bool) {
+	drop, err := s.opts.Faults.Inject(r, strings.TrimPrefix(r.URL.Path, apiPrefix), s.logger)
+	switch {
+	case err != nil:
+		s.calls.Add(CallFaulted)
+		envelope.WriteError(w, err, envelope.Message{Code: 0, Message: "fault injected by lumier local (" + fault.Env + ")"})
+		return nil, true
+	case drop:
+		return func(w http.ResponseWriter, r *http.Request) {
 			s.calls.Add(CallDropped)
 			fault.DropAfter(w, r, h)
-			return
-		}
-		h(w, r)
-	})
+		}, false
+	}
+	return h, false
 }
 
 // wrongAccount is Cloudflare's answer for an account id in the path that is not ours: a

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/lumier-dev/lumier/local/envelope"
-	"github.com/lumier-dev/lumier/local/fault"
 )
 
 // Cloudflare's static assets limits the API enforces (docs/cloudflare-api.md, "Static assets").
@@ -32,16 +31,8 @@ func (s *Server) assetRoutes(mux *http.ServeMux) {
 // withFaults applies the injected faults to h, an endpoint not registered through handle.
 func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		drop, err := s.opts.Faults.Inject(r, strings.TrimPrefix(r.URL.Path, apiPrefix), s.logger)
-		switch {
-		case err != nil:
-			s.calls.Add(CallFaulted)
-			envelope.WriteError(w, err, envelope.Message{Code: 0, Message: "fault injected by lumier local (" + fault.Env + ")"})
-		case drop:
-			s.calls.Add(CallDropped)
-			fault.DropAfter(w, r, h)
-		default:
-			h(w, r)
+		if serve, answered := s.injectFaults(w, r, h); !answered {
+			serve(w, r)
 		}
 	}
 }
