@@ -198,7 +198,7 @@ func requireProviderVersion(t *testing.T, export string) {
 
 // dropPluginsSection removes the plugins: section (a path to a checkout's build) from a project
 // file, so that the engine uses the installed plugin.
-func dropPluginsSection(t *testing.T, path string) {
+func dropPluginsSection(t testing.TB, path string) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
