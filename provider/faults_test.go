@@ -2,7 +2,10 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 
 	"github.com/lumier-dev/lumier/local"
 	"github.com/lumier-dev/lumier/local/fault"
+	"github.com/lumier-dev/lumier/local/requestlog"
 )
 
 // startFaulty runs the local Cloudflare with fault rules the test can add to.
@@ -85,4 +89,40 @@ func TestRateLimitedCreateSaysItRetried(t *testing.T) {
 	assert.Contains(t, err.Error(), "within lumier:requestTimeout (3s). Run it again in a few minutes, or give the "+
 		"retries more time with a longer lumier:requestTimeout")
 	assert.Empty(t, srv.Scripts(), "nothing uploaded")
+}
+
+// TestNewWorkerTurnsOnWorkersDevWhileListingNamespaces: after a new Worker's upload, its classes'
+// namespace ids and its workers.dev route are independent, so both calls are in flight at
+// once: with the namespace list answering a second late, workers.dev is turned on before that
+// answer (each call's arrival and answer read from the local Cloudflare's request log), and the
+// state still gets both the namespace id and the URL.
+func TestNewWorkerTurnsOnWorkersDevWhileListingNamespaces(t *testing.T) {
+	srv, faults := startFaulty(t)
+	s := configured(t, srv)
+	require.NoError(t, faults.Add(fault.Rule{Method: "GET", Path: "/accounts/*/workers/durable_objects/namespaces", Delay: time.Second}))
+	in := checked(t, s, counterInputs(t), nil)
+	created, err := s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
+	require.NoError(t, err)
+	assert.NotEmpty(t, created.Properties.Get("namespaceIds").AsMap().Get("Counter").AsString())
+	assert.NotEmpty(t, created.Properties.Get("url").AsString())
+
+	log, err := os.ReadFile(srv.RequestLogPath())
+	require.NoError(t, err)
+	var namespaces, workersDev *requestlog.Record
+	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {
+		var r requestlog.Record
+		require.NoError(t, json.Unmarshal([]byte(line), &r), line)
+		switch {
+		case r.Method == "GET" && strings.HasSuffix(r.Path, "/workers/durable_objects/namespaces"):
+			namespaces = &r
+		case r.Method == "POST" && strings.HasSuffix(r.Path, "/subdomain"):
+			workersDev = &r
+		}
+	}
+	require.NotNil(t, namespaces, "no namespace list in the request log:\n%s", log)
+	require.NotNil(t, workersDev, "workers.dev was not turned on:\n%s", log)
+	answered := namespaces.Time.Add(time.Duration(namespaces.DurationMs * float64(time.Millisecond)))
+	assert.True(t, workersDev.Time.Before(answered),
+		"workers.dev was turned on at %s, after the namespace list's answer at %s: the calls ran one after the other",
+		workersDev.Time.Format(time.StampMicro), answered.Format(time.StampMicro))
 }

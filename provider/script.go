@@ -16,6 +16,7 @@ import (
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/lumier-dev/lumier/internal/bundle"
 	"github.com/lumier-dev/lumier/internal/cfapi"
@@ -519,6 +520,7 @@ func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs,
 func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route bool, prevVersion string, known *remoteScript) (ScriptState, error) {
 	state := ScriptState{ScriptArgs: args}
 	name := args.ScriptName
+	readIDs := false
 	if upload {
 		b, err := bundleEntry(args)
 		if err != nil {
@@ -576,35 +578,43 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 		if plan.Migration != nil {
 			state.MigrationTag = plan.Migration.NewTag
 		}
-		if len(args.DurableObjects) > 0 || len(existing) > 0 {
+		readIDs = len(args.DurableObjects) > 0 || len(existing) > 0
+	}
+	// The classes' namespace ids and the workers.dev route are independent calls, made at once:
+	// a new Worker waits for one round trip after its upload instead of two.
+	var g errgroup.Group
+	if readIDs {
+		g.Go(func() error {
 			ids, _, err := namespacesOf(ctx, c, name)
-			if err != nil {
-				return state, err
-			}
 			state.NamespaceIDs = ids
-		}
+			return err
+		})
 	}
-	if route {
-		// The local Cloudflare's answer carries the URL; Cloudflare's does not, and there the URL
-		// follows from the account's subdomain, which the check of this Worker has read.
-		url, err := c.SetWorkersDev(ctx, name, args.workersDev())
-		if err != nil {
-			return state, err
-		}
-		if url == "" && args.workersDev() {
-			if url, err = workersDevURL(ctx, c, name); err != nil {
-				return state, err
-			}
-		}
+	g.Go(func() error {
+		url, err := workersDevRoute(ctx, c, args, route)
 		state.URL = url
-	} else if args.workersDev() {
-		url, err := c.ScriptURL(ctx, name)
-		if err != nil {
-			return state, err
+		return err
+	})
+	return state, g.Wait()
+}
+
+// workersDevRoute sets script args.ScriptName's workers.dev route when route is set, and returns
+// its URL ("" with workers.dev off).
+func workersDevRoute(ctx context.Context, c *cfapi.Client, args ScriptArgs, route bool) (string, error) {
+	name := args.ScriptName
+	if !route {
+		if !args.workersDev() {
+			return "", nil
 		}
-		state.URL = url
+		return c.ScriptURL(ctx, name)
 	}
-	return state, nil
+	// The local Cloudflare's answer carries the URL; Cloudflare's does not, and there the URL
+	// follows from the account's subdomain, which the check of this Worker has read.
+	url, err := c.SetWorkersDev(ctx, name, args.workersDev())
+	if err != nil || url != "" || !args.workersDev() {
+		return url, err
+	}
+	return workersDevURL(ctx, c, name)
 }
 
 // Read refreshes the state from Cloudflare: a script deleted out of band disappears from state,
