@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 )
 
@@ -146,7 +147,7 @@ func (s *Server) handleAssetsUpload(w http.ResponseWriter, r *http.Request) {
 
 // uploadedAssets resolves a script upload's assets.jwt to the manifest it completed; nil when the
 // upload has no assets.
-func (s *Server) uploadedAssets(script string, up *upload) (*assetsRecord, error) {
+func (s *Server) uploadedAssets(script string, up *upload) (*account.Assets, error) {
 	if up.meta.Assets == nil {
 		return nil, nil
 	}
@@ -157,7 +158,7 @@ func (s *Server) uploadedAssets(script string, up *upload) (*assetsRecord, error
 	if err != nil {
 		return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "assets: %v", err)
 	}
-	return &assetsRecord{Manifest: id, Config: up.meta.Assets.Config}, nil
+	return &account.Assets{Manifest: id, Config: up.meta.Assets.Config}, nil
 }
 
 // errAssetsBindingWithoutAssets refuses an upload that binds assets it does not have.
@@ -165,7 +166,7 @@ var errAssetsBindingWithoutAssets = envelope.NewError(http.StatusBadRequest, env
 	"binding of type assets needs assets: upload them first and send assets.jwt (or keep_assets) in the metadata")
 
 // hasBinding reports whether bindings hold one of type kind.
-func hasBinding(bindings []wireBinding, kind string) bool {
+func hasBinding(bindings []account.Binding, kind string) bool {
 	for _, b := range bindings {
 		if b.Type == kind {
 			return true

@@ -159,7 +159,7 @@ func TestAssetsFollowVersions(t *testing.T) {
 	url := enableWorkersDev(t, s, name)
 	_, body := getPage(t, url+"/", nil)
 	require.Equal(t, "one", body)
-	first := s.st.Load().Scripts[name].Versions[0].ID
+	first := s.ledger.Load().Scripts[name].Versions[0].ID
 
 	jwt2, _ := uploadAssets(t, s, name, map[string]string{"/index.html": "two"}, map[string]string{"/index.html": strings.Repeat("d", 32)})
 	v2, err := uploadVersion(t, s, name, meta(map[string]any{"assets": map[string]any{"jwt": jwt2}}), module{name: "index.js", src: assetsWorker})
@@ -192,7 +192,7 @@ func TestAssetsFollowSplitDeployment(t *testing.T) {
 	jwt1, _ := uploadAssets(t, s, name, map[string]string{"/index.html": "one"}, map[string]string{"/index.html": strings.Repeat("e", 32)})
 	mustUpload(t, s, name, meta(map[string]any{"assets": map[string]any{"jwt": jwt1}}), worker("one"))
 	url := enableWorkersDev(t, s, name)
-	first := s.st.Load().Scripts[name].Versions[0].ID
+	first := s.ledger.Load().Scripts[name].Versions[0].ID
 
 	jwt2, _ := uploadAssets(t, s, name, map[string]string{"/index.html": "two", "/new.html": "new"},
 		map[string]string{"/index.html": strings.Repeat("f", 32), "/new.html": strings.Repeat("0", 32)})

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/identity"
 	"github.com/lumier-dev/lumier/local/ids"
@@ -12,19 +13,19 @@ import (
 
 // deploymentJSON is one deployment as the deployments endpoints return it.
 type deploymentJSON struct {
-	ID          string            `json:"id"`
-	CreatedOn   time.Time         `json:"created_on"`
-	Source      string            `json:"source"`
-	Strategy    string            `json:"strategy"`
-	AuthorEmail string            `json:"author_email"`
-	Annotations map[string]string `json:"annotations"`
-	Versions    []deployedVersion `json:"versions"`
+	ID          string                    `json:"id"`
+	CreatedOn   time.Time                 `json:"created_on"`
+	Source      string                    `json:"source"`
+	Strategy    string                    `json:"strategy"`
+	AuthorEmail string                    `json:"author_email"`
+	Annotations map[string]string         `json:"annotations"`
+	Versions    []account.DeployedVersion `json:"versions"`
 }
 
 // strategyPercentage is the only deployment strategy Cloudflare has.
 const strategyPercentage = "percentage"
 
-func (d *deploymentRecord) json() deploymentJSON {
+func deploymentJSONOf(d *account.Deployment) deploymentJSON {
 	ann := map[string]string{}
 	if d.Message != "" {
 		ann["workers/message"] = d.Message
@@ -41,16 +42,16 @@ func (d *deploymentRecord) json() deploymentJSON {
 // handleListDeployments is GET .../scripts/{name}/deployments: newest first, the first one
 // serving traffic.
 func (s *Server) handleListDeployments(w http.ResponseWriter, r *http.Request) {
-	stored, ok := s.st.Load().Scripts[r.PathValue("script")]
+	stored, ok := s.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	rec := *stored
-	rec.ensureVersions()
+	rec.EnsureVersions()
 	out := make([]deploymentJSON, 0, len(rec.Deployments))
 	for i := len(rec.Deployments) - 1; i >= 0; i-- {
-		out = append(out, rec.Deployments[i].json())
+		out = append(out, deploymentJSONOf(rec.Deployments[i]))
 	}
 	envelope.WriteResult(w, http.StatusOK, map[string]any{"deployments": out}, nil)
 }
@@ -61,9 +62,9 @@ func (s *Server) handleListDeployments(w http.ResponseWriter, r *http.Request) {
 // between them (versions.go).
 func (s *Server) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Strategy    string            `json:"strategy"`
-		Versions    []deployedVersion `json:"versions"`
-		Annotations map[string]string `json:"annotations"`
+		Strategy    string                    `json:"strategy"`
+		Versions    []account.DeployedVersion `json:"versions"`
+		Annotations map[string]string         `json:"annotations"`
 	}
 	if err := envelope.ReadJSON(r, &body); err != nil {
 		envelope.WriteError(w, err)
@@ -74,13 +75,13 @@ func (s *Server) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("script")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.st.Load().Scripts[name]; !ok {
+	s.ledger.Lock()
+	defer s.ledger.Unlock()
+	if _, ok := s.ledger.Load().Scripts[name]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	d := &deploymentRecord{
+	d := &account.Deployment{
 		ID: ids.UUID(), CreatedOn: time.Now().UTC(), Source: requestSource(r),
 		Message: body.Annotations["workers/message"], Versions: body.Versions,
 	}
@@ -91,12 +92,12 @@ func (s *Server) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger.Info("deployment created", "script", name, "deployment", d.ID, "versions", d.Versions)
-	envelope.WriteResult(w, http.StatusOK, d.json(), nil)
+	envelope.WriteResult(w, http.StatusOK, deploymentJSONOf(d), nil)
 }
 
 // checkDeployment applies Cloudflare's shape rules to a deployment: the percentage strategy, one
 // or two distinct versions, percentages in (0, 100] adding up to 100.
-func checkDeployment(strategy string, versions []deployedVersion) error {
+func checkDeployment(strategy string, versions []account.DeployedVersion) error {
 	if strategy != strategyPercentage {
 		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "strategy %q is not supported: use %q", strategy, strategyPercentage)
 	}

@@ -17,7 +17,7 @@ type namespaceJSON struct {
 
 // handleNamespaces is GET /accounts/{a}/workers/durable_objects/namespaces.
 func (s *Server) handleNamespaces(w http.ResponseWriter, r *http.Request) {
-	st := s.st.Load()
+	st := s.ledger.Load()
 	items := make([]namespaceJSON, 0, len(st.Namespaces))
 	for _, n := range st.Namespaces {
 		items = append(items, namespaceJSON{ID: n.ID, Name: n.Name(), Script: n.Script, Class: n.Class, UseSqlite: n.SQLite})

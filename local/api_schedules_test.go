@@ -98,7 +98,7 @@ func TestSchedulesEndpointsAndOnDemandFiring(t *testing.T) {
 	_, err = c.Workers.Scripts.Schedules.Update(ctxT(t), "ticker", workers.ScriptScheduleUpdateParams{AccountID: cloudflare.F(s.AccountID()),
 		Body: []workers.ScriptScheduleUpdateParamsBody{}})
 	require.NoError(t, err)
-	assert.Empty(t, s.st.Load().Schedules["ticker"])
+	assert.Empty(t, s.ledger.Load().Schedules["ticker"])
 	_, err = c.Workers.Scripts.Schedules.Get(ctxT(t), "ghost", workers.ScriptScheduleGetParams{AccountID: cloudflare.F(s.AccountID())})
 	requireCode(t, err, 10007, "")
 }

@@ -10,24 +10,14 @@ import (
 	"time"
 
 	"github.com/lumier-dev/lumier/internal/bindingkind"
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
-// scriptSettings are the script-level settings (GET/PATCH .../script-settings): they apply to
-// every version and change without a new version.
-type scriptSettings struct {
-	Logpush       bool           `json:"logpush"`
-	Observability map[string]any `json:"observability,omitempty"`
-	Tags          []string       `json:"tags,omitempty"`
-	TailConsumers []any          `json:"tail_consumers,omitempty"`
-	Limits        map[string]any `json:"limits,omitempty"`
-	Placement     map[string]any `json:"placement,omitempty"`
-}
-
-// settings returns the script's settings with Cloudflare's defaults filled in.
-func (rec *scriptRecord) settings() scriptSettings {
-	var out scriptSettings
+// settingsOf returns the script's settings with Cloudflare's defaults filled in.
+func settingsOf(rec *account.Script) account.Settings {
+	var out account.Settings
 	if rec.Settings != nil {
 		out = *rec.Settings
 	}
@@ -49,8 +39,8 @@ func (rec *scriptRecord) settings() scriptSettings {
 	return out
 }
 
-// fill copies the settings into a GET .../settings answer.
-func (st scriptSettings) fill(out *settingsJSON) {
+// fillSettings copies the settings into a GET .../settings answer.
+func fillSettings(st account.Settings, out *settingsJSON) {
 	out.Logpush, out.Observability, out.Tags = st.Logpush, st.Observability, st.Tags
 	out.TailConsumers, out.Limits, out.Placement = st.TailConsumers, st.Limits, st.Placement
 }
@@ -63,7 +53,7 @@ type scriptSettingsJSON struct {
 	TailConsumers []any          `json:"tail_consumers"`
 }
 
-func (st scriptSettings) json() scriptSettingsJSON {
+func settingsJSONOf(st account.Settings) scriptSettingsJSON {
 	return scriptSettingsJSON{Logpush: st.Logpush, Observability: st.Observability, Tags: st.Tags, TailConsumers: st.TailConsumers}
 }
 
@@ -78,7 +68,7 @@ type settingsPatch struct {
 	Placement     *map[string]any `json:"placement"`
 }
 
-func (p settingsPatch) apply(st scriptSettings) scriptSettings {
+func (p settingsPatch) apply(st account.Settings) account.Settings {
 	if p.Logpush != nil {
 		st.Logpush = *p.Logpush
 	}
@@ -102,12 +92,12 @@ func (p settingsPatch) apply(st scriptSettings) scriptSettings {
 
 // handleGetScriptSettings is GET .../scripts/{name}/script-settings.
 func (s *Server) handleGetScriptSettings(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
+	rec, ok := s.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	envelope.WriteResult(w, http.StatusOK, rec.settings().json(), nil)
+	envelope.WriteResult(w, http.StatusOK, settingsJSONOf(settingsOf(rec)), nil)
 }
 
 // handlePatchScriptSettings is PATCH .../scripts/{name}/script-settings: a JSON body of the
@@ -118,23 +108,23 @@ func (s *Server) handlePatchScriptSettings(w http.ResponseWriter, r *http.Reques
 		envelope.WriteError(w, err)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
+	s.ledger.Lock()
+	defer s.ledger.Unlock()
+	prev := s.ledger.Load()
 	if _, ok := prev.Scripts[r.PathValue("script")]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	next := prev.clone()
+	next := prev.Clone()
 	rec := next.Scripts[r.PathValue("script")]
-	st := p.apply(rec.settings())
+	st := p.apply(settingsOf(rec))
 	rec.Settings = &st
-	if err := s.store.save(next); err != nil {
+	if err := s.store.Save(next); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	s.st.Store(next)
-	envelope.WriteResult(w, http.StatusOK, st.json(), nil)
+	s.ledger.Publish(next)
+	envelope.WriteResult(w, http.StatusOK, settingsJSONOf(st), nil)
 }
 
 // versionPatch is the part of a settings PATCH that changes what runs: a new version, deployed
@@ -169,23 +159,23 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
+	s.ledger.Lock()
+	defer s.ledger.Unlock()
+	prev := s.ledger.Load()
 	old, ok := prev.Scripts[name]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	next := prev.clone()
+	next := prev.Clone()
 	rec := next.Scripts[name]
-	st := p.apply(rec.settings())
+	st := p.apply(settingsOf(rec))
 	rec.Settings = &st
 
 	newVersion := p.CompatibilityDate != nil || p.CompatibilityFlags != nil || p.Bindings != nil
 	if newVersion {
-		rec.ensureVersions()
-		v := rec.snapshot(time.Now().UTC(), requestSource(r))
+		rec.EnsureVersions()
+		v := rec.Snapshot(time.Now().UTC(), requestSource(r))
 		if p.CompatibilityDate != nil {
 			v.CompatibilityDate = *p.CompatibilityDate
 		}
@@ -202,8 +192,8 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 			envelope.WriteError(w, err)
 			return
 		}
-		rec.addVersion(v)
-		rec.deployAll(v)
+		rec.AddVersion(v)
+		rec.DeployAll(v)
 		rec.ModifiedOn = v.CreatedOn
 		rec.Etag = etag(rec)
 		ctx, cancel := contextFor(r)
@@ -212,16 +202,16 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 			envelope.WriteError(w, err)
 			return
 		}
-		if err := s.commit(ctx, prev, next); err != nil {
+		if err := s.ledger.Commit(ctx, prev, next); err != nil {
 			envelope.WriteError(w, err)
 			return
 		}
 	} else {
-		if err := s.store.save(next); err != nil {
+		if err := s.store.Save(next); err != nil {
 			envelope.WriteError(w, err)
 			return
 		}
-		s.st.Store(next)
+		s.ledger.Publish(next)
 	}
 	s.writeSettings(w, next, rec)
 }
@@ -233,17 +223,17 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 // name and type (wrangler's PRs #4179 and #4674: "only specifying the name and type of a
 // binding instructs the patch API to copy the existing binding over"; the schema itself
 // requires secret_text's text).
-func inheritBindings(raw []json.RawMessage, current []wireBinding) ([]wireBinding, error) {
+func inheritBindings(raw []json.RawMessage, current []account.Binding) ([]account.Binding, error) {
 	var plain []json.RawMessage
-	var inherited []wireBinding
+	var inherited []account.Binding
 	for _, r := range raw {
-		var b wireBinding
+		var b account.Binding
 		_ = json.Unmarshal(r, &b)
 		if b.Type != "inherit" && !valueless(r, b.Type) {
 			plain = append(plain, r)
 			continue
 		}
-		i := slices.IndexFunc(current, func(c wireBinding) bool {
+		i := slices.IndexFunc(current, func(c account.Binding) bool {
 			return c.Name == b.Name && (b.Type == "inherit" || c.Type == b.Type)
 		})
 		if i < 0 {
@@ -333,15 +323,15 @@ type durableObjectRefJSON struct {
 // local Cloudflare has no dispatch namespaces, so dispatch_outbounds is always empty.
 func (s *Server) handleReferences(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	st := s.st.Load()
+	st := s.ledger.Load()
 	if _, ok := st.Scripts[name]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	dos := []durableObjectRefJSON{}
-	for _, n := range st.namespacesOf(name) {
-		for _, other := range st.scriptNames() {
-			for _, b := range st.Scripts[other].ruleBindings() {
+	for _, n := range st.NamespacesOf(name) {
+		for _, other := range st.ScriptNames() {
+			for _, b := range st.Scripts[other].RuleBindings() {
 				if b.Type == rules.BindingDurableObject && b.Target(other) == name && b.ClassName == n.Class {
 					dos = append(dos, durableObjectRefJSON{
 						serviceRefJSON: serviceRefJSON{Name: b.Name, Service: other, Environment: productionEnvironment},
@@ -352,9 +342,9 @@ func (s *Server) handleReferences(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	incoming, outgoing := []serviceRefJSON{}, []serviceRefJSON{}
-	for _, other := range st.scriptNames() {
+	for _, other := range st.ScriptNames() {
 		for _, b := range st.Scripts[other].Bindings {
-			if b.Type != bindingService {
+			if b.Type != account.BindingService {
 				continue
 			}
 			if b.Service == name {

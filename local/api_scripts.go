@@ -1,7 +1,6 @@
 package local
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,15 +9,12 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/ids"
 	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/zones"
 )
-
-// applyTimeout bounds one workerd reload within a request. workerd starts in well under a second;
-// the bound is for a wedged process, not for normal use.
-const applyTimeout = time.Minute
 
 // scriptJSON is a script as PUT and GET .../workers/scripts return it.
 type scriptJSON struct {
@@ -41,7 +37,7 @@ type scriptJSON struct {
 	LastDeployedFrom   string         `json:"last_deployed_from,omitempty"`
 }
 
-func (rec *scriptRecord) json() scriptJSON {
+func scriptJSONOf(rec *account.Script) scriptJSON {
 	flags := rec.CompatibilityFlags
 	if flags == nil {
 		flags = []string{}
@@ -59,8 +55,8 @@ func (rec *scriptRecord) json() scriptJSON {
 		UsageModel:         "standard",
 		Placement:          map[string]any{},
 		TailConsumers:      []any{},
-		DeploymentID:       rec.deploymentID(),
-		LastDeployedFrom:   rec.lastDeployedFrom(),
+		DeploymentID:       rec.DeploymentID(),
+		LastDeployedFrom:   rec.LastDeployedFrom(),
 	}
 }
 
@@ -77,7 +73,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.checkBindingTargets(name, up.bindings)
 	}
-	var assets *assetsRecord
+	var assets *account.Assets
 	if err == nil {
 		assets, err = s.uploadedAssets(name, up)
 	}
@@ -88,16 +84,16 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	exports := up.exports()
 
 	var (
-		rec     *scriptRecord
+		rec     *account.Script
 		startup int64
 	)
-	err = s.submit(&change{script: name, build: func(next *state) (*state, func(time.Duration), error) {
+	err = s.ledger.Submit(&account.Change{Script: name, Build: func(next *account.State) (*account.State, func(time.Duration), error) {
 		old := next.Scripts[name]
 		bindings := up.bindings
 		if old != nil {
 			bindings = keepBindings(up.bindings, old.Bindings, up.meta.KeepBindings)
 		}
-		rec = &scriptRecord{
+		rec = &account.Script{
 			Name:               name,
 			MainModule:         up.meta.MainModule,
 			CompatibilityDate:  up.meta.CompatibilityDate,
@@ -105,9 +101,9 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 			Bindings:           bindings,
 			Exports:            exports,
 		}
-		outcome, err := rules.CheckUpload(next.account(), rules.Upload{
+		outcome, err := rules.CheckUpload(next.Rules(), rules.Upload{
 			Script:     name,
-			Bindings:   rec.ruleBindings(),
+			Bindings:   rec.RuleBindings(),
 			Exports:    exports,
 			Migrations: up.meta.Migrations.rules(),
 		}, ids.New)
@@ -121,11 +117,11 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		// Module files go first: they are content-addressed, so writing them changes nothing
 		// that is served, and the state file written last is what makes them part of the account.
 		for _, m := range up.modules {
-			sha, err := s.store.putModule(m.content)
+			sha, err := s.store.PutModule(m.content)
 			if err != nil {
 				return nil, nil, err
 			}
-			rec.Modules = append(rec.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
+			rec.Modules = append(rec.Modules, account.ModuleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
 		}
 		now := time.Now().UTC()
 		rec.CreatedOn, rec.ModifiedOn = now, now
@@ -136,14 +132,14 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		if up.meta.KeepAssets && old != nil && assets == nil {
 			rec.Assets = old.Assets
 		}
-		if hasBinding(rec.Bindings, bindingAssets) && rec.Assets == nil {
+		if hasBinding(rec.Bindings, account.BindingAssets) && rec.Assets == nil {
 			return nil, nil, errAssetsBindingWithoutAssets
 		}
 		rec.MigrationTag = outcome.Tag
 		rec.Etag = etag(rec)
-		recordUpload(old, rec, requestSource(r), up.meta.Annotations)
+		account.RecordUpload(old, rec, requestSource(r), up.meta.Annotations)
 		if up.meta.Tags != nil {
-			settings := rec.settings()
+			settings := settingsOf(rec)
 			settings.Tags = up.meta.Tags
 			rec.Settings = &settings
 		}
@@ -162,29 +158,13 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger.Info("script uploaded", "script", name, "etag", rec.Etag, "tag", rec.MigrationTag, "reload_ms", startup)
 
-	out := rec.json()
+	out := scriptJSONOf(rec)
 	out.StartupTimeMs = &startup
 	envelope.WriteResult(w, http.StatusOK, out, nil)
 }
 
-// commit writes next and publishes it. If the state cannot be written, workerd goes back to
-// prev, so that what runs is always what the state directory says.
-func (s *Server) commit(ctx context.Context, prev, next *state) error {
-	if err := s.store.save(next); err != nil {
-		if rbErr := s.apply(context.WithoutCancel(ctx), next, prev, ""); rbErr != nil {
-			s.logger.Error("putting the previous scripts back on workerd", "err", rbErr)
-		}
-		return fmt.Errorf("saving the state: %w", err)
-	}
-	s.st.Store(next)
-	if err := s.store.gc(next); err != nil {
-		s.logger.Warn("removing unused modules", "err", err)
-	}
-	return nil
-}
-
 // etag hashes what the script runs: its modules and its configuration.
-func etag(rec *scriptRecord) string {
+func etag(rec *account.Script) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "main=%s\ndate=%s\nflags=%q\n", rec.MainModule, rec.CompatibilityDate, rec.CompatibilityFlags)
 	for _, m := range rec.Modules {
@@ -199,10 +179,10 @@ func etag(rec *scriptRecord) string {
 
 // handleListScripts is GET /accounts/{a}/workers/scripts.
 func (s *Server) handleListScripts(w http.ResponseWriter, r *http.Request) {
-	st := s.st.Load()
+	st := s.ledger.Load()
 	items := make([]scriptJSON, 0, len(st.Scripts))
-	for _, name := range st.scriptNames() {
-		items = append(items, st.Scripts[name].json())
+	for _, name := range st.ScriptNames() {
+		items = append(items, scriptJSONOf(st.Scripts[name]))
 	}
 	envelope.WriteList(w, items)
 }
@@ -224,7 +204,7 @@ type settingsJSON struct {
 // handleSettings is GET .../scripts/{name}/settings. Secret texts are never returned, as on
 // Cloudflare; a Durable Object binding carries its namespace's id.
 func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {
-	st := s.st.Load()
+	st := s.ledger.Load()
 	rec, ok := st.Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
@@ -234,7 +214,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeSettings writes rec's settings as GET .../settings returns them.
-func (s *Server) writeSettings(w http.ResponseWriter, st *state, rec *scriptRecord) {
+func (s *Server) writeSettings(w http.ResponseWriter, st *account.State, rec *account.Script) {
 	out := settingsJSON{
 		CompatibilityDate:  rec.CompatibilityDate,
 		CompatibilityFlags: rec.CompatibilityFlags,
@@ -248,7 +228,7 @@ func (s *Server) writeSettings(w http.ResponseWriter, st *state, rec *scriptReco
 	if out.CompatibilityFlags == nil {
 		out.CompatibilityFlags = []string{}
 	}
-	rec.settings().fill(&out)
+	fillSettings(settingsOf(rec), &out)
 	out.Bindings = bindingsRead(st, rec.Name, rec.Bindings)
 	envelope.WriteResult(w, http.StatusOK, out, nil)
 }
@@ -258,11 +238,11 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	force := r.URL.Query().Get("force") == "true"
 
-	err := s.submit(&change{build: func(next *state) (*state, func(time.Duration), error) {
+	err := s.ledger.Submit(&account.Change{Build: func(next *account.State) (*account.State, func(time.Duration), error) {
 		if _, ok := next.Scripts[name]; !ok {
 			return nil, nil, envelope.ScriptNotFound()
 		}
-		del, err := rules.CheckDelete(next.account(), name, force)
+		del, err := rules.CheckDelete(next.Rules(), name, force)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 )
@@ -56,7 +57,7 @@ func withBindings(m map[string]any, bindings ...any) map[string]any {
 
 func namespaceOf(t *testing.T, s *Server, script, class string) (rules.Namespace, bool) {
 	t.Helper()
-	for _, n := range s.st.Load().Namespaces {
+	for _, n := range s.ledger.Load().Namespaces {
 		if n.Script == script && n.Class == class {
 			return n, true
 		}
@@ -125,7 +126,7 @@ func TestUploadRules(t *testing.T) {
 		// The right old tag moves the tag; no migrations keeps it.
 		mustUpload(t, s, "tags", meta(map[string]any{"migrations": migrations("v1", "v2", step("new_classes", []string{"B"}))}), doSrc("A", "B"))
 		mustUpload(t, s, "tags", meta(nil), doSrc("A", "B"))
-		assert.Equal(t, "v2", s.st.Load().Scripts["tags"].MigrationTag)
+		assert.Equal(t, "v2", s.ledger.Load().Scripts["tags"].MigrationTag)
 	})
 
 	t.Run("binding to a class never migrated is code 10061", func(t *testing.T) {
@@ -207,7 +208,7 @@ func TestUploadThatFailsToLoad(t *testing.T) {
 	s := sharedServer(t)
 	mustUpload(t, s, "loads", meta(nil), module{"index.js", `export default { fetch() { return new Response("v1") } }`})
 	url := enableWorkersDev(t, s, "loads")
-	before := *s.st.Load().Scripts["loads"]
+	before := *s.ledger.Load().Scripts["loads"]
 
 	cases := map[string]struct{ src, want string }{
 		"syntax error":    {`export default { fetch() { return new Response("v2") }`, "SyntaxError"},
@@ -223,7 +224,7 @@ func TestUploadThatFailsToLoad(t *testing.T) {
 
 			_, body := call(t, "GET", url, "")
 			assert.Equal(t, "v1", body, "the old version keeps serving")
-			after := *s.st.Load().Scripts["loads"]
+			after := *s.ledger.Load().Scripts["loads"]
 			assert.Equal(t, before.Etag, after.Etag, "the stored script is unchanged")
 			assert.Equal(t, before.Modules, after.Modules)
 		})
@@ -263,7 +264,7 @@ func TestDeleteRules(t *testing.T) {
 	assert.NotContains(t, s.Scripts(), "host")
 	_, ok := namespaceOf(t, s, "host", "Room")
 	assert.False(t, ok)
-	assert.Empty(t, s.st.Load().Scripts["guest"].Bindings, "force removes bindings to the deleted script")
+	assert.Empty(t, s.ledger.Load().Scripts["guest"].Bindings, "force removes bindings to the deleted script")
 	_, body = call(t, "GET", guestURL+"/get?b=ROOM", "")
 	assert.Equal(t, "no binding", body)
 }
@@ -418,7 +419,7 @@ func TestSettingsAndNamespaces(t *testing.T) {
 
 	sub, err := c.Workers.Subdomains.Get(ctxT(t), workers.SubdomainGetParams{AccountID: cloudflare.F(s.AccountID())})
 	require.NoError(t, err)
-	assert.Equal(t, defaultSubdomain, sub.Subdomain)
+	assert.Equal(t, account.DefaultSubdomain, sub.Subdomain)
 
 	_, err = c.Workers.Scripts.ScriptAndVersionSettings.Get(ctxT(t), "nope",
 		workers.ScriptScriptAndVersionSettingGetParams{AccountID: cloudflare.F(s.AccountID())})

@@ -39,12 +39,12 @@ func scriptTag(name string) string {
 
 // handleGetService is GET /accounts/{a}/workers/services/{name}.
 func (s *Server) handleGetService(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
+	rec, ok := s.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	script := rec.json()
+	script := scriptJSONOf(rec)
 	env := environmentJSON{
 		Environment: productionEnvironment, CreatedOn: rec.CreatedOn, ModifiedOn: rec.ModifiedOn,
 		ScriptTag: scriptTag(rec.Name), Script: &script,

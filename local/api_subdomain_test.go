@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/shapetest"
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 )
 
@@ -47,7 +48,7 @@ func TestAccountSubdomain(t *testing.T) {
 	acct := cloudflare.F(s.AccountID())
 	got, err := c.Workers.Subdomains.Get(ctxT(t), workers.SubdomainGetParams{AccountID: acct})
 	require.NoError(t, err)
-	assert.Equal(t, defaultSubdomain, got.Subdomain)
+	assert.Equal(t, account.DefaultSubdomain, got.Subdomain)
 
 	set, err := c.Workers.Subdomains.Update(ctxT(t), workers.SubdomainUpdateParams{AccountID: acct, Subdomain: cloudflare.F("team-a")})
 	require.NoError(t, err)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/identity"
 	"github.com/lumier-dev/lumier/local/ids"
@@ -49,7 +50,7 @@ type versionResources struct {
 	ScriptRuntime map[string]any `json:"script_runtime"`
 }
 
-func (s *Server) versionJSON(st *state, rec *scriptRecord, v *versionRecord, full bool) versionJSON {
+func (s *Server) versionJSON(st *account.State, rec *account.Script, v *account.Version, full bool) versionJSON {
 	out := versionJSON{
 		ID: v.ID, Number: v.Number,
 		Metadata: versionMetadataJSON{
@@ -72,16 +73,16 @@ func (s *Server) versionJSON(st *state, rec *scriptRecord, v *versionRecord, ful
 	out.Resources = &versionResources{
 		Bindings: bindingsRead(st, rec.Name, v.Bindings),
 		Script: map[string]any{
-			"etag": etag(&scriptRecord{MainModule: v.MainModule, CompatibilityDate: v.CompatibilityDate,
+			"etag": etag(&account.Script{MainModule: v.MainModule, CompatibilityDate: v.CompatibilityDate,
 				CompatibilityFlags: v.CompatibilityFlags, Modules: v.Modules, Bindings: v.Bindings}),
 			"handlers":           handlers(v.Exports),
-			"last_deployed_from": rec.lastDeployedFrom(),
+			"last_deployed_from": rec.LastDeployedFrom(),
 		},
 		ScriptRuntime: map[string]any{
 			"compatibility_date":  v.CompatibilityDate,
 			"compatibility_flags": flags,
 			"usage_model":         "standard",
-			"limits":              rec.settings().Limits,
+			"limits":              settingsOf(rec).Limits,
 			"migration_tag":       rec.MigrationTag,
 		},
 	}
@@ -115,19 +116,19 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 			"A version upload cannot carry Durable Object migrations: apply them with a direct upload (PUT .../workers/scripts/%s), then upload versions.", name))
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
+	s.ledger.Lock()
+	defer s.ledger.Unlock()
+	prev := s.ledger.Load()
 	if _, ok := prev.Scripts[name]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	next := prev.clone()
+	next := prev.Clone()
 	rec := next.Scripts[name]
-	rec.ensureVersions()
+	rec.EnsureVersions()
 	latest := rec.Versions[len(rec.Versions)-1]
-	v := &versionRecord{
-		ID: ids.UUID(), CreatedOn: time.Now().UTC(), Source: requestSource(r), TriggeredBy: triggeredByUpload,
+	v := &account.Version{
+		ID: ids.UUID(), CreatedOn: time.Now().UTC(), Source: requestSource(r), TriggeredBy: account.TriggeredByUpload,
 		Message: up.meta.Annotations["workers/message"], Tag: up.meta.Annotations["workers/tag"],
 		MainModule: up.meta.MainModule, CompatibilityDate: up.meta.CompatibilityDate, CompatibilityFlags: up.meta.CompatibilityFlags,
 		Bindings: keepBindings(up.bindings, latest.Bindings, up.meta.KeepBindings),
@@ -137,7 +138,7 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 	if up.meta.KeepAssets && assets == nil {
 		v.Assets = latest.Assets
 	}
-	if hasBinding(v.Bindings, bindingAssets) && v.Assets == nil {
+	if hasBinding(v.Bindings, account.BindingAssets) && v.Assets == nil {
 		envelope.WriteError(w, errAssetsBindingWithoutAssets)
 		return
 	}
@@ -146,17 +147,17 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, m := range up.modules {
-		sha, err := s.store.putModule(m.content)
+		sha, err := s.store.PutModule(m.content)
 		if err != nil {
 			envelope.WriteError(w, err)
 			return
 		}
-		v.Modules = append(v.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
+		v.Modules = append(v.Modules, account.ModuleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
 	}
-	rec.addVersion(v)
+	rec.AddVersion(v)
 	ctx, cancel := contextFor(r)
 	defer cancel()
-	if err := s.commit(ctx, prev, next); err != nil {
+	if err := s.ledger.Commit(ctx, prev, next); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
@@ -167,14 +168,14 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 // handleListVersions is GET .../scripts/{name}/versions, newest first, paged with page and
 // per_page (result.items, like Cloudflare).
 func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
-	st := s.st.Load()
+	st := s.ledger.Load()
 	stored, ok := st.Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	rec := *stored // ensureVersions on a copy: reads never write
-	rec.ensureVersions()
+	rec.EnsureVersions()
 	versions := slices.Clone(rec.Versions)
 	slices.Reverse(versions)
 	page, perPage := envelope.PageParams(r, 10, 100)
@@ -192,15 +193,15 @@ func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
 
 // handleGetVersion is GET .../scripts/{name}/versions/{version}.
 func (s *Server) handleGetVersion(w http.ResponseWriter, r *http.Request) {
-	st := s.st.Load()
+	st := s.ledger.Load()
 	stored, ok := st.Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	rec := *stored
-	rec.ensureVersions()
-	v := rec.version(r.PathValue("version"))
+	rec.EnsureVersions()
+	v := rec.FindVersion(r.PathValue("version"))
 	if v == nil {
 		envelope.WriteError(w, envelope.NewError(http.StatusNotFound, codeVersionNotFound, "version %s of script %s does not exist", r.PathValue("version"), rec.Name))
 		return
@@ -218,32 +219,32 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 		envelope.WriteError(w, err)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
+	s.ledger.Lock()
+	defer s.ledger.Unlock()
+	prev := s.ledger.Load()
 	if _, ok := prev.Scripts[name]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	next := prev.clone()
+	next := prev.Clone()
 	rec := next.Scripts[name]
-	rec.ensureVersions()
-	v := rec.snapshot(time.Now().UTC(), requestSource(r))
-	v.MainModule, v.Exports, v.Modules, v.TriggeredBy = up.meta.MainModule, up.exports(), nil, triggeredByUpload
+	rec.EnsureVersions()
+	v := rec.Snapshot(time.Now().UTC(), requestSource(r))
+	v.MainModule, v.Exports, v.Modules, v.TriggeredBy = up.meta.MainModule, up.exports(), nil, account.TriggeredByUpload
 	if err := checkVersion(prev, name, v); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
 	for _, m := range up.modules {
-		sha, err := s.store.putModule(m.content)
+		sha, err := s.store.PutModule(m.content)
 		if err != nil {
 			envelope.WriteError(w, err)
 			return
 		}
-		v.Modules = append(v.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
+		v.Modules = append(v.Modules, account.ModuleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
 	}
-	rec.addVersion(v)
-	rec.deployAll(v)
+	rec.AddVersion(v)
+	rec.DeployAll(v)
 	rec.ModifiedOn = v.CreatedOn
 	rec.Etag = etag(rec)
 	ctx, cancel := contextFor(r)
@@ -254,13 +255,13 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.StartupTimeMs = time.Since(started).Milliseconds()
-	if err := s.commit(ctx, prev, next); err != nil {
+	if err := s.ledger.Commit(ctx, prev, next); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
 	// The answer is the script (cloudflare-go v6 ScriptContentService.Update answers Script),
 	// which has neither the upload's startup_time_ms nor a deployment id.
-	out := rec.json()
+	out := scriptJSONOf(rec)
 	out.DeploymentID = ""
 	envelope.WriteResult(w, http.StatusOK, out, nil)
 }
@@ -271,7 +272,7 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 // Workers.Scripts.Content.Get answers the raw response; wrangler's
 // fetchWorkerDefinitionFromDash reads a multipart body this way.
 func (s *Server) handleGetContent(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
+	rec, ok := s.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
@@ -279,7 +280,7 @@ func (s *Server) handleGetContent(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for _, m := range rec.Modules {
-		content, err := s.store.module(m.SHA256)
+		content, err := s.store.Module(m.SHA256)
 		if err != nil {
 			envelope.WriteError(w, fmt.Errorf("reading module %s of script %s: %w", m.Name, rec.Name, err))
 			return

@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
@@ -28,20 +29,7 @@ const (
 	notFoundNone           = "none"
 )
 
-// assetsConfig is the upload metadata's assets.config.
-type assetsConfig struct {
-	HTMLHandling     string `json:"html_handling,omitempty"`
-	NotFoundHandling string `json:"not_found_handling,omitempty"`
-	RunWorkerFirst   bool   `json:"run_worker_first,omitempty"`
-}
-
-// assetsRecord is a script's assets: the manifest it was uploaded with, and how they are served.
-type assetsRecord struct {
-	Manifest string       `json:"manifest"`
-	Config   assetsConfig `json:"config"`
-}
-
-func (c assetsConfig) html() string {
+func htmlHandling(c account.AssetsConfig) string {
 	if c.HTMLHandling == "" {
 		return htmlAutoTrailingSlash
 	}
@@ -49,7 +37,7 @@ func (c assetsConfig) html() string {
 }
 
 // checkAssetsConfig refuses values Cloudflare does not know.
-func checkAssetsConfig(c assetsConfig) *envelope.Error {
+func checkAssetsConfig(c account.AssetsConfig) *envelope.Error {
 	switch c.HTMLHandling {
 	case "", htmlAutoTrailingSlash, htmlForceTrailingSlash, htmlDropTrailingSlash, htmlNone:
 	default:
@@ -146,7 +134,7 @@ func notFoundAsset(m assetManifest, mode, p string) (string, int) {
 // serveAssetRequest answers r from manifest: the asset, a redirect, or (when notFound) the
 // not-found handling. It reports false, having written nothing, when nothing matched and
 // notFound is off or found nothing to serve.
-func (a *assetStore) serveAssetRequest(w http.ResponseWriter, r *http.Request, m assetManifest, cfg assetsConfig, notFound bool) bool {
+func (a *assetStore) serveAssetRequest(w http.ResponseWriter, r *http.Request, m assetManifest, cfg account.AssetsConfig, notFound bool) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		if notFound {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -156,7 +144,7 @@ func (a *assetStore) serveAssetRequest(w http.ResponseWriter, r *http.Request, m
 		return false
 	}
 	p := r.URL.Path
-	match := resolveAsset(m, cfg.html(), p)
+	match := resolveAsset(m, htmlHandling(cfg), p)
 	if match.redirect != "" {
 		target := &url.URL{Path: match.redirect, RawQuery: r.URL.RawQuery}
 		http.Redirect(w, r, target.String(), http.StatusTemporaryRedirect)
@@ -206,7 +194,7 @@ func (a *assetStore) writeAsset(w http.ResponseWriter, r *http.Request, e assetE
 // off), reporting whether it did. A navigation request of a single-page application that matches
 // nothing gets index.html, as Cloudflare does for compatibility dates (the version's) from
 // 2025-04-01; anything else goes on to the Worker.
-func (a *assetStore) frontAssets(script string, assets *assetsRecord, compatDate string, w http.ResponseWriter, r *http.Request) bool {
+func (a *assetStore) frontAssets(script string, assets *account.Assets, compatDate string, w http.ResponseWriter, r *http.Request) bool {
 	if assets == nil || assets.Config.RunWorkerFirst {
 		return false
 	}
@@ -242,7 +230,7 @@ func (a *assetStore) serveAssetsBinding(w http.ResponseWriter, r *http.Request) 
 		http.Error(w, "lumier local: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	var cfg assetsConfig
+	var cfg account.AssetsConfig
 	_ = json.Unmarshal([]byte(r.Header.Get(assetsConfigHeader)), &cfg)
 	a.serveAssetRequest(w, r, m, cfg, true)
 }

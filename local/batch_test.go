@@ -198,11 +198,7 @@ func TestBatchAnsweredBeforeLaterReloads(t *testing.T) {
 	for _, name := range []string{"b-1", "b-2", "b-3"} {
 		waiting = append(waiting, upload(name))
 	}
-	require.Eventually(t, func() bool {
-		s.qmu.Lock()
-		defer s.qmu.Unlock()
-		return len(s.queue) == 3
-	}, testTimeout, time.Millisecond)
+	require.Eventually(t, func() bool { return s.ledger.Waiting() == 3 }, testTimeout, time.Millisecond)
 	g.release <- struct{}{}
 	require.NoError(t, <-first)
 
@@ -210,11 +206,7 @@ func TestBatchAnsweredBeforeLaterReloads(t *testing.T) {
 	// Another upload arrives during that reload; it gets a reload of its own, and the three
 	// are answered while it runs.
 	late := upload("late")
-	require.Eventually(t, func() bool {
-		s.qmu.Lock()
-		defer s.qmu.Unlock()
-		return len(s.queue) == 1
-	}, testTimeout, time.Millisecond)
+	require.Eventually(t, func() bool { return s.ledger.Waiting() == 1 }, testTimeout, time.Millisecond)
 	g.release <- struct{}{}
 	assert.Equal(t, 5, waitApply())
 	for i, done := range waiting {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/d1"
 	"github.com/lumier-dev/lumier/local/kv"
 	"github.com/lumier-dev/lumier/local/queues"
@@ -34,7 +35,7 @@ func TestParseBindingsKeepsTheKindsFields(t *testing.T) {
 		map[string]any{"type": "plain_text", "name": "EMPTY", "text": "", "namespace_id": "x"},
 	))
 	require.NoError(t, err)
-	assert.Equal(t, []wireBinding{
+	assert.Equal(t, []account.Binding{
 		{Type: "kv_namespace", Name: "CACHE", NamespaceID: "ns1"},
 		{Type: "plain_text", Name: "EMPTY"},
 	}, got)
@@ -50,24 +51,24 @@ func TestParseBindingsKeepsTheKindsFields(t *testing.T) {
 // its own classes, and is then tied to it (same shard).
 func TestWorkerdBindingsDurableObject(t *testing.T) {
 	s := &Server{}
-	own := wireBinding{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter"}
-	primary := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api"}, []wireBinding{own})
+	own := account.Binding{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter"}
+	primary := s.workerdBindings(bindingContext{st: account.NewState(), script: "api", service: "api"}, []account.Binding{own})
 	require.Len(t, primary, 1)
 	assert.Empty(t, primary[0].Scripts)
-	rollout := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api:v2"}, []wireBinding{own})
+	rollout := s.workerdBindings(bindingContext{st: account.NewState(), script: "api", service: "api:v2"}, []account.Binding{own})
 	assert.Equal(t, []string{"api"}, rollout[0].Scripts)
-	remote := s.workerdBindings(bindingContext{st: newState(), script: "web", service: "web"}, []wireBinding{{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter", ScriptName: "api"}})
+	remote := s.workerdBindings(bindingContext{st: account.NewState(), script: "web", service: "web"}, []account.Binding{{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter", ScriptName: "api"}})
 	assert.Equal(t, []string{"api"}, remote[0].Scripts)
 }
 
 // TestBindingsReadLeavesSecretsOut: a secret is reported by name, never its text; a Durable
 // Object binding carries its namespace's id.
 func TestBindingsReadLeavesSecretsOut(t *testing.T) {
-	st := newState()
+	st := account.NewState()
 	st.Namespaces = []rules.Namespace{{ID: "id1", Script: "api", Class: "Counter"}}
-	got := bindingsRead(st, "api", []wireBinding{
-		{Type: bindingSecretText, Name: "KEY", Text: "s3cret"},
-		{Type: bindingDurableObject, Name: "C", ClassName: "Counter"},
+	got := bindingsRead(st, "api", []account.Binding{
+		{Type: account.BindingSecretText, Name: "KEY", Text: "s3cret"},
+		{Type: account.BindingDurableObject, Name: "C", ClassName: "Counter"},
 	})
 	data, err := json.Marshal(got)
 	require.NoError(t, err)
@@ -79,8 +80,8 @@ func TestBindingsReadLeavesSecretsOut(t *testing.T) {
 // which is told the version's manifest and config.
 func TestWorkerdBindingsAssets(t *testing.T) {
 	s := &Server{}
-	got := s.workerdBindings(bindingContext{st: newState(), script: "site", service: "site", assets: &assetsRecord{Manifest: "m1"}},
-		[]wireBinding{{Type: bindingAssets, Name: "ASSETS"}})
+	got := s.workerdBindings(bindingContext{st: account.NewState(), script: "site", service: "site", assets: &account.Assets{Manifest: "m1"}},
+		[]account.Binding{{Type: account.BindingAssets, Name: "ASSETS"}})
 	require.Len(t, got, 1)
 	assert.Equal(t, "service", got[0].Kind)
 	require.Len(t, got[0].Services, 1)
@@ -94,22 +95,22 @@ func TestWorkerdBindingsAssets(t *testing.T) {
 func TestWorkerdBindingsBackends(t *testing.T) {
 	s := &Server{}
 	for _, tc := range []struct {
-		binding             wireBinding
+		binding             account.Binding
 		kind, value         string
 		service, header, id string
 	}{
-		{wireBinding{Type: bindingKVNamespace, Name: "CACHE", NamespaceID: "ns1"},
+		{account.Binding{Type: account.BindingKVNamespace, Name: "CACHE", NamespaceID: "ns1"},
 			"kvNamespace", `"lumier:kv:ns1"`, "lumier:kv:ns1", kv.NamespaceHeader, "ns1"},
-		{wireBinding{Type: bindingQueue, Name: "JOBS", QueueName: "app-dev-jobs"},
+		{account.Binding{Type: account.BindingQueue, Name: "JOBS", QueueName: "app-dev-jobs"},
 			"queue", `"lumier:queue:app-dev-jobs"`, "lumier:queue:app-dev-jobs", queues.NameHeader, "app-dev-jobs"},
-		{wireBinding{Type: bindingR2Bucket, Name: "FILES", BucketName: "app-dev-files"},
+		{account.Binding{Type: account.BindingR2Bucket, Name: "FILES", BucketName: "app-dev-files"},
 			"r2Bucket", `"lumier:r2:app-dev-files"`, "lumier:r2:app-dev-files", r2.BucketHeader, "app-dev-files"},
-		{wireBinding{Type: bindingD1, Name: "DB", DatabaseID: "db-1"},
+		{account.Binding{Type: account.BindingD1, Name: "DB", DatabaseID: "db-1"},
 			"wrapped", `(moduleName = "cloudflare-internal:d1-api", innerBindings = [(name = "fetcher", service = "lumier:d1:db-1")])`,
 			"lumier:d1:db-1", d1.DatabaseHeader, "db-1"},
 	} {
 		t.Run(tc.binding.Type, func(t *testing.T) {
-			got := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api"}, []wireBinding{tc.binding})
+			got := s.workerdBindings(bindingContext{st: account.NewState(), script: "api", service: "api"}, []account.Binding{tc.binding})
 			require.Len(t, got, 1)
 			assert.Equal(t, tc.binding.Name, got[0].Name)
 			assert.Equal(t, tc.kind, got[0].Kind)
@@ -125,9 +126,9 @@ func TestWorkerdBindingsBackends(t *testing.T) {
 // and creation time, as a json binding (workerd has no binding of its own for it).
 func TestWorkerdBindingsVersionMetadata(t *testing.T) {
 	s := &Server{}
-	v := &versionRecord{ID: "v-1", Tag: "t1", CreatedOn: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	got := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api", version: v},
-		[]wireBinding{{Type: bindingVersionMetadata, Name: "VERSION"}})
+	v := &account.Version{ID: "v-1", Tag: "t1", CreatedOn: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	got := s.workerdBindings(bindingContext{st: account.NewState(), script: "api", service: "api", version: v},
+		[]account.Binding{{Type: account.BindingVersionMetadata, Name: "VERSION"}})
 	require.Len(t, got, 1)
 	assert.Equal(t, "json", got[0].Kind)
 	assert.Equal(t, workerd.Text(`{"id":"v-1","tag":"t1","timestamp":"2026-01-02T03:04:05Z"}`), got[0].Value)

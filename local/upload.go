@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 )
@@ -51,8 +52,8 @@ type metadata struct {
 	// Assets attaches the static assets of a completed upload session; KeepAssets keeps the
 	// previous version's instead (api_assets.go).
 	Assets *struct {
-		JWT    string       `json:"jwt"`
-		Config assetsConfig `json:"config"`
+		JWT    string               `json:"jwt"`
+		Config account.AssetsConfig `json:"config"`
 	} `json:"assets"`
 	KeepAssets bool `json:"keep_assets"`
 }
@@ -82,7 +83,7 @@ func (m *migrationsJSON) rules() *rules.Migrations {
 // upload is a parsed, validated upload request.
 type upload struct {
 	meta     metadata
-	bindings []wireBinding
+	bindings []account.Binding
 	modules  []uploadedModule
 }
 
@@ -182,7 +183,7 @@ func parseUpload(r *http.Request, plan Plan) (*upload, error) {
 
 // keepBindings adds the previous version's bindings of the types listed in keep_bindings, unless
 // the upload names a binding of the same name (Cloudflare's keep_bindings).
-func keepBindings(uploaded, previous []wireBinding, keep []string) []wireBinding {
+func keepBindings(uploaded, previous []account.Binding, keep []string) []account.Binding {
 	if len(keep) == 0 {
 		return uploaded
 	}
@@ -194,7 +195,7 @@ func keepBindings(uploaded, previous []wireBinding, keep []string) []wireBinding
 	for _, b := range uploaded {
 		names[b.Name] = true
 	}
-	out := append([]wireBinding(nil), uploaded...)
+	out := append([]account.Binding(nil), uploaded...)
 	for _, b := range previous {
 		if kept[b.Type] && !names[b.Name] {
 			out = append(out, b)

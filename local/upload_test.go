@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 )
@@ -35,7 +36,7 @@ func TestParseUpload(t *testing.T) {
 	assert.Equal(t, defaultCompatibilityDate, up.meta.CompatibilityDate, "Cloudflare's default date")
 	assert.Len(t, up.modules, 2)
 	assert.Equal(t, "lib/x.js", up.modules[1].name)
-	assert.Equal(t, []wireBinding{
+	assert.Equal(t, []account.Binding{
 		{Type: "plain_text", Name: "EMPTY"},
 		{Type: "durable_object_namespace", Name: "C", ClassName: "Counter", ScriptName: "other"},
 	}, up.bindings)
@@ -61,8 +62,8 @@ func TestParseUpload(t *testing.T) {
 }
 
 func TestKeepBindingsMerge(t *testing.T) {
-	prev := []wireBinding{{Type: "secret_text", Name: "S", Text: "old"}, {Type: "plain_text", Name: "P", Text: "old"}, {Type: "secret_text", Name: "T", Text: "t"}}
-	got := keepBindings([]wireBinding{{Type: "secret_text", Name: "T", Text: "new"}}, prev, []string{"secret_text"})
-	assert.Equal(t, []wireBinding{{Type: "secret_text", Name: "T", Text: "new"}, {Type: "secret_text", Name: "S", Text: "old"}}, got)
+	prev := []account.Binding{{Type: "secret_text", Name: "S", Text: "old"}, {Type: "plain_text", Name: "P", Text: "old"}, {Type: "secret_text", Name: "T", Text: "t"}}
+	got := keepBindings([]account.Binding{{Type: "secret_text", Name: "T", Text: "new"}}, prev, []string{"secret_text"})
+	assert.Equal(t, []account.Binding{{Type: "secret_text", Name: "T", Text: "new"}, {Type: "secret_text", Name: "S", Text: "old"}}, got)
 	assert.Empty(t, keepBindings(nil, prev, nil))
 }

@@ -96,7 +96,9 @@ var localRanks = map[string]int{
 	"local/analytics":  2,
 	"local/subdomain":  2,
 
-	"local": 3,
+	"local/account": 3,
+
+	"local": 4,
 }
 
 // localBackImports lists the imports among local/'s packages that do not run down localRanks,
@@ -145,7 +147,7 @@ func TestLocalBackImportReported(t *testing.T) {
 		module + "local/newthing",
 	})
 	want := []string{
-		"local/kv (rank 2) imports local (rank 3)",
+		"local/kv (rank 2) imports local (rank 4)",
 		"local/kv (rank 2) imports local/r2 (rank 2)",
 		"local/newthing is not on the map of local/'s packages",
 	}

@@ -1,4 +1,4 @@
-package local
+package account
 
 import (
 	"encoding/json"
@@ -12,9 +12,9 @@ import (
 // fixtures in testdata/cloudflare.
 
 // MarshalJSON answers "text" for text bindings even when empty: an empty variable is a value.
-func (b wireBinding) MarshalJSON() ([]byte, error) {
-	type plain wireBinding // no methods, so no recursion
-	if b.Type != bindingPlainText && b.Type != bindingSecretText {
+func (b Binding) MarshalJSON() ([]byte, error) {
+	type plain Binding // no methods, so no recursion
+	if b.Type != BindingPlainText && b.Type != BindingSecretText {
 		return json.Marshal(plain(b))
 	}
 	return json.Marshal(struct {
