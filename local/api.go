@@ -2,8 +2,10 @@ package local
 
 import (
 	"context"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/lumier-dev/lumier/local/account"
@@ -14,7 +16,9 @@ import (
 	"github.com/lumier-dev/lumier/local/kv"
 	"github.com/lumier-dev/lumier/local/queues"
 	"github.com/lumier-dev/lumier/local/r2"
+	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/schedules"
+	"github.com/lumier-dev/lumier/local/scripts"
 	"github.com/lumier-dev/lumier/local/subdomain"
 	"github.com/lumier-dev/lumier/local/tails"
 	"github.com/lumier-dev/lumier/local/workflows"
@@ -26,15 +30,9 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	// route is s.handle on mux, for the endpoint families of their own packages.
 	route := func(pattern, kind string, h http.HandlerFunc) { s.handle(mux, pattern, kind, h) }
-	const scripts = "/accounts/{account}/workers/scripts"
-	s.handle(mux, "PUT "+scripts+"/{script}", CallUpload, s.handleUpload)
-	s.handle(mux, "GET "+scripts, CallListScripts, s.handleListScripts)
-	s.handle(mux, "GET "+scripts+"/{script}/settings", CallSettings, s.handleSettings)
-	s.handle(mux, "DELETE "+scripts+"/{script}", CallDelete, s.handleDelete)
-	s.handle(mux, "GET /accounts/{account}/workers/durable_objects/namespaces", CallNamespaces, s.handleNamespaces)
+	scripts.NewAPI(s.opts.AccountID, s.opts.Plan, s.ledger, s.store, accountView{s}, s.logger).Routes(route)
 	subdomain.NewAPI(accountView{s}).Routes(route)
 	identity.NewAPI(s.opts.AccountID, s.opts.Token).Routes(route)
-	s.apiRoutes(mux)
 	s.triggers.Routes(route)
 	// Outside the v4 API (it is ours, not Cloudflare's), but authenticated like it.
 	mux.HandleFunc("POST "+schedules.FirePath, func(w http.ResponseWriter, r *http.Request) {
@@ -313,4 +311,33 @@ func (a accountView) EngineAddr(name string) (string, error) {
 		return "", envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "workflow %q is not running on workerd", name)
 	}
 	return addr, nil
+}
+
+// Apply has workerd run next in place of prev (scripts.Runtime).
+func (a accountView) Apply(ctx context.Context, prev, next *account.State, uploaded string) error {
+	return a.s.apply(ctx, prev, next, uploaded)
+}
+
+// Kinds are the binding types the local Cloudflare runs, sorted (scripts.Runtime).
+func (a accountView) Kinds() []string { return slices.Sorted(maps.Keys(bindingKinds)) }
+
+// CheckBindingTargets refuses bindings that name resources the account lacks (scripts.Runtime).
+func (a accountView) CheckBindingTargets(script string, bindings []account.Binding) error {
+	return a.s.checkBindingTargets(script, bindings)
+}
+
+// ReadBindings is bindings as Cloudflare reads them back (scripts.Runtime).
+func (a accountView) ReadBindings(st *account.State, script string, bindings []account.Binding) []any {
+	return bindingsRead(st, script, bindings)
+}
+
+// DropStorage deletes the data of ended Durable Object namespaces (scripts.Runtime).
+func (a accountView) DropStorage(dropped []rules.Namespace) { a.s.dropStorage(dropped) }
+
+// ClosePort stops serving a deleted script's port (scripts.Runtime).
+func (a accountView) ClosePort(script string) { a.s.router.close(script) }
+
+// RemoveConsumersOf removes a deleted script's queue consumers (scripts.Runtime).
+func (a accountView) RemoveConsumersOf(script string) (bool, error) {
+	return a.s.queues.RemoveConsumersOf(script)
 }

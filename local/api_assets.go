@@ -12,6 +12,7 @@ import (
 
 	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/scripts"
 )
 
 // Cloudflare's static assets limits the API enforces (docs/cloudflare-api.md, "Static assets").
@@ -42,7 +43,7 @@ func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
 // {hash, size}}}: it answers {"jwt", "buckets"}, the buckets holding the hashes not stored yet.
 func (s *Server) handleAssetsSession(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	if err := validScriptName(name); err != nil {
+	if err := scripts.ValidScriptName(name); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
@@ -53,7 +54,7 @@ func (s *Server) handleAssetsSession(w http.ResponseWriter, r *http.Request) {
 		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not parse the manifest: %v", err))
 		return
 	}
-	if err := s.opts.Plan.checkManifest(body.Manifest); err != nil {
+	if err := checkManifest(s.opts.Plan, body.Manifest); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
@@ -63,13 +64,13 @@ func (s *Server) handleAssetsSession(w http.ResponseWriter, r *http.Request) {
 
 // checkManifest applies Cloudflare's rules on a manifest: paths start with '/', hashes are 32 hex
 // digits, and the file count and sizes are within the limits.
-func (p Plan) checkManifest(m assetManifest) *envelope.Error {
+func checkManifest(p Plan, m assetManifest) *envelope.Error {
 	if m == nil {
 		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "manifest is required")
 	}
-	if len(m) > p.maxAssetFiles() {
+	if len(m) > p.MaxAssetFiles() {
 		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
-			"the manifest has %d files; a Worker version may have at most %d", len(m), p.maxAssetFiles())
+			"the manifest has %d files; a Worker version may have at most %d", len(m), p.MaxAssetFiles())
 	}
 	for path, e := range m {
 		switch {
@@ -145,32 +146,14 @@ func (s *Server) handleAssetsUpload(w http.ResponseWriter, r *http.Request) {
 	envelope.WriteResult(w, http.StatusCreated, map[string]any{"jwt": completion}, nil)
 }
 
-// uploadedAssets resolves a script upload's assets.jwt to the manifest it completed; nil when the
-// upload has no assets.
-func (s *Server) uploadedAssets(script string, up *upload) (*account.Assets, error) {
-	if up.meta.Assets == nil {
-		return nil, nil
-	}
-	if err := checkAssetsConfig(up.meta.Assets.Config); err != nil {
+// RedeemAssets resolves an upload's assets.jwt to the manifest it completed (scripts.Runtime).
+func (a accountView) RedeemAssets(script, jwt string, cfg account.AssetsConfig) (*account.Assets, error) {
+	if err := checkAssetsConfig(cfg); err != nil {
 		return nil, err
 	}
-	id, err := s.assets.redeem(up.meta.Assets.JWT, script)
+	id, err := a.s.assets.redeem(jwt, script)
 	if err != nil {
 		return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "assets: %v", err)
 	}
-	return &account.Assets{Manifest: id, Config: up.meta.Assets.Config}, nil
-}
-
-// errAssetsBindingWithoutAssets refuses an upload that binds assets it does not have.
-var errAssetsBindingWithoutAssets = envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
-	"binding of type assets needs assets: upload them first and send assets.jwt (or keep_assets) in the metadata")
-
-// hasBinding reports whether bindings hold one of type kind.
-func hasBinding(bindings []account.Binding, kind string) bool {
-	for _, b := range bindings {
-		if b.Type == kind {
-			return true
-		}
-	}
-	return false
+	return &account.Assets{Manifest: id, Config: cfg}, nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lumier-dev/lumier/local/account"
+
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/durable_objects"
 	"github.com/cloudflare/cloudflare-go/v4/option"
@@ -13,9 +15,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
+	"github.com/lumier-dev/lumier/local/scripts"
 )
 
 // doSrc is a module exporting Durable Object classes that store one value, and a default fetch
@@ -47,7 +49,7 @@ func doSrc(classes ...string) module {
   },
 };
 `)
-	return module{name: "index.js", src: b.String()}
+	return module{Name: "index.js", Src: b.String()}
 }
 
 func withBindings(m map[string]any, bindings ...any) map[string]any {
@@ -85,7 +87,7 @@ func TestUploadRules(t *testing.T) {
 	t.Run("invalid script names are code 10016", func(t *testing.T) {
 		for _, name := range []string{"Upper", "dots.no", strings.Repeat("a", 64)} {
 			_, err := putScript(t, s, name, meta(nil), doSrc())
-			requireCode(t, err, codeInvalidName, "")
+			requireCode(t, err, scripts.CodeInvalidName, "")
 		}
 		_, err := putScript(t, s, strings.Repeat("a", 63), meta(nil), doSrc())
 		require.NoError(t, err, "63 characters is the limit")
@@ -150,7 +152,7 @@ func TestUploadRules(t *testing.T) {
 		// A destructuring export defeats the export scan, so only workerd can tell that Ghost is
 		// missing; its refusal still gets the new-class code.
 		src := doSrc("A")
-		src.src += "export const { unknowable } = { unknowable() { return 1; } };\n"
+		src.Src += "export const { unknowable } = { unknowable() { return 1; } };\n"
 		_, err := putScript(t, s, "ghost-runtime", meta(map[string]any{"migrations": migrations("", "v1", step("new_classes", []string{"Ghost"}))}), src)
 		requireCode(t, err, rules.CodeMigration, "class 'Ghost' that is not exported")
 		assert.NotContains(t, s.Scripts(), "ghost-runtime")
@@ -206,7 +208,7 @@ func TestUploadRules(t *testing.T) {
 // running keep serving and the stored state does not change.
 func TestUploadThatFailsToLoad(t *testing.T) {
 	s := sharedServer(t)
-	mustUpload(t, s, "loads", meta(nil), module{"index.js", `export default { fetch() { return new Response("v1") } }`})
+	mustUpload(t, s, "loads", meta(nil), module{Name: "index.js", Src: `export default { fetch() { return new Response("v1") } }`})
 	url := enableWorkersDev(t, s, "loads")
 	before := *s.ledger.Load().Scripts["loads"]
 
@@ -217,7 +219,7 @@ func TestUploadThatFailsToLoad(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := putScript(t, s, "loads", meta(nil), module{"index.js", c.src})
+			_, err := putScript(t, s, "loads", meta(nil), module{Name: "index.js", Src: c.src})
 			requireCode(t, err, envelope.CodeValidation, c.want)
 			_, status, _ := apiCode(t, err)
 			assert.Equal(t, http.StatusBadRequest, status)
@@ -345,7 +347,7 @@ func TestKVBackedClass(t *testing.T) {
 // keep_bindings keeps the previous version's secrets when the upload does not resend them.
 func TestKeepBindings(t *testing.T) {
 	s := sharedServer(t)
-	src := module{"index.js", `export default { fetch(req, env) { return new Response(env.TOKEN + "/" + env.MODE) } }`}
+	src := module{Name: "index.js", Src: `export default { fetch(req, env) { return new Response(env.TOKEN + "/" + env.MODE) } }`}
 	mustUpload(t, s, "keep", withBindings(meta(nil),
 		map[string]any{"type": "secret_text", "name": "TOKEN", "text": "t0p"},
 		map[string]any{"type": "plain_text", "name": "MODE", "text": "a"}), src)
@@ -359,7 +361,7 @@ func TestKeepBindings(t *testing.T) {
 // An upload's result has the fields cloudflare-go reads.
 func TestUploadResult(t *testing.T) {
 	s := sharedServer(t)
-	res := mustUpload(t, s, "result", meta(nil), module{"index.js", `export default { fetch() { return new Response("x") } }`})
+	res := mustUpload(t, s, "result", meta(nil), module{Name: "index.js", Src: `export default { fetch() { return new Response("x") } }`})
 	assert.Equal(t, "result", res.ID)
 	assert.Len(t, res.Etag, 64)
 	assert.True(t, res.HasModules)
@@ -367,12 +369,12 @@ func TestUploadResult(t *testing.T) {
 	assert.GreaterOrEqual(t, res.StartupTimeMs, int64(0))
 
 	// The same bytes again: same etag.
-	again := mustUpload(t, s, "result", meta(nil), module{"index.js", `export default { fetch() { return new Response("x") } }`})
+	again := mustUpload(t, s, "result", meta(nil), module{Name: "index.js", Src: `export default { fetch() { return new Response("x") } }`})
 	assert.Equal(t, res.Etag, again.Etag)
 	assert.Equal(t, res.CreatedOn, again.CreatedOn)
 
 	// cloudflare-go's raw Put works too (the provider may use it).
-	ct, body := multipartBody(t, meta(nil), module{"index.js", `export default { fetch() { return new Response("y") } }`})
+	ct, body := multipartBody(t, meta(nil), module{Name: "index.js", Src: `export default { fetch() { return new Response("y") } }`})
 	var out map[string]any
 	err := newClient(s).Put(ctxT(t), "accounts/"+s.AccountID()+"/workers/scripts/result", nil, &out, option.WithRequestBody(ct, body))
 	require.NoError(t, err)
@@ -430,7 +432,7 @@ func TestSettingsAndNamespaces(t *testing.T) {
 func TestUploadOfANewValueAloneRunsIt(t *testing.T) {
 	s := sharedServer(t)
 	const name = "new-value-alone"
-	src := module{name: "index.js", src: "export default { fetch(r, env) { return new Response(env.GREETING) } }"}
+	src := module{Name: "index.js", Src: "export default { fetch(r, env) { return new Response(env.GREETING) } }"}
 	greeting := func(v string) map[string]any {
 		return meta(map[string]any{"bindings": []any{map[string]any{"type": "plain_text", "name": "GREETING", "text": v}}})
 	}

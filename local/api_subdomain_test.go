@@ -17,7 +17,7 @@ import (
 // Turning workers.dev off closes the script's port; on again, the same port answers.
 func TestWorkersDevToggle(t *testing.T) {
 	s := sharedServer(t)
-	mustUpload(t, s, "toggle", meta(nil), module{"index.js", `export default { fetch() { return new Response("on") } }`})
+	mustUpload(t, s, "toggle", meta(nil), module{Name: "index.js", Src: `export default { fetch() { return new Response("on") } }`})
 	url := enableWorkersDev(t, s, "toggle")
 	_, body := call(t, "GET", url, "")
 	assert.Equal(t, "on", body)

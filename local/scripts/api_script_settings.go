@@ -1,4 +1,4 @@
-package local
+package scripts
 
 import (
 	"encoding/json"
@@ -91,8 +91,8 @@ func (p settingsPatch) apply(st account.Settings) account.Settings {
 }
 
 // handleGetScriptSettings is GET .../scripts/{name}/script-settings.
-func (s *Server) handleGetScriptSettings(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.ledger.Load().Scripts[r.PathValue("script")]
+func (a *API) handleGetScriptSettings(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
@@ -102,15 +102,15 @@ func (s *Server) handleGetScriptSettings(w http.ResponseWriter, r *http.Request)
 
 // handlePatchScriptSettings is PATCH .../scripts/{name}/script-settings: a JSON body of the
 // fields to change. No new version, no reload: nothing here changes what workerd runs.
-func (s *Server) handlePatchScriptSettings(w http.ResponseWriter, r *http.Request) {
+func (a *API) handlePatchScriptSettings(w http.ResponseWriter, r *http.Request) {
 	var p settingsPatch
 	if err := envelope.ReadJSON(r, &p); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	s.ledger.Lock()
-	defer s.ledger.Unlock()
-	prev := s.ledger.Load()
+	a.ledger.Lock()
+	defer a.ledger.Unlock()
+	prev := a.ledger.Load()
 	if _, ok := prev.Scripts[r.PathValue("script")]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
@@ -119,11 +119,11 @@ func (s *Server) handlePatchScriptSettings(w http.ResponseWriter, r *http.Reques
 	rec := next.Scripts[r.PathValue("script")]
 	st := p.apply(settingsOf(rec))
 	rec.Settings = &st
-	if err := s.store.Save(next); err != nil {
+	if err := a.store.Save(next); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	s.ledger.Publish(next)
+	a.ledger.Publish(next)
 	envelope.WriteResult(w, http.StatusOK, settingsJSONOf(st), nil)
 }
 
@@ -141,7 +141,7 @@ type versionPatch struct {
 // handlePatchSettings is PATCH .../scripts/{name}/settings: a multipart body whose "settings"
 // part is JSON. Script-level fields change in place; bindings and compatibility settings make a
 // new version (bindings of type "inherit" keep the current binding of that name).
-func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
+func (a *API) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	raw, err := settingsPart(r)
 	if err != nil {
@@ -159,9 +159,9 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.ledger.Lock()
-	defer s.ledger.Unlock()
-	prev := s.ledger.Load()
+	a.ledger.Lock()
+	defer a.ledger.Unlock()
+	prev := a.ledger.Load()
 	old, ok := prev.Scripts[name]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
@@ -183,7 +183,7 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 			v.CompatibilityFlags = *p.CompatibilityFlags
 		}
 		if p.Bindings != nil {
-			if v.Bindings, err = inheritBindings(p.Bindings, old.Bindings); err != nil {
+			if v.Bindings, err = inheritBindings(p.Bindings, old.Bindings, a.rt.Kinds()); err != nil {
 				envelope.WriteError(w, err)
 				return
 			}
@@ -198,22 +198,22 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 		rec.Etag = etag(rec)
 		ctx, cancel := contextFor(r)
 		defer cancel()
-		if err := s.apply(ctx, prev, next, name); err != nil {
+		if err := a.rt.Apply(ctx, prev, next, name); err != nil {
 			envelope.WriteError(w, err)
 			return
 		}
-		if err := s.ledger.Commit(ctx, prev, next); err != nil {
+		if err := a.ledger.Commit(ctx, prev, next); err != nil {
 			envelope.WriteError(w, err)
 			return
 		}
 	} else {
-		if err := s.store.Save(next); err != nil {
+		if err := a.store.Save(next); err != nil {
 			envelope.WriteError(w, err)
 			return
 		}
-		s.ledger.Publish(next)
+		a.ledger.Publish(next)
 	}
-	s.writeSettings(w, next, rec)
+	a.writeSettings(w, next, rec)
 }
 
 // inheritBindings parses a settings PATCH's bindings. Two forms keep a current binding without
@@ -223,7 +223,7 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 // name and type (wrangler's PRs #4179 and #4674: "only specifying the name and type of a
 // binding instructs the patch API to copy the existing binding over"; the schema itself
 // requires secret_text's text).
-func inheritBindings(raw []json.RawMessage, current []account.Binding) ([]account.Binding, error) {
+func inheritBindings(raw []json.RawMessage, current []account.Binding, kinds []string) ([]account.Binding, error) {
 	var plain []json.RawMessage
 	var inherited []account.Binding
 	for _, r := range raw {
@@ -245,7 +245,7 @@ func inheritBindings(raw []json.RawMessage, current []account.Binding) ([]accoun
 		}
 		inherited = append(inherited, current[i])
 	}
-	out, err := parseBindings(plain)
+	out, err := parseBindings(plain, kinds)
 	if err != nil {
 		return nil, err
 	}
@@ -302,17 +302,17 @@ func settingsPart(r *http.Request) ([]byte, error) {
 	}
 }
 
-// serviceRefJSON is one binding of GET .../references: the script holding it ("service"), its
+// ServiceRefJSON is one binding of GET .../references: the script holding it ("service"), its
 // environment and the binding's name.
-type serviceRefJSON struct {
+type ServiceRefJSON struct {
 	Name        string `json:"name"`
 	Service     string `json:"service"`
 	Environment string `json:"environment"`
 }
 
-// durableObjectRefJSON is a binding to one of the script's Durable Object namespaces.
-type durableObjectRefJSON struct {
-	serviceRefJSON
+// DurableObjectRefJSON is a binding to one of the script's Durable Object namespaces.
+type DurableObjectRefJSON struct {
+	ServiceRefJSON
 	NamespaceID   string `json:"durable_object_namespace_id"`
 	NamespaceName string `json:"durable_object_namespace_name"`
 }
@@ -321,37 +321,37 @@ type durableObjectRefJSON struct {
 // durable_objects lists every binding to the namespaces it implements, its own included (clients
 // skip those themselves); services.incoming the other scripts' service bindings to it. The
 // local Cloudflare has no dispatch namespaces, so dispatch_outbounds is always empty.
-func (s *Server) handleReferences(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleReferences(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	st := s.ledger.Load()
+	st := a.ledger.Load()
 	if _, ok := st.Scripts[name]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	dos := []durableObjectRefJSON{}
+	dos := []DurableObjectRefJSON{}
 	for _, n := range st.NamespacesOf(name) {
 		for _, other := range st.ScriptNames() {
 			for _, b := range st.Scripts[other].RuleBindings() {
 				if b.Type == rules.BindingDurableObject && b.Target(other) == name && b.ClassName == n.Class {
-					dos = append(dos, durableObjectRefJSON{
-						serviceRefJSON: serviceRefJSON{Name: b.Name, Service: other, Environment: productionEnvironment},
+					dos = append(dos, DurableObjectRefJSON{
+						ServiceRefJSON: ServiceRefJSON{Name: b.Name, Service: other, Environment: productionEnvironment},
 						NamespaceID:    n.ID, NamespaceName: n.Name(),
 					})
 				}
 			}
 		}
 	}
-	incoming, outgoing := []serviceRefJSON{}, []serviceRefJSON{}
+	incoming, outgoing := []ServiceRefJSON{}, []ServiceRefJSON{}
 	for _, other := range st.ScriptNames() {
 		for _, b := range st.Scripts[other].Bindings {
 			if b.Type != account.BindingService {
 				continue
 			}
 			if b.Service == name {
-				incoming = append(incoming, serviceRefJSON{Name: b.Name, Service: other, Environment: productionEnvironment})
+				incoming = append(incoming, ServiceRefJSON{Name: b.Name, Service: other, Environment: productionEnvironment})
 			}
 			if other == name {
-				outgoing = append(outgoing, serviceRefJSON{Name: b.Name, Service: b.Service, Environment: productionEnvironment})
+				outgoing = append(outgoing, ServiceRefJSON{Name: b.Name, Service: b.Service, Environment: productionEnvironment})
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package local
+package scripts
 
 import (
 	"net/http"
@@ -12,16 +12,16 @@ import (
 
 // Cloudflare's codes for the secrets API (docs/cloudflare-api.md).
 const (
-	// codeVersionNotDeployed refuses a secret change while the script's latest version is not
+	// CodeVersionNotDeployed refuses a secret change while the script's latest version is not
 	// the one deployed at 100% (wrangler secret/index.ts VERSION_NOT_DEPLOYED_ERR_CODE): the
 	// change would deploy that version with it.
-	codeVersionNotDeployed = 10215
-	// codeBindingNameInUse refuses a secret named like one of the script's other bindings
+	CodeVersionNotDeployed = 10215
+	// CodeBindingNameInUse refuses a secret named like one of the script's other bindings
 	// (users' reports of `wrangler secret put`; the text is unconfirmed).
-	codeBindingNameInUse = 10053
-	// codeSecretNotFound is a secret the script does not have: Cloudflare's code is
+	CodeBindingNameInUse = 10053
+	// CodeSecretNotFound is a secret the script does not have: Cloudflare's code is
 	// unconfirmed; 10021 is its validation code.
-	codeSecretNotFound = envelope.CodeValidation
+	CodeSecretNotFound = envelope.CodeValidation
 )
 
 // secretJSON is one secret as the secrets API answers it: its name and type, never its text
@@ -74,7 +74,7 @@ func setSecret(bindings []account.Binding, u secretUpload) ([]account.Binding, e
 	case i < 0:
 		return append(bindings, secret), nil
 	case bindings[i].Type != account.BindingSecretText:
-		return nil, envelope.NewError(http.StatusBadRequest, codeBindingNameInUse,
+		return nil, envelope.NewError(http.StatusBadRequest, CodeBindingNameInUse,
 			"Binding name '%s' already in use. Please use a different name and try again.", u.Name)
 	}
 	bindings[i] = secret
@@ -82,8 +82,8 @@ func setSecret(bindings []account.Binding, u secretUpload) ([]account.Binding, e
 }
 
 // handleListSecrets is GET .../scripts/{name}/secrets: the secrets of the version serving.
-func (s *Server) handleListSecrets(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.ledger.Load().Scripts[r.PathValue("script")]
+func (a *API) handleListSecrets(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
@@ -92,8 +92,8 @@ func (s *Server) handleListSecrets(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleGetSecret is GET .../scripts/{name}/secrets/{secret}: its name and type.
-func (s *Server) handleGetSecret(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.ledger.Load().Scripts[r.PathValue("script")]
+func (a *API) handleGetSecret(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
@@ -109,13 +109,13 @@ func (s *Server) handleGetSecret(w http.ResponseWriter, r *http.Request) {
 }
 
 func secretNotFound(script, name string) *envelope.Error {
-	return envelope.NewError(http.StatusNotFound, codeSecretNotFound, "script %s has no secret named '%s'", script, name)
+	return envelope.NewError(http.StatusNotFound, CodeSecretNotFound, "script %s has no secret named '%s'", script, name)
 }
 
 // handlePutSecret is PUT .../scripts/{name}/secrets {"name","text","type":"secret_text"}: adds
 // or replaces one secret. Like every secret change, it makes a new version of the version
 // serving, with the change, and deploys it at 100%.
-func (s *Server) handlePutSecret(w http.ResponseWriter, r *http.Request) {
+func (a *API) handlePutSecret(w http.ResponseWriter, r *http.Request) {
 	var u secretUpload
 	if err := envelope.ReadJSON(r, &u); err != nil {
 		envelope.WriteError(w, err)
@@ -125,7 +125,7 @@ func (s *Server) handlePutSecret(w http.ResponseWriter, r *http.Request) {
 		envelope.WriteError(w, err)
 		return
 	}
-	err := s.changeSecrets(r, func(bindings []account.Binding) ([]account.Binding, error) {
+	err := a.changeSecrets(r, func(bindings []account.Binding) ([]account.Binding, error) {
 		return setSecret(bindings, u)
 	})
 	if err != nil {
@@ -137,9 +137,9 @@ func (s *Server) handlePutSecret(w http.ResponseWriter, r *http.Request) {
 
 // handleDeleteSecret is DELETE .../scripts/{name}/secrets/{secret}[?url_encoded=true] (the name
 // arrives decoded either way): a new version without the secret, deployed at 100%.
-func (s *Server) handleDeleteSecret(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleDeleteSecret(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("secret")
-	err := s.changeSecrets(r, func(bindings []account.Binding) ([]account.Binding, error) {
+	err := a.changeSecrets(r, func(bindings []account.Binding) ([]account.Binding, error) {
 		i := slices.IndexFunc(bindings, func(b account.Binding) bool { return b.Type == account.BindingSecretText && b.Name == name })
 		if i < 0 {
 			return nil, secretNotFound(r.PathValue("script"), name)
@@ -157,7 +157,7 @@ func (s *Server) handleDeleteSecret(w http.ResponseWriter, r *http.Request) {
 // {"secrets": {NAME: {"name","text","type"} | null}}: each entry is set, each null deleted,
 // the others kept, all in one new version deployed at 100% (wrangler secret/index.ts
 // putBulkSecrets; the answer's result is null there).
-func (s *Server) handlePatchSecrets(w http.ResponseWriter, r *http.Request) {
+func (a *API) handlePatchSecrets(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Secrets map[string]*secretUpload `json:"secrets"`
 	}
@@ -183,7 +183,7 @@ func (s *Server) handlePatchSecrets(w http.ResponseWriter, r *http.Request) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	err := s.changeSecrets(r, func(bindings []account.Binding) ([]account.Binding, error) {
+	err := a.changeSecrets(r, func(bindings []account.Binding) ([]account.Binding, error) {
 		for _, name := range names {
 			if u := body.Secrets[name]; u != nil {
 				var err error
@@ -207,11 +207,11 @@ func (s *Server) handlePatchSecrets(w http.ResponseWriter, r *http.Request) {
 // edit applied to its bindings, and deploys it at 100% (triggered_by "secret"). It is refused
 // with 10215 while the latest version is not the one deployed at 100%, as on Cloudflare: the
 // change would otherwise deploy a version nobody chose to deploy.
-func (s *Server) changeSecrets(r *http.Request, edit func([]account.Binding) ([]account.Binding, error)) error {
+func (a *API) changeSecrets(r *http.Request, edit func([]account.Binding) ([]account.Binding, error)) error {
 	name := r.PathValue("script")
-	s.ledger.Lock()
-	defer s.ledger.Unlock()
-	prev := s.ledger.Load()
+	a.ledger.Lock()
+	defer a.ledger.Unlock()
+	prev := a.ledger.Load()
 	if _, ok := prev.Scripts[name]; !ok {
 		return envelope.ScriptNotFound()
 	}
@@ -220,7 +220,7 @@ func (s *Server) changeSecrets(r *http.Request, edit func([]account.Binding) ([]
 	rec.EnsureVersions()
 	latest := rec.Versions[len(rec.Versions)-1]
 	if d := rec.CurrentDeployment(); len(d.Versions) != 1 || d.Versions[0].VersionID != latest.ID {
-		return envelope.NewError(http.StatusBadRequest, codeVersionNotDeployed,
+		return envelope.NewError(http.StatusBadRequest, CodeVersionNotDeployed,
 			"the latest version of script %s is not deployed at 100%%: deploy it, or change secrets with a new version (POST .../versions)", name)
 	}
 	v := rec.Snapshot(time.Now().UTC(), requestSource(r))
@@ -236,12 +236,12 @@ func (s *Server) changeSecrets(r *http.Request, edit func([]account.Binding) ([]
 	rec.Etag = etag(rec)
 	ctx, cancel := contextFor(r)
 	defer cancel()
-	if err := s.apply(ctx, prev, next, name); err != nil {
+	if err := a.rt.Apply(ctx, prev, next, name); err != nil {
 		return err
 	}
-	if err := s.ledger.Commit(ctx, prev, next); err != nil {
+	if err := a.ledger.Commit(ctx, prev, next); err != nil {
 		return err
 	}
-	s.logger.Info("secrets changed", "script", name, "version", v.ID)
+	a.logger.Info("secrets changed", "script", name, "version", v.ID)
 	return nil
 }

@@ -1,4 +1,4 @@
-package local
+package scripts
 
 import (
 	"crypto/sha256"
@@ -16,8 +16,8 @@ import (
 	"github.com/lumier-dev/lumier/local/zones"
 )
 
-// scriptJSON is a script as PUT and GET .../workers/scripts return it.
-type scriptJSON struct {
+// ScriptJSON is a script as PUT and GET .../workers/scripts return it.
+type ScriptJSON struct {
 	ID                 string         `json:"id"`
 	Etag               string         `json:"etag"`
 	CreatedOn          time.Time      `json:"created_on"`
@@ -37,12 +37,12 @@ type scriptJSON struct {
 	LastDeployedFrom   string         `json:"last_deployed_from,omitempty"`
 }
 
-func scriptJSONOf(rec *account.Script) scriptJSON {
+func scriptJSONOf(rec *account.Script) ScriptJSON {
 	flags := rec.CompatibilityFlags
 	if flags == nil {
 		flags = []string{}
 	}
-	return scriptJSON{
+	return ScriptJSON{
 		ID:                 rec.Name,
 		Etag:               rec.Etag,
 		CreatedOn:          rec.CreatedOn,
@@ -63,19 +63,19 @@ func scriptJSONOf(rec *account.Script) scriptJSON {
 // handleUpload is PUT /accounts/{a}/workers/scripts/{name}: validate, apply Cloudflare's rules,
 // run the new set of scripts on workerd, and only then write the state. A rejection at any step
 // leaves workerd serving the old scripts and the state unchanged.
-func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleUpload(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	if err := validScriptName(name); err != nil {
+	if err := ValidScriptName(name); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	up, err := parseUpload(r, s.opts.Plan)
+	up, err := parseUpload(r, a.plan, a.rt.Kinds())
 	if err == nil {
-		err = s.checkBindingTargets(name, up.bindings)
+		err = a.rt.CheckBindingTargets(name, up.bindings)
 	}
 	var assets *account.Assets
 	if err == nil {
-		assets, err = s.uploadedAssets(name, up)
+		assets, err = a.uploadedAssets(name, up)
 	}
 	if err != nil {
 		envelope.WriteError(w, err)
@@ -87,7 +87,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		rec     *account.Script
 		startup int64
 	)
-	err = s.ledger.Submit(&account.Change{Script: name, Build: func(next *account.State) (*account.State, func(time.Duration), error) {
+	err = a.ledger.Submit(&account.Change{Script: name, Build: func(next *account.State) (*account.State, func(time.Duration), error) {
 		old := next.Scripts[name]
 		bindings := up.bindings
 		if old != nil {
@@ -108,7 +108,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 			Migrations: up.meta.Migrations.rules(),
 		}, ids.New)
 		if err == nil {
-			err = s.opts.Plan.checkNewClasses(next.Namespaces, up.meta.Migrations.rules())
+			err = a.plan.CheckNewClasses(next.Namespaces, up.meta.Migrations.rules())
 		}
 		if err != nil {
 			return nil, nil, err
@@ -117,7 +117,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		// Module files go first: they are content-addressed, so writing them changes nothing
 		// that is served, and the state file written last is what makes them part of the account.
 		for _, m := range up.modules {
-			sha, err := s.store.PutModule(m.content)
+			sha, err := a.store.PutModule(m.content)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -148,15 +148,15 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return next, func(reload time.Duration) {
 			startup = reload.Milliseconds()
 			rec.Versions[len(rec.Versions)-1].StartupTimeMs = startup
-			s.dropStorage(outcome.Dropped)
+			a.rt.DropStorage(outcome.Dropped)
 		}, nil
 	}})
 	if err != nil {
-		s.logger.Info("upload rejected", "script", name, "err", err)
+		a.logger.Info("upload rejected", "script", name, "err", err)
 		envelope.WriteError(w, err)
 		return
 	}
-	s.logger.Info("script uploaded", "script", name, "etag", rec.Etag, "tag", rec.MigrationTag, "reload_ms", startup)
+	a.logger.Info("script uploaded", "script", name, "etag", rec.Etag, "tag", rec.MigrationTag, "reload_ms", startup)
 
 	out := scriptJSONOf(rec)
 	out.StartupTimeMs = &startup
@@ -178,9 +178,9 @@ func etag(rec *account.Script) string {
 }
 
 // handleListScripts is GET /accounts/{a}/workers/scripts.
-func (s *Server) handleListScripts(w http.ResponseWriter, r *http.Request) {
-	st := s.ledger.Load()
-	items := make([]scriptJSON, 0, len(st.Scripts))
+func (a *API) handleListScripts(w http.ResponseWriter, r *http.Request) {
+	st := a.ledger.Load()
+	items := make([]ScriptJSON, 0, len(st.Scripts))
 	for _, name := range st.ScriptNames() {
 		items = append(items, scriptJSONOf(st.Scripts[name]))
 	}
@@ -203,18 +203,18 @@ type settingsJSON struct {
 
 // handleSettings is GET .../scripts/{name}/settings. Secret texts are never returned, as on
 // Cloudflare; a Durable Object binding carries its namespace's id.
-func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {
-	st := s.ledger.Load()
+func (a *API) handleSettings(w http.ResponseWriter, r *http.Request) {
+	st := a.ledger.Load()
 	rec, ok := st.Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	s.writeSettings(w, st, rec)
+	a.writeSettings(w, st, rec)
 }
 
 // writeSettings writes rec's settings as GET .../settings returns them.
-func (s *Server) writeSettings(w http.ResponseWriter, st *account.State, rec *account.Script) {
+func (a *API) writeSettings(w http.ResponseWriter, st *account.State, rec *account.Script) {
 	out := settingsJSON{
 		CompatibilityDate:  rec.CompatibilityDate,
 		CompatibilityFlags: rec.CompatibilityFlags,
@@ -229,16 +229,16 @@ func (s *Server) writeSettings(w http.ResponseWriter, st *account.State, rec *ac
 		out.CompatibilityFlags = []string{}
 	}
 	fillSettings(settingsOf(rec), &out)
-	out.Bindings = bindingsRead(st, rec.Name, rec.Bindings)
+	out.Bindings = a.rt.ReadBindings(st, rec.Name, rec.Bindings)
 	envelope.WriteResult(w, http.StatusOK, out, nil)
 }
 
 // handleDelete is DELETE .../scripts/{name}[?force=true].
-func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleDelete(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	force := r.URL.Query().Get("force") == "true"
 
-	err := s.ledger.Submit(&account.Change{Build: func(next *account.State) (*account.State, func(time.Duration), error) {
+	err := a.ledger.Submit(&account.Change{Build: func(next *account.State) (*account.State, func(time.Duration), error) {
 		if _, ok := next.Scripts[name]; !ok {
 			return nil, nil, envelope.ScriptNotFound()
 		}
@@ -260,25 +260,25 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			rec.Bindings = kept
-			s.logger.Info("binding removed with the script it pointed at", "script", other, "bindings", names, "deleted", name)
+			a.logger.Info("binding removed with the script it pointed at", "script", other, "bindings", names, "deleted", name)
 		}
 		return next, func(time.Duration) {
-			s.router.close(name)
-			s.dropStorage(del.Dropped)
+			a.rt.ClosePort(name)
+			a.rt.DropStorage(del.Dropped)
 		}, nil
 	}})
 	if err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	if removed, err := s.queues.RemoveConsumersOf(name); err != nil {
-		s.logger.Warn("removing the deleted script's queue consumers", "script", name, "err", err)
+	if removed, err := a.rt.RemoveConsumersOf(name); err != nil {
+		a.logger.Warn("removing the deleted script's queue consumers", "script", name, "err", err)
 	} else if removed {
-		s.logger.Info("queue consumers removed with their script", "script", name)
+		a.logger.Info("queue consumers removed with their script", "script", name)
 	}
-	s.logger.Info("script deleted", "script", name, "force", force)
+	a.logger.Info("script deleted", "script", name, "force", force)
 	envelope.WriteResult(w, http.StatusOK, map[string]string{"id": name}, nil)
 }
 
-// codeInvalidName is Cloudflare's refusal of a script name that does not match its rule.
-const codeInvalidName = 10016
+// CodeInvalidName is Cloudflare's refusal of a script name that does not match its rule.
+const CodeInvalidName = 10016

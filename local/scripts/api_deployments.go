@@ -1,4 +1,4 @@
-package local
+package scripts
 
 import (
 	"net/http"
@@ -11,8 +11,8 @@ import (
 	"github.com/lumier-dev/lumier/local/ids"
 )
 
-// deploymentJSON is one deployment as the deployments endpoints return it.
-type deploymentJSON struct {
+// DeploymentJSON is one deployment as the deployments endpoints return it.
+type DeploymentJSON struct {
 	ID          string                    `json:"id"`
 	CreatedOn   time.Time                 `json:"created_on"`
 	Source      string                    `json:"source"`
@@ -25,7 +25,7 @@ type deploymentJSON struct {
 // strategyPercentage is the only deployment strategy Cloudflare has.
 const strategyPercentage = "percentage"
 
-func deploymentJSONOf(d *account.Deployment) deploymentJSON {
+func deploymentJSONOf(d *account.Deployment) DeploymentJSON {
 	ann := map[string]string{}
 	if d.Message != "" {
 		ann["workers/message"] = d.Message
@@ -33,7 +33,7 @@ func deploymentJSONOf(d *account.Deployment) deploymentJSON {
 	if d.TriggeredBy != "" {
 		ann["workers/triggered_by"] = d.TriggeredBy
 	}
-	return deploymentJSON{
+	return DeploymentJSON{
 		ID: d.ID, CreatedOn: d.CreatedOn, Source: d.Source, Strategy: strategyPercentage,
 		AuthorEmail: identity.Email, Annotations: ann, Versions: slices.Clone(d.Versions),
 	}
@@ -41,15 +41,15 @@ func deploymentJSONOf(d *account.Deployment) deploymentJSON {
 
 // handleListDeployments is GET .../scripts/{name}/deployments: newest first, the first one
 // serving traffic.
-func (s *Server) handleListDeployments(w http.ResponseWriter, r *http.Request) {
-	stored, ok := s.ledger.Load().Scripts[r.PathValue("script")]
+func (a *API) handleListDeployments(w http.ResponseWriter, r *http.Request) {
+	stored, ok := a.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	rec := *stored
 	rec.EnsureVersions()
-	out := make([]deploymentJSON, 0, len(rec.Deployments))
+	out := make([]DeploymentJSON, 0, len(rec.Deployments))
 	for i := len(rec.Deployments) - 1; i >= 0; i-- {
 		out = append(out, deploymentJSONOf(rec.Deployments[i]))
 	}
@@ -59,8 +59,8 @@ func (s *Server) handleListDeployments(w http.ResponseWriter, r *http.Request) {
 // handleNewDeployment is POST .../scripts/{name}/deployments {"strategy":"percentage",
 // "versions":[{"version_id","percentage"}],"annotations":{"workers/message"}}: one version at
 // 100%, or two whose percentages add up to 100. The router then splits the script's requests
-// between them (versions.go).
-func (s *Server) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
+// between them (local/versions.go).
+func (a *API) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Strategy    string                    `json:"strategy"`
 		Versions    []account.DeployedVersion `json:"versions"`
@@ -75,9 +75,9 @@ func (s *Server) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("script")
-	s.ledger.Lock()
-	defer s.ledger.Unlock()
-	if _, ok := s.ledger.Load().Scripts[name]; !ok {
+	a.ledger.Lock()
+	defer a.ledger.Unlock()
+	if _, ok := a.ledger.Load().Scripts[name]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
@@ -87,11 +87,11 @@ func (s *Server) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := contextFor(r)
 	defer cancel()
-	if err := s.deploy(ctx, name, d); err != nil {
+	if err := a.deploy(ctx, name, d); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	s.logger.Info("deployment created", "script", name, "deployment", d.ID, "versions", d.Versions)
+	a.logger.Info("deployment created", "script", name, "deployment", d.ID, "versions", d.Versions)
 	envelope.WriteResult(w, http.StatusOK, deploymentJSONOf(d), nil)
 }
 

@@ -1,4 +1,4 @@
-package local
+package scripts
 
 import (
 	"encoding/json"
@@ -18,8 +18,8 @@ import (
 // Cloudflare's own limit, on the gzip size, is checked after (see checkWorkerSize).
 const maxUploadBytes = 64 << 20
 
-// moduleContentType is the content type of an ES module part.
-const moduleContentType = "application/javascript+module"
+// ModuleContentType is the content type of an ES module part.
+const ModuleContentType = "application/javascript+module"
 
 // defaultCompatibilityDate is what Cloudflare uses for an upload without a compatibility date:
 // the oldest date, before any flag took effect.
@@ -29,11 +29,12 @@ const defaultCompatibilityDate = "2021-11-02"
 // digits, '-' and '_', not starting with '-', at most 63 characters.
 var scriptName = regexp.MustCompile(`^[a-z0-9_][a-z0-9_-]*$`)
 
-func validScriptName(name string) *envelope.Error {
+// ValidScriptName refuses a script name Cloudflare does not accept, with its code and text.
+func ValidScriptName(name string) *envelope.Error {
 	if !scriptName.MatchString(name) || len(name) > 63 {
 		// Cloudflare's code and text for an invalid name (lowercase letters, digits, "-" and "_",
 		// at most 63 characters).
-		return envelope.NewError(http.StatusBadRequest, codeInvalidName, "workers.api.error.invalid_script_name")
+		return envelope.NewError(http.StatusBadRequest, CodeInvalidName, "workers.api.error.invalid_script_name")
 	}
 	return nil
 }
@@ -50,7 +51,7 @@ type metadata struct {
 	Tags               []string          `json:"tags"`        // replaces the script's tags when set
 	Annotations        map[string]string `json:"annotations"` // versions uploads: workers/message, workers/tag
 	// Assets attaches the static assets of a completed upload session; KeepAssets keeps the
-	// previous version's instead (api_assets.go).
+	// previous version's instead (local/api_assets.go).
 	Assets *struct {
 		JWT    string               `json:"jwt"`
 		Config account.AssetsConfig `json:"config"`
@@ -102,8 +103,8 @@ type uploadedModule struct {
 }
 
 // parseUpload reads an upload's multipart body and validates its shape (not yet against the
-// account: that is the rules' job).
-func parseUpload(r *http.Request, plan Plan) (*upload, error) {
+// account: that is the rules' job). kinds are the binding types the runtime runs (Runtime.Kinds).
+func parseUpload(r *http.Request, plan account.Plan, kinds []string) (*upload, error) {
 	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
 		return nil, envelope.NewError(http.StatusUnsupportedMediaType, envelope.CodeContentType,
@@ -144,9 +145,9 @@ func parseUpload(r *http.Request, plan Plan) (*upload, error) {
 		}
 		seen[name] = true
 		ct, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
-		if ct != moduleContentType {
+		if ct != ModuleContentType {
 			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
-				"part %q has content type %q; the local Cloudflare runs ES modules only (%s)", name, ct, moduleContentType)
+				"part %q has content type %q; the local Cloudflare runs ES modules only (%s)", name, ct, ModuleContentType)
 		}
 		up.modules = append(up.modules, uploadedModule{name: name, content: content})
 	}
@@ -154,7 +155,7 @@ func parseUpload(r *http.Request, plan Plan) (*upload, error) {
 	if rawMeta == nil {
 		return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not read content for part metadata")
 	}
-	if err := plan.checkWorkerSize(up.modules); err != nil {
+	if err := checkWorkerSize(plan, up.modules); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(rawMeta, &up.meta); err != nil {
@@ -173,7 +174,7 @@ func parseUpload(r *http.Request, plan Plan) (*upload, error) {
 	if up.meta.CompatibilityDate == "" {
 		up.meta.CompatibilityDate = defaultCompatibilityDate
 	}
-	bindings, err := parseBindings(up.meta.Bindings)
+	bindings, err := parseBindings(up.meta.Bindings, kinds)
 	if err != nil {
 		return nil, err
 	}
@@ -202,4 +203,18 @@ func keepBindings(uploaded, previous []account.Binding, keep []string) []account
 		}
 	}
 	return out
+}
+
+// errAssetsBindingWithoutAssets refuses an upload that binds assets it does not have.
+var errAssetsBindingWithoutAssets = envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
+	"binding of type assets needs assets: upload them first and send assets.jwt (or keep_assets) in the metadata")
+
+// hasBinding reports whether bindings hold one of type kind.
+func hasBinding(bindings []account.Binding, kind string) bool {
+	for _, b := range bindings {
+		if b.Type == kind {
+			return true
+		}
+	}
+	return false
 }

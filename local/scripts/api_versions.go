@@ -1,4 +1,4 @@
-package local
+package scripts
 
 import (
 	"bytes"
@@ -17,9 +17,9 @@ import (
 
 // Cloudflare's codes for the versions API (see docs/cloudflare-api.md).
 const (
-	// codeVersionMigrations refuses a versions upload carrying Durable Object migrations: they
+	// CodeVersionMigrations refuses a versions upload carrying Durable Object migrations: they
 	// must go through a direct upload (a non-versioned deployment).
-	codeVersionMigrations = 10211
+	CodeVersionMigrations = 10211
 	// codeVersionNotFound is a version id the script does not have. Cloudflare's own code for it
 	// is unconfirmed; 10021 is its validation code.
 	codeVersionNotFound = envelope.CodeValidation
@@ -50,11 +50,11 @@ type versionResources struct {
 	ScriptRuntime map[string]any `json:"script_runtime"`
 }
 
-func (s *Server) versionJSON(st *account.State, rec *account.Script, v *account.Version, full bool) versionJSON {
+func (a *API) versionJSON(st *account.State, rec *account.Script, v *account.Version, full bool) versionJSON {
 	out := versionJSON{
 		ID: v.ID, Number: v.Number,
 		Metadata: versionMetadataJSON{
-			AuthorEmail: identity.Email, AuthorID: identity.UserID(s.opts.AccountID), CreatedOn: v.CreatedOn, ModifiedOn: v.CreatedOn, Source: v.Source,
+			AuthorEmail: identity.Email, AuthorID: identity.UserID(a.accountID), CreatedOn: v.CreatedOn, ModifiedOn: v.CreatedOn, Source: v.Source,
 		},
 		Annotations: map[string]string{},
 	}
@@ -71,7 +71,7 @@ func (s *Server) versionJSON(st *account.State, rec *account.Script, v *account.
 		flags = []string{}
 	}
 	out.Resources = &versionResources{
-		Bindings: bindingsRead(st, rec.Name, v.Bindings),
+		Bindings: a.rt.ReadBindings(st, rec.Name, v.Bindings),
 		Script: map[string]any{
 			"etag": etag(&account.Script{MainModule: v.MainModule, CompatibilityDate: v.CompatibilityDate,
 				CompatibilityFlags: v.CompatibilityFlags, Modules: v.Modules, Bindings: v.Bindings}),
@@ -95,30 +95,30 @@ func (s *Server) versionJSON(st *account.State, rec *account.Script, v *account.
 // that makes a new immutable version without deploying it. A version cannot carry migrations
 // (10211). workerd runs the version once a deployment routes traffic to it; Cloudflare also
 // starts it at upload, so a version that does not start is refused later here, at its deployment.
-func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	if err := validScriptName(name); err != nil {
+	if err := ValidScriptName(name); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	up, err := parseUpload(r, s.opts.Plan)
+	up, err := parseUpload(r, a.plan, a.rt.Kinds())
 	if err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	assets, err := s.uploadedAssets(name, up)
+	assets, err := a.uploadedAssets(name, up)
 	if err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
 	if up.meta.Migrations != nil {
-		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, codeVersionMigrations,
+		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, CodeVersionMigrations,
 			"A version upload cannot carry Durable Object migrations: apply them with a direct upload (PUT .../workers/scripts/%s), then upload versions.", name))
 		return
 	}
-	s.ledger.Lock()
-	defer s.ledger.Unlock()
-	prev := s.ledger.Load()
+	a.ledger.Lock()
+	defer a.ledger.Unlock()
+	prev := a.ledger.Load()
 	if _, ok := prev.Scripts[name]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
@@ -147,7 +147,7 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, m := range up.modules {
-		sha, err := s.store.PutModule(m.content)
+		sha, err := a.store.PutModule(m.content)
 		if err != nil {
 			envelope.WriteError(w, err)
 			return
@@ -157,18 +157,18 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 	rec.AddVersion(v)
 	ctx, cancel := contextFor(r)
 	defer cancel()
-	if err := s.ledger.Commit(ctx, prev, next); err != nil {
+	if err := a.ledger.Commit(ctx, prev, next); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	s.logger.Info("version uploaded", "script", name, "version", v.ID, "number", v.Number)
-	envelope.WriteResult(w, http.StatusOK, s.versionJSON(next, rec, v, true), nil)
+	a.logger.Info("version uploaded", "script", name, "version", v.ID, "number", v.Number)
+	envelope.WriteResult(w, http.StatusOK, a.versionJSON(next, rec, v, true), nil)
 }
 
 // handleListVersions is GET .../scripts/{name}/versions, newest first, paged with page and
 // per_page (result.items, like Cloudflare).
-func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
-	st := s.ledger.Load()
+func (a *API) handleListVersions(w http.ResponseWriter, r *http.Request) {
+	st := a.ledger.Load()
 	stored, ok := st.Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
@@ -183,7 +183,7 @@ func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
 	to := min(from+perPage, len(versions))
 	items := make([]versionJSON, 0, to-from)
 	for _, v := range versions[from:to] {
-		items = append(items, s.versionJSON(st, &rec, v, false))
+		items = append(items, a.versionJSON(st, &rec, v, false))
 	}
 	envelope.WriteResult(w, http.StatusOK, map[string]any{"items": items}, &envelope.ResultInfo{
 		Page: page, PerPage: perPage, Count: len(items), TotalCount: len(versions),
@@ -192,8 +192,8 @@ func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleGetVersion is GET .../scripts/{name}/versions/{version}.
-func (s *Server) handleGetVersion(w http.ResponseWriter, r *http.Request) {
-	st := s.ledger.Load()
+func (a *API) handleGetVersion(w http.ResponseWriter, r *http.Request) {
+	st := a.ledger.Load()
 	stored, ok := st.Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
@@ -206,22 +206,22 @@ func (s *Server) handleGetVersion(w http.ResponseWriter, r *http.Request) {
 		envelope.WriteError(w, envelope.NewError(http.StatusNotFound, codeVersionNotFound, "version %s of script %s does not exist", r.PathValue("version"), rec.Name))
 		return
 	}
-	envelope.WriteResult(w, http.StatusOK, s.versionJSON(st, &rec, v, true), nil)
+	envelope.WriteResult(w, http.StatusOK, a.versionJSON(st, &rec, v, true), nil)
 }
 
 // handlePutContent is PUT .../scripts/{name}/content: new code for the script, keeping its
 // bindings and compatibility settings; a new version deployed at 100%, like on Cloudflare.
 // Migrations are not part of a content upload.
-func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
+func (a *API) handlePutContent(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	up, err := parseUpload(r, s.opts.Plan)
+	up, err := parseUpload(r, a.plan, a.rt.Kinds())
 	if err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	s.ledger.Lock()
-	defer s.ledger.Unlock()
-	prev := s.ledger.Load()
+	a.ledger.Lock()
+	defer a.ledger.Unlock()
+	prev := a.ledger.Load()
 	if _, ok := prev.Scripts[name]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
@@ -236,7 +236,7 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, m := range up.modules {
-		sha, err := s.store.PutModule(m.content)
+		sha, err := a.store.PutModule(m.content)
 		if err != nil {
 			envelope.WriteError(w, err)
 			return
@@ -250,12 +250,12 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := contextFor(r)
 	defer cancel()
 	started := time.Now()
-	if err := s.apply(ctx, prev, next, name); err != nil {
+	if err := a.rt.Apply(ctx, prev, next, name); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
 	v.StartupTimeMs = time.Since(started).Milliseconds()
-	if err := s.ledger.Commit(ctx, prev, next); err != nil {
+	if err := a.ledger.Commit(ctx, prev, next); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
@@ -271,8 +271,8 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 // type), and the main module's name in the cf-entrypoint header. cloudflare-go's
 // Workers.Scripts.Content.Get answers the raw response; wrangler's
 // fetchWorkerDefinitionFromDash reads a multipart body this way.
-func (s *Server) handleGetContent(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.ledger.Load().Scripts[r.PathValue("script")]
+func (a *API) handleGetContent(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
@@ -280,14 +280,14 @@ func (s *Server) handleGetContent(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for _, m := range rec.Modules {
-		content, err := s.store.Module(m.SHA256)
+		content, err := a.store.Module(m.SHA256)
 		if err != nil {
 			envelope.WriteError(w, fmt.Errorf("reading module %s of script %s: %w", m.Name, rec.Name, err))
 			return
 		}
 		h := textproto.MIMEHeader{}
 		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, m.Name, m.Name))
-		h.Set("Content-Type", moduleContentType)
+		h.Set("Content-Type", ModuleContentType)
 		pw, err := mw.CreatePart(h)
 		if err == nil {
 			_, err = pw.Write(content)
