@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lumier-dev/lumier/local/account"
+	"github.com/lumier-dev/lumier/local/assets"
 	"github.com/lumier-dev/lumier/local/d1"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/fault"
@@ -44,7 +45,11 @@ func (s *Server) routes() http.Handler {
 		s.triggers.ServeFire(w, r)
 	})
 	kv.NewAPI(s.kv, s.logger).Routes(route)
-	s.assetRoutes(mux)
+	assetsAPI := assets.NewAPI(s.opts.AccountID, s.opts.Plan, s.assets, s.calls.Add, s.wrongAccount)
+	assetsAPI.Routes(route)
+	// Authorised by the upload session's token, not the API token: served outside handle, but
+	// faults apply to it as to every endpoint.
+	mux.HandleFunc("POST "+apiPrefix+assets.UploadPath, s.withFaults(assetsAPI.ServeUpload))
 	queueAPI := queues.NewAPI(s.queues, s.delivery, accountView{s}, s.logger)
 	queueAPI.Routes(route)
 	// Outside the v4 API (it is ours, not Cloudflare's), but authenticated like it.
@@ -340,4 +345,18 @@ func (a accountView) ClosePort(script string) { a.s.router.close(script) }
 // RemoveConsumersOf removes a deleted script's queue consumers (scripts.Runtime).
 func (a accountView) RemoveConsumersOf(script string) (bool, error) {
 	return a.s.queues.RemoveConsumersOf(script)
+}
+
+// withFaults applies the injected faults to h, an endpoint not registered through handle.
+func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if serve, answered := s.injectFaults(w, r, h); !answered {
+			serve(w, r)
+		}
+	}
+}
+
+// RedeemAssets resolves an upload's assets.jwt to the manifest it completed (scripts.Runtime).
+func (a accountView) RedeemAssets(script, jwt string, cfg account.AssetsConfig) (*account.Assets, error) {
+	return a.s.assets.Redeem(script, jwt, cfg)
 }

@@ -31,9 +31,9 @@ const assetsWorker = `export default {
 // token and the number of files the session asked for.
 func uploadAssets(t *testing.T, s *Server, script string, files map[string]string, hashes map[string]string) (string, int) {
 	t.Helper()
-	manifest := map[string]assetEntry{}
+	manifest := map[string]any{}
 	for p, c := range files {
-		manifest[p] = assetEntry{Hash: hashes[p], Size: int64(len(c))}
+		manifest[p] = map[string]any{"hash": hashes[p], "size": len(c)}
 	}
 	body, _ := json.Marshal(map[string]any{"manifest": manifest})
 	res := raw(t, s, "POST", "/accounts/"+s.AccountID()+"/workers/scripts/"+script+"/assets-upload-session", s.Token(), "application/json", body)
@@ -95,7 +95,7 @@ func TestAssetsServedAndPersisted(t *testing.T) {
 	dir := t.TempDir()
 	s := startServer(t, dir, Options{})
 	files := map[string]string{"/index.html": "<h1>app</h1>", "/404.html": "gone"}
-	hashes := map[string]string{"/index.html": hashA, "/404.html": hashB}
+	hashes := map[string]string{"/index.html": strings.Repeat("a", 32), "/404.html": strings.Repeat("b", 32)}
 	jwt, sent := uploadAssets(t, s, "spa", files, hashes)
 	assert.Equal(t, 2, sent)
 	assert.Equal(t, 2, s.Calls()[CallAssetFile])

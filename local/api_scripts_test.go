@@ -17,7 +17,6 @@ import (
 
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
-	"github.com/lumier-dev/lumier/local/scripts"
 )
 
 // doSrc is a module exporting Durable Object classes that store one value, and a default fetch
@@ -87,7 +86,7 @@ func TestUploadRules(t *testing.T) {
 	t.Run("invalid script names are code 10016", func(t *testing.T) {
 		for _, name := range []string{"Upper", "dots.no", strings.Repeat("a", 64)} {
 			_, err := putScript(t, s, name, meta(nil), doSrc())
-			requireCode(t, err, scripts.CodeInvalidName, "")
+			requireCode(t, err, account.CodeInvalidName, "")
 		}
 		_, err := putScript(t, s, strings.Repeat("a", 63), meta(nil), doSrc())
 		require.NoError(t, err, "63 characters is the limit")

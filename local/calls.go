@@ -1,6 +1,7 @@
 package local
 
 import (
+	"github.com/lumier-dev/lumier/local/assets"
 	"github.com/lumier-dev/lumier/local/d1"
 	"github.com/lumier-dev/lumier/local/identity"
 	"github.com/lumier-dev/lumier/local/kv"
@@ -44,11 +45,11 @@ const (
 	CallSecrets            = scripts.CallSecrets            // GET .../scripts/{name}/secrets[/{secret}]
 	CallEditSecrets        = scripts.CallEditSecrets        // PUT, DELETE .../secrets[/{secret}], PATCH .../secrets-bulk
 	CallIdentity           = identity.CallIdentity          // GET /user, /accounts, /accounts/{a}, /memberships
-	// Static assets (api_assets.go). CallAssetFile counts files received, one per file of an
+	// Static assets (local/assets). CallAssetFile counts files received, one per file of an
 	// upload, so tests can see what a deploy sent.
-	CallAssetsSession = "assets_session" // POST .../scripts/{name}/assets-upload-session
-	CallAssetsUpload  = "assets_upload"  // POST .../workers/assets/upload
-	CallAssetFile     = "asset_file"     // one file received by an assets upload
+	CallAssetsSession = assets.CallSession // POST .../scripts/{name}/assets-upload-session
+	CallAssetsUpload  = assets.CallUpload  // POST .../workers/assets/upload
+	CallAssetFile     = assets.CallFile    // one file received by an assets upload
 	// CallFaulted counts requests a fault rule failed before they reached their endpoint; they
 	// are not counted under their own kind.
 	CallFaulted = "faulted"

@@ -23,6 +23,7 @@ import (
 
 	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/analytics"
+	"github.com/lumier-dev/lumier/local/assets"
 	"github.com/lumier-dev/lumier/local/calls"
 	"github.com/lumier-dev/lumier/local/d1"
 	"github.com/lumier-dev/lumier/local/fault"
@@ -104,7 +105,7 @@ type Server struct {
 	triggers      *schedules.Triggers // Cron Triggers: the schedules endpoints and the loop
 	kv            *kv.Store           // Workers KV (local/kv); kvBackend serves it to workerd
 	kvBackend     loopback.Server
-	assets        *assetStore // static assets (assets.go); assetsBackend serves ASSETS bindings
+	assets        *assets.Store // static assets (local/assets); assetsBackend serves ASSETS bindings
 	assetsBackend loopback.Server
 	d1            *d1.Store // D1 (local/d1); d1Backend serves it to workerd
 	d1Backend     loopback.Server
@@ -206,7 +207,7 @@ func New(opts Options) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	if s.assets, err = openAssets(st.Dir, logger); err != nil {
+	if s.assets, err = assets.Open(st.Dir, logger); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -248,7 +249,7 @@ func (s *Server) Start(ctx context.Context) error {
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's KV calls: %w", err)
 	}
-	if err := s.assetsBackend.Start(http.HandlerFunc(s.assets.serveAssetsBinding)); err != nil {
+	if err := s.assetsBackend.Start(http.HandlerFunc(s.assets.ServeBinding)); err != nil {
 		ln.Close()
 		s.kvBackend.Close()
 		s.ln = nil

@@ -3,7 +3,6 @@ package local
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"fmt"
 	"net/http"
 	"testing"
 
@@ -39,17 +38,4 @@ func TestFreePlanRefusesOver3MiB(t *testing.T) {
 	big := randomJS(t, 5<<20) // ~3.75 MiB after gzip
 	_, err := putScript(t, s, "free-large", meta(nil), module{Name: "index.js", Src: big})
 	requireCode(t, err, scripts.CodeScriptTooLarge, "Your Worker exceeded the size limit of 3 MiB. Refer to the Workers documentation")
-}
-
-// TestAssetFileLimitFollowsThePlan: a Worker version may have 20,000 asset files on Workers Free
-// and 100,000 on Workers Paid.
-func TestAssetFileLimitFollowsThePlan(t *testing.T) {
-	m := assetManifest{}
-	for i := range 20_001 {
-		m[fmt.Sprintf("/f%d.txt", i)] = assetEntry{Hash: fmt.Sprintf("%032x", i), Size: 1}
-	}
-	err := checkManifest(PlanFree, m)
-	require.NotNil(t, err)
-	assert.Contains(t, err.Error(), "the manifest has 20001 files; a Worker version may have at most 20000")
-	assert.Nil(t, checkManifest(PlanPaid, m))
 }

@@ -67,7 +67,7 @@ func (s *Server) route(script string) routeTarget {
 	}
 	if assets != nil {
 		t.front = func(w http.ResponseWriter, r *http.Request) bool {
-			return s.assets.frontAssets(script, assets, compatDate, w, r)
+			return s.assets.Front(script, assets, compatDate, w, r)
 		}
 	}
 	return t

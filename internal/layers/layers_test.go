@@ -100,6 +100,7 @@ var localRanks = map[string]int{
 	"local/account": 3,
 
 	"local/scripts": 4,
+	"local/assets":  4,
 
 	"local": 5,
 }

@@ -1,3 +1,6 @@
+// Package account is the local Cloudflare's account: its state (scripts with their versions and
+// deployments, Durable Object namespaces, schedules, routes, workflows), its plan, the Store that
+// keeps it in the state directory, and the Ledger that serves it and commits its changes.
 package account
 
 import (

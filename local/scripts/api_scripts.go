@@ -65,7 +65,7 @@ func scriptJSONOf(rec *account.Script) ScriptJSON {
 // leaves workerd serving the old scripts and the state unchanged.
 func (a *API) handleUpload(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	if err := ValidScriptName(name); err != nil {
+	if err := account.ValidScriptName(name); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
@@ -279,6 +279,3 @@ func (a *API) handleDelete(w http.ResponseWriter, r *http.Request) {
 	a.logger.Info("script deleted", "script", name, "force", force)
 	envelope.WriteResult(w, http.StatusOK, map[string]string{"id": name}, nil)
 }
-
-// CodeInvalidName is Cloudflare's refusal of a script name that does not match its rule.
-const CodeInvalidName = 10016

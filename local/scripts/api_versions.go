@@ -97,7 +97,7 @@ func (a *API) versionJSON(st *account.State, rec *account.Script, v *account.Ver
 // starts it at upload, so a version that does not start is refused later here, at its deployment.
 func (a *API) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	if err := ValidScriptName(name); err != nil {
+	if err := account.ValidScriptName(name); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}

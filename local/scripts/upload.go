@@ -7,7 +7,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"regexp"
 
 	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
@@ -24,20 +23,6 @@ const ModuleContentType = "application/javascript+module"
 // defaultCompatibilityDate is what Cloudflare uses for an upload without a compatibility date:
 // the oldest date, before any flag took effect.
 const defaultCompatibilityDate = "2021-11-02"
-
-// scriptName is Cloudflare's rule for script names (docs/cloudflare-api.md): lowercase letters,
-// digits, '-' and '_', not starting with '-', at most 63 characters.
-var scriptName = regexp.MustCompile(`^[a-z0-9_][a-z0-9_-]*$`)
-
-// ValidScriptName refuses a script name Cloudflare does not accept, with its code and text.
-func ValidScriptName(name string) *envelope.Error {
-	if !scriptName.MatchString(name) || len(name) > 63 {
-		// Cloudflare's code and text for an invalid name (lowercase letters, digits, "-" and "_",
-		// at most 63 characters).
-		return envelope.NewError(http.StatusBadRequest, CodeInvalidName, "workers.api.error.invalid_script_name")
-	}
-	return nil
-}
 
 // metadata is the upload's "metadata" part.
 type metadata struct {

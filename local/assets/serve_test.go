@@ -1,6 +1,7 @@
-package local
+package assets
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -78,7 +79,7 @@ func TestCheckAssetsConfig(t *testing.T) {
 
 func TestServeAssetRequestWritesValidators(t *testing.T) {
 	dir := t.TempDir()
-	a, err := openAssets(dir, testLogger())
+	a, err := Open(dir, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	hash := "0123456789abcdef0123456789abcdef"
 	token, buckets := a.startSession("site", assetManifest{"/index.html": {Hash: hash, Size: 2}})
