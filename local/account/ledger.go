@@ -47,7 +47,8 @@ func NewLedger(store *Store, served *State, apply Apply, logger *slog.Logger) *L
 func (l *Ledger) Load() *State { return l.st.Load() }
 
 // Lock takes the account's lock, for a change made outside Submit: it builds the next state
-// from Load, has the runtime run it, then Commits it (or Saves and Publishes it).
+// from Load, has the runtime run it, then Commits it (or has the Store Save it, then Publishes
+// it).
 func (l *Ledger) Lock() { l.mu.Lock() }
 
 // Unlock releases the account's lock.

@@ -80,6 +80,7 @@ type ModuleRef struct {
 	Size   int    `json:"size"`
 }
 
+// NewState is an empty account: no scripts, the default workers.dev subdomain.
 func NewState() *State {
 	return &State{Version: stateVersion, Subdomain: DefaultSubdomain, Scripts: map[string]*Script{}}
 }
@@ -131,6 +132,7 @@ func (s *State) Rules() rules.Account {
 	return acct
 }
 
+// RuleBindings are the script's bindings as the rules package sees them.
 func (rec *Script) RuleBindings() []rules.Binding {
 	out := make([]rules.Binding, 0, len(rec.Bindings))
 	for _, b := range rec.Bindings {
