@@ -15,7 +15,7 @@ import (
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
-// The local Cloudflare keeps a binding as wireBinding, the wire form it is uploaded and read
+// The local Cloudflare keeps a binding as account.Binding, the wire form it is uploaded and read
 // back in. The wire fields each type uses and needs come from the registry of binding kinds
 // (internal/bindingkind); how the local Cloudflare runs a type is its entry in bindingKinds
 // (docs/architecture.md, "Adding a binding kind").
@@ -82,7 +82,7 @@ var bindingKinds = map[string]bindingKind{
 		},
 	},
 	account.BindingAssets: {
-		// The version's assets (Cloudflare refuses the binding without them: api_assets.go)
+		// The version's assets (Cloudflare refuses the binding without them: local/scripts)
 		// are served by the assets backend, told the manifest and config by the service.
 		runtime: func(s *Server, bc bindingContext, b account.Binding) (workerd.Binding, bool) {
 			service := "lumier:assets:" + bc.service

@@ -69,7 +69,7 @@ type Script struct {
 	Versions    []*Version    `json:"versions,omitempty"`
 	Deployments []*Deployment `json:"deployments,omitempty"`
 	Settings    *Settings     `json:"settings,omitempty"`
-	// Assets are the script's static assets (assets_serve.go); nil for none.
+	// Assets are the script's static assets (local/assets); nil for none.
 	Assets *Assets `json:"assets,omitempty"`
 }
 

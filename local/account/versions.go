@@ -52,7 +52,7 @@ type Version struct {
 	Bindings           []Binding   `json:"bindings"`
 	Exports            []string    `json:"exports"`
 	StartupTimeMs      int64       `json:"startup_time_ms"`
-	// Assets are the version's static assets (assets_serve.go); nil for none.
+	// Assets are the version's static assets (local/assets); nil for none.
 	Assets *Assets `json:"assets,omitempty"`
 }
 

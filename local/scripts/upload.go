@@ -36,7 +36,7 @@ type metadata struct {
 	Tags               []string          `json:"tags"`        // replaces the script's tags when set
 	Annotations        map[string]string `json:"annotations"` // versions uploads: workers/message, workers/tag
 	// Assets attaches the static assets of a completed upload session; KeepAssets keeps the
-	// previous version's instead (local/api_assets.go).
+	// previous version's instead (local/assets).
 	Assets *struct {
 		JWT    string               `json:"jwt"`
 		Config account.AssetsConfig `json:"config"`
