@@ -7,7 +7,7 @@ import (
 // The local Cloudflare's own wire types: it reads uploads and answers as Cloudflare does, and
 // shares no type with lumier's client (internal/cfapi). A binding's wire fields are the one
 // exception: both structs are generated from the registry of binding kinds
-// (internal/bindingkind, binding_wire_gen.go), whose wire names its test holds to cloudflare-go's
+// (internal/bindingkind, binding_gen.go), whose wire names its test holds to cloudflare-go's
 // upload param, so a field name cannot be invented on one side. Both are tested against the
 // fixtures in testdata/cloudflare.
 
