@@ -3,6 +3,7 @@ package local
 import (
 	"net/http"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/analytics"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/workerd"
@@ -14,7 +15,7 @@ const CallReadAnalytics = analytics.CallReadAnalytics
 // analyticsBindingKind is the analytics_engine binding: a service on the analytics sink
 // (local/analytics), started by the first such binding.
 var analyticsBindingKind = bindingKind{
-	runtime: func(s *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool) {
+	runtime: func(s *Server, bc bindingContext, b account.Binding) (workerd.Binding, bool) {
 		binding, err := s.analytics.Binding(bc.script, b.Name, b.Dataset)
 		if err != nil {
 			s.logger.Error("analytics_engine binding left out of the env", "script", bc.script, "binding", b.Name, "err", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/lumier-dev/lumier/internal/bindingkind"
 	"github.com/lumier-dev/lumier/local/analytics"
 	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/scripts"
 )
 
 const analyticsWriter = `export default {
@@ -50,10 +51,10 @@ func TestAnalyticsEngineBinding(t *testing.T) {
 	binding := map[string]any{"type": "analytics_engine", "name": "EVENTS", "dataset": "page_views"}
 
 	_, err := putScript(t, s, "writer", meta(map[string]any{"bindings": []any{map[string]any{"type": "analytics_engine", "name": "EVENTS"}}}),
-		module{name: "index.js", src: analyticsWriter})
+		module{Name: "index.js", Src: analyticsWriter})
 	requireCode(t, err, envelope.CodeValidation, "binding 'EVENTS' of type analytics_engine needs a dataset")
 
-	mustUpload(t, s, "writer", meta(map[string]any{"bindings": []any{binding}}), module{name: "index.js", src: analyticsWriter})
+	mustUpload(t, s, "writer", meta(map[string]any{"bindings": []any{binding}}), module{Name: "index.js", Src: analyticsWriter})
 	url := enableWorkersDev(t, s, "writer")
 	for _, n := range []string{"1", "2"} {
 		code, body := call(t, http.MethodGet, url+"?n="+n, "")
@@ -96,7 +97,7 @@ func TestEveryRegistryKindRuns(t *testing.T) {
 	for _, k := range bindingkind.Kinds {
 		_, ok := bindingKinds[k.Type]
 		assert.True(t, ok, "registry kind %q has no bindingKinds entry", k.Type)
-		assert.NotContains(t, cloudflareOnlyBindings, k.Type)
+		assert.NotContains(t, scripts.CloudflareOnlyBindings, k.Type)
 	}
 	for typ := range bindingKinds {
 		_, ok := bindingkind.Lookup(typ)

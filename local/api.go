@@ -2,10 +2,14 @@ package local
 
 import (
 	"context"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 
+	"github.com/lumier-dev/lumier/local/account"
+	"github.com/lumier-dev/lumier/local/assets"
 	"github.com/lumier-dev/lumier/local/d1"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/fault"
@@ -13,7 +17,9 @@ import (
 	"github.com/lumier-dev/lumier/local/kv"
 	"github.com/lumier-dev/lumier/local/queues"
 	"github.com/lumier-dev/lumier/local/r2"
+	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/schedules"
+	"github.com/lumier-dev/lumier/local/scripts"
 	"github.com/lumier-dev/lumier/local/subdomain"
 	"github.com/lumier-dev/lumier/local/tails"
 	"github.com/lumier-dev/lumier/local/workflows"
@@ -25,15 +31,9 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	// route is s.handle on mux, for the endpoint families of their own packages.
 	route := func(pattern, kind string, h http.HandlerFunc) { s.handle(mux, pattern, kind, h) }
-	const scripts = "/accounts/{account}/workers/scripts"
-	s.handle(mux, "PUT "+scripts+"/{script}", CallUpload, s.handleUpload)
-	s.handle(mux, "GET "+scripts, CallListScripts, s.handleListScripts)
-	s.handle(mux, "GET "+scripts+"/{script}/settings", CallSettings, s.handleSettings)
-	s.handle(mux, "DELETE "+scripts+"/{script}", CallDelete, s.handleDelete)
-	s.handle(mux, "GET /accounts/{account}/workers/durable_objects/namespaces", CallNamespaces, s.handleNamespaces)
+	scripts.NewAPI(s.opts.AccountID, s.opts.Plan, s.ledger, s.store, accountView{s}, s.logger).Routes(route)
 	subdomain.NewAPI(accountView{s}).Routes(route)
 	identity.NewAPI(s.opts.AccountID, s.opts.Token).Routes(route)
-	s.apiRoutes(mux)
 	s.triggers.Routes(route)
 	// Outside the v4 API (it is ours, not Cloudflare's), but authenticated like it.
 	mux.HandleFunc("POST "+schedules.FirePath, func(w http.ResponseWriter, r *http.Request) {
@@ -45,7 +45,11 @@ func (s *Server) routes() http.Handler {
 		s.triggers.ServeFire(w, r)
 	})
 	kv.NewAPI(s.kv, s.logger).Routes(route)
-	s.assetRoutes(mux)
+	assetsAPI := assets.NewAPI(s.opts.AccountID, s.opts.Plan, s.assets, s.calls.Add, s.wrongAccount)
+	assetsAPI.Routes(route)
+	// Authorised by the upload session's token, not the API token: served outside handle, but
+	// faults apply to it as to every endpoint.
+	mux.HandleFunc("POST "+apiPrefix+assets.UploadPath, s.withFaults(assetsAPI.ServeUpload))
 	queueAPI := queues.NewAPI(s.queues, s.delivery, accountView{s}, s.logger)
 	queueAPI.Routes(route)
 	// Outside the v4 API (it is ours, not Cloudflare's), but authenticated like it.
@@ -139,10 +143,10 @@ type accountView struct{ s *Server }
 // Producers are the scripts with a queue binding to queue, sorted.
 func (a accountView) Producers(queue string) []string {
 	var out []string
-	st := a.s.st.Load()
-	for _, name := range st.scriptNames() {
+	st := a.s.ledger.Load()
+	for _, name := range st.ScriptNames() {
 		for _, b := range st.Scripts[name].Bindings {
-			if b.Type == bindingQueue && b.QueueName == queue {
+			if b.Type == account.BindingQueue && b.QueueName == queue {
 				out = append(out, name)
 				break
 			}
@@ -153,7 +157,7 @@ func (a accountView) Producers(queue string) []string {
 
 // HasScript reports whether the account has script name.
 func (a accountView) HasScript(name string) bool {
-	_, ok := a.s.st.Load().Scripts[name]
+	_, ok := a.s.ledger.Load().Scripts[name]
 	return ok
 }
 
@@ -161,9 +165,9 @@ func (a accountView) HasScript(name string) bool {
 // companion that delivers batches to its queue() handler (local/workerd/scheduled.go).
 func (a accountView) ReloadConsumers(ctx context.Context) {
 	s := a.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.st.Load()
+	s.ledger.Lock()
+	defer s.ledger.Unlock()
+	st := s.ledger.Load()
 	if err := s.apply(ctx, st, st, ""); err != nil {
 		s.logger.Warn("reloading scripts after a queue consumer changed", "err", err)
 	}
@@ -187,7 +191,7 @@ func (s *Server) serveZones(api http.Handler) http.Handler {
 		if p := r.Header.Get("X-Forwarded-Proto"); p == "http" {
 			scheme = p
 		}
-		st := s.st.Load()
+		st := s.ledger.Load()
 		script, ok := zones.Target(st.Routes, st.Domains, scheme, host, r.URL.RequestURI())
 		if !ok {
 			http.Error(w, "lumier local: no route or custom domain of zone matches "+host+r.URL.Path+
@@ -200,7 +204,7 @@ func (s *Server) serveZones(api http.Handler) http.Handler {
 
 // Records are the account's routes and custom domains (zones.Account).
 func (a accountView) Records() ([]zones.Route, []zones.Domain) {
-	st := a.s.st.Load()
+	st := a.s.ledger.Load()
 	return st.Routes, st.Domains
 }
 
@@ -208,31 +212,31 @@ func (a accountView) Records() ([]zones.Route, []zones.Domain) {
 // lock, on a copy of the state, which is written and published when change changed it.
 func (a accountView) Change(change func(hasScript func(string) bool, routes []zones.Route, domains []zones.Domain) ([]zones.Route, []zones.Domain, bool, error)) error {
 	s := a.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	next := s.st.Load().clone()
+	s.ledger.Lock()
+	defer s.ledger.Unlock()
+	next := s.ledger.Load().Clone()
 	hasScript := func(name string) bool { _, ok := next.Scripts[name]; return ok }
 	routes, domains, changed, err := change(hasScript, next.Routes, next.Domains)
 	if err != nil || !changed {
 		return err
 	}
 	next.Routes, next.Domains = routes, domains
-	if err := s.store.save(next); err != nil {
+	if err := s.store.Save(next); err != nil {
 		return err
 	}
-	s.st.Store(next)
+	s.ledger.Publish(next)
 	return nil
 }
 
 // Schedules are the Cron Triggers of every script, and the scripts' names (schedules.Account).
 func (a accountView) Schedules() (map[string][]schedules.Record, []string) {
-	st := a.s.st.Load()
-	return st.Schedules, st.scriptNames()
+	st := a.s.ledger.Load()
+	return st.Schedules, st.ScriptNames()
 }
 
 // Of is script's Cron Triggers; false when the account has no such script (schedules.Account).
 func (a accountView) Of(script string) ([]schedules.Record, bool) {
-	st := a.s.st.Load()
+	st := a.s.ledger.Load()
 	if _, ok := st.Scripts[script]; !ok {
 		return nil, false
 	}
@@ -243,13 +247,13 @@ func (a accountView) Of(script string) ([]schedules.Record, bool) {
 // first trigger is reloaded, since workerd serves scheduled events through a companion service.
 func (a accountView) Set(ctx context.Context, script string, set func(prev []schedules.Record) []schedules.Record) ([]schedules.Record, error) {
 	s := a.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
+	s.ledger.Lock()
+	defer s.ledger.Unlock()
+	prev := s.ledger.Load()
 	if _, ok := prev.Scripts[script]; !ok {
 		return nil, envelope.ScriptNotFound()
 	}
-	next := prev.clone()
+	next := prev.Clone()
 	if next.Schedules == nil {
 		next.Schedules = map[string][]schedules.Record{}
 	}
@@ -264,16 +268,16 @@ func (a accountView) Set(ctx context.Context, script string, set func(prev []sch
 			return nil, err
 		}
 	}
-	if err := s.store.save(next); err != nil {
+	if err := s.store.Save(next); err != nil {
 		return nil, err
 	}
-	s.st.Store(next)
+	s.ledger.Publish(next)
 	return recs, nil
 }
 
 // Workflows is the Workflows API's registry (workflows.Account).
 func (a accountView) Workflows() map[string]*workflows.Record {
-	return a.s.st.Load().Workflows
+	return a.s.ledger.Load().Workflows
 }
 
 // EditWorkflows changes the Workflows API's registry (workflows.Account): under the account's
@@ -281,10 +285,10 @@ func (a accountView) Workflows() map[string]*workflows.Record {
 // when edit says so.
 func (a accountView) EditWorkflows(ctx context.Context, edit func(reg map[string]*workflows.Record) (bool, error)) error {
 	s := a.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
-	next := prev.clone()
+	s.ledger.Lock()
+	defer s.ledger.Unlock()
+	prev := s.ledger.Load()
+	next := prev.Clone()
 	if next.Workflows == nil {
 		next.Workflows = map[string]*workflows.Record{}
 	}
@@ -297,13 +301,13 @@ func (a accountView) EditWorkflows(ctx context.Context, edit func(reg map[string
 			return err
 		}
 	}
-	return s.commit(ctx, prev, next)
+	return s.ledger.Commit(ctx, prev, next)
 }
 
 // EngineAddr is where the engine of workflow name answers (workflows.Account): in the process
 // of the script that runs it.
 func (a accountView) EngineAddr(name string) (string, error) {
-	host, ok := workflowHost(a.s.st.Load(), name)
+	host, ok := workflowHost(a.s.ledger.Load(), name)
 	if !ok {
 		return "", envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "workflow %q has no script that runs it", name)
 	}
@@ -312,4 +316,47 @@ func (a accountView) EngineAddr(name string) (string, error) {
 		return "", envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "workflow %q is not running on workerd", name)
 	}
 	return addr, nil
+}
+
+// Apply has workerd run next in place of prev (scripts.Runtime).
+func (a accountView) Apply(ctx context.Context, prev, next *account.State, uploaded string) error {
+	return a.s.apply(ctx, prev, next, uploaded)
+}
+
+// Kinds are the binding types the local Cloudflare runs, sorted (scripts.Runtime).
+func (a accountView) Kinds() []string { return slices.Sorted(maps.Keys(bindingKinds)) }
+
+// CheckBindingTargets refuses bindings that name resources the account lacks (scripts.Runtime).
+func (a accountView) CheckBindingTargets(script string, bindings []account.Binding) error {
+	return a.s.checkBindingTargets(script, bindings)
+}
+
+// ReadBindings is bindings as Cloudflare reads them back (scripts.Runtime).
+func (a accountView) ReadBindings(st *account.State, script string, bindings []account.Binding) []any {
+	return bindingsRead(st, script, bindings)
+}
+
+// DropStorage deletes the data of ended Durable Object namespaces (scripts.Runtime).
+func (a accountView) DropStorage(dropped []rules.Namespace) { a.s.dropStorage(dropped) }
+
+// ClosePort stops serving a deleted script's port (scripts.Runtime).
+func (a accountView) ClosePort(script string) { a.s.router.close(script) }
+
+// RemoveConsumersOf removes a deleted script's queue consumers (scripts.Runtime).
+func (a accountView) RemoveConsumersOf(script string) (bool, error) {
+	return a.s.queues.RemoveConsumersOf(script)
+}
+
+// withFaults applies the injected faults to h, an endpoint not registered through handle.
+func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if serve, answered := s.injectFaults(w, r, h); !answered {
+			serve(w, r)
+		}
+	}
+}
+
+// RedeemAssets resolves an upload's assets.jwt to the manifest it completed (scripts.Runtime).
+func (a accountView) RedeemAssets(script, jwt string, cfg account.AssetsConfig) (*account.Assets, error) {
+	return a.s.assets.Redeem(script, jwt, cfg)
 }

@@ -31,9 +31,9 @@ const assetsWorker = `export default {
 // token and the number of files the session asked for.
 func uploadAssets(t *testing.T, s *Server, script string, files map[string]string, hashes map[string]string) (string, int) {
 	t.Helper()
-	manifest := map[string]assetEntry{}
+	manifest := map[string]any{}
 	for p, c := range files {
-		manifest[p] = assetEntry{Hash: hashes[p], Size: int64(len(c))}
+		manifest[p] = map[string]any{"hash": hashes[p], "size": len(c)}
 	}
 	body, _ := json.Marshal(map[string]any{"manifest": manifest})
 	res := raw(t, s, "POST", "/accounts/"+s.AccountID()+"/workers/scripts/"+script+"/assets-upload-session", s.Token(), "application/json", body)
@@ -95,7 +95,7 @@ func TestAssetsServedAndPersisted(t *testing.T) {
 	dir := t.TempDir()
 	s := startServer(t, dir, Options{})
 	files := map[string]string{"/index.html": "<h1>app</h1>", "/404.html": "gone"}
-	hashes := map[string]string{"/index.html": hashA, "/404.html": hashB}
+	hashes := map[string]string{"/index.html": strings.Repeat("a", 32), "/404.html": strings.Repeat("b", 32)}
 	jwt, sent := uploadAssets(t, s, "spa", files, hashes)
 	assert.Equal(t, 2, sent)
 	assert.Equal(t, 2, s.Calls()[CallAssetFile])
@@ -104,7 +104,7 @@ func TestAssetsServedAndPersisted(t *testing.T) {
 		"bindings": []map[string]any{{"type": "assets", "name": "ASSETS"}},
 		"assets":   map[string]any{"jwt": jwt, "config": map[string]any{"not_found_handling": "single-page-application"}},
 	})
-	mustUpload(t, s, "spa", md, module{name: "index.js", src: assetsWorker})
+	mustUpload(t, s, "spa", md, module{Name: "index.js", Src: assetsWorker})
 	url := enableWorkersDev(t, s, "spa")
 
 	status, body := getPage(t, url+"/", nil)
@@ -133,7 +133,7 @@ func TestAssetsServedAndPersisted(t *testing.T) {
 
 	// run_worker_first: the Worker answers everything, and still reaches the assets.
 	md["assets"] = map[string]any{"jwt": jwt2, "config": map[string]any{"run_worker_first": true, "not_found_handling": "404-page"}}
-	mustUpload(t, s, "spa", md, module{name: "index.js", src: assetsWorker})
+	mustUpload(t, s, "spa", md, module{Name: "index.js", Src: assetsWorker})
 	_, body = getPage(t, url+"/", nil)
 	assert.Equal(t, "worker /", body)
 	status, body = getPage(t, url+"/binding/missing", nil)
@@ -145,7 +145,7 @@ func TestAssetsServedAndPersisted(t *testing.T) {
 func TestAssetsBindingNeedsAssets(t *testing.T) {
 	s := sharedServer(t)
 	md := meta(map[string]any{"bindings": []map[string]any{{"type": "assets", "name": "ASSETS"}}})
-	_, err := putScript(t, s, "assets-missing", md, module{name: "index.js", src: assetsWorker})
+	_, err := putScript(t, s, "assets-missing", md, module{Name: "index.js", Src: assetsWorker})
 	requireCode(t, err, envelope.CodeValidation, "binding of type assets needs assets")
 }
 
@@ -155,14 +155,14 @@ func TestAssetsFollowVersions(t *testing.T) {
 	s := sharedServer(t)
 	const name = "assets-versions"
 	jwt1, _ := uploadAssets(t, s, name, map[string]string{"/index.html": "one"}, map[string]string{"/index.html": strings.Repeat("c", 32)})
-	mustUpload(t, s, name, meta(map[string]any{"assets": map[string]any{"jwt": jwt1}}), module{name: "index.js", src: assetsWorker})
+	mustUpload(t, s, name, meta(map[string]any{"assets": map[string]any{"jwt": jwt1}}), module{Name: "index.js", Src: assetsWorker})
 	url := enableWorkersDev(t, s, name)
 	_, body := getPage(t, url+"/", nil)
 	require.Equal(t, "one", body)
-	first := s.st.Load().Scripts[name].Versions[0].ID
+	first := s.ledger.Load().Scripts[name].Versions[0].ID
 
 	jwt2, _ := uploadAssets(t, s, name, map[string]string{"/index.html": "two"}, map[string]string{"/index.html": strings.Repeat("d", 32)})
-	v2, err := uploadVersion(t, s, name, meta(map[string]any{"assets": map[string]any{"jwt": jwt2}}), module{name: "index.js", src: assetsWorker})
+	v2, err := uploadVersion(t, s, name, meta(map[string]any{"assets": map[string]any{"jwt": jwt2}}), module{Name: "index.js", Src: assetsWorker})
 	require.NoError(t, err)
 	_, body = getPage(t, url+"/", nil)
 	assert.Equal(t, "one", body, "an uploaded version is not served before it is deployed")
@@ -185,14 +185,14 @@ func TestAssetsFollowSplitDeployment(t *testing.T) {
 	s := sharedServer(t)
 	const name = "assets-split"
 	worker := func(label string) module {
-		return module{name: "index.js", src: `export default { async fetch(request) {
+		return module{Name: "index.js", Src: `export default { async fetch(request) {
   return new Response("worker ` + label + ` " + new URL(request.url).pathname);
 } };`}
 	}
 	jwt1, _ := uploadAssets(t, s, name, map[string]string{"/index.html": "one"}, map[string]string{"/index.html": strings.Repeat("e", 32)})
 	mustUpload(t, s, name, meta(map[string]any{"assets": map[string]any{"jwt": jwt1}}), worker("one"))
 	url := enableWorkersDev(t, s, name)
-	first := s.st.Load().Scripts[name].Versions[0].ID
+	first := s.ledger.Load().Scripts[name].Versions[0].ID
 
 	jwt2, _ := uploadAssets(t, s, name, map[string]string{"/index.html": "two", "/new.html": "new"},
 		map[string]string{"/index.html": strings.Repeat("f", 32), "/new.html": strings.Repeat("0", 32)})

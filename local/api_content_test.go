@@ -16,6 +16,7 @@ import (
 
 	"github.com/lumier-dev/lumier/internal/shapetest"
 	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/scripts"
 )
 
 // readContent reads GET .../content/v2 as wrangler's fetchWorkerDefinitionFromDash does: the
@@ -38,7 +39,7 @@ func readContent(t *testing.T, s *Server, name string) (entrypoint string, modul
 		require.NoError(t, err)
 		b, err := io.ReadAll(part)
 		require.NoError(t, err)
-		assert.Equal(t, moduleContentType, part.Header.Get("Content-Type"))
+		assert.Equal(t, scripts.ModuleContentType, part.Header.Get("Content-Type"))
 		modules[part.FormName()] = string(b)
 	}
 	return res.Header.Get("cf-entrypoint"), modules
@@ -50,21 +51,21 @@ func readContent(t *testing.T, s *Server, name string) (entrypoint string, modul
 func TestScriptContent(t *testing.T) {
 	s := sharedServer(t)
 	const name = "content-v2"
-	lib := module{name: "lib/greet.js", src: "export const greet = (g) => g + '!'"}
-	main := module{name: "index.js", src: "import { greet } from './lib/greet.js'\nexport default { fetch(r, env) { return new Response(greet(env.GREETING)) } }"}
+	lib := module{Name: "lib/greet.js", Src: "export const greet = (g) => g + '!'"}
+	main := module{Name: "index.js", Src: "import { greet } from './lib/greet.js'\nexport default { fetch(r, env) { return new Response(greet(env.GREETING)) } }"}
 	mustUpload(t, s, name, secretMeta(nil), main, lib)
 	entry, modules := readContent(t, s, name)
 	assert.Equal(t, "index.js", entry)
-	assert.Equal(t, map[string]string{"index.js": main.src, "lib/greet.js": lib.src}, modules)
+	assert.Equal(t, map[string]string{"index.js": main.Src, "lib/greet.js": lib.Src}, modules)
 
-	edited := module{name: "index.js", src: "export default { fetch(r, env) { return new Response(env.GREETING + '?') } }"}
+	edited := module{Name: "index.js", Src: "export default { fetch(r, env) { return new Response(env.GREETING + '?') } }"}
 	ct, body := multipartBody(t, map[string]any{"main_module": "index.js"}, edited)
 	r := raw(t, s, "PUT", "/accounts/"+s.AccountID()+"/workers/scripts/"+name+"/content", s.Token(), ct, body)
 	require.Equal(t, 200, r.Status, "%s", r.Body)
 	shapetest.Check(t, "workers", "script-content-update", r.Body)
 	entry, modules = readContent(t, s, name)
 	assert.Equal(t, "index.js", entry)
-	assert.Equal(t, map[string]string{"index.js": edited.src}, modules)
+	assert.Equal(t, map[string]string{"index.js": edited.Src}, modules)
 	_, got := call(t, "GET", enableWorkersDev(t, s, name), "")
 	assert.Equal(t, "hi?", got, "the new content runs with the kept bindings")
 
@@ -108,7 +109,7 @@ func TestDeployedFromAndAnnotations(t *testing.T) {
 	}
 	lastDeployedFrom := func() string {
 		r := raw(t, s, "GET", "/accounts/"+s.AccountID()+"/workers/scripts", s.Token(), "", nil)
-		var scripts []scriptJSON
+		var scripts []scripts.ScriptJSON
 		require.NoError(t, json.Unmarshal(r.Result, &scripts))
 		for _, sc := range scripts {
 			if sc.ID == name {

@@ -79,9 +79,9 @@ func TestD1BindingKeepsRowsAcrossRestart(t *testing.T) {
 	require.NoError(t, err)
 
 	_, err = putScript(t, s, "d1w", meta(map[string]any{"bindings": []any{d1Binding("DB", "00000000-0000-4000-8000-000000000000")}}),
-		module{name: "index.js", src: d1Worker})
+		module{Name: "index.js", Src: d1Worker})
 	requireCode(t, err, codeD1BindingInvalid, "which was not found")
-	mustUpload(t, s, "d1w", meta(map[string]any{"bindings": []any{d1Binding("DB", db.UUID)}}), module{name: "index.js", src: d1Worker})
+	mustUpload(t, s, "d1w", meta(map[string]any{"bindings": []any{d1Binding("DB", db.UUID)}}), module{Name: "index.js", Src: d1Worker})
 	url := enableWorkersDev(t, s, "d1w")
 
 	code, body := call(t, http.MethodPost, url+"/setup", "")
@@ -198,8 +198,8 @@ func TestD1ReturnsStoredText(t *testing.T) {
 	assert.Equal(t, [][]any{{"2020-01-01 10:00:00", "2020-01-01T10:00:00.000Z", "2020-01-01", float64(7), 1.5}},
 		toAnyRows(r.Result[0].Results.Rows), "/raw")
 
-	mustUpload(t, s, "d1-stored-text", meta(map[string]any{"bindings": []any{d1Binding("DB", db.UUID)}}), module{name: "index.js",
-		src: "export default { async fetch(r, env) { return Response.json(await env.DB.prepare(" + `"` + sel + `"` + ").first()) } }"})
+	mustUpload(t, s, "d1-stored-text", meta(map[string]any{"bindings": []any{d1Binding("DB", db.UUID)}}), module{Name: "index.js",
+		Src: "export default { async fetch(r, env) { return Response.json(await env.DB.prepare(" + `"` + sel + `"` + ").first()) } }"})
 	code, body := call(t, http.MethodGet, enableWorkersDev(t, s, "d1-stored-text"), "")
 	require.Equal(t, http.StatusOK, code, body)
 	assert.JSONEq(t, `{"at":"2020-01-01 10:00:00","ts":"2020-01-01T10:00:00.000Z","d":"2020-01-01","n":7,"x":1.5}`, body, "env.DB")

@@ -90,8 +90,8 @@ func at(versionID string, pct float64) workers.ScriptDeploymentNewParamsVersion 
 // counterV2 is the counter with a visible change: its answers carry "v":2.
 func counterV2(t testing.TB) module {
 	m := workerModule(t, "counter.js")
-	m.src = strings.ReplaceAll(m.src, "Response.json({ count: await stub.increment() })", "Response.json({ count: await stub.increment(), v: 2 })")
-	m.src = strings.ReplaceAll(m.src, "Response.json({ count: await stub.getCount() })", "Response.json({ count: await stub.getCount(), v: 2 })")
-	require.Contains(t, m.src, "v: 2")
+	m.Src = strings.ReplaceAll(m.Src, "Response.json({ count: await stub.increment() })", "Response.json({ count: await stub.increment(), v: 2 })")
+	m.Src = strings.ReplaceAll(m.Src, "Response.json({ count: await stub.getCount() })", "Response.json({ count: await stub.getCount(), v: 2 })")
+	require.Contains(t, m.Src, "v: 2")
 	return m
 }

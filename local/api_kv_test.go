@@ -54,10 +54,10 @@ func TestKVBindingKeepsContentsAcrossRestart(t *testing.T) {
 
 	// A binding to a namespace the account does not have is refused, as on Cloudflare.
 	_, err = putScript(t, s, "kvw", meta(map[string]any{"bindings": []any{kvBinding("CACHE", "0123456789abcdef0123456789abcdef")}}),
-		module{name: "index.js", src: kvWorker})
+		module{Name: "index.js", Src: kvWorker})
 	requireCode(t, err, codeKVBindingInvalid, "is not valid")
 
-	mustUpload(t, s, "kvw", meta(map[string]any{"bindings": []any{kvBinding("CACHE", ns.ID)}}), module{name: "index.js", src: kvWorker})
+	mustUpload(t, s, "kvw", meta(map[string]any{"bindings": []any{kvBinding("CACHE", ns.ID)}}), module{Name: "index.js", Src: kvWorker})
 	url := enableWorkersDev(t, s, "kvw")
 
 	code, body := call(t, http.MethodPut, url+"/greeting?ttl=3600", "hello")

@@ -79,7 +79,7 @@ func TestQueueListFiltersByNameAndCounts(t *testing.T) {
 		ids[n] = q.ID
 	}
 	mustUpload(t, s, "producer", meta(map[string]any{"bindings": []any{queueBinding("Q", "jobs")}}),
-		module{name: "index.js", src: "export default { fetch() { return new Response('x') }, queue() {} }"})
+		module{Name: "index.js", Src: "export default { fetch() { return new Response('x') }, queue() {} }"})
 	r := raw(t, s, "POST", base+"/queues/"+ids["jobs"]+"/consumers", s.Token(), "application/json",
 		[]byte(`{"script_name":"producer","type":"worker","dead_letter_queue":"jobs-dlq","settings":{"batch_size":10}}`))
 	require.Equal(t, 200, r.Status, "%s", r.Body)

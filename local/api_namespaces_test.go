@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/scripts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,12 +18,12 @@ func TestNamespacesList(t *testing.T) {
 		step("new_classes", []string{"Kv"}), step("new_sqlite_classes", []string{"Sql"}))}), doSrc("Kv", "Sql"))
 
 	var page struct {
-		Result     []namespaceJSON     `json:"result"`
-		ResultInfo envelope.ResultInfo `json:"result_info"`
+		Result     []scripts.NamespaceJSON `json:"result"`
+		ResultInfo envelope.ResultInfo     `json:"result_info"`
 	}
 	err := newClient(s).Get(ctxT(t), "accounts/"+s.AccountID()+"/workers/durable_objects/namespaces", nil, &page)
 	require.NoError(t, err)
-	mine := map[string]namespaceJSON{}
+	mine := map[string]scripts.NamespaceJSON{}
 	for _, n := range page.Result {
 		if n.Script == "ns-list" {
 			mine[n.Class] = n

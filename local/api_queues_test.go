@@ -96,10 +96,10 @@ func TestQueueDeliveryAckRetryDeadLetter(t *testing.T) {
 	ns, err := c.KV.Namespaces.New(ctxT(t), kv.NamespaceNewParams{AccountID: acct, Title: cloudflare.F("seen")})
 	require.NoError(t, err)
 
-	_, err = putScript(t, s, "qw", meta(map[string]any{"bindings": []any{queueBinding("Q", "nope")}}), module{name: "index.js", src: queueWorker})
+	_, err = putScript(t, s, "qw", meta(map[string]any{"bindings": []any{queueBinding("Q", "nope")}}), module{Name: "index.js", Src: queueWorker})
 	requireCode(t, err, envelope.CodeValidation, "queue 'nope' does not exist")
 	mustUpload(t, s, "qw", meta(map[string]any{"bindings": []any{queueBinding("Q", "jobs"), kvBinding("SEEN", ns.ID)}}),
-		module{name: "index.js", src: queueWorker})
+		module{Name: "index.js", Src: queueWorker})
 	url := enableWorkersDev(t, s, "qw")
 
 	// A long max wait keeps the loop from delivering before the test asks.

@@ -82,10 +82,10 @@ func TestR2BindingKeepsContentsAcrossRestart(t *testing.T) {
 	require.NoError(t, err)
 
 	_, err = putScript(t, s, "r2w", meta(map[string]any{"bindings": []any{r2Binding("FILES", "no-such-bucket")}}),
-		module{name: "index.js", src: r2Worker})
+		module{Name: "index.js", Src: r2Worker})
 	requireCode(t, err, envelope.CodeValidation, "R2 bucket 'no-such-bucket' is not valid")
 
-	mustUpload(t, s, "r2w", meta(map[string]any{"bindings": []any{r2Binding("FILES", "restart-files")}}), module{name: "index.js", src: r2Worker})
+	mustUpload(t, s, "r2w", meta(map[string]any{"bindings": []any{r2Binding("FILES", "restart-files")}}), module{Name: "index.js", Src: r2Worker})
 	url := enableWorkersDev(t, s, "r2w")
 
 	code, body := call(t, http.MethodPut, url+"/docs/greeting.txt", "hello world")

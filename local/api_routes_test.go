@@ -40,7 +40,7 @@ func TestContractNotFoundOnEveryScriptPath(t *testing.T) {
 	s := sharedServer(t)
 	const missing = "contract-missing"
 	base := "/accounts/" + s.AccountID() + "/workers/"
-	ct, body := multipartBody(t, meta(nil), module{name: "index.js", src: "export default {}"})
+	ct, body := multipartBody(t, meta(nil), module{Name: "index.js", Src: "export default {}"})
 	for _, c := range []struct {
 		method, path, contentType string
 		body                      []byte

@@ -50,7 +50,7 @@ func TestSchedulesEndpointsAndOnDemandFiring(t *testing.T) {
 	s := startServer(t, dir, Options{ManualCron: true})
 	c := newClient(s)
 	acct := cloudflare.F(s.AccountID())
-	mustUpload(t, s, "ticker", meta(nil), module{"index.js", scheduledSource})
+	mustUpload(t, s, "ticker", meta(nil), module{Name: "index.js", Src: scheduledSource})
 	scriptURL := enableWorkersDev(t, s, "ticker")
 
 	got, err := c.Workers.Scripts.Schedules.Get(ctxT(t), "ticker", workers.ScriptScheduleGetParams{AccountID: acct})
@@ -98,7 +98,7 @@ func TestSchedulesEndpointsAndOnDemandFiring(t *testing.T) {
 	_, err = c.Workers.Scripts.Schedules.Update(ctxT(t), "ticker", workers.ScriptScheduleUpdateParams{AccountID: cloudflare.F(s.AccountID()),
 		Body: []workers.ScriptScheduleUpdateParamsBody{}})
 	require.NoError(t, err)
-	assert.Empty(t, s.st.Load().Schedules["ticker"])
+	assert.Empty(t, s.ledger.Load().Schedules["ticker"])
 	_, err = c.Workers.Scripts.Schedules.Get(ctxT(t), "ghost", workers.ScriptScheduleGetParams{AccountID: cloudflare.F(s.AccountID())})
 	requireCode(t, err, 10007, "")
 }
@@ -106,8 +106,8 @@ func TestSchedulesEndpointsAndOnDemandFiring(t *testing.T) {
 // A failing scheduled() reports workerd's outcome.
 func TestOnDemandFiringReportsException(t *testing.T) {
 	s := sharedServer(t)
-	mustUpload(t, s, "ticker-throws", meta(nil), module{"index.js",
-		`export default { fetch() { return new Response("x") }, scheduled() { throw new Error("boom") } }`})
+	mustUpload(t, s, "ticker-throws", meta(nil), module{Name: "index.js",
+		Src: `export default { fetch() { return new Response("x") }, scheduled() { throw new Error("boom") } }`})
 	_, err := newClient(s).Workers.Scripts.Schedules.Update(ctxT(t), "ticker-throws", workers.ScriptScheduleUpdateParams{
 		AccountID: cloudflare.F(s.AccountID()), Body: []workers.ScriptScheduleUpdateParamsBody{{Cron: cloudflare.F("* * * * *")}}})
 	require.NoError(t, err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lumier-dev/lumier/internal/shapetest"
+	"github.com/lumier-dev/lumier/local/scripts"
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/option"
@@ -20,7 +21,7 @@ func TestContractSettings(t *testing.T) {
 	mustUpload(t, s, name, meta(map[string]any{"bindings": []any{
 		map[string]any{"type": "plain_text", "name": "GREETING", "text": "hi"},
 		map[string]any{"type": "secret_text", "name": "KEY", "text": "s3cret"},
-	}}), module{name: "index.js", src: "export default { fetch(r, env) { return new Response(env.GREETING + ':' + env.KEY) } }"})
+	}}), module{Name: "index.js", Src: "export default { fetch(r, env) { return new Response(env.GREETING + ':' + env.KEY) } }"})
 	c := newClient(s)
 	acct := cloudflare.F(s.AccountID())
 
@@ -71,11 +72,11 @@ func TestContractReferences(t *testing.T) {
 	mustUpload(t, s, "contract-refs-user", meta(map[string]any{"bindings": []any{
 		map[string]any{"type": "durable_object_namespace", "name": "C", "class_name": "Counter", "script_name": "contract-refs-host"},
 		map[string]any{"type": "service", "name": "HOST", "service": "contract-refs-host"},
-	}}), module{name: "index.js", src: "export default { fetch() { return new Response('x') } }"})
+	}}), module{Name: "index.js", Src: "export default { fetch() { return new Response('x') } }"})
 	r := raw(t, s, "GET", "/accounts/"+s.AccountID()+"/workers/scripts/contract-refs-host/references", s.Token(), "", nil)
 	require.Equal(t, 200, r.Status)
 	shapetest.Check(t, "workers", "script-references", r.Body)
-	var refs []durableObjectRefJSON
+	var refs []scripts.DurableObjectRefJSON
 	require.NoError(t, json.Unmarshal(r.field(t, "durable_objects"), &refs))
 	var users []string
 	for _, ref := range refs {
@@ -85,7 +86,7 @@ func TestContractReferences(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"contract-refs-user/C", "contract-refs-host/COUNTER"}, users,
 		"the other script's binding and the host's own")
-	var services struct{ Incoming []serviceRefJSON }
+	var services struct{ Incoming []scripts.ServiceRefJSON }
 	require.NoError(t, json.Unmarshal(r.field(t, "services"), &services))
-	assert.Equal(t, []serviceRefJSON{{Name: "HOST", Service: "contract-refs-user", Environment: "production"}}, services.Incoming)
+	assert.Equal(t, []scripts.ServiceRefJSON{{Name: "HOST", Service: "contract-refs-user", Environment: "production"}}, services.Incoming)
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lumier-dev/lumier/local/account"
+
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/durable_objects"
 	"github.com/cloudflare/cloudflare-go/v4/option"
@@ -46,7 +48,7 @@ func doSrc(classes ...string) module {
   },
 };
 `)
-	return module{name: "index.js", src: b.String()}
+	return module{Name: "index.js", Src: b.String()}
 }
 
 func withBindings(m map[string]any, bindings ...any) map[string]any {
@@ -56,7 +58,7 @@ func withBindings(m map[string]any, bindings ...any) map[string]any {
 
 func namespaceOf(t *testing.T, s *Server, script, class string) (rules.Namespace, bool) {
 	t.Helper()
-	for _, n := range s.st.Load().Namespaces {
+	for _, n := range s.ledger.Load().Namespaces {
 		if n.Script == script && n.Class == class {
 			return n, true
 		}
@@ -84,7 +86,7 @@ func TestUploadRules(t *testing.T) {
 	t.Run("invalid script names are code 10016", func(t *testing.T) {
 		for _, name := range []string{"Upper", "dots.no", strings.Repeat("a", 64)} {
 			_, err := putScript(t, s, name, meta(nil), doSrc())
-			requireCode(t, err, codeInvalidName, "")
+			requireCode(t, err, account.CodeInvalidName, "")
 		}
 		_, err := putScript(t, s, strings.Repeat("a", 63), meta(nil), doSrc())
 		require.NoError(t, err, "63 characters is the limit")
@@ -125,7 +127,7 @@ func TestUploadRules(t *testing.T) {
 		// The right old tag moves the tag; no migrations keeps it.
 		mustUpload(t, s, "tags", meta(map[string]any{"migrations": migrations("v1", "v2", step("new_classes", []string{"B"}))}), doSrc("A", "B"))
 		mustUpload(t, s, "tags", meta(nil), doSrc("A", "B"))
-		assert.Equal(t, "v2", s.st.Load().Scripts["tags"].MigrationTag)
+		assert.Equal(t, "v2", s.ledger.Load().Scripts["tags"].MigrationTag)
 	})
 
 	t.Run("binding to a class never migrated is code 10061", func(t *testing.T) {
@@ -149,7 +151,7 @@ func TestUploadRules(t *testing.T) {
 		// A destructuring export defeats the export scan, so only workerd can tell that Ghost is
 		// missing; its refusal still gets the new-class code.
 		src := doSrc("A")
-		src.src += "export const { unknowable } = { unknowable() { return 1; } };\n"
+		src.Src += "export const { unknowable } = { unknowable() { return 1; } };\n"
 		_, err := putScript(t, s, "ghost-runtime", meta(map[string]any{"migrations": migrations("", "v1", step("new_classes", []string{"Ghost"}))}), src)
 		requireCode(t, err, rules.CodeMigration, "class 'Ghost' that is not exported")
 		assert.NotContains(t, s.Scripts(), "ghost-runtime")
@@ -205,9 +207,9 @@ func TestUploadRules(t *testing.T) {
 // running keep serving and the stored state does not change.
 func TestUploadThatFailsToLoad(t *testing.T) {
 	s := sharedServer(t)
-	mustUpload(t, s, "loads", meta(nil), module{"index.js", `export default { fetch() { return new Response("v1") } }`})
+	mustUpload(t, s, "loads", meta(nil), module{Name: "index.js", Src: `export default { fetch() { return new Response("v1") } }`})
 	url := enableWorkersDev(t, s, "loads")
-	before := *s.st.Load().Scripts["loads"]
+	before := *s.ledger.Load().Scripts["loads"]
 
 	cases := map[string]struct{ src, want string }{
 		"syntax error":    {`export default { fetch() { return new Response("v2") }`, "SyntaxError"},
@@ -216,14 +218,14 @@ func TestUploadThatFailsToLoad(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := putScript(t, s, "loads", meta(nil), module{"index.js", c.src})
+			_, err := putScript(t, s, "loads", meta(nil), module{Name: "index.js", Src: c.src})
 			requireCode(t, err, envelope.CodeValidation, c.want)
 			_, status, _ := apiCode(t, err)
 			assert.Equal(t, http.StatusBadRequest, status)
 
 			_, body := call(t, "GET", url, "")
 			assert.Equal(t, "v1", body, "the old version keeps serving")
-			after := *s.st.Load().Scripts["loads"]
+			after := *s.ledger.Load().Scripts["loads"]
 			assert.Equal(t, before.Etag, after.Etag, "the stored script is unchanged")
 			assert.Equal(t, before.Modules, after.Modules)
 		})
@@ -263,7 +265,7 @@ func TestDeleteRules(t *testing.T) {
 	assert.NotContains(t, s.Scripts(), "host")
 	_, ok := namespaceOf(t, s, "host", "Room")
 	assert.False(t, ok)
-	assert.Empty(t, s.st.Load().Scripts["guest"].Bindings, "force removes bindings to the deleted script")
+	assert.Empty(t, s.ledger.Load().Scripts["guest"].Bindings, "force removes bindings to the deleted script")
 	_, body = call(t, "GET", guestURL+"/get?b=ROOM", "")
 	assert.Equal(t, "no binding", body)
 }
@@ -344,7 +346,7 @@ func TestKVBackedClass(t *testing.T) {
 // keep_bindings keeps the previous version's secrets when the upload does not resend them.
 func TestKeepBindings(t *testing.T) {
 	s := sharedServer(t)
-	src := module{"index.js", `export default { fetch(req, env) { return new Response(env.TOKEN + "/" + env.MODE) } }`}
+	src := module{Name: "index.js", Src: `export default { fetch(req, env) { return new Response(env.TOKEN + "/" + env.MODE) } }`}
 	mustUpload(t, s, "keep", withBindings(meta(nil),
 		map[string]any{"type": "secret_text", "name": "TOKEN", "text": "t0p"},
 		map[string]any{"type": "plain_text", "name": "MODE", "text": "a"}), src)
@@ -358,7 +360,7 @@ func TestKeepBindings(t *testing.T) {
 // An upload's result has the fields cloudflare-go reads.
 func TestUploadResult(t *testing.T) {
 	s := sharedServer(t)
-	res := mustUpload(t, s, "result", meta(nil), module{"index.js", `export default { fetch() { return new Response("x") } }`})
+	res := mustUpload(t, s, "result", meta(nil), module{Name: "index.js", Src: `export default { fetch() { return new Response("x") } }`})
 	assert.Equal(t, "result", res.ID)
 	assert.Len(t, res.Etag, 64)
 	assert.True(t, res.HasModules)
@@ -366,12 +368,12 @@ func TestUploadResult(t *testing.T) {
 	assert.GreaterOrEqual(t, res.StartupTimeMs, int64(0))
 
 	// The same bytes again: same etag.
-	again := mustUpload(t, s, "result", meta(nil), module{"index.js", `export default { fetch() { return new Response("x") } }`})
+	again := mustUpload(t, s, "result", meta(nil), module{Name: "index.js", Src: `export default { fetch() { return new Response("x") } }`})
 	assert.Equal(t, res.Etag, again.Etag)
 	assert.Equal(t, res.CreatedOn, again.CreatedOn)
 
 	// cloudflare-go's raw Put works too (the provider may use it).
-	ct, body := multipartBody(t, meta(nil), module{"index.js", `export default { fetch() { return new Response("y") } }`})
+	ct, body := multipartBody(t, meta(nil), module{Name: "index.js", Src: `export default { fetch() { return new Response("y") } }`})
 	var out map[string]any
 	err := newClient(s).Put(ctxT(t), "accounts/"+s.AccountID()+"/workers/scripts/result", nil, &out, option.WithRequestBody(ct, body))
 	require.NoError(t, err)
@@ -418,7 +420,7 @@ func TestSettingsAndNamespaces(t *testing.T) {
 
 	sub, err := c.Workers.Subdomains.Get(ctxT(t), workers.SubdomainGetParams{AccountID: cloudflare.F(s.AccountID())})
 	require.NoError(t, err)
-	assert.Equal(t, defaultSubdomain, sub.Subdomain)
+	assert.Equal(t, account.DefaultSubdomain, sub.Subdomain)
 
 	_, err = c.Workers.Scripts.ScriptAndVersionSettings.Get(ctxT(t), "nope",
 		workers.ScriptScriptAndVersionSettingGetParams{AccountID: cloudflare.F(s.AccountID())})
@@ -429,7 +431,7 @@ func TestSettingsAndNamespaces(t *testing.T) {
 func TestUploadOfANewValueAloneRunsIt(t *testing.T) {
 	s := sharedServer(t)
 	const name = "new-value-alone"
-	src := module{name: "index.js", src: "export default { fetch(r, env) { return new Response(env.GREETING) } }"}
+	src := module{Name: "index.js", Src: "export default { fetch(r, env) { return new Response(env.GREETING) } }"}
 	greeting := func(v string) map[string]any {
 		return meta(map[string]any{"bindings": []any{map[string]any{"type": "plain_text", "name": "GREETING", "text": v}}})
 	}

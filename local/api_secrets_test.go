@@ -12,10 +12,11 @@ import (
 
 	"github.com/lumier-dev/lumier/internal/shapetest"
 	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/scripts"
 )
 
 // secretWorker answers GREETING and API_KEY from its env ("none" when the secret is unset).
-var secretWorker = module{name: "index.js", src: "export default { fetch(r, env) { return new Response(env.GREETING + ':' + (env.API_KEY ?? 'none')) } }"}
+var secretWorker = module{Name: "index.js", Src: "export default { fetch(r, env) { return new Response(env.GREETING + ':' + (env.API_KEY ?? 'none')) } }"}
 
 func secretMeta(extra map[string]any) map[string]any {
 	m := meta(map[string]any{"bindings": []any{map[string]any{"type": "plain_text", "name": "GREETING", "text": "hi"}}})
@@ -67,7 +68,7 @@ func TestSecretsAPI(t *testing.T) {
 
 	// A secret change is a new version deployed at 100%, annotated as a secret change.
 	var deps struct {
-		Deployments []deploymentJSON `json:"deployments"`
+		Deployments []scripts.DeploymentJSON `json:"deployments"`
 	}
 	r = raw(t, s, "GET", base+"/deployments", s.Token(), "", nil)
 	require.NoError(t, json.Unmarshal(r.Result, &deps))
@@ -95,7 +96,7 @@ func TestSecretsAPI(t *testing.T) {
 	_, body = call(t, "GET", url, "")
 	assert.Equal(t, "hi:none", body, "a deleted secret leaves the env")
 	_, err = c.Workers.Scripts.Secrets.Get(ctxT(t), name, "API_KEY", workers.ScriptSecretGetParams{AccountID: acct})
-	requireCode(t, err, codeSecretNotFound, "no secret named 'API_KEY'")
+	requireCode(t, err, scripts.CodeSecretNotFound, "no secret named 'API_KEY'")
 	r = raw(t, s, "PUT", base+"/secrets", s.Token(), "application/json", []byte(`{"name":"API_KEY","text":"again","type":"secret_text"}`))
 	require.Equal(t, 200, r.Status, "%s", r.Body)
 	r = raw(t, s, "DELETE", base+"/secrets/API_KEY?url_encoded=true", s.Token(), "", nil)
@@ -119,7 +120,7 @@ func TestSecretsRefusals(t *testing.T) {
 	base := "/accounts/" + s.AccountID() + "/workers/scripts/"
 
 	r := raw(t, s, "PUT", base+name+"/secrets", s.Token(), "application/json", []byte(`{"name":"GREETING","text":"x","type":"secret_text"}`))
-	assert.Equal(t, codeBindingNameInUse, r.code())
+	assert.Equal(t, scripts.CodeBindingNameInUse, r.code())
 	assert.Equal(t, "Binding name 'GREETING' already in use. Please use a different name and try again.", r.Errors[0].Message)
 
 	r = raw(t, s, "PUT", base+"no-such-script/secrets", s.Token(), "application/json", []byte(`{"name":"K","text":"x","type":"secret_text"}`))
@@ -130,7 +131,7 @@ func TestSecretsRefusals(t *testing.T) {
 	require.NoError(t, err)
 	r = raw(t, s, "PUT", base+name+"/secrets", s.Token(), "application/json", []byte(`{"name":"K","text":"x","type":"secret_text"}`))
 	assert.Equal(t, 400, r.Status)
-	assert.Equal(t, codeVersionNotDeployed, r.code(), "%s", r.Body)
+	assert.Equal(t, scripts.CodeVersionNotDeployed, r.code(), "%s", r.Body)
 }
 
 // PATCH .../secrets-bulk (wrangler secret bulk): a JSON merge patch of secrets, one new version.
@@ -170,7 +171,7 @@ func TestSettingsRoundTripKeepsSecrets(t *testing.T) {
 	const name = "settings-round-trip"
 	mustUpload(t, s, name, meta(map[string]any{"bindings": []any{
 		map[string]any{"type": "secret_text", "name": "API_KEY", "text": "s3cret"},
-	}}), module{name: "index.js", src: "export default { fetch(r, env) { return new Response(env.API_KEY) } }"})
+	}}), module{Name: "index.js", Src: "export default { fetch(r, env) { return new Response(env.API_KEY) } }"})
 	r := raw(t, s, "GET", "/accounts/"+s.AccountID()+"/workers/scripts/"+name+"/settings", s.Token(), "", nil)
 	require.Equal(t, 200, r.Status, "%s", r.Body)
 	shapetest.Check(t, "workers", "script-settings", r.Body)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/scripts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,7 +18,7 @@ func TestContractServices(t *testing.T) {
 	path := "/accounts/" + s.AccountID() + "/workers/services/" + name
 	r := raw(t, s, "GET", path, s.Token(), "", nil)
 	require.Equal(t, 200, r.Status)
-	var svc serviceJSON
+	var svc scripts.ServiceJSON
 	require.NoError(t, json.Unmarshal(r.Result, &svc))
 	assert.Equal(t, name, svc.ID)
 	assert.Equal(t, "production", svc.DefaultEnvironment.Environment)

@@ -10,13 +10,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/shapetest"
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 // Turning workers.dev off closes the script's port; on again, the same port answers.
 func TestWorkersDevToggle(t *testing.T) {
 	s := sharedServer(t)
-	mustUpload(t, s, "toggle", meta(nil), module{"index.js", `export default { fetch() { return new Response("on") } }`})
+	mustUpload(t, s, "toggle", meta(nil), module{Name: "index.js", Src: `export default { fetch() { return new Response("on") } }`})
 	url := enableWorkersDev(t, s, "toggle")
 	_, body := call(t, "GET", url, "")
 	assert.Equal(t, "on", body)
@@ -47,7 +48,7 @@ func TestAccountSubdomain(t *testing.T) {
 	acct := cloudflare.F(s.AccountID())
 	got, err := c.Workers.Subdomains.Get(ctxT(t), workers.SubdomainGetParams{AccountID: acct})
 	require.NoError(t, err)
-	assert.Equal(t, defaultSubdomain, got.Subdomain)
+	assert.Equal(t, account.DefaultSubdomain, got.Subdomain)
 
 	set, err := c.Workers.Subdomains.Update(ctxT(t), workers.SubdomainUpdateParams{AccountID: acct, Subdomain: cloudflare.F("team-a")})
 	require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/local/rules"
+	"github.com/lumier-dev/lumier/local/scripts"
 )
 
 // Versions: upload (immutable, not deployed), list, get; migrations refused with 10211.
@@ -59,13 +60,13 @@ func TestContractVersions(t *testing.T) {
 		"bindings":   []any{doBinding("COUNTER", "Counter")},
 		"migrations": migrations("v1", "v2", map[string]any{"new_sqlite_classes": []string{"Other"}}),
 	}), counterV2(t))
-	requireCode(t, err, codeVersionMigrations, "migrations")
+	requireCode(t, err, scripts.CodeVersionMigrations, "migrations")
 
 	_, err = c.Workers.Scripts.Versions.Get(ctxT(t), name, "00000000-0000-4000-8000-000000000000", workers.ScriptVersionGetParams{AccountID: acct})
 	require.Error(t, err)
 
 	// A version that drops an existing class is refused like an upload (10064).
-	noClass := module{name: "index.js", src: "export default { fetch() { return new Response('x') } }"}
+	noClass := module{Name: "index.js", Src: "export default { fetch() { return new Response('x') } }"}
 	_, err = uploadVersion(t, s, name, meta(nil), noClass)
 	requireCode(t, err, rules.CodeNotExported, "Counter")
 }

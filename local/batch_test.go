@@ -112,7 +112,7 @@ func TestParallelUploadsOneBad(t *testing.T) {
 		wg.Go(func() {
 			src := workerModule(t, "counter.js")
 			if i == bad {
-				src.src = `throw new Error("boom in script ` + fmt.Sprint(i) + `");` + "\n" + src.src
+				src.Src = `throw new Error("boom in script ` + fmt.Sprint(i) + `");` + "\n" + src.Src
 			}
 			res, err := putScript(t, s, fmt.Sprintf("par-%02d", i), counterMeta("", "v1"), src)
 			errs[i] = err
@@ -172,7 +172,7 @@ func TestBatchAnsweredBeforeLaterReloads(t *testing.T) {
 	s := startServer(t, t.TempDir(), Options{})
 	g := &gatedRuntime{runtime: s.runtime, entered: make(chan int, 10), release: make(chan struct{})}
 	s.runtime = g
-	plain := module{name: "index.js", src: `export default { fetch() { return new Response("ok") } }`}
+	plain := module{Name: "index.js", Src: `export default { fetch() { return new Response("ok") } }`}
 	upload := func(name string) chan error {
 		done := make(chan error, 1)
 		go func() {
@@ -198,11 +198,7 @@ func TestBatchAnsweredBeforeLaterReloads(t *testing.T) {
 	for _, name := range []string{"b-1", "b-2", "b-3"} {
 		waiting = append(waiting, upload(name))
 	}
-	require.Eventually(t, func() bool {
-		s.qmu.Lock()
-		defer s.qmu.Unlock()
-		return len(s.queue) == 3
-	}, testTimeout, time.Millisecond)
+	require.Eventually(t, func() bool { return s.ledger.Waiting() == 3 }, testTimeout, time.Millisecond)
 	g.release <- struct{}{}
 	require.NoError(t, <-first)
 
@@ -210,11 +206,7 @@ func TestBatchAnsweredBeforeLaterReloads(t *testing.T) {
 	// Another upload arrives during that reload; it gets a reload of its own, and the three
 	// are answered while it runs.
 	late := upload("late")
-	require.Eventually(t, func() bool {
-		s.qmu.Lock()
-		defer s.qmu.Unlock()
-		return len(s.queue) == 1
-	}, testTimeout, time.Millisecond)
+	require.Eventually(t, func() bool { return s.ledger.Waiting() == 1 }, testTimeout, time.Millisecond)
 	g.release <- struct{}{}
 	assert.Equal(t, 5, waitApply())
 	for i, done := range waiting {

@@ -22,11 +22,11 @@ func BenchmarkUploadToFirstAnswer(b *testing.B) {
 	}{
 		{"durable-object", counterMeta("", "v1"), func(n int) module {
 			m := workerModule(b, "counter.js")
-			m.src += fmt.Sprintf("\n// build %d\n", n)
+			m.Src += fmt.Sprintf("\n// build %d\n", n)
 			return m
 		}},
 		{"plain", meta(nil), func(n int) module {
-			return module{"index.js", fmt.Sprintf(`export default { fetch() { return new Response("build %d") } }`, n)}
+			return module{Name: "index.js", Src: fmt.Sprintf(`export default { fetch() { return new Response("build %d") } }`, n)}
 		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -2,13 +2,11 @@ package local
 
 import (
 	"encoding/json"
-	"maps"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/lumier-dev/lumier/internal/bindingkind"
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/d1"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/kv"
@@ -17,7 +15,7 @@ import (
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
-// The local Cloudflare keeps a binding as wireBinding, the wire form it is uploaded and read
+// The local Cloudflare keeps a binding as account.Binding, the wire form it is uploaded and read
 // back in. The wire fields each type uses and needs come from the registry of binding kinds
 // (internal/bindingkind); how the local Cloudflare runs a type is its entry in bindingKinds
 // (docs/architecture.md, "Adding a binding kind").
@@ -26,28 +24,28 @@ import (
 type bindingKind struct {
 	// exists refuses a binding of script to a resource the account does not have, as
 	// Cloudflare does (nil: nothing to look up).
-	exists func(s *Server, script string, b wireBinding) error
+	exists func(s *Server, script string, b account.Binding) error
 	// runtime is the binding as workerd runs it in a version of a script (bindingContext);
 	// false leaves it out of the env (its target is gone).
-	runtime func(s *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool)
+	runtime func(s *Server, bc bindingContext, b account.Binding) (workerd.Binding, bool)
 	// read is the binding as Cloudflare reports it (nil: as uploaded).
-	read func(st *state, script string, b wireBinding) wireBinding
+	read func(st *account.State, script string, b account.Binding) account.Binding
 }
 
 var bindingKinds = map[string]bindingKind{
-	bindingQueue:           queueBindingKind,     // below
-	bindingD1:              d1BindingKind,        // below
-	bindingR2Bucket:        r2BindingKind,        // below
-	bindingWorkflow:        workflowBindingKind,  // workflows.go
-	bindingAnalyticsEngine: analyticsBindingKind, // analytics.go
-	bindingPlainText: {
+	account.BindingQueue:           queueBindingKind,     // below
+	account.BindingD1:              d1BindingKind,        // below
+	account.BindingR2Bucket:        r2BindingKind,        // below
+	account.BindingWorkflow:        workflowBindingKind,  // workflows.go
+	account.BindingAnalyticsEngine: analyticsBindingKind, // analytics.go
+	account.BindingPlainText: {
 		runtime: textBinding,
 	},
-	bindingSecretText: {
+	account.BindingSecretText: {
 		runtime: textBinding,
 	},
-	bindingDurableObject: {
-		runtime: func(_ *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool) {
+	account.BindingDurableObject: {
+		runtime: func(_ *Server, bc bindingContext, b account.Binding) (workerd.Binding, bool) {
 			fields := []workerd.Field{{Name: "className", Value: workerd.Text(b.ClassName)}}
 			out := workerd.Binding{Name: b.Name, Kind: "durableObjectNamespace"}
 			// A version other than the primary runs as a service of its own, so it names the
@@ -60,7 +58,7 @@ var bindingKinds = map[string]bindingKind{
 			out.Value = workerd.Struct(fields...)
 			return out, true
 		},
-		read: func(st *state, script string, b wireBinding) wireBinding {
+		read: func(st *account.State, script string, b account.Binding) account.Binding {
 			host := cmp(b.ScriptName, script)
 			for _, n := range st.Namespaces {
 				if n.Script == host && n.Class == b.ClassName {
@@ -70,23 +68,23 @@ var bindingKinds = map[string]bindingKind{
 			return b
 		},
 	},
-	bindingKVNamespace: {
-		exists: func(s *Server, _ string, b wireBinding) error {
+	account.BindingKVNamespace: {
+		exists: func(s *Server, _ string, b account.Binding) error {
 			if _, err := s.kv.Get(b.NamespaceID); err != nil {
 				return envelope.NewError(http.StatusBadRequest, codeKVBindingInvalid,
 					"KV namespace '%s' is not valid. Please verify the namespace_id in your configuration.", b.NamespaceID)
 			}
 			return nil
 		},
-		runtime: func(s *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
+		runtime: func(s *Server, _ bindingContext, b account.Binding) (workerd.Binding, bool) {
 			// Nothing in workerd's KV calls names the namespace: the service injects it (kv.Store.ServeBinding).
 			return backendBinding(b, "kvNamespace", nil, "lumier:kv:", s.kvBackend.Addr(), kv.NamespaceHeader, b.NamespaceID), true
 		},
 	},
-	bindingAssets: {
-		// The version's assets (Cloudflare refuses the binding without them: api_assets.go)
+	account.BindingAssets: {
+		// The version's assets (Cloudflare refuses the binding without them: local/scripts)
 		// are served by the assets backend, told the manifest and config by the service.
-		runtime: func(s *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool) {
+		runtime: func(s *Server, bc bindingContext, b account.Binding) (workerd.Binding, bool) {
 			service := "lumier:assets:" + bc.service
 			headers := map[string]string{workerd.AssetsManifestHeader: "", workerd.AssetsConfigHeader: "null"}
 			if bc.assets != nil {
@@ -97,9 +95,9 @@ var bindingKinds = map[string]bindingKind{
 				Services: []workerd.External{{Name: service, Address: s.assetsBackend.Addr(), Headers: headers}}}, true
 		},
 	},
-	bindingService: {
-		exists: func(s *Server, script string, b wireBinding) error {
-			if _, ok := s.st.Load().Scripts[b.Service]; ok || b.Service == script {
+	account.BindingService: {
+		exists: func(s *Server, script string, b account.Binding) error {
+			if _, ok := s.ledger.Load().Scripts[b.Service]; ok || b.Service == script {
 				return nil
 			}
 			// Cloudflare's exact code for this case is unconfirmed; 10021 is its validation code.
@@ -108,7 +106,7 @@ var bindingKinds = map[string]bindingKind{
 		},
 		// workerd calls the service in-process, so both scripts share a shard (Scripts). A
 		// target deleted since is left out: a service binding's target is not refcounted.
-		runtime: func(_ *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool) {
+		runtime: func(_ *Server, bc bindingContext, b account.Binding) (workerd.Binding, bool) {
 			if _, ok := bc.st.Scripts[b.Service]; !ok {
 				return workerd.Binding{}, false
 			}
@@ -123,10 +121,10 @@ var bindingKinds = map[string]bindingKind{
 			return out, true
 		},
 	},
-	bindingVersionMetadata: {
+	account.BindingVersionMetadata: {
 		// workerd has no such binding: the metadata of the version being run is a json binding
 		// of Cloudflare's WorkerVersionMetadata shape.
-		runtime: func(_ *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool) {
+		runtime: func(_ *Server, bc bindingContext, b account.Binding) (workerd.Binding, bool) {
 			meta := map[string]string{}
 			if v := bc.version; v != nil {
 				meta = map[string]string{"id": v.ID, "tag": v.Tag, "timestamp": v.CreatedOn.UTC().Format(time.RFC3339Nano)}
@@ -135,8 +133,8 @@ var bindingKinds = map[string]bindingKind{
 			return workerd.Binding{Name: b.Name, Kind: "json", Value: workerd.Text(string(value))}, true
 		},
 	},
-	bindingJSON: {
-		runtime: func(_ *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
+	account.BindingJSON: {
+		runtime: func(_ *Server, _ bindingContext, b account.Binding) (workerd.Binding, bool) {
 			return workerd.Binding{Name: b.Name, Kind: "json", Value: workerd.Text(string(b.JSON))}, true
 		},
 	},
@@ -145,21 +143,13 @@ var bindingKinds = map[string]bindingKind{
 // bindingContext is where a binding runs: service, a version of script, with its assets, in
 // the state st being run.
 type bindingContext struct {
-	st              *state
+	st              *account.State
 	script, service string
-	assets          *assetsRecord
-	version         *versionRecord // nil for a state written before versions existed
+	assets          *account.Assets
+	version         *account.Version // nil for a state written before versions existed
 }
 
-// cloudflareOnlyBindings are the other types Cloudflare knows, which get a clear "not supported
-// here" rather than "unknown".
-var cloudflareOnlyBindings = []string{
-	"ai", "browser", "dispatch_namespace", "hyperdrive", "inherit", "images",
-	"mtls_certificate", "pipelines", "secrets_store_secret", "secret_key", "send_email",
-	"tail_consumer", "vectorize", "wasm_module", "data_blob", "text_blob",
-}
-
-func textBinding(_ *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
+func textBinding(_ *Server, _ bindingContext, b account.Binding) (workerd.Binding, bool) {
 	return workerd.Binding{Name: b.Name, Kind: "text", Value: workerd.Text(b.Text)}, true
 }
 
@@ -167,7 +157,7 @@ func textBinding(_ *Server, _ bindingContext, b wireBinding) (workerd.Binding, b
 // prefix+id, to the backend at addr; the service injects id in header, because workerd's calls
 // do not name the namespace, bucket, database or queue. value builds the member's value from the
 // service name (nil: the service name itself).
-func backendBinding(b wireBinding, kind string, value func(service string) workerd.Value, prefix, addr, header, id string) workerd.Binding {
+func backendBinding(b account.Binding, kind string, value func(service string) workerd.Value, prefix, addr, header, id string) workerd.Binding {
 	service := prefix + id
 	v := workerd.Text(service)
 	if value != nil {
@@ -185,72 +175,8 @@ func cmp(a, b string) string {
 	return a
 }
 
-// parseBindings validates the bindings of an upload or a settings change: each has a name used
-// once, a type the local Cloudflare runs and the fields that type needs; fields the type does
-// not use are dropped.
-func parseBindings(raw []json.RawMessage) ([]wireBinding, error) {
-	out := make([]wireBinding, 0, len(raw))
-	names := map[string]bool{}
-	for i, r := range raw {
-		var fields map[string]any
-		if err := json.Unmarshal(r, &fields); err != nil {
-			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not read content for part metadata: binding %d: %v", i, err)
-		}
-		name, _ := fields["name"].(string)
-		typ, _ := fields["type"].(string)
-		if name == "" {
-			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "binding %d has no name", i)
-		}
-		if names[name] {
-			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "binding name '%s' is used more than once", name)
-		}
-		names[name] = true
-		reg, known := bindingkind.Lookup(typ)
-		if _, runs := bindingKinds[typ]; !known || !runs {
-			if slices.Contains(cloudflareOnlyBindings, typ) {
-				return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
-					"binding '%s' has type '%s', which the local Cloudflare does not run (it runs %s)", name, typ, runnableKinds())
-			}
-			// Cloudflare's text for an unknown type is unconfirmed; 10021 is its validation code.
-			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "unknown binding type '%s' for binding '%s'", typ, name)
-		}
-		for _, f := range reg.WireNeeds() {
-			v, present := fields[f]
-			if !present || v == nil || (v == "" && f != "text") {
-				return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "binding '%s' of type %s needs a %s", name, typ, f)
-			}
-		}
-		kept := map[string]any{"type": typ, "name": name}
-		for _, f := range reg.WireFields() {
-			if v, ok := fields[f]; ok {
-				kept[f] = v
-			}
-		}
-		var b wireBinding
-		if err := remarshal(kept, &b); err != nil {
-			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not read content for part metadata: binding '%s': %v", name, err)
-		}
-		out = append(out, b)
-	}
-	return out, nil
-}
-
-// remarshal decodes the JSON encoding of v into out.
-func remarshal(v any, out any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(data, out)
-}
-
-// runnableKinds lists the binding types the local Cloudflare runs, for messages.
-func runnableKinds() string {
-	return strings.Join(slices.Sorted(maps.Keys(bindingKinds)), ", ")
-}
-
 // checkBindingTargets refuses an upload of script whose bindings name resources the account lacks.
-func (s *Server) checkBindingTargets(script string, bindings []wireBinding) error {
+func (s *Server) checkBindingTargets(script string, bindings []account.Binding) error {
 	for _, b := range bindings {
 		if k := bindingKinds[b.Type]; k.exists != nil {
 			if err := k.exists(s, script, b); err != nil {
@@ -262,7 +188,7 @@ func (s *Server) checkBindingTargets(script string, bindings []wireBinding) erro
 }
 
 // workerdBindings is the env of a version of a script as workerd runs it.
-func (s *Server) workerdBindings(bc bindingContext, bindings []wireBinding) []workerd.Binding {
+func (s *Server) workerdBindings(bc bindingContext, bindings []account.Binding) []workerd.Binding {
 	out := make([]workerd.Binding, 0, len(bindings))
 	for _, b := range bindings {
 		if k, ok := bindingKinds[b.Type]; ok {
@@ -276,10 +202,10 @@ func (s *Server) workerdBindings(bc bindingContext, bindings []wireBinding) []wo
 
 // bindingsRead is bindings as Cloudflare reads them back: secret texts left out (the secret
 // itself is reported, by name), each as its kind reports it.
-func bindingsRead(st *state, script string, bindings []wireBinding) []any {
+func bindingsRead(st *account.State, script string, bindings []account.Binding) []any {
 	out := make([]any, 0, len(bindings))
 	for _, b := range bindings {
-		if b.Type == bindingSecretText {
+		if b.Type == account.BindingSecretText {
 			out = append(out, map[string]string{"type": b.Type, "name": b.Name})
 			continue
 		}
@@ -298,7 +224,7 @@ const codeKVBindingInvalid = 10042
 // r2BindingKind is the r2_bucket binding: workerd's r2Bucket binding, whose calls never name the
 // bucket, reaching the R2 backend through a service that injects the bucket name.
 var r2BindingKind = bindingKind{
-	exists: func(s *Server, _ string, b wireBinding) error {
+	exists: func(s *Server, _ string, b account.Binding) error {
 		if _, err := s.r2.Get(b.BucketName); err != nil {
 			// Cloudflare's code and text for this refusal are unconfirmed; 10021 is its validation code.
 			return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
@@ -306,7 +232,7 @@ var r2BindingKind = bindingKind{
 		}
 		return nil
 	},
-	runtime: func(s *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
+	runtime: func(s *Server, _ bindingContext, b account.Binding) (workerd.Binding, bool) {
 		return backendBinding(b, "r2Bucket", nil, "lumier:r2:", s.r2Backend.Addr(), r2.BucketHeader, b.BucketName), true
 	},
 }
@@ -315,7 +241,7 @@ var r2BindingKind = bindingKind{
 // cloudflare-internal:d1-api wrapping a fetcher, which reaches the D1 backend through a service
 // that injects the database id.
 var d1BindingKind = bindingKind{
-	exists: func(s *Server, _ string, b wireBinding) error {
+	exists: func(s *Server, _ string, b account.Binding) error {
 		if _, err := s.d1.Get(b.DatabaseID); err != nil {
 			return envelope.NewError(http.StatusBadRequest, codeD1BindingInvalid,
 				"D1 binding '%s' references database '%s' which was not found. Verify the database exists in your "+
@@ -323,7 +249,7 @@ var d1BindingKind = bindingKind{
 		}
 		return nil
 	},
-	runtime: func(s *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
+	runtime: func(s *Server, _ bindingContext, b account.Binding) (workerd.Binding, bool) {
 		return backendBinding(b, "wrapped", func(service string) workerd.Value {
 			return workerd.Struct(
 				workerd.Field{Name: "moduleName", Value: workerd.Text("cloudflare-internal:d1-api")},
@@ -341,14 +267,14 @@ const codeD1BindingInvalid = 10181
 // queueBindingKind is the queue (producer) binding: workerd's queue binding, whose calls name no
 // queue, reaching this backend through a service that injects the queue name.
 var queueBindingKind = bindingKind{
-	exists: func(s *Server, _ string, b wireBinding) error {
+	exists: func(s *Server, _ string, b account.Binding) error {
 		if _, err := s.queues.ByName(b.QueueName); err != nil {
 			return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "binding '%s': queue '%s' does not exist "+
 				"(the account has: %s); create it first", b.Name, b.QueueName, queueNamesOf(s.queues))
 		}
 		return nil
 	},
-	runtime: func(s *Server, _ bindingContext, b wireBinding) (workerd.Binding, bool) {
+	runtime: func(s *Server, _ bindingContext, b account.Binding) (workerd.Binding, bool) {
 		return backendBinding(b, "queue", nil, "lumier:queue:", s.queueBackend.Addr(), queues.NameHeader, b.QueueName), true
 	},
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/d1"
 	"github.com/lumier-dev/lumier/local/kv"
 	"github.com/lumier-dev/lumier/local/queues"
@@ -16,58 +17,28 @@ import (
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
-func rawBindings(t *testing.T, bs ...map[string]any) []json.RawMessage {
-	out := make([]json.RawMessage, len(bs))
-	for i, b := range bs {
-		data, err := json.Marshal(b)
-		require.NoError(t, err)
-		out[i] = data
-	}
-	return out
-}
-
-// TestParseBindingsKeepsTheKindsFields: fields a type does not use are dropped, so they reach
-// neither the state nor the read-back.
-func TestParseBindingsKeepsTheKindsFields(t *testing.T) {
-	got, err := parseBindings(rawBindings(t,
-		map[string]any{"type": "kv_namespace", "name": "CACHE", "namespace_id": "ns1", "class_name": "Stray"},
-		map[string]any{"type": "plain_text", "name": "EMPTY", "text": "", "namespace_id": "x"},
-	))
-	require.NoError(t, err)
-	assert.Equal(t, []wireBinding{
-		{Type: "kv_namespace", Name: "CACHE", NamespaceID: "ns1"},
-		{Type: "plain_text", Name: "EMPTY"},
-	}, got)
-
-	_, err = parseBindings(rawBindings(t, map[string]any{"type": "kv_namespace", "name": "CACHE", "namespace_id": ""}))
-	assert.ErrorContains(t, err, "binding 'CACHE' of type kv_namespace needs a namespace_id")
-	_, err = parseBindings(rawBindings(t, map[string]any{"type": "vectorize", "name": "V"}))
-	assert.ErrorContains(t, err, "which the local Cloudflare does not run (it runs analytics_engine, assets, d1, durable_object_namespace, json, kv_namespace, "+
-		"plain_text, queue, r2_bucket, secret_text, service, version_metadata, workflow)")
-}
-
 // TestWorkerdBindingsDurableObject: a version other than the primary names the script even for
 // its own classes, and is then tied to it (same shard).
 func TestWorkerdBindingsDurableObject(t *testing.T) {
 	s := &Server{}
-	own := wireBinding{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter"}
-	primary := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api"}, []wireBinding{own})
+	own := account.Binding{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter"}
+	primary := s.workerdBindings(bindingContext{st: account.NewState(), script: "api", service: "api"}, []account.Binding{own})
 	require.Len(t, primary, 1)
 	assert.Empty(t, primary[0].Scripts)
-	rollout := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api:v2"}, []wireBinding{own})
+	rollout := s.workerdBindings(bindingContext{st: account.NewState(), script: "api", service: "api:v2"}, []account.Binding{own})
 	assert.Equal(t, []string{"api"}, rollout[0].Scripts)
-	remote := s.workerdBindings(bindingContext{st: newState(), script: "web", service: "web"}, []wireBinding{{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter", ScriptName: "api"}})
+	remote := s.workerdBindings(bindingContext{st: account.NewState(), script: "web", service: "web"}, []account.Binding{{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter", ScriptName: "api"}})
 	assert.Equal(t, []string{"api"}, remote[0].Scripts)
 }
 
 // TestBindingsReadLeavesSecretsOut: a secret is reported by name, never its text; a Durable
 // Object binding carries its namespace's id.
 func TestBindingsReadLeavesSecretsOut(t *testing.T) {
-	st := newState()
+	st := account.NewState()
 	st.Namespaces = []rules.Namespace{{ID: "id1", Script: "api", Class: "Counter"}}
-	got := bindingsRead(st, "api", []wireBinding{
-		{Type: bindingSecretText, Name: "KEY", Text: "s3cret"},
-		{Type: bindingDurableObject, Name: "C", ClassName: "Counter"},
+	got := bindingsRead(st, "api", []account.Binding{
+		{Type: account.BindingSecretText, Name: "KEY", Text: "s3cret"},
+		{Type: account.BindingDurableObject, Name: "C", ClassName: "Counter"},
 	})
 	data, err := json.Marshal(got)
 	require.NoError(t, err)
@@ -79,8 +50,8 @@ func TestBindingsReadLeavesSecretsOut(t *testing.T) {
 // which is told the version's manifest and config.
 func TestWorkerdBindingsAssets(t *testing.T) {
 	s := &Server{}
-	got := s.workerdBindings(bindingContext{st: newState(), script: "site", service: "site", assets: &assetsRecord{Manifest: "m1"}},
-		[]wireBinding{{Type: bindingAssets, Name: "ASSETS"}})
+	got := s.workerdBindings(bindingContext{st: account.NewState(), script: "site", service: "site", assets: &account.Assets{Manifest: "m1"}},
+		[]account.Binding{{Type: account.BindingAssets, Name: "ASSETS"}})
 	require.Len(t, got, 1)
 	assert.Equal(t, "service", got[0].Kind)
 	require.Len(t, got[0].Services, 1)
@@ -94,22 +65,22 @@ func TestWorkerdBindingsAssets(t *testing.T) {
 func TestWorkerdBindingsBackends(t *testing.T) {
 	s := &Server{}
 	for _, tc := range []struct {
-		binding             wireBinding
+		binding             account.Binding
 		kind, value         string
 		service, header, id string
 	}{
-		{wireBinding{Type: bindingKVNamespace, Name: "CACHE", NamespaceID: "ns1"},
+		{account.Binding{Type: account.BindingKVNamespace, Name: "CACHE", NamespaceID: "ns1"},
 			"kvNamespace", `"lumier:kv:ns1"`, "lumier:kv:ns1", kv.NamespaceHeader, "ns1"},
-		{wireBinding{Type: bindingQueue, Name: "JOBS", QueueName: "app-dev-jobs"},
+		{account.Binding{Type: account.BindingQueue, Name: "JOBS", QueueName: "app-dev-jobs"},
 			"queue", `"lumier:queue:app-dev-jobs"`, "lumier:queue:app-dev-jobs", queues.NameHeader, "app-dev-jobs"},
-		{wireBinding{Type: bindingR2Bucket, Name: "FILES", BucketName: "app-dev-files"},
+		{account.Binding{Type: account.BindingR2Bucket, Name: "FILES", BucketName: "app-dev-files"},
 			"r2Bucket", `"lumier:r2:app-dev-files"`, "lumier:r2:app-dev-files", r2.BucketHeader, "app-dev-files"},
-		{wireBinding{Type: bindingD1, Name: "DB", DatabaseID: "db-1"},
+		{account.Binding{Type: account.BindingD1, Name: "DB", DatabaseID: "db-1"},
 			"wrapped", `(moduleName = "cloudflare-internal:d1-api", innerBindings = [(name = "fetcher", service = "lumier:d1:db-1")])`,
 			"lumier:d1:db-1", d1.DatabaseHeader, "db-1"},
 	} {
 		t.Run(tc.binding.Type, func(t *testing.T) {
-			got := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api"}, []wireBinding{tc.binding})
+			got := s.workerdBindings(bindingContext{st: account.NewState(), script: "api", service: "api"}, []account.Binding{tc.binding})
 			require.Len(t, got, 1)
 			assert.Equal(t, tc.binding.Name, got[0].Name)
 			assert.Equal(t, tc.kind, got[0].Kind)
@@ -125,9 +96,9 @@ func TestWorkerdBindingsBackends(t *testing.T) {
 // and creation time, as a json binding (workerd has no binding of its own for it).
 func TestWorkerdBindingsVersionMetadata(t *testing.T) {
 	s := &Server{}
-	v := &versionRecord{ID: "v-1", Tag: "t1", CreatedOn: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	got := s.workerdBindings(bindingContext{st: newState(), script: "api", service: "api", version: v},
-		[]wireBinding{{Type: bindingVersionMetadata, Name: "VERSION"}})
+	v := &account.Version{ID: "v-1", Tag: "t1", CreatedOn: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	got := s.workerdBindings(bindingContext{st: account.NewState(), script: "api", service: "api", version: v},
+		[]account.Binding{{Type: account.BindingVersionMetadata, Name: "VERSION"}})
 	require.Len(t, got, 1)
 	assert.Equal(t, "json", got[0].Kind)
 	assert.Equal(t, workerd.Text(`{"id":"v-1","tag":"t1","timestamp":"2026-01-02T03:04:05Z"}`), got[0].Value)

@@ -1,12 +1,14 @@
 package local
 
 import (
+	"github.com/lumier-dev/lumier/local/assets"
 	"github.com/lumier-dev/lumier/local/d1"
 	"github.com/lumier-dev/lumier/local/identity"
 	"github.com/lumier-dev/lumier/local/kv"
 	"github.com/lumier-dev/lumier/local/queues"
 	"github.com/lumier-dev/lumier/local/r2"
 	"github.com/lumier-dev/lumier/local/schedules"
+	"github.com/lumier-dev/lumier/local/scripts"
 	"github.com/lumier-dev/lumier/local/subdomain"
 	"github.com/lumier-dev/lumier/local/workflows"
 	"github.com/lumier-dev/lumier/local/zones"
@@ -14,11 +16,11 @@ import (
 
 // Kinds of API call counted by Server.Calls.
 const (
-	CallUpload          = "upload"                      // PUT .../workers/scripts/{name}
-	CallListScripts     = "list_scripts"                // GET .../workers/scripts
-	CallSettings        = "settings"                    // GET .../workers/scripts/{name}/settings
-	CallDelete          = "delete"                      // DELETE .../workers/scripts/{name}
-	CallNamespaces      = "namespaces"                  // GET .../workers/durable_objects/namespaces
+	CallUpload          = scripts.CallUpload            // PUT .../workers/scripts/{name}
+	CallListScripts     = scripts.CallListScripts       // GET .../workers/scripts
+	CallSettings        = scripts.CallSettings          // GET .../workers/scripts/{name}/settings
+	CallDelete          = scripts.CallDelete            // DELETE .../workers/scripts/{name}
+	CallNamespaces      = scripts.CallNamespaces        // GET .../workers/durable_objects/namespaces
 	CallSubdomain       = subdomain.CallSubdomain       // GET .../workers/subdomain
 	CallSetSubdomain    = subdomain.CallSetSubdomain    // PUT .../workers/subdomain
 	CallScriptSubdomain = subdomain.CallScriptSubdomain // GET .../workers/scripts/{name}/subdomain
@@ -28,26 +30,26 @@ const (
 	CallSetSchedules    = schedules.CallSetSchedules    // PUT .../workers/scripts/{name}/schedules
 	CallFireScheduled   = schedules.CallFireScheduled   // POST /__lumier/scripts/{name}/scheduled (ours)
 	CallDeliverMessages = "deliver_messages"            // POST /__lumier/queues/{name}/deliver (ours)
-	// The endpoints other Cloudflare clients use (api_routes.go).
-	CallService            = "service"              // GET .../workers/services/{name}
-	CallVersionUpload      = "version_upload"       // POST .../scripts/{name}/versions
-	CallVersions           = "versions"             // GET .../scripts/{name}/versions[/{id}]
-	CallDeployments        = "deployments"          // GET .../scripts/{name}/deployments
-	CallDeploy             = "deploy"               // POST .../scripts/{name}/deployments
-	CallScriptSettings     = "script_settings"      // GET .../scripts/{name}/script-settings
-	CallEditScriptSettings = "edit_script_settings" // PATCH .../scripts/{name}/script-settings
-	CallEditSettings       = "edit_settings"        // PATCH .../scripts/{name}/settings
-	CallReferences         = "references"           // GET .../scripts/{name}/references
-	CallContent            = "content"              // PUT .../scripts/{name}/content
-	CallGetContent         = "get_content"          // GET .../scripts/{name}/content/v2
-	CallSecrets            = "secrets"              // GET .../scripts/{name}/secrets[/{secret}]
-	CallEditSecrets        = "edit_secrets"         // PUT, DELETE .../secrets[/{secret}], PATCH .../secrets-bulk
-	CallIdentity           = identity.CallIdentity  // GET /user, /accounts, /accounts/{a}, /memberships
-	// Static assets (api_assets.go). CallAssetFile counts files received, one per file of an
+	// The endpoints other Cloudflare clients use (local/workers).
+	CallService            = scripts.CallService            // GET .../workers/services/{name}
+	CallVersionUpload      = scripts.CallVersionUpload      // POST .../scripts/{name}/versions
+	CallVersions           = scripts.CallVersions           // GET .../scripts/{name}/versions[/{id}]
+	CallDeployments        = scripts.CallDeployments        // GET .../scripts/{name}/deployments
+	CallDeploy             = scripts.CallDeploy             // POST .../scripts/{name}/deployments
+	CallScriptSettings     = scripts.CallScriptSettings     // GET .../scripts/{name}/script-settings
+	CallEditScriptSettings = scripts.CallEditScriptSettings // PATCH .../scripts/{name}/script-settings
+	CallEditSettings       = scripts.CallEditSettings       // PATCH .../scripts/{name}/settings
+	CallReferences         = scripts.CallReferences         // GET .../scripts/{name}/references
+	CallContent            = scripts.CallContent            // PUT .../scripts/{name}/content
+	CallGetContent         = scripts.CallGetContent         // GET .../scripts/{name}/content/v2
+	CallSecrets            = scripts.CallSecrets            // GET .../scripts/{name}/secrets[/{secret}]
+	CallEditSecrets        = scripts.CallEditSecrets        // PUT, DELETE .../secrets[/{secret}], PATCH .../secrets-bulk
+	CallIdentity           = identity.CallIdentity          // GET /user, /accounts, /accounts/{a}, /memberships
+	// Static assets (local/assets). CallAssetFile counts files received, one per file of an
 	// upload, so tests can see what a deploy sent.
-	CallAssetsSession = "assets_session" // POST .../scripts/{name}/assets-upload-session
-	CallAssetsUpload  = "assets_upload"  // POST .../workers/assets/upload
-	CallAssetFile     = "asset_file"     // one file received by an assets upload
+	CallAssetsSession = assets.CallSession // POST .../scripts/{name}/assets-upload-session
+	CallAssetsUpload  = assets.CallUpload  // POST .../workers/assets/upload
+	CallAssetFile     = assets.CallFile    // one file received by an assets upload
 	// CallFaulted counts requests a fault rule failed before they reached their endpoint; they
 	// are not counted under their own kind.
 	CallFaulted = "faulted"

@@ -13,7 +13,7 @@ import (
 // FireDue runs the triggers due in a minute, and only those.
 func TestFireDueRunsMatchingTriggers(t *testing.T) {
 	s := sharedServer(t)
-	mustUpload(t, s, "ticker-due", meta(nil), module{"index.js", scheduledSource})
+	mustUpload(t, s, "ticker-due", meta(nil), module{Name: "index.js", Src: scheduledSource})
 	scriptURL := enableWorkersDev(t, s, "ticker-due")
 	_, err := newClient(s).Workers.Scripts.Schedules.Update(ctxT(t), "ticker-due", workers.ScriptScheduleUpdateParams{
 		AccountID: cloudflare.F(s.AccountID()),

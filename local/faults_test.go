@@ -25,7 +25,7 @@ func TestFaultInjectionRetried(t *testing.T) {
 	before := s.Calls()
 
 	start := time.Now()
-	mustUpload(t, s, "faulty", meta(nil), module{"index.js", `export default { fetch() { return new Response("ok") } }`})
+	mustUpload(t, s, "faulty", meta(nil), module{Name: "index.js", Src: `export default { fetch() { return new Response("ok") } }`})
 	assert.GreaterOrEqual(t, time.Since(start), time.Second, "cloudflare-go waited for Retry-After")
 
 	after := s.Calls()
@@ -53,7 +53,7 @@ func TestFaultInjectionRetried(t *testing.T) {
 // Reads make no mutating calls: what a no-op update of the provider must look like.
 func TestCallsCountMutations(t *testing.T) {
 	s := sharedServer(t)
-	mustUpload(t, s, "counted", meta(nil), module{"index.js", `export default { fetch() { return new Response("ok") } }`})
+	mustUpload(t, s, "counted", meta(nil), module{Name: "index.js", Src: `export default { fetch() { return new Response("ok") } }`})
 	c := newClient(s)
 	acct := cloudflare.F(s.AccountID())
 

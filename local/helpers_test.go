@@ -1,16 +1,13 @@
 package local
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"os"
 	"strings"
 	"sync"
@@ -23,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/local/fault"
+	"github.com/lumier-dev/lumier/local/scripts/scriptstest"
 )
 
 // testTimeout bounds each test's calls, so a wedged workerd fails a test instead of hanging it.
@@ -122,16 +120,14 @@ func ctxT(t testing.TB) context.Context {
 }
 
 // module is one module part of an upload.
-type module struct {
-	name, src string
-}
+type module = scriptstest.Module
 
 // workerModule reads a Worker from testdata as the module "index.js".
 func workerModule(t testing.TB, file string) module {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + file)
 	require.NoError(t, err)
-	return module{name: "index.js", src: string(b)}
+	return module{Name: "index.js", Src: string(b)}
 }
 
 // meta is upload metadata with the default compatibility settings and main module index.js.
@@ -161,31 +157,7 @@ func migrations(oldTag, newTag string, steps ...map[string]any) map[string]any {
 
 // multipartBody builds an upload body: the metadata part and ES module parts.
 func multipartBody(t testing.TB, md any, modules ...module) (string, []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	raw, ok := md.([]byte)
-	if !ok {
-		var err error
-		raw, err = json.Marshal(md)
-		require.NoError(t, err)
-	}
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", `form-data; name="metadata"; filename="metadata.json"`)
-	h.Set("Content-Type", "application/json")
-	pw, err := mw.CreatePart(h)
-	require.NoError(t, err)
-	pw.Write(raw)
-	for _, m := range modules {
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, m.name, m.name))
-		h.Set("Content-Type", "application/javascript+module")
-		pw, err := mw.CreatePart(h)
-		require.NoError(t, err)
-		io.WriteString(pw, m.src)
-	}
-	require.NoError(t, mw.Close())
-	return mw.FormDataContentType(), buf.Bytes()
+	return scriptstest.MultipartBody(t, md, modules...)
 }
 
 // putScript sends a script with cloudflare-go: the multipart body is built here and passed with

@@ -46,25 +46,25 @@ func TestPlanCheckNewClasses(t *testing.T) {
 	}
 
 	t.Run("free refuses a KV-backed class with 10097", func(t *testing.T) {
-		re := refused(t, PlanFree.checkNewClasses(withKV, kvNew))
+		re := refused(t, PlanFree.CheckNewClasses(withKV, kvNew))
 		assert.Equal(t, freePlanMessage, re.Message)
 	})
 	t.Run("paid without a KV-backed namespace refuses", func(t *testing.T) {
-		re := refused(t, PlanPaid.checkNewClasses(sqlOnly, kvNew))
+		re := refused(t, PlanPaid.CheckNewClasses(sqlOnly, kvNew))
 		assert.Contains(t, re.Message, "'Kv'")
 		assert.Contains(t, re.Message, "new_sqlite_classes")
 	})
 	t.Run("paid with an existing KV-backed namespace accepts", func(t *testing.T) {
-		assert.NoError(t, PlanPaid.checkNewClasses(withKV, kvNew))
+		assert.NoError(t, PlanPaid.CheckNewClasses(withKV, kvNew))
 	})
 	t.Run("paid-kv accepts", func(t *testing.T) {
-		assert.NoError(t, PlanPaidKV.checkNewClasses(nil, kvNew))
+		assert.NoError(t, PlanPaidKV.CheckNewClasses(nil, kvNew))
 	})
 	t.Run("SQLite classes, renames and transfers pass on every plan", func(t *testing.T) {
 		for _, p := range []Plan{PlanFree, PlanPaid, PlanPaidKV} {
-			assert.NoError(t, p.checkNewClasses(nil, sqlNew), p)
-			assert.NoError(t, p.checkNewClasses(withKV, moves), p)
-			assert.NoError(t, p.checkNewClasses(nil, nil), p)
+			assert.NoError(t, p.CheckNewClasses(nil, sqlNew), p)
+			assert.NoError(t, p.CheckNewClasses(withKV, moves), p)
+			assert.NoError(t, p.CheckNewClasses(nil, nil), p)
 		}
 	})
 }

@@ -19,7 +19,7 @@ func TestPortBelongsToOneScriptName(t *testing.T) {
 	dir := t.TempDir()
 	s := startServer(t, dir, Options{})
 	hello := func(text string) module {
-		return module{name: "index.js", src: `export default { fetch() { return new Response("` + text + `") } }`}
+		return module{Name: "index.js", Src: `export default { fetch() { return new Response("` + text + `") } }`}
 	}
 	deploy := func(s *Server, name string) string {
 		mustUpload(t, s, name, meta(nil), hello("I am "+name))

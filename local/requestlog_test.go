@@ -38,7 +38,7 @@ func TestRequestLog(t *testing.T) {
 	s := startServer(t, t.TempDir(), Options{Token: "very-secret-token-123", LogRequests: &echo})
 	mustUpload(t, s, "logged", meta(map[string]any{"bindings": []any{
 		map[string]any{"type": "secret_text", "name": "KEY", "text": "secret-value-456"},
-	}}), module{name: "index.js", src: "export default { fetch() { return new Response('x') } }"})
+	}}), module{Name: "index.js", Src: "export default { fetch() { return new Response('x') } }"})
 	raw(t, s, "GET", "/no/route", s.Token(), "", nil)
 	raw(t, s, "GET", "/user", "wrong", "", nil)
 	raw(t, s, "GET", "/accounts/"+s.AccountID()+"/workers/services/missing", s.Token(), "", nil)

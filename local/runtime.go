@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/workerd"
@@ -28,10 +29,10 @@ type runtime interface {
 // workerdScripts turns a state into the scripts workerd runs. Each hosted class gets its
 // namespace's ID as workerd's unique key: the key names the class's storage directory and seeds
 // its object IDs, so keeping the ID through a rename or transfer is what keeps the data.
-func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
+func (s *Server) workerdScripts(st *account.State) ([]workerd.Script, error) {
 	out := make([]workerd.Script, 0, len(st.Scripts))
 	consumers := s.queues.Consumers()
-	for _, name := range st.scriptNames() {
+	for _, name := range st.ScriptNames() {
 		rec := st.Scripts[name]
 		ws := workerd.Script{
 			Name:               name,
@@ -42,19 +43,19 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 			Tail:               s.tails.Tail(name),
 		}
 		for _, m := range rec.Modules {
-			content, err := s.store.module(m.SHA256)
+			content, err := s.store.Module(m.SHA256)
 			if err != nil {
 				return nil, fmt.Errorf("script %s: %w", name, err)
 			}
 			ws.Modules = append(ws.Modules, workerd.Module{Name: m.Name, Content: content})
 		}
 		bc := bindingContext{st: st, script: name, service: name, assets: rec.Assets}
-		if d := rec.currentDeployment(); d != nil {
-			bc.version = rec.version(rec.primaryVersion(d))
+		if d := rec.CurrentDeployment(); d != nil {
+			bc.version = rec.FindVersion(rec.PrimaryVersion(d))
 		}
 		ws.Bindings = s.workerdBindings(bc, rec.Bindings)
 		ws.Workflows = workflowsDefined(st, name, rec.Bindings)
-		for _, n := range st.namespacesOf(name) {
+		for _, n := range st.NamespacesOf(name) {
 			ws.Classes = append(ws.Classes, workerd.Class{Name: n.Class, SQLite: n.SQLite, UniqueKey: n.ID})
 		}
 		out = append(out, ws)
@@ -66,7 +67,7 @@ func (s *Server) workerdScripts(st *state) ([]workerd.Script, error) {
 // apply makes workerd run next. A refusal by workerd becomes the request's rejection, in
 // Cloudflare's terms; the scripts already running keep serving (the supervisor guarantees it).
 // prev is the state being served, for telling a new class from an existing one.
-func (s *Server) apply(ctx context.Context, prev, next *state, uploaded string) error {
+func (s *Server) apply(ctx context.Context, prev, next *account.State, uploaded string) error {
 	scripts, err := s.workerdScripts(next)
 	if err != nil {
 		return err
@@ -90,18 +91,18 @@ var missingClass = regexp.MustCompile(`referenced the class "([^"]+)", but no su
 // exported (or does not extend DurableObject) gets the code Cloudflare gives that class's case:
 // bound (10061), existing (10064) or new (10074). Anything else is a script that does not load:
 // 10021 with the runtime's own message.
-func runtimeRejection(prev, next *state, uploaded, message string) error {
+func runtimeRejection(prev, next *account.State, uploaded, message string) error {
 	m := missingClass.FindStringSubmatch(message)
 	if m == nil {
 		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "%s", strings.TrimSpace(message))
 	}
 	class := m[1]
-	if rec, ok := next.Scripts[uploaded]; ok && slices.ContainsFunc(rec.Bindings, func(b wireBinding) bool {
+	if rec, ok := next.Scripts[uploaded]; ok && slices.ContainsFunc(rec.Bindings, func(b account.Binding) bool {
 		return b.Type == rules.BindingDurableObject && b.ClassName == class && (b.ScriptName == "" || b.ScriptName == uploaded)
 	}) {
 		return envelope.NewError(http.StatusBadRequest, rules.CodeBinding, "Cannot create binding for class '%s' that is not exported by the script", class)
 	}
-	for _, n := range next.namespacesOf(uploaded) {
+	for _, n := range next.NamespacesOf(uploaded) {
 		if n.Class == class && !slices.ContainsFunc(prev.Namespaces, func(p rules.Namespace) bool { return p.ID == n.ID }) {
 			return envelope.NewError(http.StatusBadRequest, rules.CodeMigration,
 				"Cannot apply %s migration to class '%s' that is not exported by the script", newClassKind(n.SQLite), class)
@@ -123,7 +124,7 @@ func newClassKind(sqlite bool) string {
 // local/workerd's documented layout: <Dir>/storage/<uniqueKey>.
 func (s *Server) dropStorage(dropped []rules.Namespace) {
 	for _, n := range dropped {
-		dir := filepath.Join(s.store.workerdDir(), "storage", n.ID)
+		dir := filepath.Join(s.store.WorkerdDir(), "storage", n.ID)
 		if err := os.RemoveAll(dir); err != nil {
 			s.logger.Warn("deleting Durable Object data", "namespace", n.Name(), "dir", dir, "err", err)
 		}
@@ -135,12 +136,12 @@ var namespaceIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // dropOrphanStorage deletes the data of namespaces that no longer exist: left behind when the
 // process died between writing the state that ended them and deleting their data.
-func (s *Server) dropOrphanStorage(st *state) {
+func (s *Server) dropOrphanStorage(st *account.State) {
 	live := map[string]bool{}
 	for _, n := range st.Namespaces {
 		live[n.ID] = true
 	}
-	entries, _ := os.ReadDir(filepath.Join(s.store.workerdDir(), "storage"))
+	entries, _ := os.ReadDir(filepath.Join(s.store.WorkerdDir(), "storage"))
 	var orphans []rules.Namespace
 	for _, e := range entries {
 		if e.IsDir() && namespaceIDPattern.MatchString(e.Name()) && !live[e.Name()] {

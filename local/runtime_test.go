@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 )
@@ -14,10 +15,10 @@ import (
 // does not load.
 func TestRuntimeRejection(t *testing.T) {
 	const warning = `A DurableObjectNamespace in the config referenced the class "%s", but no such Durable Object class is exported from the worker.`
-	prev := newState()
+	prev := account.NewState()
 	prev.Namespaces = []rules.Namespace{{ID: "old", Script: "api", Class: "Old"}}
-	next := prev.clone()
-	next.Scripts["api"] = &scriptRecord{Name: "api", Bindings: []wireBinding{{Type: rules.BindingDurableObject, Name: "B", ClassName: "Bound"}}}
+	next := prev.Clone()
+	next.Scripts["api"] = &account.Script{Name: "api", Bindings: []account.Binding{{Type: rules.BindingDurableObject, Name: "B", ClassName: "Bound"}}}
 	next.Namespaces = append(next.Namespaces,
 		rules.Namespace{ID: "new", Script: "api", Class: "New", SQLite: true},
 		rules.Namespace{ID: "b", Script: "api", Class: "Bound"})

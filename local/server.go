@@ -19,10 +19,11 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/analytics"
+	"github.com/lumier-dev/lumier/local/assets"
 	"github.com/lumier-dev/lumier/local/calls"
 	"github.com/lumier-dev/lumier/local/d1"
 	"github.com/lumier-dev/lumier/local/fault"
@@ -96,7 +97,7 @@ var accountIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 type Server struct {
 	opts          Options
 	logger        *slog.Logger
-	store         *store
+	store         *account.Store
 	runtime       runtime
 	router        *router
 	calls         calls.Counter
@@ -104,7 +105,7 @@ type Server struct {
 	triggers      *schedules.Triggers // Cron Triggers: the schedules endpoints and the loop
 	kv            *kv.Store           // Workers KV (local/kv); kvBackend serves it to workerd
 	kvBackend     loopback.Server
-	assets        *assetStore // static assets (assets.go); assetsBackend serves ASSETS bindings
+	assets        *assets.Store // static assets (local/assets); assetsBackend serves ASSETS bindings
 	assetsBackend loopback.Server
 	d1            *d1.Store // D1 (local/d1); d1Backend serves it to workerd
 	d1Backend     loopback.Server
@@ -117,15 +118,7 @@ type Server struct {
 	analytics     *analytics.Sink // Analytics Engine data points (local/analytics)
 	tails         *tails.Hub      // tail sessions and the sink workerd's tails post to (local/tails)
 
-	// mu serializes requests that change the account: each builds the next state, has workerd
-	// run it, writes it, then publishes it. Uploads and deletes wait in queue (guarded by qmu)
-	// and are applied in batches (see submit).
-	mu    sync.Mutex
-	qmu   sync.Mutex
-	queue []*change
-	// draining is set while a drain goroutine applies the queue (guarded by qmu).
-	draining bool
-	st       atomic.Pointer[state] // the state being served; read without locks
+	ledger *account.Ledger // the account being served and its changes (local/account)
 
 	ln        net.Listener
 	srv       *http.Server
@@ -178,19 +171,19 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("workerd binary %s: %w (run `npm ci` in the lumier checkout to install it)", opts.Workerd, err)
 	}
 
-	st, err := openStore(opts.StateDir)
+	st, err := account.OpenStore(opts.StateDir)
 	if err != nil {
 		return nil, err
 	}
-	stored, err := st.hasState()
+	stored, err := st.HasState()
 	if err != nil {
-		st.close()
+		st.Close()
 		return nil, err
 	}
 	fresh := !stored
-	loaded, err := st.load()
+	loaded, err := st.Load()
 	if err != nil {
-		st.close()
+		st.Close()
 		return nil, err
 	}
 	if fresh && opts.NoSubdomain {
@@ -202,39 +195,39 @@ func New(opts Options) (*Server, error) {
 		store:  st,
 		runtime: workerd.NewSupervisor(workerd.Options{
 			Binary: opts.Workerd,
-			Dir:    st.workerdDir(),
+			Dir:    st.WorkerdDir(),
 			Logger: logger,
 		}),
 	}
 	s.tails = tails.NewHub(accountView{s})
-	s.analytics = analytics.NewSink(st.dir, logger)
+	s.analytics = analytics.NewSink(st.Dir, logger)
 	s.zones = zones.NewSet(opts.Zones)
 	s.triggers = schedules.NewTriggers(accountView{s}, s.runtime, logger)
-	if s.kv, err = kv.Open(st.db); err != nil {
-		st.close()
+	if s.kv, err = kv.Open(st.DB); err != nil {
+		st.Close()
 		return nil, err
 	}
-	if s.assets, err = openAssets(st.dir, logger); err != nil {
-		st.close()
+	if s.assets, err = assets.Open(st.Dir, logger); err != nil {
+		st.Close()
 		return nil, err
 	}
-	if s.queues, err = queues.Open(st.db); err != nil {
-		st.close()
+	if s.queues, err = queues.Open(st.DB); err != nil {
+		st.Close()
 		return nil, err
 	}
 	s.delivery = queues.NewDelivery(s.queues, s.runtime, logger)
-	if s.d1, err = d1.Open(st.dir, st.db); err != nil {
-		st.close()
+	if s.d1, err = d1.Open(st.Dir, st.DB); err != nil {
+		st.Close()
 		return nil, err
 	}
-	if s.r2, err = r2.Open(st.dir, st.db); err != nil {
-		st.close()
+	if s.r2, err = r2.Open(st.Dir, st.DB); err != nil {
+		st.Close()
 		return nil, err
 	}
 	s.router = newRouter(logger.With("component", "router"), s.route)
-	s.st.Store(loaded)
-	if s.reqlog, err = requestlog.Open(st.dir, opts.LogRequests); err != nil {
-		st.close()
+	s.ledger = account.NewLedger(st, loaded, s.apply, logger)
+	if s.reqlog, err = requestlog.Open(st.Dir, opts.LogRequests); err != nil {
+		st.Close()
 		return nil, err
 	}
 	return s, nil
@@ -256,7 +249,7 @@ func (s *Server) Start(ctx context.Context) error {
 		s.ln = nil
 		return fmt.Errorf("listening for workerd's KV calls: %w", err)
 	}
-	if err := s.assetsBackend.Start(http.HandlerFunc(s.assets.serveAssetsBinding)); err != nil {
+	if err := s.assetsBackend.Start(http.HandlerFunc(s.assets.ServeBinding)); err != nil {
 		ln.Close()
 		s.kvBackend.Close()
 		s.ln = nil
@@ -324,19 +317,19 @@ func (s *Server) Start(ctx context.Context) error {
 		s.triggers.Start()
 	}
 	s.delivery.Start()
-	s.logger.Info("local Cloudflare listening", "url", s.URL(), "state", s.store.dir, "zones", s.Zones())
+	s.logger.Info("local Cloudflare listening", "url", s.URL(), "state", s.store.Dir, "zones", s.Zones())
 	return nil
 }
 
 // restore serves the stored state: ports before workerd, so that workerd's own ephemeral ports
 // never take a script's stable port.
 func (s *Server) restore(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur := s.st.Load()
-	next := cur.clone()
+	s.ledger.Lock()
+	defer s.ledger.Unlock()
+	cur := s.ledger.Load()
+	next := cur.Clone()
 	moved := false
-	for _, name := range next.scriptNames() {
+	for _, name := range next.ScriptNames() {
 		rec := next.Scripts[name]
 		if !rec.WorkersDev {
 			continue
@@ -348,17 +341,17 @@ func (s *Server) restore(ctx context.Context) error {
 		moved = moved || changed
 	}
 	if moved {
-		if err := s.store.save(next); err != nil {
+		if err := s.store.Save(next); err != nil {
 			return err
 		}
-		s.st.Store(next)
+		s.ledger.Publish(next)
 	}
 	if len(next.Scripts) > 0 {
 		if err := s.apply(ctx, next, next, ""); err != nil {
-			return fmt.Errorf("running the stored scripts on workerd (state directory %s): %w", s.store.dir, err)
+			return fmt.Errorf("running the stored scripts on workerd (state directory %s): %w", s.store.Dir, err)
 		}
 	}
-	if err := s.store.gc(next); err != nil {
+	if err := s.store.GC(next); err != nil {
 		s.logger.Warn("removing unused modules", "err", err)
 	}
 	s.dropOrphanStorage(next)
@@ -368,13 +361,13 @@ func (s *Server) restore(ctx context.Context) error {
 // openPort serves script name of next on the port that belongs to its name (state.Ports), a
 // new one for a name that never had one, and records the port in next. It reports whether next
 // changed: a first port, or a new one because another program took the old.
-func (s *Server) openPort(next *state, name string) (changed bool, err error) {
+func (s *Server) openPort(next *account.State, name string) (changed bool, err error) {
 	rec := next.Scripts[name]
 	want := rec.Port
 	if want == 0 {
 		want = next.Ports[name]
 	}
-	port, err := s.router.open(name, want, s.portBase(), next.usedPorts(name))
+	port, err := s.router.open(name, want, s.portBase(), next.UsedPorts(name))
 	if err != nil {
 		return false, err
 	}
@@ -418,7 +411,7 @@ func (s *Server) Plan() Plan { return s.opts.Plan }
 func (s *Server) Token() string { return s.opts.Token }
 
 // StateDir is the absolute path of the state directory.
-func (s *Server) StateDir() string { return s.store.dir }
+func (s *Server) StateDir() string { return s.store.Dir }
 
 // ScriptURL is the URL a script with workers.dev enabled answers at (http://127.0.0.1:<port>);
 // false when the script does not exist or workers.dev is off.
@@ -431,7 +424,7 @@ func (s *Server) ScriptURL(script string) (string, bool) {
 }
 
 // Scripts lists the names of the uploaded scripts, sorted.
-func (s *Server) Scripts() []string { return s.st.Load().scriptNames() }
+func (s *Server) Scripts() []string { return s.ledger.Load().ScriptNames() }
 
 // Calls counts the API calls that reached their endpoint, by kind (the Call* constants), plus
 // CallFaulted for requests a fault rule failed and CallDropped for those it served unanswered. Requests refused for their credentials are not
@@ -495,7 +488,7 @@ func (s *Server) Close() error {
 		if err := s.reqlog.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("closing the request log: %w", err))
 		}
-		if err := s.store.close(); err != nil {
+		if err := s.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("unlocking the state directory: %w", err))
 		}
 		s.closeErr = errors.Join(errs...)
@@ -504,7 +497,7 @@ func (s *Server) Close() error {
 }
 
 // RequestLogPath is the request log's file in the state directory.
-func (s *Server) RequestLogPath() string { return filepath.Join(s.store.dir, requestlog.File) }
+func (s *Server) RequestLogPath() string { return filepath.Join(s.store.Dir, requestlog.File) }
 
 // Zones lists the names of the account's zones: requests for them reach Workers by Host.
 func (s *Server) Zones() []string { return s.zones.Names() }

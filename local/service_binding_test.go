@@ -42,11 +42,11 @@ func TestServiceAndJSONBindings(t *testing.T) {
 	bindings := []any{service("AUTH", ""), service("AUTH_RPC", "AuthRPC"),
 		map[string]any{"type": "json", "name": "CONFIG", "json": map[string]any{"limits": []int{1, 2}, "on": true}}}
 
-	_, err := putScript(t, s, "caller", meta(map[string]any{"bindings": bindings}), module{name: "index.js", src: callerWorker})
+	_, err := putScript(t, s, "caller", meta(map[string]any{"bindings": bindings}), module{Name: "index.js", Src: callerWorker})
 	requireCode(t, err, envelope.CodeValidation, "service binding 'AUTH' references Worker 'auth', which does not exist")
 
-	mustUpload(t, s, "auth", meta(nil), module{name: "index.js", src: authWorker})
-	mustUpload(t, s, "caller", meta(map[string]any{"bindings": bindings}), module{name: "index.js", src: callerWorker})
+	mustUpload(t, s, "auth", meta(nil), module{Name: "index.js", Src: authWorker})
+	mustUpload(t, s, "caller", meta(map[string]any{"bindings": bindings}), module{Name: "index.js", Src: callerWorker})
 	url := enableWorkersDev(t, s, "caller")
 	code, body := call(t, http.MethodGet, url, "")
 	require.Equal(t, http.StatusOK, code, body)

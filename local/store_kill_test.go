@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/internal/killtest"
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/storage"
 )
 
@@ -29,7 +30,7 @@ func TestStoreSurvivesKill(t *testing.T) {
 		var temp string
 		if i%2 == 1 {
 			where, mid = "a module", func(int, int) bool {
-				temp = tempFileWithPrefix(filepath.Join(dir, modulesDir, storage.TempPrefix))
+				temp = tempFileWithPrefix(filepath.Join(dir, account.ModulesDir, storage.TempPrefix))
 				return temp != ""
 			}
 		}
@@ -38,13 +39,13 @@ func TestStoreSurvivesKill(t *testing.T) {
 		acked, _ := child.StopMidWrite(t, mid)
 		child.Kill(t)
 
-		st, err := openStore(dir)
+		st, err := account.OpenStore(dir)
 		require.NoError(t, err, "the lock died with the process")
 		if temp != "" {
 			_, err = os.Stat(temp)
 			assert.True(t, os.IsNotExist(err), "the half-written %s is cleaned up on open", temp)
 		}
-		s, err := st.load()
+		s, err := st.Load()
 		require.NoError(t, err, "the state loads after a kill while writing %s", where)
 		rec, ok := s.Scripts["s"]
 		require.True(t, ok, "the acknowledged uploads survive")
@@ -52,12 +53,12 @@ func TestStoreSurvivesKill(t *testing.T) {
 		require.NoError(t, err)
 		assert.GreaterOrEqual(t, version, acked, "every acknowledged upload survives")
 		assert.LessOrEqual(t, version, acked+1, "at most the upload being written when killed is there unacknowledged")
-		content, err := st.module(rec.Modules[0].SHA256)
+		content, err := st.Module(rec.Modules[0].SHA256)
 		require.NoError(t, err)
 		assert.True(t, strings.HasPrefix(string(content), "// version "+rec.MigrationTag+"\n"),
 			"the module is the one the state names (version %s)", rec.MigrationTag)
 		t.Logf("killed while writing %s after %d acknowledged uploads; the store holds version %d", where, acked, version)
-		require.NoError(t, st.close())
+		require.NoError(t, st.Close())
 	}
 }
 

@@ -5,27 +5,27 @@ import (
 )
 
 // Subdomain is the account's workers.dev subdomain (subdomain.Account).
-func (a accountView) Subdomain() string { return a.s.st.Load().Subdomain }
+func (a accountView) Subdomain() string { return a.s.ledger.Load().Subdomain }
 
 // SetSubdomain records the account's workers.dev subdomain (subdomain.Account). Locally the name
 // only shows up in reads (scripts answer on ports), but it is kept like Cloudflare keeps it.
 func (a accountView) SetSubdomain(sub string) error {
 	s := a.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	next := s.st.Load().clone()
+	s.ledger.Lock()
+	defer s.ledger.Unlock()
+	next := s.ledger.Load().Clone()
 	next.Subdomain = sub
-	if err := s.store.save(next); err != nil {
+	if err := s.store.Save(next); err != nil {
 		return err
 	}
-	s.st.Store(next)
+	s.ledger.Publish(next)
 	return nil
 }
 
 // WorkersDev is script's workers.dev route (subdomain.Account): the URL is where the script
 // answers when the route is on (a local extension, see docs/architecture.md).
 func (a accountView) WorkersDev(script string) (enabled, previews bool, url string, ok bool) {
-	rec, ok := a.s.st.Load().Scripts[script]
+	rec, ok := a.s.ledger.Load().Scripts[script]
 	if !ok {
 		return false, false, "", false
 	}
@@ -39,13 +39,13 @@ func (a accountView) WorkersDev(script string) (enabled, previews bool, url stri
 // recorded while off, so turning workers.dev back on gives the same URL.
 func (a accountView) SetWorkersDev(name string, enabled, previews bool) (string, error) {
 	s := a.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
+	s.ledger.Lock()
+	defer s.ledger.Unlock()
+	prev := s.ledger.Load()
 	if _, ok := prev.Scripts[name]; !ok {
 		return "", envelope.ScriptNotFound()
 	}
-	next := prev.clone()
+	next := prev.Clone()
 	rec := next.Scripts[name]
 	rec.WorkersDev, rec.PreviewsEnabled = enabled, previews
 	if enabled {
@@ -53,13 +53,13 @@ func (a accountView) SetWorkersDev(name string, enabled, previews bool) (string,
 			return "", err
 		}
 	}
-	if err := s.store.save(next); err != nil {
+	if err := s.store.Save(next); err != nil {
 		if enabled && !prev.Scripts[name].WorkersDev {
 			s.router.close(name)
 		}
 		return "", err
 	}
-	s.st.Store(next)
+	s.ledger.Publish(next)
 	if !enabled {
 		s.router.close(name)
 		return "", nil

@@ -61,8 +61,8 @@ func readEvent(t *testing.T, c *websocket.Conn) map[string]any {
 // script's name with the request that caused them; another script's events do not reach it.
 func TestTailStreamsAScriptsEvents(t *testing.T) {
 	s := startServer(t, t.TempDir(), Options{})
-	mustUpload(t, s, "tailed", meta(nil), module{name: "index.js", src: tailingWorker})
-	mustUpload(t, s, "other", meta(nil), module{name: "index.js", src: tailingWorker})
+	mustUpload(t, s, "tailed", meta(nil), module{Name: "index.js", Src: tailingWorker})
+	mustUpload(t, s, "other", meta(nil), module{Name: "index.js", Src: tailingWorker})
 	url := enableWorkersDev(t, s, "tailed")
 	otherURL := enableWorkersDev(t, s, "other")
 	tails := "/accounts/" + s.AccountID() + "/workers/scripts/tailed/tails"
@@ -127,7 +127,7 @@ func TestTailRefusals(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, r.Status)
 	assert.Equal(t, envelope.CodeScriptNotFound, r.code())
 
-	mustUpload(t, s, "tail-refusals", meta(nil), module{name: "index.js", src: tailingWorker})
+	mustUpload(t, s, "tail-refusals", meta(nil), module{Name: "index.js", Src: tailingWorker})
 	r = raw(t, s, "POST", base+"tail-refusals/tails", s.Token(), "application/json", []byte(`{}`))
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	var tail tailAnswer
@@ -148,7 +148,7 @@ func TestTailRefusals(t *testing.T) {
 // Cloudflare's tail accepts: the local Cloudflare keeps the connection and streams the events.
 func TestTailAcceptsWranglersUnmaskedMessage(t *testing.T) {
 	s := startServer(t, t.TempDir(), Options{})
-	mustUpload(t, s, "tailed", meta(nil), module{name: "index.js", src: tailingWorker})
+	mustUpload(t, s, "tailed", meta(nil), module{Name: "index.js", Src: tailingWorker})
 	url := enableWorkersDev(t, s, "tailed")
 	r := raw(t, s, "POST", "/accounts/"+s.AccountID()+"/workers/scripts/tailed/tails", s.Token(), "application/json", []byte(`{}`))
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))

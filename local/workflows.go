@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
@@ -16,7 +17,7 @@ import (
 // workflowBindingKind is the workflow binding: workerd's own Workflow binding, calling the
 // engine of the workflow in the defining script's process.
 var workflowBindingKind = bindingKind{
-	runtime: func(_ *Server, bc bindingContext, b wireBinding) (workerd.Binding, bool) {
+	runtime: func(_ *Server, bc bindingContext, b account.Binding) (workerd.Binding, bool) {
 		host := cmp(b.ScriptName, bc.script)
 		if _, ok := bc.st.Scripts[host]; !ok {
 			return workerd.Binding{}, false // the defining script is gone: nothing runs the workflow
@@ -32,7 +33,7 @@ var workflowBindingKind = bindingKind{
 // (`PUT /workflows/{name}`) while the script exports the class, and those its bindings define
 // that the registry gives no other script (an upload comes before its PUT). One engine runs a
 // workflow.
-func workflowsDefined(st *state, script string, bindings []wireBinding) []workerd.Workflow {
+func workflowsDefined(st *account.State, script string, bindings []account.Binding) []workerd.Workflow {
 	var out []workerd.Workflow
 	exports := st.Scripts[script].Exports
 	for _, name := range slices.Sorted(maps.Keys(st.Workflows)) {
@@ -41,7 +42,7 @@ func workflowsDefined(st *state, script string, bindings []wireBinding) []worker
 		}
 	}
 	for _, b := range bindings {
-		if b.Type != bindingWorkflow || (b.ScriptName != "" && b.ScriptName != script) {
+		if b.Type != account.BindingWorkflow || (b.ScriptName != "" && b.ScriptName != script) {
 			continue
 		}
 		if rec, ok := st.Workflows[b.WorkflowName]; ok && rec.ScriptName != script {
@@ -57,14 +58,14 @@ func workflowsDefined(st *state, script string, bindings []wireBinding) []worker
 
 // workflowHost is the script whose process runs workflow name now: the registry's script, or a
 // script that defines it in its bindings.
-func workflowHost(st *state, name string) (string, bool) {
+func workflowHost(st *account.State, name string) (string, bool) {
 	if rec, ok := st.Workflows[name]; ok {
 		if _, live := st.Scripts[rec.ScriptName]; live {
 			return rec.ScriptName, true
 		}
 		return "", false
 	}
-	for _, script := range st.scriptNames() {
+	for _, script := range st.ScriptNames() {
 		for _, w := range workflowsDefined(st, script, st.Scripts[script].Bindings) {
 			if w.Name == name {
 				return script, true

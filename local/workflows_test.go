@@ -80,7 +80,7 @@ func TestWorkflowSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	s := startServer(t, dir, Options{})
 	md := meta(map[string]any{"bindings": []any{workflowBinding("ORDER", "orders-flow", "OrderFlow", "")}})
-	mustUpload(t, s, "orders", md, module{name: "index.js", src: orderWorkflow})
+	mustUpload(t, s, "orders", md, module{Name: "index.js", Src: orderWorkflow})
 	c := newClient(s)
 	_, err := c.Workflows.Update(ctxT(t), "orders-flow", workflows.WorkflowUpdateParams{AccountID: cloudflare.F(s.AccountID()),
 		ScriptName: cloudflare.F("orders"), ClassName: cloudflare.F("OrderFlow")})

@@ -30,7 +30,7 @@ func zoneGet(t *testing.T, s *Server, host, path string) (int, string) {
 }
 
 func namedWorker(name string) module {
-	return module{"index.js", `export default { fetch() { return new Response("` + name + `") } }`}
+	return module{Name: "index.js", Src: `export default { fetch() { return new Response("` + name + `") } }`}
 }
 
 // Zones, routes and custom domains answer in Cloudflare's shapes; requests reach the Worker the

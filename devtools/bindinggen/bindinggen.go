@@ -28,7 +28,7 @@ func Files() (map[string][]byte, error) {
 	for path, gen := range map[string]func(*bytes.Buffer){
 		"provider/binding_gen.go":           providerBinding,
 		"internal/cfapi/binding_gen.go":     wireBinding("cfapi", "Binding", "Binding", true),
-		"local/binding_wire_gen.go":         wireBinding("local", "wireBinding", "binding", false),
+		"local/account/binding_gen.go":      wireBinding("account", "Binding", "Binding", false),
 		"sdk/go/lumier/config_kinds_gen.go": goHelpers,
 		"sdk/typescript/kinds.ts":           tsHelpers,
 		optiongen.Path:                      optiongen.Provider,

@@ -80,6 +80,7 @@ var localRanks = map[string]int{
 
 	"local/envelope":            1,
 	"local/storage/storagetest": 1,
+	"local/scripts/scriptstest": 1,
 
 	"local/fault":      2,
 	"local/requestlog": 2,
@@ -96,7 +97,12 @@ var localRanks = map[string]int{
 	"local/analytics":  2,
 	"local/subdomain":  2,
 
-	"local": 3,
+	"local/account": 3,
+
+	"local/scripts": 4,
+	"local/assets":  4,
+
+	"local": 5,
 }
 
 // localBackImports lists the imports among local/'s packages that do not run down localRanks,
@@ -145,7 +151,7 @@ func TestLocalBackImportReported(t *testing.T) {
 		module + "local/newthing",
 	})
 	want := []string{
-		"local/kv (rank 2) imports local (rank 3)",
+		"local/kv (rank 2) imports local (rank 5)",
 		"local/kv (rank 2) imports local/r2 (rank 2)",
 		"local/newthing is not on the map of local/'s packages",
 	}

@@ -1,4 +1,4 @@
-package local
+package scripts
 
 import (
 	"encoding/json"
@@ -10,24 +10,14 @@ import (
 	"time"
 
 	"github.com/lumier-dev/lumier/internal/bindingkind"
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 )
 
-// scriptSettings are the script-level settings (GET/PATCH .../script-settings): they apply to
-// every version and change without a new version.
-type scriptSettings struct {
-	Logpush       bool           `json:"logpush"`
-	Observability map[string]any `json:"observability,omitempty"`
-	Tags          []string       `json:"tags,omitempty"`
-	TailConsumers []any          `json:"tail_consumers,omitempty"`
-	Limits        map[string]any `json:"limits,omitempty"`
-	Placement     map[string]any `json:"placement,omitempty"`
-}
-
-// settings returns the script's settings with Cloudflare's defaults filled in.
-func (rec *scriptRecord) settings() scriptSettings {
-	var out scriptSettings
+// settingsOf returns the script's settings with Cloudflare's defaults filled in.
+func settingsOf(rec *account.Script) account.Settings {
+	var out account.Settings
 	if rec.Settings != nil {
 		out = *rec.Settings
 	}
@@ -49,8 +39,8 @@ func (rec *scriptRecord) settings() scriptSettings {
 	return out
 }
 
-// fill copies the settings into a GET .../settings answer.
-func (st scriptSettings) fill(out *settingsJSON) {
+// fillSettings copies the settings into a GET .../settings answer.
+func fillSettings(st account.Settings, out *settingsJSON) {
 	out.Logpush, out.Observability, out.Tags = st.Logpush, st.Observability, st.Tags
 	out.TailConsumers, out.Limits, out.Placement = st.TailConsumers, st.Limits, st.Placement
 }
@@ -63,7 +53,7 @@ type scriptSettingsJSON struct {
 	TailConsumers []any          `json:"tail_consumers"`
 }
 
-func (st scriptSettings) json() scriptSettingsJSON {
+func settingsJSONOf(st account.Settings) scriptSettingsJSON {
 	return scriptSettingsJSON{Logpush: st.Logpush, Observability: st.Observability, Tags: st.Tags, TailConsumers: st.TailConsumers}
 }
 
@@ -78,7 +68,7 @@ type settingsPatch struct {
 	Placement     *map[string]any `json:"placement"`
 }
 
-func (p settingsPatch) apply(st scriptSettings) scriptSettings {
+func (p settingsPatch) apply(st account.Settings) account.Settings {
 	if p.Logpush != nil {
 		st.Logpush = *p.Logpush
 	}
@@ -101,40 +91,40 @@ func (p settingsPatch) apply(st scriptSettings) scriptSettings {
 }
 
 // handleGetScriptSettings is GET .../scripts/{name}/script-settings.
-func (s *Server) handleGetScriptSettings(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
+func (a *API) handleGetScriptSettings(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	envelope.WriteResult(w, http.StatusOK, rec.settings().json(), nil)
+	envelope.WriteResult(w, http.StatusOK, settingsJSONOf(settingsOf(rec)), nil)
 }
 
 // handlePatchScriptSettings is PATCH .../scripts/{name}/script-settings: a JSON body of the
 // fields to change. No new version, no reload: nothing here changes what workerd runs.
-func (s *Server) handlePatchScriptSettings(w http.ResponseWriter, r *http.Request) {
+func (a *API) handlePatchScriptSettings(w http.ResponseWriter, r *http.Request) {
 	var p settingsPatch
 	if err := envelope.ReadJSON(r, &p); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
+	a.ledger.Lock()
+	defer a.ledger.Unlock()
+	prev := a.ledger.Load()
 	if _, ok := prev.Scripts[r.PathValue("script")]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	next := prev.clone()
+	next := prev.Clone()
 	rec := next.Scripts[r.PathValue("script")]
-	st := p.apply(rec.settings())
+	st := p.apply(settingsOf(rec))
 	rec.Settings = &st
-	if err := s.store.save(next); err != nil {
+	if err := a.store.Save(next); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	s.st.Store(next)
-	envelope.WriteResult(w, http.StatusOK, st.json(), nil)
+	a.ledger.Publish(next)
+	envelope.WriteResult(w, http.StatusOK, settingsJSONOf(st), nil)
 }
 
 // versionPatch is the part of a settings PATCH that changes what runs: a new version, deployed
@@ -151,7 +141,7 @@ type versionPatch struct {
 // handlePatchSettings is PATCH .../scripts/{name}/settings: a multipart body whose "settings"
 // part is JSON. Script-level fields change in place; bindings and compatibility settings make a
 // new version (bindings of type "inherit" keep the current binding of that name).
-func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
+func (a *API) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	raw, err := settingsPart(r)
 	if err != nil {
@@ -169,23 +159,23 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
+	a.ledger.Lock()
+	defer a.ledger.Unlock()
+	prev := a.ledger.Load()
 	old, ok := prev.Scripts[name]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	next := prev.clone()
+	next := prev.Clone()
 	rec := next.Scripts[name]
-	st := p.apply(rec.settings())
+	st := p.apply(settingsOf(rec))
 	rec.Settings = &st
 
 	newVersion := p.CompatibilityDate != nil || p.CompatibilityFlags != nil || p.Bindings != nil
 	if newVersion {
-		rec.ensureVersions()
-		v := rec.snapshot(time.Now().UTC(), requestSource(r))
+		rec.EnsureVersions()
+		v := rec.Snapshot(time.Now().UTC(), requestSource(r))
 		if p.CompatibilityDate != nil {
 			v.CompatibilityDate = *p.CompatibilityDate
 		}
@@ -193,7 +183,7 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 			v.CompatibilityFlags = *p.CompatibilityFlags
 		}
 		if p.Bindings != nil {
-			if v.Bindings, err = inheritBindings(p.Bindings, old.Bindings); err != nil {
+			if v.Bindings, err = inheritBindings(p.Bindings, old.Bindings, a.rt.Kinds()); err != nil {
 				envelope.WriteError(w, err)
 				return
 			}
@@ -202,28 +192,28 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 			envelope.WriteError(w, err)
 			return
 		}
-		rec.addVersion(v)
-		rec.deployAll(v)
+		rec.AddVersion(v)
+		rec.DeployAll(v)
 		rec.ModifiedOn = v.CreatedOn
 		rec.Etag = etag(rec)
 		ctx, cancel := contextFor(r)
 		defer cancel()
-		if err := s.apply(ctx, prev, next, name); err != nil {
+		if err := a.rt.Apply(ctx, prev, next, name); err != nil {
 			envelope.WriteError(w, err)
 			return
 		}
-		if err := s.commit(ctx, prev, next); err != nil {
+		if err := a.ledger.Commit(ctx, prev, next); err != nil {
 			envelope.WriteError(w, err)
 			return
 		}
 	} else {
-		if err := s.store.save(next); err != nil {
+		if err := a.store.Save(next); err != nil {
 			envelope.WriteError(w, err)
 			return
 		}
-		s.st.Store(next)
+		a.ledger.Publish(next)
 	}
-	s.writeSettings(w, next, rec)
+	a.writeSettings(w, next, rec)
 }
 
 // inheritBindings parses a settings PATCH's bindings. Two forms keep a current binding without
@@ -233,17 +223,17 @@ func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 // name and type (wrangler's PRs #4179 and #4674: "only specifying the name and type of a
 // binding instructs the patch API to copy the existing binding over"; the schema itself
 // requires secret_text's text).
-func inheritBindings(raw []json.RawMessage, current []wireBinding) ([]wireBinding, error) {
+func inheritBindings(raw []json.RawMessage, current []account.Binding, kinds []string) ([]account.Binding, error) {
 	var plain []json.RawMessage
-	var inherited []wireBinding
+	var inherited []account.Binding
 	for _, r := range raw {
-		var b wireBinding
+		var b account.Binding
 		_ = json.Unmarshal(r, &b)
 		if b.Type != "inherit" && !valueless(r, b.Type) {
 			plain = append(plain, r)
 			continue
 		}
-		i := slices.IndexFunc(current, func(c wireBinding) bool {
+		i := slices.IndexFunc(current, func(c account.Binding) bool {
 			return c.Name == b.Name && (b.Type == "inherit" || c.Type == b.Type)
 		})
 		if i < 0 {
@@ -255,7 +245,7 @@ func inheritBindings(raw []json.RawMessage, current []wireBinding) ([]wireBindin
 		}
 		inherited = append(inherited, current[i])
 	}
-	out, err := parseBindings(plain)
+	out, err := parseBindings(plain, kinds)
 	if err != nil {
 		return nil, err
 	}
@@ -312,17 +302,17 @@ func settingsPart(r *http.Request) ([]byte, error) {
 	}
 }
 
-// serviceRefJSON is one binding of GET .../references: the script holding it ("service"), its
+// ServiceRefJSON is one binding of GET .../references: the script holding it ("service"), its
 // environment and the binding's name.
-type serviceRefJSON struct {
+type ServiceRefJSON struct {
 	Name        string `json:"name"`
 	Service     string `json:"service"`
 	Environment string `json:"environment"`
 }
 
-// durableObjectRefJSON is a binding to one of the script's Durable Object namespaces.
-type durableObjectRefJSON struct {
-	serviceRefJSON
+// DurableObjectRefJSON is a binding to one of the script's Durable Object namespaces.
+type DurableObjectRefJSON struct {
+	ServiceRefJSON
 	NamespaceID   string `json:"durable_object_namespace_id"`
 	NamespaceName string `json:"durable_object_namespace_name"`
 }
@@ -331,37 +321,37 @@ type durableObjectRefJSON struct {
 // durable_objects lists every binding to the namespaces it implements, its own included (clients
 // skip those themselves); services.incoming the other scripts' service bindings to it. The
 // local Cloudflare has no dispatch namespaces, so dispatch_outbounds is always empty.
-func (s *Server) handleReferences(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleReferences(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	st := s.st.Load()
+	st := a.ledger.Load()
 	if _, ok := st.Scripts[name]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	dos := []durableObjectRefJSON{}
-	for _, n := range st.namespacesOf(name) {
-		for _, other := range st.scriptNames() {
-			for _, b := range st.Scripts[other].ruleBindings() {
+	dos := []DurableObjectRefJSON{}
+	for _, n := range st.NamespacesOf(name) {
+		for _, other := range st.ScriptNames() {
+			for _, b := range st.Scripts[other].RuleBindings() {
 				if b.Type == rules.BindingDurableObject && b.Target(other) == name && b.ClassName == n.Class {
-					dos = append(dos, durableObjectRefJSON{
-						serviceRefJSON: serviceRefJSON{Name: b.Name, Service: other, Environment: productionEnvironment},
+					dos = append(dos, DurableObjectRefJSON{
+						ServiceRefJSON: ServiceRefJSON{Name: b.Name, Service: other, Environment: productionEnvironment},
 						NamespaceID:    n.ID, NamespaceName: n.Name(),
 					})
 				}
 			}
 		}
 	}
-	incoming, outgoing := []serviceRefJSON{}, []serviceRefJSON{}
-	for _, other := range st.scriptNames() {
+	incoming, outgoing := []ServiceRefJSON{}, []ServiceRefJSON{}
+	for _, other := range st.ScriptNames() {
 		for _, b := range st.Scripts[other].Bindings {
-			if b.Type != bindingService {
+			if b.Type != account.BindingService {
 				continue
 			}
 			if b.Service == name {
-				incoming = append(incoming, serviceRefJSON{Name: b.Name, Service: other, Environment: productionEnvironment})
+				incoming = append(incoming, ServiceRefJSON{Name: b.Name, Service: other, Environment: productionEnvironment})
 			}
 			if other == name {
-				outgoing = append(outgoing, serviceRefJSON{Name: b.Name, Service: b.Service, Environment: productionEnvironment})
+				outgoing = append(outgoing, ServiceRefJSON{Name: b.Name, Service: b.Service, Environment: productionEnvironment})
 			}
 		}
 	}

@@ -1,38 +1,21 @@
-package local
+package scripts
 
 import (
 	"compress/gzip"
 	"fmt"
 	"net/http"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 // Cloudflare refuses a Worker whose modules exceed its plan's size limit after gzip compression
 // with 10027 (docs/cloudflare-api.md: error codes, and Limits).
-const codeScriptTooLarge = 10027
-
-// maxWorkerGzipBytes is the plan's limit on a Worker's size after gzip: 3 MiB on Workers Free,
-// 10 MiB on Workers Paid (docs/cloudflare-api.md, "Limits checked before upload").
-func (p Plan) maxWorkerGzipBytes() int {
-	if p == PlanFree {
-		return 3 << 20
-	}
-	return 10 << 20
-}
-
-// maxAssetFiles is the plan's limit on the static asset files of a Worker version: 20,000 on
-// Workers Free, 100,000 on Workers Paid (docs/cloudflare-api.md, "Static assets").
-func (p Plan) maxAssetFiles() int {
-	if p == PlanFree {
-		return 20_000
-	}
-	return 100_000
-}
+const CodeScriptTooLarge = 10027
 
 // checkWorkerSize refuses modules whose gzip size is over the plan's limit, in Cloudflare's words.
-func (p Plan) checkWorkerSize(modules []uploadedModule) *envelope.Error {
-	maxWorkerGzipBytes := p.maxWorkerGzipBytes()
+func checkWorkerSize(p account.Plan, modules []uploadedModule) *envelope.Error {
+	maxWorkerGzipBytes := p.MaxWorkerGzipBytes()
 	var n byteCounter
 	w := gzip.NewWriter(&n)
 	for _, m := range modules {
@@ -42,7 +25,7 @@ func (p Plan) checkWorkerSize(modules []uploadedModule) *envelope.Error {
 	if int(n) <= maxWorkerGzipBytes {
 		return nil
 	}
-	return envelope.NewError(http.StatusBadRequest, codeScriptTooLarge, "Your Worker exceeded the size limit of %d MiB. "+
+	return envelope.NewError(http.StatusBadRequest, CodeScriptTooLarge, "Your Worker exceeded the size limit of %d MiB. "+
 		"Refer to the Workers documentation (https://developers.cloudflare.com/workers/observability/errors/"+
 		"#errors-on-worker-upload) for more details.", maxWorkerGzipBytes>>20)
 }

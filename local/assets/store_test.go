@@ -1,6 +1,7 @@
-package local
+package assets
 
 import (
+	"log/slog"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ const (
 
 func TestAssetStoreSessions(t *testing.T) {
 	dir := t.TempDir()
-	a, err := openAssets(dir, testLogger())
+	a, err := Open(dir, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	m := assetManifest{"/a.txt": {Hash: hashA, Size: 1}, "/b.txt": {Hash: hashB, Size: 1}, "/copy.txt": {Hash: hashA, Size: 1}}
 
@@ -46,7 +47,7 @@ func TestAssetStoreSessions(t *testing.T) {
 	assert.Equal(t, id, id2, "one manifest, one id")
 
 	// Persisted: a new store on the same directory reads the manifest and the files.
-	b, err := openAssets(dir, testLogger())
+	b, err := Open(dir, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	got, err := b.manifest(id)
 	require.NoError(t, err)
@@ -57,7 +58,7 @@ func TestAssetStoreSessions(t *testing.T) {
 }
 
 func TestAssetSessionsExpire(t *testing.T) {
-	a, err := openAssets(t.TempDir(), testLogger())
+	a, err := Open(t.TempDir(), slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	now := time.Now()
 	a.now = func() time.Time { return now }

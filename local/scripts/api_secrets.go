@@ -1,4 +1,4 @@
-package local
+package scripts
 
 import (
 	"net/http"
@@ -6,21 +6,22 @@ import (
 	"sort"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 )
 
 // Cloudflare's codes for the secrets API (docs/cloudflare-api.md).
 const (
-	// codeVersionNotDeployed refuses a secret change while the script's latest version is not
+	// CodeVersionNotDeployed refuses a secret change while the script's latest version is not
 	// the one deployed at 100% (wrangler secret/index.ts VERSION_NOT_DEPLOYED_ERR_CODE): the
 	// change would deploy that version with it.
-	codeVersionNotDeployed = 10215
-	// codeBindingNameInUse refuses a secret named like one of the script's other bindings
+	CodeVersionNotDeployed = 10215
+	// CodeBindingNameInUse refuses a secret named like one of the script's other bindings
 	// (users' reports of `wrangler secret put`; the text is unconfirmed).
-	codeBindingNameInUse = 10053
-	// codeSecretNotFound is a secret the script does not have: Cloudflare's code is
+	CodeBindingNameInUse = 10053
+	// CodeSecretNotFound is a secret the script does not have: Cloudflare's code is
 	// unconfirmed; 10021 is its validation code.
-	codeSecretNotFound = envelope.CodeValidation
+	CodeSecretNotFound = envelope.CodeValidation
 )
 
 // secretJSON is one secret as the secrets API answers it: its name and type, never its text
@@ -42,7 +43,7 @@ func (u secretUpload) check() error {
 	if u.Name == "" {
 		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "a secret needs a name")
 	}
-	if u.Type != bindingSecretText {
+	if u.Type != account.BindingSecretText {
 		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
 			"secret '%s' has type '%s': the local Cloudflare keeps secrets of type secret_text only", u.Name, u.Type)
 	}
@@ -53,10 +54,10 @@ func (u secretUpload) check() error {
 }
 
 // secretsOf lists the secrets among bindings, by name.
-func secretsOf(bindings []wireBinding) []secretJSON {
+func secretsOf(bindings []account.Binding) []secretJSON {
 	out := []secretJSON{}
 	for _, b := range bindings {
-		if b.Type == bindingSecretText {
+		if b.Type == account.BindingSecretText {
 			out = append(out, secretJSON{Name: b.Name, Type: b.Type})
 		}
 	}
@@ -66,14 +67,14 @@ func secretsOf(bindings []wireBinding) []secretJSON {
 
 // setSecret puts secret u into bindings, replacing a secret of that name; a binding of another
 // type under that name is refused.
-func setSecret(bindings []wireBinding, u secretUpload) ([]wireBinding, error) {
-	i := slices.IndexFunc(bindings, func(b wireBinding) bool { return b.Name == u.Name })
-	secret := wireBinding{Type: bindingSecretText, Name: u.Name, Text: *u.Text}
+func setSecret(bindings []account.Binding, u secretUpload) ([]account.Binding, error) {
+	i := slices.IndexFunc(bindings, func(b account.Binding) bool { return b.Name == u.Name })
+	secret := account.Binding{Type: account.BindingSecretText, Name: u.Name, Text: *u.Text}
 	switch {
 	case i < 0:
 		return append(bindings, secret), nil
-	case bindings[i].Type != bindingSecretText:
-		return nil, envelope.NewError(http.StatusBadRequest, codeBindingNameInUse,
+	case bindings[i].Type != account.BindingSecretText:
+		return nil, envelope.NewError(http.StatusBadRequest, CodeBindingNameInUse,
 			"Binding name '%s' already in use. Please use a different name and try again.", u.Name)
 	}
 	bindings[i] = secret
@@ -81,8 +82,8 @@ func setSecret(bindings []wireBinding, u secretUpload) ([]wireBinding, error) {
 }
 
 // handleListSecrets is GET .../scripts/{name}/secrets: the secrets of the version serving.
-func (s *Server) handleListSecrets(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
+func (a *API) handleListSecrets(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
@@ -91,8 +92,8 @@ func (s *Server) handleListSecrets(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleGetSecret is GET .../scripts/{name}/secrets/{secret}: its name and type.
-func (s *Server) handleGetSecret(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
+func (a *API) handleGetSecret(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
@@ -108,13 +109,13 @@ func (s *Server) handleGetSecret(w http.ResponseWriter, r *http.Request) {
 }
 
 func secretNotFound(script, name string) *envelope.Error {
-	return envelope.NewError(http.StatusNotFound, codeSecretNotFound, "script %s has no secret named '%s'", script, name)
+	return envelope.NewError(http.StatusNotFound, CodeSecretNotFound, "script %s has no secret named '%s'", script, name)
 }
 
 // handlePutSecret is PUT .../scripts/{name}/secrets {"name","text","type":"secret_text"}: adds
 // or replaces one secret. Like every secret change, it makes a new version of the version
 // serving, with the change, and deploys it at 100%.
-func (s *Server) handlePutSecret(w http.ResponseWriter, r *http.Request) {
+func (a *API) handlePutSecret(w http.ResponseWriter, r *http.Request) {
 	var u secretUpload
 	if err := envelope.ReadJSON(r, &u); err != nil {
 		envelope.WriteError(w, err)
@@ -124,7 +125,7 @@ func (s *Server) handlePutSecret(w http.ResponseWriter, r *http.Request) {
 		envelope.WriteError(w, err)
 		return
 	}
-	err := s.changeSecrets(r, func(bindings []wireBinding) ([]wireBinding, error) {
+	err := a.changeSecrets(r, func(bindings []account.Binding) ([]account.Binding, error) {
 		return setSecret(bindings, u)
 	})
 	if err != nil {
@@ -136,10 +137,10 @@ func (s *Server) handlePutSecret(w http.ResponseWriter, r *http.Request) {
 
 // handleDeleteSecret is DELETE .../scripts/{name}/secrets/{secret}[?url_encoded=true] (the name
 // arrives decoded either way): a new version without the secret, deployed at 100%.
-func (s *Server) handleDeleteSecret(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleDeleteSecret(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("secret")
-	err := s.changeSecrets(r, func(bindings []wireBinding) ([]wireBinding, error) {
-		i := slices.IndexFunc(bindings, func(b wireBinding) bool { return b.Type == bindingSecretText && b.Name == name })
+	err := a.changeSecrets(r, func(bindings []account.Binding) ([]account.Binding, error) {
+		i := slices.IndexFunc(bindings, func(b account.Binding) bool { return b.Type == account.BindingSecretText && b.Name == name })
 		if i < 0 {
 			return nil, secretNotFound(r.PathValue("script"), name)
 		}
@@ -156,7 +157,7 @@ func (s *Server) handleDeleteSecret(w http.ResponseWriter, r *http.Request) {
 // {"secrets": {NAME: {"name","text","type"} | null}}: each entry is set, each null deleted,
 // the others kept, all in one new version deployed at 100% (wrangler secret/index.ts
 // putBulkSecrets; the answer's result is null there).
-func (s *Server) handlePatchSecrets(w http.ResponseWriter, r *http.Request) {
+func (a *API) handlePatchSecrets(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Secrets map[string]*secretUpload `json:"secrets"`
 	}
@@ -182,7 +183,7 @@ func (s *Server) handlePatchSecrets(w http.ResponseWriter, r *http.Request) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	err := s.changeSecrets(r, func(bindings []wireBinding) ([]wireBinding, error) {
+	err := a.changeSecrets(r, func(bindings []account.Binding) ([]account.Binding, error) {
 		for _, name := range names {
 			if u := body.Secrets[name]; u != nil {
 				var err error
@@ -191,7 +192,7 @@ func (s *Server) handlePatchSecrets(w http.ResponseWriter, r *http.Request) {
 				}
 				continue
 			}
-			bindings = slices.DeleteFunc(bindings, func(b wireBinding) bool { return b.Type == bindingSecretText && b.Name == name })
+			bindings = slices.DeleteFunc(bindings, func(b account.Binding) bool { return b.Type == account.BindingSecretText && b.Name == name })
 		}
 		return bindings, nil
 	})
@@ -206,41 +207,41 @@ func (s *Server) handlePatchSecrets(w http.ResponseWriter, r *http.Request) {
 // edit applied to its bindings, and deploys it at 100% (triggered_by "secret"). It is refused
 // with 10215 while the latest version is not the one deployed at 100%, as on Cloudflare: the
 // change would otherwise deploy a version nobody chose to deploy.
-func (s *Server) changeSecrets(r *http.Request, edit func([]wireBinding) ([]wireBinding, error)) error {
+func (a *API) changeSecrets(r *http.Request, edit func([]account.Binding) ([]account.Binding, error)) error {
 	name := r.PathValue("script")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
+	a.ledger.Lock()
+	defer a.ledger.Unlock()
+	prev := a.ledger.Load()
 	if _, ok := prev.Scripts[name]; !ok {
 		return envelope.ScriptNotFound()
 	}
-	next := prev.clone()
+	next := prev.Clone()
 	rec := next.Scripts[name]
-	rec.ensureVersions()
+	rec.EnsureVersions()
 	latest := rec.Versions[len(rec.Versions)-1]
-	if d := rec.currentDeployment(); len(d.Versions) != 1 || d.Versions[0].VersionID != latest.ID {
-		return envelope.NewError(http.StatusBadRequest, codeVersionNotDeployed,
+	if d := rec.CurrentDeployment(); len(d.Versions) != 1 || d.Versions[0].VersionID != latest.ID {
+		return envelope.NewError(http.StatusBadRequest, CodeVersionNotDeployed,
 			"the latest version of script %s is not deployed at 100%%: deploy it, or change secrets with a new version (POST .../versions)", name)
 	}
-	v := rec.snapshot(time.Now().UTC(), requestSource(r))
-	v.TriggeredBy = triggeredBySecret
+	v := rec.Snapshot(time.Now().UTC(), requestSource(r))
+	v.TriggeredBy = account.TriggeredBySecret
 	bindings, err := edit(v.Bindings)
 	if err != nil {
 		return err
 	}
 	v.Bindings = bindings
-	rec.addVersion(v)
-	rec.deployAll(v)
+	rec.AddVersion(v)
+	rec.DeployAll(v)
 	rec.ModifiedOn = v.CreatedOn
 	rec.Etag = etag(rec)
 	ctx, cancel := contextFor(r)
 	defer cancel()
-	if err := s.apply(ctx, prev, next, name); err != nil {
+	if err := a.rt.Apply(ctx, prev, next, name); err != nil {
 		return err
 	}
-	if err := s.commit(ctx, prev, next); err != nil {
+	if err := a.ledger.Commit(ctx, prev, next); err != nil {
 		return err
 	}
-	s.logger.Info("secrets changed", "script", name, "version", v.ID)
+	a.logger.Info("secrets changed", "script", name, "version", v.ID)
 	return nil
 }

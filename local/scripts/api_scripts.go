@@ -1,7 +1,6 @@
-package local
+package scripts
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,18 +9,15 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/ids"
 	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/zones"
 )
 
-// applyTimeout bounds one workerd reload within a request. workerd starts in well under a second;
-// the bound is for a wedged process, not for normal use.
-const applyTimeout = time.Minute
-
-// scriptJSON is a script as PUT and GET .../workers/scripts return it.
-type scriptJSON struct {
+// ScriptJSON is a script as PUT and GET .../workers/scripts return it.
+type ScriptJSON struct {
 	ID                 string         `json:"id"`
 	Etag               string         `json:"etag"`
 	CreatedOn          time.Time      `json:"created_on"`
@@ -41,12 +37,12 @@ type scriptJSON struct {
 	LastDeployedFrom   string         `json:"last_deployed_from,omitempty"`
 }
 
-func (rec *scriptRecord) json() scriptJSON {
+func scriptJSONOf(rec *account.Script) ScriptJSON {
 	flags := rec.CompatibilityFlags
 	if flags == nil {
 		flags = []string{}
 	}
-	return scriptJSON{
+	return ScriptJSON{
 		ID:                 rec.Name,
 		Etag:               rec.Etag,
 		CreatedOn:          rec.CreatedOn,
@@ -59,27 +55,27 @@ func (rec *scriptRecord) json() scriptJSON {
 		UsageModel:         "standard",
 		Placement:          map[string]any{},
 		TailConsumers:      []any{},
-		DeploymentID:       rec.deploymentID(),
-		LastDeployedFrom:   rec.lastDeployedFrom(),
+		DeploymentID:       rec.DeploymentID(),
+		LastDeployedFrom:   rec.LastDeployedFrom(),
 	}
 }
 
 // handleUpload is PUT /accounts/{a}/workers/scripts/{name}: validate, apply Cloudflare's rules,
 // run the new set of scripts on workerd, and only then write the state. A rejection at any step
 // leaves workerd serving the old scripts and the state unchanged.
-func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleUpload(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	if err := validScriptName(name); err != nil {
+	if err := account.ValidScriptName(name); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	up, err := parseUpload(r, s.opts.Plan)
+	up, err := parseUpload(r, a.plan, a.rt.Kinds())
 	if err == nil {
-		err = s.checkBindingTargets(name, up.bindings)
+		err = a.rt.CheckBindingTargets(name, up.bindings)
 	}
-	var assets *assetsRecord
+	var assets *account.Assets
 	if err == nil {
-		assets, err = s.uploadedAssets(name, up)
+		assets, err = a.uploadedAssets(name, up)
 	}
 	if err != nil {
 		envelope.WriteError(w, err)
@@ -88,16 +84,16 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	exports := up.exports()
 
 	var (
-		rec     *scriptRecord
+		rec     *account.Script
 		startup int64
 	)
-	err = s.submit(&change{script: name, build: func(next *state) (*state, func(time.Duration), error) {
+	err = a.ledger.Submit(&account.Change{Script: name, Build: func(next *account.State) (*account.State, func(time.Duration), error) {
 		old := next.Scripts[name]
 		bindings := up.bindings
 		if old != nil {
 			bindings = keepBindings(up.bindings, old.Bindings, up.meta.KeepBindings)
 		}
-		rec = &scriptRecord{
+		rec = &account.Script{
 			Name:               name,
 			MainModule:         up.meta.MainModule,
 			CompatibilityDate:  up.meta.CompatibilityDate,
@@ -105,14 +101,14 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 			Bindings:           bindings,
 			Exports:            exports,
 		}
-		outcome, err := rules.CheckUpload(next.account(), rules.Upload{
+		outcome, err := rules.CheckUpload(next.Rules(), rules.Upload{
 			Script:     name,
-			Bindings:   rec.ruleBindings(),
+			Bindings:   rec.RuleBindings(),
 			Exports:    exports,
 			Migrations: up.meta.Migrations.rules(),
 		}, ids.New)
 		if err == nil {
-			err = s.opts.Plan.checkNewClasses(next.Namespaces, up.meta.Migrations.rules())
+			err = a.plan.CheckNewClasses(next.Namespaces, up.meta.Migrations.rules())
 		}
 		if err != nil {
 			return nil, nil, err
@@ -121,11 +117,11 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		// Module files go first: they are content-addressed, so writing them changes nothing
 		// that is served, and the state file written last is what makes them part of the account.
 		for _, m := range up.modules {
-			sha, err := s.store.putModule(m.content)
+			sha, err := a.store.PutModule(m.content)
 			if err != nil {
 				return nil, nil, err
 			}
-			rec.Modules = append(rec.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
+			rec.Modules = append(rec.Modules, account.ModuleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
 		}
 		now := time.Now().UTC()
 		rec.CreatedOn, rec.ModifiedOn = now, now
@@ -136,14 +132,14 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		if up.meta.KeepAssets && old != nil && assets == nil {
 			rec.Assets = old.Assets
 		}
-		if hasBinding(rec.Bindings, bindingAssets) && rec.Assets == nil {
+		if hasBinding(rec.Bindings, account.BindingAssets) && rec.Assets == nil {
 			return nil, nil, errAssetsBindingWithoutAssets
 		}
 		rec.MigrationTag = outcome.Tag
 		rec.Etag = etag(rec)
-		recordUpload(old, rec, requestSource(r), up.meta.Annotations)
+		account.RecordUpload(old, rec, requestSource(r), up.meta.Annotations)
 		if up.meta.Tags != nil {
-			settings := rec.settings()
+			settings := settingsOf(rec)
 			settings.Tags = up.meta.Tags
 			rec.Settings = &settings
 		}
@@ -152,39 +148,23 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return next, func(reload time.Duration) {
 			startup = reload.Milliseconds()
 			rec.Versions[len(rec.Versions)-1].StartupTimeMs = startup
-			s.dropStorage(outcome.Dropped)
+			a.rt.DropStorage(outcome.Dropped)
 		}, nil
 	}})
 	if err != nil {
-		s.logger.Info("upload rejected", "script", name, "err", err)
+		a.logger.Info("upload rejected", "script", name, "err", err)
 		envelope.WriteError(w, err)
 		return
 	}
-	s.logger.Info("script uploaded", "script", name, "etag", rec.Etag, "tag", rec.MigrationTag, "reload_ms", startup)
+	a.logger.Info("script uploaded", "script", name, "etag", rec.Etag, "tag", rec.MigrationTag, "reload_ms", startup)
 
-	out := rec.json()
+	out := scriptJSONOf(rec)
 	out.StartupTimeMs = &startup
 	envelope.WriteResult(w, http.StatusOK, out, nil)
 }
 
-// commit writes next and publishes it. If the state cannot be written, workerd goes back to
-// prev, so that what runs is always what the state directory says.
-func (s *Server) commit(ctx context.Context, prev, next *state) error {
-	if err := s.store.save(next); err != nil {
-		if rbErr := s.apply(context.WithoutCancel(ctx), next, prev, ""); rbErr != nil {
-			s.logger.Error("putting the previous scripts back on workerd", "err", rbErr)
-		}
-		return fmt.Errorf("saving the state: %w", err)
-	}
-	s.st.Store(next)
-	if err := s.store.gc(next); err != nil {
-		s.logger.Warn("removing unused modules", "err", err)
-	}
-	return nil
-}
-
 // etag hashes what the script runs: its modules and its configuration.
-func etag(rec *scriptRecord) string {
+func etag(rec *account.Script) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "main=%s\ndate=%s\nflags=%q\n", rec.MainModule, rec.CompatibilityDate, rec.CompatibilityFlags)
 	for _, m := range rec.Modules {
@@ -198,11 +178,11 @@ func etag(rec *scriptRecord) string {
 }
 
 // handleListScripts is GET /accounts/{a}/workers/scripts.
-func (s *Server) handleListScripts(w http.ResponseWriter, r *http.Request) {
-	st := s.st.Load()
-	items := make([]scriptJSON, 0, len(st.Scripts))
-	for _, name := range st.scriptNames() {
-		items = append(items, st.Scripts[name].json())
+func (a *API) handleListScripts(w http.ResponseWriter, r *http.Request) {
+	st := a.ledger.Load()
+	items := make([]ScriptJSON, 0, len(st.Scripts))
+	for _, name := range st.ScriptNames() {
+		items = append(items, scriptJSONOf(st.Scripts[name]))
 	}
 	envelope.WriteList(w, items)
 }
@@ -223,18 +203,18 @@ type settingsJSON struct {
 
 // handleSettings is GET .../scripts/{name}/settings. Secret texts are never returned, as on
 // Cloudflare; a Durable Object binding carries its namespace's id.
-func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) {
-	st := s.st.Load()
+func (a *API) handleSettings(w http.ResponseWriter, r *http.Request) {
+	st := a.ledger.Load()
 	rec, ok := st.Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	s.writeSettings(w, st, rec)
+	a.writeSettings(w, st, rec)
 }
 
 // writeSettings writes rec's settings as GET .../settings returns them.
-func (s *Server) writeSettings(w http.ResponseWriter, st *state, rec *scriptRecord) {
+func (a *API) writeSettings(w http.ResponseWriter, st *account.State, rec *account.Script) {
 	out := settingsJSON{
 		CompatibilityDate:  rec.CompatibilityDate,
 		CompatibilityFlags: rec.CompatibilityFlags,
@@ -248,21 +228,21 @@ func (s *Server) writeSettings(w http.ResponseWriter, st *state, rec *scriptReco
 	if out.CompatibilityFlags == nil {
 		out.CompatibilityFlags = []string{}
 	}
-	rec.settings().fill(&out)
-	out.Bindings = bindingsRead(st, rec.Name, rec.Bindings)
+	fillSettings(settingsOf(rec), &out)
+	out.Bindings = a.rt.ReadBindings(st, rec.Name, rec.Bindings)
 	envelope.WriteResult(w, http.StatusOK, out, nil)
 }
 
 // handleDelete is DELETE .../scripts/{name}[?force=true].
-func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleDelete(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
 	force := r.URL.Query().Get("force") == "true"
 
-	err := s.submit(&change{build: func(next *state) (*state, func(time.Duration), error) {
+	err := a.ledger.Submit(&account.Change{Build: func(next *account.State) (*account.State, func(time.Duration), error) {
 		if _, ok := next.Scripts[name]; !ok {
 			return nil, nil, envelope.ScriptNotFound()
 		}
-		del, err := rules.CheckDelete(next.account(), name, force)
+		del, err := rules.CheckDelete(next.Rules(), name, force)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -280,25 +260,22 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			rec.Bindings = kept
-			s.logger.Info("binding removed with the script it pointed at", "script", other, "bindings", names, "deleted", name)
+			a.logger.Info("binding removed with the script it pointed at", "script", other, "bindings", names, "deleted", name)
 		}
 		return next, func(time.Duration) {
-			s.router.close(name)
-			s.dropStorage(del.Dropped)
+			a.rt.ClosePort(name)
+			a.rt.DropStorage(del.Dropped)
 		}, nil
 	}})
 	if err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	if removed, err := s.queues.RemoveConsumersOf(name); err != nil {
-		s.logger.Warn("removing the deleted script's queue consumers", "script", name, "err", err)
+	if removed, err := a.rt.RemoveConsumersOf(name); err != nil {
+		a.logger.Warn("removing the deleted script's queue consumers", "script", name, "err", err)
 	} else if removed {
-		s.logger.Info("queue consumers removed with their script", "script", name)
+		a.logger.Info("queue consumers removed with their script", "script", name)
 	}
-	s.logger.Info("script deleted", "script", name, "force", force)
+	a.logger.Info("script deleted", "script", name, "force", force)
 	envelope.WriteResult(w, http.StatusOK, map[string]string{"id": name}, nil)
 }
-
-// codeInvalidName is Cloudflare's refusal of a script name that does not match its rule.
-const codeInvalidName = 10016

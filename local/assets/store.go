@@ -1,4 +1,7 @@
-package local
+// Package assets is the local Cloudflare's static assets: the upload API (upload sessions and
+// their files), the store of files and manifests in the state directory, and their serving, in
+// front of a script's port and to its ASSETS binding.
+package assets
 
 import (
 	"crypto/rand"
@@ -58,8 +61,8 @@ type assetSession struct {
 	created    time.Time
 }
 
-// assetStore keeps the account's asset files and manifests, and the open upload sessions.
-type assetStore struct {
+// Store keeps the account's asset files and manifests, and the open upload sessions.
+type Store struct {
 	dir    string
 	now    func() time.Time
 	logger *slog.Logger // hears of assets that cannot be served
@@ -73,21 +76,22 @@ type assetStore struct {
 // errAssetToken is an upload or a script upload with a token no session issued, or an expired one.
 var errAssetToken = errors.New("the assets upload token is unknown or expired")
 
-func openAssets(stateDir string, logger *slog.Logger) (*assetStore, error) {
+// Open opens the assets directory of the state directory stateDir, creating it if needed.
+func Open(stateDir string, logger *slog.Logger) (*Store, error) {
 	dir := filepath.Join(stateDir, assetsDir)
 	for _, sub := range []string{"files", "manifests"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
 			return nil, fmt.Errorf("assets directory %s: %w", dir, err)
 		}
 	}
-	return &assetStore{dir: dir, now: time.Now, logger: logger, sessions: map[string]*assetSession{},
+	return &Store{dir: dir, now: time.Now, logger: logger, sessions: map[string]*assetSession{},
 		completions: map[string]*assetSession{}, manifests: map[string]assetManifest{}}, nil
 }
 
-func (a *assetStore) filePath(hash string) string { return filepath.Join(a.dir, "files", hash) }
+func (a *Store) filePath(hash string) string { return filepath.Join(a.dir, "files", hash) }
 
 // has reports whether the content of hash is stored.
-func (a *assetStore) has(hash string) bool {
+func (a *Store) has(hash string) bool {
 	_, err := os.Stat(a.filePath(hash))
 	return err == nil
 }
@@ -103,7 +107,7 @@ func newToken(kind string) string {
 
 // startSession registers a manifest and returns the session token and the buckets of hashes not
 // stored yet. With nothing missing the token is already the completion token.
-func (a *assetStore) startSession(script string, m assetManifest) (string, [][]string) {
+func (a *Store) startSession(script string, m assetManifest) (string, [][]string) {
 	all, missing := map[string]bool{}, map[string]bool{}
 	for _, e := range m {
 		all[e.Hash] = true
@@ -138,7 +142,7 @@ func (a *assetStore) startSession(script string, m assetManifest) (string, [][]s
 
 // expire drops sessions older than assetSessionTTL, and the oldest beyond maxAssetSessions.
 // a.mu is held.
-func (a *assetStore) expire() {
+func (a *Store) expire() {
 	for token, s := range a.sessions {
 		if a.now().Sub(s.created) > assetSessionTTL {
 			delete(a.sessions, token)
@@ -158,7 +162,7 @@ func (a *assetStore) expire() {
 }
 
 // session returns the live session of token.
-func (a *assetStore) session(token string) (*assetSession, error) {
+func (a *Store) session(token string) (*assetSession, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s, ok := a.sessions[token]
@@ -170,7 +174,7 @@ func (a *assetStore) session(token string) (*assetSession, error) {
 
 // put stores one uploaded file of session token; it returns the completion token once the
 // session has every file, "" before. A hash the manifest does not name is refused.
-func (a *assetStore) put(token, hash, contentType string, content []byte) (string, error) {
+func (a *Store) put(token, hash, contentType string, content []byte) (string, error) {
 	s, err := a.session(token)
 	if err != nil {
 		return "", err
@@ -198,7 +202,7 @@ func (a *assetStore) put(token, hash, contentType string, content []byte) (strin
 }
 
 // redeem turns a completion token into a stored manifest's id, for a script upload of script.
-func (a *assetStore) redeem(token, script string) (string, error) {
+func (a *Store) redeem(token, script string) (string, error) {
 	a.mu.Lock()
 	s, ok := a.completions[token]
 	a.mu.Unlock()
@@ -229,7 +233,7 @@ func (a *assetStore) redeem(token, script string) (string, error) {
 }
 
 // manifest loads manifest id.
-func (a *assetStore) manifest(id string) (assetManifest, error) {
+func (a *Store) manifest(id string) (assetManifest, error) {
 	a.mu.Lock()
 	m, ok := a.manifests[id]
 	a.mu.Unlock()
@@ -253,7 +257,7 @@ func (a *assetStore) manifest(id string) (assetManifest, error) {
 }
 
 // open returns the path and content type of a stored file.
-func (a *assetStore) open(hash string) (string, string) {
+func (a *Store) open(hash string) (string, string) {
 	ct, err := os.ReadFile(a.filePath(hash) + ".type")
 	if err != nil || len(ct) == 0 {
 		ct = []byte("application/octet-stream")

@@ -1,4 +1,4 @@
-package local
+package scripts
 
 import (
 	"bytes"
@@ -8,13 +8,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
+	"github.com/lumier-dev/lumier/local/scripts/scriptstest"
 )
 
-func uploadRequest(t *testing.T, md any, modules ...module) *http.Request {
+func uploadRequest(t *testing.T, md any, modules ...scriptstest.Module) *http.Request {
 	t.Helper()
-	ct, body := multipartBody(t, md, modules...)
+	ct, body := scriptstest.MultipartBody(t, md, modules...)
 	r, err := http.NewRequest("PUT", "/", bytes.NewReader(body))
 	require.NoError(t, err)
 	r.Header.Set("Content-Type", ct)
@@ -30,12 +32,12 @@ func TestParseUpload(t *testing.T) {
 		},
 		// The single-step form of migrations.
 		"migrations": map[string]any{"new_tag": "v1", "new_sqlite_classes": []string{"Counter"}},
-	}, module{"index.js", "export default {}"}, module{"lib/x.js", "export const x = 1"}), PlanPaid)
+	}, scriptstest.Module{Name: "index.js", Src: "export default {}"}, scriptstest.Module{Name: "lib/x.js", Src: "export const x = 1"}), account.PlanPaid, registryKinds())
 	require.NoError(t, err)
 	assert.Equal(t, defaultCompatibilityDate, up.meta.CompatibilityDate, "Cloudflare's default date")
 	assert.Len(t, up.modules, 2)
 	assert.Equal(t, "lib/x.js", up.modules[1].name)
-	assert.Equal(t, []wireBinding{
+	assert.Equal(t, []account.Binding{
 		{Type: "plain_text", Name: "EMPTY"},
 		{Type: "durable_object_namespace", Name: "C", ClassName: "Counter", ScriptName: "other"},
 	}, up.bindings)
@@ -50,19 +52,19 @@ func TestParseUpload(t *testing.T) {
 		"duplicate binding": {map[string]any{"main_module": "index.js", "bindings": []any{map[string]any{"type": "plain_text", "name": "X", "text": ""}, map[string]any{"type": "plain_text", "name": "X", "text": ""}}}, "more than once"},
 		"service worker":    {map[string]any{"body_part": "index.js"}, "service-worker syntax"},
 	} {
-		_, err := parseUpload(uploadRequest(t, c.md, module{"index.js", "export default {}"}), PlanPaid)
+		_, err := parseUpload(uploadRequest(t, c.md, scriptstest.Module{Name: "index.js", Src: "export default {}"}), account.PlanPaid, registryKinds())
 		assert.ErrorContains(t, err, c.want, name)
 	}
 
-	r := uploadRequest(t, map[string]any{"main_module": "index.js"}, module{"index.js", "x"})
+	r := uploadRequest(t, map[string]any{"main_module": "index.js"}, scriptstest.Module{Name: "index.js", Src: "x"})
 	r.Header.Set("Content-Type", "application/json")
-	_, err = parseUpload(r, PlanPaid)
+	_, err = parseUpload(r, account.PlanPaid, registryKinds())
 	assert.Equal(t, envelope.CodeContentType, err.(*envelope.Error).Code)
 }
 
 func TestKeepBindingsMerge(t *testing.T) {
-	prev := []wireBinding{{Type: "secret_text", Name: "S", Text: "old"}, {Type: "plain_text", Name: "P", Text: "old"}, {Type: "secret_text", Name: "T", Text: "t"}}
-	got := keepBindings([]wireBinding{{Type: "secret_text", Name: "T", Text: "new"}}, prev, []string{"secret_text"})
-	assert.Equal(t, []wireBinding{{Type: "secret_text", Name: "T", Text: "new"}, {Type: "secret_text", Name: "S", Text: "old"}}, got)
+	prev := []account.Binding{{Type: "secret_text", Name: "S", Text: "old"}, {Type: "plain_text", Name: "P", Text: "old"}, {Type: "secret_text", Name: "T", Text: "t"}}
+	got := keepBindings([]account.Binding{{Type: "secret_text", Name: "T", Text: "new"}}, prev, []string{"secret_text"})
+	assert.Equal(t, []account.Binding{{Type: "secret_text", Name: "T", Text: "new"}, {Type: "secret_text", Name: "S", Text: "old"}}, got)
 	assert.Empty(t, keepBindings(nil, prev, nil))
 }

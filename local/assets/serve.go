@@ -1,4 +1,4 @@
-package local
+package assets
 
 import (
 	"encoding/json"
@@ -8,14 +8,15 @@ import (
 	"path"
 	"strings"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
 // Static assets are served in two places (docs/architecture.md, "Static assets on workerd"):
 // the router in front of each script's port answers a request that matches an asset before it
-// reaches the Worker (frontAssets), and the ASSETS binding is an external service workerd calls,
-// this server's assets backend (serveAssetsBinding), which also applies not-found handling.
+// reaches the Worker (Store.Front), and the ASSETS binding is an external service workerd calls,
+// the server's assets backend (Store.ServeBinding), which also applies not-found handling.
 
 // Cloudflare's values of assets.config (docs/cloudflare-api.md, "Static assets").
 const (
@@ -28,20 +29,7 @@ const (
 	notFoundNone           = "none"
 )
 
-// assetsConfig is the upload metadata's assets.config.
-type assetsConfig struct {
-	HTMLHandling     string `json:"html_handling,omitempty"`
-	NotFoundHandling string `json:"not_found_handling,omitempty"`
-	RunWorkerFirst   bool   `json:"run_worker_first,omitempty"`
-}
-
-// assetsRecord is a script's assets: the manifest it was uploaded with, and how they are served.
-type assetsRecord struct {
-	Manifest string       `json:"manifest"`
-	Config   assetsConfig `json:"config"`
-}
-
-func (c assetsConfig) html() string {
+func htmlHandling(c account.AssetsConfig) string {
 	if c.HTMLHandling == "" {
 		return htmlAutoTrailingSlash
 	}
@@ -49,7 +37,7 @@ func (c assetsConfig) html() string {
 }
 
 // checkAssetsConfig refuses values Cloudflare does not know.
-func checkAssetsConfig(c assetsConfig) *envelope.Error {
+func checkAssetsConfig(c account.AssetsConfig) *envelope.Error {
 	switch c.HTMLHandling {
 	case "", htmlAutoTrailingSlash, htmlForceTrailingSlash, htmlDropTrailingSlash, htmlNone:
 	default:
@@ -146,7 +134,7 @@ func notFoundAsset(m assetManifest, mode, p string) (string, int) {
 // serveAssetRequest answers r from manifest: the asset, a redirect, or (when notFound) the
 // not-found handling. It reports false, having written nothing, when nothing matched and
 // notFound is off or found nothing to serve.
-func (a *assetStore) serveAssetRequest(w http.ResponseWriter, r *http.Request, m assetManifest, cfg assetsConfig, notFound bool) bool {
+func (a *Store) serveAssetRequest(w http.ResponseWriter, r *http.Request, m assetManifest, cfg account.AssetsConfig, notFound bool) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		if notFound {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -156,7 +144,7 @@ func (a *assetStore) serveAssetRequest(w http.ResponseWriter, r *http.Request, m
 		return false
 	}
 	p := r.URL.Path
-	match := resolveAsset(m, cfg.html(), p)
+	match := resolveAsset(m, htmlHandling(cfg), p)
 	if match.redirect != "" {
 		target := &url.URL{Path: match.redirect, RawQuery: r.URL.RawQuery}
 		http.Redirect(w, r, target.String(), http.StatusTemporaryRedirect)
@@ -179,7 +167,7 @@ func (a *assetStore) serveAssetRequest(w http.ResponseWriter, r *http.Request, m
 
 // writeAsset writes one stored file with Cloudflare's validators: an ETag of its hash, and 304
 // for a matching If-None-Match.
-func (a *assetStore) writeAsset(w http.ResponseWriter, r *http.Request, e assetEntry, status int) {
+func (a *Store) writeAsset(w http.ResponseWriter, r *http.Request, e assetEntry, status int) {
 	file, contentType := a.open(e.Hash)
 	etag := `"` + e.Hash + `"`
 	w.Header().Set("ETag", etag)
@@ -201,12 +189,12 @@ func (a *assetStore) writeAsset(w http.ResponseWriter, r *http.Request, e assetE
 	}
 }
 
-// frontAssets is the router's hook (see Server.route): it serves a request to script's port from
+// Front is the router's hook (see local.Server.route): it serves a request to script's port from
 // assets, those of the version chosen for the request, when one matches (and run_worker_first is
 // off), reporting whether it did. A navigation request of a single-page application that matches
 // nothing gets index.html, as Cloudflare does for compatibility dates (the version's) from
 // 2025-04-01; anything else goes on to the Worker.
-func (a *assetStore) frontAssets(script string, assets *assetsRecord, compatDate string, w http.ResponseWriter, r *http.Request) bool {
+func (a *Store) Front(script string, assets *account.Assets, compatDate string, w http.ResponseWriter, r *http.Request) bool {
 	if assets == nil || assets.Config.RunWorkerFirst {
 		return false
 	}
@@ -235,14 +223,14 @@ const (
 	assetsConfigHeader   = workerd.AssetsConfigHeader
 )
 
-// serveAssetsBinding answers env.ASSETS.fetch(): the asset, a redirect, or not-found handling.
-func (a *assetStore) serveAssetsBinding(w http.ResponseWriter, r *http.Request) {
+// ServeBinding answers env.ASSETS.fetch(): the asset, a redirect, or not-found handling.
+func (a *Store) ServeBinding(w http.ResponseWriter, r *http.Request) {
 	m, err := a.manifest(r.Header.Get(assetsManifestHeader))
 	if err != nil {
 		http.Error(w, "lumier local: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	var cfg assetsConfig
+	var cfg account.AssetsConfig
 	_ = json.Unmarshal([]byte(r.Header.Get(assetsConfigHeader)), &cfg)
 	a.serveAssetRequest(w, r, m, cfg, true)
 }

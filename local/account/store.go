@@ -1,4 +1,4 @@
-package local
+package account
 
 import (
 	"encoding/json"
@@ -22,26 +22,26 @@ import (
 // at any point leaves the old state or the new one, never a state naming a missing or torn
 // module.
 const (
-	modulesDir = "modules"
+	ModulesDir = "modules"
 	workerdDir = "workerd"
 	lockFile   = "lock"
 )
 
-// store keeps the state directory.
-type store struct {
-	dir     string
-	db      *storage.DB
+// Store keeps the state directory.
+type Store struct {
+	Dir     string
+	DB      *storage.DB
 	modules *storage.Modules
 	unlock  func() error
 }
 
-// openStore prepares dir, checks that it is writable, takes its lock and opens its database.
-func openStore(dir string) (*store, error) {
+// OpenStore prepares dir, checks that it is writable, takes its lock and opens its database.
+func OpenStore(dir string) (*Store, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("state directory %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(filepath.Join(abs, modulesDir), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(abs, ModulesDir), 0o700); err != nil {
 		return nil, fmt.Errorf("state directory %s cannot be created: %w", abs, err)
 	}
 	probe, err := os.CreateTemp(abs, storage.TempPrefix+"probe-")
@@ -56,7 +56,7 @@ func openStore(dir string) (*store, error) {
 		return nil, fmt.Errorf("state directory %s: %w", abs, err)
 	}
 	storage.RemoveTemps(abs)
-	modules, err := storage.OpenModules(filepath.Join(abs, modulesDir))
+	modules, err := storage.OpenModules(filepath.Join(abs, ModulesDir))
 	if err != nil {
 		unlock()
 		return nil, fmt.Errorf("state directory %s: %w", abs, err)
@@ -66,57 +66,57 @@ func openStore(dir string) (*store, error) {
 		unlock()
 		return nil, fmt.Errorf("state directory %s: %w", abs, err)
 	}
-	return &store{dir: abs, db: db, modules: modules, unlock: unlock}, nil
+	return &Store{Dir: abs, DB: db, modules: modules, unlock: unlock}, nil
 }
 
-// close closes the database and releases the directory's lock.
-func (st *store) close() error {
+// Close closes the database and releases the directory's lock.
+func (st *Store) Close() error {
 	if st.unlock == nil {
 		return nil
 	}
-	err := st.db.Close()
+	err := st.DB.Close()
 	err = errors.Join(err, st.unlock())
 	st.unlock = nil
 	return err
 }
 
-// workerdDir is the directory handed to the workerd supervisor.
-func (st *store) workerdDir() string { return filepath.Join(st.dir, workerdDir) }
+// WorkerdDir is the directory handed to the workerd supervisor.
+func (st *Store) WorkerdDir() string { return filepath.Join(st.Dir, workerdDir) }
 
-// hasState says whether the directory already holds an account.
-func (st *store) hasState() (bool, error) {
-	_, ok, err := st.db.Account().Load()
+// HasState says whether the directory already holds an account.
+func (st *Store) HasState() (bool, error) {
+	_, ok, err := st.DB.Account().Load()
 	return ok, err
 }
 
-// load reads the account; none stored yet is an empty account.
-func (st *store) load() (*state, error) {
-	doc, ok, err := st.db.Account().Load()
+// Load reads the account; none stored yet is an empty account.
+func (st *Store) Load() (*State, error) {
+	doc, ok, err := st.DB.Account().Load()
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return newState(), nil
+		return NewState(), nil
 	}
-	s := newState()
+	s := NewState()
 	if err := json.Unmarshal(doc.Settings, s); err != nil {
-		return nil, fmt.Errorf("the account in %s is corrupt: %w", st.dir, err)
+		return nil, fmt.Errorf("the account in %s is corrupt: %w", st.Dir, err)
 	}
 	if s.Version != stateVersion {
-		return nil, fmt.Errorf("the account in %s has format version %d; this lumier reads version %d", st.dir, s.Version, stateVersion)
+		return nil, fmt.Errorf("the account in %s has format version %d; this lumier reads version %d", st.Dir, s.Version, stateVersion)
 	}
-	s.Scripts = make(map[string]*scriptRecord, len(doc.Scripts))
+	s.Scripts = make(map[string]*Script, len(doc.Scripts))
 	for name, b := range doc.Scripts {
-		var rec scriptRecord
+		var rec Script
 		if err := json.Unmarshal(b, &rec); err != nil {
-			return nil, fmt.Errorf("script %s in %s is corrupt: %w", name, st.dir, err)
+			return nil, fmt.Errorf("script %s in %s is corrupt: %w", name, st.Dir, err)
 		}
 		s.Scripts[name] = &rec
 	}
 	s.recordPorts()
 	for _, rec := range s.Scripts {
 		for _, m := range rec.Modules {
-			if _, err := st.module(m.SHA256); err != nil {
+			if _, err := st.Module(m.SHA256); err != nil {
 				return nil, fmt.Errorf("script %s: %w", rec.Name, err)
 			}
 		}
@@ -124,8 +124,8 @@ func (st *store) load() (*state, error) {
 	return s, nil
 }
 
-// save writes the account: its settings and the scripts that changed, in one transaction.
-func (st *store) save(s *state) error {
+// Save writes the account: its settings and the scripts that changed, in one transaction.
+func (st *Store) Save(s *State) error {
 	doc := storage.AccountState{Scripts: make(map[string][]byte, len(s.Scripts))}
 	for name, rec := range s.Scripts {
 		b, err := json.Marshal(rec)
@@ -141,21 +141,21 @@ func (st *store) save(s *state) error {
 		return fmt.Errorf("encoding state: %w", err)
 	}
 	doc.Settings = b
-	if err := st.db.Account().Save(doc); err != nil {
+	if err := st.DB.Account().Save(doc); err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}
 	return nil
 }
 
-// putModule stores content and returns its sha256.
-func (st *store) putModule(content []byte) (string, error) { return st.modules.Put(content) }
+// PutModule stores content and returns its sha256.
+func (st *Store) PutModule(content []byte) (string, error) { return st.modules.Put(content) }
 
-// module returns a module's content, checked against its hash.
-func (st *store) module(sha string) ([]byte, error) { return st.modules.Get(sha) }
+// Module returns a module's content, checked against its hash.
+func (st *Store) Module(sha string) ([]byte, error) { return st.modules.Get(sha) }
 
-// gc removes module files that s does not name (left by replaced scripts or by uploads that were
+// GC removes module files that s does not name (left by replaced scripts or by uploads that were
 // rejected after their modules were written).
-func (st *store) gc(s *state) error {
+func (st *Store) GC(s *State) error {
 	keep := map[string]bool{}
 	for _, rec := range s.Scripts {
 		for _, m := range rec.moduleRefs() {

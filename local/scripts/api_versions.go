@@ -1,4 +1,4 @@
-package local
+package scripts
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/identity"
 	"github.com/lumier-dev/lumier/local/ids"
@@ -16,9 +17,9 @@ import (
 
 // Cloudflare's codes for the versions API (see docs/cloudflare-api.md).
 const (
-	// codeVersionMigrations refuses a versions upload carrying Durable Object migrations: they
+	// CodeVersionMigrations refuses a versions upload carrying Durable Object migrations: they
 	// must go through a direct upload (a non-versioned deployment).
-	codeVersionMigrations = 10211
+	CodeVersionMigrations = 10211
 	// codeVersionNotFound is a version id the script does not have. Cloudflare's own code for it
 	// is unconfirmed; 10021 is its validation code.
 	codeVersionNotFound = envelope.CodeValidation
@@ -49,11 +50,11 @@ type versionResources struct {
 	ScriptRuntime map[string]any `json:"script_runtime"`
 }
 
-func (s *Server) versionJSON(st *state, rec *scriptRecord, v *versionRecord, full bool) versionJSON {
+func (a *API) versionJSON(st *account.State, rec *account.Script, v *account.Version, full bool) versionJSON {
 	out := versionJSON{
 		ID: v.ID, Number: v.Number,
 		Metadata: versionMetadataJSON{
-			AuthorEmail: identity.Email, AuthorID: identity.UserID(s.opts.AccountID), CreatedOn: v.CreatedOn, ModifiedOn: v.CreatedOn, Source: v.Source,
+			AuthorEmail: identity.Email, AuthorID: identity.UserID(a.accountID), CreatedOn: v.CreatedOn, ModifiedOn: v.CreatedOn, Source: v.Source,
 		},
 		Annotations: map[string]string{},
 	}
@@ -70,18 +71,18 @@ func (s *Server) versionJSON(st *state, rec *scriptRecord, v *versionRecord, ful
 		flags = []string{}
 	}
 	out.Resources = &versionResources{
-		Bindings: bindingsRead(st, rec.Name, v.Bindings),
+		Bindings: a.rt.ReadBindings(st, rec.Name, v.Bindings),
 		Script: map[string]any{
-			"etag": etag(&scriptRecord{MainModule: v.MainModule, CompatibilityDate: v.CompatibilityDate,
+			"etag": etag(&account.Script{MainModule: v.MainModule, CompatibilityDate: v.CompatibilityDate,
 				CompatibilityFlags: v.CompatibilityFlags, Modules: v.Modules, Bindings: v.Bindings}),
 			"handlers":           handlers(v.Exports),
-			"last_deployed_from": rec.lastDeployedFrom(),
+			"last_deployed_from": rec.LastDeployedFrom(),
 		},
 		ScriptRuntime: map[string]any{
 			"compatibility_date":  v.CompatibilityDate,
 			"compatibility_flags": flags,
 			"usage_model":         "standard",
-			"limits":              rec.settings().Limits,
+			"limits":              settingsOf(rec).Limits,
 			"migration_tag":       rec.MigrationTag,
 		},
 	}
@@ -94,40 +95,40 @@ func (s *Server) versionJSON(st *state, rec *scriptRecord, v *versionRecord, ful
 // that makes a new immutable version without deploying it. A version cannot carry migrations
 // (10211). workerd runs the version once a deployment routes traffic to it; Cloudflare also
 // starts it at upload, so a version that does not start is refused later here, at its deployment.
-func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	if err := validScriptName(name); err != nil {
+	if err := account.ValidScriptName(name); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	up, err := parseUpload(r, s.opts.Plan)
+	up, err := parseUpload(r, a.plan, a.rt.Kinds())
 	if err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	assets, err := s.uploadedAssets(name, up)
+	assets, err := a.uploadedAssets(name, up)
 	if err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
 	if up.meta.Migrations != nil {
-		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, codeVersionMigrations,
+		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, CodeVersionMigrations,
 			"A version upload cannot carry Durable Object migrations: apply them with a direct upload (PUT .../workers/scripts/%s), then upload versions.", name))
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
+	a.ledger.Lock()
+	defer a.ledger.Unlock()
+	prev := a.ledger.Load()
 	if _, ok := prev.Scripts[name]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	next := prev.clone()
+	next := prev.Clone()
 	rec := next.Scripts[name]
-	rec.ensureVersions()
+	rec.EnsureVersions()
 	latest := rec.Versions[len(rec.Versions)-1]
-	v := &versionRecord{
-		ID: ids.UUID(), CreatedOn: time.Now().UTC(), Source: requestSource(r), TriggeredBy: triggeredByUpload,
+	v := &account.Version{
+		ID: ids.UUID(), CreatedOn: time.Now().UTC(), Source: requestSource(r), TriggeredBy: account.TriggeredByUpload,
 		Message: up.meta.Annotations["workers/message"], Tag: up.meta.Annotations["workers/tag"],
 		MainModule: up.meta.MainModule, CompatibilityDate: up.meta.CompatibilityDate, CompatibilityFlags: up.meta.CompatibilityFlags,
 		Bindings: keepBindings(up.bindings, latest.Bindings, up.meta.KeepBindings),
@@ -137,7 +138,7 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 	if up.meta.KeepAssets && assets == nil {
 		v.Assets = latest.Assets
 	}
-	if hasBinding(v.Bindings, bindingAssets) && v.Assets == nil {
+	if hasBinding(v.Bindings, account.BindingAssets) && v.Assets == nil {
 		envelope.WriteError(w, errAssetsBindingWithoutAssets)
 		return
 	}
@@ -146,35 +147,35 @@ func (s *Server) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, m := range up.modules {
-		sha, err := s.store.putModule(m.content)
+		sha, err := a.store.PutModule(m.content)
 		if err != nil {
 			envelope.WriteError(w, err)
 			return
 		}
-		v.Modules = append(v.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
+		v.Modules = append(v.Modules, account.ModuleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
 	}
-	rec.addVersion(v)
+	rec.AddVersion(v)
 	ctx, cancel := contextFor(r)
 	defer cancel()
-	if err := s.commit(ctx, prev, next); err != nil {
+	if err := a.ledger.Commit(ctx, prev, next); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	s.logger.Info("version uploaded", "script", name, "version", v.ID, "number", v.Number)
-	envelope.WriteResult(w, http.StatusOK, s.versionJSON(next, rec, v, true), nil)
+	a.logger.Info("version uploaded", "script", name, "version", v.ID, "number", v.Number)
+	envelope.WriteResult(w, http.StatusOK, a.versionJSON(next, rec, v, true), nil)
 }
 
 // handleListVersions is GET .../scripts/{name}/versions, newest first, paged with page and
 // per_page (result.items, like Cloudflare).
-func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
-	st := s.st.Load()
+func (a *API) handleListVersions(w http.ResponseWriter, r *http.Request) {
+	st := a.ledger.Load()
 	stored, ok := st.Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	rec := *stored // ensureVersions on a copy: reads never write
-	rec.ensureVersions()
+	rec.EnsureVersions()
 	versions := slices.Clone(rec.Versions)
 	slices.Reverse(versions)
 	page, perPage := envelope.PageParams(r, 10, 100)
@@ -182,7 +183,7 @@ func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
 	to := min(from+perPage, len(versions))
 	items := make([]versionJSON, 0, to-from)
 	for _, v := range versions[from:to] {
-		items = append(items, s.versionJSON(st, &rec, v, false))
+		items = append(items, a.versionJSON(st, &rec, v, false))
 	}
 	envelope.WriteResult(w, http.StatusOK, map[string]any{"items": items}, &envelope.ResultInfo{
 		Page: page, PerPage: perPage, Count: len(items), TotalCount: len(versions),
@@ -191,76 +192,76 @@ func (s *Server) handleListVersions(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleGetVersion is GET .../scripts/{name}/versions/{version}.
-func (s *Server) handleGetVersion(w http.ResponseWriter, r *http.Request) {
-	st := s.st.Load()
+func (a *API) handleGetVersion(w http.ResponseWriter, r *http.Request) {
+	st := a.ledger.Load()
 	stored, ok := st.Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	rec := *stored
-	rec.ensureVersions()
-	v := rec.version(r.PathValue("version"))
+	rec.EnsureVersions()
+	v := rec.FindVersion(r.PathValue("version"))
 	if v == nil {
 		envelope.WriteError(w, envelope.NewError(http.StatusNotFound, codeVersionNotFound, "version %s of script %s does not exist", r.PathValue("version"), rec.Name))
 		return
 	}
-	envelope.WriteResult(w, http.StatusOK, s.versionJSON(st, &rec, v, true), nil)
+	envelope.WriteResult(w, http.StatusOK, a.versionJSON(st, &rec, v, true), nil)
 }
 
 // handlePutContent is PUT .../scripts/{name}/content: new code for the script, keeping its
 // bindings and compatibility settings; a new version deployed at 100%, like on Cloudflare.
 // Migrations are not part of a content upload.
-func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
+func (a *API) handlePutContent(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	up, err := parseUpload(r, s.opts.Plan)
+	up, err := parseUpload(r, a.plan, a.rt.Kinds())
 	if err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := s.st.Load()
+	a.ledger.Lock()
+	defer a.ledger.Unlock()
+	prev := a.ledger.Load()
 	if _, ok := prev.Scripts[name]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	next := prev.clone()
+	next := prev.Clone()
 	rec := next.Scripts[name]
-	rec.ensureVersions()
-	v := rec.snapshot(time.Now().UTC(), requestSource(r))
-	v.MainModule, v.Exports, v.Modules, v.TriggeredBy = up.meta.MainModule, up.exports(), nil, triggeredByUpload
+	rec.EnsureVersions()
+	v := rec.Snapshot(time.Now().UTC(), requestSource(r))
+	v.MainModule, v.Exports, v.Modules, v.TriggeredBy = up.meta.MainModule, up.exports(), nil, account.TriggeredByUpload
 	if err := checkVersion(prev, name, v); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
 	for _, m := range up.modules {
-		sha, err := s.store.putModule(m.content)
+		sha, err := a.store.PutModule(m.content)
 		if err != nil {
 			envelope.WriteError(w, err)
 			return
 		}
-		v.Modules = append(v.Modules, moduleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
+		v.Modules = append(v.Modules, account.ModuleRef{Name: m.name, SHA256: sha, Size: len(m.content)})
 	}
-	rec.addVersion(v)
-	rec.deployAll(v)
+	rec.AddVersion(v)
+	rec.DeployAll(v)
 	rec.ModifiedOn = v.CreatedOn
 	rec.Etag = etag(rec)
 	ctx, cancel := contextFor(r)
 	defer cancel()
 	started := time.Now()
-	if err := s.apply(ctx, prev, next, name); err != nil {
+	if err := a.rt.Apply(ctx, prev, next, name); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
 	v.StartupTimeMs = time.Since(started).Milliseconds()
-	if err := s.commit(ctx, prev, next); err != nil {
+	if err := a.ledger.Commit(ctx, prev, next); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
 	// The answer is the script (cloudflare-go v6 ScriptContentService.Update answers Script),
 	// which has neither the upload's startup_time_ms nor a deployment id.
-	out := rec.json()
+	out := scriptJSONOf(rec)
 	out.DeploymentID = ""
 	envelope.WriteResult(w, http.StatusOK, out, nil)
 }
@@ -270,8 +271,8 @@ func (s *Server) handlePutContent(w http.ResponseWriter, r *http.Request) {
 // type), and the main module's name in the cf-entrypoint header. cloudflare-go's
 // Workers.Scripts.Content.Get answers the raw response; wrangler's
 // fetchWorkerDefinitionFromDash reads a multipart body this way.
-func (s *Server) handleGetContent(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
+func (a *API) handleGetContent(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
@@ -279,14 +280,14 @@ func (s *Server) handleGetContent(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for _, m := range rec.Modules {
-		content, err := s.store.module(m.SHA256)
+		content, err := a.store.Module(m.SHA256)
 		if err != nil {
 			envelope.WriteError(w, fmt.Errorf("reading module %s of script %s: %w", m.Name, rec.Name, err))
 			return
 		}
 		h := textproto.MIMEHeader{}
 		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, m.Name, m.Name))
-		h.Set("Content-Type", moduleContentType)
+		h.Set("Content-Type", ModuleContentType)
 		pw, err := mw.CreatePart(h)
 		if err == nil {
 			_, err = pw.Write(content)

@@ -1,30 +1,31 @@
-package local
+package scripts
 
 import (
 	"net/http"
 	"slices"
 	"time"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/identity"
 	"github.com/lumier-dev/lumier/local/ids"
 )
 
-// deploymentJSON is one deployment as the deployments endpoints return it.
-type deploymentJSON struct {
-	ID          string            `json:"id"`
-	CreatedOn   time.Time         `json:"created_on"`
-	Source      string            `json:"source"`
-	Strategy    string            `json:"strategy"`
-	AuthorEmail string            `json:"author_email"`
-	Annotations map[string]string `json:"annotations"`
-	Versions    []deployedVersion `json:"versions"`
+// DeploymentJSON is one deployment as the deployments endpoints return it.
+type DeploymentJSON struct {
+	ID          string                    `json:"id"`
+	CreatedOn   time.Time                 `json:"created_on"`
+	Source      string                    `json:"source"`
+	Strategy    string                    `json:"strategy"`
+	AuthorEmail string                    `json:"author_email"`
+	Annotations map[string]string         `json:"annotations"`
+	Versions    []account.DeployedVersion `json:"versions"`
 }
 
 // strategyPercentage is the only deployment strategy Cloudflare has.
 const strategyPercentage = "percentage"
 
-func (d *deploymentRecord) json() deploymentJSON {
+func deploymentJSONOf(d *account.Deployment) DeploymentJSON {
 	ann := map[string]string{}
 	if d.Message != "" {
 		ann["workers/message"] = d.Message
@@ -32,7 +33,7 @@ func (d *deploymentRecord) json() deploymentJSON {
 	if d.TriggeredBy != "" {
 		ann["workers/triggered_by"] = d.TriggeredBy
 	}
-	return deploymentJSON{
+	return DeploymentJSON{
 		ID: d.ID, CreatedOn: d.CreatedOn, Source: d.Source, Strategy: strategyPercentage,
 		AuthorEmail: identity.Email, Annotations: ann, Versions: slices.Clone(d.Versions),
 	}
@@ -40,17 +41,17 @@ func (d *deploymentRecord) json() deploymentJSON {
 
 // handleListDeployments is GET .../scripts/{name}/deployments: newest first, the first one
 // serving traffic.
-func (s *Server) handleListDeployments(w http.ResponseWriter, r *http.Request) {
-	stored, ok := s.st.Load().Scripts[r.PathValue("script")]
+func (a *API) handleListDeployments(w http.ResponseWriter, r *http.Request) {
+	stored, ok := a.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
 	rec := *stored
-	rec.ensureVersions()
-	out := make([]deploymentJSON, 0, len(rec.Deployments))
+	rec.EnsureVersions()
+	out := make([]DeploymentJSON, 0, len(rec.Deployments))
 	for i := len(rec.Deployments) - 1; i >= 0; i-- {
-		out = append(out, rec.Deployments[i].json())
+		out = append(out, deploymentJSONOf(rec.Deployments[i]))
 	}
 	envelope.WriteResult(w, http.StatusOK, map[string]any{"deployments": out}, nil)
 }
@@ -58,12 +59,12 @@ func (s *Server) handleListDeployments(w http.ResponseWriter, r *http.Request) {
 // handleNewDeployment is POST .../scripts/{name}/deployments {"strategy":"percentage",
 // "versions":[{"version_id","percentage"}],"annotations":{"workers/message"}}: one version at
 // 100%, or two whose percentages add up to 100. The router then splits the script's requests
-// between them (versions.go).
-func (s *Server) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
+// between them (local/versions.go).
+func (a *API) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Strategy    string            `json:"strategy"`
-		Versions    []deployedVersion `json:"versions"`
-		Annotations map[string]string `json:"annotations"`
+		Strategy    string                    `json:"strategy"`
+		Versions    []account.DeployedVersion `json:"versions"`
+		Annotations map[string]string         `json:"annotations"`
 	}
 	if err := envelope.ReadJSON(r, &body); err != nil {
 		envelope.WriteError(w, err)
@@ -74,29 +75,29 @@ func (s *Server) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("script")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.st.Load().Scripts[name]; !ok {
+	a.ledger.Lock()
+	defer a.ledger.Unlock()
+	if _, ok := a.ledger.Load().Scripts[name]; !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	d := &deploymentRecord{
+	d := &account.Deployment{
 		ID: ids.UUID(), CreatedOn: time.Now().UTC(), Source: requestSource(r),
 		Message: body.Annotations["workers/message"], Versions: body.Versions,
 	}
 	ctx, cancel := contextFor(r)
 	defer cancel()
-	if err := s.deploy(ctx, name, d); err != nil {
+	if err := a.deploy(ctx, name, d); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	s.logger.Info("deployment created", "script", name, "deployment", d.ID, "versions", d.Versions)
-	envelope.WriteResult(w, http.StatusOK, d.json(), nil)
+	a.logger.Info("deployment created", "script", name, "deployment", d.ID, "versions", d.Versions)
+	envelope.WriteResult(w, http.StatusOK, deploymentJSONOf(d), nil)
 }
 
 // checkDeployment applies Cloudflare's shape rules to a deployment: the percentage strategy, one
 // or two distinct versions, percentages in (0, 100] adding up to 100.
-func checkDeployment(strategy string, versions []deployedVersion) error {
+func checkDeployment(strategy string, versions []account.DeployedVersion) error {
 	if strategy != strategyPercentage {
 		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "strategy %q is not supported: use %q", strategy, strategyPercentage)
 	}

@@ -1,4 +1,4 @@
-package local
+package scripts
 
 import (
 	"crypto/sha256"
@@ -13,8 +13,8 @@ import (
 // versions and still describes every script as a service with a "production" environment.
 const productionEnvironment = "production"
 
-// serviceJSON is GET .../workers/services/{name}.
-type serviceJSON struct {
+// ServiceJSON is GET .../workers/services/{name}.
+type ServiceJSON struct {
 	ID                 string            `json:"id"`
 	CreatedOn          time.Time         `json:"created_on"`
 	ModifiedOn         time.Time         `json:"modified_on"`
@@ -27,7 +27,7 @@ type environmentJSON struct {
 	CreatedOn   time.Time   `json:"created_on"`
 	ModifiedOn  time.Time   `json:"modified_on"`
 	ScriptTag   string      `json:"script_tag"`
-	Script      *scriptJSON `json:"script,omitempty"`
+	Script      *ScriptJSON `json:"script,omitempty"`
 }
 
 // scriptTag is the script's stable id (Cloudflare's "tag", 32 hex digits), distinct from its
@@ -38,20 +38,20 @@ func scriptTag(name string) string {
 }
 
 // handleGetService is GET /accounts/{a}/workers/services/{name}.
-func (s *Server) handleGetService(w http.ResponseWriter, r *http.Request) {
-	rec, ok := s.st.Load().Scripts[r.PathValue("script")]
+func (a *API) handleGetService(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.ledger.Load().Scripts[r.PathValue("script")]
 	if !ok {
 		envelope.WriteError(w, envelope.ScriptNotFound())
 		return
 	}
-	script := rec.json()
+	script := scriptJSONOf(rec)
 	env := environmentJSON{
 		Environment: productionEnvironment, CreatedOn: rec.CreatedOn, ModifiedOn: rec.ModifiedOn,
 		ScriptTag: scriptTag(rec.Name), Script: &script,
 	}
 	short := env
 	short.Script = nil
-	envelope.WriteResult(w, http.StatusOK, serviceJSON{
+	envelope.WriteResult(w, http.StatusOK, ServiceJSON{
 		ID: rec.Name, CreatedOn: rec.CreatedOn, ModifiedOn: rec.ModifiedOn,
 		DefaultEnvironment: env, Environments: []environmentJSON{short},
 	}, nil)

@@ -1,4 +1,7 @@
-package local
+// Package account is the local Cloudflare's account: its state (scripts with their versions and
+// deployments, Durable Object namespaces, schedules, routes, workflows), its plan, the Store that
+// keeps it in the state directory, and the Ledger that serves it and commits its changes.
+package account
 
 import (
 	"encoding/json"
@@ -15,17 +18,17 @@ import (
 // stateVersion is the version of the state file's format.
 const stateVersion = 1
 
-// defaultSubdomain is the account's workers.dev subdomain until someone sets another.
-const defaultSubdomain = "lumier-local"
+// DefaultSubdomain is the account's workers.dev subdomain until someone sets another.
+const DefaultSubdomain = "lumier-local"
 
-// state is everything the local Cloudflare remembers across restarts. It is replaced, never
+// State is everything the local Cloudflare remembers across restarts. It is replaced, never
 // changed in place: a request builds the next state from a clone and swaps it in only once
-// workerd runs it and the state file is on disk.
-type state struct {
-	Version    int                      `json:"version"`
-	Subdomain  string                   `json:"subdomain"`
-	Scripts    map[string]*scriptRecord `json:"scripts"`
-	Namespaces []rules.Namespace        `json:"namespaces"`
+// workerd runs it and it is on disk.
+type State struct {
+	Version    int                `json:"version"`
+	Subdomain  string             `json:"subdomain"`
+	Scripts    map[string]*Script `json:"scripts"`
+	Namespaces []rules.Namespace  `json:"namespaces"`
 	// Schedules are the scripts' Cron Triggers by script name (local/schedules). They live
 	// apart from the script records because uploads and deployments replace those.
 	Schedules map[string][]schedules.Record `json:"schedules,omitempty"`
@@ -40,20 +43,20 @@ type state struct {
 	Workflows map[string]*workflows.Record `json:"workflows,omitempty"`
 }
 
-// scriptRecord is one uploaded script.
-type scriptRecord struct {
+// Script is one uploaded script.
+type Script struct {
 	Name               string      `json:"name"`
 	Etag               string      `json:"etag"`
 	CreatedOn          time.Time   `json:"created_on"`
 	ModifiedOn         time.Time   `json:"modified_on"`
 	MainModule         string      `json:"main_module"`
-	Modules            []moduleRef `json:"modules"`
+	Modules            []ModuleRef `json:"modules"`
 	CompatibilityDate  string      `json:"compatibility_date"`
 	CompatibilityFlags []string    `json:"compatibility_flags"`
 	// Bindings are as uploaded, in the wire form (bindings.go). Secret texts are kept because
 	// workerd needs them; reads leave them out.
-	Bindings     []wireBinding `json:"bindings"`
-	MigrationTag string        `json:"migration_tag"`
+	Bindings     []Binding `json:"bindings"`
+	MigrationTag string    `json:"migration_tag"`
 	// Exports are the main module's export names; null when they could not be determined.
 	Exports         []string `json:"exports"`
 	WorkersDev      bool     `json:"workers_dev"`
@@ -63,43 +66,44 @@ type scriptRecord struct {
 	Port int `json:"port"`
 	// Versions and Deployments are the script's history (versions.go); the fields above are
 	// what its deployment's primary version runs. Settings are the script-level settings.
-	Versions    []*versionRecord    `json:"versions,omitempty"`
-	Deployments []*deploymentRecord `json:"deployments,omitempty"`
-	Settings    *scriptSettings     `json:"settings,omitempty"`
-	// Assets are the script's static assets (assets_serve.go); nil for none.
-	Assets *assetsRecord `json:"assets,omitempty"`
+	Versions    []*Version    `json:"versions,omitempty"`
+	Deployments []*Deployment `json:"deployments,omitempty"`
+	Settings    *Settings     `json:"settings,omitempty"`
+	// Assets are the script's static assets (local/assets); nil for none.
+	Assets *Assets `json:"assets,omitempty"`
 }
 
-// moduleRef names a module part and its content-addressed file.
-type moduleRef struct {
+// ModuleRef names a module part and its content-addressed file.
+type ModuleRef struct {
 	Name   string `json:"name"`
 	SHA256 string `json:"sha256"`
 	Size   int    `json:"size"`
 }
 
-func newState() *state {
-	return &state{Version: stateVersion, Subdomain: defaultSubdomain, Scripts: map[string]*scriptRecord{}}
+// NewState is an empty account: no scripts, the default workers.dev subdomain.
+func NewState() *State {
+	return &State{Version: stateVersion, Subdomain: DefaultSubdomain, Scripts: map[string]*Script{}}
 }
 
-// clone deep-copies the state, so that a request can build the next one without touching the
+// Clone deep-copies the state, so that a request can build the next one without touching the
 // one being served.
-func (s *state) clone() *state {
+func (s *State) Clone() *State {
 	b, err := json.Marshal(s)
 	if err != nil {
 		panic(fmt.Sprintf("local: state does not encode: %v", err)) // plain data: cannot happen
 	}
-	out := newState()
+	out := NewState()
 	if err := json.Unmarshal(b, out); err != nil {
 		panic(fmt.Sprintf("local: state does not decode: %v", err))
 	}
 	if out.Scripts == nil {
-		out.Scripts = map[string]*scriptRecord{}
+		out.Scripts = map[string]*Script{}
 	}
 	return out
 }
 
-// scriptNames returns the script names in order, so that output and workerd configs are stable.
-func (s *state) scriptNames() []string {
+// ScriptNames returns the script names in order, so that output and workerd configs are stable.
+func (s *State) ScriptNames() []string {
 	names := make([]string, 0, len(s.Scripts))
 	for name := range s.Scripts {
 		names = append(names, name)
@@ -108,8 +112,8 @@ func (s *state) scriptNames() []string {
 	return names
 }
 
-// namespacesOf returns the namespaces hosted by script.
-func (s *state) namespacesOf(script string) []rules.Namespace {
+// NamespacesOf returns the namespaces hosted by script.
+func (s *State) NamespacesOf(script string) []rules.Namespace {
 	var out []rules.Namespace
 	for _, n := range s.Namespaces {
 		if n.Script == script {
@@ -119,16 +123,17 @@ func (s *state) namespacesOf(script string) []rules.Namespace {
 	return out
 }
 
-// account is the state as the rules package sees it.
-func (s *state) account() rules.Account {
+// Rules is the state as the rules package sees it.
+func (s *State) Rules() rules.Account {
 	acct := rules.Account{Scripts: make(map[string]rules.Script, len(s.Scripts)), Namespaces: s.Namespaces}
 	for name, rec := range s.Scripts {
-		acct.Scripts[name] = rules.Script{Tag: rec.MigrationTag, Bindings: rec.ruleBindings(), Exports: rec.Exports}
+		acct.Scripts[name] = rules.Script{Tag: rec.MigrationTag, Bindings: rec.RuleBindings(), Exports: rec.Exports}
 	}
 	return acct
 }
 
-func (rec *scriptRecord) ruleBindings() []rules.Binding {
+// RuleBindings are the script's bindings as the rules package sees them.
+func (rec *Script) RuleBindings() []rules.Binding {
 	out := make([]rules.Binding, 0, len(rec.Bindings))
 	for _, b := range rec.Bindings {
 		out = append(out, rules.Binding{Name: b.Name, Type: b.Type, ClassName: b.ClassName, ScriptName: b.ScriptName})
@@ -136,9 +141,9 @@ func (rec *scriptRecord) ruleBindings() []rules.Binding {
 	return out
 }
 
-// usedPorts returns the ports that belong to names other than except, the deleted scripts'
+// UsedPorts returns the ports that belong to names other than except, the deleted scripts'
 // included.
-func (s *state) usedPorts(except string) map[int]bool {
+func (s *State) UsedPorts(except string) map[int]bool {
 	used := map[int]bool{}
 	for name, port := range s.Ports {
 		if name != except {
@@ -155,7 +160,7 @@ func (s *state) usedPorts(except string) map[int]bool {
 
 // recordPorts adds to Ports the port of every script that has one: state files written before
 // Ports existed know only the ports of the scripts they still hold.
-func (s *state) recordPorts() {
+func (s *State) recordPorts() {
 	for name, rec := range s.Scripts {
 		if _, ok := s.Ports[name]; !ok && rec.Port != 0 {
 			if s.Ports == nil {

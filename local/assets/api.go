@@ -1,4 +1,4 @@
-package local
+package assets
 
 import (
 	"encoding/base64"
@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 )
 
@@ -20,28 +21,44 @@ const (
 	maxAssetsUploadBytes = 4 * maxAssetFileSize
 )
 
-// assetRoutes registers the assets upload endpoints (docs/cloudflare-api.md, "Static assets").
-func (s *Server) assetRoutes(mux *http.ServeMux) {
-	s.handle(mux, "POST /accounts/{account}/workers/scripts/{script}/assets-upload-session", CallAssetsSession, s.handleAssetsSession)
-	// The upload is authorised by the session's token, not the API token, so it skips handle's
-	// credential check and does its own; faults apply to it as to every endpoint.
-	mux.HandleFunc("POST "+apiPrefix+"/accounts/{account}/workers/assets/upload", s.withFaults(s.handleAssetsUpload))
+// Kinds of API call counted by the server's call counters (local.Server.Calls). CallFile counts
+// files received, one per file of an upload, so tests can see what a deploy sent.
+const (
+	CallSession = "assets_session" // POST .../scripts/{name}/assets-upload-session
+	CallUpload  = "assets_upload"  // POST .../workers/assets/upload
+	CallFile    = "asset_file"     // one file received by an assets upload
+)
+
+// UploadPath is the assets upload endpoint, under the API's prefix. The upload is authorised
+// by the session's token, not the API token, so it is not registered through Routes' handle,
+// whose credential check it would fail: the server serves it with ServeUpload.
+const UploadPath = "/accounts/{account}/workers/assets/upload"
+
+// API is the static assets upload API (docs/cloudflare-api.md, "Static assets").
+type API struct {
+	accountID    string
+	plan         account.Plan
+	store        *Store
+	count        func(kind string)
+	wrongAccount func(r *http.Request, account string) *envelope.Error
 }
 
-// withFaults applies the injected faults to h, an endpoint not registered through handle.
-func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if serve, answered := s.injectFaults(w, r, h); !answered {
-			serve(w, r)
-		}
-	}
+// NewAPI serves the assets upload API of account accountID on plan, into store. count counts a
+// call of a kind; wrongAccount is the answer for an account id in the path that is not ours.
+func NewAPI(accountID string, plan account.Plan, store *Store, count func(kind string), wrongAccount func(r *http.Request, account string) *envelope.Error) *API {
+	return &API{accountID: accountID, plan: plan, store: store, count: count, wrongAccount: wrongAccount}
 }
 
-// handleAssetsSession is POST .../scripts/{name}/assets-upload-session {"manifest": {"/path":
+// Routes registers the upload session endpoint through handle.
+func (a *API) Routes(handle func(pattern, kind string, h http.HandlerFunc)) {
+	handle("POST /accounts/{account}/workers/scripts/{script}/assets-upload-session", CallSession, a.handleSession)
+}
+
+// handleSession is POST .../scripts/{name}/assets-upload-session {"manifest": {"/path":
 // {hash, size}}}: it answers {"jwt", "buckets"}, the buckets holding the hashes not stored yet.
-func (s *Server) handleAssetsSession(w http.ResponseWriter, r *http.Request) {
+func (a *API) handleSession(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("script")
-	if err := validScriptName(name); err != nil {
+	if err := account.ValidScriptName(name); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
@@ -52,23 +69,23 @@ func (s *Server) handleAssetsSession(w http.ResponseWriter, r *http.Request) {
 		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not parse the manifest: %v", err))
 		return
 	}
-	if err := s.opts.Plan.checkManifest(body.Manifest); err != nil {
+	if err := checkManifest(a.plan, body.Manifest); err != nil {
 		envelope.WriteError(w, err)
 		return
 	}
-	jwt, buckets := s.assets.startSession(name, body.Manifest)
+	jwt, buckets := a.store.startSession(name, body.Manifest)
 	envelope.WriteResult(w, http.StatusOK, map[string]any{"jwt": jwt, "buckets": buckets}, nil)
 }
 
 // checkManifest applies Cloudflare's rules on a manifest: paths start with '/', hashes are 32 hex
 // digits, and the file count and sizes are within the limits.
-func (p Plan) checkManifest(m assetManifest) *envelope.Error {
+func checkManifest(p account.Plan, m assetManifest) *envelope.Error {
 	if m == nil {
 		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "manifest is required")
 	}
-	if len(m) > p.maxAssetFiles() {
+	if len(m) > p.MaxAssetFiles() {
 		return envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
-			"the manifest has %d files; a Worker version may have at most %d", len(m), p.maxAssetFiles())
+			"the manifest has %d files; a Worker version may have at most %d", len(m), p.MaxAssetFiles())
 	}
 	for path, e := range m {
 		switch {
@@ -84,13 +101,13 @@ func (p Plan) checkManifest(m assetManifest) *envelope.Error {
 	return nil
 }
 
-// handleAssetsUpload is POST .../workers/assets/upload?base64=true, authorised by an upload
+// ServeUpload is POST .../workers/assets/upload?base64=true, authorised by an upload
 // session's token: one multipart part per file, named by its hash, its content base64-encoded and
 // its content type the file's. It answers 202 while files are missing and 201 with the
 // completion token once the session has them all.
-func (s *Server) handleAssetsUpload(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("account") != s.opts.AccountID {
-		envelope.WriteError(w, s.wrongAccount(r, r.PathValue("account")))
+func (a *API) ServeUpload(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("account") != a.accountID {
+		envelope.WriteError(w, a.wrongAccount(r, r.PathValue("account")))
 		return
 	}
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -98,11 +115,11 @@ func (s *Server) handleAssetsUpload(w http.ResponseWriter, r *http.Request) {
 		envelope.WriteError(w, envelope.NewError(http.StatusUnauthorized, envelope.CodeAuthentication, "Authentication error: an assets upload needs the upload session's token"))
 		return
 	}
-	if _, err := s.assets.session(token); err != nil {
+	if _, err := a.store.session(token); err != nil {
 		envelope.WriteError(w, envelope.NewError(http.StatusUnauthorized, envelope.CodeAuthentication, "Authentication error: %v", err))
 		return
 	}
-	s.calls.Add(CallAssetsUpload)
+	a.count(CallUpload)
 	if r.URL.Query().Get("base64") != "true" {
 		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "base64 must be true: send each file's content base64-encoded"))
 		return
@@ -129,12 +146,12 @@ func (s *Server) handleAssetsUpload(w http.ResponseWriter, r *http.Request) {
 			envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "file %s is not valid base64: %v", hash, err))
 			return
 		}
-		done, err := s.assets.put(token, hash, part.Header.Get("Content-Type"), content)
+		done, err := a.store.put(token, hash, part.Header.Get("Content-Type"), content)
 		if err != nil {
 			envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "%v", err))
 			return
 		}
-		s.calls.Add(CallAssetFile)
+		a.count(CallFile)
 		completion = done
 	}
 	if completion == "" {
@@ -144,32 +161,15 @@ func (s *Server) handleAssetsUpload(w http.ResponseWriter, r *http.Request) {
 	envelope.WriteResult(w, http.StatusCreated, map[string]any{"jwt": completion}, nil)
 }
 
-// uploadedAssets resolves a script upload's assets.jwt to the manifest it completed; nil when the
-// upload has no assets.
-func (s *Server) uploadedAssets(script string, up *upload) (*assetsRecord, error) {
-	if up.meta.Assets == nil {
-		return nil, nil
-	}
-	if err := checkAssetsConfig(up.meta.Assets.Config); err != nil {
+// Redeem resolves a script upload's assets.jwt to the manifest it completed, checking the
+// assets' config.
+func (a *Store) Redeem(script, jwt string, cfg account.AssetsConfig) (*account.Assets, error) {
+	if err := checkAssetsConfig(cfg); err != nil {
 		return nil, err
 	}
-	id, err := s.assets.redeem(up.meta.Assets.JWT, script)
+	id, err := a.redeem(jwt, script)
 	if err != nil {
 		return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "assets: %v", err)
 	}
-	return &assetsRecord{Manifest: id, Config: up.meta.Assets.Config}, nil
-}
-
-// errAssetsBindingWithoutAssets refuses an upload that binds assets it does not have.
-var errAssetsBindingWithoutAssets = envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
-	"binding of type assets needs assets: upload them first and send assets.jwt (or keep_assets) in the metadata")
-
-// hasBinding reports whether bindings hold one of type kind.
-func hasBinding(bindings []wireBinding, kind string) bool {
-	for _, b := range bindings {
-		if b.Type == kind {
-			return true
-		}
-	}
-	return false
+	return &account.Assets{Manifest: id, Config: cfg}, nil
 }

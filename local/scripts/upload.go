@@ -1,4 +1,4 @@
-package local
+package scripts
 
 import (
 	"encoding/json"
@@ -7,8 +7,8 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"regexp"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/rules"
 )
@@ -17,25 +17,12 @@ import (
 // Cloudflare's own limit, on the gzip size, is checked after (see checkWorkerSize).
 const maxUploadBytes = 64 << 20
 
-// moduleContentType is the content type of an ES module part.
-const moduleContentType = "application/javascript+module"
+// ModuleContentType is the content type of an ES module part.
+const ModuleContentType = "application/javascript+module"
 
 // defaultCompatibilityDate is what Cloudflare uses for an upload without a compatibility date:
 // the oldest date, before any flag took effect.
 const defaultCompatibilityDate = "2021-11-02"
-
-// scriptName is Cloudflare's rule for script names (docs/cloudflare-api.md): lowercase letters,
-// digits, '-' and '_', not starting with '-', at most 63 characters.
-var scriptName = regexp.MustCompile(`^[a-z0-9_][a-z0-9_-]*$`)
-
-func validScriptName(name string) *envelope.Error {
-	if !scriptName.MatchString(name) || len(name) > 63 {
-		// Cloudflare's code and text for an invalid name (lowercase letters, digits, "-" and "_",
-		// at most 63 characters).
-		return envelope.NewError(http.StatusBadRequest, codeInvalidName, "workers.api.error.invalid_script_name")
-	}
-	return nil
-}
 
 // metadata is the upload's "metadata" part.
 type metadata struct {
@@ -49,10 +36,10 @@ type metadata struct {
 	Tags               []string          `json:"tags"`        // replaces the script's tags when set
 	Annotations        map[string]string `json:"annotations"` // versions uploads: workers/message, workers/tag
 	// Assets attaches the static assets of a completed upload session; KeepAssets keeps the
-	// previous version's instead (api_assets.go).
+	// previous version's instead (local/assets).
 	Assets *struct {
-		JWT    string       `json:"jwt"`
-		Config assetsConfig `json:"config"`
+		JWT    string               `json:"jwt"`
+		Config account.AssetsConfig `json:"config"`
 	} `json:"assets"`
 	KeepAssets bool `json:"keep_assets"`
 }
@@ -82,7 +69,7 @@ func (m *migrationsJSON) rules() *rules.Migrations {
 // upload is a parsed, validated upload request.
 type upload struct {
 	meta     metadata
-	bindings []wireBinding
+	bindings []account.Binding
 	modules  []uploadedModule
 }
 
@@ -101,8 +88,8 @@ type uploadedModule struct {
 }
 
 // parseUpload reads an upload's multipart body and validates its shape (not yet against the
-// account: that is the rules' job).
-func parseUpload(r *http.Request, plan Plan) (*upload, error) {
+// account: that is the rules' job). kinds are the binding types the runtime runs (Runtime.Kinds).
+func parseUpload(r *http.Request, plan account.Plan, kinds []string) (*upload, error) {
 	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
 		return nil, envelope.NewError(http.StatusUnsupportedMediaType, envelope.CodeContentType,
@@ -143,9 +130,9 @@ func parseUpload(r *http.Request, plan Plan) (*upload, error) {
 		}
 		seen[name] = true
 		ct, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
-		if ct != moduleContentType {
+		if ct != ModuleContentType {
 			return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
-				"part %q has content type %q; the local Cloudflare runs ES modules only (%s)", name, ct, moduleContentType)
+				"part %q has content type %q; the local Cloudflare runs ES modules only (%s)", name, ct, ModuleContentType)
 		}
 		up.modules = append(up.modules, uploadedModule{name: name, content: content})
 	}
@@ -153,7 +140,7 @@ func parseUpload(r *http.Request, plan Plan) (*upload, error) {
 	if rawMeta == nil {
 		return nil, envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "could not read content for part metadata")
 	}
-	if err := plan.checkWorkerSize(up.modules); err != nil {
+	if err := checkWorkerSize(plan, up.modules); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(rawMeta, &up.meta); err != nil {
@@ -172,7 +159,7 @@ func parseUpload(r *http.Request, plan Plan) (*upload, error) {
 	if up.meta.CompatibilityDate == "" {
 		up.meta.CompatibilityDate = defaultCompatibilityDate
 	}
-	bindings, err := parseBindings(up.meta.Bindings)
+	bindings, err := parseBindings(up.meta.Bindings, kinds)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +169,7 @@ func parseUpload(r *http.Request, plan Plan) (*upload, error) {
 
 // keepBindings adds the previous version's bindings of the types listed in keep_bindings, unless
 // the upload names a binding of the same name (Cloudflare's keep_bindings).
-func keepBindings(uploaded, previous []wireBinding, keep []string) []wireBinding {
+func keepBindings(uploaded, previous []account.Binding, keep []string) []account.Binding {
 	if len(keep) == 0 {
 		return uploaded
 	}
@@ -194,11 +181,25 @@ func keepBindings(uploaded, previous []wireBinding, keep []string) []wireBinding
 	for _, b := range uploaded {
 		names[b.Name] = true
 	}
-	out := append([]wireBinding(nil), uploaded...)
+	out := append([]account.Binding(nil), uploaded...)
 	for _, b := range previous {
 		if kept[b.Type] && !names[b.Name] {
 			out = append(out, b)
 		}
 	}
 	return out
+}
+
+// errAssetsBindingWithoutAssets refuses an upload that binds assets it does not have.
+var errAssetsBindingWithoutAssets = envelope.NewError(http.StatusBadRequest, envelope.CodeValidation,
+	"binding of type assets needs assets: upload them first and send assets.jwt (or keep_assets) in the metadata")
+
+// hasBinding reports whether bindings hold one of type kind.
+func hasBinding(bindings []account.Binding, kind string) bool {
+	for _, b := range bindings {
+		if b.Type == kind {
+			return true
+		}
+	}
+	return false
 }

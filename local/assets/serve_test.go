@@ -1,12 +1,15 @@
-package local
+package assets
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/lumier-dev/lumier/local/account"
 )
 
 var site = assetManifest{
@@ -64,19 +67,19 @@ func TestNotFoundAsset(t *testing.T) {
 }
 
 func TestCheckAssetsConfig(t *testing.T) {
-	assert.Nil(t, checkAssetsConfig(assetsConfig{}))
-	assert.Nil(t, checkAssetsConfig(assetsConfig{HTMLHandling: htmlNone, NotFoundHandling: notFoundSPA}))
-	err := checkAssetsConfig(assetsConfig{HTMLHandling: "sometimes"})
+	assert.Nil(t, checkAssetsConfig(account.AssetsConfig{}))
+	assert.Nil(t, checkAssetsConfig(account.AssetsConfig{HTMLHandling: htmlNone, NotFoundHandling: notFoundSPA}))
+	err := checkAssetsConfig(account.AssetsConfig{HTMLHandling: "sometimes"})
 	require.NotNil(t, err)
 	assert.Contains(t, err.Message, `html_handling "sometimes" is not one of`)
-	err = checkAssetsConfig(assetsConfig{NotFoundHandling: "spa"})
+	err = checkAssetsConfig(account.AssetsConfig{NotFoundHandling: "spa"})
 	require.NotNil(t, err)
 	assert.Contains(t, err.Message, `not_found_handling "spa" is not one of`)
 }
 
 func TestServeAssetRequestWritesValidators(t *testing.T) {
 	dir := t.TempDir()
-	a, err := openAssets(dir, testLogger())
+	a, err := Open(dir, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	hash := "0123456789abcdef0123456789abcdef"
 	token, buckets := a.startSession("site", assetManifest{"/index.html": {Hash: hash, Size: 2}})
@@ -86,7 +89,7 @@ func TestServeAssetRequestWritesValidators(t *testing.T) {
 	m := assetManifest{"/index.html": {Hash: hash, Size: 2}}
 
 	w := httptest.NewRecorder()
-	require.True(t, a.serveAssetRequest(w, httptest.NewRequest("GET", "/", nil), m, assetsConfig{}, false))
+	require.True(t, a.serveAssetRequest(w, httptest.NewRequest("GET", "/", nil), m, account.AssetsConfig{}, false))
 	assert.Equal(t, 200, w.Code)
 	assert.Equal(t, "hi", w.Body.String())
 	assert.Equal(t, `"`+hash+`"`, w.Header().Get("ETag"))
@@ -94,15 +97,15 @@ func TestServeAssetRequestWritesValidators(t *testing.T) {
 	r := httptest.NewRequest("GET", "/", nil)
 	r.Header.Set("If-None-Match", `"`+hash+`"`)
 	w = httptest.NewRecorder()
-	a.serveAssetRequest(w, r, m, assetsConfig{}, false)
+	a.serveAssetRequest(w, r, m, account.AssetsConfig{}, false)
 	assert.Equal(t, http.StatusNotModified, w.Code)
 
 	w = httptest.NewRecorder()
-	assert.False(t, a.serveAssetRequest(w, httptest.NewRequest("POST", "/", nil), m, assetsConfig{}, false),
+	assert.False(t, a.serveAssetRequest(w, httptest.NewRequest("POST", "/", nil), m, account.AssetsConfig{}, false),
 		"a POST goes on to the Worker")
 	w = httptest.NewRecorder()
-	assert.False(t, a.serveAssetRequest(w, httptest.NewRequest("GET", "/api", nil), m, assetsConfig{}, false))
+	assert.False(t, a.serveAssetRequest(w, httptest.NewRequest("GET", "/api", nil), m, account.AssetsConfig{}, false))
 	w = httptest.NewRecorder()
-	assert.True(t, a.serveAssetRequest(w, httptest.NewRequest("GET", "/api", nil), m, assetsConfig{}, true))
+	assert.True(t, a.serveAssetRequest(w, httptest.NewRequest("GET", "/api", nil), m, account.AssetsConfig{}, true))
 	assert.Equal(t, 404, w.Code, "through the binding, a miss is answered 404")
 }

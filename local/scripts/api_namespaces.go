@@ -1,4 +1,4 @@
-package local
+package scripts
 
 import (
 	"net/http"
@@ -6,8 +6,8 @@ import (
 	"github.com/lumier-dev/lumier/local/envelope"
 )
 
-// namespaceJSON is one item of GET .../workers/durable_objects/namespaces.
-type namespaceJSON struct {
+// NamespaceJSON is one item of GET .../workers/durable_objects/namespaces.
+type NamespaceJSON struct {
 	ID        string `json:"id"`
 	Name      string `json:"name"`
 	Script    string `json:"script"`
@@ -16,11 +16,11 @@ type namespaceJSON struct {
 }
 
 // handleNamespaces is GET /accounts/{a}/workers/durable_objects/namespaces.
-func (s *Server) handleNamespaces(w http.ResponseWriter, r *http.Request) {
-	st := s.st.Load()
-	items := make([]namespaceJSON, 0, len(st.Namespaces))
+func (a *API) handleNamespaces(w http.ResponseWriter, r *http.Request) {
+	st := a.ledger.Load()
+	items := make([]NamespaceJSON, 0, len(st.Namespaces))
 	for _, n := range st.Namespaces {
-		items = append(items, namespaceJSON{ID: n.ID, Name: n.Name(), Script: n.Script, Class: n.Class, UseSqlite: n.SQLite})
+		items = append(items, NamespaceJSON{ID: n.ID, Name: n.Name(), Script: n.Script, Class: n.Class, UseSqlite: n.SQLite})
 	}
 	envelope.WritePage(w, r, items)
 }
