@@ -464,3 +464,45 @@ func TestDevRedeploysGoProgram(t *testing.T) {
 	}
 	requireCall(t, "POST", url, "", 200, `{"count":2,"dev":"edited"}`)
 }
+
+// TestDevRedeploysOnSaveOfAGoSubPackage runs `lumier dev` on the counter's Go program as a module
+// of its own (writeCounterModule) that the Go language host builds on each update, as Pulumi's
+// does without `binary:`. The app is declared in the program's own package stack/, below the
+// project directory: saving stack/stack.go (a binding's value) redeploys, and the next answer
+// carries the new value while the count goes on.
+func TestDevRedeploysOnSaveOfAGoSubPackage(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	bin := buildLumier(t)
+	project := filepath.Join(t.TempDir(), "counter")
+	writeCounterModule(t, project)
+	copyDir(t, filepath.Join(repoRoot, "examples", "counter", "src"), filepath.Join(project, "src"))
+	writeFile(t, filepath.Join(project, "Pulumi.yaml"), "name: counter\nruntime: go\nplugins:\n  providers:\n    - name: lumier\n      path: "+providerDir+"\n")
+	stackFile := filepath.Join(project, "stack", "stack.go")
+	editFile(t, stackFile, `lumier.Bindings{"COUNTER": counter}`, `lumier.Bindings{"COUNTER": counter, "GREETING": "hello"}`)
+	editFile(t, filepath.Join(project, "src", "index.ts"), "return Response.json({ count });", "return Response.json({ count, greeting: env.GREETING });")
+	// A first build completes go.mod (it lists the SDK only) and fills the build cache, as a
+	// user's first `go build` does; the updates then build with go.mod as it is.
+	build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(t.TempDir(), "counter"), ".")
+	build.Dir = project
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	env := c.env(t.TempDir())
+	env["PATH"] = buildTools(t) + string(os.PathListSeparator) + os.Getenv("PATH")
+	env["GOWORK"] = "off"
+
+	dev := startDev(t, bin, project, env)
+	subs, at := dev.waitFor(t, 0, devURL)
+	url := subs[1] + "/hits"
+	requireCall(t, "POST", url, "", 200, `{"count":1,"greeting":"hello"}`)
+
+	editFile(t, stackFile, `"GREETING": "hello"`, `"GREETING": "hello from stack"`)
+	_, at = dev.waitFor(t, at, regexp.MustCompile(`lumier dev: changed: stack/stack\.go`))
+	subs, _ = dev.waitFor(t, at, devDeployed)
+	if !strings.Contains(subs[1], "1 update") {
+		t.Fatalf("the edit's update: %q, want the Worker updated", subs[1])
+	}
+	requireCall(t, "POST", url, "", 200, `{"count":2,"greeting":"hello from stack"}`)
+}

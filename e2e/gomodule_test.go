@@ -19,15 +19,7 @@ func TestGoModuleOutsideTheRepo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	gomod := "module example.com/counter\n\ngo 1.26\n\nrequire github.com/lumier-dev/lumier/sdk v0.0.0\n\n" +
-		"replace github.com/lumier-dev/lumier/sdk => " + filepath.Join(repoRoot, "sdk") + "\n"
-	write := func(name, content string) { writeInto(t, dir, name, content) }
-	read := func(rel string) string { return repoFile(t, rel) }
-	write("go.mod", gomod)
-	write("go.sum", read("sdk/go.sum"))
-	write("stack/stack.go", read("examples/counter/stack/stack.go"))
-	write("main.go", strings.ReplaceAll(read("examples/counter/main.go"),
-		"github.com/lumier-dev/lumier/examples/counter/stack", "example.com/counter/stack"))
+	writeCounterModule(t, dir)
 
 	run := func(args ...string) string {
 		t.Helper()
@@ -51,6 +43,22 @@ func TestGoModuleOutsideTheRepo(t *testing.T) {
 		}
 	}
 	t.Logf("the counter program depends on %d packages", strings.Count(deps, "\n"))
+}
+
+// writeCounterModule writes the counter's Go program (examples/counter's main.go and stack
+// package) into dir as a module of its own, example.com/counter, that requires the Go SDK
+// replaced by this checkout's sdk/. Its go.mod lists the SDK only: build it with GOFLAGS=-mod=mod.
+func writeCounterModule(t *testing.T, dir string) {
+	t.Helper()
+	gomod := "module example.com/counter\n\ngo 1.26\n\nrequire github.com/lumier-dev/lumier/sdk v0.0.0\n\n" +
+		"replace github.com/lumier-dev/lumier/sdk => " + filepath.Join(repoRoot, "sdk") + "\n"
+	write := func(name, content string) { writeInto(t, dir, name, content) }
+	read := func(rel string) string { return repoFile(t, rel) }
+	write("go.mod", gomod)
+	write("go.sum", read("sdk/go.sum"))
+	write("stack/stack.go", read("examples/counter/stack/stack.go"))
+	write("main.go", strings.ReplaceAll(read("examples/counter/main.go"),
+		"github.com/lumier-dev/lumier/examples/counter/stack", "example.com/counter/stack"))
 }
 
 // writeInto writes content to dir/name, making the folders it needs.

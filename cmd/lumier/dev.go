@@ -56,7 +56,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			"Deploys the Pulumi project's stack with the Pulumi engine, then watches every Worker's entry\n"+
 			"directory (node_modules and hidden directories aside), the directory of every module its bundle\n"+
 			"imports (outside node_modules), asset directories, D1 migration folders and the program's own\n"+
-			"files, and\n"+
+			"files (a Go program's packages in its module, or its binary:), and\n"+
 			"runs `up` again on every save. The local Cloudflare is started in the project (state in\n"+
 			".lumier/local) unless CLOUDFLARE_BASE_URL points at one; the stack's state is a file backend in\n"+
 			".lumier/state unless PULUMI_BACKEND_URL is set. Ctrl-C stops.\n\nflags:")
@@ -188,6 +188,9 @@ type devLoop struct {
 	stderr  io.Writer
 	// tails prints the Workers' output; nil when there are no credentials to start tails.
 	tails *devTails
+	// goFiles are a Go program's own sources (goProgram.files), as last listed: kept when a
+	// listing fails, so a save that breaks the program leaves its packages watched.
+	goFiles []string
 }
 
 func (d *devLoop) loop(ctx context.Context, interval time.Duration) error {
@@ -288,14 +291,14 @@ func summary(s auto.UpdateSummary) string {
 }
 
 // watched is every path whose change calls for an update: the program's own files (the
-// project directory's top level), and from the stack's state each Worker's entry with the source
+// project directory's top level, and a Go program's packages), and from the stack's state each Worker's entry with the source
 // files beside it, the files beside every module its deployed bundle was made of, asset
 // directories and D1 migration folders. A deployed script's stacks are mapped with the source map
 // the provider wrote for its code (by codeHash); the same map names the bundle's modules. The
 // state keeps the last deployed codeHash while a save does not build, so the modules of the
 // version that serves stay watched. With follow, the tails follow the deployed scripts.
 func (d *devLoop) watched(follow bool) []string {
-	paths := programFiles(d.project)
+	paths := append(programFiles(d.project), d.goProgramFiles()...)
 	dep := d.deployed()
 	mapsDir := filepath.Join(d.project, devSourceMapsDir)
 	if d.tails != nil {
@@ -320,6 +323,29 @@ func (d *devLoop) watched(follow bool) []string {
 	paths = append(paths, dep.dirs...)
 	slices.Sort(paths)
 	return slices.Compact(paths)
+}
+
+// goProgramFiles are, for a Go program, the sources of its own packages (goProgram.files);
+// nothing for another runtime.
+func (d *devLoop) goProgramFiles() []string {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	settings, err := d.stack.Workspace().ProjectSettings(ctx)
+	if err != nil {
+		fmt.Fprintf(d.stderr, "lumier dev: reading Pulumi.yaml: %v\n", err)
+		return d.goFiles
+	}
+	program, ok := goProgramOf(d.project, settings)
+	if !ok {
+		return nil
+	}
+	files, err := program.files(ctx)
+	if err != nil {
+		fmt.Fprintf(d.stderr, "lumier dev: %v\nlumier dev: the Go packages listed before stay watched\n", err)
+		return d.goFiles
+	}
+	d.goFiles = files
+	return files
 }
 
 // moduleFiles are, for a bundle's sources (its source map's, relative to dir), each source and
@@ -485,12 +511,7 @@ func programFiles(project string) []string {
 	return files
 }
 
-func (d *devLoop) abs(path string) string {
-	if filepath.IsAbs(path) {
-		return filepath.Clean(path)
-	}
-	return filepath.Join(d.project, path)
-}
+func (d *devLoop) abs(path string) string { return absIn(d.project, path) }
 
 // rel names files relative to the project, the way the program names them.
 func (d *devLoop) rel(files []string) string {

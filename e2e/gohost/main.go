@@ -1,7 +1,7 @@
 // Command gohost is a test-only Go language host: the end-to-end tests build it as
 // pulumi-language-go on PATH so that the engine, started by the pulumi CLI or the Automation API
 // in a `runtime: go` project's folder, runs the program binary the project's runtime option
-// `binary:` names (goruntime.Host).
+// `binary:` names, or builds the program and runs it (goruntime.Host).
 package main
 
 import (

@@ -1,9 +1,10 @@
-// Package goruntime serves Pulumi's language runtime protocol for a prebuilt Go program, for the
+// Package goruntime serves Pulumi's language runtime protocol for a Go program, for the
 // end-to-end tests. Pulumi's Go language host (sdk/go/pulumi-language-go in pulumi/pulumi) is a Go
-// module with no published versions, so it cannot be built here; this one runs a program binary
-// the way that host runs one given the runtime option `binary:` (it never compiles): in the run's
-// working directory, with the run's project, stack, config and engine addresses in the PULUMI_*
-// environment variables the Go SDK reads. A failed run reports the program's output.
+// module with no published versions, so it cannot be built here; this one runs a program the way
+// that host does: the binary the runtime option `binary:` names as it is, or else the program
+// built with `go build` in its directory on every run; in the run's working directory, with the
+// run's project, stack, config and engine addresses in the PULUMI_* environment variables the Go
+// SDK reads. A failed build or run reports the go command's or the program's output.
 package goruntime
 
 import (
@@ -20,11 +21,12 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-// Host runs a prebuilt Go program.
+// Host runs a Go program.
 type Host struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 	// Binary is the program to run; empty, it is the project's runtime option `binary:` (a
-	// relative path is the project directory's).
+	// relative path is the project directory's), or without one the program built from its
+	// directory.
 	Binary string
 	// Engine is the engine's address; empty, it is the run's first argument (what a client
 	// started with `pulumi --client` is given).
@@ -47,7 +49,7 @@ func (h *Host) GetRequiredPackages(context.Context, *pulumirpc.GetRequiredPackag
 	return &pulumirpc.GetRequiredPackagesResponse{}, nil
 }
 
-// InstallDependencies has nothing to install: the program is built.
+// InstallDependencies has nothing to install: the module cache is the build's.
 func (h *Host) InstallDependencies(*pulumirpc.InstallDependenciesRequest, pulumirpc.LanguageRuntime_InstallDependenciesServer) error {
 	return nil
 }
@@ -58,10 +60,13 @@ func (h *Host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if binary == "" {
 		binary, _ = req.GetInfo().GetOptions().AsMap()["binary"].(string)
 		if binary == "" {
-			return &pulumirpc.RunResponse{Error: "this test-only Go language host runs prebuilt programs only: " +
-				"set the runtime option binary: in Pulumi.yaml (runtime: {name: go, options: {binary: <path>}})"}, nil
-		}
-		if !filepath.IsAbs(binary) {
+			built, failure, err := build(ctx, req.GetInfo().GetProgramDirectory())
+			if err != nil || failure != "" {
+				return &pulumirpc.RunResponse{Error: failure}, err
+			}
+			defer os.RemoveAll(filepath.Dir(built))
+			binary = built
+		} else if !filepath.IsAbs(binary) {
 			binary = filepath.Join(req.GetInfo().GetRootDirectory(), binary)
 		}
 	}
@@ -96,4 +101,21 @@ func (h *Host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf("%s: %v\n%s", binary, err, out)}, nil
 	}
 	return &pulumirpc.RunResponse{}, nil
+}
+
+// build compiles the program in dir into a temporary directory, as Pulumi's Go host does without
+// `binary:`; failure is the go command's output when the program does not build.
+func build(ctx context.Context, dir string) (binary, failure string, err error) {
+	tmp, err := os.MkdirTemp("", "lumier-e2e-go-program")
+	if err != nil {
+		return "", "", err
+	}
+	binary = filepath.Join(tmp, "program")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", binary, ".")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(tmp)
+		return "", fmt.Sprintf("go build in %s: %v\n%s", dir, err, out), nil
+	}
+	return binary, "", nil
 }
