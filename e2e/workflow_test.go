@@ -195,3 +195,80 @@ func TestWorkflowRemovalUnderRetain(t *testing.T) {
 	requireCall(t, http.MethodPost, base+"/orders/held/terminate", "", 200, `{"status":"terminated"}`)
 	pulumi(t, "preview")
 }
+
+// TestStandaloneScriptWorkflowRemovalAtPreview: a standalone Script (no App) whose program drops
+// the workflow binding that defines a workflow with a waiting instance fails at `pulumi preview`,
+// by the App's rule in the script's words, and changes nothing; with deleteData: true the preview
+// warns that the deploy deletes it; once the instance has ended, the preview passes.
+func TestStandaloneScriptWorkflowRemovalAtPreview(t *testing.T) {
+	ctx := testContext(t, 10*time.Minute)
+	c := startCloud(t)
+	dir := t.TempDir()
+	copyDir(t, filepath.Join(repoRoot, "examples", "workflow-yaml", "src"), filepath.Join(dir, "src"))
+	program := filepath.Join(dir, "Pulumi.yaml")
+	const orderBinding = `
+        - name: ORDER
+          type: workflow
+          workflowName: script-order
+          className: OrderWorkflow`
+	writeFile(t, program, `name: orders-script
+runtime: yaml
+plugins:
+  providers:
+    - name: lumier
+      path: `+providerDir+`
+resources:
+  api:
+    type: lumier:index:Script
+    properties:
+      scriptName: orders-script-api
+      entry: src/index.ts
+      durableObjects:
+        - className: Desk
+      bindings:
+        - name: DESK
+          type: durable_object_namespace
+          className: Desk`+orderBinding+`
+outputs:
+  url: ${api.url}
+`)
+	env := c.env(t.TempDir())
+	pulumi := folderPulumi(ctx, dir, env)
+	pulumi(t, "stack", "init", "dev")
+	pulumi(t, "up", "--yes")
+	base := strings.TrimSpace(pulumi(t, "stack", "output", "url"))
+	requireCall(t, http.MethodPost, base+"/orders?id=held&wait=1%20hour", "", 201, `{"id":"held"}`)
+	waitInstance(t, base, "held", "waiting")
+
+	editFile(t, program, orderBinding, "")
+	c.ResetCalls()
+	out, err := runPulumi(t, ctx, dir, env, "preview")
+	if err == nil {
+		t.Fatalf("preview dropping a standalone script's workflow with a waiting instance passed:\n%s", out)
+	}
+	requireContains(t, out,
+		`script "orders-script-api": workflow "script-order" is no longer defined by its bindings, and 1 of its instances have not finished (1 waiting).`,
+		`A workflow that leaves a script whose deleteData is false (the default) is not deleted`,
+		"Refused so that no running work is left behind unnoticed.",
+		"wrangler workflows instances terminate <workflow> <id>",
+		"deploy deleteData: true while it is still bound, then remove it")
+	if mutating, _ := c.mutations(); mutating != 0 {
+		t.Fatalf("a refused preview changed the account: %v", c.Calls())
+	}
+	if wf := getWorkflow(t, c, "script-order"); wf["instances"].(map[string]any)["waiting"] != 1.0 {
+		t.Fatalf("after the refused preview: %v, want the instance still waiting", wf)
+	}
+
+	// Under deleteData: true (deployed and kept), the same drop is a warning.
+	editFile(t, program, "      entry: src/index.ts\n", "      entry: src/index.ts\n      deleteData: true\n")
+	out, err = runPulumi(t, ctx, dir, env, "preview")
+	if err != nil {
+		t.Fatalf("preview with deleteData: true: %v\n%s", err, out)
+	}
+	requireContains(t, out, `deleteData is true, so this deploy DELETES the workflow and stops them`)
+
+	// The instance ended: nothing is left running, and the workflow may leave.
+	editFile(t, program, "      deleteData: true\n", "")
+	requireCall(t, http.MethodPost, base+"/orders/held/terminate", "", 200, `{"status":"terminated"}`)
+	pulumi(t, "preview")
+}

@@ -13,11 +13,14 @@ import (
 	"github.com/lumier-dev/lumier/internal/naming"
 )
 
+// appType is the App component's type token.
+const appType = "lumier:index:App"
+
 // NewApp constructs the App component: it merges the Worker declarations, checks the Durable
 // Objects against them, and creates the Workers (hosts first) and Durable Objects as children.
 func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.ResourceOption) (*App, error) {
 	a := &App{}
-	if err := ctx.RegisterComponentResource("lumier:index:App", name, a, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(appType, name, a, opts...); err != nil {
 		return nil, err
 	}
 	plan, err := planApp(ctx.Stack(), args)

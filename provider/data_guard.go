@@ -222,7 +222,8 @@ func (g *DataGuard) Diff(ctx context.Context, req infer.DiffRequest[DataGuardArg
 			if err != nil {
 				return infer.DiffResponse{}, err
 			}
-			warnings, refusal := judgeWorkflowsLeaving(ctx, c, leaving, req.State.DataGuardArgs, req.Inputs)
+			warnings, refusal := judgeWorkflowsLeaving(ctx, c, leaving, appHolder(req.State.App),
+				req.State.Removal, req.Inputs.Removal)
 			for _, w := range warnings {
 				p.GetLogger(ctx).Warning(w)
 			}

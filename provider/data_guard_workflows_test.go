@@ -55,7 +55,7 @@ func TestJudgeWorkflowsLeaving(t *testing.T) {
 	c := workflowsClient(t)
 	all := []string{"orders-dev-order", "orders-dev-done", "orders-dev-gone"}
 	judge := func(old, news DataGuardArgs) ([]string, error) {
-		return judgeWorkflowsLeaving(context.Background(), c, workflowsLeaving(old, news), old, news)
+		return judgeWorkflowsLeaving(context.Background(), c, workflowsLeaving(old, news), appHolder(old.App), old.Removal, news.Removal)
 	}
 
 	warnings, err := judge(guardWith(RemovalRetain, all...), guardWith(RemovalRetain, []string{}...))
@@ -87,4 +87,44 @@ func TestJudgeWorkflowsLeaving(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Empty(t, warnings)
 	assert.Empty(t, workflowsLeaving(guardWith(RemovalRetain, all...), guardWith(RemovalRetain, all...)))
+}
+
+// TestJudgeScriptWorkflowsLeaving: a standalone script's workflow binding dropped while instances
+// have not finished is refused by the App's rule in the script's words, warned of under
+// deleteData: true; a script of an App is left to the App's guard.
+func TestJudgeScriptWorkflowsLeaving(t *testing.T) {
+	c := workflowsClient(t)
+	script := func(deleteData bool, workflows ...string) ScriptArgs {
+		a := ScriptArgs{ScriptName: "orders-api", DeleteData: deleteData}
+		for _, w := range workflows {
+			a.Bindings = append(a.Bindings, Binding{Name: strings.ToUpper(w), Type: cfapi.BindingWorkflow,
+				WorkflowName: ptr(w), ClassName: ptr("OrderWorkflow")})
+		}
+		return a
+	}
+	judge := func(old, news ScriptArgs) ([]string, error) {
+		return judgeWorkflowsLeaving(context.Background(), c, scriptWorkflowsLeaving(old, news),
+			scriptHolder(news.ScriptName), removalOf(old.DeleteData), removalOf(news.DeleteData))
+	}
+	warnings, err := judge(script(false, "orders-dev-order", "orders-dev-done"), script(false))
+	require.Error(t, err)
+	assert.Empty(t, warnings)
+	assert.Equal(t, `script "orders-api": workflow "orders-dev-order" is no longer defined by its bindings, and 2 of its `+
+		`instances have not finished (1 running, 1 waiting).`, strings.Split(err.Error(), "\n")[0])
+	assert.Contains(t, err.Error(), `A workflow that leaves a script whose deleteData is false (the default) is not deleted`)
+	assert.Contains(t, err.Error(), `To keep it, bind it again.`)
+	assert.Contains(t, err.Error(), `or deploy deleteData: true while it is still bound, then remove it`)
+
+	warnings, err = judge(script(true, "orders-dev-order"), script(true))
+	require.NoError(t, err)
+	assert.Equal(t, []string{`script "orders-api": workflow "orders-dev-order" is no longer defined by its bindings, and 2 of ` +
+		`its instances have not finished (1 running, 1 waiting): deleteData is true, so this deploy DELETES the workflow and stops them`}, warnings)
+
+	assert.Empty(t, scriptWorkflowsLeaving(script(false, "orders-dev-order"), script(false, "orders-dev-order")))
+
+	const project = "urn:pulumi:dev::orders::"
+	assert.True(t, underApp(project+"lumier:index:App$lumier:index:Worker$lumier:index:Script::api"))
+	assert.False(t, underApp(project+"lumier:index:Worker$lumier:index:Script::api"))
+	assert.False(t, underApp(project+"lumier:index:Script::api"))
+	assert.False(t, underApp(""))
 }

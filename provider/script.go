@@ -349,6 +349,9 @@ func (s *Script) Diff(ctx context.Context, req infer.DiffRequest[ScriptArgs, Scr
 	if routingChanged(req.State, news) {
 		diff["routes"] = p.PropertyDiff{Kind: p.Update}
 	}
+	if err := judgeScriptWorkflowsLeaving(ctx, old, news); err != nil {
+		return infer.DiffResponse{}, err
+	}
 	if req.State.URL == "" && news.workersDev() && req.ID != "" && old.workersDev() {
 		// A refresh found the workers.dev route gone: turn it back on.
 		diff["workersDev"] = p.PropertyDiff{Kind: p.Update}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	p "github.com/pulumi/pulumi-go-provider"
+	presource "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/lumier-dev/lumier/internal/bundle"
 	"github.com/lumier-dev/lumier/internal/cfapi"
@@ -100,6 +102,40 @@ func deployWorkflows(ctx context.Context, c *cfapi.Client, old *ScriptArgs, news
 	}
 	slices.Sort(dropped)
 	return retireWorkflows(ctx, c, news.ScriptName, dropped, news.DeleteData)
+}
+
+// judgeScriptWorkflowsLeaving judges, at preview, the workflows a standalone script's bindings
+// no longer define, by the App's rule (judgeWorkflowsLeaving) with deleteData as the removal: one
+// with unfinished instances is refused unless deleteData is true, which the preview warns of. An
+// App's scripts are left to the App's data guard, which judges its workflows with the app's
+// removal (and those leaving with their Worker), so a preview says it once.
+func judgeScriptWorkflowsLeaving(ctx context.Context, old, news ScriptArgs) error {
+	if urn, _ := ctx.Value(urnKey{}).(presource.URN); underApp(urn) {
+		return nil
+	}
+	leaving := scriptWorkflowsLeaving(old, news)
+	if len(leaving) == 0 {
+		return nil
+	}
+	c, err := clientFrom(ctx)
+	if err != nil {
+		return err
+	}
+	warnings, refusal := judgeWorkflowsLeaving(ctx, c, leaving, scriptHolder(news.ScriptName),
+		removalOf(old.DeleteData), removalOf(news.DeleteData))
+	for _, w := range warnings {
+		p.GetLogger(ctx).Warning(w)
+	}
+	return refusal
+}
+
+// underApp reports a resource whose URN has an App among its parents.
+func underApp(urn presource.URN) bool {
+	if !urn.IsValid() {
+		return false
+	}
+	parents := strings.Split(string(urn.QualifiedType()), "$")
+	return slices.Contains(parents[:len(parents)-1], appType)
 }
 
 // retireWorkflows handles workflows a script no longer defines. Without deleteData (an App's
