@@ -20,7 +20,7 @@ import (
 const analyticsWriter = `export default {
   async fetch(request, env) {
     const n = Number(new URL(request.url).searchParams.get("n"));
-    env.EVENTS.writeDataPoint({ blobs: ["/home", new TextEncoder().encode("GB")], doubles: [n, 0.5], indexes: ["user-" + n] });
+    env.EVENTS.writeDataPoint({ blobs: ["/home", new TextEncoder().encode("GB"), new Uint8Array([255, 0, 1])], doubles: [n, 0.5], indexes: ["user-" + n] });
     return new Response("written");
   },
 };
@@ -43,7 +43,7 @@ func readAnalytics(t *testing.T, s *Server, dataset string) (int, []analytics.Po
 }
 
 // TestAnalyticsEngineBinding: a Worker's writeDataPoint calls (not awaited) reach the sink with
-// the script and dataset; they survive a restart of the local Cloudflare, the read is per
+// the script and dataset, a binary blob byte for byte; they survive a restart of the local Cloudflare, the read is per
 // dataset and needs the token; an upload without a dataset is refused.
 func TestAnalyticsEngineBinding(t *testing.T) {
 	dir := t.TempDir()
@@ -70,7 +70,8 @@ func TestAnalyticsEngineBinding(t *testing.T) {
 		assert.Equal(t, "writer", p.Script)
 		assert.Equal(t, "page_views", p.Dataset)
 		assert.Equal(t, append([]float64{float64(i + 1), 0.5}, make([]float64, 18)...), p.Doubles, "double1..double20")
-		assert.Equal(t, []string{"/home", "GB"}, p.Blobs)
+		assert.Equal(t, []string{"/home", "GB", "/wAB"}, p.Blobs, "bytes that are not UTF-8 in base64")
+		assert.Equal(t, []string{"blob3"}, p.Base64)
 		assert.Equal(t, fmt.Sprintf("user-%d", i+1), p.Index1)
 		_, err := time.Parse(time.RFC3339Nano, p.Timestamp)
 		assert.NoError(t, err)

@@ -4,12 +4,14 @@
 // each data point, as the JSON of its AnalyticsEngineEvent, to the binding's service, an external
 // service on the analytics sink (a listener of its own on 127.0.0.1 that takes no token, started
 // on the first such binding) that injects the script and dataset. The sink appends each point to
-// the state directory's analytics.jsonl; GET /__lumier/analytics/{dataset} on the API reads a
-// dataset's points back.
+// the state directory's analytics.jsonl, which it keeps under MaxFileBytes by dropping the
+// oldest points; GET /__lumier/analytics/{dataset} on the API reads a dataset's points back.
 package analytics
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +23,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/loopback"
@@ -39,9 +42,17 @@ const ReadPath = "/__lumier/analytics/{dataset}"
 // CallReadAnalytics counts reads of ReadPath (ours, not Cloudflare's).
 const CallReadAnalytics = "read_analytics"
 
+// MaxFileBytes bounds analytics.jsonl: an append that would take the file past it first drops
+// the oldest points, keeping the newest that fit in half of it, so the file is rewritten once
+// per MaxFileBytes/2 of points rather than on every append. Points are typically a few hundred
+// bytes (a blob at most 16 KB on Cloudflare), so tens of thousands are kept.
+const MaxFileBytes = 16 << 20
+
 // Point is one data point as the sink records it: the columns Cloudflare's SQL API
 // reads (index1, blob1..blob20, double1..double20, timestamp), the blobs up to the last one
-// written and all twenty doubles (an unwritten one is 0, as there).
+// written and all twenty doubles (an unwritten one is 0, as there). A blob or index is bytes
+// (a Worker may write an ArrayBuffer): one that is valid UTF-8 is kept as its text, any other in
+// standard base64, its column named in Base64, so no byte is lost.
 type Point struct {
 	Script    string    `json:"script"`
 	Dataset   string    `json:"dataset"`
@@ -49,6 +60,18 @@ type Point struct {
 	Index1    string    `json:"index1"`
 	Blobs     []string  `json:"blobs"`
 	Doubles   []float64 `json:"doubles"`
+	// Base64 lists the columns ("index1", "blob1".."blob20") held in base64, in column order.
+	Base64 []string `json:"base64,omitempty"`
+}
+
+// column is the bytes of a blob or index as Point keeps them: their text when valid UTF-8,
+// else their base64, noted in p.Base64.
+func (p *Point) column(name string, b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	p.Base64 = append(p.Base64, name)
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 // event is the JSON workerd posts for a data point: its AnalyticsEngineEvent
@@ -71,7 +94,7 @@ func (e event) point(p *Point) error {
 		for _, v := range ints {
 			b = append(b, byte(v))
 		}
-		return string(b), nil
+		return p.column(key, b), nil
 	}
 	var err error
 	if p.Index1, err = bytesOf("index1"); err != nil {
@@ -114,12 +137,16 @@ type Sink struct {
 	once   sync.Once
 	lb     loopback.Server
 	err    error
-	mu     sync.Mutex // serializes appends and reads of file
+	mu     sync.Mutex // serializes appends, trims and reads of file
+	// size is file's size, read on the first append (-1 before).
+	size int64
+	// limit is the file's bound: MaxFileBytes.
+	limit int64
 }
 
 // NewSink keeps the data points in dir's analytics.jsonl; logger hears of posts it refuses.
 func NewSink(dir string, logger *slog.Logger) *Sink {
-	return &Sink{file: filepath.Join(dir, "analytics.jsonl"), logger: logger}
+	return &Sink{file: filepath.Join(dir, "analytics.jsonl"), logger: logger, size: -1, limit: MaxFileBytes}
 }
 
 // Binding is the analytics_engine binding name of script, writing to dataset: workerd's own
@@ -154,17 +181,64 @@ func (a *Sink) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	line, _ := json.Marshal(p) // decoded JSON: cannot fail
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	f, err := os.OpenFile(a.file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err == nil {
-		_, err = f.Write(append(line, '\n'))
-		err = errors.Join(err, f.Close())
-	}
-	if err != nil {
+	if err := a.append(append(line, '\n')); err != nil {
 		a.logger.Error("recording an Analytics Engine data point", "err", err)
 		http.Error(w, "not recorded", http.StatusInternalServerError)
 	}
+}
+
+// append adds line to the file, first dropping the oldest points when the file would grow past
+// its limit.
+func (a *Sink) append(line []byte) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.size < 0 {
+		a.size = 0
+		if info, err := os.Stat(a.file); err == nil {
+			a.size = info.Size()
+		}
+	}
+	if a.size+int64(len(line)) > a.limit {
+		if err := a.trim(a.limit/2 - int64(len(line))); err != nil {
+			return fmt.Errorf("dropping the oldest data points: %w", err)
+		}
+	}
+	f, err := os.OpenFile(a.file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	n, err := f.Write(line)
+	a.size += int64(n)
+	return errors.Join(err, f.Close())
+}
+
+// trim rewrites the file with its newest whole lines that fit in keep bytes, through a
+// temporary file renamed over it, so a crash leaves the old file or the new one.
+func (a *Sink) trim(keep int64) error {
+	data, err := os.ReadFile(a.file)
+	if err != nil {
+		return err
+	}
+	start := len(data)
+	if cut := len(data) - int(max(keep, 0)); cut <= 0 {
+		start = 0
+	} else if nl := bytes.IndexByte(data[cut-1:], '\n'); nl >= 0 {
+		start = cut + nl // just past the newline at or after cut-1: a line boundary
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(a.file), ".analytics-*.jsonl")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data[start:])
+	if err = errors.Join(err, tmp.Close()); err == nil {
+		err = os.Rename(tmp.Name(), a.file)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	a.size = int64(len(data) - start)
+	return nil
 }
 
 // ServeRead is GET ReadPath: the dataset's data points, in the v4 envelope.
