@@ -52,6 +52,13 @@ const appToken = "lumier:index:App"
 
 // declarationMocks keeps the App's inputs. Every other resource's outputs are its inputs; the
 // App's are empty, since the SDK would otherwise read an output of an input's name from the input.
+//
+// Empty App outputs change nothing this mode prints. The helper reads them only through Deferred
+// values (WorkerRef.URL, DurableObjectRef.Output, KvNamespaceRef.ID, ...), which are evaluated
+// once Run has returned and the App is registered, and which only Export takes: they become stack
+// outputs, which this mode does not print. The App's inputs are built before the App exists, so
+// none of them can come from its outputs (bindings name the app's resources, not their ids); an
+// export of a missing entry reads as empty rather than failing (TestDeclarationsExportEveryAppOutput).
 type declarationMocks struct{ app resource.PropertyMap }
 
 func (m *declarationMocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
