@@ -24,8 +24,11 @@ import (
 // the way a user's program does: installed by `pulumi plugin install --file` into a Pulumi home
 // of the benchmark's, with no plugins: path in their Pulumi.yaml (a plugin named by path has no
 // version, so the YAML host starts it once more on every `up` to read its schema, which it caches
-// for an installed plugin). It prints medians and each one's difference from the floor, and the
-// API calls per `up`; nothing is asserted. Run it with `make bench` (-benchtime Nx: N rounds).
+// for an installed plugin). The same TypeScript project with a program that only imports
+// @pulumi/pulumi and declares nothing (a no-op `up`) is Pulumi's own cost of a TypeScript program
+// (Node.js, the runner, ts-node, @pulumi/pulumi): the counter's difference from it is lumier's
+// share. It prints medians and each one's difference from the floor, and the API calls per `up`;
+// nothing is asserted. Run it with `make bench` (-benchtime Nx: N rounds).
 func BenchmarkCounterAboveFloor(b *testing.B) {
 	ctx := testContext(b, 30*time.Minute)
 	c := startCloud(b)
@@ -45,6 +48,15 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	dropPluginsSection(b, filepath.Join(tsDir, "Pulumi.yaml"))
 	ts := newNodeProject(b, ctx, c, tsDir, "bench0")
 	ts.env["PULUMI_HOME"] = env["PULUMI_HOME"]
+	emptyDir := nodeProjectDir(b, "counter-ts", `{"name": "counter-ts", "private": true}`)
+	dropPluginsSection(b, filepath.Join(emptyDir, "Pulumi.yaml"))
+	if err := os.WriteFile(filepath.Join(emptyDir, "lumier.config.ts"),
+		[]byte("import * as pulumi from \"@pulumi/pulumi\";\n\nexport const stack = pulumi.getStack();\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	empty := newNodeProject(b, ctx, c, emptyDir, "empty")
+	empty.env["PULUMI_HOME"] = env["PULUMI_HOME"]
+	empty.Pulumi(b, ctx, "up", "--yes", "--skip-preview")
 	// One measured run: its time, and the CPU time of pulumi and the processes it started.
 	type run struct{ wall, cpu time.Duration }
 	measure := func(dir string, env map[string]string, args ...string) run {
@@ -64,10 +76,10 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	pulumi(counterDir, "preview")
 	ts.Pulumi(b, ctx, "stack", "select", "--create", "bench0")
 
-	var floor, first, noop, tsFirst, tsNoop []run
-	firstCalls, noopCalls, tsFirstCalls, tsNoopCalls := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
-	tsUp := func(args ...string) run {
-		return measure(ts.Dir, ts.env, append([]string{"up", "--yes", "--skip-preview"}, args...)...)
+	var floor, first, noop, tsFirst, tsNoop, tsEmpty []run
+	firstCalls, noopCalls, tsFirstCalls, tsNoopCalls, tsEmptyCalls := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	nodeUp := func(p NodeProject, args ...string) run {
+		return measure(p.Dir, p.env, append([]string{"up", "--yes", "--skip-preview"}, args...)...)
 	}
 	i := 0
 	for b.Loop() {
@@ -82,10 +94,13 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 		add(noopCalls, c.Calls())
 
 		c.ResetCalls()
-		tsFirst = append(tsFirst, tsUp())
+		tsEmpty = append(tsEmpty, nodeUp(empty, "--expect-no-changes"))
+		add(tsEmptyCalls, c.Calls())
+		c.ResetCalls()
+		tsFirst = append(tsFirst, nodeUp(ts))
 		add(tsFirstCalls, c.Calls())
 		c.ResetCalls()
-		tsNoop = append(tsNoop, tsUp("--expect-no-changes"))
+		tsNoop = append(tsNoop, nodeUp(ts, "--expect-no-changes"))
 		add(tsNoopCalls, c.Calls())
 		b.StopTimer()
 		pulumi(counterDir, "destroy", "--yes", "--skip-preview", "--remove")
@@ -114,6 +129,7 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	b.ReportMetric((median(walls(first)) - f).Seconds(), "first-above-floor-s")
 	b.ReportMetric((median(walls(noop)) - f).Seconds(), "noop-above-floor-s")
 	b.ReportMetric((median(walls(tsNoop)) - f).Seconds(), "ts-noop-above-floor-s")
+	b.ReportMetric((median(walls(tsEmpty)) - f).Seconds(), "ts-empty-above-floor-s")
 	fmt.Printf("The counter against the engine's floor, %d alternating rounds (pulumi up --skip-preview, pinned CLI -> in-process local Cloudflare,\n"+
 		"plugin installed as a user installs it), medians; CPU is pulumi's and its processes' (user + system)\n"+
 		"  floor (empty YAML stack):    %s (runs %s)  CPU %s (runs %s)\n", i, f.Round(time.Millisecond), durations(walls(floor)),
@@ -125,6 +141,7 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	}{
 		{"YAML counter first up:      ", first, firstCalls},
 		{"YAML counter no-op up:      ", noop, noopCalls},
+		{"TypeScript, Pulumi only:    ", tsEmpty, tsEmptyCalls},
 		{"TypeScript counter first up:", tsFirst, tsFirstCalls},
 		{"TypeScript counter no-op up:", tsNoop, tsNoopCalls},
 	} {
@@ -133,6 +150,9 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 			w.Round(time.Millisecond), (w - f).Round(time.Millisecond), durations(walls(r.runs)),
 			cpu.Round(time.Millisecond), (cpu - fCPU).Round(time.Millisecond), durations(cpus(r.runs)), perUp(r.calls, i))
 	}
+	fmt.Printf("  (TypeScript, Pulumi only: the counter's project with a program that imports @pulumi/pulumi and declares nothing, a no-op up;\n"+
+		"   the counter's no-op up is %s above it, CPU %s)\n", (median(walls(tsNoop)) - median(walls(tsEmpty))).Round(time.Millisecond),
+		(median(cpus(tsNoop)) - median(cpus(tsEmpty))).Round(time.Millisecond))
 }
 
 // installPlugin installs the provider plugin built for this run into a new Pulumi home, as a user
