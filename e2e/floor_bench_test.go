@@ -56,6 +56,7 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	}
 	empty := newNodeProject(b, ctx, c, emptyDir, "empty")
 	empty.env["PULUMI_HOME"] = env["PULUMI_HOME"]
+	empty.Pulumi(b, ctx, "stack", "select", "--create", "empty") // the selected stack is kept in the Pulumi home
 	empty.Pulumi(b, ctx, "up", "--yes", "--skip-preview")
 	// One measured run: its time, and the CPU time of pulumi and the processes it started.
 	type run struct{ wall, cpu time.Duration }
