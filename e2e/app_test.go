@@ -145,7 +145,7 @@ func requireShopGone(t *testing.T, ctx context.Context, c *cloud, cache, files, 
 	t.Helper()
 	api := cfapi.New(c.URL(), token, accountID)
 	requireScripts(t, c)
-	if _, err := api.KVNamespaceByID(ctx, cache); !cfapi.IsNotFound(err) {
+	if _, err := api.KV.NamespaceByID(ctx, cache); !cfapi.IsNotFound(err) {
 		t.Fatalf("after destroy with removal \"remove\" the KV namespace %s should be gone: %v", cache, err)
 	}
 	if _, err := api.R2BucketByName(ctx, files); !cfapi.IsNotFound(err) {

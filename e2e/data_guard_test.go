@@ -101,7 +101,7 @@ func TestAppDataRemovalGuardedAtPreview(t *testing.T) {
 		`and holds nothing: under removal "retain" it leaves the stack and stays on Cloudflare, empty`,
 		`- kv_namespace/spare`)
 	res := up(t, ctx, s)
-	if _, err := api.KVNamespaceByID(ctx, spareID); err != nil {
+	if _, err := api.KV.NamespaceByID(ctx, spareID); err != nil {
 		t.Fatalf("under the default removal the dropped empty namespace stays on Cloudflare: %v", err)
 	}
 	url, cacheID, dbID := output(t, res.Outputs, "url"), output(t, res.Outputs, "cache"), output(t, res.Outputs, "db")
@@ -158,7 +158,7 @@ func TestAppDataRemovalGuardedAtPreview(t *testing.T) {
 		`app "guard": D1 database "db" ("guard-dev-db" on Cloudflare) is no longer declared and removal is "remove": this deploy DELETES it and all it holds: rows in tables "notes"`)
 	up(t, ctx, s)
 	bg := context.Background()
-	if _, err := api.KVNamespaceByID(bg, cacheID); !cfapi.IsNotFound(err) {
+	if _, err := api.KV.NamespaceByID(bg, cacheID); !cfapi.IsNotFound(err) {
 		t.Errorf("KV namespace %s should be deleted: %v", cacheID, err)
 	}
 	if _, err := api.R2BucketByName(bg, "guard-dev-files"); !cfapi.IsNotFound(err) {
@@ -172,7 +172,7 @@ func TestAppDataRemovalGuardedAtPreview(t *testing.T) {
 // requireDataKept asserts through the API that the key, object and row written are all there.
 func requireDataKept(t *testing.T, ctx context.Context, api *cfapi.Client, cacheID, dbID string) {
 	t.Helper()
-	if v, err := api.KVValue(ctx, cacheID, "greeting"); err != nil || v != "hello" {
+	if v, err := api.KV.Value(ctx, cacheID, "greeting"); err != nil || v != "hello" {
 		t.Fatalf("KV key greeting after the refused up: %q, %v", v, err)
 	}
 	if keys, _, err := api.R2Objects(ctx, "guard-dev-files", "", 10); err != nil || len(keys) != 1 || keys[0] != "report.txt" {

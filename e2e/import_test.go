@@ -63,7 +63,7 @@ func TestImportConverges(t *testing.T) {
 	outputs := source.outputs(t)
 	url := outputs["url"]
 	countTo(t, url, 3)
-	if err := api.PutKVValue(ctx, outputs["cache"], "greeting", "hello"); err != nil {
+	if err := api.KV.PutValue(ctx, outputs["cache"], "greeting", "hello"); err != nil {
 		t.Fatal(err)
 	}
 	if err := api.PutR2Object(ctx, "source-dev-files", "report.txt", "text/plain", []byte("quarterly")); err != nil {
@@ -126,7 +126,7 @@ func TestImportConverges(t *testing.T) {
 		t.Fatalf("script source-dev-api: %+v, %v; want migration tag v1 (no migration replayed)", info, err)
 	}
 	assertClasses(t, c, "source-dev-api", "Counter")
-	if v, err := api.KVValue(ctx, outputs["cache"], "greeting"); err != nil || v != "hello" {
+	if v, err := api.KV.Value(ctx, outputs["cache"], "greeting"); err != nil || v != "hello" {
 		t.Fatalf("KV key greeting after the import: %q, %v", v, err)
 	}
 	if keys, _, err := api.R2Objects(ctx, "source-dev-files", "", 10); err != nil || strings.Join(keys, ",") != "report.txt" {

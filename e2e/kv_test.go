@@ -61,14 +61,14 @@ func TestKVBindingLifecycle(t *testing.T) {
 	requireCall(t, http.MethodPut, url+"/greeting", "hello", 200, `{"stored":"greeting"}`)
 	requireCall(t, http.MethodGet, url+"/greeting", "", 200, `{"key":"greeting","value":"hello"}`)
 	requireCall(t, http.MethodGet, url+"/missing", "", 200, `{"key":"missing","value":null}`)
-	ns, err := api.KVNamespaceByID(ctx, id)
+	ns, err := api.KV.NamespaceByID(ctx, id)
 	if err != nil || ns.Title != "kv-dev-cache" {
 		t.Fatalf("namespace %s: %+v, %v; want title kv-dev-cache", id, ns, err)
 	}
 	requireNoop(t, ctx, c, s)
 
 	destroy(t, ctx, s)
-	if v, err := api.KVValue(ctx, id, "greeting"); err != nil || v != "hello" {
+	if v, err := api.KV.Value(ctx, id, "greeting"); err != nil || v != "hello" {
 		t.Fatalf("under the default removal the namespace and its keys stay: got %q, %v", v, err)
 	}
 
@@ -78,10 +78,10 @@ func TestKVBindingLifecycle(t *testing.T) {
 	url, id2 := output(t, res.Outputs, "url"), output(t, res.Outputs, "cache")
 	requireCall(t, http.MethodPut, url+"/k", "v", 200, `{"stored":"k"}`)
 	destroy(t, ctx, s2)
-	if _, err := api.KVNamespaceByID(context.Background(), id2); !cfapi.IsNotFound(err) {
+	if _, err := api.KV.NamespaceByID(context.Background(), id2); !cfapi.IsNotFound(err) {
 		t.Fatalf("removal \"remove\": namespace %s should be deleted, got %v", id2, err)
 	}
-	if _, err := api.KVNamespaceByID(ctx, id); err != nil {
+	if _, err := api.KV.NamespaceByID(ctx, id); err != nil {
 		t.Fatalf("the dev stage's retained namespace must be untouched: %v", err)
 	}
 }
@@ -119,7 +119,7 @@ outputs:
 	}
 	id = lastLine(id)
 	api := cfapi.New(c.URL(), token, accountID)
-	ns, err := api.KVNamespaceByID(ctx, id)
+	ns, err := api.KV.NamespaceByID(ctx, id)
 	if err != nil || ns.Title != "kvref-dev-cache" {
 		t.Fatalf("namespace %q: %+v, %v; want the default title kvref-dev-cache", id, ns, err)
 	}

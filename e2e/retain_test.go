@@ -49,7 +49,7 @@ func TestDestroyNamesWhatStays(t *testing.T) {
 			"`pulumi up` before `pulumi destroy`.")
 	requireScripts(t, c, "life-dev-api")
 	requireCall(t, http.MethodPost, url, "", 200, `{"count":4}`)
-	if _, err := cfapi.New(c.URL(), token, accountID).KVNamespaceByID(context.Background(), cacheID); err != nil {
+	if _, err := cfapi.New(c.URL(), token, accountID).KV.NamespaceByID(context.Background(), cacheID); err != nil {
 		t.Fatalf("the KV namespace stays on Cloudflare: %v", err)
 	}
 }

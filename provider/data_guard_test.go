@@ -41,10 +41,10 @@ func seededData(t *testing.T, srv *local.Server) (kv, r2, d1, queue property.Val
 	t.Helper()
 	ctx := context.Background()
 	api := cfapi.New(srv.URL(), testToken, testAccount)
-	ns, err := api.CreateKVNamespace(ctx, "shop-dev-cache")
+	ns, err := api.KV.CreateNamespace(ctx, "shop-dev-cache")
 	require.NoError(t, err)
 	for _, k := range []string{"a", "b", "c", "d"} {
-		require.NoError(t, api.PutKVValue(ctx, ns.ID, k, "v"))
+		require.NoError(t, api.KV.PutValue(ctx, ns.ID, k, "v"))
 	}
 	_, err = api.CreateR2Bucket(ctx, "shop-dev-files", "", "")
 	require.NoError(t, err)

@@ -65,7 +65,7 @@ var dataKinds = map[string]dataKind{
 
 // kvHeld lists up to heldNamed keys of a namespace.
 func kvHeld(ctx context.Context, c *cfapi.Client, id string) (heldData, error) {
-	keys, more, err := c.KVKeys(ctx, id, heldNamed)
+	keys, more, err := c.KV.Keys(ctx, id, heldNamed)
 	if err != nil {
 		return heldData{}, fmt.Errorf("listing the keys of KV namespace %s: %w", id, err)
 	}

@@ -26,7 +26,7 @@ func TestDataKindsReadWhatTheyHold(t *testing.T) {
 	srv := startLocal(t)
 	c := cfapi.New(srv.URL(), testToken, testAccount)
 	ctx := context.Background()
-	ns, err := c.CreateKVNamespace(ctx, "held-kv")
+	ns, err := c.KV.CreateNamespace(ctx, "held-kv")
 	require.NoError(t, err)
 	_, err = c.CreateR2Bucket(ctx, "held-r2", "", "")
 	require.NoError(t, err)
@@ -41,7 +41,7 @@ func TestDataKindsReadWhatTheyHold(t *testing.T) {
 		assert.True(t, h.empty(), "%s starts empty: %v", kind, h)
 	}
 
-	require.NoError(t, c.PutKVValue(ctx, ns.ID, "k", "v"))
+	require.NoError(t, c.KV.PutValue(ctx, ns.ID, "k", "v"))
 	require.NoError(t, c.PutR2Object(ctx, "held-r2", "o", "text/plain", []byte("x")))
 	_, err = c.D1Query(ctx, db.ID, "CREATE TABLE t (x); CREATE TABLE empty (y); INSERT INTO t VALUES (1)")
 	require.NoError(t, err)
@@ -54,7 +54,7 @@ func TestDataKindsReadWhatTheyHold(t *testing.T) {
 		assert.Equal(t, want[kind], h.String(), kind)
 	}
 
-	require.NoError(t, c.DeleteKVNamespace(ctx, ns.ID))
+	require.NoError(t, c.KV.DeleteNamespace(ctx, ns.ID))
 	_, err = dataKinds[kvKindType].held(ctx, c, ns.ID)
 	assert.True(t, cfapi.IsNotFound(err), "a gone namespace is not found: %v", err)
 }

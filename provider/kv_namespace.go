@@ -87,7 +87,7 @@ func (k *KvNamespace) Create(ctx context.Context, req infer.CreateRequest[KvName
 	if err != nil {
 		return infer.CreateResponse[KvNamespaceState]{}, err
 	}
-	ns, err := c.CreateKVNamespace(ctx, req.Inputs.Title)
+	ns, err := c.KV.CreateNamespace(ctx, req.Inputs.Title)
 	if err != nil {
 		return infer.CreateResponse[KvNamespaceState]{}, err
 	}
@@ -107,7 +107,7 @@ func (k *KvNamespace) Update(ctx context.Context, req infer.UpdateRequest[KvName
 	if err != nil {
 		return infer.UpdateResponse[KvNamespaceState]{}, err
 	}
-	if err := c.RenameKVNamespace(ctx, state.NamespaceID, req.Inputs.Title); err != nil {
+	if err := c.KV.RenameNamespace(ctx, state.NamespaceID, req.Inputs.Title); err != nil {
 		return infer.UpdateResponse[KvNamespaceState]{}, err
 	}
 	return infer.UpdateResponse[KvNamespaceState]{Output: state}, nil
@@ -128,7 +128,7 @@ func (k *KvNamespace) Read(ctx context.Context, req infer.ReadRequest[KvNamespac
 		}
 		id = imported
 	}
-	ns, err := c.KVNamespaceByID(ctx, id)
+	ns, err := c.KV.NamespaceByID(ctx, id)
 	if cfapi.IsNotFound(err) {
 		return infer.ReadResponse[KvNamespaceArgs, KvNamespaceState]{}, nil
 	}
@@ -152,7 +152,7 @@ func (k *KvNamespace) Delete(ctx context.Context, req infer.DeleteRequest[KvName
 	}
 	id := req.State.NamespaceID
 	return infer.DeleteResponse{}, deleteHolding(ctx, c, kvKindType, "KvNamespace", req.State.Title, id, req.State.DeleteData,
-		nil, func() error { return c.DeleteKVNamespace(ctx, id) })
+		nil, func() error { return c.KV.DeleteNamespace(ctx, id) })
 }
 
 // kvID is the resource id, the form `pulumi import` takes: "<accountId>/<namespaceId>".

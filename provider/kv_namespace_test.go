@@ -36,7 +36,7 @@ func TestKvNamespaceLifecycle(t *testing.T) {
 	id := created.Properties.Get("namespaceId").AsString()
 	assert.Equal(t, testAccount+"/"+id, created.ID)
 	assert.Equal(t, "kv_namespace", created.Properties.Get("type").AsString())
-	require.NoError(t, api.PutKVValue(ctx, id, "user:1", "ada"))
+	require.NoError(t, api.KV.PutValue(ctx, id, "user:1", "ada"))
 
 	renamed := resp.Inputs.Set("title", property.New("my-app-dev-kv"))
 	diff, err := s.Diff(p.DiffRequest{ID: created.ID, Urn: kvURN("cache"), State: created.Properties, Inputs: renamed})
@@ -44,10 +44,10 @@ func TestKvNamespaceLifecycle(t *testing.T) {
 	assert.Equal(t, p.Update, diff.DetailedDiff["title"].Kind, "a new title renames in place")
 	updated, err := s.Update(p.UpdateRequest{ID: created.ID, Urn: kvURN("cache"), State: created.Properties, Inputs: renamed})
 	require.NoError(t, err)
-	ns, err := api.KVNamespaceByID(ctx, id)
+	ns, err := api.KV.NamespaceByID(ctx, id)
 	require.NoError(t, err)
 	assert.Equal(t, "my-app-dev-kv", ns.Title)
-	v, err := api.KVValue(ctx, id, "user:1")
+	v, err := api.KV.Value(ctx, id, "user:1")
 	require.NoError(t, err)
 	assert.Equal(t, "ada", v, "a rename keeps the keys")
 
@@ -56,12 +56,12 @@ func TestKvNamespaceLifecycle(t *testing.T) {
 	assert.Contains(t, err.Error(), `refusing to delete KV namespace "my-app-dev-kv"`)
 	assert.Contains(t, err.Error(), `"user:1"`, "names the keys it would delete")
 	assert.Contains(t, err.Error(), "deleteData: true", "says how to allow it")
-	_, err = api.KVNamespaceByID(ctx, id)
+	_, err = api.KV.NamespaceByID(ctx, id)
 	require.NoError(t, err, "nothing deleted")
 
 	require.NoError(t, s.Delete(p.DeleteRequest{ID: created.ID, Urn: kvURN("cache"),
 		Properties: updated.Properties.Set("deleteData", property.New(true))}))
-	_, err = api.KVNamespaceByID(ctx, id)
+	_, err = api.KV.NamespaceByID(ctx, id)
 	assert.True(t, cfapi.IsNotFound(err), "deleted with deleteData: %v", err)
 
 	read, err := s.Read(p.ReadRequest{ID: created.ID, Urn: kvURN("cache"), Properties: updated.Properties, Inputs: renamed})
@@ -72,7 +72,7 @@ func TestKvNamespaceLifecycle(t *testing.T) {
 func TestKvNamespaceImport(t *testing.T) {
 	srv := startLocal(t)
 	s := configured(t, srv)
-	ns, err := cfapi.New(srv.URL(), testToken, testAccount).CreateKVNamespace(context.Background(), "made-by-hand")
+	ns, err := cfapi.New(srv.URL(), testToken, testAccount).KV.CreateNamespace(context.Background(), "made-by-hand")
 	require.NoError(t, err)
 	read, err := s.Read(p.ReadRequest{ID: testAccount + "/" + ns.ID, Urn: kvURN("hand")})
 	require.NoError(t, err)

@@ -103,7 +103,7 @@ func TestResourceOfAnotherAccountIsLeftAlone(t *testing.T) {
 	requireAll("update", err)
 	requireAll("delete", moved.Delete(p.DeleteRequest{ID: created.ID, Urn: kvURN("cache"), Properties: created.Properties}))
 
-	_, err = cfapi.New(srv.URL(), testToken, testAccount).KVNamespaceByID(context.Background(), nsID)
+	_, err = cfapi.New(srv.URL(), testToken, testAccount).KV.NamespaceByID(context.Background(), nsID)
 	require.NoError(t, err, "the namespace is still there")
 	// The same provider set back to the account works as before.
 	diff, err := s.Diff(p.DiffRequest{ID: created.ID, Urn: kvURN("cache"), State: created.Properties, Inputs: resp.Inputs})

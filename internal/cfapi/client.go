@@ -19,8 +19,14 @@ import (
 // DefaultBaseURL is Cloudflare's API, used when New gets an empty base URL.
 const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
 
-// Client calls the Workers and Durable Objects APIs of one account.
+// Client calls the Cloudflare API for one account. Its calls are grouped by API family, the way
+// cloudflare-go groups its services (client.KV, client.Queues, ...): each family is a field
+// (c.KV.CreateNamespace, c.Queues.Create); the Client itself holds what every call shares, the
+// transport with its retries and timeout, error conversion and redaction, and input checks.
 type Client struct {
+	// KV is Workers KV: namespaces, their keys and values.
+	KV *KVService
+
 	cf        *cloudflare.Client
 	accountID string
 	// baseURL is named in errors about reaching the API at all.
@@ -71,13 +77,15 @@ func NewWithTimeout(baseURL, token, accountID string, timeout time.Duration, opt
 		option.WithHeaderDel("X-Auth-Email"),
 		option.WithHeaderDel("X-Auth-User-Service-Key"),
 	}
-	return &Client{
+	c := &Client{
 		cf:        cloudflare.NewClient(append(base, opts...)...),
 		accountID: accountID,
 		baseURL:   baseURL,
 		timeout:   timeout,
 		token:     token,
 	}
+	c.KV = &KVService{c}
+	return c
 }
 
 // call runs one cloudflare-go call (fn gets the extra per-request options to pass on) within

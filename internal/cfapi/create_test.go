@@ -72,13 +72,13 @@ func TestCreateByNameSurvivesALostAnswer(t *testing.T) {
 	}{{
 		kind: "KV namespace", path: "/accounts/*/storage/kv/namespaces", name: "app-dev-cache", takenCode: 10014,
 		create: func(c *cfapi.Client, name string) (string, error) {
-			ns, err := c.CreateKVNamespace(ctx, name)
+			ns, err := c.KV.CreateNamespace(ctx, name)
 			return ns.ID, err
 		},
 		count: func(t *testing.T, c *cfapi.Client, name string) int {
-			ns, err := c.KVNamespaceByTitle(ctx, name)
+			ns, err := c.KV.NamespaceByTitle(ctx, name)
 			require.NoError(t, err)
-			got, err := c.KVNamespaceByID(ctx, ns.ID)
+			got, err := c.KV.NamespaceByID(ctx, ns.ID)
 			require.NoError(t, err)
 			assert.Equal(t, ns, got)
 			return 1

@@ -105,7 +105,7 @@ func TestListsReadEveryPage(t *testing.T) {
 		want: []Queue{{ID: "a", Name: "first"}, {ID: "b", Name: "last"}},
 	}, {
 		list: "KV namespaces", first: `{"id":"a","title":"first"}`, last: `{"id":"b","title":"last"}`,
-		read: func(c *Client) (any, error) { return c.KVNamespaceByTitle(ctx, "last") },
+		read: func(c *Client) (any, error) { return c.KV.NamespaceByTitle(ctx, "last") },
 		want: KVNamespace{ID: "b", Title: "last"},
 	}, {
 		list: "D1 databases", first: `{"uuid":"a","name":"first"}`, last: `{"uuid":"b","name":"last"}`,

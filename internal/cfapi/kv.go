@@ -13,6 +13,10 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/option"
 )
 
+// KVService is the Workers KV family of calls (cloudflare-go's client.KV): namespaces, their keys
+// and values.
+type KVService struct{ c *Client }
+
 // KVNamespace is one Workers KV namespace of the account.
 type KVNamespace struct {
 	// ID is the namespace id, what a kv_namespace binding names.
@@ -21,16 +25,16 @@ type KVNamespace struct {
 	Title string
 }
 
-// CreateKVNamespace creates a namespace titled title. Cloudflare refuses a title the account
+// CreateNamespace creates a namespace titled title. Cloudflare refuses a title the account
 // already uses (10014).
-func (c *Client) CreateKVNamespace(ctx context.Context, title string) (KVNamespace, error) {
-	if err := c.precheck(ctx); err != nil {
+func (s *KVService) CreateNamespace(ctx context.Context, title string) (KVNamespace, error) {
+	if err := s.c.precheck(ctx); err != nil {
 		return KVNamespace{}, fmt.Errorf("creating KV namespace %q: %w", title, err)
 	}
 	var out KVNamespace
-	err := c.createByName(ctx, "KV namespace", title, codeKVTitleTaken, func(opts ...option.RequestOption) error {
-		res, err := c.cf.KV.Namespaces.New(ctx, kv.NamespaceNewParams{
-			AccountID: cloudflare.F(c.accountID),
+	err := s.c.createByName(ctx, "KV namespace", title, codeKVTitleTaken, func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.KV.Namespaces.New(ctx, kv.NamespaceNewParams{
+			AccountID: cloudflare.F(s.c.accountID),
 			Title:     cloudflare.F(title),
 		}, opts...)
 		if res != nil {
@@ -38,7 +42,7 @@ func (c *Client) CreateKVNamespace(ctx context.Context, title string) (KVNamespa
 		}
 		return err
 	}, func() (err error) {
-		out, err = c.KVNamespaceByTitle(ctx, title)
+		out, err = s.NamespaceByTitle(ctx, title)
 		return err
 	})
 	if err != nil {
@@ -47,14 +51,14 @@ func (c *Client) CreateKVNamespace(ctx context.Context, title string) (KVNamespa
 	return out, nil
 }
 
-// KVNamespaceByID reads one namespace; IsNotFound(err) when the account has none with that id.
-func (c *Client) KVNamespaceByID(ctx context.Context, id string) (KVNamespace, error) {
-	if err := c.precheckID(ctx, id); err != nil {
+// NamespaceByID reads one namespace; IsNotFound(err) when the account has none with that id.
+func (s *KVService) NamespaceByID(ctx context.Context, id string) (KVNamespace, error) {
+	if err := s.precheckID(ctx, id); err != nil {
 		return KVNamespace{}, fmt.Errorf("reading KV namespace %q: %w", id, err)
 	}
 	var out KVNamespace
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.KV.Namespaces.Get(ctx, id, kv.NamespaceGetParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.KV.Namespaces.Get(ctx, id, kv.NamespaceGetParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		if res != nil {
 			out = KVNamespace{ID: res.ID, Title: res.Title}
 		}
@@ -66,14 +70,14 @@ func (c *Client) KVNamespaceByID(ctx context.Context, id string) (KVNamespace, e
 	return out, nil
 }
 
-// KVNamespaceByTitle finds the namespace titled title in the account's list (every page of it);
+// NamespaceByTitle finds the namespace titled title in the account's list (every page of it);
 // IsNotFound(err) when there is none.
-func (c *Client) KVNamespaceByTitle(ctx context.Context, title string) (KVNamespace, error) {
-	if err := c.precheck(ctx); err != nil {
+func (s *KVService) NamespaceByTitle(ctx context.Context, title string) (KVNamespace, error) {
+	if err := s.c.precheck(ctx); err != nil {
 		return KVNamespace{}, fmt.Errorf("finding KV namespace %q: %w", title, err)
 	}
-	items, err := listPages(c, func(page int, opts ...option.RequestOption) ([]kv.Namespace, resultInfo, error) {
-		res, err := c.cf.KV.Namespaces.List(ctx, kv.NamespaceListParams{AccountID: cloudflare.F(c.accountID),
+	items, err := listPages(s.c, func(page int, opts ...option.RequestOption) ([]kv.Namespace, resultInfo, error) {
+		res, err := s.c.cf.KV.Namespaces.List(ctx, kv.NamespaceListParams{AccountID: cloudflare.F(s.c.accountID),
 			Page: cloudflare.F(float64(page)), PerPage: cloudflare.F(float64(perPage))}, opts...)
 		if err != nil {
 			return nil, resultInfo{}, err
@@ -92,14 +96,14 @@ func (c *Client) KVNamespaceByTitle(ctx context.Context, title string) (KVNamesp
 	return KVNamespace{}, fmt.Errorf("finding KV namespace %q: %w", title, ErrNotFound)
 }
 
-// RenameKVNamespace changes a namespace's title; its keys stay.
-func (c *Client) RenameKVNamespace(ctx context.Context, id, title string) error {
-	if err := c.precheckID(ctx, id); err != nil {
+// RenameNamespace changes a namespace's title; its keys stay.
+func (s *KVService) RenameNamespace(ctx context.Context, id, title string) error {
+	if err := s.precheckID(ctx, id); err != nil {
 		return fmt.Errorf("renaming KV namespace %q: %w", id, err)
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
-		_, err := c.cf.KV.Namespaces.Update(ctx, id, kv.NamespaceUpdateParams{
-			AccountID: cloudflare.F(c.accountID),
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.KV.Namespaces.Update(ctx, id, kv.NamespaceUpdateParams{
+			AccountID: cloudflare.F(s.c.accountID),
 			Title:     cloudflare.F(title),
 		}, opts...)
 		return err
@@ -110,13 +114,13 @@ func (c *Client) RenameKVNamespace(ctx context.Context, id, title string) error 
 	return nil
 }
 
-// DeleteKVNamespace deletes a namespace and every key in it.
-func (c *Client) DeleteKVNamespace(ctx context.Context, id string) error {
-	if err := c.precheckID(ctx, id); err != nil {
+// DeleteNamespace deletes a namespace and every key in it.
+func (s *KVService) DeleteNamespace(ctx context.Context, id string) error {
+	if err := s.precheckID(ctx, id); err != nil {
 		return fmt.Errorf("deleting KV namespace %q: %w", id, err)
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
-		_, err := c.cf.KV.Namespaces.Delete(ctx, id, kv.NamespaceDeleteParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.KV.Namespaces.Delete(ctx, id, kv.NamespaceDeleteParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		return err
 	})
 	if err != nil {
@@ -125,15 +129,15 @@ func (c *Client) DeleteKVNamespace(ctx context.Context, id string) error {
 	return nil
 }
 
-// KVKeys lists up to limit key names of a namespace (one page: the data-safety check only needs
+// Keys lists up to limit key names of a namespace (one page: the data-safety check only needs
 // to know whether there are keys and name a few). more is true when the namespace holds more.
-func (c *Client) KVKeys(ctx context.Context, id string, limit int) (keys []string, more bool, err error) {
-	if err := c.precheckID(ctx, id); err != nil {
+func (s *KVService) Keys(ctx context.Context, id string, limit int) (keys []string, more bool, err error) {
+	if err := s.precheckID(ctx, id); err != nil {
 		return nil, false, fmt.Errorf("listing keys of KV namespace %q: %w", id, err)
 	}
-	err = c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.KV.Namespaces.Keys.List(ctx, id, kv.NamespaceKeyListParams{
-			AccountID: cloudflare.F(c.accountID),
+	err = s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.KV.Namespaces.Keys.List(ctx, id, kv.NamespaceKeyListParams{
+			AccountID: cloudflare.F(s.c.accountID),
 			Limit:     cloudflare.F(float64(max(limit, 10))), // the API's minimum page size is 10
 		}, opts...)
 		if err != nil {
@@ -154,9 +158,9 @@ func (c *Client) KVKeys(ctx context.Context, id string, limit int) (keys []strin
 	return keys, more, nil
 }
 
-// PutKVValue writes one key (tests and tools seed namespaces with it).
-func (c *Client) PutKVValue(ctx context.Context, id, key, value string) error {
-	if err := c.precheckID(ctx, id); err != nil {
+// PutValue writes one key (tests and tools seed namespaces with it).
+func (s *KVService) PutValue(ctx context.Context, id, key, value string) error {
+	if err := s.precheckID(ctx, id); err != nil {
 		return fmt.Errorf("writing key %q of KV namespace %q: %w", key, id, err)
 	}
 	// The API takes multipart/form-data (fields value and metadata); cloudflare-go v4.6.0 would
@@ -169,10 +173,10 @@ func (c *Client) PutKVValue(ctx context.Context, id, key, value string) error {
 	if err := form.Close(); err != nil {
 		return fmt.Errorf("writing key %q of KV namespace %q: %w", key, id, err)
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
+	err := s.c.call(func(opts ...option.RequestOption) error {
 		opts = append(opts, option.WithRequestBody(form.FormDataContentType(), body.Bytes()))
-		_, err := c.cf.KV.Namespaces.Values.Update(ctx, id, url.PathEscape(key), kv.NamespaceValueUpdateParams{
-			AccountID: cloudflare.F(c.accountID),
+		_, err := s.c.cf.KV.Namespaces.Values.Update(ctx, id, url.PathEscape(key), kv.NamespaceValueUpdateParams{
+			AccountID: cloudflare.F(s.c.accountID),
 		}, opts...)
 		return err
 	})
@@ -182,15 +186,15 @@ func (c *Client) PutKVValue(ctx context.Context, id, key, value string) error {
 	return nil
 }
 
-// KVValue reads one key's value; IsNotFound(err) when the key does not exist.
-func (c *Client) KVValue(ctx context.Context, id, key string) (string, error) {
-	if err := c.precheckID(ctx, id); err != nil {
+// Value reads one key's value; IsNotFound(err) when the key does not exist.
+func (s *KVService) Value(ctx context.Context, id, key string) (string, error) {
+	if err := s.precheckID(ctx, id); err != nil {
 		return "", fmt.Errorf("reading key %q of KV namespace %q: %w", key, id, err)
 	}
 	var out string
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.KV.Namespaces.Values.Get(ctx, id, url.PathEscape(key), kv.NamespaceValueGetParams{
-			AccountID: cloudflare.F(c.accountID),
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.KV.Namespaces.Values.Get(ctx, id, url.PathEscape(key), kv.NamespaceValueGetParams{
+			AccountID: cloudflare.F(s.c.accountID),
 		}, opts...)
 		if err != nil {
 			return err
@@ -210,9 +214,9 @@ func (c *Client) KVValue(ctx context.Context, id, key string) (string, error) {
 const maxKVValue = 25 << 20
 
 // precheckID is precheck plus a non-empty id that cannot address another endpoint.
-func (c *Client) precheckID(ctx context.Context, id string) error {
+func (s *KVService) precheckID(ctx context.Context, id string) error {
 	if id == "" || url.PathEscape(id) != id {
 		return fmt.Errorf("invalid KV namespace id %q: expected the 32 hex digits Cloudflare returns", id)
 	}
-	return c.precheck(ctx)
+	return s.c.precheck(ctx)
 }

@@ -44,13 +44,13 @@ func TestServerErrorRetriedForGetNotForPost(t *testing.T) {
 	c := NewWithTimeout(url, testToken, "acc", 30*time.Second)
 	ctx := context.Background()
 
-	_, err := c.KVNamespaceByID(ctx, "ns")
+	_, err := c.KV.NamespaceByID(ctx, "ns")
 	require.NoError(t, err, "a GET after a 500 is sent again")
 	assert.EqualValues(t, 2, calls(http.MethodGet))
 
 	url, calls = answering(t, http.StatusInternalServerError, 1, "0")
 	c = NewWithTimeout(url, testToken, "acc", 30*time.Second)
-	_, err = c.CreateKVNamespace(ctx, "cache")
+	_, err = c.KV.CreateNamespace(ctx, "cache")
 	require.ErrorContains(t, err, "(HTTP 500)")
 	assert.EqualValues(t, 1, calls(http.MethodPost), "a create that may have been acted on is not sent twice")
 	assert.NotContains(t, err.Error(), "retried")
@@ -64,7 +64,7 @@ func TestServerErrorRetriedForGetNotForPost(t *testing.T) {
 
 func TestConflictIsNotRetried(t *testing.T) {
 	url, calls := answering(t, http.StatusConflict, -1, "")
-	_, err := NewWithTimeout(url, testToken, "acc", 30*time.Second).KVNamespaceByID(context.Background(), "ns")
+	_, err := NewWithTimeout(url, testToken, "acc", 30*time.Second).KV.NamespaceByID(context.Background(), "ns")
 	require.ErrorContains(t, err, "(HTTP 409)")
 	assert.EqualValues(t, 1, calls(http.MethodGet), "a 409 answers the same the next time")
 }
@@ -73,7 +73,7 @@ func TestConflictIsNotRetried(t *testing.T) {
 // included, until the next wait would pass the timeout; the error then says so.
 func TestRateLimitedCallSaysItWasRetried(t *testing.T) {
 	url, calls := answering(t, http.StatusTooManyRequests, -1, "0.2")
-	_, err := NewWithTimeout(url, testToken, "acc", 2*time.Second).CreateKVNamespace(context.Background(), "cache")
+	_, err := NewWithTimeout(url, testToken, "acc", 2*time.Second).KV.CreateNamespace(context.Background(), "cache")
 	require.Error(t, err)
 	n := calls(http.MethodPost)
 	require.Greater(t, n, int32(2), "retried more than cloudflare-go's default twice")
@@ -116,12 +116,12 @@ func TestRefusedConnectionWaitsForARestartingAPI(t *testing.T) {
 	})
 	c := NewWithTimeout(first.URL, testToken, "acc", 30*time.Second, watch)
 	ctx := context.Background()
-	_, err := c.KVNamespaceByID(ctx, "ns")
+	_, err := c.KV.NamespaceByID(ctx, "ns")
 	require.NoError(t, err)
 	first.Close()
 
 	probe := NewWithTimeout("http://"+addr, testToken, "acc", 30*time.Second)
-	_, err = probe.KVNamespaceByID(ctx, "ns")
+	_, err = probe.KV.NamespaceByID(ctx, "ns")
 	require.ErrorContains(t, err, "connection refused", "the API is down")
 	assert.NotContains(t, err.Error(), "retried", "a client that never reached the API does not wait for it")
 
@@ -137,7 +137,7 @@ func TestRefusedConnectionWaitsForARestartingAPI(t *testing.T) {
 		srv.Start()
 		restarted <- srv
 	}()
-	_, err = c.KVNamespaceByID(ctx, "ns")
+	_, err = c.KV.NamespaceByID(ctx, "ns")
 	require.EqualValues(t, 3, refusals.Load(), "the call was refused three times: %v", err)
 	srv := <-restarted
 	require.NotNil(t, srv, "listening again on %s", addr)
