@@ -151,7 +151,7 @@ func requireShopGone(t *testing.T, ctx context.Context, c *cloud, cache, files, 
 	if _, err := api.R2BucketByName(ctx, files); !cfapi.IsNotFound(err) {
 		t.Fatalf("after destroy with removal \"remove\" the R2 bucket %s should be gone: %v", files, err)
 	}
-	if _, err := api.D1DatabaseByID(ctx, db); !cfapi.IsNotFound(err) {
+	if _, err := api.D1.DatabaseByID(ctx, db); !cfapi.IsNotFound(err) {
 		t.Fatalf("after destroy with removal \"remove\" the D1 database %s should be gone: %v", db, err)
 	}
 	if queues, err := api.Queues(ctx); err != nil || len(queues) != 0 {

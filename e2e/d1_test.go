@@ -66,7 +66,7 @@ func TestD1MigrationsAndBinding(t *testing.T) {
 
 	res := up(t, ctx, s)
 	url, id := output(t, res.Outputs, "url"), output(t, res.Outputs, "db")
-	db, err := api.D1DatabaseByID(ctx, id)
+	db, err := api.D1.DatabaseByID(ctx, id)
 	if err != nil || db.Name != "notes-dev-db" {
 		t.Fatalf("database %s: %+v, %v; want name notes-dev-db", id, db, err)
 	}
@@ -97,7 +97,7 @@ func TestD1MigrationsAndBinding(t *testing.T) {
 				"nothing is uploaded: %v", calls)
 		}
 		requireMigrations(t, api, id, "0001_init.sql", "0002_tags.sql", "0003_pinned.sql")
-		rows, err := api.D1Query(ctx, id, "SELECT count(*) AS n, sum(pinned) AS pinned FROM notes")
+		rows, err := api.D1.Query(ctx, id, "SELECT count(*) AS n, sum(pinned) AS pinned FROM notes")
 		if err != nil || len(rows) != 1 || rows[0][0]["n"] != float64(3) || rows[0][0]["pinned"] != float64(1) {
 			t.Fatalf("after 0003: %v, %v; want 3 notes, 1 pinned (the rows kept, 0003 run once)", rows, err)
 		}
@@ -122,7 +122,7 @@ func TestD1MigrationsAndBinding(t *testing.T) {
 
 	destroy(t, ctx, s)
 	requireScripts(t, c)
-	if _, err := api.D1DatabaseByID(ctx, id); !cfapi.IsNotFound(err) {
+	if _, err := api.D1.DatabaseByID(ctx, id); !cfapi.IsNotFound(err) {
 		t.Fatalf("removal \"remove\": database %s should be deleted, got %v", id, err)
 	}
 }
@@ -130,7 +130,7 @@ func TestD1MigrationsAndBinding(t *testing.T) {
 // requireMigrations checks d1_migrations lists exactly want, in order, as wrangler would list it.
 func requireMigrations(t *testing.T, api *cfapi.Client, id string, want ...string) {
 	t.Helper()
-	rows, err := api.D1Query(t.Context(), id, "SELECT id, name, applied_at FROM d1_migrations ORDER BY id")
+	rows, err := api.D1.Query(t.Context(), id, "SELECT id, name, applied_at FROM d1_migrations ORDER BY id")
 	if err != nil {
 		t.Fatalf("reading d1_migrations: %v", err)
 	}
@@ -175,7 +175,7 @@ func TestD1MigrationsRenamedOrAppliedElsewhere(t *testing.T) {
 	id := output(t, up(t, ctx, s).Outputs, "db")
 	notes := func() float64 {
 		t.Helper()
-		rows, err := api.D1Query(ctx, id, "SELECT count(*) AS n FROM notes")
+		rows, err := api.D1.Query(ctx, id, "SELECT count(*) AS n FROM notes")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +219,7 @@ func TestD1MigrationsRenamedOrAppliedElsewhere(t *testing.T) {
 	t.Run("RecordedByAnotherToolNotApplied", func(t *testing.T) {
 		// What `wrangler d1 migrations apply` leaves: the file's statements run, its name recorded.
 		const sql = "INSERT INTO notes (body) VALUES ('by wrangler');"
-		if _, err := api.D1Query(ctx, id, sql+"\nINSERT INTO d1_migrations (name) VALUES ('0004_wrangler.sql');"); err != nil {
+		if _, err := api.D1.Query(ctx, id, sql+"\nINSERT INTO d1_migrations (name) VALUES ('0004_wrangler.sql');"); err != nil {
 			t.Fatal(err)
 		}
 		writeFile(t, filepath.Join(dir, "migrations", "0004_wrangler.sql"), sql+"\n")

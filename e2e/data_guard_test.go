@@ -164,7 +164,7 @@ func TestAppDataRemovalGuardedAtPreview(t *testing.T) {
 	if _, err := api.R2BucketByName(bg, "guard-dev-files"); !cfapi.IsNotFound(err) {
 		t.Errorf("R2 bucket guard-dev-files should be deleted: %v", err)
 	}
-	if _, err := api.D1DatabaseByID(bg, dbID); !cfapi.IsNotFound(err) {
+	if _, err := api.D1.DatabaseByID(bg, dbID); !cfapi.IsNotFound(err) {
 		t.Errorf("D1 database %s should be deleted: %v", dbID, err)
 	}
 }
@@ -178,7 +178,7 @@ func requireDataKept(t *testing.T, ctx context.Context, api *cfapi.Client, cache
 	if keys, _, err := api.R2Objects(ctx, "guard-dev-files", "", 10); err != nil || len(keys) != 1 || keys[0] != "report.txt" {
 		t.Fatalf("R2 objects after the refused up: %v, %v", keys, err)
 	}
-	rows, err := api.D1Query(ctx, dbID, "SELECT text FROM notes")
+	rows, err := api.D1.Query(ctx, dbID, "SELECT text FROM notes")
 	if err != nil || len(rows) != 1 || len(rows[0]) != 1 || rows[0][0]["text"] != "first note" {
 		t.Fatalf("D1 rows after the refused up: %v, %v", rows, err)
 	}

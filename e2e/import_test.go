@@ -132,7 +132,7 @@ func TestImportConverges(t *testing.T) {
 	if keys, _, err := api.R2Objects(ctx, "source-dev-files", "", 10); err != nil || strings.Join(keys, ",") != "report.txt" {
 		t.Fatalf("R2 objects after the import: %v, %v", keys, err)
 	}
-	rows, err := api.D1Query(ctx, outputs["db"], "SELECT count(*) AS n FROM notes")
+	rows, err := api.D1.Query(ctx, outputs["db"], "SELECT count(*) AS n FROM notes")
 	if err != nil || rows[0][0]["n"] != float64(1) {
 		t.Fatalf("D1 rows after the import: %v, %v; want the one row of the migration, run once", rows, err)
 	}

@@ -321,7 +321,7 @@ func TestFirstUpSurvivesLostCreates(t *testing.T) {
 	if len(queues) != 2 {
 		t.Fatalf("queues %v: want shop-dev-jobs and shop-dev-jobs-dlq, once each", queues)
 	}
-	rows, err := api.D1Query(ctx, output(t, res.Outputs, "db"), "SELECT name FROM d1_migrations")
+	rows, err := api.D1.Query(ctx, output(t, res.Outputs, "db"), "SELECT name FROM d1_migrations")
 	if err != nil {
 		t.Fatal(err)
 	}

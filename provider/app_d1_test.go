@@ -92,12 +92,12 @@ func TestD1TablesWithRowsMatchesInternalPrefixesLiterally(t *testing.T) {
 	srv := startLocal(t)
 	api := cfapi.New(srv.URL(), testToken, testAccount)
 	ctx := context.Background()
-	db, err := api.CreateD1Database(ctx, "literal")
+	db, err := api.D1.CreateDatabase(ctx, "literal")
 	require.NoError(t, err)
-	_, err = api.D1Query(ctx, db.ID, "CREATE TABLE acfx (n INTEGER); INSERT INTO acfx VALUES (1);"+
+	_, err = api.D1.Query(ctx, db.ID, "CREATE TABLE acfx (n INTEGER); INSERT INTO acfx VALUES (1);"+
 		"CREATE TABLE _cf_internal (n INTEGER); INSERT INTO _cf_internal VALUES (1)")
 	require.NoError(t, err)
-	names, more, err := d1TablesWithRows(ctx, api, db.ID, 10)
+	names, more, err := d1TablesWithRows(ctx, api.D1, db.ID, 10)
 	require.NoError(t, err)
 	assert.False(t, more)
 	assert.Equal(t, []string{"acfx"}, names)

@@ -112,7 +112,7 @@ func (d *D1Database) Diff(ctx context.Context, req infer.DiffRequest[D1DatabaseA
 		if err != nil {
 			return infer.DiffResponse{}, err
 		}
-		recorded, err := readRecorded(ctx, c, req.State.DatabaseID)
+		recorded, err := readRecorded(ctx, c.D1, req.State.DatabaseID)
 		if err != nil {
 			return infer.DiffResponse{}, fmt.Errorf("D1 database %q: %w", req.State.DatabaseName, err)
 		}
@@ -154,13 +154,13 @@ func (d *D1Database) Create(ctx context.Context, req infer.CreateRequest[D1Datab
 	if err != nil {
 		return infer.CreateResponse[D1DatabaseState]{}, err
 	}
-	db, err := c.CreateD1Database(ctx, req.Inputs.DatabaseName)
+	db, err := c.D1.CreateDatabase(ctx, req.Inputs.DatabaseName)
 	if err != nil {
 		return infer.CreateResponse[D1DatabaseState]{}, err
 	}
 	state.DatabaseID = db.ID
 	id := d1ResourceID(ctx, db.ID)
-	state.Applied, err = applyMigrations(ctx, c, db.ID, req.Inputs.MigrationsDir, nil, req.Inputs.Migrations)
+	state.Applied, err = applyMigrations(ctx, c.D1, db.ID, req.Inputs.MigrationsDir, nil, req.Inputs.Migrations)
 	if err != nil {
 		return infer.CreateResponse[D1DatabaseState]{ID: id, Output: state}, d1InitFailed(req.Inputs.DatabaseName, err)
 	}
@@ -182,10 +182,10 @@ func (d *D1Database) Update(ctx context.Context, req infer.UpdateRequest[D1Datab
 	if err != nil {
 		return infer.UpdateResponse[D1DatabaseState]{}, err
 	}
-	if state.Applied, err = renameApplied(ctx, c, state.DatabaseID, state.Applied, steps.renamed); err != nil {
+	if state.Applied, err = renameApplied(ctx, c.D1, state.DatabaseID, state.Applied, steps.renamed); err != nil {
 		return infer.UpdateResponse[D1DatabaseState]{Output: state}, d1InitFailed(req.Inputs.DatabaseName, err)
 	}
-	state.Applied, err = applyMigrations(ctx, c, state.DatabaseID, req.Inputs.MigrationsDir, state.Applied, steps.pending)
+	state.Applied, err = applyMigrations(ctx, c.D1, state.DatabaseID, req.Inputs.MigrationsDir, state.Applied, steps.pending)
 	if err != nil {
 		return infer.UpdateResponse[D1DatabaseState]{Output: state}, d1InitFailed(req.Inputs.DatabaseName, err)
 	}
@@ -214,7 +214,7 @@ func (d *D1Database) Read(ctx context.Context, req infer.ReadRequest[D1DatabaseA
 		}
 		id = imported
 	}
-	db, err := c.D1DatabaseByID(ctx, id)
+	db, err := c.D1.DatabaseByID(ctx, id)
 	if cfapi.IsNotFound(err) {
 		return infer.ReadResponse[D1DatabaseArgs, D1DatabaseState]{}, nil
 	}
@@ -225,7 +225,7 @@ func (d *D1Database) Read(ctx context.Context, req infer.ReadRequest[D1DatabaseA
 	state.DatabaseID, state.DatabaseName, state.Type = db.ID, db.Name, d1KindType
 	inputs := req.Inputs
 	if importing {
-		recorded, err := readRecorded(ctx, c, id)
+		recorded, err := readRecorded(ctx, c.D1, id)
 		if err != nil {
 			return infer.ReadResponse[D1DatabaseArgs, D1DatabaseState]{}, err
 		}
@@ -246,7 +246,7 @@ func (d *D1Database) Delete(ctx context.Context, req infer.DeleteRequest[D1Datab
 	}
 	id := req.State.DatabaseID
 	return infer.DeleteResponse{}, deleteHolding(ctx, c, d1KindType, "D1Database", req.State.DatabaseName, id, req.State.DeleteData,
-		nil, func() error { return c.DeleteD1Database(ctx, id) })
+		nil, func() error { return c.D1.DeleteDatabase(ctx, id) })
 }
 
 // d1ResourceID is the resource id, the form `pulumi import` takes: "<accountId>/<databaseId>".

@@ -27,7 +27,7 @@ func writeMigration(t *testing.T, dir, name, sql string) {
 // recordedMigrations reads d1_migrations the way wrangler lists it.
 func recordedMigrations(t *testing.T, api *cfapi.Client, id string) []string {
 	t.Helper()
-	res, err := api.D1Query(context.Background(), id, "SELECT id, name, applied_at FROM d1_migrations ORDER BY id")
+	res, err := api.D1.Query(context.Background(), id, "SELECT id, name, applied_at FROM d1_migrations ORDER BY id")
 	require.NoError(t, err)
 	var names []string
 	for _, row := range res[0] {
@@ -66,7 +66,7 @@ func TestD1DatabaseMigrations(t *testing.T) {
 	assert.Equal(t, testAccount+"/"+id, created.ID)
 	assert.Equal(t, "d1", created.Properties.Get("type").AsString())
 	assert.Equal(t, []string{"0001_init.sql", "0002_seed.sql"}, recordedMigrations(t, api, id))
-	res, err := api.D1Query(ctx, id, "SELECT body FROM notes")
+	res, err := api.D1.Query(ctx, id, "SELECT body FROM notes")
 	require.NoError(t, err)
 	assert.Equal(t, cfapi.D1Rows{{"body": "first; with a semicolon"}}, res[0])
 
@@ -83,7 +83,7 @@ func TestD1DatabaseMigrations(t *testing.T) {
 	updated, err := s.Update(p.UpdateRequest{ID: created.ID, Urn: d1URN("db"), State: created.Properties, Inputs: third})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"0001_init.sql", "0002_seed.sql", "0003_tags.sql"}, recordedMigrations(t, api, id))
-	res, err = api.D1Query(ctx, id, "SELECT tag FROM notes")
+	res, err = api.D1.Query(ctx, id, "SELECT tag FROM notes")
 	require.NoError(t, err)
 	assert.Equal(t, cfapi.D1Rows{{"tag": "old"}}, res[0], "the third ran once, 0002_seed.sql was not re-run")
 
@@ -106,7 +106,7 @@ func TestD1DatabaseMigrations(t *testing.T) {
 	assert.Equal(t, []string{"0001_init.sql", "0002_seed.sql", "0003_tags.sql", "0004_ok.sql"}, recordedMigrations(t, api, id))
 	applied := failing.Properties.Get("appliedMigrations").AsArray()
 	assert.Equal(t, 4, applied.Len())
-	res, err = api.D1Query(ctx, id, "SELECT name FROM sqlite_master WHERE name IN ('b', 'c', 'd')")
+	res, err = api.D1.Query(ctx, id, "SELECT name FROM sqlite_master WHERE name IN ('b', 'c', 'd')")
 	require.NoError(t, err)
 	assert.Empty(t, res[0], "nothing of the failed file, nor after it, was kept")
 }
@@ -133,14 +133,14 @@ func TestD1DatabaseDeleteAndRefresh(t *testing.T) {
 	created, err = s.Create(p.CreateRequest{Urn: d1URN("db"), Properties: resp.Inputs})
 	require.NoError(t, err)
 	id = created.Properties.Get("databaseId").AsString()
-	_, err = api.D1Query(ctx, id, "INSERT INTO users VALUES (1)")
+	_, err = api.D1.Query(ctx, id, "INSERT INTO users VALUES (1)")
 	require.NoError(t, err)
 	err = s.Delete(p.DeleteRequest{ID: created.ID, Urn: d1URN("db"), Properties: created.Properties})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `refusing to delete D1 database "hand-named"`)
 	assert.Contains(t, err.Error(), `it holds rows in tables "users"`)
 	assert.NotContains(t, err.Error(), `"empty"`)
-	_, err = api.D1DatabaseByID(ctx, id)
+	_, err = api.D1.DatabaseByID(ctx, id)
 	require.NoError(t, err, "nothing deleted")
 
 	imported, err := s.Read(p.ReadRequest{ID: testAccount + "/" + id, Urn: d1URN("other")})
@@ -152,7 +152,7 @@ func TestD1DatabaseDeleteAndRefresh(t *testing.T) {
 
 	require.NoError(t, s.Delete(p.DeleteRequest{ID: created.ID, Urn: d1URN("db"),
 		Properties: created.Properties.Set("deleteData", property.New(true))}))
-	_, err = api.D1DatabaseByID(ctx, id)
+	_, err = api.D1.DatabaseByID(ctx, id)
 	assert.True(t, cfapi.IsNotFound(err), "deleted with deleteData: %v", err)
 	read, err := s.Read(p.ReadRequest{ID: created.ID, Urn: d1URN("db"), Properties: created.Properties, Inputs: resp.Inputs})
 	require.NoError(t, err)

@@ -164,7 +164,7 @@ func (s migrationSteps) report(ctx context.Context, name string) {
 
 // renameApplied records the renamed files under their new names, in d1_migrations (so that
 // wrangler, which matches by name, does not run them again) and in applied.
-func renameApplied(ctx context.Context, c d1Querier, id string, applied []D1Migration, renamed []migrationRename) ([]D1Migration, error) {
+func renameApplied(ctx context.Context, d1 d1Querier, id string, applied []D1Migration, renamed []migrationRename) ([]D1Migration, error) {
 	if len(renamed) == 0 {
 		return applied, nil
 	}
@@ -179,7 +179,7 @@ func renameApplied(ctx context.Context, c d1Querier, id string, applied []D1Migr
 			}
 		}
 	}
-	if _, err := c.D1Query(ctx, id, strings.Join(stmts, ";\n")); err != nil {
+	if _, err := d1.Query(ctx, id, strings.Join(stmts, ";\n")); err != nil {
 		return applied, fmt.Errorf("recording renamed migrations in %s: %w", d1MigrationsTable, err)
 	}
 	return out, nil
@@ -187,15 +187,15 @@ func renameApplied(ctx context.Context, c d1Querier, id string, applied []D1Migr
 
 // readRecorded reads the names d1_migrations records, in order: none when the table does not
 // exist (no tool applied a migration). It only reads, so a preview may call it.
-func readRecorded(ctx context.Context, c d1Querier, id string) ([]string, error) {
-	res, err := c.D1Query(ctx, id, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = "+sqlString(d1MigrationsTable))
+func readRecorded(ctx context.Context, d1 d1Querier, id string) ([]string, error) {
+	res, err := d1.Query(ctx, id, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = "+sqlString(d1MigrationsTable))
 	if err != nil {
 		return nil, fmt.Errorf("reading the applied migrations: %w", err)
 	}
 	if len(res) == 0 || len(res[0]) == 0 {
 		return nil, nil
 	}
-	if res, err = c.D1Query(ctx, id, "SELECT name FROM "+d1MigrationsTable+" ORDER BY id"); err != nil {
+	if res, err = d1.Query(ctx, id, "SELECT name FROM "+d1MigrationsTable+" ORDER BY id"); err != nil {
 		return nil, fmt.Errorf("reading the applied migrations: %w", err)
 	}
 	return recordedNames(res[0]), nil
@@ -217,9 +217,9 @@ func sqlString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
-// d1Querier is the part of the Cloudflare client migrations use.
+// d1Querier is the part of the D1 calls (cfapi.D1Service) migrations use.
 type d1Querier interface {
-	D1Query(ctx context.Context, id, sql string, params ...string) ([]cfapi.D1Rows, error)
+	Query(ctx context.Context, id, sql string, params ...string) ([]cfapi.D1Rows, error)
 }
 
 // applyMigrations applies the pending files of dir to database id, in order, each in one query
@@ -227,11 +227,11 @@ type d1Querier interface {
 // Files d1_migrations already records (applied by another tool) are taken as applied. It returns
 // applied plus what it applied; on a failure, the files before the failing one are in it, and
 // the error names the file and the statement.
-func applyMigrations(ctx context.Context, c d1Querier, id, dir string, applied, pending []D1Migration) ([]D1Migration, error) {
+func applyMigrations(ctx context.Context, d1 d1Querier, id, dir string, applied, pending []D1Migration) ([]D1Migration, error) {
 	if len(pending) == 0 {
 		return applied, nil
 	}
-	res, err := c.D1Query(ctx, id, d1MigrationsTableSQL+";\nSELECT name FROM "+d1MigrationsTable+" ORDER BY id")
+	res, err := d1.Query(ctx, id, d1MigrationsTableSQL+";\nSELECT name FROM "+d1MigrationsTable+" ORDER BY id")
 	if err != nil {
 		return applied, fmt.Errorf("reading the applied migrations: %w", err)
 	}
@@ -254,8 +254,8 @@ func applyMigrations(ctx context.Context, c d1Querier, id, dir string, applied, 
 		}
 		stmts := sqlsplit.Split(string(b))
 		record := "INSERT INTO " + d1MigrationsTable + " (name) VALUES (" + sqlString(m.Name) + ")"
-		if _, err := c.D1Query(ctx, id, strings.Join(append(slices.Clone(stmts), record), ";\n")); err != nil {
-			return out, migrationError(ctx, c, id, m.Name, stmts, err)
+		if _, err := d1.Query(ctx, id, strings.Join(append(slices.Clone(stmts), record), ";\n")); err != nil {
+			return out, migrationError(ctx, d1, id, m.Name, stmts, err)
 		}
 		out = append(out, m)
 	}
@@ -266,7 +266,7 @@ func applyMigrations(ctx context.Context, c d1Querier, id, dir string, applied, 
 // statements are replayed in growing prefixes, each followed by a select from d1ProbeTable so
 // that the query fails and keeps nothing, until one fails with another error: that is the
 // statement. Each call is one transaction (docs/cloudflare-api.md, D1), so the probe changes nothing.
-func migrationError(ctx context.Context, c d1Querier, id, file string, stmts []string, err error) error {
+func migrationError(ctx context.Context, d1 d1Querier, id, file string, stmts []string, err error) error {
 	const tail = "the migrations before it are applied and recorded; fix the file and run `pulumi up` again"
 	var lost *cfapi.LostAnswerError
 	if errors.As(err, &lost) {
@@ -280,7 +280,7 @@ func migrationError(ctx context.Context, c d1Querier, id, file string, stmts []s
 	}
 	probe := "SELECT * FROM " + d1ProbeTable
 	for i := range stmts {
-		_, perr := c.D1Query(ctx, id, strings.Join(append(slices.Clone(stmts[:i+1]), probe), ";\n"))
+		_, perr := d1.Query(ctx, id, strings.Join(append(slices.Clone(stmts[:i+1]), probe), ";\n"))
 		pe, ok := cfapi.AsAPIError(perr)
 		if !ok {
 			break // no answer to read: name the file only
@@ -303,10 +303,10 @@ func excerpt(stmt string) string {
 
 // d1TablesWithRows names up to limit user tables of database id that hold rows (not SQLite's,
 // D1's or d1_migrations); more is true when there are more.
-func d1TablesWithRows(ctx context.Context, c d1Querier, id string, limit int) (names []string, more bool, err error) {
+func d1TablesWithRows(ctx context.Context, d1 d1Querier, id string, limit int) (names []string, more bool, err error) {
 	// GLOB, not LIKE: in LIKE, "_" matches any character, so '_cf_%' would also skip a user's
 	// table such as "acfx"; GLOB's only wildcard here is "*".
-	res, err := c.D1Query(ctx, id, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'sqlite_*' "+
+	res, err := d1.Query(ctx, id, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'sqlite_*' "+
 		"AND name NOT GLOB '_cf_*' AND name <> '"+d1MigrationsTable+"' ORDER BY name")
 	if err != nil {
 		return nil, false, err
@@ -321,7 +321,7 @@ func d1TablesWithRows(ctx context.Context, c d1Querier, id string, limit int) (n
 		ident := `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 		parts = append(parts, "SELECT "+lit+" AS name WHERE EXISTS (SELECT 1 FROM "+ident+")")
 	}
-	res, err = c.D1Query(ctx, id, strings.Join(parts, " UNION ALL "))
+	res, err = d1.Query(ctx, id, strings.Join(parts, " UNION ALL "))
 	if err != nil {
 		return nil, false, err
 	}

@@ -75,9 +75,9 @@ func TestApplyMigrationsSkipsWhatAnotherToolRecorded(t *testing.T) {
 	srv := startLocal(t)
 	api := cfapi.New(srv.URL(), testToken, testAccount)
 	ctx := context.Background()
-	db, err := api.CreateD1Database(ctx, "shared")
+	db, err := api.D1.CreateDatabase(ctx, "shared")
 	require.NoError(t, err)
-	_, err = api.D1Query(ctx, db.ID, d1MigrationsTableSQL+"; CREATE TABLE t (x); INSERT INTO d1_migrations (name) VALUES ('0001_init.sql')")
+	_, err = api.D1.Query(ctx, db.ID, d1MigrationsTableSQL+"; CREATE TABLE t (x); INSERT INTO d1_migrations (name) VALUES ('0001_init.sql')")
 	require.NoError(t, err)
 
 	dir := t.TempDir()
@@ -85,10 +85,10 @@ func TestApplyMigrationsSkipsWhatAnotherToolRecorded(t *testing.T) {
 	writeMigration(t, dir, "0002_more.sql", "INSERT INTO t VALUES (1);")
 	files, err := readMigrations(dir)
 	require.NoError(t, err)
-	applied, err := applyMigrations(ctx, api, db.ID, dir, nil, files)
+	applied, err := applyMigrations(ctx, api.D1, db.ID, dir, nil, files)
 	require.NoError(t, err)
 	assert.Equal(t, files, applied)
-	res, err := api.D1Query(ctx, db.ID, "SELECT count(*) AS n FROM t; SELECT count(*) AS n FROM d1_migrations")
+	res, err := api.D1.Query(ctx, db.ID, "SELECT count(*) AS n FROM t; SELECT count(*) AS n FROM d1_migrations")
 	require.NoError(t, err)
 	assert.Equal(t, cfapi.D1Rows{{"n": float64(1)}}, res[0])
 	assert.Equal(t, cfapi.D1Rows{{"n": float64(2)}}, res[1])
@@ -102,13 +102,13 @@ type dropNthQuery struct {
 	n      int
 }
 
-func (q *dropNthQuery) D1Query(ctx context.Context, id, sql string, params ...string) ([]cfapi.D1Rows, error) {
+func (q *dropNthQuery) Query(ctx context.Context, id, sql string, params ...string) ([]cfapi.D1Rows, error) {
 	if q.n--; q.n == 0 {
 		if err := q.faults.Add(fault.Rule{Method: "POST", Path: "/accounts/*/d1/database/*/query", Drop: true, Times: 1}); err != nil {
 			return nil, err
 		}
 	}
-	return q.d1Querier.D1Query(ctx, id, sql, params...)
+	return q.d1Querier.Query(ctx, id, sql, params...)
 }
 
 // TestApplyMigrationsAfterALostAnswerSaysToRunAgain: a migration whose query lost its answer is
@@ -118,7 +118,7 @@ func TestApplyMigrationsAfterALostAnswerSaysToRunAgain(t *testing.T) {
 	srv, faults := startFaulty(t)
 	api := cfapi.New(srv.URL(), testToken, testAccount)
 	ctx := context.Background()
-	db, err := api.CreateD1Database(ctx, "notes")
+	db, err := api.D1.CreateDatabase(ctx, "notes")
 	require.NoError(t, err)
 	dir := t.TempDir()
 	writeMigration(t, dir, "0001_init.sql", "CREATE TABLE t (x); INSERT INTO t VALUES (1);")
@@ -126,7 +126,7 @@ func TestApplyMigrationsAfterALostAnswerSaysToRunAgain(t *testing.T) {
 	require.NoError(t, err)
 
 	// The first query reads what is recorded; the second applies 0001_init.sql.
-	applied, err := applyMigrations(ctx, &dropNthQuery{d1Querier: api, faults: faults, n: 2}, db.ID, dir, nil, files)
+	applied, err := applyMigrations(ctx, &dropNthQuery{d1Querier: api.D1, faults: faults, n: 2}, db.ID, dir, nil, files)
 	require.Error(t, err)
 	assert.Empty(t, applied)
 	assert.Contains(t, err.Error(), `applying migration "0001_init.sql": querying D1 database "`+db.ID+`": the connection `+
@@ -135,10 +135,10 @@ func TestApplyMigrationsAfterALostAnswerSaysToRunAgain(t *testing.T) {
 		`at all, and the migrations before it are applied and recorded: run `+"`pulumi up`"+` again, which applies the file `+
 		`only if d1_migrations does not record it`)
 
-	applied, err = applyMigrations(ctx, api, db.ID, dir, nil, files)
+	applied, err = applyMigrations(ctx, api.D1, db.ID, dir, nil, files)
 	require.NoError(t, err, "running again")
 	assert.Equal(t, files, applied)
-	res, err := api.D1Query(ctx, db.ID, "SELECT count(*) AS n FROM t; SELECT count(*) AS n FROM d1_migrations")
+	res, err := api.D1.Query(ctx, db.ID, "SELECT count(*) AS n FROM t; SELECT count(*) AS n FROM d1_migrations")
 	require.NoError(t, err)
 	assert.Equal(t, cfapi.D1Rows{{"n": float64(1)}}, res[0], "the migration ran once")
 	assert.Equal(t, cfapi.D1Rows{{"n": float64(1)}}, res[1])

@@ -48,9 +48,9 @@ func seededData(t *testing.T, srv *local.Server) (kv, r2, d1, queue property.Val
 	}
 	_, err = api.CreateR2Bucket(ctx, "shop-dev-files", "", "")
 	require.NoError(t, err)
-	db, err := api.CreateD1Database(ctx, "shop-dev-db")
+	db, err := api.D1.CreateDatabase(ctx, "shop-dev-db")
 	require.NoError(t, err)
-	_, err = api.D1Query(ctx, db.ID, "CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ada')")
+	_, err = api.D1.Query(ctx, db.ID, "CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ada')")
 	require.NoError(t, err)
 	q, err := api.CreateQueue(ctx, "shop-dev-jobs")
 	require.NoError(t, err)

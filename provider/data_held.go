@@ -83,7 +83,7 @@ func r2Held(ctx context.Context, c *cfapi.Client, bucket string) (heldData, erro
 
 // d1Held names up to heldNamed user tables of a database that hold rows.
 func d1Held(ctx context.Context, c *cfapi.Client, id string) (heldData, error) {
-	tables, more, err := d1TablesWithRows(ctx, c, id, heldNamed)
+	tables, more, err := d1TablesWithRows(ctx, c.D1, id, heldNamed)
 	if err != nil {
 		return heldData{}, fmt.Errorf("looking for tables with rows in D1 database %s: %w", id, err)
 	}

@@ -30,7 +30,7 @@ func TestDataKindsReadWhatTheyHold(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.CreateR2Bucket(ctx, "held-r2", "", "")
 	require.NoError(t, err)
-	db, err := c.CreateD1Database(ctx, "held-d1")
+	db, err := c.D1.CreateDatabase(ctx, "held-d1")
 	require.NoError(t, err)
 	q, err := c.CreateQueue(ctx, "held-q")
 	require.NoError(t, err)
@@ -43,7 +43,7 @@ func TestDataKindsReadWhatTheyHold(t *testing.T) {
 
 	require.NoError(t, c.KV.PutValue(ctx, ns.ID, "k", "v"))
 	require.NoError(t, c.PutR2Object(ctx, "held-r2", "o", "text/plain", []byte("x")))
-	_, err = c.D1Query(ctx, db.ID, "CREATE TABLE t (x); CREATE TABLE empty (y); INSERT INTO t VALUES (1)")
+	_, err = c.D1.Query(ctx, db.ID, "CREATE TABLE t (x); CREATE TABLE empty (y); INSERT INTO t VALUES (1)")
 	require.NoError(t, err)
 	require.NoError(t, c.SendQueueMessage(ctx, q.ID, "m"))
 	want := map[string]string{kvKindType: `keys "k"`, r2KindType: `objects "o"`, d1KindType: `rows in tables "t"`,

@@ -26,6 +26,8 @@ const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
 type Client struct {
 	// KV is Workers KV: namespaces, their keys and values.
 	KV *KVService
+	// D1 is D1: databases and the queries run on them.
+	D1 *D1Service
 
 	cf        *cloudflare.Client
 	accountID string
@@ -85,6 +87,7 @@ func NewWithTimeout(baseURL, token, accountID string, timeout time.Duration, opt
 		token:     token,
 	}
 	c.KV = &KVService{c}
+	c.D1 = &D1Service{c}
 	return c
 }
 

@@ -86,11 +86,11 @@ func TestCreateByNameSurvivesALostAnswer(t *testing.T) {
 	}, {
 		kind: "D1 database", path: "/accounts/*/d1/database", name: "app-dev-db", takenCode: 7502,
 		create: func(c *cfapi.Client, name string) (string, error) {
-			db, err := c.CreateD1Database(ctx, name)
+			db, err := c.D1.CreateDatabase(ctx, name)
 			return db.ID, err
 		},
 		count: func(t *testing.T, c *cfapi.Client, name string) int {
-			db, err := c.D1DatabaseByName(ctx, name)
+			db, err := c.D1.DatabaseByName(ctx, name)
 			require.NoError(t, err)
 			assert.Equal(t, name, db.Name)
 			return 1

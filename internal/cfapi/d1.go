@@ -10,6 +10,10 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/option"
 )
 
+// D1Service is the D1 family of calls (cloudflare-go's client.D1): databases and the queries run
+// on them.
+type D1Service struct{ c *Client }
+
 // D1Database is one D1 database of the account.
 type D1Database struct {
 	// ID is the database's UUID, what a d1 binding names.
@@ -25,21 +29,21 @@ type D1Database struct {
 // D1Rows is what one statement of a query returned: its rows, column name -> value.
 type D1Rows []map[string]any
 
-// CreateD1Database creates an empty database named name. Cloudflare refuses a name the account
+// CreateDatabase creates an empty database named name. Cloudflare refuses a name the account
 // already uses (7502).
-func (c *Client) CreateD1Database(ctx context.Context, name string) (D1Database, error) {
-	if err := c.precheck(ctx); err != nil {
+func (s *D1Service) CreateDatabase(ctx context.Context, name string) (D1Database, error) {
+	if err := s.c.precheck(ctx); err != nil {
 		return D1Database{}, fmt.Errorf("creating D1 database %q: %w", name, err)
 	}
 	var out D1Database
-	err := c.createByName(ctx, "D1 database", name, codeD1NameTaken, func(opts ...option.RequestOption) error {
-		res, err := c.cf.D1.Database.New(ctx, d1.DatabaseNewParams{AccountID: cloudflare.F(c.accountID), Name: cloudflare.F(name)}, opts...)
+	err := s.c.createByName(ctx, "D1 database", name, codeD1NameTaken, func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.D1.Database.New(ctx, d1.DatabaseNewParams{AccountID: cloudflare.F(s.c.accountID), Name: cloudflare.F(name)}, opts...)
 		if res != nil {
 			out = d1Database(res)
 		}
 		return err
 	}, func() (err error) {
-		out, err = c.D1DatabaseByName(ctx, name)
+		out, err = s.DatabaseByName(ctx, name)
 		return err
 	})
 	if err != nil {
@@ -48,14 +52,14 @@ func (c *Client) CreateD1Database(ctx context.Context, name string) (D1Database,
 	return out, nil
 }
 
-// D1DatabaseByName finds the database named name with the list's name filter (every page of
+// DatabaseByName finds the database named name with the list's name filter (every page of
 // it); IsNotFound(err) when the account has none.
-func (c *Client) D1DatabaseByName(ctx context.Context, name string) (D1Database, error) {
-	if err := c.precheck(ctx); err != nil {
+func (s *D1Service) DatabaseByName(ctx context.Context, name string) (D1Database, error) {
+	if err := s.c.precheck(ctx); err != nil {
 		return D1Database{}, fmt.Errorf("finding D1 database %q: %w", name, err)
 	}
-	items, err := listPages(c, func(page int, opts ...option.RequestOption) ([]d1.DatabaseListResponse, resultInfo, error) {
-		res, err := c.cf.D1.Database.List(ctx, d1.DatabaseListParams{AccountID: cloudflare.F(c.accountID),
+	items, err := listPages(s.c, func(page int, opts ...option.RequestOption) ([]d1.DatabaseListResponse, resultInfo, error) {
+		res, err := s.c.cf.D1.Database.List(ctx, d1.DatabaseListParams{AccountID: cloudflare.F(s.c.accountID),
 			Name: cloudflare.F(name), Page: cloudflare.F(float64(page)), PerPage: cloudflare.F(float64(perPage))}, opts...)
 		if err != nil {
 			return nil, resultInfo{}, err
@@ -74,14 +78,14 @@ func (c *Client) D1DatabaseByName(ctx context.Context, name string) (D1Database,
 	return D1Database{}, fmt.Errorf("finding D1 database %q: %w", name, ErrNotFound)
 }
 
-// D1DatabaseByID reads one database; IsNotFound(err) when the account has none with that id.
-func (c *Client) D1DatabaseByID(ctx context.Context, id string) (D1Database, error) {
-	if err := c.precheckD1(ctx, id); err != nil {
+// DatabaseByID reads one database; IsNotFound(err) when the account has none with that id.
+func (s *D1Service) DatabaseByID(ctx context.Context, id string) (D1Database, error) {
+	if err := s.precheckID(ctx, id); err != nil {
 		return D1Database{}, fmt.Errorf("reading D1 database %q: %w", id, err)
 	}
 	var out D1Database
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.D1.Database.Get(ctx, id, d1.DatabaseGetParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.D1.Database.Get(ctx, id, d1.DatabaseGetParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		if res != nil {
 			out = d1Database(res)
 		}
@@ -93,13 +97,13 @@ func (c *Client) D1DatabaseByID(ctx context.Context, id string) (D1Database, err
 	return out, nil
 }
 
-// DeleteD1Database deletes a database and all its data.
-func (c *Client) DeleteD1Database(ctx context.Context, id string) error {
-	if err := c.precheckD1(ctx, id); err != nil {
+// DeleteDatabase deletes a database and all its data.
+func (s *D1Service) DeleteDatabase(ctx context.Context, id string) error {
+	if err := s.precheckID(ctx, id); err != nil {
 		return fmt.Errorf("deleting D1 database %q: %w", id, err)
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
-		_, err := c.cf.D1.Database.Delete(ctx, id, d1.DatabaseDeleteParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.D1.Database.Delete(ctx, id, d1.DatabaseDeleteParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		return err
 	})
 	if err != nil {
@@ -108,20 +112,20 @@ func (c *Client) DeleteD1Database(ctx context.Context, id string) error {
 	return nil
 }
 
-// D1Query runs sql on database id: one statement with params, or several joined by semicolons
+// Query runs sql on database id: one statement with params, or several joined by semicolons
 // (no params), which Cloudflare runs as one transaction. It returns each statement's rows. A
 // statement SQLite refuses is an *APIError (code 7500) and nothing of sql is kept.
-func (c *Client) D1Query(ctx context.Context, id, sql string, params ...string) ([]D1Rows, error) {
-	if err := c.precheckD1(ctx, id); err != nil {
+func (s *D1Service) Query(ctx context.Context, id, sql string, params ...string) ([]D1Rows, error) {
+	if err := s.precheckID(ctx, id); err != nil {
 		return nil, fmt.Errorf("querying D1 database %q: %w", id, err)
 	}
 	var out []D1Rows
-	err := c.call(func(opts ...option.RequestOption) error {
-		q := d1.DatabaseQueryParams{AccountID: cloudflare.F(c.accountID), Sql: cloudflare.F(sql)}
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		q := d1.DatabaseQueryParams{AccountID: cloudflare.F(s.c.accountID), Sql: cloudflare.F(sql)}
 		if len(params) > 0 {
 			q.Params = cloudflare.F(params)
 		}
-		res, err := c.cf.D1.Database.Query(ctx, id, q, opts...)
+		res, err := s.c.cf.D1.Database.Query(ctx, id, q, opts...)
 		if err != nil {
 			return err
 		}
@@ -149,10 +153,10 @@ func d1Database(res *d1.D1) D1Database {
 // d1ID is the form of D1 database ids (a UUID); checked because ids go into request paths.
 var d1ID = regexp.MustCompile(`^[0-9a-fA-F-]{32,36}$`)
 
-// precheckD1 is precheck plus a database id that cannot address another endpoint.
-func (c *Client) precheckD1(ctx context.Context, id string) error {
+// precheckID is precheck plus a database id that cannot address another endpoint.
+func (s *D1Service) precheckID(ctx context.Context, id string) error {
 	if !d1ID.MatchString(id) {
 		return fmt.Errorf("invalid D1 database id %q: expected the UUID Cloudflare returns", id)
 	}
-	return c.precheck(ctx)
+	return s.c.precheck(ctx)
 }

@@ -109,7 +109,7 @@ func TestListsReadEveryPage(t *testing.T) {
 		want: KVNamespace{ID: "b", Title: "last"},
 	}, {
 		list: "D1 databases", first: `{"uuid":"a","name":"first"}`, last: `{"uuid":"b","name":"last"}`,
-		read: func(c *Client) (any, error) { return c.D1DatabaseByName(ctx, "last") },
+		read: func(c *Client) (any, error) { return c.D1.DatabaseByName(ctx, "last") },
 		want: D1Database{ID: "b", Name: "last"},
 	}, {
 		list: "Durable Object namespaces", first: `{"id":"a","name":"first"}`, last: `{"id":"b","name":"last"}`,
@@ -175,7 +175,7 @@ func TestFixtureDeployment(t *testing.T) {
 func TestFixtureD1Query(t *testing.T) {
 	const db = "6b4ee4a4-5d4b-4a7c-9f1e-2b3c4d5e6f70"
 	c := fixtureClient(t, map[string]string{"POST /accounts/" + fixtureAccount + "/d1/database/" + db + "/query": "d1/database-query"})
-	rows, err := c.D1Query(context.Background(), db, "SELECT id, at FROM events")
+	rows, err := c.D1.Query(context.Background(), db, "SELECT id, at FROM events")
 	require.NoError(t, err)
 	assert.Equal(t, []D1Rows{{{"id": float64(1), "at": "2020-01-01 10:00:00"}}}, rows)
 }

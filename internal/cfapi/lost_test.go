@@ -82,14 +82,14 @@ func TestD1QueryIsNotSentAgainAfterALostAnswer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	f := startFaultyCloud(t)
-	db, err := f.c.CreateD1Database(ctx, "app-dev-db")
+	db, err := f.c.D1.CreateDatabase(ctx, "app-dev-db")
 	require.NoError(t, err)
-	_, err = f.c.D1Query(ctx, db.ID, "CREATE TABLE hits (n INTEGER)")
+	_, err = f.c.D1.Query(ctx, db.ID, "CREATE TABLE hits (n INTEGER)")
 	require.NoError(t, err)
 
 	f.drop(t, "POST", "/accounts/*/d1/database/*/query")
 	f.srv.ResetCalls()
-	_, err = f.c.D1Query(ctx, db.ID, "INSERT INTO hits VALUES (1)")
+	_, err = f.c.D1.Query(ctx, db.ID, "INSERT INTO hits VALUES (1)")
 	require.Error(t, err)
 	var lost *cfapi.LostAnswerError
 	require.True(t, errors.As(err, &lost), "%v", err)
@@ -100,7 +100,7 @@ func TestD1QueryIsNotSentAgainAfterALostAnswer(t *testing.T) {
 	assert.NotContains(t, err.Error(), f.srv.Token())
 	assert.Equal(t, 1, f.srv.Calls()[d1.CallQuery], "sent once: %v", f.srv.Calls())
 
-	res, err := f.c.D1Query(ctx, db.ID, "SELECT count(*) AS n FROM hits")
+	res, err := f.c.D1.Query(ctx, db.ID, "SELECT count(*) AS n FROM hits")
 	require.NoError(t, err)
 	assert.Equal(t, cfapi.D1Rows{{"n": float64(1)}}, res[0], "the lost query ran once")
 }
