@@ -148,7 +148,7 @@ func requireShopGone(t *testing.T, ctx context.Context, c *cloud, cache, files, 
 	if _, err := api.KV.NamespaceByID(ctx, cache); !cfapi.IsNotFound(err) {
 		t.Fatalf("after destroy with removal \"remove\" the KV namespace %s should be gone: %v", cache, err)
 	}
-	if _, err := api.R2BucketByName(ctx, files); !cfapi.IsNotFound(err) {
+	if _, err := api.R2.BucketByName(ctx, files); !cfapi.IsNotFound(err) {
 		t.Fatalf("after destroy with removal \"remove\" the R2 bucket %s should be gone: %v", files, err)
 	}
 	if _, err := api.D1.DatabaseByID(ctx, db); !cfapi.IsNotFound(err) {

@@ -161,7 +161,7 @@ func TestAppDataRemovalGuardedAtPreview(t *testing.T) {
 	if _, err := api.KV.NamespaceByID(bg, cacheID); !cfapi.IsNotFound(err) {
 		t.Errorf("KV namespace %s should be deleted: %v", cacheID, err)
 	}
-	if _, err := api.R2BucketByName(bg, "guard-dev-files"); !cfapi.IsNotFound(err) {
+	if _, err := api.R2.BucketByName(bg, "guard-dev-files"); !cfapi.IsNotFound(err) {
 		t.Errorf("R2 bucket guard-dev-files should be deleted: %v", err)
 	}
 	if _, err := api.D1.DatabaseByID(bg, dbID); !cfapi.IsNotFound(err) {
@@ -175,7 +175,7 @@ func requireDataKept(t *testing.T, ctx context.Context, api *cfapi.Client, cache
 	if v, err := api.KV.Value(ctx, cacheID, "greeting"); err != nil || v != "hello" {
 		t.Fatalf("KV key greeting after the refused up: %q, %v", v, err)
 	}
-	if keys, _, err := api.R2Objects(ctx, "guard-dev-files", "", 10); err != nil || len(keys) != 1 || keys[0] != "report.txt" {
+	if keys, _, err := api.R2.Objects(ctx, "guard-dev-files", "", 10); err != nil || len(keys) != 1 || keys[0] != "report.txt" {
 		t.Fatalf("R2 objects after the refused up: %v, %v", keys, err)
 	}
 	rows, err := api.D1.Query(ctx, dbID, "SELECT text FROM notes")

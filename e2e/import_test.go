@@ -66,7 +66,7 @@ func TestImportConverges(t *testing.T) {
 	if err := api.KV.PutValue(ctx, outputs["cache"], "greeting", "hello"); err != nil {
 		t.Fatal(err)
 	}
-	if err := api.PutR2Object(ctx, "source-dev-files", "report.txt", "text/plain", []byte("quarterly")); err != nil {
+	if err := api.R2.PutObject(ctx, "source-dev-files", "report.txt", "text/plain", []byte("quarterly")); err != nil {
 		t.Fatal(err)
 	}
 	if err := api.SendQueueMessage(ctx, outputs["jobs"], "job 1"); err != nil {
@@ -129,7 +129,7 @@ func TestImportConverges(t *testing.T) {
 	if v, err := api.KV.Value(ctx, outputs["cache"], "greeting"); err != nil || v != "hello" {
 		t.Fatalf("KV key greeting after the import: %q, %v", v, err)
 	}
-	if keys, _, err := api.R2Objects(ctx, "source-dev-files", "", 10); err != nil || strings.Join(keys, ",") != "report.txt" {
+	if keys, _, err := api.R2.Objects(ctx, "source-dev-files", "", 10); err != nil || strings.Join(keys, ",") != "report.txt" {
 		t.Fatalf("R2 objects after the import: %v, %v", keys, err)
 	}
 	rows, err := api.D1.Query(ctx, outputs["db"], "SELECT count(*) AS n FROM notes")

@@ -69,7 +69,7 @@ func TestR2BindingLifecycle(t *testing.T) {
 	if bucket != "r2-dev-files" {
 		t.Fatalf("bucket output %q, want r2-dev-files", bucket)
 	}
-	if _, err := api.R2BucketByName(ctx, bucket); err != nil {
+	if _, err := api.R2.BucketByName(ctx, bucket); err != nil {
 		t.Fatalf("bucket %s on the local Cloudflare: %v", bucket, err)
 	}
 
@@ -97,7 +97,7 @@ func TestR2BindingLifecycle(t *testing.T) {
 	requireNoop(t, ctx, c, s)
 
 	destroy(t, ctx, s)
-	keys, _, err := api.R2Objects(ctx, bucket, "", 10)
+	keys, _, err := api.R2.Objects(ctx, bucket, "", 10)
 	if err != nil || len(keys) != 1 || keys[0] != "docs/hello.txt" {
 		t.Fatalf("under the default removal the bucket and its objects stay: got %v, %v", keys, err)
 	}
@@ -109,10 +109,10 @@ func TestR2BindingLifecycle(t *testing.T) {
 	status, body, _ = r2Call(t, http.MethodPut, url+"/r2/k", "v", nil)
 	requireR2(t, "PUT", status, body, 200, `{"stored":"k","size":1,"etag":"9e3669d19b675bd57058fd4664205d2a"}`)
 	destroy(t, ctx, s2)
-	if _, err := api.R2BucketByName(context.Background(), bucket2); !cfapi.IsNotFound(err) {
+	if _, err := api.R2.BucketByName(context.Background(), bucket2); !cfapi.IsNotFound(err) {
 		t.Fatalf("removal \"remove\": bucket %s should be deleted, got %v", bucket2, err)
 	}
-	if _, err := api.R2BucketByName(ctx, bucket); err != nil {
+	if _, err := api.R2.BucketByName(ctx, bucket); err != nil {
 		t.Fatalf("the dev stage's retained bucket must be untouched: %v", err)
 	}
 }
@@ -179,7 +179,7 @@ outputs:
 		t.Fatalf("bucket %q, want the default name r2ref-dev-files", bucket)
 	}
 	api := cfapi.New(c.URL(), token, accountID)
-	if b, err := api.R2BucketByName(ctx, "r2ref-dev-files"); err != nil || b.Location != "weur" {
+	if b, err := api.R2.BucketByName(ctx, "r2ref-dev-files"); err != nil || b.Location != "weur" {
 		t.Fatalf("bucket r2ref-dev-files: %+v, %v; want location weur", b, err)
 	}
 	settings, err := api.Settings(ctx, "r2ref-dev-api")

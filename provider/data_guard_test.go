@@ -46,7 +46,7 @@ func seededData(t *testing.T, srv *local.Server) (kv, r2, d1, queue property.Val
 	for _, k := range []string{"a", "b", "c", "d"} {
 		require.NoError(t, api.KV.PutValue(ctx, ns.ID, k, "v"))
 	}
-	_, err = api.CreateR2Bucket(ctx, "shop-dev-files", "", "")
+	_, err = api.R2.CreateBucket(ctx, "shop-dev-files", "", "")
 	require.NoError(t, err)
 	db, err := api.D1.CreateDatabase(ctx, "shop-dev-db")
 	require.NoError(t, err)

@@ -74,7 +74,7 @@ func kvHeld(ctx context.Context, c *cfapi.Client, id string) (heldData, error) {
 
 // r2Held lists up to heldNamed objects of a bucket.
 func r2Held(ctx context.Context, c *cfapi.Client, bucket string) (heldData, error) {
-	keys, next, err := c.R2Objects(ctx, bucket, "", heldNamed)
+	keys, next, err := c.R2.Objects(ctx, bucket, "", heldNamed)
 	if err != nil {
 		return heldData{}, fmt.Errorf("listing the objects of R2 bucket %q: %w", bucket, err)
 	}

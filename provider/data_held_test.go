@@ -28,7 +28,7 @@ func TestDataKindsReadWhatTheyHold(t *testing.T) {
 	ctx := context.Background()
 	ns, err := c.KV.CreateNamespace(ctx, "held-kv")
 	require.NoError(t, err)
-	_, err = c.CreateR2Bucket(ctx, "held-r2", "", "")
+	_, err = c.R2.CreateBucket(ctx, "held-r2", "", "")
 	require.NoError(t, err)
 	db, err := c.D1.CreateDatabase(ctx, "held-d1")
 	require.NoError(t, err)
@@ -42,7 +42,7 @@ func TestDataKindsReadWhatTheyHold(t *testing.T) {
 	}
 
 	require.NoError(t, c.KV.PutValue(ctx, ns.ID, "k", "v"))
-	require.NoError(t, c.PutR2Object(ctx, "held-r2", "o", "text/plain", []byte("x")))
+	require.NoError(t, c.R2.PutObject(ctx, "held-r2", "o", "text/plain", []byte("x")))
 	_, err = c.D1.Query(ctx, db.ID, "CREATE TABLE t (x); CREATE TABLE empty (y); INSERT INTO t VALUES (1)")
 	require.NoError(t, err)
 	require.NoError(t, c.SendQueueMessage(ctx, q.ID, "m"))

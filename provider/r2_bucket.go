@@ -129,7 +129,7 @@ func (b *R2Bucket) Create(ctx context.Context, req infer.CreateRequest[R2BucketA
 	if err != nil {
 		return infer.CreateResponse[R2BucketState]{}, err
 	}
-	bk, err := c.CreateR2Bucket(ctx, req.Inputs.BucketName, req.Inputs.LocationHint, req.Inputs.StorageClass)
+	bk, err := c.R2.CreateBucket(ctx, req.Inputs.BucketName, req.Inputs.LocationHint, req.Inputs.StorageClass)
 	if err != nil {
 		return infer.CreateResponse[R2BucketState]{}, err
 	}
@@ -149,7 +149,7 @@ func (b *R2Bucket) Update(ctx context.Context, req infer.UpdateRequest[R2BucketA
 	if err != nil {
 		return infer.UpdateResponse[R2BucketState]{}, err
 	}
-	if err := c.SetR2StorageClass(ctx, req.Inputs.BucketName, req.Inputs.StorageClass); err != nil {
+	if err := c.R2.SetStorageClass(ctx, req.Inputs.BucketName, req.Inputs.StorageClass); err != nil {
 		return infer.UpdateResponse[R2BucketState]{}, err
 	}
 	return infer.UpdateResponse[R2BucketState]{Output: state}, nil
@@ -171,7 +171,7 @@ func (b *R2Bucket) Read(ctx context.Context, req infer.ReadRequest[R2BucketArgs,
 		}
 		name = imported
 	}
-	bk, err := c.R2BucketByName(ctx, name)
+	bk, err := c.R2.BucketByName(ctx, name)
 	if cfapi.IsNotFound(err) {
 		return infer.ReadResponse[R2BucketArgs, R2BucketState]{}, nil
 	}
@@ -205,7 +205,7 @@ func (b *R2Bucket) Delete(ctx context.Context, req infer.DeleteRequest[R2BucketS
 	name := req.State.BucketName
 	// R2 deletes only empty buckets: with deleteData, its objects go first.
 	return infer.DeleteResponse{}, deleteHolding(ctx, c, r2KindType, "R2Bucket", name, name, req.State.DeleteData,
-		func() error { return emptyR2Bucket(ctx, c, name) }, func() error { return c.DeleteR2Bucket(ctx, name) })
+		func() error { return emptyR2Bucket(ctx, c, name) }, func() error { return c.R2.DeleteBucket(ctx, name) })
 }
 
 // emptyR2Bucket deletes every object of a bucket, a page at a time, through the v4 API's
@@ -214,7 +214,7 @@ func (b *R2Bucket) Delete(ctx context.Context, req infer.DeleteRequest[R2BucketS
 func emptyR2Bucket(ctx context.Context, c *cfapi.Client, name string) error {
 	var previous []string
 	for {
-		keys, _, err := c.R2Objects(ctx, name, "", cfapi.R2ObjectsPerPage)
+		keys, _, err := c.R2.Objects(ctx, name, "", cfapi.R2ObjectsPerPage)
 		if err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func emptyR2Bucket(ctx context.Context, c *cfapi.Client, name string) error {
 			}
 		}
 		for _, k := range keys {
-			if err := c.DeleteR2Object(ctx, name, k); err != nil {
+			if err := c.R2.DeleteObject(ctx, name, k); err != nil {
 				return fmt.Errorf("emptying R2 bucket %q before deleting it (deleteData): %w", name, err)
 			}
 		}

@@ -37,8 +37,8 @@ func TestR2BucketLifecycle(t *testing.T) {
 	assert.Equal(t, testAccount+"/my-app-dev-files", created.ID)
 	assert.Equal(t, "r2_bucket", created.Properties.Get("type").AsString())
 	assert.Equal(t, "weur", created.Properties.Get("location").AsString())
-	require.NoError(t, api.PutR2Object(ctx, "my-app-dev-files", "a.txt", "text/plain", []byte("a")))
-	require.NoError(t, api.PutR2Object(ctx, "my-app-dev-files", "dir/b.txt", "text/plain", []byte("b")))
+	require.NoError(t, api.R2.PutObject(ctx, "my-app-dev-files", "a.txt", "text/plain", []byte("a")))
+	require.NoError(t, api.R2.PutObject(ctx, "my-app-dev-files", "dir/b.txt", "text/plain", []byte("b")))
 
 	infrequent := resp.Inputs.Set("storageClass", property.New("InfrequentAccess"))
 	diff, err := s.Diff(p.DiffRequest{ID: created.ID, Urn: r2URN("files"), State: created.Properties, Inputs: infrequent})
@@ -46,7 +46,7 @@ func TestR2BucketLifecycle(t *testing.T) {
 	assert.Equal(t, p.Update, diff.DetailedDiff["storageClass"].Kind, "a storage class changes in place")
 	updated, err := s.Update(p.UpdateRequest{ID: created.ID, Urn: r2URN("files"), State: created.Properties, Inputs: infrequent})
 	require.NoError(t, err)
-	bk, err := api.R2BucketByName(ctx, "my-app-dev-files")
+	bk, err := api.R2.BucketByName(ctx, "my-app-dev-files")
 	require.NoError(t, err)
 	assert.Equal(t, "InfrequentAccess", bk.StorageClass)
 
@@ -60,15 +60,15 @@ func TestR2BucketLifecycle(t *testing.T) {
 	assert.Contains(t, err.Error(), `refusing to delete R2 bucket "my-app-dev-files"`)
 	assert.Contains(t, err.Error(), `"a.txt", "dir/b.txt"`, "names the objects it would delete")
 	assert.Contains(t, err.Error(), "deleteData: true", "says how to allow it")
-	_, err = api.R2BucketByName(ctx, "my-app-dev-files")
+	_, err = api.R2.BucketByName(ctx, "my-app-dev-files")
 	require.NoError(t, err, "nothing deleted")
-	keys, _, err := api.R2Objects(ctx, "my-app-dev-files", "", 10)
+	keys, _, err := api.R2.Objects(ctx, "my-app-dev-files", "", 10)
 	require.NoError(t, err)
 	assert.Len(t, keys, 2, "nothing deleted")
 
 	require.NoError(t, s.Delete(p.DeleteRequest{ID: created.ID, Urn: r2URN("files"),
 		Properties: updated.Properties.Set("deleteData", property.New(true))}))
-	_, err = api.R2BucketByName(ctx, "my-app-dev-files")
+	_, err = api.R2.BucketByName(ctx, "my-app-dev-files")
 	assert.True(t, cfapi.IsNotFound(err), "deleted with deleteData, objects first: %v", err)
 
 	read, err := s.Read(p.ReadRequest{ID: created.ID, Urn: r2URN("files"), Properties: updated.Properties, Inputs: infrequent})
@@ -79,7 +79,7 @@ func TestR2BucketLifecycle(t *testing.T) {
 func TestR2BucketImport(t *testing.T) {
 	srv := startLocal(t)
 	s := configured(t, srv)
-	_, err := cfapi.New(srv.URL(), testToken, testAccount).CreateR2Bucket(context.Background(), "made-by-hand", "", "")
+	_, err := cfapi.New(srv.URL(), testToken, testAccount).R2.CreateBucket(context.Background(), "made-by-hand", "", "")
 	require.NoError(t, err)
 	read, err := s.Read(p.ReadRequest{ID: testAccount + "/made-by-hand", Urn: r2URN("hand")})
 	require.NoError(t, err)
@@ -91,7 +91,7 @@ func TestR2BucketImport(t *testing.T) {
 
 	// A bucket placed by a hint is imported with that hint, and a program that gives the same
 	// hint, or none, does not replace it; only a hint for another place does.
-	_, err = cfapi.New(srv.URL(), testToken, testAccount).CreateR2Bucket(context.Background(), "placed", "weur", "")
+	_, err = cfapi.New(srv.URL(), testToken, testAccount).R2.CreateBucket(context.Background(), "placed", "weur", "")
 	require.NoError(t, err)
 	read, err = s.Read(p.ReadRequest{ID: testAccount + "/placed", Urn: r2URN("placed")})
 	require.NoError(t, err)

@@ -26,6 +26,8 @@ const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
 type Client struct {
 	// KV is Workers KV: namespaces, their keys and values.
 	KV *KVService
+	// R2 is R2: buckets and their objects.
+	R2 *R2Service
 	// D1 is D1: databases and the queries run on them.
 	D1 *D1Service
 
@@ -87,6 +89,7 @@ func NewWithTimeout(baseURL, token, accountID string, timeout time.Duration, opt
 		token:     token,
 	}
 	c.KV = &KVService{c}
+	c.R2 = &R2Service{c}
 	c.D1 = &D1Service{c}
 	return c
 }

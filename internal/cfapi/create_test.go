@@ -98,11 +98,11 @@ func TestCreateByNameSurvivesALostAnswer(t *testing.T) {
 	}, {
 		kind: "R2 bucket", path: "/accounts/*/r2/buckets", name: "app-dev-files", takenCode: 10004,
 		create: func(c *cfapi.Client, name string) (string, error) {
-			b, err := c.CreateR2Bucket(ctx, name, "", "")
+			b, err := c.R2.CreateBucket(ctx, name, "", "")
 			return b.Name, err
 		},
 		count: func(t *testing.T, c *cfapi.Client, name string) int {
-			_, err := c.R2BucketByName(ctx, name)
+			_, err := c.R2.BucketByName(ctx, name)
 			require.NoError(t, err)
 			return 1
 		},

@@ -64,8 +64,8 @@ func TestR2ObjectKeyPath(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := New(srv.URL, "token", fixtureAccount)
-	require.NoError(t, c.DeleteR2Object(context.Background(), "files", "dir/sub/a b?#%.txt"))
-	require.NoError(t, c.PutR2Object(context.Background(), "files", "dir/é+1", "text/plain", []byte("x")))
+	require.NoError(t, c.R2.DeleteObject(context.Background(), "files", "dir/sub/a b?#%.txt"))
+	require.NoError(t, c.R2.PutObject(context.Background(), "files", "dir/é+1", "text/plain", []byte("x")))
 	base := "/accounts/" + fixtureAccount + "/r2/buckets/files/objects/"
 	assert.Equal(t, []string{
 		"DELETE " + base + "dir/sub/a%20b%3F%23%25.txt",

@@ -14,6 +14,9 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/r2"
 )
 
+// R2Service is the R2 family of calls (cloudflare-go's client.R2): buckets and their objects.
+type R2Service struct{ c *Client }
+
 // R2Bucket is one R2 bucket of the account.
 type R2Bucket struct {
 	// Name is the bucket name, unique in the account: what an r2_bucket binding names.
@@ -35,21 +38,21 @@ func bucketFrom(b *r2.Bucket) R2Bucket {
 var ValidBucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
 
 // precheckBucket is precheck plus a bucket name check: names go into request paths.
-func (c *Client) precheckBucket(ctx context.Context, name string) error {
+func (s *R2Service) precheckBucket(ctx context.Context, name string) error {
 	if !ValidBucketName.MatchString(name) {
 		return fmt.Errorf("invalid R2 bucket name %q: R2 allows 3 to 63 lowercase letters, digits and '-', "+
 			"starting and ending with a letter or digit", name)
 	}
-	return c.precheck(ctx)
+	return s.c.precheck(ctx)
 }
 
-// CreateR2Bucket creates a bucket; locationHint and storageClass may be "" for Cloudflare's
+// CreateBucket creates a bucket; locationHint and storageClass may be "" for Cloudflare's
 // defaults. Cloudflare refuses a name the account already has (10004).
-func (c *Client) CreateR2Bucket(ctx context.Context, name, locationHint, storageClass string) (R2Bucket, error) {
-	if err := c.precheckBucket(ctx, name); err != nil {
+func (s *R2Service) CreateBucket(ctx context.Context, name, locationHint, storageClass string) (R2Bucket, error) {
+	if err := s.precheckBucket(ctx, name); err != nil {
 		return R2Bucket{}, fmt.Errorf("creating R2 bucket %q: %w", name, err)
 	}
-	params := r2.BucketNewParams{AccountID: cloudflare.F(c.accountID), Name: cloudflare.F(name)}
+	params := r2.BucketNewParams{AccountID: cloudflare.F(s.c.accountID), Name: cloudflare.F(name)}
 	if locationHint != "" {
 		params.LocationHint = cloudflare.F(r2.BucketNewParamsLocationHint(locationHint))
 	}
@@ -57,14 +60,14 @@ func (c *Client) CreateR2Bucket(ctx context.Context, name, locationHint, storage
 		params.StorageClass = cloudflare.F(r2.BucketNewParamsStorageClass(storageClass))
 	}
 	var out R2Bucket
-	err := c.createByName(ctx, "R2 bucket", name, codeR2BucketTaken, func(opts ...option.RequestOption) error {
-		res, err := c.cf.R2.Buckets.New(ctx, params, opts...)
+	err := s.c.createByName(ctx, "R2 bucket", name, codeR2BucketTaken, func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.R2.Buckets.New(ctx, params, opts...)
 		if res != nil {
 			out = bucketFrom(res)
 		}
 		return err
 	}, func() (err error) {
-		out, err = c.R2BucketByName(ctx, name)
+		out, err = s.BucketByName(ctx, name)
 		return err
 	})
 	if err != nil {
@@ -73,14 +76,14 @@ func (c *Client) CreateR2Bucket(ctx context.Context, name, locationHint, storage
 	return out, nil
 }
 
-// R2BucketByName reads one bucket; IsNotFound(err) when the account has none of that name.
-func (c *Client) R2BucketByName(ctx context.Context, name string) (R2Bucket, error) {
-	if err := c.precheckBucket(ctx, name); err != nil {
+// BucketByName reads one bucket; IsNotFound(err) when the account has none of that name.
+func (s *R2Service) BucketByName(ctx context.Context, name string) (R2Bucket, error) {
+	if err := s.precheckBucket(ctx, name); err != nil {
 		return R2Bucket{}, fmt.Errorf("reading R2 bucket %q: %w", name, err)
 	}
 	var out R2Bucket
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.R2.Buckets.Get(ctx, name, r2.BucketGetParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.R2.Buckets.Get(ctx, name, r2.BucketGetParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		if res != nil {
 			out = bucketFrom(res)
 		}
@@ -92,14 +95,14 @@ func (c *Client) R2BucketByName(ctx context.Context, name string) (R2Bucket, err
 	return out, nil
 }
 
-// SetR2StorageClass changes a bucket's default storage class; stored objects keep theirs.
-func (c *Client) SetR2StorageClass(ctx context.Context, name, storageClass string) error {
-	if err := c.precheckBucket(ctx, name); err != nil {
+// SetStorageClass changes a bucket's default storage class; stored objects keep theirs.
+func (s *R2Service) SetStorageClass(ctx context.Context, name, storageClass string) error {
+	if err := s.precheckBucket(ctx, name); err != nil {
 		return fmt.Errorf("setting the storage class of R2 bucket %q: %w", name, err)
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
-		_, err := c.cf.R2.Buckets.Edit(ctx, name, r2.BucketEditParams{
-			AccountID:    cloudflare.F(c.accountID),
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.R2.Buckets.Edit(ctx, name, r2.BucketEditParams{
+			AccountID:    cloudflare.F(s.c.accountID),
 			StorageClass: cloudflare.F(r2.BucketEditParamsCfR2StorageClass(storageClass)),
 		}, opts...)
 		return err
@@ -110,13 +113,13 @@ func (c *Client) SetR2StorageClass(ctx context.Context, name, storageClass strin
 	return nil
 }
 
-// DeleteR2Bucket deletes an empty bucket; Cloudflare refuses one holding objects (10008).
-func (c *Client) DeleteR2Bucket(ctx context.Context, name string) error {
-	if err := c.precheckBucket(ctx, name); err != nil {
+// DeleteBucket deletes an empty bucket; Cloudflare refuses one holding objects (10008).
+func (s *R2Service) DeleteBucket(ctx context.Context, name string) error {
+	if err := s.precheckBucket(ctx, name); err != nil {
 		return fmt.Errorf("deleting R2 bucket %q: %w", name, err)
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
-		_, err := c.cf.R2.Buckets.Delete(ctx, name, r2.BucketDeleteParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.R2.Buckets.Delete(ctx, name, r2.BucketDeleteParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		return err
 	})
 	if err != nil {
@@ -125,15 +128,15 @@ func (c *Client) DeleteR2Bucket(ctx context.Context, name string) error {
 	return nil
 }
 
-// R2ObjectsPerPage is the most keys one R2Objects call asks for (the API's maximum).
+// R2ObjectsPerPage is the most keys one R2.Objects call asks for (the API's maximum).
 const R2ObjectsPerPage = 1000
 
-// R2Objects lists up to limit (1 to R2ObjectsPerPage) object keys of a bucket after cursor ("" for
+// Objects lists up to limit (1 to R2ObjectsPerPage) object keys of a bucket after cursor ("" for
 // the first page); next is the following page's cursor, "" after the last. cloudflare-go v4.6.0
 // has no method for GET .../r2/buckets/{name}/objects, which Cloudflare's published schema has,
 // so the path is requested directly (docs/cloudflare-api.md, R2).
-func (c *Client) R2Objects(ctx context.Context, bucket, cursor string, limit int) (keys []string, next string, err error) {
-	if err := c.precheckBucket(ctx, bucket); err != nil {
+func (s *R2Service) Objects(ctx context.Context, bucket, cursor string, limit int) (keys []string, next string, err error) {
+	if err := s.precheckBucket(ctx, bucket); err != nil {
 		return nil, "", fmt.Errorf("listing objects of R2 bucket %q: %w", bucket, err)
 	}
 	limit = min(max(limit, 1), R2ObjectsPerPage)
@@ -146,13 +149,13 @@ func (c *Client) R2Objects(ctx context.Context, bucket, cursor string, limit int
 			IsTruncated bool   `json:"is_truncated"`
 		} `json:"result_info"`
 	}
-	path := fmt.Sprintf("accounts/%s/r2/buckets/%s/objects", url.PathEscape(c.accountID), bucket)
-	err = c.call(func(opts ...option.RequestOption) error {
+	path := fmt.Sprintf("accounts/%s/r2/buckets/%s/objects", url.PathEscape(s.c.accountID), bucket)
+	err = s.c.call(func(opts ...option.RequestOption) error {
 		opts = append(opts, option.WithQuery("per_page", strconv.Itoa(limit)))
 		if cursor != "" {
 			opts = append(opts, option.WithQuery("cursor", cursor))
 		}
-		return c.cf.Get(ctx, path, nil, &res, opts...)
+		return s.c.cf.Get(ctx, path, nil, &res, opts...)
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("listing objects of R2 bucket %q: %w", bucket, err)
@@ -166,15 +169,15 @@ func (c *Client) R2Objects(ctx context.Context, bucket, cursor string, limit int
 	return keys, next, nil
 }
 
-// DeleteR2Object deletes one object (a missing one is not an error on R2). Like R2Objects it
+// DeleteObject deletes one object (a missing one is not an error on R2). Like Objects it
 // uses the schema's path directly: cloudflare-go v4.6.0 has no object methods.
-func (c *Client) DeleteR2Object(ctx context.Context, bucket, key string) error {
-	if err := c.precheckBucket(ctx, bucket); err != nil {
+func (s *R2Service) DeleteObject(ctx context.Context, bucket, key string) error {
+	if err := s.precheckBucket(ctx, bucket); err != nil {
 		return fmt.Errorf("deleting object %q of R2 bucket %q: %w", key, bucket, err)
 	}
-	path := fmt.Sprintf("accounts/%s/r2/buckets/%s/objects/%s", url.PathEscape(c.accountID), bucket, objectPath(key))
-	err := c.call(func(opts ...option.RequestOption) error {
-		return c.cf.Delete(ctx, path, nil, nil, opts...)
+	path := fmt.Sprintf("accounts/%s/r2/buckets/%s/objects/%s", url.PathEscape(s.c.accountID), bucket, objectPath(key))
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		return s.c.cf.Delete(ctx, path, nil, nil, opts...)
 	})
 	if err != nil {
 		return fmt.Errorf("deleting object %q of R2 bucket %q: %w", key, bucket, err)
@@ -182,15 +185,15 @@ func (c *Client) DeleteR2Object(ctx context.Context, bucket, key string) error {
 	return nil
 }
 
-// PutR2Object writes one object (tests and tools seed buckets with it).
-func (c *Client) PutR2Object(ctx context.Context, bucket, key, contentType string, value []byte) error {
-	if err := c.precheckBucket(ctx, bucket); err != nil {
+// PutObject writes one object (tests and tools seed buckets with it).
+func (s *R2Service) PutObject(ctx context.Context, bucket, key, contentType string, value []byte) error {
+	if err := s.precheckBucket(ctx, bucket); err != nil {
 		return fmt.Errorf("writing object %q of R2 bucket %q: %w", key, bucket, err)
 	}
-	path := fmt.Sprintf("accounts/%s/r2/buckets/%s/objects/%s", url.PathEscape(c.accountID), bucket, objectPath(key))
-	err := c.call(func(opts ...option.RequestOption) error {
+	path := fmt.Sprintf("accounts/%s/r2/buckets/%s/objects/%s", url.PathEscape(s.c.accountID), bucket, objectPath(key))
+	err := s.c.call(func(opts ...option.RequestOption) error {
 		opts = append(opts, option.WithRequestBody(contentType, bytes.NewReader(value)))
-		return c.cf.Put(ctx, path, nil, nil, opts...)
+		return s.c.cf.Put(ctx, path, nil, nil, opts...)
 	})
 	if err != nil {
 		return fmt.Errorf("writing object %q of R2 bucket %q: %w", key, bucket, err)

@@ -23,42 +23,42 @@ func TestR2BucketLifecycle(t *testing.T) {
 	t.Cleanup(func() { srv.Close() })
 	c := cfapi.New(srv.URL(), srv.Token(), srv.AccountID(), option.WithMaxRetries(0))
 
-	b, err := c.CreateR2Bucket(ctx, "app-dev-files", "weur", "InfrequentAccess")
+	b, err := c.R2.CreateBucket(ctx, "app-dev-files", "weur", "InfrequentAccess")
 	require.NoError(t, err)
 	assert.Equal(t, cfapi.R2Bucket{Name: "app-dev-files", Location: "weur", StorageClass: "InfrequentAccess", Jurisdiction: "default"}, b)
-	_, err = c.CreateR2Bucket(ctx, "app-dev-files", "", "")
+	_, err = c.R2.CreateBucket(ctx, "app-dev-files", "", "")
 	apiErr, ok := cfapi.AsAPIError(err)
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, 10004, apiErr.Code, "a name the account has")
-	_, err = c.CreateR2Bucket(ctx, "Files", "", "")
+	_, err = c.R2.CreateBucket(ctx, "Files", "", "")
 	assert.ErrorContains(t, err, "3 to 63 lowercase letters", "checked before any request")
 
-	require.NoError(t, c.SetR2StorageClass(ctx, "app-dev-files", "Standard"))
-	got, err := c.R2BucketByName(ctx, "app-dev-files")
+	require.NoError(t, c.R2.SetStorageClass(ctx, "app-dev-files", "Standard"))
+	got, err := c.R2.BucketByName(ctx, "app-dev-files")
 	require.NoError(t, err)
 	assert.Equal(t, "Standard", got.StorageClass)
 
 	for _, k := range []string{"a", "b/c", "d"} {
-		require.NoError(t, c.PutR2Object(ctx, "app-dev-files", k, "text/plain", []byte(k)))
+		require.NoError(t, c.R2.PutObject(ctx, "app-dev-files", k, "text/plain", []byte(k)))
 	}
-	keys, next, err := c.R2Objects(ctx, "app-dev-files", "", 2)
+	keys, next, err := c.R2.Objects(ctx, "app-dev-files", "", 2)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", "b/c"}, keys)
 	require.NotEmpty(t, next)
-	keys, next, err = c.R2Objects(ctx, "app-dev-files", next, 2)
+	keys, next, err = c.R2.Objects(ctx, "app-dev-files", next, 2)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"d"}, keys)
 	assert.Empty(t, next, "the last page has no cursor")
 
-	err = c.DeleteR2Bucket(ctx, "app-dev-files")
+	err = c.R2.DeleteBucket(ctx, "app-dev-files")
 	apiErr, ok = cfapi.AsAPIError(err)
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, 10008, apiErr.Code, "a bucket holding objects is not deleted")
 	for _, k := range []string{"a", "b/c", "d"} {
-		require.NoError(t, c.DeleteR2Object(ctx, "app-dev-files", k))
+		require.NoError(t, c.R2.DeleteObject(ctx, "app-dev-files", k))
 	}
-	require.NoError(t, c.DeleteR2Bucket(ctx, "app-dev-files"))
-	_, err = c.R2BucketByName(ctx, "app-dev-files")
+	require.NoError(t, c.R2.DeleteBucket(ctx, "app-dev-files"))
+	_, err = c.R2.BucketByName(ctx, "app-dev-files")
 	assert.True(t, cfapi.IsNotFound(err), "%v", err)
 }
 
@@ -71,19 +71,19 @@ func TestR2ObjectKeysRoundTrip(t *testing.T) {
 	require.NoError(t, srv.Start(ctx))
 	t.Cleanup(func() { srv.Close() })
 	c := cfapi.New(srv.URL(), srv.Token(), srv.AccountID(), option.WithMaxRetries(0))
-	_, err = c.CreateR2Bucket(ctx, "keys", "", "")
+	_, err = c.R2.CreateBucket(ctx, "keys", "", "")
 	require.NoError(t, err)
 	keys := []string{"dir/sub/a b?#%.txt", "dir/é+1", "top"}
 	for _, k := range keys {
-		require.NoError(t, c.PutR2Object(ctx, "keys", k, "text/plain", []byte(k)))
+		require.NoError(t, c.R2.PutObject(ctx, "keys", k, "text/plain", []byte(k)))
 	}
-	listed, _, err := c.R2Objects(ctx, "keys", "", 100)
+	listed, _, err := c.R2.Objects(ctx, "keys", "", 100)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, keys, listed)
 	for _, k := range keys {
-		require.NoError(t, c.DeleteR2Object(ctx, "keys", k))
+		require.NoError(t, c.R2.DeleteObject(ctx, "keys", k))
 	}
-	listed, _, err = c.R2Objects(ctx, "keys", "", 100)
+	listed, _, err = c.R2.Objects(ctx, "keys", "", 100)
 	require.NoError(t, err)
 	assert.Empty(t, listed, "every delete removed its object")
 }
