@@ -154,7 +154,7 @@ func requireShopGone(t *testing.T, ctx context.Context, c *cloud, cache, files, 
 	if _, err := api.D1.DatabaseByID(ctx, db); !cfapi.IsNotFound(err) {
 		t.Fatalf("after destroy with removal \"remove\" the D1 database %s should be gone: %v", db, err)
 	}
-	if queues, err := api.Queues(ctx); err != nil || len(queues) != 0 {
+	if queues, err := api.Queues.List(ctx); err != nil || len(queues) != 0 {
 		t.Fatalf("after destroy with removal \"remove\" no queue should be left: %v, %v", queues, err)
 	}
 }

@@ -69,7 +69,7 @@ func TestImportConverges(t *testing.T) {
 	if err := api.R2.PutObject(ctx, "source-dev-files", "report.txt", "text/plain", []byte("quarterly")); err != nil {
 		t.Fatal(err)
 	}
-	if err := api.SendQueueMessage(ctx, outputs["jobs"], "job 1"); err != nil {
+	if err := api.Queues.SendMessage(ctx, outputs["jobs"], "job 1"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -136,7 +136,7 @@ func TestImportConverges(t *testing.T) {
 	if err != nil || rows[0][0]["n"] != float64(1) {
 		t.Fatalf("D1 rows after the import: %v, %v; want the one row of the migration, run once", rows, err)
 	}
-	if n, err := api.QueueBacklog(ctx, outputs["jobs"]); err != nil || n != 1 {
+	if n, err := api.Queues.Backlog(ctx, outputs["jobs"]); err != nil || n != 1 {
 		t.Fatalf("queue backlog after the import: %d, %v; want the 1 message sent", n, err)
 	}
 

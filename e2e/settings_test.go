@@ -314,7 +314,7 @@ func TestFirstUpSurvivesLostCreates(t *testing.T) {
 	t.Logf("first up: %v", changes(res.Summary))
 
 	api := cfapi.New(c.URL(), token, accountID)
-	queues, err := api.Queues(ctx)
+	queues, err := api.Queues.List(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

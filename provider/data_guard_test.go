@@ -52,9 +52,9 @@ func seededData(t *testing.T, srv *local.Server) (kv, r2, d1, queue property.Val
 	require.NoError(t, err)
 	_, err = api.D1.Query(ctx, db.ID, "CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ada')")
 	require.NoError(t, err)
-	q, err := api.CreateQueue(ctx, "shop-dev-jobs")
+	q, err := api.Queues.Create(ctx, "shop-dev-jobs")
 	require.NoError(t, err)
-	require.NoError(t, api.SendQueueMessage(ctx, q.ID, "job"))
+	require.NoError(t, api.Queues.SendMessage(ctx, q.ID, "job"))
 	return guardData(kvKindType, "cache", "shop-dev-cache", testAccount+"/"+ns.ID),
 		guardData(r2KindType, "files", "shop-dev-files", testAccount+"/shop-dev-files"),
 		guardData(d1KindType, "db", "shop-dev-db", testAccount+"/"+db.ID),

@@ -92,7 +92,7 @@ func d1Held(ctx context.Context, c *cfapi.Client, id string) (heldData, error) {
 
 // queueHeld reads a queue's backlog.
 func queueHeld(ctx context.Context, c *cfapi.Client, id string) (heldData, error) {
-	n, err := c.QueueBacklog(ctx, id)
+	n, err := c.Queues.Backlog(ctx, id)
 	if err != nil {
 		return heldData{}, fmt.Errorf("reading the backlog of queue %s: %w", id, err)
 	}

@@ -32,7 +32,7 @@ func TestDataKindsReadWhatTheyHold(t *testing.T) {
 	require.NoError(t, err)
 	db, err := c.D1.CreateDatabase(ctx, "held-d1")
 	require.NoError(t, err)
-	q, err := c.CreateQueue(ctx, "held-q")
+	q, err := c.Queues.Create(ctx, "held-q")
 	require.NoError(t, err)
 	ids := map[string]string{kvKindType: ns.ID, r2KindType: "held-r2", d1KindType: db.ID, queueKindType: q.ID}
 	for kind, id := range ids {
@@ -45,7 +45,7 @@ func TestDataKindsReadWhatTheyHold(t *testing.T) {
 	require.NoError(t, c.R2.PutObject(ctx, "held-r2", "o", "text/plain", []byte("x")))
 	_, err = c.D1.Query(ctx, db.ID, "CREATE TABLE t (x); CREATE TABLE empty (y); INSERT INTO t VALUES (1)")
 	require.NoError(t, err)
-	require.NoError(t, c.SendQueueMessage(ctx, q.ID, "m"))
+	require.NoError(t, c.Queues.SendMessage(ctx, q.ID, "m"))
 	want := map[string]string{kvKindType: `keys "k"`, r2KindType: `objects "o"`, d1KindType: `rows in tables "t"`,
 		queueKindType: "1 undelivered message(s)"}
 	for kind, id := range ids {

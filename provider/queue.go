@@ -89,7 +89,7 @@ func (q *Queue) Create(ctx context.Context, req infer.CreateRequest[QueueArgs]) 
 	if err != nil {
 		return infer.CreateResponse[QueueState]{}, err
 	}
-	created, err := c.CreateQueue(ctx, req.Inputs.QueueName)
+	created, err := c.Queues.Create(ctx, req.Inputs.QueueName)
 	if err != nil {
 		return infer.CreateResponse[QueueState]{}, err
 	}
@@ -120,7 +120,7 @@ func (q *Queue) Read(ctx context.Context, req infer.ReadRequest[QueueArgs, Queue
 		}
 		id = imported
 	}
-	got, err := c.QueueByID(ctx, id)
+	got, err := c.Queues.ByID(ctx, id)
 	if cfapi.IsNotFound(err) {
 		return infer.ReadResponse[QueueArgs, QueueState]{}, nil
 	}
@@ -144,7 +144,7 @@ func (q *Queue) Delete(ctx context.Context, req infer.DeleteRequest[QueueState])
 	}
 	id := req.State.QueueID
 	return infer.DeleteResponse{}, deleteHolding(ctx, c, queueKindType, "Queue", req.State.QueueName, id, req.State.DeleteData,
-		nil, func() error { return c.DeleteQueue(ctx, id) })
+		nil, func() error { return c.Queues.Delete(ctx, id) })
 }
 
 // WireDependencies says which outputs an update may change, so that a preview marks only those

@@ -142,7 +142,7 @@ func apiConsumer(script string, c QueueConsumer) cfapi.Consumer {
 
 // queueIDs maps the account's queue names to ids (one call).
 func queueIDs(ctx context.Context, c *cfapi.Client) (map[string]string, error) {
-	qs, err := c.Queues(ctx)
+	qs, err := c.Queues.List(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func queueIDs(ctx context.Context, c *cfapi.Client) (map[string]string, error) {
 
 // ownConsumer finds script's consumer of queue id.
 func ownConsumer(ctx context.Context, c *cfapi.Client, queueID, script string) (cfapi.Consumer, bool, error) {
-	cons, err := c.Consumers(ctx, queueID)
+	cons, err := c.Queues.Consumers(ctx, queueID)
 	if err != nil {
 		return cfapi.Consumer{}, false, err
 	}
@@ -188,13 +188,13 @@ func setConsumers(ctx context.Context, c *cfapi.Client, script string, old, news
 		target := apiConsumer(script, want[name])
 		switch {
 		case !found:
-			if _, err := c.CreateConsumer(ctx, id, target); err != nil {
+			if _, err := c.Queues.CreateConsumer(ctx, id, target); err != nil {
 				return err
 			}
 		case sameConsumer(have, target):
 		default:
 			target.ID = have.ID
-			if err := c.UpdateConsumer(ctx, id, target); err != nil {
+			if err := c.Queues.UpdateConsumer(ctx, id, target); err != nil {
 				return err
 			}
 		}
@@ -222,7 +222,7 @@ func removeConsumer(ctx context.Context, c *cfapi.Client, id, script string) err
 	if err != nil {
 		return err
 	}
-	if err := c.DeleteConsumer(ctx, id, have.ID); err != nil && !cfapi.IsNotFound(err) {
+	if err := c.Queues.DeleteConsumer(ctx, id, have.ID); err != nil && !cfapi.IsNotFound(err) {
 		return err
 	}
 	return nil

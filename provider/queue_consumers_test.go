@@ -87,7 +87,7 @@ func TestQueueConsumerCheckSpellsOutDefaults(t *testing.T) {
 // ownConsumers reads script's consumers of queue id on srv.
 func consumersOf(t *testing.T, srv *local.Server, id string) []cfapi.Consumer {
 	t.Helper()
-	cons, err := cfapi.New(srv.URL(), testToken, testAccount).Consumers(context.Background(), id)
+	cons, err := cfapi.New(srv.URL(), testToken, testAccount).Queues.Consumers(context.Background(), id)
 	require.NoError(t, err)
 	return cons
 }
@@ -100,11 +100,11 @@ func TestScriptQueueConsumersLifecycle(t *testing.T) {
 	s := configured(t, srv)
 	api := cfapi.New(srv.URL(), testToken, testAccount)
 	ctx := context.Background()
-	jobs, err := api.CreateQueue(ctx, "jobs")
+	jobs, err := api.Queues.Create(ctx, "jobs")
 	require.NoError(t, err)
-	mail, err := api.CreateQueue(ctx, "mail")
+	mail, err := api.Queues.Create(ctx, "mail")
 	require.NoError(t, err)
-	_, err = api.CreateQueue(ctx, "jobs-dlq")
+	_, err = api.Queues.Create(ctx, "jobs-dlq")
 	require.NoError(t, err)
 
 	inputs := consumerInputs(t, obj("queue", "jobs", "maxRetries", property.New(2.0), "deadLetterQueue", "jobs-dlq"),
@@ -132,7 +132,7 @@ func TestScriptQueueConsumersLifecycle(t *testing.T) {
 	assert.Equal(t, 5, consumersOf(t, srv, jobs.ID)[0].MaxRetries)
 
 	// Removed out of band: the refresh drops it from state, so the next update puts it back.
-	require.NoError(t, api.DeleteConsumer(ctx, mail.ID, consumersOf(t, srv, mail.ID)[0].ID))
+	require.NoError(t, api.Queues.DeleteConsumer(ctx, mail.ID, consumersOf(t, srv, mail.ID)[0].ID))
 	read, err := s.Read(p.ReadRequest{ID: created.ID, Urn: urn, Properties: updated.Properties, Inputs: in2})
 	require.NoError(t, err)
 	assert.Equal(t, 1, read.Properties.Get("queueConsumers").AsArray().Len(), "only jobs' consumer is left")
@@ -168,10 +168,10 @@ func TestScriptConsumesAQueueOnTheListsLastPage(t *testing.T) {
 	api := cfapi.New(srv.URL(), testToken, testAccount)
 	ctx := context.Background()
 	for i := range 100 { // the local Cloudflare's largest page holds 100
-		_, err := api.CreateQueue(ctx, fmt.Sprintf("filler-%03d", i))
+		_, err := api.Queues.Create(ctx, fmt.Sprintf("filler-%03d", i))
 		require.NoError(t, err)
 	}
-	last, err := api.CreateQueue(ctx, "zz-last") // sorts after every filler: page 2
+	last, err := api.Queues.Create(ctx, "zz-last") // sorts after every filler: page 2
 	require.NoError(t, err)
 
 	inputs := consumerInputs(t, obj("queue", "zz-last"))

@@ -43,18 +43,18 @@ func TestQueueLifecycle(t *testing.T) {
 	assert.Equal(t, p.UpdateReplace, diff.DetailedDiff["queueName"].Kind, "Cloudflare cannot rename a queue")
 
 	// A message waits in the queue (sent through Cloudflare's push endpoint).
-	require.NoError(t, api.SendQueueMessage(ctx, id, "job 1"))
+	require.NoError(t, api.Queues.SendMessage(ctx, id, "job 1"))
 	err = s.Delete(p.DeleteRequest{ID: created.ID, Urn: queueURN("jobs"), Properties: created.Properties})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `refusing to delete queue "my-app-dev-jobs"`)
 	assert.Contains(t, err.Error(), "1 undelivered message(s)")
 	assert.Contains(t, err.Error(), "deleteData: true", "says how to allow it")
-	_, err = api.QueueByID(ctx, id)
+	_, err = api.Queues.ByID(ctx, id)
 	require.NoError(t, err, "nothing deleted")
 
 	require.NoError(t, s.Delete(p.DeleteRequest{ID: created.ID, Urn: queueURN("jobs"),
 		Properties: created.Properties.Set("deleteData", property.New(true))}))
-	_, err = api.QueueByID(ctx, id)
+	_, err = api.Queues.ByID(ctx, id)
 	assert.True(t, cfapi.IsNotFound(err), "deleted with deleteData: %v", err)
 
 	read, err := s.Read(p.ReadRequest{ID: created.ID, Urn: queueURN("jobs"), Properties: created.Properties, Inputs: resp.Inputs})
@@ -70,14 +70,14 @@ func TestQueueEmptyDeletesWithoutDeleteData(t *testing.T) {
 	created, err := s.Create(p.CreateRequest{Urn: queueURN("jobs"), Properties: resp.Inputs})
 	require.NoError(t, err)
 	require.NoError(t, s.Delete(p.DeleteRequest{ID: created.ID, Urn: queueURN("jobs"), Properties: created.Properties}))
-	_, err = cfapi.New(srv.URL(), testToken, testAccount).QueueByID(context.Background(), created.Properties.Get("queueId").AsString())
+	_, err = cfapi.New(srv.URL(), testToken, testAccount).Queues.ByID(context.Background(), created.Properties.Get("queueId").AsString())
 	assert.True(t, cfapi.IsNotFound(err), "an empty queue needs no deleteData: %v", err)
 }
 
 func TestQueueImport(t *testing.T) {
 	srv := startLocal(t)
 	s := configured(t, srv)
-	q, err := cfapi.New(srv.URL(), testToken, testAccount).CreateQueue(context.Background(), "made-by-hand")
+	q, err := cfapi.New(srv.URL(), testToken, testAccount).Queues.Create(context.Background(), "made-by-hand")
 	require.NoError(t, err)
 	read, err := s.Read(p.ReadRequest{ID: testAccount + "/" + q.ID, Urn: queueURN("hand")})
 	require.NoError(t, err)

@@ -21,11 +21,13 @@ const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
 
 // Client calls the Cloudflare API for one account. Its calls are grouped by API family, the way
 // cloudflare-go groups its services (client.KV, client.Queues, ...): each family is a field
-// (c.KV.CreateNamespace, c.Queues.Create); the Client itself holds what every call shares, the
+// (c.KV.CreateNamespace, c.Queues.List.Create); the Client itself holds what every call shares, the
 // transport with its retries and timeout, error conversion and redaction, and input checks.
 type Client struct {
 	// KV is Workers KV: namespaces, their keys and values.
 	KV *KVService
+	// Queues is Queues: queues, their consumers and messages.
+	Queues *QueueService
 	// R2 is R2: buckets and their objects.
 	R2 *R2Service
 	// D1 is D1: databases and the queries run on them.
@@ -89,6 +91,7 @@ func NewWithTimeout(baseURL, token, accountID string, timeout time.Duration, opt
 		token:     token,
 	}
 	c.KV = &KVService{c}
+	c.Queues = &QueueService{c}
 	c.R2 = &R2Service{c}
 	c.D1 = &D1Service{c}
 	return c

@@ -109,11 +109,11 @@ func TestCreateByNameSurvivesALostAnswer(t *testing.T) {
 	}, {
 		kind: "queue", path: "/accounts/*/queues", name: "app-dev-jobs", takenCode: 11009,
 		create: func(c *cfapi.Client, name string) (string, error) {
-			q, err := c.CreateQueue(ctx, name)
+			q, err := c.Queues.Create(ctx, name)
 			return q.ID, err
 		},
 		count: func(t *testing.T, c *cfapi.Client, name string) int {
-			qs, err := c.Queues(ctx, name)
+			qs, err := c.Queues.List(ctx, name)
 			require.NoError(t, err)
 			return len(qs)
 		},
@@ -121,18 +121,18 @@ func TestCreateByNameSurvivesALostAnswer(t *testing.T) {
 		// A queue has one Worker consumer: the script's consumer is found among the queue's.
 		kind: "queue consumer", path: "/accounts/*/queues/*/consumers", name: "app-dev-worker", takenCode: 11004,
 		setup: func(t *testing.T, c *cfapi.Client) {
-			q, err := c.CreateQueue(ctx, "app-dev-jobs")
+			q, err := c.Queues.Create(ctx, "app-dev-jobs")
 			require.NoError(t, err)
 			queueID = q.ID
 			require.NoError(t, c.UploadScript(ctx, "app-dev-worker", cfapi.Metadata{MainModule: "index.js", CompatibilityDate: "2025-11-17"},
 				[]cfapi.Module{{Name: "index.js", Content: []byte(`export default { async queue() {} };`)}}))
 		},
 		create: func(c *cfapi.Client, name string) (string, error) {
-			con, err := c.CreateConsumer(ctx, queueID, cfapi.Consumer{Script: name, BatchSize: 10, MaxRetries: 3, MaxWaitTimeMs: 5000})
+			con, err := c.Queues.CreateConsumer(ctx, queueID, cfapi.Consumer{Script: name, BatchSize: 10, MaxRetries: 3, MaxWaitTimeMs: 5000})
 			return con.ID, err
 		},
 		count: func(t *testing.T, c *cfapi.Client, name string) int {
-			cons, err := c.Consumers(ctx, queueID)
+			cons, err := c.Queues.Consumers(ctx, queueID)
 			require.NoError(t, err)
 			for _, con := range cons {
 				assert.Equal(t, name, con.Script)

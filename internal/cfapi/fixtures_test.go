@@ -75,7 +75,7 @@ func TestR2ObjectKeyPath(t *testing.T) {
 
 func TestFixtureQueueList(t *testing.T) {
 	c := fixtureClient(t, map[string]string{"GET /accounts/" + fixtureAccount + "/queues": "queues/queue-list"})
-	qs, err := c.Queues(context.Background())
+	qs, err := c.Queues.List(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []Queue{{ID: "9f1c3a8b2d4e4f6a8b0c1d2e3f4a5b6c", Name: "jobs"}}, qs)
 }
@@ -101,7 +101,7 @@ func TestListsReadEveryPage(t *testing.T) {
 		want        any
 	}{{
 		list: "queues", first: `{"queue_id":"a","queue_name":"first"}`, last: `{"queue_id":"b","queue_name":"last"}`,
-		read: func(c *Client) (any, error) { return c.Queues(ctx) },
+		read: func(c *Client) (any, error) { return c.Queues.List(ctx) },
 		want: []Queue{{ID: "a", Name: "first"}, {ID: "b", Name: "last"}},
 	}, {
 		list: "KV namespaces", first: `{"id":"a","title":"first"}`, last: `{"id":"b","title":"last"}`,

@@ -13,6 +13,10 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/queues"
 )
 
+// QueueService is the Queues family of calls (cloudflare-go's client.Queues): queues, their
+// consumers and messages.
+type QueueService struct{ c *Client }
+
 // codeQueueNotFound is Cloudflare's code for a queue id the account does not have
 // (docs/cloudflare-api.md, Queues).
 const codeQueueNotFound = 11000
@@ -52,18 +56,18 @@ func ValidateQueueName(name string) error {
 	return nil
 }
 
-// CreateQueue creates a queue named name.
-func (c *Client) CreateQueue(ctx context.Context, name string) (Queue, error) {
+// Create creates a queue named name.
+func (s *QueueService) Create(ctx context.Context, name string) (Queue, error) {
 	if err := ValidateQueueName(name); err != nil {
 		return Queue{}, err
 	}
-	if err := c.precheck(ctx); err != nil {
+	if err := s.c.precheck(ctx); err != nil {
 		return Queue{}, fmt.Errorf("creating queue %q: %w", name, err)
 	}
 	var out Queue
-	err := c.createByName(ctx, "queue", name, codeQueueNameTaken, func(opts ...option.RequestOption) error {
-		res, err := c.cf.Queues.New(ctx, queues.QueueNewParams{
-			AccountID: cloudflare.F(c.accountID),
+	err := s.c.createByName(ctx, "queue", name, codeQueueNameTaken, func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.Queues.New(ctx, queues.QueueNewParams{
+			AccountID: cloudflare.F(s.c.accountID),
 			QueueName: cloudflare.F(name),
 		}, opts...)
 		if res != nil {
@@ -71,7 +75,7 @@ func (c *Client) CreateQueue(ctx context.Context, name string) (Queue, error) {
 		}
 		return err
 	}, func() error {
-		found, err := c.Queues(ctx, name)
+		found, err := s.List(ctx, name)
 		if err == nil && len(found) == 0 {
 			err = ErrNotFound
 		}
@@ -86,14 +90,14 @@ func (c *Client) CreateQueue(ctx context.Context, name string) (Queue, error) {
 	return out, nil
 }
 
-// QueueByID reads one queue; IsNotFound(err) when the account has none with that id.
-func (c *Client) QueueByID(ctx context.Context, id string) (Queue, error) {
-	if err := c.precheckQueueID(ctx, id); err != nil {
+// ByID reads one queue; IsNotFound(err) when the account has none with that id.
+func (s *QueueService) ByID(ctx context.Context, id string) (Queue, error) {
+	if err := s.precheckID(ctx, id); err != nil {
 		return Queue{}, fmt.Errorf("reading queue %q: %w", id, err)
 	}
 	var out Queue
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.Queues.Get(ctx, id, queues.QueueGetParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.Queues.Get(ctx, id, queues.QueueGetParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		if res != nil {
 			out = Queue{ID: res.QueueID, Name: res.QueueName}
 		}
@@ -105,20 +109,20 @@ func (c *Client) QueueByID(ctx context.Context, id string) (Queue, error) {
 	return out, nil
 }
 
-// Queues lists the account's queues, every page of them; names, when given, keep only the
+// List lists the account's queues, every page of them; names, when given, keep only the
 // queues of those names (the list's `name` filter, which wrangler sends once per name).
 // cloudflare-go v4.6.0 models the list as one page without filters, so the page and name
 // parameters are added as options.
-func (c *Client) Queues(ctx context.Context, names ...string) ([]Queue, error) {
-	if err := c.precheck(ctx); err != nil {
+func (s *QueueService) List(ctx context.Context, names ...string) ([]Queue, error) {
+	if err := s.c.precheck(ctx); err != nil {
 		return nil, fmt.Errorf("listing queues: %w", err)
 	}
-	items, err := listPages(c, func(page int, opts ...option.RequestOption) ([]queues.Queue, resultInfo, error) {
+	items, err := listPages(s.c, func(page int, opts ...option.RequestOption) ([]queues.Queue, resultInfo, error) {
 		opts = append(opts, pageQuery(page)...)
 		for _, n := range names {
 			opts = append(opts, option.WithQueryAdd("name", n))
 		}
-		res, err := c.cf.Queues.List(ctx, queues.QueueListParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+		res, err := s.c.cf.Queues.List(ctx, queues.QueueListParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		if err != nil {
 			return nil, resultInfo{}, err
 		}
@@ -137,13 +141,13 @@ func (c *Client) Queues(ctx context.Context, names ...string) ([]Queue, error) {
 	return out, nil
 }
 
-// DeleteQueue deletes a queue, its undelivered messages and its consumers.
-func (c *Client) DeleteQueue(ctx context.Context, id string) error {
-	if err := c.precheckQueueID(ctx, id); err != nil {
+// Delete deletes a queue, its undelivered messages and its consumers.
+func (s *QueueService) Delete(ctx context.Context, id string) error {
+	if err := s.precheckID(ctx, id); err != nil {
 		return fmt.Errorf("deleting queue %q: %w", id, err)
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
-		_, err := c.cf.Queues.Delete(ctx, id, queues.QueueDeleteParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.Queues.Delete(ctx, id, queues.QueueDeleteParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		return err
 	})
 	if err != nil {
@@ -152,11 +156,11 @@ func (c *Client) DeleteQueue(ctx context.Context, id string) error {
 	return nil
 }
 
-// QueueBacklog is how many messages a queue holds undelivered (GET .../queues/{id}/metrics
+// Backlog is how many messages a queue holds undelivered (GET .../queues/{id}/metrics
 // backlog_count). cloudflare-go v4.6.0 has no method for the metrics endpoint, so the path is
 // requested directly (docs/cloudflare-api.md, Queues).
-func (c *Client) QueueBacklog(ctx context.Context, id string) (int, error) {
-	if err := c.precheckQueueID(ctx, id); err != nil {
+func (s *QueueService) Backlog(ctx context.Context, id string) (int, error) {
+	if err := s.precheckID(ctx, id); err != nil {
 		return 0, fmt.Errorf("reading the backlog of queue %q: %w", id, err)
 	}
 	var res struct {
@@ -164,9 +168,9 @@ func (c *Client) QueueBacklog(ctx context.Context, id string) (int, error) {
 			BacklogCount json.Number `json:"backlog_count"`
 		} `json:"result"`
 	}
-	path := fmt.Sprintf("accounts/%s/queues/%s/metrics", url.PathEscape(c.accountID), id)
-	err := c.call(func(opts ...option.RequestOption) error {
-		return c.cf.Get(ctx, path, nil, &res, opts...)
+	path := fmt.Sprintf("accounts/%s/queues/%s/metrics", url.PathEscape(s.c.accountID), id)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		return s.c.cf.Get(ctx, path, nil, &res, opts...)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("reading the backlog of queue %q: %w", id, err)
@@ -182,13 +186,13 @@ func (c *Client) QueueBacklog(ctx context.Context, id string) (int, error) {
 }
 
 // Consumers lists the consumers of a queue.
-func (c *Client) Consumers(ctx context.Context, queueID string) ([]Consumer, error) {
-	if err := c.precheckQueueID(ctx, queueID); err != nil {
+func (s *QueueService) Consumers(ctx context.Context, queueID string) ([]Consumer, error) {
+	if err := s.precheckID(ctx, queueID); err != nil {
 		return nil, fmt.Errorf("listing consumers of queue %q: %w", queueID, err)
 	}
 	var out []Consumer
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.Queues.Consumers.Get(ctx, queueID, queues.ConsumerGetParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.Queues.Consumers.Get(ctx, queueID, queues.ConsumerGetParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		if res != nil {
 			for _, r := range res.Result {
 				out = append(out, consumerFrom(r))
@@ -229,12 +233,12 @@ func consumerFrom(r queues.Consumer) Consumer {
 // consumer, so the create is one by name (createByName): after a dropped connection it is sent
 // again, and when that is refused (11004) because the lost attempt made the consumer, the queue's
 // consumer for con.Script is the one it made.
-func (c *Client) CreateConsumer(ctx context.Context, queueID string, con Consumer) (Consumer, error) {
-	if err := c.precheckQueueID(ctx, queueID); err != nil {
+func (s *QueueService) CreateConsumer(ctx context.Context, queueID string, con Consumer) (Consumer, error) {
+	if err := s.precheckID(ctx, queueID); err != nil {
 		return Consumer{}, fmt.Errorf("adding consumer %q to queue %q: %w", con.Script, queueID, err)
 	}
 	var out Consumer
-	err := c.createByName(ctx, "queue consumer", con.Script, codeConsumerExists, func(opts ...option.RequestOption) error {
+	err := s.c.createByName(ctx, "queue consumer", con.Script, codeConsumerExists, func(opts ...option.RequestOption) error {
 		body := queues.ConsumerNewParamsBodyMqWorkerConsumer{
 			ScriptName: cloudflare.F(con.Script),
 			Type:       cloudflare.F(queues.ConsumerNewParamsBodyMqWorkerConsumerTypeWorker),
@@ -248,15 +252,15 @@ func (c *Client) CreateConsumer(ctx context.Context, queueID string, con Consume
 		if con.DeadLetterQueue != "" {
 			body.DeadLetterQueue = cloudflare.F(con.DeadLetterQueue)
 		}
-		res, err := c.cf.Queues.Consumers.New(ctx, queueID, queues.ConsumerNewParams{
-			AccountID: cloudflare.F(c.accountID), Body: body,
+		res, err := s.c.cf.Queues.Consumers.New(ctx, queueID, queues.ConsumerNewParams{
+			AccountID: cloudflare.F(s.c.accountID), Body: body,
 		}, opts...)
 		if res != nil {
 			out = consumerFrom(*res)
 		}
 		return err
 	}, func() error {
-		found, err := c.Consumers(ctx, queueID)
+		found, err := s.Consumers(ctx, queueID)
 		if err != nil {
 			return err
 		}
@@ -274,14 +278,14 @@ func (c *Client) CreateConsumer(ctx context.Context, queueID string, con Consume
 }
 
 // UpdateConsumer replaces the settings of consumer con.ID of queueID.
-func (c *Client) UpdateConsumer(ctx context.Context, queueID string, con Consumer) error {
-	if err := c.precheckQueueID(ctx, queueID); err != nil {
+func (s *QueueService) UpdateConsumer(ctx context.Context, queueID string, con Consumer) error {
+	if err := s.precheckID(ctx, queueID); err != nil {
 		return fmt.Errorf("updating consumer %q of queue %q: %w", con.Script, queueID, err)
 	}
-	if err := c.precheckQueueID(ctx, con.ID); err != nil {
+	if err := s.precheckID(ctx, con.ID); err != nil {
 		return fmt.Errorf("updating consumer %q of queue %q: %w", con.Script, queueID, err)
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
+	err := s.c.call(func(opts ...option.RequestOption) error {
 		body := queues.ConsumerUpdateParamsBodyMqWorkerConsumer{
 			ScriptName: cloudflare.F(con.Script),
 			Type:       cloudflare.F(queues.ConsumerUpdateParamsBodyMqWorkerConsumerTypeWorker),
@@ -295,8 +299,8 @@ func (c *Client) UpdateConsumer(ctx context.Context, queueID string, con Consume
 		if con.DeadLetterQueue != "" {
 			body.DeadLetterQueue = cloudflare.F(con.DeadLetterQueue)
 		}
-		_, err := c.cf.Queues.Consumers.Update(ctx, queueID, con.ID, queues.ConsumerUpdateParams{
-			AccountID: cloudflare.F(c.accountID), Body: body,
+		_, err := s.c.cf.Queues.Consumers.Update(ctx, queueID, con.ID, queues.ConsumerUpdateParams{
+			AccountID: cloudflare.F(s.c.accountID), Body: body,
 		}, opts...)
 		return err
 	})
@@ -307,15 +311,15 @@ func (c *Client) UpdateConsumer(ctx context.Context, queueID string, con Consume
 }
 
 // DeleteConsumer removes consumer id from queueID; the queue keeps its messages.
-func (c *Client) DeleteConsumer(ctx context.Context, queueID, id string) error {
-	if err := c.precheckQueueID(ctx, queueID); err != nil {
+func (s *QueueService) DeleteConsumer(ctx context.Context, queueID, id string) error {
+	if err := s.precheckID(ctx, queueID); err != nil {
 		return fmt.Errorf("removing consumer %q of queue %q: %w", id, queueID, err)
 	}
-	if err := c.precheckQueueID(ctx, id); err != nil {
+	if err := s.precheckID(ctx, id); err != nil {
 		return fmt.Errorf("removing consumer %q of queue %q: %w", id, queueID, err)
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
-		_, err := c.cf.Queues.Consumers.Delete(ctx, queueID, id, queues.ConsumerDeleteParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.Queues.Consumers.Delete(ctx, queueID, id, queues.ConsumerDeleteParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		return err
 	})
 	if err != nil {
@@ -324,14 +328,14 @@ func (c *Client) DeleteConsumer(ctx context.Context, queueID, id string) error {
 	return nil
 }
 
-// SendQueueMessage sends one text message to a queue (tests and tools fill queues with it).
-func (c *Client) SendQueueMessage(ctx context.Context, queueID, text string) error {
-	if err := c.precheckQueueID(ctx, queueID); err != nil {
+// SendMessage sends one text message to a queue (tests and tools fill queues with it).
+func (s *QueueService) SendMessage(ctx context.Context, queueID, text string) error {
+	if err := s.precheckID(ctx, queueID); err != nil {
 		return fmt.Errorf("sending to queue %q: %w", queueID, err)
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
-		_, err := c.cf.Queues.Messages.Push(ctx, queueID, queues.MessagePushParams{
-			AccountID: cloudflare.F(c.accountID),
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.Queues.Messages.Push(ctx, queueID, queues.MessagePushParams{
+			AccountID: cloudflare.F(s.c.accountID),
 			Body: queues.MessagePushParamsBodyMqQueueMessageText{
 				Body:        cloudflare.F(text),
 				ContentType: cloudflare.F(queues.MessagePushParamsBodyMqQueueMessageTextContentTypeText),
@@ -345,10 +349,10 @@ func (c *Client) SendQueueMessage(ctx context.Context, queueID, text string) err
 	return nil
 }
 
-// precheckQueueID refuses an id that would change the request path (ids go into it unescaped).
-func (c *Client) precheckQueueID(ctx context.Context, id string) error {
+// precheckID refuses an id that would change the request path (ids go into it unescaped).
+func (s *QueueService) precheckID(ctx context.Context, id string) error {
 	if id == "" || url.PathEscape(id) != id {
 		return fmt.Errorf("invalid queue or consumer id %q: expected the 32 hex digits Cloudflare returns", id)
 	}
-	return c.precheck(ctx)
+	return s.c.precheck(ctx)
 }
