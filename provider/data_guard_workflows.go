@@ -112,7 +112,7 @@ func scriptWorkflowsLeaving(old, news ScriptArgs) []leavingWorkflow {
 func judgeWorkflowsLeaving(ctx context.Context, c *cfapi.Client, leaving []leavingWorkflow, h workflowHolder, oldRemoval, newRemoval string) (warnings []string, refusal error) {
 	var kept, deleted []string
 	for _, l := range leaving {
-		w, err := c.Workflow(ctx, l.title)
+		w, err := c.Workflows.Get(ctx, l.title)
 		if cfapi.IsNotFound(err) {
 			continue
 		}

@@ -87,7 +87,7 @@ func checkWorkflowExports(args *ScriptArgs, b *bundle.Result) []p.CheckFailure {
 func deployWorkflows(ctx context.Context, c *cfapi.Client, old *ScriptArgs, news ScriptArgs) error {
 	hosted := hostedWorkflows(news)
 	for _, name := range sortedKeys(hosted) {
-		if err := c.PutWorkflow(ctx, name, news.ScriptName, hosted[name].class); err != nil {
+		if err := c.Workflows.Put(ctx, name, news.ScriptName, hosted[name].class); err != nil {
 			return err
 		}
 	}
@@ -144,7 +144,7 @@ func underApp(urn presource.URN) bool {
 // deleted, its instances with it.
 func retireWorkflows(ctx context.Context, c *cfapi.Client, script string, names []string, deleteData bool) error {
 	for _, name := range names {
-		w, err := c.Workflow(ctx, name)
+		w, err := c.Workflows.Get(ctx, name)
 		if cfapi.IsNotFound(err) {
 			continue
 		}
@@ -166,7 +166,7 @@ func retireWorkflows(ctx context.Context, c *cfapi.Client, script string, names 
 			p.GetLogger(ctx).Warningf("workflow %q of script %q is deleted with its %d unfinished instance(s) "+
 				"(deleteData is true)", name, script, n)
 		}
-		if err := c.DeleteWorkflow(ctx, name); err != nil {
+		if err := c.Workflows.Delete(ctx, name); err != nil {
 			return err
 		}
 	}
@@ -180,7 +180,7 @@ func deleteWorkflowsOf(ctx context.Context, c *cfapi.Client, state ScriptArgs) e
 	names := sortedKeys(hosted)
 	if !state.DeleteData {
 		for _, name := range names {
-			w, err := c.Workflow(ctx, name)
+			w, err := c.Workflows.Get(ctx, name)
 			if cfapi.IsNotFound(err) {
 				continue
 			}

@@ -138,13 +138,13 @@ func TestWorkflowRemovalRules(t *testing.T) {
 	create := func() p.CreateResponse {
 		created, err := s.Create(p.CreateRequest{Urn: urn, Properties: checked(t, s, inputs, nil)})
 		require.NoError(t, err)
-		wf, err := api.Workflow(ctx, "naps")
+		wf, err := api.Workflows.Get(ctx, "naps")
 		require.NoError(t, err, "the deploy registers the workflow")
 		assert.Equal(t, "my-app-dev-api", wf.ScriptName)
 		assert.Equal(t, "Sleepy", wf.ClassName)
 		request(t, http.MethodGet, created.Properties.Get("url").AsString()+"/")
 		require.Eventually(t, func() bool {
-			wf, err := api.Workflow(ctx, "naps")
+			wf, err := api.Workflows.Get(ctx, "naps")
 			return err == nil && wf.Instances["waiting"] == 1
 		}, time.Minute, 50*time.Millisecond, "the instance sleeps")
 		return created
@@ -155,11 +155,11 @@ func TestWorkflowRemovalRules(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `refusing to delete script "my-app-dev-api": its workflow "naps" has 1 unfinished `+
 		`instance(s), which would stop. Wait for them to finish, or set deleteData: true`)
-	_, err = api.Workflow(ctx, "naps")
+	_, err = api.Workflows.Get(ctx, "naps")
 	require.NoError(t, err, "the refused delete keeps the workflow")
 	require.NoError(t, s.Delete(p.DeleteRequest{ID: created.ID, Urn: urn,
 		Properties: created.Properties.Set("deleteData", property.New(true))}))
-	_, err = api.Workflow(ctx, "naps")
+	_, err = api.Workflows.Get(ctx, "naps")
 	assert.True(t, cfapi.IsNotFound(err), "deleteData deletes the workflow with the script: %v", err)
 
 	created = create()
@@ -169,7 +169,7 @@ func TestWorkflowRemovalRules(t *testing.T) {
 	_, err = s.Update(p.UpdateRequest{ID: created.ID, Urn: urn, State: created.Properties, Inputs: in,
 		OldInputs: created.Properties})
 	require.NoError(t, err)
-	wf, err := api.Workflow(ctx, "naps")
+	wf, err := api.Workflows.Get(ctx, "naps")
 	require.NoError(t, err, "a workflow dropped without deleteData is kept")
 	assert.Equal(t, 1, wf.Unfinished())
 }

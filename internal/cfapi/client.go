@@ -26,6 +26,8 @@ const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
 type Client struct {
 	// KV is Workers KV: namespaces, their keys and values.
 	KV *KVService
+	// Workflows is Workflows: creating, reading and deleting workflows.
+	Workflows *WorkflowService
 	// Queues is Queues: queues, their consumers and messages.
 	Queues *QueueService
 	// R2 is R2: buckets and their objects.
@@ -91,6 +93,7 @@ func NewWithTimeout(baseURL, token, accountID string, timeout time.Duration, opt
 		token:     token,
 	}
 	c.KV = &KVService{c}
+	c.Workflows = &WorkflowService{c}
 	c.Queues = &QueueService{c}
 	c.R2 = &R2Service{c}
 	c.D1 = &D1Service{c}

@@ -196,13 +196,13 @@ func TestFixtureSettings(t *testing.T) {
 func TestFixtureWorkflow(t *testing.T) {
 	path := "/accounts/" + fixtureAccount + "/workflows/orders-dev-order"
 	c := fixtureClient(t, map[string]string{"GET " + path: "workflows/workflow-get", "PUT " + path: "workflows/workflow-put"})
-	w, err := c.Workflow(context.Background(), "orders-dev-order")
+	w, err := c.Workflows.Get(context.Background(), "orders-dev-order")
 	require.NoError(t, err)
 	assert.Equal(t, "orders-dev-api", w.ScriptName)
 	assert.Equal(t, "OrderWorkflow", w.ClassName)
 	assert.Equal(t, 2, w.Unfinished(), "one running, one waiting")
 	assert.Equal(t, 2, w.Instances["complete"])
-	require.NoError(t, c.PutWorkflow(context.Background(), "orders-dev-order", "orders-dev-api", "OrderWorkflow"))
+	require.NoError(t, c.Workflows.Put(context.Background(), "orders-dev-order", "orders-dev-api", "OrderWorkflow"))
 }
 
 func TestFixtureWorkflowNotFound(t *testing.T) {
@@ -214,7 +214,7 @@ func TestFixtureWorkflowNotFound(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := New(srv.URL, "token", fixtureAccount)
-	_, err := c.Workflow(context.Background(), "gone")
+	_, err := c.Workflows.Get(context.Background(), "gone")
 	assert.True(t, IsNotFound(err), "10200 reads as not found: %v", err)
-	assert.NoError(t, c.DeleteWorkflow(context.Background(), "gone"), "deleting a workflow already gone is done")
+	assert.NoError(t, c.Workflows.Delete(context.Background(), "gone"), "deleting a workflow already gone is done")
 }

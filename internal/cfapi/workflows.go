@@ -10,6 +10,9 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/workflows"
 )
 
+// WorkflowService is the Workflows family of calls (cloudflare-go's client.Workflows).
+type WorkflowService struct{ c *Client }
+
 // Workflow is one Workflow of the account: the script and exported class that run it, and how
 // many of its instances are in each status.
 type Workflow struct {
@@ -45,18 +48,18 @@ func ValidateWorkflowName(name string) error {
 	return nil
 }
 
-// PutWorkflow creates or updates the workflow name, run by class of script: what wrangler deploy
+// Put creates or updates the workflow name, run by class of script: what wrangler deploy
 // does after uploading a script that defines a workflow. It is safe to repeat.
-func (c *Client) PutWorkflow(ctx context.Context, name, script, class string) error {
+func (s *WorkflowService) Put(ctx context.Context, name, script, class string) error {
 	if err := ValidateWorkflowName(name); err != nil {
 		return err
 	}
-	if err := c.precheck(ctx); err != nil {
+	if err := s.c.precheck(ctx); err != nil {
 		return fmt.Errorf("deploying workflow %q: %w", name, err)
 	}
-	err := c.callRepeatable(func(opts ...option.RequestOption) error {
-		_, err := c.cf.Workflows.Update(ctx, name, workflows.WorkflowUpdateParams{
-			AccountID:  cloudflare.F(c.accountID),
+	err := s.c.callRepeatable(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.Workflows.Update(ctx, name, workflows.WorkflowUpdateParams{
+			AccountID:  cloudflare.F(s.c.accountID),
 			ScriptName: cloudflare.F(script),
 			ClassName:  cloudflare.F(class),
 		}, opts...)
@@ -68,17 +71,17 @@ func (c *Client) PutWorkflow(ctx context.Context, name, script, class string) er
 	return nil
 }
 
-// Workflow reads one workflow; IsNotFound(err) when the account has none of that name.
-func (c *Client) Workflow(ctx context.Context, name string) (Workflow, error) {
+// Get reads one workflow; IsNotFound(err) when the account has none of that name.
+func (s *WorkflowService) Get(ctx context.Context, name string) (Workflow, error) {
 	if err := ValidateWorkflowName(name); err != nil {
 		return Workflow{}, err
 	}
-	if err := c.precheck(ctx); err != nil {
+	if err := s.c.precheck(ctx); err != nil {
 		return Workflow{}, fmt.Errorf("reading workflow %q: %w", name, err)
 	}
 	var out Workflow
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.Workflows.Get(ctx, name, workflows.WorkflowGetParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.Workflows.Get(ctx, name, workflows.WorkflowGetParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		if res != nil {
 			i := res.Instances
 			out = Workflow{Name: res.Name, ScriptName: res.ScriptName, ClassName: res.ClassName, Instances: map[string]int{
@@ -95,17 +98,17 @@ func (c *Client) Workflow(ctx context.Context, name string) (Workflow, error) {
 	return out, nil
 }
 
-// DeleteWorkflow deletes the workflow name and its instances; a workflow already gone is not an
+// Delete deletes the workflow name and its instances; a workflow already gone is not an
 // error.
-func (c *Client) DeleteWorkflow(ctx context.Context, name string) error {
+func (s *WorkflowService) Delete(ctx context.Context, name string) error {
 	if err := ValidateWorkflowName(name); err != nil {
 		return err
 	}
-	if err := c.precheck(ctx); err != nil {
+	if err := s.c.precheck(ctx); err != nil {
 		return fmt.Errorf("deleting workflow %q: %w", name, err)
 	}
-	err := c.callRepeatable(func(opts ...option.RequestOption) error {
-		_, err := c.cf.Workflows.Delete(ctx, name, workflows.WorkflowDeleteParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.callRepeatable(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.Workflows.Delete(ctx, name, workflows.WorkflowDeleteParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		return err
 	})
 	if err != nil && !IsNotFound(err) {
