@@ -150,7 +150,7 @@ func boundElsewhere(ctx context.Context, script string, classes []string) ([]p.C
 	if err != nil {
 		return nil, err
 	}
-	refs, err := c.References(ctx, script)
+	refs, err := c.DurableObjects.References(ctx, script)
 	if cfapi.IsNotFound(err) {
 		return nil, nil // nothing deployed yet, so nothing binds it
 	}
@@ -167,7 +167,7 @@ func boundElsewhere(ctx context.Context, script string, classes []string) ([]p.C
 		return nil, nil
 	}
 	// A reference names the namespace, not the class: the namespace list maps one to the other.
-	nss, err := c.Namespaces(ctx)
+	nss, err := c.DurableObjects.Namespaces(ctx)
 	if err != nil {
 		return nil, err
 	}

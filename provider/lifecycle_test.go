@@ -177,7 +177,7 @@ func TestScriptLifecycle(t *testing.T) {
 	script, err := api.Script(context.Background(), "my-app-dev-api")
 	require.NoError(t, err)
 	assert.Equal(t, "v5", script.MigrationTag)
-	nss, err := api.Namespaces(context.Background())
+	nss, err := api.DurableObjects.Namespaces(context.Background())
 	require.NoError(t, err)
 	var classes []string
 	for _, ns := range nss {

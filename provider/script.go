@@ -789,7 +789,7 @@ func readRemote(ctx context.Context, c *cfapi.Client, name string) (remoteScript
 // namespacesOf lists the Durable Object namespaces of script: ids by class, and the classes
 // sorted by name.
 func namespacesOf(ctx context.Context, c *cfapi.Client, script string) (map[string]string, []existingClass, error) {
-	nss, err := c.Namespaces(ctx)
+	nss, err := c.DurableObjects.Namespaces(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

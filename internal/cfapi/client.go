@@ -26,6 +26,8 @@ const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
 type Client struct {
 	// KV is Workers KV: namespaces, their keys and values.
 	KV *KVService
+	// DurableObjects is Durable Objects: namespaces and the bindings that reference them.
+	DurableObjects *DurableObjectService
 	// Workflows is Workflows: creating, reading and deleting workflows.
 	Workflows *WorkflowService
 	// Queues is Queues: queues, their consumers and messages.
@@ -48,8 +50,6 @@ type Client struct {
 	reached atomic.Bool
 	// notice receives what the user should hear of a call that succeeded (see SetNotice).
 	notice Notice
-	// namespaces shares reads of the Durable Object namespace list among concurrent calls.
-	namespaces namespaceReads
 }
 
 // New returns a client for accountID at baseURL (DefaultBaseURL when empty, the local
@@ -93,6 +93,7 @@ func NewWithTimeout(baseURL, token, accountID string, timeout time.Duration, opt
 		token:     token,
 	}
 	c.KV = &KVService{c}
+	c.DurableObjects = &DurableObjectService{c: c}
 	c.Workflows = &WorkflowService{c}
 	c.Queues = &QueueService{c}
 	c.R2 = &R2Service{c}

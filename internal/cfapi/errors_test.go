@@ -147,7 +147,7 @@ func TestPrecheckRejectsWithoutRequest(t *testing.T) {
 		err := c.DeleteScript(ctx, name, false)
 		require.NotContains(t, err.Error(), "invalid script name", "%q follows the rule", name)
 	}
-	_, err := New("http://"+closedAddr(t), testToken, "").Namespaces(ctx)
+	_, err := New("http://"+closedAddr(t), testToken, "").DurableObjects.Namespaces(ctx)
 	require.ErrorContains(t, err, "no Cloudflare account id")
 
 	cancelled, cancel := context.WithCancel(ctx)

@@ -45,7 +45,7 @@ func TestFixtureReferences(t *testing.T) {
 	c := fixtureClient(t, map[string]string{
 		"GET /accounts/" + fixtureAccount + "/workers/scripts/counter-host/references": "workers/script-references",
 	})
-	refs, err := c.References(context.Background(), "counter-host")
+	refs, err := c.DurableObjects.References(context.Background(), "counter-host")
 	require.NoError(t, err)
 	assert.Equal(t, []Reference{{
 		Script: "counter-client", Binding: "COUNTER", Environment: "production",
@@ -84,7 +84,7 @@ func TestFixtureNamespaceList(t *testing.T) {
 	c := fixtureClient(t, map[string]string{
 		"GET /accounts/" + fixtureAccount + "/workers/durable_objects/namespaces": "durable-objects/namespace-list",
 	})
-	nss, err := c.Namespaces(context.Background())
+	nss, err := c.DurableObjects.Namespaces(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []Namespace{{ID: "5fd1cafff895419c8bcc647fc64ab8f0", Name: "counter-host_Counter", Script: "counter-host",
 		Class: "Counter", SQLite: true}}, nss)
@@ -113,7 +113,7 @@ func TestListsReadEveryPage(t *testing.T) {
 		want: D1Database{ID: "b", Name: "last"},
 	}, {
 		list: "Durable Object namespaces", first: `{"id":"a","name":"first"}`, last: `{"id":"b","name":"last"}`,
-		read: func(c *Client) (any, error) { return c.Namespaces(ctx) },
+		read: func(c *Client) (any, error) { return c.DurableObjects.Namespaces(ctx) },
 		want: []Namespace{{ID: "a", Name: "first"}, {ID: "b", Name: "last"}},
 	}} {
 		t.Run(tc.list, func(t *testing.T) {

@@ -11,6 +11,16 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/option"
 )
 
+// DurableObjectService is the Durable Objects family of calls: the account's namespaces
+// (cloudflare-go's client.DurableObjects.Namespaces) and the bindings that reference a script's
+// namespaces.
+type DurableObjectService struct {
+	c *Client
+
+	// namespaces shares reads of the Durable Object namespace list among concurrent calls.
+	namespaces namespaceReads
+}
+
 // Namespace is one Durable Object namespace of the account: the storage of one class of one
 // script.
 type Namespace struct {
@@ -33,14 +43,14 @@ type Namespace struct {
 // listed after its upload). The engine creates several Workers at once and each new one reads
 // the list, which grows with the account: one read for the creates waiting together instead of
 // one each (see namespaceReads).
-func (c *Client) Namespaces(ctx context.Context) ([]Namespace, error) {
-	read := c.namespaces.join()
-	c.namespaces.running.Lock()
-	if c.namespaces.start(read) {
-		read.list, read.err = c.listNamespaces(ctx)
+func (s *DurableObjectService) Namespaces(ctx context.Context) ([]Namespace, error) {
+	read := s.namespaces.join()
+	s.namespaces.running.Lock()
+	if s.namespaces.start(read) {
+		read.list, read.err = s.listNamespaces(ctx)
 		close(read.done)
 	}
-	c.namespaces.running.Unlock()
+	s.namespaces.running.Unlock()
 	<-read.done // closed: the read that started it has finished before releasing running
 	return slices.Clone(read.list), read.err
 }
@@ -90,13 +100,13 @@ func (r *namespaceReads) start(read *namespaceRead) bool {
 // listNamespaces reads the whole list. The API pages it (page, per_page, result_info), but
 // cloudflare-go v4.6.0 models it as a single page, so the typed call is repeated with explicit
 // page parameters.
-func (c *Client) listNamespaces(ctx context.Context) ([]Namespace, error) {
-	if err := c.precheck(ctx); err != nil {
+func (s *DurableObjectService) listNamespaces(ctx context.Context) ([]Namespace, error) {
+	if err := s.c.precheck(ctx); err != nil {
 		return nil, fmt.Errorf("listing Durable Object namespaces: %w", err)
 	}
-	items, err := listPages(c, func(page int, opts ...option.RequestOption) ([]durable_objects.Namespace, resultInfo, error) {
-		res, err := c.cf.DurableObjects.Namespaces.List(ctx, durable_objects.NamespaceListParams{
-			AccountID: cloudflare.F(c.accountID),
+	items, err := listPages(s.c, func(page int, opts ...option.RequestOption) ([]durable_objects.Namespace, resultInfo, error) {
+		res, err := s.c.cf.DurableObjects.Namespaces.List(ctx, durable_objects.NamespaceListParams{
+			AccountID: cloudflare.F(s.c.accountID),
 		}, append(opts, pageQuery(page)...)...)
 		if err != nil {
 			return nil, resultInfo{}, err

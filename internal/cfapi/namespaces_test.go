@@ -89,7 +89,7 @@ func TestNamespacesShareAReadStartedAfterThem(t *testing.T) {
 
 	first := make(chan []Namespace, 1)
 	go func() {
-		nss, err := c.Namespaces(ctx)
+		nss, err := c.DurableObjects.Namespaces(ctx)
 		assert.NoError(t, err)
 		first <- nss
 	}()
@@ -102,15 +102,16 @@ func TestNamespacesShareAReadStartedAfterThem(t *testing.T) {
 	got := make([][]Namespace, later)
 	for i := range later {
 		wg.Go(func() {
-			nss, err := c.Namespaces(ctx)
+			nss, err := c.DurableObjects.Namespaces(ctx)
 			assert.NoError(t, err)
 			got[i] = nss
 		})
 	}
+	reads := &c.DurableObjects.namespaces
 	for { // every later call has joined the read that has not started
-		c.namespaces.mu.Lock()
-		joined := c.namespaces.next != nil && c.namespaces.next.calls == later
-		c.namespaces.mu.Unlock()
+		reads.mu.Lock()
+		joined := reads.next != nil && reads.next.calls == later
+		reads.mu.Unlock()
 		if joined {
 			break
 		}

@@ -26,8 +26,8 @@ type Reference struct {
 // where reading every script's settings would cost one call per script. cloudflare-go v4.6.0
 // has no method for GET .../scripts/{name}/references, so the path is requested directly; the
 // answer is in Cloudflare's envelope (see docs/cloudflare-api.md).
-func (c *Client) References(ctx context.Context, name string) ([]Reference, error) {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *DurableObjectService) References(ctx context.Context, name string) ([]Reference, error) {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return nil, fmt.Errorf("reading references to script %q: %w", name, err)
 	}
 	var res struct {
@@ -35,9 +35,9 @@ func (c *Client) References(ctx context.Context, name string) ([]Reference, erro
 			DurableObjects []Reference `json:"durable_objects"`
 		} `json:"result"`
 	}
-	path := fmt.Sprintf("accounts/%s/workers/scripts/%s/references", url.PathEscape(c.accountID), url.PathEscape(name))
-	err := c.call(func(opts ...option.RequestOption) error {
-		return c.cf.Get(ctx, path, nil, &res, opts...)
+	path := fmt.Sprintf("accounts/%s/workers/scripts/%s/references", url.PathEscape(s.c.accountID), url.PathEscape(name))
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		return s.c.cf.Get(ctx, path, nil, &res, opts...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading references to script %q: %w", name, err)

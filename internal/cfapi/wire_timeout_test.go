@@ -65,7 +65,7 @@ func TestRetryWaitPastDeadlineIsNotTaken(t *testing.T) {
 	t.Cleanup(srv.Close)
 	attempts, counting := countAttempts()
 	c := NewWithTimeout(srv.URL, testToken, "acc", 2*time.Second, counting)
-	_, err := c.Namespaces(context.Background())
+	_, err := c.DurableObjects.Namespaces(context.Background())
 	assert.EqualValues(t, 1, attempts.Load(), "no retry whose wait outlasts the call")
 	assert.EqualValues(t, 1, calls.Load())
 	require.ErrorContains(t, err, "cloudflare: 971 Please wait and consider throttling your request speed (HTTP 429)")
@@ -86,7 +86,7 @@ func TestRetryWithinDeadlineStillHappens(t *testing.T) {
 		_, _ = w.Write([]byte(`{"success":true,"errors":[],"messages":[],"result":[]}`))
 	}))
 	t.Cleanup(srv.Close)
-	_, err := NewWithTimeout(srv.URL, testToken, "acc", 5*time.Second).Namespaces(context.Background())
+	_, err := NewWithTimeout(srv.URL, testToken, "acc", 5*time.Second).DurableObjects.Namespaces(context.Background())
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, calls.Load(), "the 429 is retried once")
 }
@@ -99,7 +99,7 @@ func TestHTMLAnswerNamesTheURLSetting(t *testing.T) {
 			_, _ = w.Write([]byte("<!doctype html><html><body>Sign in to the Wi-Fi</body></html>"))
 		}))
 		// A 502 is retried while the call's time lasts: keep that short.
-		_, err := NewWithTimeout(srv.URL, testToken, "acc", 2*time.Second).Namespaces(context.Background())
+		_, err := NewWithTimeout(srv.URL, testToken, "acc", 2*time.Second).DurableObjects.Namespaces(context.Background())
 		srv.Close()
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "the answer from "+srv.URL+" is an HTML page, not the Cloudflare API's JSON; "+
@@ -115,14 +115,14 @@ func TestRefusedTokenNamesTheTokenSetting(t *testing.T) {
 		_, _ = w.Write([]byte(`{"success":false,"errors":[{"code":10000,"message":"Authentication error"}]}`))
 	}))
 	t.Cleanup(srv.Close)
-	_, err := New(srv.URL, testToken, "acc").Namespaces(context.Background())
+	_, err := New(srv.URL, testToken, "acc").DurableObjects.Namespaces(context.Background())
 	require.ErrorContains(t, err, "cloudflare: 10000 Authentication error (HTTP 403): the API token was refused; "+
 		`check lumier:apiToken (or CLOUDFLARE_API_TOKEN): it must be valid, not expired, and allowed "Workers Scripts: Edit" on account acc`)
 }
 
 func TestConnectionRefusedNamesTheURLSetting(t *testing.T) {
 	url := "http://" + closedAddr(t) + "/client/v4"
-	_, err := New(url, testToken, "acc").Namespaces(context.Background())
+	_, err := New(url, testToken, "acc").DurableObjects.Namespaces(context.Background())
 	require.ErrorContains(t, err, "cannot connect to the Cloudflare API at "+url+": ")
 	require.ErrorContains(t, err, "connection refused. Check lumier:apiUrl (or CLOUDFLARE_BASE_URL); for the local "+
 		"Cloudflare, start it with `lumier local`")
