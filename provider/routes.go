@@ -217,10 +217,10 @@ type zoneCache map[string]cfapi.Zone
 func (zc zoneCache) ofRoute(ctx context.Context, c *cfapi.Client, r Route) (cfapi.Zone, error) {
 	switch {
 	case r.ZoneID != nil:
-		return zc.lookup(ctx, c, "id:"+*r.ZoneID, func() (cfapi.Zone, bool, error) { return c.ZoneByID(ctx, *r.ZoneID) },
+		return zc.lookup(ctx, c, "id:"+*r.ZoneID, func() (cfapi.Zone, bool, error) { return c.Zones.ByID(ctx, *r.ZoneID) },
 			func() string { return fmt.Sprintf("zone id %s of route %q", *r.ZoneID, r.Pattern) })
 	case r.ZoneName != nil:
-		return zc.lookup(ctx, c, *r.ZoneName, func() (cfapi.Zone, bool, error) { return c.ZoneByName(ctx, *r.ZoneName) },
+		return zc.lookup(ctx, c, *r.ZoneName, func() (cfapi.Zone, bool, error) { return c.Zones.ByName(ctx, *r.ZoneName) },
 			func() string { return fmt.Sprintf("zone %s of route %q", *r.ZoneName, r.Pattern) })
 	}
 	rp, _ := routepattern.Parse(r.Pattern)
@@ -254,7 +254,7 @@ func (zc zoneCache) find(ctx context.Context, c *cfapi.Client, name string) (cfa
 	if z, ok := zc[name]; ok {
 		return z, z.ID != "", nil
 	}
-	z, found, err := c.ZoneByName(ctx, name)
+	z, found, err := c.Zones.ByName(ctx, name)
 	if err != nil {
 		return cfapi.Zone{}, false, err
 	}
@@ -398,7 +398,7 @@ func readRouting(ctx context.Context, c *cfapi.Client, state *ScriptState) error
 // readImportedRoutes sets state's routes to those of every zone of the account that run the
 // script: an imported script has no recorded routes, so their zones are unknown.
 func readImportedRoutes(ctx context.Context, c *cfapi.Client, state *ScriptState) error {
-	zones, err := c.Zones(ctx)
+	zones, err := c.Zones.List(ctx)
 	if err != nil {
 		return err
 	}

@@ -107,7 +107,7 @@ func TestImportReadsRoutesOfEveryZone(t *testing.T) {
 	api := cfapi.New(srv.URL(), testToken, testAccount)
 	want := map[string]string{}
 	for _, r := range []struct{ zone, pattern string }{{"example.org", "shop.example.org/*"}, {"example.com", "example.com/api/*"}} {
-		z, found, err := api.ZoneByName(ctx, r.zone)
+		z, found, err := api.Zones.ByName(ctx, r.zone)
 		require.NoError(t, err)
 		require.True(t, found, r.zone)
 		route, err := api.CreateRoute(ctx, z.ID, r.pattern, "my-app-dev-api")

@@ -12,6 +12,10 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/zones"
 )
 
+// ZoneService is the zones family of calls (cloudflare-go's client.Zones): finding the account's
+// zones, which routes and custom domains belong to.
+type ZoneService struct{ c *Client }
+
 // Zones, zone routes and Workers custom domains (docs/cloudflare-api.md, "Routes and custom
 // domains"): a route sends the requests matching a URL pattern in a zone to a script, a custom
 // domain sends every request for one hostname to it.
@@ -60,10 +64,10 @@ func checkID(what, id string) error {
 	return nil
 }
 
-// ZoneByName returns the account's zone named name (GET /zones?name=&account.id=, paged), or
+// ByName returns the account's zone named name (GET /zones?name=&account.id=, paged), or
 // found false when the account has none by that name.
-func (c *Client) ZoneByName(ctx context.Context, name string) (zone Zone, found bool, err error) {
-	all, err := c.listZones(ctx, name)
+func (s *ZoneService) ByName(ctx context.Context, name string) (zone Zone, found bool, err error) {
+	all, err := s.listNamed(ctx, name)
 	if err != nil {
 		return Zone{}, false, fmt.Errorf("looking up zone %q: %w", name, err)
 	}
@@ -75,30 +79,30 @@ func (c *Client) ZoneByName(ctx context.Context, name string) (zone Zone, found 
 	return Zone{}, false, nil
 }
 
-// Zones lists every zone of the account (GET /zones?account.id=, paged).
-func (c *Client) Zones(ctx context.Context) ([]Zone, error) {
-	all, err := c.listZones(ctx, "")
+// List lists every zone of the account (GET /zones?account.id=, paged).
+func (s *ZoneService) List(ctx context.Context) ([]Zone, error) {
+	all, err := s.listNamed(ctx, "")
 	if err != nil {
 		return nil, fmt.Errorf("listing the account's zones: %w", err)
 	}
 	return all, nil
 }
 
-// listZones lists the account's zones, those named name when it is not empty.
-func (c *Client) listZones(ctx context.Context, name string) ([]Zone, error) {
-	if err := c.precheck(ctx); err != nil {
+// listNamed lists the account's zones, those named name when it is not empty.
+func (s *ZoneService) listNamed(ctx context.Context, name string) ([]Zone, error) {
+	if err := s.c.precheck(ctx); err != nil {
 		return nil, err
 	}
-	return listPages(c, func(page int, opts ...option.RequestOption) ([]Zone, resultInfo, error) {
+	return listPages(s.c, func(page int, opts ...option.RequestOption) ([]Zone, resultInfo, error) {
 		params := zones.ZoneListParams{
-			Account: cloudflare.F(zones.ZoneListParamsAccount{ID: cloudflare.F(c.accountID)}),
+			Account: cloudflare.F(zones.ZoneListParamsAccount{ID: cloudflare.F(s.c.accountID)}),
 			Page:    cloudflare.F(float64(page)),
 			PerPage: cloudflare.F(float64(50)), // the zones list allows at most 50 a page
 		}
 		if name != "" {
 			params.Name = cloudflare.F(name)
 		}
-		res, err := c.cf.Zones.List(ctx, params, opts...)
+		res, err := s.c.cf.Zones.List(ctx, params, opts...)
 		if err != nil {
 			return nil, resultInfo{}, err
 		}
@@ -110,16 +114,16 @@ func (c *Client) listZones(ctx context.Context, name string) ([]Zone, error) {
 	})
 }
 
-// ZoneByID returns zone id (GET /zones/{id}), or found false when the account has no such zone.
-func (c *Client) ZoneByID(ctx context.Context, id string) (zone Zone, found bool, err error) {
+// ByID returns zone id (GET /zones/{id}), or found false when the account has no such zone.
+func (s *ZoneService) ByID(ctx context.Context, id string) (zone Zone, found bool, err error) {
 	if err := checkID("zone", id); err != nil {
 		return Zone{}, false, err
 	}
-	if err := c.precheck(ctx); err != nil {
+	if err := s.c.precheck(ctx); err != nil {
 		return Zone{}, false, fmt.Errorf("reading zone %s: %w", id, err)
 	}
-	err = c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.Zones.Get(ctx, zones.ZoneGetParams{ZoneID: cloudflare.F(id)}, opts...)
+	err = s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.Zones.Get(ctx, zones.ZoneGetParams{ZoneID: cloudflare.F(id)}, opts...)
 		if res != nil {
 			zone = Zone{ID: res.ID, Name: res.Name}
 		}

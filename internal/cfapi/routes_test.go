@@ -20,11 +20,11 @@ func TestFixtureZonesRoutesDomains(t *testing.T) {
 	})
 	ctx := context.Background()
 
-	z, found, err := c.ZoneByName(ctx, "example.com")
+	z, found, err := c.Zones.ByName(ctx, "example.com")
 	require.NoError(t, err)
 	assert.True(t, found)
 	assert.Equal(t, Zone{ID: zone, Name: "example.com"}, z)
-	_, found, err = c.ZoneByName(ctx, "other.org") // the fixture server answers example.com: not this name
+	_, found, err = c.Zones.ByName(ctx, "other.org") // the fixture server answers example.com: not this name
 	require.NoError(t, err)
 	assert.False(t, found)
 
