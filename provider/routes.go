@@ -178,7 +178,7 @@ func checkRouting(ctx context.Context, args ScriptArgs, prev *ScriptArgs) []p.Ch
 
 // routeFree refuses a pattern that another script holds in zone z.
 func routeFree(ctx context.Context, c *cfapi.Client, z cfapi.Zone, pattern, script string) error {
-	routes, err := c.Routes(ctx, z.ID)
+	routes, err := c.Routes.List(ctx, z.ID)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func routeFree(ctx context.Context, c *cfapi.Client, z cfapi.Zone, pattern, scri
 
 // domainFree refuses a hostname that is another script's custom domain.
 func domainFree(ctx context.Context, c *cfapi.Client, hostname, script string) error {
-	domains, err := c.Domains(ctx, cfapi.DomainFilter{Hostname: hostname})
+	domains, err := c.Routes.Domains(ctx, cfapi.DomainFilter{Hostname: hostname})
 	if err != nil {
 		return err
 	}
@@ -299,7 +299,7 @@ func syncRouting(ctx context.Context, c *cfapi.Client, state *ScriptState, old S
 			continue
 		}
 		zone, route, _ := strings.Cut(id, "/")
-		if err := c.DeleteRoute(ctx, zone, route); err != nil {
+		if err := c.Routes.Delete(ctx, zone, route); err != nil {
 			return err
 		}
 	}
@@ -312,7 +312,7 @@ func syncRouting(ctx context.Context, c *cfapi.Client, state *ScriptState, old S
 		if err != nil {
 			return err
 		}
-		created, err := c.CreateRoute(ctx, z.ID, r.Pattern, name)
+		created, err := c.Routes.Create(ctx, z.ID, r.Pattern, name)
 		if err != nil {
 			return err
 		}
@@ -326,7 +326,7 @@ func syncRouting(ctx context.Context, c *cfapi.Client, state *ScriptState, old S
 			domainIDs[host] = old.DomainIDs[host]
 			continue
 		}
-		if err := c.DetachDomain(ctx, old.DomainIDs[host]); err != nil {
+		if err := c.Routes.DetachDomain(ctx, old.DomainIDs[host]); err != nil {
 			return err
 		}
 	}
@@ -338,7 +338,7 @@ func syncRouting(ctx context.Context, c *cfapi.Client, state *ScriptState, old S
 		if err != nil {
 			return err
 		}
-		d, err := c.AttachDomain(ctx, z.ID, host, name)
+		d, err := c.Routes.AttachDomain(ctx, z.ID, host, name)
 		if err != nil {
 			return err
 		}
@@ -364,7 +364,7 @@ func readRouting(ctx context.Context, c *cfapi.Client, state *ScriptState) error
 		list, read := byZone[zone]
 		if !read {
 			var err error
-			if list, err = c.Routes(ctx, zone); err != nil {
+			if list, err = c.Routes.List(ctx, zone); err != nil {
 				return err
 			}
 			byZone[zone] = list
@@ -375,7 +375,7 @@ func readRouting(ctx context.Context, c *cfapi.Client, state *ScriptState) error
 			routes, ids[r.Pattern] = append(routes, r), id
 		}
 	}
-	domains, err := c.Domains(ctx, cfapi.DomainFilter{Service: state.ScriptName})
+	domains, err := c.Routes.Domains(ctx, cfapi.DomainFilter{Service: state.ScriptName})
 	if err != nil {
 		return err
 	}
@@ -405,7 +405,7 @@ func readImportedRoutes(ctx context.Context, c *cfapi.Client, state *ScriptState
 	var routes []Route
 	ids := map[string]string{}
 	for _, z := range zones {
-		list, err := c.Routes(ctx, z.ID)
+		list, err := c.Routes.List(ctx, z.ID)
 		if err != nil {
 			return err
 		}
@@ -425,12 +425,12 @@ func readImportedRoutes(ctx context.Context, c *cfapi.Client, state *ScriptState
 func removeRouting(ctx context.Context, c *cfapi.Client, state ScriptState) error {
 	for _, pattern := range sortedKeys(state.RouteIDs) {
 		zone, route, _ := strings.Cut(state.RouteIDs[pattern], "/")
-		if err := c.DeleteRoute(ctx, zone, route); err != nil {
+		if err := c.Routes.Delete(ctx, zone, route); err != nil {
 			return err
 		}
 	}
 	for _, host := range sortedKeys(state.DomainIDs) {
-		if err := c.DetachDomain(ctx, state.DomainIDs[host]); err != nil {
+		if err := c.Routes.DetachDomain(ctx, state.DomainIDs[host]); err != nil {
 			return err
 		}
 	}

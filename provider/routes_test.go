@@ -110,7 +110,7 @@ func TestImportReadsRoutesOfEveryZone(t *testing.T) {
 		z, found, err := api.Zones.ByName(ctx, r.zone)
 		require.NoError(t, err)
 		require.True(t, found, r.zone)
-		route, err := api.CreateRoute(ctx, z.ID, r.pattern, "my-app-dev-api")
+		route, err := api.Routes.Create(ctx, z.ID, r.pattern, "my-app-dev-api")
 		require.NoError(t, err)
 		want[r.pattern] = z.ID + "/" + route.ID
 	}

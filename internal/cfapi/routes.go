@@ -9,22 +9,13 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/option"
 	"github.com/cloudflare/cloudflare-go/v4/workers"
-	"github.com/cloudflare/cloudflare-go/v4/zones"
 )
 
-// ZoneService is the zones family of calls (cloudflare-go's client.Zones): finding the account's
-// zones, which routes and custom domains belong to.
-type ZoneService struct{ c *Client }
-
-// Zones, zone routes and Workers custom domains (docs/cloudflare-api.md, "Routes and custom
-// domains"): a route sends the requests matching a URL pattern in a zone to a script, a custom
-// domain sends every request for one hostname to it.
-
-// Zone is one zone of the account.
-type Zone struct {
-	ID   string
-	Name string
-}
+// RouteService puts Workers on hostnames (docs/cloudflare-api.md, "Routes and custom domains"):
+// a route (cloudflare-go's client.Workers.Routes) sends the requests matching a URL pattern in a
+// zone to a script, a custom domain (client.Workers.Domains) sends every request for one hostname
+// to it.
+type RouteService struct{ c *Client }
 
 // Route is one route of a zone.
 type Route struct {
@@ -64,88 +55,14 @@ func checkID(what, id string) error {
 	return nil
 }
 
-// ByName returns the account's zone named name (GET /zones?name=&account.id=, paged), or
-// found false when the account has none by that name.
-func (s *ZoneService) ByName(ctx context.Context, name string) (zone Zone, found bool, err error) {
-	all, err := s.listNamed(ctx, name)
-	if err != nil {
-		return Zone{}, false, fmt.Errorf("looking up zone %q: %w", name, err)
-	}
-	for _, z := range all {
-		if z.Name == name {
-			return z, true, nil
-		}
-	}
-	return Zone{}, false, nil
-}
-
-// List lists every zone of the account (GET /zones?account.id=, paged).
-func (s *ZoneService) List(ctx context.Context) ([]Zone, error) {
-	all, err := s.listNamed(ctx, "")
-	if err != nil {
-		return nil, fmt.Errorf("listing the account's zones: %w", err)
-	}
-	return all, nil
-}
-
-// listNamed lists the account's zones, those named name when it is not empty.
-func (s *ZoneService) listNamed(ctx context.Context, name string) ([]Zone, error) {
-	if err := s.c.precheck(ctx); err != nil {
-		return nil, err
-	}
-	return listPages(s.c, func(page int, opts ...option.RequestOption) ([]Zone, resultInfo, error) {
-		params := zones.ZoneListParams{
-			Account: cloudflare.F(zones.ZoneListParamsAccount{ID: cloudflare.F(s.c.accountID)}),
-			Page:    cloudflare.F(float64(page)),
-			PerPage: cloudflare.F(float64(50)), // the zones list allows at most 50 a page
-		}
-		if name != "" {
-			params.Name = cloudflare.F(name)
-		}
-		res, err := s.c.cf.Zones.List(ctx, params, opts...)
-		if err != nil {
-			return nil, resultInfo{}, err
-		}
-		out := make([]Zone, 0, len(res.Result))
-		for _, z := range res.Result {
-			out = append(out, Zone{ID: z.ID, Name: z.Name})
-		}
-		return out, resultInfo{present: true, PerPage: int(res.ResultInfo.PerPage)}, nil
-	})
-}
-
-// ByID returns zone id (GET /zones/{id}), or found false when the account has no such zone.
-func (s *ZoneService) ByID(ctx context.Context, id string) (zone Zone, found bool, err error) {
-	if err := checkID("zone", id); err != nil {
-		return Zone{}, false, err
-	}
-	if err := s.c.precheck(ctx); err != nil {
-		return Zone{}, false, fmt.Errorf("reading zone %s: %w", id, err)
-	}
-	err = s.c.call(func(opts ...option.RequestOption) error {
-		res, err := s.c.cf.Zones.Get(ctx, zones.ZoneGetParams{ZoneID: cloudflare.F(id)}, opts...)
-		if res != nil {
-			zone = Zone{ID: res.ID, Name: res.Name}
-		}
-		return err
-	})
-	if gone(err) {
-		return Zone{}, false, nil
-	}
-	if err != nil {
-		return Zone{}, false, fmt.Errorf("reading zone %s: %w", id, err)
-	}
-	return zone, true, nil
-}
-
-// Routes lists the routes of zone zoneID (GET /zones/{zone_id}/workers/routes).
-func (c *Client) Routes(ctx context.Context, zoneID string) ([]Route, error) {
+// List lists the routes of zone zoneID (GET /zones/{zone_id}/workers/routes).
+func (s *RouteService) List(ctx context.Context, zoneID string) ([]Route, error) {
 	if err := checkID("zone", zoneID); err != nil {
 		return nil, err
 	}
 	var out []Route
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.Workers.Routes.List(ctx, workers.RouteListParams{ZoneID: cloudflare.F(zoneID)}, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.Workers.Routes.List(ctx, workers.RouteListParams{ZoneID: cloudflare.F(zoneID)}, opts...)
 		if res != nil {
 			for _, r := range res.Result {
 				out = append(out, Route{ID: r.ID, Pattern: r.Pattern, Script: r.Script})
@@ -159,17 +76,17 @@ func (c *Client) Routes(ctx context.Context, zoneID string) ([]Route, error) {
 	return out, nil
 }
 
-// CreateRoute routes pattern in zone zoneID to script (POST /zones/{zone_id}/workers/routes).
-func (c *Client) CreateRoute(ctx context.Context, zoneID, pattern, script string) (Route, error) {
+// Create routes pattern in zone zoneID to script (POST /zones/{zone_id}/workers/routes).
+func (s *RouteService) Create(ctx context.Context, zoneID, pattern, script string) (Route, error) {
 	if err := checkID("zone", zoneID); err != nil {
 		return Route{}, err
 	}
-	if err := c.precheckScript(ctx, script); err != nil {
+	if err := s.c.precheckScript(ctx, script); err != nil {
 		return Route{}, fmt.Errorf("creating route %q: %w", pattern, err)
 	}
 	var out Route
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.Workers.Routes.New(ctx, workers.RouteNewParams{
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.Workers.Routes.New(ctx, workers.RouteNewParams{
 			ZoneID:  cloudflare.F(zoneID),
 			Pattern: cloudflare.F(pattern),
 			Script:  cloudflare.F(script),
@@ -188,8 +105,8 @@ func (c *Client) CreateRoute(ctx context.Context, zoneID, pattern, script string
 	return out, nil
 }
 
-// DeleteRoute deletes route id of zone zoneID; a route already gone is not an error.
-func (c *Client) DeleteRoute(ctx context.Context, zoneID, id string) error {
+// Delete deletes route id of zone zoneID; a route already gone is not an error.
+func (s *RouteService) Delete(ctx context.Context, zoneID, id string) error {
 	if err := checkID("zone", zoneID); err != nil {
 		return err
 	}
@@ -197,8 +114,8 @@ func (c *Client) DeleteRoute(ctx context.Context, zoneID, id string) error {
 		return err
 	}
 	// Deleting a route twice leaves it deleted.
-	err := c.callRepeatable(func(opts ...option.RequestOption) error {
-		_, err := c.cf.Workers.Routes.Delete(ctx, id, workers.RouteDeleteParams{ZoneID: cloudflare.F(zoneID)}, opts...)
+	err := s.c.callRepeatable(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.Workers.Routes.Delete(ctx, id, workers.RouteDeleteParams{ZoneID: cloudflare.F(zoneID)}, opts...)
 		return err
 	})
 	if err != nil && !gone(err) {
@@ -214,11 +131,11 @@ type DomainFilter struct {
 }
 
 // Domains lists the account's custom domains (GET /accounts/{account_id}/workers/domains).
-func (c *Client) Domains(ctx context.Context, filter DomainFilter) ([]Domain, error) {
-	if err := c.precheck(ctx); err != nil {
+func (s *RouteService) Domains(ctx context.Context, filter DomainFilter) ([]Domain, error) {
+	if err := s.c.precheck(ctx); err != nil {
 		return nil, fmt.Errorf("listing custom domains: %w", err)
 	}
-	params := workers.DomainListParams{AccountID: cloudflare.F(c.accountID)}
+	params := workers.DomainListParams{AccountID: cloudflare.F(s.c.accountID)}
 	if filter.Service != "" {
 		params.Service = cloudflare.F(filter.Service)
 	}
@@ -226,8 +143,8 @@ func (c *Client) Domains(ctx context.Context, filter DomainFilter) ([]Domain, er
 		params.Hostname = cloudflare.F(filter.Hostname)
 	}
 	var out []Domain
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.Workers.Domains.List(ctx, params, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.Workers.Domains.List(ctx, params, opts...)
 		if res != nil {
 			for _, d := range res.Result {
 				out = append(out, Domain{ID: d.ID, Hostname: d.Hostname, Service: d.Service, ZoneID: d.ZoneID, ZoneName: d.ZoneName})
@@ -244,17 +161,17 @@ func (c *Client) Domains(ctx context.Context, filter DomainFilter) ([]Domain, er
 // AttachDomain makes hostname of zone zoneID a custom domain of script's production environment
 // (PUT /accounts/{account_id}/workers/domains). Attaching the same hostname to the same script
 // again changes nothing.
-func (c *Client) AttachDomain(ctx context.Context, zoneID, hostname, script string) (Domain, error) {
+func (s *RouteService) AttachDomain(ctx context.Context, zoneID, hostname, script string) (Domain, error) {
 	if err := checkID("zone", zoneID); err != nil {
 		return Domain{}, err
 	}
-	if err := c.precheckScript(ctx, script); err != nil {
+	if err := s.c.precheckScript(ctx, script); err != nil {
 		return Domain{}, fmt.Errorf("attaching custom domain %q: %w", hostname, err)
 	}
 	var out Domain
-	err := c.callRepeatable(func(opts ...option.RequestOption) error {
-		res, err := c.cf.Workers.Domains.Update(ctx, workers.DomainUpdateParams{
-			AccountID:   cloudflare.F(c.accountID),
+	err := s.c.callRepeatable(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.Workers.Domains.Update(ctx, workers.DomainUpdateParams{
+			AccountID:   cloudflare.F(s.c.accountID),
 			Environment: cloudflare.F("production"),
 			Hostname:    cloudflare.F(hostname),
 			Service:     cloudflare.F(script),
@@ -272,15 +189,15 @@ func (c *Client) AttachDomain(ctx context.Context, zoneID, hostname, script stri
 }
 
 // DetachDomain removes custom domain id; one already gone is not an error.
-func (c *Client) DetachDomain(ctx context.Context, id string) error {
+func (s *RouteService) DetachDomain(ctx context.Context, id string) error {
 	if err := checkID("custom domain", id); err != nil {
 		return err
 	}
-	if err := c.precheck(ctx); err != nil {
+	if err := s.c.precheck(ctx); err != nil {
 		return fmt.Errorf("detaching custom domain %s: %w", id, err)
 	}
-	err := c.callRepeatable(func(opts ...option.RequestOption) error {
-		return c.cf.Workers.Domains.Delete(ctx, id, workers.DomainDeleteParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.callRepeatable(func(opts ...option.RequestOption) error {
+		return s.c.cf.Workers.Domains.Delete(ctx, id, workers.DomainDeleteParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 	})
 	if err != nil && !gone(err) {
 		return fmt.Errorf("detaching custom domain %s: %w", id, err)

@@ -28,19 +28,19 @@ func TestFixtureZonesRoutesDomains(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, found)
 
-	routes, err := c.Routes(ctx, zone)
+	routes, err := c.Routes.List(ctx, zone)
 	require.NoError(t, err)
 	assert.Equal(t, []Route{{ID: zone, Pattern: "example.com/api/*", Script: "my-app-dev-api"}}, routes)
-	r, err := c.CreateRoute(ctx, zone, "example.com/api/*", "my-app-dev-api")
+	r, err := c.Routes.Create(ctx, zone, "example.com/api/*", "my-app-dev-api")
 	require.NoError(t, err)
 	assert.Equal(t, Route{ID: zone, Pattern: "example.com/api/*", Script: "my-app-dev-api"}, r)
 
 	want := Domain{ID: "dbe10b4bc17c295377eabd600e1787fd", Hostname: "api.example.com", Service: "my-app-dev-api",
 		ZoneID: zone, ZoneName: "example.com"}
-	domains, err := c.Domains(ctx, DomainFilter{Service: "my-app-dev-api"})
+	domains, err := c.Routes.Domains(ctx, DomainFilter{Service: "my-app-dev-api"})
 	require.NoError(t, err)
 	assert.Equal(t, []Domain{want}, domains)
-	d, err := c.AttachDomain(ctx, zone, "api.example.com", "my-app-dev-api")
+	d, err := c.Routes.AttachDomain(ctx, zone, "api.example.com", "my-app-dev-api")
 	require.NoError(t, err)
 	assert.Equal(t, want, d)
 }
@@ -48,7 +48,7 @@ func TestFixtureZonesRoutesDomains(t *testing.T) {
 // Ids go into request paths: one that could address another endpoint is refused before a request.
 func TestRouteIDsAreChecked(t *testing.T) {
 	c := New("http://127.0.0.1:1", "token", fixtureAccount)
-	_, err := c.Routes(context.Background(), "../accounts")
+	_, err := c.Routes.List(context.Background(), "../accounts")
 	require.ErrorContains(t, err, `invalid zone id "../accounts"`)
-	require.ErrorContains(t, c.DeleteRoute(context.Background(), "abc", "x/y"), `invalid route id "x/y"`)
+	require.ErrorContains(t, c.Routes.Delete(context.Background(), "abc", "x/y"), `invalid route id "x/y"`)
 }
