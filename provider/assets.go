@@ -149,7 +149,7 @@ func syncAssets(ctx context.Context, c *cfapi.Client, args ScriptArgs) (*cfapi.A
 	for path, e := range m.Entries() {
 		manifest[path] = cfapi.AssetEntry{Hash: e.Hash, Size: e.Size}
 	}
-	jwt, sent, err := c.SyncAssets(ctx, args.ScriptName, manifest, func(hash string) (cfapi.AssetContent, error) {
+	jwt, sent, err := c.Assets.Sync(ctx, args.ScriptName, manifest, func(hash string) (cfapi.AssetContent, error) {
 		f, ok := m.ByHash(hash)
 		if !ok {
 			return cfapi.AssetContent{}, fmt.Errorf("Cloudflare asked for asset %s, which the directory %s does not have", hash, m.Dir)

@@ -16,6 +16,11 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/workers"
 )
 
+// AssetService uploads a Worker's static assets: the upload session of a script's manifest
+// (cloudflare-go's client.Workers.Scripts.Assets.Upload) and the files it asks for
+// (client.Workers.Assets.Upload).
+type AssetService struct{ c *Client }
+
 // Assets is the upload metadata's "assets": the completion token of an assets upload session
 // and how the assets are served (docs/cloudflare-api.md, "Static assets").
 type Assets struct {
@@ -57,10 +62,10 @@ type AssetsSession struct {
 	Buckets [][]string
 }
 
-// AssetsUploadSession registers script's manifest
+// UploadSession registers script's manifest
 // (POST .../workers/scripts/{name}/assets-upload-session).
-func (c *Client) AssetsUploadSession(ctx context.Context, script string, manifest map[string]AssetEntry) (*AssetsSession, error) {
-	if err := c.precheckScript(ctx, script); err != nil {
+func (s *AssetService) UploadSession(ctx context.Context, script string, manifest map[string]AssetEntry) (*AssetsSession, error) {
+	if err := s.c.precheckScript(ctx, script); err != nil {
 		return nil, fmt.Errorf("starting the assets upload of script %q: %w", script, err)
 	}
 	body, err := manifestBody(manifest)
@@ -69,10 +74,10 @@ func (c *Client) AssetsUploadSession(ctx context.Context, script string, manifes
 	}
 	var out AssetsSession
 	// A second session replaces the first; only the one answered is used.
-	err = c.callRepeatable(func(opts ...option.RequestOption) error {
+	err = s.c.callRepeatable(func(opts ...option.RequestOption) error {
 		opts = append(opts, option.WithRequestBody("application/json", body))
-		res, err := c.cf.Workers.Scripts.Assets.Upload.New(ctx, script, workers.ScriptAssetUploadNewParams{
-			AccountID: cloudflare.F(c.accountID),
+		res, err := s.c.cf.Workers.Scripts.Assets.Upload.New(ctx, script, workers.ScriptAssetUploadNewParams{
+			AccountID: cloudflare.F(s.c.accountID),
 		}, opts...)
 		if res != nil {
 			out = AssetsSession{JWT: res.JWT, Buckets: res.Buckets}
@@ -102,13 +107,13 @@ func manifestBody(manifest map[string]AssetEntry) ([]byte, error) {
 	return body, nil
 }
 
-// UploadAssets sends one bucket of files (POST .../workers/assets/upload?base64=true),
+// Upload sends one bucket of files (POST .../workers/assets/upload?base64=true),
 // authorised by the session's JWT instead of the API token. files is keyed by hash. It returns
 // the completion token when this upload completed the session, "" otherwise. A file is stored
 // under the hash of its content, so sending a bucket again stores the same bytes under the same
 // names: it is sent again after a 5xx or a dropped connection, as Cloudflare's CLI does.
-func (c *Client) UploadAssets(ctx context.Context, jwt string, files map[string]AssetContent) (string, error) {
-	if err := c.precheck(ctx); err != nil {
+func (s *AssetService) Upload(ctx context.Context, jwt string, files map[string]AssetContent) (string, error) {
+	if err := s.c.precheck(ctx); err != nil {
 		return "", fmt.Errorf("uploading assets: %w", err)
 	}
 	body, contentType, err := assetsBody(files)
@@ -116,10 +121,10 @@ func (c *Client) UploadAssets(ctx context.Context, jwt string, files map[string]
 		return "", fmt.Errorf("uploading assets: %w", err)
 	}
 	var completion string
-	err = c.callRepeatable(func(opts ...option.RequestOption) error {
+	err = s.c.callRepeatable(func(opts ...option.RequestOption) error {
 		opts = append(opts, option.WithRequestBody(contentType, body), option.WithHeader("Authorization", "Bearer "+jwt))
-		res, err := c.cf.Workers.Assets.Upload.New(ctx, workers.AssetUploadNewParams{
-			AccountID: cloudflare.F(c.accountID),
+		res, err := s.c.cf.Workers.Assets.Upload.New(ctx, workers.AssetUploadNewParams{
+			AccountID: cloudflare.F(s.c.accountID),
 			Base64:    cloudflare.F(workers.AssetUploadNewParamsBase64True),
 		}, opts...)
 		if res != nil {
@@ -163,12 +168,12 @@ func assetsBody(files map[string]AssetContent) ([]byte, string, error) {
 	return buf.Bytes(), w.FormDataContentType(), nil
 }
 
-// SyncAssets uploads what Cloudflare lacks of a manifest and returns the completion token for
+// Sync uploads what Cloudflare lacks of a manifest and returns the completion token for
 // the script upload, and how many files were sent (0 when Cloudflare has them all). read
 // returns a file's content by hash.
-func (c *Client) SyncAssets(ctx context.Context, script string, manifest map[string]AssetEntry,
+func (s *AssetService) Sync(ctx context.Context, script string, manifest map[string]AssetEntry,
 	read func(hash string) (AssetContent, error)) (jwt string, sent int, err error) {
-	session, err := c.AssetsUploadSession(ctx, script, manifest)
+	session, err := s.UploadSession(ctx, script, manifest)
 	if err != nil {
 		return "", 0, err
 	}
@@ -185,7 +190,7 @@ func (c *Client) SyncAssets(ctx context.Context, script string, manifest map[str
 			}
 			files[hash] = f
 		}
-		done, err := c.UploadAssets(ctx, session.JWT, files)
+		done, err := s.Upload(ctx, session.JWT, files)
 		if err != nil {
 			return "", sent, fmt.Errorf("uploading assets of script %q: %w", script, err)
 		}

@@ -50,13 +50,13 @@ func BenchmarkAssetsManifest(b *testing.B) {
 				scan += time.Since(start)
 
 				start = time.Now()
-				if _, err := c.AssetsUploadSession(ctx, "bench", manifest); err != nil {
+				if _, err := c.Assets.UploadSession(ctx, "bench", manifest); err != nil {
 					b.Fatal(err)
 				}
 				session += time.Since(start)
 
 				start = time.Now()
-				_, sent, err := c.SyncAssets(ctx, "bench", manifest, func(hash string) (cfapi.AssetContent, error) {
+				_, sent, err := c.Assets.Sync(ctx, "bench", manifest, func(hash string) (cfapi.AssetContent, error) {
 					f, ok := m.ByHash(hash)
 					if !ok {
 						return cfapi.AssetContent{}, fmt.Errorf("no file has hash %s", hash)

@@ -65,7 +65,7 @@ func TestAssetsUploadFlow(t *testing.T) {
 			manifest[p] = cfapi.AssetEntry{Hash: hashes[p], Size: int64(len(content))}
 			byHash[hashes[p]] = p
 		}
-		jwt, sent, err := c.SyncAssets(ctx, "site", manifest, func(hash string) (cfapi.AssetContent, error) {
+		jwt, sent, err := c.Assets.Sync(ctx, "site", manifest, func(hash string) (cfapi.AssetContent, error) {
 			p := byHash[hash]
 			ct := "text/html"
 			if strings.HasSuffix(p, ".js") {
@@ -127,12 +127,12 @@ func TestAssetsUploadFlow(t *testing.T) {
 func TestAssetsUploadRefusals(t *testing.T) {
 	_, c, ctx := startAssetsCloud(t)
 
-	_, err := c.UploadAssets(ctx, "not-a-session", map[string]cfapi.AssetContent{strings.Repeat("a", 32): {Content: []byte("x")}})
+	_, err := c.Assets.Upload(ctx, "not-a-session", map[string]cfapi.AssetContent{strings.Repeat("a", 32): {Content: []byte("x")}})
 	apiErr, ok := cfapi.AsAPIError(err)
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, 401, apiErr.Status)
 
-	_, err = c.AssetsUploadSession(ctx, "site", map[string]cfapi.AssetEntry{"no-slash": {Hash: strings.Repeat("a", 32), Size: 1}})
+	_, err = c.Assets.UploadSession(ctx, "site", map[string]cfapi.AssetEntry{"no-slash": {Hash: strings.Repeat("a", 32), Size: 1}})
 	require.ErrorContains(t, err, "must start with '/'")
 
 	md := cfapi.Metadata{Assets: &cfapi.Assets{JWT: "forged"}}

@@ -26,6 +26,8 @@ const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
 type Client struct {
 	// KV is Workers KV: namespaces, their keys and values.
 	KV *KVService
+	// Assets is static assets: upload sessions and the files uploaded.
+	Assets *AssetService
 	// Routes is routing: zone routes and custom domains.
 	Routes *RouteService
 	// Zones is zones: finding the account's zones.
@@ -97,6 +99,7 @@ func NewWithTimeout(baseURL, token, accountID string, timeout time.Duration, opt
 		token:     token,
 	}
 	c.KV = &KVService{c}
+	c.Assets = &AssetService{c}
 	c.Routes = &RouteService{c}
 	c.Zones = &ZoneService{c}
 	c.DurableObjects = &DurableObjectService{c: c}

@@ -26,7 +26,7 @@ func TestAssetsUploadSurvivesALostAnswer(t *testing.T) {
 	manifest := map[string]cfapi.AssetEntry{"/index.html": {Hash: hash, Size: int64(len("<h1>home</h1>"))}}
 
 	f.drop(t, "POST", "/accounts/*/workers/assets/upload")
-	jwt, sent, err := f.c.SyncAssets(ctx, "site", manifest, func(string) (cfapi.AssetContent, error) {
+	jwt, sent, err := f.c.Assets.Sync(ctx, "site", manifest, func(string) (cfapi.AssetContent, error) {
 		return cfapi.AssetContent{Content: []byte("<h1>home</h1>"), ContentType: "text/html"}, nil
 	})
 	require.NoError(t, err, "a bucket whose answer was lost is sent again")
