@@ -52,7 +52,7 @@ outputs:
 		t.Fatalf("stack output jobs: %v\n%s", err, jobs)
 	}
 	db, jobs = lastLine(db), lastLine(jobs)
-	settings, err := cfapi.New(c.URL(), token, accountID).Settings(ctx, "refs-dev-api")
+	settings, err := cfapi.New(c.URL(), token, accountID).Scripts.Settings(ctx, "refs-dev-api")
 	if err != nil {
 		t.Fatal(err)
 	}

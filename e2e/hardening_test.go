@@ -189,7 +189,7 @@ func TestUpRefusesToTakeOverAForeignScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := cfapi.New(c.URL(), token, accountID)
-	if err := api.UploadScript(ctx, "life-dev-api", cfapi.Metadata{MainModule: "index.js", CompatibilityDate: "2025-11-17"},
+	if err := api.Scripts.Upload(ctx, "life-dev-api", cfapi.Metadata{MainModule: "index.js", CompatibilityDate: "2025-11-17"},
 		[]cfapi.Module{{Name: "index.js", Content: b.Code}}); err != nil {
 		t.Fatal(err)
 	}

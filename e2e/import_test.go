@@ -122,7 +122,7 @@ func TestImportConverges(t *testing.T) {
 		t.Fatalf("the up after the import replaced, created or deleted something:\n%s", out)
 	}
 	requireCall(t, http.MethodPost, url, "", 200, `{"count":4}`)
-	if info, err := api.Script(ctx, "source-dev-api"); err != nil || info.MigrationTag != "v1" {
+	if info, err := api.Scripts.Get(ctx, "source-dev-api"); err != nil || info.MigrationTag != "v1" {
 		t.Fatalf("script source-dev-api: %+v, %v; want migration tag v1 (no migration replayed)", info, err)
 	}
 	assertClasses(t, c, "source-dev-api", "Counter")

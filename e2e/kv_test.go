@@ -123,7 +123,7 @@ outputs:
 	if err != nil || ns.Title != "kvref-dev-cache" {
 		t.Fatalf("namespace %q: %+v, %v; want the default title kvref-dev-cache", id, ns, err)
 	}
-	settings, err := api.Settings(ctx, "kvref-dev-api")
+	settings, err := api.Scripts.Settings(ctx, "kvref-dev-api")
 	if err != nil {
 		t.Fatal(err)
 	}

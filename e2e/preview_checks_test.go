@@ -195,7 +195,7 @@ func TestCompatibilityFlagsAsWritten(t *testing.T) {
 	api := cfapi.New(c.URL(), token, accountID)
 	requireFlags := func(t *testing.T, script string, want ...string) {
 		t.Helper()
-		settings, err := api.Settings(ctx, script)
+		settings, err := api.Scripts.Settings(ctx, script)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -182,7 +182,7 @@ outputs:
 	if b, err := api.R2.BucketByName(ctx, "r2ref-dev-files"); err != nil || b.Location != "weur" {
 		t.Fatalf("bucket r2ref-dev-files: %+v, %v; want location weur", b, err)
 	}
-	settings, err := api.Settings(ctx, "r2ref-dev-api")
+	settings, err := api.Scripts.Settings(ctx, "r2ref-dev-api")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,5 +41,5 @@ func setCrons(ctx context.Context, c *cfapi.Client, args ScriptArgs) error {
 	if crons == nil {
 		crons = []string{}
 	}
-	return c.SetSchedules(ctx, args.ScriptName, crons)
+	return c.Scripts.SetSchedules(ctx, args.ScriptName, crons)
 }

@@ -154,7 +154,7 @@ func TestScriptLifecycle(t *testing.T) {
 	require.NoError(t, os.WriteFile(entry, []byte(withChat), 0o644))
 	b, err := bundle.Bundle(bundle.Options{Entry: entry})
 	require.NoError(t, err)
-	require.NoError(t, api.UploadScript(context.Background(), "my-app-dev-api", cfapi.Metadata{
+	require.NoError(t, api.Scripts.Upload(context.Background(), "my-app-dev-api", cfapi.Metadata{
 		MainModule: "index.js", CompatibilityDate: DefaultCompatibilityDate, CompatibilityFlags: []string{"nodejs_compat"},
 		Bindings:   []cfapi.Binding{{Type: "durable_object_namespace", Name: "COUNTER", ClassName: "Counter"}},
 		Migrations: &cfapi.Migration{OldTag: "v1", NewTag: "v4", Steps: []cfapi.MigrationStep{{NewSqliteClasses: []string{"Chat"}}}},
@@ -174,7 +174,7 @@ func TestScriptLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, srv.Calls()["upload"], "calls: %v", srv.Calls())
 	assert.Equal(t, "v5", updated2.Properties.Get("migrationTag").AsString(), "one migration from the reported tag v4")
-	script, err := api.Script(context.Background(), "my-app-dev-api")
+	script, err := api.Scripts.Get(context.Background(), "my-app-dev-api")
 	require.NoError(t, err)
 	assert.Equal(t, "v5", script.MigrationTag)
 	nss, err := api.DurableObjects.Namespaces(context.Background())
@@ -275,7 +275,7 @@ func TestCreateRefusesAScriptItDidNotDeploy(t *testing.T) {
 	b, err := bundle.Bundle(bundle.Options{Entry: counterEntry(t)})
 	require.NoError(t, err)
 	api := cfapi.New(srv.URL(), testToken, testAccount)
-	require.NoError(t, api.UploadScript(context.Background(), "my-app-dev-api", cfapi.Metadata{
+	require.NoError(t, api.Scripts.Upload(context.Background(), "my-app-dev-api", cfapi.Metadata{
 		MainModule: "index.js", CompatibilityDate: DefaultCompatibilityDate,
 		Migrations: &cfapi.Migration{NewTag: "v1", Steps: []cfapi.MigrationStep{{NewSqliteClasses: []string{"Counter"}}}},
 	}, []cfapi.Module{{Name: "index.js", Content: b.Code}}))
@@ -285,7 +285,7 @@ func TestCreateRefusesAScriptItDidNotDeploy(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `script "my-app-dev-api" already exists on Cloudflare and was not deployed by this stack`)
 	assert.Contains(t, err.Error(), "pulumi import lumier:index:Script <resource name> "+testAccount+"/my-app-dev-api")
-	settings, err := api.Settings(context.Background(), "my-app-dev-api")
+	settings, err := api.Scripts.Settings(context.Background(), "my-app-dev-api")
 	require.NoError(t, err)
 	assert.Empty(t, settings.Tags, "the foreign script is left as it was")
 }

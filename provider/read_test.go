@@ -79,7 +79,7 @@ func TestReadImportsAndSeesDrift(t *testing.T) {
 	api := cfapi.New(srv.URL(), testToken, testAccount)
 	b, err := bundle.Bundle(bundle.Options{Entry: counterEntry(t)})
 	require.NoError(t, err)
-	require.NoError(t, api.UploadScript(context.Background(), "my-app-dev-api", cfapi.Metadata{
+	require.NoError(t, api.Scripts.Upload(context.Background(), "my-app-dev-api", cfapi.Metadata{
 		MainModule: "index.js", CompatibilityDate: DefaultCompatibilityDate, CompatibilityFlags: []string{"nodejs_compat"},
 		Bindings: []cfapi.Binding{
 			{Type: "durable_object_namespace", Name: "COUNTER", ClassName: "Counter"},
@@ -103,7 +103,7 @@ func TestReadImportsAndSeesDrift(t *testing.T) {
 	assert.Contains(t, diff.DetailedDiff, "bindings")
 	_, err = s.Update(p.UpdateRequest{ID: created.ID, Urn: urn, State: refreshed.Properties, Inputs: in, OldInputs: in})
 	require.NoError(t, err)
-	settings, err := api.Settings(context.Background(), "my-app-dev-api")
+	settings, err := api.Scripts.Settings(context.Background(), "my-app-dev-api")
 	require.NoError(t, err)
 	for _, b := range settings.Bindings {
 		assert.NotEqual(t, "INJECTED", b.Name, "the update must heal the drift")
@@ -117,7 +117,7 @@ func TestReadOfDeletedScriptClearsIt(t *testing.T) {
 	in := checked(t, s, counterInputs(t), nil)
 	created, err := s.Create(p.CreateRequest{Urn: urn, Properties: in})
 	require.NoError(t, err)
-	require.NoError(t, cfapi.New(srv.URL(), testToken, testAccount).DeleteScript(context.Background(), "my-app-dev-api", true))
+	require.NoError(t, cfapi.New(srv.URL(), testToken, testAccount).Scripts.Delete(context.Background(), "my-app-dev-api", true))
 	gone, err := s.Read(p.ReadRequest{ID: created.ID, Urn: urn, Properties: created.Properties, Inputs: in})
 	require.NoError(t, err)
 	assert.Empty(t, gone.ID, "a script deleted out of band must leave the state")

@@ -30,14 +30,14 @@ func rolloutChanged(old, news ScriptArgs) bool { return old.percentage() != news
 // since a version does not carry them. It returns the new version's id.
 func uploadVersion(ctx context.Context, c *cfapi.Client, args ScriptArgs, md cfapi.Metadata, modules []cfapi.Module, prev string) (string, error) {
 	name := args.ScriptName
-	id, err := c.UploadVersion(ctx, name, md, modules)
+	id, err := c.Scripts.UploadVersion(ctx, name, md, modules)
 	if err != nil {
 		return "", err
 	}
 	if err := deployShare(ctx, c, name, id, prev, args.percentage()); err != nil {
 		return "", err
 	}
-	if err := c.PatchTags(ctx, name, md.Tags); err != nil {
+	if err := c.Scripts.PatchTags(ctx, name, md.Tags); err != nil {
 		return "", err
 	}
 	return id, nil
@@ -49,7 +49,7 @@ func deployShare(ctx context.Context, c *cfapi.Client, name, version, prev strin
 	var current []cfapi.VersionShare
 	if pct < 100 {
 		var err error
-		if current, err = c.Deployment(ctx, name); err != nil {
+		if current, err = c.Scripts.Deployment(ctx, name); err != nil {
 			return err
 		}
 	}
@@ -58,7 +58,7 @@ func deployShare(ctx context.Context, c *cfapi.Client, name, version, prev strin
 		p.GetLogger(ctx).Warningf("script %q has no previous version to share requests with: version %s gets all of them",
 			name, version)
 	}
-	return c.Deploy(ctx, name, shares)
+	return c.Scripts.Deploy(ctx, name, shares)
 }
 
 // split gives version pct percent of the requests and the rest to the version serving before:
@@ -98,7 +98,7 @@ func previousVersion(current []cfapi.VersionShare, version, prev string) string 
 // none) the one serving the most requests.
 func shiftRollout(ctx context.Context, c *cfapi.Client, args ScriptArgs, version string) (string, error) {
 	name := args.ScriptName
-	current, err := c.Deployment(ctx, name)
+	current, err := c.Scripts.Deployment(ctx, name)
 	if err != nil {
 		return "", err
 	}
@@ -114,5 +114,5 @@ func shiftRollout(ctx context.Context, c *cfapi.Client, args ScriptArgs, version
 		p.GetLogger(ctx).Warningf("script %q has only one version deployed: a rollout of %v%% applies to its next "+
 			"version; until then this one serves every request", name, pct)
 	}
-	return version, c.Deploy(ctx, name, shares)
+	return version, c.Scripts.Deploy(ctx, name, shares)
 }

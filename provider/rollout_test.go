@@ -57,7 +57,7 @@ func TestRolloutLifecycle(t *testing.T) {
 	in1 := checked(t, s, inputs, nil)
 	created, err := s.Create(p.CreateRequest{Urn: urn, Properties: in1})
 	require.NoError(t, err)
-	first, err := api.Deployment(ctx, "my-app-dev-api")
+	first, err := api.Scripts.Deployment(ctx, "my-app-dev-api")
 	require.NoError(t, err)
 	require.Len(t, first, 1)
 
@@ -77,7 +77,7 @@ func TestRolloutLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	version := updated.Properties.Get("versionId").AsString()
 	require.NotEmpty(t, version)
-	got, err := api.Deployment(ctx, "my-app-dev-api")
+	got, err := api.Scripts.Deployment(ctx, "my-app-dev-api")
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []cfapi.VersionShare{{VersionID: version, Percentage: 50}, {VersionID: first[0].VersionID, Percentage: 50}}, got)
 
@@ -94,7 +94,7 @@ func TestRolloutLifecycle(t *testing.T) {
 	assert.Equal(t, 1, srv.MutatingCalls(), "one deployment: %v", srv.Calls())
 	assert.Equal(t, 1, srv.Calls()["deploy"], "%v", srv.Calls())
 	assert.Equal(t, version, done.Properties.Get("versionId").AsString())
-	got, err = api.Deployment(ctx, "my-app-dev-api")
+	got, err = api.Scripts.Deployment(ctx, "my-app-dev-api")
 	require.NoError(t, err)
 	assert.Equal(t, []cfapi.VersionShare{{VersionID: version, Percentage: 100}}, got)
 	assert.Equal(t, `{"count":0,"v":2}`, request(t, "GET", done.Properties.Get("url").AsString()+"/"))
@@ -115,7 +115,7 @@ func TestRolloutLifecycle(t *testing.T) {
 	assert.Equal(t, 1, srv.Calls()["upload"], "%v", srv.Calls())
 	assert.Zero(t, srv.Calls()["version_upload"], "%v", srv.Calls())
 	assert.Equal(t, "v2", migrated.Properties.Get("migrationTag").AsString())
-	got, err = api.Deployment(ctx, "my-app-dev-api")
+	got, err = api.Scripts.Deployment(ctx, "my-app-dev-api")
 	require.NoError(t, err)
 	require.Len(t, got, 1, "a direct upload serves every request")
 }

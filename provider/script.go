@@ -396,7 +396,7 @@ func ownerTag(owner string) string {
 // script, which the upload needs too. A new Worker costs one call here, the script's settings
 // (not found), whatever the number of scripts in the account.
 func refuseForeign(ctx context.Context, c *cfapi.Client, args ScriptArgs) (remoteScript, error) {
-	settings, err := c.Settings(ctx, args.ScriptName)
+	settings, err := c.Scripts.Settings(ctx, args.ScriptName)
 	if cfapi.IsNotFound(err) {
 		return remoteScript{}, nil
 	}
@@ -573,7 +573,7 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 					"applies only with a direct upload deployed to every request: the rollout of %v%% does not apply to it",
 					name, args.percentage())
 			}
-			if err := c.UploadScript(ctx, name, md, modules); err != nil {
+			if err := c.Scripts.Upload(ctx, name, md, modules); err != nil {
 				return state, err
 			}
 		}
@@ -609,11 +609,11 @@ func workersDevRoute(ctx context.Context, c *cfapi.Client, args ScriptArgs, rout
 		if !args.workersDev() {
 			return "", nil
 		}
-		return c.ScriptURL(ctx, name)
+		return c.Scripts.URL(ctx, name)
 	}
 	// The local Cloudflare's answer carries the URL; Cloudflare's does not, and there the URL
 	// follows from the account's subdomain, which the check of this Worker has read.
-	url, err := c.SetWorkersDev(ctx, name, args.workersDev())
+	url, err := c.Scripts.SetWorkersDev(ctx, name, args.workersDev())
 	if err != nil || url != "" || !args.workersDev() {
 		return url, err
 	}
@@ -644,15 +644,15 @@ func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, Scr
 	if !remote.found {
 		return infer.ReadResponse[ScriptArgs, ScriptState]{}, nil
 	}
-	settings, err := c.Settings(ctx, name)
+	settings, err := c.Scripts.Settings(ctx, name)
 	if err != nil {
 		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
 	}
-	url, err := c.ScriptURL(ctx, name)
+	url, err := c.Scripts.URL(ctx, name)
 	if err != nil {
 		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
 	}
-	crons, err := c.Schedules(ctx, name)
+	crons, err := c.Scripts.Schedules(ctx, name)
 	if err != nil {
 		return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
 	}
@@ -738,7 +738,7 @@ func (s *Script) Delete(ctx context.Context, req infer.DeleteRequest[ScriptState
 	if err := removeConsumers(ctx, c, name, req.State.QueueConsumers); err != nil {
 		return infer.DeleteResponse{}, err
 	}
-	err = c.DeleteScript(ctx, name, len(hosted) > 0)
+	err = c.Scripts.Delete(ctx, name, len(hosted) > 0)
 	if err != nil && !cfapi.IsNotFound(err) {
 		return infer.DeleteResponse{}, err
 	}
@@ -772,7 +772,7 @@ type remoteScript struct {
 
 // readRemote reads a script's tag and classes: one script list and one namespace list.
 func readRemote(ctx context.Context, c *cfapi.Client, name string) (remoteScript, error) {
-	info, err := c.Script(ctx, name)
+	info, err := c.Scripts.Get(ctx, name)
 	if cfapi.IsNotFound(err) {
 		return remoteScript{}, nil
 	}

@@ -61,7 +61,7 @@ func hasSubdomain(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	name, err := c.Subdomain(ctx)
+	name, err := c.Scripts.Subdomain(ctx)
 	switch {
 	case errors.Is(err, cfapi.ErrNoSubdomain):
 		accountSubdomains.name[key] = ""
@@ -84,5 +84,5 @@ func workersDevURL(ctx context.Context, c *cfapi.Client, name string) (string, e
 	if sub != "" {
 		return cfapi.WorkersDevURL(name, sub), nil
 	}
-	return c.ScriptURL(ctx, name)
+	return c.Scripts.URL(ctx, name)
 }

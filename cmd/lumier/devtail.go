@@ -76,7 +76,7 @@ func (t *devTails) follow(scripts []string) {
 
 // open starts a tail of script and connects to it.
 func (t *devTails) open(ctx context.Context, script string) (*tail.Conn, string, error) {
-	started, err := t.client.StartTail(ctx, script)
+	started, err := t.client.Scripts.StartTail(ctx, script)
 	if err != nil {
 		return nil, "", err
 	}
@@ -94,7 +94,7 @@ func (t *devTails) read(ctx context.Context, script string, conn *tail.Conn, id 
 		if id != "" {
 			dctx, cancel := context.WithTimeout(context.Background(), tailStopTimeout)
 			defer cancel()
-			_ = t.client.DeleteTail(dctx, script, id)
+			_ = t.client.Scripts.DeleteTail(dctx, script, id)
 		}
 	}()
 	wait, said := tailRetry, false

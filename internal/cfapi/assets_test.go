@@ -83,10 +83,10 @@ func TestAssetsUploadFlow(t *testing.T) {
 	on := true
 	md := cfapi.Metadata{CompatibilityDate: "2025-11-17", Bindings: []cfapi.Binding{{Type: cfapi.BindingAssets, Name: "ASSETS"}},
 		Assets: &cfapi.Assets{JWT: jwt, Config: &cfapi.AssetsConfig{NotFoundHandling: "404-page"}}}
-	require.NoError(t, c.UploadScript(ctx, "site", md, []cfapi.Module{{Name: "index.js", Content: []byte(assetsWorker)}}))
-	set, err := c.SetWorkersDev(ctx, "site", on)
+	require.NoError(t, c.Scripts.Upload(ctx, "site", md, []cfapi.Module{{Name: "index.js", Content: []byte(assetsWorker)}}))
+	set, err := c.Scripts.SetWorkersDev(ctx, "site", on)
 	require.NoError(t, err)
-	url, err := c.ScriptURL(ctx, "site")
+	url, err := c.Scripts.URL(ctx, "site")
 	require.NoError(t, err)
 	assert.Equal(t, url, set, "the local Cloudflare's answer to turning workers.dev on carries the URL")
 
@@ -136,6 +136,6 @@ func TestAssetsUploadRefusals(t *testing.T) {
 	require.ErrorContains(t, err, "must start with '/'")
 
 	md := cfapi.Metadata{Assets: &cfapi.Assets{JWT: "forged"}}
-	err = c.UploadScript(ctx, "site", md, []cfapi.Module{{Name: "index.js", Content: []byte(assetsWorker)}})
+	err = c.Scripts.Upload(ctx, "site", md, []cfapi.Module{{Name: "index.js", Content: []byte(assetsWorker)}})
 	require.ErrorContains(t, err, "assets upload token is unknown or expired")
 }

@@ -26,6 +26,9 @@ const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
 type Client struct {
 	// KV is Workers KV: namespaces, their keys and values.
 	KV *KVService
+	// Scripts is Workers scripts: uploads, versions and deployments, settings, cron schedules, tails
+	// and workers.dev.
+	Scripts *ScriptService
 	// Assets is static assets: upload sessions and the files uploaded.
 	Assets *AssetService
 	// Routes is routing: zone routes and custom domains.
@@ -99,6 +102,7 @@ func NewWithTimeout(baseURL, token, accountID string, timeout time.Duration, opt
 		token:     token,
 	}
 	c.KV = &KVService{c}
+	c.Scripts = &ScriptService{c}
 	c.Assets = &AssetService{c}
 	c.Routes = &RouteService{c}
 	c.Zones = &ZoneService{c}

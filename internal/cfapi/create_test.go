@@ -124,7 +124,7 @@ func TestCreateByNameSurvivesALostAnswer(t *testing.T) {
 			q, err := c.Queues.Create(ctx, "app-dev-jobs")
 			require.NoError(t, err)
 			queueID = q.ID
-			require.NoError(t, c.UploadScript(ctx, "app-dev-worker", cfapi.Metadata{MainModule: "index.js", CompatibilityDate: "2025-11-17"},
+			require.NoError(t, c.Scripts.Upload(ctx, "app-dev-worker", cfapi.Metadata{MainModule: "index.js", CompatibilityDate: "2025-11-17"},
 				[]cfapi.Module{{Name: "index.js", Content: []byte(`export default { async queue() {} };`)}}))
 		},
 		create: func(c *cfapi.Client, name string) (string, error) {
@@ -183,8 +183,8 @@ export class Counter extends DurableObject {}
 export default { async fetch() { return new Response("ok"); } };`)}}
 
 	f.drop(t, "PUT", "/accounts/*/workers/scripts/api")
-	require.NoError(t, f.c.UploadScript(ctx, "api", md, code))
-	s, err := f.c.Script(ctx, "api")
+	require.NoError(t, f.c.Scripts.Upload(ctx, "api", md, code))
+	s, err := f.c.Scripts.Get(ctx, "api")
 	require.NoError(t, err)
 	assert.Equal(t, "v1", s.MigrationTag)
 	assert.Equal(t, 3, f.srv.Calls()[local.CallUpload], "the lost upload, its repeat refused with 10079, and the upload without the migration")
@@ -193,7 +193,7 @@ export default { async fetch() { return new Response("ok"); } };`)}}
 		`migration tag "v1", so that upload applied the Durable Object migration: lumier sent the upload again without it`,
 		f.said()[0])
 
-	err = f.c.UploadScript(ctx, "api", md, code)
+	err = f.c.Scripts.Upload(ctx, "api", md, code)
 	apiErr, ok := cfapi.AsAPIError(err)
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, 10079, apiErr.Code, "a stale old_tag with no lost attempt is the user's to see")

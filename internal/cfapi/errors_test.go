@@ -121,7 +121,7 @@ func closedAddr(t *testing.T) string {
 
 func TestTransportErrorHasContextAndNoToken(t *testing.T) {
 	c := New("http://"+closedAddr(t)+"/client/v4", testToken, "acc", option.WithMaxRetries(0))
-	_, err := c.Script(context.Background(), "my-script")
+	_, err := c.Scripts.Get(context.Background(), "my-script")
 	require.ErrorContains(t, err, `reading script "my-script"`)
 	require.ErrorContains(t, err, "connection refused")
 	assert.NotContains(t, err.Error(), testToken, "token in a transport error")
@@ -140,11 +140,11 @@ func TestPrecheckRejectsWithoutRequest(t *testing.T) {
 	ctx := context.Background()
 	// Cloudflare's rule: ^[a-z0-9_][a-z0-9-_]*$, at most 63 characters.
 	for _, name := range []string{"", "a/b", "a?b", "../x", "a b", "Upper", "-lead", strings.Repeat("a", 64)} {
-		err := c.DeleteScript(ctx, name, false)
+		err := c.Scripts.Delete(ctx, name, false)
 		require.ErrorContains(t, err, "invalid script name")
 	}
 	for _, name := range []string{"_lead", "a-b_c", strings.Repeat("a", 63)} {
-		err := c.DeleteScript(ctx, name, false)
+		err := c.Scripts.Delete(ctx, name, false)
 		require.NotContains(t, err.Error(), "invalid script name", "%q follows the rule", name)
 	}
 	_, err := New("http://"+closedAddr(t), testToken, "").DurableObjects.Namespaces(ctx)
@@ -152,7 +152,7 @@ func TestPrecheckRejectsWithoutRequest(t *testing.T) {
 
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	err = c.UploadScript(cancelled, "x", Metadata{}, []Module{{Name: "index.js"}})
+	err = c.Scripts.Upload(cancelled, "x", Metadata{}, []Module{{Name: "index.js"}})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("want context.Canceled, got %v", err)
 	}

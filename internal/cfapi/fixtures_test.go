@@ -144,7 +144,7 @@ func TestFixtureSubdomain(t *testing.T) {
 	c := fixtureClient(t, map[string]string{
 		"GET /accounts/" + fixtureAccount + "/workers/subdomain": "workers/subdomain-get",
 	})
-	sub, err := c.Subdomain(context.Background())
+	sub, err := c.Scripts.Subdomain(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "example-team", sub)
 
@@ -155,7 +155,7 @@ func TestFixtureSubdomain(t *testing.T) {
 		_, _ = w.Write(none)
 	}))
 	t.Cleanup(srv.Close)
-	_, err = New(srv.URL, "token", fixtureAccount).Subdomain(context.Background())
+	_, err = New(srv.URL, "token", fixtureAccount).Scripts.Subdomain(context.Background())
 	require.ErrorIs(t, err, ErrNoSubdomain)
 	assert.EqualError(t, err, "reading workers.dev subdomain: the account has no workers.dev subdomain registered")
 }
@@ -166,7 +166,7 @@ func TestFixtureDeployment(t *testing.T) {
 	c := fixtureClient(t, map[string]string{
 		"GET /accounts/" + fixtureAccount + "/workers/scripts/counter/deployments": "workers/deployment-list",
 	})
-	got, err := c.Deployment(context.Background(), "counter")
+	got, err := c.Scripts.Deployment(context.Background(), "counter")
 	require.NoError(t, err)
 	assert.Equal(t, []VersionShare{{VersionID: "10000000-0000-0000-0000-000000000000", Percentage: 100}}, got)
 }
@@ -186,7 +186,7 @@ func TestFixtureSettings(t *testing.T) {
 	c := fixtureClient(t, map[string]string{
 		"GET /accounts/" + fixtureAccount + "/workers/scripts/counter/settings": "workers/script-settings",
 	})
-	got, err := c.Settings(context.Background(), "counter")
+	got, err := c.Scripts.Settings(context.Background(), "counter")
 	require.NoError(t, err)
 	assert.Equal(t, []Binding{{Type: BindingSecretText, Name: "API_KEY"}}, got.Bindings)
 	assert.Equal(t, "2025-01-01", got.CompatibilityDate)

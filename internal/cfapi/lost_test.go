@@ -36,8 +36,8 @@ func TestAssetsUploadSurvivesALostAnswer(t *testing.T) {
 	assert.Equal(t, 2, calls[local.CallAssetsUpload], "the lost upload and its repeat: %v", calls)
 
 	md := cfapi.Metadata{MainModule: "index.js", CompatibilityDate: "2025-11-17", Assets: &cfapi.Assets{JWT: jwt}}
-	require.NoError(t, f.c.UploadScript(ctx, "site", md, []cfapi.Module{{Name: "index.js", Content: []byte(assetsWorker)}}))
-	url, err := f.c.SetWorkersDev(ctx, "site", true)
+	require.NoError(t, f.c.Scripts.Upload(ctx, "site", md, []cfapi.Module{{Name: "index.js", Content: []byte(assetsWorker)}}))
+	url, err := f.c.Scripts.SetWorkersDev(ctx, "site", true)
 	require.NoError(t, err)
 	status, body, _ := get(t, url+"/")
 	assert.Equal(t, 200, status)
@@ -55,12 +55,12 @@ func TestVersionUploadSurvivesALostAnswer(t *testing.T) {
 	code := func(text string) []cfapi.Module {
 		return []cfapi.Module{{Name: "index.js", Content: []byte(`export default { async fetch() { return new Response("` + text + `"); } };`)}}
 	}
-	require.NoError(t, f.c.UploadScript(ctx, "api", md, code("one")))
-	url, err := f.c.SetWorkersDev(ctx, "api", true)
+	require.NoError(t, f.c.Scripts.Upload(ctx, "api", md, code("one")))
+	url, err := f.c.Scripts.SetWorkersDev(ctx, "api", true)
 	require.NoError(t, err)
 
 	f.drop(t, "POST", "/accounts/*/workers/scripts/api/versions")
-	id, err := f.c.UploadVersion(ctx, "api", md, code("two"))
+	id, err := f.c.Scripts.UploadVersion(ctx, "api", md, code("two"))
 	require.NoError(t, err, "a version upload whose answer was lost is sent again")
 	calls := f.srv.Calls()
 	assert.Equal(t, 1, calls[local.CallDropped], "calls: %v", calls)
@@ -70,7 +70,7 @@ func TestVersionUploadSurvivesALostAnswer(t *testing.T) {
 		`version `+id+` is the one deployed; if the lost upload arrived, the script has one more version that is never deployed`,
 		f.said()[0])
 
-	require.NoError(t, f.c.Deploy(ctx, "api", []cfapi.VersionShare{{VersionID: id, Percentage: 100}}))
+	require.NoError(t, f.c.Scripts.Deploy(ctx, "api", []cfapi.VersionShare{{VersionID: id, Percentage: 100}}))
 	_, body, _ := get(t, url+"/")
 	assert.Equal(t, "two", body)
 }

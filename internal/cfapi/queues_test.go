@@ -42,7 +42,7 @@ func TestQueueLifecycle(t *testing.T) {
 	assert.Equal(t, 1, n, "the sent message waits")
 
 	// A consumer needs a script; upload an empty Worker with a queue handler.
-	require.NoError(t, c.UploadScript(ctx, "consumer", cfapi.Metadata{MainModule: "index.js", CompatibilityDate: "2025-11-17"},
+	require.NoError(t, c.Scripts.Upload(ctx, "consumer", cfapi.Metadata{MainModule: "index.js", CompatibilityDate: "2025-11-17"},
 		[]cfapi.Module{{Name: "index.js", Content: []byte("export default { async queue() {} };")}}))
 	con, err := c.Queues.CreateConsumer(ctx, q.ID, cfapi.Consumer{Script: "consumer", BatchSize: 5, MaxRetries: 1, MaxWaitTimeMs: 2000,
 		DeadLetterQueue: "app-dev-dlq"})

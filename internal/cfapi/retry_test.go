@@ -57,7 +57,7 @@ func TestServerErrorRetriedForGetNotForPost(t *testing.T) {
 
 	url, calls = answering(t, http.StatusBadGateway, 1, "0")
 	c = NewWithTimeout(url, testToken, "acc", 30*time.Second)
-	_, err = c.SetWorkersDev(ctx, "api", true)
+	_, err = c.Scripts.SetWorkersDev(ctx, "api", true)
 	require.NoError(t, err, "turning workers.dev on twice is harmless: retried")
 	assert.EqualValues(t, 2, calls(http.MethodPost))
 }

@@ -11,14 +11,14 @@ import (
 
 // Schedules returns the cron expressions of script name's Cron Triggers
 // (GET .../scripts/{name}/schedules), in Cloudflare's order.
-func (c *Client) Schedules(ctx context.Context, name string) ([]string, error) {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *ScriptService) Schedules(ctx context.Context, name string) ([]string, error) {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return nil, fmt.Errorf("reading cron triggers of script %q: %w", name, err)
 	}
 	var crons []string
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.Workers.Scripts.Schedules.Get(ctx, name, workers.ScriptScheduleGetParams{
-			AccountID: cloudflare.F(c.accountID),
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.Workers.Scripts.Schedules.Get(ctx, name, workers.ScriptScheduleGetParams{
+			AccountID: cloudflare.F(s.c.accountID),
 		}, opts...)
 		if res != nil {
 			crons = make([]string, 0, len(res.Schedules))
@@ -36,17 +36,17 @@ func (c *Client) Schedules(ctx context.Context, name string) ([]string, error) {
 
 // SetSchedules replaces script name's Cron Triggers with crons
 // (PUT .../scripts/{name}/schedules [{"cron": ...}]); an empty list removes them all.
-func (c *Client) SetSchedules(ctx context.Context, name string, crons []string) error {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *ScriptService) SetSchedules(ctx context.Context, name string, crons []string) error {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return fmt.Errorf("setting cron triggers of script %q: %w", name, err)
 	}
 	body := make([]workers.ScriptScheduleUpdateParamsBody, len(crons))
 	for i, cron := range crons {
 		body[i] = workers.ScriptScheduleUpdateParamsBody{Cron: cloudflare.F(cron)}
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
-		_, err := c.cf.Workers.Scripts.Schedules.Update(ctx, name, workers.ScriptScheduleUpdateParams{
-			AccountID: cloudflare.F(c.accountID),
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.Workers.Scripts.Schedules.Update(ctx, name, workers.ScriptScheduleUpdateParams{
+			AccountID: cloudflare.F(s.c.accountID),
 			Body:      body,
 		}, opts...)
 		return err

@@ -30,20 +30,20 @@ func TestSchedulesWireForm(t *testing.T) {
 	defer srv.Close()
 	c := New(srv.URL, "token", account)
 
-	require.NoError(t, c.SetSchedules(context.Background(), "api", []string{"*/5 * * * *", "0 9 * * MON"}))
+	require.NoError(t, c.Scripts.SetSchedules(context.Background(), "api", []string{"*/5 * * * *", "0 9 * * MON"}))
 	assert.Equal(t, http.MethodPut, gotMethod)
 	assert.Equal(t, "/accounts/"+account+"/workers/scripts/api/schedules", gotPath)
 	assert.Equal(t, []map[string]string{{"cron": "*/5 * * * *"}, {"cron": "0 9 * * MON"}}, gotBody,
 		"the body is the bare list of {cron}")
 
-	crons, err := c.Schedules(context.Background(), "api")
+	crons, err := c.Scripts.Schedules(context.Background(), "api")
 	require.NoError(t, err)
 	assert.Equal(t, http.MethodGet, gotMethod)
 	assert.Equal(t, []string{"*/5 * * * *", "0 9 * * MON"}, crons)
 
-	require.NoError(t, c.SetSchedules(context.Background(), "api", nil))
+	require.NoError(t, c.Scripts.SetSchedules(context.Background(), "api", nil))
 	assert.Equal(t, []map[string]string{}, gotBody, "no crons sends an empty list, which removes them")
 
-	err = c.SetSchedules(context.Background(), "bad/name", nil)
+	err = c.Scripts.SetSchedules(context.Background(), "bad/name", nil)
 	require.ErrorContains(t, err, `setting cron triggers of script "bad/name": invalid script name`)
 }

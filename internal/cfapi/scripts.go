@@ -11,6 +11,11 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/workers"
 )
 
+// ScriptService is the Workers scripts family of calls (cloudflare-go's client.Workers.Scripts and
+// its sub-services, with the account's workers.dev subdomain): uploads, versions and deployments,
+// settings, cron schedules, tails and the workers.dev route.
+type ScriptService struct{ c *Client }
+
 // codeTagPrecondition is Cloudflare's refusal of a migration whose old_tag is not the script's
 // current tag.
 const codeTagPrecondition = 10079
@@ -37,20 +42,20 @@ type Settings struct {
 	Tags []string
 }
 
-// UploadScript creates or replaces script name with modules (modules[0] is the main module)
+// Upload creates or replaces script name with modules (modules[0] is the main module)
 // and the bindings, compatibility settings and migrations in md.
 //
 // cloudflare-go v4.6.0's Workers.Scripts.Update encodes its params as JSON and cannot carry
 // module parts, so the typed call is used with the body replaced by our multipart encoding
 // (what Cloudflare's Terraform provider does); retries still work because the body is a
 // byte slice cloudflare-go can rewind.
-func (c *Client) UploadScript(ctx context.Context, name string, md Metadata, modules []Module) error {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *ScriptService) Upload(ctx context.Context, name string, md Metadata, modules []Module) error {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return fmt.Errorf("uploading script %q: %w", name, err)
 	}
-	w, err := c.upload(ctx, name, md, modules)
+	w, err := s.upload(ctx, name, md, modules)
 	if err != nil && md.Migrations != nil && w.lost > 0 {
-		err = c.uploadAgainAfterLostMigration(ctx, name, md, modules, err)
+		err = s.uploadAgainAfterLostMigration(ctx, name, md, modules, err)
 	}
 	if err != nil {
 		return fmt.Errorf("uploading script %q: %w", name, err)
@@ -60,16 +65,16 @@ func (c *Client) UploadScript(ctx context.Context, name string, md Metadata, mod
 
 // upload sends one upload (a PUT, sent again after a 5xx or a dropped connection) and returns
 // what the wire saw with its error.
-func (c *Client) upload(ctx context.Context, name string, md Metadata, modules []Module) (*wire, error) {
+func (s *ScriptService) upload(ctx context.Context, name string, md Metadata, modules []Module) (*wire, error) {
 	body, contentType, err := buildUpload(md, modules)
 	if err != nil {
 		return nil, err
 	}
-	w := c.newWire(false, false)
-	return w, c.send(w, func(opts ...option.RequestOption) error {
+	w := s.c.newWire(false, false)
+	return w, s.c.send(w, func(opts ...option.RequestOption) error {
 		opts = append(opts, option.WithRequestBody(contentType, body))
-		_, err := c.cf.Workers.Scripts.Update(ctx, name, workers.ScriptUpdateParams{
-			AccountID: cloudflare.F(c.accountID),
+		_, err := s.c.cf.Workers.Scripts.Update(ctx, name, workers.ScriptUpdateParams{
+			AccountID: cloudflare.F(s.c.accountID),
 		}, opts...)
 		return err
 	})
@@ -81,32 +86,32 @@ func (c *Client) upload(ctx context.Context, name string, md Metadata, modules [
 // (10079). When the script is now at the migration's new tag, the lost attempt applied it: the
 // upload is sent again without the migration, which changes nothing more. Any other error, or
 // another tag, is returned as it came.
-func (c *Client) uploadAgainAfterLostMigration(ctx context.Context, name string, md Metadata, modules []Module, err error) error {
+func (s *ScriptService) uploadAgainAfterLostMigration(ctx context.Context, name string, md Metadata, modules []Module, err error) error {
 	if apiErr, ok := AsAPIError(err); !ok || apiErr.Code != codeTagPrecondition {
 		return err
 	}
-	script, readErr := c.Script(ctx, name)
+	script, readErr := s.Get(ctx, name)
 	if readErr != nil || script.MigrationTag != md.Migrations.NewTag {
 		return err
 	}
 	tag := md.Migrations.NewTag
 	md.Migrations = nil
-	if _, err := c.upload(ctx, name, md, modules); err != nil {
+	if _, err := s.upload(ctx, name, md, modules); err != nil {
 		return err
 	}
-	c.notify(ctx, fmt.Sprintf("script %q: the connection dropped after the upload went out, and the script is at its "+
+	s.c.notify(ctx, fmt.Sprintf("script %q: the connection dropped after the upload went out, and the script is at its "+
 		"new migration tag %q, so that upload applied the Durable Object migration: lumier sent the upload again "+
 		"without it", name, tag))
 	return nil
 }
 
-// Script finds name in the account's script list, the only read that carries the script's
+// Get finds name in the account's script list, the only read that carries the script's
 // migration_tag. A script that is not listed yields an error matching IsNotFound.
-func (c *Client) Script(ctx context.Context, name string) (*Script, error) {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *ScriptService) Get(ctx context.Context, name string) (*Script, error) {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return nil, fmt.Errorf("reading script %q: %w", name, err)
 	}
-	scripts, err := c.Scripts(ctx)
+	scripts, err := s.List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading script %q: %w", name, err)
 	}
@@ -118,15 +123,15 @@ func (c *Client) Script(ctx context.Context, name string) (*Script, error) {
 	return nil, fmt.Errorf("reading script %q: not in the account's script list: %w", name, ErrNotFound)
 }
 
-// Scripts lists the account's scripts.
-func (c *Client) Scripts(ctx context.Context) ([]Script, error) {
-	if err := c.precheck(ctx); err != nil {
+// List lists the account's scripts.
+func (s *ScriptService) List(ctx context.Context) ([]Script, error) {
+	if err := s.c.precheck(ctx); err != nil {
 		return nil, fmt.Errorf("listing scripts: %w", err)
 	}
 	var page []workers.Script
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.Workers.Scripts.List(ctx, workers.ScriptListParams{
-			AccountID: cloudflare.F(c.accountID),
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.Workers.Scripts.List(ctx, workers.ScriptListParams{
+			AccountID: cloudflare.F(s.c.accountID),
 		}, opts...)
 		if res != nil {
 			page = res.Result
@@ -163,15 +168,15 @@ func migrationTag(s workers.Script) (string, error) {
 
 // Settings reads script name's bindings and compatibility settings
 // (GET .../scripts/{name}/settings).
-func (c *Client) Settings(ctx context.Context, name string) (*Settings, error) {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *ScriptService) Settings(ctx context.Context, name string) (*Settings, error) {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return nil, fmt.Errorf("reading settings of script %q: %w", name, err)
 	}
 	var res *workers.ScriptScriptAndVersionSettingGetResponse
-	err := c.call(func(opts ...option.RequestOption) error {
+	err := s.c.call(func(opts ...option.RequestOption) error {
 		var err error
-		res, err = c.cf.Workers.Scripts.ScriptAndVersionSettings.Get(ctx, name,
-			workers.ScriptScriptAndVersionSettingGetParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+		res, err = s.c.cf.Workers.Scripts.ScriptAndVersionSettings.Get(ctx, name,
+			workers.ScriptScriptAndVersionSettingGetParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		return err
 	})
 	if err != nil {
@@ -196,19 +201,19 @@ func settingsFrom(res *workers.ScriptScriptAndVersionSettingGetResponse) *Settin
 	return s
 }
 
-// DeleteScript deletes script name. force also deletes its Durable Objects and their data,
+// Delete deletes script name. force also deletes its Durable Objects and their data,
 // and overrides bindings from other scripts that would otherwise block the delete. A script
 // that does not exist yields an error matching IsNotFound.
-func (c *Client) DeleteScript(ctx context.Context, name string, force bool) error {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *ScriptService) Delete(ctx context.Context, name string, force bool) error {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return fmt.Errorf("deleting script %q: %w", name, err)
 	}
-	params := workers.ScriptDeleteParams{AccountID: cloudflare.F(c.accountID)}
+	params := workers.ScriptDeleteParams{AccountID: cloudflare.F(s.c.accountID)}
 	if force {
 		params.Force = cloudflare.F(true)
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
-		_, err := c.cf.Workers.Scripts.Delete(ctx, name, params, opts...)
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.Workers.Scripts.Delete(ctx, name, params, opts...)
 		return err
 	})
 	if err != nil {

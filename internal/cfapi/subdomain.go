@@ -18,14 +18,14 @@ var ErrNoSubdomain = errors.New("the account has no workers.dev subdomain regist
 
 // Subdomain returns the account's workers.dev subdomain (the "<sub>" of
 // <script>.<sub>.workers.dev), or an error wrapping ErrNoSubdomain when it has none.
-func (c *Client) Subdomain(ctx context.Context) (string, error) {
-	if err := c.precheck(ctx); err != nil {
+func (s *ScriptService) Subdomain(ctx context.Context) (string, error) {
+	if err := s.c.precheck(ctx); err != nil {
 		return "", fmt.Errorf("reading workers.dev subdomain: %w", err)
 	}
 	var sub string
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.Workers.Subdomains.Get(ctx, workers.SubdomainGetParams{
-			AccountID: cloudflare.F(c.accountID),
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.Workers.Subdomains.Get(ctx, workers.SubdomainGetParams{
+			AccountID: cloudflare.F(s.c.accountID),
 		}, opts...)
 		if res != nil {
 			sub = res.Subdomain
@@ -46,18 +46,18 @@ func (c *Client) Subdomain(ctx context.Context) (string, error) {
 
 // SetWorkersDev turns script name's workers.dev route on or off
 // (POST .../scripts/{name}/subdomain {"enabled":bool}). When turning it on, it returns the
-// script's URL if the answer carries it (the local Cloudflare's "url" extension, see ScriptURL),
+// script's URL if the answer carries it (the local Cloudflare's "url" extension, see URL),
 // else "": on Cloudflare the URL is WorkersDevURL of the account's subdomain.
-func (c *Client) SetWorkersDev(ctx context.Context, name string, enabled bool) (string, error) {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *ScriptService) SetWorkersDev(ctx context.Context, name string, enabled bool) (string, error) {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return "", fmt.Errorf("setting workers.dev for script %q: %w", name, err)
 	}
 	var res *workers.ScriptSubdomainNewResponse
 	// Setting the route on or off twice leaves it on or off.
-	err := c.callRepeatable(func(opts ...option.RequestOption) error {
+	err := s.c.callRepeatable(func(opts ...option.RequestOption) error {
 		var err error
-		res, err = c.cf.Workers.Scripts.Subdomain.New(ctx, name, workers.ScriptSubdomainNewParams{
-			AccountID: cloudflare.F(c.accountID),
+		res, err = s.c.cf.Workers.Scripts.Subdomain.New(ctx, name, workers.ScriptSubdomainNewParams{
+			AccountID: cloudflare.F(s.c.accountID),
 			Enabled:   cloudflare.F(enabled),
 		}, opts...)
 		return err
@@ -81,21 +81,21 @@ func WorkersDevURL(name, subdomain string) string {
 	return fmt.Sprintf("https://%s.%s.workers.dev", name, subdomain)
 }
 
-// ScriptURL is the address script name answers at on workers.dev, or "" when its workers.dev
+// URL is the address script name answers at on workers.dev, or "" when its workers.dev
 // route is off.
 //
 // The local Cloudflare adds "url" to the GET .../scripts/{name}/subdomain result, since
 // *.workers.dev does not exist locally; when present it is used as is. Otherwise the URL is
-// https://<name>.<Subdomain()>.workers.dev, which costs a second call.
-func (c *Client) ScriptURL(ctx context.Context, name string) (string, error) {
-	if err := c.precheckScript(ctx, name); err != nil {
+// https://<name>.<Subdomain>.workers.dev, which costs a second call.
+func (s *ScriptService) URL(ctx context.Context, name string) (string, error) {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return "", fmt.Errorf("reading workers.dev URL of script %q: %w", name, err)
 	}
 	var res *workers.ScriptSubdomainGetResponse
-	err := c.call(func(opts ...option.RequestOption) error {
+	err := s.c.call(func(opts ...option.RequestOption) error {
 		var err error
-		res, err = c.cf.Workers.Scripts.Subdomain.Get(ctx, name, workers.ScriptSubdomainGetParams{
-			AccountID: cloudflare.F(c.accountID),
+		res, err = s.c.cf.Workers.Scripts.Subdomain.Get(ctx, name, workers.ScriptSubdomainGetParams{
+			AccountID: cloudflare.F(s.c.accountID),
 		}, opts...)
 		return err
 	})
@@ -112,7 +112,7 @@ func (c *Client) ScriptURL(ctx context.Context, name string) (string, error) {
 	if url != "" {
 		return url, nil
 	}
-	sub, err := c.Subdomain(ctx)
+	sub, err := s.Subdomain(ctx)
 	if err != nil {
 		return "", fmt.Errorf("reading workers.dev URL of script %q: %w", name, err)
 	}

@@ -18,14 +18,14 @@ type Tail struct {
 }
 
 // StartTail starts a tail of script name (POST .../scripts/{name}/tails), with no filters.
-func (c *Client) StartTail(ctx context.Context, name string) (Tail, error) {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *ScriptService) StartTail(ctx context.Context, name string) (Tail, error) {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return Tail{}, fmt.Errorf("starting a tail of script %q: %w", name, err)
 	}
 	var t Tail
-	err := c.call(func(opts ...option.RequestOption) error {
-		res, err := c.cf.Workers.Scripts.Tail.New(ctx, name, workers.ScriptTailNewParams{
-			AccountID: cloudflare.F(c.accountID),
+	err := s.c.call(func(opts ...option.RequestOption) error {
+		res, err := s.c.cf.Workers.Scripts.Tail.New(ctx, name, workers.ScriptTailNewParams{
+			AccountID: cloudflare.F(s.c.accountID),
 			Body:      map[string]any{"filters": []any{}},
 		}, opts...)
 		if res != nil {
@@ -40,12 +40,12 @@ func (c *Client) StartTail(ctx context.Context, name string) (Tail, error) {
 }
 
 // DeleteTail ends tail id of script name (DELETE .../scripts/{name}/tails/{id}).
-func (c *Client) DeleteTail(ctx context.Context, name, id string) error {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *ScriptService) DeleteTail(ctx context.Context, name, id string) error {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return fmt.Errorf("deleting tail %s of script %q: %w", id, name, err)
 	}
-	err := c.callRepeatable(func(opts ...option.RequestOption) error {
-		_, err := c.cf.Workers.Scripts.Tail.Delete(ctx, name, id, workers.ScriptTailDeleteParams{AccountID: cloudflare.F(c.accountID)}, opts...)
+	err := s.c.callRepeatable(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.Workers.Scripts.Tail.Delete(ctx, name, id, workers.ScriptTailDeleteParams{AccountID: cloudflare.F(s.c.accountID)}, opts...)
 		return err
 	})
 	if err != nil {

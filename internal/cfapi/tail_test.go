@@ -8,12 +8,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// StartTail reads Cloudflare's answer (testdata/cloudflare/workers/tail-start.json).
+// Scripts.StartTail reads Cloudflare's answer (testdata/cloudflare/workers/tail-start.json).
 func TestFixtureStartTail(t *testing.T) {
 	c := fixtureClient(t, map[string]string{
 		"POST /accounts/" + fixtureAccount + "/workers/scripts/counter/tails": "workers/tail-start",
 	})
-	tail, err := c.StartTail(context.Background(), "counter")
+	tail, err := c.Scripts.StartTail(context.Background(), "counter")
 	require.NoError(t, err)
 	assert.Equal(t, Tail{
 		ID:        "03dc9f77817b488fb26c5861ec18f791",
@@ -24,6 +24,6 @@ func TestFixtureStartTail(t *testing.T) {
 
 func TestStartTailChecksTheName(t *testing.T) {
 	c := New("http://127.0.0.1:1", "token", fixtureAccount)
-	_, err := c.StartTail(context.Background(), "Bad/Name")
+	_, err := c.Scripts.StartTail(context.Background(), "Bad/Name")
 	assert.ErrorContains(t, err, `starting a tail of script "Bad/Name": invalid script name`)
 }

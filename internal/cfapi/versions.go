@@ -31,8 +31,8 @@ type VersionShare struct {
 //
 // cloudflare-go v4.6.0's Versions.New encodes only the metadata part, so, as in UploadScript,
 // the typed call is used with our multipart body.
-func (c *Client) UploadVersion(ctx context.Context, name string, md Metadata, modules []Module) (string, error) {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *ScriptService) UploadVersion(ctx context.Context, name string, md Metadata, modules []Module) (string, error) {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return "", fmt.Errorf("uploading a version of script %q: %w", name, err)
 	}
 	if md.Migrations != nil {
@@ -45,11 +45,11 @@ func (c *Client) UploadVersion(ctx context.Context, name string, md Metadata, mo
 		return "", fmt.Errorf("uploading a version of script %q: %w", name, err)
 	}
 	var id string
-	w := c.newWire(false, true)
-	err = c.send(w, func(opts ...option.RequestOption) error {
+	w := s.c.newWire(false, true)
+	err = s.c.send(w, func(opts ...option.RequestOption) error {
 		opts = append(opts, option.WithRequestBody(contentType, body))
-		res, err := c.cf.Workers.Scripts.Versions.New(ctx, name, workers.ScriptVersionNewParams{
-			AccountID: cloudflare.F(c.accountID),
+		res, err := s.c.cf.Workers.Scripts.Versions.New(ctx, name, workers.ScriptVersionNewParams{
+			AccountID: cloudflare.F(s.c.accountID),
 		}, opts...)
 		if res != nil {
 			id = res.ID
@@ -63,7 +63,7 @@ func (c *Client) UploadVersion(ctx context.Context, name string, md Metadata, mo
 		return "", fmt.Errorf("uploading a version of script %q: the answer has no version id", name)
 	}
 	if w.lost > 0 {
-		c.notify(ctx, fmt.Sprintf("script %q: the connection dropped after a version upload went out, and lumier sent "+
+		s.c.notify(ctx, fmt.Sprintf("script %q: the connection dropped after a version upload went out, and lumier sent "+
 			"it again: version %s is the one deployed; if the lost upload arrived, the script has one more version "+
 			"that is never deployed", name, id))
 	}
@@ -72,12 +72,12 @@ func (c *Client) UploadVersion(ctx context.Context, name string, md Metadata, mo
 
 // Deploy routes script name's requests to versions (POST .../scripts/{name}/deployments, the
 // percentage strategy): one version at 100, or two sharing the traffic.
-func (c *Client) Deploy(ctx context.Context, name string, versions []VersionShare) error {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *ScriptService) Deploy(ctx context.Context, name string, versions []VersionShare) error {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return fmt.Errorf("deploying script %q: %w", name, err)
 	}
 	params := workers.ScriptDeploymentNewParams{
-		AccountID: cloudflare.F(c.accountID),
+		AccountID: cloudflare.F(s.c.accountID),
 		Strategy:  cloudflare.F(workers.ScriptDeploymentNewParamsStrategyPercentage),
 	}
 	shares := make([]workers.ScriptDeploymentNewParamsVersion, len(versions))
@@ -88,8 +88,8 @@ func (c *Client) Deploy(ctx context.Context, name string, versions []VersionShar
 	}
 	params.Versions = cloudflare.F(shares)
 	// Deploying the same versions again leaves the same versions deployed.
-	err := c.callRepeatable(func(opts ...option.RequestOption) error {
-		_, err := c.cf.Workers.Scripts.Deployments.New(ctx, name, params, opts...)
+	err := s.c.callRepeatable(func(opts ...option.RequestOption) error {
+		_, err := s.c.cf.Workers.Scripts.Deployments.New(ctx, name, params, opts...)
 		return err
 	})
 	if err != nil {
@@ -100,15 +100,15 @@ func (c *Client) Deploy(ctx context.Context, name string, versions []VersionShar
 
 // Deployment returns the versions of script name's current deployment (the first of GET
 // .../scripts/{name}/deployments, the one serving traffic); none when it has no deployment.
-func (c *Client) Deployment(ctx context.Context, name string) ([]VersionShare, error) {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *ScriptService) Deployment(ctx context.Context, name string) ([]VersionShare, error) {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return nil, fmt.Errorf("reading the deployment of script %q: %w", name, err)
 	}
 	var res *workers.ScriptDeploymentGetResponse
-	err := c.call(func(opts ...option.RequestOption) error {
+	err := s.c.call(func(opts ...option.RequestOption) error {
 		var err error
-		res, err = c.cf.Workers.Scripts.Deployments.Get(ctx, name, workers.ScriptDeploymentGetParams{
-			AccountID: cloudflare.F(c.accountID),
+		res, err = s.c.cf.Workers.Scripts.Deployments.Get(ctx, name, workers.ScriptDeploymentGetParams{
+			AccountID: cloudflare.F(s.c.accountID),
 		}, opts...)
 		return err
 	})
@@ -128,17 +128,17 @@ func (c *Client) Deployment(ctx context.Context, name string) ([]VersionShare, e
 // PatchTags sets script name's tags (PATCH .../scripts/{name}/script-settings), which a
 // version upload does not carry. cloudflare-go v4.6.0's ScriptSettingParam has no tags field,
 // so the field is set on the typed call's body.
-func (c *Client) PatchTags(ctx context.Context, name string, tags []string) error {
-	if err := c.precheckScript(ctx, name); err != nil {
+func (s *ScriptService) PatchTags(ctx context.Context, name string, tags []string) error {
+	if err := s.c.precheckScript(ctx, name); err != nil {
 		return fmt.Errorf("setting the tags of script %q: %w", name, err)
 	}
 	if tags == nil {
 		tags = []string{}
 	}
-	err := c.call(func(opts ...option.RequestOption) error {
+	err := s.c.call(func(opts ...option.RequestOption) error {
 		opts = append(opts, option.WithJSONSet("tags", tags))
-		_, err := c.cf.Workers.Scripts.Settings.Edit(ctx, name, workers.ScriptSettingEditParams{
-			AccountID: cloudflare.F(c.accountID),
+		_, err := s.c.cf.Workers.Scripts.Settings.Edit(ctx, name, workers.ScriptSettingEditParams{
+			AccountID: cloudflare.F(s.c.accountID),
 		}, opts...)
 		return err
 	})

@@ -51,7 +51,7 @@ type wire struct {
 	// resendOnDrop marks a call sent again after a dropped connection (never after a 5xx)
 	// although a repeat is not harmless by itself: the caller makes the repeat safe (a create of
 	// an object the account names uniquely, refused by name the second time, see
-	// Client.createByName), or its worst outcome harmless (a version upload, see UploadVersion).
+	// Client.createByName), or its worst outcome harmless (a version upload, see ScriptService.UploadVersion).
 	resendOnDrop bool
 	// lost counts the attempts that went out and got no answer: they may have been acted on.
 	lost int

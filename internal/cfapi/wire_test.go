@@ -70,7 +70,7 @@ func TestUploadScriptWireFormat(t *testing.T) {
 		Migrations:         &Migration{NewTag: "v1", Steps: []MigrationStep{{NewSqliteClasses: []string{"Counter"}}}},
 	}
 	code := []byte("export class Counter {}\nexport default { fetch() { return new Response('ok'); } };\n")
-	require.NoError(t, c.UploadScript(context.Background(), "my-app-dev-api", md, []Module{{Name: "index.js", Content: code}}))
+	require.NoError(t, c.Scripts.Upload(context.Background(), "my-app-dev-api", md, []Module{{Name: "index.js", Content: code}}))
 
 	req := got()
 	assert.Equal(t, http.MethodPut, req.Method, "method")

@@ -36,7 +36,7 @@ func TestSilentAPITimesOutWithinTimeout(t *testing.T) {
 	attempts, counting := countAttempts()
 	c := NewWithTimeout(url, testToken, "acc", timeout, counting)
 	start := time.Now()
-	_, err := c.Script(context.Background(), "my-script")
+	_, err := c.Scripts.Get(context.Background(), "my-script")
 	elapsed := time.Since(start)
 
 	require.Error(t, err)
