@@ -19,32 +19,30 @@ import (
 // DefaultBaseURL is Cloudflare's API, used when New gets an empty base URL.
 const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
 
-// Client calls the Cloudflare API for one account. Its calls are grouped by API family, the way
-// cloudflare-go groups its services (client.KV, client.Queues, ...): each family is a field
-// (c.KV.CreateNamespace, c.Queues.List.Create); the Client itself holds what every call shares, the
-// transport with its retries and timeout, error conversion and redaction, and input checks.
+// Client calls the Cloudflare API for one account. Its calls are grouped by API family, as
+// cloudflare-go groups its services (client.Workers.Scripts, client.KV, client.Queues, ...): each
+// family is a field, c.Scripts.Upload, c.KV.CreateNamespace, c.Queues.Create. The Client holds
+// what every call shares: the transport with its retries and time bound, the conversion and
+// redaction of errors, the checks made before a request, and notices.
 type Client struct {
-	// KV is Workers KV: namespaces, their keys and values.
-	KV *KVService
-	// Scripts is Workers scripts: uploads, versions and deployments, settings, cron schedules, tails
-	// and workers.dev.
+	// Scripts uploads, reads and deletes Workers scripts, their versions and deployments,
+	// settings, cron schedules, tails and workers.dev route.
 	Scripts *ScriptService
-	// Assets is static assets: upload sessions and the files uploaded.
+	// Assets uploads a script's static assets.
 	Assets *AssetService
-	// Routes is routing: zone routes and custom domains.
-	Routes *RouteService
-	// Zones is zones: finding the account's zones.
-	Zones *ZoneService
-	// DurableObjects is Durable Objects: namespaces and the bindings that reference them.
+	// DurableObjects reads Durable Object namespaces and the bindings that reference them.
 	DurableObjects *DurableObjectService
-	// Workflows is Workflows: creating, reading and deleting workflows.
+	// Workflows creates, reads and deletes Workflows.
 	Workflows *WorkflowService
-	// Queues is Queues: queues, their consumers and messages.
+	// Zones finds the account's zones; Routes puts scripts on their hostnames.
+	Zones  *ZoneService
+	Routes *RouteService
+	// KV, R2, D1 and Queues manage the storage products: KV namespaces and their keys, R2
+	// buckets and objects, D1 databases and queries, queues, their consumers and messages.
+	KV     *KVService
+	R2     *R2Service
+	D1     *D1Service
 	Queues *QueueService
-	// R2 is R2: buckets and their objects.
-	R2 *R2Service
-	// D1 is D1: databases and the queries run on them.
-	D1 *D1Service
 
 	cf        *cloudflare.Client
 	accountID string
@@ -101,16 +99,16 @@ func NewWithTimeout(baseURL, token, accountID string, timeout time.Duration, opt
 		timeout:   timeout,
 		token:     token,
 	}
-	c.KV = &KVService{c}
 	c.Scripts = &ScriptService{c}
 	c.Assets = &AssetService{c}
-	c.Routes = &RouteService{c}
-	c.Zones = &ZoneService{c}
 	c.DurableObjects = &DurableObjectService{c: c}
 	c.Workflows = &WorkflowService{c}
-	c.Queues = &QueueService{c}
+	c.Zones = &ZoneService{c}
+	c.Routes = &RouteService{c}
+	c.KV = &KVService{c}
 	c.R2 = &R2Service{c}
 	c.D1 = &D1Service{c}
+	c.Queues = &QueueService{c}
 	return c
 }
 
