@@ -160,13 +160,36 @@ func renderConfig(services, sockets []Value) []byte {
 	return []byte(b.String())
 }
 
-// digest fingerprints everything of s that reaches the config.
+// digest fingerprints everything of s that reaches the config. Module contents are hashed as
+// they are, not encoded: Apply fingerprints every script on every call.
 func digest(s Script) ([sha256.Size]byte, error) {
-	b, err := json.Marshal(s)
-	if err != nil {
+	contents := make([][]byte, len(s.Modules))
+	s.Modules = slices.Clone(s.Modules)
+	for i := range s.Modules {
+		contents[i], s.Modules[i].Content = s.Modules[i].Content, nil
+	}
+	h := sha256.New()
+	if err := json.NewEncoder(h).Encode(s); err != nil {
 		return [sha256.Size]byte{}, fmt.Errorf("fingerprinting: %w", err)
 	}
-	return sha256.Sum256(b), nil
+	for _, c := range contents {
+		fmt.Fprintf(h, "%d\n", len(c))
+		h.Write(c)
+	}
+	return [sha256.Size]byte(h.Sum(nil)), nil
+}
+
+// digests fingerprints each of scripts by name (digest).
+func digests(scripts []Script) (map[string][sha256.Size]byte, error) {
+	out := make(map[string][sha256.Size]byte, len(scripts))
+	for _, sc := range scripts {
+		d, err := digest(sc)
+		if err != nil {
+			return nil, fmt.Errorf("script %q: %w", sc.Name, err)
+		}
+		out[sc.Name] = d
+	}
+	return out, nil
 }
 
 // renderWorker renders the worker = (...) value of one script and records its module files in

@@ -28,7 +28,8 @@ func counters(t *testing.T, n int) []Script {
 }
 
 // TestReloadTouchesOnlyTheChangedShard: scripts fill shards of shardSize; changing one script
-// restarts its shard only, and the data of every counter survives.
+// builds the config of its shard only and restarts that shard only, and the data of every
+// counter survives.
 func TestReloadTouchesOnlyTheChangedShard(t *testing.T) {
 	s := newTestSupervisor(t, t.TempDir())
 	scripts := counters(t, shardSize+2)
@@ -41,9 +42,15 @@ func TestReloadTouchesOnlyTheChangedShard(t *testing.T) {
 	}
 
 	before := s.shardPIDs()
+	built := s.configsBuilt
+	require.NoError(t, s.apply(t, scripts...))
+	assert.Equal(t, built, s.configsBuilt, "the same scripts again build no config")
+	assert.Equal(t, before, s.shardPIDs())
+
 	last := len(scripts) - 1
 	scripts[last].Modules[0].Content = append(scripts[last].Modules[0].Content, "\n// v2\n"...)
 	require.NoError(t, s.apply(t, scripts...))
+	assert.Equal(t, built+1, s.configsBuilt, "only the changed shard's config is built")
 	after := s.shardPIDs()
 	assert.Equal(t, before[0], after[0], "the untouched shard keeps its process")
 	assert.NotEqual(t, before[1], after[1], "the changed shard restarts")

@@ -2,9 +2,11 @@ package workerd
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -66,6 +68,8 @@ type Supervisor struct {
 	shards    []*shard // in creation order
 	nextShard int
 	cleaned   bool // the configs an earlier run left behind are gone
+	// configsBuilt counts the shard configs Apply built (the unchanged shards' are not).
+	configsBuilt int
 
 	// imu guards index: the shard serving each script.
 	imu   sync.RWMutex
@@ -185,10 +189,20 @@ func (s *Supervisor) Apply(ctx context.Context, scripts []Script) error {
 	}
 	var works []*work
 	for _, p := range live {
+		// A shard whose scripts are all as it runs them is left alone without building its
+		// config: a change costs the changed shards' configs, not the whole account's.
+		fingerprints, err := digests(p.scripts)
+		if err != nil {
+			return fmt.Errorf("generating workerd config: %w", err)
+		}
+		if p.sh.runs(p.scripts, fingerprints) {
+			continue
+		}
 		cfg, err := buildConfig(p.scripts, s.storageDir())
 		if err != nil {
 			return fmt.Errorf("generating workerd config: %w", err)
 		}
+		s.configsBuilt++
 		if p.sh.serves(cfg) {
 			continue
 		}
@@ -360,6 +374,17 @@ func (s *Supervisor) reindex() {
 	s.imu.Lock()
 	s.index = index
 	s.imu.Unlock()
+}
+
+// runs reports whether the shard runs exactly scripts now (fingerprints are their digests), so
+// that Apply can leave it alone without building its config.
+func (sh *shard) runs(scripts []Script, fingerprints map[string][sha256.Size]byte) bool {
+	sh.op.Lock()
+	defer sh.op.Unlock()
+	sh.mu.RLock()
+	running := sh.cur != nil
+	sh.mu.RUnlock()
+	return running && sh.good != nil && len(scripts) == len(sh.good.cfg.digests) && maps.Equal(sh.good.cfg.digests, fingerprints)
 }
 
 // serves reports whether the shard runs exactly cfg now, so that Apply can leave it alone.
