@@ -75,8 +75,9 @@ demo: tools build
 
 ## bench: the machine's load (uptime, before and after: every figure depends on it); a KV put and
 ## get with 10, 10k, 100k keys in the namespace (table); the local Cloudflare's upload to first
-## answer (Durable Object counter, plain Worker); static assets of 1k, 5k, 20k files; the engine's
-## floor (an empty YAML stack's `up --skip-preview`) and the YAML and TypeScript counters' first and
+## answer (Durable Object counter, plain Worker); a new script's upload on an account of 10, 100,
+## 1,000 scripts (reload, wall time, the server's CPU per upload; LUMIER_BENCH_UPLOADS=10,100 for
+## other sizes); static assets of 1k, 5k, 20k files; the engine's floor (an empty YAML stack's `up --skip-preview`) and the YAML and TypeScript counters' first and
 ## no-op `up` above it, alternating, with API calls per `up`; `lumier dev`'s save to first answer; then stacks
 ## of N = 10, 100, 1,000 Workers each hosting a Durable Object (first up, no-op up, destroy, the
 ## local Cloudflare's peak memory, API calls; LUMIER_BENCH_SCALE=10,100 for other sizes)
@@ -84,6 +85,7 @@ bench:
 	uptime
 	$(GO) test -run '^$$' -bench 'BenchmarkKV$$' -benchtime 1000x -count=1 ./local/storage/
 	$(TOOLS); $(GO) test -run '^$$' -bench 'BenchmarkUploadToFirstAnswer' -benchtime 10x -count=1 ./local/
+	$(TOOLS); $(GO) test -run '^$$' -bench 'BenchmarkUploadAtScale' -benchtime 1x -count=1 -timeout 1h ./local/
 	$(GO) test -run '^$$' -bench 'BenchmarkAssetsManifest' -benchtime 1x -count=1 -timeout $(E2E_TIMEOUT) ./internal/cfapi/
 	$(TOOLS); LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -run '^$$' -bench 'BenchmarkCounterAboveFloor' -benchtime 5x -count=1 -timeout $(E2E_TIMEOUT) ./e2e/
 	$(TOOLS); LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -run '^$$' -bench 'BenchmarkDevSaveToAnswer' -benchtime 5x -count=1 -timeout $(E2E_TIMEOUT) ./e2e/

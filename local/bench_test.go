@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -53,6 +57,75 @@ func BenchmarkUploadToFirstAnswer(b *testing.B) {
 			b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "upload-to-answer-ms")
 			b.ReportMetric(float64(reload.Milliseconds())/float64(b.N), "workerd-reload-ms")
 			b.ReportMetric(0, "ns/op") // the two metrics above are the result
+		})
+	}
+}
+
+// uploadScaleSizes are the account sizes BenchmarkUploadAtScale measures: LUMIER_BENCH_UPLOADS
+// ("10,100") or 10, 100 and 1,000 scripts.
+func uploadScaleSizes(tb testing.TB) []int {
+	spec := os.Getenv("LUMIER_BENCH_UPLOADS")
+	if spec == "" {
+		return []int{10, 100, 1000}
+	}
+	var sizes []int
+	for _, f := range strings.Split(spec, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			tb.Fatalf("LUMIER_BENCH_UPLOADS=%q: want account sizes separated by commas, such as 10,100", spec)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes
+}
+
+// BenchmarkUploadAtScale measures a new script's upload on an account that already holds N
+// scripts, each hosting the Counter (the shape of BenchmarkWorkersScale's stack), averaged over
+// 10 uploads one after the other: the reload as the server reports it (startup_time_ms: the
+// workerd config of the changed shard and its new process), the upload's wall time, and the CPU
+// time of this process (the API server) per upload, which grows with N wherever a change does
+// work for the whole account. The N scripts are uploaded first, 20 at a time.
+func BenchmarkUploadAtScale(b *testing.B) {
+	const measured = 10
+	code := workerModule(b, "counter.js")
+	// The tests' check that no change modifies the served state encodes the whole account on
+	// every change: whole-account work per upload, which is what this benchmark looks for.
+	verifySharing = false
+	defer func() { verifySharing = true }()
+	for _, n := range uploadScaleSizes(b) {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				s := startServer(b, b.TempDir(), Options{})
+				fill := make(chan int)
+				var wg sync.WaitGroup
+				for range 20 {
+					wg.Go(func() {
+						for i := range fill {
+							mustUpload(b, s, fmt.Sprintf("fill-%04d", i), counterMeta("", "v1"), code)
+						}
+					})
+				}
+				for i := range n {
+					fill <- i
+				}
+				close(fill)
+				wg.Wait()
+				b.StartTimer()
+				var reload, total time.Duration
+				cpu := processCPU()
+				for i := range measured {
+					start := time.Now()
+					res := mustUpload(b, s, fmt.Sprintf("new-%02d", i), counterMeta("", "v1"), code)
+					total += time.Since(start)
+					reload += time.Duration(res.StartupTimeMs) * time.Millisecond
+				}
+				cpu = processCPU() - cpu
+				b.ReportMetric(float64(reload.Milliseconds())/measured, "reload-ms/upload")
+				b.ReportMetric(float64(total.Milliseconds())/measured, "ms/upload")
+				b.ReportMetric(float64(cpu.Microseconds())/1000/measured, "server-cpu-ms/upload")
+			}
+			b.ReportMetric(0, "ns/op")
 		})
 	}
 }
