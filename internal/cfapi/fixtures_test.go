@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -136,6 +137,37 @@ func TestListsReadEveryPage(t *testing.T) {
 			assert.Equal(t, []string{"1", "2"}, pages)
 		})
 	}
+}
+
+// A list that changes while its pages are read is read again: here "a" is deleted after page 1
+// was read, "c" moves to page 1, and page 2 would have shown nothing of it.
+func TestListChangedBetweenPagesIsReadAgain(t *testing.T) {
+	items := []string{"a", "b", "c"}
+	var pages []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page := r.URL.Query().Get("page")
+		pages = append(pages, page)
+		from := 0
+		if page == "2" {
+			from = 2
+		}
+		var result []string
+		for _, id := range items[min(from, len(items)):min(from+2, len(items))] {
+			result = append(result, `{"id":"`+id+`","name":"`+id+`"}`)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"success":true,"errors":[],"messages":[],"result":[` + strings.Join(result, ",") + `],` +
+			`"result_info":{"page":` + page + `,"per_page":2,"count":` + strconv.Itoa(len(result)) +
+			`,"total_count":` + strconv.Itoa(len(items)) + `,"total_pages":` + strconv.Itoa((len(items)+1)/2) + `}}`))
+		if len(pages) == 1 {
+			items = items[1:] // deleted once page 1 was read
+		}
+	}))
+	defer srv.Close()
+	got, err := New(srv.URL, "token", fixtureAccount).Namespaces(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []Namespace{{ID: "b", Name: "b"}, {ID: "c", Name: "c"}}, got)
+	assert.Equal(t, []string{"1", "2", "1"}, pages)
 }
 
 // An account's workers.dev subdomain reads as Cloudflare sends it; an account without one

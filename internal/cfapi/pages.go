@@ -26,20 +26,41 @@ func pageQuery(page int) []option.RequestOption {
 	}
 }
 
-// allPages calls fetch for page 1, 2, ... until result_info says the last page was read.
+// maxRereads bounds how many times allPages starts over because the list changed while it read.
+const maxRereads = 3
+
+// allPages calls fetch for page 1, 2, ... until result_info says the last page was read. Pages
+// are offsets into the list, so an item removed from a page already read moves the later items
+// one place back, and one of them is never seen: a list whose total_count changed between pages
+// is read again from page 1 (up to maxRereads times; after that the last reading is returned).
+// Concurrent deletes do that: a destroy deleting hundreds of Workers at once.
 func allPages[T any](fetch func(page int) ([]T, resultInfo, error)) ([]T, error) {
-	var all []T
+	for reread := 0; ; reread++ {
+		all, changed, err := readPages(fetch)
+		if err != nil || !changed || reread == maxRereads {
+			return all, err
+		}
+	}
+}
+
+// readPages reads the list once (allPages) and reports whether its total_count changed meanwhile.
+func readPages[T any](fetch func(page int) ([]T, resultInfo, error)) (all []T, changed bool, err error) {
+	total := -1
 	for page := 1; ; page++ {
 		if page > maxPages {
-			return nil, fmt.Errorf("more than %d pages", maxPages)
+			return nil, false, fmt.Errorf("more than %d pages", maxPages)
 		}
 		items, info, err := fetch(page)
 		if err != nil {
-			return nil, fmt.Errorf("page %d: %w", page, err)
+			return nil, false, fmt.Errorf("page %d: %w", page, err)
+		}
+		if info.present && info.TotalCount > 0 {
+			changed = changed || total >= 0 && info.TotalCount != total
+			total = info.TotalCount
 		}
 		all = append(all, items...)
 		if info.last(page, len(items), len(all)) {
-			return all, nil
+			return all, changed, nil
 		}
 	}
 }
