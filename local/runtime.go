@@ -32,6 +32,10 @@ type runtime interface {
 func (s *Server) workerdScripts(st *account.State) ([]workerd.Script, error) {
 	out := make([]workerd.Script, 0, len(st.Scripts))
 	consumers := s.queues.Consumers()
+	hosted := map[string][]rules.Namespace{} // by script: one pass, not one per script
+	for _, n := range st.Namespaces {
+		hosted[n.Script] = append(hosted[n.Script], n)
+	}
 	for _, name := range st.ScriptNames() {
 		rec := st.Scripts[name]
 		ws := workerd.Script{
@@ -55,7 +59,7 @@ func (s *Server) workerdScripts(st *account.State) ([]workerd.Script, error) {
 		}
 		ws.Bindings = s.workerdBindings(bc, rec.Bindings)
 		ws.Workflows = workflowsDefined(st, name, rec.Bindings)
-		for _, n := range st.NamespacesOf(name) {
+		for _, n := range hosted[name] {
 			ws.Classes = append(ws.Classes, workerd.Class{Name: n.Class, SQLite: n.SQLite, UniqueKey: n.ID})
 		}
 		out = append(out, ws)
