@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lumier-dev/lumier/local/account"
 )
 
 // BenchmarkUploadToFirstAnswer measures, per upload of a new version: the time from sending the
@@ -90,8 +92,8 @@ func BenchmarkUploadAtScale(b *testing.B) {
 	code := workerModule(b, "counter.js")
 	// The tests' check that no change modifies the served state encodes the whole account on
 	// every change: whole-account work per upload, which is what this benchmark looks for.
-	verifySharing = false
-	defer func() { verifySharing = true }()
+	account.VerifySharing = false
+	defer func() { account.VerifySharing = true }()
 	for _, n := range uploadScaleSizes(b) {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
 			for b.Loop() {

@@ -19,6 +19,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4/workers"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/fault"
 	"github.com/lumier-dev/lumier/local/scripts/scriptstest"
 )
@@ -49,7 +50,12 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "crash writer:", err)
 		os.Exit(1)
 	}
+	account.VerifySharing = true // every test checks that no change modifies the state being served
 	code := m.Run()
+	if n := account.SharingViolations.Load(); n > 0 && code == 0 {
+		fmt.Fprintf(os.Stderr, "%d script records were changed in place: a change takes the record it changes with State.Own\n", n)
+		code = 1
+	}
 	if shared.srv != nil {
 		shared.srv.Close()
 	}

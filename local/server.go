@@ -372,7 +372,9 @@ func (s *Server) openPort(next *account.State, name string) (changed bool, err e
 		return false, err
 	}
 	changed = port != rec.Port || next.Ports[name] != port
-	rec.Port = port
+	if port != rec.Port {
+		next.Own(name).Port = port
+	}
 	if next.Ports == nil {
 		next.Ports = map[string]int{}
 	}

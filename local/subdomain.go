@@ -46,7 +46,7 @@ func (a accountView) SetWorkersDev(name string, enabled, previews bool) (string,
 		return "", envelope.ScriptNotFound()
 	}
 	next := prev.Clone()
-	rec := next.Scripts[name]
+	rec := next.Own(name)
 	rec.WorkersDev, rec.PreviewsEnabled = enabled, previews
 	if enabled {
 		if _, err := s.openPort(next, name); err != nil {

@@ -55,7 +55,10 @@ func (l *Ledger) Lock() { l.mu.Lock() }
 func (l *Ledger) Unlock() { l.mu.Unlock() }
 
 // Publish serves next, already written. The caller holds the lock.
-func (l *Ledger) Publish(next *State) { l.st.Store(next) }
+func (l *Ledger) Publish(next *State) {
+	next.checkOrigin()
+	l.st.Store(next)
+}
 
 // Commit writes next and serves it, then removes the modules no script names any more. When
 // the write fails, the runtime is given prev back, so that what runs is always what the state
@@ -67,7 +70,7 @@ func (l *Ledger) Commit(ctx context.Context, prev, next *State) error {
 		}
 		return fmt.Errorf("saving the state: %w", err)
 	}
-	l.st.Store(next)
+	l.Publish(next)
 	if err := l.store.GC(next); err != nil {
 		l.logger.Warn("removing unused modules", "err", err)
 	}
@@ -178,6 +181,10 @@ func (l *Ledger) applyBatch(batch []*Change) {
 	for i, c := range kept {
 		if err == nil {
 			dones[i](reload)
+			if c.Script != "" {
+				// The upload's done records the reload's time in the new version, after the save.
+				l.store.changedAfterSave(c.Script)
+			}
 		}
 		c.result <- err
 	}

@@ -6,7 +6,9 @@ package account
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/lumier-dev/lumier/local/rules"
@@ -41,6 +43,13 @@ type State struct {
 	Domains []zones.Domain `json:"domains,omitempty"`
 	// Workflows is the Workflows API's registry by workflow name (local/workflows).
 	Workflows map[string]*workflows.Record `json:"workflows,omitempty"`
+
+	// owned names the records this state copied from the one it was cloned from (Own).
+	owned map[string]bool
+	// origin and originJSON are the state this one was cloned from and its encoding then, kept
+	// only while VerifySharing is set.
+	origin     *State
+	originJSON []byte
 }
 
 // Script is one uploaded script.
@@ -85,21 +94,76 @@ func NewState() *State {
 	return &State{Version: stateVersion, Subdomain: DefaultSubdomain, Scripts: map[string]*Script{}}
 }
 
-// Clone deep-copies the state, so that a request can build the next one without touching the
-// one being served.
+// Clone copies the state, so that a request can build the next one without touching the one
+// being served. The scripts' records are shared with s, not copied (copying every record made
+// each change cost as much as the whole account): a change that modifies a script's record takes
+// its own copy first with Own. Everything else is copied: the parts that grow with the scripts
+// (namespaces, ports) are plain values, copied as they are; the rest through JSON.
 func (s *State) Clone() *State {
-	b, err := json.Marshal(s)
-	if err != nil {
-		panic(fmt.Sprintf("local: state does not encode: %v", err)) // plain data: cannot happen
-	}
+	rest := *s
+	rest.Scripts, rest.Namespaces, rest.Ports = nil, nil, nil
+	rest.owned, rest.origin, rest.originJSON = nil, nil, nil
 	out := NewState()
-	if err := json.Unmarshal(b, out); err != nil {
+	if err := json.Unmarshal(mustJSON(&rest), out); err != nil {
 		panic(fmt.Sprintf("local: state does not decode: %v", err))
 	}
+	out.Scripts = maps.Clone(s.Scripts)
 	if out.Scripts == nil {
 		out.Scripts = map[string]*Script{}
 	}
+	out.Namespaces = slices.Clone(s.Namespaces)
+	out.Ports = maps.Clone(s.Ports)
+	if VerifySharing {
+		out.origin, out.originJSON = s, mustJSON(s)
+	}
 	return out
+}
+
+// Own returns script name's record for changing, or nil when s has none: a copy of its own the
+// first time, since the record may be shared with the state s was cloned from.
+func (s *State) Own(name string) *Script {
+	rec, ok := s.Scripts[name]
+	if !ok || s.owned[name] {
+		return rec
+	}
+	var copied Script
+	if err := json.Unmarshal(mustJSON(rec), &copied); err != nil {
+		panic(fmt.Sprintf("local: script record does not decode: %v", err))
+	}
+	if s.owned == nil {
+		s.owned = map[string]bool{}
+	}
+	s.owned[name] = true
+	s.Scripts[name] = &copied
+	return &copied
+}
+
+// VerifySharing makes Clone remember what it was cloned from, and the Ledger check, when it
+// serves a state, that the state cloned from did not change meanwhile (a record changed without
+// Own), and Store.Save that a saved record did not change after its save. Each violation adds
+// to SharingViolations. It costs an encoding of the whole state per change: tests set it.
+var VerifySharing bool
+
+// SharingViolations counts the records found changed in place (see VerifySharing).
+var SharingViolations atomic.Int64
+
+// checkOrigin counts a violation when the state s was cloned from changed since (see
+// VerifySharing), and reports whether there was one.
+func (s *State) checkOrigin() bool {
+	changed := s.origin != nil && string(mustJSON(s.origin)) != string(s.originJSON)
+	s.origin, s.originJSON = nil, nil
+	if changed {
+		SharingViolations.Add(1)
+	}
+	return changed
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("local: state does not encode: %v", err)) // plain data: cannot happen
+	}
+	return b
 }
 
 // ScriptNames returns the script names in order, so that output and workerd configs are stable.

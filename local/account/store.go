@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/lumier-dev/lumier/local/storage"
 )
@@ -33,6 +34,18 @@ type Store struct {
 	DB      *storage.DB
 	modules *storage.Modules
 	unlock  func() error
+
+	// encoded is each script's record as last saved, with its encoding. A saved record is not
+	// changed (a change copies a record before changing it: State.Own), so the same record has
+	// the same encoding, and a save encodes only the records that changed. Guarded by emu.
+	emu     sync.Mutex
+	encoded map[string]savedRecord
+}
+
+// savedRecord is a script's record and its encoding as saved.
+type savedRecord struct {
+	rec *Script
+	doc []byte
 }
 
 // OpenStore prepares dir, checks that it is writable, takes its lock and opens its database.
@@ -126,13 +139,23 @@ func (st *Store) Load() (*State, error) {
 
 // Save writes the account: its settings and the scripts that changed, in one transaction.
 func (st *Store) Save(s *State) error {
+	st.emu.Lock()
+	defer st.emu.Unlock()
 	doc := storage.AccountState{Scripts: make(map[string][]byte, len(s.Scripts))}
+	encoded := make(map[string]savedRecord, len(s.Scripts))
 	for name, rec := range s.Scripts {
+		if e, ok := st.encoded[name]; ok && e.rec == rec {
+			if VerifySharing && string(mustJSON(rec)) != string(e.doc) {
+				SharingViolations.Add(1) // changed after its save
+			}
+			doc.Scripts[name], encoded[name] = e.doc, e
+			continue
+		}
 		b, err := json.Marshal(rec)
 		if err != nil {
 			return fmt.Errorf("encoding script %s: %w", name, err)
 		}
-		doc.Scripts[name] = b
+		doc.Scripts[name], encoded[name] = b, savedRecord{rec: rec, doc: b}
 	}
 	settings := *s
 	settings.Scripts = nil
@@ -144,7 +167,15 @@ func (st *Store) Save(s *State) error {
 	if err := st.DB.Account().Save(doc); err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}
+	st.encoded = encoded
 	return nil
+}
+
+// changedAfterSave tells Save that script's saved record was changed in place since.
+func (st *Store) changedAfterSave(script string) {
+	st.emu.Lock()
+	defer st.emu.Unlock()
+	delete(st.encoded, script)
 }
 
 // PutModule stores content and returns its sha256.

@@ -116,7 +116,7 @@ func (a *API) handlePatchScriptSettings(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	next := prev.Clone()
-	rec := next.Scripts[r.PathValue("script")]
+	rec := next.Own(r.PathValue("script"))
 	st := p.apply(settingsOf(rec))
 	rec.Settings = &st
 	if err := a.store.Save(next); err != nil {
@@ -168,7 +168,7 @@ func (a *API) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := prev.Clone()
-	rec := next.Scripts[name]
+	rec := next.Own(name)
 	st := p.apply(settingsOf(rec))
 	rec.Settings = &st
 

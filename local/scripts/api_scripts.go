@@ -88,7 +88,7 @@ func (a *API) handleUpload(w http.ResponseWriter, r *http.Request) {
 		startup int64
 	)
 	err = a.ledger.Submit(&account.Change{Script: name, Build: func(next *account.State) (*account.State, func(time.Duration), error) {
-		old := next.Scripts[name]
+		old := next.Own(name) // RecordUpload completes its versions
 		bindings := up.bindings
 		if old != nil {
 			bindings = keepBindings(up.bindings, old.Bindings, up.meta.KeepBindings)
@@ -252,7 +252,7 @@ func (a *API) handleDelete(w http.ResponseWriter, r *http.Request) {
 		next.Domains = slices.DeleteFunc(next.Domains, func(d zones.Domain) bool { return d.Service == name })
 		next.Namespaces = del.Namespaces
 		for other, names := range del.Unbound {
-			rec := next.Scripts[other]
+			rec := next.Own(other)
 			kept := rec.Bindings[:0]
 			for _, b := range rec.Bindings {
 				if !(b.Type == rules.BindingDurableObject && b.ScriptName == name) {

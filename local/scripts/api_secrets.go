@@ -216,7 +216,7 @@ func (a *API) changeSecrets(r *http.Request, edit func([]account.Binding) ([]acc
 		return envelope.ScriptNotFound()
 	}
 	next := prev.Clone()
-	rec := next.Scripts[name]
+	rec := next.Own(name)
 	rec.EnsureVersions()
 	latest := rec.Versions[len(rec.Versions)-1]
 	if d := rec.CurrentDeployment(); len(d.Versions) != 1 || d.Versions[0].VersionID != latest.ID {

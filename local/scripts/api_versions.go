@@ -124,7 +124,7 @@ func (a *API) handleNewVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := prev.Clone()
-	rec := next.Scripts[name]
+	rec := next.Own(name)
 	rec.EnsureVersions()
 	latest := rec.Versions[len(rec.Versions)-1]
 	v := &account.Version{
@@ -227,7 +227,7 @@ func (a *API) handlePutContent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := prev.Clone()
-	rec := next.Scripts[name]
+	rec := next.Own(name)
 	rec.EnsureVersions()
 	v := rec.Snapshot(time.Now().UTC(), requestSource(r))
 	v.MainModule, v.Exports, v.Modules, v.TriggeredBy = up.meta.MainModule, up.exports(), nil, account.TriggeredByUpload

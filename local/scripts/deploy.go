@@ -25,7 +25,7 @@ func requestSource(r *http.Request) string {
 func (a *API) deploy(ctx context.Context, name string, d *account.Deployment) error {
 	prev := a.ledger.Load()
 	next := prev.Clone()
-	rec := next.Scripts[name]
+	rec := next.Own(name)
 	rec.EnsureVersions()
 	for _, dv := range d.Versions {
 		v := rec.FindVersion(dv.VersionID)

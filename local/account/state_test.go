@@ -1,0 +1,71 @@
+package account
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func twoScripts() *State {
+	s := NewState()
+	s.Scripts["kept"] = &Script{Name: "kept"}
+	s.Scripts["changed"] = &Script{Name: "changed"}
+	return s
+}
+
+// A clone shares the records of the state it was cloned from; Own gives the clone its own copy
+// of one record, once, and leaves the other state's record as it was.
+func TestCloneSharesRecordsUntilOwned(t *testing.T) {
+	prev := twoScripts()
+	next := prev.Clone()
+	assert.Same(t, prev.Scripts["kept"], next.Scripts["kept"])
+
+	rec := next.Own("changed")
+	rec.WorkersDev = true
+	assert.NotSame(t, prev.Scripts["changed"], rec)
+	assert.Same(t, rec, next.Own("changed"), "a record owned already is not copied again")
+	assert.False(t, prev.Scripts["changed"].WorkersDev)
+	assert.Nil(t, next.Own("missing"))
+}
+
+// A record changed without Own is caught when the state is served (VerifySharing).
+func TestSharedRecordChangedInPlaceIsCaught(t *testing.T) {
+	VerifySharing = true
+	defer func() { VerifySharing = false }()
+	prev := twoScripts()
+
+	owned := prev.Clone()
+	owned.Own("changed").WorkersDev = true
+	assert.False(t, owned.checkOrigin(), "a record taken with Own")
+
+	bad := owned.Clone()
+	bad.Scripts["changed"].Port = 8787 // the record is owned's too
+	assert.True(t, bad.checkOrigin(), "a record changed in place")
+	SharingViolations.Add(-1) // this one was on purpose
+}
+
+// A save encodes only the records that changed since the last one; what it writes is the whole
+// account all the same.
+func TestSaveEncodesOnlyChangedRecords(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenStore(dir)
+	require.NoError(t, err)
+	prev := twoScripts()
+	require.NoError(t, st.Save(prev))
+	saved := st.encoded["kept"].doc
+
+	next := prev.Clone()
+	next.Own("changed").WorkersDev = true
+	require.NoError(t, st.Save(next))
+	assert.Same(t, &saved[0], &st.encoded["kept"].doc[0], "the unchanged record is not encoded again")
+	require.NoError(t, st.Close())
+
+	st, err = OpenStore(dir)
+	require.NoError(t, err)
+	defer st.Close()
+	loaded, err := st.Load()
+	require.NoError(t, err)
+	assert.True(t, loaded.Scripts["changed"].WorkersDev)
+	assert.Equal(t, "kept", loaded.Scripts["kept"].Name)
+}
