@@ -14,22 +14,16 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lumier-dev/lumier/internal/benchsize"
 )
 
 // scaleSizes are the stack sizes BenchmarkWorkersScale deploys: LUMIER_BENCH_SCALE
 // ("10,100") or 10, 100 and 1,000 Workers.
 func scaleSizes(tb testing.TB) []int {
-	spec := os.Getenv("LUMIER_BENCH_SCALE")
-	if spec == "" {
-		return []int{10, 100, 1000}
-	}
-	var sizes []int
-	for _, f := range strings.Split(spec, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			tb.Fatalf("LUMIER_BENCH_SCALE=%q: want stack sizes separated by commas, such as 10,100", spec)
-		}
-		sizes = append(sizes, n)
+	sizes, err := benchsize.FromEnv("LUMIER_BENCH_SCALE", []int{10, 100, 1000})
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return sizes
 }

@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/lumier-dev/lumier/internal/benchsize"
 	"github.com/lumier-dev/lumier/local/account"
 )
 
@@ -66,17 +64,9 @@ func BenchmarkUploadToFirstAnswer(b *testing.B) {
 // uploadScaleSizes are the account sizes BenchmarkUploadAtScale measures: LUMIER_BENCH_UPLOADS
 // ("10,100") or 10, 100 and 1,000 scripts.
 func uploadScaleSizes(tb testing.TB) []int {
-	spec := os.Getenv("LUMIER_BENCH_UPLOADS")
-	if spec == "" {
-		return []int{10, 100, 1000}
-	}
-	var sizes []int
-	for _, f := range strings.Split(spec, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			tb.Fatalf("LUMIER_BENCH_UPLOADS=%q: want account sizes separated by commas, such as 10,100", spec)
-		}
-		sizes = append(sizes, n)
+	sizes, err := benchsize.FromEnv("LUMIER_BENCH_UPLOADS", []int{10, 100, 1000})
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return sizes
 }
