@@ -164,7 +164,7 @@ func TestListChangedBetweenPagesIsReadAgain(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	got, err := New(srv.URL, "token", fixtureAccount).Namespaces(context.Background())
+	got, err := New(srv.URL, "token", fixtureAccount).DurableObjects.Namespaces(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []Namespace{{ID: "b", Name: "b"}, {ID: "c", Name: "c"}}, got)
 	assert.Equal(t, []string{"1", "2", "1"}, pages)
