@@ -2,10 +2,8 @@ package local
 
 import (
 	"context"
-	"maps"
 	"net"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/lumier-dev/lumier/local/account"
@@ -18,6 +16,7 @@ import (
 	"github.com/lumier-dev/lumier/local/queues"
 	"github.com/lumier-dev/lumier/local/r2"
 	"github.com/lumier-dev/lumier/local/rules"
+	"github.com/lumier-dev/lumier/local/runtime"
 	"github.com/lumier-dev/lumier/local/schedules"
 	"github.com/lumier-dev/lumier/local/scripts"
 	"github.com/lumier-dev/lumier/local/subdomain"
@@ -168,7 +167,7 @@ func (a accountView) ReloadConsumers(ctx context.Context) {
 	s.ledger.Lock()
 	defer s.ledger.Unlock()
 	st := s.ledger.Load()
-	if err := s.apply(ctx, st, st, ""); err != nil {
+	if err := s.runtime.Apply(ctx, st, st, ""); err != nil {
 		s.logger.Warn("reloading scripts after a queue consumer changed", "err", err)
 	}
 }
@@ -198,7 +197,7 @@ func (s *Server) serveZones(api http.Handler) http.Handler {
 				" (routes and custom domains are set on a Worker with routes and domains)", http.StatusNotFound)
 			return
 		}
-		s.router.handler(script).ServeHTTP(w, r)
+		s.runtime.Router.Handler(script).ServeHTTP(w, r)
 	})
 }
 
@@ -264,7 +263,7 @@ func (a accountView) Set(ctx context.Context, script string, set func(prev []sch
 		next.Schedules[script] = recs
 	}
 	if (len(prev.Schedules[script]) > 0) != (len(recs) > 0) {
-		if err := s.apply(ctx, prev, next, ""); err != nil {
+		if err := s.runtime.Apply(ctx, prev, next, ""); err != nil {
 			return nil, err
 		}
 	}
@@ -297,7 +296,7 @@ func (a accountView) EditWorkflows(ctx context.Context, edit func(reg map[string
 		return err
 	}
 	if restart {
-		if err := s.apply(ctx, prev, next, ""); err != nil {
+		if err := s.runtime.Apply(ctx, prev, next, ""); err != nil {
 			return err
 		}
 	}
@@ -307,11 +306,11 @@ func (a accountView) EditWorkflows(ctx context.Context, edit func(reg map[string
 // EngineAddr is where the engine of workflow name answers (workflows.Account): in the process
 // of the script that runs it.
 func (a accountView) EngineAddr(name string) (string, error) {
-	host, ok := workflowHost(a.s.ledger.Load(), name)
+	host, ok := runtime.WorkflowHost(a.s.ledger.Load(), name)
 	if !ok {
 		return "", envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "workflow %q has no script that runs it", name)
 	}
-	addr, ok := a.s.runtime.WorkflowAddr(host, name)
+	addr, ok := a.s.runtime.Workerd.WorkflowAddr(host, name)
 	if !ok {
 		return "", envelope.NewError(http.StatusBadRequest, envelope.CodeValidation, "workflow %q is not running on workerd", name)
 	}
@@ -320,27 +319,27 @@ func (a accountView) EngineAddr(name string) (string, error) {
 
 // Apply has workerd run next in place of prev (scripts.Runtime).
 func (a accountView) Apply(ctx context.Context, prev, next *account.State, uploaded string) error {
-	return a.s.apply(ctx, prev, next, uploaded)
+	return a.s.runtime.Apply(ctx, prev, next, uploaded)
 }
 
 // Kinds are the binding types the local Cloudflare runs, sorted (scripts.Runtime).
-func (a accountView) Kinds() []string { return slices.Sorted(maps.Keys(bindingKinds)) }
+func (a accountView) Kinds() []string { return runtime.Kinds() }
 
 // CheckBindingTargets refuses bindings that name resources the account lacks (scripts.Runtime).
 func (a accountView) CheckBindingTargets(script string, bindings []account.Binding) error {
-	return a.s.checkBindingTargets(script, bindings)
+	return a.s.runtime.CheckBindingTargets(script, bindings)
 }
 
 // ReadBindings is bindings as Cloudflare reads them back (scripts.Runtime).
 func (a accountView) ReadBindings(st *account.State, script string, bindings []account.Binding) []any {
-	return bindingsRead(st, script, bindings)
+	return runtime.BindingsRead(st, script, bindings)
 }
 
 // DropStorage deletes the data of ended Durable Object namespaces (scripts.Runtime).
-func (a accountView) DropStorage(dropped []rules.Namespace) { a.s.dropStorage(dropped) }
+func (a accountView) DropStorage(dropped []rules.Namespace) { a.s.runtime.DropStorage(dropped) }
 
 // ClosePort stops serving a deleted script's port (scripts.Runtime).
-func (a accountView) ClosePort(script string) { a.s.router.close(script) }
+func (a accountView) ClosePort(script string) { a.s.runtime.Router.Close(script) }
 
 // RemoveConsumersOf removes a deleted script's queue consumers (scripts.Runtime).
 func (a accountView) RemoveConsumersOf(script string) (bool, error) {

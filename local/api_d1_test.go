@@ -12,6 +12,7 @@ import (
 	"github.com/lumier-dev/lumier/internal/shapetest"
 	"github.com/lumier-dev/lumier/local/d1"
 	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/runtime"
 )
 
 // TestD1APIDatabasesAndQueries drives the D1 API through cloudflare-go: create, get, list,
@@ -80,7 +81,7 @@ func TestD1BindingKeepsRowsAcrossRestart(t *testing.T) {
 
 	_, err = putScript(t, s, "d1w", meta(map[string]any{"bindings": []any{d1Binding("DB", "00000000-0000-4000-8000-000000000000")}}),
 		module{Name: "index.js", Src: d1Worker})
-	requireCode(t, err, codeD1BindingInvalid, "which was not found")
+	requireCode(t, err, runtime.CodeD1BindingInvalid, "which was not found")
 	mustUpload(t, s, "d1w", meta(map[string]any{"bindings": []any{d1Binding("DB", db.UUID)}}), module{Name: "index.js", Src: d1Worker})
 	url := enableWorkersDev(t, s, "d1w")
 

@@ -8,6 +8,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v4"
 	cfkv "github.com/cloudflare/cloudflare-go/v4/kv"
 	"github.com/lumier-dev/lumier/local/kv"
+	"github.com/lumier-dev/lumier/local/runtime"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,7 +56,7 @@ func TestKVBindingKeepsContentsAcrossRestart(t *testing.T) {
 	// A binding to a namespace the account does not have is refused, as on Cloudflare.
 	_, err = putScript(t, s, "kvw", meta(map[string]any{"bindings": []any{kvBinding("CACHE", "0123456789abcdef0123456789abcdef")}}),
 		module{Name: "index.js", Src: kvWorker})
-	requireCode(t, err, codeKVBindingInvalid, "is not valid")
+	requireCode(t, err, runtime.CodeKVBindingInvalid, "is not valid")
 
 	mustUpload(t, s, "kvw", meta(map[string]any{"bindings": []any{kvBinding("CACHE", ns.ID)}}), module{Name: "index.js", Src: kvWorker})
 	url := enableWorkersDev(t, s, "kvw")

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lumier-dev/lumier/local/account"
+	"github.com/lumier-dev/lumier/local/runtime"
 
 	"github.com/cloudflare/cloudflare-go/v4"
 	"github.com/cloudflare/cloudflare-go/v4/durable_objects"
@@ -107,7 +108,7 @@ func TestUploadRules(t *testing.T) {
 		_, err = putScript(t, s, "bad-binding", withBindings(meta(nil), map[string]any{"type": "vectorize", "name": "VEC", "index_name": "x"}), doSrc())
 		requireCode(t, err, envelope.CodeValidation, "does not run")
 		_, err = putScript(t, s, "bad-binding", withBindings(meta(nil), map[string]any{"type": "kv_namespace", "name": "KV", "namespace_id": "x"}), doSrc())
-		requireCode(t, err, codeKVBindingInvalid, "KV namespace 'x' is not valid")
+		requireCode(t, err, runtime.CodeKVBindingInvalid, "KV namespace 'x' is not valid")
 	})
 
 	t.Run("migration tag precondition is code 10079", func(t *testing.T) {

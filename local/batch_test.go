@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/runtime"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
@@ -73,7 +74,7 @@ func (p *poller) answered() int {
 
 // observedRuntime counts the poller's answers during each reload.
 type observedRuntime struct {
-	runtime
+	runtime.Supervisor
 	p      *poller
 	mu     sync.Mutex
 	during []int // answers that came while each Apply ran, in the order the Applies ended
@@ -81,7 +82,7 @@ type observedRuntime struct {
 
 func (o *observedRuntime) Apply(ctx context.Context, scripts []workerd.Script) error {
 	before := o.p.answered()
-	err := o.runtime.Apply(ctx, scripts)
+	err := o.Supervisor.Apply(ctx, scripts)
 	o.mu.Lock()
 	o.during = append(o.during, o.p.answered()-before)
 	o.mu.Unlock()
@@ -99,8 +100,8 @@ func TestParallelUploadsOneBad(t *testing.T) {
 	status, _ := call(t, http.MethodPost, residentURL+"/resident", "")
 	require.Equal(t, http.StatusOK, status)
 	p := startPoller(residentURL)
-	observed := &observedRuntime{runtime: s.runtime, p: p}
-	s.runtime = observed
+	observed := &observedRuntime{Supervisor: s.runtime.Workerd, p: p}
+	s.runtime.Workerd = observed
 
 	const n, bad = 20, 13
 	var (
@@ -154,7 +155,7 @@ func TestParallelUploadsOneBad(t *testing.T) {
 
 // gatedRuntime holds every Apply until the test releases it, and counts them.
 type gatedRuntime struct {
-	runtime
+	runtime.Supervisor
 	entered chan int // the number of scripts of each Apply, as it starts
 	release chan struct{}
 }
@@ -162,7 +163,7 @@ type gatedRuntime struct {
 func (g *gatedRuntime) Apply(ctx context.Context, scripts []workerd.Script) error {
 	g.entered <- len(scripts)
 	<-g.release
-	return g.runtime.Apply(ctx, scripts)
+	return g.Supervisor.Apply(ctx, scripts)
 }
 
 // TestBatchAnsweredBeforeLaterReloads: changes that wait while a reload runs are applied in one
@@ -170,8 +171,8 @@ func (g *gatedRuntime) Apply(ctx context.Context, scripts []workerd.Script) erro
 // that arrived meanwhile.
 func TestBatchAnsweredBeforeLaterReloads(t *testing.T) {
 	s := startServer(t, t.TempDir(), Options{})
-	g := &gatedRuntime{runtime: s.runtime, entered: make(chan int, 10), release: make(chan struct{})}
-	s.runtime = g
+	g := &gatedRuntime{Supervisor: s.runtime.Workerd, entered: make(chan int, 10), release: make(chan struct{})}
+	s.runtime.Workerd = g
 	plain := module{Name: "index.js", Src: `export default { fetch() { return new Response("ok") } }`}
 	upload := func(name string) chan error {
 		done := make(chan error, 1)

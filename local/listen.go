@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"net"
 	"syscall"
+
+	"github.com/lumier-dev/lumier/local/loopback"
 )
 
-// loopbackIP is where every socket of the local Cloudflare listens: the API (which accepts a
-// fixed, printed token) and the Workers (which run uploaded code) must not be reachable from
-// other machines.
-const loopbackIP = "127.0.0.1"
+// loopbackIP is where every socket of the local Cloudflare listens (loopback.IP).
+const loopbackIP = loopback.IP
 
 // checkLoopback validates a listen address and normalises "localhost" to 127.0.0.1.
 func checkLoopback(addr string) (string, error) {

@@ -32,6 +32,7 @@ import (
 	"github.com/lumier-dev/lumier/local/queues"
 	"github.com/lumier-dev/lumier/local/r2"
 	"github.com/lumier-dev/lumier/local/requestlog"
+	"github.com/lumier-dev/lumier/local/runtime"
 	"github.com/lumier-dev/lumier/local/schedules"
 	"github.com/lumier-dev/lumier/local/tails"
 	"github.com/lumier-dev/lumier/local/workerd"
@@ -98,8 +99,7 @@ type Server struct {
 	opts          Options
 	logger        *slog.Logger
 	store         *account.Store
-	runtime       runtime
-	router        *router
+	runtime       *runtime.Runtime // runs the scripts on workerd and serves their ports (local/runtime)
 	calls         calls.Counter
 	reqlog        *requestlog.Log
 	triggers      *schedules.Triggers // Cron Triggers: the schedules endpoints and the loop
@@ -193,16 +193,16 @@ func New(opts Options) (*Server, error) {
 		opts:   opts,
 		logger: logger,
 		store:  st,
-		runtime: workerd.NewSupervisor(workerd.Options{
-			Binary: opts.Workerd,
-			Dir:    st.WorkerdDir(),
-			Logger: logger,
-		}),
 	}
+	supervisor := workerd.NewSupervisor(workerd.Options{
+		Binary: opts.Workerd,
+		Dir:    st.WorkerdDir(),
+		Logger: logger,
+	})
 	s.tails = tails.NewHub(accountView{s})
 	s.analytics = analytics.NewSink(st.Dir, logger)
 	s.zones = zones.NewSet(opts.Zones)
-	s.triggers = schedules.NewTriggers(accountView{s}, s.runtime, logger)
+	s.triggers = schedules.NewTriggers(accountView{s}, supervisor, logger)
 	if s.kv, err = kv.Open(st.DB); err != nil {
 		st.Close()
 		return nil, err
@@ -215,7 +215,7 @@ func New(opts Options) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s.delivery = queues.NewDelivery(s.queues, s.runtime, logger)
+	s.delivery = queues.NewDelivery(s.queues, supervisor, logger)
 	if s.d1, err = d1.Open(st.Dir, st.DB); err != nil {
 		st.Close()
 		return nil, err
@@ -224,8 +224,17 @@ func New(opts Options) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s.router = newRouter(logger.With("component", "router"), s.route)
-	s.ledger = account.NewLedger(st, loaded, s.apply, logger)
+	s.runtime = runtime.New(runtime.Config{
+		Workerd: supervisor, Store: st, Logger: logger,
+		State: func() *account.State { return s.ledger.Load() },
+		Tails: s.tails, Analytics: s.analytics,
+		Assets: s.assets, AssetsBackend: &s.assetsBackend,
+		KV: s.kv, KVBackend: &s.kvBackend,
+		D1: s.d1, D1Backend: &s.d1Backend,
+		Queues: s.queues, QueueBackend: &s.queueBackend,
+		R2: s.r2, R2Backend: &s.r2Backend,
+	})
+	s.ledger = account.NewLedger(st, loaded, s.runtime.Apply, logger)
 	if s.reqlog, err = requestlog.Open(st.Dir, opts.LogRequests); err != nil {
 		st.Close()
 		return nil, err
@@ -298,7 +307,7 @@ func (s *Server) Start(ctx context.Context) error {
 		s.queueBackend.Close()
 		s.r2Backend.Close()
 		s.ln = nil
-		s.router.closeAll()
+		s.runtime.Router.CloseAll()
 		return err
 	}
 	s.srv = &http.Server{
@@ -347,14 +356,14 @@ func (s *Server) restore(ctx context.Context) error {
 		s.ledger.Publish(next)
 	}
 	if len(next.Scripts) > 0 {
-		if err := s.apply(ctx, next, next, ""); err != nil {
+		if err := s.runtime.Apply(ctx, next, next, ""); err != nil {
 			return fmt.Errorf("running the stored scripts on workerd (state directory %s): %w", s.store.Dir, err)
 		}
 	}
 	if err := s.store.GC(next); err != nil {
 		s.logger.Warn("removing unused modules", "err", err)
 	}
-	s.dropOrphanStorage(next)
+	s.runtime.DropOrphanStorage(next)
 	return nil
 }
 
@@ -367,7 +376,7 @@ func (s *Server) openPort(next *account.State, name string) (changed bool, err e
 	if want == 0 {
 		want = next.Ports[name]
 	}
-	port, err := s.router.open(name, want, s.portBase(), next.UsedPorts(name))
+	port, err := s.runtime.Router.Open(name, want, s.portBase(), next.UsedPorts(name))
 	if err != nil {
 		return false, err
 	}
@@ -418,7 +427,7 @@ func (s *Server) StateDir() string { return s.store.Dir }
 // ScriptURL is the URL a script with workers.dev enabled answers at (http://127.0.0.1:<port>);
 // false when the script does not exist or workers.dev is off.
 func (s *Server) ScriptURL(script string) (string, bool) {
-	port, ok := s.router.port(script)
+	port, ok := s.runtime.Router.Port(script)
 	if !ok {
 		return "", false
 	}
@@ -462,8 +471,8 @@ func (s *Server) Close() error {
 		}
 		s.triggers.Stop()
 		s.delivery.Stop()
-		s.router.closeAll()
-		if err := s.runtime.Close(); err != nil {
+		s.runtime.Router.CloseAll()
+		if err := s.runtime.Workerd.Close(); err != nil {
 			errs = append(errs, err)
 		}
 		if err := s.kvBackend.Close(); err != nil {

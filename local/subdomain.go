@@ -55,13 +55,13 @@ func (a accountView) SetWorkersDev(name string, enabled, previews bool) (string,
 	}
 	if err := s.store.Save(next); err != nil {
 		if enabled && !prev.Scripts[name].WorkersDev {
-			s.router.close(name)
+			s.runtime.Router.Close(name)
 		}
 		return "", err
 	}
 	s.ledger.Publish(next)
 	if !enabled {
-		s.router.close(name)
+		s.runtime.Router.Close(name)
 		return "", nil
 	}
 	url, _ := s.ScriptURL(name)

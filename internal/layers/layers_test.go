@@ -102,7 +102,9 @@ var localRanks = map[string]int{
 	"local/scripts": 4,
 	"local/assets":  4,
 
-	"local": 5,
+	"local/runtime": 5,
+
+	"local": 6,
 }
 
 // localBackImports lists the imports among local/'s packages that do not run down localRanks,
@@ -151,7 +153,7 @@ func TestLocalBackImportReported(t *testing.T) {
 		module + "local/newthing",
 	})
 	want := []string{
-		"local/kv (rank 2) imports local (rank 5)",
+		"local/kv (rank 2) imports local (rank 6)",
 		"local/kv (rank 2) imports local/r2 (rank 2)",
 		"local/newthing is not on the map of local/'s packages",
 	}

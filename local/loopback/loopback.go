@@ -8,6 +8,11 @@ import (
 	"time"
 )
 
+// IP is where every socket of the local Cloudflare listens: the API (which accepts a fixed,
+// printed token) and the Workers (which run uploaded code) must not be reachable from other
+// machines.
+const IP = "127.0.0.1"
+
 // Server is an HTTP service of the local Cloudflare on its own 127.0.0.1 port that only
 // workerd calls: the backends of KV, R2, D1, queue and assets bindings, the tail sink. It takes
 // no token, so it never shares the API's listener. The zero value is ready to Start.
@@ -18,7 +23,7 @@ type Server struct {
 
 // Start listens on a free loopback port and serves h until Close.
 func (l *Server) Start(h http.Handler) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", net.JoinHostPort(IP, "0"))
 	if err != nil {
 		return err
 	}

@@ -59,7 +59,7 @@ func (a *API) handleListDeployments(w http.ResponseWriter, r *http.Request) {
 // handleNewDeployment is POST .../scripts/{name}/deployments {"strategy":"percentage",
 // "versions":[{"version_id","percentage"}],"annotations":{"workers/message"}}: one version at
 // 100%, or two whose percentages add up to 100. The router then splits the script's requests
-// between them (local/versions.go).
+// between them (local/runtime/versions.go).
 func (a *API) handleNewDeployment(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Strategy    string                    `json:"strategy"`

@@ -10,7 +10,7 @@ import (
 
 // Binding is one entry of a script's env: a member of workerd's Worker.Binding union and its
 // value. The package does not know binding kinds: the local Cloudflare maps each Cloudflare
-// binding type to one (local/bindings.go), so a new kind needs no change here.
+// binding type to one (local/runtime/bindings.go), so a new kind needs no change here.
 type Binding struct {
 	// Name is the env property the Worker reads.
 	Name string

@@ -1,4 +1,4 @@
-package local
+package runtime
 
 import (
 	"context"
@@ -12,16 +12,18 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/lumier-dev/lumier/local/loopback"
 )
 
 // portSearch is how many ports after the API's port are tried for a script's first port.
 const portSearch = 200
 
-// router gives every script with workers.dev enabled its own port on 127.0.0.1 and
+// Router gives every script with workers.dev enabled its own port on 127.0.0.1 and
 // reverse-proxies it (plain HTTP and WebSocket upgrades) to the workerd socket serving the script.
 // A port per script, rather than host names, because *.localhost names do not resolve for every
 // client, and because the Worker then sees its real path.
-type router struct {
+type Router struct {
 	logger *slog.Logger
 	// pick chooses where one request for a script goes; the workerd address changes on every
 	// reload, and a split deployment chooses a version per request, so it is asked per request.
@@ -48,8 +50,8 @@ type route struct {
 
 type targetKey struct{}
 
-func newRouter(logger *slog.Logger, pick func(string) routeTarget) *router {
-	r := &router{logger: logger, pick: pick, routes: map[string]*route{}}
+func newRouter(logger *slog.Logger, pick func(string) routeTarget) *Router {
+	r := &Router{logger: logger, pick: pick, routes: map[string]*route{}}
 	r.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			target := pr.In.Context().Value(targetKey{}).(string)
@@ -66,10 +68,10 @@ func newRouter(logger *slog.Logger, pick func(string) routeTarget) *router {
 	return r
 }
 
-// open starts serving script on port (0: pick one), unless it already is. If port is taken by
+// Open starts serving script on port (0: pick one), unless it already is. If port is taken by
 // another program, another port is picked and logged: a moved URL is better than a script that
 // cannot be reached. It returns the port serving the script.
-func (r *router) open(script string, port, searchFrom int, used map[int]bool) (int, error) {
+func (r *Router) Open(script string, port, searchFrom int, used map[int]bool) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if rt, ok := r.routes[script]; ok {
@@ -78,7 +80,7 @@ func (r *router) open(script string, port, searchFrom int, used map[int]bool) (i
 	var ln net.Listener
 	var err error
 	if port != 0 {
-		ln, err = net.Listen("tcp", net.JoinHostPort(loopbackIP, strconv.Itoa(port)))
+		ln, err = net.Listen("tcp", net.JoinHostPort(loopback.IP, strconv.Itoa(port)))
 		if err != nil {
 			r.logger.Warn("a script's port is taken; giving it another one", "script", script, "port", port, "err", err)
 		}
@@ -91,7 +93,7 @@ func (r *router) open(script string, port, searchFrom int, used map[int]bool) (i
 	}
 	bound := ln.Addr().(*net.TCPAddr).Port
 	srv := &http.Server{
-		Handler:           r.handler(script),
+		Handler:           r.Handler(script),
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(r.logger.Handler(), slog.LevelDebug),
 	}
@@ -107,13 +109,13 @@ func (r *router) open(script string, port, searchFrom int, used map[int]bool) (i
 // listenFree listens on the first free port after searchFrom that no script has recorded, so
 // that URLs are short and predictable (8788, 8789, ...), falling back to a port of the kernel's
 // choosing that no script has recorded either.
-func (r *router) listenFree(searchFrom int, used map[int]bool) (net.Listener, error) {
+func (r *Router) listenFree(searchFrom int, used map[int]bool) (net.Listener, error) {
 	if searchFrom > 0 {
 		for p := searchFrom; p < searchFrom+portSearch && p < 65536; p++ {
 			if used[p] {
 				continue
 			}
-			if ln, err := net.Listen("tcp", net.JoinHostPort(loopbackIP, strconv.Itoa(p))); err == nil {
+			if ln, err := net.Listen("tcp", net.JoinHostPort(loopback.IP, strconv.Itoa(p))); err == nil {
 				return ln, nil
 			}
 		}
@@ -127,7 +129,7 @@ func (r *router) listenFree(searchFrom int, used map[int]bool) (net.Listener, er
 		}
 	}()
 	for {
-		ln, err := net.Listen("tcp", net.JoinHostPort(loopbackIP, "0"))
+		ln, err := net.Listen("tcp", net.JoinHostPort(loopback.IP, "0"))
 		if err != nil {
 			return nil, err
 		}
@@ -138,8 +140,8 @@ func (r *router) listenFree(searchFrom int, used map[int]bool) (net.Listener, er
 	}
 }
 
-// handler proxies one script's port to workerd.
-func (r *router) handler(script string) http.Handler {
+// Handler proxies one script's port to workerd.
+func (r *Router) Handler(script string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		target := r.pick(script)
 		if target.front != nil && target.front(w, req) {
@@ -153,8 +155,8 @@ func (r *router) handler(script string) http.Handler {
 	})
 }
 
-// close stops serving script: its port stops answering.
-func (r *router) close(script string) {
+// Close stops serving script: its port stops answering.
+func (r *Router) Close(script string) {
 	r.mu.Lock()
 	rt, ok := r.routes[script]
 	delete(r.routes, script)
@@ -164,8 +166,8 @@ func (r *router) close(script string) {
 	}
 }
 
-// port reports the port serving script.
-func (r *router) port(script string) (int, bool) {
+// Port reports the port serving script.
+func (r *Router) Port(script string) (int, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rt, ok := r.routes[script]
@@ -175,8 +177,8 @@ func (r *router) port(script string) (int, bool) {
 	return rt.port, true
 }
 
-// closeAll stops every script's port.
-func (r *router) closeAll() {
+// CloseAll stops every script's port.
+func (r *Router) CloseAll() {
 	r.mu.Lock()
 	routes := r.routes
 	r.routes = map[string]*route{}

@@ -1,9 +1,10 @@
-package local
+package runtime
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,13 +13,21 @@ import (
 	"strings"
 
 	"github.com/lumier-dev/lumier/local/account"
+	"github.com/lumier-dev/lumier/local/analytics"
+	"github.com/lumier-dev/lumier/local/assets"
+	"github.com/lumier-dev/lumier/local/d1"
 	"github.com/lumier-dev/lumier/local/envelope"
+	"github.com/lumier-dev/lumier/local/kv"
+	"github.com/lumier-dev/lumier/local/loopback"
+	"github.com/lumier-dev/lumier/local/queues"
+	"github.com/lumier-dev/lumier/local/r2"
 	"github.com/lumier-dev/lumier/local/rules"
+	"github.com/lumier-dev/lumier/local/tails"
 	"github.com/lumier-dev/lumier/local/workerd"
 )
 
-// runtime is what the server needs from the workerd supervisor.
-type runtime interface {
+// Supervisor is what the runtime needs from the workerd supervisor (local/workerd).
+type Supervisor interface {
 	Apply(ctx context.Context, scripts []workerd.Script) error
 	Addr(script string) (string, bool)
 	ScheduledAddr(script string) (string, bool)
@@ -26,12 +35,51 @@ type runtime interface {
 	Close() error
 }
 
+// Config is what the runtime runs the account's scripts with: the supervisor, the account's
+// state and stores, and the backends that serve bindings to workerd.
+type Config struct {
+	Workerd Supervisor
+	Store   *account.Store
+	Logger  *slog.Logger
+	// State is the account being served (account.Ledger.Load).
+	State func() *account.State
+
+	Tails         *tails.Hub
+	Analytics     *analytics.Sink
+	Assets        *assets.Store
+	AssetsBackend *loopback.Server
+	KV            *kv.Store
+	KVBackend     *loopback.Server
+	D1            *d1.Store
+	D1Backend     *loopback.Server
+	Queues        *queues.Store
+	QueueBackend  *loopback.Server
+	R2            *r2.Store
+	R2Backend     *loopback.Server
+}
+
+// Runtime runs the account's scripts: it turns the state into the scripts workerd runs (each
+// binding as its kind runs, split deployments as extra services), applies them, deletes the data
+// of ended namespaces, and serves each script with workers.dev enabled on its own port (Router).
+type Runtime struct {
+	Config
+	// Router serves each script's port, sending each request to the version chosen for it.
+	Router *Router
+}
+
+// New is a runtime of c; its router sends requests to the versions of c.State().
+func New(c Config) *Runtime {
+	rt := &Runtime{Config: c}
+	rt.Router = newRouter(c.Logger.With("component", "router"), rt.route)
+	return rt
+}
+
 // workerdScripts turns a state into the scripts workerd runs. Each hosted class gets its
 // namespace's ID as workerd's unique key: the key names the class's storage directory and seeds
 // its object IDs, so keeping the ID through a rename or transfer is what keeps the data.
-func (s *Server) workerdScripts(st *account.State) ([]workerd.Script, error) {
+func (s *Runtime) workerdScripts(st *account.State) ([]workerd.Script, error) {
 	out := make([]workerd.Script, 0, len(st.Scripts))
-	consumers := s.queues.Consumers()
+	consumers := s.Queues.Consumers()
 	hosted := map[string][]rules.Namespace{} // by script: one pass, not one per script
 	for _, n := range st.Namespaces {
 		hosted[n.Script] = append(hosted[n.Script], n)
@@ -44,10 +92,10 @@ func (s *Server) workerdScripts(st *account.State) ([]workerd.Script, error) {
 			CompatibilityDate:  rec.CompatibilityDate,
 			CompatibilityFlags: rec.CompatibilityFlags,
 			Scheduled:          len(st.Schedules[name]) > 0 || len(consumers[name]) > 0,
-			Tail:               s.tails.Tail(name),
+			Tail:               s.Tails.Tail(name),
 		}
 		for _, m := range rec.Modules {
-			content, err := s.store.Module(m.SHA256)
+			content, err := s.Store.Module(m.SHA256)
 			if err != nil {
 				return nil, fmt.Errorf("script %s: %w", name, err)
 			}
@@ -68,15 +116,15 @@ func (s *Server) workerdScripts(st *account.State) ([]workerd.Script, error) {
 	return append(out, rollouts...), err
 }
 
-// apply makes workerd run next. A refusal by workerd becomes the request's rejection, in
+// Apply makes workerd run next. A refusal by workerd becomes the request's rejection, in
 // Cloudflare's terms; the scripts already running keep serving (the supervisor guarantees it).
 // prev is the state being served, for telling a new class from an existing one.
-func (s *Server) apply(ctx context.Context, prev, next *account.State, uploaded string) error {
+func (s *Runtime) Apply(ctx context.Context, prev, next *account.State, uploaded string) error {
 	scripts, err := s.workerdScripts(next)
 	if err != nil {
 		return err
 	}
-	err = s.runtime.Apply(ctx, scripts)
+	err = s.Workerd.Apply(ctx, scripts)
 	var ce *workerd.ConfigError
 	if errors.As(err, &ce) {
 		return runtimeRejection(prev, next, uploaded, ce.Message)
@@ -91,7 +139,7 @@ func (s *Server) apply(ctx context.Context, prev, next *account.State, uploaded 
 var missingClass = regexp.MustCompile(`referenced the class "([^"]+)", but no such Durable Object class is exported`)
 
 // runtimeRejection maps workerd's refusal to Cloudflare's code. workerd is the final judge of
-// exports: when the scan in exports.go could not tell, its verdict on a class that is not
+// exports: when the scan in local/scripts/exports.go could not tell, its verdict on a class that is not
 // exported (or does not extend DurableObject) gets the code Cloudflare gives that class's case:
 // bound (10061), existing (10064) or new (10074). Anything else is a script that does not load:
 // 10021 with the runtime's own message.
@@ -123,14 +171,14 @@ func newClassKind(sqlite bool) string {
 	return "new-class"
 }
 
-// dropStorage deletes the data of namespaces that a migration or a forced delete ended. Their
+// DropStorage deletes the data of namespaces that a migration or a forced delete ended. Their
 // IDs are never reused, so the data is already unreachable; this frees the disk. The path is
 // local/workerd's documented layout: <Dir>/storage/<uniqueKey>.
-func (s *Server) dropStorage(dropped []rules.Namespace) {
+func (s *Runtime) DropStorage(dropped []rules.Namespace) {
 	for _, n := range dropped {
-		dir := filepath.Join(s.store.WorkerdDir(), "storage", n.ID)
+		dir := filepath.Join(s.Store.WorkerdDir(), "storage", n.ID)
 		if err := os.RemoveAll(dir); err != nil {
-			s.logger.Warn("deleting Durable Object data", "namespace", n.Name(), "dir", dir, "err", err)
+			s.Logger.Warn("deleting Durable Object data", "namespace", n.Name(), "dir", dir, "err", err)
 		}
 	}
 }
@@ -138,19 +186,19 @@ func (s *Server) dropStorage(dropped []rules.Namespace) {
 // namespaceIDPattern tells the storage directories named by our namespace IDs from any other.
 var namespaceIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-// dropOrphanStorage deletes the data of namespaces that no longer exist: left behind when the
+// DropOrphanStorage deletes the data of namespaces that no longer exist: left behind when the
 // process died between writing the state that ended them and deleting their data.
-func (s *Server) dropOrphanStorage(st *account.State) {
+func (s *Runtime) DropOrphanStorage(st *account.State) {
 	live := map[string]bool{}
 	for _, n := range st.Namespaces {
 		live[n.ID] = true
 	}
-	entries, _ := os.ReadDir(filepath.Join(s.store.WorkerdDir(), "storage"))
+	entries, _ := os.ReadDir(filepath.Join(s.Store.WorkerdDir(), "storage"))
 	var orphans []rules.Namespace
 	for _, e := range entries {
 		if e.IsDir() && namespaceIDPattern.MatchString(e.Name()) && !live[e.Name()] {
 			orphans = append(orphans, rules.Namespace{ID: e.Name(), Class: "(deleted)"})
 		}
 	}
-	s.dropStorage(orphans)
+	s.DropStorage(orphans)
 }

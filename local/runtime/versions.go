@@ -1,4 +1,4 @@
-package local
+package runtime
 
 import (
 	"fmt"
@@ -19,7 +19,7 @@ func rolloutService(script, versionID string) string {
 // rolloutScripts are the extra workerd services of split deployments: each secondary version
 // runs beside its script and reaches the script's Durable Object classes through the primary
 // (it hosts none itself), so both versions see the same objects and data.
-func (s *Server) rolloutScripts(st *account.State) ([]workerd.Script, error) {
+func (s *Runtime) rolloutScripts(st *account.State) ([]workerd.Script, error) {
 	var out []workerd.Script
 	for _, name := range st.ScriptNames() {
 		rec := st.Scripts[name]
@@ -32,10 +32,10 @@ func (s *Server) rolloutScripts(st *account.State) ([]workerd.Script, error) {
 			MainModule:         v.MainModule,
 			CompatibilityDate:  v.CompatibilityDate,
 			CompatibilityFlags: v.CompatibilityFlags,
-			Tail:               s.tails.Tail(name),
+			Tail:               s.Tails.Tail(name),
 		}
 		for _, m := range v.Modules {
-			content, err := s.store.Module(m.SHA256)
+			content, err := s.Store.Module(m.SHA256)
 			if err != nil {
 				return nil, fmt.Errorf("script %s version %s: %w", name, v.ID, err)
 			}
@@ -50,24 +50,24 @@ func (s *Server) rolloutScripts(st *account.State) ([]workerd.Script, error) {
 // route is where the router sends one request for script: the primary version, or with the
 // secondary's probability, the secondary version of a split deployment; the chosen version's own
 // static assets answer first.
-func (s *Server) route(script string) routeTarget {
-	rec, ok := s.ledger.Load().Scripts[script]
+func (s *Runtime) route(script string) routeTarget {
+	rec, ok := s.State().Scripts[script]
 	if !ok {
 		return routeTarget{}
 	}
 	var t routeTarget
 	assets, compatDate := rec.Assets, rec.CompatibilityDate
 	if v, pct, ok := rec.SecondaryVersion(); ok && rand.Float64()*100 < pct {
-		if t.addr, t.ok = s.runtime.Addr(rolloutService(script, v.ID)); t.ok {
+		if t.addr, t.ok = s.Workerd.Addr(rolloutService(script, v.ID)); t.ok {
 			assets, compatDate = v.Assets, v.CompatibilityDate
 		}
 	}
 	if !t.ok {
-		t.addr, t.ok = s.runtime.Addr(script)
+		t.addr, t.ok = s.Workerd.Addr(script)
 	}
 	if assets != nil {
 		t.front = func(w http.ResponseWriter, r *http.Request) bool {
-			return s.assets.Front(script, assets, compatDate, w, r)
+			return s.Assets.Front(script, assets, compatDate, w, r)
 		}
 	}
 	return t

@@ -1,4 +1,4 @@
-package local
+package runtime
 
 import (
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/d1"
 	"github.com/lumier-dev/lumier/local/kv"
+	"github.com/lumier-dev/lumier/local/loopback"
 	"github.com/lumier-dev/lumier/local/queues"
 	"github.com/lumier-dev/lumier/local/r2"
 	"github.com/lumier-dev/lumier/local/rules"
@@ -20,7 +21,7 @@ import (
 // TestWorkerdBindingsDurableObject: a version other than the primary names the script even for
 // its own classes, and is then tied to it (same shard).
 func TestWorkerdBindingsDurableObject(t *testing.T) {
-	s := &Server{}
+	s := unstarted()
 	own := account.Binding{Type: rules.BindingDurableObject, Name: "C", ClassName: "Counter"}
 	primary := s.workerdBindings(bindingContext{st: account.NewState(), script: "api", service: "api"}, []account.Binding{own})
 	require.Len(t, primary, 1)
@@ -36,7 +37,7 @@ func TestWorkerdBindingsDurableObject(t *testing.T) {
 func TestBindingsReadLeavesSecretsOut(t *testing.T) {
 	st := account.NewState()
 	st.Namespaces = []rules.Namespace{{ID: "id1", Script: "api", Class: "Counter"}}
-	got := bindingsRead(st, "api", []account.Binding{
+	got := BindingsRead(st, "api", []account.Binding{
 		{Type: account.BindingSecretText, Name: "KEY", Text: "s3cret"},
 		{Type: account.BindingDurableObject, Name: "C", ClassName: "Counter"},
 	})
@@ -49,7 +50,7 @@ func TestBindingsReadLeavesSecretsOut(t *testing.T) {
 // TestWorkerdBindingsAssets: an assets binding is a service binding to the assets backend,
 // which is told the version's manifest and config.
 func TestWorkerdBindingsAssets(t *testing.T) {
-	s := &Server{}
+	s := unstarted()
 	got := s.workerdBindings(bindingContext{st: account.NewState(), script: "site", service: "site", assets: &account.Assets{Manifest: "m1"}},
 		[]account.Binding{{Type: account.BindingAssets, Name: "ASSETS"}})
 	require.Len(t, got, 1)
@@ -63,7 +64,7 @@ func TestWorkerdBindingsAssets(t *testing.T) {
 // member, calling the kind's backend through an external service named for the resource, which
 // injects the resource's id (workerd's calls never name it).
 func TestWorkerdBindingsBackends(t *testing.T) {
-	s := &Server{}
+	s := unstarted()
 	for _, tc := range []struct {
 		binding             account.Binding
 		kind, value         string
@@ -95,11 +96,17 @@ func TestWorkerdBindingsBackends(t *testing.T) {
 // TestWorkerdBindingsVersionMetadata: a version_metadata binding is the running version's id, tag
 // and creation time, as a json binding (workerd has no binding of its own for it).
 func TestWorkerdBindingsVersionMetadata(t *testing.T) {
-	s := &Server{}
+	s := unstarted()
 	v := &account.Version{ID: "v-1", Tag: "t1", CreatedOn: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	got := s.workerdBindings(bindingContext{st: account.NewState(), script: "api", service: "api", version: v},
 		[]account.Binding{{Type: account.BindingVersionMetadata, Name: "VERSION"}})
 	require.Len(t, got, 1)
 	assert.Equal(t, "json", got[0].Kind)
 	assert.Equal(t, workerd.Text(`{"id":"v-1","tag":"t1","timestamp":"2026-01-02T03:04:05Z"}`), got[0].Value)
+}
+
+// unstarted is a runtime whose backends have not started: their addresses are empty.
+func unstarted() *Runtime {
+	return &Runtime{Config: Config{AssetsBackend: &loopback.Server{}, KVBackend: &loopback.Server{},
+		D1Backend: &loopback.Server{}, QueueBackend: &loopback.Server{}, R2Backend: &loopback.Server{}}}
 }

@@ -1,4 +1,4 @@
-package local
+package runtime
 
 import (
 	"maps"
@@ -17,7 +17,7 @@ import (
 // workflowBindingKind is the workflow binding: workerd's own Workflow binding, calling the
 // engine of the workflow in the defining script's process.
 var workflowBindingKind = bindingKind{
-	runtime: func(_ *Server, bc bindingContext, b account.Binding) (workerd.Binding, bool) {
+	runtime: func(_ *Runtime, bc bindingContext, b account.Binding) (workerd.Binding, bool) {
 		host := cmp(b.ScriptName, bc.script)
 		if _, ok := bc.st.Scripts[host]; !ok {
 			return workerd.Binding{}, false // the defining script is gone: nothing runs the workflow
@@ -56,9 +56,9 @@ func workflowsDefined(st *account.State, script string, bindings []account.Bindi
 	return out
 }
 
-// workflowHost is the script whose process runs workflow name now: the registry's script, or a
+// WorkflowHost is the script whose process runs workflow name now: the registry's script, or a
 // script that defines it in its bindings.
-func workflowHost(st *account.State, name string) (string, bool) {
+func WorkflowHost(st *account.State, name string) (string, bool) {
 	if rec, ok := st.Workflows[name]; ok {
 		if _, live := st.Scripts[rec.ScriptName]; live {
 			return rec.ScriptName, true
