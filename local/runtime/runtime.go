@@ -1,3 +1,7 @@
+// Package runtime runs the local Cloudflare's account on workerd: what each binding kind becomes
+// in workerd, the workerd scripts built from the account's state and their apply, split
+// deployments' services and the version each request goes to, the deletion of ended Durable
+// Object namespaces' data, and each script's own port on 127.0.0.1 (Router).
 package runtime
 
 import (
