@@ -13,7 +13,7 @@ TOOLS = tools=$$(bash scripts/tools.sh | tail -n1)
 # Targets run one after another, in the order given (make test's steps in particular).
 .NOTPARALLEL:
 
-.PHONY: all tools build schema sdk gen gen-check vet typecheck tstest unit test e2e demo bench release clean
+.PHONY: all tools build schema sdk gen gen-check vet lint typecheck tstest unit test e2e demo bench release clean
 
 all: build
 
@@ -34,6 +34,10 @@ schema sdk gen:
 ## gen-check: fail if schema.json or any generated SDK is stale
 gen-check:
 	$(GO) run ./cmd/lumier-gen -check
+
+## lint: golangci-lint (.golangci.yml) on both Go modules, the e2e tests included
+lint: tools
+	$(TOOLS); $$tools/golangci-lint run ./... && cd sdk && $$tools/golangci-lint run -c ../.golangci.yml ./...
 
 ## vet: gofmt and go vet; for Windows too on the packages with OS-specific files (local/storage,
 ## local/workerd, internal/killtest) and those above them (lumier and the local Cloudflare run there)
@@ -67,7 +71,7 @@ e2e:
 	$(TOOLS); LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -v -count=1 -timeout $(E2E_TIMEOUT) ./e2e/
 
 ## test: everything CI runs
-test: tools gen-check vet typecheck tstest unit e2e
+test: tools gen-check vet lint typecheck tstest unit e2e
 
 ## demo: deploy the counter to the local Cloudflare, call it twice, tear it down
 demo: tools build

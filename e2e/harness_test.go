@@ -131,7 +131,7 @@ func setup(m *testing.M) (int, error) {
 		build.Dir = repoRoot
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {
-			return 0, fmt.Errorf("building the provider: %v\n%s", err, out)
+			return 0, fmt.Errorf("building the provider: %w\n%s", err, out)
 		}
 		fmt.Fprintf(os.Stderr, "e2e: provider built in %s; pulumi CLI %s\n", time.Since(start).Round(time.Millisecond), pulumiCmd.Version())
 	}

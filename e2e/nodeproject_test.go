@@ -37,7 +37,7 @@ func buildTools(t testing.TB) string {
 			out, err := cmd.CombinedOutput()
 			cancel()
 			if err != nil {
-				toolsErr = fmt.Errorf("building %s: %v\n%s", b[1], err, out)
+				toolsErr = fmt.Errorf("building %s: %w\n%s", b[1], err, out)
 				return
 			}
 		}

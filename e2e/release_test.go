@@ -288,7 +288,9 @@ func startGoHost(t *testing.T, binary string) string {
 	}
 	t.Cleanup(func() {
 		close(cancel)
-		<-handle.Done
+		if err := <-handle.Done; err != nil {
+			t.Logf("the Go language host stopped: %v", err)
+		}
 	})
 	return "127.0.0.1:" + strconv.Itoa(handle.Port)
 }

@@ -55,8 +55,10 @@ func uploadAssets(t *testing.T, s *Server, script string, files map[string]strin
 			hdr := textproto.MIMEHeader{}
 			hdr.Set("Content-Disposition", `form-data; name="`+h+`"; filename="`+h+`"`)
 			hdr.Set("Content-Type", "text/html")
-			part, _ := w.CreatePart(hdr)
-			part.Write([]byte(base64.StdEncoding.EncodeToString([]byte(byHash[h]))))
+			part, err := w.CreatePart(hdr)
+			require.NoError(t, err)
+			_, err = part.Write([]byte(base64.StdEncoding.EncodeToString([]byte(byHash[h]))))
+			require.NoError(t, err)
 			sent++
 		}
 		w.Close()
@@ -65,7 +67,7 @@ func uploadAssets(t *testing.T, s *Server, script string, files map[string]strin
 		var done struct {
 			JWT string `json:"jwt"`
 		}
-		json.Unmarshal(up.Result, &done)
+		require.NoError(t, json.Unmarshal(up.Result, &done))
 		if done.JWT != "" {
 			completion = done.JWT
 		}
@@ -84,7 +86,8 @@ func getPage(t *testing.T, url string, header map[string]string) (int, string) {
 	require.NoError(t, err)
 	defer res.Body.Close()
 	var b bytes.Buffer
-	b.ReadFrom(res.Body)
+	_, err = b.ReadFrom(res.Body)
+	require.NoError(t, err)
 	return res.StatusCode, b.String()
 }
 

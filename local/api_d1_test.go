@@ -120,9 +120,7 @@ func TestD1BindingKeepsRowsAcrossRestart(t *testing.T) {
 
 func toAnyRows(rows [][]interface{}) [][]any {
 	out := make([][]any, len(rows))
-	for i, r := range rows {
-		out[i] = r
-	}
+	copy(out, rows)
 	return out
 }
 

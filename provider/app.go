@@ -212,13 +212,13 @@ func (w *appWorker) mergeSecret(m *declMerge, env string, v pulumi.Input) {
 		return
 	}
 	m.set(option)
-	w.secrets[env] = pulumi.StringOutput(pulumi.ToOutput(v).ApplyT(func(x any) (string, error) {
+	w.secrets[env] = pulumi.ToOutput(v).ApplyT(func(x any) (string, error) {
 		s, ok := x.(string)
 		if !ok {
 			return "", fmt.Errorf("worker %q secret %s is a %s: secret bindings are strings", w.Name, env, describeValue(x))
 		}
 		return s, nil
-	}).(pulumi.StringOutput))
+	}).(pulumi.StringOutput)
 }
 
 // merger merges the declarations of one thing of an app (a Worker, a Durable Object, a data

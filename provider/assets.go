@@ -152,7 +152,7 @@ func syncAssets(ctx context.Context, c *cfapi.Client, args ScriptArgs) (*cfapi.A
 	jwt, sent, err := c.Assets.Sync(ctx, args.ScriptName, manifest, func(hash string) (cfapi.AssetContent, error) {
 		f, ok := m.ByHash(hash)
 		if !ok {
-			return cfapi.AssetContent{}, fmt.Errorf("Cloudflare asked for asset %s, which the directory %s does not have", hash, m.Dir)
+			return cfapi.AssetContent{}, fmt.Errorf("asset %s was asked for by Cloudflare, but the directory %s does not have it", hash, m.Dir)
 		}
 		content, err := f.Read()
 		return cfapi.AssetContent{Content: content, ContentType: f.ContentType}, err

@@ -126,13 +126,12 @@ func TestD1DatabaseDeleteAndRefresh(t *testing.T) {
 	require.NoError(t, err)
 	created, err := s.Create(p.CreateRequest{Urn: d1URN("db"), Properties: resp.Inputs})
 	require.NoError(t, err)
-	id := created.Properties.Get("databaseId").AsString()
 
 	require.NoError(t, s.Delete(p.DeleteRequest{ID: created.ID, Urn: d1URN("db"), Properties: created.Properties}),
 		"tables without rows (and d1_migrations) are not data")
 	created, err = s.Create(p.CreateRequest{Urn: d1URN("db"), Properties: resp.Inputs})
 	require.NoError(t, err)
-	id = created.Properties.Get("databaseId").AsString()
+	id := created.Properties.Get("databaseId").AsString()
 	_, err = api.D1.Query(ctx, id, "INSERT INTO users VALUES (1)")
 	require.NoError(t, err)
 	err = s.Delete(p.DeleteRequest{ID: created.ID, Urn: d1URN("db"), Properties: created.Properties})

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Puts the Pulumi CLI and YAML language host in a bin directory in a cache outside the clone: the
 # ones on PATH when that CLI is at least the pinned version, otherwise the pinned ones built from
-# source (rebuilt only when their pin, the tools module's go.sum, changes). Installs the npm
+# source (rebuilt only when their pin, the tools module's go.sum, changes); golangci-lint always
+# the pinned one, built the same way. Installs the npm
 # packages (workerd, @pulumi/pulumi, typescript, ts-node) with `npm ci`, then builds the generated
 # Node.js SDK and the TypeScript helper and links them into node_modules as @lumier-dev/lumier and
 # lumier. Prints the bin directory on the last line of stdout; everything else goes to stderr.
@@ -71,6 +72,8 @@ else
   fi
   build "$root/tools/pulumi-yaml" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml pulumi-language-yaml
 fi
+
+build "$root/tools/golangci-lint" github.com/golangci/golangci-lint/v2/cmd/golangci-lint golangci-lint
 
 if [ ! -x "$root/node_modules/.bin/workerd" ] || ! cmp -s "$root/package-lock.json" "$root/node_modules/.package-lock.json.copy" 2>/dev/null; then
   (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2)

@@ -137,7 +137,7 @@ func (t *devTails) print(e tail.Event) {
 		mapStack = m.Map
 	}
 	if lines := tail.Lines(e, mapStack); len(lines) > 0 {
-		io.WriteString(t.out, strings.Join(lines, "\n")+"\n")
+		fmt.Fprintln(t.out, strings.Join(lines, "\n"))
 	}
 }
 

@@ -193,7 +193,7 @@ func readDeclarations(ctx context.Context, dir, config, stage string) ([]byte, e
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("evaluating %s took longer than %s", config, declarationsTimeout)
 		}
-		return nil, fmt.Errorf("evaluating %s with node (it needs ts-node and lumier installed, `npm ci` in the repository): %v\n%s",
+		return nil, fmt.Errorf("evaluating %s with node (it needs ts-node and lumier installed, `npm ci` in the repository): %w\n%s",
 			config, err, strings.TrimSpace(errOut.String()))
 	}
 	// The program may print too: the declarations are the last line.

@@ -28,7 +28,7 @@ func goDeclarations(ctx context.Context, dir, stage string) ([]byte, error) {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("running the Go program in %s took longer than %s", dir, declarationsTimeout)
 		}
-		return nil, fmt.Errorf("running the Go program in %s with `go run .`: %v\n%s", dir, err, strings.TrimSpace(errOut.String()))
+		return nil, fmt.Errorf("running the Go program in %s with `go run .`: %w\n%s", dir, err, strings.TrimSpace(errOut.String()))
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if last := lines[len(lines)-1]; strings.HasPrefix(last, "{") {

@@ -105,7 +105,8 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if req.GetDryRun() {
 		args = append(args, "--dry-run")
 	}
-	arg("query-mode", strconv.FormatBool(req.GetQueryMode()))
+	// Deprecated in the protocol but still sent by the engine and read by the Node.js runner.
+	arg("query-mode", strconv.FormatBool(req.GetQueryMode())) //nolint:staticcheck // SA1019: the runner still takes --query-mode
 	arg("parallel", strconv.Itoa(int(req.GetParallel())))
 	args = append(args, info.GetEntryPoint())
 	args = append(args, req.GetArgs()...)
@@ -134,7 +135,7 @@ func locateRunner(ctx context.Context, node, dir string) (string, error) {
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("@pulumi/pulumi is not installed in %s (npm install): %v", dir, err)
+		return "", fmt.Errorf("@pulumi/pulumi is not installed in %s (npm install): %w", dir, err)
 	}
 	return strings.TrimSpace(string(out)), nil
 }

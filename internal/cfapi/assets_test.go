@@ -95,6 +95,7 @@ func TestAssetsUploadFlow(t *testing.T) {
 	assert.Equal(t, "<h1>home</h1>", body)
 	assert.Equal(t, "text/html", h.Get("Content-Type"))
 	status, body, _ = get(t, url+"/about")
+	assert.Equal(t, 200, status)
 	assert.Equal(t, "<p>about</p>", body, "auto-trailing-slash serves /about.html at /about")
 	status, _, h = get(t, url+"/about.html")
 	assert.Equal(t, 307, status)

@@ -156,7 +156,7 @@ func addExtraFields(data []byte, bindings []Binding) ([]byte, error) {
 		return nil, fmt.Errorf("adding binding fields to the metadata: %w", err)
 	}
 	if err := json.Unmarshal(md["bindings"], &encoded); err != nil || len(encoded) != len(bindings) {
-		return nil, fmt.Errorf("adding binding fields to the metadata: bindings do not decode (%v)", err)
+		return nil, fmt.Errorf("adding binding fields to the metadata: bindings do not decode (%w)", err)
 	}
 	for i, extra := range extras {
 		for k, v := range extra {

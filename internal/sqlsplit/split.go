@@ -34,7 +34,7 @@ func Split(sql string) []string {
 		case c == '/' && strings.HasPrefix(sql[i:], "/*"):
 			i = skipTo(sql, i+2, "*/")
 		case c == ';':
-			if inTriggerBody(words) && !(len(words) > 0 && words[len(words)-1] == "END" && caseDepth == 0) {
+			if inTriggerBody(words) && (len(words) == 0 || words[len(words)-1] != "END" || caseDepth != 0) {
 				i++
 				continue
 			}

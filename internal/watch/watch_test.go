@@ -2,6 +2,7 @@ package watch
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -59,7 +60,7 @@ func TestWaitEndsWithItsContext(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := Wait(ctx, []string{dir}, Snapshot([]string{dir}), time.Millisecond); err != context.Canceled {
+	if _, _, err := Wait(ctx, []string{dir}, Snapshot([]string{dir}), time.Millisecond); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Wait on a cancelled context: %v, want context.Canceled", err)
 	}
 }

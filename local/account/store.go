@@ -71,13 +71,11 @@ func OpenStore(dir string) (*Store, error) {
 	storage.RemoveTemps(abs)
 	modules, err := storage.OpenModules(filepath.Join(abs, ModulesDir))
 	if err != nil {
-		unlock()
-		return nil, fmt.Errorf("state directory %s: %w", abs, err)
+		return nil, fmt.Errorf("state directory %s: %w", abs, errors.Join(err, unlock()))
 	}
 	db, err := storage.Open(abs)
 	if err != nil {
-		unlock()
-		return nil, fmt.Errorf("state directory %s: %w", abs, err)
+		return nil, fmt.Errorf("state directory %s: %w", abs, errors.Join(err, unlock()))
 	}
 	return &Store{Dir: abs, DB: db, modules: modules, unlock: unlock}, nil
 }

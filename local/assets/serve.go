@@ -59,8 +59,6 @@ type assetMatch struct {
 	redirect string // path to redirect to (307)
 }
 
-func (m assetMatch) found() bool { return m.path != "" || m.redirect != "" }
-
 // resolveAsset applies html_handling to a request path (decoded). Non-HTML files match their
 // exact path under every mode; HTML files are reached without their extension, and the modes
 // differ in whether the canonical URL has a trailing slash.

@@ -90,7 +90,7 @@ func decodeD1Statements(body []byte) ([]d1Statement, error) {
 		stmts = []d1Statement{one}
 	}
 	if len(stmts) == 0 {
-		return nil, errors.New("No SQL statements detected.")
+		return nil, errNoStatements
 	}
 	return stmts, nil
 }

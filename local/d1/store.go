@@ -95,6 +95,10 @@ var (
 	errD1NameTaken = storage.ErrD1NameTaken
 )
 
+// errNoStatements is D1's answer to a query with no SQL in it, in D1's own words (capital and
+// full stop included), which clients may match.
+var errNoStatements = errors.New("No SQL statements detected.") //nolint:staticcheck // ST1005: D1's message, word for word
+
 // Open reads the D1 list of db; the databases are under stateDir, created on first use.
 func Open(stateDir string, db *storage.DB) (*Store, error) {
 	dir := filepath.Join(stateDir, d1Dir)
@@ -254,7 +258,7 @@ func (d *Store) run(ctx context.Context, uuid string, stmts []d1Statement, atomi
 			return nil, &d1SQLError{Index: len(flat), SQL: s.SQL, Err: errors.New("parameters bind to one statement, and this text holds several")}
 		}
 		if len(parts) == 0 {
-			return nil, &d1SQLError{Index: len(flat), SQL: s.SQL, Err: errors.New("No SQL statements detected.")}
+			return nil, &d1SQLError{Index: len(flat), SQL: s.SQL, Err: errNoStatements}
 		}
 		for _, p := range parts {
 			flat = append(flat, d1Statement{SQL: p, Params: s.Params})

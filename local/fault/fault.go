@@ -220,7 +220,7 @@ func (f *Set) String() string {
 	var out []string
 	for _, r := range f.rules {
 		if r.left != 0 {
-			out = append(out, r.Rule.String())
+			out = append(out, r.String())
 		}
 	}
 	return strings.Join(out, "; ")

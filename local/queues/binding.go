@@ -91,7 +91,7 @@ func readBatch(w http.ResponseWriter, r *http.Request) ([]outgoing, error) {
 		} `json:"messages"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 2*maxQueueBatchBytes)).Decode(&req); err != nil {
-		return nil, fmt.Errorf("bad batch: %v", err)
+		return nil, fmt.Errorf("bad batch: %w", err)
 	}
 	if len(req.Messages) > maxQueueBatch {
 		return nil, fmt.Errorf("a batch holds at most %d messages, got %d", maxQueueBatch, len(req.Messages))
@@ -105,7 +105,7 @@ func readBatch(w http.ResponseWriter, r *http.Request) ([]outgoing, error) {
 	for i, m := range req.Messages {
 		body, err := base64.StdEncoding.DecodeString(m.Body)
 		if err != nil {
-			return nil, fmt.Errorf("message %d: body is not base64: %v", i, err)
+			return nil, fmt.Errorf("message %d: body is not base64: %w", i, err)
 		}
 		total += len(body)
 		if len(body) > maxQueueMessageBytes || total > maxQueueBatchBytes {

@@ -76,11 +76,10 @@ type queueMessage struct {
 
 // The store's refusals; the API maps them to Cloudflare's codes.
 var (
-	errQueueMissing     = storage.ErrQueueMissing
-	errQueueNameTaken   = storage.ErrQueueNameTaken
-	errConsumerMissing  = errors.New("consumer not found")
-	errConsumerExists   = errors.New("this queue already has a consumer")
-	errQueueHasConsumer = errors.New("the queue has a consumer")
+	errQueueMissing    = storage.ErrQueueMissing
+	errQueueNameTaken  = storage.ErrQueueNameTaken
+	errConsumerMissing = errors.New("consumer not found")
+	errConsumerExists  = errors.New("this queue already has a consumer")
 )
 
 // Open reads the queues of db and their messages.

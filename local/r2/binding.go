@@ -320,8 +320,8 @@ func r2Slice(req r2Request, size int64) (offset, length int64, ranged bool, err 
 		if !ok || !found || strings.Contains(spec, ",") {
 			return 0, 0, false, errors.New("unsupported range header")
 		}
-		switch {
-		case first == "":
+		switch first {
+		case "":
 			v, err := strconv.ParseInt(last, 10, 64)
 			if err != nil {
 				return 0, 0, false, err

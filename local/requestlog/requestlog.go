@@ -6,6 +6,7 @@ package requestlog
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -114,12 +115,21 @@ func (l *Log) write(rec Record) {
 func (l *Log) rotate() {
 	l.f.Close()
 	l.f = nil
+	// A missing older file is normal (the log has not rotated that often yet); any other failure
+	// is reported, and logging goes on in a fresh file.
 	for i := keep; i > 1; i-- {
-		os.Rename(fmt.Sprintf("%s.%d", l.path, i-1), fmt.Sprintf("%s.%d", l.path, i))
+		l.renameOld(fmt.Sprintf("%s.%d", l.path, i-1), fmt.Sprintf("%s.%d", l.path, i))
 	}
-	os.Rename(l.path, l.path+".1")
+	l.renameOld(l.path, l.path+".1")
 	if err := l.open(); err != nil && l.echo != nil {
 		fmt.Fprintf(l.echo, "lumier local: request log stopped: %v\n", err)
+	}
+}
+
+// renameOld moves a rotated file one step along; a missing source is not an error.
+func (l *Log) renameOld(from, to string) {
+	if err := os.Rename(from, to); err != nil && !errors.Is(err, os.ErrNotExist) && l.echo != nil {
+		fmt.Fprintf(l.echo, "lumier local: rotating the request log: %v\n", err)
 	}
 }
 

@@ -58,7 +58,7 @@ func TestCheckUploadTagPrecondition(t *testing.T) {
 	assert.Contains(t, e.Message, "got tag 'v0' when expected tag is 'v1'")
 
 	// A script with no tag accepts no old_tag.
-	requireCode(t, mustFail(CheckUpload(Account{}, Upload{
+	_ = requireCode(t, mustFail(CheckUpload(Account{}, Upload{
 		Script: "fresh", Migrations: &Migrations{OldTag: "v1", NewTag: "v2"},
 	}, ids())), CodeTagPrecondition)
 }

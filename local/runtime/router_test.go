@@ -18,7 +18,7 @@ import (
 // and host; a script that is not running gets a clear 503.
 func TestRouterProxies(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, r.Method+" "+r.Host+" "+r.URL.RequestURI())
+		_, _ = io.WriteString(w, r.Method+" "+r.Host+" "+r.URL.RequestURI())
 	}))
 	defer backend.Close()
 	target := strings.TrimPrefix(backend.URL, "http://")

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
@@ -24,8 +25,9 @@ func TestRuntimeRejection(t *testing.T) {
 		rules.Namespace{ID: "b", Script: "api", Class: "Bound"})
 
 	code := func(msg string) (int, string) {
-		err := runtimeRejection(prev, next, "api", msg).(*envelope.Error)
-		return err.Code, err.Message
+		var e *envelope.Error
+		require.ErrorAs(t, runtimeRejection(prev, next, "api", msg), &e)
+		return e.Code, e.Message
 	}
 	c, msg := code(fmt.Sprintf(warning, "Bound"))
 	assert.Equal(t, rules.CodeBinding, c, msg)

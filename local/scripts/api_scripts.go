@@ -255,7 +255,7 @@ func (a *API) handleDelete(w http.ResponseWriter, r *http.Request) {
 			rec := next.Own(other)
 			kept := rec.Bindings[:0]
 			for _, b := range rec.Bindings {
-				if !(b.Type == rules.BindingDurableObject && b.ScriptName == name) {
+				if b.Type != rules.BindingDurableObject || b.ScriptName != name {
 					kept = append(kept, b)
 				}
 			}

@@ -59,7 +59,9 @@ func TestParseUpload(t *testing.T) {
 	r := uploadRequest(t, map[string]any{"main_module": "index.js"}, scriptstest.Module{Name: "index.js", Src: "x"})
 	r.Header.Set("Content-Type", "application/json")
 	_, err = parseUpload(r, account.PlanPaid, registryKinds())
-	assert.Equal(t, envelope.CodeContentType, err.(*envelope.Error).Code)
+	var e *envelope.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, envelope.CodeContentType, e.Code)
 }
 
 func TestKeepBindingsMerge(t *testing.T) {

@@ -75,5 +75,5 @@ func nullable(b []byte) any {
 	if len(b) == 0 {
 		return nil
 	}
-	return []byte(b)
+	return b
 }

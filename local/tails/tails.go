@@ -273,9 +273,7 @@ func (h *Hub) serveSink(w http.ResponseWriter, r *http.Request) {
 func (h *Hub) leave(t *tailSession, queue chan []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if _, ok := t.clients[queue]; ok {
-		delete(t.clients, queue)
-	}
+	delete(t.clients, queue)
 }
 
 // end removes t and disconnects its clients. Callers hold mu.

@@ -35,7 +35,7 @@ func (h maskingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	// Bytes the server has already read past the request come first. The library reads the
 	// connection itself once the reader it is handed runs dry, so the connection is wrapped too.
-	buffered, _ := brw.Reader.Peek(brw.Reader.Buffered())
+	buffered, _ := brw.Peek(brw.Reader.Buffered())
 	masked := &maskingConn{Conn: conn, r: &maskingReader{src: io.MultiReader(bufioBytes(buffered), conn)}}
 	return masked, bufio.NewReadWriter(bufio.NewReader(masked), brw.Writer), nil
 }

@@ -182,7 +182,7 @@ func (a *API) handleCreateRoute(w http.ResponseWriter, r *http.Request) {
 		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, CodeRouteInvalid, "%s", err.Error()))
 		return
 	}
-	if !routepattern.InZone(rp.Host, z.Name) && !(rp.HostWild && rp.Host == "") {
+	if !routepattern.InZone(rp.Host, z.Name) && (!rp.HostWild || rp.Host != "") {
 		envelope.WriteError(w, envelope.NewError(http.StatusBadRequest, CodeRouteInvalid,
 			"route pattern %q is not in zone %s", body.Pattern, z.Name))
 		return

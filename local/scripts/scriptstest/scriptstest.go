@@ -37,7 +37,9 @@ func MultipartBody(t testing.TB, md any, modules ...Module) (string, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pw.Write(raw)
+	if _, err := pw.Write(raw); err != nil {
+		t.Fatal(err)
+	}
 	for _, m := range modules {
 		h := textproto.MIMEHeader{}
 		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, m.Name, m.Name))
@@ -46,7 +48,9 @@ func MultipartBody(t testing.TB, md any, modules ...Module) (string, []byte) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.WriteString(pw, m.Src)
+		if _, err := io.WriteString(pw, m.Src); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)

@@ -62,10 +62,10 @@ func (c *Context) consumersInput(worker string, consumers []Consumer) QueueConsu
 		return true
 	}
 	optional := func(v int) pulumi.IntPtrInput {
-		switch {
-		case v == NoRetries:
+		switch v {
+		case NoRetries:
 			return pulumi.Int(0)
-		case v == 0:
+		case 0:
 			return nil
 		}
 		return pulumi.Int(v)
