@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -101,6 +102,20 @@ func getWorkflow(t *testing.T, c *cloud, name string) map[string]any {
 	return env.Result
 }
 
+// upWithAHeldOrder deploys the program in dir as a new stack (with env) and starts an order that waits an
+// hour, so that its workflow has an unfinished instance; it returns the stack's pulumi and the
+// program's url output.
+func upWithAHeldOrder(t *testing.T, ctx context.Context, dir string, env map[string]string) (func(t *testing.T, args ...string) string, string) {
+	t.Helper()
+	pulumi := folderPulumi(ctx, dir, env)
+	pulumi(t, "stack", "init", "dev")
+	pulumi(t, "up", "--yes")
+	base := strings.TrimSpace(pulumi(t, "stack", "output", "url"))
+	requireCall(t, http.MethodPost, base+"/orders?id=held&wait=1%20hour", "", 201, `{"id":"held"}`)
+	waitInstance(t, base, "held", "waiting")
+	return pulumi, base
+}
+
 // waitInstance polls the Worker for instance id until its status is want, and returns the
 // status it read, each field as JSON.
 func waitInstance(t *testing.T, base, id, want string) map[string]json.RawMessage {
@@ -161,12 +176,7 @@ func TestWorkflowRemovalUnderRetain(t *testing.T) {
 	editFile(t, program, "path: ../../bin", "path: "+providerDir)
 	editFile(t, program, "removal: remove", "removal: retain")
 	env := c.env(t.TempDir())
-	pulumi := folderPulumi(ctx, dir, env)
-	pulumi(t, "stack", "init", "dev")
-	pulumi(t, "up", "--yes")
-	base := strings.TrimSpace(pulumi(t, "stack", "output", "url"))
-	requireCall(t, http.MethodPost, base+"/orders?id=held&wait=1%20hour", "", 201, `{"id":"held"}`)
-	waitInstance(t, base, "held", "waiting")
+	pulumi, base := upWithAHeldOrder(t, ctx, dir, env)
 
 	editFile(t, program, `      workflows:
         - name: order
@@ -233,12 +243,7 @@ outputs:
   url: ${api.url}
 `)
 	env := c.env(t.TempDir())
-	pulumi := folderPulumi(ctx, dir, env)
-	pulumi(t, "stack", "init", "dev")
-	pulumi(t, "up", "--yes")
-	base := strings.TrimSpace(pulumi(t, "stack", "output", "url"))
-	requireCall(t, http.MethodPost, base+"/orders?id=held&wait=1%20hour", "", 201, `{"id":"held"}`)
-	waitInstance(t, base, "held", "waiting")
+	pulumi, base := upWithAHeldOrder(t, ctx, dir, env)
 
 	editFile(t, program, orderBinding, "")
 	c.ResetCalls()
