@@ -73,7 +73,7 @@ type Migration struct {
 
 // Metadata is the upload's `metadata` part (see docs/architecture.md).
 type Metadata struct {
-	// MainModule names the entry module; UploadScript fills it from modules[0] when empty.
+	// MainModule names the entry module; Scripts.Upload fills it from modules[0] when empty.
 	MainModule string `json:"main_module"`
 	// CompatibilityDate pins the runtime's behaviour (RPC on stubs needs >= 2024-04-03).
 	CompatibilityDate string `json:"compatibility_date,omitempty"`

@@ -29,7 +29,7 @@ type VersionShare struct {
 // is one unused version in the script's list; failing the update instead would leave the same
 // version behind. After a 5xx it is not sent again.
 //
-// cloudflare-go v4.6.0's Versions.New encodes only the metadata part, so, as in UploadScript,
+// cloudflare-go v4.6.0's Versions.New encodes only the metadata part, so, as in Scripts.Upload,
 // the typed call is used with our multipart body.
 func (s *ScriptService) UploadVersion(ctx context.Context, name string, md Metadata, modules []Module) (string, error) {
 	if err := s.c.precheckScript(ctx, name); err != nil {
