@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/lumier-dev/lumier/internal/shapetest"
 	"github.com/lumier-dev/lumier/local/envelope"
 	"github.com/lumier-dev/lumier/local/scripts"
 	"github.com/stretchr/testify/assert"
@@ -39,4 +40,38 @@ func TestNamespacesList(t *testing.T) {
 	raw, err := json.Marshal(mine["Sql"])
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"id":"`+mine["Sql"].ID+`","name":"ns-list_Sql","script":"ns-list","class":"Sql","use_sqlite":true}`, string(raw))
+}
+
+// A script's settings show each of its Durable Object bindings with the id of the namespace it
+// reaches (workers/script-settings-durable-object), the id the namespace list gives that class.
+func TestSettingsCarryNamespaceIDs(t *testing.T) {
+	s := sharedServer(t)
+	mustUpload(t, s, "ns-settings", withBindings(meta(map[string]any{"migrations": migrations("", "v1",
+		step("new_sqlite_classes", []string{"Counter"}))}),
+		map[string]any{"type": "durable_object_namespace", "name": "COUNTER", "class_name": "Counter"}), doSrc("Counter"))
+
+	r := raw(t, s, "GET", "/accounts/"+s.AccountID()+"/workers/scripts/ns-settings/settings", s.Token(), "", nil)
+	require.Equal(t, 200, r.Status, "%s", r.Body)
+	shapetest.Check(t, "workers", "script-settings-durable-object", r.Body)
+	var read struct {
+		Bindings []struct {
+			ClassName   string `json:"class_name"`
+			NamespaceID string `json:"namespace_id"`
+		} `json:"bindings"`
+	}
+	require.NoError(t, json.Unmarshal(r.Result, &read))
+	require.Len(t, read.Bindings, 1)
+
+	var page struct {
+		Result []scripts.NamespaceJSON `json:"result"`
+	}
+	require.NoError(t, newClient(s).Get(ctxT(t), "accounts/"+s.AccountID()+"/workers/durable_objects/namespaces", nil, &page))
+	listed := ""
+	for _, n := range page.Result {
+		if n.Script == "ns-settings" && n.Class == "Counter" {
+			listed = n.ID
+		}
+	}
+	require.NotEmpty(t, listed)
+	assert.Equal(t, listed, read.Bindings[0].NamespaceID)
 }

@@ -91,15 +91,16 @@ func TestRateLimitedCreateSaysItRetried(t *testing.T) {
 	assert.Empty(t, srv.Scripts(), "nothing uploaded")
 }
 
-// TestNewWorkerTurnsOnWorkersDevWhileListingNamespaces: after a new Worker's upload, its classes'
-// namespace ids and its workers.dev route are independent, so both calls are in flight at
-// once: with the namespace list answering a second late, workers.dev is turned on before that
-// answer (each call's arrival and answer read from the local Cloudflare's request log), and the
-// state still gets both the namespace id and the URL.
-func TestNewWorkerTurnsOnWorkersDevWhileListingNamespaces(t *testing.T) {
+// TestNewWorkerTurnsOnWorkersDevWhileReadingNamespaceIDs: after a new Worker's upload, its
+// classes' namespace ids (read from its settings) and its workers.dev route are independent, so
+// both calls are in flight at once: with the settings answering a second late, workers.dev is
+// turned on before the answer to the settings read that follows the upload (each call's arrival
+// and answer read from the local Cloudflare's request log), and the state still gets both the
+// namespace id and the URL.
+func TestNewWorkerTurnsOnWorkersDevWhileReadingNamespaceIDs(t *testing.T) {
 	srv, faults := startFaulty(t)
 	s := configured(t, srv)
-	require.NoError(t, faults.Add(fault.Rule{Method: "GET", Path: "/accounts/*/workers/durable_objects/namespaces", Delay: time.Second}))
+	require.NoError(t, faults.Add(fault.Rule{Method: "GET", Path: "/accounts/*/workers/scripts/*/settings", Delay: time.Second}))
 	in := checked(t, s, counterInputs(t), nil)
 	created, err := s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: in})
 	require.NoError(t, err)
@@ -108,21 +109,24 @@ func TestNewWorkerTurnsOnWorkersDevWhileListingNamespaces(t *testing.T) {
 
 	log, err := os.ReadFile(srv.RequestLogPath())
 	require.NoError(t, err)
-	var namespaces, workersDev *requestlog.Record
+	var settings, workersDev *requestlog.Record
+	uploaded := false
 	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {
 		var r requestlog.Record
 		require.NoError(t, json.Unmarshal([]byte(line), &r), line)
 		switch {
-		case r.Method == "GET" && strings.HasSuffix(r.Path, "/workers/durable_objects/namespaces"):
-			namespaces = &r
+		case r.Method == "PUT" && strings.HasSuffix(r.Path, "/workers/scripts/my-app-dev-api"):
+			uploaded = true
+		case uploaded && r.Method == "GET" && strings.HasSuffix(r.Path, "/settings"):
+			settings = &r
 		case r.Method == "POST" && strings.HasSuffix(r.Path, "/subdomain"):
 			workersDev = &r
 		}
 	}
-	require.NotNil(t, namespaces, "no namespace list in the request log:\n%s", log)
+	require.NotNil(t, settings, "no settings read after the upload in the request log:\n%s", log)
 	require.NotNil(t, workersDev, "workers.dev was not turned on:\n%s", log)
-	answered := namespaces.Time.Add(time.Duration(namespaces.DurationMs * float64(time.Millisecond)))
+	answered := settings.Time.Add(time.Duration(settings.DurationMs * float64(time.Millisecond)))
 	assert.True(t, workersDev.Time.Before(answered),
-		"workers.dev was turned on at %s, after the namespace list's answer at %s: the calls ran one after the other",
+		"workers.dev was turned on at %s, after the settings' answer at %s: the calls ran one after the other",
 		workersDev.Time.Format(time.StampMicro), answered.Format(time.StampMicro))
 }

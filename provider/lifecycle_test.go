@@ -85,6 +85,41 @@ func request(t *testing.T, method, url string) string {
 	return strings.TrimSpace(string(body))
 }
 
+// A Worker hosting a class it does not bind has no binding to carry the namespace id: its id
+// comes from the account's namespace list, and is the id Cloudflare lists for that class; a
+// Worker binding its class gets the same id from its settings, with no list.
+func TestNamespaceIDsWithoutABinding(t *testing.T) {
+	srv := startLocal(t)
+	s := configured(t, srv)
+	api := cfapi.New(srv.URL(), testToken, testAccount)
+	listed := func(script string) string {
+		nss, err := api.DurableObjects.Namespaces(context.Background())
+		require.NoError(t, err)
+		for _, ns := range nss {
+			if ns.Script == script && ns.Class == "Counter" {
+				return ns.ID
+			}
+		}
+		t.Fatalf("no namespace of class Counter for %s in %+v", script, nss)
+		return ""
+	}
+
+	unbound := counterInputs(t)
+	unbound["scriptName"] = property.New("my-app-dev-host")
+	delete(unbound, "bindings")
+	srv.ResetCalls()
+	created, err := s.Create(p.CreateRequest{Urn: scriptURN("host"), Properties: checked(t, s, unbound, nil)})
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.Calls()["namespaces"], "the class is not bound: its id comes from the namespace list")
+	assert.Equal(t, listed("my-app-dev-host"), created.Properties.Get("namespaceIds").AsMap().Get("Counter").AsString())
+
+	srv.ResetCalls()
+	created, err = s.Create(p.CreateRequest{Urn: scriptURN("api"), Properties: checked(t, s, counterInputs(t), nil)})
+	require.NoError(t, err)
+	assert.Zero(t, srv.Calls()["namespaces"], "the class is bound: its id comes from the settings")
+	assert.Equal(t, listed("my-app-dev-api"), created.Properties.Get("namespaceIds").AsMap().Get("Counter").AsString())
+}
+
 func TestScriptLifecycle(t *testing.T) {
 	srv := startLocal(t)
 	s := configured(t, srv)
@@ -100,10 +135,11 @@ func TestScriptLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, testAccount+"/my-app-dev-api", created.ID)
 	// A new Worker's calls: its settings (not found: no foreign script to refuse, no classes to
-	// migrate from), the upload, the namespace list (the new classes' ids), and workers.dev on,
-	// whose answer carries the URL. Once per provider process: the token check and the account's
-	// subdomain (read by Check, for workersDev).
-	assert.Equal(t, map[string]int{"settings": 1, "upload": 1, "namespaces": 1, "set_workers_dev": 1, "verify_token": 1, "subdomain": 1},
+	// migrate from), the upload, its settings again (its binding of the new class carries the
+	// namespace id; no account-wide namespace list), and workers.dev on, whose answer carries the
+	// URL. Once per provider process: the token check and the account's subdomain (read by
+	// Check, for workersDev).
+	assert.Equal(t, map[string]int{"settings": 2, "upload": 1, "set_workers_dev": 1, "verify_token": 1, "subdomain": 1},
 		srv.Calls())
 	url := created.Properties.Get("url").AsString()
 	require.NotEmpty(t, url)

@@ -588,7 +588,7 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 	var g errgroup.Group
 	if readIDs {
 		g.Go(func() error {
-			ids, _, err := namespacesOf(ctx, c, name)
+			ids, err := namespaceIDs(ctx, c, args)
 			state.NamespaceIDs = ids
 			return err
 		})
@@ -784,6 +784,50 @@ func readRemote(ctx context.Context, c *cfapi.Client, name string) (remoteScript
 		return remoteScript{}, err
 	}
 	return remoteScript{found: true, tag: info.MigrationTag, classes: classes, ids: ids}, nil
+}
+
+// namespaceIDs reads the namespace ids of the classes script args.ScriptName hosts, after its
+// upload. A Worker that binds each class it hosts reads them from its own settings, where each
+// Durable Object binding carries its namespace's id (namespace_id, cloudflare-go v4's
+// ScriptScriptAndVersionSettingGetResponseBindingsWorkersBindingKindDurableObjectNamespace): one
+// call whatever the account holds. Otherwise, or when the settings lack an id, the account's
+// namespace list says, read page by page: a page of 100 per call, which on an account of 1,000
+// Workers is ten calls per new Worker.
+func namespaceIDs(ctx context.Context, c *cfapi.Client, args ScriptArgs) (map[string]string, error) {
+	name := args.ScriptName
+	if bound := selfBound(args); len(bound) > 0 && len(bound) == len(args.DurableObjects) {
+		settings, err := c.Scripts.Settings(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		ids := map[string]string{}
+		for _, b := range settings.Bindings {
+			if b.Type == cfapi.BindingDurableObject && (b.ScriptName == "" || b.ScriptName == name) &&
+				bound[b.ClassName] && b.NamespaceID != "" {
+				ids[b.ClassName] = b.NamespaceID
+			}
+		}
+		if len(ids) == len(bound) {
+			return ids, nil
+		}
+	}
+	ids, _, err := namespacesOf(ctx, c, name)
+	return ids, err
+}
+
+// selfBound is the set of args' declared classes that the Worker itself binds.
+func selfBound(args ScriptArgs) map[string]bool {
+	declared := map[string]bool{}
+	for _, d := range args.DurableObjects {
+		declared[d.ClassName] = true
+	}
+	bound := map[string]bool{}
+	for _, b := range apiBindings(args) {
+		if b.Type == cfapi.BindingDurableObject && (b.ScriptName == "" || b.ScriptName == args.ScriptName) && declared[b.ClassName] {
+			bound[b.ClassName] = true
+		}
+	}
+	return bound
 }
 
 // namespacesOf lists the Durable Object namespaces of script: ids by class, and the classes

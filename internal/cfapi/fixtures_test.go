@@ -225,6 +225,18 @@ func TestFixtureSettings(t *testing.T) {
 	assert.Equal(t, []string{"nodejs_compat"}, got.CompatibilityFlags)
 }
 
+// A Durable Object binding in a script's settings carries its namespace's id
+// (workers/script-settings-durable-object): what a new Worker reads its classes' ids from.
+func TestFixtureSettingsDurableObject(t *testing.T) {
+	c := fixtureClient(t, map[string]string{
+		"GET /accounts/" + fixtureAccount + "/workers/scripts/counter/settings": "workers/script-settings-durable-object",
+	})
+	got, err := c.Scripts.Settings(context.Background(), "counter")
+	require.NoError(t, err)
+	assert.Equal(t, []Binding{{Type: BindingDurableObject, Name: "COUNTER", ClassName: "Counter",
+		NamespaceID: "0f2ac74b498b48028cb68387c421e279"}}, got.Bindings)
+}
+
 func TestFixtureWorkflow(t *testing.T) {
 	path := "/accounts/" + fixtureAccount + "/workflows/orders-dev-order"
 	c := fixtureClient(t, map[string]string{"GET " + path: "workflows/workflow-get", "PUT " + path: "workflows/workflow-put"})
