@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -132,8 +133,8 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	b.ReportMetric((median(walls(tsNoop)) - f).Seconds(), "ts-noop-above-floor-s")
 	b.ReportMetric((median(walls(tsEmpty)) - f).Seconds(), "ts-empty-above-floor-s")
 	fmt.Printf("The counter against the engine's floor, %d alternating rounds (pulumi up --skip-preview, pinned CLI -> in-process local Cloudflare,\n"+
-		"plugin installed as a user installs it), medians; CPU is pulumi's and its processes' (user + system)\n"+
-		"  floor (empty YAML stack):    %s (runs %s)  CPU %s (runs %s)\n", i, f.Round(time.Millisecond), durations(walls(floor)),
+		"plugin installed as a user installs it, TypeScript on %s), medians; CPU is pulumi's and its processes' (user + system)\n"+
+		"  floor (empty YAML stack):    %s (runs %s)  CPU %s (runs %s)\n", i, nodeRuntime(b, ctx), f.Round(time.Millisecond), durations(walls(floor)),
 		fCPU.Round(time.Millisecond), durations(cpus(floor)))
 	for _, r := range []struct {
 		name  string
@@ -154,6 +155,20 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	fmt.Printf("  (TypeScript, Pulumi only: the counter's project with a program that imports @pulumi/pulumi and declares nothing, a no-op up;\n"+
 		"   the counter's no-op up is %s above it, CPU %s)\n", (median(walls(tsNoop)) - median(walls(tsEmpty))).Round(time.Millisecond),
 		(median(cpus(tsNoop)) - median(cpus(tsEmpty))).Round(time.Millisecond))
+}
+
+// nodeRuntime names the Node.js the TypeScript programs run on (the first node on PATH, as the
+// language host finds it), and whether NODE_COMPILE_CACHE is set, which changes their start.
+func nodeRuntime(tb testing.TB, ctx context.Context) string {
+	out, err := exec.CommandContext(ctx, "node", "--version").Output()
+	if err != nil {
+		tb.Fatalf("node --version: %v", err)
+	}
+	name := "Node.js " + strings.TrimSpace(string(out))
+	if os.Getenv("NODE_COMPILE_CACHE") != "" {
+		name += " with NODE_COMPILE_CACHE"
+	}
+	return name
 }
 
 // installPlugin installs the provider plugin built for this run into a new Pulumi home, as a user
