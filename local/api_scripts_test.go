@@ -404,12 +404,10 @@ func TestSettingsAndNamespaces(t *testing.T) {
 	assert.Equal(t, []string{defaultFlag}, settings.CompatibilityFlags)
 	require.Len(t, settings.Bindings, 3)
 
-	page, err := c.DurableObjects.Namespaces.List(ctxT(t), durable_objects.NamespaceListParams{AccountID: cloudflare.F(s.AccountID())})
-	require.NoError(t, err)
 	var found *durable_objects.Namespace
-	for i := range page.Result {
-		if page.Result[i].Script == "reads" {
-			found = &page.Result[i]
+	for _, ns := range allNamespaces(t, s) {
+		if ns.Script == "reads" {
+			found = &ns
 		}
 	}
 	require.NotNil(t, found)
