@@ -802,8 +802,7 @@ func namespaceIDs(ctx context.Context, c *cfapi.Client, args ScriptArgs) (map[st
 		}
 		ids := map[string]string{}
 		for _, b := range settings.Bindings {
-			if b.Type == cfapi.BindingDurableObject && (b.ScriptName == "" || b.ScriptName == name) &&
-				bound[b.ClassName] && b.NamespaceID != "" {
+			if bindsOwnClass(b, name) && bound[b.ClassName] && b.NamespaceID != "" {
 				ids[b.ClassName] = b.NamespaceID
 			}
 		}
@@ -823,11 +822,17 @@ func selfBound(args ScriptArgs) map[string]bool {
 	}
 	bound := map[string]bool{}
 	for _, b := range apiBindings(args) {
-		if b.Type == cfapi.BindingDurableObject && (b.ScriptName == "" || b.ScriptName == args.ScriptName) && declared[b.ClassName] {
+		if bindsOwnClass(b, args.ScriptName) && declared[b.ClassName] {
 			bound[b.ClassName] = true
 		}
 	}
 	return bound
+}
+
+// bindsOwnClass reports whether b, a binding of script, reaches a Durable Object class script
+// itself hosts.
+func bindsOwnClass(b cfapi.Binding, script string) bool {
+	return b.Type == cfapi.BindingDurableObject && (b.ScriptName == "" || b.ScriptName == script)
 }
 
 // namespacesOf lists the Durable Object namespaces of script: ids by class, and the classes
