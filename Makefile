@@ -95,7 +95,7 @@ bench:
 	$(TOOLS); $(GO) test -run '^$$' -bench 'BenchmarkUploadAtScale' -benchtime 1x -count=1 -timeout 1h ./local/
 	$(GO) test -run '^$$' -bench 'BenchmarkAssetsManifest' -benchtime 1x -count=1 -timeout $(E2E_TIMEOUT) ./internal/cfapi/
 	$(TOOLS); $(FLOOR_BENCH)
-	$(TOOLS); node22=$$(bash scripts/node22.sh); if [ -z "$$node22" ]; then echo "no Node.js 22 for this platform: the TypeScript rows ran on the machine's Node.js only"; else \
+	$(TOOLS); node22=$$(bash scripts/node22.sh) || exit 1; if [ -z "$$node22" ]; then echo "no Node.js 22 for this platform: the TypeScript rows ran on the machine's Node.js only"; else \
 	  PATH=$$node22:$$PATH $(FLOOR_BENCH) && \
 	  cache=$$(mktemp -d) && PATH=$$node22:$$PATH NODE_COMPILE_CACHE=$$cache $(FLOOR_BENCH); \
 	  status=$$?; rm -rf "$$cache"; exit $$status; fi
