@@ -524,6 +524,7 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 	state := ScriptState{ScriptArgs: args}
 	name := args.ScriptName
 	readIDs := false
+	var uploaded []cfapi.Binding // the bindings the upload sent
 	if upload {
 		b, err := bundleEntry(args)
 		if err != nil {
@@ -582,13 +583,14 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 			state.MigrationTag = plan.Migration.NewTag
 		}
 		readIDs = len(args.DurableObjects) > 0 || len(existing) > 0
+		uploaded = md.Bindings
 	}
 	// The classes' namespace ids and the workers.dev route are independent calls, made at once:
 	// a new Worker waits for one round trip after its upload instead of two.
 	var g errgroup.Group
 	if readIDs {
 		g.Go(func() error {
-			ids, err := namespaceIDs(ctx, c, args)
+			ids, err := namespaceIDs(ctx, c, name, args.DurableObjects, uploaded)
 			state.NamespaceIDs = ids
 			return err
 		})
@@ -786,16 +788,16 @@ func readRemote(ctx context.Context, c *cfapi.Client, name string) (remoteScript
 	return remoteScript{found: true, tag: info.MigrationTag, classes: classes, ids: ids}, nil
 }
 
-// namespaceIDs reads the namespace ids of the classes script args.ScriptName hosts, after its
-// upload. A Worker that binds each class it hosts reads them from its own settings, where each
-// Durable Object binding carries its namespace's id (namespace_id, cloudflare-go v4's
+// namespaceIDs reads the namespace ids of classes, the classes script name hosts, after an
+// upload that sent bindings. A Worker that binds each class it hosts reads them from its own
+// settings, where each Durable Object binding carries its namespace's id (namespace_id,
+// cloudflare-go v4's
 // ScriptScriptAndVersionSettingGetResponseBindingsWorkersBindingKindDurableObjectNamespace): one
 // call whatever the account holds. Otherwise, or when the settings lack an id, the account's
 // namespace list says, read page by page: a page of 100 per call, which on an account of 1,000
 // Workers is ten calls per new Worker.
-func namespaceIDs(ctx context.Context, c *cfapi.Client, args ScriptArgs) (map[string]string, error) {
-	name := args.ScriptName
-	if bound := selfBound(args); len(bound) > 0 && len(bound) == len(args.DurableObjects) {
+func namespaceIDs(ctx context.Context, c *cfapi.Client, name string, classes []Class, bindings []cfapi.Binding) (map[string]string, error) {
+	if bound := selfBound(name, classes, bindings); len(bound) > 0 && len(bound) == len(classes) {
 		settings, err := c.Scripts.Settings(ctx, name)
 		if err != nil {
 			return nil, err
@@ -814,15 +816,15 @@ func namespaceIDs(ctx context.Context, c *cfapi.Client, args ScriptArgs) (map[st
 	return ids, err
 }
 
-// selfBound is the set of args' declared classes that the Worker itself binds.
-func selfBound(args ScriptArgs) map[string]bool {
+// selfBound is the set of classes that script binds itself among bindings.
+func selfBound(script string, classes []Class, bindings []cfapi.Binding) map[string]bool {
 	declared := map[string]bool{}
-	for _, d := range args.DurableObjects {
+	for _, d := range classes {
 		declared[d.ClassName] = true
 	}
 	bound := map[string]bool{}
-	for _, b := range apiBindings(args) {
-		if bindsOwnClass(b, args.ScriptName) && declared[b.ClassName] {
+	for _, b := range bindings {
+		if bindsOwnClass(b, script) && declared[b.ClassName] {
 			bound[b.ClassName] = true
 		}
 	}
