@@ -1,6 +1,7 @@
 package local
 
 import (
+	"github.com/lumier-dev/lumier/local/account"
 	"github.com/lumier-dev/lumier/local/envelope"
 )
 
@@ -10,16 +11,10 @@ func (a accountView) Subdomain() string { return a.s.ledger.Load().Subdomain }
 // SetSubdomain records the account's workers.dev subdomain (subdomain.Account). Locally the name
 // only shows up in reads (scripts answer on ports), but it is kept like Cloudflare keeps it.
 func (a accountView) SetSubdomain(sub string) error {
-	s := a.s
-	s.ledger.Lock()
-	defer s.ledger.Unlock()
-	next := s.ledger.Load().Clone()
-	next.Subdomain = sub
-	if err := s.store.Save(next); err != nil {
-		return err
-	}
-	s.ledger.Publish(next)
-	return nil
+	return a.s.ledger.Patch(func(next *account.State) error {
+		next.Subdomain = sub
+		return nil
+	})
 }
 
 // WorkersDev is script's workers.dev route (subdomain.Account): the URL is where the script
@@ -36,30 +31,48 @@ func (a accountView) WorkersDev(script string) (enabled, previews bool, url stri
 }
 
 // SetWorkersDev turns a script's port on or off (subdomain.Account). The port number stays
-// recorded while off, so turning workers.dev back on gives the same URL.
+// recorded while off, so turning workers.dev back on gives the same URL. It is a patch
+// (account.Ledger.Patch): workerd does not see the flag, so a new Worker's call does not wait for
+// the reload of the uploads made after its own.
 func (a accountView) SetWorkersDev(name string, enabled, previews bool) (string, error) {
 	s := a.s
-	s.ledger.Lock()
-	defer s.ledger.Unlock()
-	prev := s.ledger.Load()
-	if _, ok := prev.Scripts[name]; !ok {
-		return "", envelope.ScriptNotFound()
-	}
-	next := prev.Clone()
-	rec := next.Own(name)
-	rec.WorkersDev, rec.PreviewsEnabled = enabled, previews
-	if enabled {
-		if _, err := s.openPort(next, name); err != nil {
-			return "", err
+	var (
+		port   int  // the port opened on the first run, which a run again records as it is
+		wasOn  bool // workers.dev was on before the first run
+		opened bool
+	)
+	err := s.ledger.Patch(func(next *account.State) error {
+		if _, ok := next.Scripts[name]; !ok {
+			return envelope.ScriptNotFound()
 		}
-	}
-	if err := s.store.Save(next); err != nil {
-		if enabled && !prev.Scripts[name].WorkersDev {
+		rec := next.Own(name)
+		if port == 0 {
+			wasOn = rec.WorkersDev
+		}
+		rec.WorkersDev, rec.PreviewsEnabled = enabled, previews
+		if !enabled {
+			return nil
+		}
+		if port != 0 {
+			rec.Port = port
+			if next.Ports == nil {
+				next.Ports = map[string]int{}
+			}
+			next.Ports[name] = port
+			return nil
+		}
+		if _, err := s.openPort(next, name); err != nil {
+			return err
+		}
+		port, opened = next.Scripts[name].Port, true
+		return nil
+	})
+	if err != nil {
+		if opened && !wasOn {
 			s.runtime.Router.Close(name)
 		}
 		return "", err
 	}
-	s.ledger.Publish(next)
 	if !enabled {
 		s.runtime.Router.Close(name)
 		return "", nil

@@ -34,6 +34,12 @@ type Ledger struct {
 	// draining is set while a drain goroutine applies the queue (guarded by qmu).
 	draining bool
 	st       atomic.Pointer[State] // the state being served; read without locks
+
+	// pmu guards applying and riders: while a batch's reload runs, Patch publishes without mu,
+	// and the batch's commit applies the same patches again (see Patch).
+	pmu      sync.Mutex
+	applying bool
+	riders   []func(next *State) error
 }
 
 // NewLedger serves served, kept by store; apply is the runtime's reload.
@@ -74,6 +80,48 @@ func (l *Ledger) Commit(ctx context.Context, prev, next *State) error {
 	if err := l.store.GC(next); err != nil {
 		l.logger.Warn("removing unused modules", "err", err)
 	}
+	return nil
+}
+
+// Patch makes a change that the runtime does not run (the workers.dev flags, the account's
+// subdomain: nothing workerd is given) and serves it. change builds the next state from a copy
+// of the served one, which it may modify (taking records with State.Own); its error rejects the
+// request.
+//
+// A patch does not wait for a reload in progress. While a batch's reload runs, the batch holds
+// mu but publishes only at its commit, so the patch is saved and served at once, and the batch
+// runs change again on its own next state before committing it; change must therefore give the
+// same result when run again (an effect outside the state, such as opening a port, happens on
+// the first run only). When change fails on the batch's state (the batch deleted the script),
+// the batch wins, as if it came after the patch. At any other time a patch takes mu like any
+// change.
+func (l *Ledger) Patch(change func(next *State) error) error {
+	l.pmu.Lock()
+	if l.applying {
+		defer l.pmu.Unlock()
+		if err := l.publishPatch(change); err != nil {
+			return err
+		}
+		l.riders = append(l.riders, change)
+		return nil
+	}
+	l.pmu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.publishPatch(change)
+}
+
+// publishPatch builds the next state with change, writes it and serves it. Callers hold mu, or
+// pmu while a reload runs.
+func (l *Ledger) publishPatch(change func(next *State) error) error {
+	next := l.st.Load().Clone()
+	if err := change(next); err != nil {
+		return err
+	}
+	if err := l.store.Save(next); err != nil {
+		return fmt.Errorf("saving the state: %w", err)
+	}
+	l.Publish(next)
 	return nil
 }
 
@@ -164,7 +212,24 @@ func (l *Ledger) applyBatch(batch []*Change) {
 		uploaded = kept[0].Script
 	}
 	started := time.Now()
+	l.pmu.Lock()
+	l.applying = true
+	l.pmu.Unlock()
 	err := l.apply(ctx, prev, next, uploaded)
+	l.pmu.Lock()
+	l.applying = false
+	riders := l.riders
+	l.riders = nil
+	l.pmu.Unlock()
+	if err == nil {
+		// Patches published during the reload are in the served state but not in next, which
+		// was built before them: next takes them again, as if they came right after the batch.
+		for _, patch := range riders {
+			if perr := patch(next); perr != nil {
+				l.logger.Warn("a change made during a reload no longer applies after it", "err", perr)
+			}
+		}
+	}
 	if err != nil && len(kept) > 1 {
 		half := len(kept) / 2
 		l.applyBatch(kept[:half])
