@@ -36,8 +36,10 @@ type Ledger struct {
 	st       atomic.Pointer[State] // the state being served; read without locks
 
 	// pmu guards applying and riders: while a batch's reload runs, Patch publishes without mu,
-	// and the batch's commit applies the same patches again (see Patch).
+	// and the batch's commit applies the same patches again (see Patch). freed (on pmu) is
+	// signalled when mu is released or a reload starts: what a waiting Patch waits for.
 	pmu      sync.Mutex
+	freed    *sync.Cond
 	applying bool
 	riders   []func(next *State) error
 }
@@ -45,6 +47,7 @@ type Ledger struct {
 // NewLedger serves served, kept by store; apply is the runtime's reload.
 func NewLedger(store *Store, served *State, apply Apply, logger *slog.Logger) *Ledger {
 	l := &Ledger{store: store, apply: apply, logger: logger}
+	l.freed = sync.NewCond(&l.pmu)
 	l.st.Store(served)
 	return l
 }
@@ -58,7 +61,12 @@ func (l *Ledger) Load() *State { return l.st.Load() }
 func (l *Ledger) Lock() { l.mu.Lock() }
 
 // Unlock releases the account's lock.
-func (l *Ledger) Unlock() { l.mu.Unlock() }
+func (l *Ledger) Unlock() {
+	l.mu.Unlock()
+	l.pmu.Lock()
+	l.freed.Broadcast()
+	l.pmu.Unlock()
+}
 
 // Publish serves next, already written. The caller holds the lock.
 func (l *Ledger) Publish(next *State) {
@@ -94,21 +102,27 @@ func (l *Ledger) Commit(ctx context.Context, prev, next *State) error {
 // same result when run again (an effect outside the state, such as opening a port, happens on
 // the first run only). When change fails on the batch's state (the batch deleted the script),
 // the batch wins, as if it came after the patch. At any other time a patch takes mu like any
-// change.
+// change, as soon as it is free or a reload starts.
 func (l *Ledger) Patch(change func(next *State) error) error {
 	l.pmu.Lock()
-	if l.applying {
-		defer l.pmu.Unlock()
-		if err := l.publishPatch(change); err != nil {
-			return err
+	for {
+		if l.applying {
+			defer l.pmu.Unlock()
+			if err := l.publishPatch(change); err != nil {
+				return err
+			}
+			l.riders = append(l.riders, change)
+			return nil
 		}
-		l.riders = append(l.riders, change)
-		return nil
+		// Waiting on mu itself could mean waiting for a whole reload: the drain takes mu again
+		// as soon as it lets it go when more changes wait.
+		if l.mu.TryLock() {
+			l.pmu.Unlock()
+			defer l.Unlock()
+			return l.publishPatch(change)
+		}
+		l.freed.Wait()
 	}
-	l.pmu.Unlock()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.publishPatch(change)
 }
 
 // publishPatch builds the next state with change, writes it and serves it. Callers hold mu, or
@@ -172,12 +186,12 @@ func (l *Ledger) drain() {
 		if len(batch) == 0 {
 			l.draining = false
 			l.qmu.Unlock()
-			l.mu.Unlock()
+			l.Unlock()
 			return
 		}
 		l.qmu.Unlock()
 		l.applyBatch(batch)
-		l.mu.Unlock()
+		l.Unlock()
 	}
 }
 
@@ -214,6 +228,7 @@ func (l *Ledger) applyBatch(batch []*Change) {
 	started := time.Now()
 	l.pmu.Lock()
 	l.applying = true
+	l.freed.Broadcast()
 	l.pmu.Unlock()
 	err := l.apply(ctx, prev, next, uploaded)
 	l.pmu.Lock()

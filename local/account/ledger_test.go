@@ -124,3 +124,21 @@ func mustLoad(t *testing.T, st *Store) *State {
 	require.NoError(t, err)
 	return loaded
 }
+
+// A patch that finds the account locked by another change waits for it, then applies on top of
+// what that change served.
+func TestPatchWaitsForALockedChange(t *testing.T) {
+	h := newHeldLedger(t, twoScripts())
+	h.Lock()
+	next := h.Load().Clone()
+	next.Subdomain = "locked"
+	patched := make(chan error, 1)
+	go func() { patched <- h.Patch(workersDevOn("kept", 9004)) }()
+	require.NoError(t, h.store.Save(next))
+	h.Publish(next)
+	h.Unlock()
+	require.NoError(t, <-patched)
+	st := h.Load()
+	assert.Equal(t, "locked", st.Subdomain)
+	assert.True(t, st.Scripts["kept"].WorkersDev)
+}
