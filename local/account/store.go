@@ -185,9 +185,9 @@ func (st *Store) Module(sha string) ([]byte, error) { return st.modules.Get(sha)
 // GC removes module files that s does not name (left by replaced scripts or by uploads that were
 // rejected after their modules were written).
 func (st *Store) GC(s *State) error {
-	keep := map[string]bool{}
+	keep := make(map[string]bool, len(s.Scripts))
 	for _, rec := range s.Scripts {
-		for _, m := range rec.moduleRefs() {
+		for m := range rec.moduleRefs() {
 			keep[m.SHA256] = true
 		}
 	}

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"iter"
 	"slices"
 	"time"
 
@@ -238,13 +239,23 @@ func (rec *Script) SecondaryVersion() (v *Version, percentage float64, ok bool) 
 	return nil, 0, false
 }
 
-// moduleRefs are all the modules the script's versions name, for the store's garbage collection.
-func (rec *Script) moduleRefs() []ModuleRef {
-	out := slices.Clone(rec.Modules)
-	for _, v := range rec.Versions {
-		out = append(out, v.Modules...)
+// moduleRefs yields every module the script's versions name, for the store's garbage
+// collection, which walks every script on every commit: yielding copies nothing.
+func (rec *Script) moduleRefs() iter.Seq[ModuleRef] {
+	return func(yield func(ModuleRef) bool) {
+		for _, m := range rec.Modules {
+			if !yield(m) {
+				return
+			}
+		}
+		for _, v := range rec.Versions {
+			for _, m := range v.Modules {
+				if !yield(m) {
+					return
+				}
+			}
+		}
 	}
-	return out
 }
 
 // DeploymentID is the id of the script's current deployment.

@@ -84,7 +84,7 @@ func New(c Config) *Runtime {
 func (s *Runtime) workerdScripts(st *account.State) ([]workerd.Script, error) {
 	out := make([]workerd.Script, 0, len(st.Scripts))
 	consumers := s.Queues.Consumers()
-	hosted := map[string][]rules.Namespace{} // by script: one pass, not one per script
+	hosted := make(map[string][]rules.Namespace, len(st.Scripts)) // by script: one pass, not one per script
 	for _, n := range st.Namespaces {
 		hosted[n.Script] = append(hosted[n.Script], n)
 	}

@@ -228,7 +228,7 @@ func (s *Supervisor) Apply(ctx context.Context, scripts []Script) error {
 	}
 
 	s.shards = s.shards[:0]
-	index := map[string]*shard{}
+	index := make(map[string]*shard, len(scripts))
 	for _, p := range live {
 		s.shards = append(s.shards, p.sh)
 		for _, script := range p.scripts {
@@ -263,11 +263,12 @@ type shardPlan struct {
 // left with no script. Callers hold op.
 func (s *Supervisor) plan(scripts []Script) (live []shardPlan, emptied []*shard) {
 	// Scripts tied by a binding (Binding.Scripts) form one component.
-	names := map[string]bool{}
+	// The maps are sized up front: plan runs on every change, over every script.
+	names := make(map[string]bool, len(scripts))
 	for _, sc := range scripts {
 		names[sc.Name] = true
 	}
-	comps := newUnion[string]()
+	comps := newUnion[string](len(scripts))
 	for _, sc := range scripts {
 		comps.find(sc.Name)
 		for _, b := range sc.Bindings {
@@ -278,8 +279,8 @@ func (s *Supervisor) plan(scripts []Script) (live []shardPlan, emptied []*shard)
 			}
 		}
 	}
-	members := map[string][]Script{}
-	var roots []string
+	members := make(map[string][]Script, len(scripts))
+	roots := make([]string, 0, len(scripts))
 	for _, sc := range scripts {
 		r := comps.find(sc.Name)
 		if _, ok := members[r]; !ok {
@@ -293,12 +294,12 @@ func (s *Supervisor) plan(scripts []Script) (live []shardPlan, emptied []*shard)
 	s.imu.RLock()
 	current := s.index
 	s.imu.RUnlock()
-	order := map[*shard]int{}
+	order := make(map[*shard]int, len(s.shards))
 	for i, sh := range s.shards {
 		order[sh] = i
 	}
-	merged := newUnion[*shard]()
-	owners := map[string][]*shard{}
+	merged := newUnion[*shard](len(s.shards))
+	owners := make(map[string][]*shard, len(roots))
 	for _, r := range roots {
 		for _, sc := range members[r] {
 			if sh := current[sc.Name]; sh != nil && !slices.Contains(owners[r], sh) {
@@ -313,7 +314,7 @@ func (s *Supervisor) plan(scripts []Script) (live []shardPlan, emptied []*shard)
 			merged.union(a, b)
 		}
 	}
-	assigned := map[*shard][]Script{}
+	assigned := make(map[*shard][]Script, len(s.shards)+1)
 	shards := slices.Clone(s.shards)
 	var fresh []string
 	for _, r := range roots {
@@ -431,7 +432,7 @@ func parallel[T any](items []T, f func(T) error) []error {
 // union is a union-find over comparable values.
 type union[T comparable] struct{ parent map[T]T }
 
-func newUnion[T comparable]() *union[T] { return &union[T]{parent: map[T]T{}} }
+func newUnion[T comparable](size int) *union[T] { return &union[T]{parent: make(map[T]T, size)} }
 
 func (u *union[T]) find(x T) T {
 	p, ok := u.parent[x]
