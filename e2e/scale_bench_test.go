@@ -5,10 +5,12 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -169,53 +171,94 @@ func workerdMemory() memory {
 }
 
 // BenchmarkWorkersScale deploys YAML stacks of N Workers (each hosting a Durable Object class and
-// binding it) to one in-process local Cloudflare with the pulumi CLI, and prints the wall time
-// of the first `up`, a no-op `up` and `destroy`, and the API calls per `up`. One run per size
-// (run it with -benchtime 1x; `make bench` does): the figures are printed, not asserted.
+// binding it) to an in-process local Cloudflare with the pulumi CLI, and prints the wall time of
+// the first `up`, a no-op `up` and `destroy`, the local Cloudflare's peak memory and the API calls
+// per `up`. Each size runs scaleRuns times on a new local Cloudflare, and its row is the median
+// run (see medianRow): one run of 1,000 Workers on a shared machine varied by a tenth between
+// runs. Run it with -benchtime 1x (`make bench` does): the figures are printed, not asserted.
 func BenchmarkWorkersScale(b *testing.B) {
 	ctx := testContext(b, 3*time.Hour)
-	var rows []scaleRow
+	runs := scaleRuns(b)
+	var rows [][]scaleRow // by size, each run
 	for b.Loop() {
 		rows = rows[:0]
 		for _, n := range scaleSizes(b) {
-			c := startCloud(b)
-			dir := scaleStack(b, n)
-			env := c.env(b.TempDir())
-			pulumi := func(args ...string) time.Duration {
-				start := time.Now()
-				if out, err := runPulumi(b, ctx, dir, env, args...); err != nil {
-					b.Fatalf("N=%d: pulumi %s: %v\n%s", n, strings.Join(args, " "), err, out)
+			var sized []scaleRow
+			for range runs {
+				c := startCloud(b)
+				dir := scaleStack(b, n)
+				env := c.env(b.TempDir())
+				pulumi := func(args ...string) time.Duration {
+					start := time.Now()
+					if out, err := runPulumi(b, ctx, dir, env, args...); err != nil {
+						b.Fatalf("N=%d: pulumi %s: %v\n%s", n, strings.Join(args, " "), err, out)
+					}
+					return time.Since(start)
 				}
-				return time.Since(start)
+				pulumi("stack", "init", "bench")
+				row := scaleRow{n: n}
+				c.ResetCalls()
+				stop := sampleMemory(200 * time.Millisecond)
+				row.first = pulumi("up", "--yes", "--skip-preview")
+				row.firstCalls = c.Calls()
+				if got := len(c.Scripts()); got != n {
+					b.Fatalf("N=%d: %d scripts on the local Cloudflare after up", n, got)
+				}
+				c.ResetCalls()
+				row.noop = pulumi("up", "--yes", "--skip-preview", "--expect-no-changes")
+				row.noopCalls = c.Calls()
+				row.peak = stop()
+				row.teardown = pulumi("destroy", "--yes", "--skip-preview")
+				if got := len(c.Scripts()); got != 0 {
+					b.Fatalf("N=%d: %d scripts left after destroy", n, got)
+				}
+				sized = append(sized, row)
+				if err := c.Close(); err != nil {
+					b.Fatalf("N=%d: stopping the local Cloudflare: %v", n, err)
+				}
 			}
-			pulumi("stack", "init", "bench")
-			row := scaleRow{n: n}
-			c.ResetCalls()
-			stop := sampleMemory(200 * time.Millisecond)
-			row.first = pulumi("up", "--yes", "--skip-preview")
-			row.firstCalls = c.Calls()
-			if got := len(c.Scripts()); got != n {
-				b.Fatalf("N=%d: %d scripts on the local Cloudflare after up", n, got)
-			}
-			c.ResetCalls()
-			row.noop = pulumi("up", "--yes", "--skip-preview", "--expect-no-changes")
-			row.noopCalls = c.Calls()
-			row.peak = stop()
-			row.teardown = pulumi("destroy", "--yes", "--skip-preview")
-			if got := len(c.Scripts()); got != 0 {
-				b.Fatalf("N=%d: %d scripts left after destroy", n, got)
-			}
-			rows = append(rows, row)
+			rows = append(rows, sized)
 		}
 	}
-	for _, r := range rows {
+	var medians []scaleRow
+	for _, sized := range rows {
+		medians = append(medians, medianRow(sized))
+	}
+	for _, r := range medians {
 		b.ReportMetric(r.first.Seconds(), fmt.Sprintf("first-up-s/N=%d", r.n))
 	}
-	fmt.Print(scaleTable(rows))
+	fmt.Print(scaleTable(medians, rows))
 }
 
-// scaleTable formats the rows as docs/performance.md's Markdown tables.
-func scaleTable(rows []scaleRow) string {
+// scaleRuns is how many times BenchmarkWorkersScale deploys each size: LUMIER_BENCH_SCALE_RUNS,
+// else 3.
+func scaleRuns(tb testing.TB) int {
+	runs, err := benchsize.FromEnv("LUMIER_BENCH_SCALE_RUNS", []int{3})
+	if err != nil || len(runs) != 1 {
+		tb.Fatalf("LUMIER_BENCH_SCALE_RUNS: want one count of runs, such as 3 (%v)", err)
+	}
+	return runs[0]
+}
+
+// medianRow is the median of one size's runs, figure by figure: the first up, the no-op up, the
+// destroy and the peak memory each of the run in the middle for that figure (the lower middle
+// of an even count). The API calls are those of the run with the median first up.
+func medianRow(runs []scaleRow) scaleRow {
+	middle := func(less func(a, b scaleRow) int) scaleRow {
+		sorted := slices.Clone(runs)
+		slices.SortStableFunc(sorted, less)
+		return sorted[(len(sorted)-1)/2]
+	}
+	row := middle(func(a, b scaleRow) int { return cmp.Compare(a.first, b.first) })
+	row.noop = middle(func(a, b scaleRow) int { return cmp.Compare(a.noop, b.noop) }).noop
+	row.teardown = middle(func(a, b scaleRow) int { return cmp.Compare(a.teardown, b.teardown) }).teardown
+	row.peak = middle(func(a, b scaleRow) int { return cmp.Compare(a.peak.total(), b.peak.total()) }).peak
+	return row
+}
+
+// scaleTable formats the median rows as docs/performance.md's Markdown tables, with every run's
+// first up after them.
+func scaleTable(rows []scaleRow, runs [][]scaleRow) string {
 	var b strings.Builder
 	b.WriteString("Workers stack (pulumi CLI + YAML, each Worker hosting and binding a Durable Object class -> in-process local Cloudflare)\n\n")
 	b.WriteString("| N | first up | per Worker | no-op up | destroy | peak memory (workerd RSS + Go heap) | per Worker | API calls per first up | API calls per no-op up |\n")
@@ -226,6 +269,13 @@ func scaleTable(rows []scaleRow) string {
 			r.peak.total()>>20, r.peak.workerd>>20, r.peak.processes, r.peak.goHeap>>20, float64(r.peak.total())/float64(r.n)/(1<<20),
 			perUp(r.firstCalls, 1), sum(r.noopCalls))
 	}
+	for _, sized := range runs {
+		fmt.Fprintf(&b, "N=%d, first up of each run:", sized[0].n)
+		for _, r := range sized {
+			fmt.Fprintf(&b, " %.2f s", r.first.Seconds())
+		}
+		b.WriteString("\n")
+	}
 	for i := 1; i < len(rows); i++ {
 		fmt.Fprintf(&b, "N=%d against N=%d: first up %.1f times, no-op up %.1f times, destroy %.1f times, memory %.1f times, for %.1f times the Workers\n",
 			rows[i].n, rows[i-1].n, rows[i].first.Seconds()/rows[i-1].first.Seconds(), rows[i].noop.Seconds()/rows[i-1].noop.Seconds(),
@@ -233,4 +283,24 @@ func scaleTable(rows []scaleRow) string {
 			float64(rows[i].n)/float64(rows[i-1].n))
 	}
 	return b.String()
+}
+
+// The median row takes each figure from the run in the middle for it, so one slow run moves
+// none of them, and the calls come with the median first up.
+func TestMedianRow(t *testing.T) {
+	runs := []scaleRow{
+		{n: 10, first: 3 * time.Second, noop: 1 * time.Second, teardown: 9 * time.Second, peak: memory{workerd: 300}, firstCalls: map[string]int{"upload": 3}},
+		{n: 10, first: 1 * time.Second, noop: 9 * time.Second, teardown: 2 * time.Second, peak: memory{workerd: 100}, firstCalls: map[string]int{"upload": 1}},
+		{n: 10, first: 2 * time.Second, noop: 2 * time.Second, teardown: 1 * time.Second, peak: memory{workerd: 900}, firstCalls: map[string]int{"upload": 2}},
+	}
+	got := medianRow(runs)
+	if got.first != 2*time.Second || got.noop != 2*time.Second || got.teardown != 2*time.Second || got.peak.total() != 300 {
+		t.Errorf("median of first, no-op, destroy, memory: got %v, %v, %v, %d; want 2s, 2s, 2s, 300", got.first, got.noop, got.teardown, got.peak.total())
+	}
+	if got.firstCalls["upload"] != 2 {
+		t.Errorf("calls of the median first up's run: got %v", got.firstCalls)
+	}
+	if one := medianRow(runs[:1]); one.first != runs[0].first {
+		t.Errorf("one run is its own median: got %v", one.first)
+	}
 }
