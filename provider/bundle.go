@@ -2,14 +2,14 @@ package provider
 
 import (
 	"os"
+	"sync"
 
 	"github.com/lumier-dev/lumier/internal/bundle"
 	"github.com/lumier-dev/lumier/internal/tail"
 )
 
-// bundleEntry bundles the entry of args with its build options. It runs in Check (for the hash
-// and the exports) and again at upload; bundling the counter takes milliseconds, which is
-// cheaper than keeping bundles in memory and proving the files did not change in between.
+// bundleEntry bundles the entry of args with its build options. Check keeps what it makes
+// (checkedBundles) for the upload that follows: see bundleFor.
 func bundleEntry(args ScriptArgs) (*bundle.Result, error) {
 	entry, err := resolveEntry(args.Entry)
 	if err != nil {
@@ -57,3 +57,62 @@ func writeSourceMap(dir string, b *bundle.Result) {
 		os.Remove(tmp.Name())
 	}
 }
+
+// bundleFor is the code to upload for args: the bundle Check made, when args carry its hash
+// (codeHash) and this process still keeps it, else a new one. The checked bundle is the code
+// the plan showed, byte for byte (its hash is the key), so nothing needs proving about the files
+// since; bundling again at upload cost a second esbuild run and gzip per Worker.
+func bundleFor(args ScriptArgs) (*bundle.Result, error) {
+	if b := checkedBundles.get(args.CodeHash); b != nil {
+		return b, nil
+	}
+	return bundleEntry(args)
+}
+
+// checkedBundles keeps the bundles Check made, by hash, up to 64 MB of code and source maps. A
+// stack of many Workers sharing one entry keeps one bundle.
+var checkedBundles = &bundleCache{limit: 64 << 20}
+
+// bundleCache keeps bundles by hash, dropping the oldest past limit bytes. Bundles are shared,
+// so they are never changed once kept.
+type bundleCache struct {
+	limit int
+
+	mu     sync.Mutex
+	byHash map[string]*bundle.Result
+	order  []string // hashes, oldest first
+	size   int
+}
+
+// put keeps b.
+func (c *bundleCache) put(b *bundle.Result) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.byHash[b.Hash]; ok {
+		return
+	}
+	if c.byHash == nil {
+		c.byHash = map[string]*bundle.Result{}
+	}
+	c.byHash[b.Hash] = b
+	c.order = append(c.order, b.Hash)
+	c.size += bundleSize(b)
+	for c.size > c.limit && len(c.order) > 1 {
+		oldest := c.order[0]
+		c.order = c.order[1:]
+		c.size -= bundleSize(c.byHash[oldest])
+		delete(c.byHash, oldest)
+	}
+}
+
+// get is the bundle whose code has hash, or nil.
+func (c *bundleCache) get(hash string) *bundle.Result {
+	if hash == "" {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.byHash[hash]
+}
+
+func bundleSize(b *bundle.Result) int { return len(b.Code) + len(b.SourceMap) }

@@ -208,6 +208,7 @@ func checkCode(args *ScriptArgs, known func(string) bool, cfg Config) []p.CheckF
 		return []p.CheckFailure{{Property: "entry", Reason: err.Error()}}
 	}
 	args.CodeHash = b.Hash
+	checkedBundles.put(b)
 	recordExports(args.ScriptName, args.Entry, b.ExportKinds)
 	var failures []p.CheckFailure
 	if known("durableObjects") {
@@ -526,7 +527,7 @@ func deploy(ctx context.Context, c *cfapi.Client, args ScriptArgs, upload, route
 	readIDs := false
 	var uploaded []cfapi.Binding // the bindings the upload sent
 	if upload {
-		b, err := bundleEntry(args)
+		b, err := bundleFor(args)
 		if err != nil {
 			return state, err
 		}
