@@ -380,15 +380,21 @@ func (s *Server) openPort(next *account.State, name string) (changed bool, err e
 	if err != nil {
 		return false, err
 	}
-	changed = port != rec.Port || next.Ports[name] != port
-	if port != rec.Port {
+	return recordPort(next, name, port), nil
+}
+
+// recordPort records port as script name's in next (its record and state.Ports) and reports
+// whether next changed.
+func recordPort(next *account.State, name string, port int) (changed bool) {
+	changed = port != next.Scripts[name].Port || next.Ports[name] != port
+	if port != next.Scripts[name].Port {
 		next.Own(name).Port = port
 	}
 	if next.Ports == nil {
 		next.Ports = map[string]int{}
 	}
 	next.Ports[name] = port
-	return changed, nil
+	return changed
 }
 
 // portBase is where the search for a new script port starts: just after the API's port.

@@ -37,9 +37,8 @@ func (a accountView) WorkersDev(script string) (enabled, previews bool, url stri
 func (a accountView) SetWorkersDev(name string, enabled, previews bool) (string, error) {
 	s := a.s
 	var (
-		port   int  // the port opened on the first run, which a run again records as it is
-		wasOn  bool // workers.dev was on before the first run
-		opened bool
+		port  int  // the port opened on the first run, which a run again records as it is
+		wasOn bool // workers.dev was on before the first run
 	)
 	err := s.ledger.Patch(func(next *account.State) error {
 		if _, ok := next.Scripts[name]; !ok {
@@ -50,25 +49,20 @@ func (a accountView) SetWorkersDev(name string, enabled, previews bool) (string,
 			wasOn = rec.WorkersDev
 		}
 		rec.WorkersDev, rec.PreviewsEnabled = enabled, previews
-		if !enabled {
-			return nil
-		}
-		if port != 0 {
-			rec.Port = port
-			if next.Ports == nil {
-				next.Ports = map[string]int{}
+		switch {
+		case !enabled:
+		case port != 0:
+			recordPort(next, name, port)
+		default:
+			if _, err := s.openPort(next, name); err != nil {
+				return err
 			}
-			next.Ports[name] = port
-			return nil
+			port = next.Scripts[name].Port
 		}
-		if _, err := s.openPort(next, name); err != nil {
-			return err
-		}
-		port, opened = next.Scripts[name].Port, true
 		return nil
 	})
 	if err != nil {
-		if opened && !wasOn {
+		if port != 0 && !wasOn {
 			s.runtime.Router.Close(name)
 		}
 		return "", err
