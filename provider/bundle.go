@@ -27,12 +27,16 @@ func bundleEntry(args ScriptArgs) (*bundle.Result, error) {
 	dir := os.Getenv(tail.SourceMapsEnv)
 	opts.SourceMapOut = dir != ""
 	// bundle's errors already name the entry and carry esbuild's file:line:col.
-	b, err := bundle.Bundle(opts)
+	b, err := bundler.Bundle(opts)
 	if err == nil && dir != "" {
 		writeSourceMap(dir, b)
 	}
 	return b, err
 }
+
+// bundler bundles every Worker's entry: a stack of Workers sharing an entry has it parsed once
+// (bundle.Bundler).
+var bundler bundle.Bundler
 
 // writeSourceMap keeps b's source map for `lumier dev` (tail.SourceMapsEnv). A map that cannot be
 // written costs only mapped stacks, never the deployment.

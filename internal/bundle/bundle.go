@@ -9,11 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/evanw/esbuild/pkg/api"
 )
@@ -94,12 +96,32 @@ type Import struct {
 // needs the nodejs_compat flag, which is the caller's business.
 var alwaysExternal = []string{"cloudflare:*", "node:*"}
 
-// Bundle bundles opts.Entry and everything it imports into one ES module.
+// Bundle bundles opts.Entry and everything it imports into one ES module, once: a Bundler
+// bundles the same entry again for less.
 //
 // The output is deterministic: paths inside it (the `// src/index.ts` comments and the source
 // map's "sources") are relative to the project root (see projectRoot), never absolute, so two
 // checkouts of the same project in different directories produce the same Hash.
 func Bundle(opts Options) (*Result, error) {
+	j, err := newJob(opts)
+	if err != nil {
+		return nil, err
+	}
+	return j.finish(api.Build(j.build))
+}
+
+// job is one bundling of an entry: esbuild's options for it, and where its paths are relative to.
+type job struct {
+	entry string // as given, cleaned: what messages name
+	root  string // the project root (a real path): esbuild's working directory
+	dir   string // what messages and Inputs are relative to (Options.MessageDir, else root)
+	build api.BuildOptions
+	// sourceMapOut is Options.SourceMapOut.
+	sourceMapOut bool
+}
+
+// newJob checks opts.Entry and derives esbuild's options from opts.
+func newJob(opts Options) (*job, error) {
 	entry := opts.Entry
 	if !filepath.IsAbs(entry) {
 		return nil, fmt.Errorf("bundling %s: entry must be an absolute path", entry)
@@ -169,8 +191,12 @@ func Bundle(opts Options) (*Result, error) {
 			dir = d
 		}
 	}
+	return &job{entry: entry, root: root, dir: dir, build: build, sourceMapOut: opts.SourceMapOut}, nil
+}
 
-	res := api.Build(build)
+// finish makes the Result of esbuild's res.
+func (j *job) finish(res api.BuildResult) (*Result, error) {
+	entry, root, dir := j.entry, j.root, j.dir
 	if len(res.Errors) > 0 {
 		return nil, &Error{Entry: entry, Messages: formatMessages(res.Errors, root, dir)}
 	}
@@ -205,7 +231,7 @@ func Bundle(opts Options) (*Result, error) {
 	sum := sha256.Sum256(code)
 	out := &Result{Code: code, Hash: hex.EncodeToString(sum[:]), Exports: exports, ExportKinds: top.exportKinds(),
 		Handlers: handlers, HandlersKnown: handlersKnown, NodeImports: nodeImports, GzipSize: size, Inputs: inputs}
-	if opts.SourceMapOut {
+	if j.sourceMapOut {
 		if out.SourceMap, err = sourceMap(res.OutputFiles, root, dir); err != nil {
 			return nil, fmt.Errorf("bundling %s: %w", entry, err)
 		}
@@ -353,7 +379,9 @@ func readNodeImports(metafile string) ([]Import, error) {
 // limit measure a Worker.
 func gzipSize(code []byte) (int, error) {
 	var n countingWriter
-	w := gzip.NewWriter(&n)
+	w := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(w)
+	w.Reset(&n)
 	if _, err := w.Write(code); err != nil {
 		return 0, fmt.Errorf("measuring gzip size: %w", err)
 	}
@@ -362,6 +390,10 @@ func gzipSize(code []byte) (int, error) {
 	}
 	return int(n), nil
 }
+
+// gzipWriters are reused: a new one allocates about a megabyte of tables, more than most
+// bundles it measures.
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) }}
 
 // countingWriter counts what is written to it and keeps none of it.
 type countingWriter int
