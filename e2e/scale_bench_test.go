@@ -21,9 +21,9 @@ import (
 )
 
 // scaleSizes are the stack sizes BenchmarkWorkersScale deploys: LUMIER_BENCH_SCALE
-// ("10,100") or 10, 100 and 1,000 Workers.
+// ("10,100") or 10, 100, 300 and 1,000 Workers.
 func scaleSizes(tb testing.TB) []int {
-	sizes, err := benchsize.FromEnv("LUMIER_BENCH_SCALE", []int{10, 100, 1000})
+	sizes, err := benchsize.FromEnv("LUMIER_BENCH_SCALE", []int{10, 100, 300, 1000})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -276,11 +276,14 @@ func scaleTable(rows []scaleRow, runs [][]scaleRow) string {
 		}
 		b.WriteString("\n")
 	}
+	// Each size against every smaller one: the goals compare 1,000 and 300 Workers with 100.
 	for i := 1; i < len(rows); i++ {
-		fmt.Fprintf(&b, "N=%d against N=%d: first up %.1f times, no-op up %.1f times, destroy %.1f times, memory %.1f times, for %.1f times the Workers\n",
-			rows[i].n, rows[i-1].n, rows[i].first.Seconds()/rows[i-1].first.Seconds(), rows[i].noop.Seconds()/rows[i-1].noop.Seconds(),
-			rows[i].teardown.Seconds()/rows[i-1].teardown.Seconds(), float64(rows[i].peak.total())/float64(rows[i-1].peak.total()),
-			float64(rows[i].n)/float64(rows[i-1].n))
+		for j := range i {
+			fmt.Fprintf(&b, "N=%d against N=%d: first up %.1f times, no-op up %.1f times, destroy %.1f times, memory %.1f times, for %.1f times the Workers\n",
+				rows[i].n, rows[j].n, rows[i].first.Seconds()/rows[j].first.Seconds(), rows[i].noop.Seconds()/rows[j].noop.Seconds(),
+				rows[i].teardown.Seconds()/rows[j].teardown.Seconds(), float64(rows[i].peak.total())/float64(rows[j].peak.total()),
+				float64(rows[i].n)/float64(rows[j].n))
+		}
 	}
 	return b.String()
 }
