@@ -1,7 +1,10 @@
 package account
 
 import (
+	"encoding/json"
 	"testing"
+
+	"github.com/lumier-dev/lumier/local/rules"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,12 +63,58 @@ func TestSaveEncodesOnlyChangedRecords(t *testing.T) {
 	require.NoError(t, st.Save(next))
 	assert.Same(t, &saved[0], &st.encoded["kept"].doc[0], "the unchanged record is not encoded again")
 	require.NoError(t, st.Close())
+	loaded := reopen(t, dir)
+	assert.True(t, loaded.Scripts["changed"].WorkersDev)
+	assert.Equal(t, "kept", loaded.Scripts["kept"].Name)
+}
 
-	st, err = OpenStore(dir)
+// The settings' parts that grow with the scripts (namespaces, ports) are encoded again only when
+// they change, and a save writes them as they are, changed or not.
+func TestSaveEncodesGrownPartsOnlyWhenChanged(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenStore(dir)
+	require.NoError(t, err)
+	prev := twoScripts()
+	prev.Namespaces = []rules.Namespace{{ID: "0123456789abcdef0123456789abcdef", Script: "kept", Class: "Counter", SQLite: true}}
+	prev.Ports = map[string]int{"kept": 8788}
+	prev.Subdomain = "mine"
+	require.NoError(t, st.Save(prev))
+	namespaces, ports := st.grown.namespacesDoc, st.grown.portsDoc
+
+	next := prev.Clone()
+	next.Ports["changed"] = 8789
+	require.NoError(t, st.Save(next))
+	assert.Same(t, &namespaces[0], &st.grown.namespacesDoc[0], "unchanged namespaces are not encoded again")
+	assert.NotEqual(t, string(ports), string(st.grown.portsDoc))
+
+	last := next.Clone()
+	last.Namespaces = append(last.Namespaces, rules.Namespace{ID: "fedcba9876543210fedcba9876543210", Script: "changed", Class: "Room"})
+	last.Ports = nil
+	require.NoError(t, st.Save(last))
+	require.NoError(t, st.Close())
+	loaded := reopen(t, dir)
+	assert.Equal(t, last.Namespaces, loaded.Namespaces)
+	assert.Empty(t, loaded.Ports)
+	assert.Equal(t, "mine", loaded.Subdomain)
+	assert.Len(t, loaded.Scripts, 2)
+
+	// The settings document has State's fields but its scripts, whatever is encoded apart.
+	var want, got map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(mustJSON(next), &want))
+	delete(want, "scripts")
+	encoded, err := json.Marshal(settingsDoc{State: next, Namespaces: mustJSON(next.Namespaces), Ports: mustJSON(next.Ports)})
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(encoded, &got))
+	assert.Equal(t, want, got)
+}
+
+// reopen opens the store in dir again and loads what it holds.
+func reopen(t *testing.T, dir string) *State {
+	t.Helper()
+	st, err := OpenStore(dir)
 	require.NoError(t, err)
 	defer st.Close()
 	loaded, err := st.Load()
 	require.NoError(t, err)
-	assert.True(t, loaded.Scripts["changed"].WorkersDev)
-	assert.Equal(t, "kept", loaded.Scripts["kept"].Name)
+	return loaded
 }

@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
+	"github.com/lumier-dev/lumier/local/rules"
 	"github.com/lumier-dev/lumier/local/storage"
 )
 
@@ -40,6 +43,53 @@ type Store struct {
 	// the same encoding, and a save encodes only the records that changed. Guarded by emu.
 	emu     sync.Mutex
 	encoded map[string]savedRecord
+	// grown is the encoding of the settings' parts that grow with the scripts, as last encoded.
+	// Guarded by emu.
+	grown grownParts
+}
+
+// grownParts are the encodings of the account settings' parts that grow with the scripts (the
+// Durable Object namespaces, the ports), with a copy of what each encodes: a save that leaves a
+// part as it was does not encode it again. Comparing is a fraction of encoding.
+type grownParts struct {
+	namespaces    []rules.Namespace
+	namespacesDoc json.RawMessage
+	ports         map[string]int
+	portsDoc      json.RawMessage
+	done          bool // the parts were encoded once
+}
+
+// encode brings g up to date with s's namespaces and ports.
+func (g *grownParts) encode(s *State) error {
+	if !g.done || !slices.Equal(g.namespaces, s.Namespaces) {
+		doc, err := json.Marshal(s.Namespaces)
+		if err != nil {
+			return err
+		}
+		g.namespaces, g.namespacesDoc = slices.Clone(s.Namespaces), doc
+	}
+	if !g.done || !maps.Equal(g.ports, s.Ports) {
+		var doc json.RawMessage // none for no ports: left out, as State's omitempty leaves them
+		if len(s.Ports) > 0 {
+			var err error
+			if doc, err = json.Marshal(s.Ports); err != nil {
+				return err
+			}
+		}
+		g.ports, g.portsDoc = maps.Clone(s.Ports), doc
+	}
+	g.done = true
+	return nil
+}
+
+// settingsDoc is how the account's settings are encoded: State's fields but its scripts, which
+// are saved one by one, with the grown parts as grownParts encoded them (these fields, being less
+// nested than State's of the same names, are the ones encoded).
+type settingsDoc struct {
+	*State
+	Scripts    json.RawMessage `json:"scripts,omitempty"`
+	Namespaces json.RawMessage `json:"namespaces"`
+	Ports      json.RawMessage `json:"ports,omitempty"`
 }
 
 // savedRecord is a script's record and its encoding as saved.
@@ -155,13 +205,14 @@ func (st *Store) Save(s *State) error {
 		}
 		doc.Scripts[name], encoded[name] = b, savedRecord{rec: rec, doc: b}
 	}
-	settings := *s
-	settings.Scripts = nil
-	b, err := json.Marshal(&settings)
+	if err := st.grown.encode(s); err != nil {
+		return fmt.Errorf("encoding state: %w", err)
+	}
+	settings, err := json.Marshal(settingsDoc{State: s, Namespaces: st.grown.namespacesDoc, Ports: st.grown.portsDoc})
 	if err != nil {
 		return fmt.Errorf("encoding state: %w", err)
 	}
-	doc.Settings = b
+	doc.Settings = settings
 	if err := st.DB.Account().Save(doc); err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}

@@ -103,7 +103,7 @@ func (s *Runtime) workerdScripts(st *account.State) ([]workerd.Script, error) {
 			if err != nil {
 				return nil, fmt.Errorf("script %s: %w", name, err)
 			}
-			ws.Modules = append(ws.Modules, workerd.Module{Name: m.Name, Content: content})
+			ws.Modules = append(ws.Modules, workerd.Module{Name: m.Name, Content: content, SHA256: m.SHA256})
 		}
 		bc := bindingContext{st: st, script: name, service: name, assets: rec.Assets}
 		if d := rec.CurrentDeployment(); d != nil {

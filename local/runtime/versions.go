@@ -39,7 +39,7 @@ func (s *Runtime) rolloutScripts(st *account.State) ([]workerd.Script, error) {
 			if err != nil {
 				return nil, fmt.Errorf("script %s version %s: %w", name, v.ID, err)
 			}
-			ws.Modules = append(ws.Modules, workerd.Module{Name: m.Name, Content: content})
+			ws.Modules = append(ws.Modules, workerd.Module{Name: m.Name, Content: content, SHA256: m.SHA256})
 		}
 		ws.Bindings = s.workerdBindings(bindingContext{st: st, script: name, service: ws.Name, assets: v.Assets, version: v}, v.Bindings)
 		out = append(out, ws)

@@ -161,12 +161,16 @@ func renderConfig(services, sockets []Value) []byte {
 }
 
 // digest fingerprints everything of s that reaches the config. Module contents are hashed as
-// they are, not encoded: Apply fingerprints every script on every call.
+// they are, not encoded, or stand in by their SHA256 when given: Apply fingerprints every script
+// on every call.
 func digest(s Script) ([sha256.Size]byte, error) {
 	contents := make([][]byte, len(s.Modules))
 	s.Modules = slices.Clone(s.Modules)
-	for i := range s.Modules {
-		contents[i], s.Modules[i].Content = s.Modules[i].Content, nil
+	for i, m := range s.Modules {
+		s.Modules[i].Content = nil
+		if m.SHA256 == "" {
+			contents[i] = m.Content
+		}
 	}
 	h := sha256.New()
 	if err := json.NewEncoder(h).Encode(s); err != nil {

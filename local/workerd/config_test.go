@@ -191,3 +191,20 @@ func TestBuildConfigExternalServices(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(text, `(name = "lumier:kv:ns1", external = (address = "127.0.0.1:4321", `+
 		`http = (injectRequestHeaders = [(name = "X-A", value = "1"), (name = "X-B", value = "2")])))`), text)
 }
+
+// A script's fingerprint changes with its code: with the contents when no SHA256 is given, with
+// the SHA256 when it is (the account's modules are kept by it, so it stands for the contents).
+func TestDigestFollowsTheCode(t *testing.T) {
+	fingerprint := func(content, sha string) [32]byte {
+		s := counterScript("api")
+		s.Modules = []Module{{Name: "index.js", Content: []byte(content), SHA256: sha}}
+		d, err := digest(s)
+		require.NoError(t, err)
+		return d
+	}
+	assert.Equal(t, fingerprint("a", ""), fingerprint("a", ""))
+	assert.NotEqual(t, fingerprint("a", ""), fingerprint("b", ""), "contents hashed")
+	assert.NotEqual(t, fingerprint("a", "aa"), fingerprint("a", "bb"), "SHA256 stands for the contents")
+	assert.Equal(t, fingerprint("a", "aa"), fingerprint("b", "aa"), "contents with a SHA256 are not hashed again")
+	assert.NotEqual(t, fingerprint("a", ""), fingerprint("a", "aa"))
+}

@@ -11,6 +11,10 @@ type Module struct {
 	Name string
 	// Content is the module's source code.
 	Content []byte
+	// SHA256 is Content's sha256 in hex when the caller knows it (the account's modules are kept
+	// by it), so that fingerprinting a script, done for every script on every Apply, need not
+	// hash its code again; empty means Content is hashed.
+	SHA256 string
 }
 
 // Class is a Durable Object class hosted (exported and migrated) by a script.
