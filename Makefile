@@ -86,7 +86,7 @@ demo: tools build
 ## then on Node.js 22, the oldest @pulumi/pulumi supports, without and with NODE_COMPILE_CACHE:
 ## scripts/node22.sh); `lumier dev`'s save to first answer; then stacks
 ## of N = 10, 100, 300, 1,000 Workers each hosting a Durable Object (first up, no-op up, destroy, the
-## local Cloudflare's peak memory, API calls, the median of 3 runs per size; LUMIER_BENCH_SCALE=10,100 for
+## local Cloudflare's peak memory, API calls, the median of 3 rounds, every size in each; LUMIER_BENCH_SCALE=10,100 for
 ## other sizes, LUMIER_BENCH_SCALE_RUNS=1 for one run)
 FLOOR_BENCH = LUMIER_TOOLS_BIN=$$tools $(GO) test -tags e2e -run '^$$' -bench 'BenchmarkCounterAboveFloor' -benchtime 5x -count=1 -timeout $(E2E_TIMEOUT) ./e2e/
 bench:

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -173,51 +174,23 @@ func workerdMemory() memory {
 // BenchmarkWorkersScale deploys YAML stacks of N Workers (each hosting a Durable Object class and
 // binding it) to an in-process local Cloudflare with the pulumi CLI, and prints the wall time of
 // the first `up`, a no-op `up` and `destroy`, the local Cloudflare's peak memory and the API calls
-// per `up`. Each size runs scaleRuns times on a new local Cloudflare, and its row is the median
-// run (see medianRow): one run of 1,000 Workers on a shared machine varied by a tenth between
-// runs. Run it with -benchtime 1x (`make bench` does): the figures are printed, not asserted.
+// per `up`. Each size runs scaleRuns times on a new local Cloudflare, the sizes in turn round by
+// round, and its row is the median run (see medianRow): one run of 1,000 Workers on a shared
+// machine varied by a tenth between runs. Run it with -benchtime 1x (`make bench` does): the
+// figures are printed, not asserted.
 func BenchmarkWorkersScale(b *testing.B) {
 	ctx := testContext(b, 3*time.Hour)
 	runs := scaleRuns(b)
 	var rows [][]scaleRow // by size, each run
+	sizes := scaleSizes(b)
 	for b.Loop() {
-		rows = rows[:0]
-		for _, n := range scaleSizes(b) {
-			var sized []scaleRow
-			for range runs {
-				c := startCloud(b)
-				dir := scaleStack(b, n)
-				env := c.env(b.TempDir())
-				pulumi := func(args ...string) time.Duration {
-					start := time.Now()
-					if out, err := runPulumi(b, ctx, dir, env, args...); err != nil {
-						b.Fatalf("N=%d: pulumi %s: %v\n%s", n, strings.Join(args, " "), err, out)
-					}
-					return time.Since(start)
-				}
-				pulumi("stack", "init", "bench")
-				row := scaleRow{n: n}
-				c.ResetCalls()
-				stop := sampleMemory(200 * time.Millisecond)
-				row.first = pulumi("up", "--yes", "--skip-preview")
-				row.firstCalls = c.Calls()
-				if got := len(c.Scripts()); got != n {
-					b.Fatalf("N=%d: %d scripts on the local Cloudflare after up", n, got)
-				}
-				c.ResetCalls()
-				row.noop = pulumi("up", "--yes", "--skip-preview", "--expect-no-changes")
-				row.noopCalls = c.Calls()
-				row.peak = stop()
-				row.teardown = pulumi("destroy", "--yes", "--skip-preview")
-				if got := len(c.Scripts()); got != 0 {
-					b.Fatalf("N=%d: %d scripts left after destroy", n, got)
-				}
-				sized = append(sized, row)
-				if err := c.Close(); err != nil {
-					b.Fatalf("N=%d: stopping the local Cloudflare: %v", n, err)
-				}
+		rows = make([][]scaleRow, len(sizes))
+		// Round by round, every size in each: the machine's speed drifts over minutes, and
+		// sizes run in turn meet the same drift.
+		for range runs {
+			for i, n := range sizes {
+				rows[i] = append(rows[i], deployScale(b, ctx, n))
 			}
-			rows = append(rows, sized)
 		}
 	}
 	var medians []scaleRow
@@ -228,6 +201,42 @@ func BenchmarkWorkersScale(b *testing.B) {
 		b.ReportMetric(r.first.Seconds(), fmt.Sprintf("first-up-s/N=%d", r.n))
 	}
 	fmt.Print(scaleTable(medians, rows))
+}
+
+// deployScale deploys a stack of n Workers on a new local Cloudflare, then updates it with no
+// change and destroys it, and returns the row of that run.
+func deployScale(b *testing.B, ctx context.Context, n int) scaleRow {
+	c := startCloud(b)
+	dir := scaleStack(b, n)
+	env := c.env(b.TempDir())
+	pulumi := func(args ...string) time.Duration {
+		start := time.Now()
+		if out, err := runPulumi(b, ctx, dir, env, args...); err != nil {
+			b.Fatalf("N=%d: pulumi %s: %v\n%s", n, strings.Join(args, " "), err, out)
+		}
+		return time.Since(start)
+	}
+	pulumi("stack", "init", "bench")
+	row := scaleRow{n: n}
+	c.ResetCalls()
+	stop := sampleMemory(200 * time.Millisecond)
+	row.first = pulumi("up", "--yes", "--skip-preview")
+	row.firstCalls = c.Calls()
+	if got := len(c.Scripts()); got != n {
+		b.Fatalf("N=%d: %d scripts on the local Cloudflare after up", n, got)
+	}
+	c.ResetCalls()
+	row.noop = pulumi("up", "--yes", "--skip-preview", "--expect-no-changes")
+	row.noopCalls = c.Calls()
+	row.peak = stop()
+	row.teardown = pulumi("destroy", "--yes", "--skip-preview")
+	if got := len(c.Scripts()); got != 0 {
+		b.Fatalf("N=%d: %d scripts left after destroy", n, got)
+	}
+	if err := c.Close(); err != nil {
+		b.Fatalf("N=%d: stopping the local Cloudflare: %v", n, err)
+	}
+	return row
 }
 
 // scaleRuns is how many times BenchmarkWorkersScale deploys each size: LUMIER_BENCH_SCALE_RUNS,
@@ -276,13 +285,18 @@ func scaleTable(rows []scaleRow, runs [][]scaleRow) string {
 		}
 		b.WriteString("\n")
 	}
-	// Each size against every smaller one: the goals compare 1,000 and 300 Workers with 100.
+	// Each size against every smaller one (the goals compare 1,000 and 300 Workers with 100),
+	// median against median, then the first ups round by round.
 	for i := 1; i < len(rows); i++ {
 		for j := range i {
-			fmt.Fprintf(&b, "N=%d against N=%d: first up %.1f times, no-op up %.1f times, destroy %.1f times, memory %.1f times, for %.1f times the Workers\n",
+			fmt.Fprintf(&b, "N=%d against N=%d: first up %.1f times, no-op up %.1f times, destroy %.1f times, memory %.1f times, for %.1f times the Workers; first up round by round:",
 				rows[i].n, rows[j].n, rows[i].first.Seconds()/rows[j].first.Seconds(), rows[i].noop.Seconds()/rows[j].noop.Seconds(),
 				rows[i].teardown.Seconds()/rows[j].teardown.Seconds(), float64(rows[i].peak.total())/float64(rows[j].peak.total()),
 				float64(rows[i].n)/float64(rows[j].n))
+			for k := range min(len(runs[i]), len(runs[j])) {
+				fmt.Fprintf(&b, " %.1f", runs[i][k].first.Seconds()/runs[j][k].first.Seconds())
+			}
+			b.WriteString("\n")
 		}
 	}
 	return b.String()
