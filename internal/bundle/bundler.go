@@ -41,7 +41,7 @@ type Bundler struct {
 
 // buildContext is one entry's esbuild context and the last Result it made.
 type buildContext struct {
-	ctx   api.BuildContext
+	ctx api.BuildContext
 	// Guarded by Bundler.mu:
 	users int    // callers between take and release
 	used  uint64 // the Bundler's clock at the last take

@@ -34,7 +34,7 @@ func TestBundlerMatchesBundleAndReusesItsResult(t *testing.T) {
 // is a new file that an import now resolves to (esbuild prefers .ts to .js).
 func TestBundlerSeesEditsAndNewFiles(t *testing.T) {
 	entry := writeProject(t, map[string]string{
-		"src/index.ts": "import { answer } from \"./answer\";\nexport default { fetch() { return new Response(answer); } };\n",
+		"src/index.ts":  "import { answer } from \"./answer\";\nexport default { fetch() { return new Response(answer); } };\n",
 		"src/answer.js": "export const answer = \"from js\";\n",
 	})
 	var b Bundler
