@@ -36,7 +36,6 @@ type Bundler struct {
 	mu       sync.Mutex
 	contexts map[string]*buildContext
 	clock    uint64 // counts uses, for least recently used
-	size     int    // the kept contexts' sizes, summed
 }
 
 // buildContext is one entry's esbuild context and the last Result it made.
@@ -45,10 +44,15 @@ type buildContext struct {
 	// Guarded by Bundler.mu:
 	users int    // callers between take and release
 	used  uint64 // the Bundler's clock at the last take
-	size  int    // the size of the code it last made
+	last  *made
+}
 
-	mu   sync.Mutex
-	last *made
+// size is the size of the code bc last made. Callers hold Bundler.mu.
+func (bc *buildContext) size() int {
+	if bc.last == nil {
+		return 0
+	}
+	return len(bc.last.result.Code)
 }
 
 // made is a build's output and the Result made of it.
@@ -74,9 +78,9 @@ func (b *Bundler) Bundle(opts Options) (*Result, error) {
 	if len(res.Errors) > 0 {
 		return j.finish(res)
 	}
-	bc.mu.Lock()
+	b.mu.Lock()
 	last := bc.last
-	bc.mu.Unlock()
+	b.mu.Unlock()
 	if last != nil && last.same(j.dir, res) {
 		return last.result, nil
 	}
@@ -84,12 +88,8 @@ func (b *Bundler) Bundle(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	bc.mu.Lock()
-	bc.last = &made{dir: j.dir, metafile: res.Metafile, outputs: res.OutputFiles, result: out}
-	bc.mu.Unlock()
 	b.mu.Lock()
-	b.size += len(out.Code) - bc.size
-	bc.size = len(out.Code)
+	bc.last = &made{dir: j.dir, metafile: res.Metafile, outputs: res.OutputFiles, result: out}
 	b.mu.Unlock()
 	return out, nil
 }
@@ -143,7 +143,11 @@ func (b *Bundler) evict() {
 	if bytes <= 0 {
 		bytes = defaultCodeBytes
 	}
-	for len(b.contexts) > limit || b.size > bytes {
+	size := 0
+	for _, bc := range b.contexts {
+		size += bc.size()
+	}
+	for len(b.contexts) > limit || size > bytes {
 		var oldest string
 		for key, bc := range b.contexts {
 			if bc.users == 0 && (oldest == "" || bc.used < b.contexts[oldest].used) {
@@ -154,7 +158,7 @@ func (b *Bundler) evict() {
 			return // every one in use: the next take evicts
 		}
 		b.contexts[oldest].ctx.Dispose()
-		b.size -= b.contexts[oldest].size
+		size -= b.contexts[oldest].size()
 		delete(b.contexts, oldest)
 	}
 }

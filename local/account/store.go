@@ -56,20 +56,21 @@ type grownParts struct {
 	namespacesDoc json.RawMessage
 	ports         map[string]int
 	portsDoc      json.RawMessage
-	done          bool // the parts were encoded once
 }
 
-// encode brings g up to date with s's namespaces and ports.
+// encode brings g up to date with s's namespaces and ports. The zero grownParts already encodes
+// no namespaces and no ports: a nil namespacesDoc is encoded as null, and a nil portsDoc is left
+// out, as State's omitempty leaves no ports out.
 func (g *grownParts) encode(s *State) error {
-	if !g.done || !slices.Equal(g.namespaces, s.Namespaces) {
+	if !slices.Equal(g.namespaces, s.Namespaces) {
 		doc, err := json.Marshal(s.Namespaces)
 		if err != nil {
 			return err
 		}
 		g.namespaces, g.namespacesDoc = slices.Clone(s.Namespaces), doc
 	}
-	if !g.done || !maps.Equal(g.ports, s.Ports) {
-		var doc json.RawMessage // none for no ports: left out, as State's omitempty leaves them
+	if !maps.Equal(g.ports, s.Ports) {
+		var doc json.RawMessage // none for no ports
 		if len(s.Ports) > 0 {
 			var err error
 			if doc, err = json.Marshal(s.Ports); err != nil {
@@ -78,7 +79,6 @@ func (g *grownParts) encode(s *State) error {
 		}
 		g.ports, g.portsDoc = maps.Clone(s.Ports), doc
 	}
-	g.done = true
 	return nil
 }
 
