@@ -76,3 +76,33 @@ func TestUpgradeFromJSONState(t *testing.T) {
 		assert.FileExists(t, filepath.Join(dir, storage.ImportedDir, "kv", ns+".json"))
 	}
 }
+
+// TestUpgradeFromFormat1Database: a state directory whose database has format 1
+// (testdata/state-db1, the ports in the settings document) comes back whole, twice: the script
+// answers at its old URL with its Durable Object's count, and a deleted script's name keeps its
+// port, so recreated it answers at its old URL too.
+func TestUpgradeFromFormat1Database(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS("testdata/state-db1")))
+
+	for start := range 2 {
+		s := startServer(t, dir, Options{})
+		url, ok := s.ScriptURL("recorded")
+		require.True(t, ok, "workers.dev stays on")
+		assert.Equal(t, "http://127.0.0.1:35368", url, "start %d: the recorded port", start)
+		code, body := call(t, http.MethodGet, url+"/room", "")
+		require.Equal(t, http.StatusOK, code, body)
+		assert.JSONEq(t, `{"count":3}`, body, "start %d: the Durable Object's data", start)
+
+		if start == 0 {
+			mustUpload(t, s, "deleted", counterMeta("", "v1"), workerModule(t, "counter.js"))
+			assert.Equal(t, "http://127.0.0.1:35369", enableWorkersDev(t, s, "deleted"),
+				"a recreated script answers at its old URL")
+		} else {
+			again, ok := s.ScriptURL("deleted")
+			require.True(t, ok)
+			assert.Equal(t, "http://127.0.0.1:35369", again)
+		}
+		require.NoError(t, s.Close())
+	}
+}

@@ -68,44 +68,65 @@ func TestSaveEncodesOnlyChangedRecords(t *testing.T) {
 	assert.Equal(t, "kept", loaded.Scripts["kept"].Name)
 }
 
-// The settings' parts that grow with the scripts (namespaces, ports) are encoded again only when
-// they change, and a save writes them as they are, changed or not.
-func TestSaveEncodesGrownPartsOnlyWhenChanged(t *testing.T) {
+// The settings document is encoded again only when something in it changed: a change of the
+// ports alone (a workers.dev call) reuses it. The ports are saved apart, and everything comes
+// back on loading.
+func TestSaveEncodesTheSettingsOnlyWhenChanged(t *testing.T) {
 	dir := t.TempDir()
 	st, err := OpenStore(dir)
 	require.NoError(t, err)
+	defer st.Close()
 	prev := twoScripts()
 	prev.Namespaces = []rules.Namespace{{ID: "0123456789abcdef0123456789abcdef", Script: "kept", Class: "Counter", SQLite: true}}
 	prev.Ports = map[string]int{"kept": 8788}
 	prev.Subdomain = "mine"
 	require.NoError(t, st.Save(prev))
-	namespaces, ports := st.grown.namespacesDoc, st.grown.portsDoc
+	settings := st.settings.doc
+	assert.NotContains(t, string(settings), "8788", "the ports are not in the settings document")
 
 	next := prev.Clone()
 	next.Ports["changed"] = 8789
 	require.NoError(t, st.Save(next))
-	assert.Same(t, &namespaces[0], &st.grown.namespacesDoc[0], "unchanged namespaces are not encoded again")
-	assert.NotEqual(t, string(ports), string(st.grown.portsDoc))
+	assert.Same(t, &settings[0], &st.settings.doc[0], "unchanged settings are not encoded again")
+
+	next = next.Clone()
+	next.Subdomain = "other"
+	require.NoError(t, st.Save(next))
+	assert.Contains(t, string(st.settings.doc), `"other"`, "a change to the rest is encoded")
 
 	last := next.Clone()
 	last.Namespaces = append(last.Namespaces, rules.Namespace{ID: "fedcba9876543210fedcba9876543210", Script: "changed", Class: "Room"})
-	last.Ports = nil
 	require.NoError(t, st.Save(last))
+
+	// The settings document has State's fields but its scripts and ports.
+	var want, got map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(mustJSON(last), &want))
+	delete(want, "scripts")
+	delete(want, "ports")
+	require.NoError(t, json.Unmarshal(st.settings.doc, &got))
+	assert.Equal(t, want, got)
+
 	require.NoError(t, st.Close())
 	loaded := reopen(t, dir)
 	assert.Equal(t, last.Namespaces, loaded.Namespaces)
-	assert.Empty(t, loaded.Ports)
-	assert.Equal(t, "mine", loaded.Subdomain)
+	assert.Equal(t, map[string]int{"kept": 8788, "changed": 8789}, loaded.Ports)
+	assert.Equal(t, "other", loaded.Subdomain)
 	assert.Len(t, loaded.Scripts, 2)
+}
 
-	// The settings document has State's fields but its scripts, whatever is encoded apart.
-	var want, got map[string]json.RawMessage
-	require.NoError(t, json.Unmarshal(mustJSON(next), &want))
-	delete(want, "scripts")
-	encoded, err := json.Marshal(settingsDoc{State: next, Namespaces: mustJSON(next.Namespaces), Ports: mustJSON(next.Ports)})
+// No ports saved is no ports loaded.
+func TestSaveWithoutPorts(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenStore(dir)
 	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(encoded, &got))
-	assert.Equal(t, want, got)
+	prev := twoScripts()
+	prev.Ports = map[string]int{"kept": 8788}
+	require.NoError(t, st.Save(prev))
+	next := prev.Clone()
+	next.Ports = nil
+	require.NoError(t, st.Save(next))
+	require.NoError(t, st.Close())
+	assert.Nil(t, reopen(t, dir).Ports)
 }
 
 // reopen opens the store in dir again and loads what it holds.

@@ -1,10 +1,10 @@
 package account
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,48 +43,44 @@ type Store struct {
 	// the same encoding, and a save encodes only the records that changed. Guarded by emu.
 	emu     sync.Mutex
 	encoded map[string]savedRecord
-	// grown is the encoding of the settings' parts that grow with the scripts, as last encoded.
-	// Guarded by emu.
-	grown grownParts
+	// settings is the settings document as last saved, with what it was made from. Guarded by emu.
+	settings settingsCache
 }
 
-// grownParts are the encodings of the account settings' parts that grow with the scripts (the
-// Durable Object namespaces, the ports), with a copy of what each encodes: a save that leaves a
-// part as it was does not encode it again. Comparing is a fraction of encoding.
-type grownParts struct {
-	namespaces    []rules.Namespace
-	namespacesDoc json.RawMessage
-	ports         map[string]int
-	portsDoc      json.RawMessage
+// settingsCache is the settings document as last encoded, with a copy of the Durable Object
+// namespaces it holds (the part that grows with the scripts) and the encoding of the rest: a save
+// that changes neither (a workers.dev call, say) does not encode the namespaces again. Comparing
+// is a fraction of encoding.
+type settingsCache struct {
+	namespaces []rules.Namespace
+	rest       []byte
+	doc        []byte
 }
 
-// encode brings g up to date with s's namespaces and ports. The zero grownParts already encodes
-// no namespaces and no ports: a nil namespacesDoc is encoded as null, and a nil portsDoc is left
-// out, as State's omitempty leaves no ports out.
-func (g *grownParts) encode(s *State) error {
-	if !slices.Equal(g.namespaces, s.Namespaces) {
-		doc, err := json.Marshal(s.Namespaces)
-		if err != nil {
-			return err
-		}
-		g.namespaces, g.namespacesDoc = slices.Clone(s.Namespaces), doc
+// encode returns s's settings document, encoding the namespaces only when they changed.
+func (c *settingsCache) encode(s *State) ([]byte, error) {
+	rest, err := json.Marshal(settingsDoc{State: s, Namespaces: json.RawMessage("null")})
+	if err != nil {
+		return nil, err
 	}
-	if !maps.Equal(g.ports, s.Ports) {
-		var doc json.RawMessage // none for no ports
-		if len(s.Ports) > 0 {
-			var err error
-			if doc, err = json.Marshal(s.Ports); err != nil {
-				return err
-			}
-		}
-		g.ports, g.portsDoc = maps.Clone(s.Ports), doc
+	if c.doc != nil && bytes.Equal(rest, c.rest) && slices.Equal(c.namespaces, s.Namespaces) {
+		return c.doc, nil
 	}
-	return nil
+	namespaces, err := json.Marshal(s.Namespaces)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := json.Marshal(settingsDoc{State: s, Namespaces: namespaces})
+	if err != nil {
+		return nil, err
+	}
+	*c = settingsCache{namespaces: slices.Clone(s.Namespaces), rest: rest, doc: doc}
+	return doc, nil
 }
 
-// settingsDoc is how the account's settings are encoded: State's fields but its scripts, which
-// are saved one by one, with the grown parts as grownParts encoded them (these fields, being less
-// nested than State's of the same names, are the ones encoded).
+// settingsDoc is how the account's settings are encoded: State's fields but its scripts and its
+// ports, which are saved one by one, with the namespaces as given (these fields, being less
+// nested than State's of the same names, are the ones encoded; nil ones are left out).
 type settingsDoc struct {
 	*State
 	Scripts    json.RawMessage `json:"scripts,omitempty"`
@@ -166,6 +162,9 @@ func (st *Store) Load() (*State, error) {
 	if s.Version != stateVersion {
 		return nil, fmt.Errorf("the account in %s has format version %d; this lumier reads version %d", st.Dir, s.Version, stateVersion)
 	}
+	if len(doc.Ports) > 0 {
+		s.Ports = doc.Ports
+	}
 	s.Scripts = make(map[string]*Script, len(doc.Scripts))
 	for name, b := range doc.Scripts {
 		var rec Script
@@ -205,14 +204,11 @@ func (st *Store) Save(s *State) error {
 		}
 		doc.Scripts[name], encoded[name] = b, savedRecord{rec: rec, doc: b}
 	}
-	if err := st.grown.encode(s); err != nil {
-		return fmt.Errorf("encoding state: %w", err)
-	}
-	settings, err := json.Marshal(settingsDoc{State: s, Namespaces: st.grown.namespacesDoc, Ports: st.grown.portsDoc})
+	settings, err := st.settings.encode(s)
 	if err != nil {
 		return fmt.Errorf("encoding state: %w", err)
 	}
-	doc.Settings = settings
+	doc.Settings, doc.Ports = settings, s.Ports
 	if err := st.DB.Account().Save(doc); err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}

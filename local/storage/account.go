@@ -10,15 +10,20 @@ import (
 )
 
 // AccountState is the account as stored: Settings is one JSON document (everything but the
-// scripts: subdomain, Durable Object namespaces, schedules, ports) and Scripts one JSON
-// document per script, by name. The documents' content is the caller's.
+// scripts and the ports: subdomain, Durable Object namespaces, schedules), Scripts one JSON
+// document per script, by name, and Ports one row per script name. The documents' content is the
+// caller's.
 type AccountState struct {
 	Settings []byte
 	Scripts  map[string][]byte
+	// Ports is each script name's port, the deleted scripts' included. A row each, because a
+	// Worker's workers.dev call opens one: kept in Settings, every such call rewrote a document
+	// that grows with the account.
+	Ports map[string]int
 }
 
-// Account keeps the account's state. It remembers the documents it last read or wrote, so that
-// a save writes only the scripts that changed: an upload costs the same however many scripts
+// Account keeps the account's state. It remembers what it last read or wrote, so that a save
+// writes only the scripts and ports that changed: an upload costs the same however many scripts
 // the account holds.
 type Account struct {
 	db *DB
@@ -54,6 +59,9 @@ func (a *Account) Load() (st AccountState, ok bool, err error) {
 	}
 	if err := rows.Err(); err != nil {
 		return st, false, fmt.Errorf("reading the account's scripts: %w", err)
+	}
+	if st.Ports, err = a.loadPorts(); err != nil {
+		return st, false, err
 	}
 	a.saved = cloneState(st)
 	return st, true, nil
@@ -97,7 +105,7 @@ func (a *Account) Save(next AccountState) error {
 				}
 			}
 		}
-		return nil
+		return savePorts(tx, prev, next.Ports)
 	})
 	if err != nil {
 		return err
@@ -106,6 +114,62 @@ func (a *Account) Save(next AccountState) error {
 	return nil
 }
 
+// loadPorts reads the ports' rows; nil for none.
+func (a *Account) loadPorts() (map[string]int, error) {
+	rows, err := a.db.sql.QueryContext(ctx, "SELECT name, port FROM account_ports")
+	if err != nil {
+		return nil, fmt.Errorf("reading the account's ports: %w", err)
+	}
+	defer rows.Close()
+	var ports map[string]int
+	for rows.Next() {
+		var name string
+		var port int
+		if err := rows.Scan(&name, &port); err != nil {
+			return nil, fmt.Errorf("reading the account's ports: %w", err)
+		}
+		if ports == nil {
+			ports = map[string]int{}
+		}
+		ports[name] = port
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading the account's ports: %w", err)
+	}
+	return ports, nil
+}
+
+// savePorts writes the ports that differ from prev's and removes those next no longer has; with
+// no prev, it replaces them all.
+func savePorts(tx *sql.Tx, prev *AccountState, next map[string]int) error {
+	var was map[string]int
+	if prev == nil {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM account_ports"); err != nil {
+			return fmt.Errorf("writing the account's ports: %w", err)
+		}
+	} else {
+		was = prev.Ports
+	}
+	for name, port := range next {
+		if old, ok := was[name]; ok && old == port {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO account_ports (name, port) VALUES (?, ?) "+
+			"ON CONFLICT (name) DO UPDATE SET port = excluded.port", name, port); err != nil {
+			return fmt.Errorf("writing the port of %s: %w", name, err)
+		}
+	}
+	for name := range was {
+		if _, kept := next[name]; kept {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM account_ports WHERE name = ?", name); err != nil {
+			return fmt.Errorf("removing the port of %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
 func cloneState(st AccountState) *AccountState {
-	return &AccountState{Settings: bytes.Clone(st.Settings), Scripts: maps.Clone(st.Scripts)}
+	return &AccountState{Settings: bytes.Clone(st.Settings), Scripts: maps.Clone(st.Scripts), Ports: maps.Clone(st.Ports)}
 }

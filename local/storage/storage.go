@@ -28,9 +28,10 @@ import (
 const File = "state.db"
 
 // schemaVersion is the database's format (PRAGMA user_version); 0 is a database not yet set up.
-const schemaVersion = 1
+// A database of an older format is brought up to it by upgrades, in the transaction that opens it.
+const schemaVersion = 2
 
-// schema creates the tables of schemaVersion. KV entries and queue messages are rowid tables,
+// schema creates the tables of format 1; upgrades take them to schemaVersion. KV entries and queue messages are rowid tables,
 // as values of up to 25 MiB should be (WITHOUT ROWID suits small rows only); keys compare as
 // bytes (SQLite's BINARY collation), Cloudflare's KV and R2 order.
 const schema = `
@@ -66,6 +67,16 @@ CREATE TABLE r2_objects (
 );
 CREATE TABLE d1_databases (uuid TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
 `
+
+// upgrades[v] takes a database of format v+1 to format v+2.
+var upgrades = []string{
+	// Format 2: the ports leave the settings document ("ports": {name: port}) for a row each.
+	// CAST: SQLite reads a BLOB given to its JSON functions as its binary JSON, not as text.
+	`CREATE TABLE account_ports (name TEXT PRIMARY KEY, port INTEGER NOT NULL);
+INSERT INTO account_ports (name, port)
+	SELECT p.key, p.value FROM account_settings, json_each(CAST(account_settings.doc AS TEXT), '$.ports') AS p;
+UPDATE account_settings SET doc = CAST(json_remove(CAST(doc AS TEXT), '$.ports') AS BLOB);`,
+}
 
 // DB is a state directory's database. Its methods are safe for concurrent use.
 type DB struct {
@@ -109,7 +120,8 @@ func Open(dir string) (*DB, error) {
 }
 
 // setUp creates the schema of a new database, importing the JSON files of format 1 if dir
-// holds them, all in one transaction: a crash leaves the database new and the files in place.
+// holds them, and upgrades an older format, all in one transaction: a crash leaves the database
+// as it was and the files in place.
 func (db *DB) setUp(dir string) error {
 	return db.update(func(tx *sql.Tx) error {
 		var version int
@@ -121,12 +133,19 @@ func (db *DB) setUp(dir string) error {
 			return nil
 		case version > schemaVersion:
 			return fmt.Errorf("%s has format %d; this lumier reads format %d: upgrade lumier", db.path, version, schemaVersion)
+		case version == 0:
+			if _, err := tx.Exec(schema); err != nil {
+				return fmt.Errorf("creating the tables of %s: %w", db.path, err)
+			}
+			if err := importLegacy(dir, tx); err != nil {
+				return err
+			}
+			version = 1
 		}
-		if _, err := tx.Exec(schema); err != nil {
-			return fmt.Errorf("creating the tables of %s: %w", db.path, err)
-		}
-		if err := importLegacy(dir, tx); err != nil {
-			return err
+		for ; version < schemaVersion; version++ {
+			if _, err := tx.Exec(upgrades[version-1]); err != nil {
+				return fmt.Errorf("upgrading %s from format %d: %w", db.path, version, err)
+			}
 		}
 		if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
 			return fmt.Errorf("setting the format of %s: %w", db.path, err)
