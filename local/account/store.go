@@ -57,7 +57,8 @@ type settingsCache struct {
 	doc        []byte
 }
 
-// encode returns s's settings document, encoding the namespaces only when they changed.
+// encode returns s's settings document: the last one again when neither the namespaces nor the
+// rest changed, else a new encoding.
 func (c *settingsCache) encode(s *State) ([]byte, error) {
 	rest, err := json.Marshal(settingsDoc{State: s, Namespaces: json.RawMessage("null")})
 	if err != nil {
