@@ -28,8 +28,11 @@ import (
 // for an installed plugin). The same TypeScript project with a program that only imports
 // @pulumi/pulumi and declares nothing (a no-op `up`) is Pulumi's own cost of a TypeScript program
 // (Node.js, the runner, ts-node, @pulumi/pulumi): the counter's difference from it is lumier's
-// share. It prints medians and each one's difference from the floor, and the API calls per `up`;
-// nothing is asserted. Run it with `make bench` (-benchtime Nx: N rounds).
+// share. When the node on PATH strips TypeScript's types (22.18 and later), the counter also runs
+// as an ES module with Pulumi's TypeScript support off (stripTypes): its no-op `up` is the same
+// program without ts-node and the TypeScript compiler. It prints medians and each one's
+// difference from the floor, and the API calls per `up`; nothing is asserted. Run it with
+// `make bench` (-benchtime Nx: N rounds).
 func BenchmarkCounterAboveFloor(b *testing.B) {
 	ctx := testContext(b, 30*time.Minute)
 	c := startCloud(b)
@@ -59,6 +62,19 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	empty.env["PULUMI_HOME"] = env["PULUMI_HOME"]
 	empty.Pulumi(b, ctx, "stack", "select", "--create", "empty") // the selected stack is kept in the Pulumi home
 	empty.Pulumi(b, ctx, "up", "--yes", "--skip-preview")
+	// The counter as an ES module that Node.js runs by itself, when the node on PATH strips types.
+	var strip *NodeProject
+	node, _ := exec.LookPath("node")
+	if ok, _ := stripsTypes(ctx, node); ok {
+		dir := nodeProjectDir(b, "counter-ts", `{"name": "counter-ts", "private": true, "type": "module"}`)
+		dropPluginsSection(b, filepath.Join(dir, "Pulumi.yaml"))
+		stripTypes(b, dir)
+		p := newNodeProject(b, ctx, c, dir, "strip")
+		p.env["PULUMI_HOME"] = env["PULUMI_HOME"]
+		p.Pulumi(b, ctx, "stack", "select", "--create", "strip")
+		p.Pulumi(b, ctx, "up", "--yes", "--skip-preview")
+		strip = &p
+	}
 	// One measured run: its time, and the CPU time of pulumi and the processes it started.
 	type run struct{ wall, cpu time.Duration }
 	measure := func(dir string, env map[string]string, args ...string) run {
@@ -78,8 +94,8 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	pulumi(counterDir, "preview")
 	ts.Pulumi(b, ctx, "stack", "select", "--create", "bench0")
 
-	var floor, first, noop, tsFirst, tsNoop, tsEmpty []run
-	firstCalls, noopCalls, tsFirstCalls, tsNoopCalls, tsEmptyCalls := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	var floor, first, noop, tsFirst, tsNoop, tsEmpty, stripNoop []run
+	firstCalls, noopCalls, tsFirstCalls, tsNoopCalls, tsEmptyCalls, stripNoopCalls := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	nodeUp := func(p NodeProject, args ...string) run {
 		return measure(p.Dir, p.env, append([]string{"up", "--yes", "--skip-preview"}, args...)...)
 	}
@@ -104,6 +120,11 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 		c.ResetCalls()
 		tsNoop = append(tsNoop, nodeUp(ts, "--expect-no-changes"))
 		add(tsNoopCalls, c.Calls())
+		if strip != nil {
+			c.ResetCalls()
+			stripNoop = append(stripNoop, nodeUp(*strip, "--expect-no-changes"))
+			add(stripNoopCalls, c.Calls())
+		}
 		b.StopTimer()
 		pulumi(counterDir, "destroy", "--yes", "--skip-preview", "--remove")
 		ts.Pulumi(b, ctx, "destroy", "--yes", "--skip-preview", "--remove")
@@ -136,17 +157,23 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 		"plugin installed as a user installs it, TypeScript on %s), medians; CPU is pulumi's and its processes' (user + system)\n"+
 		"  floor (empty YAML stack):    %s (runs %s)  CPU %s (runs %s)\n", i, nodeRuntime(b, ctx), f.Round(time.Millisecond), durations(walls(floor)),
 		fCPU.Round(time.Millisecond), durations(cpus(floor)))
-	for _, r := range []struct {
+	type row struct {
 		name  string
 		runs  []run
 		calls map[string]int
-	}{
+	}
+	rows := []row{
 		{"YAML counter first up:      ", first, firstCalls},
 		{"YAML counter no-op up:      ", noop, noopCalls},
 		{"TypeScript, Pulumi only:    ", tsEmpty, tsEmptyCalls},
 		{"TypeScript counter first up:", tsFirst, tsFirstCalls},
 		{"TypeScript counter no-op up:", tsNoop, tsNoopCalls},
-	} {
+	}
+	if strip != nil {
+		rows = append(rows, row{"  the same, types stripped: ", stripNoop, stripNoopCalls})
+		b.ReportMetric((median(walls(stripNoop)) - f).Seconds(), "ts-stripped-noop-above-floor-s")
+	}
+	for _, r := range rows {
 		w, cpu := median(walls(r.runs)), median(cpus(r.runs))
 		fmt.Printf("  %s %s = floor + %s (runs %s)  CPU %s = floor + %s (runs %s)  API calls per up: %s\n", r.name,
 			w.Round(time.Millisecond), (w - f).Round(time.Millisecond), durations(walls(r.runs)),
@@ -155,6 +182,11 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	fmt.Printf("  (TypeScript, Pulumi only: the counter's project with a program that imports @pulumi/pulumi and declares nothing, a no-op up;\n"+
 		"   the counter's no-op up is %s above it, CPU %s)\n", (median(walls(tsNoop)) - median(walls(tsEmpty))).Round(time.Millisecond),
 		(median(cpus(tsNoop)) - median(cpus(tsEmpty))).Round(time.Millisecond))
+	if strip != nil {
+		fmt.Printf("  (types stripped: the counter as an ES module with Pulumi's TypeScript support off, which Node.js loads and strips itself)\n")
+	} else {
+		fmt.Printf("  (no row with the types stripped: %s strips no types; Node.js 22.18 and later do)\n", nodeRuntime(b, ctx))
+	}
 }
 
 // nodeRuntime names the Node.js the TypeScript programs run on (the first node on PATH, as the

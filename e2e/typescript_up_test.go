@@ -3,7 +3,9 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,15 +17,13 @@ import (
 
 // TestTypeScriptUp deploys examples/counter-ts the way a user does: lumier.config.ts, unchanged,
 // is the `main` of a `runtime: nodejs` project, and a plain `pulumi up` in the project's folder
-// runs it through @pulumi/pulumi's program runner, in a CommonJS project and in an ES module
-// project ("type": "module"). In both, `lumier types -check` finds the committed Env declarations
-// current, and the deployed counter answers 1, 2, then 2.
+// runs it through @pulumi/pulumi's program runner, in a CommonJS project, in an ES module
+// project ("type": "module"), and in an ES module project that Node.js runs by itself
+// (stripTypes). In each, `lumier types -check` finds the committed Env declarations current, and
+// the deployed counter answers 1, 2, then 2.
 func TestTypeScriptUp(t *testing.T) {
-	for _, kind := range []struct {
-		name, packageJSON, tsconfig string
-	}{
-		{"CommonJS", `{"name": "counter-ts", "private": true}`, ""},
-		{"ESModule", `{"name": "counter-ts", "private": true, "type": "module"}`, `{
+	const esModule = `{"name": "counter-ts", "private": true, "type": "module"}`
+	const esTSConfig = `{
   "compilerOptions": {
     "target": "es2022",
     "module": "nodenext",
@@ -33,7 +33,14 @@ func TestTypeScriptUp(t *testing.T) {
   },
   "files": ["lumier.config.ts"]
 }
-`},
+`
+	for _, kind := range []struct {
+		name, packageJSON, tsconfig string
+		stripTypes                  bool
+	}{
+		{"CommonJS", `{"name": "counter-ts", "private": true}`, "", false},
+		{"ESModule", esModule, esTSConfig, false},
+		{"ESModuleNodeStripsTypes", esModule, esTSConfig, true},
 	} {
 		t.Run(kind.name, func(t *testing.T) {
 			ctx := testContext(t, 10*time.Minute)
@@ -42,7 +49,17 @@ func TestTypeScriptUp(t *testing.T) {
 			if kind.tsconfig != "" {
 				writeFile(t, filepath.Join(dir, "tsconfig.json"), kind.tsconfig)
 			}
+			if kind.stripTypes {
+				stripTypes(t, dir)
+				// A type annotation that only Node.js's type stripping removes at run time.
+				editFile(t, filepath.Join(dir, "lumier.config.ts"), `entry: "src/index.ts",`, "entry,")
+				editFile(t, filepath.Join(dir, "lumier.config.ts"), "export default $config(",
+					"const entry: string = \"src/index.ts\";\n\nexport default $config(")
+			}
 			p := newNodeProject(t, ctx, c, dir, "dev")
+			if kind.stripTypes {
+				p.env["PATH"] = nodeStrippingTypes(t, ctx) + string(os.PathListSeparator) + p.env["PATH"]
+			}
 
 			p.Lumier(t, ctx, "types", "-check")
 
@@ -88,6 +105,52 @@ func TestTypeScriptUpConfigNeverRun(t *testing.T) {
 		}
 	}
 	requireScripts(t, c)
+}
+
+// stripTypes has Pulumi's Node.js runtime load the TypeScript project in dir (an ES module) as it
+// is, without ts-node and the TypeScript compiler: Node.js 22.18 and later strip the types of a
+// .ts file they import. The program may use only TypeScript that erases to JavaScript (no enums,
+// namespaces or parameter properties).
+func stripTypes(t testing.TB, dir string) {
+	t.Helper()
+	editFile(t, filepath.Join(dir, "Pulumi.yaml"), "typescript: true", "typescript: false")
+}
+
+// nodeStrippingTypes returns the directory of a node that strips TypeScript's types by itself
+// (Node.js 22.18 or later, 23.6 or later): the one on PATH if it does, else the Node.js 22 that
+// scripts/tools.sh links into the tools' bin directory (LUMIER_TOOLS_BIN) as node22.
+func nodeStrippingTypes(t testing.TB, ctx context.Context) string {
+	t.Helper()
+	var tried []string
+	candidates := []string{filepath.Join(toolsBin, "node22", "node")}
+	if node, err := exec.LookPath("node"); err == nil {
+		candidates = append([]string{node}, candidates...)
+	}
+	for _, node := range candidates {
+		ok, version := stripsTypes(ctx, node)
+		if ok {
+			return filepath.Dir(node)
+		}
+		tried = append(tried, node+": "+version)
+	}
+	t.Fatalf("no Node.js that strips TypeScript's types (22.18 or later; scripts/tools.sh links one into %s as node22): %s",
+		toolsBin, strings.Join(tried, "; "))
+	return ""
+}
+
+// stripsTypes reports whether the node binary strips TypeScript's types by default, and its
+// version (or why it has none).
+func stripsTypes(ctx context.Context, node string) (bool, string) {
+	out, err := exec.CommandContext(ctx, node, "--version").Output()
+	if err != nil {
+		return false, err.Error()
+	}
+	version := strings.TrimSpace(string(out))
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "v%d.%d", &major, &minor); err != nil {
+		return false, version
+	}
+	return major > 23 || major == 23 && minor >= 6 || major == 22 && minor >= 18, version
 }
 
 // nodeProjectDir copies examples/<example> into a project folder of its own with the given

@@ -5,7 +5,8 @@
 # the pinned one, built the same way. Installs the npm
 # packages (workerd, @pulumi/pulumi, typescript, ts-node) with `npm ci`, then builds the generated
 # Node.js SDK and the TypeScript helper and links them into node_modules as @lumier-dev/lumier and
-# lumier. Prints the bin directory on the last line of stdout; everything else goes to stderr.
+# lumier, and links Node.js 22 in as bin/node22 (scripts/node22.sh). Prints the bin directory on
+# the last line of stdout; everything else goes to stderr.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${LUMIER_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lumier}
@@ -99,4 +100,9 @@ ln -sfn ../../sdk/nodejs/bin "$root/node_modules/@lumier-dev/lumier"
 ln -sfn ../sdk/typescript "$root/node_modules/lumier"
 tsbuild sdk/nodejs yes
 tsbuild sdk/typescript no
+
+# Node.js 22 (scripts/node22.sh), linked as bin/node22, for the TypeScript test that has Node.js
+# strip the types itself (22.18 and later) when the machine's Node.js is older.
+node22=$(bash "$root/scripts/node22.sh")
+if [ -n "$node22" ]; then ln -sfn "$node22" "$cache/bin/node22"; fi
 echo "$cache/bin"
