@@ -84,7 +84,7 @@ demo: tools build
 ## other sizes); static assets of 1k, 5k, 20k files; the engine's floor (an empty YAML stack's `up --skip-preview`) and the YAML and TypeScript counters' first and
 ## no-op `up` above it, alternating, with API calls per `up` (TypeScript on the machine's Node.js,
 ## then on Node.js 22, the oldest @pulumi/pulumi supports, without and with NODE_COMPILE_CACHE:
-## scripts/node22.sh); `lumier dev`'s save to first answer; then stacks
+## the one scripts/tools.sh links in as node22); `lumier dev`'s save to first answer; then stacks
 ## of N = 10, 100, 300, 1,000 Workers each hosting a Durable Object (first up, no-op up, destroy, the
 ## local Cloudflare's peak memory, API calls, the median of 3 rounds, every size in each; LUMIER_BENCH_SCALE=10,100 for
 ## other sizes, LUMIER_BENCH_SCALE_RUNS=1 for one run)
@@ -96,7 +96,7 @@ bench:
 	$(TOOLS); $(GO) test -run '^$$' -bench 'BenchmarkUploadAtScale' -benchtime 1x -count=1 -timeout 1h ./local/
 	$(GO) test -run '^$$' -bench 'BenchmarkAssetsManifest' -benchtime 1x -count=1 -timeout $(E2E_TIMEOUT) ./internal/cfapi/
 	$(TOOLS); $(FLOOR_BENCH)
-	$(TOOLS); node22=$$(bash scripts/node22.sh) || exit 1; if [ -z "$$node22" ]; then echo "no Node.js 22 for this platform: the TypeScript rows ran on the machine's Node.js only"; else \
+	$(TOOLS); node22=$$tools/node22; if [ ! -x "$$node22/node" ]; then echo "no Node.js 22 for this platform: the TypeScript rows ran on the machine's Node.js only"; else \
 	  PATH=$$node22:$$PATH $(FLOOR_BENCH) && \
 	  cache=$$(mktemp -d) && PATH=$$node22:$$PATH NODE_COMPILE_CACHE=$$cache $(FLOOR_BENCH); \
 	  status=$$?; rm -rf "$$cache"; exit $$status; fi

@@ -31,9 +31,9 @@ const File = "state.db"
 // A database of an older format is brought up to it by upgrades, in the transaction that opens it.
 const schemaVersion = 2
 
-// schema creates the tables of format 1; upgrades take them to schemaVersion. KV entries and queue messages are rowid tables,
-// as values of up to 25 MiB should be (WITHOUT ROWID suits small rows only); keys compare as
-// bytes (SQLite's BINARY collation), Cloudflare's KV and R2 order.
+// schema creates the tables of format 1; upgrades take them to schemaVersion. KV entries and
+// queue messages are rowid tables, as values of up to 25 MiB should be (WITHOUT ROWID suits small
+// rows only); keys compare as bytes (SQLite's BINARY collation), Cloudflare's KV and R2 order.
 const schema = `
 CREATE TABLE account_settings (id INTEGER PRIMARY KEY CHECK (id = 1), doc BLOB NOT NULL);
 CREATE TABLE account_scripts (name TEXT PRIMARY KEY, doc BLOB NOT NULL);
