@@ -86,8 +86,8 @@ type scaleRow struct {
 // say several times the memory taken from the machine. So workerd's figure counts each process's
 // private pages (RssAnon and RssShmem in /proc/<pid>/status) and the file pages once, as the
 // largest RssFile of any of them: the processes run the same binary. Their proportional set sizes
-// (smaps_rollup) would say the same, but reading them holds each process's memory map lock, and
-// sampling a hundred processes that way slowed a first up of 100 Workers fourfold.
+// (Pss in smaps_rollup) say about the same (docs/performance.md), but reading one walks the
+// process's memory map under its lock, 25 times as long as reading its status.
 type memory struct {
 	workerd   int64 // bytes: the private pages summed over the workerd processes, the file pages once
 	rss       int64 // bytes: the resident sizes summed over the same processes, for comparison
